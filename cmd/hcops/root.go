@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"gopkg.in/yaml.v3"
+
+	"github.com/cyhealth/hcops/pkg/config"
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/iostreams"
+	"github.com/cyhealth/hcops/pkg/store"
+)
+
+// App is what every command shares: the terminal, the resolved global
+// settings, and lazily opened inventory and history. Nothing here is opened
+// until a command asks, so `hcops --help` touches no file.
+type App struct {
+	IO  *iostreams.IOStreams
+	Log *slog.Logger
+
+	// Resolved global settings (flag > HCOPS_* environment > config file > default).
+	ConfigFile    string
+	InventoryPath string
+	DBPath        string
+	Output        string // table, json, yaml (some commands accept more)
+	Lang          string // zh or en
+	NoColor       bool
+	Quiet         bool
+	Verbose       bool
+	Config        *config.Config
+	v             *viper.Viper
+
+	inv *inventory.Inventory
+	db  *store.DB
+}
+
+// T translates a catalogue key into the user's language.
+func (a *App) T(key string, args ...any) string { return i18n.T(a.Lang, key, args...) }
+
+// Inventory loads the inventory named by --inventory / HCOPS_INVENTORY /
+// config once. It is an error when none is configured.
+func (a *App) Inventory() (*inventory.Inventory, error) {
+	if a.inv != nil {
+		return a.inv, nil
+	}
+	if a.InventoryPath == "" {
+		return nil, errors.New(a.T("err.no_inventory"))
+	}
+	inv, err := inventory.Load(a.InventoryPath)
+	if err != nil {
+		return nil, err
+	}
+	a.inv = inv
+	return inv, nil
+}
+
+// HasInventory reports whether an inventory is configured.
+func (a *App) HasInventory() bool { return a.InventoryPath != "" }
+
+// DB opens the history database once (creating it and its directory).
+func (a *App) DB(ctx context.Context) (*store.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	db, err := store.Open(ctx, a.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	return db, nil
+}
+
+// Close releases what the command opened.
+func (a *App) Close() {
+	if a.db != nil {
+		if err := a.db.Close(); err != nil {
+			a.Log.Warn("closing history database", "err", err)
+		}
+		a.db = nil
+	}
+}
+
+// PrintData writes v as JSON or YAML according to --output.
+func (a *App) PrintData(v any) error {
+	return writeData(a.IO.Out, a.Output, v)
+}
+
+func writeData(w io.Writer, format string, v any) error {
+	switch format {
+	case "yaml":
+		enc := yaml.NewEncoder(w)
+		enc.SetIndent(2)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		return enc.Close()
+	default:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	}
+}
+
+// Warnf prints a warning on stderr unless -q.
+func (a *App) Warnf(format string, args ...any) {
+	if a.Quiet {
+		return
+	}
+	fmt.Fprintf(a.IO.ErrOut, "warning: "+format+"\n", args...)
+}
+
+// Infof prints progress information on stderr unless -q.
+func (a *App) Infof(format string, args ...any) {
+	if a.Quiet {
+		return
+	}
+	fmt.Fprintf(a.IO.ErrOut, format+"\n", args...)
+}
+
+// Setting returns a resolved string setting by its config key (flag >
+// HCOPS_<KEY> > config file), e.g. "known_hosts".
+func (a *App) Setting(key string) string {
+	if a.v == nil {
+		return ""
+	}
+	return a.v.GetString(key)
+}
+
+// SettingInt returns a resolved integer setting.
+func (a *App) SettingInt(key string) int {
+	if a.v == nil {
+		return 0
+	}
+	return a.v.GetInt(key)
+}
+
+func newRootCmd(ios *iostreams.IOStreams) *cobra.Command {
+	app := &App{IO: ios, Log: slog.New(slog.NewTextHandler(ios.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	root := &cobra.Command{
+		Use:   "hcops",
+		Short: "Operations toolkit for the Chaoyang District health cloud",
+		Long: `hcops keeps the asset register of the health cloud, inspects the fleet over
+SSH (巡检), proves that backups are real, and writes the daily and monthly
+reports the health commission reads.
+
+Global settings come from flags, then HCOPS_* environment variables
+(HCOPS_INVENTORY, HCOPS_DB, HCOPS_OUTPUT, HCOPS_LANG, HCOPS_KNOWN_HOSTS,
+HCOPS_IDENTITY, ...), then the config file (--config, default
+~/.config/hcops/config.yaml, then /etc/hcops/config.yaml).
+
+EXIT STATUS
+  0    all OK
+  1    at least one WARN, nothing worse
+  2    at least one CRIT (or a failed backup verification)
+  3    UNKNOWN: could not decide (bad flags, bad inventory or playbook,
+       unreachable targets)
+  130  interrupted (Ctrl-C)`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return app.resolve(cmd)
+		},
+	}
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err: err} })
+
+	pf := root.PersistentFlags()
+	pf.String("config", "", "config file (default ~/.config/hcops/config.yaml, then /etc/hcops/config.yaml)")
+	pf.String("inventory", "", "inventory file or directory (env HCOPS_INVENTORY)")
+	pf.String("db", "", "history database (env HCOPS_DB; default $XDG_DATA_HOME/hcops/history.db)")
+	pf.StringP("output", "o", "table", "output format: table, json or yaml (env HCOPS_OUTPUT)")
+	pf.String("lang", "", "language of messages and reports: zh or en (default from LANG)")
+	pf.Bool("no-color", false, "disable colour (also NO_COLOR)")
+	pf.BoolP("quiet", "q", false, "print only data and errors")
+	pf.BoolP("verbose", "v", false, "print debug logs on stderr")
+
+	root.AddCommand(
+		newVersionCmd(app),
+	)
+	for _, add := range commandAdders {
+		add(root, app)
+	}
+	cobra.OnFinalize(app.Close)
+	return root
+}
+
+// commandAdders lets each cmd_<noun>.go register its commands from init,
+// so files can be added without editing this one.
+var commandAdders []func(root *cobra.Command, app *App)
+
+// resolve computes the global settings once per invocation.
+func (a *App) resolve(cmd *cobra.Command) error {
+	v := viper.New()
+	v.SetEnvPrefix("HCOPS")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	root := cmd.Root()
+	for _, name := range []string{"inventory", "db", "output", "lang", "no-color"} {
+		if err := v.BindPFlag(strings.ReplaceAll(name, "-", "_"), root.PersistentFlags().Lookup(name)); err != nil {
+			return err
+		}
+	}
+	// Flags a command may define for settings that also live in the config
+	// file (known_hosts, identity, forks, ...): bind them when present.
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		if settingKeys[key] {
+			_ = v.BindPFlag(key, f)
+		}
+	})
+
+	cfgPath, _ := root.PersistentFlags().GetString("config")
+	if cfgPath == "" {
+		cfgPath = os.Getenv("HCOPS_CONFIG")
+	}
+	if cfgPath == "" {
+		cfgPath = config.Find()
+	}
+	cfg := &config.Config{}
+	if cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(cfgPath); err != nil {
+			return err
+		}
+		m := map[string]any{}
+		data, _ := os.ReadFile(cfgPath)
+		if err := yaml.Unmarshal(data, &m); err == nil {
+			if err := v.MergeConfigMap(m); err != nil {
+				return fmt.Errorf("%s: %w", cfgPath, err)
+			}
+		}
+	}
+	a.Config, a.ConfigFile, a.v = cfg, cfgPath, v
+
+	a.InventoryPath = v.GetString("inventory")
+	a.DBPath = v.GetString("db")
+	if a.DBPath == "" {
+		a.DBPath = config.DefaultDB()
+	}
+	a.Output = strings.ToLower(v.GetString("output"))
+	lang := v.GetString("lang")
+	if lang == "" {
+		a.Lang = i18n.FromEnv()
+	} else if a.Lang = i18n.Normalize(lang); a.Lang == "" {
+		return flagErrorf("%s", i18n.T(i18n.EN, "err.bad_lang", lang))
+	}
+	a.NoColor = v.GetBool("no_color")
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		a.NoColor = true
+	}
+	if a.NoColor {
+		a.IO.SetColor(false)
+	}
+	a.Quiet, _ = root.PersistentFlags().GetBool("quiet")
+	a.Verbose, _ = root.PersistentFlags().GetBool("verbose")
+	if a.Verbose {
+		a.Log = slog.New(slog.NewTextHandler(a.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return nil
+}
+
+// settingKeys are config keys that commands may also take as flags.
+var settingKeys = map[string]bool{
+	"known_hosts": true, "identity": true, "forks": true, "connect_timeout": true,
+	"host_timeout": true, "playbooks_dir": true,
+}
+
+// checkOutput rejects an --output value the command does not support.
+func (a *App) checkOutput(allowed ...string) error {
+	for _, o := range allowed {
+		if a.Output == o {
+			return nil
+		}
+	}
+	return flagErrorf("%s", a.T("err.bad_output", a.Output, strings.Join(allowed, ", ")))
+}

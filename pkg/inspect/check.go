@@ -1,0 +1,93 @@
+// Package inspect runs inspection playbooks: it plans which checks apply to
+// which assets, collects data through a transport (one batched shell script
+// per host, plus probes from this machine), evaluates thresholds and returns
+// results. It never writes output or history itself.
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// Spec is one check as a playbook writes it, after per-group and per-asset
+// overrides from the inventory are applied.
+type Spec struct {
+	Name        string         `yaml:"name"`             // unique within the playbook, e.g. "disk"
+	Type        string         `yaml:"type"`             // key in the registry, e.g. "disk"
+	Target      string         `yaml:"target,omitempty"` // selector expression; "" = every asset the playbook targets
+	Params      map[string]any `yaml:"params,omitempty"`
+	Warn        string         `yaml:"warn,omitempty"` // Nagios range
+	Crit        string         `yaml:"crit,omitempty"`
+	Advice      string         `yaml:"advice,omitempty"`      // shown with WARN/CRIT results
+	Description string         `yaml:"description,omitempty"` // what is checked, for reports
+	TimeoutSec  int            `yaml:"timeout_sec,omitempty"`
+}
+
+// Section is the output of one check's collector inside the batched host
+// script.
+type Section struct {
+	Stdout    string
+	ExitCode  int  // exit status of the collector snippet
+	Truncated bool // the host's output hit the bound before or inside this section
+	Missing   bool // the section marker never appeared (script died or was cut)
+}
+
+// Env is everything a check may use to decide.
+type Env struct {
+	Spec       *Spec
+	Asset      *inventory.Asset
+	Thresholds Thresholds
+	// Section is the collected output for shell checks; nil for probes that
+	// run from this machine.
+	Section *Section
+	// Since is when this asset was last inspected by this playbook (or 24 h
+	// ago when never): "since the last run" windows start here.
+	Since time.Time
+	Now   time.Time
+}
+
+// Check is one check type. Checks that need data from the target return a
+// shell snippet from Script; the runner batches every snippet of a host into a
+// single remote execution and hands each check its own Section. Checks that
+// probe from this machine (http, tcp-connect, dns, remote tls-cert) return ""
+// and do their work in Evaluate. A failed probe is a result, never an error.
+type Check interface {
+	// Script returns the POSIX sh snippet that collects this check's data on
+	// the target, or "" for probes run from this machine. Values from the
+	// inventory or the playbook must be quoted with ShellQuote.
+	Script(spec *Spec, a *inventory.Asset) (string, error)
+	// Evaluate turns the collected output (or a probe) into results.
+	Evaluate(ctx context.Context, env *Env) []result.Result
+}
+
+var registry = map[string]Check{}
+
+// Register adds a check type. It is called from init in the file that
+// defines the check, and panics on a duplicate name (a programming error).
+func Register(name string, c Check) {
+	if _, dup := registry[name]; dup {
+		panic(fmt.Sprintf("inspect: check type %q registered twice", name))
+	}
+	registry[name] = c
+}
+
+// Lookup returns the check type registered under name.
+func Lookup(name string) (Check, bool) {
+	c, ok := registry[name]
+	return c, ok
+}
+
+// Types lists the registered check type names, sorted.
+func Types() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,181 @@
+// Package inventory is the asset register: the hosts, databases, appliance,
+// network and security devices, middleware, applications and links the site
+// runs, grouped by application system, zone, site and labels. It loads and
+// validates the YAML files people keep in git, selects assets, edits the files
+// in place and imports/exports CSV, XLSX, JSON and YAML.
+package inventory
+
+// Kinds of asset.
+const (
+	KindHost           = "host"
+	KindDatabase       = "database"
+	KindAppliance      = "appliance"
+	KindNetworkDevice  = "network-device"
+	KindSecurityDevice = "security-device"
+	KindMiddleware     = "middleware"
+	KindApplication    = "application"
+	KindLink           = "link"
+	KindStorage        = "storage"
+	KindCloudService   = "cloud-service"
+	CriticalityCore    = "core"
+	CriticalityNonCore = "non-core"
+	TransportSSH       = "ssh"
+	TransportLocal     = "local"
+	TransportNone      = "none"
+	DefaultSSHPort     = 22
+	LocalhostAssetName = "localhost"
+)
+
+// Kinds lists every valid asset kind, in the order they are documented.
+var Kinds = []string{
+	KindHost, KindDatabase, KindAppliance, KindNetworkDevice, KindSecurityDevice,
+	KindMiddleware, KindApplication, KindLink, KindStorage, KindCloudService,
+}
+
+// Pos is where something was written: file, line and column (1-based).
+type Pos struct {
+	File   string `json:"-" yaml:"-"`
+	Line   int    `json:"-" yaml:"-"`
+	Column int    `json:"-" yaml:"-"`
+}
+
+// OS describes an asset's operating system.
+type OS struct {
+	Family  string `json:"family,omitempty" yaml:"family,omitempty"` // linux, windows, kylin, uos, centos, ...
+	Version string `json:"version,omitempty" yaml:"version,omitempty"`
+	Arch    string `json:"arch,omitempty" yaml:"arch,omitempty"` // x86_64, aarch64
+}
+
+// SecretRef names where a secret lives; the secret itself is never stored in
+// the inventory. Exactly one of Env or File is set.
+type SecretRef struct {
+	Env  string `json:"env,omitempty" yaml:"env,omitempty"`   // environment variable holding the secret
+	File string `json:"file,omitempty" yaml:"file,omitempty"` // file holding the secret (first line)
+}
+
+// IsZero reports whether no secret is referenced.
+func (s SecretRef) IsZero() bool { return s.Env == "" && s.File == "" }
+
+// Connection says how hcops reaches an asset.
+type Connection struct {
+	Transport  string    `json:"transport,omitempty" yaml:"transport,omitempty"` // ssh (default for hosts), local, none
+	User       string    `json:"user,omitempty" yaml:"user,omitempty"`
+	Port       int       `json:"port,omitempty" yaml:"port,omitempty"` // SSH port; defaults to 22
+	KeyFile    string    `json:"key_file,omitempty" yaml:"key_file,omitempty"`
+	Agent      *bool     `json:"agent,omitempty" yaml:"agent,omitempty"` // use ssh-agent (default: when SSH_AUTH_SOCK is set)
+	Via        string    `json:"via,omitempty" yaml:"via,omitempty"`     // name of the jump host / bastion asset
+	Become     bool      `json:"become,omitempty" yaml:"become,omitempty"`
+	BecomeUser string    `json:"become_user,omitempty" yaml:"become_user,omitempty"`
+	Password   SecretRef `json:"password,omitzero" yaml:"password,omitempty"` // legacy devices only
+	Passphrase SecretRef `json:"passphrase,omitzero" yaml:"passphrase,omitempty"`
+}
+
+// Endpoint is a URL an application system answers on, checked by the
+// http-endpoints playbook.
+type Endpoint struct {
+	URL        string `json:"url" yaml:"url"`
+	Name       string `json:"name,omitempty" yaml:"name,omitempty"`
+	Status     int    `json:"status,omitempty" yaml:"status,omitempty"`           // expected HTTP status (default 2xx/3xx)
+	BodyRegex  string `json:"body_regex,omitempty" yaml:"body_regex,omitempty"`   // must match the body
+	Insecure   bool   `json:"insecure,omitempty" yaml:"insecure,omitempty"`       // skip TLS verification
+	CAFile     string `json:"ca_file,omitempty" yaml:"ca_file,omitempty"`         // custom CA bundle
+	TimeoutSec int    `json:"timeout_sec,omitempty" yaml:"timeout_sec,omitempty"` // default 10
+}
+
+// Database describes how to reach a database instance (kind database or an
+// appliance running one).
+type Database struct {
+	Engine   string    `json:"engine" yaml:"engine"` // postgresql, mysql, mariadb
+	Database string    `json:"database,omitempty" yaml:"database,omitempty"`
+	User     string    `json:"user,omitempty" yaml:"user,omitempty"`
+	Password SecretRef `json:"password,omitzero" yaml:"password,omitempty"`
+	Role     string    `json:"role,omitempty" yaml:"role,omitempty"` // primary, standby
+	Replicas int       `json:"replicas,omitempty" yaml:"replicas,omitempty"`
+	TLS      string    `json:"tls,omitempty" yaml:"tls,omitempty"` // disable, require, verify-full
+}
+
+// CheckOverride changes a playbook check for one asset, group or the defaults:
+// other thresholds, other parameters, or off.
+type CheckOverride struct {
+	Warn     string         `json:"warn,omitempty" yaml:"warn,omitempty"`
+	Crit     string         `json:"crit,omitempty" yaml:"crit,omitempty"`
+	Disabled bool           `json:"disabled,omitempty" yaml:"disabled,omitempty"`
+	Params   map[string]any `json:"params,omitempty" yaml:"params,omitempty"`
+}
+
+// Asset is one thing the engineer looks after.
+type Asset struct {
+	Name        string                   `json:"name" yaml:"name"`
+	Kind        string                   `json:"kind" yaml:"kind"`
+	Address     string                   `json:"address,omitempty" yaml:"address,omitempty"` // IPv4, IPv6 or DNS name
+	Port        int                      `json:"port,omitempty" yaml:"port,omitempty"`       // service port (database, device)
+	Zone        string                   `json:"zone,omitempty" yaml:"zone,omitempty"`       // intranet, internet, ...
+	Site        string                   `json:"site,omitempty" yaml:"site,omitempty"`
+	Room        string                   `json:"room,omitempty" yaml:"room,omitempty"`
+	System      string                   `json:"system,omitempty" yaml:"system,omitempty"` // application system it serves
+	Groups      []string                 `json:"groups,omitempty" yaml:"groups,omitempty"`
+	Labels      map[string]string        `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Owner       string                   `json:"owner,omitempty" yaml:"owner,omitempty"`
+	Contact     string                   `json:"contact,omitempty" yaml:"contact,omitempty"`
+	Criticality string                   `json:"criticality,omitempty" yaml:"criticality,omitempty"` // core, non-core
+	OS          OS                       `json:"os,omitzero" yaml:"os,omitempty"`
+	Connection  Connection               `json:"connection,omitzero" yaml:"connection,omitempty"`
+	Endpoints   []Endpoint               `json:"endpoints,omitempty" yaml:"endpoints,omitempty"`
+	Database    *Database                `json:"database,omitempty" yaml:"database,omitempty"`
+	Checks      map[string]CheckOverride `json:"checks,omitempty" yaml:"checks,omitempty"`
+	Notes       string                   `json:"notes,omitempty" yaml:"notes,omitempty"`
+
+	// Pos is where the asset was defined; zero for assets not read from a file.
+	Pos Pos `json:"-" yaml:"-"`
+}
+
+// SLA holds respond and fix deadlines per fault severity, as the contract
+// words them (紧急 urgent / 严重 serious / 一般 general). Durations are
+// written like "15m", "2h", "24h", "168h".
+type SLA struct {
+	Urgent  Deadline `json:"urgent,omitzero" yaml:"urgent,omitempty"`
+	Serious Deadline `json:"serious,omitzero" yaml:"serious,omitempty"`
+	General Deadline `json:"general,omitzero" yaml:"general,omitempty"`
+	// MaxOutage is the longest acceptable single outage (SLA3: core < 2h, non-core < 10h).
+	MaxOutage string `json:"max_outage,omitempty" yaml:"max_outage,omitempty"`
+	// Availability target in percent, e.g. 99.975.
+	Availability float64 `json:"availability,omitempty" yaml:"availability,omitempty"`
+}
+
+// Deadline is a respond/fix pair.
+type Deadline struct {
+	Respond string `json:"respond,omitempty" yaml:"respond,omitempty"`
+	Fix     string `json:"fix,omitempty" yaml:"fix,omitempty"`
+}
+
+// System is an application system the site runs (PACS, 120 dispatch, ...).
+// Its members are the assets whose `system` field names it, plus those its
+// selector matches.
+type System struct {
+	Name        string     `json:"name" yaml:"name"`
+	NameZH      string     `json:"name_zh,omitempty" yaml:"name_zh,omitempty"`
+	NameEN      string     `json:"name_en,omitempty" yaml:"name_en,omitempty"`
+	Criticality string     `json:"criticality,omitempty" yaml:"criticality,omitempty"`
+	SLA         SLA        `json:"sla,omitzero" yaml:"sla,omitempty"`
+	Members     string     `json:"members,omitempty" yaml:"members,omitempty"` // selector expression, e.g. "group=pacs-servers"
+	Endpoints   []Endpoint `json:"endpoints,omitempty" yaml:"endpoints,omitempty"`
+	Owner       string     `json:"owner,omitempty" yaml:"owner,omitempty"`
+	Notes       string     `json:"notes,omitempty" yaml:"notes,omitempty"`
+
+	Pos Pos `json:"-" yaml:"-"`
+}
+
+// DisplayName returns the system's name in the given language ("zh" or "en"),
+// falling back to the other language and then to its key.
+func (s *System) DisplayName(lang string) string {
+	if lang == "zh" && s.NameZH != "" {
+		return s.NameZH
+	}
+	if s.NameEN != "" {
+		return s.NameEN
+	}
+	if s.NameZH != "" {
+		return s.NameZH
+	}
+	return s.Name
+}

@@ -1,0 +1,212 @@
+// Package result holds the vocabulary every part of hcops speaks: the status of
+// a check, one result, and a run of many results. Inspection, backup
+// verification, database diagnosis, the history store and the reports all use
+// these types, so a verdict means the same thing wherever it is shown.
+package result
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status is the verdict of one check. The order matters: a larger value is
+// worse, so the worst status of a run is the maximum over its results.
+type Status int
+
+// The statuses, from best to worst. UNREACHABLE is worse than CRIT only for
+// sorting ("could not look at all" tops a findings list); for exit codes it
+// counts as UNKNOWN unless the user asks otherwise (see ExitCode).
+const (
+	OK Status = iota
+	Warn
+	Unknown
+	Crit
+	Unreachable
+)
+
+var statusNames = [...]string{"OK", "WARN", "UNKNOWN", "CRIT", "UNREACHABLE"}
+
+// String returns the stable upper-case name used in JSON, the store and output.
+func (s Status) String() string {
+	if s < 0 || int(s) >= len(statusNames) {
+		return "UNKNOWN"
+	}
+	return statusNames[s]
+}
+
+// ParseStatus reads a status name (case-insensitive; CRITICAL, WARNING are
+// accepted as synonyms).
+func ParseStatus(s string) (Status, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "OK":
+		return OK, nil
+	case "WARN", "WARNING":
+		return Warn, nil
+	case "CRIT", "CRITICAL":
+		return Crit, nil
+	case "UNKNOWN":
+		return Unknown, nil
+	case "UNREACHABLE":
+		return Unreachable, nil
+	}
+	return Unknown, fmt.Errorf("unknown status %q (want OK, WARN, CRIT, UNKNOWN or UNREACHABLE)", s)
+}
+
+// Severity orders statuses for "worst first" listings: UNREACHABLE and CRIT
+// first, then UNKNOWN, WARN, OK.
+func (s Status) Severity() int { return int(s) }
+
+// MarshalJSON writes the status as its name.
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// UnmarshalJSON reads a status name.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err != nil {
+		return err
+	}
+	v, err := ParseStatus(name)
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// MarshalYAML writes the status as its name.
+func (s Status) MarshalYAML() (any, error) { return s.String(), nil }
+
+// Worst returns the worse of two statuses.
+func Worst(a, b Status) Status {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// Unreachable reasons: why a target could not be inspected at all.
+const (
+	ReasonRefused         = "refused"
+	ReasonTimeout         = "timeout"
+	ReasonAuth            = "auth"
+	ReasonHostKeyMismatch = "host-key-mismatch"
+	ReasonHostKeyUnknown  = "host-key-unknown"
+	ReasonDNS             = "dns"
+	ReasonNetwork         = "network"
+)
+
+// Metric is one number a check measured, kept for trends and forecasts
+// (disk use per mount, load, replication lag, ...).
+type Metric struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit,omitempty"`
+}
+
+// Result is one verdict about one asset. Field names are part of hcops'
+// JSON interface: keep them.
+type Result struct {
+	Asset    string `json:"asset"`
+	Check    string `json:"check"`              // check name as the playbook calls it, e.g. "disk" or "disk:/var"
+	Type     string `json:"type,omitempty"`     // check type from the registry, e.g. "disk"
+	Item     string `json:"item,omitempty"`     // sub-item: a mount point, a unit, a URL
+	Playbook string `json:"playbook,omitempty"` // playbook the check came from
+	System   string `json:"system,omitempty"`   // application system of the asset, copied for grouping
+	Zone     string `json:"zone,omitempty"`
+
+	Status   Status   `json:"status"`
+	Value    *float64 `json:"value,omitempty"`
+	Unit     string   `json:"unit,omitempty"`
+	Warn     string   `json:"warn,omitempty"` // warn threshold as written (Nagios range syntax)
+	Crit     string   `json:"crit,omitempty"`
+	Message  string   `json:"message"`
+	Reason   string   `json:"reason,omitempty"` // machine-readable cause, e.g. "timeout" for UNREACHABLE
+	Advice   string   `json:"advice,omitempty"` // what the engineer should do about it
+	Metrics  []Metric `json:"metrics,omitempty"`
+	Evidence string   `json:"evidence,omitempty"` // bounded raw output the verdict was made from
+	// EvidenceTruncated says the evidence was cut at the bound.
+	EvidenceTruncated bool `json:"evidence_truncated,omitempty"`
+
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// SetValue records v as the result's value.
+func (r *Result) SetValue(v float64, unit string) {
+	r.Value = &v
+	r.Unit = unit
+}
+
+// Run kinds: what produced a run.
+const (
+	KindInspect = "inspect"
+	KindBackup  = "backup"
+	KindDrill   = "drill"
+)
+
+// Run statuses: how a run ended.
+const (
+	RunRunning     = "running"
+	RunCompleted   = "completed"
+	RunInterrupted = "interrupted"
+	RunFailed      = "failed"
+)
+
+// Run is one execution of hcops over a set of assets: an inspection, a backup
+// verification, a drill. Its results are stored with it.
+type Run struct {
+	ID         int64     `json:"run_id"`
+	Kind       string    `json:"kind"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Status     string    `json:"status"`   // running, completed, interrupted, failed
+	Operator   string    `json:"operator"` // OS user who ran it
+	RanFrom    string    `json:"ran_from"` // host name of the machine hcops ran on
+	Playbooks  []string  `json:"playbooks"`
+	Selector   string    `json:"selector,omitempty"`
+	Assets     int       `json:"assets"`    // assets targeted
+	Inventory  int       `json:"inventory"` // assets in the inventory at the time
+	Worst      Status    `json:"worst"`     // worst status among results
+	Counts     Counts    `json:"counts"`    // results per status
+	Results    []Result  `json:"results,omitempty"`
+}
+
+// Counts is the number of results per status.
+type Counts struct {
+	OK          int `json:"ok"`
+	Warn        int `json:"warn"`
+	Crit        int `json:"crit"`
+	Unknown     int `json:"unknown"`
+	Unreachable int `json:"unreachable"`
+}
+
+// Add counts one status.
+func (c *Counts) Add(s Status) {
+	switch s {
+	case OK:
+		c.OK++
+	case Warn:
+		c.Warn++
+	case Crit:
+		c.Crit++
+	case Unknown:
+		c.Unknown++
+	case Unreachable:
+		c.Unreachable++
+	}
+}
+
+// Total is the number of results counted.
+func (c Counts) Total() int { return c.OK + c.Warn + c.Crit + c.Unknown + c.Unreachable }
+
+// Tally recomputes the run's Counts and Worst from its results.
+func (r *Run) Tally() {
+	r.Counts = Counts{}
+	r.Worst = OK
+	for i := range r.Results {
+		r.Counts.Add(r.Results[i].Status)
+		r.Worst = Worst(r.Worst, r.Results[i].Status)
+	}
+}
