@@ -6,6 +6,7 @@ package tools
 
 import (
 	_ "github.com/emersion/go-smtp"
+	_ "github.com/emmansun/gmsm/sm3"
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5"
 	_ "github.com/mattn/go-isatty"
@@ -26,5 +27,4 @@ import (
 	_ "golang.org/x/text/encoding/simplifiedchinese"
 	_ "gopkg.in/yaml.v3"
 	_ "modernc.org/sqlite"
-	_ "github.com/emmansun/gmsm/sm3"
 )
