@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine. Idempotent; skips
-# apt when everything is already there.
+# Installs, from Debian packages, what the tests need on a fresh Debian
+# machine: OpenSSH (real sshd on loopback), Chromium and CJK fonts (report
+# rendering), PostgreSQL and MariaDB servers (backup drills, db checks),
+# restic. Idempotent: apt runs only when something is missing.
 set -euo pipefail
+declare -A pkg_for=(
+  [/usr/sbin/sshd]=openssh-server
+  [/usr/bin/ssh]=openssh-client
+  [/usr/bin/ssh-agent]=openssh-client
+  [/usr/bin/ssh-keygen]=openssh-client
+  [/usr/bin/sudo]=sudo
+  [/usr/bin/file]=file
+  [/usr/bin/chromium]=chromium
+  [/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]=fonts-noto-cjk
+)
 need=()
-command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
-command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
-command -v ssh-agent >/dev/null 2>&1 || need+=(openssh-client)
-command -v file >/dev/null 2>&1 || need+=(file)
+for f in "${!pkg_for[@]}"; do
+  [ -e "$f" ] || need+=("${pkg_for[$f]}")
+done
 if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
+  echo "installing: $(printf '%s\n' "${need[@]}" | sort -u | tr '\n' ' ')" >&2
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
 fi
+# sshd's privilege separation directory (normally made by its service unit).
+[ -d /run/sshd ] || { SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo; $SUDO mkdir -p /run/sshd; $SUDO chmod 0755 /run/sshd; }
 echo "test dependencies present"
