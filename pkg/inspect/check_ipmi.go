@@ -1,0 +1,344 @@
+package inspect
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// ipmiCheck reads the BMC's sensors and event log through ipmitool on the
+// target (type "ipmi"): power supplies, fans, temperatures, voltages,
+// memory, drives. A sensor whose status column says ok can still carry a
+// failure in its event text (HP iLO reports "Failure detected" with status
+// ok), so the event text is classified too.
+//
+// Parameters: sel_window (duration; SEL events newer than this, or since the
+// last inspection, are reported; default: since the last inspection, at
+// least 24h). Thresholds (warn/crit) apply to the hottest temperature
+// sensor in °C (defaults: none; the BMC's own thresholds decide).
+type ipmiCheck struct{}
+
+func init() { Register("ipmi", ipmiCheck{}) }
+
+const ipmiScript = `if ! command -v ipmitool >/dev/null 2>&1; then echo "@@NOTOOL ipmitool"; exit 0; fi
+echo "@@SDR"
+LC_ALL=C ipmitool sdr elist full 2>&1 || LC_ALL=C ipmitool sdr 2>&1
+echo "@@SEL"
+LC_ALL=C ipmitool sel elist 2>&1 | tail -n 200`
+
+func (ipmiCheck) Script(*Spec, *inventory.Asset) (string, error) { return ipmiScript, nil }
+
+// ipmiSensor is one row of `ipmitool sdr` or `sdr elist full`.
+type ipmiSensor struct {
+	Name    string
+	Status  string // ok, ns, nc, cr, nr, lnc, lcr, lnr, unc, ucr, unr
+	Reading string // "20 degrees C", "0x00", or the event text (elist)
+}
+
+// ipmiEvent is one row of `ipmitool sel list|elist`.
+type ipmiEvent struct {
+	ID     string
+	At     time.Time // zero when the BMC had no valid clock (Pre-Init)
+	Sensor string
+	Event  string
+	State  string // Asserted / Deasserted
+}
+
+// parseIPMISDR reads both the 3-column `sdr` and the 5-column `sdr elist`
+// layouts; lines that are neither (errors, banners) are ignored.
+func parseIPMISDR(out string) []ipmiSensor {
+	var sensors []ipmiSensor
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "|")
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		switch len(f) {
+		case 3: // name | reading | status
+			sensors = append(sensors, ipmiSensor{Name: f[0], Reading: f[1], Status: strings.ToLower(f[2])})
+		case 5: // name | id | status | entity | reading/event
+			sensors = append(sensors, ipmiSensor{Name: f[0], Status: strings.ToLower(f[2]), Reading: f[4]})
+		}
+	}
+	return sensors
+}
+
+// parseIPMISEL reads `ipmitool sel list` / `sel elist` rows:
+// "   1 | 11/03/2021 | 15:01:48 | Memory #0x2b | Correctable ECC ... | Asserted".
+func parseIPMISEL(out string, loc *time.Location) []ipmiEvent {
+	var events []ipmiEvent
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "|")
+		if len(f) < 5 {
+			continue
+		}
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		e := ipmiEvent{ID: f[0], Sensor: f[3], Event: f[4]}
+		if len(f) > 5 {
+			e.State = f[5]
+		}
+		if t, err := time.ParseInLocation("01/02/2006 15:04:05", f[1]+" "+f[2], loc); err == nil {
+			e.At = t
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+// Event texts that mean a failed or degraded part even when the status
+// column says ok. Matched case-insensitively.
+var (
+	ipmiCritText = regexp.MustCompile(`(?i)failure detected|failed|fault|uncorrectable|non-recoverable|critical|ac lost|power supply .*lost|drive fault|ierr|thermal trip|predictive failure`)
+	ipmiWarnText = regexp.MustCompile(`(?i)non-redundant|redundancy lost|redundancy degraded|logging limit reached|correctable ecc|degraded|predictive|rebuild|throttl`)
+	ipmiTempRE   = regexp.MustCompile(`(?i)^(-?[0-9.]+)\s*degrees\s*c`)
+)
+
+// classify returns the status of one sensor and why.
+func (s ipmiSensor) classify() (result.Status, string) {
+	switch s.Status {
+	case "cr", "nr", "lcr", "ucr", "lnr", "unr":
+		return result.Crit, "status " + s.Status
+	case "nc", "lnc", "unc":
+		return result.Warn, "status " + s.Status
+	}
+	text := s.Reading
+	if ipmiCritText.MatchString(text) && !strings.Contains(strings.ToLower(text), "fully redundant") {
+		return result.Crit, text
+	}
+	if ipmiWarnText.MatchString(text) {
+		return result.Warn, text
+	}
+	return result.OK, ""
+}
+
+func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := result.Result{Type: "ipmi"}
+	if r, done := hwSectionProblem(env, base, "ipmitool"); done {
+		return []result.Result{r}
+	}
+	out := env.Section.Stdout
+	sdrText, selText := hwSplit(out, "@@SDR", "@@SEL")
+	if strings.Contains(sdrText, "Could not open device") || strings.Contains(sdrText, "No such file or directory") && len(parseIPMISDR(sdrText)) == 0 {
+		r := base
+		r.Status = result.Unknown
+		r.Reason = "no-bmc"
+		r.Message = "no IPMI device on this host (ipmi_si/ipmi_devintf not loaded, or a virtual machine)"
+		r.Advice = "load the ipmi_si and ipmi_devintf kernel modules, or drop the ipmi check for virtual machines"
+		r.Evidence = hwFirstLines(sdrText, 5)
+		return []result.Result{r}
+	}
+	sensors := parseIPMISDR(sdrText)
+	if len(sensors) == 0 {
+		r := base
+		r.Status = result.Unknown
+		r.Message = "ipmitool printed no sensor rows"
+		r.Evidence = hwFirstLines(sdrText, 10)
+		return []result.Result{r}
+	}
+
+	var results []result.Result
+	hottest, hottestName := -1000.0, ""
+	var metrics []result.Metric
+	for _, s := range sensors {
+		if m := ipmiTempRE.FindStringSubmatch(s.Reading); m != nil {
+			if v, err := strconv.ParseFloat(m[1], 64); err == nil {
+				metrics = append(metrics, result.Metric{Name: "hw.temp_c", Value: v, Unit: "C"})
+				if v > hottest {
+					hottest, hottestName = v, s.Name
+				}
+			}
+		}
+		st, why := s.classify()
+		if st == result.OK {
+			continue
+		}
+		r := base
+		r.Item = s.Name
+		r.Status = st
+		r.Message = fmt.Sprintf("%s: %s", s.Name, why)
+		r.Evidence = fmt.Sprintf("%s | %s | %s", s.Name, s.Status, s.Reading)
+		r.Advice = ipmiAdvice(s)
+		results = append(results, r)
+	}
+
+	summary := base
+	summary.Item = "sensors"
+	summary.Status = result.OK
+	summary.Message = fmt.Sprintf("%d sensors read, %d with problems", len(sensors), len(results))
+	if hottestName != "" {
+		summary.Message += fmt.Sprintf("; hottest %s %.0f °C", hottestName, hottest)
+		env.Thresholds.Apply(&summary, hottest, "C")
+	}
+	summary.Metrics = metrics
+	results = append([]result.Result{summary}, results...)
+
+	// The event log: events since the last inspection.
+	since := env.Since
+	if w, err := hwParamDuration(env.Spec, "sel_window", 0); err == nil && w > 0 {
+		since = env.Now.Add(-w)
+	}
+	var recent []ipmiEvent
+	for _, e := range parseIPMISEL(selText, env.Now.Location()) {
+		if !e.At.IsZero() && e.At.After(since) && !strings.EqualFold(e.State, "Deasserted") {
+			recent = append(recent, e)
+		}
+	}
+	sel := base
+	sel.Item = "sel"
+	sel.Status = result.OK
+	sel.SetValue(float64(len(recent)), "events")
+	sel.Message = fmt.Sprintf("%d new BMC event(s) since %s", len(recent), since.Format("2006-01-02 15:04"))
+	var lines []string
+	for _, e := range recent {
+		st, _ := ipmiSensor{Name: e.Sensor, Status: "ok", Reading: e.Event}.classify()
+		if st == result.OK {
+			st = result.Warn
+		}
+		sel.Status = result.Worst(sel.Status, st)
+		lines = append(lines, fmt.Sprintf("%s %s: %s", e.At.Format("2006-01-02 15:04:05"), e.Sensor, e.Event))
+	}
+	if len(recent) > 0 {
+		sel.Advice = "read the events with the hardware vendor's support; clear the SEL (ipmitool sel clear) only after the cause is fixed"
+		sel.Evidence = strings.Join(hwLastN(lines, 20), "\n")
+	}
+	return append(results, sel)
+}
+
+func ipmiAdvice(s ipmiSensor) string {
+	n := strings.ToLower(s.Name + " " + s.Reading)
+	switch {
+	case strings.Contains(n, "power supply") || strings.Contains(n, "ps"):
+		return "check the power supply and its feed; replace the failed unit — until then the server runs without power redundancy"
+	case strings.Contains(n, "fan"):
+		return "check and replace the failed fan; watch temperatures until then"
+	case strings.Contains(n, "temp"):
+		return "check airflow and the machine-room temperature (15–30 °C); clean filters, check fans"
+	case strings.Contains(n, "memory") || strings.Contains(n, "ecc") || strings.Contains(n, "dimm"):
+		return "plan replacement of the DIMM reporting ECC errors with the vendor; find it in the SEL and the BMC web console"
+	case strings.Contains(n, "drive") || strings.Contains(n, "disk"):
+		return "check the RAID controller and replace the failed drive"
+	}
+	return "check this component in the BMC console and with the hardware vendor"
+}
+
+// hwSectionProblem turns a missing section, a failed collector or a missing
+// tool into a result; done is false when the section is usable.
+func hwSectionProblem(env *Env, base result.Result, tool string) (result.Result, bool) {
+	r := base
+	r.Status = result.Unknown
+	switch {
+	case env.Section == nil || env.Section.Missing:
+		r.Message = "no output collected (the collector did not run to completion)"
+		return r, true
+	case strings.HasPrefix(strings.TrimSpace(env.Section.Stdout), "@@NOTOOL"):
+		r.Reason = "tool-missing"
+		r.Message = tool + " is not installed on this host"
+		r.Advice = "install " + tool + " (Debian/Ubuntu: apt install " + tool + "; RHEL/Kylin/UOS: yum install " + tool + ")"
+		return r, true
+	}
+	return r, false
+}
+
+// hwSplit cuts out the text after each marker line, up to the next
+// marker. Missing markers give "".
+func hwSplit(out string, markers ...string) (a, b string) {
+	parts := make([]string, len(markers))
+	cur := -1
+	var sb strings.Builder
+	flush := func() {
+		if cur >= 0 {
+			parts[cur] = sb.String()
+		}
+		sb.Reset()
+	}
+	for _, line := range strings.Split(out, "\n") {
+		idx := -1
+		for i, m := range markers {
+			if strings.TrimSpace(line) == m {
+				idx = i
+			}
+		}
+		if idx >= 0 {
+			flush()
+			cur = idx
+			continue
+		}
+		if cur >= 0 {
+			sb.WriteString(line)
+			sb.WriteByte('\n')
+		}
+	}
+	flush()
+	if len(parts) > 0 {
+		a = parts[0]
+	}
+	if len(parts) > 1 {
+		b = parts[1]
+	}
+	return a, b
+}
+
+func hwFirstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func hwLastN(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[len(lines)-n:]
+	}
+	return lines
+}
+
+// hwSortedKeys returns m's keys in order (deterministic result order).
+func hwSortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// hwParamDuration reads a duration parameter ("24h", "30m") with a default.
+// Kept local to the hardware checks so they do not depend on the shape of
+// the shared parameter helpers.
+func hwParamDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
+	if spec == nil || spec.Params == nil {
+		return def, nil
+	}
+	v, ok := spec.Params[name]
+	if !ok {
+		return def, nil
+	}
+	s := fmt.Sprint(v)
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
+		if err != nil {
+			return def, fmt.Errorf("check %s: parameter %s: %q is not a duration", spec.Name, name, s)
+		}
+		return time.Duration(n * 24 * float64(time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return def, fmt.Errorf("check %s: parameter %s: %q is not a duration (e.g. 24h, 30m, 7d)", spec.Name, name, s)
+	}
+	return d, nil
+}

@@ -1,0 +1,153 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// nicCheck reads the link state and error counters of the physical network
+// interfaces from /sys/class/net (type "nic"). Parameters: interfaces (list;
+// these must be up — others are reported only when they have errors; default
+// every physical interface that has a carrier or is administratively up),
+// include_virtual (bool, default false: veth, docker, bridges and tunnels
+// are skipped). Thresholds (warn/crit) apply to the error ratio in percent
+// of packets (defaults warn ~:0.01, crit ~:1).
+type nicCheck struct{}
+
+func init() { Register("nic", nicCheck{}) }
+
+const nicScript = `for i in /sys/class/net/*; do
+  n=${i##*/}
+  [ "$n" = lo ] && continue
+  phys=0; [ -e "$i/device" ] && phys=1
+  s=$i/statistics
+  echo "$n $phys $(cat "$i/operstate" 2>/dev/null || echo unknown) $(cat "$i/carrier" 2>/dev/null || echo -) $(cat "$i/speed" 2>/dev/null || echo -) $(cat "$s/rx_packets" "$s/tx_packets" "$s/rx_errors" "$s/tx_errors" "$s/rx_dropped" "$s/tx_dropped" 2>/dev/null | tr '\n' ' ')"
+done`
+
+func (nicCheck) Script(*Spec, *inventory.Asset) (string, error) { return nicScript, nil }
+
+type nicStat struct {
+	Name                     string
+	Physical                 bool
+	Oper                     string
+	Carrier                  string
+	Speed                    string
+	RxPk, TxPk, RxErr, TxErr int64
+	RxDrop, TxDrop           int64
+}
+
+func parseNICs(out string) []nicStat {
+	var nics []nicStat
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 11 {
+			continue
+		}
+		n := nicStat{Name: f[0], Physical: f[1] == "1", Oper: f[2], Carrier: f[3], Speed: f[4]}
+		vals := make([]int64, 6)
+		ok := true
+		for i := range vals {
+			v, err := strconv.ParseInt(f[5+i], 10, 64)
+			if err != nil {
+				ok = false
+				break
+			}
+			vals[i] = v
+		}
+		if !ok {
+			continue
+		}
+		n.RxPk, n.TxPk, n.RxErr, n.TxErr, n.RxDrop, n.TxDrop = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]
+		nics = append(nics, n)
+	}
+	return nics
+}
+
+func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := result.Result{Type: "nic"}
+	if r, done := hwSectionProblem(env, base, "sysfs"); done {
+		return []result.Result{r}
+	}
+	want := map[string]bool{}
+	includeVirtual := false
+	if env.Spec != nil && env.Spec.Params != nil {
+		if l, ok := env.Spec.Params["interfaces"].([]any); ok {
+			for _, v := range l {
+				want[fmt.Sprint(v)] = true
+			}
+		}
+		if b, ok := env.Spec.Params["include_virtual"].(bool); ok {
+			includeVirtual = b
+		}
+	}
+	th := env.Thresholds
+	if th.Warn == nil && th.Crit == nil {
+		th.Warn, _ = ParseRange("~:0.01")
+		th.Crit, _ = ParseRange("~:1")
+	}
+	nics := parseNICs(env.Section.Stdout)
+	seen := map[string]bool{}
+	var results []result.Result
+	for _, n := range nics {
+		seen[n.Name] = true
+		if !want[n.Name] && !n.Physical && !includeVirtual {
+			continue
+		}
+		r := base
+		r.Item = n.Name
+		r.Status = result.OK
+		pk := n.RxPk + n.TxPk
+		errs := n.RxErr + n.TxErr
+		ratio := 0.0
+		if pk > 0 {
+			ratio = float64(errs) / float64(pk) * 100
+		}
+		th.Apply(&r, ratio, "%")
+		r.Metrics = []result.Metric{
+			{Name: "nic.errors", Value: float64(errs)},
+			{Name: "nic.dropped", Value: float64(n.RxDrop + n.TxDrop)},
+		}
+		speed := ""
+		if n.Speed != "-" && n.Speed != "" && !strings.HasPrefix(n.Speed, "-") {
+			speed = ", " + n.Speed + " Mb/s"
+		}
+		r.Message = fmt.Sprintf("%s %s%s: %d errors, %d dropped of %d packets since boot", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
+		down := n.Oper != "up" && n.Oper != "unknown"
+		if down && (want[n.Name] || n.Carrier == "0") {
+			if want[n.Name] {
+				r.Status = result.Crit
+				r.Message = fmt.Sprintf("%s is %s (expected up)", n.Name, n.Oper)
+				r.Advice = "check the cable, the switch port and `ip link`; bring the interface up or fix its bond/team"
+			} else if n.Physical && n.Carrier == "0" {
+				// a physical port with no carrier that nobody asked for: informational
+				r.Message = fmt.Sprintf("%s has no link (not in the expected list)", n.Name)
+			}
+		}
+		if r.Status == result.Warn || r.Status == result.Crit && !down {
+			r.Advice = "errors on " + n.Name + ": check the cable/optics and the switch port counters; duplex or speed mismatch shows as errors"
+		}
+		results = append(results, r)
+	}
+	for _, name := range hwSortedKeys(want) {
+		if !seen[name] {
+			r := base
+			r.Item = name
+			r.Status = result.Crit
+			r.Message = fmt.Sprintf("interface %s not found on this host", name)
+			r.Advice = "check the interface name in the playbook/inventory, or whether the NIC or its driver is missing"
+			results = append(results, r)
+		}
+	}
+	if len(results) == 0 {
+		r := base
+		r.Status = result.OK
+		r.Message = "no physical network interfaces (virtual machine or container)"
+		return []result.Result{r}
+	}
+	return results
+}

@@ -1,0 +1,337 @@
+package inspect
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// smartCheck reads disk health with smartctl on the target (type "smart"):
+// every device `smartctl --scan` finds (including disks behind MegaRAID
+// controllers, which --scan lists with their -d option), one result per disk.
+//
+// A disk is CRIT when its overall self-assessment FAILED, an attribute is
+// FAILING_NOW, NVMe critical warning bits are set, or there are pending or
+// uncorrectable sectors; WARN when sectors were reallocated, an attribute
+// failed in the past, NVMe media errors were logged or its wear (Percentage
+// Used) passed 90 %. Thresholds (warn/crit) apply to the temperature in °C
+// (playbook default warn ~:55, crit ~:65).
+type smartCheck struct{}
+
+func init() { Register("smart", smartCheck{}) }
+
+// One smartctl per device; the -d option from --scan is kept so disks
+// behind RAID controllers are read through the controller.
+const smartScript = `if ! command -v smartctl >/dev/null 2>&1; then echo "@@NOTOOL smartctl"; exit 0; fi
+LC_ALL=C smartctl --scan 2>/dev/null | while read -r dev d type rest; do
+  case "$dev" in /dev/*) ;; *) continue ;; esac
+  echo "@@DEV $dev $type"
+  if [ "$d" = "-d" ]; then LC_ALL=C smartctl -H -i -A -d "$type" "$dev" 2>&1; else LC_ALL=C smartctl -H -i -A "$dev" 2>&1; fi
+  echo "@@RC $?"
+done`
+
+func (smartCheck) Script(*Spec, *inventory.Asset) (string, error) { return smartScript, nil }
+
+// smartDisk is what one smartctl report says about one disk.
+type smartDisk struct {
+	Device, Model, Serial string
+	Health                string // PASSED, FAILED, OK (SCSI), "" when not reported
+	ExitCode              int    // smartctl's exit status bitmask, -1 when unknown
+	Attrs                 map[int]smartAttr
+	TempC                 float64 // -1 when unknown
+	// NVMe
+	NVMeCriticalWarning int64 // -1 when not NVMe
+	MediaErrors         int64
+	PercentUsed         float64
+	SpareBelow          bool
+	Raw                 string
+}
+
+type smartAttr struct {
+	ID         int
+	Name       string
+	Value, Thr int
+	WhenFailed string // "-", "FAILING_NOW", "In_the_past"
+	Raw        int64
+	RawText    string
+}
+
+var (
+	smartAttrStartRE = regexp.MustCompile(`^\s*ID#\s+ATTRIBUTE_NAME`)
+	smartFirstIntRE  = regexp.MustCompile(`^-?\d+`)
+	smartNumRE       = regexp.MustCompile(`-?[\d,]+(\.\d+)?`)
+)
+
+// parseSmartctl reads `smartctl -H -i -A` output of ATA, SCSI and NVMe
+// devices, in both the classic and the --format=brief attribute layouts.
+func parseSmartctl(out string) smartDisk {
+	d := smartDisk{ExitCode: -1, TempC: -1, NVMeCriticalWarning: -1, Attrs: map[int]smartAttr{}, Raw: out}
+	inAttrs, brief := false, false
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		trim := strings.TrimSpace(line)
+		if smartAttrStartRE.MatchString(line) {
+			inAttrs = true
+			brief = !strings.Contains(line, "WHEN_FAILED")
+			continue
+		}
+		if inAttrs {
+			if trim == "" {
+				inAttrs = false
+				continue
+			}
+			if strings.HasPrefix(trim, "|") { // the brief layout's flag legend
+				continue
+			}
+			if a, ok := parseSmartAttr(trim, brief); ok {
+				d.Attrs[a.ID] = a
+				continue
+			}
+		}
+		key, val, ok := strings.Cut(trim, ":")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch strings.TrimSpace(key) {
+		case "Device Model", "Model Number", "Product":
+			d.Model = val
+		case "Serial Number", "Serial number":
+			d.Serial = val
+		case "SMART overall-health self-assessment test result":
+			d.Health = strings.TrimRight(strings.Fields(val + " x")[0], "!")
+		case "SMART Health Status":
+			d.Health = strings.Fields(val + " x")[0]
+		case "Critical Warning":
+			if v, err := strconv.ParseInt(strings.TrimPrefix(val, "0x"), 16, 64); err == nil {
+				d.NVMeCriticalWarning = v
+			}
+		case "Media and Data Integrity Errors":
+			d.MediaErrors = smartInt(val)
+		case "Percentage Used":
+			d.PercentUsed = float64(smartInt(val))
+		case "Temperature", "Current Drive Temperature":
+			if n := smartFirstNumber(val); n >= -50 {
+				d.TempC = n
+			}
+		}
+	}
+	if d.TempC < 0 {
+		if a, ok := d.Attrs[194]; ok {
+			d.TempC = float64(a.Raw)
+		} else if a, ok := d.Attrs[190]; ok {
+			d.TempC = float64(a.Raw)
+		}
+	}
+	if d.NVMeCriticalWarning > 0 && d.NVMeCriticalWarning&1 == 1 {
+		d.SpareBelow = true
+	}
+	return d
+}
+
+func parseSmartAttr(line string, brief bool) (smartAttr, bool) {
+	f := strings.Fields(line)
+	// classic: ID NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW...
+	// brief:   ID NAME FLAGS VALUE WORST THRESH FAIL RAW...
+	need := 10
+	if brief {
+		need = 8
+	}
+	if len(f) < need {
+		return smartAttr{}, false
+	}
+	id, err := strconv.Atoi(f[0])
+	if err != nil {
+		return smartAttr{}, false
+	}
+	a := smartAttr{ID: id, Name: f[1]}
+	a.Value, _ = strconv.Atoi(f[3])
+	a.Thr, _ = strconv.Atoi(f[5])
+	rawIdx := 9
+	if brief {
+		rawIdx = 7
+	}
+	a.WhenFailed = f[rawIdx-1]
+	a.RawText = strings.Join(f[rawIdx:], " ")
+	if m := smartFirstIntRE.FindString(f[rawIdx]); m != "" {
+		a.Raw, _ = strconv.ParseInt(m, 10, 64)
+	}
+	return a, true
+}
+
+func smartInt(s string) int64 {
+	m := smartNumRE.FindString(s)
+	n, _ := strconv.ParseInt(strings.ReplaceAll(m, ",", ""), 10, 64)
+	return n
+}
+
+func smartFirstNumber(s string) float64 {
+	m := smartNumRE.FindString(s)
+	if m == "" {
+		return -1000
+	}
+	n, err := strconv.ParseFloat(strings.ReplaceAll(m, ",", ""), 64)
+	if err != nil {
+		return -1000
+	}
+	return n
+}
+
+// verdict decides a disk's status; the reasons are in the order a reader
+// needs them.
+func (d smartDisk) verdict() (result.Status, []string) {
+	st := result.OK
+	var why []string
+	add := func(s result.Status, format string, args ...any) {
+		st = result.Worst(st, s)
+		why = append(why, fmt.Sprintf(format, args...))
+	}
+	switch strings.ToUpper(d.Health) {
+	case "FAILED":
+		add(result.Crit, "SMART self-assessment FAILED")
+	case "PASSED", "OK":
+	case "":
+		if d.NVMeCriticalWarning < 0 && len(d.Attrs) == 0 {
+			add(result.Unknown, "no SMART health in the output")
+		}
+	default:
+		add(result.Crit, "SMART health %s", d.Health)
+	}
+	for _, id := range []int{5, 187, 196, 197, 198} {
+		a, ok := d.Attrs[id]
+		if !ok {
+			continue
+		}
+		if a.WhenFailed == "FAILING_NOW" {
+			add(result.Crit, "%s failing now (value %d, threshold %d, raw %s)", a.Name, a.Value, a.Thr, a.RawText)
+			continue
+		}
+		if a.Raw > 0 {
+			switch id {
+			case 197, 198, 187:
+				add(result.Crit, "%s = %d", a.Name, a.Raw)
+			default:
+				add(result.Warn, "%s = %d", a.Name, a.Raw)
+			}
+		}
+	}
+	for _, a := range d.Attrs {
+		if a.WhenFailed == "FAILING_NOW" && a.ID != 5 && a.ID != 187 && a.ID != 196 && a.ID != 197 && a.ID != 198 {
+			add(result.Crit, "%s failing now", a.Name)
+		} else if a.WhenFailed == "In_the_past" {
+			add(result.Warn, "%s failed in the past", a.Name)
+		}
+	}
+	if d.NVMeCriticalWarning > 0 {
+		add(result.Crit, "NVMe critical warning 0x%02x (%s)", d.NVMeCriticalWarning, nvmeWarningText(d.NVMeCriticalWarning))
+	}
+	if d.MediaErrors > 0 {
+		add(result.Warn, "%d NVMe media/data integrity errors", d.MediaErrors)
+	}
+	if d.PercentUsed >= 90 {
+		add(result.Warn, "wear %.0f%% of rated endurance used", d.PercentUsed)
+	}
+	if d.ExitCode > 0 && d.ExitCode&0x08 != 0 && st < result.Crit {
+		add(result.Crit, "smartctl exit status says DISK FAILING")
+	}
+	return st, why
+}
+
+func nvmeWarningText(v int64) string {
+	names := []string{"spare below threshold", "temperature", "reliability degraded", "read-only", "volatile backup failed"}
+	var out []string
+	for i, n := range names {
+		if v&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := result.Result{Type: "smart"}
+	if r, done := hwSectionProblem(env, base, "smartmontools"); done {
+		return []result.Result{r}
+	}
+	var results []result.Result
+	var dev, typ string
+	var body strings.Builder
+	flush := func(rc int) {
+		if dev == "" {
+			return
+		}
+		d := parseSmartctl(body.String())
+		d.Device, d.ExitCode = dev, rc
+		results = append(results, smartResult(env, base, d, typ))
+		dev = ""
+		body.Reset()
+	}
+	for _, line := range strings.Split(env.Section.Stdout, "\n") {
+		switch {
+		case strings.HasPrefix(line, "@@DEV "):
+			flush(-1)
+			f := strings.Fields(line)
+			dev = f[1]
+			typ = ""
+			if len(f) > 2 {
+				typ = f[2]
+			}
+		case strings.HasPrefix(line, "@@RC "):
+			rc, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "@@RC ")))
+			flush(rc)
+		default:
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	flush(-1)
+	if len(results) == 0 {
+		r := base
+		r.Status = result.Unknown
+		r.Reason = "no-disks"
+		r.Message = "smartctl --scan found no disks (virtual disks have no SMART data; run as root)"
+		return []result.Result{r}
+	}
+	return results
+}
+
+func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.Result {
+	r := base
+	r.Item = d.Device
+	if typ != "" && typ != "ata" && typ != "sat" && typ != "scsi" && typ != "nvme" {
+		r.Item = d.Device + " (" + typ + ")"
+	}
+	st, why := d.verdict()
+	r.Status = st
+	name := strings.TrimSpace(d.Model + " " + d.Serial)
+	if name == "" {
+		name = "disk"
+	}
+	if len(why) == 0 {
+		r.Message = fmt.Sprintf("%s %s: healthy", d.Device, name)
+	} else {
+		r.Message = fmt.Sprintf("%s %s: %s", d.Device, name, strings.Join(why, "; "))
+	}
+	if d.TempC > -50 {
+		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.temp_c", Value: d.TempC, Unit: "C"})
+		env.Thresholds.Apply(&r, d.TempC, "C")
+	}
+	if a, ok := d.Attrs[5]; ok {
+		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.reallocated", Value: float64(a.Raw)})
+	}
+	if r.Status >= result.Warn && r.Status != result.Unknown {
+		r.Advice = fmt.Sprintf("back up the data on %s and replace the disk (serial %s) with the vendor; if it is in a RAID set, replace it before a second disk fails", d.Device, d.Serial)
+	}
+	if r.Status != result.OK {
+		r.Evidence = hwFirstLines(d.Raw, 80)
+	}
+	return r
+}
