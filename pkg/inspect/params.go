@@ -1,0 +1,383 @@
+package inspect
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Typed access to a check's playbook parameters (Spec.Params).
+//
+// Parameters arrive from YAML (int, float64, bool, string, []any,
+// map[string]any) or JSON (float64 for every number), and people write them
+// loosely: "30s" or 30 for a timeout, "yes" for true, a single string where a
+// list is expected. These helpers accept the reasonable spellings and reject
+// the rest with an error that names the check and the parameter, so a typo in
+// a playbook is reported as "check web-health: parameter timeout: ..." and
+// never silently replaced by a default.
+//
+// A parameter that is absent, or explicitly null, yields the default.
+
+// paramError is a bad parameter value: the check, the parameter and what was
+// wrong with it.
+type paramError struct {
+	check, param, msg string
+}
+
+func (e *paramError) Error() string {
+	return fmt.Sprintf("check %s: parameter %s: %s", e.check, e.param, e.msg)
+}
+
+func specLabel(spec *Spec) string {
+	if spec == nil {
+		return "?"
+	}
+	if spec.Name != "" {
+		return spec.Name
+	}
+	if spec.Type != "" {
+		return spec.Type
+	}
+	return "?"
+}
+
+func badParam(spec *Spec, name, format string, args ...any) error {
+	return &paramError{check: specLabel(spec), param: name, msg: fmt.Sprintf(format, args...)}
+}
+
+// paramRaw returns the raw value and whether it was given (non-null).
+func paramRaw(spec *Spec, name string) (any, bool) {
+	if spec == nil || spec.Params == nil {
+		return nil, false
+	}
+	v, ok := spec.Params[name]
+	if !ok || v == nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// paramHas reports whether the parameter is given (and not null).
+func paramHas(spec *Spec, name string) bool {
+	_, ok := paramRaw(spec, name)
+	return ok
+}
+
+// paramString reads a string parameter. Numbers and booleans are accepted and
+// written in their usual form (a port written as 443 reads "443"); lists and
+// maps are errors.
+func paramString(spec *Spec, name, def string) (string, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return def, nil
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	}
+	return def, badParam(spec, name, "want a string, got %s", describe(v))
+}
+
+// paramInt reads an integer parameter, from a number or a numeric string.
+func paramInt(spec *Spec, name string, def int) (int, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return def, nil
+	}
+	n, ok := toInt(v)
+	if !ok {
+		return def, badParam(spec, name, "want a whole number, got %s", describe(v))
+	}
+	return n, nil
+}
+
+// paramFloat reads a number parameter, from a number or a numeric string.
+func paramFloat(spec *Spec, name string, def float64) (float64, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return def, nil
+	}
+	switch x := v.(type) {
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case float64:
+		return x, nil
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, nil
+		}
+	}
+	return def, badParam(spec, name, "want a number, got %s", describe(v))
+}
+
+// paramBool reads a boolean parameter: true/false, yes/no, on/off, 1/0.
+func paramBool(spec *Spec, name string, def bool) (bool, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return def, nil
+	}
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case int:
+		if x == 0 || x == 1 {
+			return x == 1, nil
+		}
+	case float64:
+		if x == 0 || x == 1 {
+			return x == 1, nil
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true", "yes", "on", "1":
+			return true, nil
+		case "false", "no", "off", "0":
+			return false, nil
+		}
+	}
+	return def, badParam(spec, name, "want true or false, got %s", describe(v))
+}
+
+// paramDuration reads a duration: a Go duration string ("30s", "1h30m"), a
+// number of days ("7d"), or a bare number of seconds (30). Negative
+// durations are errors.
+func paramDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return def, nil
+	}
+	var d time.Duration
+	switch x := v.(type) {
+	case int:
+		d = time.Duration(x) * time.Second
+	case int64:
+		d = time.Duration(x) * time.Second
+	case float64:
+		d = time.Duration(x * float64(time.Second))
+	case string:
+		var err error
+		d, err = parseDuration(x)
+		if err != nil {
+			return def, badParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %q", x)
+		}
+	default:
+		return def, badParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %s", describe(v))
+	}
+	if d < 0 {
+		return def, badParam(spec, name, "duration must not be negative, got %s", d)
+	}
+	return d, nil
+}
+
+// parseDuration is time.ParseDuration plus a "d" (24 h) unit and bare
+// numbers as seconds.
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	if strings.HasSuffix(s, "d") {
+		f, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(f * 24 * float64(time.Hour)), nil
+	}
+	return time.ParseDuration(s)
+}
+
+// paramStrings reads a list of strings. A single string is a one-element
+// list; numbers inside the list are written as strings (args: [-w, 80]).
+func paramStrings(spec *Spec, name string) ([]string, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return nil, nil
+	}
+	switch x := v.(type) {
+	case string:
+		return []string{x}, nil
+	case []string:
+		return append([]string(nil), x...), nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for i, e := range x {
+			switch y := e.(type) {
+			case string:
+				out = append(out, y)
+			case int:
+				out = append(out, strconv.Itoa(y))
+			case int64:
+				out = append(out, strconv.FormatInt(y, 10))
+			case float64:
+				out = append(out, strconv.FormatFloat(y, 'f', -1, 64))
+			case bool:
+				out = append(out, strconv.FormatBool(y))
+			default:
+				return nil, badParam(spec, name, "item %d: want a string, got %s", i+1, describe(e))
+			}
+		}
+		return out, nil
+	}
+	return nil, badParam(spec, name, "want a list of strings, got %s", describe(v))
+}
+
+// paramInts reads a list of integers; a single number or a comma-separated
+// string ("0,1") is accepted too.
+func paramInts(spec *Spec, name string, def []int) ([]int, error) {
+	v, ok := paramRaw(spec, name)
+	if !ok {
+		return def, nil
+	}
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case string:
+		for _, p := range strings.Split(x, ",") {
+			items = append(items, strings.TrimSpace(p))
+		}
+	default:
+		items = []any{x}
+	}
+	out := make([]int, 0, len(items))
+	for _, e := range items {
+		n, ok := toInt(e)
+		if !ok {
+			return def, badParam(spec, name, "want whole numbers, got %s", describe(e))
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// paramRegexp compiles a regular expression parameter (Go RE2 syntax);
+// nil when absent.
+func paramRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
+	s, err := paramString(spec, name, "")
+	if err != nil || s == "" {
+		return nil, err
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return nil, badParam(spec, name, "bad regular expression: %v", err)
+	}
+	return re, nil
+}
+
+// paramKnown rejects parameters the check does not know, naming the closest
+// known one: a misspelt "timout" must not silently fall back to a default.
+func paramKnown(spec *Spec, known ...string) error {
+	if spec == nil {
+		return nil
+	}
+	set := make(map[string]bool, len(known))
+	for _, k := range known {
+		set[k] = true
+	}
+	var unknown []string
+	for k := range spec.Params {
+		if !set[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	k := unknown[0]
+	hint := ""
+	if near := nearest(k, known); near != "" {
+		hint = fmt.Sprintf(" (did you mean %s?)", near)
+	}
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	return badParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", "))
+}
+
+func toInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case uint64:
+		return int(x), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int(x), true
+		}
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		if err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// nearest returns the known name within edit distance 2 of s, or "".
+func nearest(s string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(s, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
