@@ -12,6 +12,7 @@ import (
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
 )
 
 // Spec is one check as a playbook writes it, after per-group and per-asset
@@ -49,6 +50,10 @@ type Env struct {
 	// ago when never): "since the last run" windows start here.
 	Since time.Time
 	Now   time.Time
+	// SQL holds the run's database connections (one per database asset,
+	// shared by all db-* checks of that asset). Nil means each check opens
+	// and closes its own connection.
+	SQL *transport.SQLPool
 }
 
 // Check is one check type. Checks that need data from the target return a
