@@ -54,6 +54,13 @@ type Env struct {
 	// shared by all db-* checks of that asset). Nil means each check opens
 	// and closes its own connection.
 	SQL *transport.SQLPool
+	// System is the application system the asset belongs to, when it has
+	// one: the http probe checks its Endpoints for assets of kind
+	// application. Nil otherwise.
+	System *inventory.System
+	// Lang is the language ("zh" or "en") of messages and advice a check
+	// writes; "" means English.
+	Lang string
 }
 
 // Check is one check type. Checks that need data from the target return a
