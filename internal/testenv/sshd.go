@@ -1,0 +1,372 @@
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// SSHDOptions shapes a test sshd. The zero value is a key-only server that
+// lets the current user (root included) log in with the generated client key.
+type SSHDOptions struct {
+	// AllowTCPForwarding lets the server act as a jump host (ProxyJump needs
+	// direct-tcpip channels).
+	AllowTCPForwarding bool
+	// PasswordAuth turns on password authentication. Logging in with a
+	// password still needs an account whose password is known (see
+	// SSHD.AddPasswordUser).
+	PasswordAuth bool
+	// ECDSAHostKey adds an ECDSA host key beside the ed25519 one, so the
+	// server offers two host key types (clients that know only one of them
+	// must still verify the host).
+	ECDSAHostKey bool
+	// AuthorizedKeys are further public keys allowed to log in.
+	AuthorizedKeys []ssh.PublicKey
+	// Extra lines appended to sshd_config (later lines cannot override
+	// earlier ones in sshd, so these only add settings the defaults lack).
+	Extra []string
+}
+
+// SSHD is a running OpenSSH server on 127.0.0.1 for one test.
+type SSHD struct {
+	Addr           string        // "127.0.0.1:PORT"
+	Host           string        // "127.0.0.1"
+	Port           int           // the TCP port it listens on
+	User           string        // the account the client key logs in as (the current user)
+	ClientKeyPath  string        // ed25519 private key (OpenSSH format, no passphrase), authorized
+	ClientSigner   ssh.Signer    // the same key, parsed
+	KnownHostsPath string        // known_hosts holding "[127.0.0.1]:PORT <host keys>"
+	HostPublicKey  ssh.PublicKey // the ed25519 host key
+	HostKeys       []ssh.PublicKey
+	Dir            string // the server's own directory (config, keys, log)
+	LogPath        string // sshd's stderr (-e): one line per event
+
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// StartSSHD starts a real OpenSSH sshd (/usr/sbin/sshd -D -e -f CONFIG) on a
+// free port of 127.0.0.1 with its own generated host key(s) and an authorized
+// ed25519 client key, waits until it sends its banner, and stops it when the
+// test ends. A missing sshd skips the test, or fails it under `make test`.
+func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
+	t.Helper()
+	bin := LookPath(t, "sshd")
+	if os.Geteuid() == 0 {
+		// The privilege separation directory is normally made by the
+		// service unit; sshd refuses to start without it.
+		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+			t.Fatalf("sshd: %v", err)
+		}
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatalf("sshd: current user: %v", err)
+	}
+	dir := t.TempDir()
+	s := &SSHD{Host: "127.0.0.1", User: u.Username, Dir: dir, LogPath: filepath.Join(dir, "sshd.log")}
+
+	hostKeys := []string{filepath.Join(dir, "host_ed25519")}
+	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.HostPublicKey = writeKey(t, hostKeys[0], hostPriv, "")
+	s.HostKeys = []ssh.PublicKey{s.HostPublicKey}
+	if opts.ECDSAHostKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "host_ecdsa")
+		hostKeys = append(hostKeys, p)
+		s.HostKeys = append(s.HostKeys, writeKey(t, p, k, ""))
+	}
+
+	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ClientKeyPath = filepath.Join(dir, "client_ed25519")
+	writeKey(t, s.ClientKeyPath, clientPriv, "")
+	if s.ClientSigner, err = ssh.NewSignerFromKey(clientPriv); err != nil {
+		t.Fatal(err)
+	}
+	var ak bytes.Buffer
+	for _, k := range append([]ssh.PublicKey{s.ClientSigner.PublicKey()}, opts.AuthorizedKeys...) {
+		ak.Write(ssh.MarshalAuthorizedKey(k))
+	}
+	writeFile(t, filepath.Join(dir, "authorized_keys"), ak.Bytes(), 0o600)
+
+	// A port picked by listening on :0 may be taken by someone else before
+	// sshd binds it; try a few times.
+	var lastLog string
+	for attempt := 0; attempt < 5; attempt++ {
+		port := FreePort(t)
+		cfg := filepath.Join(dir, "sshd_config")
+		writeFile(t, cfg, []byte(sshdConfig(dir, port, hostKeys, u.Username, opts)), 0o600)
+		ok, logText := s.start(t, bin, cfg, port)
+		if ok {
+			s.Port = port
+			s.Addr = net.JoinHostPort(s.Host, strconv.Itoa(port))
+			break
+		}
+		lastLog = logText
+		if !strings.Contains(logText, "Address already in use") {
+			break
+		}
+	}
+	if s.Port == 0 {
+		t.Fatalf("sshd did not start; its log:\n%s", lastLog)
+	}
+	var kh bytes.Buffer
+	for _, k := range s.HostKeys {
+		kh.WriteString(knownhosts.Line([]string{s.Addr}, k) + "\n")
+	}
+	s.KnownHostsPath = filepath.Join(dir, "known_hosts")
+	writeFile(t, s.KnownHostsPath, kh.Bytes(), 0o600)
+	return s
+}
+
+// sshdConfig renders the server's configuration. Everything is explicit so
+// the system's /etc/ssh/sshd_config is never read.
+func sshdConfig(dir string, port int, hostKeys []string, userName string, o SSHDOptions) string {
+	yesNo := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Port %d\nListenAddress 127.0.0.1\n", port)
+	for _, k := range hostKeys {
+		fmt.Fprintf(&b, "HostKey %s\n", k)
+	}
+	fmt.Fprintf(&b, "PidFile %s\n", filepath.Join(dir, "sshd.pid"))
+	fmt.Fprintf(&b, "AuthorizedKeysFile %s\n", filepath.Join(dir, "authorized_keys"))
+	b.WriteString("StrictModes no\nUsePAM no\nPubkeyAuthentication yes\n")
+	rootLogin := "prohibit-password"
+	if o.PasswordAuth {
+		rootLogin = "yes"
+	}
+	fmt.Fprintf(&b, "PermitRootLogin %s\n", rootLogin)
+	fmt.Fprintf(&b, "PasswordAuthentication %s\nKbdInteractiveAuthentication no\n", yesNo(o.PasswordAuth))
+	fmt.Fprintf(&b, "AllowTcpForwarding %s\n", yesNo(o.AllowTCPForwarding))
+	b.WriteString("AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\n")
+	b.WriteString("PrintMotd no\nPrintLastLog no\nUseDNS no\nLogLevel INFO\n")
+	// Many test connections arrive at once (concurrency and benchmarks).
+	b.WriteString("MaxStartups 200\n")
+	b.WriteString("Subsystem sftp internal-sftp\n")
+	if os.Geteuid() != 0 {
+		// A non-root sshd can only let its own user in.
+		fmt.Fprintf(&b, "AllowUsers %s\n", userName)
+	}
+	for _, l := range o.Extra {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+// start runs sshd and waits for its banner. It reports false, with the log,
+// when sshd exited or did not answer within 10 s.
+func (s *SSHD) start(t testing.TB, bin, cfg string, port int) (bool, string) {
+	t.Helper()
+	logf, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-D", "-e", "-f", cfg)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group: a Ctrl-C in the terminal is the test's, and
+	// the cleanup can kill sshd with all its per-connection children.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		t.Fatalf("sshd: %v", err)
+	}
+	logf.Close()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			return false, s.Log()
+		default:
+		}
+		if bannerAt(addr) {
+			s.cmd, s.done = cmd, done
+			t.Cleanup(func() {
+				s.Stop()
+				if t.Failed() {
+					t.Logf("sshd %s log:\n%s", addr, s.Log())
+				}
+			})
+			return true, ""
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	<-done
+	return false, s.Log() + "\n(no banner within 10s)"
+}
+
+// bannerAt reports whether an SSH server answers at addr.
+func bannerAt(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return err == nil && strings.HasPrefix(line, "SSH-")
+}
+
+// Stop kills sshd and every per-connection child it forked. It is safe to
+// call more than once (the test cleanup calls it too), e.g. to simulate a
+// host that went down.
+func (s *SSHD) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	<-s.done
+}
+
+// Log returns what sshd has logged so far.
+func (s *SSHD) Log() string {
+	b, _ := os.ReadFile(s.LogPath)
+	return string(b)
+}
+
+// CountLog returns how many log lines contain substr, e.g. "Accepted
+// publickey" to count logins.
+func (s *SSHD) CountLog(substr string) int {
+	return strings.Count(s.Log(), substr)
+}
+
+// WriteClientKey writes a new ed25519 key to path (encrypted with passphrase
+// unless it is empty) and returns its public half, for tests that need a
+// second identity (e.g. SSHDOptions.AuthorizedKeys, or a key the server
+// does not know).
+func WriteClientKey(t testing.TB, path, passphrase string) ssh.PublicKey {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeKey(t, path, priv, passphrase)
+}
+
+// writeKey writes priv as an OpenSSH private key file (0600) with path.pub
+// beside it and returns the public key.
+func writeKey(t testing.TB, path string, priv any, passphrase string) ssh.PublicKey {
+	t.Helper()
+	var block *pem.Block
+	var err error
+	if passphrase == "" {
+		block, err = ssh.MarshalPrivateKey(priv, "hcops-test")
+	} else {
+		block, err = ssh.MarshalPrivateKeyWithPassphrase(priv, "hcops-test", []byte(passphrase))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, pem.EncodeToMemory(block), 0o600)
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path+".pub", ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
+	return signer.PublicKey()
+}
+
+func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listened on a moment
+// ago. Dialing it is refused (until someone else takes it).
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// HungListener accepts TCP connections and never sends a byte: a host whose
+// sshd is wedged (or a firewall that swallows the banner).
+type HungListener struct {
+	Addr string // "127.0.0.1:PORT"
+	Port int
+
+	l     net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+// StartHungListener starts a HungListener on 127.0.0.1 and closes it and
+// every accepted connection when the test ends.
+func StartHungListener(t testing.TB) *HungListener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &HungListener{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, l: l}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			h.mu.Lock()
+			h.conns = append(h.conns, c)
+			h.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, c := range h.conns {
+			c.Close()
+		}
+	})
+	return h
+}
+
+// Accepted returns how many connections the listener has accepted.
+func (h *HungListener) Accepted() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
