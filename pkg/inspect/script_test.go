@@ -146,4 +146,3 @@ func BenchmarkSplitSections(b *testing.B) {
 		SplitSections(nonce, data, 40, false)
 	}
 }
-

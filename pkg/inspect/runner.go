@@ -1,0 +1,447 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
+)
+
+// Defaults of the runner, chosen for a site of ~250 hosts on a real network
+// (see bench/README.md for the measurements behind them).
+const (
+	DefaultForks          = 64
+	DefaultHostTimeout    = 120 * time.Second
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultMaxEvidence bounds the raw output kept with one result.
+	DefaultMaxEvidence = 16 << 10
+	// ConnectCheck is the check name of the one result an unreachable host gets.
+	ConnectCheck = "connect"
+)
+
+// DialFunc opens the one connection a host's checks share. ctx carries the
+// connect timeout; it bounds the dial only and is cancelled once DialFunc
+// returns. Errors that mean "could not reach the host at all" should be
+// *transport.UnreachableError so the result names the reason.
+type DialFunc func(ctx context.Context, a *inventory.Asset) (transport.Runner, error)
+
+// Runner runs a Plan: a bounded pool of workers over hosts, one connection
+// and one batched script per host, probes from this machine alongside.
+type Runner struct {
+	Dial           DialFunc
+	Forks          int           // hosts inspected at once; DefaultForks when 0
+	HostTimeout    time.Duration // per-host deadline; DefaultHostTimeout when 0
+	ConnectTimeout time.Duration // DefaultConnectTimeout when 0
+	// ProbeConcurrency bounds probes (http, tcp-connect, dns ...) running
+	// from this machine at once, over all hosts; Forks when 0.
+	ProbeConcurrency int
+	// MaxEvidence bounds each result's evidence; DefaultMaxEvidence when 0.
+	MaxEvidence int
+	// Since gives, per asset name, when it was last inspected; missing
+	// assets get 24 h ago.
+	Since map[string]time.Time
+	// Progress is called after each host with hosts done, hosts in total and
+	// hosts with a problem (worst status not OK) so far.
+	Progress func(done, total, problems int)
+	// OnHost receives each finished host's results as soon as it is done
+	// (serially: it needs no locking), so the caller can store them before
+	// the run ends and nothing finished is lost on Ctrl-C or a crash.
+	OnHost func(h *HostPlan, results []result.Result)
+	// Now is the clock (tests); time.Now when nil.
+	Now func() time.Time
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Results []result.Result
+	// Interrupted is set when ctx was cancelled before every host finished.
+	// Hosts that had not finished are left out of Results entirely (no
+	// partial host is recorded): the run's status says it is incomplete.
+	Interrupted bool
+	HostsDone   int
+	HostsTotal  int
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Run inspects every host of p. It returns when all hosts are done, or
+// promptly after ctx is cancelled.
+func (r *Runner) Run(ctx context.Context, p *Plan) Outcome {
+	forks := r.Forks
+	if forks <= 0 {
+		forks = DefaultForks
+	}
+	if forks > len(p.Hosts) {
+		forks = max(len(p.Hosts), 1)
+	}
+	probes := r.ProbeConcurrency
+	if probes <= 0 {
+		probes = max(forks, 8)
+	}
+	probeSem := make(chan struct{}, probes)
+
+	out := Outcome{HostsTotal: len(p.Hosts)}
+	var mu sync.Mutex
+	problems := 0
+	jobs := make(chan *HostPlan)
+	var wg sync.WaitGroup
+	for w := 0; w < forks; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for hp := range jobs {
+				res, ok := r.runHost(ctx, hp, probeSem)
+				if !ok {
+					continue
+				}
+				mu.Lock()
+				out.Results = append(out.Results, res...)
+				out.HostsDone++
+				worst := result.OK
+				for i := range res {
+					worst = result.Worst(worst, res[i].Status)
+				}
+				if worst != result.OK {
+					problems++
+				}
+				if r.OnHost != nil {
+					r.OnHost(hp, res)
+				}
+				if r.Progress != nil {
+					r.Progress(out.HostsDone, out.HostsTotal, problems)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, hp := range p.Hosts {
+		select {
+		case jobs <- hp:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	out.Interrupted = out.HostsDone < out.HostsTotal && ctx.Err() != nil
+	return out
+}
+
+// runHost inspects one host. ok is false when the run was interrupted before
+// the host finished: its results are then dropped.
+func (r *Runner) runHost(ctx context.Context, hp *HostPlan, probeSem chan struct{}) (res []result.Result, ok bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	hostTimeout := r.HostTimeout
+	if hostTimeout <= 0 {
+		hostTimeout = DefaultHostTimeout
+	}
+	start := r.now()
+	hctx, cancel := context.WithTimeout(ctx, hostTimeout)
+	defer cancel()
+
+	var shell, probes []*Item
+	for _, it := range hp.Items {
+		switch {
+		case it.Err != nil:
+			res = append(res, r.finish(hp, it, start, 0, []result.Result{{
+				Status: result.Unknown, Reason: "config", Message: it.Err.Error(),
+			}}, nil)...)
+		case it.Shell():
+			shell = append(shell, it)
+		default:
+			probes = append(probes, it)
+		}
+	}
+
+	// Probes run from this machine alongside the host's script.
+	probeRes := make([][]result.Result, len(probes))
+	var pwg sync.WaitGroup
+	for i, it := range probes {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			select {
+			case probeSem <- struct{}{}:
+			case <-hctx.Done():
+				probeRes[i] = r.finish(hp, it, start, 0, []result.Result{{
+					Status: result.Unknown, Reason: result.ReasonTimeout,
+					Message: fmt.Sprintf("%s: not run: host deadline %s passed while waiting for a free probe slot", hp.Name, hostTimeout),
+				}}, nil)
+				return
+			}
+			defer func() { <-probeSem }()
+			t0 := r.now()
+			rs := r.evaluate(hctx, hp, it, nil)
+			probeRes[i] = r.finish(hp, it, t0, r.now().Sub(t0), rs, nil)
+		}()
+	}
+
+	if len(shell) > 0 {
+		sr, done := r.runShell(ctx, hctx, hp, shell, start, hostTimeout)
+		if !done {
+			cancel()
+			pwg.Wait()
+			return nil, false
+		}
+		res = append(res, sr...)
+	}
+	pwg.Wait()
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	for _, pr := range probeRes {
+		res = append(res, pr...)
+	}
+	return res, true
+}
+
+// runShell dials the host, runs the batched script and evaluates each
+// section. done is false when the run was interrupted meanwhile.
+func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item, start time.Time, hostTimeout time.Duration) (res []result.Result, done bool) {
+	conn, err := r.dial(hctx, hp.Asset)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		return []result.Result{r.unreachable(hp, start, err)}, true
+	}
+	defer conn.Close()
+
+	nonce := NewNonce()
+	snippets := make([]string, len(items))
+	for i, it := range items {
+		snippets[i] = it.Script
+	}
+	o, runErr := conn.Run(hctx, BuildScript(nonce, snippets))
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	secs := SplitSections(nonce, o.Stdout, len(items), o.Truncated)
+	elapsed := r.now().Sub(start)
+	for i, it := range items {
+		sec := &secs[i]
+		if sec.Missing {
+			res = append(res, r.finish(hp, it, start, elapsed, []result.Result{r.missing(hp, sec, o, runErr, hctx, hostTimeout)}, sec)...)
+			continue
+		}
+		rs := r.evaluate(hctx, hp, it, sec)
+		res = append(res, r.finish(hp, it, start, r.now().Sub(start), rs, sec)...)
+	}
+	return res, true
+}
+
+// dial opens the host's connection within the connect timeout. The timer is
+// owned here: a dial implementation that ignores its context still cannot
+// hold a worker past the timeout (its late connection is closed).
+func (r *Runner) dial(hctx context.Context, a *inventory.Asset) (transport.Runner, error) {
+	if r.Dial == nil {
+		return nil, errors.New("no transport configured")
+	}
+	ct := r.ConnectTimeout
+	if ct <= 0 {
+		ct = DefaultConnectTimeout
+	}
+	dctx, cancel := context.WithTimeout(hctx, ct)
+	type dialed struct {
+		conn transport.Runner
+		err  error
+	}
+	ch := make(chan dialed, 1)
+	go func() {
+		c, err := r.Dial(dctx, a)
+		ch <- dialed{c, err}
+	}()
+	// Grace beyond the timeout for an implementation that honours ctx to
+	// report its own (better worded) error.
+	grace := time.NewTimer(ct + min(ct/2, 2*time.Second))
+	defer grace.Stop()
+	select {
+	case d := <-ch:
+		cancel()
+		return d.conn, d.err
+	case <-grace.C:
+	case <-hctx.Done():
+	}
+	cancel()
+	go func() {
+		if d := <-ch; d.conn != nil {
+			d.conn.Close()
+		}
+	}()
+	if hctx.Err() != nil && !errors.Is(hctx.Err(), context.DeadlineExceeded) {
+		return nil, hctx.Err()
+	}
+	return nil, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonTimeout,
+		Err: fmt.Errorf("no SSH session after %s", ct)}
+}
+
+// unreachable is the one result of a host that could not be reached.
+func (r *Runner) unreachable(hp *HostPlan, start time.Time, err error) result.Result {
+	reason := transport.ReasonOf(err)
+	if reason == "" {
+		reason = result.ReasonNetwork
+	}
+	msg := fmt.Sprintf("%s: %s: %v", hp.Name, reason, err)
+	var ue *transport.UnreachableError
+	if errors.As(err, &ue) && ue.Err != nil {
+		msg = fmt.Sprintf("%s unreachable (%s): %v", hp.Name, reason, ue.Err)
+	}
+	res := result.Result{
+		Asset: hp.Name, Check: ConnectCheck, Type: ConnectCheck,
+		System: hp.Asset.System, Zone: hp.Asset.Zone,
+		Status: result.Unreachable, Reason: reason, Message: msg,
+		Advice:    UnreachableHint(reason),
+		StartedAt: start, DurationMS: r.now().Sub(start).Milliseconds(),
+	}
+	if len(hp.Items) > 0 {
+		res.Playbook = hp.Items[0].Playbook
+	}
+	return res
+}
+
+// UnreachableHint says what to do about an unreachable reason (English; the
+// command layer shows its translated form).
+func UnreachableHint(reason string) string {
+	switch reason {
+	case result.ReasonRefused:
+		return "check that sshd runs on the host and the port in the inventory is right"
+	case result.ReasonTimeout:
+		return "check that the host is up and that no firewall drops SSH from this machine"
+	case result.ReasonAuth:
+		return "check the user and key in the inventory (connection.user, key_file, --identity) and the host's authorized_keys"
+	case result.ReasonHostKeyMismatch:
+		return "the host key changed: verify the new key with the host's owner, then remove the old line from known_hosts"
+	case result.ReasonHostKeyUnknown:
+		return "the host key is not known: verify it, then add it to known_hosts or run once with --accept-new-host-keys"
+	case result.ReasonDNS:
+		return "check the address in the inventory and this machine's DNS"
+	}
+	return "check the network path from this machine to the host"
+}
+
+// missing is the result of a check whose section never completed.
+func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr error, hctx context.Context, hostTimeout time.Duration) result.Result {
+	res := result.Result{Status: result.Unknown}
+	switch {
+	case errors.Is(hctx.Err(), context.DeadlineExceeded):
+		res.Reason = result.ReasonTimeout
+		res.Message = fmt.Sprintf("%s: collector did not finish within the host deadline (%s)", hp.Name, hostTimeout)
+		res.Advice = "raise --host-timeout, or look for a hung command (e.g. df on a dead NFS mount) on the host"
+	case runErr != nil:
+		res.Reason = "connection"
+		res.Message = fmt.Sprintf("%s: collector did not finish: %v", hp.Name, runErr)
+	case o.Truncated:
+		res.Reason = "truncated"
+		res.Message = fmt.Sprintf("%s: no output for this check: the host's output hit the size bound before it", hp.Name)
+	default:
+		res.Reason = "script"
+		msg := strings.TrimSpace(string(o.Stderr))
+		if len(msg) > 300 {
+			msg = msg[:300] + "..."
+		}
+		res.Message = fmt.Sprintf("%s: collector did not finish (script exit status %d)", hp.Name, o.ExitCode)
+		if msg != "" {
+			res.Message += ": " + msg
+		}
+	}
+	return res
+}
+
+// evaluate runs the check's Evaluate, turning a panic or an empty answer
+// into UNKNOWN: a bug in one check type must not take the run down.
+func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Section) (rs []result.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			rs = []result.Result{{Status: result.Unknown, Reason: "internal",
+				Message:  fmt.Sprintf("internal error in check type %s: %v", it.Spec.Type, p),
+				Evidence: string(debug.Stack())}}
+		}
+	}()
+	since, ok := r.Since[hp.Name]
+	now := r.now()
+	if !ok || since.IsZero() {
+		since = now.Add(-24 * time.Hour)
+	}
+	spec := it.Spec
+	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now}
+	rs = it.Check.Evaluate(ctx, env)
+	if len(rs) == 0 {
+		rs = []result.Result{{Status: result.Unknown, Reason: "internal",
+			Message: fmt.Sprintf("check type %s returned no result", it.Spec.Type)}}
+	}
+	return rs
+}
+
+// finish fills the fields the runner owns and bounds the evidence.
+func (r *Runner) finish(hp *HostPlan, it *Item, start time.Time, d time.Duration, rs []result.Result, sec *Section) []result.Result {
+	maxEv := r.MaxEvidence
+	if maxEv <= 0 {
+		maxEv = DefaultMaxEvidence
+	}
+	for i := range rs {
+		x := &rs[i]
+		x.Asset = hp.Name
+		x.System = hp.Asset.System
+		x.Zone = hp.Asset.Zone
+		x.Playbook = it.Playbook
+		if x.Check == "" {
+			x.Check = it.Spec.Name
+		}
+		if x.Type == "" {
+			x.Type = it.Spec.Type
+		}
+		if x.StartedAt.IsZero() {
+			x.StartedAt = start
+		}
+		if x.DurationMS == 0 {
+			x.DurationMS = d.Milliseconds()
+		}
+		if x.Advice == "" && (x.Status == result.Warn || x.Status == result.Crit) {
+			x.Advice = it.Spec.Advice
+		}
+		// A verdict other than OK without evidence gets the collector's
+		// output, so the engineer can see what it was made from.
+		if x.Evidence == "" && x.Status != result.OK && sec != nil {
+			x.Evidence = sec.Stdout
+			x.EvidenceTruncated = x.EvidenceTruncated || sec.Truncated
+		}
+		if len(x.Evidence) > maxEv {
+			x.Evidence = truncateUTF8(x.Evidence, maxEv)
+			x.EvidenceTruncated = true
+		}
+	}
+	return rs
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Step back to the start of the character the cut falls in, and drop it
+	// when it is incomplete.
+	i := n
+	for i > 0 && n-i < utf8.UTFMax && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	if !utf8.FullRuneInString(s[i:n]) {
+		return s[:i]
+	}
+	return s[:n]
+}
