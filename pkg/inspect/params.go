@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/result"
 )
 
 // Typed access to a check's playbook parameters (Spec.Params).
@@ -380,4 +384,111 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Small helpers the check types of this package share for building results.
+
+// evidenceMax bounds the evidence a check keeps from a target's output.
+const evidenceMax = 64 << 10
+
+// probeT returns the message key in the language of env (English when
+// unset), through the i18n catalogue.
+func probeT(env *Env, key string, args ...any) string {
+	lang := i18n.EN
+	if env != nil && env.Lang != "" {
+		lang = env.Lang
+	}
+	return i18n.T(lang, key, args...)
+}
+
+// newResult starts a result for env's asset and check.
+func newResult(env *Env, typ, item string) result.Result {
+	r := result.Result{Type: typ, Item: item, StartedAt: env.Now}
+	if env.Asset != nil {
+		r.Asset = env.Asset.Name
+		r.System = env.Asset.System
+		r.Zone = env.Asset.Zone
+	}
+	if env.Spec != nil {
+		r.Check = env.Spec.Name
+	}
+	if r.StartedAt.IsZero() {
+		r.StartedAt = time.Now()
+	}
+	return r
+}
+
+// badParamsResult is the UNKNOWN result for a check whose parameters cannot
+// be used: the verdict cannot be decided, and the message says why.
+func badParamsResult(env *Env, typ string, err error) []result.Result {
+	r := newResult(env, typ, "")
+	r.Status = result.Unknown
+	r.Reason = "bad-params"
+	r.Message = err.Error()
+	r.Advice = probeT(env, "probe.advice.fix_playbook")
+	return []result.Result{r}
+}
+
+// sectionUnusable returns an UNKNOWN result when a shell check has no usable
+// output: the section is absent (the batch script died or was cut before
+// it). ok is false when the section can be parsed.
+func sectionUnusable(env *Env, r result.Result) (result.Result, bool) {
+	if env.Section != nil && !env.Section.Missing {
+		return r, false
+	}
+	r.Status = result.Unknown
+	r.Reason = "no-output"
+	r.Message = probeT(env, "probe.no_output")
+	return r, true
+}
+
+// setEvidence stores s as the result's evidence, cut at evidenceMax on a
+// UTF-8 boundary; truncated marks output already cut upstream.
+func setEvidence(r *result.Result, s string, truncated bool) {
+	if len(s) > evidenceMax {
+		cut := evidenceMax
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+		truncated = true
+	}
+	r.Evidence = s
+	r.EvidenceTruncated = r.EvidenceTruncated || truncated
+}
+
+// firstLine returns the first non-blank line of s, trimmed and cut to n
+// runes, for one-line messages.
+func firstLine(s string, n int) string {
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return clip(line, n)
+		}
+	}
+	return ""
+}
+
+// clip cuts s to n runes, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	return string(rs[:n]) + "…"
+}
+
+// windowStart returns the start of a "since the last run" window: the window
+// parameter when given, else env.Since, else 24 h before now.
+func windowStart(env *Env, window time.Duration) time.Time {
+	now := env.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if window > 0 {
+		return now.Add(-window)
+	}
+	if !env.Since.IsZero() && env.Since.Before(now) {
+		return env.Since
+	}
+	return now.Add(-24 * time.Hour)
 }

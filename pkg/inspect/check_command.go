@@ -1,0 +1,255 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// commandCheck runs a shell script on the target (type "command") and judges
+// it by exit code, by regular expressions on its output, or by a number taken
+// from its output. The whole output (stdout and stderr, merged) is kept as
+// evidence, so a site's own inspection script is recorded verbatim.
+//
+// Parameters:
+//
+//	script       the POSIX sh script to run (alias: command). It runs as
+//	             `sh -c SCRIPT` with stdin from /dev/null and stderr merged
+//	             into stdout, so a syntax error in it cannot break the other
+//	             checks batched on the same host. At most 120 KiB.
+//	ok_codes     exit codes that are OK (default [0])
+//	warn_codes   exit codes that are WARN (default none); any other is CRIT
+//	regex        the output must match this regular expression (Go RE2), else CRIT
+//	not_regex    the output must not match it, else CRIT (the matching line is shown)
+//	value_regex  where the number is: the named group "value", else the first
+//	             group, else the whole match. Without it, when warn or crit
+//	             is set, the first number in the output is used.
+//	unit         unit of that number, for messages and trends (e.g. "ms", "%")
+//	item         label of the result (default: the check name)
+//
+// warn/crit (Nagios ranges) apply to the number. Output with no number when
+// thresholds are set is UNKNOWN.
+type commandCheck struct{}
+
+func init() { Register("command", commandCheck{}) }
+
+// commandMaxScript bounds the script: it travels as one argument of sh -c,
+// and Linux limits a single argument to 128 KiB.
+const commandMaxScript = 120 << 10
+
+var commandParams = []string{"script", "command", "ok_codes", "warn_codes", "regex", "not_regex", "value_regex", "unit", "item"}
+
+type commandConf struct {
+	script            string
+	okCodes, warnCode []int
+	re, notRe, valRe  *regexp.Regexp
+	unit, item        string
+}
+
+func commandParse(spec *Spec) (*commandConf, error) {
+	if err := paramKnown(spec, commandParams...); err != nil {
+		return nil, err
+	}
+	c := &commandConf{}
+	var err error
+	if c.script, err = paramString(spec, "script", ""); err != nil {
+		return nil, err
+	}
+	if c.script == "" {
+		if c.script, err = paramString(spec, "command", ""); err != nil {
+			return nil, err
+		}
+	}
+	if strings.TrimSpace(c.script) == "" {
+		return nil, badParam(spec, "script", "missing: give the shell script to run")
+	}
+	if len(c.script) > commandMaxScript {
+		return nil, badParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)
+	}
+	if c.okCodes, err = paramInts(spec, "ok_codes", []int{0}); err != nil {
+		return nil, err
+	}
+	if c.warnCode, err = paramInts(spec, "warn_codes", nil); err != nil {
+		return nil, err
+	}
+	if c.re, err = paramRegexp(spec, "regex"); err != nil {
+		return nil, err
+	}
+	if c.notRe, err = paramRegexp(spec, "not_regex"); err != nil {
+		return nil, err
+	}
+	if c.valRe, err = paramRegexp(spec, "value_regex"); err != nil {
+		return nil, err
+	}
+	if c.unit, err = paramString(spec, "unit", ""); err != nil {
+		return nil, err
+	}
+	if c.item, err = paramString(spec, "item", ""); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Validate checks the parameters when the playbook is loaded.
+func (commandCheck) Validate(spec *Spec) error {
+	_, err := commandParse(spec)
+	return err
+}
+
+func (commandCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	c, err := commandParse(spec)
+	if err != nil {
+		return "", err
+	}
+	return "sh -c " + ShellQuote(c.script) + " </dev/null 2>&1", nil
+}
+
+func (commandCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	c, err := commandParse(env.Spec)
+	if err != nil {
+		return badParamsResult(env, "command", err)
+	}
+	r := newResult(env, "command", c.item)
+	if rr, bad := sectionUnusable(env, r); bad {
+		return []result.Result{rr}
+	}
+	out := env.Section.Stdout
+	setEvidence(&r, out, env.Section.Truncated)
+	code := env.Section.ExitCode
+
+	var notes []string
+	switch {
+	case slices.Contains(c.okCodes, code):
+		r.Status = result.OK
+	case slices.Contains(c.warnCode, code):
+		r.Status = result.Warn
+		notes = append(notes, probeT(env, "probe.command.exit_warn", code))
+	case code == 127:
+		r.Status = result.Unknown
+		r.Reason = "tool-missing"
+		notes = append(notes, probeT(env, "probe.command.exit_127"))
+	default:
+		r.Status = result.Crit
+		notes = append(notes, probeT(env, "probe.command.exit_bad", code, intsList(c.okCodes)))
+	}
+	if c.re != nil && !c.re.MatchString(out) {
+		r.Status = result.Worst(r.Status, result.Crit)
+		notes = append(notes, probeT(env, "probe.command.no_match", c.re.String()))
+	}
+	if c.notRe != nil {
+		if loc := c.notRe.FindStringIndex(out); loc != nil {
+			r.Status = result.Worst(r.Status, result.Crit)
+			notes = append(notes, probeT(env, "probe.command.match", c.notRe.String(), clip(lineAt(out, loc[0]), 120)))
+		}
+	}
+	if c.valRe != nil || env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
+		v, ok := commandValue(out, c.valRe)
+		if ok {
+			env.Thresholds.Apply(&r, v, c.unit)
+			notes = append(notes, probeT(env, "probe.command.value", valueText(v, c.unit), rangesText(env.Thresholds)))
+		} else {
+			r.Status = result.Worst(r.Status, result.Unknown)
+			if c.valRe != nil {
+				notes = append(notes, probeT(env, "probe.command.no_value_re", c.valRe.String()))
+			} else {
+				notes = append(notes, probeT(env, "probe.command.no_value"))
+			}
+		}
+	}
+	if env.Section.Truncated {
+		notes = append(notes, probeT(env, "probe.output_truncated"))
+	}
+	head := probeT(env, "probe.command.exit", code)
+	if fl := firstLine(out, 100); fl != "" {
+		head += ": " + fl
+	}
+	r.Message = strings.Join(append([]string{head}, notes...), "; ")
+	if r.Status == result.Warn || r.Status == result.Crit {
+		r.Advice = probeT(env, "probe.advice.command")
+	}
+	return []result.Result{r}
+}
+
+var firstNumberRe = regexp.MustCompile(`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`)
+
+// commandValue extracts the number: the "value" group of re, else its first
+// group, else its whole match; without re the first number in out.
+func commandValue(out string, re *regexp.Regexp) (float64, bool) {
+	s := ""
+	if re == nil {
+		s = firstNumberRe.FindString(out)
+	} else {
+		m := re.FindStringSubmatch(out)
+		if m == nil {
+			return 0, false
+		}
+		s = m[0]
+		if i := re.SubexpIndex("value"); i > 0 {
+			s = m[i]
+		} else if len(m) > 1 {
+			s = m[1]
+		}
+		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
+			s = firstNumberRe.FindString(s)
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+// lineAt returns the line of s containing byte offset i.
+func lineAt(s string, i int) string {
+	start := strings.LastIndexByte(s[:i], '\n') + 1
+	end := strings.IndexByte(s[i:], '\n')
+	if end < 0 {
+		return strings.TrimSpace(s[start:])
+	}
+	return strings.TrimSpace(s[start : i+end])
+}
+
+func intsList(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// fmtNum writes a number without trailing zeros.
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// valueText writes a number and its unit: "42 ms", "97%", "3".
+func valueText(v float64, unit string) string {
+	switch unit {
+	case "":
+		return fmtNum(v)
+	case "%":
+		return fmtNum(v) + "%"
+	}
+	return fmtNum(v) + " " + unit
+}
+
+// rangesText describes the thresholds for a message: "(warn 80, crit 90)",
+// or "" when there are none.
+func rangesText(t Thresholds) string {
+	var parts []string
+	if t.Warn != nil {
+		parts = append(parts, "warn "+t.Warn.String())
+	}
+	if t.Crit != nil {
+		parts = append(parts, "crit "+t.Crit.String())
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s)", strings.Join(parts, ", "))
+}
