@@ -1,0 +1,16 @@
+//go:build unix
+
+package store
+
+import (
+	"errors"
+	"syscall"
+)
+
+// processAlive reports whether a process with pid exists on this host.
+// EPERM means it exists but belongs to another user. A recycled pid reads as
+// alive, which errs on the side of "still running".
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

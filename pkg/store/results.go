@@ -1,0 +1,393 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// MaxEvidence is the most raw evidence kept per result, in bytes. Longer
+// evidence is cut (at a character boundary) and marked truncated: history
+// must stay small enough to keep for a year and a half.
+const MaxEvidence = 64 << 10
+
+// boundEvidence cuts s to MaxEvidence bytes without splitting a character.
+func boundEvidence(s string, truncated bool) (string, bool) {
+	if len(s) <= MaxEvidence {
+		return s, truncated
+	}
+	cut := MaxEvidence
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut], true
+}
+
+// finite turns NaN and ±Inf, which SQLite cannot store as REAL, into NULL.
+func finite(v *float64) any {
+	if v == nil || math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return nil
+	}
+	return *v
+}
+
+const insertResult = `INSERT INTO results (run_id, asset, check_name, type, item, playbook, system, zone,
+	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const insertMetric = `INSERT INTO metrics (run_id, result_id, at, asset, check_name, item, name, value, unit)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const upsertLastSeen = `INSERT INTO last_seen (kind, playbook, asset, run_id, started_at) VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (kind, playbook, asset) DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at
+	WHERE excluded.started_at > last_seen.started_at
+	   OR (excluded.started_at = last_seen.started_at AND excluded.run_id > last_seen.run_id)`
+
+// AddResults stores rs as results of run runID, with each result's Metrics
+// (non-finite metric values are dropped; a non-finite Value is stored as no
+// value), all in one transaction: after a crash either all of rs is stored or
+// none. Evidence is bounded to MaxEvidence. A result without a start time
+// gets the run's.
+//
+// A cancelled ctx stores nothing; to keep results gathered before Ctrl-C,
+// pass context.WithoutCancel(ctx).
+func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	for i := range rs {
+		r := &rs[i]
+		switch {
+		case r.Asset == "":
+			return fmt.Errorf("history: run %d: result %d (check %q): no asset", runID, i+1, r.Check)
+		case r.Check == "":
+			return fmt.Errorf("history: run %d: result %d (asset %q): no check name", runID, i+1, r.Asset)
+		case r.Status < result.OK || r.Status > result.Unreachable:
+			return fmt.Errorf("history: run %d: result %s/%s: invalid status %d", runID, r.Asset, r.Check, int(r.Status))
+		}
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var (
+			kind, pbJSON string
+			runStart     int64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT kind, playbooks, started_at FROM runs WHERE id = ?`, runID).Scan(&kind, &pbJSON, &runStart)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		insR, err := tx.PrepareContext(ctx, insertResult)
+		if err != nil {
+			return err
+		}
+		defer insR.Close()
+		var insM *sql.Stmt
+		defer func() {
+			if insM != nil {
+				insM.Close()
+			}
+		}()
+		type seenKey struct{ playbook, asset string }
+		seen := map[seenKey]bool{}
+		runPlaybooks := parsePlaybooks(pbJSON)
+		for i := range rs {
+			r := &rs[i]
+			evidence, truncated := boundEvidence(r.Evidence, r.EvidenceTruncated)
+			at := runStart
+			if !r.StartedAt.IsZero() {
+				at = ms(r.StartedAt)
+			}
+			res, err := insR.ExecContext(ctx, runID, r.Asset, r.Check, r.Type, r.Item, r.Playbook, r.System, r.Zone,
+				int(r.Status), finite(r.Value), r.Unit, r.Warn, r.Crit, r.Message, r.Reason, r.Advice,
+				evidence, truncated, at, r.DurationMS)
+			if err != nil {
+				return fmt.Errorf("result %s/%s: %w", r.Asset, r.Check, err)
+			}
+			if len(r.Metrics) > 0 {
+				resultID, err := res.LastInsertId()
+				if err != nil {
+					return err
+				}
+				if insM == nil {
+					if insM, err = tx.PrepareContext(ctx, insertMetric); err != nil {
+						return err
+					}
+				}
+				for _, m := range r.Metrics {
+					v := m.Value
+					if m.Name == "" || finite(&v) == nil {
+						continue
+					}
+					if _, err := insM.ExecContext(ctx, runID, resultID, at, r.Asset, r.Check, r.Item, m.Name, v, m.Unit); err != nil {
+						return fmt.Errorf("result %s/%s: metric %s: %w", r.Asset, r.Check, m.Name, err)
+					}
+				}
+			}
+			if r.Playbook != "" {
+				seen[seenKey{r.Playbook, r.Asset}] = true
+			} else {
+				for _, pb := range runPlaybooks {
+					seen[seenKey{pb, r.Asset}] = true
+				}
+			}
+		}
+		if len(seen) > 0 {
+			up, err := tx.PrepareContext(ctx, upsertLastSeen)
+			if err != nil {
+				return err
+			}
+			defer up.Close()
+			for k := range seen {
+				if _, err := up.ExecContext(ctx, kind, k.playbook, k.asset, runID, runStart); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("history: add %d results to run %d: %w", len(rs), runID, err)
+	}
+	return nil
+}
+
+func parsePlaybooks(s string) []string {
+	var pbs []string
+	_ = json.Unmarshal([]byte(s), &pbs) // written by BeginRun; unreadable means none
+	return pbs
+}
+
+const resultColumns = `r.id, r.run_id, r.asset, r.check_name, r.type, r.item, r.playbook, r.system, r.zone,
+	r.status, r.value, r.unit, r.warn, r.crit, r.message, r.reason, r.advice, r.evidence,
+	r.evidence_truncated, r.started_at, r.duration_ms`
+
+// scanResult reads one row of resultColumns.
+func scanResult(sc interface{ Scan(...any) error }, out *StoredResult) (id int64, err error) {
+	var (
+		status  int
+		value   sql.NullFloat64
+		started int64
+	)
+	r := &out.Result
+	err = sc.Scan(&id, &out.RunID, &r.Asset, &r.Check, &r.Type, &r.Item, &r.Playbook, &r.System, &r.Zone,
+		&status, &value, &r.Unit, &r.Warn, &r.Crit, &r.Message, &r.Reason, &r.Advice, &r.Evidence,
+		&r.EvidenceTruncated, &started, &r.DurationMS)
+	if err != nil {
+		return 0, err
+	}
+	r.Status = result.Status(status)
+	if value.Valid {
+		v := value.Float64
+		r.Value = &v
+	}
+	r.StartedAt = fromMS(started)
+	return id, nil
+}
+
+// loadResults fills run.Results (ordered by asset, check) and their Metrics.
+func (db *DB) loadResults(ctx context.Context, run *result.Run) error {
+	rows, err := db.sql.QueryContext(ctx, "SELECT "+resultColumns+
+		" FROM results r WHERE r.run_id = ? ORDER BY r.asset, r.check_name, r.id", run.ID)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]int{}
+	run.Results = []result.Result{}
+	for rows.Next() {
+		var sr StoredResult
+		id, err := scanResult(rows, &sr)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		byID[id] = len(run.Results)
+		run.Results = append(run.Results, sr.Result)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	mrows, err := db.sql.QueryContext(ctx,
+		`SELECT result_id, name, value, unit FROM metrics WHERE run_id = ? ORDER BY result_id, id`, run.ID)
+	if err != nil {
+		return err
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var rid int64
+		var m result.Metric
+		if err := mrows.Scan(&rid, &m.Name, &m.Value, &m.Unit); err != nil {
+			return err
+		}
+		if i, ok := byID[rid]; ok {
+			run.Results[i].Metrics = append(run.Results[i].Metrics, m)
+		}
+	}
+	return mrows.Err()
+}
+
+// EachResult calls fn for every stored result matching f, ordered by run
+// start, then asset, then check, without loading them all into memory.
+// Metrics are not attached (use Metrics). fn may query the DB; an error from
+// fn stops the walk and is returned as is.
+func (db *DB) EachResult(ctx context.Context, f ResultFilter, fn func(*StoredResult) error) error {
+	type runRef struct {
+		id      int64
+		started time.Time
+	}
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		where = append(where, "kind = ?")
+		args = append(args, f.Kind)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "started_at >= ?")
+		args = append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "started_at < ?")
+		args = append(args, ms(f.Until))
+	}
+	if f.RunID != 0 {
+		where = append(where, "id = ?")
+		args = append(args, f.RunID)
+	}
+	q := "SELECT id, started_at FROM runs"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY started_at, id"
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("history: results: %w", err)
+	}
+	var runs []runRef
+	for rows.Next() {
+		var rr runRef
+		var st int64
+		if err := rows.Scan(&rr.id, &st); err != nil {
+			rows.Close()
+			return fmt.Errorf("history: results: %w", err)
+		}
+		rr.started = fromMS(st)
+		runs = append(runs, rr)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("history: results: %w", err)
+	}
+
+	// One query per run walks the (run_id, asset, check_name) index in
+	// order, so nothing is sorted in memory however many results there are.
+	rq := "SELECT " + resultColumns + " FROM results r WHERE r.run_id = ?"
+	var rargs []any
+	if f.Asset != "" {
+		rq += " AND r.asset = ?"
+		rargs = append(rargs, f.Asset)
+	}
+	if f.Check != "" {
+		rq += " AND r.check_name = ?"
+		rargs = append(rargs, f.Check)
+	}
+	if len(f.Status) > 0 {
+		ph := make([]string, len(f.Status))
+		for i, s := range f.Status {
+			ph[i] = "?"
+			rargs = append(rargs, int(s))
+		}
+		rq += " AND r.status IN (" + strings.Join(ph, ", ") + ")"
+	}
+	rq += " ORDER BY r.asset, r.check_name, r.id"
+	for _, rr := range runs {
+		if err := db.eachResultOfRun(ctx, rq, append([]any{rr.id}, rargs...), rr.started, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) eachResultOfRun(ctx context.Context, q string, args []any, started time.Time, fn func(*StoredResult) error) error {
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("history: results: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		sr := &StoredResult{RunStartedAt: started}
+		if _, err := scanResult(rows, sr); err != nil {
+			return fmt.Errorf("history: results: %w", err)
+		}
+		if err := fn(sr); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("history: results: %w", err)
+	}
+	return nil
+}
+
+// Metrics calls fn for every metric sample matching f, ordered by asset,
+// metric name, time.
+func (db *DB) Metrics(ctx context.Context, f MetricFilter, fn func(MetricPoint) error) error {
+	var where []string
+	var args []any
+	if f.Name != "" {
+		where = append(where, "name = ?")
+		args = append(args, f.Name)
+	}
+	if f.NamePrefix != "" {
+		// A range instead of LIKE: uses the (name, asset, at) index and
+		// treats % and _ in names literally.
+		where = append(where, "name >= ? AND name < ?")
+		args = append(args, f.NamePrefix, f.NamePrefix+"\U0010FFFF")
+	}
+	if f.Asset != "" {
+		where = append(where, "asset = ?")
+		args = append(args, f.Asset)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, ms(f.Until))
+	}
+	q := "SELECT run_id, at, asset, check_name, item, name, value, unit FROM metrics"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY asset, name, at, id"
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("history: metrics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p MetricPoint
+		var at int64
+		if err := rows.Scan(&p.RunID, &at, &p.Asset, &p.Check, &p.Item, &p.Name, &p.Value, &p.Unit); err != nil {
+			return fmt.Errorf("history: metrics: %w", err)
+		}
+		p.At = fromMS(at)
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("history: metrics: %w", err)
+	}
+	return nil
+}
