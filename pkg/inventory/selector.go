@@ -1,0 +1,334 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Selector picks assets. Every part given must match (AND): any of the name
+// globs, any of the groups, and every requirement of the expression.
+//
+// Expression syntax (the -l flag, a playbook's `target:`, a system's
+// `members:`), comma-separated requirements:
+//
+//	key=value     key==value   the field or label equals value (value may be a glob: web-*)
+//	key!=value                 it does not (an absent label counts as "does not")
+//	key in (a,b)               it is one of the values
+//	key notin (a,b)            it is none of them
+//	key                        the label is present (fields: non-empty)
+//	!key                       the label is absent
+//
+// Keys are the fields name, kind, zone, site, room, system, criticality,
+// group, owner, address, via, os.family, os.version, os.arch; any other key
+// (or labels.KEY) is a label. For group, = means "one of the asset's groups
+// is", != means "none of them is".
+type Selector struct {
+	globs  []string
+	groups []string
+	reqs   []requirement
+}
+
+type requirement struct {
+	key    string
+	op     string // "=", "!=", "in", "notin", "exists", "!exists"
+	values []string
+}
+
+// fieldKeys are selector keys that name asset fields rather than labels.
+var fieldKeys = map[string]func(a *Asset) string{
+	"name":        func(a *Asset) string { return a.Name },
+	"kind":        func(a *Asset) string { return a.Kind },
+	"zone":        func(a *Asset) string { return a.Zone },
+	"site":        func(a *Asset) string { return a.Site },
+	"room":        func(a *Asset) string { return a.Room },
+	"system":      func(a *Asset) string { return a.System },
+	"criticality": func(a *Asset) string { return a.Criticality },
+	"owner":       func(a *Asset) string { return a.Owner },
+	"address":     func(a *Asset) string { return a.Address },
+	"via":         func(a *Asset) string { return a.Connection.Via },
+	"os.family":   func(a *Asset) string { return a.OS.Family },
+	"os.version":  func(a *Asset) string { return a.OS.Version },
+	"os.arch":     func(a *Asset) string { return a.OS.Arch },
+}
+
+// ParseSelector builds a selector from name globs, groups (any of) and an
+// expression; all may be empty (then every asset matches).
+func ParseSelector(globs []string, groups []string, expr string) (*Selector, error) {
+	s, err := ParseExpr(expr)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range globs {
+		g = strings.TrimSpace(g)
+		if g == "" {
+			continue
+		}
+		if _, err := path.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("bad name pattern %q: %w", g, err)
+		}
+		s.globs = append(s.globs, g)
+	}
+	for _, g := range groups {
+		for _, part := range strings.Split(g, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			s.groups = append(s.groups, part)
+		}
+	}
+	return s, nil
+}
+
+// ParseExpr parses a selector expression (see Selector).
+func ParseExpr(expr string) (*Selector, error) {
+	s := &Selector{}
+	terms, err := splitTerms(expr)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range terms {
+		r, err := parseRequirement(t)
+		if err != nil {
+			return nil, err
+		}
+		s.reqs = append(s.reqs, r)
+	}
+	return s, nil
+}
+
+// splitTerms splits on commas outside parentheses.
+func splitTerms(expr string) ([]string, error) {
+	var terms []string
+	depth, start := 0, 0
+	for i, r := range expr {
+		switch r {
+		case '(':
+			depth++
+			if depth > 1 {
+				return nil, fmt.Errorf("selector %q: nested parentheses", expr)
+			}
+		case ')':
+			depth--
+			if depth < 0 {
+				return nil, fmt.Errorf("selector %q: unbalanced ')'", expr)
+			}
+		case ',':
+			if depth == 0 {
+				terms = append(terms, expr[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 {
+		return nil, fmt.Errorf("selector %q: missing ')'", expr)
+	}
+	terms = append(terms, expr[start:])
+	out := terms[:0]
+	for _, t := range terms {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 && strings.TrimSpace(strings.ReplaceAll(expr, ",", "")) != "" {
+		return nil, fmt.Errorf("selector %q: no requirement", expr)
+	}
+	return out, nil
+}
+
+var errSelectorHint = errors.New("write key=value, key!=value, key in (a,b), key notin (a,b), key or !key, separated by commas")
+
+func parseRequirement(t string) (requirement, error) {
+	bad := func(why string) (requirement, error) {
+		return requirement{}, fmt.Errorf("selector term %q: %s (%w)", t, why, errSelectorHint)
+	}
+	if i := strings.Index(t, "!="); i >= 0 {
+		k, v := normKey(t[:i]), strings.TrimSpace(t[i+2:])
+		if k == "" {
+			return bad("no key")
+		}
+		return requirement{key: k, op: "!=", values: []string{v}}, checkGlob(t, v)
+	}
+	if i := strings.Index(t, "="); i >= 0 {
+		k, v := normKey(t[:i]), strings.TrimSpace(strings.TrimPrefix(t[i+1:], "="))
+		if k == "" {
+			return bad("no key")
+		}
+		return requirement{key: k, op: "=", values: []string{v}}, checkGlob(t, v)
+	}
+	if open := strings.Index(t, "("); open >= 0 {
+		if !strings.HasSuffix(t, ")") {
+			return bad("text after ')'")
+		}
+		head := strings.Fields(t[:open])
+		if len(head) != 2 || (head[1] != "in" && head[1] != "notin") {
+			return bad("expected 'key in (...)' or 'key notin (...)'")
+		}
+		var vals []string
+		for _, v := range strings.Split(t[open+1:len(t)-1], ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				if err := checkGlob(t, v); err != nil {
+					return requirement{}, err
+				}
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) == 0 {
+			return bad("empty list")
+		}
+		return requirement{key: normKey(head[0]), op: head[1], values: vals}, nil
+	}
+	if strings.ContainsAny(t, " \t)") {
+		return bad("cannot read it")
+	}
+	if strings.HasPrefix(t, "!") {
+		k := normKey(t[1:])
+		if k == "" {
+			return bad("no key")
+		}
+		return requirement{key: k, op: "!exists"}, nil
+	}
+	return requirement{key: normKey(t), op: "exists"}, nil
+}
+
+func checkGlob(t, v string) error {
+	if _, err := path.Match(v, ""); err != nil {
+		return fmt.Errorf("selector term %q: bad pattern %q: %w", t, v, err)
+	}
+	return nil
+}
+
+func normKey(k string) string {
+	k = strings.TrimSpace(k)
+	if k == "groups" {
+		return "group"
+	}
+	return k
+}
+
+// Empty reports whether the selector has no condition (matches everything).
+func (s *Selector) Empty() bool {
+	return s == nil || (len(s.globs) == 0 && len(s.groups) == 0 && len(s.reqs) == 0)
+}
+
+func globMatch(pattern, s string) bool {
+	if !strings.ContainsAny(pattern, "*?[\\") {
+		return pattern == s
+	}
+	ok, _ := path.Match(pattern, s)
+	return ok
+}
+
+func anyGlob(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if globMatch(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match reports whether asset a is selected. A nil selector matches all.
+func (s *Selector) Match(a *Asset) bool {
+	if s == nil || a == nil {
+		return s == nil && a != nil
+	}
+	if len(s.globs) > 0 && !anyGlob(s.globs, a.Name) {
+		return false
+	}
+	if len(s.groups) > 0 {
+		found := false
+		for _, g := range a.Groups {
+			if slices.Contains(s.groups, g) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	for _, r := range s.reqs {
+		if !r.match(a) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r requirement) match(a *Asset) bool {
+	if r.key == "group" {
+		hit := false
+		for _, g := range a.Groups {
+			if anyGlob(r.values, g) {
+				hit = true
+				break
+			}
+		}
+		switch r.op {
+		case "=", "in":
+			return hit
+		case "!=", "notin":
+			return !hit
+		case "exists":
+			return len(a.Groups) > 0
+		case "!exists":
+			return len(a.Groups) == 0
+		}
+		return false
+	}
+	var val string
+	var present bool
+	if get, ok := fieldKeys[r.key]; ok {
+		val = get(a)
+		present = val != ""
+	} else {
+		val, present = a.Labels[strings.TrimPrefix(r.key, "labels.")]
+	}
+	switch r.op {
+	case "=", "in":
+		return present && anyGlob(r.values, val) || (!present && anyGlob(r.values, ""))
+	case "!=", "notin":
+		return !(present && anyGlob(r.values, val)) && !(!present && anyGlob(r.values, ""))
+	case "exists":
+		return present
+	case "!exists":
+		return !present
+	}
+	return false
+}
+
+// String renders the selector as one expression that ParseExpr reads back
+// to the same selection ("" when it selects everything).
+func (s *Selector) String() string {
+	if s == nil {
+		return ""
+	}
+	var parts []string
+	if len(s.globs) == 1 {
+		parts = append(parts, "name="+s.globs[0])
+	} else if len(s.globs) > 1 {
+		parts = append(parts, "name in ("+strings.Join(s.globs, ",")+")")
+	}
+	if len(s.groups) == 1 {
+		parts = append(parts, "group="+s.groups[0])
+	} else if len(s.groups) > 1 {
+		parts = append(parts, "group in ("+strings.Join(s.groups, ",")+")")
+	}
+	for _, r := range s.reqs {
+		switch r.op {
+		case "=", "!=":
+			parts = append(parts, r.key+r.op+r.values[0])
+		case "in", "notin":
+			parts = append(parts, r.key+" "+r.op+" ("+strings.Join(r.values, ",")+")")
+		case "exists":
+			parts = append(parts, r.key)
+		case "!exists":
+			parts = append(parts, "!"+r.key)
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,291 @@
+package inventory
+
+import (
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// This file decodes YAML nodes strictly: every key must be a known field and
+// every scalar must fit its field, and each mistake becomes a Problem with
+// the file, line and column where it was written. yaml.v3's own KnownFields
+// stops at the first error and gives no column; people fixing a 300-asset
+// file want the whole list at once.
+
+type fieldInfo struct {
+	name string
+	typ  reflect.Type
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]fieldInfo
+
+// yamlFields returns the YAML keys a struct type accepts (inline structs
+// flattened).
+func yamlFields(t reflect.Type) map[string]fieldInfo {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]fieldInfo)
+	}
+	m := map[string]fieldInfo{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			for k, v := range yamlFields(f.Type) {
+				m[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		m[name] = fieldInfo{name: name, typ: f.Type}
+	}
+	fieldCache.Store(t, m)
+	return m
+}
+
+var (
+	secretRefType = reflect.TypeOf(SecretRef{})
+	anyType       = reflect.TypeOf((*any)(nil)).Elem()
+)
+
+func posOf(file string, n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: file}
+	}
+	return Pos{File: file, Line: n.Line, Column: n.Column}
+}
+
+// checkNode reports unknown keys and ill-typed scalars in n against type t.
+// It returns the number of problems it added.
+func checkNode(file string, n *yaml.Node, t reflect.Type, probs *[]Problem) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if isNull(n) {
+		return 0
+	}
+	before := len(*probs)
+	add := func(p Problem) { *probs = append(*probs, p) }
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			if t == secretRefType {
+				add(problem(posOf(file, n), "inventory.problem.secret_inline").hint("inventory.hint.secret_ref"))
+			} else {
+				add(problem(posOf(file, n), "inventory.problem.want_mapping", describe(n)))
+			}
+			break
+		}
+		fields := yamlFields(t)
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if prev := seen[k.Value]; prev != nil {
+				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, prev.Line))
+				continue
+			}
+			seen[k.Value] = k
+			fi, ok := fields[k.Value]
+			if !ok {
+				p := problem(posOf(file, k), "inventory.problem.unknown_key", k.Value)
+				if s := closest(k.Value, fields); s != "" {
+					p = p.hint("inventory.hint.did_you_mean", s)
+				} else {
+					p = p.hint("inventory.hint.known_keys", strings.Join(sortedKeys(fields), ", "))
+				}
+				add(p)
+				continue
+			}
+			checkNode(file, v, fi.typ, probs)
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			add(problem(posOf(file, n), "inventory.problem.want_mapping", describe(n)))
+			break
+		}
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if prev := seen[k.Value]; prev != nil {
+				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, prev.Line))
+				continue
+			}
+			seen[k.Value] = k
+			if t.Elem() != anyType {
+				checkNode(file, n.Content[i+1], t.Elem(), probs)
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			add(problem(posOf(file, n), "inventory.problem.want_list", describe(n)))
+			break
+		}
+		for _, c := range n.Content {
+			checkNode(file, c, t.Elem(), probs)
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			add(problem(posOf(file, n), "inventory.problem.want_text", describe(n)))
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		if n.Kind != yaml.ScalarNode {
+			add(problem(posOf(file, n), "inventory.problem.want_number", describe(n)))
+		} else if _, err := strconv.ParseInt(n.Value, 0, 64); err != nil {
+			add(problem(posOf(file, n), "inventory.problem.want_number", n.Value))
+		}
+	case reflect.Float64, reflect.Float32:
+		if n.Kind != yaml.ScalarNode {
+			add(problem(posOf(file, n), "inventory.problem.want_number", describe(n)))
+		} else if _, err := strconv.ParseFloat(n.Value, 64); err != nil {
+			add(problem(posOf(file, n), "inventory.problem.want_number", n.Value))
+		}
+	case reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
+			add(problem(posOf(file, n), "inventory.problem.want_bool", describe(n)))
+		}
+	}
+	return len(*probs) - before
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// describe shows a node briefly for a message: its value, or its shape.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "{...}"
+	case yaml.SequenceNode:
+		return "[...]"
+	}
+	v := n.Value
+	if len([]rune(v)) > 40 {
+		v = string([]rune(v)[:40]) + "..."
+	}
+	return v
+}
+
+func sortedKeys(m map[string]fieldInfo) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closest suggests the known key nearest to a misspelt one.
+func closest(key string, fields map[string]fieldInfo) string {
+	best, bestD := "", 3
+	for _, k := range sortedKeys(fields) {
+		if d := editDistance(strings.ToLower(key), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := 1
+			if ra[i-1] == rb[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)`)
+
+// yamlErrProblems turns a yaml.v3 error (syntax or type) into problems.
+func yamlErrProblems(file string, err error) []Problem {
+	var lines []string
+	if te, ok := err.(*yaml.TypeError); ok {
+		lines = te.Errors
+	} else {
+		lines = []string{err.Error()}
+	}
+	var out []Problem
+	for _, l := range lines {
+		l = strings.TrimPrefix(strings.TrimSpace(l), "yaml: ")
+		pos := Pos{File: file}
+		msg := l
+		if m := yamlLineRE.FindStringSubmatch(l); m != nil {
+			pos.Line, _ = strconv.Atoi(m[1])
+			if m[2] != "" {
+				pos.Column, _ = strconv.Atoi(m[2])
+			}
+			msg = m[3]
+		}
+		out = append(out, problem(pos, "inventory.problem.yaml", msg))
+	}
+	return out
+}
+
+// lookup finds the value node at a dotted key path in a mapping node.
+func lookup(n *yaml.Node, path ...string) *yaml.Node {
+	for _, k := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// lookupKey is like lookup but returns the key node of the last element
+// (for messages about the key itself).
+func lookupKey(n *yaml.Node, path ...string) *yaml.Node {
+	if len(path) == 0 {
+		return nil
+	}
+	parent := lookup(n, path[:len(path)-1]...)
+	if parent == nil || parent.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(parent.Content); i += 2 {
+		if parent.Content[i].Value == path[len(path)-1] {
+			return parent.Content[i]
+		}
+	}
+	return nil
+}
