@@ -22,5 +22,14 @@ func init() {
 		"probe.command.no_value":    {"输出中没有数字，无法与阈值比较", "no number in the output to compare with the thresholds"},
 		"probe.command.no_value_re": {"输出中找不到 /%s/ 对应的数字", "no number matching /%s/ in the output"},
 		"probe.advice.command":      {"查看证据中的完整输出，按该检查的说明处理；确认无误后可调整阈值或期望的退出码", "read the full output in the evidence and act on it; if the output is expected, adjust the thresholds or expected exit codes"},
+
+		// nagios-plugin
+		"probe.nagios.missing":        {"插件 %s 不存在或不可执行", "plugin %s is not installed or not executable"},
+		"probe.nagios.not_executable": {"插件 %s 无法执行（退出码 126，检查权限）", "plugin %s cannot be executed (exit 126: check its permissions)"},
+		"probe.nagios.bad_exit":       {"插件退出码 %d 不符合 Nagios 约定（应为 0–3）：%s", "plugin exit code %d is outside the Nagios convention 0-3: %s"},
+		"probe.nagios.no_summary":     {"插件退出码 %d，无输出", "plugin exited %d with no output"},
+		"probe.nagios.bad_perf":       {"%d 项性能数据无法解析，已跳过", "%d perfdata item(s) could not be read and were skipped"},
+		"probe.advice.nagios_missing": {"在目标主机安装插件（Debian/Ubuntu：apt install monitoring-plugins；RHEL/Kylin/UOS：yum install nagios-plugins-all），或在参数 plugin 中写明完整路径", "install the plugin on the host (Debian/Ubuntu: apt install monitoring-plugins; RHEL/Kylin/UOS: yum install nagios-plugins-all) or give its full path in the plugin parameter"},
+		"probe.advice.nagios":         {"按插件输出的提示处理；阈值由插件参数 -w/-c 决定", "act on what the plugin reports; its thresholds come from the plugin's own -w/-c arguments"},
 	})
 }
