@@ -1,0 +1,129 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// cpuCheck measures CPU use on the target (type "cpu"): two readings of the
+// aggregate line of /proc/stat, `sample` apart (default 0.5 s), give the
+// share of time the CPUs were busy (everything but idle and iowait), plus
+// iowait and steal for the message. Thresholds apply to the busy percentage
+// (playbook default warn ~:90).
+//
+// Parameters: sample (duration, 0.1s to 5s).
+type cpuCheck struct{}
+
+func init() { Register("cpu", cpuCheck{}) }
+
+func cpuParams(spec *Spec) (time.Duration, error) {
+	if err := paramKnown(spec, "sample"); err != nil {
+		return 0, err
+	}
+	d, err := paramDuration(spec, "sample", 500*time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	if d < 100*time.Millisecond || d > 5*time.Second {
+		return 0, badParam(spec, "sample", "want between 0.1s and 5s, got %s", d)
+	}
+	return d, nil
+}
+
+// Validate checks the parameters when the playbook is loaded.
+func (cpuCheck) Validate(spec *Spec) error { _, err := cpuParams(spec); return err }
+
+// Script reads /proc/stat with the shell's read builtin: only sleep is a
+// process. A sleep without fractions (BusyBox built without them) falls
+// back to one second.
+func (cpuCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	d, err := cpuParams(spec)
+	if err != nil {
+		return "", err
+	}
+	secs := fmt.Sprintf("%.2f", d.Seconds())
+	return `read -r a < /proc/stat || exit 1
+echo "$a"
+sleep ` + secs + ` 2>/dev/null || sleep 1
+read -r b < /proc/stat
+echo "$b"`, nil
+}
+
+// cpuUsage is the result of two /proc/stat readings.
+type cpuUsage struct {
+	Busy, IOWait, Steal float64 // percent of the interval
+}
+
+// parseCPUSample reads the two "cpu ..." lines the collector prints.
+func parseCPUSample(out string) (cpuUsage, error) {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "cpu ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		return cpuUsage{}, fmt.Errorf("want two /proc/stat cpu lines, got %d", len(lines))
+	}
+	a, err := parseProcStatCPU(lines[0])
+	if err != nil {
+		return cpuUsage{}, err
+	}
+	b, err := parseProcStatCPU(lines[1])
+	if err != nil {
+		return cpuUsage{}, err
+	}
+	dt := b.Total - a.Total
+	if dt <= 0 {
+		return cpuUsage{}, fmt.Errorf("no CPU time passed between the two readings")
+	}
+	idle := (b.Idle - a.Idle) + (b.IOWait - a.IOWait)
+	u := cpuUsage{
+		Busy:   100 * (dt - idle) / dt,
+		IOWait: 100 * (b.IOWait - a.IOWait) / dt,
+		Steal:  100 * (b.Steal - a.Steal) / dt,
+	}
+	u.Busy = min(max(u.Busy, 0), 100)
+	u.IOWait = min(max(u.IOWait, 0), 100)
+	u.Steal = min(max(u.Steal, 0), 100)
+	return u, nil
+}
+
+// Evaluate decides on the busy percentage.
+func (cpuCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("cpu")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	u, err := parseCPUSample(env.Section.Stdout)
+	if err != nil {
+		r := osUnknown(base, "unparsable", osT(env, "os.cpu.unparsable", err))
+		osSetEvidence(&r, env.Section.Stdout, 10, false)
+		return []result.Result{r}
+	}
+	r := base
+	busy := osRound(u.Busy, 1)
+	osDefaultThresholds(env, "~:90", "").Apply(&r, busy, "%")
+	r.Metrics = []result.Metric{
+		{Name: "cpu.used_pct", Value: busy, Unit: "%"},
+		{Name: "cpu.iowait_pct", Value: osRound(u.IOWait, 1), Unit: "%"},
+		{Name: "cpu.steal_pct", Value: osRound(u.Steal, 1), Unit: "%"},
+	}
+	r.Message = osT(env, "os.cpu.msg", busy, u.IOWait, u.Steal)
+	if osNotable(r.Status) {
+		switch {
+		case u.IOWait >= 20:
+			r.Advice = osT(env, "os.cpu.advice_iowait", u.IOWait)
+		case u.Steal >= 10:
+			r.Advice = osT(env, "os.cpu.advice_steal", u.Steal)
+		default:
+			r.Advice = osT(env, "os.cpu.advice")
+		}
+	}
+	return []result.Result{r}
+}

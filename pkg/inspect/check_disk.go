@@ -1,0 +1,204 @@
+package inspect
+
+import (
+	"context"
+	"path"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// diskCheck reports space per mounted filesystem (type "disk"), one result
+// per mount point (Item), and flags filesystems mounted read-only: ext4 and
+// XFS remount read-only after I/O errors, which stops every write of the
+// applications on it, so that is CRIT whatever the space.
+//
+// Thresholds apply to the used percentage (playbook default warn ~:85,
+// crit ~:95). Memory-backed and image filesystems (tmpfs, devtmpfs,
+// overlay, squashfs, iso9660, …) are skipped, and only local filesystems
+// are read (df -l: a hung NFS server must not hang the inspection).
+//
+// Parameters (shared with "inode"):
+//
+//	include_types:  filesystem types to check although skipped by default (tmpfs)
+//	exclude_types:  more types to skip
+//	mounts:         check only these mount points (glob patterns: /data*)
+//	exclude_mounts: skip these mount points (glob patterns)
+//	include_remote: also read network filesystems (NFS, CIFS); default false
+//	allow_readonly: mount points that are read-only on purpose (disk only)
+type diskCheck struct{}
+
+func init() { Register("disk", diskCheck{}) }
+
+// diskOptions are the parsed parameters of disk and inode.
+type diskOptions struct {
+	includeTypes, excludeTypes map[string]bool
+	mounts, excludeMounts      []string
+	includeRemote              bool
+	allowRO                    map[string]bool
+}
+
+func diskParams(spec *Spec, inode bool) (diskOptions, error) {
+	known := []string{"include_types", "exclude_types", "mounts", "exclude_mounts", "include_remote"}
+	if !inode {
+		known = append(known, "allow_readonly")
+	}
+	o := diskOptions{includeTypes: map[string]bool{}, excludeTypes: map[string]bool{}, allowRO: map[string]bool{}}
+	if err := paramKnown(spec, known...); err != nil {
+		return o, err
+	}
+	list := func(name string, into map[string]bool) error {
+		v, err := paramStrings(spec, name)
+		for _, s := range v {
+			into[s] = true
+		}
+		return err
+	}
+	if err := list("include_types", o.includeTypes); err != nil {
+		return o, err
+	}
+	if err := list("exclude_types", o.excludeTypes); err != nil {
+		return o, err
+	}
+	if err := list("allow_readonly", o.allowRO); err != nil {
+		return o, err
+	}
+	var err error
+	if o.mounts, err = paramStrings(spec, "mounts"); err != nil {
+		return o, err
+	}
+	if o.excludeMounts, err = paramStrings(spec, "exclude_mounts"); err != nil {
+		return o, err
+	}
+	for _, p := range append(append([]string{}, o.mounts...), o.excludeMounts...) {
+		if _, err := path.Match(p, "/"); err != nil {
+			return o, badParam(spec, "mounts", "bad pattern %q: %v", p, err)
+		}
+	}
+	o.includeRemote, err = paramBool(spec, "include_remote", false)
+	return o, err
+}
+
+// dfCommand returns the df call: POSIX format with types, local only unless
+// asked, and the noisiest pseudo filesystems left out on the target so a
+// container host with hundreds of overlay mounts does not send them all.
+func (o diskOptions) dfCommand(flag string) string {
+	cmd := "df -PT" + flag
+	if !o.includeRemote {
+		cmd += " -l"
+	}
+	for _, t := range []string{"tmpfs", "devtmpfs", "overlay", "squashfs"} {
+		if !o.includeTypes[t] {
+			cmd += " -x " + t
+		}
+	}
+	return cmd
+}
+
+// keep reports whether a filesystem is checked.
+func (o diskOptions) keep(r dfRow) bool {
+	if r.Type != "" && !o.includeTypes[r.Type] && (osPseudoFS[r.Type] || o.excludeTypes[r.Type]) {
+		return false
+	}
+	if r.Type == "" && (r.Source == "tmpfs" || r.Source == "devtmpfs" || r.Source == "overlay") && !o.includeTypes[r.Source] {
+		return false
+	}
+	for _, p := range o.excludeMounts {
+		if ok, _ := path.Match(p, r.Mount); ok {
+			return false
+		}
+	}
+	if len(o.mounts) == 0 {
+		return true
+	}
+	for _, p := range o.mounts {
+		if ok, _ := path.Match(p, r.Mount); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the parameters when the playbook is loaded.
+func (diskCheck) Validate(spec *Spec) error { _, err := diskParams(spec, false); return err }
+
+// Script runs df once and prints the read-only lines of /proc/mounts (read
+// builtin; a Kubernetes node has hundreds of mounts, only ro ones are sent).
+func (diskCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	o, err := diskParams(spec, false)
+	if err != nil {
+		return "", err
+	}
+	return o.dfCommand("k") + `
+echo "@@RO"
+while read -r s m t o rest; do
+  case ",$o," in *,ro,*) echo "$s $m $t $o 0 0" ;; esac
+done < /proc/mounts`, nil
+}
+
+// Evaluate returns one result per filesystem.
+func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("disk")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	o, err := diskParams(env.Spec, false)
+	if err != nil {
+		return []result.Result{osParamError(base, err)}
+	}
+	blocks := osSplit(env.Section.Stdout)
+	dfOut := ""
+	ro := map[string]bool{}
+	for _, b := range blocks {
+		switch b.Name {
+		case "":
+			dfOut = b.Body
+		case "RO":
+			for _, m := range parseProcMounts(b.Body) {
+				if m.ReadOnly {
+					ro[m.Mount] = true
+				}
+			}
+		}
+	}
+	rows := parseDF(dfOut)
+	th := osDefaultThresholds(env, "~:85", "~:95")
+	var out []result.Result
+	for _, row := range rows {
+		if !o.keep(row) {
+			continue
+		}
+		r := base
+		r.Item = row.Mount
+		pct := osRound(row.UsedPct(), 1)
+		size, used, free := row.Total*1024, row.Used*1024, row.Avail*1024
+		if ro[row.Mount] && !o.allowRO[row.Mount] {
+			r.Status = result.Crit
+			r.Reason = "read-only"
+		}
+		th.Apply(&r, pct, "%")
+		r.Metrics = []result.Metric{
+			{Name: "disk.used_pct", Value: pct, Unit: "%"},
+			{Name: "disk.used_bytes", Value: used, Unit: "B"},
+			{Name: "disk.size_bytes", Value: size, Unit: "B"},
+		}
+		r.Message = osT(env, "os.disk.msg", row.Mount, pct, osBytes(free), osBytes(size), row.Source)
+		switch {
+		case r.Reason == "read-only":
+			r.Message = osT(env, "os.disk.readonly", row.Mount, row.Source, row.Type) + "; " + r.Message
+			r.Advice = osT(env, "os.disk.readonly_advice", row.Mount, row.Source)
+		case osNotable(r.Status):
+			r.Advice = osT(env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		r := osUnknown(base, "no-filesystems", osT(env, "os.disk.none"))
+		if len(rows) > 0 {
+			r.Message = osT(env, "os.disk.all_filtered", len(rows))
+		}
+		osSetEvidence(&r, env.Section.Stdout, 20, false)
+		return []result.Result{r}
+	}
+	return out
+}

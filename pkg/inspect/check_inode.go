@@ -1,0 +1,74 @@
+package inspect
+
+import (
+	"context"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// inodeCheck reports inode use per mounted filesystem (type "inode"), one
+// result per mount point: a filesystem out of inodes refuses new files
+// with "No space left on device" while df -h still shows free space, which
+// is a classic 3 a.m. puzzle (mail queues, session directories, small
+// cache files). Filesystems without a fixed inode table (btrfs, vfat report
+// 0 inodes) are skipped. Thresholds apply to the used percentage (playbook
+// default warn ~:85, crit ~:95); parameters as for "disk" (without
+// allow_readonly).
+type inodeCheck struct{}
+
+func init() { Register("inode", inodeCheck{}) }
+
+// Validate checks the parameters when the playbook is loaded.
+func (inodeCheck) Validate(spec *Spec) error { _, err := diskParams(spec, true); return err }
+
+// Script runs df -i once.
+func (inodeCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	o, err := diskParams(spec, true)
+	if err != nil {
+		return "", err
+	}
+	return o.dfCommand("i"), nil
+}
+
+// Evaluate returns one result per filesystem.
+func (inodeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("inode")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	o, err := diskParams(env.Spec, true)
+	if err != nil {
+		return []result.Result{osParamError(base, err)}
+	}
+	rows := parseDF(env.Section.Stdout)
+	th := osDefaultThresholds(env, "~:85", "~:95")
+	var out []result.Result
+	for _, row := range rows {
+		if !o.keep(row) || row.Total <= 0 {
+			continue
+		}
+		r := base
+		r.Item = row.Mount
+		pct := osRound(row.UsedPct(), 1)
+		th.Apply(&r, pct, "%")
+		r.Metrics = []result.Metric{
+			{Name: "inode.used_pct", Value: pct, Unit: "%"},
+			{Name: "inode.used", Value: row.Used},
+		}
+		r.Message = osT(env, "os.inode.msg", row.Mount, pct, row.Avail, row.Total)
+		if osNotable(r.Status) {
+			r.Advice = osT(env, "os.inode.advice", row.Mount)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		r := osUnknown(base, "no-filesystems", osT(env, "os.disk.none"))
+		if len(rows) > 0 {
+			r.Message = osT(env, "os.inode.all_filtered", len(rows))
+		}
+		osSetEvidence(&r, env.Section.Stdout, 20, false)
+		return []result.Result{r}
+	}
+	return out
+}

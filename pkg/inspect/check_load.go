@@ -1,0 +1,116 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// loadCheck reports the load average per online CPU (type "load"), so the
+// same threshold fits a 2-core VM and a 96-core Kunpeng server. The value
+// is the 5-minute average by default (parameter window: 1, 5 or 15): long
+// enough to ignore a cron burst, short enough to show today's trouble.
+// Thresholds apply to load per core (playbook default warn ~:2, crit ~:4).
+type loadCheck struct{}
+
+func init() { Register("load", loadCheck{}) }
+
+func loadParams(spec *Spec) (int, error) {
+	if err := paramKnown(spec, "window"); err != nil {
+		return 0, err
+	}
+	w, err := paramInt(spec, "window", 5)
+	if err != nil {
+		return 0, err
+	}
+	if w != 1 && w != 5 && w != 15 {
+		return 0, badParam(spec, "window", "want 1, 5 or 15 (minutes), got %d", w)
+	}
+	return w, nil
+}
+
+// Validate checks the parameters when the playbook is loaded.
+func (loadCheck) Validate(spec *Spec) error { _, err := loadParams(spec); return err }
+
+// The CPU count comes from /sys (a range list such as 0-63); grep over
+// /proc/cpuinfo only runs where /sys is missing.
+const loadScript = `read -r l < /proc/loadavg && echo "loadavg $l"
+if [ -r /sys/devices/system/cpu/online ]; then
+  read -r c < /sys/devices/system/cpu/online && echo "online $c"
+else
+  echo "cpus $(grep -c '^processor' /proc/cpuinfo)"
+fi`
+
+// Script returns the collector.
+func (loadCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	if _, err := loadParams(spec); err != nil {
+		return "", err
+	}
+	return loadScript, nil
+}
+
+// parseLoadOutput reads the collector's "loadavg …" and "online …"/"cpus …"
+// lines.
+func parseLoadOutput(out string) (load [3]float64, cpus int, err error) {
+	var haveLoad bool
+	for _, line := range strings.Split(out, "\n") {
+		key, val, _ := strings.Cut(strings.TrimSpace(line), " ")
+		switch key {
+		case "loadavg":
+			if load, err = parseLoadavg(val); err != nil {
+				return load, 0, err
+			}
+			haveLoad = true
+		case "online":
+			if cpus, err = parseCPUList(val); err != nil {
+				return load, 0, err
+			}
+		case "cpus":
+			fmt.Sscan(val, &cpus)
+		}
+	}
+	if !haveLoad {
+		return load, 0, fmt.Errorf("no /proc/loadavg in the output")
+	}
+	if cpus <= 0 {
+		return load, 0, fmt.Errorf("could not count the CPUs")
+	}
+	return load, cpus, nil
+}
+
+// Evaluate decides on load per core.
+func (loadCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("load")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	window, err := loadParams(env.Spec)
+	if err != nil {
+		return []result.Result{osParamError(base, err)}
+	}
+	load, cpus, err := parseLoadOutput(env.Section.Stdout)
+	if err != nil {
+		r := osUnknown(base, "unparsable", osT(env, "os.load.unparsable", err))
+		osSetEvidence(&r, env.Section.Stdout, 10, false)
+		return []result.Result{r}
+	}
+	idx := map[int]int{1: 0, 5: 1, 15: 2}[window]
+	per := osRound(load[idx]/float64(cpus), 2)
+	r := base
+	osDefaultThresholds(env, "~:2", "~:4").Apply(&r, per, "")
+	r.Metrics = []result.Metric{
+		{Name: "load.per_core", Value: per},
+		{Name: "load.avg1", Value: load[0]},
+		{Name: "load.avg5", Value: load[1]},
+		{Name: "load.avg15", Value: load[2]},
+		{Name: "cpu.count", Value: float64(cpus)},
+	}
+	r.Message = osT(env, "os.load.msg", per, window, load[0], load[1], load[2], cpus)
+	if osNotable(r.Status) {
+		r.Advice = osT(env, "os.load.advice")
+	}
+	return []result.Result{r}
+}

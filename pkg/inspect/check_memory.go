@@ -1,0 +1,124 @@
+package inspect
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// memoryCheck reports memory and swap (type "memory"), as two results:
+//
+//   - item "memory": available memory as a percentage of the total (what
+//     can be given to programs without swapping: MemAvailable, estimated on
+//     kernels before 3.14). Thresholds apply here (playbook default warn
+//     10:, crit 5:, i.e. below 10 % and 5 % available).
+//   - item "swap": swap in use as a percentage (parameters swap_warn,
+//     default ~:50, and swap_crit, default none). A host without swap gets
+//     an OK result saying so.
+//
+// The collector reads /proc/meminfo with the shell's read builtin and only
+// runs `free -k` when /proc/meminfo cannot be read.
+type memoryCheck struct{}
+
+func init() { Register("memory", memoryCheck{}) }
+
+func memoryParams(spec *Spec) (Thresholds, error) {
+	if err := paramKnown(spec, "swap_warn", "swap_crit"); err != nil {
+		return Thresholds{}, err
+	}
+	w, err := paramString(spec, "swap_warn", "~:50")
+	if err != nil {
+		return Thresholds{}, err
+	}
+	c, err := paramString(spec, "swap_crit", "")
+	if err != nil {
+		return Thresholds{}, err
+	}
+	th, err := ParseThresholds(w, c)
+	if err != nil {
+		return Thresholds{}, badParam(spec, "swap_warn/swap_crit", "%v", err)
+	}
+	return th, nil
+}
+
+// Validate checks the parameters when the playbook is loaded.
+func (memoryCheck) Validate(spec *Spec) error { _, err := memoryParams(spec); return err }
+
+const memoryScript = `if [ -r /proc/meminfo ]; then
+  while IFS= read -r l; do
+    case "$l" in MemTotal:*|MemFree:*|MemAvailable:*|Buffers:*|Cached:*|SReclaimable:*|Shmem:*|SwapTotal:*|SwapFree:*) echo "$l" ;; esac
+  done < /proc/meminfo
+else
+  echo "@@FREE"
+  free -k
+fi`
+
+// Script returns the collector.
+func (memoryCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	if _, err := memoryParams(spec); err != nil {
+		return "", err
+	}
+	return memoryScript, nil
+}
+
+// Evaluate decides on available memory and swap use.
+func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("memory")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	swapTh, err := memoryParams(env.Spec)
+	if err != nil {
+		return []result.Result{osParamError(base, err)}
+	}
+	out := env.Section.Stdout
+	var m memInfo
+	if b, ok := osFind(osSplit(out), "FREE"); ok {
+		m, err = parseFree(b.Body, 1024)
+	} else {
+		m, err = parseMeminfo(out)
+	}
+	if err != nil {
+		r := osUnknown(base, "unparsable", osT(env, "os.mem.unparsable", err))
+		osSetEvidence(&r, out, 20, false)
+		return []result.Result{r}
+	}
+
+	mem := base
+	mem.Item = "memory"
+	availPct := osRound(m.Available*100/m.Total, 1)
+	osDefaultThresholds(env, "10:", "5:").Apply(&mem, availPct, "%")
+	mem.Metrics = []result.Metric{
+		{Name: "mem.available_pct", Value: availPct, Unit: "%"},
+		{Name: "mem.total_bytes", Value: m.Total, Unit: "B"},
+	}
+	mem.Message = osT(env, "os.mem.msg", osBytes(m.Available), osBytes(m.Total), availPct)
+	if m.Estimated {
+		mem.Message += osT(env, "os.mem.estimated")
+	}
+	if osNotable(mem.Status) {
+		mem.Advice = osT(env, "os.mem.advice")
+	}
+
+	swap := base
+	swap.Item = "swap"
+	if m.SwapTotal <= 0 {
+		swap.Status = result.OK
+		swap.Message = osT(env, "os.swap.none")
+	} else {
+		used := m.SwapTotal - m.SwapFree
+		pct := osRound(used*100/m.SwapTotal, 1)
+		swapTh.Apply(&swap, pct, "%")
+		swap.Metrics = []result.Metric{{Name: "swap.used_pct", Value: pct, Unit: "%"}}
+		swap.Message = osT(env, "os.swap.msg", osBytes(used), osBytes(m.SwapTotal), pct)
+		if osNotable(swap.Status) {
+			swap.Advice = osT(env, "os.swap.advice")
+		}
+	}
+	if mem.Status != result.OK || swap.Status != result.OK {
+		osSetEvidence(&mem, strings.TrimSpace(out), 20, false)
+	}
+	return []result.Result{mem, swap}
+}

@@ -1,0 +1,87 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// uptimeCheck reports how long the host has been up and whether it
+// rebooted since the last inspection (type "uptime"). A reboot inside the
+// window (env.Since to now) is WARN with the boot time: the engineer should
+// know whether it was planned. The boot time is computed from /proc/uptime
+// and this machine's clock, so a wrong clock on the target does not fake or
+// hide a reboot.
+//
+// Thresholds (optional) apply to the uptime in days, e.g. warn ~:365 to
+// find hosts that have missed every kernel update for a year.
+type uptimeCheck struct{}
+
+func init() { Register("uptime", uptimeCheck{}) }
+
+// Validate checks the parameters when the playbook is loaded.
+func (uptimeCheck) Validate(spec *Spec) error { return paramKnown(spec) }
+
+// Script reads /proc/uptime with the shell's read builtin.
+func (uptimeCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	if err := paramKnown(spec); err != nil {
+		return "", err
+	}
+	return `read -r u < /proc/uptime && echo "$u"`, nil
+}
+
+// Evaluate decides on reboots and uptime.
+func (uptimeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("uptime")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	secs, err := parseUptime(env.Section.Stdout)
+	if err != nil {
+		r := osUnknown(base, "unparsable", osT(env, "os.uptime.unparsable", err))
+		osSetEvidence(&r, env.Section.Stdout, 5, false)
+		return []result.Result{r}
+	}
+	now := env.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	boot := now.Add(-time.Duration(secs * float64(time.Second))).Truncate(time.Second)
+	days := osRound(secs/86400, 2)
+	r := base
+	env.Thresholds.Apply(&r, days, "d")
+	r.Metrics = []result.Metric{{Name: "uptime.seconds", Value: math.Round(secs), Unit: "s"}}
+	up := osDuration(env, secs)
+	r.Message = osT(env, "os.uptime.msg", up, boot.Local().Format("2006-01-02 15:04"))
+	// A minute of slack: the collector ran a moment before Now.
+	if !env.Since.IsZero() && boot.After(env.Since.Add(time.Minute)) {
+		r.Status = result.Worst(r.Status, result.Warn)
+		r.Reason = "rebooted"
+		r.Message = osT(env, "os.uptime.rebooted", boot.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), up)
+		r.Advice = osT(env, "os.uptime.rebooted_advice")
+	} else if osNotable(r.Status) {
+		r.Advice = osT(env, "os.uptime.advice")
+	}
+	return []result.Result{r}
+}
+
+// osDuration writes an uptime as "12d 3h", "3h 5m" or "42s".
+func osDuration(env *Env, secs float64) string {
+	d := time.Duration(secs) * time.Second
+	days := int(d / (24 * time.Hour))
+	h := int(d % (24 * time.Hour) / time.Hour)
+	m := int(d % time.Hour / time.Minute)
+	switch {
+	case days > 0:
+		return osT(env, "os.dur.dh", days, h)
+	case h > 0:
+		return osT(env, "os.dur.hm", h, m)
+	case m > 0:
+		return osT(env, "os.dur.m", m)
+	}
+	return fmt.Sprintf("%.0fs", secs)
+}

@@ -1,0 +1,190 @@
+package inspect
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// Helpers shared by the OS check types (cpu, memory, disk, ...): section
+// splitting, the common "could not collect" verdicts, message language and
+// byte formatting. Collector snippets mark the parts of their output with
+// lines that start with "@@" ("@@NOTOOL chronyc", "@@MOUNTS"); everything
+// else is tool output.
+
+// osBlock is one marked part of a collector's output: the marker name, the
+// rest of the marker line, and the lines up to the next marker.
+type osBlock struct {
+	Name string
+	Arg  string
+	Body string
+}
+
+// osSplit cuts output into blocks at lines starting with "@@". Text before
+// the first marker is returned as a block with an empty Name.
+func osSplit(out string) []osBlock {
+	var blocks []osBlock
+	cur := osBlock{}
+	var body strings.Builder
+	started := false
+	flush := func() {
+		cur.Body = body.String()
+		if started || strings.TrimSpace(cur.Body) != "" {
+			blocks = append(blocks, cur)
+		}
+		body.Reset()
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "@@") {
+			flush()
+			started = true
+			name, arg, _ := strings.Cut(strings.TrimRight(line[2:], "\r"), " ")
+			cur = osBlock{Name: name, Arg: strings.TrimSpace(arg)}
+			continue
+		}
+		body.WriteString(line)
+		body.WriteByte('\n')
+	}
+	flush()
+	return blocks
+}
+
+// osFind returns the first block with the name, and whether there was one.
+func osFind(blocks []osBlock, name string) (osBlock, bool) {
+	for _, b := range blocks {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return osBlock{}, false
+}
+
+// osT returns a message from the catalogue in the language of env.
+func osT(env *Env, key string, args ...any) string {
+	lang := ""
+	if env != nil {
+		lang = env.Lang
+	}
+	return i18n.T(lang, key, args...)
+}
+
+// osBase is the result skeleton of a check: its type; the engine fills in
+// asset, check name, playbook and timing.
+func osBase(typ string) result.Result { return result.Result{Type: typ} }
+
+// osUnknown returns an UNKNOWN result with a reason code and message.
+func osUnknown(base result.Result, reason, msg string) result.Result {
+	r := base
+	r.Status = result.Unknown
+	r.Reason = reason
+	r.Message = msg
+	return r
+}
+
+// osSectionProblem returns an UNKNOWN result when there is no usable
+// section (the collector did not run to completion, or the output bound was
+// hit before anything of this check arrived).
+func osSectionProblem(env *Env, base result.Result) (result.Result, bool) {
+	switch {
+	case env.Section == nil:
+		return osUnknown(base, "no-output", osT(env, "os.no_output")), true
+	case env.Section.Missing && strings.TrimSpace(env.Section.Stdout) == "":
+		return osUnknown(base, "no-output", osT(env, "os.no_output")), true
+	case env.Section.Truncated && strings.TrimSpace(env.Section.Stdout) == "":
+		return osUnknown(base, "truncated", osT(env, "os.truncated")), true
+	}
+	return base, false
+}
+
+// osParamError turns a bad playbook parameter into an UNKNOWN result: the
+// check cannot decide with a parameter it does not understand.
+func osParamError(base result.Result, err error) result.Result {
+	return osUnknown(base, "bad-parameter", err.Error())
+}
+
+// osEvidence returns at most maxLines lines of s (the last ones when tail),
+// trimmed, and whether it cut anything.
+func osEvidence(s string, maxLines int, tail bool) (string, bool) {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return "", false
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) <= maxLines {
+		return s, false
+	}
+	if tail {
+		return strings.Join(lines[len(lines)-maxLines:], "\n"), true
+	}
+	return strings.Join(lines[:maxLines], "\n"), true
+}
+
+// osSetEvidence attaches bounded evidence to r.
+func osSetEvidence(r *result.Result, s string, maxLines int, tail bool) {
+	r.Evidence, r.EvidenceTruncated = osEvidence(s, maxLines, tail)
+}
+
+// osBytes formats a byte count the way df -h would, in binary units.
+func osBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	if b >= 100 {
+		return fmt.Sprintf("%.0f %s", b, units[i])
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
+// osRound rounds v to d decimals (values and metrics are stored rounded so
+// reports do not print 87.29999999).
+func osRound(v float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(v*p) / p
+}
+
+// osDefaultThresholds returns env's thresholds, or the check type's built-in
+// defaults when the playbook gave neither warn nor crit.
+func osDefaultThresholds(env *Env, warn, crit string) Thresholds {
+	if env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
+		return env.Thresholds
+	}
+	th, err := ParseThresholds(warn, crit)
+	if err != nil {
+		// The defaults are constants of this package; a bad one is a bug
+		// that tests catch, never a user error.
+		return env.Thresholds
+	}
+	return th
+}
+
+// osNotable reports whether a status deserves advice (WARN or CRIT).
+func osNotable(s result.Status) bool { return s == result.Warn || s == result.Crit }
+
+// osList joins up to max items, adding "… (+N)" when there are more.
+func osList(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:max], ", ") + fmt.Sprintf(", … (+%d)", len(items)-max)
+}
+
+// osLines returns the non-empty lines of s with trailing CR removed.
+func osLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimRight(l, "\r")
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+package inspect
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// osNow is the fixed "now" of OS check tests.
+var osNow = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+
+// osCapture returns the captured output of testdata/<dir>/<name>: the text
+// after the "# ---- captured output below" header line.
+func osCapture(t testing.TB, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "# ---- captured output below")
+	if i < 0 {
+		t.Fatalf("%s/%s: no capture header", dir, name)
+	}
+	j := strings.IndexByte(s[i:], '\n')
+	return s[i+j+1:]
+}
+
+// osEval runs check type typ over collected output, the way the engine
+// does after splitting the host's script output.
+func osEval(t testing.TB, typ, out string, spec *Spec, since time.Time) []result.Result {
+	t.Helper()
+	c, ok := Lookup(typ)
+	if !ok {
+		t.Fatalf("check type %q not registered", typ)
+	}
+	if spec == nil {
+		spec = &Spec{Name: typ, Type: typ}
+	}
+	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Spec: spec, Thresholds: th, Section: &Section{Stdout: out}, Since: since, Now: osNow}
+	return c.Evaluate(context.Background(), env)
+}
+
+// osOne asserts that there is exactly one result and returns it.
+func osOne(t testing.TB, rs []result.Result) result.Result {
+	t.Helper()
+	if len(rs) != 1 {
+		t.Fatalf("want 1 result, got %d: %+v", len(rs), rs)
+	}
+	return rs[0]
+}
+
+// osItem returns the result for item, failing when absent.
+func osItem(t testing.TB, rs []result.Result, item string) result.Result {
+	t.Helper()
+	for _, r := range rs {
+		if r.Item == item {
+			return r
+		}
+	}
+	var items []string
+	for _, r := range rs {
+		items = append(items, r.Item)
+	}
+	t.Fatalf("no result for item %q (have %q)", item, items)
+	return result.Result{}
+}
+
+func osMetric(t testing.TB, r result.Result, name string) float64 {
+	t.Helper()
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m.Value
+		}
+	}
+	t.Fatalf("result %s/%s has no metric %s (%+v)", r.Type, r.Item, name, r.Metrics)
+	return 0
+}
+
+func TestOSSplit(t *testing.T) {
+	blocks := osSplit("head\n@@A one two\nx\ny\n@@B\n@@C z\nlast")
+	if len(blocks) != 4 {
+		t.Fatalf("want 4 blocks, got %+v", blocks)
+	}
+	if blocks[0].Name != "" || blocks[0].Body != "head\n" {
+		t.Errorf("block 0 = %+v", blocks[0])
+	}
+	if blocks[1].Name != "A" || blocks[1].Arg != "one two" || blocks[1].Body != "x\ny\n" {
+		t.Errorf("block 1 = %+v", blocks[1])
+	}
+	if b, ok := osFind(blocks, "C"); !ok || b.Arg != "z" || b.Body != "last\n" {
+		t.Errorf("block C = %+v %v", b, ok)
+	}
+	if _, ok := osFind(blocks, "D"); ok {
+		t.Error("found a block that is not there")
+	}
+}
+
+func TestOSEvidenceAndBytes(t *testing.T) {
+	ev, cut := osEvidence("1\n2\n3\n4\n", 2, true)
+	if ev != "3\n4" || !cut {
+		t.Errorf("tail evidence = %q %v", ev, cut)
+	}
+	ev, cut = osEvidence("1\n2\n", 5, false)
+	if ev != "1\n2" || cut {
+		t.Errorf("short evidence = %q %v", ev, cut)
+	}
+	for in, want := range map[float64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 3.1 * (1 << 30): "3.1 GiB", 500 * (1 << 30): "500 GiB"} {
+		if got := osBytes(in); got != want {
+			t.Errorf("osBytes(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Every OS check must turn a missing section, an empty one and hostile
+// garbage into a result, never a panic, and must say UNKNOWN when it could
+// not decide.
+func TestOSChecksSurviveGarbage(t *testing.T) {
+	garbage := []string{
+		"",
+		"\x00\x01\x02 binary \xff\xfe",
+		"@@\n@@@@\n@@FILE\n@@UNAME\n",
+		strings.Repeat("cpu 1 2 3\n", 50),
+		"Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/x ext4 -1 x y 200% \n",
+		"MemTotal: 0 kB\nSwapTotal: -5 kB\n",
+		"loadavg nan inf -1\nonline 5-1\n",
+		"@@CHRONYC\nSystem time : lots seconds sideways\n",
+		"@@JOURNAL\n9999-99-99T99:99:99+0000 host kernel: Out of memory: Killed process x\n",
+		strings.Repeat("a", 70000),
+	}
+	for _, typ := range osCheckTypes {
+		c, ok := Lookup(typ)
+		if !ok {
+			t.Fatalf("%s not registered", typ)
+		}
+		spec := &Spec{Name: typ, Type: typ}
+		// nil section and a missing one
+		for _, sec := range []*Section{nil, {Missing: true}, {Truncated: true}} {
+			rs := c.Evaluate(context.Background(), &Env{Spec: spec, Section: sec, Now: osNow})
+			if len(rs) == 0 || rs[0].Status != result.Unknown {
+				t.Errorf("%s with section %+v: want UNKNOWN, got %+v", typ, sec, rs)
+			}
+		}
+		for _, g := range garbage {
+			rs := c.Evaluate(context.Background(), &Env{Spec: spec, Section: &Section{Stdout: g}, Now: osNow, Since: osNow.Add(-24 * time.Hour)})
+			if len(rs) == 0 {
+				t.Errorf("%s: no result for garbage %q", typ, osShort(g))
+			}
+			for _, r := range rs {
+				if r.Message == "" {
+					t.Errorf("%s: result without message for garbage %q: %+v", typ, osShort(g), r)
+				}
+			}
+		}
+	}
+}
+
+// osCheckTypes are the check types of the OS family (helper-owned list so
+// the garbage test covers every one).
+var osCheckTypes = []string{"cpu", "memory", "load", "disk", "inode", "uptime", "os-info"}
