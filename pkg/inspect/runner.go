@@ -45,9 +45,9 @@ type Runner struct {
 	ProbeConcurrency int
 	// MaxEvidence bounds each result's evidence; DefaultMaxEvidence when 0.
 	MaxEvidence int
-	// Since gives, per asset name, when it was last inspected; missing
-	// assets get 24 h ago.
-	Since map[string]time.Time
+	// Since says when asset was last inspected by playbook (ok false when
+	// never): "since the last run" windows start there; 24 h ago otherwise.
+	Since func(asset, playbook string) (time.Time, bool)
 	// Progress is called after each host with hosts done, hosts in total and
 	// hosts with a problem (worst status not OK) so far.
 	Progress func(done, total, problems int)
@@ -55,6 +55,13 @@ type Runner struct {
 	// (serially: it needs no locking), so the caller can store them before
 	// the run ends and nothing finished is lost on Ctrl-C or a crash.
 	OnHost func(h *HostPlan, results []result.Result)
+	// Systems are the inventory's application systems by name; checks of an
+	// asset see its system (the http probe reads its endpoints).
+	Systems map[string]*inventory.System
+	// SQL is the run's pool of database connections (nil: checks open their own).
+	SQL *transport.SQLPool
+	// Lang is the language of messages checks write ("zh" or "en").
+	Lang string
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }
@@ -373,13 +380,18 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 				Evidence: string(debug.Stack())}}
 		}
 	}()
-	since, ok := r.Since[hp.Name]
+	var since time.Time
+	ok := false
+	if r.Since != nil {
+		since, ok = r.Since(hp.Name, it.Playbook)
+	}
 	now := r.now()
 	if !ok || since.IsZero() {
 		since = now.Add(-24 * time.Hour)
 	}
 	spec := it.Spec
-	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now}
+	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now,
+		SQL: r.SQL, System: r.Systems[hp.Asset.System], Lang: r.Lang}
 	rs = it.Check.Evaluate(ctx, env)
 	if len(rs) == 0 {
 		rs = []result.Result{{Status: result.Unknown, Reason: "internal",

@@ -1,0 +1,780 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/cyhealth/hcops/pkg/inspect"
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
+	"github.com/cyhealth/hcops/pkg/transport"
+	"github.com/cyhealth/hcops/playbooks"
+)
+
+func init() {
+	commandAdders = append(commandAdders, func(root *cobra.Command, app *App) {
+		root.AddCommand(newInspectCmd(app))
+	})
+	// Playbook and check targets are inventory selector expressions:
+	// validate their syntax when a playbook is loaded.
+	inspect.TargetValidator = func(expr string) error {
+		_, err := inventory.ParseExpr(expr)
+		return err
+	}
+}
+
+// Default playbooks: the built-in daily Linux inspection for an inventory,
+// and the demo of this machine without one.
+const (
+	defaultFleetPlaybook = "linux-daily"
+	defaultLocalPlaybook = "local-default"
+)
+
+type inspectOptions struct {
+	groups              []string
+	expr                string
+	playbooks           []string
+	acceptNew           bool
+	insecure            bool
+	unreachableCritical bool
+	noStore             bool
+	all                 bool
+	evidenceDir         string
+}
+
+func newInspectCmd(app *App) *cobra.Command {
+	opts := &inspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect [SELECTOR...]",
+		Short: "Inspect assets with playbooks (巡检) over SSH, locally and by probes",
+		Long: `Inspect runs playbooks against the selected assets and prints a summary,
+worst first, grouped by application system.
+
+Without an inventory it inspects this machine with the built-in local-default
+playbook. With an inventory (--inventory, HCOPS_INVENTORY or the config file)
+and no --playbook it runs linux-daily. SELECTOR arguments are asset name globs
+(web-*); --group and -l narrow the selection further. A playbook's own target
+(default kind=host) and each check's target decide which checks apply to an
+asset; the inventory's checks: overrides (defaults < group < asset) change
+thresholds and parameters or disable a check.
+
+Each host gets ONE connection, shared by all its checks, and its shell
+collectors run as ONE batched script. Probes (http, tcp-connect, dns, remote
+tls-cert) run from this machine. A host that cannot be reached gets one result,
+check "connect", status UNREACHABLE, with the reason (refused, timeout, auth,
+host-key-mismatch, host-key-unknown, dns, network) and a hint.
+
+The run is stored in history as each host finishes (unless --no-store). On
+Ctrl-C the hosts already finished are kept and the run is marked interrupted;
+hosts that had not finished are left out of it.
+
+Host keys are verified against ~/.ssh/known_hosts, /etc/ssh/ssh_known_hosts,
+hcops' own ~/.config/hcops/known_hosts and --known-hosts. A changed key is
+never accepted. --identity, --known-hosts, --forks, --connect-timeout,
+--host-timeout and --playbooks-dir are also read from HCOPS_IDENTITY,
+HCOPS_KNOWN_HOSTS, ... and the config file (identity:, known_hosts:, ...).
+
+OUTPUT
+  table   the findings (non-OK results; --all for every result) and a counts line
+  json    the whole run: run_id, kind, started_at, finished_at, status
+          (completed|interrupted), operator, ran_from, playbooks, selector,
+          assets, inventory, worst, counts{ok,warn,crit,unknown,unreachable},
+          results[] with asset, check, type, item, playbook, system, zone,
+          status, value, unit, warn, crit, message, reason, advice, metrics[],
+          evidence, evidence_truncated, started_at, duration_ms
+  yaml    the same as json
+  nagios  one line: "HCOPS CRITICAL - 3 crit, 2 warn, 0 unknown, 1 unreachable
+          of 250 hosts | ok=.. warn=.. crit=.. unknown=.. unreachable=.. hosts=.."
+
+EXIT STATUS
+  0    every result OK
+  1    at least one WARN, nothing worse
+  2    at least one CRIT (also UNREACHABLE with --unreachable-critical)
+  3    UNKNOWN or UNREACHABLE results, or bad flags, inventory or playbook
+  130  interrupted (Ctrl-C); what finished is stored`,
+		Example: `  # this machine, no inventory needed
+  hcops inspect
+
+  # the daily inspection of the whole fleet, findings only
+  hcops inspect --inventory /etc/hcops/inventory
+
+  # the PACS servers, JSON for a script
+  hcops inspect -l system=pacs --playbook linux-daily -o json
+
+  # for Nagios / cron: one line and an exit code
+  hcops inspect --group dmz -o nagios --unreachable-critical
+
+  # list what can be run
+  hcops inspect playbooks
+  hcops inspect checks`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInspect(cmd.Context(), app, opts, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&opts.groups, "group", nil, "only assets in this group (repeatable)")
+	f.StringVarP(&opts.expr, "selector", "l", "", "only assets matching this expression, e.g. zone=intranet,system=pacs")
+	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run (repeatable; default linux-daily, or local-default without an inventory)")
+	f.Int("forks", inspect.DefaultForks, "hosts inspected at once (env HCOPS_FORKS)")
+	f.String("host-timeout", inspect.DefaultHostTimeout.String(), "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
+	f.String("connect-timeout", inspect.DefaultConnectTimeout.String(), "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
+	f.String("known-hosts", "", "extra known_hosts file to verify host keys against (env HCOPS_KNOWN_HOSTS)")
+	f.String("identity", "", "private key file for SSH (env HCOPS_IDENTITY)")
+	f.String("playbooks-dir", "", "directory of your own playbooks (env HCOPS_PLAYBOOKS_DIR)")
+	f.BoolVar(&opts.acceptNew, "accept-new-host-keys", false, "trust and record keys of hosts never seen before (never a changed key)")
+	f.BoolVar(&opts.insecure, "insecure-ignore-host-key", false, "do not verify host keys at all (test networks only)")
+	f.BoolVar(&opts.unreachableCritical, "unreachable-critical", false, "count UNREACHABLE as CRIT (exit 2) instead of UNKNOWN (exit 3)")
+	f.BoolVar(&opts.noStore, "no-store", false, "do not record the run in history")
+	f.BoolVar(&opts.all, "all", false, "table output: list OK results too")
+	f.StringVar(&opts.evidenceDir, "evidence-dir", "", "also write each host's raw collected output to DIR/<asset>.txt")
+
+	cmd.AddCommand(newInspectPlaybooksCmd(app), newInspectChecksCmd(app))
+	return cmd
+}
+
+func newInspectPlaybooksCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "playbooks",
+		Short: "List the built-in and your own playbooks",
+		Long: `List the playbooks hcops can run: those built into the binary and those in
+the playbooks directory (playbooks_dir in the config, HCOPS_PLAYBOOKS_DIR or
+--playbooks-dir). A playbook of yours with the same name as a built-in
+replaces it. Playbooks that fail to load are listed with their error.
+
+With -o json or yaml, each playbook is written whole (name, description,
+target, source, checks[]).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := app.checkOutput("table", "json", "yaml"); err != nil {
+				return err
+			}
+			lib, err := loadPlaybookLibrary(app)
+			if err != nil {
+				return err
+			}
+			if app.Output != "table" {
+				return app.PrintData(lib.List())
+			}
+			t := app.IO.NewTable(app.T("inspect.header.name"), app.T("inspect.header.checks"), app.T("inspect.header.target"), app.T("inspect.header.source"), app.T("inspect.header.desc"))
+			for _, pb := range lib.List() {
+				src := pb.Source
+				if src == inspect.BuiltinSource {
+					src = app.T("inspect.builtin")
+				}
+				t.Row(pb.Name, strconv.Itoa(len(pb.Checks)), pb.Target, src, firstLine(pb.Description))
+			}
+			names := make([]string, 0, len(lib.Broken))
+			for n := range lib.Broken {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			for _, n := range names {
+				t.Row(n, "-", "-", "-", "ERROR: "+lib.Broken[n].Error())
+			}
+			return t.Render()
+		},
+	}
+	cmd.Flags().String("playbooks-dir", "", "directory of your own playbooks (env HCOPS_PLAYBOOKS_DIR)")
+	return cmd
+}
+
+func newInspectChecksCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "checks",
+		Short: "List the check types playbooks can use",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := app.checkOutput("table", "json", "yaml"); err != nil {
+				return err
+			}
+			type checkType struct {
+				Type string `json:"type" yaml:"type"`
+				Runs string `json:"runs" yaml:"runs"` // target or local
+			}
+			var list []checkType
+			for _, name := range inspect.Types() {
+				c, _ := inspect.Lookup(name)
+				runs := "target"
+				if s, err := c.Script(&inspect.Spec{Name: name, Type: name}, inventory.Localhost()); err == nil && s == "" {
+					runs = "local"
+				}
+				list = append(list, checkType{name, runs})
+			}
+			if app.Output != "table" {
+				return app.PrintData(list)
+			}
+			t := app.IO.NewTable(app.T("inspect.header.type"), app.T("inspect.header.kind"))
+			for _, c := range list {
+				kind := app.T("inspect.kind.shell")
+				if c.Runs == "local" {
+					kind = app.T("inspect.kind.probe")
+				}
+				t.Row(c.Type, kind)
+			}
+			return t.Render()
+		},
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+func loadPlaybookLibrary(app *App) (*inspect.Library, error) {
+	return inspect.LoadLibrary(playbooks.FS, app.Setting("playbooks_dir"))
+}
+
+// inspectSettings are the resolved runner settings (flag > env > config).
+type inspectSettings struct {
+	forks                       int
+	hostTimeout, connectTimeout time.Duration
+}
+
+func resolveInspectSettings(app *App) (inspectSettings, error) {
+	s := inspectSettings{forks: app.SettingInt("forks")}
+	if s.forks <= 0 {
+		return s, flagErrorf("%s", app.T("inspect.bad_forks", s.forks))
+	}
+	for _, d := range []struct {
+		key, flag string
+		dst       *time.Duration
+	}{{"host_timeout", "host-timeout", &s.hostTimeout}, {"connect_timeout", "connect-timeout", &s.connectTimeout}} {
+		v := app.Setting(d.key)
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur <= 0 {
+			// A bare number in the config file means seconds.
+			if n, nerr := strconv.Atoi(v); nerr == nil && n > 0 {
+				dur, err = time.Duration(n)*time.Second, nil
+			} else {
+				return s, flagErrorf("%s", app.T("inspect.bad_duration", d.flag, v))
+			}
+		}
+		*d.dst = dur
+	}
+	return s, nil
+}
+
+func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []string) error {
+	if err := app.checkOutput("table", "json", "yaml", "nagios"); err != nil {
+		return err
+	}
+	if opts.acceptNew && opts.insecure {
+		return flagErrorf("%s", app.T("inspect.key_flags"))
+	}
+	settings, err := resolveInspectSettings(app)
+	if err != nil {
+		return err
+	}
+	lib, err := loadPlaybookLibrary(app)
+	if err != nil {
+		return err
+	}
+
+	// Assets: the inventory's selection, or this machine.
+	var (
+		inv      *inventory.Inventory
+		assets   []*inventory.Asset
+		selector string
+	)
+	defaultPlaybook := defaultLocalPlaybook
+	if app.HasInventory() {
+		if inv, err = app.Inventory(); err != nil {
+			return err
+		}
+		sel, err := inventory.ParseSelector(args, opts.groups, opts.expr)
+		if err != nil {
+			return flagErrorf("%v", err)
+		}
+		selector = sel.String()
+		assets = inv.Select(sel)
+		defaultPlaybook = defaultFleetPlaybook
+	} else {
+		if len(opts.groups) > 0 || opts.expr != "" || slices.ContainsFunc(args, func(a string) bool { return a != inventory.LocalhostAssetName }) {
+			return flagErrorf("%s", app.T("inspect.no_inv_sel"))
+		}
+		assets = []*inventory.Asset{inventory.Localhost()}
+	}
+
+	names := opts.playbooks
+	if len(names) == 0 {
+		names = []string{defaultPlaybook}
+	}
+	var pbs []*inspect.Playbook
+	for _, n := range names {
+		pb, err := lib.Get(n)
+		if err != nil {
+			return err
+		}
+		pbs = append(pbs, pb)
+	}
+	plan, err := inspect.BuildPlan(inspect.PlanInput{
+		Assets: assets, Playbooks: pbs,
+		Match: func(expr string) (func(*inventory.Asset) bool, error) {
+			sel, err := inventory.ParseExpr(expr)
+			if err != nil {
+				return nil, err
+			}
+			return sel.Match, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if len(plan.Hosts) == 0 {
+		return errors.New(app.T("inspect.nothing", strings.Join(plan.Playbooks, ", ")))
+	}
+
+	dial, closeDial, err := newInspectDialer(app, opts, inv, settings)
+	if err != nil {
+		return err
+	}
+	defer closeDial()
+
+	run := &result.Run{Kind: result.KindInspect, Playbooks: plan.Playbooks, Selector: selector, Assets: len(plan.Hosts), StartedAt: time.Now()}
+	if inv != nil {
+		run.Inventory = len(inv.Assets)
+	} else {
+		run.Inventory = 1
+	}
+
+	var db *store.DB
+	since := map[string]map[string]time.Time{}
+	if !opts.noStore {
+		if db, err = app.DB(ctx); err != nil {
+			return err
+		}
+		for _, pb := range plan.Playbooks {
+			if since[pb], err = db.LastSeen(ctx, result.KindInspect, pb); err != nil {
+				return err
+			}
+		}
+		if err := db.BeginRun(ctx, run); err != nil {
+			return err
+		}
+		snap := make([]*inventory.Asset, 0, len(plan.Hosts))
+		for _, h := range plan.Hosts {
+			snap = append(snap, h.Asset)
+		}
+		if data, err := json.Marshal(snap); err == nil {
+			if err := db.SaveSnapshot(ctx, run.ID, data); err != nil {
+				app.Warnf("%s", app.T("inspect.store_failed", err))
+			}
+		}
+	}
+
+	progress := newProgressLine(app)
+	if !app.Quiet && app.IO.IsStderrTTY() {
+		fmt.Fprintln(app.IO.ErrOut, app.T("inspect.starting", len(plan.Hosts), strings.Join(plan.Playbooks, ", "), min(settings.forks, len(plan.Hosts))))
+	}
+	systems := map[string]*inventory.System{}
+	if inv != nil {
+		for _, s := range inv.Systems {
+			systems[s.Name] = s
+		}
+	}
+	sqlPool := transport.NewSQLPool()
+	defer sqlPool.Close()
+	var storeErr error
+	runner := &inspect.Runner{
+		Dial:           dial,
+		Forks:          settings.forks,
+		HostTimeout:    settings.hostTimeout,
+		ConnectTimeout: settings.connectTimeout,
+		Systems:        systems,
+		SQL:            sqlPool,
+		Lang:           app.Lang,
+		Since: func(asset, playbook string) (time.Time, bool) {
+			t, ok := since[playbook][asset]
+			return t, ok
+		},
+		Progress: progress.update,
+		OnHost: func(h *inspect.HostPlan, rs []result.Result) {
+			if db != nil && storeErr == nil {
+				// Stored as each host finishes: Ctrl-C or a crash later
+				// loses nothing already done.
+				if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
+					storeErr = err
+					app.Warnf("%s", app.T("inspect.store_failed", err))
+				}
+			}
+			if opts.evidenceDir != "" {
+				if err := writeEvidence(opts.evidenceDir, h.Name, rs); err != nil {
+					app.Warnf("%s", app.T("inspect.evidence_dir", opts.evidenceDir, err))
+				}
+			}
+		},
+	}
+	out := runner.Run(ctx, plan)
+	progress.done()
+
+	run.Results = sortResults(plan, out.Results)
+	run.FinishedAt = time.Now()
+	run.Status = result.RunCompleted
+	if out.Interrupted {
+		run.Status = result.RunInterrupted
+	}
+	run.Tally()
+	if db != nil {
+		if err := db.FinishRun(ctx, run); err != nil {
+			app.Warnf("%s", app.T("inspect.store_failed", err))
+		}
+	}
+
+	if err := printInspect(app, opts, run, len(plan.Hosts), db != nil); err != nil {
+		return err
+	}
+	if out.Interrupted {
+		if !app.Quiet {
+			fmt.Fprintln(app.IO.ErrOut, app.T("inspect.interrupted", out.HostsDone, out.HostsTotal))
+		}
+		return errInterrupted
+	}
+	return withExitCode(inspectExitCode(run.Results, opts.unreachableCritical))
+}
+
+// inspectExitCode maps the worst status to the exit code (result.Status
+// order: CRIT outranks UNKNOWN, so a CRIT pages even when another host could
+// not be decided). UNREACHABLE counts as UNKNOWN (3) unless
+// unreachableCritical (2).
+func inspectExitCode(rs []result.Result, unreachableCritical bool) int {
+	worst := result.OK
+	for i := range rs {
+		st := rs[i].Status
+		if st == result.Unreachable {
+			st = result.Unknown
+			if unreachableCritical {
+				st = result.Crit
+			}
+		}
+		worst = result.Worst(worst, st)
+	}
+	switch worst {
+	case result.OK:
+		return ExitOK
+	case result.Warn:
+		return ExitWarn
+	case result.Crit:
+		return ExitCrit
+	}
+	return ExitUnknown
+}
+
+// sortResults orders results as the plan lists hosts (inventory order), each
+// host's results in the order of its checks, whatever order hosts finished.
+func sortResults(plan *inspect.Plan, rs []result.Result) []result.Result {
+	order := make(map[string]int, len(plan.Hosts))
+	for i, h := range plan.Hosts {
+		order[h.Name] = i
+	}
+	slices.SortStableFunc(rs, func(a, b result.Result) int { return cmp.Compare(order[a.Asset], order[b.Asset]) })
+	return rs
+}
+
+// newInspectDialer returns how the runner reaches each asset: this machine
+// directly, anything else over SSH (through its jump chain).
+func newInspectDialer(app *App, opts *inspectOptions, inv *inventory.Inventory, s inspectSettings) (inspect.DialFunc, func(), error) {
+	var (
+		once    sync.Once
+		dialer  *transport.SSHDialer
+		initErr error
+	)
+	cfg := transport.SSHConfig{
+		AcceptNew:             opts.acceptNew,
+		InsecureIgnoreHostKey: opts.insecure,
+		UseAgent:              os.Getenv("SSH_AUTH_SOCK") != "",
+		ConnectTimeout:        s.connectTimeout,
+	}
+	if kh := app.Setting("known_hosts"); kh != "" {
+		cfg.KnownHostsFiles = append(defaultKnownHosts(), kh)
+	}
+	if id := app.Setting("identity"); id != "" {
+		cfg.Identities = []string{id}
+	}
+	if app.IO.IsStdinTTY() {
+		var mu sync.Mutex
+		cfg.Passphrase = func(keyFile string) ([]byte, error) {
+			// One prompt at a time, even with 64 hosts dialing at once.
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprint(app.IO.ErrOut, app.T("inspect.passphrase", keyFile))
+			pw, err := term.ReadPassword(int(os.Stdin.Fd()))
+			fmt.Fprintln(app.IO.ErrOut)
+			return pw, err
+		}
+	}
+	if opts.insecure {
+		app.Warnf("%s", app.T("inspect.insecure"))
+	}
+	closeFn := func() {
+		if dialer != nil {
+			dialer.Close()
+		}
+	}
+	dial := func(ctx context.Context, a *inventory.Asset) (transport.Runner, error) {
+		if a.Connection.Transport == inventory.TransportLocal || (inv == nil && a.Name == inventory.LocalhostAssetName) {
+			return transport.NewLocal(), nil
+		}
+		once.Do(func() { dialer, initErr = transport.NewSSHDialer(cfg) })
+		if initErr != nil {
+			return nil, initErr
+		}
+		t, err := sshTargetOf(a)
+		if err != nil {
+			return nil, err
+		}
+		if inv != nil {
+			chain, err := inv.JumpChain(a)
+			if err != nil {
+				return nil, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonNetwork, Err: err}
+			}
+			for _, j := range chain {
+				jt, err := sshTargetOf(j)
+				if err != nil {
+					return nil, err
+				}
+				t.Via = append(t.Via, jt)
+			}
+		}
+		return dialer.Dial(ctx, t)
+	}
+	return dial, closeFn, nil
+}
+
+// defaultKnownHosts are the files OpenSSH itself reads; an explicit
+// --known-hosts adds to them rather than replacing them.
+func defaultKnownHosts() []string {
+	var files []string
+	if home, err := os.UserHomeDir(); err == nil {
+		files = append(files, filepath.Join(home, ".ssh", "known_hosts"))
+	}
+	return append(files, "/etc/ssh/ssh_known_hosts")
+}
+
+// sshTargetOf turns an asset into an SSH target, resolving a password
+// reference only for the assets that have one.
+func sshTargetOf(a *inventory.Asset) (transport.SSHTarget, error) {
+	c := a.Connection
+	t := transport.SSHTarget{Name: a.Name, Address: a.Address, Port: c.Port, User: c.User,
+		KeyFile: c.KeyFile, Become: c.Become, BecomeUser: c.BecomeUser}
+	if t.Address == "" {
+		t.Address = a.Name
+	}
+	if !c.Password.IsZero() {
+		pw, err := resolveSecret(c.Password)
+		if err != nil {
+			return t, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonAuth, Err: err}
+		}
+		t.Password = pw
+	}
+	return t, nil
+}
+
+func resolveSecret(s inventory.SecretRef) (string, error) {
+	switch {
+	case s.Env != "":
+		v, ok := os.LookupEnv(s.Env)
+		if !ok {
+			return "", fmt.Errorf("password: environment variable %s is not set", s.Env)
+		}
+		return v, nil
+	case s.File != "":
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return "", fmt.Errorf("password: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	return "", nil
+}
+
+// writeEvidence writes one host's collected output to dir/<asset>.txt.
+func writeEvidence(dir, asset string, rs []result.Result) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	var sb strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&sb, "### %s %s %s\n", r.Check, r.Status, r.Message)
+		if r.Evidence != "" {
+			sb.WriteString(r.Evidence)
+			if !strings.HasSuffix(r.Evidence, "\n") {
+				sb.WriteString("\n")
+			}
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, safeFileName(asset)+".txt"), []byte(sb.String()), 0o640)
+}
+
+// safeFileName keeps an asset name from escaping the evidence directory.
+func safeFileName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	out := string(b)
+	if out == "" || out == "." || out == ".." {
+		out = "_" + out
+	}
+	return out
+}
+
+// progressLine is the one-line progress shown on a TTY's stderr: hosts
+// done/total and problems so far. It redraws at most every 100 ms.
+type progressLine struct {
+	app  *App
+	on   bool
+	last time.Time
+	drew bool
+}
+
+func newProgressLine(app *App) *progressLine {
+	return &progressLine{app: app, on: app.IO.IsStderrTTY() && !app.Quiet}
+}
+
+func (p *progressLine) update(done, total, problems int) {
+	if !p.on || (done < total && time.Since(p.last) < 100*time.Millisecond) {
+		return
+	}
+	p.last = time.Now()
+	p.drew = true
+	fmt.Fprintf(p.app.IO.ErrOut, "\r\x1b[K%s", p.app.T("inspect.progress", done, total, problems))
+}
+
+func (p *progressLine) done() {
+	if p.on && p.drew {
+		fmt.Fprint(p.app.IO.ErrOut, "\r\x1b[K")
+	}
+}
+
+func printInspect(app *App, opts *inspectOptions, run *result.Run, hosts int, stored bool) error {
+	switch app.Output {
+	case "json", "yaml":
+		return app.PrintData(run)
+	case "nagios":
+		return printNagios(app.IO.Out, run, hosts, opts.unreachableCritical)
+	}
+	return printInspectTable(app, opts, run, hosts, stored)
+}
+
+func printInspectTable(app *App, opts *inspectOptions, run *result.Run, hosts int, stored bool) error {
+	// Worst first, grouped by system: systems ordered by their worst
+	// status, then results inside a system worst first.
+	systemWorst := map[string]result.Status{}
+	for _, r := range run.Results {
+		systemWorst[r.System] = result.Worst(systemWorst[r.System], r.Status)
+	}
+	rs := slices.Clone(run.Results)
+	slices.SortStableFunc(rs, func(a, b result.Result) int {
+		if c := cmp.Compare(systemWorst[b.System], systemWorst[a.System]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.System, b.System); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Status, a.Status)
+	})
+	t := app.IO.NewTable(app.T("inspect.header.status"), app.T("inspect.header.system"), app.T("inspect.header.asset"),
+		app.T("inspect.header.check"), app.T("inspect.header.value"), app.T("inspect.header.message"))
+	hidden := 0
+	for _, r := range rs {
+		if r.Status == result.OK && !opts.all {
+			hidden++
+			continue
+		}
+		sys := r.System
+		if sys == "" {
+			sys = app.T("inspect.no_system")
+		}
+		check := r.Check
+		if r.Item != "" && !strings.Contains(check, r.Item) {
+			check += " " + r.Item
+		}
+		msg := r.Message
+		if r.Status == result.Unreachable {
+			if h := app.T("inspect.hint." + r.Reason); !strings.HasPrefix(h, "inspect.hint.") {
+				msg += " — " + h
+			}
+		} else if r.Advice != "" && r.Status != result.OK {
+			msg += " — " + r.Advice
+		}
+		t.Row(app.T("status."+r.Status.String()), sys, r.Asset, check, formatValue(r), msg)
+	}
+	if t.Len() > 0 {
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	w := app.IO.ErrOut
+	if app.Quiet {
+		return nil
+	}
+	if hidden > 0 && t.Len() > 0 {
+		fmt.Fprintln(w, app.T("inspect.ok_hidden", hidden))
+	}
+	c := run.Counts
+	fmt.Fprintln(w, app.T("inspect.summary", hosts, c.Total(), c.Crit, c.Warn, c.Unknown, c.Unreachable, c.OK))
+	if stored {
+		fmt.Fprintln(w, app.T("inspect.stored", run.ID, run.ID))
+	} else {
+		fmt.Fprintln(w, app.T("inspect.not_stored"))
+	}
+	return nil
+}
+
+func formatValue(r result.Result) string {
+	if r.Value == nil {
+		return ""
+	}
+	v := strconv.FormatFloat(*r.Value, 'f', -1, 64)
+	if f := *r.Value; f != float64(int64(f)) {
+		v = strconv.FormatFloat(f, 'f', 2, 64)
+	}
+	if r.Unit != "" {
+		v += " " + r.Unit
+	}
+	return v
+}
+
+// printNagios writes the one-line plugin output: the status word, the
+// number of hosts whose worst result is CRIT, WARN, UNKNOWN, UNREACHABLE, and
+// perfdata with the number of results per status and of hosts.
+func printNagios(w io.Writer, run *result.Run, hosts int, unreachableCritical bool) error {
+	words := map[int]string{ExitOK: "OK", ExitWarn: "WARNING", ExitCrit: "CRITICAL", ExitUnknown: "UNKNOWN"}
+	word := words[inspectExitCode(run.Results, unreachableCritical)]
+	if run.Status == result.RunInterrupted {
+		word = "UNKNOWN"
+	}
+	worst := map[string]result.Status{}
+	for _, r := range run.Results {
+		worst[r.Asset] = result.Worst(worst[r.Asset], r.Status)
+	}
+	var byHost result.Counts
+	for _, st := range worst {
+		byHost.Add(st)
+	}
+	c := run.Counts
+	_, err := fmt.Fprintf(w, "HCOPS %s - %d crit, %d warn, %d unknown, %d unreachable of %d hosts | ok=%d warn=%d crit=%d unknown=%d unreachable=%d hosts=%d\n",
+		word, byHost.Crit, byHost.Warn, byHost.Unknown, byHost.Unreachable, hosts,
+		c.OK, c.Warn, c.Crit, c.Unknown, c.Unreachable, hosts)
+	return err
+}

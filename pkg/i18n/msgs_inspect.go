@@ -1,0 +1,52 @@
+package i18n
+
+func init() {
+	Register(map[string]Msg{
+		"inspect.header.status":  {"状态", "STATUS"},
+		"inspect.header.system":  {"业务系统", "SYSTEM"},
+		"inspect.header.asset":   {"资产", "ASSET"},
+		"inspect.header.check":   {"检查项", "CHECK"},
+		"inspect.header.value":   {"数值", "VALUE"},
+		"inspect.header.message": {"说明", "MESSAGE"},
+		"inspect.header.name":    {"名称", "NAME"},
+		"inspect.header.source":  {"来源", "SOURCE"},
+		"inspect.header.target":  {"目标", "TARGET"},
+		"inspect.header.checks":  {"检查项数", "CHECKS"},
+		"inspect.header.desc":    {"说明", "DESCRIPTION"},
+		"inspect.header.type":    {"检查类型", "TYPE"},
+		"inspect.header.kind":    {"执行方式", "RUNS"},
+
+		"inspect.kind.shell": {"在目标主机上采集", "on the target"},
+		"inspect.kind.probe": {"从本机探测", "from this machine"},
+		"inspect.no_system":  {"（未归属系统）", "(no system)"},
+		"inspect.builtin":    {"内置", "built-in"},
+
+		"inspect.summary": {"共 %d 台资产、%d 项结果：严重 %d，警告 %d，未知 %d，无法连接 %d，正常 %d",
+			"%d assets, %d results: %d CRIT, %d WARN, %d UNKNOWN, %d UNREACHABLE, %d OK"},
+		"inspect.ok_hidden":    {"另有 %d 项正常结果未列出（加 --all 显示全部）", "%d OK results not shown (--all shows them)"},
+		"inspect.all_ok":       {"全部正常", "all OK"},
+		"inspect.stored":       {"巡检记录已保存：运行编号 %d（hcops history show %d）", "run %d stored in history (hcops history show %d)"},
+		"inspect.not_stored":   {"未保存巡检记录（--no-store）", "run not stored (--no-store)"},
+		"inspect.interrupted":  {"巡检已中断：%d/%d 台资产已完成，其结果已保存，本次运行标记为“已中断”", "inspection interrupted: %d of %d assets finished; their results are kept and the run is marked interrupted"},
+		"inspect.progress":     {"巡检中 %d/%d 台，发现问题 %d 台", "inspecting %d/%d assets, %d with problems"},
+		"inspect.starting":     {"巡检 %d 台资产（剧本：%s，并发 %d）", "inspecting %d assets (playbooks: %s, forks %d)"},
+		"inspect.nothing":      {"没有可巡检的资产：选择条件与剧本目标没有交集（剧本 %s）", "nothing to inspect: no selected asset matches the targets of playbook %s"},
+		"inspect.no_inv_sel":   {"未配置资产清单时只能巡检本机（localhost）；请用 --inventory 指定清单", "without an inventory only localhost can be inspected; give an inventory with --inventory"},
+		"inspect.bad_duration": {"--%s：无效的时长 %q（示例：10s、2m）", "--%s: bad duration %q (e.g. 10s, 2m)"},
+		"inspect.bad_forks":    {"--forks 必须是正整数，当前为 %d", "--forks must be a positive number, not %d"},
+		"inspect.store_failed": {"保存巡检结果失败：%v（巡检继续进行）", "storing results failed: %v (the inspection goes on)"},
+		"inspect.broken_pb":    {"剧本 %s 无法加载：%v", "playbook %s cannot be loaded: %v"},
+		"inspect.evidence_dir": {"无法写入原始输出目录 %s：%v", "cannot write evidence to %s: %v"},
+		"inspect.passphrase":   {"请输入私钥 %s 的口令：", "passphrase for key %s: "},
+		"inspect.key_flags":    {"--accept-new-host-keys 与 --insecure-ignore-host-key 不能同时使用", "--accept-new-host-keys and --insecure-ignore-host-key cannot be used together"},
+		"inspect.insecure":     {"已关闭主机密钥校验（--insecure-ignore-host-key）：无法发现中间人攻击，仅限测试环境使用", "host key verification is off (--insecure-ignore-host-key): a man in the middle would go unnoticed; use only on test networks"},
+
+		"inspect.hint.refused":           {"请确认该主机的 sshd 正在运行，且清单中的端口正确", "check that sshd runs on the host and the port in the inventory is right"},
+		"inspect.hint.timeout":           {"请确认主机已开机，且防火墙未拦截本机到该主机的 SSH 连接", "check that the host is up and that no firewall drops SSH from this machine"},
+		"inspect.hint.auth":              {"请核对清单中的用户与密钥（connection.user、key_file、--identity）以及主机上的 authorized_keys", "check the user and key in the inventory (connection.user, key_file, --identity) and the host's authorized_keys"},
+		"inspect.hint.host-key-mismatch": {"主机密钥已变更：请先与主机负责人核实新密钥，再从 known_hosts 中删除旧的记录", "the host key changed: verify the new key with the host's owner, then remove the old line from known_hosts"},
+		"inspect.hint.host-key-unknown":  {"主机密钥未知：核实后将其加入 known_hosts，或首次连接时加 --accept-new-host-keys", "the host key is not known: verify it, then add it to known_hosts or run once with --accept-new-host-keys"},
+		"inspect.hint.dns":               {"请核对清单中的地址以及本机的 DNS 设置", "check the address in the inventory and this machine's DNS"},
+		"inspect.hint.network":           {"请检查本机到该主机的网络路径", "check the network path from this machine to the host"},
+	})
+}
