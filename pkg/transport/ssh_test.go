@@ -1,0 +1,695 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// isolate points HOME, the config dir and the agent socket at nothing, so
+// the user's own keys, agent and known_hosts never take part in a test.
+func isolate(t testing.TB) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("SSH_AUTH_SOCK", "")
+	return home
+}
+
+func newDialer(t testing.TB, cfg SSHConfig) *SSHDialer {
+	t.Helper()
+	if cfg.OwnKnownHosts == "" {
+		cfg.OwnKnownHosts = filepath.Join(t.TempDir(), "hcops", "known_hosts")
+	}
+	d, err := NewSSHDialer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func target(s *testenv.SSHD) SSHTarget {
+	return SSHTarget{Name: "test-host", Address: s.Host, Port: s.Port, User: s.User}
+}
+
+// dialRun dials t, runs script and closes the connection.
+func dialRun(t testing.TB, d *SSHDialer, tg SSHTarget, script string) (Output, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := d.Dial(ctx, tg)
+	if err != nil {
+		return Output{}, err
+	}
+	defer r.Close()
+	return r.Run(ctx, script)
+}
+
+func wantReason(t testing.TB, err error, reason string) {
+	t.Helper()
+	var ue *UnreachableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v (%T), want UnreachableError %s", err, err, reason)
+	}
+	if ue.Reason != reason {
+		t.Fatalf("reason %q, want %q (err: %v)", ue.Reason, reason, err)
+	}
+}
+
+func TestSSHKeyAuth(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	ctx := context.Background()
+	r, err := d.Dial(ctx, target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if want := s.User + "@" + s.Addr; r.Target() != want {
+		t.Errorf("Target() = %q, want %q", r.Target(), want)
+	}
+	out, err := r.Run(ctx, "echo out; echo err >&2; cat; exit 7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Stdout) != "out\n" || string(out.Stderr) != "err\n" || out.ExitCode != 7 || out.Truncated {
+		t.Fatalf("got %+v", out)
+	}
+	// The connection is shared: more commands, one login.
+	for i := 0; i < 3; i++ {
+		if out, err := r.Run(ctx, "echo $((40+2))"); err != nil || string(out.Stdout) != "42\n" {
+			t.Fatalf("run %d: %q %v", i, out.Stdout, err)
+		}
+	}
+	if n := s.CountLog("Accepted publickey"); n != 1 {
+		t.Errorf("%d logins for 4 commands, want 1", n)
+	}
+}
+
+// TestSSHHostKeyTypes: a host known by one key type must verify although
+// it offers several (x/crypto prefers ECDSA; known_hosts may hold ed25519).
+func TestSSHHostKeyTypes(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{ECDSAHostKey: true})
+	for i, k := range s.HostKeys {
+		kh := filepath.Join(t.TempDir(), "known_hosts")
+		os.WriteFile(kh, []byte(knownhosts.Line([]string{s.Addr}, k)+"\n"), 0o600)
+		d := newDialer(t, SSHConfig{KnownHostsFiles: []string{kh}, Identities: []string{s.ClientKeyPath}})
+		if _, err := dialRun(t, d, target(s), "true"); err != nil {
+			t.Errorf("known key %d (%s): %v", i, k.Type(), err)
+		}
+	}
+}
+
+func TestSSHAgentAuth(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	// x/crypto's agent protocol server over a real unix socket, holding the
+	// client key.
+	priv, err := ssh.ParseRawPrivateKey(mustRead(t, s.ClientKeyPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); agent.ServeAgent(keyring, c) }()
+		}
+	}()
+	t.Setenv("SSH_AUTH_SOCK", sock)
+
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}})
+	if _, err := dialRun(t, d, target(s), "true"); err == nil {
+		t.Fatal("logged in without agent and without keys")
+	} else {
+		wantReason(t, err, result.ReasonAuth)
+	}
+	d = newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, UseAgent: true})
+	if out, err := dialRun(t, d, target(s), "echo via agent"); err != nil || string(out.Stdout) != "via agent\n" {
+		t.Fatalf("agent auth: %q %v", out.Stdout, err)
+	}
+}
+
+func TestSSHEncryptedKey(t *testing.T) {
+	isolate(t)
+	keyPath := filepath.Join(t.TempDir(), "id_enc")
+	pub := testenv.WriteClientKey(t, keyPath, "correct horse")
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []ssh.PublicKey{pub}})
+	tg := target(s)
+
+	// No TTY: the key is skipped, login fails (no other key).
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{keyPath}})
+	_, err := dialRun(t, d, tg, "true")
+	wantReason(t, err, result.ReasonAuth)
+
+	var asked []string
+	var mu sync.Mutex
+	d = newDialer(t, SSHConfig{
+		KnownHostsFiles: []string{s.KnownHostsPath},
+		Identities:      []string{keyPath},
+		Passphrase: func(f string) ([]byte, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked = append(asked, f)
+			return []byte("correct horse"), nil
+		},
+	})
+	for i := 0; i < 2; i++ {
+		if _, err := dialRun(t, d, tg, "true"); err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+	}
+	if len(asked) != 1 || asked[0] != keyPath {
+		t.Errorf("passphrase asked for %v, want once for %s", asked, keyPath)
+	}
+
+	// A wrong passphrase is an auth failure, with the file named.
+	tg.KeyFile = keyPath
+	d = newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath},
+		Passphrase: func(string) ([]byte, error) { return []byte("wrong"), nil }})
+	_, err = dialRun(t, d, tg, "true")
+	wantReason(t, err, result.ReasonAuth)
+	if !strings.Contains(err.Error(), keyPath) {
+		t.Errorf("error does not name the key file: %v", err)
+	}
+}
+
+func TestSSHAuthFailure(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	other := filepath.Join(t.TempDir(), "id_other")
+	testenv.WriteClientKey(t, other, "")
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{other}})
+	_, err := dialRun(t, d, target(s), "true")
+	wantReason(t, err, result.ReasonAuth)
+	if !strings.Contains(err.Error(), "test-host") {
+		t.Errorf("error does not name the asset: %v", err)
+	}
+	// A missing --identity file is a configuration error up front.
+	if _, err := NewSSHDialer(SSHConfig{Identities: []string{filepath.Join(t.TempDir(), "nope")}}); err == nil {
+		t.Error("missing identity file accepted")
+	}
+}
+
+func TestSSHHostKeyMismatch(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	// known_hosts says the host has another key: someone in the middle, or
+	// a reinstalled host. Never connect, never record, even with AcceptNew.
+	impostor := testenv.WriteClientKey(t, filepath.Join(t.TempDir(), "k"), "")
+	dir := t.TempDir()
+	kh := filepath.Join(dir, "known_hosts")
+	content := []byte("# managed\n" + knownhosts.Line([]string{s.Addr}, impostor) + "\n")
+	os.WriteFile(kh, content, 0o600)
+	own := filepath.Join(dir, "own_known_hosts")
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{kh}, OwnKnownHosts: own, AcceptNew: true, Identities: []string{s.ClientKeyPath}})
+	_, err := dialRun(t, d, target(s), "true")
+	wantReason(t, err, result.ReasonHostKeyMismatch)
+	if !strings.Contains(err.Error(), kh+":2") {
+		t.Errorf("error does not name the known_hosts line: %v", err)
+	}
+	if got := mustRead(t, kh); !bytes.Equal(got, content) {
+		t.Errorf("known_hosts was modified:\n%s", got)
+	}
+	if _, err := os.Stat(own); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("own known_hosts written on a mismatch (stat: %v)", err)
+	}
+	if n := s.CountLog("Accepted publickey"); n != 0 {
+		t.Errorf("logged in %d times to a host with a changed key", n)
+	}
+}
+
+func TestSSHUnknownHostKey(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	dir := filepath.Join(t.TempDir(), "cfg", "hcops")
+	own := filepath.Join(dir, "known_hosts")
+	empty := filepath.Join(t.TempDir(), "known_hosts") // does not exist
+	cfg := SSHConfig{KnownHostsFiles: []string{empty}, OwnKnownHosts: own, Identities: []string{s.ClientKeyPath}}
+
+	d := newDialer(t, cfg)
+	_, err := dialRun(t, d, target(s), "true")
+	wantReason(t, err, result.ReasonHostKeyUnknown)
+	if !strings.Contains(err.Error(), "--accept-new-host-keys") {
+		t.Errorf("no hint in %v", err)
+	}
+	if _, err := os.Stat(own); err == nil {
+		t.Error("key recorded without AcceptNew")
+	}
+
+	cfg.AcceptNew = true
+	d = newDialer(t, cfg)
+	for i := 0; i < 2; i++ { // the second dial checks the key accepted in memory
+		if _, err := dialRun(t, d, target(s), "true"); err != nil {
+			t.Fatalf("accept new, dial %d: %v", i, err)
+		}
+	}
+	st, err := os.Stat(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("own known_hosts mode %v, want 0600", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
+		t.Errorf("own known_hosts dir mode %v, want 0700", st.Mode().Perm())
+	}
+	want := knownhosts.Line([]string{s.Addr}, s.HostPublicKey) + "\n"
+	if got := string(mustRead(t, own)); got != want {
+		t.Errorf("recorded %q, want %q", got, want)
+	}
+
+	// Next run, without AcceptNew: verified from hcops' own file.
+	cfg.AcceptNew = false
+	d = newDialer(t, cfg)
+	if _, err := dialRun(t, d, target(s), "true"); err != nil {
+		t.Fatalf("recorded key not used: %v", err)
+	}
+}
+
+// TestSSHAcceptNewConcurrent: many goroutines meeting the same new host
+// record it once.
+func TestSSHAcceptNewConcurrent(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	own := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(own, []byte("# no newline at the end"), 0o600)
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{}, OwnKnownHosts: own, AcceptNew: true, Identities: []string{s.ClientKeyPath}})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := dialRun(t, d, target(s), "true")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	want := "# no newline at the end\n" + knownhosts.Line([]string{s.Addr}, s.HostPublicKey) + "\n"
+	if got := string(mustRead(t, own)); got != want {
+		t.Errorf("own known_hosts:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// jumpChain starts bastion1 -> bastion2 -> target, with one known_hosts for
+// all three.
+func jumpChain(t *testing.T) (b1, b2, dst *testenv.SSHD, kh string) {
+	b1 = testenv.StartSSHD(t, testenv.SSHDOptions{AllowTCPForwarding: true})
+	b2 = testenv.StartSSHD(t, testenv.SSHDOptions{AllowTCPForwarding: true})
+	dst = testenv.StartSSHD(t, testenv.SSHDOptions{})
+	kh = filepath.Join(t.TempDir(), "known_hosts")
+	var all []byte
+	for _, s := range []*testenv.SSHD{b1, b2, dst} {
+		all = append(all, mustRead(t, s.KnownHostsPath)...)
+	}
+	os.WriteFile(kh, all, 0o600)
+	return
+}
+
+func TestSSHJumpChain(t *testing.T) {
+	isolate(t)
+	b1, b2, dst, kh := jumpChain(t)
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{kh},
+		Identities: []string{b1.ClientKeyPath, b2.ClientKeyPath, dst.ClientKeyPath}})
+	tg := target(dst)
+	tg.Via = []SSHTarget{target(b1), target(b2)}
+	tg.Via[0].KeyFile, tg.Via[1].KeyFile, tg.KeyFile = b1.ClientKeyPath, b2.ClientKeyPath, dst.ClientKeyPath
+
+	// Many hosts behind the same bastions at once: one connection per hop.
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := dialRun(t, d, tg, "echo through; echo $SSH_CONNECTION")
+			if err == nil && !strings.HasPrefix(string(out.Stdout), "through\n") {
+				err = fmt.Errorf("output %q", out.Stdout)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n1, n2, n3 := b1.CountLog("Accepted publickey"), b2.CountLog("Accepted publickey"), dst.CountLog("Accepted publickey"); n1 != 1 || n2 != 1 || n3 != 10 {
+		t.Errorf("logins: bastion1 %d, bastion2 %d, target %d; want 1, 1, 10", n1, n2, n3)
+	}
+
+	// A port nothing listens on behind the bastions: refused, named as
+	// the target's failure.
+	bad := tg
+	bad.Name, bad.Port = "behind-down", testenv.FreePort(t)
+	_, err := dialRun(t, d, bad, "true")
+	wantReason(t, err, result.ReasonRefused)
+
+	// A bastion that is down: the hosts behind it are unreachable with the
+	// bastion's reason, and the error names the bastion.
+	d2 := newDialer(t, SSHConfig{KnownHostsFiles: []string{kh}, Identities: []string{dst.ClientKeyPath}})
+	b1.Stop()
+	_, err = dialRun(t, d2, tg, "true")
+	wantReason(t, err, result.ReasonRefused)
+	if !strings.Contains(err.Error(), "jump host") || !strings.Contains(err.Error(), b1.Addr) {
+		t.Errorf("error does not name the jump host: %v", err)
+	}
+}
+
+func TestSSHJumpForwardingDisabled(t *testing.T) {
+	isolate(t)
+	b := testenv.StartSSHD(t, testenv.SSHDOptions{}) // AllowTcpForwarding no
+	dst := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, append(mustRead(t, b.KnownHostsPath), mustRead(t, dst.KnownHostsPath)...), 0o600)
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{kh}, Identities: []string{b.ClientKeyPath, dst.ClientKeyPath}})
+	tg := target(dst)
+	tg.Via = []SSHTarget{target(b)}
+	_, err := dialRun(t, d, tg, "true")
+	wantReason(t, err, result.ReasonNetwork)
+	if !strings.Contains(err.Error(), "prohibited") {
+		t.Errorf("error does not say forwarding was refused: %v", err)
+	}
+}
+
+func TestSSHRefused(t *testing.T) {
+	isolate(t)
+	d := newDialer(t, SSHConfig{})
+	_, err := dialRun(t, d, SSHTarget{Name: "down-01", Address: "127.0.0.1", Port: testenv.FreePort(t), User: "root"}, "true")
+	wantReason(t, err, result.ReasonRefused)
+	if !strings.HasPrefix(err.Error(), "down-01: refused: ") {
+		t.Errorf("message %q", err)
+	}
+}
+
+func TestSSHDNS(t *testing.T) {
+	isolate(t)
+	d := newDialer(t, SSHConfig{ConnectTimeout: 5 * time.Second})
+	// .invalid never resolves (RFC 2606); offline machines fail the same way.
+	_, err := dialRun(t, d, SSHTarget{Address: "no-such-host.invalid", User: "root"}, "true")
+	wantReason(t, err, result.ReasonDNS)
+}
+
+// TestSSHHungListener: a host that accepts TCP but never speaks costs at
+// most the connect timeout.
+func TestSSHHungListener(t *testing.T) {
+	isolate(t)
+	h := testenv.StartHungListener(t)
+	timeout := 500 * time.Millisecond
+	d := newDialer(t, SSHConfig{ConnectTimeout: timeout})
+	done := make(chan error, 1)
+	go func() {
+		_, err := dialRun(t, d, SSHTarget{Name: "hung-01", Address: "127.0.0.1", Port: h.Port, User: "root"}, "true")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		wantReason(t, err, result.ReasonTimeout)
+	case <-time.After(3 * timeout * 4):
+		t.Fatal("dial to a hung listener did not return")
+	}
+	if h.Accepted() != 1 {
+		t.Errorf("listener accepted %d connections", h.Accepted())
+	}
+}
+
+// TestSSHDialCancel: Ctrl-C during a hung handshake returns the context's
+// error (not a verdict about the host).
+func TestSSHDialCancel(t *testing.T) {
+	isolate(t)
+	h := testenv.StartHungListener(t)
+	d := newDialer(t, SSHConfig{ConnectTimeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	_, err := d.Dial(ctx, SSHTarget{Address: "127.0.0.1", Port: h.Port, User: "root"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestSSHOutput(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	ctx := context.Background()
+	r, err := d.Dial(ctx, target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	t.Run("oversized output is truncated and flagged", func(t *testing.T) {
+		out, err := r.Run(ctx, "head -c 5242880 /dev/zero | tr '\\0' x; echo tail >&2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Stdout) != DefaultMaxOutput || !out.Truncated || out.ExitCode != 0 {
+			t.Fatalf("stdout %d bytes, truncated %v, exit %d", len(out.Stdout), out.Truncated, out.ExitCode)
+		}
+		if string(out.Stderr) != "tail\n" {
+			t.Errorf("stderr %q", out.Stderr)
+		}
+	})
+	t.Run("control characters pass through raw", func(t *testing.T) {
+		out, err := r.Run(ctx, `printf '\033]0;owned\007\033[2J\r\000end'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "\x1b]0;owned\a\x1b[2J\r\x00end"; string(out.Stdout) != want {
+			t.Fatalf("stdout %q, want %q", out.Stdout, want)
+		}
+	})
+	t.Run("a big script on stdin", func(t *testing.T) {
+		script := strings.Repeat(": padding line\n", 100000) + "echo end\n"
+		out, err := r.Run(ctx, script)
+		if err != nil || string(out.Stdout) != "end\n" {
+			t.Fatalf("out %q err %v", out.Stdout, err)
+		}
+	})
+	t.Run("stdin readers do not eat the script", func(t *testing.T) {
+		out, err := r.Run(ctx, "cat\necho after")
+		if err != nil || string(out.Stdout) != "after\n" {
+			t.Fatalf("out %q err %v", out.Stdout, err)
+		}
+	})
+}
+
+func TestSSHRunCancel(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	r, err := d.Dial(context.Background(), target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	done := make(chan struct{})
+	var out Output
+	go func() {
+		out, err = r.Run(ctx, "echo started; sleep 60")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its deadline")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want deadline exceeded", err)
+	}
+	if out.ExitCode != -1 {
+		t.Errorf("exit code %d for a killed command", out.ExitCode)
+	}
+	// The connection survives a cancelled command.
+	if out, err := r.Run(context.Background(), "echo still here"); err != nil || string(out.Stdout) != "still here\n" {
+		t.Fatalf("after cancel: %q %v", out.Stdout, err)
+	}
+}
+
+// TestSSHConcurrentRuns: more concurrent commands than OpenSSH's default
+// MaxSessions (10) on one connection all succeed.
+func TestSSHConcurrentRuns(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	r, err := d.Dial(context.Background(), target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const n = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			out, err := r.Run(context.Background(), fmt.Sprintf("sleep 0.1; echo %d", i))
+			if err == nil && string(out.Stdout) != fmt.Sprintf("%d\n", i) {
+				err = fmt.Errorf("command %d printed %q", i, out.Stdout)
+			}
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestSSHBecome(t *testing.T) {
+	isolate(t)
+	if _, err := exec.LookPath("sudo"); err != nil {
+		testenv.Missing(t, "sudo is not installed")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("become test needs root (sudo -n must not ask for a password)")
+	}
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	tg := target(s)
+	tg.Become, tg.BecomeUser = true, "nobody"
+	out, err := dialRun(t, d, tg, "id -un; cat; echo done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Stdout) != "nobody\ndone\n" || out.ExitCode != 0 {
+		t.Fatalf("stdout %q stderr %q exit %d", out.Stdout, out.Stderr, out.ExitCode)
+	}
+	// An odd user name is quoted, never interpreted by the remote shell.
+	tg.BecomeUser = "nobody; touch /tmp/hcops-injected"
+	out, _ = dialRun(t, d, tg, "id -un")
+	if out.ExitCode == 0 {
+		t.Errorf("become as an invalid user succeeded: %q", out.Stdout)
+	}
+	if _, err := os.Stat("/tmp/hcops-injected"); err == nil {
+		os.Remove("/tmp/hcops-injected")
+		t.Fatal("become user was interpreted by the shell")
+	}
+}
+
+// TestSSHConnectionLost: commands on a host that went away fail with an
+// error instead of hanging.
+func TestSSHConnectionLost(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	r, err := d.Dial(context.Background(), target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), "sleep 30")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	s.Stop() // kills sshd and the session's processes
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("no error for a command whose host vanished")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run hung after the host went away")
+	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkSSHDialRun measures one host's full cost: TCP connect, key
+// exchange, host key check, public key auth, one session running `true`,
+// close. Against a real sshd on loopback, so it includes the server's CPU
+// on the same machine.
+func BenchmarkSSHDialRun(b *testing.B) {
+	isolate(b)
+	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
+	d := newDialer(b, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := d.Dial(ctx, target(s))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := r.Run(ctx, "true")
+		if err != nil || out.ExitCode != 0 {
+			b.Fatalf("run: %v %+v", err, out)
+		}
+		r.Close()
+	}
+}
+
+// BenchmarkSSHRun measures one more command on an open connection (a
+// session round trip), the cost each extra collector pays.
+func BenchmarkSSHRun(b *testing.B) {
+	isolate(b)
+	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
+	d := newDialer(b, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	ctx := context.Background()
+	r, err := d.Dial(ctx, target(s))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Run(ctx, "true"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
