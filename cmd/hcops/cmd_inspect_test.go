@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/iostreams"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
+)
+
+// inspectEnv is a real sshd on loopback, a refused port, a hung listener,
+// and an inventory naming several assets on them.
+type inspectEnv struct {
+	sshd   *testenv.SSHD
+	dir    string
+	inv    string
+	pbDir  string
+	db     string
+	hungAt string
+}
+
+const e2ePlaybook = `name: e2e
+description: one command check and one number
+checks:
+  - name: work
+    type: command
+    params: {script: "echo hello from $(id -un); echo INSPECT_END"}
+  - name: number
+    type: command
+    warn: "~:5"
+    params: {script: "echo 7"}
+`
+
+func newInspectEnv(t *testing.T, extraAssets string) *inspectEnv {
+	t.Helper()
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	hung := testenv.StartHungListener(t)
+	refused := testenv.FreePort(t)
+	e := &inspectEnv{sshd: sshd, dir: t.TempDir(), hungAt: hung.Addr}
+	e.pbDir = filepath.Join(e.dir, "playbooks")
+	os.MkdirAll(e.pbDir, 0o755)
+	os.WriteFile(filepath.Join(e.pbDir, "e2e.yaml"), []byte(e2ePlaybook), 0o644)
+	var inv strings.Builder
+	inv.WriteString("systems:\n  - {name: pacs}\n  - {name: his}\nassets:\n")
+	for _, n := range []string{"app-01", "app-02", "app-03"} {
+		fmt.Fprintf(&inv, "  - {name: %s, kind: host, system: pacs, address: 127.0.0.1, connection: {port: %d, user: %s}}\n", n, sshd.Port, sshd.User)
+	}
+	fmt.Fprintf(&inv, "  - {name: down-01, kind: host, system: his, address: 127.0.0.1, connection: {port: %d, user: %s}}\n", refused, sshd.User)
+	fmt.Fprintf(&inv, "  - {name: hung-01, kind: host, system: his, address: 127.0.0.1, connection: {port: %d, user: %s}}\n", hung.Port, sshd.User)
+	inv.WriteString(extraAssets)
+	e.inv = filepath.Join(e.dir, "inventory.yaml")
+	os.WriteFile(e.inv, []byte(inv.String()), 0o644)
+	e.db = filepath.Join(e.dir, "history.db")
+	return e
+}
+
+// hcops runs the real command tree in-process with test streams.
+func (e *inspectEnv) hcops(ctx context.Context, t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	root := newRootCmd(ios)
+	base := []string{"--inventory", e.inv, "--db", e.db, "--lang", "en"}
+	root.SetArgs(append(base, args...))
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if _, ok := err.(*exitStatusError); !ok {
+			errOut.WriteString("hcops: " + err.Error() + "\n")
+		}
+	}
+	return exitCode(err), out.String(), errOut.String()
+}
+
+func (e *inspectEnv) sshArgs() []string {
+	return []string{"inspect", "--playbooks-dir", e.pbDir, "--playbook", "e2e",
+		"--identity", e.sshd.ClientKeyPath, "--known-hosts", e.sshd.KnownHostsPath,
+		"--connect-timeout", "2s", "--host-timeout", "20s"}
+}
+
+func TestInspectSSHFleet(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	e := newInspectEnv(t, "")
+	code, stdout, stderr := e.hcops(context.Background(), t, append(e.sshArgs(), "-o", "json")...)
+	var run result.Run
+	if err := json.Unmarshal([]byte(stdout), &run); err != nil {
+		t.Fatalf("json: %v\nstdout: %s\nstderr: %s", err, stdout, stderr)
+	}
+	// app-0x: WARN (7 is above ~:5); down/hung: UNREACHABLE -> exit 3.
+	if code != ExitUnknown {
+		t.Errorf("exit code %d, want 3 (UNREACHABLE counts as UNKNOWN)\nstderr: %s", code, stderr)
+	}
+	if run.ID == 0 || run.Status != result.RunCompleted || run.Assets != 5 || len(run.Playbooks) != 1 || run.Playbooks[0] != "e2e" {
+		t.Errorf("run = id %d status %s assets %d playbooks %v", run.ID, run.Status, run.Assets, run.Playbooks)
+	}
+	got := map[string]result.Result{}
+	for _, r := range run.Results {
+		got[r.Asset+"/"+r.Check] = r
+	}
+	for _, n := range []string{"app-01", "app-02", "app-03"} {
+		w := got[n+"/work"]
+		if w.Status != result.OK || !strings.Contains(w.Evidence, "hello from "+e.sshd.User+"\nINSPECT_END") || w.System != "pacs" || w.Playbook != "e2e" {
+			t.Errorf("%s/work = %+v", n, w)
+		}
+		if nb := got[n+"/number"]; nb.Status != result.Warn || nb.Value == nil || *nb.Value != 7 {
+			t.Errorf("%s/number = %+v", n, nb)
+		}
+	}
+	for name, reason := range map[string]string{"down-01": result.ReasonRefused, "hung-01": result.ReasonTimeout} {
+		r := got[name+"/connect"]
+		if r.Status != result.Unreachable || r.Reason != reason || !strings.Contains(r.Message, name) {
+			t.Errorf("%s/connect = %+v, want UNREACHABLE %s", name, r, reason)
+		}
+		if _, extra := got[name+"/work"]; extra {
+			t.Errorf("%s: an unreachable host has one result, not one per check", name)
+		}
+	}
+	// One SSH login per reachable host for both checks (one connection,
+	// one batched script).
+	if n := e.sshd.CountLog("Accepted publickey"); n != 3 {
+		t.Errorf("sshd accepted %d logins, want 3 (one per reachable host)", n)
+	}
+
+	// The run is in history with the same results.
+	db, err := store.Open(context.Background(), e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stored, err := db.GetRun(context.Background(), run.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != result.RunCompleted || len(stored.Results) != len(run.Results) || stored.Counts != run.Counts {
+		t.Errorf("stored run: status %s, %d results, counts %+v; printed %d, %+v", stored.Status, len(stored.Results), stored.Counts, len(run.Results), run.Counts)
+	}
+
+	// The table names the fault hosts with a hint; nagios is one line.
+	code, stdout, _ = e.hcops(context.Background(), t, append(e.sshArgs(), "--no-store", "--unreachable-critical")...)
+	if code != ExitCrit || !strings.Contains(stdout, "UNREACHABLE\this\tdown-01\tconnect") || !strings.Contains(stdout, "check that sshd runs on the host") {
+		t.Errorf("table (exit %d):\n%s", code, stdout)
+	}
+	code, stdout, _ = e.hcops(context.Background(), t, append(e.sshArgs(), "--no-store", "-o", "nagios", "app-0*")...)
+	if code != ExitWarn || stdout != "HCOPS WARNING - 0 crit, 3 warn, 0 unknown, 0 unreachable of 3 hosts | ok=3 warn=3 crit=0 unknown=0 unreachable=0 hosts=3\n" {
+		t.Errorf("nagios (exit %d): %q", code, stdout)
+	}
+}
+
+func TestInspectInterruptKeepsFinishedHosts(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	// slow-01 hangs in its collector until the run is interrupted.
+	e := newInspectEnv(t, "")
+	slow := fmt.Sprintf("  - {name: slow-01, kind: host, address: 127.0.0.1, connection: {port: %d, user: %s}, checks: {work: {params: {script: \"sleep 60\"}}}}\n", e.sshd.Port, e.sshd.User)
+	inv, _ := os.ReadFile(e.inv)
+	os.WriteFile(e.inv, append(inv, slow...), 0o644)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type ret struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan ret, 1)
+	go func() {
+		c, o, s := e.hcops(ctx, t, append(e.sshArgs(), "--host-timeout", "90s", "-o", "json")...)
+		done <- ret{c, o, s}
+	}()
+	// Ctrl-C once the other five hosts are in history.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if n := storedAssets(t, e.db); n >= 5 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("hcops ended before the interrupt (exit %d); stderr: %s", r.code, r.stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			r := <-done
+			t.Fatalf("hosts never stored; stderr: %s", r.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	var r ret
+	select {
+	case r = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("hcops inspect did not stop after Ctrl-C")
+	}
+	if r.code != ExitInterrupted {
+		t.Errorf("exit code %d, want 130; stderr: %s", r.code, r.stderr)
+	}
+	db, err := store.Open(context.Background(), e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.ListRuns(context.Background(), store.RunFilter{Kind: result.KindInspect})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs = %v, %v", runs, err)
+	}
+	run, err := db.GetRun(context.Background(), runs[0].ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != result.RunInterrupted {
+		t.Errorf("run status %s, want interrupted", run.Status)
+	}
+	assets := map[string]bool{}
+	for _, res := range run.Results {
+		assets[res.Asset] = true
+	}
+	if len(assets) != 5 || assets["slow-01"] {
+		t.Errorf("stored assets %v: want the five finished hosts and not slow-01", assets)
+	}
+	if !strings.Contains(r.stderr, "inspection interrupted: 5 of 6 assets finished") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+}
+
+// storedAssets counts the assets with results in the history database
+// (0 while it does not exist yet).
+func storedAssets(t *testing.T, path string) int {
+	if _, err := os.Stat(path); err != nil {
+		return 0
+	}
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		return 0
+	}
+	defer db.Close()
+	seen := map[string]bool{}
+	db.EachResult(context.Background(), store.ResultFilter{Kind: result.KindInspect}, func(r *store.StoredResult) error {
+		seen[r.Asset] = true
+		return nil
+	})
+	return len(seen)
+}
+
