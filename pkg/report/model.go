@@ -1,0 +1,328 @@
+package report
+
+import (
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// The report models below are also the JSON format of `hcops report
+// --format json`: field names are part of hcops' interface. Times are RFC
+// 3339; durations are whole seconds in fields ending in "_s"; percentages
+// are 0–100.
+
+// Header is the block at the top of every report (表头) and the names of the
+// sign-off block (签字栏).
+type Header struct {
+	Title       string    `json:"title"`
+	Site        string    `json:"site"`             // project / system name (项目名称)
+	Client      string    `json:"client"`           // 客户单位
+	Vendor      string    `json:"vendor,omitempty"` // 编制单位
+	Engineer    string    `json:"engineer"`         // 巡检人 / 编制人
+	Reviewer    string    `json:"reviewer"`         // 审核人
+	Approver    string    `json:"approver,omitempty"`
+	ReportNo    string    `json:"report_no"` // 报告编号, derived from the run or month
+	Lang        string    `json:"lang"`      // zh or en
+	GeneratedAt time.Time `json:"generated_at"`
+	Logo        string    `json:"-"` // data: URI of the logo image (HTML only)
+}
+
+// Coverage is how much of the inventory a run looked at.
+type Coverage struct {
+	Inspected int     `json:"inspected"` // assets with at least one result
+	Inventory int     `json:"inventory"` // assets in the inventory snapshot of the run
+	Percent   float64 `json:"percent"`
+	// NotInspected names inventory assets the run did not look at (e.g.
+	// excluded by the selector); at most 50 are listed.
+	NotInspected []string `json:"not_inspected,omitempty"`
+}
+
+// UnreachableAsset is an asset that could not be inspected at all.
+type UnreachableAsset struct {
+	Asset   string `json:"asset"`
+	Address string `json:"address,omitempty"`
+	System  string `json:"system,omitempty"`
+	Zone    string `json:"zone,omitempty"`
+	Reason  string `json:"reason"`  // machine-readable: timeout, refused, auth, ...
+	Message string `json:"message"` // as the inspection wrote it
+	Advice  string `json:"advice"`
+}
+
+// GroupCount is one row of the summary by application system or zone.
+type GroupCount struct {
+	Name   string        `json:"name"`
+	Assets int           `json:"assets"`
+	Counts result.Counts `json:"counts"` // results per status
+	Worst  result.Status `json:"worst"`
+}
+
+// Finding is one result that is not OK, with what a reader needs to judge it.
+type Finding struct {
+	Asset     string        `json:"asset"`
+	System    string        `json:"system,omitempty"`
+	Zone      string        `json:"zone,omitempty"`
+	Check     string        `json:"check"`
+	Item      string        `json:"item,omitempty"`
+	Status    result.Status `json:"status"`
+	Value     string        `json:"value"`     // measured value with unit, "" when none
+	Threshold string        `json:"threshold"` // warn/crit thresholds in words, "" when none
+	Message   string        `json:"message"`
+	Evidence  string        `json:"evidence,omitempty"` // excerpt of the raw output
+	Advice    string        `json:"advice"`
+	// Change is "new", "worse" or "" compared with the previous run.
+	Change string `json:"change,omitempty"`
+	// PrevStatus is the status in the previous run (for resolved problems).
+	PrevStatus *result.Status `json:"prev_status,omitempty"`
+}
+
+// DetailRow is one result in the per-asset detail table.
+type DetailRow struct {
+	Check     string        `json:"check"`
+	Item      string        `json:"item,omitempty"`
+	Status    result.Status `json:"status"`
+	Value     string        `json:"value"`
+	Threshold string        `json:"threshold"`
+	Message   string        `json:"message"`
+}
+
+// AssetDetail is every result of one asset.
+type AssetDetail struct {
+	Asset   string        `json:"asset"`
+	Address string        `json:"address,omitempty"`
+	System  string        `json:"system,omitempty"`
+	Zone    string        `json:"zone,omitempty"`
+	Worst   result.Status `json:"worst"`
+	Counts  result.Counts `json:"counts"`
+	Rows    []DetailRow   `json:"rows"`
+}
+
+// Changes compares a run with the previous run of the same kind.
+type Changes struct {
+	HasPrevious   bool      `json:"has_previous"`
+	PreviousRunID int64     `json:"previous_run_id,omitempty"`
+	PreviousAt    time.Time `json:"previous_at,omitzero"`
+	New           []Finding `json:"new"`      // problems absent or better before
+	Resolved      []Finding `json:"resolved"` // problems before, OK now (Status is the new status)
+}
+
+// Daily is the inspection report (巡检报告) of one run.
+type Daily struct {
+	Kind       string    `json:"kind"` // "daily"
+	Header     Header    `json:"header"`
+	RunID      int64     `json:"run_id"`
+	RunKind    string    `json:"run_kind"`
+	RunStatus  string    `json:"run_status"` // completed, interrupted, failed, running
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Operator   string    `json:"operator"`
+	RanFrom    string    `json:"ran_from"`
+	Playbooks  []string  `json:"playbooks"`
+	Selector   string    `json:"selector,omitempty"`
+
+	Coverage    Coverage           `json:"coverage"`
+	Unreachable []UnreachableAsset `json:"unreachable"`
+	Assets      int                `json:"assets"`     // assets inspected
+	Checks      int                `json:"checks"`     // results (指标)
+	Counts      result.Counts      `json:"counts"`     // results per status
+	Worst       result.Status      `json:"worst"`      // worst status of the run
+	CountLine   string             `json:"count_line"` // 本次共巡检 N 台设备、M 项指标，...
+	BySystem    []GroupCount       `json:"by_system"`  // summary by application system
+	ByZone      []GroupCount       `json:"by_zone"`    // summary by zone
+	Findings    []Finding          `json:"findings"`   // worst first
+	Details     []AssetDetail      `json:"details"`    // per asset, worst first
+	Changes     Changes            `json:"changes"`    // since the previous run
+	Conclusion  string             `json:"conclusion"` // one overall sentence
+	StatusChart string             `json:"-"`          // SVG (HTML only)
+	Sign        []Signer           `json:"sign_off"`   // sign-off block
+	Notes       []string           `json:"notes"`      // how figures were computed
+	Period      string             `json:"period"`     // the day of the run, as written in the report
+}
+
+// Signer is one line of the sign-off block: role and printed name; the
+// signature and date are left blank for handwriting.
+type Signer struct {
+	Role string `json:"role"`
+	Name string `json:"name"`
+}
+
+// DayRuns is the number of inspections started on one day of the month.
+type DayRuns struct {
+	Date   string        `json:"date"` // YYYY-MM-DD, local time
+	Runs   int           `json:"runs"`
+	Counts result.Counts `json:"counts"` // results of that day's runs per status
+	Missed bool          `json:"missed"` // no inspection that day (days after the report time are not missed)
+	Future bool          `json:"future,omitempty"`
+}
+
+// Inspections is the monthly inspection coverage.
+type Inspections struct {
+	Runs       int           `json:"runs"`
+	DaysWith   int           `json:"days_with"`   // days with at least one inspection
+	DaysDue    int           `json:"days_due"`    // days of the month up to the report time
+	MissedDays []string      `json:"missed_days"` // YYYY-MM-DD
+	Percent    float64       `json:"percent"`     // DaysWith / DaysDue
+	Days       []DayRuns     `json:"days"`
+	Counts     result.Counts `json:"counts"` // all results of the month per status
+}
+
+// OutageRow is one period an asset or system was down.
+type OutageRow struct {
+	Object    string    `json:"object"`
+	Scope     string    `json:"scope"` // asset or system
+	Core      bool      `json:"core"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	DurationS int64     `json:"duration_s"`
+	Ongoing   bool      `json:"ongoing"`
+	LimitS    int64     `json:"limit_s,omitempty"` // longest acceptable outage (systems)
+	Exceeds   bool      `json:"exceeds"`           // longer than LimitS
+}
+
+// AvailRow is the availability of one asset or system over the month.
+type AvailRow struct {
+	Name        string  `json:"name"`
+	Scope       string  `json:"scope"` // asset or system
+	Kind        string  `json:"kind,omitempty"`
+	System      string  `json:"system,omitempty"`
+	Core        bool    `json:"core"`
+	Target      float64 `json:"target"`  // percent; 0 when none applies
+	Percent     float64 `json:"percent"` // up / (up + down); meaningless when !Known
+	Known       bool    `json:"known"`   // false when no sample covered the period
+	UpS         int64   `json:"up_s"`
+	DownS       int64   `json:"down_s"`
+	UnknownS    int64   `json:"unknown_s"`
+	MaintS      int64   `json:"maintenance_s"`
+	Outages     int     `json:"outages"`
+	LongestS    int64   `json:"longest_outage_s"`
+	MaxOutageS  int64   `json:"max_outage_s,omitempty"` // limit per outage (systems)
+	Met         bool    `json:"met"`
+	Verdict     string  `json:"verdict"` // 达标 / 未达标 / 数据不足
+	UnknownNote string  `json:"unknown_note,omitempty"`
+}
+
+// MaintRow is a declared maintenance window excluded from availability.
+type MaintRow struct {
+	Asset     string    `json:"asset,omitempty"`
+	System    string    `json:"system,omitempty"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	DurationS int64     `json:"duration_s"`
+	Reason    string    `json:"reason"`
+}
+
+// Recurring is a finding seen in many runs of the month.
+type Recurring struct {
+	Asset       string        `json:"asset"`
+	Check       string        `json:"check"`
+	Item        string        `json:"item,omitempty"`
+	Worst       result.Status `json:"worst"`
+	Runs        int           `json:"runs"` // runs in which it was not OK
+	Days        int           `json:"days"` // days on which it was not OK
+	LastMessage string        `json:"last_message"`
+	Advice      string        `json:"advice"`
+}
+
+// TrendPoint is one day of a capacity series: the day's highest value.
+type TrendPoint struct {
+	At    time.Time `json:"at"`
+	Value float64   `json:"value"`
+}
+
+// Trend is a capacity series (disk, inodes, memory, load) with a forecast.
+type Trend struct {
+	Asset     string        `json:"asset"`
+	Check     string        `json:"check"`
+	Item      string        `json:"item,omitempty"`
+	Kind      string        `json:"kind"` // disk, inode, memory, load
+	Unit      string        `json:"unit"`
+	Last      float64       `json:"last"`
+	Max       float64       `json:"max"`
+	Limit     float64       `json:"limit,omitempty"`      // value the forecast aims at (100 for %)
+	SlopeDay  float64       `json:"slope_per_day"`        // units per day from a linear fit
+	R2        float64       `json:"r2"`                   // fit quality, 0–1
+	DaysUntil *float64      `json:"days_until,omitempty"` // days until Limit; absent when not rising or no fit
+	Forecast  bool          `json:"forecast"`             // a fit was possible
+	Points    []TrendPoint  `json:"points"`
+	Status    result.Status `json:"status"` // worst status seen this month
+}
+
+// Cert is a TLS certificate that expires within 60 days.
+type Cert struct {
+	Asset    string        `json:"asset"`
+	Item     string        `json:"item,omitempty"`
+	DaysLeft float64       `json:"days_left"`
+	Expires  time.Time     `json:"expires"`
+	Status   result.Status `json:"status"`
+	Message  string        `json:"message"`
+}
+
+// BackupRow is one backup or drill result of the month.
+type BackupRow struct {
+	RunID   int64         `json:"run_id"`
+	Kind    string        `json:"kind"` // backup or drill
+	At      time.Time     `json:"at"`
+	Asset   string        `json:"asset"`
+	Check   string        `json:"check"`
+	Status  result.Status `json:"status"`
+	Message string        `json:"message"`
+}
+
+// Backup is the backup section: fed from runs of kind backup and drill.
+type Backup struct {
+	HasData  bool        `json:"has_data"`
+	Runs     int         `json:"runs"`
+	Drills   int         `json:"drills"`
+	Results  int         `json:"results"`
+	Failed   int         `json:"failed"` // results worse than OK
+	Percent  float64     `json:"success_percent"`
+	Problems []BackupRow `json:"problems"` // results worse than OK, at most 50
+}
+
+// Risk is one ranked risk with plain prevention advice.
+type Risk struct {
+	Rank   int           `json:"rank"`
+	Level  result.Status `json:"level"` // CRIT or WARN
+	Object string        `json:"object"`
+	Risk   string        `json:"risk"`
+	Advice string        `json:"advice"`
+	score  float64
+}
+
+// KPI is one row of the service-level table: 指标 | 承诺值 | 本月实际 | 是否达标.
+type KPI struct {
+	Name   string `json:"name"`
+	Target string `json:"target"`
+	Actual string `json:"actual"`
+	Met    string `json:"met"` // 达标 / 未达标 / 数据不足 (met, missed, no data)
+	OK     *bool  `json:"ok"`
+}
+
+// Monthly is the monthly operations work report (运维工作报告).
+type Monthly struct {
+	Kind         string      `json:"kind"` // "monthly"
+	Header       Header      `json:"header"`
+	Month        string      `json:"month"`  // YYYY-MM
+	Period       string      `json:"period"` // as written in the report
+	Start        time.Time   `json:"start"`
+	End          time.Time   `json:"end"` // exclusive; the report time when the month is not over
+	Overview     []string    `json:"overview"`
+	KPIs         []KPI       `json:"kpis"`
+	Inspections  Inspections `json:"inspections"`
+	AssetAvail   []AvailRow  `json:"availability_assets"`
+	SystemAvail  []AvailRow  `json:"availability_systems"`
+	Maintenance  []MaintRow  `json:"maintenance"`
+	Outages      []OutageRow `json:"outages"`
+	Recurring    []Recurring `json:"recurring_findings"`
+	Capacity     []Trend     `json:"capacity"`
+	Certificates []Cert      `json:"certificates"`
+	Backup       Backup      `json:"backup"`
+	Risks        []Risk      `json:"risks"`
+	Plan         []string    `json:"plan"`
+	Sign         []Signer    `json:"sign_off"`
+	Notes        []string    `json:"notes"` // how figures were computed
+
+	// Charts (SVG), HTML only.
+	StatusChart   string   `json:"-"`
+	AvailChart    string   `json:"-"`
+	CapacityChart []string `json:"-"`
+}

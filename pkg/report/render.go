@@ -1,0 +1,205 @@
+package report
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+//go:embed templates/*.tmpl
+var builtinTemplates embed.FS
+
+// Render writes report (a *Daily or *Monthly) in format to w. templateDir,
+// when not empty, holds *.tmpl files whose {{define}} blocks replace the
+// built-in ones of the same name (HTML: *.html.tmpl, Markdown: *.md.tmpl).
+func Render(w io.Writer, format string, report any, templateDir string) error {
+	switch format {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(true)
+		return enc.Encode(report)
+	case FormatHTML:
+		return renderHTML(w, report, templateDir)
+	case FormatMD:
+		return renderMD(w, report, templateDir)
+	case FormatXLSX:
+		return renderXLSX(w, report)
+	}
+	return fmt.Errorf("report: unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// langOf returns the language a report was built in.
+func langOf(report any) (string, string) {
+	switch r := report.(type) {
+	case *Daily:
+		return r.Header.Lang, "daily"
+	case *Monthly:
+		return r.Header.Lang, "monthly"
+	}
+	return i18n.EN, ""
+}
+
+// funcs are the helpers both template kinds use; all return plain strings,
+// so html/template escapes them. Only svg and dataURI mark content as safe,
+// and both only ever see text made by this package.
+func funcs(lang string) map[string]any {
+	return map[string]any{
+		"t":      func(key string, args ...any) string { return i18n.T(lang, key, args...) },
+		"st":     func(s result.Status) string { return statusWord(lang, s) },
+		"inc":    func(i int) int { return i + 1 },
+		"time":   fmtTime,
+		"short":  fmtShort,
+		"date":   func(t time.Time) string { return fmtDate(lang, t) },
+		"dur":    func(s int64) string { return fmtDuration(lang, time.Duration(s)*time.Second) },
+		"pct":    fmtPercent,
+		"num":    fmtNum,
+		"join":   func(s []string) string { return strings.Join(s, i18n.T(lang, "report.listsep")) },
+		"reason": func(r string) string { return reasonWord(lang, r) },
+		"item":   showItem,
+		"days":   func(d *float64) string { return fmtDays(lang, d) },
+		"yesno": func(b bool) string {
+			if b {
+				return i18n.T(lang, "report.yes")
+			}
+			return i18n.T(lang, "report.no")
+		},
+	}
+}
+
+func reasonWord(lang, r string) string {
+	if r == "" {
+		return ""
+	}
+	if key := "reason." + r; i18n.Has(key) {
+		return i18n.T(lang, key)
+	}
+	return r
+}
+
+func fmtDays(lang string, d *float64) string {
+	if d == nil {
+		return "—"
+	}
+	return i18n.T(lang, "report.days_n", fmtNum(roundTo(*d, 1)))
+}
+
+func roundTo(v float64, decimals int) float64 {
+	p := 1.0
+	for range decimals {
+		p *= 10
+	}
+	return float64(int64(v*p+0.5)) / p
+}
+
+func renderHTML(w io.Writer, report any, dir string) error {
+	lang, kind := langOf(report)
+	fm := funcs(lang)
+	fm["svg"] = func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) } // charts from chart.go, text escaped there
+	fm["dataURI"] = func(s string) htmltemplate.URL {
+		if strings.HasPrefix(s, "data:image/") {
+			return htmltemplate.URL(s)
+		}
+		return ""
+	}
+	t := htmltemplate.New("report").Funcs(fm)
+	t, err := t.ParseFS(builtinTemplates, "templates/*.html.tmpl")
+	if err != nil {
+		return fmt.Errorf("report: built-in templates: %w", err)
+	}
+	if dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.html.tmpl"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("report template %s: %w", f, err)
+			}
+			if _, err := t.New(filepath.Base(f)).Parse(string(b)); err != nil {
+				return fmt.Errorf("report template %s: %w", f, err)
+			}
+		}
+	}
+	if err := t.ExecuteTemplate(w, kind+".html", report); err != nil {
+		return fmt.Errorf("report: render html: %w", err)
+	}
+	return nil
+}
+
+func renderMD(w io.Writer, report any, dir string) error {
+	lang, kind := langOf(report)
+	fm := funcs(lang)
+	fm["md"] = mdEscape
+	fm["mdblock"] = mdBlock
+	t := texttemplate.New("report").Funcs(fm)
+	t, err := t.ParseFS(builtinTemplates, "templates/*.md.tmpl")
+	if err != nil {
+		return fmt.Errorf("report: built-in templates: %w", err)
+	}
+	if dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.md.tmpl"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("report template %s: %w", f, err)
+			}
+			if _, err := t.New(filepath.Base(f)).Parse(string(b)); err != nil {
+				return fmt.Errorf("report template %s: %w", f, err)
+			}
+		}
+	}
+	if err := t.ExecuteTemplate(w, kind+".md", report); err != nil {
+		return fmt.Errorf("report: render markdown: %w", err)
+	}
+	return nil
+}
+
+// mdEscape makes text safe inside a Markdown table cell or paragraph: HTML
+// is escaped (Markdown viewers render raw HTML), Markdown punctuation is
+// backslash-escaped, and line breaks become <br>.
+func mdEscape(v any) string {
+	s := fmt.Sprint(v)
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\\', '`', '*', '_', '[', ']', '|', '#', '~':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString("<br>")
+		case '\r':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdBlock fences raw text (evidence) so Markdown does not interpret it; a
+// fence longer than any backtick run inside keeps it closed.
+func mdBlock(s string) string {
+	fence := "```"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	return fence + "text\n" + s + "\n" + fence
+}
+
+// showItem reports whether a result's item adds anything to its check name
+// ("disk:/data" already names the mount /data).
+func showItem(check, item string) bool { return item != "" && !strings.Contains(check, item) }
