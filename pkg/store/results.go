@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,12 +40,82 @@ func finite(v *float64) any {
 	return *v
 }
 
-const insertResult = `INSERT INTO results (run_id, asset, check_name, type, item, playbook, system, zone,
-	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// Rows are inserted many per statement (see batchInsert): one statement per
+// row spends most of its time in the driver, not in SQLite.
+const (
+	resultInsertHead = `INSERT INTO results (id, run_id, asset, check_name, type, item, playbook, system, zone,
+	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms) VALUES `
+	resultCols       = 21
+	metricInsertHead = `INSERT INTO metrics (run_id, result_id, at, asset, check_name, item, name, value, unit) VALUES `
+	metricCols       = 9
+	rowsPerStatement = 40 // 40 x 21 parameters stays far below SQLite's limit
+)
 
-const insertMetric = `INSERT INTO metrics (run_id, result_id, at, asset, check_name, item, name, value, unit)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// batchInsert collects rows and inserts them rowsPerStatement at a time with
+// a prepared multi-row INSERT.
+type batchInsert struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	head  string
+	cols  int
+	args  []any
+	full  *sql.Stmt // statement for rowsPerStatement rows, prepared on first use
+	count int       // rows pending in args
+}
+
+func newBatchInsert(ctx context.Context, tx *sql.Tx, head string, cols int) *batchInsert {
+	return &batchInsert{ctx: ctx, tx: tx, head: head, cols: cols, args: make([]any, 0, cols*rowsPerStatement)}
+}
+
+func valuesSQL(head string, cols, rows int) string {
+	one := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
+// add queues one row (exactly cols values).
+func (bi *batchInsert) add(vals ...any) error {
+	bi.args = append(bi.args, vals...)
+	bi.count++
+	if bi.count < rowsPerStatement {
+		return nil
+	}
+	if bi.full == nil {
+		st, err := bi.tx.PrepareContext(bi.ctx, valuesSQL(bi.head, bi.cols, rowsPerStatement))
+		if err != nil {
+			return err
+		}
+		bi.full = st
+	}
+	_, err := bi.full.ExecContext(bi.ctx, bi.args...)
+	bi.args, bi.count = bi.args[:0], 0
+	return err
+}
+
+// flush inserts the rows still queued and releases the statement.
+func (bi *batchInsert) flush() error {
+	defer bi.close()
+	if bi.count == 0 {
+		return nil
+	}
+	_, err := bi.tx.ExecContext(bi.ctx, valuesSQL(bi.head, bi.cols, bi.count), bi.args...)
+	bi.args, bi.count = bi.args[:0], 0
+	return err
+}
+
+func (bi *batchInsert) close() {
+	if bi.full != nil {
+		bi.full.Close()
+		bi.full = nil
+	}
+}
 
 const upsertLastSeen = `INSERT INTO last_seen (kind, playbook, asset, run_id, started_at) VALUES (?, ?, ?, ?, ?)
 	ON CONFLICT (kind, playbook, asset) DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at
@@ -74,6 +145,20 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 			return fmt.Errorf("history: run %d: result %s/%s: invalid status %d", runID, r.Asset, r.Check, int(r.Status))
 		}
 	}
+	// Insert in (asset, check) order: consecutive rows then land on the same
+	// index pages, which keeps big batches fast. Reads order by asset and
+	// check anyway; equal keys keep the caller's order.
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		ra, rb := &rs[order[a]], &rs[order[b]]
+		if ra.Asset != rb.Asset {
+			return ra.Asset < rb.Asset
+		}
+		return ra.Check < rb.Check
+	})
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var (
 			kind, pbJSON string
@@ -86,51 +171,40 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 		if err != nil {
 			return err
 		}
-		insR, err := tx.PrepareContext(ctx, insertResult)
-		if err != nil {
+		// Ids are given, not left to SQLite, so metrics can point at their
+		// result without a round trip per row. The write lock is held
+		// (BEGIN IMMEDIATE), so nobody else takes these ids.
+		var lastID int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM results`).Scan(&lastID); err != nil {
 			return err
 		}
-		defer insR.Close()
-		var insM *sql.Stmt
-		defer func() {
-			if insM != nil {
-				insM.Close()
-			}
-		}()
+		insR := newBatchInsert(ctx, tx, resultInsertHead, resultCols)
+		defer insR.close()
+		insM := newBatchInsert(ctx, tx, metricInsertHead, metricCols)
+		defer insM.close()
 		type seenKey struct{ playbook, asset string }
 		seen := map[seenKey]bool{}
 		runPlaybooks := parsePlaybooks(pbJSON)
-		for i := range rs {
+		for _, i := range order {
 			r := &rs[i]
 			evidence, truncated := boundEvidence(r.Evidence, r.EvidenceTruncated)
 			at := runStart
 			if !r.StartedAt.IsZero() {
 				at = ms(r.StartedAt)
 			}
-			res, err := insR.ExecContext(ctx, runID, r.Asset, r.Check, r.Type, r.Item, r.Playbook, r.System, r.Zone,
+			lastID++
+			if err := insR.add(lastID, runID, r.Asset, r.Check, r.Type, r.Item, r.Playbook, r.System, r.Zone,
 				int(r.Status), finite(r.Value), r.Unit, r.Warn, r.Crit, r.Message, r.Reason, r.Advice,
-				evidence, truncated, at, r.DurationMS)
-			if err != nil {
+				evidence, truncated, at, r.DurationMS); err != nil {
 				return fmt.Errorf("result %s/%s: %w", r.Asset, r.Check, err)
 			}
-			if len(r.Metrics) > 0 {
-				resultID, err := res.LastInsertId()
-				if err != nil {
-					return err
+			for _, m := range r.Metrics {
+				v := m.Value
+				if m.Name == "" || finite(&v) == nil {
+					continue
 				}
-				if insM == nil {
-					if insM, err = tx.PrepareContext(ctx, insertMetric); err != nil {
-						return err
-					}
-				}
-				for _, m := range r.Metrics {
-					v := m.Value
-					if m.Name == "" || finite(&v) == nil {
-						continue
-					}
-					if _, err := insM.ExecContext(ctx, runID, resultID, at, r.Asset, r.Check, r.Item, m.Name, v, m.Unit); err != nil {
-						return fmt.Errorf("result %s/%s: metric %s: %w", r.Asset, r.Check, m.Name, err)
-					}
+				if err := insM.add(runID, lastID, at, r.Asset, r.Check, r.Item, m.Name, v, m.Unit); err != nil {
+					return fmt.Errorf("result %s/%s: metric %s: %w", r.Asset, r.Check, m.Name, err)
 				}
 			}
 			if r.Playbook != "" {
@@ -140,6 +214,12 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 					seen[seenKey{pb, r.Asset}] = true
 				}
 			}
+		}
+		if err := insR.flush(); err != nil {
+			return err
+		}
+		if err := insM.flush(); err != nil {
+			return err
 		}
 		if len(seen) > 0 {
 			up, err := tx.PrepareContext(ctx, upsertLastSeen)
