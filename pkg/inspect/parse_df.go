@@ -46,8 +46,10 @@ func parseDF(s string) []dfRow {
 			pending = f[0]
 			continue
 		}
+		shift := 0 // fields of the row that are not on this line
 		if pending != "" && strings.HasPrefix(line, " ") {
 			f = append([]string{pending}, f...)
+			shift = 1
 		}
 		pending = ""
 		need := 6
@@ -78,7 +80,7 @@ func parseDF(s string) []dfRow {
 		}
 		// The mount point is the rest of the line after the capacity
 		// column, so "/mnt/my disk" stays one mount point.
-		r.Mount = dfRest(line, i+4)
+		r.Mount = dfRest(line, i+4-shift)
 		if !strings.HasPrefix(r.Mount, "/") {
 			continue
 		}

@@ -60,12 +60,7 @@ func parseOSInfo(blocks []osBlock) osInfo {
 		case "FILE":
 			files[b.Arg] = b.Body
 		case "UNAME":
-			f := strings.Fields(b.Body)
-			if len(f) >= 3 {
-				info.Kernel, info.Arch = f[1], f[len(f)-1]
-			} else if len(f) == 2 {
-				info.Kernel = f[1]
-			}
+			info.Kernel, info.Arch = parseUname(b.Body)
 		}
 	}
 	if s, ok := files["/etc/os-release"]; ok {
@@ -134,6 +129,9 @@ func parseOSInfo(blocks []osBlock) osInfo {
 		}
 		info.Family = osFamily(info.ID, "", "")
 	}
+	if info.Family == "" {
+		info.Family = osFamily(info.ID, "", "")
+	}
 	return info
 }
 
@@ -183,4 +181,28 @@ func (o osInfo) Facts() string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// parseUname reads kernel release and machine from `uname -srm` ("Linux
+// 4.19.90-23.15.v2101.ky10.aarch64 aarch64") or `uname -a`; other lines
+// (a pasted prompt) are skipped.
+func parseUname(s string) (kernel, arch string) {
+	for _, line := range strings.Split(s, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "Linux" {
+			continue
+		}
+		if f[len(f)-1] == "GNU/Linux" {
+			f = f[:len(f)-1]
+		}
+		switch {
+		case len(f) == 2:
+			return f[1], ""
+		case len(f) == 3: // uname -srm
+			return f[1], f[2]
+		default: // uname -a: Linux host release #version ... machine
+			return f[2], f[len(f)-1]
+		}
+	}
+	return "", ""
 }

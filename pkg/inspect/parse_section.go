@@ -141,7 +141,7 @@ func osBytes(b float64) string {
 	if b >= 100 {
 		return fmt.Sprintf("%.0f %s", b, units[i])
 	}
-	return fmt.Sprintf("%.1f %s", b, units[i])
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", b), ".0") + " " + units[i]
 }
 
 // osRound rounds v to d decimals (values and metrics are stored rounded so
