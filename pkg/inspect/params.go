@@ -212,8 +212,8 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// paramStrings reads a list of strings. A single string is a one-element
-// list; numbers inside the list are written as strings (args: [-w, 80]).
+// paramStrings reads a list of strings. A single string or number is a
+// one-element list; numbers inside the list are written as strings (args: [-w, 80]).
 func paramStrings(spec *Spec, name string) ([]string, error) {
 	v, ok := paramRaw(spec, name)
 	if !ok {
@@ -222,6 +222,9 @@ func paramStrings(spec *Spec, name string) ([]string, error) {
 	switch x := v.(type) {
 	case string:
 		return []string{x}, nil
+	case int, int64, uint64, float64, bool:
+		s, err := paramString(spec, name, "")
+		return []string{s}, err
 	case []string:
 		return append([]string(nil), x...), nil
 	case []any:

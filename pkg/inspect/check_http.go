@@ -1,0 +1,575 @@
+package inspect
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
+)
+
+// httpCheck probes HTTP(S) endpoints from this machine (type "http"), the way
+// a user's browser or an interface partner would reach them: status code,
+// latency, body content, a JSON field, and with HTTPS the certificate chain.
+//
+// Which URLs: the url parameter when given; otherwise every endpoint of the
+// asset (inventory `endpoints:`), plus the endpoints of its application
+// system when the asset is of kind application (the asset that stands for the
+// system) or system_endpoints is true. One result per URL, Item = the URL.
+// An endpoint's own settings (status, body_regex, insecure, ca_file,
+// timeout_sec) override the parameters.
+//
+// Parameters:
+//
+//	url              URL to probe (http:// or https://)
+//	method           GET (default), HEAD, POST, ...
+//	body             request body (for POST/PUT)
+//	status           expected status codes: 200, [200, 204], "200-299,302";
+//	                 default 200-399
+//	body_regex       the body must match (Go RE2), else CRIT
+//	body_not_regex   the body must not match, else CRIT
+//	json_path        dotted path into a JSON body: status, data.items.0.state
+//	json_value       expected value at json_path (compared as text); without
+//	                 it the path must exist and not be null/false/""
+//	ca_file          PEM bundle of CAs to trust instead of the system roots
+//	cert_file, key_file  client certificate and key (mutual TLS)
+//	insecure         skip certificate verification (self-signed devices)
+//	timeout          whole-request timeout (default 10s)
+//	proxy            "env" to use HTTP(S)_PROXY/NO_PROXY; default: no proxy
+//	max_redirects    redirects followed (default 10; 0 = do not follow)
+//	system_endpoints also check the system's endpoints from a non-application asset
+//
+// warn/crit (Nagios ranges) apply to the latency in milliseconds: warn
+// "1000" crit "5000" alert above one and five seconds.
+// A failed connection (refused, timeout, DNS, TLS) is CRIT with its reason.
+type httpCheck struct{}
+
+func init() { Register("http", httpCheck{}) }
+
+var httpParams = []string{"url", "method", "body", "status", "body_regex", "body_not_regex", "json_path", "json_value",
+	"ca_file", "cert_file", "key_file", "insecure", "timeout", "proxy", "max_redirects", "system_endpoints"}
+
+// httpBodyMax bounds what is read of a response body.
+const httpBodyMax = 1 << 20
+
+// httpTarget is one URL with its effective settings.
+type httpTarget struct {
+	name, url, method, body string
+	status                  []statusRange
+	bodyRe, bodyNotRe       *regexp.Regexp
+	jsonPath, jsonValue     string
+	hasJSONValue            bool
+	opts                    transport.HTTPOptions
+}
+
+type statusRange struct{ lo, hi int }
+
+func (httpCheck) Validate(spec *Spec) error {
+	_, err := httpParse(spec)
+	return err
+}
+
+func (httpCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	_, err := httpParse(spec)
+	return "", err
+}
+
+// httpParse reads the parameters into a template target (url may be empty).
+func httpParse(spec *Spec) (*httpTarget, error) {
+	if err := paramKnown(spec, httpParams...); err != nil {
+		return nil, err
+	}
+	t := &httpTarget{}
+	var err error
+	get := func(name string, dst *string, def string) {
+		if err == nil {
+			*dst, err = paramString(spec, name, def)
+		}
+	}
+	get("url", &t.url, "")
+	get("method", &t.method, http.MethodGet)
+	get("body", &t.body, "")
+	get("json_path", &t.jsonPath, "")
+	get("json_value", &t.jsonValue, "")
+	get("ca_file", &t.opts.CAFile, "")
+	get("cert_file", &t.opts.CertFile, "")
+	get("key_file", &t.opts.KeyFile, "")
+	var proxy string
+	get("proxy", &proxy, "")
+	if err != nil {
+		return nil, err
+	}
+	t.hasJSONValue = paramHas(spec, "json_value")
+	t.method = strings.ToUpper(strings.TrimSpace(t.method))
+	if t.url != "" {
+		if err := httpCheckURL(t.url); err != nil {
+			return nil, badParam(spec, "url", "%v", err)
+		}
+	}
+	switch proxy {
+	case "", "none", "off":
+	case "env":
+		t.opts.UseEnvProxy = true
+	default:
+		return nil, badParam(spec, "proxy", "want \"env\" (use HTTP_PROXY/HTTPS_PROXY) or nothing, got %q", proxy)
+	}
+	if (t.opts.CertFile == "") != (t.opts.KeyFile == "") {
+		return nil, badParam(spec, "cert_file", "give both cert_file and key_file for a client certificate")
+	}
+	if paramHas(spec, "status") {
+		codes, lerr := paramStrings(spec, "status")
+		if lerr != nil {
+			return nil, lerr
+		}
+		if t.status, err = parseStatusRanges(strings.Join(codes, ",")); err != nil {
+			return nil, badParam(spec, "status", "%v", err)
+		}
+	}
+	if t.bodyRe, err = paramRegexp(spec, "body_regex"); err != nil {
+		return nil, err
+	}
+	if t.bodyNotRe, err = paramRegexp(spec, "body_not_regex"); err != nil {
+		return nil, err
+	}
+	if t.opts.Insecure, err = paramBool(spec, "insecure", false); err != nil {
+		return nil, err
+	}
+	if t.opts.Timeout, err = paramDuration(spec, "timeout", transport.DefaultHTTPTimeout); err != nil {
+		return nil, err
+	}
+	redirects, err := paramInt(spec, "max_redirects", 10)
+	if err != nil {
+		return nil, err
+	}
+	if redirects <= 0 {
+		t.opts.MaxRedirects = -1
+	} else {
+		t.opts.MaxRedirects = redirects
+	}
+	if _, err = paramBool(spec, "system_endpoints", false); err != nil {
+		return nil, err
+	}
+	if t.hasJSONValue && t.jsonPath == "" {
+		return nil, badParam(spec, "json_value", "needs json_path")
+	}
+	return t, nil
+}
+
+func httpCheckURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("bad URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URL %s: want http:// or https://", u.Redacted())
+	}
+	if u.Host == "" {
+		return fmt.Errorf("URL %s: no host", u.Redacted())
+	}
+	return nil
+}
+
+// parseStatusRanges reads "200-299,302" into ranges.
+func parseStatusRanges(s string) ([]statusRange, error) {
+	var out []statusRange
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
+			return nil, fmt.Errorf("bad status %q (want codes like 200 or ranges like 200-299)", part)
+		}
+		out = append(out, statusRange{a, b})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no status codes given")
+	}
+	return out, nil
+}
+
+func statusText(rs []statusRange) string {
+	if len(rs) == 0 {
+		return "200-399"
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		if r.lo == r.hi {
+			parts[i] = strconv.Itoa(r.lo)
+		} else {
+			parts[i] = fmt.Sprintf("%d-%d", r.lo, r.hi)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func statusOK(rs []statusRange, code int) bool {
+	if len(rs) == 0 {
+		return code >= 200 && code <= 399
+	}
+	for _, r := range rs {
+		if code >= r.lo && code <= r.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// httpTargets lists the URLs to probe for env.
+func httpTargets(env *Env, tmpl *httpTarget) ([]httpTarget, error) {
+	if tmpl.url != "" {
+		t := *tmpl
+		return []httpTarget{t}, nil
+	}
+	var eps []inventory.Endpoint
+	if env.Asset != nil {
+		eps = append(eps, env.Asset.Endpoints...)
+	}
+	withSystem, _ := paramBool(env.Spec, "system_endpoints", false)
+	if env.System != nil && (withSystem || (env.Asset != nil && env.Asset.Kind == inventory.KindApplication)) {
+		eps = append(eps, env.System.Endpoints...)
+	}
+	seen := map[string]bool{}
+	var out []httpTarget
+	for _, ep := range eps {
+		if seen[ep.URL] {
+			continue
+		}
+		seen[ep.URL] = true
+		t := *tmpl
+		t.url, t.name = ep.URL, ep.Name
+		if ep.Status != 0 {
+			t.status = []statusRange{{ep.Status, ep.Status}}
+		}
+		if ep.BodyRegex != "" {
+			re, err := regexp.Compile(ep.BodyRegex)
+			if err != nil {
+				return nil, fmt.Errorf("endpoint %s: body_regex: %v", ep.URL, err)
+			}
+			t.bodyRe = re
+		}
+		if ep.Insecure {
+			t.opts.Insecure = true
+		}
+		if ep.CAFile != "" {
+			t.opts.CAFile = ep.CAFile
+		}
+		if ep.TimeoutSec > 0 {
+			t.opts.Timeout = time.Duration(ep.TimeoutSec) * time.Second
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func (httpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
+	tmpl, err := httpParse(env.Spec)
+	if err != nil {
+		return badParamsResult(env, "http", err)
+	}
+	targets, err := httpTargets(env, tmpl)
+	if err != nil {
+		return badParamsResult(env, "http", err)
+	}
+	if len(targets) == 0 {
+		r := newResult(env, "http", "")
+		r.Status = result.Unknown
+		r.Reason = "no-endpoints"
+		r.Message = probeT(env, "probe.http.no_url")
+		r.Advice = probeT(env, "probe.advice.http_no_url")
+		return []result.Result{r}
+	}
+	out := make([]result.Result, len(targets))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4) // a few endpoints at once: a dead system costs one timeout, not one per URL
+	for i := range targets {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = httpProbe(ctx, env, &targets[i])
+		}(i)
+	}
+	wg.Wait()
+	return out
+}
+
+// httpProbe makes one request and judges it.
+func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
+	shown := t.url
+	if u, err := url.Parse(t.url); err == nil {
+		shown = u.Redacted()
+	}
+	r := newResult(env, "http", shown)
+	r.StartedAt = time.Now()
+	if err := httpCheckURL(t.url); err != nil {
+		r.Status = result.Unknown
+		r.Reason = "bad-params"
+		r.Message = err.Error()
+		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		return r
+	}
+	client, err := transport.NewHTTPClient(t.opts)
+	if err != nil {
+		r.Status = result.Unknown
+		r.Reason = "bad-params"
+		r.Message = shown + ": " + err.Error()
+		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		return r
+	}
+	var body io.Reader
+	if t.body != "" {
+		body = strings.NewReader(t.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, t.method, t.url, body)
+	if err != nil {
+		r.Status = result.Unknown
+		r.Reason = "bad-params"
+		r.Message = shown + ": " + err.Error()
+		return r
+	}
+	req.Header.Set("User-Agent", "hcops-inspect")
+	start := time.Now()
+	resp, err := client.Do(req)
+	var data []byte
+	var readErr error
+	if err == nil {
+		data, readErr = io.ReadAll(io.LimitReader(resp.Body, httpBodyMax))
+		resp.Body.Close()
+	}
+	elapsed := time.Since(start)
+	r.DurationMS = elapsed.Milliseconds()
+	ms := float64(elapsed.Microseconds()) / 1000
+	if err != nil {
+		reason, why, advice := classifyNetErr(env, err)
+		r.Status = result.Crit
+		r.Reason = reason
+		r.Message = probeT(env, "probe.http.failed", shown, why, fmtMS(ms))
+		r.Advice = advice
+		return r
+	}
+	r.Metrics = append(r.Metrics, result.Metric{Name: "http.status", Value: float64(resp.StatusCode)})
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		days := resp.TLS.PeerCertificates[0].NotAfter.Sub(time.Now()).Hours() / 24
+		r.Metrics = append(r.Metrics, result.Metric{Name: "tls.days_left", Value: float64(int(days)), Unit: "d"})
+	}
+	r.Status = result.OK
+	env.Thresholds.Apply(&r, ms, "ms")
+	var notes []string
+	if r.Status != result.OK {
+		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env.Thresholds)))
+	}
+	badStatus := !statusOK(t.status, resp.StatusCode)
+	if badStatus {
+		r.Status = result.Crit
+		r.Reason = "status"
+	}
+	if readErr != nil {
+		r.Status = result.Worst(r.Status, result.Crit)
+		r.Reason = "body"
+		notes = append(notes, probeT(env, "probe.http.body_error", readErr.Error()))
+	}
+	if t.bodyRe != nil && !t.bodyRe.Match(data) {
+		r.Status = result.Worst(r.Status, result.Crit)
+		r.Reason = "body"
+		notes = append(notes, probeT(env, "probe.http.body_no_match", t.bodyRe.String()))
+	}
+	if t.bodyNotRe != nil {
+		if loc := t.bodyNotRe.FindIndex(data); loc != nil {
+			r.Status = result.Worst(r.Status, result.Crit)
+			r.Reason = "body"
+			notes = append(notes, probeT(env, "probe.http.body_match", t.bodyNotRe.String(), clip(lineAt(string(data), loc[0]), 80)))
+		}
+	}
+	if t.jsonPath != "" {
+		if note := jsonAssert(env, data, t); note != "" {
+			r.Status = result.Worst(r.Status, result.Crit)
+			r.Reason = "json"
+			notes = append(notes, note)
+		}
+	}
+	if badStatus {
+		r.Message = probeT(env, "probe.http.status_bad", shown, resp.StatusCode, statusText(t.status), fmtMS(ms))
+	} else {
+		r.Message = probeT(env, "probe.http.status", shown, resp.StatusCode, fmtMS(ms))
+	}
+	if len(notes) > 0 {
+		r.Message += "; " + strings.Join(notes, "; ")
+	}
+	ev := fmt.Sprintf("%s %s\n%s\n\n%s", resp.Proto, resp.Status, headerLines(resp.Header), clip(string(data), 2000))
+	setEvidence(&r, ev, len(data) >= httpBodyMax)
+	switch {
+	case r.Reason == "status" && resp.StatusCode >= 500:
+		r.Advice = probeT(env, "probe.advice.http_5xx")
+	case r.Reason == "status":
+		r.Advice = probeT(env, "probe.advice.http_status")
+	case r.Reason == "body" || r.Reason == "json":
+		r.Advice = probeT(env, "probe.advice.http_body")
+	case r.Status == result.Warn || r.Status == result.Crit:
+		r.Advice = probeT(env, "probe.advice.http_slow")
+	}
+	return r
+}
+
+func headerLines(h http.Header) string {
+	var b strings.Builder
+	for _, k := range []string{"Content-Type", "Content-Length", "Server", "Location"} {
+		if v := h.Get(k); v != "" {
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func fmtMS(ms float64) string {
+	if ms < 10 {
+		return strconv.FormatFloat(ms, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64)
+}
+
+// jsonAssert checks t.jsonPath in data; "" means it holds.
+func jsonAssert(env *Env, data []byte, t *httpTarget) string {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return probeT(env, "probe.http.not_json", clip(err.Error(), 80))
+	}
+	v, ok := jsonLookup(doc, t.jsonPath)
+	if !ok {
+		return probeT(env, "probe.http.json_missing", t.jsonPath)
+	}
+	got := jsonText(v)
+	if t.hasJSONValue {
+		if got != t.jsonValue {
+			return probeT(env, "probe.http.json_value", t.jsonPath, clip(got, 80), t.jsonValue)
+		}
+		return ""
+	}
+	if v == nil || v == false || v == "" {
+		return probeT(env, "probe.http.json_empty", t.jsonPath, got)
+	}
+	return ""
+}
+
+// jsonLookup follows a dotted path (keys and array indexes) into doc.
+func jsonLookup(doc any, path string) (any, bool) {
+	cur := doc
+	for _, part := range strings.Split(path, ".") {
+		switch x := cur.(type) {
+		case map[string]any:
+			v, ok := x[part]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			cur = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func jsonText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return fmtNum(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// classifyNetErr turns a dial/TLS/HTTP error into a reason, a short
+// explanation and advice.
+func classifyNetErr(env *Env, err error) (reason, why, advice string) {
+	var dnsErr *net.DNSError
+	var certInvalid x509.CertificateInvalidError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recErr tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &dnsErr):
+		return result.ReasonDNS, probeT(env, "probe.net.dns", dnsErr.Name), probeT(env, "probe.advice.dns")
+	case errors.As(err, &hostErr):
+		return "tls-name", probeT(env, "probe.net.tls_name", strings.Join(certNames(hostErr.Certificate), ", ")), probeT(env, "probe.advice.tls_name")
+	case errors.As(err, &unknownAuth):
+		return "tls-untrusted", probeT(env, "probe.net.tls_untrusted", unknownAuth.Cert.Issuer.String()), probeT(env, "probe.advice.tls_untrusted")
+	case errors.As(err, &certInvalid):
+		if certInvalid.Reason == x509.Expired {
+			return "tls-expired", probeT(env, "probe.net.tls_expired", certInvalid.Cert.NotAfter.UTC().Format("2006-01-02")), probeT(env, "probe.advice.tls_expired")
+		}
+		return "tls", probeT(env, "probe.net.tls_invalid", certInvalid.Error()), probeT(env, "probe.advice.tls_untrusted")
+	case errors.As(err, &recErr):
+		return "tls", probeT(env, "probe.net.not_tls"), probeT(env, "probe.advice.not_tls")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return result.ReasonRefused, probeT(env, "probe.net.refused"), probeT(env, "probe.advice.refused")
+	case errors.Is(err, transport.ErrTooManyRedirects):
+		return "redirects", probeT(env, "probe.net.redirects"), probeT(env, "probe.advice.redirects")
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return result.ReasonTimeout, probeT(env, "probe.net.timeout"), probeT(env, "probe.advice.timeout")
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return result.ReasonNetwork, probeT(env, "probe.net.reset"), probeT(env, "probe.advice.reset")
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return result.ReasonNetwork, probeT(env, "probe.net.unreachable"), probeT(env, "probe.advice.timeout")
+	}
+	var tlsErr *tls.CertificateVerificationError
+	if errors.As(err, &tlsErr) {
+		return "tls", probeT(env, "probe.net.tls_invalid", tlsErr.Error()), probeT(env, "probe.advice.tls_untrusted")
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = ue.Err.Error()
+	}
+	return result.ReasonNetwork, clip(msg, 160), probeT(env, "probe.advice.reset")
+}
+
+func certNames(c *x509.Certificate) []string {
+	if c == nil {
+		return nil
+	}
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 && c.Subject.CommonName != "" {
+		names = append(names, c.Subject.CommonName)
+	}
+	return names
+}

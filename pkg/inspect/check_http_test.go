@@ -1,0 +1,283 @@
+package inspect
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// probe runs a probe check (no snippet) for asset with the given spec.
+func probe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *inventory.System) []result.Result {
+	t.Helper()
+	c, ok := Lookup(typ)
+	if !ok {
+		t.Fatalf("check type %q not registered", typ)
+	}
+	spec.Type = typ
+	if spec.Name == "" {
+		spec.Name = typ
+	}
+	if v, ok := c.(Validator); ok {
+		if err := v.Validate(spec); err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+	}
+	if s, err := c.Script(spec, a); err != nil || s != "" {
+		t.Fatalf("probe Script = %q, %v; want empty", s, err)
+	}
+	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == nil {
+		a = &inventory.Asset{Name: "web-01", Kind: inventory.KindHost, Address: "127.0.0.1"}
+	}
+	env := &Env{Spec: spec, Asset: a, System: sys, Thresholds: th, Now: time.Now()}
+	return c.Evaluate(context.Background(), env)
+}
+
+func httpServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestHTTPStatusBodyJSON(t *testing.T) {
+	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"status":"UP","data":{"items":[{"state":"ok"},{"state":"degraded"}]},"count":3,"flag":false}`)
+		case "/down":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, "maintenance")
+		case "/moved":
+			http.Redirect(w, r, "/health", http.StatusFound)
+		case "/post":
+			if r.Method != http.MethodPost {
+				w.WriteHeader(http.StatusMethodNotAllowed)
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	u := srv.URL
+	cases := []struct {
+		name   string
+		params map[string]any
+		want   result.Status
+		msg    string
+		reason string
+	}{
+		{"ok", map[string]any{"url": u + "/health"}, result.OK, u + "/health: status 200 in ", ""},
+		{"503", map[string]any{"url": u + "/down"}, result.Crit, u + "/down: status 503 (want 200-399) in ", "status"},
+		{"404 allowed", map[string]any{"url": u + "/nope", "status": 404}, result.OK, "status 404", ""},
+		{"list of codes", map[string]any{"url": u + "/down", "status": []any{200, "500-503"}}, result.OK, "status 503", ""},
+		{"redirect followed", map[string]any{"url": u + "/moved", "status": 200}, result.OK, "status 200", ""},
+		{"redirect not followed", map[string]any{"url": u + "/moved", "max_redirects": 0, "status": 302}, result.OK, "status 302", ""},
+		{"body regex", map[string]any{"url": u + "/health", "body_regex": `"status":"UP"`}, result.OK, "", ""},
+		{"body regex fails", map[string]any{"url": u + "/health", "body_regex": "DOWN"}, result.Crit, "body does not match /DOWN/", "body"},
+		{"body not regex", map[string]any{"url": u + "/down", "status": 503, "body_not_regex": "mainten"}, result.Crit, "body matches /mainten/: maintenance", "body"},
+		{"json value", map[string]any{"url": u + "/health", "json_path": "data.items.0.state", "json_value": "ok"}, result.OK, "", ""},
+		{"json value wrong", map[string]any{"url": u + "/health", "json_path": "data.items.1.state", "json_value": "ok"}, result.Crit, "JSON data.items.1.state is degraded (want ok)", "json"},
+		{"json number", map[string]any{"url": u + "/health", "json_path": "count", "json_value": 3}, result.OK, "", ""},
+		{"json missing", map[string]any{"url": u + "/health", "json_path": "data.items.5.state"}, result.Crit, "JSON has no data.items.5.state", "json"},
+		{"json false", map[string]any{"url": u + "/health", "json_path": "flag"}, result.Crit, "JSON flag is empty (false)", "json"},
+		{"not json", map[string]any{"url": u + "/down", "status": 503, "json_path": "status"}, result.Crit, "body is not JSON", "json"},
+		{"post", map[string]any{"url": u + "/post", "method": "post", "body": "{}", "status": 201}, result.OK, "status 201", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := one(t, probe(t, "http", &Spec{Params: c.params}, nil, nil))
+			if r.Status != c.want || !strings.Contains(r.Message, c.msg) || r.Reason != c.reason {
+				t.Fatalf("got %s %q reason %q; want %s containing %q reason %q", r.Status, r.Message, r.Reason, c.want, c.msg, c.reason)
+			}
+			if r.Value == nil || r.Unit != "ms" {
+				t.Errorf("no latency value: %v %q", r.Value, r.Unit)
+			}
+			if r.Status != result.OK && r.Advice == "" {
+				t.Errorf("no advice")
+			}
+			if !strings.Contains(r.Evidence, "HTTP/1.1 ") {
+				t.Errorf("evidence %q lacks the status line", r.Evidence)
+			}
+		})
+	}
+}
+
+func TestHTTPLatencyThresholds(t *testing.T) {
+	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(150 * time.Millisecond)
+	})
+	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL}, Warn: "50", Crit: "100000"}, nil, nil))
+	if r.Status != result.Warn || !strings.Contains(r.Message, "slow (warn 50, crit 100000)") || r.Advice == "" {
+		t.Fatalf("%s %q", r.Status, r.Message)
+	}
+	if *r.Value < 150 {
+		t.Fatalf("latency %v ms < the server's delay", *r.Value)
+	}
+	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "timeout": "50ms"}}, nil, nil))
+	if r.Status != result.Crit || r.Reason != result.ReasonTimeout || !strings.Contains(r.Message, "timed out") {
+		t.Fatalf("timeout: %s %s %q", r.Status, r.Reason, r.Message)
+	}
+}
+
+func TestHTTPConnectionFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": closedURL}}, nil, nil))
+	if r.Status != result.Crit || r.Reason != result.ReasonRefused || !strings.Contains(r.Message, "connection refused") {
+		t.Errorf("refused: %s %s %q", r.Status, r.Reason, r.Message)
+	}
+	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": "http://no-such-host.hcops-test.invalid/"}}, nil, nil))
+	if r.Status != result.Crit || r.Reason != result.ReasonDNS || !strings.Contains(r.Message, "does not resolve") {
+		t.Errorf("dns: %s %s %q", r.Status, r.Reason, r.Message)
+	}
+	// A listener that accepts and never answers.
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	go func() {
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": "http://" + hung.Addr().String() + "/", "timeout": "200ms"}}, nil, nil))
+	if r.Status != result.Crit || r.Reason != result.ReasonTimeout {
+		t.Errorf("hung: %s %s %q", r.Status, r.Reason, r.Message)
+	}
+}
+
+func TestHTTPCertificates(t *testing.T) {
+	ca := newTestCA(t)
+	now := time.Now()
+	valid, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(90)))
+	expired, _ := ca.issue(t, "localhost", localNames, now.Add(-days(60)), now.Add(-days(1)))
+	wrongName, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(days(90)))
+	self, _ := selfSigned(t, "localhost", localNames, now.Add(days(90)))
+
+	cases := []struct {
+		name   string
+		cert   tls.Certificate
+		params map[string]any
+		want   result.Status
+		reason string
+		msg    string
+	}{
+		{"valid chain via ca_file", valid, map[string]any{"ca_file": ca.file}, result.OK, "", "status 200"},
+		{"untrusted without ca_file", valid, nil, result.Crit, "tls-untrusted", "certificate is not trusted"},
+		{"expired", expired, map[string]any{"ca_file": ca.file}, result.Crit, "tls-expired", "certificate expired on " + now.Add(-days(1)).UTC().Format("2006-01-02")},
+		{"wrong name", wrongName, map[string]any{"ca_file": ca.file}, result.Crit, "tls-name", "certificate does not match the name (it is for pacs.example)"},
+		{"self-signed", self, map[string]any{"ca_file": ca.file}, result.Crit, "tls-untrusted", "not trusted"},
+		{"self-signed insecure", self, map[string]any{"insecure": true}, result.OK, "", "status 200"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := tlsServer(t, c.cert, nil)
+			p := map[string]any{"url": srv.URL + "/"}
+			for k, v := range c.params {
+				p[k] = v
+			}
+			r := one(t, probe(t, "http", &Spec{Params: p}, nil, nil))
+			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
+				t.Fatalf("got %s reason %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
+			}
+			if r.Status != result.OK && r.Advice == "" {
+				t.Errorf("no advice")
+			}
+		})
+	}
+}
+
+func TestHTTPEndpointsFromInventory(t *testing.T) {
+	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/sys-down" {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, "PACS ready")
+	})
+	sys := &inventory.System{Name: "pacs", Endpoints: []inventory.Endpoint{
+		{URL: srv.URL + "/sys-down", Name: "viewer"},
+		{URL: srv.URL + "/app", Name: "duplicate of the asset's"},
+	}}
+	app := &inventory.Asset{Name: "pacs-app", Kind: inventory.KindApplication, System: "pacs", Endpoints: []inventory.Endpoint{
+		{URL: srv.URL + "/app", BodyRegex: "ready"},
+		{URL: srv.URL + "/teapot", Status: 418},
+	}}
+	rs := probe(t, "http", &Spec{}, app, sys)
+	if len(rs) != 3 {
+		t.Fatalf("%d results, want 3 (asset's two + the system's other one): %+v", len(rs), rs)
+	}
+	got := map[string]result.Status{}
+	for _, r := range rs {
+		got[r.Item] = r.Status
+	}
+	want := map[string]result.Status{srv.URL + "/app": result.OK, srv.URL + "/teapot": result.Crit, srv.URL + "/sys-down": result.Crit}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	// A host of the same system does not probe the system's endpoints again.
+	host := &inventory.Asset{Name: "pacs-db", Kind: inventory.KindHost, System: "pacs"}
+	r := one(t, probe(t, "http", &Spec{}, host, sys))
+	if r.Status != result.Unknown || r.Reason != "no-endpoints" {
+		t.Fatalf("host without endpoints: %s %s %q", r.Status, r.Reason, r.Message)
+	}
+	if rs := probe(t, "http", &Spec{Params: map[string]any{"system_endpoints": true}}, host, sys); len(rs) != 2 {
+		t.Fatalf("system_endpoints: %d results", len(rs))
+	}
+}
+
+func TestHTTPBadParams(t *testing.T) {
+	for _, p := range []map[string]any{
+		{"url": "ftp://x/"},
+		{"url": "http://"},
+		{"url": "http://x/", "status": "abc"},
+		{"url": "http://x/", "status": "99"},
+		{"url": "http://x/", "proxy": "socks"},
+		{"url": "http://x/", "cert_file": "/c.pem"},
+		{"url": "http://x/", "json_value": "a"},
+		{"url": "http://x/", "timeout": "soon"},
+		{"url": "http://x/", "urls": "typo"},
+	} {
+		spec := &Spec{Name: "web", Type: "http", Params: p}
+		if err := (httpCheck{}).Validate(spec); err == nil {
+			t.Errorf("%v accepted", p)
+		} else if !strings.HasPrefix(err.Error(), "check web: parameter ") {
+			t.Errorf("%v: error %q does not name the check and parameter", p, err)
+		}
+	}
+}
+
+func TestHTTPRedactsCredentialsInURL(t *testing.T) {
+	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	u := strings.Replace(srv.URL, "http://", "http://admin:s3cret@", 1)
+	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": u}}, nil, nil))
+	if strings.Contains(r.Message+r.Item+r.Evidence, "s3cret") {
+		t.Fatalf("password shown: %q %q", r.Message, r.Item)
+	}
+}
