@@ -41,6 +41,10 @@ type SSHDOptions struct {
 	ECDSAHostKey bool
 	// AuthorizedKeys are further public keys allowed to log in.
 	AuthorizedKeys []ssh.PublicKey
+	// HostShellRC keeps the machine's own ~/.bashrc for sessions. By
+	// default (when running as root with unshare available) sshd runs in a
+	// private mount namespace where ~/.bashrc is /etc/skel/.bashrc.
+	HostShellRC bool
 	// Extra lines appended to sshd_config (later lines cannot override
 	// earlier ones in sshd, so these only add settings the defaults lack).
 	Extra []string
@@ -60,6 +64,7 @@ type SSHD struct {
 	Dir            string // the server's own directory (config, keys, log)
 	LogPath        string // sshd's stderr (-e): one line per event
 
+	opts SSHDOptions
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -83,7 +88,7 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 		t.Fatalf("sshd: current user: %v", err)
 	}
 	dir := t.TempDir()
-	s := &SSHD{Host: "127.0.0.1", User: u.Username, Dir: dir, LogPath: filepath.Join(dir, "sshd.log")}
+	s := &SSHD{Host: "127.0.0.1", User: u.Username, Dir: dir, LogPath: filepath.Join(dir, "sshd.log"), opts: opts}
 
 	hostKeys := []string{filepath.Join(dir, "host_ed25519")}
 	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
@@ -195,6 +200,15 @@ func (s *SSHD) start(t testing.TB, bin, cfg string, port int) (bool, string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-D", "-e", "-f", cfg)
+	if rc := stockShellRC(s.opts); rc != "" {
+		// Same as the fleet harness: sessions see a stock ~/.bashrc, so
+		// this machine's shell customisation (a pyenv init costs ~0.1 s
+		// per command) does not weigh on every test and benchmark. The
+		// real file is untouched; the mount lives in sshd's namespace.
+		cmd = exec.Command("unshare", "--mount", "--propagation", "private", "--",
+			"/bin/sh", "-c", `mount --bind /etc/skel/.bashrc "$1" && shift && exec "$@"`,
+			"sh", rc, bin, "-D", "-e", "-f", cfg)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a Ctrl-C in the terminal is the test's, and
 	// the cleanup can kill sshd with all its per-connection children.
@@ -230,6 +244,31 @@ func (s *SSHD) start(t testing.TB, bin, cfg string, port int) (bool, string) {
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
 	return false, s.Log() + "\n(no banner within 10s)"
+}
+
+// stockShellRC returns the ~/.bashrc to hide behind /etc/skel/.bashrc, or
+// "" when it should (or can) not be hidden.
+func stockShellRC(o SSHDOptions) string {
+	if o.HostShellRC || os.Geteuid() != 0 {
+		return ""
+	}
+	// The home sshd gives the session (from passwd), not $HOME, which
+	// tests often point elsewhere.
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	rc := filepath.Join(u.HomeDir, ".bashrc")
+	if _, err := os.Stat(rc); err != nil {
+		return ""
+	}
+	if _, err := os.Stat("/etc/skel/.bashrc"); err != nil {
+		return ""
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		return ""
+	}
+	return rc
 }
 
 // bannerAt reports whether an SSH server answers at addr.

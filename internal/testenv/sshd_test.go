@@ -3,6 +3,7 @@ package testenv
 import (
 	"bytes"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,26 @@ func TestHungListener(t *testing.T) {
 	}
 	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
 		t.Fatalf("read: %v, want a timeout", err)
+	}
+}
+
+// TestSSHDShellRCUntouched: hiding ~/.bashrc from sessions must not change
+// the real file for anyone else.
+func TestSSHDShellRCUntouched(t *testing.T) {
+	rc := stockShellRC(SSHDOptions{})
+	if rc == "" {
+		t.Skip("no ~/.bashrc to hide (not root, or no unshare)")
+	}
+	before, err := os.ReadFile(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	StartSSHD(t, SSHDOptions{})
+	after, err := os.ReadFile(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatalf("%s changed outside sshd's namespace", rc)
 	}
 }

@@ -866,6 +866,11 @@ type sshRunner struct {
 	command   string        // the remote command that reads the script on stdin
 	sem       chan struct{} // free session slots
 	maxOutput int
+
+	mu     sync.Mutex
+	active int           // sessions open on the connection
+	ended  int           // sessions closed so far
+	freed  chan struct{} // closed (and replaced) when a session ends
 }
 
 // Target names the host as "user@host:port".
@@ -887,31 +892,11 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 	}
 	defer func() { <-r.sem }()
 
-	type opened struct {
-		s   *ssh.Session
-		err error
+	sess, err := r.openSession(ctx)
+	if err != nil {
+		return out, err
 	}
-	ch := make(chan opened, 1)
-	go func() {
-		s, err := r.client.NewSession()
-		ch <- opened{s, err}
-	}()
-	var sess *ssh.Session
-	select {
-	case o := <-ch:
-		if o.err != nil {
-			return out, fmt.Errorf("%s: open session: %w", r.name, o.err)
-		}
-		sess = o.s
-	case <-ctx.Done():
-		go func() {
-			if o := <-ch; o.s != nil {
-				o.s.Close()
-			}
-		}()
-		return out, ctx.Err()
-	}
-	defer sess.Close()
+	defer r.closeSession(sess)
 
 	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
 	sess.Stdin = strings.NewReader(script)
@@ -928,7 +913,6 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
-	var err error
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
@@ -955,4 +939,88 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 		return out, fmt.Errorf("%s: %w", r.name, err)
 	}
 	return out, nil
+}
+
+// openSession opens a session, honouring ctx. A server whose MaxSessions is
+// below ours (hardened hosts set it as low as 1) refuses the channel; then
+// wait for one of this connection's own sessions to end and try again,
+// rather than failing a check the host would run a moment later.
+func (r *sshRunner) openSession(ctx context.Context) (*ssh.Session, error) {
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	retries := 0
+	for {
+		r.mu.Lock()
+		ended := r.ended
+		r.mu.Unlock()
+		ch := make(chan opened, 1)
+		go func() {
+			s, err := r.client.NewSession()
+			ch <- opened{s, err}
+		}()
+		var o opened
+		select {
+		case o = <-ch:
+		case <-ctx.Done():
+			go func() {
+				if o := <-ch; o.s != nil {
+					o.s.Close()
+				}
+			}()
+			return nil, ctx.Err()
+		}
+		var oce *ssh.OpenChannelError
+		r.mu.Lock()
+		switch {
+		case o.err == nil:
+			r.active++
+			r.mu.Unlock()
+			return o.s, nil
+		case !errors.As(o.err, &oce):
+			r.mu.Unlock()
+			return nil, fmt.Errorf("%s: open session: %w", r.name, o.err)
+		case r.ended != ended:
+			r.mu.Unlock() // a session ended meanwhile: try again now
+			continue
+		case r.active == 0:
+			// The server may not have released a session of ours that
+			// just ended: back off a little before giving up.
+			r.mu.Unlock()
+			if retries >= 5 {
+				return nil, fmt.Errorf("%s: open session: %w", r.name, o.err)
+			}
+			retries++
+			select {
+			case <-time.After(time.Duration(retries*retries) * 20 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if r.freed == nil {
+			r.freed = make(chan struct{})
+		}
+		freed := r.freed
+		r.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// closeSession closes sess and wakes Run calls waiting for a session.
+func (r *sshRunner) closeSession(sess *ssh.Session) {
+	sess.Close()
+	r.mu.Lock()
+	r.active--
+	r.ended++
+	if r.freed != nil {
+		close(r.freed)
+		r.freed = nil
+	}
+	r.mu.Unlock()
 }

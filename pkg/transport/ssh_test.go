@@ -549,37 +549,42 @@ func TestSSHRunCancel(t *testing.T) {
 	}
 }
 
-// TestSSHConcurrentRuns: more concurrent commands than OpenSSH's default
-// MaxSessions (10) on one connection all succeed.
+// TestSSHConcurrentRuns: more concurrent commands than the server's
+// MaxSessions (OpenSSH's default 10, and a hardened host's 2) on one
+// connection all succeed.
 func TestSSHConcurrentRuns(t *testing.T) {
 	isolate(t)
-	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
-	r, err := d.Dial(context.Background(), target(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	const n = 30
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			out, err := r.Run(context.Background(), fmt.Sprintf("sleep 0.1; echo %d", i))
-			if err == nil && string(out.Stdout) != fmt.Sprintf("%d\n", i) {
-				err = fmt.Errorf("command %d printed %q", i, out.Stdout)
+	for _, extra := range [][]string{nil, {"MaxSessions 2"}} {
+		t.Run(fmt.Sprint(extra), func(t *testing.T) {
+			s := testenv.StartSSHD(t, testenv.SSHDOptions{Extra: extra})
+			d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+			r, err := d.Dial(context.Background(), target(s))
+			if err != nil {
+				t.Fatal(err)
 			}
-			errs <- err
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
+			defer r.Close()
+			const n = 24
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					out, err := r.Run(context.Background(), fmt.Sprintf("sleep 0.1; echo %d", i))
+					if err == nil && string(out.Stdout) != fmt.Sprintf("%d\n", i) {
+						err = fmt.Errorf("command %d printed %q", i, out.Stdout)
+					}
+					errs <- err
+				}(i)
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
 }
 
