@@ -116,10 +116,16 @@ func TestEditRefusesInvalidResult(t *testing.T) {
 		do   func(ed *Editor) error
 		want string
 	}{
-		{func(ed *Editor) error { _, err := ed.Set("pacs-db-01", mustAssign(t, "address=192.0.2.999")); return err }, `address "192.0.2.999" is not a valid`},
+		{func(ed *Editor) error {
+			_, err := ed.Set("pacs-db-01", mustAssign(t, "address=192.0.2.999"))
+			return err
+		}, `address "192.0.2.999" is not a valid`},
 		{func(ed *Editor) error { return ed.Remove("bastion-01") }, `jump host "bastion-01" is not in the inventory`},
 		{func(ed *Editor) error { _, err := ed.Set("oa-web-01", mustAssign(t, "groups+=nope")); return err }, `unknown group "nope"`},
-		{func(ed *Editor) error { _, err := ed.Set("bastion-01", mustAssign(t, "connection.via=pacs-app-01")); return err }, `jump chain of "bastion-01" loops`},
+		{func(ed *Editor) error {
+			_, err := ed.Set("bastion-01", mustAssign(t, "connection.via=pacs-app-01"))
+			return err
+		}, `jump chain of "bastion-01" loops`},
 	} {
 		ed := mustLoad(t, path).Editor()
 		if err := tc.do(ed); err != nil {
