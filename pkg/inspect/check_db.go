@@ -1,0 +1,283 @@
+package inspect
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
+)
+
+// Database health checks (the db-health playbook, DB1–DB5). Each db-* check
+// type looks at one dimension of an instance — status and version,
+// connections, activity (long queries, locks), cache, throughput,
+// replication, size, backup signals, security — and all of them share the
+// run's one connection to the instance (Env.SQL). They run from this
+// machine: Script returns "".
+//
+// The instance comes from the asset: address, port, and the `database:`
+// block (engine, database, user, password reference, role, replicas, tls).
+// Supported engines: PostgreSQL (also Kingbase in its PostgreSQL mode) and
+// MySQL/MariaDB (also engines that speak the MySQL protocol). Oracle and SQL
+// Server are not covered.
+
+// dbProbe is a check type that runs queries against a database instance.
+type dbProbe struct {
+	name string
+	pg   func(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result
+	my   func(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result
+}
+
+func (dbProbe) Script(*Spec, *inventory.Asset) (string, error) { return "", nil }
+
+func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
+	base := result.Result{Type: p.name}
+	t, err := dbTarget(env.Asset)
+	if err != nil {
+		base.Status = result.Unknown
+		base.Reason = "config"
+		base.Message = err.Error()
+		base.Advice = "add a database: block (engine, user, password reference) to the asset in the inventory"
+		return []result.Result{base}
+	}
+	db, release, err := dbConn(ctx, env, t)
+	if err != nil {
+		base.Status = result.Unreachable
+		base.Reason = transport.ReasonOf(err)
+		if base.Reason == "" {
+			base.Reason = result.ReasonNetwork
+		}
+		base.Message = fmt.Sprintf("%s: cannot connect to %s at %s:%d: %v", env.Asset.Name, t.Engine, t.Host, t.Port, err)
+		base.Advice = dbConnectAdvice(base.Reason)
+		// db-status owns the connect verdict; the other checks say they were
+		// not checked, so an unreachable instance is reported once.
+		if p.name != "db-status" {
+			base.Status = result.Unknown
+			base.Message = "not checked: the instance could not be reached (see db-status)"
+			base.Advice = ""
+		}
+		return []result.Result{base}
+	}
+	defer release()
+	var rs []result.Result
+	switch transport.NormalizeEngine(t.Engine) {
+	case transport.EnginePostgres:
+		rs = p.pg(ctx, env, db, base)
+	default:
+		rs = p.my(ctx, env, db, base)
+	}
+	return rs
+}
+
+func dbConnectAdvice(reason string) string {
+	switch reason {
+	case result.ReasonAuth:
+		return "check the monitoring account's user and password reference in the inventory, and pg_hba.conf / the account's allowed hosts"
+	case result.ReasonRefused:
+		return "the database is not listening: check that the service is running and listens on this address and port"
+	case result.ReasonTimeout:
+		return "no answer: check the service, firewalls and security groups between hcops and the instance"
+	}
+	return "check the address, port and network path to the instance"
+}
+
+// dbTarget builds the connection target of a database asset.
+func dbTarget(a *inventory.Asset) (transport.SQLTarget, error) {
+	if a == nil || a.Database == nil || a.Database.Engine == "" {
+		name := "?"
+		if a != nil {
+			name = a.Name
+		}
+		return transport.SQLTarget{}, fmt.Errorf("%s: no database engine configured", name)
+	}
+	if transport.NormalizeEngine(a.Database.Engine) == "" {
+		return transport.SQLTarget{}, fmt.Errorf("%s: database engine %q is not supported (postgresql, mysql, mariadb)", a.Name, a.Database.Engine)
+	}
+	pw, err := resolveSecretRef(a.Database.Password)
+	if err != nil {
+		return transport.SQLTarget{}, fmt.Errorf("%s: database password: %w", a.Name, err)
+	}
+	db := a.Database.Database
+	if db == "" && transport.NormalizeEngine(a.Database.Engine) == transport.EnginePostgres {
+		db = "postgres"
+	}
+	return transport.SQLTarget{
+		Name: a.Name, Engine: a.Database.Engine, Host: a.Address, Port: a.Port,
+		Database: db, User: a.Database.User, Password: pw, TLS: a.Database.TLS,
+	}, nil
+}
+
+// resolveSecretRef reads a secret from the environment variable or file the
+// inventory names. The value is never logged or stored.
+func resolveSecretRef(ref inventory.SecretRef) (string, error) {
+	switch {
+	case ref.Env != "":
+		v, ok := os.LookupEnv(ref.Env)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", ref.Env)
+		}
+		return v, nil
+	case ref.File != "":
+		b, err := os.ReadFile(ref.File)
+		if err != nil {
+			return "", err
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	return "", nil
+}
+
+// dbConn returns the run's connection to t, or a private one closed by
+// release when the runner gave no pool.
+func dbConn(ctx context.Context, env *Env, t transport.SQLTarget) (*sql.DB, func(), error) {
+	if env.SQL != nil {
+		db, err := env.SQL.Get(ctx, t)
+		return db, func() {}, err
+	}
+	db, err := transport.OpenSQL(ctx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() { db.Close() }, nil
+}
+
+// dbFail turns a query error into an UNKNOWN result naming what failed.
+func dbFail(base result.Result, what string, err error) []result.Result {
+	base.Status = result.Unknown
+	base.Reason = "query"
+	base.Message = fmt.Sprintf("%s: %v", what, err)
+	if strings.Contains(strings.ToLower(err.Error()), "permission denied") || strings.Contains(err.Error(), "1227") || strings.Contains(err.Error(), "1142") {
+		base.Advice = "grant the monitoring account read access to the statistics views (PostgreSQL: pg_monitor role; MySQL/MariaDB: PROCESS, REPLICATION CLIENT, SELECT on mysql.*)"
+	}
+	return []result.Result{base}
+}
+
+// dbMyVars reads SHOW GLOBAL STATUS / VARIABLES rows matching names into a map.
+func dbMyVars(ctx context.Context, db *sql.DB, query string, names ...string) (map[string]string, error) {
+	args := make([]any, len(names))
+	ph := make([]string, len(names))
+	for i, n := range names {
+		args[i], ph[i] = n, "?"
+	}
+	q := query
+	if len(names) > 0 {
+		q += " WHERE Variable_name IN (" + strings.Join(ph, ",") + ")"
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v sql.NullString
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(k.String)] = v.String
+	}
+	return out, rows.Err()
+}
+
+func myStatus(ctx context.Context, db *sql.DB, names ...string) (map[string]string, error) {
+	return dbMyVars(ctx, db, "SHOW GLOBAL STATUS", names...)
+}
+
+func myVariables(ctx context.Context, db *sql.DB, names ...string) (map[string]string, error) {
+	return dbMyVars(ctx, db, "SHOW GLOBAL VARIABLES", names...)
+}
+
+func dbAtof(s string) float64 {
+	v, _ := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return v
+}
+
+// dbRowsMap runs a query and returns each row as column → text, so the
+// same code reads MySQL's SHOW SLAVE STATUS and SHOW REPLICA STATUS, whose
+// column names differ by version.
+func dbRowsMap(ctx context.Context, db *sql.DB, q string) ([]map[string]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]string
+	for rows.Next() {
+		vals := make([]sql.RawBytes, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		m := make(map[string]string, len(cols))
+		for i, c := range cols {
+			m[c] = string(vals[i])
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// first returns the first non-empty value among keys of m.
+func dbFirst(m map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// sample reads a counter twice, interval apart, and returns the rate per
+// second.
+func dbSample(ctx context.Context, interval time.Duration, read func() (float64, error)) (float64, error) {
+	a, err := read()
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(interval):
+	}
+	b, err := read()
+	if err != nil {
+		return 0, err
+	}
+	secs := time.Since(t0).Seconds()
+	if secs <= 0 {
+		return 0, errors.New("no time between samples")
+	}
+	return (b - a) / secs, nil
+}
+
+func init() {
+	for _, p := range []dbProbe{
+		{name: "db-status", pg: pgStatus, my: myStatusCheck},
+		{name: "db-connections", pg: pgConnections, my: myConnections},
+		{name: "db-activity", pg: pgActivity, my: myActivity},
+		{name: "db-cache", pg: pgCache, my: myCache},
+		{name: "db-throughput", pg: pgThroughput, my: myThroughput},
+		{name: "db-replication", pg: pgReplication, my: myReplication},
+		{name: "db-size", pg: pgSize, my: mySize},
+		{name: "db-backup", pg: pgBackupSignals, my: myBackupSignals},
+		{name: "db-security", pg: pgSecurity, my: mySecurity},
+	} {
+		Register(p.name, p)
+	}
+}
