@@ -188,7 +188,13 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 
 	// The event log: events since the last inspection.
 	since := env.Since
-	if w, err := hwParamDuration(env.Spec, "sel_window", 0); err == nil && w > 0 {
+	w, err := paramDuration(env.Spec, "sel_window", 0)
+	if err != nil {
+		summary.Status = result.Unknown
+		summary.Message = err.Error()
+		return []result.Result{summary}
+	}
+	if w > 0 {
 		since = env.Now.Add(-w)
 	}
 	var recent []ipmiEvent
@@ -315,30 +321,4 @@ func hwSortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// hwParamDuration reads a duration parameter ("24h", "30m") with a default.
-// Kept local to the hardware checks so they do not depend on the shape of
-// the shared parameter helpers.
-func hwParamDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
-	if spec == nil || spec.Params == nil {
-		return def, nil
-	}
-	v, ok := spec.Params[name]
-	if !ok {
-		return def, nil
-	}
-	s := fmt.Sprint(v)
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
-		if err != nil {
-			return def, fmt.Errorf("check %s: parameter %s: %q is not a duration", spec.Name, name, s)
-		}
-		return time.Duration(n * 24 * float64(time.Hour)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return def, fmt.Errorf("check %s: parameter %s: %q is not a duration (e.g. 24h, 30m, 7d)", spec.Name, name, s)
-	}
-	return d, nil
 }

@@ -67,11 +67,12 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if r, done := hwSectionProblem(env, base, "multipath-tools"); done {
 		return []result.Result{r}
 	}
-	minPaths := 2
-	if env.Spec != nil && env.Spec.Params != nil {
-		if v, ok := env.Spec.Params["min_paths"].(int); ok && v > 0 {
-			minPaths = v
-		}
+	minPaths, err := paramInt(env.Spec, "min_paths", 2)
+	if err != nil {
+		r := base
+		r.Status = result.Unknown
+		r.Message = err.Error()
+		return []result.Result{r}
 	}
 	devs := parseMultipath(env.Section.Stdout)
 	if len(devs) == 0 {

@@ -73,17 +73,20 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if r, done := hwSectionProblem(env, base, "sysfs"); done {
 		return []result.Result{r}
 	}
+	names, err := paramStrings(env.Spec, "interfaces")
+	includeVirtual, err2 := paramBool(env.Spec, "include_virtual", false)
+	if err == nil {
+		err = err2
+	}
+	if err != nil {
+		r := base
+		r.Status = result.Unknown
+		r.Message = err.Error()
+		return []result.Result{r}
+	}
 	want := map[string]bool{}
-	includeVirtual := false
-	if env.Spec != nil && env.Spec.Params != nil {
-		if l, ok := env.Spec.Params["interfaces"].([]any); ok {
-			for _, v := range l {
-				want[fmt.Sprint(v)] = true
-			}
-		}
-		if b, ok := env.Spec.Params["include_virtual"].(bool); ok {
-			includeVirtual = b
-		}
+	for _, n := range names {
+		want[n] = true
 	}
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
