@@ -31,10 +31,14 @@ type SSHDOptions struct {
 	// AllowTCPForwarding lets the server act as a jump host (ProxyJump needs
 	// direct-tcpip channels).
 	AllowTCPForwarding bool
-	// PasswordAuth turns on password authentication. Logging in with a
-	// password still needs an account whose password is known (see
-	// SSHD.AddPasswordUser).
+	// PasswordAuth turns on password authentication.
 	PasswordAuth bool
+	// Password, when set, turns on password authentication and makes it the
+	// user's password as this sshd sees it: sshd runs in a private mount
+	// namespace where /etc/shadow is a copy with that password. The real
+	// /etc/shadow is untouched. Needs root (skips, or fails under make
+	// test, otherwise).
+	Password string
 	// ECDSAHostKey adds an ECDSA host key beside the ed25519 one, so the
 	// server offers two host key types (clients that know only one of them
 	// must still verify the host).
@@ -86,6 +90,12 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 	u, err := user.Current()
 	if err != nil {
 		t.Fatalf("sshd: current user: %v", err)
+	}
+	if opts.Password != "" {
+		if os.Geteuid() != 0 {
+			Missing(t, "a password login to the test sshd needs root")
+		}
+		LookPath(t, "unshare")
 	}
 	dir := t.TempDir()
 	s := &SSHD{Host: "127.0.0.1", User: u.Username, Dir: dir, LogPath: filepath.Join(dir, "sshd.log"), opts: opts}
@@ -170,11 +180,11 @@ func sshdConfig(dir string, port int, hostKeys []string, userName string, o SSHD
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s\n", filepath.Join(dir, "authorized_keys"))
 	b.WriteString("StrictModes no\nUsePAM no\nPubkeyAuthentication yes\n")
 	rootLogin := "prohibit-password"
-	if o.PasswordAuth {
+	if o.PasswordAuth || o.Password != "" {
 		rootLogin = "yes"
 	}
 	fmt.Fprintf(&b, "PermitRootLogin %s\n", rootLogin)
-	fmt.Fprintf(&b, "PasswordAuthentication %s\nKbdInteractiveAuthentication no\n", yesNo(o.PasswordAuth))
+	fmt.Fprintf(&b, "PasswordAuthentication %s\nKbdInteractiveAuthentication no\n", yesNo(o.PasswordAuth || o.Password != ""))
 	fmt.Fprintf(&b, "AllowTcpForwarding %s\n", yesNo(o.AllowTCPForwarding))
 	b.WriteString("AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\n")
 	b.WriteString("PrintMotd no\nPrintLastLog no\nUseDNS no\nLogLevel INFO\n")
@@ -200,14 +210,25 @@ func (s *SSHD) start(t testing.TB, bin, cfg string, port int) (bool, string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-D", "-e", "-f", cfg)
+	// Bind mounts in a private mount namespace of sshd's own: the real
+	// files are untouched and the mounts vanish with sshd.
+	var mounts []string // source, target, source, target ...
 	if rc := stockShellRC(s.opts); rc != "" {
 		// Same as the fleet harness: sessions see a stock ~/.bashrc, so
 		// this machine's shell customisation (a pyenv init costs ~0.1 s
-		// per command) does not weigh on every test and benchmark. The
-		// real file is untouched; the mount lives in sshd's namespace.
-		cmd = exec.Command("unshare", "--mount", "--propagation", "private", "--",
-			"/bin/sh", "-c", `mount --bind /etc/skel/.bashrc "$1" && shift && exec "$@"`,
-			"sh", rc, bin, "-D", "-e", "-f", cfg)
+		// per command) does not weigh on every test and benchmark.
+		mounts = append(mounts, "/etc/skel/.bashrc", rc)
+	}
+	if s.opts.Password != "" {
+		shadow := filepath.Join(s.Dir, "shadow")
+		writeShadow(t, shadow, s.User, s.opts.Password)
+		mounts = append(mounts, shadow, "/etc/shadow")
+	}
+	if len(mounts) > 0 {
+		script := `while [ $# -gt 0 ] && [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; exec "$@"`
+		args := append([]string{"--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"}, mounts...)
+		args = append(args, "--", bin, "-D", "-e", "-f", cfg)
+		cmd = exec.Command("unshare", args...)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a Ctrl-C in the terminal is the test's, and
@@ -244,6 +265,37 @@ func (s *SSHD) start(t testing.TB, bin, cfg string, port int) (bool, string) {
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
 	return false, s.Log() + "\n(no banner within 10s)"
+}
+
+// writeShadow writes a copy of /etc/shadow to path in which userName's
+// password is password (SHA-512 crypt).
+func writeShadow(t testing.TB, path, userName, password string) {
+	t.Helper()
+	b, err := os.ReadFile("/etc/shadow")
+	if err != nil {
+		t.Fatalf("sshd password: %v", err)
+	}
+	salt := make([]byte, 12)
+	rand.Read(salt)
+	for i := range salt {
+		salt[i] = cryptAlphabet[int(salt[i])%64]
+	}
+	hash := SHA512Crypt(password, string(salt))
+	lines := strings.Split(string(b), "\n")
+	found := false
+	for i, l := range lines {
+		f := strings.Split(l, ":")
+		if len(f) > 2 && f[0] == userName {
+			f[1] = hash
+			f[2] = "" // no "must change password" ageing
+			lines[i] = strings.Join(f, ":")
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("sshd password: %s has no /etc/shadow entry", userName)
+	}
+	writeFile(t, path, []byte(strings.Join(lines, "\n")), 0o600)
 }
 
 // stockShellRC returns the ~/.bashrc to hide behind /etc/skel/.bashrc, or

@@ -223,6 +223,24 @@ func TestSSHAuthFailure(t *testing.T) {
 	}
 }
 
+// TestSSHPassword: a legacy device that only takes a password.
+func TestSSHPassword(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{Password: "s3cret'pw"})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}})
+	tg := target(s)
+	tg.Password = "s3cret'pw"
+	if out, err := dialRun(t, d, tg, "echo in"); err != nil || string(out.Stdout) != "in\n" {
+		t.Fatalf("password login: %q %v", out.Stdout, err)
+	}
+	tg.Password = "wrong"
+	_, err := dialRun(t, d, tg, "true")
+	wantReason(t, err, result.ReasonAuth)
+	if strings.Contains(err.Error(), "wrong") {
+		t.Errorf("error shows the password: %v", err)
+	}
+}
+
 func TestSSHHostKeyMismatch(t *testing.T) {
 	isolate(t)
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
