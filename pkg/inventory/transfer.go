@@ -361,10 +361,10 @@ func Export(w io.Writer, assets []*Asset, opts ExportOptions) error {
 		for i, h := range header {
 			hrow[i] = excelize.Cell{Value: h, StyleID: bold}
 		}
-		if err := sw.SetRow("A1", hrow); err != nil {
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 			return err
 		}
-		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		if err := sw.SetRow("A1", hrow); err != nil {
 			return err
 		}
 		for i, a := range assets {
@@ -480,7 +480,7 @@ func decodeText(data []byte) ([]byte, string, error) {
 		return data, "utf-8", nil
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-	if err != nil || !utf8.Valid(out) {
+	if err != nil || !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
 		return nil, "", errors.New("the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8")
 	}
 	return out, "gb18030", nil
@@ -573,7 +573,7 @@ func readTable(name string, rows [][]string, enc string) (*ReadResult, error) {
 			if j >= len(keys) || keys[j] == "" {
 				continue
 			}
-			v := strings.TrimSpace(Unneutralize(cell))
+			v := Unneutralize(strings.TrimSpace(cell))
 			if v == "" {
 				continue
 			}
