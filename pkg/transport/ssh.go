@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -196,10 +195,6 @@ type jumpEntry struct {
 	failedAt time.Time
 }
 
-// errEncryptedKey marks an encrypted key that could not be used because
-// there is no way to ask for its passphrase.
-var errEncryptedKey = errors.New("key is encrypted and no passphrase prompt is available (no TTY); load it into ssh-agent")
-
 // NewSSHDialer checks cfg, reads the known_hosts files and returns a dialer.
 // Close it at the end of the run.
 func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
@@ -382,11 +377,8 @@ func (d *SSHDialer) dialJump(key string, chain []SSHTarget, e *jumpEntry) {
 	var err error
 	hop := chain[len(chain)-1]
 	if len(chain) > 1 {
+		// An earlier hop's failure is reported as is: it names that hop.
 		via, err = d.jump(d.ctx, chain[:len(chain)-1])
-		var ue *UnreachableError
-		if errors.As(err, &ue) {
-			err = &UnreachableError{Target: ue.Target, Reason: ue.Reason, Err: ue.Err}
-		}
 	}
 	var c *ssh.Client
 	if err == nil {
@@ -461,6 +453,9 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 		if ctx.Err() == context.Canceled {
 			return nil, ctx.Err()
 		}
+		if ctx.Err() != nil {
+			return nil, unreachable(result.ReasonTimeout, fmt.Errorf("connect %s: the host's deadline passed", t.id()))
+		}
 		if dctx.Err() != nil {
 			return nil, unreachable(result.ReasonTimeout, fmt.Errorf("connect %s: no answer within %s", t.id(), d.cfg.ConnectTimeout))
 		}
@@ -501,8 +496,11 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 			sc.Close()
 		}
 		conn.Close()
-		if state.Load() == dialCancelled && ctx.Err() == context.Canceled {
-			return nil, ctx.Err()
+		if state.Load() == dialCancelled {
+			if ctx.Err() == context.Canceled {
+				return nil, ctx.Err()
+			}
+			return nil, unreachable(result.ReasonTimeout, fmt.Errorf("ssh handshake with %s: the host's deadline passed", t.id()))
 		}
 		return nil, unreachable(result.ReasonTimeout, fmt.Errorf("ssh handshake with %s: no answer within %s", t.id(), d.cfg.ConnectTimeout))
 	}
@@ -587,440 +585,4 @@ func netReason(err error) string {
 		return result.ReasonTimeout
 	}
 	return result.ReasonNetwork
-}
-
-// hostKeyVerdict carries the host key decision out of the handshake, so the
-// reason does not depend on how x/crypto wraps the callback's error.
-type hostKeyVerdict struct {
-	reason string
-	err    error
-}
-
-// knownAlgorithms returns the host key algorithms of the keys known for
-// hostport, to offer only those. Otherwise a host known by its ed25519 key
-// that also has an ECDSA key (which x/crypto prefers) would present the
-// ECDSA one and look like a changed key. Nil means nothing is known.
-func (d *SSHDialer) knownAlgorithms(hostport string) []string {
-	if d.cfg.InsecureIgnoreHostKey {
-		return nil
-	}
-	var keys []ssh.PublicKey
-	d.khMu.Lock()
-	if k, ok := d.accepted[knownhosts.Normalize(hostport)]; ok {
-		keys = append(keys, k)
-	}
-	d.khMu.Unlock()
-	if d.known != nil {
-		var ke *knownhosts.KeyError
-		if err := d.known(hostport, probeAddr, d.probe); errors.As(err, &ke) {
-			for _, w := range ke.Want {
-				keys = append(keys, w.Key)
-			}
-		}
-	}
-	var algos []string
-	add := func(a ...string) {
-		for _, x := range a {
-			if !contains(algos, x) {
-				algos = append(algos, x)
-			}
-		}
-	}
-	for _, k := range keys {
-		if k.Type() == ssh.KeyAlgoRSA {
-			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
-		} else {
-			add(k.Type())
-		}
-	}
-	return algos
-}
-
-// probeAddr is a syntactically valid remote address for probing the
-// known-hosts database; the host name given takes precedence over it.
-var probeAddr = &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// hostKeyCallback verifies the host key against the known_hosts files and
-// the keys accepted earlier, records an unknown key when AcceptNew, and
-// never accepts (nor records) a key that differs from a known one.
-func (d *SSHDialer) hostKeyCallback(v *hostKeyVerdict) ssh.HostKeyCallback {
-	if d.cfg.InsecureIgnoreHostKey {
-		return ssh.InsecureIgnoreHostKey()
-	}
-	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		fail := func(reason string, err error) error {
-			v.reason, v.err = reason, err
-			return err
-		}
-		norm := knownhosts.Normalize(hostname)
-		fp := key.Type() + " " + ssh.FingerprintSHA256(key)
-		mismatch := func(where string) error {
-			return fail(result.ReasonHostKeyMismatch, fmt.Errorf(
-				"host key of %s has CHANGED: it presented %s, but %s holds a different key; "+
-					"someone may be intercepting the connection, or the host was reinstalled. "+
-					"Check the new key with the host's administrator, then remove the old entry (ssh-keygen -R %s -f FILE)",
-				norm, fp, where, shellQuote(norm)))
-		}
-
-		d.khMu.Lock()
-		defer d.khMu.Unlock()
-		if k, ok := d.accepted[norm]; ok {
-			if keysEqual(k, key) {
-				return nil
-			}
-			return mismatch(d.cfg.OwnKnownHosts)
-		}
-		var err error
-		if d.known != nil {
-			err = d.known(hostname, remote, key)
-			if err == nil {
-				return nil
-			}
-		}
-		var ke *knownhosts.KeyError
-		var re *knownhosts.RevokedError
-		switch {
-		case errors.As(err, &re):
-			return fail(result.ReasonHostKeyMismatch, fmt.Errorf("host key of %s (%s) is marked @revoked in %s", norm, fp, re.Revoked.String()))
-		case errors.As(err, &ke) && len(ke.Want) > 0:
-			var where []string
-			for _, w := range ke.Want {
-				where = append(where, fmt.Sprintf("%s:%d", w.Filename, w.Line))
-			}
-			return mismatch(strings.Join(where, ", "))
-		case err != nil && ke == nil:
-			return fail(result.ReasonHostKeyMismatch, fmt.Errorf("verify host key of %s: %w", norm, err))
-		}
-		// Unknown host.
-		if !d.cfg.AcceptNew {
-			return fail(result.ReasonHostKeyUnknown, fmt.Errorf(
-				"host key of %s is not known (%s); verify it and add it to known_hosts, or rerun with --accept-new-host-keys to trust it on first use",
-				norm, fp))
-		}
-		if err := d.record(hostname, key); err != nil {
-			return fail(result.ReasonHostKeyUnknown, fmt.Errorf("host key of %s is not known and could not be recorded: %w", norm, err))
-		}
-		d.accepted[norm] = key
-		slog.Info("ssh: new host key recorded", "host", norm, "key", fp, "file", d.cfg.OwnKnownHosts)
-		return nil
-	}
-}
-
-func keysEqual(a, b ssh.PublicKey) bool {
-	return a.Type() == b.Type() && string(a.Marshal()) == string(b.Marshal())
-}
-
-// record appends a known_hosts line for hostname to OwnKnownHosts (dirs
-// 0700, file 0600). The caller holds khMu.
-func (d *SSHDialer) record(hostname string, key ssh.PublicKey) error {
-	f := d.cfg.OwnKnownHosts
-	if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
-		return err
-	}
-	fh, err := os.OpenFile(f, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	line := knownhosts.Line([]string{hostname}, key) + "\n"
-	// Never glue the new line onto an unterminated last line.
-	if st, err := fh.Stat(); err == nil && st.Size() > 0 {
-		last := make([]byte, 1)
-		if _, err := fh.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
-			line = "\n" + line
-		}
-	}
-	if _, err := io.WriteString(fh, line); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
-}
-
-// authMethods lists how to log in to t: public keys (the target's own key
-// first, then --identity files, the user's default keys and the agent's),
-// then the password when the target has one.
-func (d *SSHDialer) authMethods(t SSHTarget) ([]ssh.AuthMethod, error) {
-	var signers []ssh.Signer
-	if t.KeyFile != "" {
-		s, err := d.signer(t.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("key file of %s: %w", t.label(), err)
-		}
-		signers = append(signers, s)
-	}
-	for _, f := range d.identities {
-		s, err := d.signer(f)
-		if err != nil {
-			slog.Debug("ssh: identity skipped", "file", f, "err", err)
-			continue
-		}
-		signers = append(signers, s)
-	}
-	methods := []ssh.AuthMethod{ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-		out := append([]ssh.Signer(nil), signers...)
-		if d.cfg.UseAgent {
-			out = append(out, d.agentSigners()...)
-		}
-		return out, nil
-	})}
-	if t.Password != "" {
-		pw := t.Password
-		methods = append(methods, ssh.Password(pw),
-			// Many network devices offer only keyboard-interactive with
-			// a single password prompt.
-			ssh.KeyboardInteractive(func(_, _ string, questions []string, echos []bool) ([]string, error) {
-				answers := make([]string, len(questions))
-				for i := range questions {
-					if !echos[i] {
-						answers[i] = pw
-					}
-				}
-				return answers, nil
-			}))
-	}
-	return methods, nil
-}
-
-// signer loads a private key file once per dialer; an encrypted one asks
-// for its passphrase (once) through cfg.Passphrase.
-func (d *SSHDialer) signer(path string) (ssh.Signer, error) {
-	d.keyMu.Lock()
-	defer d.keyMu.Unlock()
-	if k, ok := d.keys[path]; ok {
-		return k.signer, k.err
-	}
-	s, err := d.loadKey(path)
-	d.keys[path] = loadedKey{s, err}
-	return s, err
-}
-
-func (d *SSHDialer) loadKey(path string) (ssh.Signer, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s, err := ssh.ParsePrivateKey(b)
-	var missing *ssh.PassphraseMissingError
-	if !errors.As(err, &missing) {
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return s, nil
-	}
-	if d.cfg.Passphrase == nil {
-		return nil, fmt.Errorf("%s: %w", path, errEncryptedKey)
-	}
-	pass, err := d.cfg.Passphrase(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: passphrase: %w", path, err)
-	}
-	s, err = ssh.ParsePrivateKeyWithPassphrase(b, pass)
-	clear(pass)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w (wrong passphrase?)", path, err)
-	}
-	return s, nil
-}
-
-// agentSigners returns the agent's keys, connecting to $SSH_AUTH_SOCK on
-// first use. An agent that is missing or fails is logged and skipped.
-func (d *SSHDialer) agentSigners() []ssh.Signer {
-	d.agentMu.Lock()
-	defer d.agentMu.Unlock()
-	if d.agent == nil {
-		sock := os.Getenv("SSH_AUTH_SOCK")
-		if sock == "" {
-			slog.Debug("ssh: no agent (SSH_AUTH_SOCK is not set)")
-			return nil
-		}
-		c, err := net.DialTimeout("unix", sock, d.cfg.ConnectTimeout)
-		if err != nil {
-			slog.Debug("ssh: agent unavailable", "err", err)
-			return nil
-		}
-		d.agentConn, d.agent = c, agent.NewClient(c)
-	}
-	s, err := d.agent.Signers()
-	if err != nil {
-		slog.Debug("ssh: agent failed", "err", err)
-		d.agentConn.Close()
-		d.agentConn, d.agent = nil, nil
-		return nil
-	}
-	return s
-}
-
-// sshRunner runs scripts over one SSH connection, one session per Run.
-type sshRunner struct {
-	client    *ssh.Client
-	name      string
-	command   string        // the remote command that reads the script on stdin
-	sem       chan struct{} // free session slots
-	maxOutput int
-
-	mu     sync.Mutex
-	active int           // sessions open on the connection
-	ended  int           // sessions closed so far
-	freed  chan struct{} // closed (and replaced) when a session ends
-}
-
-// Target names the host as "user@host:port".
-func (r *sshRunner) Target() string { return r.name }
-
-// Close closes the connection.
-func (r *sshRunner) Close() error { return r.client.Close() }
-
-// Run runs script on the host (see Runner). When ctx is done the session is
-// killed and closed and Run returns ctx's error at once, with what the
-// command printed so far; the connection stays usable.
-func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
-	start := time.Now()
-	out := Output{ExitCode: -1}
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		return out, ctx.Err()
-	}
-	defer func() { <-r.sem }()
-
-	sess, err := r.openSession(ctx)
-	if err != nil {
-		return out, err
-	}
-	defer r.closeSession(sess)
-
-	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
-	sess.Stdin = strings.NewReader(script)
-	sess.Stdout, sess.Stderr = stdout, stderr
-	collect := func() {
-		var t1, t2 bool
-		out.Stdout, t1 = stdout.result()
-		out.Stderr, t2 = stderr.result()
-		out.Truncated = t1 || t2
-		out.Duration = time.Since(start)
-	}
-	if err := sess.Start(r.command); err != nil {
-		return out, fmt.Errorf("%s: start command: %w", r.name, err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- sess.Wait() }()
-	select {
-	case err = <-waited:
-	case <-ctx.Done():
-		// OpenSSH delivers the signal to the session's shell (children it
-		// started may outlive it); closing the channel then hangs up.
-		sess.Signal(ssh.SIGKILL)
-		sess.Close()
-		collect()
-		return out, ctx.Err()
-	}
-	collect()
-	var ee *ssh.ExitError
-	var em *ssh.ExitMissingError
-	switch {
-	case err == nil:
-		out.ExitCode = 0
-	case errors.As(err, &ee) && ee.Signal() == "":
-		out.ExitCode = ee.ExitStatus()
-	case errors.As(err, &ee):
-		// Killed by a signal on the host: it ran, and did not finish.
-	case errors.As(err, &em):
-		return out, fmt.Errorf("%s: command ended without an exit status (connection lost?)", r.name)
-	default:
-		return out, fmt.Errorf("%s: %w", r.name, err)
-	}
-	return out, nil
-}
-
-// openSession opens a session, honouring ctx. A server whose MaxSessions is
-// below ours (hardened hosts set it as low as 1) refuses the channel; then
-// wait for one of this connection's own sessions to end and try again,
-// rather than failing a check the host would run a moment later.
-func (r *sshRunner) openSession(ctx context.Context) (*ssh.Session, error) {
-	type opened struct {
-		s   *ssh.Session
-		err error
-	}
-	retries := 0
-	for {
-		r.mu.Lock()
-		ended := r.ended
-		r.mu.Unlock()
-		ch := make(chan opened, 1)
-		go func() {
-			s, err := r.client.NewSession()
-			ch <- opened{s, err}
-		}()
-		var o opened
-		select {
-		case o = <-ch:
-		case <-ctx.Done():
-			go func() {
-				if o := <-ch; o.s != nil {
-					o.s.Close()
-				}
-			}()
-			return nil, ctx.Err()
-		}
-		var oce *ssh.OpenChannelError
-		r.mu.Lock()
-		switch {
-		case o.err == nil:
-			r.active++
-			r.mu.Unlock()
-			return o.s, nil
-		case !errors.As(o.err, &oce):
-			r.mu.Unlock()
-			return nil, fmt.Errorf("%s: open session: %w", r.name, o.err)
-		case r.ended != ended:
-			r.mu.Unlock() // a session ended meanwhile: try again now
-			continue
-		case r.active == 0:
-			// The server may not have released a session of ours that
-			// just ended: back off a little before giving up.
-			r.mu.Unlock()
-			if retries >= 5 {
-				return nil, fmt.Errorf("%s: open session: %w", r.name, o.err)
-			}
-			retries++
-			select {
-			case <-time.After(time.Duration(retries*retries) * 20 * time.Millisecond):
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		if r.freed == nil {
-			r.freed = make(chan struct{})
-		}
-		freed := r.freed
-		r.mu.Unlock()
-		select {
-		case <-freed:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-}
-
-// closeSession closes sess and wakes Run calls waiting for a session.
-func (r *sshRunner) closeSession(sess *ssh.Session) {
-	sess.Close()
-	r.mu.Lock()
-	r.active--
-	r.ended++
-	if r.freed != nil {
-		close(r.freed)
-		r.freed = nil
-	}
-	r.mu.Unlock()
 }

@@ -1,0 +1,178 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// sshRunner runs scripts over one SSH connection, one session per Run.
+type sshRunner struct {
+	client    *ssh.Client
+	name      string
+	command   string        // the remote command that reads the script on stdin
+	sem       chan struct{} // free session slots
+	maxOutput int
+
+	mu     sync.Mutex
+	active int           // sessions open on the connection
+	ended  int           // sessions closed so far
+	freed  chan struct{} // closed (and replaced) when a session ends
+}
+
+// Target names the host as "user@host:port".
+func (r *sshRunner) Target() string { return r.name }
+
+// Close closes the connection.
+func (r *sshRunner) Close() error { return r.client.Close() }
+
+// Run runs script on the host (see Runner). When ctx is done the session is
+// killed and closed and Run returns ctx's error at once, with what the
+// command printed so far; the connection stays usable.
+func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
+	start := time.Now()
+	out := Output{ExitCode: -1}
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return out, ctx.Err()
+	}
+	defer func() { <-r.sem }()
+
+	sess, err := r.openSession(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer r.closeSession(sess)
+
+	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
+	sess.Stdin = strings.NewReader(script)
+	sess.Stdout, sess.Stderr = stdout, stderr
+	collect := func() {
+		var t1, t2 bool
+		out.Stdout, t1 = stdout.result()
+		out.Stderr, t2 = stderr.result()
+		out.Truncated = t1 || t2
+		out.Duration = time.Since(start)
+	}
+	if err := sess.Start(r.command); err != nil {
+		return out, fmt.Errorf("%s: start command: %w", r.name, err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- sess.Wait() }()
+	select {
+	case err = <-waited:
+	case <-ctx.Done():
+		// OpenSSH delivers the signal to the session's shell (children it
+		// started may outlive it); closing the channel then hangs up.
+		sess.Signal(ssh.SIGKILL)
+		sess.Close()
+		collect()
+		return out, ctx.Err()
+	}
+	collect()
+	var ee *ssh.ExitError
+	var em *ssh.ExitMissingError
+	switch {
+	case err == nil:
+		out.ExitCode = 0
+	case errors.As(err, &ee) && ee.Signal() == "":
+		out.ExitCode = ee.ExitStatus()
+	case errors.As(err, &ee):
+		// Killed by a signal on the host: it ran, and did not finish.
+	case errors.As(err, &em):
+		return out, fmt.Errorf("%s: command ended without an exit status (connection lost?)", r.name)
+	default:
+		return out, fmt.Errorf("%s: %w", r.name, err)
+	}
+	return out, nil
+}
+
+// openSession opens a session, honouring ctx. A server whose MaxSessions is
+// below ours (hardened hosts set it as low as 1) refuses the channel; then
+// wait for one of this connection's own sessions to end and try again,
+// rather than failing a check the host would run a moment later.
+func (r *sshRunner) openSession(ctx context.Context) (*ssh.Session, error) {
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	retries := 0
+	for {
+		r.mu.Lock()
+		ended := r.ended
+		r.mu.Unlock()
+		ch := make(chan opened, 1)
+		go func() {
+			s, err := r.client.NewSession()
+			ch <- opened{s, err}
+		}()
+		var o opened
+		select {
+		case o = <-ch:
+		case <-ctx.Done():
+			go func() {
+				if o := <-ch; o.s != nil {
+					o.s.Close()
+				}
+			}()
+			return nil, ctx.Err()
+		}
+		var oce *ssh.OpenChannelError
+		r.mu.Lock()
+		switch {
+		case o.err == nil:
+			r.active++
+			r.mu.Unlock()
+			return o.s, nil
+		case !errors.As(o.err, &oce):
+			r.mu.Unlock()
+			return nil, fmt.Errorf("%s: open session: %w", r.name, o.err)
+		case r.ended != ended:
+			r.mu.Unlock() // a session ended meanwhile: try again now
+			continue
+		case r.active == 0:
+			// The server may not have released a session of ours that
+			// just ended: back off a little before giving up.
+			r.mu.Unlock()
+			if retries >= 5 {
+				return nil, fmt.Errorf("%s: open session: %w", r.name, o.err)
+			}
+			retries++
+			select {
+			case <-time.After(time.Duration(retries*retries) * 20 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if r.freed == nil {
+			r.freed = make(chan struct{})
+		}
+		freed := r.freed
+		r.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// closeSession closes sess and wakes Run calls waiting for a session.
+func (r *sshRunner) closeSession(sess *ssh.Session) {
+	sess.Close()
+	r.mu.Lock()
+	r.active--
+	r.ended++
+	if r.freed != nil {
+		close(r.freed)
+		r.freed = nil
+	}
+	r.mu.Unlock()
+}
