@@ -1,0 +1,23 @@
+package transport
+
+import (
+	"testing"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// TestAdviceEveryReason: every reason a dial can report has advice in both
+// languages.
+func TestAdviceEveryReason(t *testing.T) {
+	for _, r := range []string{result.ReasonRefused, result.ReasonTimeout, result.ReasonAuth,
+		result.ReasonHostKeyMismatch, result.ReasonHostKeyUnknown, result.ReasonDNS, result.ReasonNetwork} {
+		zh, en := Advice(i18n.ZH, r), Advice(i18n.EN, r)
+		if zh == "" || en == "" || zh == en {
+			t.Errorf("reason %s: zh %q en %q", r, zh, en)
+		}
+	}
+	if Advice(i18n.EN, "no-such-reason") != "" {
+		t.Error("advice for an unknown reason")
+	}
+}
