@@ -81,5 +81,25 @@ func init() {
 		"probe.tcp.bad_banner":    {"对端返回 %q，不匹配 /%s/", "server said %q, want /%s/"},
 		"probe.advice.tcp_slow":   {"建立连接变慢：检查网络链路、防火墙会话数与目标主机负载", "connections are slow to open: check the network path, firewall session load and the target's load"},
 		"probe.advice.tcp_banner": {"端口有其他服务在监听，或服务已挂起：核对端口配置并检查服务状态", "another service answers on this port, or the service hangs: check the port setting and the service"},
+
+		// tls-cert
+		"probe.tls.no_target":           {"没有要检查的证书：请给出 endpoints 或 files，或在清单中填写资产地址", "no certificate to check: give endpoints or files, or the asset's address in the inventory"},
+		"probe.tls.failed":              {"%s：TLS 握手失败：%s", "%s: TLS handshake failed: %s"},
+		"probe.tls.no_cert":             {"%s：对端未提供证书", "%s: the server sent no certificate"},
+		"probe.tls.name":                {"证书与名称 %s 不符（证书为：%s）", "certificate does not match %s (it is for %s)"},
+		"probe.tls.self_signed":         {"自签名证书，不受信任", "self-signed certificate, not trusted"},
+		"probe.tls.untrusted":           {"证书链不受信任（签发者：%s）", "chain not trusted (issuer %s)"},
+		"probe.tls.expired":             {"%s 的证书已于 %s 过期（已过 %s 天）", "certificate for %s expired on %s (%s days ago)"},
+		"probe.tls.expires":             {"%s 的证书将于 %s 到期（剩余 %s 天）", "certificate for %s expires %s (%s days left)"},
+		"probe.tls.chain_first":         {"（链中最先到期的是 %s）", "(first to expire in the chain: %s)"},
+		"probe.tls.issuer":              {"签发者 %s", "issuer %s"},
+		"probe.tls.bundle":              {"证书包内共 %d 张证书，%s", "bundle of %d certificates, %s"},
+		"probe.tls.some_bad":            {"另有 %d 个证书块无法解析", "%d more certificate block(s) could not be read"},
+		"probe.tls.file_missing":        {"证书文件 %s 不存在", "certificate file %s does not exist"},
+		"probe.tls.file_no_cert":        {"%s 中没有 PEM 格式的证书（DER 格式或无读权限？）", "%s holds no PEM certificate (DER format, or not readable?)"},
+		"probe.tls.file_bad_cert":       {"%s 中的 %d 个证书块无法解析", "%s: %d certificate block(s) could not be read"},
+		"probe.tls.files_nothing":       {"采集结果中没有证书文件信息", "the collector reported no certificate files"},
+		"probe.advice.tls_renew":        {"证书即将到期：尽快申请续签，部署后重载服务，并在变更记录中登记", "the certificate expires soon: request the renewal now, install it, reload the service and record the change"},
+		"probe.advice.tls_file_missing": {"确认证书路径是否变更；若该证书已停用，请从剧本或清单的 files 中删除", "check whether the certificate moved; if it is retired, remove it from files in the playbook or inventory"},
 	})
 }

@@ -1,0 +1,255 @@
+package inspect
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+func TestTLSCertRemote(t *testing.T) {
+	ca := newTestCA(t)
+	now := time.Now()
+	valid, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(200)))
+	soon, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(20.5)))
+	verySoon, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(3.5)))
+	expired, _ := ca.issue(t, "localhost", localNames, now.Add(-days(90)), now.Add(-days(2.5)))
+	wrong, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(days(200)))
+	self, _ := selfSigned(t, "localhost", localNames, now.Add(days(200)))
+
+	cases := []struct {
+		name   string
+		srv    string
+		params map[string]any
+		warn   string
+		crit   string
+		want   result.Status
+		reason string
+		msg    string
+		days   float64
+	}{
+		{"valid", tlsServer(t, valid, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.OK, "", "certificate for localhost expires", 200},
+		{"20 days warns", tlsServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Warn, "", "(20 days left)", 20.5},
+		{"3 days crit", tlsServer(t, verySoon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "", "(3 days left)", 3.5},
+		{"own thresholds", tlsServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "14:", "5:", result.OK, "", "", 20.5},
+		{"expired", tlsServer(t, expired, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-expired", "expired on " + now.Add(-days(2.5)).UTC().Format("2006-01-02") + " (3 days ago)", -2.5},
+		{"wrong name", tlsServer(t, wrong, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file, "server_name": "localhost"}, "", "", result.Crit, "tls-name", "certificate does not match localhost (it is for pacs.example)", 200},
+		{"self-signed crit", tlsServer(t, self, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-untrusted", "self-signed certificate, not trusted", 200},
+		{"self-signed warn", tlsServer(t, self, nil).Listener.Addr().String(), map[string]any{"untrusted": "warn"}, "", "", result.Warn, "tls-untrusted", "self-signed", 200},
+		{"untrusted CA", tlsServer(t, valid, nil).Listener.Addr().String(), nil, "", "", result.Crit, "tls-untrusted", "chain not trusted (issuer hcops Test Root CA)", 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := map[string]any{"endpoints": []any{c.srv}}
+			for k, v := range c.params {
+				p[k] = v
+			}
+			r := one(t, probe(t, "tls-cert", &Spec{Params: p, Warn: c.warn, Crit: c.crit}, nil, nil))
+			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
+				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
+			}
+			if r.Value == nil || *r.Value < c.days-0.2 || *r.Value > c.days+0.2 || r.Unit != "d" {
+				t.Errorf("days left = %v, want about %v", deref(r.Value), c.days)
+			}
+			if r.Item != c.srv {
+				t.Errorf("item %q", r.Item)
+			}
+			if r.Status != result.OK && r.Advice == "" {
+				t.Errorf("no advice")
+			}
+			if !strings.Contains(r.Evidence, "sha256: ") {
+				t.Errorf("evidence %q", r.Evidence)
+			}
+		})
+	}
+}
+
+func TestTLSCertRemoteFailures(t *testing.T) {
+	// Plain TCP listener that is not TLS.
+	port := listen(t, "SSH-2.0-OpenSSH_9.2\r\n")
+	r := one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + itoa(port), "timeout": "2s"}}, nil, nil))
+	if r.Status != result.Crit || !strings.Contains(r.Message, "TLS handshake failed") {
+		t.Errorf("not TLS: %s %q", r.Status, r.Message)
+	}
+	r = one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + itoa(closedPort(t))}}, nil, nil))
+	if r.Status != result.Crit || r.Reason != result.ReasonRefused {
+		t.Errorf("refused: %s %s %q", r.Status, r.Reason, r.Message)
+	}
+}
+
+func TestTLSCertDefaultEndpointsFromAsset(t *testing.T) {
+	ca := newTestCA(t)
+	cert, _ := ca.issue(t, "localhost", localNames, time.Now().Add(-time.Hour), time.Now().Add(days(100)))
+	srv := tlsServer(t, cert, nil)
+	a := &inventory.Asset{Name: "his-web", Kind: inventory.KindApplication, Address: "127.0.0.1",
+		Endpoints: []inventory.Endpoint{{URL: srv.URL + "/login"}, {URL: srv.URL + "/api"}, {URL: "http://127.0.0.1:1/"}}}
+	r := one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file}}, a, nil))
+	if r.Status != result.OK || r.Item != srv.Listener.Addr().String() {
+		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
+	}
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	a.Endpoints = nil
+	r = one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file, "port": port}}, a, nil))
+	if r.Status != result.OK {
+		t.Fatalf("address:port: %s %q", r.Status, r.Message)
+	}
+}
+
+// writeCertFile writes PEM blocks into dir/name.
+func writeCertFile(t *testing.T, dir, name string, blocks ...[]byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(strings.Join(bytesToStrings(blocks), "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func bytesToStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	return out
+}
+
+func TestTLSCertFilesOnTarget(t *testing.T) {
+	ca := newTestCA(t)
+	now := time.Now()
+	_, good := ca.issue(t, "his.example", []string{"his.example"}, now.Add(-time.Hour), now.Add(days(300)))
+	_, old := ca.issue(t, "lis.example", []string{"lis.example"}, now.Add(-days(400)), now.Add(-days(10)))
+	_, near := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(days(12)))
+	dir := t.TempDir()
+	certs := filepath.Join(dir, "certs")
+	os.Mkdir(certs, 0o755)
+	writeCertFile(t, certs, "his.crt", good)
+	writeCertFile(t, certs, "lis.crt", old)
+	// A key file next to the certificate: its key must never leave the host.
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("secret-key-material")})
+	writeCertFile(t, dir, "pacs-fullchain.pem", keyPEM, near, ca.pem)
+	writeCertFile(t, dir, "garbage.crt", []byte("not a certificate\n"))
+
+	spec := &Spec{Params: map[string]any{"files": []any{
+		filepath.Join(certs, "*.crt"),
+		filepath.Join(dir, "pacs-fullchain.pem"),
+		filepath.Join(dir, "garbage.crt"),
+		filepath.Join(dir, "gone.crt"),
+	}}}
+	rs := evalSpec(t, "tls-cert", spec)
+	got := map[string]result.Result{}
+	for _, r := range rs {
+		got[r.Item] = r
+		if strings.Contains(r.Evidence+r.Message, "secret-key-material") || strings.Contains(r.Evidence, "PRIVATE KEY") {
+			t.Fatalf("private key material left the host: %q", r.Evidence)
+		}
+	}
+	check := func(item string, st result.Status, reason, msg string) {
+		t.Helper()
+		r, ok := got[item]
+		if !ok {
+			t.Errorf("no result for %s (have %v)", item, keys(got))
+			return
+		}
+		if r.Status != st || r.Reason != reason || !strings.Contains(r.Message, msg) {
+			t.Errorf("%s: %s %q %q; want %s %q containing %q", item, r.Status, r.Reason, r.Message, st, reason, msg)
+		}
+	}
+	check(filepath.Join(certs, "his.crt"), result.OK, "", "certificate for his.example expires")
+	check(filepath.Join(certs, "lis.crt"), result.Crit, "tls-expired", "certificate for lis.example expired on")
+	check(filepath.Join(dir, "pacs-fullchain.pem#1"), result.Warn, "", "issuer hcops Test Root CA")
+	check(filepath.Join(dir, "pacs-fullchain.pem#2"), result.OK, "", "certificate for hcops Test Root CA")
+	check(filepath.Join(dir, "garbage.crt"), result.Unknown, "no-certificate", "holds no PEM certificate")
+	check(filepath.Join(dir, "gone.crt"), result.Crit, "missing", "does not exist")
+	if len(rs) != 6 {
+		t.Errorf("%d results, want 6: %v", len(rs), keys(got))
+	}
+}
+
+func TestTLSCertFileNamesArriveLiterally(t *testing.T) {
+	ca := newTestCA(t)
+	_, c := ca.issue(t, "x.example", []string{"x.example"}, time.Now().Add(-time.Hour), time.Now().Add(days(100)))
+	dir := t.TempDir()
+	// The snippet runs in the test's working directory: a name that got
+	// executed would create ./hcops-pwned there.
+	const canary = "hcops-pwned"
+	os.Remove(canary)
+	t.Cleanup(func() { os.Remove(canary) })
+	names := []string{"it's.crt", "$(touch " + canary + ").crt", "`touch " + canary + "`.crt", "new\nline.crt", "sp ace*.crt", "a;b|c&d>e.crt"}
+	var files []any
+	for _, n := range names {
+		files = append(files, writeCertFile(t, dir, n, c))
+	}
+	rs := evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": files}})
+	if len(rs) != len(names) {
+		t.Fatalf("%d results for %d files", len(rs), len(names))
+	}
+	for i, r := range rs {
+		if r.Status != result.OK || r.Item != files[i] {
+			t.Errorf("%q: %s %q %q", files[i], r.Status, r.Item, r.Message)
+		}
+	}
+	if _, err := os.Stat(canary); err == nil {
+		t.Fatal("a file name was executed by the shell")
+	}
+}
+
+func TestTLSCertBundleSummarised(t *testing.T) {
+	ca := newTestCA(t)
+	var blocks [][]byte
+	for i := 0; i < tlsCertMaxPerFile+5; i++ {
+		_, p := ca.issue(t, "root"+itoa(i), nil, time.Now().Add(-time.Hour), time.Now().Add(days(float64(1000+i))))
+		blocks = append(blocks, p)
+	}
+	f := writeCertFile(t, t.TempDir(), "ca-bundle.crt", blocks...)
+	r := one(t, evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": f}}))
+	if r.Status != result.OK || !strings.Contains(r.Message, "bundle of 15 certificates") || !strings.Contains(r.Message, "root0") {
+		t.Fatalf("%s %q", r.Status, r.Message)
+	}
+}
+
+func TestParsePEMCertsCorrupt(t *testing.T) {
+	ca := newTestCA(t)
+	bad := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("garbage")})
+	certs, n := parsePEMCerts(string(bad) + string(ca.pem) + "-----BEGIN CERTIFICATE-----\ntruncated")
+	if len(certs) != 1 || n != 1 {
+		t.Fatalf("certs %d bad %d", len(certs), n)
+	}
+	var _ *x509.Certificate = certs[0]
+	// Output cut before the end marker: the half block is dropped.
+	files := parseTLSFiles(tlsFileMark + " 0 2f61\n" + string(ca.pem))
+	if len(files) != 0 {
+		t.Fatalf("unterminated block accepted: %+v", files)
+	}
+}
+
+func TestTLSCertBadParams(t *testing.T) {
+	for _, p := range []map[string]any{{"untrusted": "ignore"}, {"endpoints": []any{"host:99999"}}, {"missing": "maybe"}, {"files": []any{""}}, {"port": 0}, {"file": "x"}} {
+		if err := (tlsCertCheck{}).Validate(&Spec{Name: "t", Params: p}); err == nil {
+			t.Errorf("%v accepted", p)
+		}
+	}
+}
+
+func itoa(i int) string { return fmtNum(float64(i)) }
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
