@@ -259,16 +259,20 @@ func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
 	}
 	d.probe = probe.PublicKey()
 
+	given := map[string]bool{}
 	for _, f := range cfg.Identities {
 		if _, err := os.Stat(f); err != nil {
 			return nil, fmt.Errorf("ssh: identity file: %w", err)
 		}
-		d.identities = append(d.identities, f)
+		if !given[f] {
+			given[f] = true
+			d.identities = append(d.identities, f)
+		}
 	}
 	if home != "" {
 		for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
 			p := filepath.Join(home, ".ssh", n)
-			if _, err := os.Stat(p); err == nil && !seen[p] {
+			if _, err := os.Stat(p); err == nil && !given[p] {
 				d.identities = append(d.identities, p)
 			}
 		}
