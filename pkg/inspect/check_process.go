@@ -1,0 +1,178 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// processCheck checks that named processes run (type "process"), one
+// result per entry (Item = name). Parameter `processes` lists them, either
+// as a process name (at least one must run) or as a mapping:
+//
+//	processes:
+//	  - sshd
+//	  - name: tomcat
+//	    match: org.apache.catalina.startup.Bootstrap   # substring of the command line
+//	    min: 1
+//	    max: 1
+//
+// A name is compared with the kernel's process name (/proc/<pid>/comm, at
+// most 15 characters: a longer name matches by its first 15). With `match`,
+// the full command line is searched instead, which is how Java and Python
+// services are told apart. Fewer than min is CRIT (the service is down),
+// more than max is WARN (a duplicate instance, a stuck restart).
+//
+// The collector reads /proc/<pid>/comm with the shell's read builtin; only
+// when an entry uses `match` does it run ps once for the command lines.
+type processCheck struct{}
+
+func init() { Register("process", processCheck{}) }
+
+// processSpec is one entry of the processes parameter.
+type processSpec struct {
+	Name, Match string
+	Min, Max    int // Max -1 = no upper bound
+}
+
+func processParams(spec *Spec) ([]processSpec, error) {
+	if err := paramKnown(spec, "processes"); err != nil {
+		return nil, err
+	}
+	raw, ok := paramRaw(spec, "processes")
+	if !ok {
+		return nil, badParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond]")
+	}
+	items, isList := raw.([]any)
+	if !isList {
+		items = []any{raw}
+	}
+	var out []processSpec
+	for i, it := range items {
+		p := processSpec{Min: 1, Max: -1}
+		switch x := it.(type) {
+		case string:
+			p.Name = x
+		case map[string]any:
+			for k, v := range x {
+				switch k {
+				case "name":
+					p.Name = fmt.Sprint(v)
+				case "match":
+					p.Match = fmt.Sprint(v)
+				case "min", "max":
+					n, ok := toInt(v)
+					if !ok || n < 0 {
+						return nil, badParam(spec, "processes", "item %d: %s must be a whole number >= 0, got %s", i+1, k, describe(v))
+					}
+					if k == "min" {
+						p.Min = n
+					} else {
+						p.Max = n
+					}
+				default:
+					return nil, badParam(spec, "processes", "item %d: unknown key %q (want name, match, min, max)", i+1, k)
+				}
+			}
+		default:
+			return nil, badParam(spec, "processes", "item %d: want a name or a mapping, got %s", i+1, describe(it))
+		}
+		p.Name = strings.TrimSpace(p.Name)
+		if p.Name == "" {
+			return nil, badParam(spec, "processes", "item %d: name is empty", i+1)
+		}
+		if p.Max >= 0 && p.Max < p.Min {
+			return nil, badParam(spec, "processes", "item %d (%s): max %d is below min %d", i+1, p.Name, p.Max, p.Min)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Validate checks the parameters when the playbook is loaded.
+func (processCheck) Validate(spec *Spec) error { _, err := processParams(spec); return err }
+
+// Script returns the collector.
+func (processCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	ps, err := processParams(spec)
+	if err != nil {
+		return "", err
+	}
+	s := `echo "@@COMM"
+for f in /proc/[0-9]*/comm; do read -r c < "$f" && echo "$c"; done 2>/dev/null`
+	for _, p := range ps {
+		if p.Match != "" {
+			s += `
+echo "@@ARGS"
+ps -e -o args= -ww 2>&1`
+			break
+		}
+	}
+	return s, nil
+}
+
+// Evaluate counts each listed process.
+func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	base := osBase("process")
+	if r, bad := osSectionProblem(env, base); bad {
+		return []result.Result{r}
+	}
+	ps, err := processParams(env.Spec)
+	if err != nil {
+		return []result.Result{osParamError(base, err)}
+	}
+	blocks := osSplit(env.Section.Stdout)
+	commBlock, ok := osFind(blocks, "COMM")
+	comms := osLines(commBlock.Body)
+	if !ok || len(comms) == 0 {
+		r := osUnknown(base, "unparsable", osT(env, "os.process.unparsable"))
+		osSetEvidence(&r, env.Section.Stdout, 10, false)
+		return []result.Result{r}
+	}
+	argsBlock, haveArgs := osFind(blocks, "ARGS")
+	args := osLines(argsBlock.Body)
+	var out []result.Result
+	for _, p := range ps {
+		r := base
+		r.Item = p.Name
+		n := 0
+		if p.Match != "" {
+			if !haveArgs {
+				out = append(out, osUnknown(r, "unparsable", osT(env, "os.process.no_args")))
+				continue
+			}
+			for _, a := range args {
+				if strings.Contains(a, p.Match) {
+					n++
+				}
+			}
+		} else {
+			for _, c := range comms {
+				if c == p.Name || len(p.Name) > 15 && c == p.Name[:15] {
+					n++
+				}
+			}
+		}
+		r.SetValue(float64(n), "")
+		switch {
+		case n < p.Min:
+			r.Status = result.Crit
+			r.Reason = "not-running"
+			r.Message = osT(env, "os.process.too_few", p.Name, n, p.Min)
+			r.Advice = osT(env, "os.process.too_few_advice", p.Name)
+		case p.Max >= 0 && n > p.Max:
+			r.Status = result.Warn
+			r.Reason = "too-many"
+			r.Message = osT(env, "os.process.too_many", p.Name, n, p.Max)
+			r.Advice = osT(env, "os.process.too_many_advice", p.Name)
+		default:
+			r.Status = result.OK
+			r.Message = osT(env, "os.process.ok", p.Name, n)
+		}
+		out = append(out, r)
+	}
+	return out
+}
