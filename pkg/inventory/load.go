@@ -116,6 +116,7 @@ type loader struct {
 	assetNodes  map[*Asset]*yaml.Node // asset -> its mapping node (own definition)
 	assetFile   map[*Asset]string
 	assetBad    map[*Asset]bool // its definition already has problems
+	dups        []*Asset        // assets whose name was taken (checked, not kept)
 	groupNodes  map[*Group]*yaml.Node
 	defaultsNod *yaml.Node
 	defaultsFil string
@@ -343,6 +344,10 @@ func (l *loader) parseAssets(file string, v *yaml.Node) {
 		if prev := l.inv.assetByName[a.Name]; prev != nil {
 			l.add(problem(posOf(file, lookup(n, "name")), "inventory.problem.dup_asset", a.Name, posText(prev.Pos)).
 				hint("inventory.hint.unique_names"))
+			// Still check its fields, so one load reports every problem.
+			l.dups = append(l.dups, a)
+			l.assetNodes[a] = n
+			l.assetBad[a] = !ok
 			continue
 		}
 		l.inv.assetByName[a.Name] = a
@@ -356,6 +361,11 @@ func (l *loader) parseAssets(file string, v *yaml.Node) {
 // resolve computes every asset's effective settings: defaults, then its
 // groups in the order it lists them, then its own values.
 func (l *loader) resolve() {
+	for _, a := range l.dups {
+		own := *a
+		l.inv.own[a] = &own
+		*a = *l.inv.effective(&own, l.explicitBecome(a))
+	}
 	for i, a := range l.inv.Assets {
 		own := *a
 		own.Labels = copyLabels(a.Labels)

@@ -125,6 +125,10 @@ func (l *loader) validate() {
 	for _, a := range inv.Assets {
 		l.checkAsset(a, l.assetNodes[a])
 	}
+	for _, a := range l.dups {
+		l.checkAsset(a, l.assetNodes[a])
+		delete(inv.own, a)
+	}
 	l.checkJumpChains()
 }
 
