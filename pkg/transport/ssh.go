@@ -163,6 +163,7 @@ type SSHDialer struct {
 	identities []string            // explicit ones, then the user's defaults that exist
 	known      ssh.HostKeyCallback // from the known_hosts files; nil when none exists
 	probe      ssh.PublicKey       // a key no host has, to list a host's known keys
+	hasCA      bool                // a known_hosts file has a @cert-authority line
 
 	ctx    context.Context // cancelled by Close; jump dials run under it
 	cancel context.CancelFunc
@@ -248,6 +249,7 @@ func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
 			return nil, fmt.Errorf("ssh: read known hosts: %w", err)
 		}
 		d.known = cb
+		d.hasCA = anyCertAuthority(existing)
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -282,6 +284,23 @@ func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	return d, nil
+}
+
+// anyCertAuthority reports whether one of the known_hosts files trusts a
+// host certificate authority.
+func anyCertAuthority(files []string) bool {
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "@cert-authority") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Dial connects to t (through its jump chain) and returns a Runner for it.
@@ -482,7 +501,7 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 		}
 	})
 	var verdict hostKeyVerdict
-	algos := d.knownAlgorithms(hp)
+	algos, known := d.hostKeyAlgorithms(hp)
 	cfg := &ssh.ClientConfig{
 		Config:            ssh.Config{KeyExchanges: sshKeyExchanges, Ciphers: sshCiphers},
 		User:              t.user(),
@@ -515,7 +534,7 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 			return nil, unreachable(verdict.reason, verdict.err)
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, unreachable(result.ReasonAuth, fmt.Errorf("ssh login to %s: %w", t.id(), err))
-		case len(algos) > 0 && strings.Contains(err.Error(), "no common algorithm for host key"):
+		case known && strings.Contains(err.Error(), "no common algorithm for host key"):
 			return nil, unreachable(result.ReasonHostKeyMismatch, fmt.Errorf(
 				"host %s no longer offers a key of the type recorded in known_hosts (%s): %w", hp, strings.Join(algos, ", "), err))
 		}

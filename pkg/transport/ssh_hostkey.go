@@ -23,13 +23,16 @@ type hostKeyVerdict struct {
 	err    error
 }
 
-// knownAlgorithms returns the host key algorithms of the keys known for
-// hostport, to offer only those. Otherwise a host known by its ed25519 key
-// that also has an ECDSA key (which x/crypto prefers) would present the
-// ECDSA one and look like a changed key. Nil means nothing is known.
-func (d *SSHDialer) knownAlgorithms(hostport string) []string {
+// hostKeyAlgorithms returns the host key algorithms to offer hostport and
+// whether keys are known for it. A known host is offered only the types of
+// its known keys: otherwise a host known by its ed25519 key that also has
+// an ECDSA key (which x/crypto prefers) would present the ECDSA one and look
+// like a changed key. An unknown host is offered plain keys (ed25519 first),
+// so it cannot present a certificate nobody can verify or record, unless a
+// known_hosts file trusts a @cert-authority.
+func (d *SSHDialer) hostKeyAlgorithms(hostport string) (algos []string, known bool) {
 	if d.cfg.InsecureIgnoreHostKey {
-		return nil
+		return nil, false
 	}
 	var keys []ssh.PublicKey
 	d.khMu.Lock()
@@ -45,7 +48,12 @@ func (d *SSHDialer) knownAlgorithms(hostport string) []string {
 			}
 		}
 	}
-	var algos []string
+	if len(keys) == 0 {
+		if d.hasCA {
+			return nil, false
+		}
+		return plainHostKeyAlgos, false
+	}
 	add := func(a ...string) {
 		for _, x := range a {
 			if !contains(algos, x) {
@@ -60,7 +68,14 @@ func (d *SSHDialer) knownAlgorithms(hostport string) []string {
 			add(k.Type())
 		}
 	}
-	return algos
+	return algos, true
+}
+
+// plainHostKeyAlgos are offered to hosts whose key is not known yet: the
+// usual plain key types, OpenSSH's order, SHA-1 RSA last for old devices.
+var plainHostKeyAlgos = []string{
+	ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA,
 }
 
 // probeAddr is a syntactically valid remote address for probing the
