@@ -101,5 +101,17 @@ func init() {
 		"probe.tls.files_nothing":       {"采集结果中没有证书文件信息", "the collector reported no certificate files"},
 		"probe.advice.tls_renew":        {"证书即将到期：尽快申请续签，部署后重载服务，并在变更记录中登记", "the certificate expires soon: request the renewal now, install it, reload the service and record the change"},
 		"probe.advice.tls_file_missing": {"确认证书路径是否变更；若该证书已停用，请从剧本或清单的 files 中删除", "check whether the certificate moved; if it is retired, remove it from files in the playbook or inventory"},
+
+		// dns
+		"probe.dns.no_name":         {"没有要解析的名称：请给出参数 name（资产地址是 IP）", "no name to resolve: give the name parameter (the asset's address is an IP)"},
+		"probe.dns.via":             {"（经 %s）", "(via %s)"},
+		"probe.dns.not_found":       {"%s：没有 %s 记录（不存在该域名），耗时 %s ms", "%s: no %s record (no such name) after %s ms"},
+		"probe.dns.timeout":         {"%s：DNS 查询超时（%s ms）", "%s: DNS query timed out after %s ms"},
+		"probe.dns.failed":          {"%s：DNS 查询失败：%s", "%s: DNS query failed: %s"},
+		"probe.dns.ok":              {"%s：解析为 %s，耗时 %s ms", "%s: %s in %s ms"},
+		"probe.dns.missing":         {"缺少期望的解析结果 %s", "expected %s missing"},
+		"probe.dns.extra":           {"多出未预期的解析结果 %s", "unexpected %s"},
+		"probe.advice.dns_server":   {"检查 DNS 服务器是否运行、负载是否过高，以及本机到 DNS 服务器的网络（UDP/TCP 53 端口）", "check that the DNS server runs and is not overloaded, and the network from this machine to it (UDP/TCP port 53)"},
+		"probe.advice.dns_mismatch": {"解析结果与预期不符：核对 DNS 服务器上的记录是否被误改，或清单中的期望地址是否需要更新", "the answers differ from what is expected: check whether the record on the DNS server was changed by mistake, or update the expected addresses"},
 	})
 }

@@ -1,0 +1,227 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// dnsCheck resolves a name from this machine (type "dns"): does it resolve,
+// to the expected addresses, through the expected server, and how fast.
+//
+// Parameters:
+//
+//	name    the name to resolve (default: the asset's address when it is a
+//	        name rather than an IP)
+//	type    A, AAAA, ip (A and AAAA, the default) or CNAME
+//	expect  expected answers: addresses for A/AAAA/ip (each must be among
+//	        the answers), the canonical name for CNAME
+//	exact   true: the answers must be exactly the expected ones (no more)
+//	server  resolver to ask, "10.0.0.53" or "10.0.0.53:5353"; default the
+//	        system's (/etc/hosts, then /etc/resolv.conf)
+//	timeout lookup timeout (default 5s)
+//
+// warn/crit (Nagios ranges) apply to the lookup time in milliseconds. A name
+// that does not resolve, or resolves elsewhere than expected, is CRIT.
+type dnsCheck struct{}
+
+func init() { Register("dns", dnsCheck{}) }
+
+var dnsParams = []string{"name", "type", "expect", "exact", "server", "timeout"}
+
+type dnsConf struct {
+	name, qtype, server string
+	expect              []string
+	exact               bool
+	timeout             time.Duration
+}
+
+func dnsParse(spec *Spec) (*dnsConf, error) {
+	if err := paramKnown(spec, dnsParams...); err != nil {
+		return nil, err
+	}
+	c := &dnsConf{}
+	var err error
+	if c.name, err = paramString(spec, "name", ""); err != nil {
+		return nil, err
+	}
+	if c.qtype, err = paramString(spec, "type", "ip"); err != nil {
+		return nil, err
+	}
+	c.qtype = strings.ToUpper(c.qtype)
+	switch c.qtype {
+	case "A", "AAAA", "IP", "CNAME":
+	default:
+		return nil, badParam(spec, "type", "want A, AAAA, ip or CNAME, got %q", c.qtype)
+	}
+	if c.expect, err = paramStrings(spec, "expect"); err != nil {
+		return nil, err
+	}
+	if c.qtype != "CNAME" {
+		for i, e := range c.expect {
+			a, err := netip.ParseAddr(strings.TrimSpace(e))
+			if err != nil {
+				return nil, badParam(spec, "expect", "%q is not an IP address", e)
+			}
+			c.expect[i] = a.Unmap().String()
+		}
+	}
+	if c.exact, err = paramBool(spec, "exact", false); err != nil {
+		return nil, err
+	}
+	if c.server, err = paramString(spec, "server", ""); err != nil {
+		return nil, err
+	}
+	if c.server != "" {
+		if _, _, err := net.SplitHostPort(c.server); err != nil {
+			c.server = net.JoinHostPort(strings.Trim(c.server, "[]"), "53")
+		}
+		if _, err := netip.ParseAddrPort(c.server); err != nil {
+			return nil, badParam(spec, "server", "want an IP address with an optional port, got %q", c.server)
+		}
+	}
+	if c.timeout, err = paramDuration(spec, "timeout", 5*time.Second); err != nil {
+		return nil, err
+	}
+	if c.timeout == 0 {
+		return nil, badParam(spec, "timeout", "must be more than 0")
+	}
+	return c, nil
+}
+
+func (dnsCheck) Validate(spec *Spec) error {
+	_, err := dnsParse(spec)
+	return err
+}
+
+func (dnsCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	_, err := dnsParse(spec)
+	return "", err
+}
+
+func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
+	c, err := dnsParse(env.Spec)
+	if err != nil {
+		return badParamsResult(env, "dns", err)
+	}
+	name := c.name
+	if name == "" && env.Asset != nil {
+		if _, err := netip.ParseAddr(env.Asset.Address); err != nil {
+			name = env.Asset.Address
+		}
+	}
+	r := newResult(env, "dns", name)
+	if name == "" {
+		r.Status = result.Unknown
+		r.Reason = "bad-params"
+		r.Message = probeT(env, "probe.dns.no_name")
+		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		return []result.Result{r}
+	}
+	res := net.DefaultResolver
+	via := ""
+	if c.server != "" {
+		via = " " + probeT(env, "probe.dns.via", c.server)
+		server := c.server
+		res = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, server)
+		}}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	r.StartedAt = time.Now()
+	start := time.Now()
+	var answers []string
+	switch c.qtype {
+	case "CNAME":
+		var cname string
+		cname, err = res.LookupCNAME(ctx, name)
+		if err == nil {
+			answers = []string{strings.TrimSuffix(cname, ".")}
+		}
+	default:
+		network := map[string]string{"A": "ip4", "AAAA": "ip6", "IP": "ip"}[c.qtype]
+		var ips []net.IP
+		ips, err = res.LookupIP(ctx, network, name)
+		for _, ip := range ips {
+			if a, ok := netip.AddrFromSlice(ip); ok {
+				answers = append(answers, a.Unmap().String())
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	r.DurationMS = elapsed.Milliseconds()
+	ms := float64(elapsed.Microseconds()) / 1000
+	if err != nil {
+		r.Status = result.Crit
+		var de *net.DNSError
+		switch {
+		case errors.As(err, &de) && de.IsNotFound:
+			r.Reason = result.ReasonDNS
+			r.Message = probeT(env, "probe.dns.not_found", name, c.qtype, fmtMS(ms)) + via
+			r.Advice = probeT(env, "probe.advice.dns")
+		case errors.As(err, &de) && de.IsTimeout, errors.Is(err, context.DeadlineExceeded):
+			r.Reason = result.ReasonTimeout
+			r.Message = probeT(env, "probe.dns.timeout", name, fmtMS(ms)) + via
+			r.Advice = probeT(env, "probe.advice.dns_server")
+		default:
+			r.Reason = result.ReasonDNS
+			r.Message = probeT(env, "probe.dns.failed", name, clip(err.Error(), 160)) + via
+			r.Advice = probeT(env, "probe.advice.dns_server")
+		}
+		return []result.Result{r}
+	}
+	slices.Sort(answers)
+	answers = slices.Compact(answers)
+	r.Status = result.OK
+	env.Thresholds.Apply(&r, ms, "ms")
+	shown := strings.Join(answers, ", ")
+	if shown == "" {
+		shown = "-"
+	}
+	r.Message = probeT(env, "probe.dns.ok", name, shown, fmtMS(ms)) + via
+	r.Evidence = c.qtype + " " + name + ": " + strings.Join(answers, " ")
+	var notes []string
+	if r.Status != result.OK {
+		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env.Thresholds)))
+		r.Advice = probeT(env, "probe.advice.dns_server")
+	}
+	if len(c.expect) > 0 {
+		var missing, extra []string
+		for _, e := range c.expect {
+			if !slices.ContainsFunc(answers, func(a string) bool { return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(e, ".")) }) {
+				missing = append(missing, e)
+			}
+		}
+		if c.exact {
+			for _, a := range answers {
+				if !slices.ContainsFunc(c.expect, func(e string) bool { return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(e, ".")) }) {
+					extra = append(extra, a)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			notes = append(notes, probeT(env, "probe.dns.missing", strings.Join(missing, ", ")))
+		}
+		if len(extra) > 0 {
+			notes = append(notes, probeT(env, "probe.dns.extra", strings.Join(extra, ", ")))
+		}
+		if len(missing) > 0 || len(extra) > 0 {
+			r.Status = result.Crit
+			r.Reason = "dns-mismatch"
+			r.Advice = probeT(env, "probe.advice.dns_mismatch")
+		}
+	}
+	if len(notes) > 0 {
+		r.Message += "; " + strings.Join(notes, "; ")
+	}
+	return []result.Result{r}
+}
