@@ -1,0 +1,399 @@
+// Package backup proves that backups and snapshots exist, are fresh,
+// complete, retained as the policy says, intact and restorable (BK1–BK4).
+// hcops does not run the backup products: it lists the copies they made,
+// judges them against the policy, tests their integrity by streaming them,
+// and restores dumps into scratch databases (drills). Every verdict is an
+// inspect-style result, so history, reports and exit codes treat backups
+// like any other finding.
+package backup
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Kinds of backup a policy can describe.
+const (
+	KindFile      = "file"          // file or directory archives (tar, tar.gz, zip, ...)
+	KindPgDump    = "pg_dump"       // pg_dump custom (-Fc) or plain SQL
+	KindMysqldump = "mysqldump"     // mysqldump / mariadb-dump SQL
+	KindPgBase    = "pg_basebackup" // base backups (directories or tar)
+	KindWAL       = "wal-archive"   // PostgreSQL WAL archive segments
+	KindBinlog    = "binlog"        // MySQL/MariaDB binary logs
+	KindRestic    = "restic"        // restic repository snapshots
+	KindZFS       = "zfs"           // ZFS snapshots
+	KindLVM       = "lvm"           // LVM snapshots
+	KindCommand   = "command"       // any listing command printing JSON or CSV (cloud snapshots, vendor CLIs)
+)
+
+var kinds = []string{KindFile, KindPgDump, KindMysqldump, KindPgBase, KindWAL, KindBinlog, KindRestic, KindZFS, KindLVM, KindCommand}
+
+// Secret names where a secret lives; never the secret itself.
+type Secret struct {
+	Env  string `yaml:"env,omitempty"`
+	File string `yaml:"file,omitempty"`
+}
+
+// Resolve reads the secret.
+func (s Secret) Resolve() (string, error) {
+	switch {
+	case s.Env != "":
+		v, ok := os.LookupEnv(s.Env)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", s.Env)
+		}
+		return v, nil
+	case s.File != "":
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return "", err
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	return "", nil
+}
+
+// Retention is what the policy promises to keep.
+type Retention struct {
+	KeepLast int  `yaml:"keep_last,omitempty"` // at least this many copies
+	KeepDays int  `yaml:"keep_days,omitempty"` // copies of the last N days
+	Forever  bool `yaml:"forever,omitempty"`   // nothing is ever deleted
+	// Tiers: copies kept per day / week beyond the newest ones (GFS).
+	KeepDaily  int `yaml:"keep_daily,omitempty"`
+	KeepWeekly int `yaml:"keep_weekly,omitempty"`
+}
+
+// Checksum names a manifest of hashes beside the copies.
+type Checksum struct {
+	Manifest string `yaml:"manifest"`       // file name or glob in the copies' directory, e.g. SHA256SUMS
+	Algo     string `yaml:"algo,omitempty"` // sha256 (default) or sm3
+}
+
+// DrillSpec says how a database dump is restored in a drill and what must
+// be true afterwards.
+type DrillSpec struct {
+	Engine       string   `yaml:"engine"`                  // postgresql or mariadb (mysql)
+	Tables       []string `yaml:"tables,omitempty"`        // must exist after restore
+	Source       string   `yaml:"source,omitempty"`        // database asset to compare row counts with
+	RowTolerance float64  `yaml:"row_tolerance,omitempty"` // percent (default 10)
+}
+
+// Policy is one backup promise to verify.
+type Policy struct {
+	Name   string `yaml:"name"`
+	Kind   string `yaml:"kind"`
+	Asset  string `yaml:"asset,omitempty"`  // host holding the copies (SSH); empty = this machine
+	Of     string `yaml:"of,omitempty"`     // the asset or system the backup protects (for reports)
+	System string `yaml:"system,omitempty"` // application system, for grouping
+	Path   string `yaml:"path,omitempty"`   // glob of the copies, e.g. /backup/his/his-*.dump
+	// Command lists copies (kind command): prints a JSON array of
+	// {"name","time","size"} or CSV with a header name,time,size.
+	Command    string     `yaml:"command,omitempty"`
+	Repository string     `yaml:"repository,omitempty"` // restic repository
+	Password   Secret     `yaml:"password,omitempty"`   // restic repository password reference
+	Dataset    string     `yaml:"dataset,omitempty"`    // zfs dataset / LVM origin volume
+	Schedule   string     `yaml:"schedule"`             // hourly, every 6h, daily, weekly
+	RPO        string     `yaml:"rpo,omitempty"`        // e.g. 26h; default 1.5 × schedule interval
+	Retention  Retention  `yaml:"retention,omitempty"`
+	MinSize    string     `yaml:"min_size,omitempty"`    // e.g. 10MiB
+	ShrinkCrit float64    `yaml:"shrink_crit,omitempty"` // percent drop vs the previous copies that is CRIT (default 50)
+	Checksum   *Checksum  `yaml:"checksum,omitempty"`
+	Encrypted  bool       `yaml:"encrypted,omitempty"` // copies must be encrypted
+	Integrity  *bool      `yaml:"integrity,omitempty"` // stream-test the newest copy (default true)
+	Drill      *DrillSpec `yaml:"drill,omitempty"`
+
+	Line int    `yaml:"-"`
+	File string `yaml:"-"`
+}
+
+// DrillTarget is the scratch server drills restore into. Never a
+// production server's database: every scratch database name starts with
+// ScratchPrefix and is created (and dropped) by the drill itself.
+type DrillTarget struct {
+	Host          string `yaml:"host"`
+	Port          int    `yaml:"port,omitempty"`
+	User          string `yaml:"user"`
+	Password      Secret `yaml:"password,omitempty"`
+	ScratchPrefix string `yaml:"scratch_prefix"`
+}
+
+// File is a backups.yaml: the policies and the drill targets per engine.
+type File struct {
+	Policies []*Policy              `yaml:"policies"`
+	Drill    map[string]DrillTarget `yaml:"drill_targets,omitempty"` // postgresql, mariadb
+	Path     string                 `yaml:"-"`
+}
+
+// Interval returns the expected time between copies.
+func (p *Policy) Interval() (time.Duration, error) {
+	s := strings.ToLower(strings.TrimSpace(p.Schedule))
+	switch s {
+	case "hourly":
+		return time.Hour, nil
+	case "daily":
+		return 24 * time.Hour, nil
+	case "weekly":
+		return 7 * 24 * time.Hour, nil
+	case "monthly":
+		return 30 * 24 * time.Hour, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "every "); ok {
+		d, err := parseDuration(rest)
+		if err != nil {
+			return 0, fmt.Errorf("schedule %q: %w", p.Schedule, err)
+		}
+		if d < time.Hour {
+			return 0, fmt.Errorf("schedule %q: the smallest interval is 1h", p.Schedule)
+		}
+		return d, nil
+	}
+	return 0, fmt.Errorf("schedule %q: want hourly, daily, weekly, monthly or 'every N[h|d]'", p.Schedule)
+}
+
+// RPODuration returns the policy's recovery point objective (default 1.5 ×
+// the schedule interval: one missed run is tolerated until the next is due).
+func (p *Policy) RPODuration() (time.Duration, error) {
+	if p.RPO == "" {
+		iv, err := p.Interval()
+		return iv * 3 / 2, err
+	}
+	d, err := parseDuration(p.RPO)
+	if err != nil {
+		return 0, fmt.Errorf("rpo %q: %w", p.RPO, err)
+	}
+	return d, nil
+}
+
+// MinBytes returns the minimum size in bytes (0 when unset).
+func (p *Policy) MinBytes() (int64, error) {
+	if p.MinSize == "" {
+		return 0, nil
+	}
+	return ParseSize(p.MinSize)
+}
+
+// ShrinkPercent returns the CRIT shrink threshold (default 50 %).
+func (p *Policy) ShrinkPercent() float64 {
+	if p.ShrinkCrit > 0 {
+		return p.ShrinkCrit
+	}
+	return 50
+}
+
+// CheckIntegrity reports whether the newest copy is stream-tested.
+func (p *Policy) CheckIntegrity() bool { return p.Integrity == nil || *p.Integrity }
+
+var sizeRE = regexp.MustCompile(`^(?i)\s*([0-9.]+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\s*$`)
+
+// ParseSize reads "10MiB", "2G", "512k", "1000" (bytes).
+func ParseSize(s string) (int64, error) {
+	m := sizeRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("size %q: want a number with an optional unit (KiB, MiB, GiB, TiB)", s)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: %w", s, err)
+	}
+	mult := map[string]float64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+		"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}[strings.ToLower(m[2])]
+	return int64(v * mult), nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		f, err := strconv.ParseFloat(n, 64)
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q (e.g. 6h, 2d)", s)
+		}
+		return time.Duration(f * 24 * float64(time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q (e.g. 6h, 2d)", s)
+	}
+	return d, nil
+}
+
+// Problem is one mistake in a policy file, with its line.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+
+// ValidationError lists every problem of a policy file.
+type ValidationError struct{ Problems []Problem }
+
+func (e *ValidationError) Error() string {
+	var lines []string
+	for _, p := range e.Problems {
+		lines = append(lines, p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// DefaultPath returns backups.yaml beside the inventory: inside it when the
+// inventory is a directory, in the same directory when it is a file.
+func DefaultPath(inventory string) string {
+	if inventory == "" {
+		return ""
+	}
+	if st, err := os.Stat(inventory); err == nil && st.IsDir() {
+		return filepath.Join(inventory, "backups.yaml")
+	}
+	return filepath.Join(filepath.Dir(inventory), "backups.yaml")
+}
+
+// Load reads and validates a backups.yaml. Unknown keys and every invalid
+// setting are reported with their line; nothing is half-loaded.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("backup policies: %w", err)
+	}
+	return Parse(path, data)
+}
+
+var unknownFieldRE = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
+
+// Parse decodes policy text; name is used in messages.
+func Parse(name string, data []byte) (*File, error) {
+	f := &File{Path: name}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(f); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			ve := &ValidationError{}
+			for _, e := range te.Errors {
+				if m := unknownFieldRE.FindStringSubmatch(e); m != nil {
+					n, _ := strconv.Atoi(m[1])
+					ve.Problems = append(ve.Problems, Problem{name, n, fmt.Sprintf("unknown key %q", m[2])})
+				} else {
+					ve.Problems = append(ve.Problems, Problem{name, 0, strings.TrimPrefix(e, "yaml: ")})
+				}
+			}
+			return nil, ve
+		}
+		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	// Lines of each policy, for messages.
+	var doc yaml.Node
+	_ = yaml.Unmarshal(data, &doc)
+	if len(doc.Content) > 0 {
+		root := doc.Content[0]
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "policies" {
+				for j, n := range root.Content[i+1].Content {
+					if j < len(f.Policies) {
+						f.Policies[j].Line, f.Policies[j].File = n.Line, name
+					}
+				}
+			}
+		}
+	}
+	ve := &ValidationError{}
+	add := func(p *Policy, format string, args ...any) {
+		ve.Problems = append(ve.Problems, Problem{name, p.Line, fmt.Sprintf("policy %s: %s", p.Name, fmt.Sprintf(format, args...))})
+	}
+	seen := map[string]bool{}
+	for _, p := range f.Policies {
+		if p.Name == "" {
+			add(p, "no name")
+		} else if seen[p.Name] {
+			add(p, "duplicate name")
+		}
+		seen[p.Name] = true
+		known := false
+		for _, k := range kinds {
+			known = known || p.Kind == k
+		}
+		if !known {
+			add(p, "unknown kind %q (want one of %s)", p.Kind, strings.Join(kinds, ", "))
+		}
+		if _, err := p.Interval(); err != nil {
+			add(p, "%v", err)
+		}
+		if _, err := p.RPODuration(); err != nil {
+			add(p, "%v", err)
+		}
+		if _, err := p.MinBytes(); err != nil {
+			add(p, "%v", err)
+		}
+		switch p.Kind {
+		case KindCommand:
+			if p.Command == "" {
+				add(p, "kind command needs command: (a command printing JSON or CSV of copies)")
+			}
+		case KindRestic:
+			if p.Repository == "" {
+				add(p, "kind restic needs repository:")
+			}
+		case KindZFS, KindLVM:
+			if p.Dataset == "" {
+				add(p, "kind %s needs dataset: (the dataset or origin volume)", p.Kind)
+			}
+		default:
+			if p.Path == "" {
+				add(p, "needs path: (a glob of the copies, e.g. /backup/db/db-*.dump)")
+			} else if !strings.HasPrefix(p.Path, "/") {
+				add(p, "path %q must be absolute", p.Path)
+			}
+		}
+		if p.Checksum != nil {
+			if a := strings.ToLower(p.Checksum.Algo); a != "" && a != "sha256" && a != "sm3" {
+				add(p, "checksum algo %q: want sha256 or sm3", p.Checksum.Algo)
+			}
+			if p.Checksum.Manifest == "" {
+				add(p, "checksum needs manifest: (e.g. SHA256SUMS)")
+			}
+		}
+		if p.Drill != nil {
+			if e := normEngine(p.Drill.Engine); e == "" {
+				add(p, "drill engine %q: want postgresql or mariadb", p.Drill.Engine)
+			}
+			if p.Kind != KindPgDump && p.Kind != KindMysqldump && p.Kind != KindFile {
+				add(p, "drills restore pg_dump, mysqldump or file archives, not %s", p.Kind)
+			}
+		}
+	}
+	for engine, t := range f.Drill {
+		if normEngine(engine) == "" {
+			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets: unknown engine %q (postgresql, mariadb)", engine)})
+		}
+		if strings.TrimSpace(t.ScratchPrefix) == "" {
+			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets.%s: scratch_prefix is required (e.g. hcops_drill_): drills only create databases with this prefix", engine)})
+		}
+		if t.Host == "" {
+			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets.%s: host is required", engine)})
+		}
+	}
+	if len(ve.Problems) > 0 {
+		return nil, ve
+	}
+	return f, nil
+}
+
+func normEngine(e string) string {
+	switch strings.ToLower(e) {
+	case "postgresql", "postgres", "pg":
+		return "postgresql"
+	case "mariadb", "mysql":
+		return "mariadb"
+	}
+	return ""
+}
