@@ -936,7 +936,7 @@ EXIT STATUS
 					return err
 				}
 			} else {
-				printImportPlan(app, plan, dryRun || abort)
+				printImportPlan(app, plan, dryRun)
 			}
 			switch {
 			case abort:
