@@ -1,8 +1,9 @@
 package store
 
-// This file fixes the store's API so that inspection, backup and reports can
-// be written against it while the implementation is filled in. Every method
-// here is implemented in store.go / runs.go / results.go.
+// This file holds the store's filter and value types, fixed early so that
+// inspection, backup and reports could be written against them. The methods
+// are in store.go (Open, Close, SQL), runs.go, results.go, snapshot.go and
+// maintenance.go.
 
 import (
 	"time"
