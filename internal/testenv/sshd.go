@@ -43,6 +43,9 @@ type SSHDOptions struct {
 	// server offers two host key types (clients that know only one of them
 	// must still verify the host).
 	ECDSAHostKey bool
+	// HostCA, when set, signs the ed25519 host key into a host certificate
+	// for principal 127.0.0.1 that sshd presents (HostCertificate).
+	HostCA ssh.Signer
 	// AuthorizedKeys are further public keys allowed to log in.
 	AuthorizedKeys []ssh.PublicKey
 	// HostShellRC keeps the machine's own ~/.bashrc for sessions. By
@@ -107,6 +110,18 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 	}
 	s.HostPublicKey = writeKey(t, hostKeys[0], hostPriv, "")
 	s.HostKeys = []ssh.PublicKey{s.HostPublicKey}
+	var hostCert string
+	if opts.HostCA != nil {
+		cert := &ssh.Certificate{
+			Key: s.HostPublicKey, CertType: ssh.HostCert, KeyId: "hcops-test-host",
+			ValidPrincipals: []string{"127.0.0.1"}, ValidBefore: ssh.CertTimeInfinity,
+		}
+		if err := cert.SignCert(rand.Reader, opts.HostCA); err != nil {
+			t.Fatal(err)
+		}
+		hostCert = hostKeys[0] + "-cert.pub"
+		writeFile(t, hostCert, ssh.MarshalAuthorizedKey(cert), 0o644)
+	}
 	if opts.ECDSAHostKey {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -138,7 +153,11 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 	for attempt := 0; attempt < 5; attempt++ {
 		port := FreePort(t)
 		cfg := filepath.Join(dir, "sshd_config")
-		writeFile(t, cfg, []byte(sshdConfig(dir, port, hostKeys, u.Username, opts)), 0o600)
+		conf := sshdConfig(dir, port, hostKeys, u.Username, opts)
+		if hostCert != "" {
+			conf += "HostCertificate " + hostCert + "\n"
+		}
+		writeFile(t, cfg, []byte(conf), 0o600)
 		ok, logText := s.start(t, bin, cfg, port)
 		if ok {
 			s.Port = port

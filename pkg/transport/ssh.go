@@ -163,7 +163,7 @@ type SSHDialer struct {
 	identities []string            // explicit ones, then the user's defaults that exist
 	known      ssh.HostKeyCallback // from the known_hosts files; nil when none exists
 	probe      ssh.PublicKey       // a key no host has, to list a host's known keys
-	hasCA      bool                // a known_hosts file has a @cert-authority line
+	caLines    map[string]bool     // "file:line" of the @cert-authority lines
 
 	ctx    context.Context // cancelled by Close; jump dials run under it
 	cancel context.CancelFunc
@@ -249,7 +249,7 @@ func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
 			return nil, fmt.Errorf("ssh: read known hosts: %w", err)
 		}
 		d.known = cb
-		d.hasCA = anyCertAuthority(existing)
+		d.caLines = certAuthorityLines(existing)
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -286,21 +286,23 @@ func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
 	return d, nil
 }
 
-// anyCertAuthority reports whether one of the known_hosts files trusts a
-// host certificate authority.
-func anyCertAuthority(files []string) bool {
+// certAuthorityLines returns the "file:line" of every @cert-authority line.
+// x/crypto's knownhosts lists a matching CA key among a host's known keys
+// (KeyError.Want) without saying it is one; these positions tell them apart.
+func certAuthorityLines(files []string) map[string]bool {
+	out := map[string]bool{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			continue
 		}
-		for _, l := range strings.Split(string(b), "\n") {
+		for i, l := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(strings.TrimSpace(l), "@cert-authority") {
-				return true
+				out[fmt.Sprintf("%s:%d", f, i+1)] = true
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // Dial connects to t (through its jump chain) and returns a Runner for it.

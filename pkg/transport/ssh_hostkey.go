@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -24,12 +25,14 @@ type hostKeyVerdict struct {
 }
 
 // hostKeyAlgorithms returns the host key algorithms to offer hostport and
-// whether keys are known for it. A known host is offered only the types of
-// its known keys: otherwise a host known by its ed25519 key that also has
-// an ECDSA key (which x/crypto prefers) would present the ECDSA one and look
-// like a changed key. An unknown host is offered plain keys (ed25519 first),
-// so it cannot present a certificate nobody can verify or record, unless a
-// known_hosts file trusts a @cert-authority.
+// whether anything is known about its key. A host known by plain keys is
+// offered only their types: otherwise a host known by its ed25519 key that
+// also has an ECDSA key (which x/crypto prefers) would present the ECDSA one
+// and look like a changed key. A host a @cert-authority vouches for is
+// offered certificates first. A host without known plain keys is offered
+// plain keys (ed25519 first), which can be recorded on first use. known
+// says plain keys are known, so a host offering none of their types has
+// changed its key.
 func (d *SSHDialer) hostKeyAlgorithms(hostport string) (algos []string, known bool) {
 	if d.cfg.InsecureIgnoreHostKey {
 		return nil, false
@@ -40,26 +43,19 @@ func (d *SSHDialer) hostKeyAlgorithms(hostport string) (algos []string, known bo
 		keys = append(keys, k)
 	}
 	d.khMu.Unlock()
-	if d.known != nil {
-		var ke *knownhosts.KeyError
-		if err := d.known(hostport, probeAddr, d.probe); errors.As(err, &ke) {
-			for _, w := range ke.Want {
-				keys = append(keys, w.Key)
-			}
-		}
-	}
-	if len(keys) == 0 {
-		if d.hasCA {
-			return nil, false
-		}
-		return plainHostKeyAlgos, false
+	plain, cas := d.knownKeys(hostport)
+	for _, w := range plain {
+		keys = append(keys, w.Key)
 	}
 	add := func(a ...string) {
 		for _, x := range a {
-			if !contains(algos, x) {
+			if !slices.Contains(algos, x) {
 				algos = append(algos, x)
 			}
 		}
+	}
+	if len(cas) > 0 {
+		add(certHostKeyAlgos...)
 	}
 	for _, k := range keys {
 		if k.Type() == ssh.KeyAlgoRSA {
@@ -68,7 +64,38 @@ func (d *SSHDialer) hostKeyAlgorithms(hostport string) (algos []string, known bo
 			add(k.Type())
 		}
 	}
-	return algos, true
+	if len(keys) == 0 {
+		// Unknown, or known only through a CA: a plain key can still be
+		// recorded on first use.
+		add(plainHostKeyAlgos...)
+	}
+	return algos, len(keys) > 0
+}
+
+// knownKeys lists what the known_hosts files hold for hostport, split into
+// plain host keys and certificate authority keys. It asks with a probe key
+// no host has, so every matching line comes back in KeyError.Want.
+func (d *SSHDialer) knownKeys(hostport string) (plain, cas []knownhosts.KnownKey) {
+	if d.known == nil {
+		return nil, nil
+	}
+	var ke *knownhosts.KeyError
+	if err := d.known(hostport, probeAddr, d.probe); errors.As(err, &ke) {
+		for _, w := range ke.Want {
+			if d.caLines[fmt.Sprintf("%s:%d", w.Filename, w.Line)] {
+				cas = append(cas, w)
+			} else {
+				plain = append(plain, w)
+			}
+		}
+	}
+	return plain, cas
+}
+
+// certHostKeyAlgos are offered first to hosts a trusted CA vouches for.
+var certHostKeyAlgos = []string{
+	ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+	ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
 }
 
 // plainHostKeyAlgos are offered to hosts whose key is not known yet: the
@@ -81,15 +108,6 @@ var plainHostKeyAlgos = []string{
 // probeAddr is a syntactically valid remote address for probing the
 // known-hosts database; the host name given takes precedence over it.
 var probeAddr = &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // hostKeyCallback verifies the host key against the known_hosts files and
 // the keys accepted earlier, records an unknown key when AcceptNew, and
@@ -131,15 +149,26 @@ func (d *SSHDialer) hostKeyCallback(v *hostKeyVerdict) ssh.HostKeyCallback {
 		var ke *knownhosts.KeyError
 		var re *knownhosts.RevokedError
 		switch {
+		case err == nil:
+			// No known_hosts file exists: unknown.
 		case errors.As(err, &re):
 			return fail(result.ReasonHostKeyMismatch, fmt.Errorf("host key of %s (%s) is marked @revoked in %s", norm, fp, re.Revoked.String()))
-		case errors.As(err, &ke) && len(ke.Want) > 0:
+		case errors.As(err, &ke):
 			var where []string
 			for _, w := range ke.Want {
-				where = append(where, fmt.Sprintf("%s:%d", w.Filename, w.Line))
+				if pos := fmt.Sprintf("%s:%d", w.Filename, w.Line); !d.caLines[pos] {
+					where = append(where, pos)
+				}
 			}
-			return mismatch(strings.Join(where, ", "))
-		case err != nil && ke == nil:
+			if len(where) > 0 {
+				return mismatch(strings.Join(where, ", "))
+			}
+			// Nothing, or only a CA whose certificate the host did not
+			// present, vouches for this key: unknown.
+		case strings.Contains(err.Error(), "no authorities for hostname"):
+			return fail(result.ReasonHostKeyUnknown, fmt.Errorf(
+				"host %s presented a certificate (%s) from an authority no known_hosts @cert-authority line trusts for it", norm, fp))
+		default:
 			return fail(result.ReasonHostKeyMismatch, fmt.Errorf("verify host key of %s: %w", norm, err))
 		}
 		// Unknown host.

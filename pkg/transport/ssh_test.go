@@ -3,6 +3,8 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -345,6 +347,43 @@ func TestSSHAcceptNewConcurrent(t *testing.T) {
 	want := "# no newline at the end\n" + knownhosts.Line([]string{s.Addr}, s.HostPublicKey) + "\n"
 	if got := string(mustRead(t, own)); got != want {
 		t.Errorf("own known_hosts:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestSSHHostCertificate: a host with a certificate from a trusted CA is
+// verified by the CA; without the CA the host's plain key is what gets
+// trusted on first use (a certificate cannot be recorded).
+func TestSSHHostCertificate(t *testing.T) {
+	isolate(t)
+	_, caPriv, _ := ed25519.GenerateKey(rand.Reader)
+	ca, err := ssh.NewSignerFromKey(caPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{HostCA: ca})
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	// x/crypto matches the port exactly: "*" alone would mean port 22.
+	os.WriteFile(kh, []byte(fmt.Sprintf("@cert-authority [127.0.0.1]:%d %s", s.Port, ssh.MarshalAuthorizedKey(ca.PublicKey()))), 0o600)
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{kh}, Identities: []string{s.ClientKeyPath}})
+	if _, err := dialRun(t, d, target(s), "true"); err != nil {
+		t.Fatalf("host certificate from a trusted CA: %v", err)
+	}
+
+	// A host the CA would vouch for but that shows only a plain key is
+	// unknown, not changed.
+	plain := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	os.WriteFile(kh, []byte(fmt.Sprintf("@cert-authority [127.0.0.1]:%d %s", plain.Port, ssh.MarshalAuthorizedKey(ca.PublicKey()))), 0o600)
+	d = newDialer(t, SSHConfig{KnownHostsFiles: []string{kh}, Identities: []string{plain.ClientKeyPath}})
+	_, err = dialRun(t, d, target(plain), "true")
+	wantReason(t, err, result.ReasonHostKeyUnknown)
+
+	own := filepath.Join(t.TempDir(), "own")
+	d = newDialer(t, SSHConfig{KnownHostsFiles: []string{}, OwnKnownHosts: own, AcceptNew: true, Identities: []string{s.ClientKeyPath}})
+	if _, err := dialRun(t, d, target(s), "true"); err != nil {
+		t.Fatalf("accept new on a host with a certificate: %v", err)
+	}
+	if got, want := string(mustRead(t, own)), knownhosts.Line([]string{s.Addr}, s.HostPublicKey)+"\n"; got != want {
+		t.Errorf("recorded %q, want the plain host key %q", got, want)
 	}
 }
 
