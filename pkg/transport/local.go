@@ -28,7 +28,8 @@ func (l *Local) Close() error { return nil }
 
 // Run runs script with /bin/sh, the script on stdin. The script runs in its
 // own process group; when ctx is done the whole group is killed (a check's
-// children included) and Run returns ctx's error.
+// children included) and Run returns ctx's error. Background processes the
+// script leaves behind are killed when it ends.
 func (l *Local) Run(ctx context.Context, script string) (Output, error) {
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
@@ -52,6 +53,9 @@ func (l *Local) Run(ctx context.Context, script string) (Output, error) {
 	})
 	waitErr := cmd.Wait()
 	stop()
+	// Whatever the script left running in the background dies with it: an
+	// inspection must not leave processes behind on the machine.
+	syscall.Kill(-pgid, syscall.SIGKILL)
 
 	out := Output{ExitCode: -1, Duration: time.Since(start)}
 	var t1, t2 bool

@@ -114,3 +114,25 @@ func TestLocalLargeScript(t *testing.T) {
 		t.Fatalf("out %q err %v", out.Stdout, err)
 	}
 }
+
+// TestLocalNoLeftovers: background processes a script leaves are killed
+// when it ends.
+func TestLocalNoLeftovers(t *testing.T) {
+	out, err := NewLocal().Run(context.Background(), "sleep 30 >/dev/null 2>&1 & echo $!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := strings.TrimSpace(string(out.Stdout))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		// Gone, or a zombie waiting for init to reap it.
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("background process %s still runs: %s", pid, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
