@@ -1,0 +1,185 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
+)
+
+// Drills against real servers: dumps made here with pg_dump and
+// mysqldump from a source database, restored into scratch databases on a
+// separate drill server, checked, dropped.
+
+func drillResults(t *testing.T, p *Policy, file string, o DrillOptions) []result.Result {
+	t.Helper()
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Copy{Name: filepath.Base(file), Path: file, Time: st.ModTime(), Size: st.Size()}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return Drill(ctx, p, c, transport.NewLocal(), o)
+}
+
+func aspect(rs []result.Result, a string) result.Result {
+	for _, r := range rs {
+		if r.Item == a {
+			return r
+		}
+	}
+	return result.Result{Message: "no " + a}
+}
+
+func TestPostgresDrill(t *testing.T) {
+	src := testenv.StartPostgres(t)
+	target := testenv.StartPostgres(t)
+	src.SQL(t, "", "CREATE DATABASE his")
+	src.SQL(t, "his", `CREATE TABLE patients (id int primary key, name text);
+		CREATE TABLE visits (id int primary key, patient int references patients);
+		INSERT INTO patients SELECT g, 'p' || g FROM generate_series(1, 500) g;
+		INSERT INTO visits SELECT g, 1 + g % 500 FROM generate_series(1, 2000) g;`)
+	dir := t.TempDir()
+	dump := func(name string, args ...string) string {
+		f := filepath.Join(dir, name)
+		cmd := exec.Command(filepath.Join(src.BinDir, "pg_dump"), append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(src.Port), "-U", "postgres", "-f", f}, append(args, "his")...)...)
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+src.Password)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pg_dump: %v\n%s", err, out)
+		}
+		return f
+	}
+	custom := dump("his-20261129.dump", "-Fc")
+	plain := dump("his-20261129.sql", "-Fp", "--create") // --create writes CREATE DATABASE and \connect: must be filtered
+	partial := dump("his-partial.dump", "-Fc", "-t", "patients")
+
+	t.Setenv("HCOPS_TEST_DRILL_PW", target.Password)
+	o := DrillOptions{Target: DrillTarget{Host: "127.0.0.1", Port: target.Port, User: "postgres", Password: Secret{Env: "HCOPS_TEST_DRILL_PW"}, ScratchPrefix: "hcops_drill_"},
+		ProductionNames: []string{"his"}, Reference: map[string]float64{"patients": 500, "visits": 2000}, ReferenceFrom: "source"}
+	p := &Policy{Name: "his-db", Kind: KindPgDump, Schedule: "daily", Drill: &DrillSpec{Engine: "postgresql", Tables: []string{"patients", "visits"}}}
+
+	for _, f := range []string{custom, plain} {
+		t.Run(filepath.Ext(f), func(t *testing.T) {
+			rs := drillResults(t, p, f, o)
+			for _, a := range []string{DrillRestore, DrillTables, DrillRows} {
+				if r := aspect(rs, a); r.Status != result.OK {
+					t.Errorf("%s: %s %q", a, r.Status, r.Message)
+				}
+			}
+			if r := aspect(rs, DrillRestore); r.Value == nil || *r.Value <= 0 {
+				t.Errorf("restore duration not recorded: %+v", r)
+			}
+			if r := aspect(rs, DrillRows); !strings.Contains(r.Message, "within ±10% of the source") {
+				t.Errorf("rows: %q", r.Message)
+			}
+		})
+	}
+	// The scratch databases are gone, and the production database was never touched.
+	if got := target.SQL(t, "", "SELECT count(*) FROM pg_database WHERE datname LIKE 'hcops_drill_%'"); got != "0" {
+		t.Errorf("scratch databases left behind: %s", got)
+	}
+	if got := target.SQL(t, "", "SELECT count(*) FROM pg_database WHERE datname = 'his'"); got != "0" {
+		t.Errorf("the plain dump's CREATE DATABASE his reached the drill server")
+	}
+
+	t.Run("dump missing a table", func(t *testing.T) {
+		rs := drillResults(t, p, partial, o)
+		if r := aspect(rs, DrillRestore); r.Status != result.OK {
+			t.Fatalf("restore itself works: %s %q", r.Status, r.Message)
+		}
+		if r := aspect(rs, DrillTables); r.Status != result.Crit || !strings.Contains(r.Message, "visits") {
+			t.Errorf("missing table: %s %q", r.Status, r.Message)
+		}
+	})
+
+	t.Run("corrupt dump", func(t *testing.T) {
+		data, _ := os.ReadFile(custom)
+		bad := filepath.Join(dir, "his-bad.dump")
+		os.WriteFile(bad, data[:len(data)/3], 0o644)
+		if r := aspect(drillResults(t, p, bad, o), DrillRestore); r.Status != result.Crit || !strings.Contains(r.Message, "failed") {
+			t.Errorf("corrupt dump: %s %q", r.Status, r.Message)
+		}
+	})
+
+	t.Run("prefix naming a production database is refused", func(t *testing.T) {
+		o2 := o
+		o2.Target.ScratchPrefix = "his_"
+		o2.ProductionNames = []string{"his_prod"}
+		r := aspect(drillResults(t, p, custom, o2), DrillRestore)
+		if r.Status != result.Unknown || !strings.Contains(r.Message, "refusing to drill") {
+			t.Errorf("%s %q", r.Status, r.Message)
+		}
+	})
+}
+
+func TestMariaDBDrill(t *testing.T) {
+	src := testenv.StartMariaDB(t, 1)
+	target := testenv.StartMariaDB(t, 2)
+	src.SQL(t, `CREATE DATABASE oa; USE oa; CREATE TABLE oa.docs (id INT PRIMARY KEY, title VARCHAR(50)); CREATE TABLE oa.users (id INT PRIMARY KEY);
+		INSERT INTO oa.docs SELECT seq, CONCAT('doc', seq) FROM seq_1_to_300; INSERT INTO oa.users SELECT seq FROM seq_1_to_40;`)
+	dir := t.TempDir()
+	dump := func(name string, args ...string) string {
+		f := filepath.Join(dir, name)
+		cmd := exec.Command("mariadb-dump", append([]string{"--no-defaults", "--protocol=TCP", "-h", "127.0.0.1", "-P", strconv.Itoa(src.Port), "-uroot", "--single-transaction"}, args...)...)
+		cmd.Env = append(os.Environ(), "MYSQL_PWD="+src.RootPassword)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("mariadb-dump: %v", err)
+		}
+		os.WriteFile(f, out, 0o644)
+		return f
+	}
+	full := dump("oa-20261129.sql", "--databases", "oa") // has CREATE DATABASE and USE: filtered
+	partial := dump("oa-partial.sql", "oa", "docs")
+
+	t.Setenv("HCOPS_TEST_DRILL_MY_PW", target.RootPassword)
+	o := DrillOptions{Target: DrillTarget{Host: "127.0.0.1", Port: target.Port, User: "root", Password: Secret{Env: "HCOPS_TEST_DRILL_MY_PW"}, ScratchPrefix: "hcops_drill_"},
+		ProductionNames: []string{"oa"}}
+	p := &Policy{Name: "oa-db", Kind: KindMysqldump, Schedule: "daily", Drill: &DrillSpec{Engine: "mariadb", Tables: []string{"docs", "users"}}}
+
+	rs := drillResults(t, p, full, o)
+	for _, a := range []string{DrillRestore, DrillTables, DrillRows} {
+		if r := aspect(rs, a); r.Status != result.OK {
+			t.Errorf("%s: %s %q", a, r.Status, r.Message)
+		}
+	}
+	if r := aspect(rs, DrillRows); !strings.Contains(r.Message, "docs=300") {
+		t.Errorf("row counts: %q", r.Message)
+	}
+	if got := target.SQL(t, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'oa' OR SCHEMA_NAME LIKE 'hcops_drill_%'"); got != "0" {
+		t.Errorf("drill left databases or reached 'oa' on the drill server: %s", got)
+	}
+	if r := aspect(drillResults(t, p, partial, o), DrillTables); r.Status != result.Crit || !strings.Contains(r.Message, "users") {
+		t.Errorf("dump missing a table: %s %q", r.Status, r.Message)
+	}
+	// Row counts compared with the last drill.
+	o.Reference, o.ReferenceFrom = map[string]float64{"docs": 1000, "users": 40}, "last drill"
+	if r := aspect(drillResults(t, p, full, o), DrillRows); r.Status != result.Crit || !strings.Contains(r.Message, "last drill had 1000") {
+		t.Errorf("row drift: %s %q", r.Status, r.Message)
+	}
+}
+
+func TestFilterSQLDropsDatabaseSwitches(t *testing.T) {
+	in := "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `oa`;\nUSE `oa`;\n\\connect his\nINSERT INTO t VALUES (1);\n" + strings.Repeat("x", 3<<20) + "\nuse_count INT,\n"
+	var out bytes.Buffer
+	if err := filterSQL(strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "CREATE DATABASE") || strings.Contains(got, "USE `oa`") || strings.Contains(got, "\\connect") {
+		t.Errorf("database switches kept: %.200q", got)
+	}
+	if !strings.Contains(got, "INSERT INTO t VALUES (1);") || !strings.Contains(got, "use_count INT") || len(got) < 3<<20 {
+		t.Errorf("content lost (len %d)", len(got))
+	}
+}
