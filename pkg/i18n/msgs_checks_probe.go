@@ -113,5 +113,26 @@ func init() {
 		"probe.dns.extra":           {"多出未预期的解析结果 %s", "unexpected %s"},
 		"probe.advice.dns_server":   {"检查 DNS 服务器是否运行、负载是否过高，以及本机到 DNS 服务器的网络（UDP/TCP 53 端口）", "check that the DNS server runs and is not overloaded, and the network from this machine to it (UDP/TCP port 53)"},
 		"probe.advice.dns_mismatch": {"解析结果与预期不符：核对 DNS 服务器上的记录是否被误改，或清单中的期望地址是否需要更新", "the answers differ from what is expected: check whether the record on the DNS server was changed by mistake, or update the expected addresses"},
+
+		// file
+		"probe.file.unreadable":     {"%s：无法读取文件信息（%s）", "%s: could not read the file's details (%s)"},
+		"probe.file.absent_ok":      {"%s：不存在（符合预期）", "%s: absent, as expected"},
+		"probe.file.missing":        {"%s：文件不存在", "%s: does not exist"},
+		"probe.file.present":        {"%s：文件存在，但不应存在", "%s: exists but should not"},
+		"probe.file.modified":       {"%s 前修改", "modified %s ago"},
+		"probe.file.age_range":      {"修改时间超出阈值（小时）%s", "age in hours outside%s"},
+		"probe.file.no_mtime":       {"无法取得修改时间", "modification time unknown"},
+		"probe.file.older":          {"超过 %s 未更新", "not updated for more than %s"},
+		"probe.file.not_type":       {"类型为 %s，期望 %s", "is a %s, want %s"},
+		"probe.file.smaller":        {"小于 %s", "smaller than %s"},
+		"probe.file.larger":         {"大于 %s", "larger than %s"},
+		"probe.file.mode":           {"权限为 %s，期望 %s", "mode %s, want %s"},
+		"probe.file.mode_max":       {"权限 %s 超出允许的 %s", "mode %s allows more than %s"},
+		"probe.file.no_mode":        {"无法取得权限", "mode unknown"},
+		"probe.file.owner":          {"属主为 %s，期望 %s", "owner %s, want %s"},
+		"probe.file.group":          {"属组为 %s，期望 %s", "group %s, want %s"},
+		"probe.advice.file_missing": {"确认生成该文件的任务（如备份或导出）是否按时运行、路径是否变更", "check that the job that writes this file (backup, export) ran, and whether the path changed"},
+		"probe.advice.file_present": {"确认该文件为何存在（残留的锁文件、core 文件、临时文件），核实后清理", "find out why the file exists (a stale lock, a core dump, a temporary file) and remove it once understood"},
+		"probe.advice.file":         {"检查生成该文件的任务是否正常；权限或属主不符时，确认是否被误改后用 chmod/chown 恢复", "check the job that writes the file; for a wrong mode or owner, find out who changed it and restore it with chmod/chown"},
 	})
 }
