@@ -115,7 +115,7 @@ func statusOverTime(o Options, days []DayRuns, period string) string {
 		c.text(float64(w)/2, float64(h)/2, "middle", 12, "#555", o.t("report.chart.no_data"))
 		return c.done(o.t("report.chart.caption_status", period))
 	}
-	yMax := niceCeil(float64(maxTotal))
+	yMax := 4 * niceCeil(float64(maxTotal)/4)
 	axes(c, left, top, pw, ph, 0, yMax, o.t("report.chart.unit_items"))
 	slot := pw / float64(len(days))
 	bw := math.Max(slot*0.7, 1)

@@ -67,7 +67,14 @@ func funcs(lang string) map[string]any {
 		"join":   func(s []string) string { return strings.Join(s, i18n.T(lang, "report.listsep")) },
 		"reason": func(r string) string { return reasonWord(lang, r) },
 		"item":   showItem,
-		"days":   func(d *float64) string { return fmtDays(lang, d) },
+		"deref":  func(b *bool) bool { return b != nil && *b },
+		"first": func(v any, n int) any {
+			if o, ok := v.([]OutageRow); ok && len(o) > n {
+				return o[:n]
+			}
+			return v
+		},
+		"days": func(d *float64) string { return fmtDays(lang, d) },
 		"yesno": func(b bool) string {
 			if b {
 				return i18n.T(lang, "report.yes")

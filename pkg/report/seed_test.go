@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,8 @@ func seedAssets() []*inventory.Asset {
 }
 
 func res(asset, check, item string, st result.Status, v *float64, unit, warn, crit, msg string) result.Result {
-	r := result.Result{Asset: asset, Check: check, Type: check, Item: item, Status: st, Value: v, Unit: unit, Warn: warn, Crit: crit, Message: msg, Playbook: "linux-daily"}
+	typ, _, _ := strings.Cut(check, ":")
+	r := result.Result{Asset: asset, Check: check, Type: typ, Item: item, Status: st, Value: v, Unit: unit, Warn: warn, Crit: crit, Message: msg, Playbook: "linux-daily"}
 	return r
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -30,13 +31,14 @@ func safeCell(s string) string {
 // sheet writes rows into one worksheet with a bold frozen header row,
 // column widths and conditional colours on the status column.
 type sheet struct {
-	f        *excelize.File
-	name     string
-	row      int
-	widths   []float64
-	lang     string
+	f         *excelize.File
+	name      string
+	row       int
+	widths    []float64
+	lang      string
 	statusCol int // 1-based; 0 = none
-	header   int
+	header    int
+	rules     []excelize.ConditionalFormatOptions
 }
 
 type xlsxBook struct {
@@ -158,18 +160,28 @@ func (s *sheet) finish(b *xlsxBook) error {
 	col, _ := excelize.ColumnNumberToName(s.statusCol)
 	ref := fmt.Sprintf("%s%d:%s%d", col, s.header+1, col, s.row)
 	for _, st := range []result.Status{result.Crit, result.Unreachable, result.Warn, result.Unknown, result.OK} {
-		style, err := b.condStyle(st)
-		if err != nil {
-			return err
-		}
-		if err := s.f.SetConditionalFormat(s.name, ref, []excelize.ConditionalFormatOptions{{
-			Type: "cell", Criteria: "==", Format: &style, Value: `"` + statusWord(s.lang, st) + `"`,
-		}}); err != nil {
+		if err := s.cond(b, ref, st, statusWord(s.lang, st)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// cond colours cells of ref whose text is word like status st.
+func (s *sheet) cond(b *xlsxBook, ref string, st result.Status, word string) error {
+	style, err := b.condStyle(st)
+	if err != nil {
+		return err
+	}
+	// Several rules on one range: excelize replaces the range's rules on
+	// each call, so collect them.
+	s.rules = append(s.rules, excelize.ConditionalFormatOptions{Type: "cell", Criteria: "==", Format: &style, Value: `"` + word + `"`})
+	return s.f.SetConditionalFormat(s.name, ref, s.rules)
+}
+
+func cellName(col, row int) (string, error) { return excelize.CoordinatesToCellName(col, row) }
+func columnName(col int) (string, error)    { return excelize.ColumnNumberToName(col) }
+func itoa(i int) string                     { return strconv.Itoa(i) }
 
 func (b *xlsxBook) condStyle(st result.Status) (int, error) {
 	fill := map[result.Status][2]string{

@@ -1,0 +1,913 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
+)
+
+// Availability targets (tender SLA1–SLA3). Assets of other kinds than those
+// named use the link/storage figure, the looser of the two.
+const (
+	TargetHost        = 99.975
+	TargetMultiAZ     = 99.995
+	TargetLinkStorage = 99.95
+	MaxOutageCore     = 2 * time.Hour
+	MaxOutageNonCore  = 10 * time.Hour
+	certWarnDays      = 60
+	maxOutageRows     = 200
+	maxRecurringRows  = 20
+	maxCapacityRows   = 50
+	capacityCharts    = 4
+)
+
+// capacityKinds maps check types to the capacity trend they feed.
+var capacityKinds = map[string]string{
+	"disk": "disk", "inode": "inode", "inodes": "inode",
+	"memory": "memory", "mem": "memory", "load": "load",
+}
+
+// assetTarget is the availability target of an asset by kind: hosts
+// 99.975 % (99.995 % when labelled multi-az), links and storage 99.95 %.
+func assetTarget(a *inventory.Asset) float64 {
+	if a == nil {
+		return TargetHost
+	}
+	if v := a.Labels["multi-az"]; v == "true" || v == "yes" {
+		return TargetMultiAZ
+	}
+	switch a.Kind {
+	case inventory.KindHost, inventory.KindCloudService, "":
+		return TargetHost
+	}
+	return TargetLinkStorage
+}
+
+// monthAcc accumulates one streaming pass over a month of results.
+type monthAcc struct {
+	start    time.Time
+	loc      *time.Location
+	days     int
+	runAt    map[int64]time.Time
+	curRun   int64
+	curUp    map[string]bool // asset -> reachable in the current run
+	curHTTP  map[string]bool // system -> an http check failed in the current run
+	samples  map[string][]Sample
+	sysOf    map[string]string
+	sysRuns  map[string][]sysSample
+	dayCount []result.Counts
+	total    result.Counts
+	rec      map[string]*recAcc
+	capac    map[string]*capAcc
+	certs    map[string]*Cert
+}
+
+type sysSample struct {
+	at      time.Time
+	members map[string]bool
+	httpBad bool
+}
+
+type recAcc struct {
+	Recurring
+	days uint64
+}
+
+type capAcc struct {
+	Trend
+	daily []float64
+}
+
+func newMonthAcc(start time.Time, days int, loc *time.Location) *monthAcc {
+	return &monthAcc{
+		start: start, loc: loc, days: days,
+		samples: map[string][]Sample{}, sysOf: map[string]string{}, sysRuns: map[string][]sysSample{},
+		curUp: map[string]bool{}, curHTTP: map[string]bool{},
+		dayCount: make([]result.Counts, days),
+		rec:      map[string]*recAcc{}, capac: map[string]*capAcc{}, certs: map[string]*Cert{},
+	}
+}
+
+func (m *monthAcc) dayIndex(t time.Time) int {
+	t = t.In(m.loc)
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, m.loc)
+	i := int(math.Round(d.Sub(m.start).Hours() / 24))
+	return min(max(i, 0), m.days-1)
+}
+
+// flush turns the current run's per-asset state into availability samples:
+// an asset is up at a run when none of its results is UNREACHABLE; a system
+// is up when every member inspected in that run is up and none of its http
+// checks is CRIT or UNREACHABLE.
+func (m *monthAcc) flush(at time.Time) {
+	if len(m.curUp) == 0 {
+		return
+	}
+	bySys := map[string]*sysSample{}
+	for asset, up := range m.curUp {
+		m.samples[asset] = append(m.samples[asset], Sample{At: at, Up: up})
+		sys := m.sysOf[asset]
+		if sys == "" {
+			continue
+		}
+		s := bySys[sys]
+		if s == nil {
+			s = &sysSample{at: at, members: map[string]bool{}, httpBad: m.curHTTP[sys]}
+			bySys[sys] = s
+		}
+		s.members[asset] = up
+	}
+	for sys, s := range bySys {
+		m.sysRuns[sys] = append(m.sysRuns[sys], *s)
+	}
+	clear(m.curUp)
+	clear(m.curHTTP)
+}
+
+func (m *monthAcc) add(r *store.ReportRow) {
+	if r.RunID != m.curRun {
+		if m.curRun != 0 {
+			m.flush(m.runAtOf(m.curRun))
+		}
+		m.curRun = r.RunID
+		m.runAt[r.RunID] = r.RunAt
+	}
+	up, seen := m.curUp[r.Asset]
+	m.curUp[r.Asset] = (up || !seen) && r.Status != result.Unreachable
+	if r.System != "" {
+		m.sysOf[r.Asset] = r.System
+	}
+	if strings.HasPrefix(r.Type, "http") && r.System != "" && r.Status >= result.Crit {
+		m.curHTTP[r.System] = true
+	}
+	if r.RunAt.Before(m.start) {
+		return // a run of the previous month: availability samples only
+	}
+	day := m.dayIndex(r.RunAt)
+	m.dayCount[day].Add(r.Status)
+	m.total.Add(r.Status)
+	key := r.Asset + "\x00" + r.Check + "\x00" + r.Item
+	if r.Status == result.Warn || r.Status == result.Crit || r.Status == result.Unknown {
+		a := m.rec[key]
+		if a == nil {
+			a = &recAcc{Recurring: Recurring{Asset: clean(r.Asset), Check: clean(r.Check), Item: clean(r.Item)}}
+			m.rec[key] = a
+		}
+		a.Runs++
+		a.days |= 1 << uint(day)
+		a.Worst = result.Worst(a.Worst, r.Status)
+		a.LastMessage = clean(r.Message)
+		if r.Advice != "" {
+			a.Advice = clean(r.Advice)
+		}
+	}
+	if kind, ok := capacityKinds[r.Type]; ok && r.HasValue && !math.IsNaN(r.Value) && !math.IsInf(r.Value, 0) {
+		a := m.capac[key]
+		if a == nil {
+			a = &capAcc{Trend: Trend{Asset: clean(r.Asset), Check: clean(r.Check), Item: clean(r.Item), Kind: kind, Unit: clean(r.Unit)}, daily: make([]float64, m.days)}
+			for i := range a.daily {
+				a.daily[i] = math.NaN()
+			}
+			m.capac[key] = a
+		}
+		if math.IsNaN(a.daily[day]) || r.Value > a.daily[day] {
+			a.daily[day] = r.Value
+		}
+		a.Last = r.Value
+		a.Status = result.Worst(a.Status, r.Status)
+	}
+	if r.Type == "tls-cert" || r.Type == "tls" || strings.HasPrefix(r.Check, "tls-cert") {
+		if r.HasValue {
+			c := m.certs[key]
+			if c == nil {
+				c = &Cert{}
+				m.certs[key] = c
+			}
+			*c = Cert{Asset: clean(r.Asset), Item: clean(r.Item), DaysLeft: r.Value, Status: r.Status, Message: clean(r.Message),
+				Expires: r.RunAt.Add(time.Duration(r.Value * float64(24*time.Hour))).In(m.loc)}
+			if c.Item == "" {
+				c.Item = clean(r.Check)
+			}
+		}
+	}
+}
+
+func (m *monthAcc) runAtOf(id int64) time.Time { return m.runAt[id] }
+
+// BuildMonthly builds the monthly operations report of month (any time in
+// it, read in o.Location) from the store, in one streaming pass over the
+// month's results.
+func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options) (*Monthly, error) {
+	loc := o.loc()
+	month = month.In(loc)
+	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
+	end := start.AddDate(0, 1, 0)
+	now := o.now().In(loc)
+	if !start.Before(now) {
+		return nil, fmt.Errorf("monthly report: %s has not started yet", start.Format("2006-01"))
+	}
+	effEnd := end
+	if now.Before(end) {
+		effEnd = now
+	}
+	days := int(math.Round(end.Sub(start).Hours() / 24))
+
+	m := &Monthly{
+		Kind: "monthly", Month: start.Format("2006-01"), Start: start, End: effEnd,
+		Period: o.t("report.m.period", fmtDate(o.Lang, start), fmtDate(o.Lang, effEnd.Add(-time.Second))),
+	}
+	m.Header = o.header(o.t("report.monthly.title"), "YB-"+start.Format("200601"))
+	m.Header.Title = fmtMonth(o.Lang, start) + o.t("report.monthly.title")
+
+	runs, err := db.RunSummaries(ctx, result.KindInspect, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
+
+	acc := newMonthAcc(start, days, loc)
+	acc.runAt = make(map[int64]time.Time, len(runs))
+	// Runs just before the month vouch for its first hours (up to MaxGap).
+	if err := db.EachReportRow(ctx, result.KindInspect, start.Add(-o.maxGap()), end, func(r *store.ReportRow) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		acc.add(r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
+	if acc.curRun != 0 {
+		acc.flush(acc.runAtOf(acc.curRun))
+	}
+
+	// Inventory: the last snapshot of the month, else the current inventory.
+	assets := map[string]*inventory.Asset{}
+	firstSnap := map[string]bool{}
+	if len(runs) > 0 {
+		if as, err := snapshotAssets(ctx, db, runs[len(runs)-1].ID); err == nil {
+			for _, a := range as {
+				assets[a.Name] = a
+			}
+		}
+		if as, err := snapshotAssets(ctx, db, runs[0].ID); err == nil && as != nil {
+			for _, a := range as {
+				firstSnap[a.Name] = true
+			}
+		}
+	}
+	systems := map[string]*inventory.System{}
+	if o.Inventory != nil {
+		for _, a := range o.Inventory.Assets {
+			if assets[a.Name] == nil {
+				assets[a.Name] = a
+			}
+		}
+		for _, s := range o.Inventory.Systems {
+			systems[s.Name] = s
+		}
+	}
+
+	maint, err := db.Maintenance(ctx, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
+	for _, w := range maint {
+		m.Maintenance = append(m.Maintenance, MaintRow{Asset: clean(w.Asset), System: clean(w.System),
+			Start: w.Start.In(loc), End: w.End.In(loc), DurationS: int64(w.End.Sub(w.Start).Seconds()), Reason: clean(w.Reason)})
+	}
+
+	m.Inspections = inspections(o, runs, acc, start, effEnd, days)
+	buildAvailability(o, m, acc, assets, systems, firstSnap, maint, start, effEnd)
+	m.Recurring = recurring(o, acc)
+	m.Capacity = capacity(acc, start, effEnd)
+	for _, c := range acc.certs {
+		if c.DaysLeft <= certWarnDays {
+			m.Certificates = append(m.Certificates, *c)
+		}
+	}
+	slices.SortFunc(m.Certificates, func(a, b Cert) int { return cmp.Or(cmp.Compare(a.DaysLeft, b.DaysLeft), cmp.Compare(a.Asset, b.Asset)) })
+	if m.Backup, err = backupSection(ctx, db, start, end, loc); err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
+	m.Risks = risks(o, m)
+	m.KPIs = kpis(o, m)
+	m.Overview = overview(o, m)
+	if m.Plan, err = plan(o, m, start); err != nil {
+		return nil, err
+	}
+	m.Sign = o.signers("report.sign.author")
+	m.Notes = []string{
+		o.t("report.m.note_avail", fmtDuration(o.Lang, o.maxGap())),
+		o.t("report.m.note_system"),
+		o.t("report.m.note_forecast"),
+		o.t("report.daily.note_status"),
+	}
+	period := m.Period
+	m.StatusChart = statusOverTime(o, m.Inspections.Days, period)
+	m.AvailChart = availBars(o, m.SystemAvail, period)
+	// Charts only for series worth a look: rising towards full, or not OK.
+	for _, t := range m.Capacity {
+		if len(m.CapacityChart) == capacityCharts {
+			break
+		}
+		if t.DaysUntil != nil || t.Status != result.OK {
+			m.CapacityChart = append(m.CapacityChart, capacityChart(o, t, start, effEnd, period))
+		}
+	}
+	nilToEmpty(m)
+	return m, nil
+}
+
+func nilToEmpty(m *Monthly) {
+	m.Overview, m.KPIs, m.AssetAvail, m.SystemAvail = nonNil(m.Overview), nonNil(m.KPIs), nonNil(m.AssetAvail), nonNil(m.SystemAvail)
+	m.Maintenance, m.Outages, m.Recurring, m.Capacity = nonNil(m.Maintenance), nonNil(m.Outages), nonNil(m.Recurring), nonNil(m.Capacity)
+	m.Certificates, m.Risks, m.Plan = nonNil(m.Certificates), nonNil(m.Risks), nonNil(m.Plan)
+	m.Backup.Problems = nonNil(m.Backup.Problems)
+	m.Inspections.MissedDays = nonNil(m.Inspections.MissedDays)
+}
+
+func inspections(o Options, runs []store.RunSummary, acc *monthAcc, start, effEnd time.Time, days int) Inspections {
+	in := Inspections{Runs: len(runs), Counts: acc.total}
+	perDay := make([]int, days)
+	for _, r := range runs {
+		perDay[acc.dayIndex(r.StartedAt)]++
+	}
+	for i := range days {
+		day := start.AddDate(0, 0, i)
+		d := DayRuns{Date: day.Format("2006-01-02"), Runs: perDay[i], Counts: acc.dayCount[i]}
+		// A day is due once it is over; today counts only when it already
+		// had an inspection.
+		due := !day.AddDate(0, 0, 1).After(effEnd) || perDay[i] > 0
+		if !due {
+			d.Future = true
+		} else {
+			in.DaysDue++
+			if perDay[i] > 0 {
+				in.DaysWith++
+			} else {
+				d.Missed = true
+				in.MissedDays = append(in.MissedDays, d.Date)
+			}
+		}
+		in.Days = append(in.Days, d)
+	}
+	if in.DaysDue > 0 {
+		in.Percent = 100 * float64(in.DaysWith) / float64(in.DaysDue)
+	}
+	return in
+}
+
+// maintFor returns the maintenance windows that apply to an asset: its own,
+// its system's, and site-wide ones.
+func maintFor(ws []store.MaintenanceWindow, asset, system string) []Window {
+	var out []Window
+	for _, w := range ws {
+		if (w.Asset != "" && w.Asset == asset) || (w.Asset == "" && (w.System == "" || w.System == system)) {
+			out = append(out, Window{Start: w.Start, End: w.End})
+		}
+	}
+	return out
+}
+
+func maintForSystem(ws []store.MaintenanceWindow, system string) []Window {
+	var out []Window
+	for _, w := range ws {
+		if w.Asset == "" && (w.System == "" || w.System == system) {
+			out = append(out, Window{Start: w.Start, End: w.End})
+		}
+	}
+	return out
+}
+
+func (o *Options) verdict(a Availability, met bool) string {
+	switch {
+	case !a.Known:
+		return o.t("report.verdict.nodata")
+	case met:
+		return o.t("report.verdict.met")
+	}
+	return o.t("report.verdict.missed")
+}
+
+func availRow(name, scope string, a Availability) AvailRow {
+	r := AvailRow{Name: clean(name), Scope: scope, Target: a.Target, Percent: a.Percent, Known: a.Known,
+		UpS: int64(a.Up.Seconds()), DownS: int64(a.Down.Seconds()), UnknownS: int64(a.Unknown.Seconds()), MaintS: int64(a.Maintenance.Seconds()),
+		Outages: len(a.Outages)}
+	for _, out := range a.Outages {
+		r.LongestS = max(r.LongestS, int64(out.Duration.Seconds()))
+	}
+	return r
+}
+
+func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*inventory.Asset, systems map[string]*inventory.System,
+	firstSnap map[string]bool, maint []store.MaintenanceWindow, start, effEnd time.Time) {
+	loc := o.loc()
+	names := make([]string, 0, len(acc.samples))
+	for n := range acc.samples {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	coreAsset := map[string]bool{}
+	for _, name := range names {
+		samples := acc.samples[name]
+		slices.SortFunc(samples, func(a, b Sample) int { return a.At.Compare(b.At) })
+		a := assets[name]
+		sys := acc.sysOf[name]
+		if sys == "" && a != nil {
+			sys = a.System
+		}
+		period := Window{Start: start, End: effEnd}
+		// An asset that was not in the month's first inventory snapshot was
+		// added during the month: its period starts at its first inspection.
+		if len(firstSnap) > 0 && !firstSnap[name] && len(samples) > 0 && samples[0].At.After(start) {
+			period.Start = samples[0].At
+		}
+		av := ComputeAvailability(samples, period, o.maxGap(), maintFor(maint, name, sys), assetTarget(a))
+		row := availRow(name, "asset", av)
+		row.System = clean(sys)
+		if a != nil {
+			row.Kind = a.Kind
+			row.Core = a.Criticality == inventory.CriticalityCore
+			coreAsset[name] = row.Core
+		}
+		row.Met = av.Known && av.Met
+		row.Verdict = o.verdict(av, row.Met)
+		m.AssetAvail = append(m.AssetAvail, row)
+		for _, out := range av.Outages {
+			m.Outages = append(m.Outages, OutageRow{Object: row.Name, Scope: "asset", Core: row.Core,
+				Start: out.Start.In(loc), End: out.End.In(loc), DurationS: int64(out.Duration.Seconds()), Ongoing: out.Ongoing})
+		}
+	}
+	// Systems.
+	sysNames := make([]string, 0, len(acc.sysRuns))
+	for n := range acc.sysRuns {
+		sysNames = append(sysNames, n)
+	}
+	slices.Sort(sysNames)
+	for _, name := range sysNames {
+		runs := acc.sysRuns[name]
+		slices.SortFunc(runs, func(a, b sysSample) int { return a.at.Compare(b.at) })
+		inv := systems[name]
+		core := inv != nil && inv.Criticality == inventory.CriticalityCore
+		if inv == nil || inv.Criticality == "" {
+			for member := range runs[len(runs)-1].members {
+				core = core || coreAsset[member]
+			}
+		}
+		// Members that count: core members when the system has any,
+		// otherwise every member.
+		var samples []Sample
+		for _, r := range runs {
+			up, counted := !r.httpBad, false
+			for member, ok := range r.members {
+				if hasCore(r.members, coreAsset) && !coreAsset[member] {
+					continue
+				}
+				counted = true
+				up = up && ok
+			}
+			if counted {
+				samples = append(samples, Sample{At: r.at, Up: up})
+			}
+		}
+		target := 0.0
+		limit := MaxOutageNonCore
+		if core {
+			limit = MaxOutageCore
+		}
+		display := name
+		if inv != nil {
+			target = inv.SLA.Availability
+			if d, err := time.ParseDuration(inv.SLA.MaxOutage); err == nil && d > 0 {
+				limit = d
+			}
+			display = inv.DisplayName(o.Lang)
+		}
+		period := Window{Start: start, End: effEnd}
+		// A system none of whose members was in the month's first snapshot
+		// was added during the month, like an asset.
+		if len(firstSnap) > 0 && len(samples) > 0 && samples[0].At.After(start) {
+			added := true
+			for _, r := range runs {
+				for member := range r.members {
+					added = added && !firstSnap[member]
+				}
+			}
+			if added {
+				period.Start = samples[0].At
+			}
+		}
+		av := ComputeAvailabilityOpts(samples, period, AvailabilityOptions{
+			MaxGap: o.maxGap(), Maintenance: maintForSystem(maint, name), Target: target, MaxOutage: limit})
+		row := availRow(display, "system", av)
+		row.Core = core
+		row.MaxOutageS = int64(limit.Seconds())
+		row.Met = av.Known && av.Met
+		row.Verdict = o.verdict(av, row.Met)
+		m.SystemAvail = append(m.SystemAvail, row)
+		for _, out := range av.Outages {
+			d := int64(out.Duration.Seconds())
+			m.Outages = append(m.Outages, OutageRow{Object: row.Name, Scope: "system", Core: core,
+				Start: out.Start.In(loc), End: out.End.In(loc), DurationS: d, Ongoing: out.Ongoing,
+				LimitS: row.MaxOutageS, Exceeds: d >= row.MaxOutageS})
+		}
+	}
+	// Worst first: missed targets, then lowest availability.
+	byWorst := func(a, b AvailRow) int {
+		return cmp.Or(cmp.Compare(boolInt(a.Met), boolInt(b.Met)), cmp.Compare(boolInt(!a.Known), boolInt(!b.Known))*-1,
+			cmp.Compare(a.Percent, b.Percent), cmp.Compare(a.Name, b.Name))
+	}
+	slices.SortStableFunc(m.AssetAvail, byWorst)
+	slices.SortStableFunc(m.SystemAvail, byWorst)
+	slices.SortStableFunc(m.Outages, func(a, b OutageRow) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Object, b.Object))
+	})
+}
+
+func hasCore(members map[string]bool, core map[string]bool) bool {
+	for m := range members {
+		if core[m] {
+			return true
+		}
+	}
+	return false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func recurring(o Options, acc *monthAcc) []Recurring {
+	var out []Recurring
+	for _, r := range acc.rec {
+		if r.Runs < 2 {
+			continue
+		}
+		x := r.Recurring
+		for d := r.days; d != 0; d &= d - 1 {
+			x.Days++
+		}
+		if x.Advice == "" {
+			x.Advice = o.t("report.m.recurring_advice")
+		}
+		out = append(out, x)
+	}
+	slices.SortFunc(out, func(a, b Recurring) int {
+		return cmp.Or(cmp.Compare(b.Worst, a.Worst), cmp.Compare(b.Runs, a.Runs), cmp.Compare(a.Asset, b.Asset), cmp.Compare(a.Check, b.Check))
+	})
+	if len(out) > maxRecurringRows {
+		out = out[:maxRecurringRows]
+	}
+	return out
+}
+
+// capacity fits each series of daily highest values and forecasts when it
+// reaches its limit (100 for percentages; load has no limit and gets no
+// forecast). Series that fill soonest come first.
+func capacity(acc *monthAcc, start, effEnd time.Time) []Trend {
+	var out []Trend
+	for _, a := range acc.capac {
+		t := a.Trend
+		var pts []Point
+		for i, v := range a.daily {
+			if math.IsNaN(v) {
+				continue
+			}
+			at := start.AddDate(0, 0, i).Add(12 * time.Hour)
+			t.Points = append(t.Points, TrendPoint{At: at, Value: v})
+			pts = append(pts, Point{At: at, Value: v})
+			t.Max = math.Max(t.Max, v)
+		}
+		if t.Unit == "%" {
+			t.Limit = 100
+			f := ForecastLimit(pts, t.Limit, effEnd)
+			t.Forecast, t.SlopeDay, t.R2 = f.OK, f.Slope, f.R2
+			if f.OK && f.Slope > 0 && !math.IsInf(f.DaysUntil, 0) && !math.IsNaN(f.DaysUntil) && f.DaysUntil >= 0 {
+				d := f.DaysUntil
+				t.DaysUntil = &d
+			}
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Trend) int {
+		da, db := math.Inf(1), math.Inf(1)
+		if a.DaysUntil != nil {
+			da = *a.DaysUntil
+		}
+		if b.DaysUntil != nil {
+			db = *b.DaysUntil
+		}
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(b.Status, a.Status), cmp.Compare(b.Max, a.Max), cmp.Compare(a.Asset, b.Asset), cmp.Compare(a.Check, b.Check))
+	})
+	if len(out) > maxCapacityRows {
+		out = out[:maxCapacityRows]
+	}
+	return out
+}
+
+// backupSection reads backup verifications and drills of the month. Until
+// hcops records them, it says there is no data.
+func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc *time.Location) (Backup, error) {
+	var b Backup
+	for _, kind := range []string{result.KindBackup, result.KindDrill} {
+		runs, err := db.RunSummaries(ctx, kind, start, end)
+		if err != nil {
+			return b, err
+		}
+		if kind == result.KindBackup {
+			b.Runs = len(runs)
+		} else {
+			b.Drills = len(runs)
+		}
+		if len(runs) == 0 {
+			continue
+		}
+		err = db.EachResult(ctx, store.ResultFilter{Kind: kind, Since: start, Until: end}, func(r *store.StoredResult) error {
+			b.Results++
+			if r.Status != result.OK {
+				b.Failed++
+				if len(b.Problems) < 50 {
+					b.Problems = append(b.Problems, BackupRow{RunID: r.RunID, Kind: kind, At: r.RunStartedAt.In(loc),
+						Asset: clean(r.Asset), Check: clean(r.Check), Status: r.Status, Message: clean(r.Message)})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return b, err
+		}
+	}
+	b.HasData = b.Results > 0
+	if b.Results > 0 {
+		b.Percent = 100 * float64(b.Results-b.Failed) / float64(b.Results)
+	}
+	return b, nil
+}
+
+// risks ranks what could hurt next month: missed availability targets and
+// long outages, filesystems filling within 30 days, certificates expiring,
+// recurring critical findings, missed inspections and missing backup proof.
+func risks(o Options, m *Monthly) []Risk {
+	var out []Risk
+	add := func(level result.Status, score float64, object, risk, advice string) {
+		out = append(out, Risk{Level: level, Object: object, Risk: risk, Advice: advice, score: score})
+	}
+	for _, s := range m.SystemAvail {
+		if s.Known && !s.Met {
+			add(result.Crit, 100+float64(s.LongestS)/3600, s.Name,
+				o.t("report.risk.sla", s.Name, fmtPercent(s.Percent), fmtDuration(o.Lang, time.Duration(s.LongestS)*time.Second)),
+				o.t("report.risk.sla_advice"))
+		}
+	}
+	var missedAssets []string
+	for _, a := range m.AssetAvail {
+		if a.Known && !a.Met {
+			missedAssets = append(missedAssets, a.Name)
+		}
+	}
+	if len(missedAssets) > 0 {
+		add(result.Crit, 90, joinMax(o, missedAssets, 8), o.t("report.risk.asset_sla", len(missedAssets)), o.t("report.risk.asset_sla_advice"))
+	}
+	for _, t := range m.Capacity {
+		if t.DaysUntil == nil || *t.DaysUntil > 30 {
+			continue
+		}
+		level := result.Warn
+		if *t.DaysUntil <= 7 {
+			level = result.Crit
+		}
+		obj := t.Asset + " " + t.Check
+		add(level, 80-*t.DaysUntil, obj, o.t("report.risk.capacity", obj, fmtNum(t.Last)+t.Unit, fmtNum(roundTo(*t.DaysUntil, 0))),
+			o.t("report.risk.capacity_advice", fmtDate(o.Lang, m.End.AddDate(0, 0, int(math.Max(1, math.Min(*t.DaysUntil/2, 14)))))))
+	}
+	for _, c := range m.Certificates {
+		level := result.Warn
+		if c.DaysLeft <= 14 {
+			level = result.Crit
+		}
+		obj := c.Asset + " " + c.Item
+		add(level, 70-c.DaysLeft/2, obj, o.t("report.risk.cert", obj, fmtDate(o.Lang, c.Expires)),
+			o.t("report.risk.cert_advice", fmtDate(o.Lang, c.Expires.AddDate(0, 0, -14))))
+	}
+	for _, r := range m.Recurring {
+		if r.Worst != result.Crit {
+			continue
+		}
+		obj := r.Asset + " " + r.Check
+		add(result.Crit, 60+float64(r.Days), obj, o.t("report.risk.recurring", obj, r.Days), r.Advice)
+	}
+	if len(m.Inspections.MissedDays) > 0 {
+		add(result.Warn, 40, o.t("report.m.inspections_obj"), o.t("report.risk.missed", len(m.Inspections.MissedDays)), o.t("report.risk.missed_advice"))
+	}
+	if !m.Backup.HasData {
+		add(result.Warn, 30, o.t("report.m.backup_obj"), o.t("report.risk.no_backup"), o.t("report.risk.no_backup_advice"))
+	} else if m.Backup.Failed > 0 {
+		add(result.Crit, 85, o.t("report.m.backup_obj"), o.t("report.risk.backup_failed", m.Backup.Failed), o.t("report.risk.backup_failed_advice"))
+	}
+	slices.SortStableFunc(out, func(a, b Risk) int { return cmp.Or(cmp.Compare(b.Level, a.Level), cmp.Compare(b.score, a.score)) })
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+func joinMax(o Options, names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, o.t("report.listsep"))
+	}
+	return strings.Join(names[:n], o.t("report.listsep")) + o.t("report.m.and_more", len(names))
+}
+
+func kpis(o Options, m *Monthly) []KPI {
+	var out []KPI
+	ok := func(b bool) *bool { return &b }
+	met := func(b *bool) string {
+		switch {
+		case b == nil:
+			return o.t("report.verdict.nodata")
+		case *b:
+			return o.t("report.verdict.met")
+		}
+		return o.t("report.verdict.missed")
+	}
+	// Asset availability by target class.
+	for _, class := range []struct {
+		key    string
+		target float64
+	}{{"report.kpi.host", TargetHost}, {"report.kpi.multiaz", TargetMultiAZ}, {"report.kpi.link", TargetLinkStorage}} {
+		n, known, good := 0, 0, 0
+		lowest := 100.0
+		for _, a := range m.AssetAvail {
+			if a.Target != class.target {
+				continue
+			}
+			n++
+			if a.Known {
+				known++
+				lowest = math.Min(lowest, a.Percent)
+				if a.Met {
+					good++
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		k := KPI{Name: o.t(class.key), Target: "≥ " + fmtPercent(class.target)}
+		if known > 0 {
+			k.OK = ok(good == known)
+			k.Actual = o.t("report.kpi.asset_actual", good, known, fmtPercent(lowest))
+		} else {
+			k.Actual = o.t("report.verdict.nodata")
+		}
+		if known < n {
+			k.Actual += o.t("report.kpi.asset_unknown", n-known)
+		}
+		k.Met = met(k.OK)
+		out = append(out, k)
+	}
+	for _, core := range []bool{true, false} {
+		key, limit := "report.kpi.noncore", MaxOutageNonCore
+		if core {
+			key, limit = "report.kpi.core", MaxOutageCore
+		}
+		n, known, good := 0, 0, 0
+		var longest int64
+		for _, s := range m.SystemAvail {
+			if s.Core != core {
+				continue
+			}
+			n++
+			if s.Known {
+				known++
+				longest = max(longest, s.LongestS)
+				if s.LongestS < s.MaxOutageS {
+					good++
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		k := KPI{Name: o.t(key), Target: o.t("report.kpi.outage_target", fmtDuration(o.Lang, limit))}
+		if known > 0 {
+			k.OK = ok(good == known)
+			k.Actual = o.t("report.kpi.outage_actual", fmtDuration(o.Lang, time.Duration(longest)*time.Second), good, known)
+		} else {
+			k.Actual = o.t("report.verdict.nodata")
+		}
+		k.Met = met(k.OK)
+		out = append(out, k)
+	}
+	in := m.Inspections
+	k := KPI{Name: o.t("report.kpi.inspection"), Target: "100%"}
+	if in.DaysDue > 0 {
+		k.OK = ok(in.DaysWith == in.DaysDue)
+		k.Actual = o.t("report.kpi.inspection_actual", fmtNum(roundTo(in.Percent, 1)), in.DaysWith, in.DaysDue, in.Runs)
+	} else {
+		k.Actual = o.t("report.verdict.nodata")
+	}
+	k.Met = met(k.OK)
+	out = append(out, k)
+	k = KPI{Name: o.t("report.kpi.backup"), Target: "100%"}
+	if m.Backup.HasData {
+		k.OK = ok(m.Backup.Failed == 0)
+		k.Actual = o.t("report.kpi.backup_actual", fmtNum(roundTo(m.Backup.Percent, 1)), m.Backup.Results-m.Backup.Failed, m.Backup.Results)
+	} else {
+		k.Actual = o.t("report.m.backup_none_short")
+	}
+	k.Met = met(k.OK)
+	return append(out, k)
+}
+
+func overview(o Options, m *Monthly) []string {
+	in := m.Inspections
+	out := []string{o.t("report.m.ov_inspections", m.Period, in.Runs, in.DaysWith, in.DaysDue, len(in.MissedDays))}
+	c := in.Counts
+	out = append(out, o.t("report.m.ov_results", c.Total(), c.Crit, c.Warn, c.Unreachable, c.Unknown))
+	metSys, knownSys := 0, 0
+	for _, s := range m.SystemAvail {
+		if s.Known {
+			knownSys++
+			if s.Met {
+				metSys++
+			}
+		}
+	}
+	if len(m.SystemAvail) > 0 {
+		out = append(out, o.t("report.m.ov_systems", len(m.SystemAvail), metSys, knownSys-metSys, len(m.SystemAvail)-knownSys, len(m.Outages)))
+	}
+	soon := 0
+	for _, t := range m.Capacity {
+		if t.DaysUntil != nil && *t.DaysUntil <= 30 {
+			soon++
+		}
+	}
+	out = append(out, o.t("report.m.ov_capacity", soon, len(m.Certificates)))
+	crit := 0
+	for _, r := range m.Risks {
+		if r.Level == result.Crit {
+			crit++
+		}
+	}
+	if len(m.Risks) == 0 {
+		out = append(out, o.t("report.m.ov_norisk"))
+	} else {
+		out = append(out, o.t("report.m.ov_risks", len(m.Risks), crit))
+	}
+	return out
+}
+
+// plan is the next month's plan: the file named by report.plan_template (a
+// Go text template; one item a line, "- " bullets allowed) or the built-in
+// plan. The template sees .Month, .NextMonth (as written in the report) and
+// .Risks.
+func plan(o Options, m *Monthly, start time.Time) ([]string, error) {
+	next := start.AddDate(0, 1, 0)
+	data := map[string]any{"Month": fmtMonth(o.Lang, start), "NextMonth": fmtMonth(o.Lang, next), "Risks": m.Risks}
+	text := o.t("report.m.plan_builtin")
+	if o.PlanTemplate != "" {
+		b, err := os.ReadFile(o.PlanTemplate)
+		if err != nil {
+			return nil, fmt.Errorf("monthly report: plan template: %w", err)
+		}
+		text = string(b)
+	}
+	t, err := template.New("plan").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("monthly report: plan template %s: %w", o.PlanTemplate, err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("monthly report: plan template %s: %w", o.PlanTemplate, err)
+	}
+	var out []string
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		line = strings.TrimSpace(strings.TrimLeft(line, "-*•"))
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, clean(line))
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("monthly report: the plan template gives no plan items (one item a line)")
+	}
+	return out, nil
+}
