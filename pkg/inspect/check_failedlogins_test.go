@@ -1,0 +1,77 @@
+package inspect
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+func TestFailedLoginsLastb(t *testing.T) {
+	// Plain lastb on CentOS 7.7 (no year: Feb 2026 is the latest Feb 27
+	// not in the future of osNow).
+	out := "@@LASTB\n" + osCapture(t, "failed-logins", "centos-7.7-lastb.txt")
+	r := osOne(t, osEval(t, "failed-logins", out, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.Local)))
+	if r.Status != result.OK || *r.Value != 4 || !strings.Contains(r.Message, "192.168.71.1 (1)") || !strings.Contains(r.Message, "kbrazil (4)") {
+		t.Errorf("lastb: %+v", r)
+	}
+	// lastb -F prints full times with the year.
+	fs := parseLastb("root     ssh:notty    203.0.113.9      Sun Nov 29 03:01:02 2026 - Sun Nov 29 03:01:02 2026  (00:00)\n\nbtmp begins Sun Nov  1 00:00:01 2026\n", osNow)
+	if len(fs) != 1 || fs[0].From != "203.0.113.9" || fs[0].Time.Year() != 2026 || fs[0].Time.Hour() != 3 {
+		t.Errorf("lastb -F: %+v", fs)
+	}
+	r = osOne(t, osEval(t, "failed-logins", "@@LASTB\n\nbtmp begins Tue May 20 00:00:00 2025\n", nil, osNow.Add(-24*time.Hour)))
+	if r.Status != result.OK || *r.Value != 0 {
+		t.Errorf("empty btmp (this machine): %+v", r)
+	}
+}
+
+func TestFailedLoginsAuthLog(t *testing.T) {
+	// Constructed in the formats sshd and pam write (classic syslog on
+	// CentOS 7, RFC 3339 from rsyslog on Debian 12): a brute force from
+	// 203.0.113.7 with three passwords on one connection, a key-only
+	// server's invalid user, an su failure, and the pam duplicate lines.
+	now := time.Now()
+	ts := func(ago time.Duration) string { return now.Add(-ago).Format("Jan _2 15:04:05") }
+	var b strings.Builder
+	b.WriteString("@@LOG /var/log/secure\n")
+	for i := 0; i < 30; i++ {
+		b.WriteString(ts(time.Hour) + " web-01 sshd[4242]: Failed password for root from 203.0.113.7 port 52144 ssh2\n")
+	}
+	b.WriteString(ts(time.Hour) + " web-01 sshd[4242]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.7  user=root\n")
+	b.WriteString(ts(50*time.Minute) + " web-01 sshd[5000]: Invalid user admin from 198.51.100.3 port 40000\n")
+	b.WriteString(ts(50*time.Minute) + " web-01 sshd[5000]: Failed password for invalid user admin from 198.51.100.3 port 40000 ssh2\n")
+	b.WriteString(ts(40*time.Minute) + " web-01 sshd[5100]: Invalid user oracle from 198.51.100.4 port 40001\n")
+	b.WriteString(ts(30*time.Minute) + " web-01 su: pam_unix(su:auth): authentication failure; logname=app uid=1000 euid=0 tty=pts/0 ruser=app rhost=  user=root\n")
+	b.WriteString(ts(72*time.Hour) + " web-01 sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n")
+	env := &Env{Spec: &Spec{Name: "failed-logins", Type: "failed-logins"}, Section: &Section{Stdout: b.String()}, Now: now, Since: now.Add(-24 * time.Hour)}
+	c, _ := Lookup("failed-logins")
+	r := osOne(t, c.Evaluate(t.Context(), env))
+	// 30 + 1 (admin: the Failed line, not the Invalid one) + 1 (oracle) + 1 (su)
+	if *r.Value != 33 || r.Status != result.Warn {
+		t.Fatalf("want 33 attempts (WARN over ~:20), got %+v", r)
+	}
+	if !strings.Contains(r.Message, "203.0.113.7 (30)") || !strings.Contains(r.Message, "root (31)") || !strings.Contains(r.Advice, "203.0.113.7") {
+		t.Errorf("top sources/users/advice: %+v", r)
+	}
+	// RFC 3339 lines (Debian 12 rsyslog, journal short-iso).
+	fs := parseAuthLog("2026-11-29T07:30:01.123456+00:00 deb sshd[77]: Failed password for invalid user test from 2001:db8::5 port 22 ssh2\n2026-11-29T07:31:00+0000 deb sshd[78]: Failed password for root from 192.0.2.8 port 22 ssh2\n", osNow)
+	if len(fs) != 2 || fs[0].From != "2001:db8::5" || fs[0].User != "test" || fs[1].Time.Minute() != 31 {
+		t.Errorf("rfc3339: %+v", fs)
+	}
+	r = osOne(t, osEval(t, "failed-logins", "@@NOACCESS\n", nil, osNow))
+	if r.Status != result.Unknown || r.Reason != "not-readable" {
+		t.Errorf("no access: %+v", r)
+	}
+}
+
+func BenchmarkParseAuthLog(b *testing.B) {
+	line := "Nov 29 05:12:41 web-01 sshd[4242]: Failed password for root from 203.0.113.7 port 52144 ssh2\n"
+	out := strings.Repeat(line, failedLoginsMaxLines)
+	for b.Loop() {
+		if len(parseAuthLog(out, osNow)) != failedLoginsMaxLines {
+			b.Fatal("lines lost")
+		}
+	}
+}
