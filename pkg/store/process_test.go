@@ -7,6 +7,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -62,6 +63,16 @@ func TestWriterProcess(t *testing.T) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		os.Exit(1)
+	}
+	if os.Getenv("HCOPS_STORE_WRITER_MODE") == "prune" {
+		fmt.Println("P")
+		n, err := db.Prune(ctx, time.Now().Add(time.Hour))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("pruned", n)
+		os.Exit(0)
 	}
 	out := bufio.NewWriter(os.Stdout)
 	say := func(format string, args ...any) {
@@ -138,10 +149,11 @@ func (l *writerLog) read(t *testing.T, sc *bufio.Scanner, firstLine chan<- struc
 	}
 }
 
-func startWriter(t *testing.T, path string, runs int, log *writerLog) (*exec.Cmd, <-chan struct{}, *strings.Builder) {
+func startWriter(t *testing.T, path string, runs int, log *writerLog, env ...string) (*exec.Cmd, <-chan struct{}, *strings.Builder) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWriterProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "HCOPS_STORE_WRITER="+path, "HCOPS_STORE_WRITER_RUNS="+strconv.Itoa(runs))
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -358,5 +370,158 @@ func TestConcurrentWritersInProcess(t *testing.T) {
 	shared.SQL().QueryRow("SELECT count(*) FROM results").Scan(&results)
 	if runs != 40 || results != 40*writerBatch {
 		t.Errorf("%d completed runs and %d results, want 40 and %d", runs, results, 40*writerBatch)
+	}
+}
+
+func TestWriteRetriesPastBusyTimeout(t *testing.T) {
+	// Another process holds the write lock longer than SQLite's busy
+	// timeout: the write is retried and succeeds once the lock is released.
+	defer func(d time.Duration) { busyTimeout = d }(busyTimeout)
+	busyTimeout = 50 * time.Millisecond
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(400 * time.Millisecond) // 8 busy timeouts
+		conn.ExecContext(ctx, "COMMIT")
+		close(released)
+	}()
+	run := &result.Run{Kind: "inspect"}
+	if err := db.BeginRun(ctx, run); err != nil {
+		t.Fatalf("BeginRun while another connection held the lock: %v", err)
+	}
+	select {
+	case <-released:
+	default:
+		t.Fatal("BeginRun returned before the lock was released")
+	}
+	if run.ID == 0 {
+		t.Error("no run id")
+	}
+}
+
+func TestKillDuringPrune(t *testing.T) {
+	if os.Getenv("HCOPS_STORE_WRITER") != "" {
+		t.Skip()
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seed many small finished runs in one transaction (through the API
+	// this takes long on a busy machine): 50 results and metrics each, and
+	// a shared snapshot.
+	const runs, perRun = 400, 50
+	started := time.Now().Add(-time.Minute).UnixMilli()
+	if err := db.write(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`INSERT INTO inventory_snapshots (sha256, encoding, size, data) VALUES ('x', 'gzip', 0, x'')`,
+			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+			 INSERT INTO runs (id, kind, started_at, finished_at, status, n_ok, snapshot)
+			 SELECT i, 'inspect', ?1, ?1, 'completed', 50, 'x' FROM n`,
+			`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 400 * 50 - 1)
+			 INSERT INTO results (id, run_id, asset, check_name, status, message, started_at)
+			 SELECT i + 1, i / 50 + 1, 'host-' || (i % 50), 'disk', 0, 'fine', ?1 FROM n`,
+			`INSERT INTO metrics (run_id, result_id, at, asset, check_name, name, value)
+			 SELECT run_id, id, started_at, asset, check_name, 'disk.used_pct', id FROM results`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, started); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	countRuns := func() int {
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM runs").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Kill each pruner once it has deleted some runs, so the kill lands
+	// inside the prune.
+	killed := 0
+	for k := range 4 {
+		before := countRuns()
+		if before == 0 {
+			break
+		}
+		cmd, _, stderr := startWriter(t, path, 0, newWriterLog(), "HCOPS_STORE_WRITER_MODE=prune")
+		deadline := time.Now().Add(30 * time.Second)
+		for countRuns() > before-before/4-1 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			killed++
+		} else {
+			t.Logf("pruner %d finished before the kill (%v): %s", k, err, stderr)
+		}
+	}
+	db.Close()
+	if killed == 0 {
+		t.Fatal("no pruner was killed mid-prune")
+	}
+
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen after killed prunes: %v", err)
+	}
+	defer db.Close()
+	checkIntegrity(t, db)
+	left, err := db.ListRuns(ctx, RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d runs left after %d killed prunes", len(left), runs, killed)
+	// Every run left is whole: all its results, their metrics, its snapshot.
+	for _, r := range left {
+		full, err := db.GetRun(ctx, r.ID, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(full.Results) != perRun {
+			t.Errorf("run %d left with %d results", r.ID, len(full.Results))
+		}
+		for _, res := range full.Results {
+			if len(res.Metrics) != 1 {
+				t.Errorf("run %d: result %s lost its metric", r.ID, res.Asset)
+				break
+			}
+		}
+		var snap sql.NullString
+		db.SQL().QueryRow("SELECT snapshot FROM runs WHERE id = ?", r.ID).Scan(&snap)
+		if snap.String != "x" {
+			t.Errorf("run %d lost its snapshot", r.ID)
+		}
+	}
+	var orphans int
+	db.SQL().QueryRow(`SELECT (SELECT count(*) FROM results WHERE run_id NOT IN (SELECT id FROM runs))
+		+ (SELECT count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs))`).Scan(&orphans)
+	if orphans != 0 {
+		t.Errorf("%d results or metrics of deleted runs remain", orphans)
 	}
 }

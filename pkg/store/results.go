@@ -41,15 +41,28 @@ func finite(v *float64) any {
 }
 
 // Rows are inserted many per statement (see batchInsert): one statement per
-// row spends most of its time in the driver, not in SQLite.
+// row spends most of its time in the driver, not in SQLite. Optional text
+// columns are passed as NULL when empty and turned back into '' by SQLite,
+// which spares the driver a C string copy per empty value.
 const (
 	resultInsertHead = `INSERT INTO results (id, run_id, asset, check_name, type, item, playbook, system, zone,
 	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms) VALUES `
+	resultRow = `(?, ?, ?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''),
+	?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?, ?)`
 	resultCols       = 21
 	metricInsertHead = `INSERT INTO metrics (run_id, result_id, at, asset, check_name, item, name, value, unit) VALUES `
+	metricRow        = `(?, ?, ?, ?, ?, coalesce(?, ''), ?, ?, coalesce(?, ''))`
 	metricCols       = 9
 	rowsPerStatement = 40 // 40 x 21 parameters stays far below SQLite's limit
 )
+
+// orNull passes an empty optional text column as NULL (see resultRow).
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
 
 // batchInsert collects rows and inserts them rowsPerStatement at a time with
 // a prepared multi-row INSERT.
@@ -57,25 +70,25 @@ type batchInsert struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	head  string
+	row   string // one row's VALUES tuple
 	cols  int
 	args  []any
 	full  *sql.Stmt // statement for rowsPerStatement rows, prepared on first use
 	count int       // rows pending in args
 }
 
-func newBatchInsert(ctx context.Context, tx *sql.Tx, head string, cols int) *batchInsert {
-	return &batchInsert{ctx: ctx, tx: tx, head: head, cols: cols, args: make([]any, 0, cols*rowsPerStatement)}
+func newBatchInsert(ctx context.Context, tx *sql.Tx, head, row string, cols int) *batchInsert {
+	return &batchInsert{ctx: ctx, tx: tx, head: head, row: row, cols: cols, args: make([]any, 0, cols*rowsPerStatement)}
 }
 
-func valuesSQL(head string, cols, rows int) string {
-	one := "(" + strings.Repeat("?, ", cols-1) + "?)"
+func (bi *batchInsert) sql(rows int) string {
 	var b strings.Builder
-	b.WriteString(head)
+	b.WriteString(bi.head)
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(one)
+		b.WriteString(bi.row)
 	}
 	return b.String()
 }
@@ -88,7 +101,7 @@ func (bi *batchInsert) add(vals ...any) error {
 		return nil
 	}
 	if bi.full == nil {
-		st, err := bi.tx.PrepareContext(bi.ctx, valuesSQL(bi.head, bi.cols, rowsPerStatement))
+		st, err := bi.tx.PrepareContext(bi.ctx, bi.sql(rowsPerStatement))
 		if err != nil {
 			return err
 		}
@@ -105,7 +118,7 @@ func (bi *batchInsert) flush() error {
 	if bi.count == 0 {
 		return nil
 	}
-	_, err := bi.tx.ExecContext(bi.ctx, valuesSQL(bi.head, bi.cols, bi.count), bi.args...)
+	_, err := bi.tx.ExecContext(bi.ctx, bi.sql(bi.count), bi.args...)
 	bi.args, bi.count = bi.args[:0], 0
 	return err
 }
@@ -178,9 +191,9 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM results`).Scan(&lastID); err != nil {
 			return err
 		}
-		insR := newBatchInsert(ctx, tx, resultInsertHead, resultCols)
+		insR := newBatchInsert(ctx, tx, resultInsertHead, resultRow, resultCols)
 		defer insR.close()
-		insM := newBatchInsert(ctx, tx, metricInsertHead, metricCols)
+		insM := newBatchInsert(ctx, tx, metricInsertHead, metricRow, metricCols)
 		defer insM.close()
 		type seenKey struct{ playbook, asset string }
 		seen := map[seenKey]bool{}
@@ -193,9 +206,10 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 				at = ms(r.StartedAt)
 			}
 			lastID++
-			if err := insR.add(lastID, runID, r.Asset, r.Check, r.Type, r.Item, r.Playbook, r.System, r.Zone,
-				int(r.Status), finite(r.Value), r.Unit, r.Warn, r.Crit, r.Message, r.Reason, r.Advice,
-				evidence, truncated, at, r.DurationMS); err != nil {
+			if err := insR.add(lastID, runID, r.Asset, r.Check,
+				orNull(r.Type), orNull(r.Item), orNull(r.Playbook), orNull(r.System), orNull(r.Zone),
+				int(r.Status), finite(r.Value), orNull(r.Unit), orNull(r.Warn), orNull(r.Crit), orNull(r.Message),
+				orNull(r.Reason), orNull(r.Advice), orNull(evidence), truncated, at, r.DurationMS); err != nil {
 				return fmt.Errorf("result %s/%s: %w", r.Asset, r.Check, err)
 			}
 			for _, m := range r.Metrics {
@@ -203,7 +217,7 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 				if m.Name == "" || finite(&v) == nil {
 					continue
 				}
-				if err := insM.add(runID, lastID, at, r.Asset, r.Check, r.Item, m.Name, v, m.Unit); err != nil {
+				if err := insM.add(runID, lastID, at, r.Asset, r.Check, orNull(r.Item), m.Name, v, orNull(m.Unit)); err != nil {
 					return fmt.Errorf("result %s/%s: metric %s: %w", r.Asset, r.Check, m.Name, err)
 				}
 			}

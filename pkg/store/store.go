@@ -55,6 +55,9 @@ var ErrNotFound = errors.New("not found")
 // lock before SQLite gives up; writes are then retried until WriteTimeout.
 const BusyTimeout = 10 * time.Second
 
+// busyTimeout is BusyTimeout, shortened by tests that exercise the retry.
+var busyTimeout = BusyTimeout
+
 // WriteTimeout bounds how long a write keeps retrying while other processes
 // hold the database.
 const WriteTimeout = 2 * time.Minute
@@ -157,7 +160,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 
 	q := url.Values{}
-	q.Set("_busy_timeout", strconv.Itoa(int(BusyTimeout/time.Millisecond)))
+	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
 	q.Set("_foreign_keys", "1")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
