@@ -43,8 +43,7 @@ func finite(v *float64) any {
 // Rows are inserted many per statement (see batchInsert): one statement per
 // row spends most of its time in the driver, not in SQLite. Optional text
 // columns are passed as NULL when empty and turned back into empty text by
-// SQLite (coalesce),
-// which spares the driver a C string copy per empty value.
+// SQLite (coalesce), which spares the driver a C string copy per value.
 const (
 	resultInsertHead = `INSERT INTO results (id, run_id, asset, check_name, type, item, playbook, system, zone,
 	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms) VALUES `
