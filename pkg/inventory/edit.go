@@ -635,16 +635,10 @@ func (d *doc) encode() ([]byte, error) {
 	if d.root == nil {
 		return []byte{}, nil
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(d.root); err != nil {
+	out, err := encodeChunked(d.root)
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	out := buf.Bytes()
 	if len(d.data) == 0 || bytes.Contains(d.data, []byte("\n\n")) {
 		locs := topKeyLine.FindAllIndex(out, -1)
 		for i := len(locs) - 1; i >= 1; i-- {
@@ -663,6 +657,82 @@ func (d *doc) encode() ([]byte, error) {
 			}
 			out = slices.Insert(out, at, '\n')
 		}
+	}
+	return out, nil
+}
+
+// chunkSize is how many items of a long top-level list are encoded at once.
+// yaml.v3's emitter keeps every event of a document in one growing slice,
+// which makes a 5,000-asset file slow to write in one piece.
+const chunkSize = 256
+
+func encodeNode(n *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeChunked encodes a document; a long block-style list under a
+// top-level key is encoded in pieces that are joined, giving the same text.
+func encodeChunked(root *yaml.Node) ([]byte, error) {
+	body := root
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		body = root.Content[0]
+	}
+	long := -1
+	if body.Kind == yaml.MappingNode {
+		for i := 1; i < len(body.Content); i += 2 {
+			v := body.Content[i]
+			if v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > chunkSize {
+				long = i
+				break
+			}
+		}
+	}
+	if long < 0 {
+		return encodeNode(root)
+	}
+	// Encode the document with the long list cut to its first chunk, then
+	// the other chunks under a bare copy of the key, dropping that key line.
+	seq := body.Content[long]
+	all := seq.Content
+	defer func() { seq.Content = all }()
+	seq.Content = all[:chunkSize]
+	rest := body.Content[long+1:]
+	body.Content = body.Content[:long+1]
+	head, err := encodeNode(root)
+	body.Content = append(body.Content, rest...)
+	if err != nil {
+		return nil, err
+	}
+	// The document's foot comment belongs after everything.
+	out := head
+	if root.FootComment != "" || body.FootComment != "" {
+		return encodeNode(root) // rare: keep it simple and correct
+	}
+	key := strNode(body.Content[long-1].Value)
+	for i := chunkSize; i < len(all); i += chunkSize {
+		part := &yaml.Node{Kind: yaml.SequenceNode, Tag: seq.Tag, Content: all[i:min(i+chunkSize, len(all))]}
+		b, err := encodeNode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{key, part}})
+		if err != nil {
+			return nil, err
+		}
+		_, b, _ = bytes.Cut(b, []byte("\n"))
+		out = append(out, b...)
+	}
+	if len(rest) > 0 {
+		b, err := encodeNode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: rest})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
 	}
 	return out, nil
 }

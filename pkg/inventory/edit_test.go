@@ -3,8 +3,11 @@ package inventory
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func copyFile(t *testing.T, src, dst string) {
@@ -182,4 +185,44 @@ func TestParseAssignment(t *testing.T) {
 			t.Errorf("ParseAssignment(%q) accepted", s)
 		}
 	}
+}
+
+// Long lists are encoded in pieces for speed; the text must be the same as
+// encoding in one piece.
+func TestEncodeChunkedSameText(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# head comment\ndefaults:\n  zone: intranet\nassets:\n  # first\n")
+	for i := 0; i < 3*chunkSize+7; i++ {
+		b.WriteString("  - name: h-" + strconv.Itoa(i) + " # c\n    address: 192.0.2.1\n    labels: {a: b}\n")
+	}
+	b.WriteString("# before systems\nsystems:\n  - name: s\n")
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(b.String()), &root); err != nil {
+		t.Fatal(err)
+	}
+	want, err := encodeNode(&root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodeChunked(&root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("chunked encoding differs:\n%s", firstDiff(string(got), string(want)))
+	}
+	again, _ := encodeNode(&root)
+	if string(again) != string(want) {
+		t.Error("encodeChunked changed the node tree")
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return "line " + strconv.Itoa(i+1) + ": got " + al[i] + " want " + bl[i]
+		}
+	}
+	return "lengths differ"
 }

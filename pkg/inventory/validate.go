@@ -24,7 +24,23 @@ var (
 // validName reports whether s may name an asset, group or system: letters
 // (Chinese too), digits, '.', '_' and '-', starting with a letter or digit.
 // Selectors and globs rely on this.
-func validName(s string) bool { return nameRE.MatchString(s) }
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case (c == '.' || c == '_' || c == '-') && i > 0:
+		case c >= 0x80:
+			return nameRE.MatchString(s) // Chinese and other letters
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ValidName reports whether s may name an asset, group or system.
 func ValidName(s string) bool { return validName(s) }
