@@ -275,7 +275,7 @@ func (a *App) resolve(cmd *cobra.Command) error {
 // settingKeys are config keys that commands may also take as flags.
 var settingKeys = map[string]bool{
 	"known_hosts": true, "identity": true, "forks": true, "connect_timeout": true,
-	"host_timeout": true, "playbooks_dir": true,
+	"host_timeout": true, "playbooks_dir": true, "backups": true,
 }
 
 // checkOutput rejects an --output value the command does not support.

@@ -105,6 +105,7 @@ type Config struct {
 	ConnectTimeout string `yaml:"connect_timeout,omitempty"` // e.g. 10s
 	HostTimeout    string `yaml:"host_timeout,omitempty"`    // per-host deadline, e.g. 120s
 	PlaybooksDir   string `yaml:"playbooks_dir,omitempty"`
+	Backups        string `yaml:"backups,omitempty"` // backup policy file (default backups.yaml beside the inventory)
 
 	Site     Site               `yaml:"site,omitempty"`
 	Report   Report             `yaml:"report,omitempty"`
