@@ -5,13 +5,28 @@ import (
 	"sync"
 )
 
-// shellWrapper is the remote (and local) command that runs a script sent on
-// stdin. The shell reads the whole script first (`$(cat)`) and only then
-// evaluates it, for two reasons: a command inside the script that reads
-// stdin (read, ssh, mysql, ...) sees end-of-file instead of silently eating
-// the rest of the script, and a transfer cut off half-way runs nothing
-// rather than a truncated script.
-const shellWrapper = `/bin/sh -c 'eval "$(cat)"'`
+// localWrapper runs a script sent on stdin. The shell reads the whole
+// script first (`$(cat)`, keeping trailing newlines) and only then
+// evaluates it: a command inside the script that reads stdin (read, ssh,
+// mysql, ...) sees end-of-file instead of silently eating the rest of the
+// script, and a transfer cut off half-way runs nothing rather than half a
+// script.
+const localWrapper = `s=$(cat; echo .); s=${s%.}; eval "$s"`
+
+// remoteWrapper is the remote counterpart of localWrapper, called as
+// `/bin/sh -c remoteWrapper hcops MARKER`. The client sends the script, then
+// a line MARKER, and keeps stdin open. The script is read up to the marker
+// and evaluated with stdin at end-of-file, as locally. Stdin itself stays
+// open as a lifeline: a watcher waits for its end-of-file, which comes when
+// the client closes the session (run cancelled or finished) or the
+// connection drops, and then kills the session's whole process group. So a
+// cancelled check leaves nothing running on the host, also for root logins
+// (OpenSSH ignores signal requests for them) and behind sudo.
+const remoteWrapper = `exec 3<&0; s=$(sed -n "/^$1\$/q;p"; echo .); s=${s%.}; ` +
+	`(cat <&3 >/dev/null 2>&1; kill -KILL 0) </dev/null >/dev/null 2>&1 & exec 3<&-; (eval "$s") </dev/null`
+
+// remoteCommand is the command line that runs remoteWrapper with /bin/sh.
+var remoteCommand = `/bin/sh -c '` + remoteWrapper + `' hcops`
 
 // boundedBuffer keeps the first max bytes written to it and counts the rest.
 // It never returns an error, so the producer (a remote channel, a pipe) is

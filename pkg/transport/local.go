@@ -36,7 +36,7 @@ func (l *Local) Run(ctx context.Context, script string) (Output, error) {
 		return Output{ExitCode: -1}, err
 	}
 	stdout, stderr := newBoundedBuffer(l.MaxOutput), newBoundedBuffer(l.MaxOutput)
-	cmd := exec.Command("/bin/sh", "-c", `eval "$(cat)"`)
+	cmd := exec.Command("/bin/sh", "-c", localWrapper)
 	cmd.Stdin = strings.NewReader(script)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -330,7 +330,7 @@ func (d *SSHDialer) Dial(ctx context.Context, t SSHTarget) (Runner, error) {
 	r := &sshRunner{
 		client:    c,
 		name:      t.id(),
-		command:   shellWrapper,
+		command:   remoteCommand,
 		sem:       make(chan struct{}, d.cfg.MaxSessions),
 		maxOutput: d.cfg.MaxOutput,
 	}
@@ -339,7 +339,7 @@ func (d *SSHDialer) Dial(ctx context.Context, t SSHTarget) (Runner, error) {
 		if bu == "" {
 			bu = "root"
 		}
-		r.command = "sudo -n -u " + shellQuote(bu) + " -- " + shellWrapper
+		r.command = "sudo -n -u " + shellQuote(bu) + " -- " + remoteCommand
 	}
 	return r, nil
 }

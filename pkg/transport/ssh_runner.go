@@ -2,8 +2,11 @@ package transport
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -51,8 +54,14 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 	defer r.closeSession(sess)
 
 	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
-	sess.Stdin = strings.NewReader(script)
 	sess.Stdout, sess.Stderr = stdout, stderr
+	// Not sess.Stdin: Wait would wait for it, and stdin must stay open
+	// until the command is over (it is the lifeline, see remoteWrapper).
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", r.name, err)
+	}
+	defer stdin.Close()
 	collect := func() {
 		var t1, t2 bool
 		out.Stdout, t1 = stdout.result()
@@ -60,17 +69,25 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 		out.Truncated = t1 || t2
 		out.Duration = time.Since(start)
 	}
-	if err := sess.Start(r.command); err != nil {
+	marker := endMarker()
+	if err := sess.Start(r.command + " " + marker); err != nil {
 		return out, fmt.Errorf("%s: start command: %w", r.name, err)
 	}
+	go func() {
+		// Blocks while the host does not read; fails once stdin is closed.
+		if !strings.HasSuffix(script, "\n") {
+			script += "\n"
+		}
+		io.WriteString(stdin, script+marker+"\n")
+	}()
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
-		// OpenSSH delivers the signal to the session's shell (children it
-		// started may outlive it); closing the channel then hangs up.
-		sess.Signal(ssh.SIGKILL)
+		// End-of-file on the lifeline makes the host kill the command
+		// and all it started; closing the session drops the rest.
+		stdin.Close()
 		sess.Close()
 		collect()
 		return out, ctx.Err()
@@ -162,6 +179,14 @@ func (r *sshRunner) openSession(ctx context.Context) (*ssh.Session, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// endMarker returns a line that ends the script on stdin. It is random so
+// that no script line can be mistaken for it.
+func endMarker() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "HCOPS_END_" + hex.EncodeToString(b)
 }
 
 // closeSession closes sess and wakes Run calls waiting for a session.

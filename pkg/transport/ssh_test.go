@@ -572,37 +572,90 @@ func TestSSHOutput(t *testing.T) {
 	})
 }
 
+// TestSSHRunCancel: a command whose deadline passes returns at once, dies
+// on the host with everything it started (also behind sudo), and the
+// connection stays usable.
 func TestSSHRunCancel(t *testing.T) {
 	isolate(t)
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
-	r, err := d.Dial(context.Background(), target(s))
-	if err != nil {
-		t.Fatal(err)
+	for _, become := range []bool{false, true} {
+		t.Run(fmt.Sprintf("become=%v", become), func(t *testing.T) {
+			if become {
+				if _, err := exec.LookPath("sudo"); err != nil {
+					testenv.Missing(t, "sudo is not installed")
+				}
+				if os.Geteuid() != 0 {
+					t.Skip("needs root (sudo -n must not ask for a password)")
+				}
+			}
+			tg := target(s)
+			tg.Become, tg.BecomeUser = become, "nobody"
+			r, err := d.Dial(context.Background(), tg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+			defer cancel()
+			done := make(chan struct{})
+			var out Output
+			go func() {
+				// A grandchild in the foreground: the hard case for a shell.
+				out, err = r.Run(ctx, "sh -c 'echo $$; exec sleep 60'; echo not reached")
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run did not return after its deadline")
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want deadline exceeded", err)
+			}
+			if out.ExitCode != -1 {
+				t.Errorf("exit code %d for a killed command", out.ExitCode)
+			}
+			pid := strings.TrimSpace(string(out.Stdout))
+			if pid == "" {
+				t.Fatalf("no pid printed before the deadline (stderr %q)", out.Stderr)
+			}
+			waitGone(t, pid)
+			// The connection survives a cancelled command.
+			if out, err := r.Run(context.Background(), "echo still here"); err != nil || string(out.Stdout) != "still here\n" {
+				t.Fatalf("after cancel: %q %v", out.Stdout, err)
+			}
+		})
 	}
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	done := make(chan struct{})
-	var out Output
-	go func() {
-		out, err = r.Run(ctx, "echo started; sleep 60")
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its deadline")
+}
+
+// TestSSHNoLeftovers: background processes a script leaves on the host are
+// killed when its session ends, as locally.
+func TestSSHNoLeftovers(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	out, err := dialRun(t, d, target(s), "sleep 60 >/dev/null 2>&1 & echo $!")
+	if err != nil || out.ExitCode != 0 {
+		t.Fatalf("%+v %v", out, err)
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want deadline exceeded", err)
-	}
-	if out.ExitCode != -1 {
-		t.Errorf("exit code %d for a killed command", out.ExitCode)
-	}
-	// The connection survives a cancelled command.
-	if out, err := r.Run(context.Background(), "echo still here"); err != nil || string(out.Stdout) != "still here\n" {
-		t.Fatalf("after cancel: %q %v", out.Stdout, err)
+	waitGone(t, strings.TrimSpace(string(out.Stdout)))
+}
+
+// waitGone waits until process pid (on this machine, where the test sshd
+// runs) has exited.
+func waitGone(t *testing.T, pid string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %s still runs on the host after cancel: %s", pid, b)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
