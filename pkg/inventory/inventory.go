@@ -242,7 +242,11 @@ func (p Problem) Text(lang string) string {
 	}
 	b.WriteString(msg)
 	if hint != "" {
-		b.WriteString(" (" + hint + ")")
+		if lang == i18n.ZH {
+			b.WriteString("（" + hint + "）")
+		} else {
+			b.WriteString(" (" + hint + ")")
+		}
 	}
 	return b.String()
 }

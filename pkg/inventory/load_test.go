@@ -82,7 +82,7 @@ func TestValidationErrorChinese(t *testing.T) {
 	_, err := Load("testdata/invalid-unknown-key.yaml")
 	ve := err.(*ValidationError)
 	got := ve.Localized(i18n.ZH).Error()
-	want := `testdata/invalid-unknown-key.yaml:3:5: 未知的键 "adress" (是否应为 "address"？)`
+	want := `testdata/invalid-unknown-key.yaml:3:5: 未知的键 "adress"（是否应为 "address"？）`
 	if first, _, _ := strings.Cut(got, "\n"); first != want {
 		t.Errorf("got %q, want %q", first, want)
 	}
