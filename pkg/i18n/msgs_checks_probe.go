@@ -134,5 +134,20 @@ func init() {
 		"probe.advice.file_missing": {"确认生成该文件的任务（如备份或导出）是否按时运行、路径是否变更", "check that the job that writes this file (backup, export) ran, and whether the path changed"},
 		"probe.advice.file_present": {"确认该文件为何存在（残留的锁文件、core 文件、临时文件），核实后清理", "find out why the file exists (a stale lock, a core dump, a temporary file) and remove it once understood"},
 		"probe.advice.file":         {"检查生成该文件的任务是否正常；权限或属主不符时，确认是否被误改后用 chmod/chown 恢复", "check the job that writes the file; for a wrong mode or owner, find out who changed it and restore it with chmod/chown"},
+
+		// log-pattern
+		"probe.log.missing":           {"日志文件 %s 不存在", "log file %s does not exist"},
+		"probe.log.unreadable":        {"日志文件 %s 无读取权限", "log file %s is not readable"},
+		"probe.log.no_journal":        {"该主机没有 journalctl（非 systemd 系统）", "journalctl is not available on this host (not a systemd system)"},
+		"probe.log.no_count":          {"%s：采集结果中没有匹配计数（grep/awk 缺失或输出异常）", "%s: the collector reported no count (grep or awk missing, or unexpected output)"},
+		"probe.log.at_least":          {"至少 %d", "at least %d"},
+		"probe.log.count":             {"%s：自 %[4]s 起匹配 /%[3]s/ 的行数 %[2]s", "%s: %s lines match /%s/ since %s"},
+		"probe.log.no_times":          {"日志行无可识别的时间，已统计读取范围内的全部匹配", "no timestamps recognised: every match in what was read is counted"},
+		"probe.log.lookback":          {"日志仅回溯了最近 %s", "the journal was searched for the last %s only"},
+		"probe.log.bytes":             {"仅检索了文件末尾 %s（文件共 %s）", "only the last %s of %s were searched"},
+		"probe.advice.log_missing":    {"确认日志路径是否正确、日志是否已轮转或改名；若该服务已不再使用，请调整剧本", "check the log path and whether the log was rotated or renamed; if the service is retired, change the playbook"},
+		"probe.advice.log_unreadable": {"以有权限的用户巡检（清单中 connection.become: true），或将巡检账号加入 adm 组", "inspect as a user allowed to read it (connection.become: true in the inventory), or add the inspection account to the adm group"},
+		"probe.advice.log_no_journal": {"改用日志文件：在参数中给出 path（如 /var/log/messages）", "search a log file instead: give path (e.g. /var/log/messages)"},
+		"probe.advice.log":            {"查看证据中的日志样例，找出报错的服务与时间点；确认为已知无害的信息后，可用 ignore 参数排除", "read the sample lines in the evidence to find which service failed and when; once a message is known to be harmless, exclude it with ignore"},
 	})
 }

@@ -1,0 +1,476 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// logPatternCheck counts lines matching a pattern in a log on the target
+// within a time window (type "log-pattern"): errors since the last
+// inspection, failed logins today, and so on.
+//
+// The work on the host is kept small and bounded: only the last max_bytes of
+// a file are read (tail -c), grep -E does the matching, and only the count
+// plus the last few hundred matching lines (cut to 300 characters) come
+// back. The window is applied here, on the lines' own timestamps (syslog
+// "Nov 29 05:13:32", ISO 8601, "2026/11/29 05:13:32", web server
+// "[29/Nov/2026:05:13:32 +0800]"), in the host's time zone. With the
+// journal (unit or journal: true) journalctl selects the time range itself.
+//
+// Parameters:
+//
+//	path         log file to search
+//	unit         systemd unit whose journal to search instead (journalctl -u)
+//	journal      true: search the whole journal
+//	pattern      extended regular expression (grep -E), required
+//	ignore       extended regular expression of matching lines to disregard
+//	ignore_case  true: match case-insensitively
+//	window       how far back to count, e.g. 24h; default: since the last
+//	             inspection of this asset by this playbook
+//	max_bytes    how much of the end of the file to read (default 4M)
+//	sample       matching lines to keep as evidence (default 5, at most 50)
+//	missing      status when the file does not exist: unknown (default), ok,
+//	             warn or crit
+//
+// warn/crit (Nagios ranges) apply to the count; by default any match warns
+// (warn "~:0"). When more lines match than are sent back, the count is a
+// lower bound and the message says "at least".
+type logPatternCheck struct{}
+
+func init() { Register("log-pattern", logPatternCheck{}) }
+
+var logParams = []string{"path", "unit", "journal", "pattern", "ignore", "ignore_case", "window", "max_bytes", "sample", "missing"}
+
+// logShipLines bounds the matching lines sent back for timestamp filtering.
+const (
+	logShipLines = 300
+	logLineMax   = 300
+)
+
+// logJournalLookback is how far back journalctl reads when no window is
+// given: a daily inspection with slack. Older "since the last run" starts
+// are reported as limited to it.
+const logJournalLookback = 26 * time.Hour
+
+type logConf struct {
+	path, unit       string
+	journal          bool
+	pattern, ignore  string
+	re, ignoreRe     *regexp.Regexp
+	ignoreCase       bool
+	window           time.Duration
+	maxBytes         int64
+	sample           int
+	missing          result.Status
+	missingSpecified bool
+}
+
+func logParse(spec *Spec) (*logConf, error) {
+	if err := paramKnown(spec, logParams...); err != nil {
+		return nil, err
+	}
+	c := &logConf{}
+	var err error
+	if c.path, err = paramString(spec, "path", ""); err != nil {
+		return nil, err
+	}
+	if c.unit, err = paramString(spec, "unit", ""); err != nil {
+		return nil, err
+	}
+	if c.journal, err = paramBool(spec, "journal", false); err != nil {
+		return nil, err
+	}
+	if c.unit != "" {
+		c.journal = true
+	}
+	switch {
+	case c.path == "" && !c.journal:
+		return nil, badParam(spec, "path", "missing: give the log file (or unit: / journal: true)")
+	case c.path != "" && c.journal:
+		return nil, badParam(spec, "path", "give either path or unit/journal, not both")
+	}
+	if c.pattern, err = paramString(spec, "pattern", ""); err != nil {
+		return nil, err
+	}
+	if c.pattern == "" {
+		return nil, badParam(spec, "pattern", "missing: give the extended regular expression to count")
+	}
+	if c.ignore, err = paramString(spec, "ignore", ""); err != nil {
+		return nil, err
+	}
+	if c.ignoreCase, err = paramBool(spec, "ignore_case", false); err != nil {
+		return nil, err
+	}
+	// grep -E runs on the host; compiling here catches most typos early
+	// (ERE is close to RE2 for what log patterns use).
+	prefix := ""
+	if c.ignoreCase {
+		prefix = "(?i)"
+	}
+	if c.re, err = regexp.Compile(prefix + c.pattern); err != nil {
+		return nil, badParam(spec, "pattern", "bad regular expression: %v", err)
+	}
+	if c.ignore != "" {
+		if c.ignoreRe, err = regexp.Compile(prefix + c.ignore); err != nil {
+			return nil, badParam(spec, "ignore", "bad regular expression: %v", err)
+		}
+	}
+	if c.window, err = paramDuration(spec, "window", 0); err != nil {
+		return nil, err
+	}
+	mb, err := paramString(spec, "max_bytes", "4M")
+	if err != nil {
+		return nil, err
+	}
+	if c.maxBytes, err = parseSize(mb); err != nil || c.maxBytes < 1 {
+		return nil, badParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
+	}
+	if c.sample, err = paramInt(spec, "sample", 5); err != nil {
+		return nil, err
+	}
+	if c.sample < 0 || c.sample > 50 {
+		return nil, badParam(spec, "sample", "want 0 to 50 lines, got %d", c.sample)
+	}
+	m, err := paramString(spec, "missing", "unknown")
+	if err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(m) {
+	case "unknown":
+		c.missing = result.Unknown
+	case "ok":
+		c.missing = result.OK
+	case "warn", "warning":
+		c.missing = result.Warn
+	case "crit", "critical":
+		c.missing = result.Crit
+	default:
+		return nil, badParam(spec, "missing", "want unknown, ok, warn or crit, got %q", m)
+	}
+	return c, nil
+}
+
+func (logPatternCheck) Validate(spec *Spec) error {
+	_, err := logParse(spec)
+	return err
+}
+
+const logMark = "@@HCOPS_LOG"
+
+func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+	c, err := logParse(spec)
+	if err != nil {
+		return "", err
+	}
+	grep := "grep -E"
+	if c.ignoreCase {
+		grep += " -i"
+	}
+	// Matching lines only reach awk, which counts them and keeps the last
+	// logShipLines (cut short). NUL bytes are dropped so grep never decides
+	// the log is binary.
+	filter := "tr -d '\\000' | " + grep + " -e " + ShellQuote(c.pattern)
+	if c.ignore != "" {
+		filter += " | " + grep + " -v -e " + ShellQuote(c.ignore)
+	}
+	tally := fmt.Sprintf(`awk -v n=%d -v w=%d '{c++; b[c%%n]=substr($0,1,w)} END{print "%s COUNT " c+0; s=c-n+1; if(s<1)s=1; for(i=s;i<=c;i++) print b[i%%n]}'`, logShipLines, logLineMax, logMark)
+	var b strings.Builder
+	fmt.Fprintf(&b, `echo "%s NOW $(date +%%s) TZ $(date +%%z)"`+"\n", logMark)
+	if c.journal {
+		lookback := logJournalLookback
+		if c.window > 0 {
+			lookback = c.window
+		}
+		unit := ""
+		if c.unit != "" {
+			unit = " -u " + ShellQuote(c.unit)
+		}
+		secs := int64(lookback / time.Second)
+		fmt.Fprintf(&b, `if command -v journalctl >/dev/null 2>&1; then s=$(date -d "@$(( $(date +%%s) - %d ))" '+%%Y-%%m-%%d %%H:%%M:%%S' 2>/dev/null); if [ -z "$s" ]; then s="-%ds"; fi; echo "%s SINCE %d"; journalctl -q --no-pager -o short-iso --since "$s"%s 2>/dev/null | %s | %s; else echo "%s NOJOURNAL"; fi`,
+			secs, secs, logMark, secs, unit, filter, tally, logMark)
+		return b.String(), nil
+	}
+	fmt.Fprintf(&b, `f=%s; if [ ! -e "$f" ]; then echo "%s MISSING"; elif [ ! -r "$f" ]; then echo "%s UNREADABLE"; else sz=$(wc -c <"$f" | tr -d ' '); echo "%s SIZE $sz"; if [ "$sz" -gt %d ]; then tail -c %d "$f" | { IFS= read -r _; cat; }; else cat "$f"; fi | %s | %s; fi`,
+		ShellQuote(c.path), logMark, logMark, logMark, c.maxBytes, c.maxBytes, filter, tally)
+	return b.String(), nil
+}
+
+// LogOutput is the collector's report.
+type LogOutput struct {
+	Now        time.Time
+	Zone       *time.Location
+	Size       int64 // file size; -1 for the journal
+	Missing    bool
+	Unreadable bool
+	NoJournal  bool
+	Lookback   time.Duration // journal: how far back journalctl read
+	Count      int           // matching lines in what was searched
+	HasCount   bool
+	Lines      []string // the last matching lines, oldest first
+}
+
+// ParseLogOutput reads the collector's output. Everything after the COUNT
+// marker is log text, so a log line cannot forge markers.
+func ParseLogOutput(out string) LogOutput {
+	o := LogOutput{Size: -1, Zone: time.UTC}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for i, line := range lines {
+		if !strings.HasPrefix(line, logMark+" ") {
+			continue
+		}
+		f := strings.Fields(line[len(logMark)+1:])
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "NOW":
+			if len(f) >= 2 {
+				if s, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+					o.Now = time.Unix(s, 0)
+				}
+			}
+			if len(f) >= 4 && f[2] == "TZ" {
+				if z, ok := parseZone(f[3]); ok {
+					o.Zone = z
+				}
+			}
+		case "SIZE":
+			if len(f) >= 2 {
+				o.Size, _ = strconv.ParseInt(f[1], 10, 64)
+			}
+		case "SINCE":
+			if len(f) >= 2 {
+				s, _ := strconv.ParseInt(f[1], 10, 64)
+				o.Lookback = time.Duration(s) * time.Second
+			}
+		case "MISSING":
+			o.Missing = true
+		case "UNREADABLE":
+			o.Unreadable = true
+		case "NOJOURNAL":
+			o.NoJournal = true
+		case "COUNT":
+			if len(f) >= 2 {
+				if n, err := strconv.Atoi(f[1]); err == nil {
+					o.Count, o.HasCount = n, true
+				}
+			}
+			for _, l := range lines[i+1:] {
+				if l != "" {
+					o.Lines = append(o.Lines, l)
+				}
+			}
+			return o
+		}
+	}
+	return o
+}
+
+// parseZone reads "+0800" / "-0530" into a fixed zone.
+func parseZone(s string) (*time.Location, bool) {
+	if len(s) != 5 || (s[0] != '+' && s[0] != '-') {
+		return nil, false
+	}
+	h, err1 := strconv.Atoi(s[1:3])
+	m, err2 := strconv.Atoi(s[3:5])
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	off := h*3600 + m*60
+	if s[0] == '-' {
+		off = -off
+	}
+	return time.FixedZone(s, off), true
+}
+
+var (
+	isoTS    = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?`)
+	slashTS  = regexp.MustCompile(`^(\d{4}/\d{2}/\d{2}) (\d{2}:\d{2}:\d{2})`)
+	syslogTS = regexp.MustCompile(`^(?:<\d+>)?([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}:\d{2}:\d{2})`)
+	clfTS    = regexp.MustCompile(`\[(\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}) ([+-]\d{4})\]`)
+)
+
+// LogLineTime finds the timestamp at the start of a log line (or a web
+// server's bracketed one), in zone when the line has none. Syslog lines
+// carry no year: the year is the one that puts the time not after now.
+func LogLineTime(line string, zone *time.Location, now time.Time) (time.Time, bool) {
+	if m := isoTS.FindStringSubmatch(line); m != nil {
+		s := m[1] + "T" + m[2]
+		if m[3] != "" {
+			z := m[3]
+			if z != "Z" && !strings.Contains(z, ":") {
+				z = z[:3] + ":" + z[3:]
+			}
+			t, err := time.Parse("2006-01-02T15:04:05Z07:00", s+z)
+			return t, err == nil
+		}
+		t, err := time.ParseInLocation("2006-01-02T15:04:05", s, zone)
+		return t, err == nil
+	}
+	if m := slashTS.FindStringSubmatch(line); m != nil {
+		t, err := time.ParseInLocation("2006/01/02 15:04:05", m[1]+" "+m[2], zone)
+		return t, err == nil
+	}
+	if m := syslogTS.FindStringSubmatch(line); m != nil {
+		nowZ := now.In(zone)
+		t, err := time.ParseInLocation("Jan 2 15:04:05 2006", fmt.Sprintf("%s %s %s %d", m[1], m[2], m[3], nowZ.Year()), zone)
+		if err != nil {
+			return time.Time{}, false
+		}
+		if t.After(nowZ.Add(24 * time.Hour)) {
+			t = t.AddDate(-1, 0, 0) // December lines read in January
+		}
+		return t, true
+	}
+	if len(line) > 0 {
+		head := line
+		if len(head) > 120 {
+			head = head[:120]
+		}
+		if m := clfTS.FindStringSubmatch(head); m != nil {
+			t, err := time.Parse("02/Jan/2006:15:04:05 -0700", m[1]+" "+m[2])
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
+func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+	c, err := logParse(env.Spec)
+	if err != nil {
+		return badParamsResult(env, "log-pattern", err)
+	}
+	item := c.path
+	if c.journal {
+		item = "journal"
+		if c.unit != "" {
+			item = "journal:" + c.unit
+		}
+	}
+	r := newResult(env, "log-pattern", item)
+	if rr, bad := sectionUnusable(env, r); bad {
+		return []result.Result{rr}
+	}
+	o := ParseLogOutput(env.Section.Stdout)
+	switch {
+	case o.Missing:
+		r.Status = c.missing
+		r.Reason = "missing"
+		r.Message = probeT(env, "probe.log.missing", c.path)
+		if r.Status != result.OK {
+			r.Advice = probeT(env, "probe.advice.log_missing")
+		}
+		return []result.Result{r}
+	case o.Unreadable:
+		r.Status = result.Unknown
+		r.Reason = "permission"
+		r.Message = probeT(env, "probe.log.unreadable", c.path)
+		r.Advice = probeT(env, "probe.advice.log_unreadable")
+		return []result.Result{r}
+	case o.NoJournal:
+		r.Status = result.Unknown
+		r.Reason = "tool-missing"
+		r.Message = probeT(env, "probe.log.no_journal")
+		r.Advice = probeT(env, "probe.advice.log_no_journal")
+		return []result.Result{r}
+	case !o.HasCount:
+		r.Status = result.Unknown
+		r.Reason = "parse"
+		r.Message = probeT(env, "probe.log.no_count", item)
+		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
+		return []result.Result{r}
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = env.Now
+	}
+	envNow := *env
+	envNow.Now = now
+	start := windowStart(&envNow, c.window)
+
+	// Apply the window on the lines' own times. Lines without a time
+	// (continuations, stack traces) share the time of the line before.
+	var inWindow []string
+	parsed := 0
+	var cur time.Time
+	curKnown := false
+	firstIn := false
+	for i, line := range o.Lines {
+		if c.ignoreRe != nil && c.ignoreRe.MatchString(line) {
+			continue // grep -v already did this; kept for safety with odd greps
+		}
+		if t, ok := LogLineTime(line, o.Zone, now); ok {
+			cur, curKnown = t, true
+			parsed++
+		} else if !curKnown {
+			// Leading lines without a time: judged by the next line that has one.
+			for _, l := range o.Lines[i+1:] {
+				if t, ok := LogLineTime(l, o.Zone, now); ok {
+					cur, curKnown = t, true
+					break
+				}
+			}
+		}
+		in := !curKnown || !cur.Before(start)
+		if i == 0 {
+			firstIn = in
+		}
+		if in {
+			inWindow = append(inWindow, line)
+		}
+	}
+	count := len(inWindow)
+	atLeast := false
+	var notes []string
+	switch {
+	case len(o.Lines) > 0 && parsed == 0:
+		// No timestamps at all: every match in what was read counts.
+		count = o.Count
+		notes = append(notes, probeT(env, "probe.log.no_times"))
+	case o.Count > len(o.Lines) && firstIn:
+		atLeast = true
+	}
+	r.Status = result.OK
+	th := env.Thresholds
+	if th.Warn == nil && th.Crit == nil {
+		th.Warn, _ = ParseRange("~:0")
+	}
+	th.Apply(&r, float64(count), "lines")
+	countText := strconv.Itoa(count)
+	if atLeast {
+		countText = probeT(env, "probe.log.at_least", count)
+	}
+	since := start.In(o.Zone).Format("2006-01-02 15:04")
+	r.Message = probeT(env, "probe.log.count", item, countText, c.pattern, since)
+	if c.journal && o.Lookback > 0 && start.Before(now.Add(-o.Lookback)) {
+		notes = append(notes, probeT(env, "probe.log.lookback", humanAge(o.Lookback)))
+	}
+	if !c.journal && o.Size > c.maxBytes {
+		notes = append(notes, probeT(env, "probe.log.bytes", humanBytes(c.maxBytes), humanBytes(o.Size)))
+	}
+	if env.Section.Truncated {
+		notes = append(notes, probeT(env, "probe.output_truncated"))
+	}
+	if len(notes) > 0 {
+		r.Message += "; " + strings.Join(notes, "; ")
+	}
+	sample := inWindow
+	if count == o.Count && parsed == 0 {
+		sample = o.Lines
+	}
+	if len(sample) > c.sample {
+		sample = sample[len(sample)-c.sample:]
+	}
+	setEvidence(&r, strings.Join(sample, "\n"), len(o.Lines) > len(sample))
+	if r.Status == result.Warn || r.Status == result.Crit {
+		r.Advice = probeT(env, "probe.advice.log")
+	}
+	return []result.Result{r}
+}
