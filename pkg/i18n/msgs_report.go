@@ -5,6 +5,26 @@ package i18n
 // 正常/警告/严重/无法连接, 建议…前…, dates as 2026年11月29日.
 func init() {
 	Register(map[string]Msg{
+		// hcops report (CLI).
+		"report.cli.bad_format":     {"不支持的报告格式 %q（可选：%s）", "unsupported report format %q (want %s)"},
+		"report.cli.no_webhook":     {"配置文件中没有名为 %q 的 webhook（已配置：%s）", "no webhook named %q in the config file (configured: %s)"},
+		"report.cli.no_mail":        {"--mail 需要在配置文件中设置 mail.host 和 mail.to", "--mail needs mail.host and mail.to in the config file"},
+		"report.cli.inventory_warn": {"无法读取资产清单，报告中将缺少系统名称与重要性信息：%v", "cannot read the inventory; the report will lack system names and criticality: %v"},
+		"report.cli.bad_date":       {"日期 %q 格式不正确（应为 YYYY-MM-DD）", "bad date %q (want YYYY-MM-DD)"},
+		"report.cli.bad_month":      {"月份 %q 格式不正确（应为 YYYY-MM）", "bad month %q (want YYYY-MM)"},
+		"report.cli.no_runs":        {"历史记录中没有巡检记录：请先运行 hcops inspect", "no inspection in history: run hcops inspect first"},
+		"report.cli.no_run_day":     {"%s 没有巡检记录（可用 hcops history list 查看）", "no inspection on %s (see hcops history list)"},
+		"report.cli.no_run":         {"历史记录中没有编号为 %d 的巡检（可用 hcops history list 查看）", "no run %d in history (see hcops history list)"},
+		"report.cli.month_empty":    {"%s 没有巡检记录，月报中的可用性均为“数据不足”", "no inspection in %s: every availability figure in the report is \"no data\""},
+		"report.cli.daily_file":     {"巡检报告-%s", "daily-report-%s"},
+		"report.cli.monthly_file":   {"运维工作报告-%s", "monthly-report-%s"},
+		"report.cli.write_failed":   {"无法写入报告 %s：%v", "cannot write the report %s: %v"},
+		"report.cli.mail_failed":    {"邮件发送失败：%v", "mail delivery failed: %v"},
+		"report.cli.webhook_failed": {"webhook %s 推送失败：%v", "webhook %s failed: %v"},
+		"report.cli.kept":           {"报告已保存：%s", "the report is kept: %s"},
+		"report.cli.mailed":         {"报告已发送至 %s", "report mailed to %s"},
+		"report.cli.posted":         {"摘要已推送至 webhook %s", "summary posted to webhook %s"},
+
 		// Titles and headings.
 		"report.daily.title":        {"巡检报告", "Inspection report"},
 		"report.monthly.title":      {"运维工作报告", "Monthly operations report"},
@@ -153,12 +173,12 @@ func init() {
 		"report.thr.outside": {"不在 %s～%s 之间", "outside %s–%s"},
 
 		// Count line and conclusions.
-		"report.countline":             {"本次共巡检 %d 台设备、%d 项指标，正常 %d 项，警告 %d 项，严重 %d 项，无法连接 %d 台", "%d assets and %d items inspected: %d OK, %d WARN, %d CRIT, %d assets unreachable"},
-		"report.countline.unknown":     {"，未能判定 %d 项", ", %d could not be decided"},
+		"report.countline":             {"本次共巡检 %d 台设备、%d 项指标，正常 %d 项，警告 %d 项，严重 %d 项，无法连接 %d 台", "Inspected: %d assets, %d items; OK %d, WARN %d, CRIT %d; unreachable assets: %d"},
+		"report.countline.unknown":     {"，未能判定 %d 项", "; could not be decided: %d"},
 		"report.daily.concl.empty":     {"本次巡检没有产生任何结果，请核对巡检范围与剧本配置。", "This inspection produced no results; check the selection and the playbooks."},
 		"report.daily.concl.ok":        {"本次巡检未发现异常，系统整体运行正常。", "No exceptions were found; the systems are running normally."},
-		"report.daily.concl.warn":      {"本次巡检未发现严重问题，发现需关注的警告或未能判定项 %d 项，建议按“异常说明”中的期限处理。", "No critical problems; %d warnings or undecided items need attention by the dates given under Exceptions."},
-		"report.daily.concl.crit":      {"本次巡检发现严重问题 %d 项、警告 %d 项，另有 %d 台设备无法连接，需尽快处理，详见“异常说明”。", "This inspection found %d critical problems and %d warnings, and %d assets could not be reached; they need prompt attention (see Exceptions)."},
+		"report.daily.concl.warn":      {"本次巡检未发现严重问题，发现需关注的警告或未能判定项 %d 项，建议按“异常说明”中的期限处理。", "No critical problems; warnings or undecided items to handle by the dates given under Exceptions: %d."},
+		"report.daily.concl.crit":      {"本次巡检发现严重问题 %d 项、警告 %d 项，另有 %d 台设备无法连接，需尽快处理，详见“异常说明”。", "This inspection found problems that need prompt attention (see Exceptions): critical %d, warnings %d, unreachable assets %d."},
 		"report.daily.no_findings":     {"本次巡检未发现异常。", "No exceptions."},
 		"report.daily.no_unreach":      {"所有设备均可正常连接。", "Every asset could be reached."},
 		"report.daily.no_previous":     {"没有更早的巡检记录可供比较。", "There is no earlier inspection to compare with."},

@@ -35,7 +35,7 @@ func renderChromium(t *testing.T, name string, html []byte) (pdf, png string) {
 		{"--print-to-pdf=" + pdf},
 		{"--screenshot=" + png, "--window-size=1000,2200", "--hide-scrollbars"},
 	} {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		args := append(append(append([]string{}, common...), extra...), "file://"+src)
 		out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 		cancel()

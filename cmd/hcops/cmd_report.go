@@ -1,0 +1,376 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cyhealth/hcops/pkg/deliver"
+	"github.com/cyhealth/hcops/pkg/report"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
+)
+
+func init() {
+	commandAdders = append(commandAdders, func(root *cobra.Command, app *App) {
+		root.AddCommand(newReportCmd(app))
+	})
+}
+
+const reportExitStatus = `
+
+EXIT STATUS
+  0    the report was written (and delivered, when asked)
+  3    no report: no such run or month in history, bad flags, unreadable
+       template; or the report was written but delivery (--mail, --webhook)
+       failed: the file is kept and its path printed before the error
+  130  interrupted
+
+The exit status says whether the report was made, not what it found: read
+the report, or use hcops inspect's exit status for the findings.`
+
+// reportOptions are the flags both report commands share.
+type reportOptions struct {
+	format  string
+	out     string
+	mail    bool
+	webhook string
+}
+
+func (o *reportOptions) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", report.FormatHTML, "report format: html, xlsx, md or json")
+	f.StringVar(&o.out, "out", "", "file to write (\"-\" for stdout; default: report.out_dir or the current directory, with a dated name)")
+	f.BoolVar(&o.mail, "mail", false, "also send the report by e-mail to the recipients in config (mail:)")
+	f.StringVar(&o.webhook, "webhook", "", "also post a summary to the webhook of this name in config (webhooks:)")
+}
+
+func newReportCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the daily inspection report and the monthly operations report",
+		Long: `Build reports from the history database and write them as self-contained
+HTML (prints on A4), XLSX, Markdown or JSON, in Chinese (--lang zh) or
+English. The names in the header and the sign-off block come from the
+config file (site: name, client, vendor, engineer, reviewer, approver);
+report.template_dir may hold *.html.tmpl / *.md.tmpl files that redefine
+blocks of the built-in layout (e.g. {{define "daily-header"}}), report.logo
+an image for the HTML header, report.plan_template the next month's plan.
+
+The JSON format is the report model itself; its field names are stable.`,
+		Example: `  hcops report daily
+  hcops report daily --date 2026-11-29 --format xlsx --out /srv/reports/daily.xlsx
+  hcops report daily --lang zh --mail --webhook ops-wecom
+  hcops report monthly --month 2026-11 --lang zh`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newReportDailyCmd(app), newReportMonthlyCmd(app))
+	return cmd
+}
+
+type reportDailyOptions struct {
+	reportOptions
+	run  int64
+	date string
+}
+
+func newReportDailyCmd(app *App) *cobra.Command {
+	opts := &reportDailyOptions{}
+	cmd := &cobra.Command{
+		Use:   "daily",
+		Short: "Write the inspection report (巡检报告) of one inspection run",
+		Long: `Write the inspection report of one run: header (site, engineer, time,
+playbooks, coverage of the inventory, unreachable assets), the count line,
+the exceptions worst first with value, threshold, evidence and advice, the
+summary by application system and zone, what changed since the previous
+inspection, the sign-off block, and every result per asset.
+
+Without --run or --date the latest inspection is reported; --date takes the
+latest inspection started on that day (local time). The path of the written
+file is printed on stdout.` + reportExitStatus,
+		Example: `  hcops report daily
+  hcops report daily --run 42 --format md --out -
+  hcops report daily --date 2026-11-29 --lang zh --format xlsx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReportDaily(cmd.Context(), app, opts)
+		},
+	}
+	opts.bind(cmd)
+	cmd.Flags().Int64Var(&opts.run, "run", 0, "report this run id (see hcops history list)")
+	cmd.Flags().StringVar(&opts.date, "date", "", "report the latest inspection of this day, YYYY-MM-DD")
+	cmd.MarkFlagsMutuallyExclusive("run", "date")
+	return cmd
+}
+
+type reportMonthlyOptions struct {
+	reportOptions
+	month string
+}
+
+func newReportMonthlyCmd(app *App) *cobra.Command {
+	opts := &reportMonthlyOptions{}
+	cmd := &cobra.Command{
+		Use:   "monthly",
+		Short: "Write the monthly operations report (运维工作报告)",
+		Long: `Write the monthly operations report: overview, service levels against
+their targets, inspections per day and missed days, availability per
+application system and per asset (hosts 99.975 %, links and storage
+99.95 %; core systems below 2 h and non-core below 10 h per outage),
+maintenance windows, outages, recurring findings, capacity trends with
+forecasts, certificates expiring within 60 days, backups, ranked risks with
+prevention advice, the next month's plan and the sign-off block.
+
+Availability is sampled by inspections: an asset reachable in a run is up
+at that time; time not covered by an inspection (more than 25 h after the
+last one) is counted as no data, never as up.
+
+--month defaults to the previous month (a report made on the 1st covers the
+month just ended); the current month gives a report up to now.` + reportExitStatus,
+		Example: `  hcops report monthly
+  hcops report monthly --month 2026-11 --lang zh --format xlsx
+  hcops report monthly --month 2026-11 --mail`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReportMonthly(cmd.Context(), app, opts)
+		},
+	}
+	opts.bind(cmd)
+	cmd.Flags().StringVar(&opts.month, "month", "", "month to report, YYYY-MM (default: the previous month)")
+	return cmd
+}
+
+// check validates the shared flags before any work.
+func (o *reportOptions) check(app *App) error {
+	o.format = strings.ToLower(o.format)
+	if !slices.Contains(report.Formats, o.format) {
+		return flagErrorf("%s", app.T("report.cli.bad_format", o.format, strings.Join(report.Formats, ", ")))
+	}
+	if o.webhook != "" {
+		if _, ok := app.Config.Webhooks[o.webhook]; !ok {
+			var names []string
+			for n := range app.Config.Webhooks {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			return flagErrorf("%s", app.T("report.cli.no_webhook", o.webhook, strings.Join(names, ", ")))
+		}
+	}
+	if o.mail && (app.Config.Mail.Host == "" || len(app.Config.Mail.To) == 0) {
+		return flagErrorf("%s", app.T("report.cli.no_mail"))
+	}
+	return nil
+}
+
+func (app *App) reportOpts() report.Options {
+	o := report.Options{Lang: app.Lang, Location: time.Local}
+	if app.Config != nil {
+		o.Site = app.Config.Site
+		o.TemplateDir = app.Config.Report.TemplateDir
+		o.Logo = app.Config.Report.Logo
+		o.PlanTemplate = app.Config.Report.PlanTemplate
+	}
+	if app.HasInventory() {
+		// The inventory adds system names, criticality and SLAs; a report is
+		// still useful without it, so a broken inventory is only a warning.
+		if inv, err := app.Inventory(); err == nil {
+			o.Inventory = inv
+		} else {
+			app.Warnf("%s", app.T("report.cli.inventory_warn", err))
+		}
+	}
+	return o
+}
+
+func runReportDaily(ctx context.Context, app *App, opts *reportDailyOptions) error {
+	if err := opts.check(app); err != nil {
+		return err
+	}
+	var day time.Time
+	if opts.date != "" {
+		var err error
+		if day, err = time.ParseInLocation("2006-01-02", opts.date, time.Local); err != nil {
+			return flagErrorf("%s", app.T("report.cli.bad_date", opts.date))
+		}
+	}
+	db, err := openHistory(ctx, app)
+	if err != nil {
+		return err
+	}
+	id := opts.run
+	if id == 0 {
+		if id, err = report.RunForDay(ctx, db, day, time.Local); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				if opts.date != "" {
+					return errors.New(app.T("report.cli.no_run_day", opts.date))
+				}
+				return errors.New(app.T("report.cli.no_runs"))
+			}
+			return err
+		}
+	}
+	ro := app.reportOpts()
+	d, err := report.BuildDaily(ctx, db, id, ro)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errors.New(app.T("report.cli.no_run", id))
+		}
+		return err
+	}
+	name := app.T("report.cli.daily_file", d.StartedAt.Format("2006-01-02"))
+	subject := strings.TrimSpace(d.Header.Site + " " + d.Header.Title + " " + d.Period)
+	sum := deliver.Summary{Title: subject, Text: d.CountLine + "\n" + d.Conclusion, Status: d.Worst.String(), Counts: d.Counts, Lang: app.Lang}
+	return writeAndDeliver(ctx, app, &opts.reportOptions, d, ro.TemplateDir, name, subject, sum)
+}
+
+func runReportMonthly(ctx context.Context, app *App, opts *reportMonthlyOptions) error {
+	if err := opts.check(app); err != nil {
+		return err
+	}
+	now := time.Now()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local).AddDate(0, -1, 0)
+	if opts.month != "" {
+		var err error
+		if month, err = time.ParseInLocation("2006-01", opts.month, time.Local); err != nil {
+			return flagErrorf("%s", app.T("report.cli.bad_month", opts.month))
+		}
+	}
+	db, err := openHistory(ctx, app)
+	if err != nil {
+		return err
+	}
+	ro := app.reportOpts()
+	m, err := report.BuildMonthly(ctx, db, month, ro)
+	if err != nil {
+		return err
+	}
+	if m.Inspections.Runs == 0 {
+		app.Warnf("%s", app.T("report.cli.month_empty", m.Month))
+	}
+	name := app.T("report.cli.monthly_file", m.Month)
+	subject := strings.TrimSpace(m.Header.Site + " " + m.Header.Title)
+	worst := result.OK
+	for _, r := range m.Risks {
+		worst = result.Worst(worst, r.Level)
+	}
+	text := strings.Join(m.Overview, "\n")
+	sum := deliver.Summary{Title: subject, Text: text, Status: worst.String(), Counts: m.Inspections.Counts, Lang: app.Lang}
+	return writeAndDeliver(ctx, app, &opts.reportOptions, m, ro.TemplateDir, name, subject, sum)
+}
+
+// writeAndDeliver renders the report, writes it (atomically: a reader never
+// sees half a file), prints its path, and only then delivers it, so a failed
+// delivery never loses the report.
+func writeAndDeliver(ctx context.Context, app *App, opts *reportOptions, rep any, tmplDir, baseName, subject string, sum deliver.Summary) error {
+	var buf bytes.Buffer
+	if err := report.Render(&buf, opts.format, rep, tmplDir); err != nil {
+		return err
+	}
+	path := opts.out
+	if path == "-" {
+		if _, err := app.IO.Out.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	} else {
+		if path == "" {
+			dir := ""
+			if app.Config != nil {
+				dir = app.Config.Report.OutDir
+			}
+			path = filepath.Join(dir, baseName+"."+opts.format)
+		}
+		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+			return fmt.Errorf("%s", app.T("report.cli.write_failed", path, err))
+		}
+		fmt.Fprintln(app.IO.Out, path)
+	}
+	if err := ctx.Err(); err != nil {
+		return errInterrupted
+	}
+
+	var failed []string
+	if opts.mail {
+		if err := mailReport(ctx, app, opts, rep, tmplDir, baseName, subject, sum, buf.Bytes()); err != nil {
+			failed = append(failed, app.T("report.cli.mail_failed", err))
+		} else {
+			app.Infof("%s", app.T("report.cli.mailed", strings.Join(app.Config.Mail.To, ", ")))
+		}
+	}
+	if opts.webhook != "" {
+		if err := deliver.Webhook(ctx, app.Config.Webhooks[opts.webhook], sum); err != nil {
+			failed = append(failed, app.T("report.cli.webhook_failed", opts.webhook, err))
+		} else {
+			app.Infof("%s", app.T("report.cli.posted", opts.webhook))
+		}
+	}
+	if len(failed) > 0 {
+		where := path
+		if where == "-" {
+			where = "stdout"
+		}
+		return &codedError{code: ExitUnknown, err: errors.New(strings.Join(failed, "\n") + "\n" + app.T("report.cli.kept", where))}
+	}
+	return nil
+}
+
+// mailReport sends the HTML report inline and the XLSX workbook attached
+// (and the file written, when it is neither).
+func mailReport(ctx context.Context, app *App, opts *reportOptions, rep any, tmplDir, baseName, subject string, sum deliver.Summary, written []byte) error {
+	msg := deliver.Message{Subject: subject, Text: sum.Text}
+	var html, xlsx bytes.Buffer
+	if opts.format == report.FormatHTML {
+		html.Write(written)
+	} else if err := report.Render(&html, report.FormatHTML, rep, tmplDir); err != nil {
+		return err
+	}
+	msg.HTML = html.String()
+	if opts.format == report.FormatXLSX {
+		xlsx.Write(written)
+	} else if err := report.Render(&xlsx, report.FormatXLSX, rep, tmplDir); err != nil {
+		return err
+	}
+	msg.Attachments = append(msg.Attachments, deliver.Attachment{Name: baseName + ".xlsx", Data: xlsx.Bytes(), ContentType: deliver.ContentTypeXLSX})
+	switch opts.format {
+	case report.FormatMD:
+		msg.Attachments = append(msg.Attachments, deliver.Attachment{Name: baseName + ".md", Data: written, ContentType: "text/markdown; charset=utf-8"})
+	case report.FormatJSON:
+		msg.Attachments = append(msg.Attachments, deliver.Attachment{Name: baseName + ".json", Data: written, ContentType: "application/json"})
+	}
+	return deliver.Mail(ctx, app.Config.Mail, msg)
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place, creating the directory when needed.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
