@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,7 +141,9 @@ func (t SSHTarget) user() string {
 }
 
 func (t SSHTarget) hostport() string {
-	return net.JoinHostPort(t.Address, strconv.Itoa(t.port()))
+	// "[::1]" as written in some inventories is the address ::1.
+	host := strings.TrimSuffix(strings.TrimPrefix(t.Address, "["), "]")
+	return net.JoinHostPort(host, strconv.Itoa(t.port()))
 }
 
 // id names the target as "user@host:port".
@@ -310,6 +313,12 @@ func certAuthorityLines(files []string) map[string]bool {
 // Close the Runner when done with the host. Connection errors are
 // *UnreachableError; a cancelled ctx returns ctx's error.
 func (d *SSHDialer) Dial(ctx context.Context, t SSHTarget) (Runner, error) {
+	// An empty address would quietly mean this machine.
+	for _, h := range append(slices.Clone(t.Via), t) {
+		if strings.TrimSpace(h.Address) == "" {
+			return nil, fmt.Errorf("ssh %s: no address given (check the inventory)", h.label())
+		}
+	}
 	var via *ssh.Client
 	if len(t.Via) > 0 {
 		c, err := d.jump(ctx, t.Via)

@@ -480,6 +480,15 @@ func TestSSHRefused(t *testing.T) {
 	}
 }
 
+func TestSSHNoAddress(t *testing.T) {
+	isolate(t)
+	d := newDialer(t, SSHConfig{})
+	_, err := d.Dial(context.Background(), SSHTarget{Name: "web-01", User: "root"})
+	if err == nil || !strings.Contains(err.Error(), "web-01") || ReasonOf(err) != "" {
+		t.Fatalf("err = %v, want a configuration error naming web-01", err)
+	}
+}
+
 func TestSSHDNS(t *testing.T) {
 	isolate(t)
 	d := newDialer(t, SSHConfig{ConnectTimeout: 5 * time.Second})
