@@ -1,6 +1,7 @@
 package iostreams
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -57,17 +58,23 @@ func (t *Table) Render() error {
 	return tbl.Render()
 }
 
-func (t *Table) renderTSV(w io.Writer) error {
+// tsvCell keeps a cell on one line and in one column (built once: a
+// 5,000-row list must not build 35,000 replacers).
+var tsvCell = strings.NewReplacer("\t", " ", "\n", " ")
+
+func (t *Table) renderTSV(out io.Writer) error {
+	// Buffered: one write per row would be thousands of system calls.
+	w := bufio.NewWriter(out)
 	if _, err := fmt.Fprintln(w, strings.Join(t.header, "\t")); err != nil {
 		return err
 	}
 	for _, r := range t.rows {
 		for i := range r {
-			r[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(r[i])
+			r[i] = tsvCell.Replace(r[i])
 		}
 		if _, err := fmt.Fprintln(w, strings.Join(r, "\t")); err != nil {
 			return err
 		}
 	}
-	return nil
+	return w.Flush()
 }
