@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"gopkg.in/yaml.v3"
 
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
@@ -353,6 +355,11 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	} else {
 		run.Inventory = 1
 	}
+	// Who and where, also for --no-store runs (the store fills the same).
+	if u, err := user.Current(); err == nil {
+		run.Operator = u.Username
+	}
+	run.RanFrom, _ = os.Hostname()
 
 	var db *store.DB
 	since := map[string]map[string]time.Time{}
@@ -668,12 +675,34 @@ func (p *progressLine) done() {
 
 func printInspect(app *App, opts *inspectOptions, run *result.Run, hosts int, stored bool) error {
 	switch app.Output {
-	case "json", "yaml":
+	case "json":
 		return app.PrintData(run)
+	case "yaml":
+		// The documented field names are the JSON ones: go through JSON
+		// (YAML is a superset of it, so key order is kept).
+		data, err := json.Marshal(run)
+		if err != nil {
+			return err
+		}
+		var node yaml.Node
+		if err := yaml.Unmarshal(data, &node); err != nil {
+			return err
+		}
+		blockStyle(&node)
+		return app.PrintData(&node)
 	case "nagios":
 		return printNagios(app.IO.Out, run, hosts, opts.unreachableCritical)
 	}
 	return printInspectTable(app, opts, run, hosts, stored)
+}
+
+// blockStyle drops the flow style and quoting a node parsed from JSON
+// carries, so it is written as ordinary block YAML.
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
 }
 
 func printInspectTable(app *App, opts *inspectOptions, run *result.Run, hosts int, stored bool) error {
