@@ -45,8 +45,21 @@ func IntegrityScript(p *Policy, c Copy) string {
 		return b.String()
 	}
 	name := strings.ToLower(c.Name)
-	// Magic bytes, for format detection and the encryption check.
-	b.WriteString("echo \"@@MAGIC $(head -c 512 \"$f\" 2>/dev/null | base64 | tr -d '\\n')\"\n")
+	if p.Encrypted {
+		// Magic bytes, for the encryption check.
+		b.WriteString("echo \"@@MAGIC $(head -c 512 \"$f\" 2>/dev/null | base64 | tr -d '\\n')\"\n")
+	}
+	// A compressed SQL dump: one pass decompresses it (testing the stream
+	// and its checksum) and keeps its last bytes for the completion line.
+	sqlDump := p.Kind == KindMysqldump || p.Kind == KindPgDump && strings.Contains(name, ".sql")
+	if sqlDump && (strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".zst")) {
+		tool := "gzip"
+		if strings.HasSuffix(name, ".zst") {
+			tool = "zstd"
+		}
+		b.WriteString("has " + tool + " " + tool + " && { echo @@TAILB " + tool + "; { " + tool + " -dc \"$f\" 2>/dev/null || echo @@STREAMFAIL; } | tail -c 300; echo; echo @@TAILE; }\n")
+		return b.String() + checksumScript(p, c)
+	}
 	switch {
 	case strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".tgz"):
 		b.WriteString("has tar tar && t tar tar -tzf \"$f\"\n")
@@ -77,6 +90,12 @@ func IntegrityScript(p *Policy, c Copy) string {
 	case KindMysqldump:
 		b.WriteString("echo \"@@TAIL $(" + catTail(name) + " | base64 | tr -d '\\n')\"\n")
 	}
+	return b.String() + checksumScript(p, c)
+}
+
+// checksumScript checks the copy against a sha256 manifest beside it.
+func checksumScript(p *Policy, c Copy) string {
+	var b strings.Builder
 	if p.Checksum != nil && strings.ToLower(p.Checksum.Algo) != "sm3" {
 		dir := path.Dir(c.Path)
 		b.WriteString("m=$(ls -1 " + quote(dir) + "/" + globQuote(p.Checksum.Manifest) + " 2>/dev/null | tail -n 1)\n")
@@ -154,6 +173,20 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Res
 	var magic []byte
 	var tail string
 	var buf []string
+	streamFailed := false
+	if i := strings.Index(out, "@@TAILB "); i >= 0 {
+		tool, rest, _ := strings.Cut(out[i+len("@@TAILB "):], "\n")
+		if j := strings.LastIndex(rest, "\n@@TAILE"); j >= 0 {
+			tail = rest[:j]
+			out = out[:i] + rest[j+len("\n@@TAILE"):]
+			if strings.Contains(tail, "@@STREAMFAIL") {
+				streamFailed = true
+				failed = append(failed, tool+": the compressed stream is damaged or truncated (decompression failed)")
+			} else {
+				passed = append(passed, tool)
+			}
+		}
+	}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 64*1024), 4<<20)
 	for sc.Scan() {
@@ -185,14 +218,16 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Res
 			}
 		}
 	}
-	switch p.Kind {
-	case KindPgDump:
+	switch {
+	case streamFailed:
+		// the completion line is meaningless in a broken stream
+	case p.Kind == KindPgDump:
 		if tail != "" && !strings.Contains(tail, "PostgreSQL database dump complete") {
 			failed = append(failed, "plain SQL dump does not end with pg_dump's completion line (the dump stopped early)")
 		} else if tail != "" {
 			passed = append(passed, "dump-complete")
 		}
-	case KindMysqldump:
+	case p.Kind == KindMysqldump:
 		if !strings.Contains(tail, "-- Dump completed") {
 			failed = append(failed, "SQL dump does not end with mysqldump's \"-- Dump completed\" line (the dump stopped early)")
 		} else {
