@@ -34,6 +34,7 @@ func init() {
 		"os.dur.hm":                 {"%d 小时 %d 分钟", "%dh %dm"},
 		"os.dur.m":                  {"%d 分钟", "%dm"},
 
+		"os.osinfo.msg":     {"%s；内核 %s；%s", "%s; kernel %s; %s"},
 		"os.osinfo.unknown": {"无法识别操作系统：没有 /etc/os-release 等发行版文件，uname 也没有输出", "cannot tell the operating system: no /etc/os-release or release file, and no uname output"},
 
 		"os.disk.msg":             {"%s 已用 %.1f%%，剩余 %s / 共 %s（%s）", "%s %.1f%% used, %s free of %s (%s)"},

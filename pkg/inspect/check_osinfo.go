@@ -60,6 +60,9 @@ func (osInfoCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r := base
 	r.Status = result.OK
 	r.Message = info.String()
+	if info.Kernel != "" && info.Arch != "" && info.Name != "" {
+		r.Message = osT(env, "os.osinfo.msg", info.Name, info.Kernel, info.Arch)
+	}
 	r.Evidence = info.Facts()
 	return []result.Result{r}
 }

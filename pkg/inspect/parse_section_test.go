@@ -166,4 +166,4 @@ func TestOSChecksSurviveGarbage(t *testing.T) {
 
 // osCheckTypes are the check types of the OS family (helper-owned list so
 // the garbage test covers every one).
-var osCheckTypes = []string{"cpu", "memory", "load", "disk", "inode", "uptime", "os-info", "systemd-unit", "zombie", "port-listen", "time-offset", "kernel-log", "accounts", "failed-logins", "reboot-required"}
+var osCheckTypes = []string{"cpu", "memory", "load", "disk", "inode", "uptime", "os-info", "systemd-unit", "zombie", "port-listen", "time-offset", "kernel-log", "accounts", "failed-logins", "reboot-required", "process"}
