@@ -95,6 +95,8 @@ func init() {
 		"probe.tls.issuer":              {"签发者 %s", "issuer %s"},
 		"probe.tls.bundle":              {"证书包内共 %d 张证书，%s", "bundle of %d certificates, %s"},
 		"probe.tls.some_bad":            {"另有 %d 个证书块无法解析", "%d more certificate block(s) could not be read"},
+		"probe.tls.no_https":            {"没有 HTTPS 地址，无需检查证书", "no https endpoints: no certificate to check"},
+		"probe.tls.glob_none":           {"没有与 %s 匹配的证书文件", "no certificate file matches %s"},
 		"probe.tls.file_missing":        {"证书文件 %s 不存在", "certificate file %s does not exist"},
 		"probe.tls.file_no_cert":        {"%s 中没有 PEM 格式的证书（DER 格式或无读权限？）", "%s holds no PEM certificate (DER format, or not readable?)"},
 		"probe.tls.file_bad_cert":       {"%s 中的 %d 个证书块无法解析", "%s: %d certificate block(s) could not be read"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/playbooks"
 )
 
 // probe runs a probe check (no snippet) for asset with the given spec.
@@ -279,5 +280,49 @@ func TestHTTPRedactsCredentialsInURL(t *testing.T) {
 	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": u}}, nil, nil))
 	if strings.Contains(r.Message+r.Item+r.Evidence, "s3cret") {
 		t.Fatalf("password shown: %q %q", r.Message, r.Item)
+	}
+}
+
+// TestHTTPEndpointsPlaybook runs the built-in http-endpoints playbook's
+// checks against an application asset whose system has one healthy HTTPS
+// endpoint and one failing HTTP endpoint.
+func TestHTTPEndpointsPlaybook(t *testing.T) {
+	data, err := playbooks.FS.ReadFile("http-endpoints.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := ParsePlaybook("playbooks/http-endpoints.yaml", data, "http-endpoints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := newTestCA(t)
+	cert, _ := ca.issue(t, "localhost", localNames, time.Now().Add(-time.Hour), time.Now().Add(days(10)))
+	good := tlsServer(t, cert, nil)
+	bad := httpServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	sys := &inventory.System{Name: "his", Endpoints: []inventory.Endpoint{{URL: good.URL + "/login", CAFile: ca.file}, {URL: bad.URL + "/api"}}}
+	app := &inventory.Asset{Name: "his-app", Kind: inventory.KindApplication, System: "his"}
+
+	got := map[string]result.Status{}
+	for i := range pb.Checks {
+		spec := pb.Checks[i]
+		if spec.Type == "tls-cert" {
+			spec.Params = map[string]any{"ca_file": ca.file} // the system roots do not know the test CA
+		}
+		for _, r := range probe(t, spec.Type, &spec, app, sys) {
+			got[spec.Type+" "+r.Item] = r.Status
+		}
+	}
+	want := map[string]result.Status{
+		"http " + good.URL + "/login":               result.OK,
+		"http " + bad.URL + "/api":                  result.Crit,
+		"tls-cert " + good.Listener.Addr().String(): result.Warn, // 10 days left, warn below 30
+	}
+	if len(got) != len(want) {
+		t.Errorf("results %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
 	}
 }

@@ -36,8 +36,10 @@ import (
 // Parameters:
 //
 //	endpoints    list of "host:port" (or "host", port 443) to probe. Default,
-//	             when no files are given either: the asset's https endpoints
-//	             from the inventory, else the asset's address on port.
+//	             when no files are given either: the https endpoints of the
+//	             asset (and of its system, for kind application) from the
+//	             inventory; the asset's address on port when it has no
+//	             endpoints at all.
 //	port         port for the default endpoint (default 443)
 //	server_name  name to ask for (SNI) and to match (default: the host)
 //	ca_file      PEM CA bundle to verify against instead of the system roots
@@ -223,9 +225,17 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	}
 	eps := c.endpoints
 	if len(eps) == 0 && len(c.files) == 0 {
-		eps = tlsDefaultEndpoints(env.Asset, c.port)
+		var hasEndpoints bool
+		eps, hasEndpoints = tlsDefaultEndpoints(env, c.port)
 		if len(eps) == 0 {
 			r := newResult(env, "tls-cert", "")
+			if hasEndpoints {
+				// Only plain http:// endpoints: nothing to check, and
+				// nothing wrong either.
+				r.Status = result.OK
+				r.Message = probeT(env, "probe.tls.no_https")
+				return []result.Result{r}
+			}
 			r.Status = result.Unknown
 			r.Reason = "bad-params"
 			r.Message = probeT(env, "probe.tls.no_target")
@@ -246,14 +256,20 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	return append(out, rs...)
 }
 
-// tlsDefaultEndpoints are the asset's https endpoints, else its address.
-func tlsDefaultEndpoints(a *inventory.Asset, port int) []string {
+// tlsDefaultEndpoints are the https endpoints of the asset (and of its
+// system, for an asset of kind application, as the http check does); the
+// asset's address on port only when it has no endpoints at all.
+func tlsDefaultEndpoints(env *Env, port int) (eps []string, hasEndpoints bool) {
+	a := env.Asset
 	if a == nil {
-		return nil
+		return nil, false
 	}
-	var eps []string
+	all := append([]inventory.Endpoint(nil), a.Endpoints...)
+	if env.System != nil && a.Kind == inventory.KindApplication {
+		all = append(all, env.System.Endpoints...)
+	}
 	seen := map[string]bool{}
-	for _, ep := range a.Endpoints {
+	for _, ep := range all {
 		u, err := url.Parse(ep.URL)
 		if err != nil || u.Scheme != "https" || u.Hostname() == "" {
 			continue
@@ -268,10 +284,10 @@ func tlsDefaultEndpoints(a *inventory.Asset, port int) []string {
 			eps = append(eps, hp)
 		}
 	}
-	if len(eps) == 0 && a.Address != "" {
+	if len(all) == 0 && a.Address != "" {
 		eps = append(eps, net.JoinHostPort(a.Address, strconv.Itoa(port)))
 	}
-	return eps
+	return eps, len(all) > 0
 }
 
 // tlsProbe handshakes with one endpoint and judges its certificate.
@@ -523,6 +539,9 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Status = c.missing
 			r.Reason = "missing"
 			r.Message = probeT(env, "probe.tls.file_missing", c.files[f.pattern])
+			if strings.ContainsAny(c.files[f.pattern], "*?[") && safeGlob.MatchString(c.files[f.pattern]) {
+				r.Message = probeT(env, "probe.tls.glob_none", c.files[f.pattern])
+			}
 			if r.Status != result.OK {
 				r.Advice = probeT(env, "probe.advice.tls_file_missing")
 			}

@@ -94,6 +94,12 @@ func TestTLSCertDefaultEndpointsFromAsset(t *testing.T) {
 	if r.Status != result.OK || r.Item != srv.Listener.Addr().String() {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
+	// Only plain http endpoints: nothing to check.
+	a.Endpoints = []inventory.Endpoint{{URL: "http://127.0.0.1:1/"}}
+	r = one(t, probe(t, "tls-cert", &Spec{}, a, nil))
+	if r.Status != result.OK || !strings.Contains(r.Message, "no https endpoints") {
+		t.Fatalf("http only: %s %q", r.Status, r.Message)
+	}
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	a.Endpoints = nil
 	r = one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file, "port": port}}, a, nil))
@@ -252,4 +258,16 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+func TestTLSCertGlobMatchingNothing(t *testing.T) {
+	pattern := filepath.Join(t.TempDir(), "*", "*.crt")
+	r := one(t, evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern, "missing": "ok"}}))
+	if r.Status != result.OK || r.Message != "no certificate file matches "+pattern {
+		t.Fatalf("%s %q", r.Status, r.Message)
+	}
+	r = one(t, evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern}}))
+	if r.Status != result.Crit || r.Advice == "" {
+		t.Fatalf("missing crit: %s %q", r.Status, r.Message)
+	}
 }
