@@ -101,7 +101,10 @@ func (db *DB) FinishRun(ctx context.Context, run *result.Run) error {
 		run.FinishedAt = time.Now()
 	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		c, worst := run.Counts, run.Worst
+		var (
+			c     result.Counts
+			worst result.Status
+		)
 		if len(run.Results) > 0 {
 			run.Tally()
 			c, worst = run.Counts, run.Worst

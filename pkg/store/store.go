@@ -310,14 +310,6 @@ func isBusy(err error) bool {
 // ms converts a time to the stored Unix milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-// msOrNull converts a time to Unix milliseconds, or NULL for the zero time.
-func msOrNull(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
 // fromMS converts stored Unix milliseconds back to a local time.
 func fromMS(v int64) time.Time { return time.UnixMilli(v) }
 
