@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -90,12 +91,26 @@ func localizeInvErr(app *App, err error) error {
 }
 
 // editInventory opens --inventory for editing (creating the file when it
-// does not exist yet and create is set). A register with problems cannot be
-// edited: the user fixes the file first.
-func editInventory(app *App, create bool) (*inventory.Editor, error) {
+// does not exist yet and create is set), holding the edit lock until the
+// command ends. A register with problems cannot be edited: the user fixes
+// the file first.
+func editInventory(app *App, create bool) (*inventory.Editor, func(), error) {
 	if !app.HasInventory() {
-		return nil, errors.New(app.T("err.no_inventory"))
+		return nil, nil, errors.New(app.T("err.no_inventory"))
 	}
+	unlock, err := inventory.Lock(app.InventoryPath, 10*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	ed, err := openEditor(app, create)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return ed, unlock, nil
+}
+
+func openEditor(app *App, create bool) (*inventory.Editor, error) {
 	var inv *inventory.Inventory
 	var err error
 	if create {
@@ -615,10 +630,11 @@ EXIT STATUS
 			if strings.Contains(name, "=") || !inventory.ValidName(name) {
 				return flagErrorf("%s", app.T("inventory.cli.bad_name", name))
 			}
-			ed, err := editInventory(app, true)
+			ed, unlock, err := editInventory(app, true)
 			if err != nil {
 				return err
 			}
+			defer unlock()
 			if err := ed.Add(name, file, as); err != nil {
 				return err
 			}
@@ -666,10 +682,11 @@ EXIT STATUS
 			if err != nil {
 				return err
 			}
-			ed, err := editInventory(app, false)
+			ed, unlock, err := editInventory(app, false)
 			if err != nil {
 				return err
 			}
+			defer unlock()
 			targets := ed.Inventory().Select(sel)
 			if len(targets) == 0 {
 				return errors.New(app.T("inventory.cli.no_match", sel.String()))
@@ -745,10 +762,11 @@ EXIT STATUS
 			if err != nil {
 				return err
 			}
-			ed, err := editInventory(app, false)
+			ed, unlock, err := editInventory(app, false)
 			if err != nil {
 				return err
 			}
+			defer unlock()
 			targets := ed.Inventory().Select(sel)
 			if len(targets) == 0 {
 				return errors.New(app.T("inventory.cli.no_match", sel.String()))
@@ -867,10 +885,11 @@ EXIT STATUS
 			if into != "" && app.HasInventory() && !isDir(app.InventoryPath) {
 				return flagErrorf("--into is for directory inventories; %s is one file", app.InventoryPath)
 			}
-			ed, err := editInventory(app, true)
+			ed, unlock, err := editInventory(app, true)
 			if err != nil {
 				return err
 			}
+			defer unlock()
 			var r io.Reader = app.IO.In
 			if src != "-" {
 				f, err := os.Open(src)
