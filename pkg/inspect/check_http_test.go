@@ -326,3 +326,13 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPMessagesInChinese(t *testing.T) {
+	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	spec := &Spec{Name: "web", Type: "http", Params: map[string]any{"url": srv.URL + "/health"}}
+	env := &Env{Spec: spec, Asset: &inventory.Asset{Name: "his-app"}, Now: time.Now(), Lang: "zh"}
+	r := one(t, httpCheck{}.Evaluate(context.Background(), env))
+	if !strings.Contains(r.Message, srv.URL+"/health：状态码 503（期望 200-399），耗时 ") || !strings.Contains(r.Advice, "应用服务端出错") {
+		t.Fatalf("%q / %q", r.Message, r.Advice)
+	}
+}

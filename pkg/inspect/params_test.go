@@ -1,12 +1,16 @@
 package inspect
 
 import (
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
 )
 
 // specFromYAML builds a Spec the way a playbook loader does, so the tests see
@@ -134,3 +138,37 @@ func TestParamKnownSuggests(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestProbeMessagesInCatalogue checks that every message key the check
+// types of this file set use is in the i18n catalogue with both languages,
+// so no user sees a bare key.
+func TestProbeMessagesInCatalogue(t *testing.T) {
+	files := []string{"params.go", "check_command.go", "check_nagios.go", "check_http.go", "check_tcp.go",
+		"check_tlscert.go", "check_dns.go", "check_file.go", "check_logpattern.go"}
+	keyRe := regexp.MustCompile(`probeT\([a-zA-Z&]+, "([^"]+)"`)
+	all := i18n.Keys()
+	n := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyRe.FindAllStringSubmatch(string(src), -1) {
+			n++
+			msg, ok := all[m[1]]
+			if !ok {
+				t.Errorf("%s: message key %q is not in the catalogue", f, m[1])
+				continue
+			}
+			if msg.ZH == "" || msg.EN == "" {
+				t.Errorf("%s: message %q lacks a language", f, m[1])
+			}
+			if strings.Count(msg.ZH, "%") != strings.Count(msg.EN, "%") {
+				t.Errorf("message %q: zh and en take a different number of arguments", m[1])
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("found only %d message uses: is the pattern stale?", n)
+	}
+}
