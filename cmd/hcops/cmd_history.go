@@ -433,7 +433,8 @@ func newHistoryPruneCmd(app *App) *cobra.Command {
 and inventory snapshots. AGE is like 400d, 12h, 30m or 1d12h. Each run is
 deleted whole in its own transaction: other hcops processes keep working, and
 an interrupted prune leaves whole runs. A run still in progress is never
-deleted. --dry-run counts what would go and deletes nothing.
+deleted. --dry-run counts what would go and deletes nothing. The database
+file does not shrink: the space freed is reused by new runs.
 
 Regulations ask for inspection records to be kept for at least a year; 400d
 keeps a year and a month for the year-on-year report.

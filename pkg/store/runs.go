@@ -376,7 +376,9 @@ func (db *DB) LastSeen(ctx context.Context, kind, playbook string) (map[string]t
 // runs it deleted. Each run is deleted in its own short transaction, so
 // other processes can keep writing and an interrupted prune leaves whole
 // runs. A run still running on this host (its process alive, started within
-// StaleAfter) is kept.
+// StaleAfter) is kept. Snapshots left unused by an interrupted prune go with
+// the next one. The file does not shrink: SQLite reuses the freed pages for
+// new runs.
 func (db *DB) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 	ids, err := db.prunable(ctx, olderThan)
 	if err != nil {
