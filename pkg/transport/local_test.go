@@ -75,16 +75,18 @@ func TestLocalControlCharactersRaw(t *testing.T) {
 // TestLocalCancelKillsGroup checks a cancelled script returns promptly and
 // its children die with it.
 func TestLocalCancelKillsGroup(t *testing.T) {
-	marker := filepath.Join(t.TempDir(), "child-survived")
+	pidFile := filepath.Join(t.TempDir(), "pid")
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	defer cancel()
 	done := make(chan struct{})
 	var out Output
 	var err error
 	go func() {
-		out, err = NewLocal().Run(ctx, "echo started; (sleep 1; touch "+marker+") & sleep 30")
+		out, err = NewLocal().Run(ctx, "echo started; sh -c 'echo $$ > "+pidFile+"; exec sleep 60' & sleep 60")
 		close(done)
 	}()
+	pid := waitForFile(t, pidFile)
+	cancel()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -96,9 +98,40 @@ func TestLocalCancelKillsGroup(t *testing.T) {
 	if !bytes.Contains(out.Stdout, []byte("started")) || out.ExitCode != -1 {
 		t.Errorf("partial output %q exit %d", out.Stdout, out.ExitCode)
 	}
-	time.Sleep(1500 * time.Millisecond)
-	if _, err := os.Stat(marker); err == nil {
-		t.Error("a child of the cancelled script kept running")
+	waitGone(t, pid)
+}
+
+// waitForFile waits until path holds something and returns it, trimmed:
+// the test knows the command got that far, however loaded the machine.
+func waitForFile(t *testing.T, path string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(b), "\n") {
+			return strings.TrimSpace(string(b))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was not written within 30s", path)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitGone waits until process pid (on this machine; the test sshd runs
+// here too) has exited, and fails the test after 5s.
+func waitGone(t *testing.T, pid string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		// Gone, or a zombie waiting for init to reap it.
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %s still runs: %s", pid, b)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -122,17 +155,5 @@ func TestLocalNoLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := strings.TrimSpace(string(out.Stdout))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, err := os.ReadFile("/proc/" + pid + "/stat")
-		// Gone, or a zombie waiting for init to reap it.
-		if err != nil || strings.Contains(string(b), ") Z ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("background process %s still runs: %s", pid, b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitGone(t, strings.TrimSpace(string(out.Stdout)))
 }

@@ -512,7 +512,7 @@ func TestSSHHungListener(t *testing.T) {
 	select {
 	case err := <-done:
 		wantReason(t, err, result.ReasonTimeout)
-	case <-time.After(3 * timeout * 4):
+	case <-time.After(10 * timeout): // generous: the machine may be busy
 		t.Fatal("dial to a hung listener did not return")
 	}
 	if h.Accepted() != 1 {
@@ -581,7 +581,7 @@ func TestSSHOutput(t *testing.T) {
 	})
 }
 
-// TestSSHRunCancel: a command whose deadline passes returns at once, dies
+// TestSSHRunCancel: a cancelled command returns at once, dies
 // on the host with everything it started (also behind sudo), and the
 // connection stays usable.
 func TestSSHRunCancel(t *testing.T) {
@@ -605,29 +605,35 @@ func TestSSHRunCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+			// A directory the become user can write to.
+			dir, err := os.MkdirTemp("", "hcops-cancel")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			os.Chmod(dir, 0o777)
+			pidFile := filepath.Join(dir, "pid")
+			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan struct{})
 			var out Output
 			go func() {
 				// A grandchild in the foreground: the hard case for a shell.
-				out, err = r.Run(ctx, "sh -c 'echo $$; exec sleep 60'; echo not reached")
+				out, err = r.Run(ctx, "echo started; sh -c 'echo $$ > "+pidFile+"; exec sleep 60'; echo not reached")
 				close(done)
 			}()
+			pid := waitForFile(t, pidFile)
+			cancel()
 			select {
 			case <-done:
 			case <-time.After(10 * time.Second):
-				t.Fatal("Run did not return after its deadline")
+				t.Fatal("Run did not return after cancel")
 			}
-			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("err = %v, want deadline exceeded", err)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
 			}
-			if out.ExitCode != -1 {
-				t.Errorf("exit code %d for a killed command", out.ExitCode)
-			}
-			pid := strings.TrimSpace(string(out.Stdout))
-			if pid == "" {
-				t.Fatalf("no pid printed before the deadline (stderr %q)", out.Stderr)
+			if out.ExitCode != -1 || strings.Contains(string(out.Stdout), "not reached") {
+				t.Errorf("exit code %d, output %q for a killed command", out.ExitCode, out.Stdout)
 			}
 			waitGone(t, pid)
 			// The connection survives a cancelled command.
@@ -649,23 +655,6 @@ func TestSSHNoLeftovers(t *testing.T) {
 		t.Fatalf("%+v %v", out, err)
 	}
 	waitGone(t, strings.TrimSpace(string(out.Stdout)))
-}
-
-// waitGone waits until process pid (on this machine, where the test sshd
-// runs) has exited.
-func waitGone(t *testing.T, pid string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil || strings.Contains(string(b), ") Z ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %s still runs on the host after cancel: %s", pid, b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestSSHConcurrentRuns: more concurrent commands than the server's
