@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
+	"github.com/cyhealth/hcops/playbooks"
 )
 
 // inspectEnv is a real sshd on loopback, a refused port, a hung listener,
@@ -246,3 +248,54 @@ func storedAssets(t *testing.T, path string) int {
 	return len(seen)
 }
 
+
+// Every built-in playbook loads with the check types compiled into hcops,
+// and the two defaults of `hcops inspect` exist.
+func TestBuiltinPlaybooksLoad(t *testing.T) {
+	lib, err := inspect.LoadLibrary(playbooks.FS, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range lib.Broken {
+		t.Errorf("built-in playbook %s: %v", name, err)
+	}
+	for _, name := range []string{defaultFleetPlaybook, defaultLocalPlaybook} {
+		pb, err := lib.Get(name)
+		if err != nil {
+			t.Errorf("default playbook %s: %v", name, err)
+			continue
+		}
+		if pb.Source != inspect.BuiltinSource || len(pb.Checks) == 0 {
+			t.Errorf("%s: source %s, %d checks", name, pb.Source, len(pb.Checks))
+		}
+	}
+}
+
+func TestInspectExitCode(t *testing.T) {
+	rs := func(sts ...result.Status) []result.Result {
+		var out []result.Result
+		for _, s := range sts {
+			out = append(out, result.Result{Status: s})
+		}
+		return out
+	}
+	cases := []struct {
+		rs      []result.Result
+		unreach bool
+		want    int
+	}{
+		{nil, false, ExitOK},
+		{rs(result.OK, result.OK), false, ExitOK},
+		{rs(result.OK, result.Warn), false, ExitWarn},
+		{rs(result.Warn, result.Unknown), false, ExitUnknown},
+		{rs(result.Unknown, result.Crit), false, ExitCrit}, // CRIT outranks UNKNOWN
+		{rs(result.Warn, result.Unreachable), false, ExitUnknown},
+		{rs(result.Warn, result.Unreachable), true, ExitCrit},
+		{rs(result.Unreachable, result.Crit), false, ExitCrit},
+	}
+	for i, c := range cases {
+		if got := inspectExitCode(c.rs, c.unreach); got != c.want {
+			t.Errorf("case %d: exit %d, want %d", i, got, c.want)
+		}
+	}
+}
