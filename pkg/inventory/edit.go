@@ -392,7 +392,15 @@ func (e *Editor) DeclareSystem(name, file string) error {
 		}
 		body.Content = slices.Insert(body.Content, idx, strNode("systems"), seq)
 	}
-	seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{strNode("name"), strNode(name)}})
+	sys := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{strNode("name"), strNode(name)}}
+	for _, r := range name {
+		if r >= 0x80 {
+			// A spreadsheet named the system by its Chinese name.
+			sys.Content = append(sys.Content, strNode("name_zh"), strNode(name))
+			break
+		}
+	}
+	seq.Content = append(seq.Content, sys)
 	e.dirty[d] = true
 	return nil
 }
