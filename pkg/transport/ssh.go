@@ -218,7 +218,7 @@ func NewSSHDialer(cfg SSHConfig) (*SSHDialer, error) {
 	if cfg.OwnKnownHosts == "" {
 		dir, err := os.UserConfigDir()
 		if err != nil {
-			return nil, fmt.Errorf("ssh: locate hcops' known_hosts: %w (set --known-hosts)", err)
+			return nil, fmt.Errorf("ssh: locate hcops' own known_hosts: %w (set HOME or XDG_CONFIG_HOME)", err)
 		}
 		cfg.OwnKnownHosts = filepath.Join(dir, "hcops", "known_hosts")
 	}
