@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"net/netip"
+	"os"
 	"slices"
 	"testing"
 )
@@ -56,5 +57,26 @@ func TestExampleSite(t *testing.T) {
 	chain, err := inv.JumpChain(inv.Asset("pacs-app-01"))
 	if err != nil || len(chain) != 1 || chain[0].Name != "bastion-01" {
 		t.Errorf("cloud hosts go through the bastion: %v %v", names(chain), err)
+	}
+}
+
+// The example spreadsheet imports as is, Chinese values mapped.
+func TestExampleImportCSV(t *testing.T) {
+	f, err := os.Open("../../examples/import/hosts-zh.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := ReadRecords(f, "hosts-zh.csv", FormatCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := LoadBytes("empty.yaml", nil)
+	plan := inv.PlanImport(res.Records)
+	if len(plan.Added) != 4 || len(plan.Bad) != 0 || len(res.Ignored) != 0 {
+		t.Fatalf("added %d bad %d ignored %v", len(plan.Added), len(plan.Bad), res.Ignored)
+	}
+	if got := fieldsOf(plan.Added[2]); got["kind"] != KindDatabase || got["port"] != "3306" || got["zone"] != "intranet" || got["criticality"] != "core" {
+		t.Errorf("lis-db-01: %v", got)
 	}
 }
