@@ -16,8 +16,10 @@ type Options struct {
 	// make the job see the same configuration as the command that printed it
 	// (cron and systemd start with an almost empty environment).
 	GlobalArgs []string
-	// LogDir receives one NAME.log per job in crontab output (systemd
-	// units log to the journal instead).
+	// LogDir receives one NAME.log per job in crontab output, through
+	// `schedule run --log` (which creates the directory; a shell
+	// redirection into a missing directory would stop cron from running the
+	// job). systemd units log to the journal instead.
 	LogDir string
 	// User, when set, is written as User= in systemd service units (for
 	// system-wide units in /etc/systemd/system).
@@ -42,19 +44,20 @@ func Crontab(jobs []config.Job, o Options) (string, error) {
 	b.WriteString("# merge by hand if you have other entries). Times are this machine's local time zone.\n")
 	b.WriteString("# Each job runs under a lock: a run that would overlap the previous one exits at once with code 3.\n")
 	if o.LogDir != "" {
-		fmt.Fprintf(&b, "# Logs: %s/NAME.log (create the directory first: mkdir -p %s)\n", o.LogDir, shellQuote(o.LogDir))
+		fmt.Fprintf(&b, "# Logs: %s/NAME.log\n", o.LogDir)
 	}
 	b.WriteString("SHELL=/bin/sh\n")
 	for _, j := range jobs {
 		fmt.Fprintf(&b, "\n# %s: hcops %s\n", j.Name, quoteAll(j.Args))
 		var cmd []string
-		for _, a := range o.command(j.Name) {
+		args := o.command(j.Name)
+		if o.LogDir != "" {
+			args = append(args, "--log", filepath.Join(o.LogDir, j.Name+".log"))
+		}
+		for _, a := range args {
 			cmd = append(cmd, shellQuote(a))
 		}
 		line := strings.Join(cmd, " ")
-		if o.LogDir != "" {
-			line += " >>" + shellQuote(filepath.Join(o.LogDir, j.Name+".log")) + " 2>&1"
-		}
 		// In a crontab an unescaped % ends the command (the rest is stdin).
 		line = strings.ReplaceAll(line, "%", `\%`)
 		fmt.Fprintf(&b, "%s %s\n", strings.TrimSpace(j.Schedule), line)
