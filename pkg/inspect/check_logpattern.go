@@ -301,6 +301,65 @@ var (
 // server's bracketed one), in zone when the line has none. Syslog lines
 // carry no year: the year is the one that puts the time not after now.
 func LogLineTime(line string, zone *time.Location, now time.Time) (time.Time, bool) {
+	// Cheap looks at the first bytes pick the one format worth trying: this
+	// runs for every line sent back by every host.
+	if len(line) > 3 && line[0] == '<' {
+		if i := strings.IndexByte(line[:min(len(line), 6)], '>'); i > 0 {
+			line = line[i+1:] // syslog priority prefix
+		}
+	}
+	if len(line) < 10 {
+		return time.Time{}, false
+	}
+	digit := line[0] >= '0' && line[0] <= '9'
+	switch {
+	case digit && line[4] == '-':
+		return logISOTime(line, zone)
+	case digit && line[4] == '/':
+		if m := slashTS.FindStringSubmatch(line); m != nil {
+			t, err := time.ParseInLocation("2006/01/02 15:04:05", m[1]+" "+m[2], zone)
+			return t, err == nil
+		}
+		return time.Time{}, false
+	case line[0] >= 'A' && line[0] <= 'Z':
+		if len(line) >= 15 {
+			if t, err := time.ParseInLocation("Jan _2 15:04:05", line[:15], zone); err == nil {
+				return syslogYear(t, zone, now), true
+			}
+		}
+		if m := syslogTS.FindStringSubmatch(line); m != nil {
+			t, err := time.ParseInLocation("Jan 2 15:04:05", m[1]+" "+m[2]+" "+m[3], zone)
+			if err == nil {
+				return syslogYear(t, zone, now), true
+			}
+		}
+		return time.Time{}, false
+	}
+	head := line
+	if len(head) > 120 {
+		head = head[:120]
+	}
+	if strings.IndexByte(head, '[') >= 0 {
+		if m := clfTS.FindStringSubmatch(head); m != nil {
+			t, err := time.Parse("02/Jan/2006:15:04:05 -0700", m[1]+" "+m[2])
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
+// syslogYear gives a year-less syslog time the year that puts it not after
+// now (December lines read in January belong to last year).
+func syslogYear(t time.Time, zone *time.Location, now time.Time) time.Time {
+	nowZ := now.In(zone)
+	t = time.Date(nowZ.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, zone)
+	if t.After(nowZ.Add(24 * time.Hour)) {
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t
+}
+
+func logISOTime(line string, zone *time.Location) (time.Time, bool) {
 	if m := isoTS.FindStringSubmatch(line); m != nil {
 		s := m[1] + "T" + m[2]
 		if m[3] != "" {
@@ -313,31 +372,6 @@ func LogLineTime(line string, zone *time.Location, now time.Time) (time.Time, bo
 		}
 		t, err := time.ParseInLocation("2006-01-02T15:04:05", s, zone)
 		return t, err == nil
-	}
-	if m := slashTS.FindStringSubmatch(line); m != nil {
-		t, err := time.ParseInLocation("2006/01/02 15:04:05", m[1]+" "+m[2], zone)
-		return t, err == nil
-	}
-	if m := syslogTS.FindStringSubmatch(line); m != nil {
-		nowZ := now.In(zone)
-		t, err := time.ParseInLocation("Jan 2 15:04:05 2006", fmt.Sprintf("%s %s %s %d", m[1], m[2], m[3], nowZ.Year()), zone)
-		if err != nil {
-			return time.Time{}, false
-		}
-		if t.After(nowZ.Add(24 * time.Hour)) {
-			t = t.AddDate(-1, 0, 0) // December lines read in January
-		}
-		return t, true
-	}
-	if len(line) > 0 {
-		head := line
-		if len(head) > 120 {
-			head = head[:120]
-		}
-		if m := clfTS.FindStringSubmatch(head); m != nil {
-			t, err := time.Parse("02/Jan/2006:15:04:05 -0700", m[1]+" "+m[2])
-			return t, err == nil
-		}
 	}
 	return time.Time{}, false
 }
@@ -399,24 +433,29 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	// (continuations, stack traces) share the time of the line before.
 	var inWindow []string
 	parsed := 0
+	times := make([]time.Time, len(o.Lines))
+	known := make([]bool, len(o.Lines))
+	for i, line := range o.Lines {
+		if times[i], known[i] = LogLineTime(line, o.Zone, now); known[i] {
+			parsed++
+		}
+	}
+	// Leading lines without a time are judged by the first line that has one.
 	var cur time.Time
 	curKnown := false
+	for i := range o.Lines {
+		if known[i] {
+			cur, curKnown = times[i], true
+			break
+		}
+	}
 	firstIn := false
 	for i, line := range o.Lines {
+		if known[i] {
+			cur = times[i]
+		}
 		if c.ignoreRe != nil && c.ignoreRe.MatchString(line) {
 			continue // grep -v already did this; kept for safety with odd greps
-		}
-		if t, ok := LogLineTime(line, o.Zone, now); ok {
-			cur, curKnown = t, true
-			parsed++
-		} else if !curKnown {
-			// Leading lines without a time: judged by the next line that has one.
-			for _, l := range o.Lines[i+1:] {
-				if t, ok := LogLineTime(l, o.Zone, now); ok {
-					cur, curKnown = t, true
-					break
-				}
-			}
 		}
 		in := !curKnown || !cur.Before(start)
 		if i == 0 {
