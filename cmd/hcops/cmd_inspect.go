@@ -171,7 +171,7 @@ target, source, checks[]).`,
 				return err
 			}
 			if app.Output != "table" {
-				return app.PrintData(lib.List())
+				return app.PrintData(playbooksData(lib.List()))
 			}
 			t := app.IO.NewTable(app.T("inspect.header.name"), app.T("inspect.header.checks"), app.T("inspect.header.target"), app.T("inspect.header.source"), app.T("inspect.header.desc"))
 			for _, pb := range lib.List() {
@@ -232,6 +232,40 @@ func newInspectChecksCmd(app *App) *cobra.Command {
 			return t.Render()
 		},
 	}
+}
+
+// playbookData is a playbook as `hcops inspect playbooks -o json|yaml`
+// writes it: the field names of the playbook file.
+type playbookData struct {
+	Name        string      `json:"name" yaml:"name"`
+	Description string      `json:"description,omitempty" yaml:"description,omitempty"`
+	Target      string      `json:"target" yaml:"target"`
+	Source      string      `json:"source" yaml:"source"`
+	Checks      []checkData `json:"checks" yaml:"checks"`
+}
+
+type checkData struct {
+	Name        string         `json:"name" yaml:"name"`
+	Type        string         `json:"type" yaml:"type"`
+	Target      string         `json:"target,omitempty" yaml:"target,omitempty"`
+	Params      map[string]any `json:"params,omitempty" yaml:"params,omitempty"`
+	Warn        string         `json:"warn,omitempty" yaml:"warn,omitempty"`
+	Crit        string         `json:"crit,omitempty" yaml:"crit,omitempty"`
+	Advice      string         `json:"advice,omitempty" yaml:"advice,omitempty"`
+	Description string         `json:"description,omitempty" yaml:"description,omitempty"`
+	TimeoutSec  int            `json:"timeout_sec,omitempty" yaml:"timeout_sec,omitempty"`
+}
+
+func playbooksData(pbs []*inspect.Playbook) []playbookData {
+	out := make([]playbookData, 0, len(pbs))
+	for _, pb := range pbs {
+		d := playbookData{Name: pb.Name, Description: pb.Description, Target: pb.Target, Source: pb.Source}
+		for _, c := range pb.Checks {
+			d.Checks = append(d.Checks, checkData(c))
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func firstLine(s string) string {

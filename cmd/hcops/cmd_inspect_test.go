@@ -299,3 +299,30 @@ func TestInspectExitCode(t *testing.T) {
 		}
 	}
 }
+
+// A host whose collector hangs costs at most --host-timeout: its checks are
+// UNKNOWN with reason timeout, and the checks that finished before are kept.
+func TestInspectHostDeadlineOverSSH(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	e := newInspectEnv(t, "")
+	slow := fmt.Sprintf("  - {name: stuck-01, kind: host, address: 127.0.0.1, connection: {port: %d, user: %s}, checks: {number: {params: {script: \"echo 1; sleep 60\"}}}}\n", e.sshd.Port, e.sshd.User)
+	os.WriteFile(e.inv, []byte(fmt.Sprintf("assets:\n%s", slow)), 0o644)
+	code, stdout, stderr := e.hcops(context.Background(), t, append(e.sshArgs(), "--host-timeout", "3s", "-o", "json", "--no-store")...)
+	var run result.Run
+	if err := json.Unmarshal([]byte(stdout), &run); err != nil {
+		t.Fatalf("json: %v\nstderr: %s", err, stderr)
+	}
+	if code != ExitUnknown {
+		t.Errorf("exit %d, want 3", code)
+	}
+	got := map[string]result.Result{}
+	for _, r := range run.Results {
+		got[r.Check] = r
+	}
+	if w := got["work"]; w.Status != result.OK {
+		t.Errorf("work (finished before the deadline) = %+v", w)
+	}
+	if n := got["number"]; n.Status != result.Unknown || n.Reason != result.ReasonTimeout || !strings.Contains(n.Message, "stuck-01: collector did not finish within the host deadline (3s)") {
+		t.Errorf("number = %+v", n)
+	}
+}

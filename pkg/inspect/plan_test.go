@@ -107,3 +107,30 @@ func TestBuildPlanBadTarget(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// BenchmarkBuildPlan plans a 5,000-asset inventory against a playbook of
+// shell and probe checks with per-asset overrides.
+func BenchmarkBuildPlan(b *testing.B) {
+	pb, err := ParsePlaybook("bench.yaml", []byte(`name: bench
+checks:
+  - {name: a, type: testonly-shell, warn: "80", crit: "90"}
+  - {name: b, type: testonly-shell, params: {cmd: "echo 1"}}
+  - {name: c, type: testonly-probe, target: zone=internet}
+`), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	assets := make([]*inventory.Asset, 5000)
+	for i := range assets {
+		assets[i] = &inventory.Asset{Name: fmt.Sprintf("host-%04d", i), Kind: "host", Zone: []string{"intranet", "internet"}[i%2]}
+		if i%10 == 0 {
+			assets[i].Checks = map[string]inventory.CheckOverride{"a": {Warn: "85"}}
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := BuildPlan(PlanInput{Assets: assets, Playbooks: []*Playbook{pb}, Match: kvMatch}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
