@@ -248,7 +248,6 @@ func storedAssets(t *testing.T, path string) int {
 	return len(seen)
 }
 
-
 // Every built-in playbook loads with the check types compiled into hcops,
 // and the two defaults of `hcops inspect` exist.
 func TestBuiltinPlaybooksLoad(t *testing.T) {
