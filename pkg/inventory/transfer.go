@@ -199,6 +199,12 @@ func labelsText(m map[string]string) string {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	for _, k := range keys {
+		if v := m[k]; strings.ContainsAny(v, ";,=:\n；，") || strings.TrimSpace(v) != v {
+			// k=v;k=v cannot carry this value: write the labels as JSON.
+			return jsonText(m)
+		}
+	}
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + m[k]
@@ -644,6 +650,26 @@ func (r *Record) addCell(key, v string) {
 		r.port = v
 		return
 	case "labels":
+		if strings.HasPrefix(v, "{") {
+			var m map[string]string
+			if err := yaml.Unmarshal([]byte(v), &m); err != nil {
+				r.bad("inventory.import.bad_json", key, err.Error())
+				return
+			}
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				if !labelKeyRE.MatchString(k) {
+					r.bad("inventory.import.bad_label", k)
+					continue
+				}
+				r.set("labels."+k, m[k])
+			}
+			return
+		}
 		for _, kv := range strings.FieldsFunc(v, func(c rune) bool { return c == ';' || c == ',' || c == '；' || c == '，' || c == '\n' }) {
 			k, val, ok := strings.Cut(kv, "=")
 			if !ok {

@@ -193,7 +193,7 @@ assets:
     contact: "+86 10 5555 0101"
     notes: "@SUM(1+1)*cmd|' /C calc'!A0"
     site: "\tDC-1"
-    labels: {formula: "-1+2"}
+    labels: {formula: "-1+2", multi: "a;b=c, d", 科室: 影像科}
     groups: [g1]
     system: s1
     connection: {user: "'ops", port: 2222, password: {env: EVIL_PW}}
@@ -221,7 +221,7 @@ func TestExportNeutralisesFormulasCSV(t *testing.T) {
 	if !strings.HasPrefix(text, "\ufeffname,kind,address,") {
 		t.Errorf("CSV must start with a BOM and the header: %q", text[:30])
 	}
-	for _, cell := range []string{`"'=HYPERLINK(`, `,'+86 10 5555 0101,`, `,'@SUM(1+1)`, `formula=-1+2`, `,''ops,`} {
+	for _, cell := range []string{`"'=HYPERLINK(`, `,'+86 10 5555 0101,`, `,'@SUM(1+1)`, `""formula"":""-1+2""`, `,''ops,`} {
 		if !strings.Contains(text, cell) {
 			t.Errorf("export lacks %q", cell)
 		}
