@@ -173,10 +173,9 @@ func (s *sheet) cond(b *xlsxBook, ref string, st result.Status, word string) err
 	if err != nil {
 		return err
 	}
-	// Several rules on one range: excelize replaces the range's rules on
-	// each call, so collect them.
-	s.rules = append(s.rules, excelize.ConditionalFormatOptions{Type: "cell", Criteria: "==", Format: &style, Value: `"` + word + `"`})
-	return s.f.SetConditionalFormat(s.name, ref, s.rules)
+	// excelize adds each call's rules to those already on the range.
+	return s.f.SetConditionalFormat(s.name, ref, []excelize.ConditionalFormatOptions{
+		{Type: "cell", Criteria: "==", Format: &style, Value: `"` + word + `"`}})
 }
 
 func cellName(col, row int) (string, error) { return excelize.CoordinatesToCellName(col, row) }
