@@ -188,7 +188,29 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // migrate checks the schema version and applies missing migrations in one
 // transaction. Two processes opening a fresh file at once are serialised by
 // BEGIN IMMEDIATE: the second sees the first one's version and does nothing.
+// While the other process is still setting up the file (switching it to
+// WAL, creating the schema), SQLite can answer "busy" without waiting; that
+// is retried like a busy write.
 func (db *DB) migrate(ctx context.Context) error {
+	deadline := time.Now().Add(WriteTimeout)
+	backoff := 10 * time.Millisecond
+	for {
+		err := db.migrateOnce(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff + rand.N(backoff)):
+		}
+		if backoff < time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+func (db *DB) migrateOnce(ctx context.Context) error {
 	var v int
 	if err := db.sql.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return db.openError(err)
