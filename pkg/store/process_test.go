@@ -525,3 +525,33 @@ func TestKillDuringPrune(t *testing.T) {
 		t.Errorf("%d results or metrics of deleted runs remain", orphans)
 	}
 }
+
+func TestKillDuringFirstOpen(t *testing.T) {
+	// A process killed while it creates a fresh database (directory, WAL
+	// switch, schema) leaves a file the next hcops opens and completes.
+	if os.Getenv("HCOPS_STORE_WRITER") != "" {
+		t.Skip()
+	}
+	ctx := context.Background()
+	for k := range 6 {
+		path := filepath.Join(t.TempDir(), "new", "history.db")
+		cmd, _, _ := startWriter(t, path, 0, newWriterLog())
+		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("attempt %d: open after a killed first open: %v", k, err)
+		}
+		checkIntegrity(t, db)
+		var v int
+		if err := db.SQL().QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
+			t.Errorf("attempt %d: schema version %d, %v", k, v, err)
+		}
+		run := &result.Run{Kind: "inspect"}
+		if err := db.BeginRun(ctx, run); err != nil {
+			t.Errorf("attempt %d: write after recovery: %v", k, err)
+		}
+		db.Close()
+	}
+}

@@ -166,7 +166,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
 	q.Add("_pragma", "journal_size_limit(67108864)")
-	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "cache_size(-32768)") // 32 MiB per connection, at most
 	// url.URL escapes '?', '#', '%' and spaces in the path; SQLite decodes
 	// them (the name is passed as a URI).
 	dsn := (&url.URL{Scheme: "file", Path: abs}).String() + "?" + q.Encode()
