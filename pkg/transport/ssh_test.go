@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -773,6 +774,7 @@ func BenchmarkSSHDialRun(b *testing.B) {
 	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
 	d := newDialer(b, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
 	ctx := context.Background()
+	cpu := clientCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := d.Dial(ctx, target(s))
@@ -785,6 +787,15 @@ func BenchmarkSSHDialRun(b *testing.B) {
 		}
 		r.Close()
 	}
+	b.ReportMetric(float64(clientCPU()-cpu)/float64(time.Millisecond)/float64(b.N), "client-cpu-ms/op")
+}
+
+// clientCPU is the CPU time this process (the client side only: sshd is
+// another process) has used so far.
+func clientCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkSSHRun measures one more command on an open connection (a
@@ -805,4 +816,31 @@ func BenchmarkSSHRun(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSSHDialRunParallel is the fleet shape: 16 dials per CPU at once
+// against one sshd, each connecting, running `true` and closing. ns/op is
+// the machine's throughput (client and server share the CPUs).
+func BenchmarkSSHDialRunParallel(b *testing.B) {
+	isolate(b)
+	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
+	d := newDialer(b, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
+	b.SetParallelism(16)
+	cpu := clientCPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			r, err := d.Dial(ctx, target(s))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if out, err := r.Run(ctx, "true"); err != nil || out.ExitCode != 0 {
+				b.Errorf("run: %v %+v", err, out)
+			}
+			r.Close()
+		}
+	})
+	b.ReportMetric(float64(clientCPU()-cpu)/float64(time.Millisecond)/float64(b.N), "client-cpu-ms/op")
 }
