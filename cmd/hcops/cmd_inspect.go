@@ -446,6 +446,9 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 			return t, ok
 		},
 		Progress: progress.update,
+		// Table and nagios output never show evidence; it is in history
+		// (and in --evidence-dir) already.
+		DropEvidence: app.Output == "table" || app.Output == "nagios",
 		OnHost: func(h *inspect.HostPlan, rs []result.Result) {
 			if db != nil && storeErr == nil {
 				// Stored as each host finishes: Ctrl-C or a crash later

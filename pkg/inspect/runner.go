@@ -67,6 +67,10 @@ type Runner struct {
 	SQL *transport.SQLPool
 	// Lang is the language of messages checks write ("zh" or "en").
 	Lang string
+	// DropEvidence keeps results in Outcome without their evidence once
+	// OnHost has seen them (stored them): a 500-host run that only prints a
+	// summary then holds kilobytes, not megabytes, per host.
+	DropEvidence bool
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }
@@ -120,6 +124,14 @@ func (r *Runner) Run(ctx context.Context, p *Plan) Outcome {
 					continue
 				}
 				mu.Lock()
+				if r.OnHost != nil {
+					r.OnHost(hp, res)
+				}
+				if r.DropEvidence {
+					for i := range res {
+						res[i].Evidence = ""
+					}
+				}
 				out.Results = append(out.Results, res...)
 				out.HostsDone++
 				worst := result.OK
@@ -128,9 +140,6 @@ func (r *Runner) Run(ctx context.Context, p *Plan) Outcome {
 				}
 				if worst != result.OK {
 					problems++
-				}
-				if r.OnHost != nil {
-					r.OnHost(hp, res)
 				}
 				if r.Progress != nil {
 					r.Progress(out.HostsDone, out.HostsTotal, problems)
