@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
 )
 
 // sentinel ends the script runSnippet feeds to sh: if a snippet read its
@@ -188,3 +190,87 @@ func TestCommandMissingSection(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// TestShellChecksBatchedOverSSH runs the shell-based checks of this file set
+// (command, nagios-plugin, file, log-pattern, tls-cert files) the way an
+// inspection does: every snippet batched into one script by BuildScript,
+// sent over one session to a real OpenSSH sshd on loopback, the output cut
+// by SplitSections, each check judging its own section.
+func TestShellChecksBatchedOverSSH(t *testing.T) {
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d, err := transport.NewSSHDialer(transport.SSHConfig{
+		KnownHostsFiles: []string{sshd.KnownHostsPath},
+		Identities:      []string{sshd.ClientKeyPath},
+		OwnKnownHosts:   filepath.Join(t.TempDir(), "known_hosts"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := d.Dial(ctx, transport.SSHTarget{Name: "his-db01", Address: sshd.Host, Port: sshd.Port, User: sshd.User})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	// The sshd runs on this machine, so files made here are on the "host".
+	dir := t.TempDir()
+	plugin := writePlugin(t, dir, "check_queue", "echo 'QUEUE WARNING - 120 jobs | jobs=120;100;500;0'; exit 1")
+	dump := filepath.Join(dir, "his dump's.sql")
+	os.WriteFile(dump, []byte("-- dump\n"), 0o600)
+	logf := filepath.Join(dir, "app.log")
+	os.WriteFile(logf, []byte(time.Now().Add(-time.Minute).Format("2006-01-02 15:04:05")+" ERROR db connection lost\n"), 0o644)
+	ca := newTestCA(t)
+	_, certPEM := ca.issue(t, "his.example", []string{"his.example"}, time.Now().Add(-time.Hour), time.Now().Add(days(5)))
+	certFile := writeCertFile(t, dir, "his.crt", certPEM)
+
+	specs := []*Spec{
+		{Name: "workload", Type: "command", Params: map[string]any{"script": "echo \"it's $(echo ok)\"; echo INSPECT_END 1; exit 0"}},
+		{Name: "broken", Type: "command", Params: map[string]any{"script": "if then ("}},
+		{Name: "queue", Type: "nagios-plugin", Params: map[string]any{"plugin": plugin}},
+		{Name: "dump", Type: "file", Params: map[string]any{"path": dump, "mode": "0600", "max_age": "1h"}},
+		{Name: "app-errors", Type: "log-pattern", Params: map[string]any{"path": logf, "pattern": "ERROR"}},
+		{Name: "certs", Type: "tls-cert", Params: map[string]any{"files": certFile}},
+	}
+	a := &inventory.Asset{Name: "his-db01", Kind: inventory.KindHost, Address: sshd.Host}
+	var snippets []string
+	for _, s := range specs {
+		c, _ := Lookup(s.Type)
+		sn, err := c.Script(s, a)
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		snippets = append(snippets, sn)
+	}
+	nonce := NewNonce()
+	out, err := conn.Run(ctx, BuildScript(nonce, snippets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := SplitSections(nonce, out.Stdout, len(specs), out.Truncated)
+	want := []struct {
+		status result.Status
+		msg    string
+	}{
+		{result.OK, "exit 0: it's ok"},
+		{result.Crit, "exit code 2"},
+		{result.Warn, "QUEUE WARNING - 120 jobs"},
+		{result.OK, dump + ": 8 B, modified "},
+		{result.Warn, "1 lines match /ERROR/"},
+		{result.Crit, "certificate for his.example expires"}, // 5 days left, crit below 7
+	}
+	for i, s := range specs {
+		c, _ := Lookup(s.Type)
+		th, _ := ParseThresholds(s.Warn, s.Crit)
+		env := &Env{Spec: s, Asset: a, Thresholds: th, Section: &secs[i], Now: time.Now(), Since: time.Now().Add(-24 * time.Hour)}
+		r := one(t, c.Evaluate(ctx, env))
+		if r.Status != want[i].status || !strings.Contains(r.Message, want[i].msg) {
+			t.Errorf("%s: %s %q; want %s containing %q\nsection: %+v", s.Name, r.Status, r.Message, want[i].status, want[i].msg, secs[i])
+		}
+	}
+	if !strings.Contains(secs[0].Stdout, "INSPECT_END 1") {
+		t.Errorf("workload output not passed through: %q", secs[0].Stdout)
+	}
+}
