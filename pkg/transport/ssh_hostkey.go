@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -177,7 +178,9 @@ func (d *SSHDialer) hostKeyCallback(v *hostKeyVerdict) ssh.HostKeyCallback {
 				"host key of %s is not known (%s); verify it and add it to known_hosts, or rerun with --accept-new-host-keys to trust it on first use",
 				norm, fp))
 		}
-		if err := d.record(hostname, key); err != nil {
+		if err := d.record(hostname, key); errors.Is(err, errRecordedDifferently) {
+			return mismatch(d.cfg.OwnKnownHosts)
+		} else if err != nil {
 			return fail(result.ReasonHostKeyUnknown, fmt.Errorf("host key of %s is not known and could not be recorded: %w", norm, err))
 		}
 		d.accepted[norm] = key
@@ -190,8 +193,15 @@ func keysEqual(a, b ssh.PublicKey) bool {
 	return a.Type() == b.Type() && string(a.Marshal()) == string(b.Marshal())
 }
 
+// errRecordedDifferently says another hcops process recorded a different
+// key for the host in the meantime.
+var errRecordedDifferently = errors.New("another hcops process has just recorded a different key for this host")
+
 // record appends a known_hosts line for hostname to OwnKnownHosts (dirs
-// 0700, file 0600). The caller holds khMu.
+// 0700, file 0600). The caller holds khMu, which orders this process's
+// goroutines; an flock orders hcops processes, and the file is re-read
+// under it, so two runs meeting a new host at once record it once, and
+// cannot both "first use" two different keys.
 func (d *SSHDialer) record(hostname string, key ssh.PublicKey) error {
 	f := d.cfg.OwnKnownHosts
 	if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
@@ -200,6 +210,21 @@ func (d *SSHDialer) record(hostname string, key ssh.PublicKey) error {
 	fh, err := os.OpenFile(f, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
+	}
+	defer fh.Close()
+	if err := syscall.Flock(int(fh.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", f, err)
+	}
+	cb, err := knownhosts.New(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f, err)
+	}
+	var ke *knownhosts.KeyError
+	switch err := cb(hostname, probeAddr, key); {
+	case err == nil:
+		return nil // recorded by another run meanwhile
+	case errors.As(err, &ke) && len(ke.Want) > 0:
+		return errRecordedDifferently
 	}
 	line := knownhosts.Line([]string{hostname}, key) + "\n"
 	// Never glue the new line onto an unterminated last line.
@@ -210,8 +235,7 @@ func (d *SSHDialer) record(hostname string, key ssh.PublicKey) error {
 		}
 	}
 	if _, err := io.WriteString(fh, line); err != nil {
-		fh.Close()
 		return err
 	}
-	return fh.Close()
+	return fh.Close() // also releases the lock
 }

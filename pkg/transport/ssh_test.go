@@ -388,6 +388,23 @@ func TestSSHHostCertificate(t *testing.T) {
 	}
 }
 
+// TestSSHAcceptNewRace: another hcops run records a different key for the
+// host after this one started; this run must not trust its own "first use".
+func TestSSHAcceptNewRace(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	own := filepath.Join(t.TempDir(), "known_hosts")
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{}, OwnKnownHosts: own, AcceptNew: true, Identities: []string{s.ClientKeyPath}})
+	other := testenv.WriteClientKey(t, filepath.Join(t.TempDir(), "k"), "")
+	theirs := knownhosts.Line([]string{s.Addr}, other) + "\n"
+	os.WriteFile(own, []byte(theirs), 0o600)
+	_, err := dialRun(t, d, target(s), "true")
+	wantReason(t, err, result.ReasonHostKeyMismatch)
+	if got := string(mustRead(t, own)); got != theirs {
+		t.Errorf("own known_hosts changed:\n%s", got)
+	}
+}
+
 // jumpChain starts bastion1 -> bastion2 -> target, with one known_hosts for
 // all three.
 func jumpChain(t *testing.T) (b1, b2, dst *testenv.SSHD, kh string) {
