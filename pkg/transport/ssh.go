@@ -67,6 +67,9 @@ type SSHConfig struct {
 	// KnownHostsFiles are the known_hosts files host keys are verified
 	// against (default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts).
 	// OwnKnownHosts is always consulted too. Missing files are skipped.
+	// Hashed names, @revoked and @cert-authority lines are understood; note
+	// that a pattern without a port (`*.example.com`) matches port 22 only,
+	// as x/crypto reads it (write `[*.example.com]:2222` for other ports).
 	KnownHostsFiles []string
 	// OwnKnownHosts is hcops' own known_hosts (default
 	// $XDG_CONFIG_HOME/hcops/known_hosts, i.e. ~/.config/hcops/known_hosts).
