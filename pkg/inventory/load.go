@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 
@@ -224,16 +223,7 @@ func (l *loader) parseFile(s source) {
 
 // decode strictly decodes node n into out, adding problems.
 func (l *loader) decode(file string, n *yaml.Node, out any) bool {
-	if checkNode(file, n, reflect.TypeOf(out), &l.probs) > 0 {
-		// Decode anyway for what can be used; the problems are reported.
-		_ = n.Decode(out)
-		return false
-	}
-	if err := n.Decode(out); err != nil {
-		l.probs = append(l.probs, yamlErrProblems(file, err)...)
-		return false
-	}
-	return true
+	return decodeInto(file, n, out, &l.probs) == 0
 }
 
 func (l *loader) parseDefaults(file string, k, v *yaml.Node) {

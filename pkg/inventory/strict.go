@@ -18,8 +18,9 @@ import (
 // file want the whole list at once.
 
 type fieldInfo struct {
-	name string
-	typ  reflect.Type
+	name  string
+	typ   reflect.Type
+	index []int // path to the field, through inline structs
 }
 
 var fieldCache sync.Map // reflect.Type -> map[string]fieldInfo
@@ -43,6 +44,7 @@ func yamlFields(t reflect.Type) map[string]fieldInfo {
 		}
 		if strings.Contains(opts, "inline") {
 			for k, v := range yamlFields(f.Type) {
+				v.index = append([]int{i}, v.index...)
 				m[k] = v
 			}
 			continue
@@ -50,7 +52,7 @@ func yamlFields(t reflect.Type) map[string]fieldInfo {
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		m[name] = fieldInfo{name: name, typ: f.Type}
+		m[name] = fieldInfo{name: name, typ: f.Type, index: []int{i}}
 	}
 	fieldCache.Store(t, m)
 	return m
@@ -68,23 +70,40 @@ func posOf(file string, n *yaml.Node) Pos {
 	return Pos{File: file, Line: n.Line, Column: n.Column}
 }
 
-// checkNode reports unknown keys and ill-typed scalars in n against type t.
-// It returns the number of problems it added.
+// checkNode reports unknown keys and ill-typed values in n against type t,
+// returning the number of problems it added.
 func checkNode(file string, n *yaml.Node, t reflect.Type, probs *[]Problem) int {
+	return decodeNode(file, n, reflect.New(t).Elem(), probs)
+}
+
+// decodeInto decodes n into *out, strictly: every problem is added to probs
+// with its position and what can be decoded is.
+func decodeInto(file string, n *yaml.Node, out any, probs *[]Problem) int {
+	return decodeNode(file, n, reflect.ValueOf(out).Elem(), probs)
+}
+
+// decodeNode is a strict, positioned replacement for yaml.v3's Node.Decode
+// over the types of this package, done in one walk: unknown keys, repeated
+// keys and values of the wrong type are problems, never silently dropped.
+func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) int {
 	if n == nil {
 		return 0
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
 	if isNull(n) {
 		return 0
 	}
 	before := len(*probs)
 	add := func(p Problem) { *probs = append(*probs, p) }
+	t := v.Type()
+	if t.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(t.Elem()))
+		}
+		return decodeNode(file, n, v.Elem(), probs)
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
@@ -96,14 +115,14 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, probs *[]Problem) int 
 			break
 		}
 		fields := yamlFields(t)
-		seen := map[string]*yaml.Node{}
+		seen := make(map[string]int, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if prev := seen[k.Value]; prev != nil {
-				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, prev.Line))
+			k, val := n.Content[i], n.Content[i+1]
+			if line, dup := seen[k.Value]; dup {
+				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, line))
 				continue
 			}
-			seen[k.Value] = k
+			seen[k.Value] = k.Line
 			fi, ok := fields[k.Value]
 			if !ok {
 				p := problem(posOf(file, k), "inventory.problem.unknown_key", k.Value)
@@ -115,53 +134,90 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, probs *[]Problem) int 
 				add(p)
 				continue
 			}
-			checkNode(file, v, fi.typ, probs)
+			decodeNode(file, val, v.FieldByIndex(fi.index), probs)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			add(problem(posOf(file, n), "inventory.problem.want_mapping", describe(n)))
 			break
 		}
-		seen := map[string]*yaml.Node{}
+		if v.IsNil() {
+			v.Set(reflect.MakeMapWithSize(t, len(n.Content)/2))
+		}
+		seen := make(map[string]int, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if prev := seen[k.Value]; prev != nil {
-				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, prev.Line))
+			k, val := n.Content[i], n.Content[i+1]
+			if line, dup := seen[k.Value]; dup {
+				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, line))
 				continue
 			}
-			seen[k.Value] = k
-			if t.Elem() != anyType {
-				checkNode(file, n.Content[i+1], t.Elem(), probs)
+			seen[k.Value] = k.Line
+			elem := reflect.New(t.Elem()).Elem()
+			if t.Elem() == anyType {
+				var x any
+				if err := val.Decode(&x); err != nil {
+					*probs = append(*probs, yamlErrProblems(file, err)...)
+					continue
+				}
+				if x != nil {
+					elem.Set(reflect.ValueOf(x))
+				}
+			} else {
+				decodeNode(file, val, elem, probs)
 			}
+			v.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), elem)
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			add(problem(posOf(file, n), "inventory.problem.want_list", describe(n)))
 			break
 		}
-		for _, c := range n.Content {
-			checkNode(file, c, t.Elem(), probs)
+		sl := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			decodeNode(file, c, sl.Index(i), probs)
 		}
+		v.Set(sl)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			add(problem(posOf(file, n), "inventory.problem.want_text", describe(n)))
+			break
 		}
+		v.SetString(n.Value)
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		if n.Kind != yaml.ScalarNode {
 			add(problem(posOf(file, n), "inventory.problem.want_number", describe(n)))
-		} else if _, err := strconv.ParseInt(n.Value, 0, 64); err != nil {
-			add(problem(posOf(file, n), "inventory.problem.want_number", n.Value))
+			break
 		}
+		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+		if err != nil {
+			add(problem(posOf(file, n), "inventory.problem.want_number", n.Value))
+			break
+		}
+		v.SetInt(i)
 	case reflect.Float64, reflect.Float32:
 		if n.Kind != yaml.ScalarNode {
 			add(problem(posOf(file, n), "inventory.problem.want_number", describe(n)))
-		} else if _, err := strconv.ParseFloat(n.Value, 64); err != nil {
-			add(problem(posOf(file, n), "inventory.problem.want_number", n.Value))
+			break
 		}
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if err != nil {
+			add(problem(posOf(file, n), "inventory.problem.want_number", n.Value))
+			break
+		}
+		v.SetFloat(f)
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
 			add(problem(posOf(file, n), "inventory.problem.want_bool", describe(n)))
+			break
+		}
+		v.SetBool(b)
+	case reflect.Interface:
+		var x any
+		if err := n.Decode(&x); err != nil {
+			*probs = append(*probs, yamlErrProblems(file, err)...)
+		} else if x != nil {
+			v.Set(reflect.ValueOf(x))
 		}
 	}
 	return len(*probs) - before

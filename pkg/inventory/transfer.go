@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -802,11 +801,8 @@ func normJSON(path, v string) (string, error) {
 		return "", fmt.Errorf("cannot read %q", v)
 	}
 	var probs []Problem
-	if checkNode("", n.Content[0], reflect.TypeOf(target), &probs) > 0 {
+	if decodeInto("", n.Content[0], target, &probs) > 0 {
 		return "", errors.New(probs[0].Message)
-	}
-	if err := n.Content[0].Decode(target); err != nil {
-		return "", err
 	}
 	return jsonText(target), nil
 }
@@ -836,7 +832,7 @@ func readStructured(name string, data []byte) (*ReadResult, error) {
 		rec := &Record{Row: i + 1, Line: item.Line}
 		var a Asset
 		var probs []Problem
-		if checkNode(name, item, reflect.TypeOf(&a), &probs) > 0 {
+		if decodeInto(name, item, &a, &probs) > 0 {
 			for _, p := range probs {
 				p.Pos = Pos{}
 				if p.Hint != "" {
@@ -845,11 +841,6 @@ func readStructured(name string, data []byte) (*ReadResult, error) {
 				p.Key, p.HintKey, p.Hint = "", "", ""
 				rec.Problems = append(rec.Problems, p)
 			}
-			res.Records = append(res.Records, rec)
-			continue
-		}
-		if err := item.Decode(&a); err != nil {
-			rec.bad("inventory.import.bad_json", "asset", err.Error())
 			res.Records = append(res.Records, rec)
 			continue
 		}
