@@ -182,7 +182,7 @@ func TestHistoryList(t *testing.T) {
 func TestHistoryListEmptyAndBadFlags(t *testing.T) {
 	e := newHistoryEnv(t)
 	code, out, errOut := e.hcops(t, "history", "list")
-	if code != 0 || out != "" || !strings.Contains(errOut, "no runs in history match") {
+	if code != 0 || out != "" || !strings.Contains(errOut, "no matching runs in history "+e.db) {
 		t.Errorf("empty history: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if _, out, _ := e.hcops(t, "history", "list", "-o", "json"); strings.TrimSpace(out) != "[]" {
