@@ -299,7 +299,7 @@ func TestMonthlyChromium(t *testing.T) {
 	if err := Render(&buf, FormatHTML, m, ""); err != nil {
 		t.Fatal(err)
 	}
-	pdf, _ := renderChromium(t, "monthly-zh", buf.Bytes())
+	pdf, _ := renderChromium(t, "monthly-zh", buf.Bytes(), false)
 	b, _ := os.ReadFile(pdf)
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Fatalf("not a PDF")
