@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"context"
 	"os"
 	"reflect"
 	"regexp"
@@ -170,5 +171,55 @@ func TestProbeMessagesInCatalogue(t *testing.T) {
 	}
 	if n < 50 {
 		t.Fatalf("found only %d message uses: is the pattern stale?", n)
+	}
+}
+
+// TestShellChecksSurviveHostileOutput feeds every shell check of this file
+// set output it does not expect: garbage, forged and half markers, control
+// characters, a huge line, nothing at all. Each must answer with at least
+// one result and never panic.
+func TestShellChecksSurviveHostileOutput(t *testing.T) {
+	specs := []*Spec{
+		{Name: "c", Type: "command", Params: map[string]any{"script": "true", "value_regex": `(\d+)`}},
+		{Name: "n", Type: "nagios-plugin", Params: map[string]any{"plugin": "check_x"}},
+		{Name: "f", Type: "file", Params: map[string]any{"paths": []any{"/a", "/b"}, "max_age": "1h", "mode": "0600"}},
+		{Name: "l", Type: "log-pattern", Params: map[string]any{"path": "/var/log/x", "pattern": "e"}},
+		{Name: "t", Type: "tls-cert", Params: map[string]any{"files": []any{"/a.crt", "/b/*.crt"}}},
+	}
+	outputs := []string{
+		"",
+		"\x1b[2J\x1b]0;pwned\x07\x00\xff\xfe",
+		strings.Repeat("A", evidenceMax*2),
+		"@@HCOPS_FILE 0 STAT\n@@HCOPS_FILE 1 STAT x y z 1 2 3 4 5\n@@HCOPS_FILE -1 ABSENT\n@@HCOPS_FILE 99999999999999999999 ABSENT\n",
+		"@@HCOPS_NOW notanumber\n@@HCOPS_FILE 0 LSN -rwx\n@@HCOPS_FILE 1 LSN drwxrwxrwx 1 0 0 x Jan 1 1970 /b\n",
+		"@@HCOPS_LOG NOW x TZ +99999\n@@HCOPS_LOG COUNT -5\n\x00\n",
+		"@@HCOPS_LOG COUNT 99999999999999999999999\n",
+		"@@HCOPS_CERT_FILE 0 zz\n-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n@@HCOPS_CERT_END\n@@HCOPS_CERT_MISSING 7\n@@HCOPS_CERT_FILE 1 2f\n",
+		"OK | 'unterminated=1 =;;; ''=5 a=1e999 b=-\n",
+	}
+	for _, s := range specs {
+		c, ok := Lookup(s.Type)
+		if !ok {
+			t.Fatalf("%s not registered", s.Type)
+		}
+		for _, out := range outputs {
+			for _, code := range []int{0, 2, 127, -1} {
+				for _, trunc := range []bool{false, true} {
+					env := &Env{Spec: s, Section: &Section{Stdout: out, ExitCode: code, Truncated: trunc}, Now: time.Now()}
+					rs := c.Evaluate(context.Background(), env)
+					if len(rs) == 0 {
+						t.Fatalf("%s: no result for %q", s.Type, clip(out, 40))
+					}
+					for _, r := range rs {
+						if r.Message == "" {
+							t.Errorf("%s: empty message for %q (exit %d)", s.Type, clip(out, 40), code)
+						}
+						if len(r.Evidence) > evidenceMax+4 {
+							t.Errorf("%s: evidence of %d bytes exceeds the bound", s.Type, len(r.Evidence))
+						}
+					}
+				}
+			}
+		}
 	}
 }
