@@ -380,6 +380,18 @@ func (s *SSHD) Stop() {
 	<-s.done
 }
 
+// Freeze stops (SIGSTOP) sshd and every connection and command it runs: a
+// host that hangs mid-run, or a network that silently drops its packets.
+// The TCP connections stay open; nothing answers. The test cleanup (Stop)
+// kills the frozen processes.
+func (s *SSHD) Freeze() {
+	pid := s.cmd.Process.Pid
+	syscall.Kill(pid, syscall.SIGSTOP)
+	for _, p := range descendants(pid) {
+		syscall.Kill(p, syscall.SIGSTOP)
+	}
+}
+
 // descendants lists the processes below pid, from /proc.
 func descendants(pid int) []int {
 	entries, _ := os.ReadDir("/proc")

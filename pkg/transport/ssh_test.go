@@ -773,6 +773,36 @@ func TestSSHConnectionLost(t *testing.T) {
 	}
 }
 
+// TestSSHKeepAlive: when a host freezes mid-run (no RST, no FIN, just
+// silence) the keepalive gives up on it and commands fail instead of
+// hanging without a deadline.
+func TestSSHKeepAlive(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath},
+		KeepAlive: 200 * time.Millisecond})
+	r, err := d.Dial(context.Background(), target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), "sleep 30")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	s.Freeze()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("no error from a frozen host")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run hung on a frozen host although keepalives went unanswered")
+	}
+}
+
 func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
