@@ -168,7 +168,13 @@ func runHistoryList(ctx context.Context, app *App, opts *historyListOptions, now
 			strconv.Itoa(r.Assets), strconv.Itoa(c.OK), strconv.Itoa(c.Warn), strconv.Itoa(c.Crit),
 			strconv.Itoa(c.Unknown), strconv.Itoa(c.Unreachable))
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if opts.limit > 0 && len(runs) == opts.limit {
+		app.Infof("%s", app.T("history.limited", opts.limit))
+	}
+	return nil
 }
 
 func historyKindName(app *App, kind string) string {

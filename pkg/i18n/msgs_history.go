@@ -46,6 +46,7 @@ func init() {
 		"history.show.stale":      {"注：该运行的进程已不存在，但运行未正常结束（进程被终止或主机重启）", "note: the process of this run is gone but the run never finished (killed, or the machine restarted)"},
 
 		"history.none":           {"历史记录 %s 中没有符合条件的运行", "no matching runs in history %s"},
+		"history.limited":        {"仅列出最近的 %d 次运行（--limit 0 列出全部）", "showing the newest %d runs (--limit 0 shows all)"},
 		"history.not_found":      {"历史记录 %s 中没有运行 %d（用 hcops history list 查看已有运行）", "run %d not found in history %s (see hcops history list)"},
 		"history.no_latest":      {"历史记录 %s 中还没有任何运行", "history %s has no runs yet"},
 		"history.bad_run":        {"无效的运行编号 %q（应为数字或 latest）", "bad run %q (want a run number or latest)"},
