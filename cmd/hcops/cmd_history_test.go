@@ -317,7 +317,8 @@ func TestHistoryShowsKilledRunAsInterrupted(t *testing.T) {
 	}
 	_, out, _ := e.hcops(t, "history", "list")
 	rows := histTSV(out)
-	if len(rows) != 2 || rows[1][4] != "interrupted" || rows[1][3] != "-" {
+	// Counts of what it stored before it died: 1 OK, 1 CRIT.
+	if len(rows) != 2 || rows[1][4] != "interrupted" || rows[1][3] != "-" || strings.Join(rows[1][7:], " ") != "1 0 1 0 0" {
 		t.Errorf("killed run listed as:\n%s", out)
 	}
 	_, out, _ = e.hcops(t, "history", "show", histID(run.ID))

@@ -275,7 +275,28 @@ func (db *DB) ListRuns(ctx context.Context, f RunFilter) ([]result.Run, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: list runs: %w", err)
 	}
+	rows.Close()
+	for i := range out {
+		if err := db.unfinishedCounts(ctx, &out[i]); err != nil {
+			return nil, fmt.Errorf("history: list runs: %w", err)
+		}
+	}
 	return out, nil
+}
+
+// unfinishedCounts fills the counts of a run that never finished (still
+// going, or killed) from the results stored so far: FinishRun has not
+// written them, and "how far did it get" is what the reader wants to know.
+func (db *DB) unfinishedCounts(ctx context.Context, r *result.Run) error {
+	if !r.FinishedAt.IsZero() {
+		return nil
+	}
+	c, worst, err := tallyStored(ctx, db.sql, r.ID)
+	if err != nil {
+		return err
+	}
+	r.Counts, r.Worst = c, worst
+	return nil
 }
 
 // GetRun returns run id, with its results (and their metrics) when
@@ -287,6 +308,9 @@ func (db *DB) GetRun(ctx context.Context, id int64, withResults bool) (*result.R
 		return nil, fmt.Errorf("run %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("history: run %d: %w", id, err)
+	}
+	if err := db.unfinishedCounts(ctx, r); err != nil {
 		return nil, fmt.Errorf("history: run %d: %w", id, err)
 	}
 	if !withResults {

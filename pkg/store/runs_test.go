@@ -69,6 +69,14 @@ func TestRunLifecycle(t *testing.T) {
 	if err := db.AddResults(ctx, run.ID, rs[2:]); err != nil {
 		t.Fatal(err)
 	}
+	// Before it finishes, a run's counts are those of what it stored so far.
+	mid, err := db.GetRun(ctx, run.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mid.Counts != (result.Counts{OK: 1, Warn: 1, Unreachable: 1}) || mid.Worst != result.Unreachable {
+		t.Errorf("unfinished run read with counts %+v worst %v", mid.Counts, mid.Worst)
+	}
 	fin := *run
 	fin.Results = nil // counts must come from the stored results
 	fin.FinishedAt = run.StartedAt.Add(2 * time.Minute)
