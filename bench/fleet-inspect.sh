@@ -10,7 +10,9 @@
 #             linux-daily: the built-in daily inspection
 #
 # Environment: HCOPS (binary, default hcops on PATH), HCOPS_FORKS (default 32,
-# hcops' default), FLEET_CONNECT_TIMEOUT (default 10).
+# hcops' default), FLEET_CONNECT_TIMEOUT (default 10), HCOPS_BENCH_DB (history
+# database kept across runs, as a daily cron job has it; default a fresh one
+# per run, i.e. the first run ever).
 set -euo pipefail
 
 playbook=${1:-workload}
@@ -37,7 +39,7 @@ if [ "$playbook" = workload ]; then
   } > "$work/playbooks/workload.yaml"
 fi
 
-exec "$hcops" inspect --inventory "$work/inventory.yaml" --db "$work/history.db" \
+exec "$hcops" inspect --inventory "$work/inventory.yaml" --db "${HCOPS_BENCH_DB:-$work/history.db}" \
   --playbooks-dir "$work/playbooks" --playbook "$playbook" \
   --identity "$FLEET_KEY" --known-hosts "$FLEET_KNOWN_HOSTS" \
   --forks "$forks" --connect-timeout "${FLEET_CONNECT_TIMEOUT:-10}s" \

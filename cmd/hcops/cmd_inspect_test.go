@@ -143,6 +143,22 @@ func TestInspectSSHFleet(t *testing.T) {
 		t.Errorf("stored run: status %s, %d results, counts %+v; printed %d, %+v", stored.Status, len(stored.Results), stored.Counts, len(run.Results), run.Counts)
 	}
 
+	// The next stored run tries last run's unreachable hosts first (their
+	// timeouts overlap the healthy hosts' work) but prints in inventory order.
+	code, stdout, _ = e.hcops(context.Background(), t, append(e.sshArgs(), "--forks", "1", "-o", "json")...)
+	var next result.Run
+	if err := json.Unmarshal([]byte(stdout), &next); err != nil || code != ExitUnknown {
+		t.Fatalf("second run: exit %d, %v", code, err)
+	}
+	started := map[string]time.Time{}
+	for _, r := range next.Results {
+		started[r.Asset] = r.StartedAt
+	}
+	if next.Results[0].Asset != "app-01" || !started["down-01"].Before(started["app-01"]) || !started["hung-01"].Before(started["app-01"]) {
+		t.Errorf("second run: first printed %s; started down-01 %v, hung-01 %v, app-01 %v",
+			next.Results[0].Asset, started["down-01"], started["hung-01"], started["app-01"])
+	}
+
 	// The table names the fault hosts with a hint; nagios is one line.
 	code, stdout, _ = e.hcops(context.Background(), t, append(e.sshArgs(), "--no-store", "--unreachable-critical")...)
 	if code != ExitCrit || !strings.Contains(stdout, "UNREACHABLE\this\tdown-01\tconnect") || !strings.Contains(stdout, "check that sshd runs on the host") {

@@ -242,6 +242,9 @@ func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item
 		}
 		return []result.Result{r.unreachable(hp, start, err)}, true
 	}
+	if conn == nil {
+		return []result.Result{r.unreachable(hp, start, errors.New("transport returned no connection"))}, true
+	}
 	defer conn.Close()
 
 	nonce := NewNonce()
