@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
@@ -70,7 +71,29 @@ middleware, application, link, storage, cloud-service.`,
 		newInventoryImportCmd(app),
 		newInventoryExportCmd(app),
 	)
+	for _, c := range cmd.Commands() {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cc *cobra.Command, args []string) error {
+				return localizeErr(app, run(cc, args))
+			}
+		}
+	}
 	return cmd
+}
+
+// localizeErr shows an inventory error (inventory.Error) in the user's
+// language, keeping the context wrapped around it and the exit code.
+func localizeErr(app *App, err error) error {
+	var ie *inventory.Error
+	if err == nil || app.Lang == i18n.EN || !errors.As(err, &ie) {
+		return err
+	}
+	text := errors.New(strings.Replace(err.Error(), ie.Error(), ie.Text(app.Lang), 1))
+	var fe *flagError
+	if errors.As(err, &fe) {
+		return &flagError{err: text}
+	}
+	return text
 }
 
 // loadInventory loads --inventory with problems in the user's language.
@@ -593,7 +616,7 @@ func splitAssignments(args []string) (globs []string, as []inventory.Assignment,
 		}
 		x, err := inventory.ParseAssignment(a)
 		if err != nil {
-			return nil, nil, flagErrorf("%v", err)
+			return nil, nil, &flagError{err: err}
 		}
 		as = append(as, x)
 	}

@@ -25,7 +25,7 @@ func (s *selectorFlags) register(cmd *cobra.Command) {
 func (s *selectorFlags) selector(args []string) (*inventory.Selector, error) {
 	sel, err := inventory.ParseSelector(args, s.groups, s.expr)
 	if err != nil {
-		return nil, flagErrorf("%v", err)
+		return nil, &flagError{err: err}
 	}
 	return sel, nil
 }

@@ -116,7 +116,7 @@ func (a Assignment) String() string { return a.Path + a.Op + a.Value }
 func ParseAssignment(s string) (Assignment, error) {
 	i := strings.Index(s, "=")
 	if i <= 0 {
-		return Assignment{}, fmt.Errorf("%q is not key=value", s)
+		return Assignment{}, errorf("inventory.err.not_kv", s)
 	}
 	a := Assignment{Path: s[:i], Op: "=", Value: s[i+1:]}
 	if strings.HasSuffix(a.Path, "+") || strings.HasSuffix(a.Path, "-") {
@@ -129,10 +129,10 @@ func ParseAssignment(s string) (Assignment, error) {
 	}
 	typ, ok := FieldTypeOf(a.Path)
 	if !ok {
-		return Assignment{}, fmt.Errorf("unknown field %q (settable: %s, labels.KEY, checks.NAME.warn|crit|disabled|params.KEY)", a.Path, settableNames())
+		return Assignment{}, errorf("inventory.err.unknown_field", a.Path, settableNames())
 	}
 	if a.Op != "=" && typ != FieldList {
-		return Assignment{}, fmt.Errorf("%s: %s works only on groups", s, a.Op)
+		return Assignment{}, errorf("inventory.err.op_groups_only", s, a.Op)
 	}
 	if a.Value == "" {
 		return a, nil
@@ -140,18 +140,18 @@ func ParseAssignment(s string) (Assignment, error) {
 	switch typ {
 	case FieldInt:
 		if _, err := strconv.Atoi(a.Value); err != nil {
-			return Assignment{}, fmt.Errorf("%s: %q is not a number", a.Path, a.Value)
+			return Assignment{}, errorf("inventory.err.not_number", a.Path, a.Value)
 		}
 	case FieldBool:
 		b, ok := parseBool(a.Value)
 		if !ok {
-			return Assignment{}, fmt.Errorf("%s: %q is not true or false", a.Path, a.Value)
+			return Assignment{}, errorf("inventory.err.not_bool", a.Path, a.Value)
 		}
 		a.Value = strconv.FormatBool(b)
 	case FieldJSON:
 		var v any
 		if err := yaml.Unmarshal([]byte(a.Value), &v); err != nil {
-			return Assignment{}, fmt.Errorf("%s: cannot read %q as JSON or YAML: %v", a.Path, a.Value, err)
+			return Assignment{}, errorf("inventory.err.bad_value", a.Path, a.Value, err.Error())
 		}
 	}
 	return a, nil
@@ -211,7 +211,7 @@ func LoadOrNew(path string) (*Inventory, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		ext := strings.ToLower(filepath.Ext(path))
 		if ext != ".yaml" && ext != ".yml" {
-			return nil, fmt.Errorf("inventory %s does not exist; to start a new one give a file name ending in .yaml", path)
+			return nil, errorf("inventory.err.no_such_new", path)
 		}
 		return loadSources(path, []source{{path: path}})
 	}
@@ -226,7 +226,7 @@ func (e *Editor) Inventory() *Inventory { return e.inv }
 func (e *Editor) docFor(file string) (*doc, error) {
 	if file == "" {
 		if len(e.inv.docs) == 0 {
-			return nil, fmt.Errorf("inventory %s has no YAML file to add to; name one with --file", e.inv.Path)
+			return nil, errorf("inventory.err.no_file", e.inv.Path)
 		}
 		return e.inv.docs[len(e.inv.docs)-1], nil
 	}
@@ -240,7 +240,7 @@ func (e *Editor) docFor(file string) (*doc, error) {
 		p = filepath.Join(e.inv.Path, file)
 	}
 	if ext := strings.ToLower(filepath.Ext(p)); ext != ".yaml" && ext != ".yml" {
-		return nil, fmt.Errorf("%s: inventory files end in .yaml or .yml", file)
+		return nil, errorf("inventory.err.not_yaml_name", file)
 	}
 	d := &doc{path: p}
 	e.inv.docs = append(e.inv.docs, d)
@@ -277,10 +277,10 @@ func (e *Editor) Has(name string) bool { return e.nodes[name] != nil }
 // file, see docFor). Assignments are applied in the canonical field order.
 func (e *Editor) Add(name, file string, as []Assignment) error {
 	if e.nodes[name] != nil {
-		return fmt.Errorf("asset %s already exists (use 'hcops inventory set' to change it)", name)
+		return errorf("inventory.err.exists", name)
 	}
 	if !validName(name) {
-		return fmt.Errorf("invalid asset name %q: use letters, digits, '.', '_' and '-'", name)
+		return errorf("inventory.cli.bad_name", name)
 	}
 	d, err := e.docFor(file)
 	if err != nil {
@@ -323,7 +323,7 @@ func (e *Editor) Set(name string, as []Assignment) (bool, error) {
 func (e *Editor) Remove(name string) error {
 	n := e.nodes[name]
 	if n == nil {
-		return fmt.Errorf("no asset called %s", name)
+		return errorf("inventory.err.no_asset", name)
 	}
 	d := e.docOf[name]
 	seq := lookup(d.body(), "assets")
@@ -430,14 +430,14 @@ func (e *Editor) declared(key, name string) bool {
 func (e *Editor) apply(name string, a Assignment) (bool, error) {
 	n := e.nodes[name]
 	if n == nil {
-		return false, fmt.Errorf("no asset called %s", name)
+		return false, errorf("inventory.err.no_asset", name)
 	}
 	if a.Path == "name" {
-		return false, errors.New("an asset cannot be renamed with set (other assets may name it as their jump host); add a new one and remove the old")
+		return false, errorf("inventory.err.no_rename")
 	}
 	typ, ok := FieldTypeOf(a.Path)
 	if !ok {
-		return false, fmt.Errorf("unknown field %q", a.Path)
+		return false, errorf("inventory.err.unknown_field", a.Path, settableNames())
 	}
 	path := splitPath(a.Path)
 	var changed bool

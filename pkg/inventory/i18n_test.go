@@ -14,7 +14,7 @@ import (
 func TestMessageKeysExist(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
 	files = append(files, "../../cmd/hcops/cmd_inventory.go", "../../cmd/hcops/selector.go")
-	keyRE := regexp.MustCompile(`"(inventory\.(?:problem|hint|import|cli|col)\.[a-z_]+)"`)
+	keyRE := regexp.MustCompile(`"(inventory\.(?:problem|hint|import|cli|col|err)\.[a-z_]+)"`)
 	keys := i18n.Keys()
 	n := 0
 	for _, f := range files {

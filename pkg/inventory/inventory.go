@@ -295,3 +295,28 @@ func (p Problem) hint(key string, args ...any) Problem {
 	p.Hint = i18n.T(i18n.EN, key, args...)
 	return p
 }
+
+// Error is an error whose message is in the catalogue (pkg/i18n), so a
+// command can show it in the user's language; Error() is English.
+type Error struct {
+	Key  string
+	Args []any
+}
+
+func (e *Error) Error() string { return e.Text(i18n.EN) }
+
+// Text renders the error in lang; arguments that are *Error are rendered
+// in lang too.
+func (e *Error) Text(lang string) string {
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if inner, ok := a.(*Error); ok {
+			args[i] = inner.Text(lang)
+		} else {
+			args[i] = a
+		}
+	}
+	return i18n.T(lang, e.Key, args...)
+}
+
+func errorf(key string, args ...any) error { return &Error{Key: key, Args: args} }

@@ -73,7 +73,7 @@ func inventoryFiles(path string) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("inventory %s: no such file or directory (check --inventory / HCOPS_INVENTORY)", path)
+			return nil, errorf("inventory.err.no_such", path)
 		}
 		return nil, fmt.Errorf("inventory: %w", err)
 	}

@@ -34,7 +34,7 @@ func Lock(path string, wait time.Duration) (unlock func(), err error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, fmt.Errorf("inventory %s is being edited by another hcops (lock %s held); try again", path, lockPath)
+				return nil, errorf("inventory.err.busy", path, lockPath)
 			}
 			return nil, fmt.Errorf("lock inventory: %w", err)
 		}

@@ -1,8 +1,6 @@
 package inventory
 
 import (
-	"errors"
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -67,7 +65,7 @@ func ParseSelector(globs []string, groups []string, expr string) (*Selector, err
 			continue
 		}
 		if _, err := path.Match(g, ""); err != nil {
-			return nil, fmt.Errorf("bad name pattern %q: %w", g, err)
+			return nil, errorf("inventory.err.bad_glob", g, err.Error())
 		}
 		s.globs = append(s.globs, g)
 	}
@@ -109,12 +107,12 @@ func splitTerms(expr string) ([]string, error) {
 		case '(':
 			depth++
 			if depth > 1 {
-				return nil, fmt.Errorf("selector %q: nested parentheses", expr)
+				return nil, errorf("inventory.err.sel_nested", expr)
 			}
 		case ')':
 			depth--
 			if depth < 0 {
-				return nil, fmt.Errorf("selector %q: unbalanced ')'", expr)
+				return nil, errorf("inventory.err.sel_unbalanced", expr)
 			}
 		case ',':
 			if depth == 0 {
@@ -124,7 +122,7 @@ func splitTerms(expr string) ([]string, error) {
 		}
 	}
 	if depth != 0 {
-		return nil, fmt.Errorf("selector %q: missing ')'", expr)
+		return nil, errorf("inventory.err.sel_missing_paren", expr)
 	}
 	terms = append(terms, expr[start:])
 	out := terms[:0]
@@ -134,38 +132,37 @@ func splitTerms(expr string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 && strings.TrimSpace(strings.ReplaceAll(expr, ",", "")) != "" {
-		return nil, fmt.Errorf("selector %q: no requirement", expr)
+		return nil, errorf("inventory.err.sel_empty", expr)
 	}
 	return out, nil
 }
 
-var errSelectorHint = errors.New("write key=value, key!=value, key in (a,b), key notin (a,b), key or !key, separated by commas")
 
 func parseRequirement(t string) (requirement, error) {
 	bad := func(why string) (requirement, error) {
-		return requirement{}, fmt.Errorf("selector term %q: %s (%w)", t, why, errSelectorHint)
+		return requirement{}, errorf("inventory.err.sel_term", t, &Error{Key: why})
 	}
 	if i := strings.Index(t, "!="); i >= 0 {
 		k, v := normKey(t[:i]), strings.TrimSpace(t[i+2:])
 		if k == "" {
-			return bad("no key")
+			return bad("inventory.err.sel_no_key")
 		}
 		return requirement{key: k, op: "!=", values: []string{v}}, checkGlob(t, v)
 	}
 	if i := strings.Index(t, "="); i >= 0 {
 		k, v := normKey(t[:i]), strings.TrimSpace(strings.TrimPrefix(t[i+1:], "="))
 		if k == "" {
-			return bad("no key")
+			return bad("inventory.err.sel_no_key")
 		}
 		return requirement{key: k, op: "=", values: []string{v}}, checkGlob(t, v)
 	}
 	if open := strings.Index(t, "("); open >= 0 {
 		if !strings.HasSuffix(t, ")") {
-			return bad("text after ')'")
+			return bad("inventory.err.sel_after_paren")
 		}
 		head := strings.Fields(t[:open])
 		if len(head) != 2 || (head[1] != "in" && head[1] != "notin") {
-			return bad("expected 'key in (...)' or 'key notin (...)'")
+			return bad("inventory.err.sel_want_in")
 		}
 		var vals []string
 		for _, v := range strings.Split(t[open+1:len(t)-1], ",") {
@@ -177,17 +174,17 @@ func parseRequirement(t string) (requirement, error) {
 			}
 		}
 		if len(vals) == 0 {
-			return bad("empty list")
+			return bad("inventory.err.sel_empty_list")
 		}
 		return requirement{key: normKey(head[0]), op: head[1], values: vals}, nil
 	}
 	if strings.ContainsAny(t, " \t)") {
-		return bad("cannot read it")
+		return bad("inventory.err.sel_unreadable")
 	}
 	if strings.HasPrefix(t, "!") {
 		k := normKey(t[1:])
 		if k == "" {
-			return bad("no key")
+			return bad("inventory.err.sel_no_key")
 		}
 		return requirement{key: k, op: "!exists"}, nil
 	}
@@ -196,7 +193,7 @@ func parseRequirement(t string) (requirement, error) {
 
 func checkGlob(t, v string) error {
 	if _, err := path.Match(v, ""); err != nil {
-		return fmt.Errorf("selector term %q: bad pattern %q: %w", t, v, err)
+		return errorf("inventory.err.sel_bad_pattern", t, v, err.Error())
 	}
 	return nil
 }

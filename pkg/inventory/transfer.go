@@ -405,7 +405,7 @@ func Export(w io.Writer, assets []*Asset, opts ExportOptions) error {
 		}
 		return enc.Close()
 	}
-	return fmt.Errorf("unknown export format %q (want %s)", opts.Format, strings.Join(Formats, ", "))
+	return errorf("inventory.err.format", opts.Format, strings.Join(Formats, ", "))
 }
 
 // --- reading import files ---------------------------------------------------
@@ -446,12 +446,12 @@ func ReadRecords(r io.Reader, name, format string) (*ReadResult, error) {
 	case FormatXLSX:
 		f, err := excelize.OpenReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%s: not a readable XLSX workbook: %w", name, err)
+			return nil, errorf("inventory.err.not_xlsx", name, err.Error())
 		}
 		defer f.Close()
 		sheets := f.GetSheetList()
 		if len(sheets) == 0 {
-			return nil, fmt.Errorf("%s: the workbook has no sheet", name)
+			return nil, errorf("inventory.err.no_sheet", name)
 		}
 		sheet := sheets[0]
 		for _, s := range sheets {
@@ -468,7 +468,7 @@ func ReadRecords(r io.Reader, name, format string) (*ReadResult, error) {
 	case FormatJSON, FormatYAML:
 		return readStructured(name, data)
 	}
-	return nil, fmt.Errorf("unknown import format %q (want %s)", format, strings.Join(Formats, ", "))
+	return nil, errorf("inventory.err.format", format, strings.Join(Formats, ", "))
 }
 
 // decodeText turns CSV bytes into UTF-8: a BOM decides; else valid UTF-8 is
@@ -486,7 +486,7 @@ func decodeText(data []byte) ([]byte, string, error) {
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err != nil || !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
-		return nil, "", errors.New("the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8")
+		return nil, "", errorf("inventory.err.encoding")
 	}
 	return out, "gb18030", nil
 }
@@ -555,7 +555,7 @@ func readTable(name string, rows [][]string, enc string) (*ReadResult, error) {
 			continue
 		}
 		if prev, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%s: columns %d and %d (%q, %q) both mean %s; keep one", name, prev+1, i+1, header[prev], h, k)
+			return nil, errorf("inventory.err.dup_columns", name, prev+1, i+1, header[prev], h, k)
 		}
 		seen[k] = i
 		keys[i] = k
@@ -564,7 +564,7 @@ func readTable(name string, rows [][]string, enc string) (*ReadResult, error) {
 		}
 	}
 	if nameCol < 0 {
-		return nil, fmt.Errorf("%s: no name column in the header row (%s); the first row must name the columns, e.g. name,address,port,user,zone,group or 名称,IP地址,端口,用户,区域,分组", name, strings.Join(header, ","))
+		return nil, errorf("inventory.err.no_name_column", name, strings.Join(header, ","))
 	}
 	_, hasSSHPort := seen["ssh_port"]
 	_, hasServicePort := seen["service_port"]
@@ -822,11 +822,11 @@ func readStructured(name string, data []byte) (*ReadResult, error) {
 	if n.Kind == yaml.MappingNode {
 		n = lookup(n, "assets")
 		if n == nil {
-			return nil, fmt.Errorf("%s: expected a list of assets or a mapping with assets:", name)
+			return nil, errorf("inventory.err.want_assets", name)
 		}
 	}
 	if n.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s:%d: expected a list of assets", name, n.Line)
+		return nil, errorf("inventory.err.want_assets_at", name, n.Line)
 	}
 	for i, item := range n.Content {
 		rec := &Record{Row: i + 1, Line: item.Line}
