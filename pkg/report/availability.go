@@ -5,6 +5,7 @@ package report
 // recomputed and tested exactly.
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -146,7 +147,7 @@ func ComputeAvailabilityOpts(samples []Sample, period Window, o AvailabilityOpti
 		add(w.Start)
 		add(w.End)
 	}
-	sort.Slice(bounds, func(i, j int) bool { return bounds[i].Before(bounds[j]) })
+	slices.SortFunc(bounds, time.Time.Compare)
 
 	stateAt := func(t time.Time) availState {
 		for _, w := range mw {

@@ -230,3 +230,20 @@ func TestAvailabilityUnorderedAndTies(t *testing.T) {
 		t.Errorf("empty period: %+v", a)
 	}
 }
+
+// BenchmarkComputeAvailabilityMonth is one month of 500 assets inspected 4
+// times a day (the monthly report's load), with a maintenance window and an
+// outage each.
+func BenchmarkComputeAvailabilityMonth(b *testing.B) {
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, avZone)
+	p := Window{start, start.AddDate(0, 1, 0)}
+	down := Window{start.Add(100 * time.Hour), start.Add(112 * time.Hour)}
+	s := avEvery(p.Start, p.End, 6*time.Hour, down)
+	maint := []Window{{start.Add(200 * time.Hour), start.Add(204 * time.Hour)}}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 500 {
+			ComputeAvailabilityOpts(s, p, AvailabilityOptions{MaxGap: 12 * time.Hour, Maintenance: maint, Target: 99.975, MaxOutage: 2 * time.Hour})
+		}
+	}
+}
