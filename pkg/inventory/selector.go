@@ -137,7 +137,6 @@ func splitTerms(expr string) ([]string, error) {
 	return out, nil
 }
 
-
 func parseRequirement(t string) (requirement, error) {
 	bad := func(why string) (requirement, error) {
 		return requirement{}, errorf("inventory.err.sel_term", t, &Error{Key: why})
