@@ -673,6 +673,21 @@ func TestSSHNoLeftovers(t *testing.T) {
 		t.Fatalf("%+v %v", out, err)
 	}
 	waitGone(t, strings.TrimSpace(string(out.Stdout)))
+
+	// A leftover that keeps stdout open must not hold the result until
+	// the deadline (here 60 s).
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r, err := d.Dial(ctx, target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out, err = r.Run(ctx, "sleep 60 & echo $!; exit 4")
+	if err != nil || out.ExitCode != 4 {
+		t.Fatalf("leftover holding stdout: %+v %v", out, err)
+	}
+	waitGone(t, strings.TrimSpace(string(out.Stdout)))
 }
 
 // TestSSHConcurrentRuns: more concurrent commands than the server's
