@@ -535,6 +535,15 @@ func classifyNetErr(env *Env, err error) (reason, why, advice string) {
 			return "tls-expired", probeT(env, "probe.net.tls_expired", certInvalid.Cert.NotAfter.UTC().Format("2006-01-02")), probeT(env, "probe.advice.tls_expired")
 		}
 		return "tls", probeT(env, "probe.net.tls_invalid", certInvalid.Error()), probeT(env, "probe.advice.tls_untrusted")
+	case strings.Contains(err.Error(), "remote error: tls: "):
+		// The server sent a TLS alert; crypto/tls exposes it only as text.
+		alert := err.Error()[strings.Index(err.Error(), "remote error: tls: ")+len("remote error: tls: "):]
+		switch {
+		case strings.Contains(alert, "certificate required"), strings.Contains(alert, "bad certificate"),
+			strings.Contains(alert, "unknown certificate authority"), strings.Contains(alert, "expired certificate"):
+			return "tls-client-cert", probeT(env, "probe.net.tls_client_cert", alert), probeT(env, "probe.advice.tls_client_cert")
+		}
+		return "tls", probeT(env, "probe.net.tls_alert", alert), probeT(env, "probe.advice.tls_alert")
 	case errors.As(err, &recErr):
 		return "tls", probeT(env, "probe.net.not_tls"), probeT(env, "probe.advice.not_tls")
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -2,11 +2,16 @@ package inspect
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +339,46 @@ func TestHTTPMessagesInChinese(t *testing.T) {
 	r := one(t, httpCheck{}.Evaluate(context.Background(), env))
 	if !strings.Contains(r.Message, srv.URL+"/health：状态码 503（期望 200-399），耗时 ") || !strings.Contains(r.Advice, "应用服务端出错") {
 		t.Fatalf("%q / %q", r.Message, r.Advice)
+	}
+}
+
+func TestHTTPClientCertificate(t *testing.T) {
+	ca := newTestCA(t)
+	serverCert, _ := ca.issue(t, "localhost", localNames, time.Now().Add(-time.Hour), time.Now().Add(days(30)))
+	// A client certificate from the same CA, as an interface partner gets.
+	key := newKey(t)
+	tmpl := leafTemplate("his-client", nil, time.Now().Add(-time.Hour), time.Now().Add(days(30)))
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
+	os.WriteFile(certFile, pemCert(der), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.TLS.PeerCertificates[0].Subject.CommonName)
+	}))
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+	srv.Config.ErrorLog = quietLog()
+	srv.StartTLS()
+	defer srv.Close()
+
+	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file, "cert_file": certFile, "key_file": keyFile, "body_regex": "^his-client$"}}, nil, nil))
+	if r.Status != result.OK {
+		t.Fatalf("with client certificate: %s %q", r.Status, r.Message)
+	}
+	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file}}, nil, nil))
+	if r.Status != result.Crit || r.Reason != "tls-client-cert" || !strings.Contains(r.Advice, "cert_file") {
+		t.Fatalf("without client certificate: %s %q", r.Status, r.Message)
+	}
+	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "cert_file": filepath.Join(dir, "nope.crt"), "key_file": keyFile}}, nil, nil))
+	if r.Status != result.Unknown || r.Reason != "bad-params" || !strings.Contains(r.Message, "nope.crt") {
+		t.Fatalf("missing cert file: %s %q", r.Status, r.Message)
 	}
 }
