@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestScheduleRunStopsJobOnSIGTERM: systemd stops a unit and a user presses
+// Ctrl-C by signalling `hcops schedule run`; the job it started must be
+// stopped too (not left running without its lock), and the run exits 130.
+func TestScheduleRunStopsJobOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cfg.yaml", "jobs:\n  - name: slow\n    schedule: \"0 8 * * *\"\n    args: [inspect, --playbooks-dir, pb, --playbook, slow]\n")
+	write("pb/slow.yaml", "name: slow\nchecks:\n  - name: nap\n    type: command\n    params: {script: \"sleep 60; echo slept\"}\n")
+
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// argv[0] "hcops" makes the test binary run hcops' main (see TestMain).
+	cmd := &exec.Cmd{Path: exe, Args: []string{"hcops", "--config", "cfg.yaml", "schedule", "run", "slow"}, Dir: dir}
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"), "LANG=C")
+	stderr := &schedTestBuf{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	// Wait until the job is running: the lock is taken and the child started.
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "job slow started") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("job did not start; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // let the inspection reach its sleep
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted {
+			t.Errorf("exit: %v, want code %d; stderr:\n%s", err, ExitInterrupted, stderr.String())
+		}
+	case <-time.After(45 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("schedule run did not stop after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "job slow finished with exit code 130") {
+		t.Errorf("the job was not stopped as interrupted; stderr:\n%s", stderr.String())
+	}
+}
+
+// schedTestBuf is a bytes.Buffer safe to read while exec copies into it.
+type schedTestBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *schedTestBuf) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *schedTestBuf) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
