@@ -52,24 +52,26 @@ type SSHDOptions struct {
 	// default (when running as root with unshare available) sshd runs in a
 	// private mount namespace where ~/.bashrc is /etc/skel/.bashrc.
 	HostShellRC bool
-	// Extra lines appended to sshd_config (later lines cannot override
-	// earlier ones in sshd, so these only add settings the defaults lack).
+	// Extra sshd_config lines. They come first, and sshd keeps the first
+	// value it reads for a keyword, so they override the defaults (e.g.
+	// "MaxSessions 2", "PermitRootLogin no"). No Match blocks: they would
+	// swallow the defaults that follow.
 	Extra []string
 }
 
 // SSHD is a running OpenSSH server on 127.0.0.1 for one test.
 type SSHD struct {
-	Addr           string        // "127.0.0.1:PORT"
-	Host           string        // "127.0.0.1"
-	Port           int           // the TCP port it listens on
-	User           string        // the account the client key logs in as (the current user)
-	ClientKeyPath  string        // ed25519 private key (OpenSSH format, no passphrase), authorized
-	ClientSigner   ssh.Signer    // the same key, parsed
-	KnownHostsPath string        // known_hosts holding "[127.0.0.1]:PORT <host keys>"
-	HostPublicKey  ssh.PublicKey // the ed25519 host key
-	HostKeys       []ssh.PublicKey
-	Dir            string // the server's own directory (config, keys, log)
-	LogPath        string // sshd's stderr (-e): one line per event
+	Addr           string          // "127.0.0.1:PORT"
+	Host           string          // "127.0.0.1"
+	Port           int             // the TCP port it listens on
+	User           string          // the account the client key logs in as (the current user)
+	ClientKeyPath  string          // ed25519 private key (OpenSSH format, no passphrase), authorized
+	ClientSigner   ssh.Signer      // the same key, parsed
+	KnownHostsPath string          // known_hosts holding "[127.0.0.1]:PORT <host keys>"
+	HostPublicKey  ssh.PublicKey   // the ed25519 host key
+	HostKeys       []ssh.PublicKey // every host key (ed25519 first, then ECDSA if asked)
+	Dir            string          // the server's own directory (config, keys, log)
+	LogPath        string          // sshd's stderr (-e): one line per event
 
 	opts SSHDOptions
 	cmd  *exec.Cmd
@@ -191,6 +193,9 @@ func sshdConfig(dir string, port int, hostKeys []string, userName string, o SSHD
 		return "no"
 	}
 	var b strings.Builder
+	for _, l := range o.Extra {
+		b.WriteString(l + "\n")
+	}
 	fmt.Fprintf(&b, "Port %d\nListenAddress 127.0.0.1\n", port)
 	for _, k := range hostKeys {
 		fmt.Fprintf(&b, "HostKey %s\n", k)
@@ -213,9 +218,6 @@ func sshdConfig(dir string, port int, hostKeys []string, userName string, o SSHD
 	if os.Geteuid() != 0 {
 		// A non-root sshd can only let its own user in.
 		fmt.Fprintf(&b, "AllowUsers %s\n", userName)
-	}
-	for _, l := range o.Extra {
-		b.WriteString(l + "\n")
 	}
 	return b.String()
 }

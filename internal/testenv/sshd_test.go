@@ -89,3 +89,17 @@ func TestSSHDShellRCUntouched(t *testing.T) {
 		t.Fatalf("%s changed outside sshd's namespace", rc)
 	}
 }
+
+// TestSSHDExtraOverrides: Extra lines win over the defaults.
+func TestSSHDExtraOverrides(t *testing.T) {
+	s := StartSSHD(t, SSHDOptions{Extra: []string{"PubkeyAuthentication no"}})
+	_, err := ssh.Dial("tcp", s.Addr, &ssh.ClientConfig{
+		User:            s.User,
+		Auth:            []ssh.AuthMethod{ssh.PublicKeys(s.ClientSigner)},
+		HostKeyCallback: ssh.FixedHostKey(s.HostPublicKey),
+		Timeout:         5 * time.Second,
+	})
+	if err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Fatalf("key login with PubkeyAuthentication no: %v", err)
+	}
+}
