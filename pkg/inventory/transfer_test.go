@@ -395,3 +395,19 @@ func TestReadRecordsErrors(t *testing.T) {
 		t.Errorf("lines %d %d", res.Records[0].Line, res.Records[1].Line)
 	}
 }
+
+// Excel's "Unicode text" export: UTF-16 LE with a BOM, tab-separated.
+func TestImportUTF16TabSeparated(t *testing.T) {
+	text := "名称\tIP地址\t用户\n" + "pacs-app-09\t192.0.2.99\t运维\n"
+	u16 := []byte{0xFF, 0xFE}
+	for _, r := range text {
+		u16 = append(u16, byte(r), byte(r>>8))
+	}
+	res := readRecords(t, u16, FormatCSV)
+	if res.Encoding != "utf-16" || len(res.Records) != 1 {
+		t.Fatalf("encoding %q, %d records", res.Encoding, len(res.Records))
+	}
+	if got := fieldsOf(res.Records[0]); got["address"] != "192.0.2.99" || got["connection.user"] != "运维" || res.Records[0].Name != "pacs-app-09" {
+		t.Errorf("fields %v", got)
+	}
+}
