@@ -201,7 +201,7 @@ func (fileCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 		// stat -L follows a symlink to what it points at; the fallback
 		// prints ls -ln (numeric ids), ls -l (names) and date -r (mtime).
 		fmt.Fprintf(&b, `f=%s; if [ -e "$f" ]; then if s=$(stat -L -c '%%s %%Y %%a %%u %%g %%U %%G %%F' -- "$f" 2>/dev/null); then echo "%s %d STAT $s"; else echo "%s %d LSN $(ls -lndL -- "$f" 2>/dev/null)"; echo "%s %d LS $(ls -ldL -- "$f" 2>/dev/null)"; echo "%s %d MTIME $(date -r "$f" +%%s 2>/dev/null)"; fi; else echo "%s %d ABSENT"; fi`+"\n",
-			ShellQuote(p), fileMark, i, fileMark, i, fileMark, i, fileMark, i, fileMark, i)
+			ShellQuote(argPath(p)), fileMark, i, fileMark, i, fileMark, i, fileMark, i, fileMark, i)
 	}
 	return strings.TrimRight(b.String(), "\n"), nil
 }

@@ -197,8 +197,8 @@ func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 			secs, secs, logMark, secs, unit, filter, tally, logMark)
 		return b.String(), nil
 	}
-	fmt.Fprintf(&b, `f=%s; if [ ! -e "$f" ]; then echo "%s MISSING"; elif [ ! -r "$f" ]; then echo "%s UNREADABLE"; else sz=$(wc -c <"$f" | tr -d ' '); echo "%s SIZE $sz"; if [ "$sz" -gt %d ]; then tail -c %d "$f" | { IFS= read -r _; cat; }; else cat "$f"; fi | %s | %s; fi`,
-		ShellQuote(c.path), logMark, logMark, logMark, c.maxBytes, c.maxBytes, filter, tally)
+	fmt.Fprintf(&b, `f=%s; if [ ! -e "$f" ]; then echo "%s MISSING"; elif [ ! -r "$f" ]; then echo "%s UNREADABLE"; else sz=$(stat -L -c %%s "$f" 2>/dev/null || ls -lnL "$f" | awk '{print $5}'); echo "%s SIZE $sz"; if [ "$sz" -gt %d ]; then tail -c %d "$f" | { IFS= read -r _; cat; }; else cat "$f"; fi | %s | %s; fi`,
+		ShellQuote(argPath(c.path)), logMark, logMark, logMark, c.maxBytes, c.maxBytes, filter, tally)
 	return b.String(), nil
 }
 

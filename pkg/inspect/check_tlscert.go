@@ -197,9 +197,9 @@ func (tlsCertCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	}
 	var b strings.Builder
 	for i, f := range c.files {
-		word := ShellQuote(f)
+		word := ShellQuote(argPath(f))
 		if strings.ContainsAny(f, "*?[") && safeGlob.MatchString(f) {
-			word = f // a glob from the safe set: let the shell expand it
+			word = argPath(f) // a glob from the safe set: let the shell expand it
 		}
 		// The path is printed hex-encoded so that no file name can forge a
 		// marker; only CERTIFICATE blocks leave the host.

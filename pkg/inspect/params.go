@@ -495,3 +495,13 @@ func windowStart(env *Env, window time.Duration) time.Time {
 	}
 	return now.Add(-24 * time.Hour)
 }
+
+// argPath makes a path safe as a command argument: a relative path that
+// starts with "-" would be read as an option, so it gets a "./" in front
+// (the same file). Quote the result with ShellQuote as usual.
+func argPath(p string) string {
+	if strings.HasPrefix(p, "-") {
+		return "./" + p
+	}
+	return p
+}

@@ -223,3 +223,11 @@ func TestShellChecksSurviveHostileOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestArgPath(t *testing.T) {
+	for in, want := range map[string]string{"-rf": "./-rf", "/var/log/messages": "/var/log/messages", "logs/-x": "logs/-x", "--": "./--"} {
+		if got := argPath(in); got != want {
+			t.Errorf("argPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
