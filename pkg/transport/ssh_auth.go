@@ -22,10 +22,15 @@ func (d *SSHDialer) authMethods(t SSHTarget) ([]ssh.AuthMethod, error) {
 	var signers []ssh.Signer
 	if t.KeyFile != "" {
 		s, err := d.signer(t.KeyFile)
-		if err != nil {
+		switch {
+		case err == nil:
+			signers = append(signers, s)
+		case errors.Is(err, errEncryptedKey) && d.cfg.UseAgent:
+			// The agent may hold it already unlocked.
+			slog.Debug("ssh: encrypted key file skipped, trying the agent", "file", t.KeyFile)
+		default:
 			return nil, fmt.Errorf("key file of %s: %w", t.label(), err)
 		}
-		signers = append(signers, s)
 	}
 	for _, f := range d.identities {
 		s, err := d.signer(f)

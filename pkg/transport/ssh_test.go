@@ -126,32 +126,11 @@ func TestSSHHostKeyTypes(t *testing.T) {
 func TestSSHAgentAuth(t *testing.T) {
 	isolate(t)
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	// x/crypto's agent protocol server over a real unix socket, holding the
-	// client key.
 	priv, err := ssh.ParseRawPrivateKey(mustRead(t, s.ClientKeyPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyring := agent.NewKeyring()
-	if err := keyring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); agent.ServeAgent(keyring, c) }()
-		}
-	}()
-	t.Setenv("SSH_AUTH_SOCK", sock)
+	t.Setenv("SSH_AUTH_SOCK", serveAgent(t, priv))
 
 	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}})
 	if _, err := dialRun(t, d, target(s), "true"); err == nil {
@@ -163,6 +142,32 @@ func TestSSHAgentAuth(t *testing.T) {
 	if out, err := dialRun(t, d, target(s), "echo via agent"); err != nil || string(out.Stdout) != "via agent\n" {
 		t.Fatalf("agent auth: %q %v", out.Stdout, err)
 	}
+}
+
+// serveAgent serves x/crypto's agent protocol (real code, the same a Go
+// ssh-agent uses) holding priv on a unix socket, and returns the socket.
+func serveAgent(t *testing.T, priv any) string {
+	t.Helper()
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); agent.ServeAgent(keyring, c) }()
+		}
+	}()
+	return sock
 }
 
 func TestSSHEncryptedKey(t *testing.T) {
@@ -196,6 +201,20 @@ func TestSSHEncryptedKey(t *testing.T) {
 	}
 	if len(asked) != 1 || asked[0] != keyPath {
 		t.Errorf("passphrase asked for %v, want once for %s", asked, keyPath)
+	}
+
+	// No TTY, but the agent holds the key unlocked: the asset's encrypted
+	// key file is skipped and the agent's copy logs in.
+	priv, err := ssh.ParseRawPrivateKeyWithPassphrase(mustRead(t, keyPath), []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", serveAgent(t, priv))
+	withKey := tg
+	withKey.KeyFile = keyPath
+	d = newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, UseAgent: true})
+	if _, err := dialRun(t, d, withKey, "true"); err != nil {
+		t.Fatalf("encrypted key file with the key in the agent: %v", err)
 	}
 
 	// A wrong passphrase is an auth failure, with the file named.
