@@ -431,15 +431,15 @@ func TestKillDuringPrune(t *testing.T) {
 	// Seed many small finished runs in one transaction (through the API
 	// this takes long on a busy machine): 50 results and metrics each, and
 	// a shared snapshot.
-	const runs, perRun = 400, 50
+	const runs, perRun = 150, 50
 	started := time.Now().Add(-time.Minute).UnixMilli()
 	if err := db.write(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`INSERT INTO inventory_snapshots (sha256, encoding, size, data) VALUES ('x', 'gzip', 0, x'')`,
-			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150)
 			 INSERT INTO runs (id, kind, started_at, finished_at, status, n_ok, snapshot)
 			 SELECT i, 'inspect', ?1, ?1, 'completed', 50, 'x' FROM n`,
-			`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 400 * 50 - 1)
+			`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 150 * 50 - 1)
 			 INSERT INTO results (id, run_id, asset, check_name, status, message, started_at)
 			 SELECT i + 1, i / 50 + 1, 'host-' || (i % 50), 'disk', 0, 'fine', ?1 FROM n`,
 			`INSERT INTO metrics (run_id, result_id, at, asset, check_name, name, value)
@@ -463,15 +463,15 @@ func TestKillDuringPrune(t *testing.T) {
 	// Kill each pruner once it has deleted some runs, so the kill lands
 	// inside the prune.
 	killed := 0
-	for k := range 4 {
+	for k := range 3 {
 		before := countRuns()
 		if before == 0 {
 			break
 		}
 		cmd, _, stderr := startWriter(t, path, 0, newWriterLog(), "HCOPS_STORE_WRITER_MODE=prune")
 		deadline := time.Now().Add(30 * time.Second)
-		for countRuns() > before-before/4-1 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
+		for countRuns() > before-before/5-1 && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		err := cmd.Wait()

@@ -4,6 +4,8 @@ package store
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"syscall"
 )
 
@@ -13,4 +15,14 @@ import (
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// bootID identifies the current boot of this machine (Linux), or "" where
+// the kernel does not say.
+func bootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -47,9 +47,9 @@ func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
 	var id int64
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO runs
-			(kind, started_at, status, operator, ran_from, pid, playbooks, selector, assets, inventory)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			run.Kind, ms(run.StartedAt), run.Status, run.Operator, run.RanFrom, os.Getpid(),
+			(kind, started_at, status, operator, ran_from, pid, boot_id, playbooks, selector, assets, inventory)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			run.Kind, ms(run.StartedAt), run.Status, run.Operator, run.RanFrom, os.Getpid(), db.boot,
 			string(pbJSON), run.Selector, run.Assets, run.Inventory)
 		if err != nil {
 			return err
@@ -174,7 +174,7 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const runColumns = `id, kind, started_at, finished_at, status, operator, ran_from, pid, playbooks,
+const runColumns = `id, kind, started_at, finished_at, status, operator, ran_from, pid, boot_id, playbooks,
 	selector, assets, inventory, worst, n_ok, n_warn, n_crit, n_unknown, n_unreachable`
 
 // scanRun reads one runs row (runColumns) and applies the interrupted rule.
@@ -184,10 +184,11 @@ func (db *DB) scanRun(sc interface{ Scan(...any) error }) (*result.Run, error) {
 		started  int64
 		finished sql.NullInt64
 		pid      int
+		boot     string
 		pbs      string
 		worst    int
 	)
-	if err := sc.Scan(&r.ID, &r.Kind, &started, &finished, &r.Status, &r.Operator, &r.RanFrom, &pid, &pbs,
+	if err := sc.Scan(&r.ID, &r.Kind, &started, &finished, &r.Status, &r.Operator, &r.RanFrom, &pid, &boot, &pbs,
 		&r.Selector, &r.Assets, &r.Inventory, &worst,
 		&r.Counts.OK, &r.Counts.Warn, &r.Counts.Crit, &r.Counts.Unknown, &r.Counts.Unreachable); err != nil {
 		return nil, err
@@ -201,22 +202,26 @@ func (db *DB) scanRun(sc interface{ Scan(...any) error }) (*result.Run, error) {
 	if r.Playbooks == nil {
 		r.Playbooks = []string{}
 	}
-	if r.Status == result.RunRunning && db.deadRun(r.RanFrom, pid, r.StartedAt) {
+	if r.Status == result.RunRunning && db.deadRun(r.RanFrom, pid, boot, r.StartedAt) {
 		r.Status = result.RunInterrupted
 	}
 	return &r, nil
 }
 
 // deadRun reports whether a run stored as running can no longer be running:
-// its process on this host is gone, or it started more than StaleAfter ago.
-func (db *DB) deadRun(host string, pid int, started time.Time) bool {
+// it ran on this host and the machine has rebooted since or its process is
+// gone, or it started more than StaleAfter ago.
+func (db *DB) deadRun(host string, pid int, boot string, started time.Time) bool {
 	if time.Since(started) > StaleAfter {
 		return true
 	}
-	if host != "" && host == db.host && pid > 0 {
-		return !processAlive(pid)
+	if host == "" || host != db.host {
+		return false
 	}
-	return false
+	if boot != "" && db.boot != "" && boot != db.boot {
+		return true
+	}
+	return pid > 0 && !processAlive(pid)
 }
 
 // ListRuns returns runs matching f, newest first, without their results.

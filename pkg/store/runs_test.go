@@ -682,7 +682,10 @@ func TestDeadRunShowsInterrupted(t *testing.T) {
 	alive := &result.Run{Kind: "inspect", StartedAt: time.Now().Add(-time.Minute)}
 	remote := &result.Run{Kind: "inspect", StartedAt: time.Now().Add(-time.Minute), RanFrom: "jump-02.example"}
 	stale := &result.Run{Kind: "inspect", StartedAt: time.Now().Add(-StaleAfter - time.Hour), RanFrom: "jump-02.example"}
-	for _, r := range []*result.Run{dead, alive, remote, stale} {
+	// Written by a process whose pid is alive now, but in an earlier boot:
+	// the pid was reused after a restart.
+	reboot := &result.Run{Kind: "inspect", StartedAt: time.Now().Add(-time.Minute)}
+	for _, r := range []*result.Run{dead, alive, remote, stale, reboot} {
 		if err := db.BeginRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -690,7 +693,15 @@ func TestDeadRunShowsInterrupted(t *testing.T) {
 	if _, err := db.SQL().Exec("UPDATE runs SET pid = ? WHERE id = ?", deadPID, dead.ID); err != nil {
 		t.Fatal(err)
 	}
-	want := map[int64]string{dead.ID: "interrupted", alive.ID: "running", remote.ID: "running", stale.ID: "interrupted"}
+	if db.boot != "" {
+		if _, err := db.SQL().Exec("UPDATE runs SET boot_id = 'an-earlier-boot' WHERE id = ?", reboot.ID); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		t.Log("no boot id on this system: a reboot is only seen through the pid")
+		reboot.ID = dead.ID
+	}
+	want := map[int64]string{dead.ID: "interrupted", alive.ID: "running", remote.ID: "running", stale.ID: "interrupted", reboot.ID: "interrupted"}
 	all, err := db.ListRuns(ctx, RunFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -705,8 +716,12 @@ func TestDeadRunShowsInterrupted(t *testing.T) {
 		}
 	}
 	intr, _ := db.ListRuns(ctx, RunFilter{Status: result.RunInterrupted})
-	if got := ids(intr); !reflect.DeepEqual(got, []int64{dead.ID, stale.ID}) {
-		t.Errorf("interrupted runs %v, want %v", got, []int64{dead.ID, stale.ID})
+	wantIntr := []int64{dead.ID, stale.ID}
+	if reboot.ID != dead.ID {
+		wantIntr = []int64{reboot.ID, dead.ID, stale.ID} // newest first
+	}
+	if got := ids(intr); !reflect.DeepEqual(got, wantIntr) {
+		t.Errorf("interrupted runs %v, want %v", got, wantIntr)
 	}
 	running, _ := db.ListRuns(ctx, RunFilter{Status: result.RunRunning, Limit: 1})
 	if len(running) != 1 || running[0].Status != "running" {

@@ -136,6 +136,7 @@ type DB struct {
 	writeMu sync.Mutex
 
 	host string // this machine's host name, for telling dead "running" runs
+	boot string // this boot's id ("" where unknown), likewise
 }
 
 // Open opens (creating if needed, with its directory) the history database at
@@ -178,6 +179,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sdb.SetMaxIdleConns(2)
 	db := &DB{sql: sdb, path: path}
 	db.host, _ = os.Hostname()
+	db.boot = bootID()
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/cyhealth/hcops/pkg/result"
+
 	_ "modernc.org/sqlite"
 )
 
@@ -179,10 +181,23 @@ func TestMigrationUpgradesOlderSchema(t *testing.T) {
 	if _, err := raw.Exec("PRAGMA user_version = 1"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := raw.Exec(`INSERT INTO runs (id, kind, started_at, finished_at, status, playbooks)
+		VALUES (7, 'inspect', 1764367200000, 1764367260000, 'completed', '["linux-daily"]')`); err != nil {
+		t.Fatal(err)
+	}
 	raw.Close()
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The run written by the older schema reads back, and new runs get the
+	// columns added since.
+	run, err := db.GetRun(ctx, 7, false)
+	if err != nil || run.Kind != "inspect" || run.Status != "completed" || run.Playbooks[0] != "linux-daily" {
+		t.Errorf("run from schema 1: %+v, %v", run, err)
+	}
+	if err := db.BeginRun(ctx, &result.Run{Kind: "inspect"}); err != nil {
+		t.Errorf("new run after the upgrade: %v", err)
 	}
 	db.Close()
 	if v := userVersion(t, path); v != SchemaVersion() {
