@@ -491,6 +491,40 @@ func TestSSHJumpChain(t *testing.T) {
 	}
 }
 
+// TestSSHJumpHung: a hung bastion costs one connect timeout for the whole
+// fleet behind it, not one per host: it is dialed once, and the hosts
+// behind it (now and later in the run) get its verdict.
+func TestSSHJumpHung(t *testing.T) {
+	isolate(t)
+	h := testenv.StartHungListener(t)
+	d := newDialer(t, SSHConfig{ConnectTimeout: 300 * time.Millisecond})
+	bastion := SSHTarget{Name: "bastion", Address: "127.0.0.1", Port: h.Port, User: "root"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if i >= 3 {
+				time.Sleep(time.Second) // after the first verdict
+			}
+			_, err := dialRun(t, d, SSHTarget{Name: fmt.Sprintf("app-%d", i), Address: "10.0.0.1", User: "root", Via: []SSHTarget{bastion}}, "true")
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		wantReason(t, err, result.ReasonTimeout)
+		if !strings.Contains(err.Error(), "jump host bastion") {
+			t.Errorf("error does not name the bastion: %v", err)
+		}
+	}
+	if n := h.Accepted(); n != 1 {
+		t.Errorf("hung bastion dialed %d times, want 1", n)
+	}
+}
+
 func TestSSHJumpForwardingDisabled(t *testing.T) {
 	isolate(t)
 	b := testenv.StartSSHD(t, testenv.SSHDOptions{}) // AllowTcpForwarding no
