@@ -94,6 +94,7 @@ func init() {
 		"os.time.unsynced_advice": {"时间服务（%s）未与服务器同步：检查 NTP 服务器配置和网络（UDP 123 端口）", "the time service (%s) is not synchronised: check its server configuration and the network (UDP port 123)"},
 
 		"os.klog.unparsable":    {"无法读取内核日志（journalctl 和 dmesg 都没有输出）", "cannot read the kernel log (no output from journalctl or dmesg)"},
+		"os.klog.notool":        {"未找到 journalctl 和 dmesg，无法读取内核日志", "neither journalctl nor dmesg found: cannot read the kernel log"},
 		"os.klog.no_uptime":     {"无法读取 /proc/uptime，无法换算 dmesg 的时间", "cannot read /proc/uptime to date the dmesg lines"},
 		"os.klog.denied":        {"没有权限读取内核日志（%s：%s）", "no permission to read the kernel log (%s: %s)"},
 		"os.klog.denied_advice": {"以 root 或 adm/systemd-journal 组的账号巡检，或放开 kernel.dmesg_restrict", "inspect as root or as a member of the adm/systemd-journal group, or relax kernel.dmesg_restrict"},

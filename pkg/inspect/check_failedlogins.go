@@ -64,7 +64,7 @@ elif [ -r /var/log/auth.log ]; then
   echo "@@LOG /var/log/auth.log"; grep -E "$pat" /var/log/auth.log | tail -n ` + max + `
 elif [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then
   echo "@@JOURNAL"
-  journalctl SYSLOG_FACILITY=4 SYSLOG_FACILITY=10 -q --no-pager -o short-iso --since=-` + hours + `h 2>&1 | grep -E "$pat|insufficient permissions" | tail -n ` + max + `
+  journalctl SYSLOG_FACILITY=4 SYSLOG_FACILITY=10 --no-pager -o short-iso --since=-` + hours + `h 2>&1 | grep -E "$pat|insufficient permissions|not seeing messages" | tail -n ` + max + `
 elif [ -r /var/log/btmp ] && command -v lastb >/dev/null 2>&1; then
   echo "@@LASTB"; lastb -i -F 2>&1 | head -n ` + max + `
 else
@@ -281,7 +281,9 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
-	if len(all) == 0 && strings.Contains(body, "insufficient permissions") {
+	// journalctl runs without -q: -q would hide that the system journal is
+	// not readable, and "cannot see" would pass for "no failures".
+	if len(all) == 0 && (strings.Contains(body, "insufficient permissions") || strings.Contains(body, "not seeing messages")) {
 		r := osUnknown(base, "not-readable", osT(env, "os.login.noaccess"))
 		r.Advice = osT(env, "os.login.noaccess_advice")
 		return []result.Result{r}

@@ -60,6 +60,10 @@ func TestFailedLoginsAuthLog(t *testing.T) {
 	if len(fs) != 2 || fs[0].From != "2001:db8::5" || fs[0].User != "test" || fs[1].Time.Minute() != 31 {
 		t.Errorf("rfc3339: %+v", fs)
 	}
+	r = osOne(t, osEval(t, "failed-logins", "@@JOURNAL\nHint: You are currently not seeing messages from other users and the system.\n", nil, osNow))
+	if r.Status != result.Unknown || r.Reason != "not-readable" {
+		t.Errorf("journal not readable: %+v", r)
+	}
 	r = osOne(t, osEval(t, "failed-logins", "@@NOACCESS\n", nil, osNow))
 	if r.Status != result.Unknown || r.Reason != "not-readable" {
 		t.Errorf("no access: %+v", r)

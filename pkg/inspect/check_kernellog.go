@@ -54,6 +54,9 @@ func (kernelLogCheck) Validate(spec *Spec) error { _, err := kernelLogParams(spe
 
 // Script returns the collector. The journal is used only when systemd runs
 // (a journalctl binary on a non-systemd host has no journal to read).
+// journalctl runs without -q on purpose: -q also hides the warning that
+// the system journal is not readable, which would turn "cannot see" into a
+// false "no errors".
 func (kernelLogCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	o, err := kernelLogParams(spec)
 	if err != nil {
@@ -63,10 +66,12 @@ func (kernelLogCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	return `read -r up rest < /proc/uptime && echo "@@UPTIME $up"
 if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then
   echo "@@JOURNAL"
-  journalctl -k -p err -q --no-pager -o short-iso --since=-` + hours + `h 2>&1 | tail -n 300
-else
+  journalctl -k -p err --no-pager -o short-iso --since=-` + hours + `h 2>&1 | tail -n 300
+elif command -v dmesg >/dev/null 2>&1; then
   echo "@@DMESG"
   dmesg -r 2>&1 | grep -E '^<[0-3]>|^dmesg:' | tail -n 300
+else
+  echo "@@NOTOOL"
 fi`, nil
 }
 
@@ -169,13 +174,16 @@ func (kernelLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			return []result.Result{r}
 		}
 		events = parseKernelDmesg(b.Body, now.Add(-time.Duration(up*float64(time.Second))))
+	} else if _, ok := osFind(blocks, "NOTOOL"); ok {
+		return []result.Result{osUnknown(base, "tool-missing", osT(env, "os.klog.notool"))}
 	} else {
 		r := osUnknown(base, "unparsable", osT(env, "os.klog.unparsable"))
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
 	low := strings.ToLower(body)
-	if len(events) == 0 && (strings.Contains(low, "operation not permitted") || strings.Contains(low, "insufficient permissions") || strings.Contains(low, "permission denied")) {
+	if len(events) == 0 && (strings.Contains(low, "operation not permitted") || strings.Contains(low, "insufficient permissions") ||
+		strings.Contains(low, "permission denied") || strings.Contains(low, "not seeing messages from other users and the system")) {
 		r := osUnknown(base, "not-readable", osT(env, "os.klog.denied", source, strings.TrimSpace(osFirstLine(body))))
 		r.Advice = osT(env, "os.klog.denied_advice")
 		return []result.Result{r}

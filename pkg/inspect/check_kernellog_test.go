@@ -56,6 +56,17 @@ func TestKernelLogJournal(t *testing.T) {
 	if r.Status != result.Unknown || r.Reason != "not-readable" || r.Advice == "" {
 		t.Errorf("dmesg restricted: %+v", r)
 	}
+	// A user outside adm/systemd-journal sees only its own journal: that is
+	// "cannot tell", never "no errors".
+	hint := "@@UPTIME 5\n@@JOURNAL\nHint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n-- No entries --\n"
+	r = osOne(t, osEval(t, "kernel-log", hint, nil, osNow.Add(-24*time.Hour)))
+	if r.Status != result.Unknown || r.Reason != "not-readable" {
+		t.Errorf("journal not readable: %+v", r)
+	}
+	r = osOne(t, osEval(t, "kernel-log", "@@UPTIME 5\n@@NOTOOL\n", nil, osNow.Add(-24*time.Hour)))
+	if r.Status != result.Unknown || r.Reason != "tool-missing" {
+		t.Errorf("no dmesg: %+v", r)
+	}
 	c, _ := Lookup("kernel-log")
 	s, err := c.Script(&Spec{Name: "k", Params: map[string]any{"lookback": "3d"}}, nil)
 	if err != nil || !strings.Contains(s, "--since=-72h") {

@@ -167,3 +167,56 @@ func TestOSChecksSurviveGarbage(t *testing.T) {
 // osCheckTypes are the check types of the OS family (helper-owned list so
 // the garbage test covers every one).
 var osCheckTypes = []string{"cpu", "memory", "load", "disk", "inode", "uptime", "os-info", "systemd-unit", "zombie", "port-listen", "time-offset", "kernel-log", "accounts", "failed-logins", "reboot-required", "process"}
+
+// FuzzOSParsers feeds arbitrary text to every OS parser and check: none may
+// panic, and every check must still return a result with a message.
+func FuzzOSParsers(f *testing.F) {
+	for _, seed := range []string{
+		"cpu  1 2 3 4 5 6 7 8\ncpu  2 3 4 5 6 7 8 9\n",
+		"Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/x ext4 10 5 5 50% /\n@@RO\n/dev/x / ext4 ro 0 0\n",
+		"              total        used        free      shared  buff/cache   available\nMem: 1 2 3 4 5 6\nSwap: 1 1 0\n",
+		"@@SS\ntcp LISTEN 0 128 [::]:22 [::]:* users:((\"sshd\",pid=1,fd=3))\n",
+		"@@CHRONYC\nSystem time : 1.5 seconds slow of NTP time\nLeap status : Normal\n",
+		"@@UPTIME 100\n@@DMESG\n<3>[ 50.5] Out of memory: Killed process 1 (x) total-vm:1kB\n",
+		"@@LOG /var/log/secure\nNov 29 05:12:41 h sshd[1]: Failed password for root from 1.2.3.4 port 2 ssh2\n",
+		"@@LASTB\nroot ssh:notty 1.2.3.4 Sun Nov 29 03:01:02 2026 - Sun Nov 29 03:01:02 2026 (00:00)\n",
+		"@@RUNNING 1.2-3\n@@KERNEL 1.2-4\n",
+		"Z 1 a :: 2 (b) Z 1\n@@PROCS 2\n",
+		"@@FILE /etc/os-release\nID=x\n@@UNAME\nLinux 1 x\n",
+	} {
+		f.Add(seed)
+	}
+	types := append([]string{}, osCheckTypes...)
+	f.Fuzz(func(t *testing.T, s string) {
+		parseDF(s)
+		parseProcMounts(s)
+		_, _ = parseFree(s, 1024)
+		_, _ = parseMeminfo(s)
+		_, _ = parseCPUSample(s)
+		_, _ = parseLoadavg(s)
+		_, _ = parseCPUList(s)
+		parseOSInfo(osSplit(s))
+		parseSS(s)
+		parseNetstat(s)
+		parseProcNet(s)
+		parseSystemctlFailed(s)
+		parseSystemctlShow(s)
+		parseChronyTracking(s)
+		parseNtpq(s)
+		parseTimedatectl(s, s)
+		parseKernelJournal(s)
+		parseKernelDmesg(s, osNow)
+		parseAuthLog(s, osNow)
+		parseLastb(s, osNow)
+		parseZombies(s)
+		osVerCmp(s, "1.0")
+		kernelFlavor(s)
+		for _, typ := range types {
+			c, _ := Lookup(typ)
+			rs := c.Evaluate(context.Background(), &Env{Spec: &Spec{Name: typ, Type: typ}, Section: &Section{Stdout: s}, Now: osNow, Since: osNow.Add(-time.Hour)})
+			if len(rs) == 0 || rs[0].Message == "" {
+				t.Fatalf("%s: no result or message for %q", typ, s)
+			}
+		}
+	})
+}
