@@ -205,6 +205,7 @@ EXIT STATUS
 			if err != nil {
 				return err
 			}
+			sf.warnUnknown(app, inv)
 			switch {
 			case systems:
 				return printSystems(app, inv)
@@ -710,6 +711,7 @@ EXIT STATUS
 				return err
 			}
 			defer unlock()
+			sf.warnUnknown(app, ed.Inventory())
 			targets := ed.Inventory().Select(sel)
 			if len(targets) == 0 {
 				return errors.New(app.T("inventory.cli.no_match", sel.String()))
@@ -790,6 +792,7 @@ EXIT STATUS
 				return err
 			}
 			defer unlock()
+			sf.warnUnknown(app, ed.Inventory())
 			targets := ed.Inventory().Select(sel)
 			if len(targets) == 0 {
 				return errors.New(app.T("inventory.cli.no_match", sel.String()))
@@ -1090,6 +1093,7 @@ EXIT STATUS
 			if err != nil {
 				return err
 			}
+			sf.warnUnknown(app, inv)
 			assets := inv.Select(sel)
 			var buf bytes.Buffer
 			if err := inventory.Export(&buf, assets, inventory.ExportOptions{Format: format, HeaderLang: headerLang}); err != nil {

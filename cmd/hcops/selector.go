@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
@@ -33,4 +35,16 @@ func (s *selectorFlags) selector(args []string) (*inventory.Selector, error) {
 // given reports whether any selection was asked for (args or flags).
 func (s *selectorFlags) given(args []string) bool {
 	return len(args) > 0 || len(s.groups) > 0 || s.expr != ""
+}
+
+// warnUnknown warns (stderr) about --group names the inventory does not
+// define: a typo there would otherwise just select nothing.
+func (s *selectorFlags) warnUnknown(app *App, inv *inventory.Inventory) {
+	for _, g := range s.groups {
+		for _, name := range strings.Split(g, ",") {
+			if name = strings.TrimSpace(name); name != "" && inv.Group(name) == nil {
+				app.Warnf("%s", app.T("inventory.cli.unknown_group", name))
+			}
+		}
+	}
 }

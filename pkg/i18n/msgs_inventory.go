@@ -149,6 +149,7 @@ func init() {
 		"inventory.cli.would_remove":    {"将删除 %s", "would remove %s"},
 		"inventory.cli.no_assignment":   {"请至少给出一个 字段=值", "give at least one FIELD=VALUE"},
 		"inventory.cli.no_selection":    {"请指定要操作的资产：名称（可用通配符）、--group 或 -l；修改全部资产请用 --all", "say which assets: names (globs), --group or -l; --all for every asset"},
+		"inventory.cli.unknown_group":   {"清单中没有分组 %q", "the inventory has no group %q"},
 		"inventory.cli.no_match":        {"没有资产匹配 %q", "no asset matches %q"},
 		"inventory.cli.set_summary":     {"共修改 %d 个资产（匹配 %d 个）", "%d asset(s) changed of %d matched"},
 		"inventory.cli.set_summary_dry": {"将修改 %d 个资产（匹配 %d 个）；未写入任何内容", "%d asset(s) would change of %d matched; nothing written"},
