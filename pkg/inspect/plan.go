@@ -179,7 +179,22 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 	if it.Script, err = safeScript(c, &it.Spec, a); err != nil {
 		it.Err = err
 	}
+	it.Script = withTimeout(it.Script, spec.TimeoutSec)
 	return it
+}
+
+// killedExitCode is the exit status of a collector killed by timeout -s KILL.
+const killedExitCode = 128 + 9
+
+// withTimeout bounds a collector snippet to sec seconds with coreutils
+// timeout(1) when the target has it (busybox's differs and is skipped: the
+// host deadline still applies). The snippet runs in its own subshell of the
+// batch script, so exec replaces only that subshell.
+func withTimeout(script string, sec int) string {
+	if script == "" || sec <= 0 {
+		return script
+	}
+	return fmt.Sprintf("if timeout --version >/dev/null 2>&1; then exec timeout -s KILL %d /bin/sh -c %s; fi\n%s", sec, ShellQuote(script), script)
 }
 
 // Counts returns the number of hosts and items in the plan.

@@ -208,7 +208,13 @@ func (r *Runner) runHost(ctx context.Context, hp *HostPlan, probeSem chan struct
 			}
 			defer func() { <-probeSem }()
 			t0 := r.now()
-			rs := r.evaluate(hctx, hp, it, nil)
+			pctx := hctx
+			if it.Spec.TimeoutSec > 0 {
+				var cancel context.CancelFunc
+				pctx, cancel = context.WithTimeout(hctx, time.Duration(it.Spec.TimeoutSec)*time.Second)
+				defer cancel()
+			}
+			rs := r.evaluate(pctx, hp, it, nil)
 			probeRes[i] = r.finish(hp, it, t0, r.now().Sub(t0), rs, nil)
 		}()
 	}
@@ -262,6 +268,14 @@ func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item
 		sec := &secs[i]
 		if sec.Missing {
 			res = append(res, r.finish(hp, it, start, elapsed, []result.Result{r.missing(hp, sec, o, runErr, hctx, hostTimeout)}, sec)...)
+			continue
+		}
+		if it.Spec.TimeoutSec > 0 && sec.ExitCode == killedExitCode {
+			res = append(res, r.finish(hp, it, start, r.now().Sub(start), []result.Result{{
+				Status: result.Unknown, Reason: result.ReasonTimeout,
+				Message: fmt.Sprintf("%s: collector killed after timeout_sec %ds", hp.Name, it.Spec.TimeoutSec),
+				Advice:  "look for a hung command on the host (e.g. a dead NFS mount), or raise timeout_sec in the playbook",
+			}}, sec)...)
 			continue
 		}
 		rs := r.evaluate(hctx, hp, it, sec)

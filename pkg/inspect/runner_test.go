@@ -232,3 +232,26 @@ func TestTruncateUTF8(t *testing.T) {
 		}
 	}
 }
+
+func TestRunnerCheckTimeout(t *testing.T) {
+	if exec.Command("timeout", "--version").Run() != nil {
+		t.Skip("coreutils timeout not installed")
+	}
+	p := planFor(t, `name: x
+checks:
+  - {name: quick, type: testonly-shell, timeout_sec: 5}
+  - {name: stuck, type: testonly-shell, timeout_sec: 1, params: {cmd: "echo 1; sleep 30"}}
+  - {name: after, type: testonly-shell}
+`, &inventory.Asset{Name: "h", Kind: "host", Address: "ok"})
+	out := (&Runner{Dial: (&fakeDialer{}).dial, HostTimeout: 20 * time.Second}).Run(context.Background(), p)
+	m := byAssetCheck(out.Results)
+	if q := m["h/quick"]; q.Status != result.OK || *q.Value != 42 {
+		t.Errorf("quick = %+v", q)
+	}
+	if s := m["h/stuck"]; s.Status != result.Unknown || s.Reason != result.ReasonTimeout || !strings.Contains(s.Message, "killed after timeout_sec 1s") {
+		t.Errorf("stuck = %+v", s)
+	}
+	if a := m["h/after"]; a.Status != result.OK {
+		t.Errorf("the check after a killed one still runs: %+v", a)
+	}
+}
