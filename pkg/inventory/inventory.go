@@ -303,6 +303,7 @@ type Error struct {
 	Args []any
 }
 
+// Error is the message in English.
 func (e *Error) Error() string { return e.Text(i18n.EN) }
 
 // Text renders the error in lang; arguments that are *Error are rendered
