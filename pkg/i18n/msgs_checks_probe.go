@@ -147,7 +147,7 @@ func init() {
 		"probe.log.no_journal":        {"该主机没有 journalctl（非 systemd 系统）", "journalctl is not available on this host (not a systemd system)"},
 		"probe.log.no_count":          {"%s：采集结果中没有匹配计数（grep/awk 缺失或输出异常）", "%s: the collector reported no count (grep or awk missing, or unexpected output)"},
 		"probe.log.at_least":          {"至少 %d", "at least %d"},
-		"probe.log.count":             {"%s：自 %[4]s 起匹配 /%[3]s/ 的行数 %[2]s", "%s: %s lines match /%s/ since %s"},
+		"probe.log.count":             {"%s：自 %[4]s 起匹配 /%[3]s/ 的行数 %[2]s", "%s: %s line(s) match /%s/ since %s"},
 		"probe.log.no_times":          {"日志行无可识别的时间，已统计读取范围内的全部匹配", "no timestamps recognised: every match in what was read is counted"},
 		"probe.log.lookback":          {"日志仅回溯了最近 %s", "the journal was searched for the last %s only"},
 		"probe.log.bytes":             {"仅检索了文件末尾 %s（文件共 %s）", "only the last %s of %s were searched"},

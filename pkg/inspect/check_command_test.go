@@ -258,7 +258,7 @@ func TestShellChecksBatchedOverSSH(t *testing.T) {
 		{result.Crit, "exit code 2"},
 		{result.Warn, "QUEUE WARNING - 120 jobs"},
 		{result.OK, dump + ": 8 B, modified "},
-		{result.Warn, "1 lines match /ERROR/"},
+		{result.Warn, "1 line(s) match /ERROR/"},
 		{result.Crit, "certificate for his.example expires"}, // 5 days left, crit below 7
 	}
 	for i, s := range specs {

@@ -57,7 +57,7 @@ func TestLogPatternWindow(t *testing.T) {
 	// Since the last run, 24 h ago: the three recent matches, and the
 	// continuation line, which takes the time of the line before it.
 	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-24*time.Hour))
-	if r.Status != result.Warn || *r.Value != 4 || !strings.Contains(r.Message, p+": 4 lines match /error|Out of memory/ since ") {
+	if r.Status != result.Warn || *r.Value != 4 || !strings.Contains(r.Message, p+": 4 line(s) match /error|Out of memory/ since ") {
 		t.Fatalf("since last run: %s %v %q", r.Status, deref(r.Value), r.Message)
 	}
 	if !strings.Contains(r.Evidence, "Killed process 4242") || strings.Contains(r.Evidence, "yesterday") || r.Advice == "" {
@@ -105,7 +105,7 @@ func TestLogPatternManyMatchesIsALowerBound(t *testing.T) {
 	}
 	p := writeLog(t, lines...)
 	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "Failed password", "sample": 3}, Crit: "~:100"}, time.Now().Add(-24*time.Hour))
-	if r.Status != result.Crit || !strings.Contains(r.Message, fmt.Sprintf("at least %d lines match", logShipLines)) {
+	if r.Status != result.Crit || !strings.Contains(r.Message, fmt.Sprintf("at least %d line(s) match", logShipLines)) {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
 	if n := strings.Count(r.Evidence, "\n") + 1; n != 3 {
