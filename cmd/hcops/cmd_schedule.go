@@ -42,7 +42,8 @@ const scheduleJobsHelp = `JOBS
   system on Mondays at 09:00, and the monthly report (for the month just
   ended) on the 1st at 07:00, sent by mail. Times are the machine's local
   time. Schedules are 5-field cron expressions or @hourly, @daily, @weekly,
-  @monthly, @yearly.`
+  @monthly, @yearly. Cron and systemd start jobs in the home directory: use
+  absolute paths in args.`
 
 func newScheduleCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
@@ -176,7 +177,7 @@ EXIT STATUS
 
 func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	if opts.dir != "" && !opts.systemd {
-		return flagErrorf("--dir needs --systemd")
+		return flagErrorf("%s", app.T("schedule.dir_needs_systemd"))
 	}
 	jobs, defaults, err := scheduleJobs(app)
 	if err != nil {
@@ -188,7 +189,7 @@ func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	o := schedule.Options{Binary: opts.binary, GlobalArgs: scheduleGlobalArgs(app), User: opts.user, LogDir: opts.logDir}
 	if o.Binary == "" {
 		if o.Binary, err = os.Executable(); err != nil {
-			return fmt.Errorf("cannot find the path of this hcops binary (give --binary): %w", err)
+			return errors.New(app.T("schedule.no_binary", err))
 		}
 	}
 	o.Binary = absPath(o.Binary)
