@@ -153,3 +153,14 @@ func BenchmarkInventoryImportCSV5000(b *testing.B) {
 		}
 	}
 }
+
+// The README's example inventory passes `hcops inventory validate`.
+func TestExampleSiteValidates(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
+	out, errOut, code := runHcops(t, "inventory", "validate", "--inventory", filepath.Join("..", "..", "examples", "site"))
+	if code != 0 || !strings.Contains(out, "is valid: 47 assets, 13 systems, 10 groups in 5 file(s)") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
