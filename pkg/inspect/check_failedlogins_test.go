@@ -79,3 +79,12 @@ func BenchmarkParseAuthLog(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkParseLastb(b *testing.B) {
+	out := osCapture(b, "failed-logins", "centos-7.7-lastb.txt")
+	for b.Loop() {
+		if len(parseLastb(out, osNow)) != 4 {
+			b.Fatal("want 4 entries")
+		}
+	}
+}

@@ -91,3 +91,12 @@ func BenchmarkParseSS(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkParseNetstat(b *testing.B) {
+	out := osCapture(b, "port-listen", "centos-7.7-netstat-lnp.txt")
+	for b.Loop() {
+		if len(parseNetstat(out)) == 0 {
+			b.Fatal("nothing parsed")
+		}
+	}
+}

@@ -84,3 +84,12 @@ SubState=dead
 		t.Error("option-like unit name accepted")
 	}
 }
+
+func BenchmarkParseSystemctlFailed(b *testing.B) {
+	out := osCapture(b, "systemd-unit", "sles-systemd228-failed.txt")
+	for b.Loop() {
+		if len(parseSystemctlFailed(out)) != 1 {
+			b.Fatal("want 1 unit")
+		}
+	}
+}

@@ -34,3 +34,12 @@ Z 23818 python3 :: 23860 (python3) Z 23818 23812 6484 0 -1 4227148 229 0 0 0 0 0
 		t.Errorf("no zombies: %+v", r)
 	}
 }
+
+func BenchmarkParseZombies(b *testing.B) {
+	out := strings.Repeat("Z 1 process_api :: 23736 (sh) Z 1 23734 6478 0 -1 4228172 22 0 0 0 0 0 0 0 20 0 1 0 198281 0 0\n", 50) + "@@PROCS 900\n"
+	for b.Loop() {
+		if zs, _, _ := parseZombies(out); len(zs) != 50 {
+			b.Fatal("want 50 zombies")
+		}
+	}
+}

@@ -35,12 +35,16 @@ func parseOSRelease(s string) map[string]string {
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
 			v = v[1 : len(v)-1]
-			v = strings.NewReplacer(`\"`, `"`, `\\`, `\`, `\$`, `$`, "\\`", "`").Replace(v)
+			v = osReleaseUnquote.Replace(v)
 		}
 		kv[k] = v
 	}
 	return kv
 }
+
+// osReleaseUnquote undoes the shell escapes os-release allows in quoted
+// values.
+var osReleaseUnquote = strings.NewReplacer(`\"`, `"`, `\\`, `\`, `\$`, `$`, "\\`", "`")
 
 var (
 	osReleaseLineRE = regexp.MustCompile(`^(.*?)\s+release\s+(\S+)(?:\s+\((.*)\))?`)
