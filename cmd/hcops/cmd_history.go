@@ -38,9 +38,10 @@ results, metrics and the inventory it ran against. These commands read it
 and remove old runs.
 
 A run whose process was killed (or whose machine restarted) before it
-finished is shown as "interrupted": hcops checks whether the process that
-wrote it still exists on this host, and treats any run still "running"
-after 24 hours as interrupted.`,
+finished is shown as "interrupted", with the counts of the results it
+stored: hcops checks whether the process that wrote it still exists on this
+host in this boot, and treats any run still "running" after 24 hours as
+interrupted.`,
 		Example: `  hcops history list --since 7d
   hcops history show latest --status crit,warn
   hcops history prune --older-than 400d --dry-run`,
@@ -593,12 +594,12 @@ func historyPrintData(app *App, v any) error {
 	return enc.Close()
 }
 
-// historyBlockStyle turns JSON's flow style into ordinary block YAML; the encoder
-// still quotes strings that would read as another type.
+// historyBlockStyle turns JSON's flow style into ordinary block YAML, with
+// multi-line strings (evidence) as literal blocks; the encoder still quotes
+// what would otherwise read as another type, and falls back to quoting
+// where a literal block cannot hold the text.
 func historyBlockStyle(n *yaml.Node) {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" || !strings.Contains(n.Value, "\n") {
-		n.Style = 0
-	}
+	n.Style = 0
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.Contains(n.Value, "\n") {
 		n.Style = yaml.LiteralStyle
 	}

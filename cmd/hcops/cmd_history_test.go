@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -461,4 +463,36 @@ func histAtoi(t *testing.T, s string) int64 {
 		t.Fatalf("not a number: %q", s)
 	}
 	return n
+}
+
+func TestHistoryYAMLKeepsText(t *testing.T) {
+	// Evidence is raw command output: YAML must give it back byte for byte.
+	e := newHistoryEnv(t)
+	db := e.open(t)
+	evidence := "Filesystem  Use%  \n\t/dev/sda1 91%\n\nlast line no newline \x01"
+	run := seedHistoryRun(t, db, "inspect", time.Now().Add(-time.Hour), "completed",
+		result.Result{Asset: "web-01", Check: "disk", Status: result.Warn, Unit: "%", Message: "true", Evidence: evidence},
+		result.Result{Asset: "web-02", Check: "disk", Status: result.OK, Message: "123", Evidence: "ok\n"})
+	code, out, errOut := e.hcops(t, "history", "show", histID(run.ID), "-o", "yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		RunID   int64 `yaml:"run_id"`
+		Results []struct {
+			Message  string `yaml:"message"`
+			Unit     string `yaml:"unit"`
+			Evidence string `yaml:"evidence"`
+		} `yaml:"results"`
+	}
+	if err := yaml.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("yaml does not parse: %v\n%s", err, out)
+	}
+	if got.RunID != run.ID || len(got.Results) != 2 {
+		t.Fatalf("yaml: %+v", got)
+	}
+	w, o := got.Results[0], got.Results[1]
+	if w.Evidence != evidence || w.Message != "true" || w.Unit != "%" || o.Message != "123" || o.Evidence != "ok\n" {
+		t.Errorf("yaml changed the text: %+v", got.Results)
+	}
 }
