@@ -157,3 +157,18 @@ func TestLocalNoLeftovers(t *testing.T) {
 	}
 	waitGone(t, strings.TrimSpace(string(out.Stdout)))
 }
+
+func TestLocalStream(t *testing.T) {
+	st, ok := NewLocal().(Streamer)
+	if !ok {
+		t.Fatal("the local runner is not a Streamer")
+	}
+	var buf bytes.Buffer
+	code, errOut, err := st.Stream(context.Background(), "printf 'a\\n\\nb\\n'; head -c 3000000 /dev/zero; echo warn >&2; exit 3", &buf)
+	if err != nil || code != 3 || string(errOut) != "warn\n" {
+		t.Fatalf("code %d stderr %q err %v", code, errOut, err)
+	}
+	if buf.Len() != 3000000+5 || !strings.HasPrefix(buf.String(), "a\n\nb\n") {
+		t.Fatalf("streamed %d bytes", buf.Len())
+	}
+}

@@ -34,44 +34,49 @@ func (r *sshRunner) Target() string { return r.name }
 // Close closes the connection.
 func (r *sshRunner) Close() error { return r.client.Close() }
 
-// Run runs script on the host (see Runner). When ctx is done the session is
-// killed and closed and Run returns ctx's error at once, with what the
-// command printed so far; the connection stays usable.
+// Run runs script on the host (see Runner). When ctx is done the command
+// is killed with everything it started and Run returns ctx's error at once,
+// with what the command printed so far; the connection stays usable.
 func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 	start := time.Now()
-	out := Output{ExitCode: -1}
+	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
+	code, err := r.exec(ctx, script, stdout, stderr)
+	out := Output{ExitCode: code, Duration: time.Since(start)}
+	var t1, t2 bool
+	out.Stdout, t1 = stdout.result()
+	out.Stderr, t2 = stderr.result()
+	out.Truncated = t1 || t2
+	return out, err
+}
+
+// exec runs script in a session of its own (see remoteWrapper) with its
+// output going to stdout and stderr, and returns its exit code: -1 when it
+// did not exit normally (killed, cancelled, connection lost). Run and
+// Stream share it.
+func (r *sshRunner) exec(ctx context.Context, script string, stdout, stderr io.Writer) (int, error) {
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
-		return out, ctx.Err()
+		return -1, ctx.Err()
 	}
 	defer func() { <-r.sem }()
 
 	sess, err := r.openSession(ctx)
 	if err != nil {
-		return out, err
+		return -1, err
 	}
 	defer r.closeSession(sess)
-
-	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
 	sess.Stdout, sess.Stderr = stdout, stderr
 	// Not sess.Stdin: Wait would wait for it, and stdin must stay open
 	// until the command is over (it is the lifeline, see remoteWrapper).
 	stdin, err := sess.StdinPipe()
 	if err != nil {
-		return out, fmt.Errorf("%s: %w", r.name, err)
+		return -1, fmt.Errorf("%s: %w", r.name, err)
 	}
 	defer stdin.Close()
-	collect := func() {
-		var t1, t2 bool
-		out.Stdout, t1 = stdout.result()
-		out.Stderr, t2 = stderr.result()
-		out.Truncated = t1 || t2
-		out.Duration = time.Since(start)
-	}
 	marker := endMarker()
 	if err := sess.Start(r.command + " " + marker); err != nil {
-		return out, fmt.Errorf("%s: start command: %w", r.name, err)
+		return -1, fmt.Errorf("%s: start command: %w", r.name, err)
 	}
 	go func() {
 		// Blocks while the host does not read; fails once stdin is closed.
@@ -89,25 +94,22 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 		// and all it started; closing the session drops the rest.
 		stdin.Close()
 		sess.Close()
-		collect()
-		return out, ctx.Err()
+		return -1, ctx.Err()
 	}
-	collect()
 	var ee *ssh.ExitError
 	var em *ssh.ExitMissingError
 	switch {
 	case err == nil:
-		out.ExitCode = 0
+		return 0, nil
 	case errors.As(err, &ee) && ee.Signal() == "":
-		out.ExitCode = ee.ExitStatus()
+		return ee.ExitStatus(), nil
 	case errors.As(err, &ee):
 		// Killed by a signal on the host: it ran, and did not finish.
+		return -1, nil
 	case errors.As(err, &em):
-		return out, fmt.Errorf("%s: command ended without an exit status (connection lost?)", r.name)
-	default:
-		return out, fmt.Errorf("%s: %w", r.name, err)
+		return -1, fmt.Errorf("%s: command ended without an exit status (connection lost?)", r.name)
 	}
-	return out, nil
+	return -1, fmt.Errorf("%s: %w", r.name, err)
 }
 
 // openSession opens a session, honouring ctx. A server whose MaxSessions is

@@ -655,6 +655,30 @@ func TestSSHOutput(t *testing.T) {
 // TestSSHRunCancel: a cancelled command returns at once, dies
 // on the host with everything it started (also behind sudo), and the
 // connection stays usable.
+func TestSSHStream(t *testing.T) {
+	isolate(t)
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}, MaxOutput: 1000})
+	r, err := d.Dial(context.Background(), target(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	st, ok := r.(Streamer)
+	if !ok {
+		t.Fatal("the SSH runner is not a Streamer")
+	}
+	// Blank lines, no bound on stdout (MaxOutput is 1000), exit code.
+	var buf bytes.Buffer
+	code, errOut, err := st.Stream(context.Background(), "printf 'a\\n\\nb\\n'; head -c 300000 /dev/zero; echo warn >&2; exit 3", &buf)
+	if err != nil || code != 3 || string(errOut) != "warn\n" {
+		t.Fatalf("code %d stderr %q err %v", code, errOut, err)
+	}
+	if buf.Len() != 300000+5 || !strings.HasPrefix(buf.String(), "a\n\nb\n") {
+		t.Fatalf("streamed %d bytes, starting %q", buf.Len(), buf.String()[:min(10, buf.Len())])
+	}
+}
+
 func TestSSHRunCancel(t *testing.T) {
 	isolate(t)
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // Streamer is implemented by runners that can stream a script's stdout
@@ -24,7 +22,7 @@ type Streamer interface {
 // Stream runs script on this machine with stdout going to w.
 func (l *Local) Stream(ctx context.Context, script string, w io.Writer) (int, []byte, error) {
 	stderr := newBoundedBuffer(64 << 10)
-	cmd := exec.Command("/bin/sh", "-c", `eval "$(cat)"`)
+	cmd := exec.Command("/bin/sh", "-c", localWrapper)
 	cmd.Stdin = strings.NewReader(script)
 	cmd.Stdout, cmd.Stderr = w, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -36,6 +34,7 @@ func (l *Local) Stream(ctx context.Context, script string, w io.Writer) (int, []
 	stop := context.AfterFunc(ctx, func() { syscall.Kill(-pgid, syscall.SIGKILL) })
 	err := cmd.Wait()
 	stop()
+	syscall.Kill(-pgid, syscall.SIGKILL) // leftovers die with the script, as in Run
 	errOut, _ := stderr.result()
 	if ctx.Err() != nil {
 		return -1, errOut, ctx.Err()
@@ -51,42 +50,10 @@ func (l *Local) Stream(ctx context.Context, script string, w io.Writer) (int, []
 }
 
 // Stream runs script on the host with stdout going to w, over the runner's
-// one connection.
+// one connection, with the same wrapper, lifeline and exit codes as Run.
 func (r *sshRunner) Stream(ctx context.Context, script string, w io.Writer) (int, []byte, error) {
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		return -1, nil, ctx.Err()
-	}
-	defer func() { <-r.sem }()
-	sess, err := r.openSession(ctx)
-	if err != nil {
-		return -1, nil, err
-	}
-	defer r.closeSession(sess)
 	stderr := newBoundedBuffer(64 << 10)
-	sess.Stdin = strings.NewReader(script)
-	sess.Stdout, sess.Stderr = w, stderr
-	if err := sess.Start(r.command); err != nil {
-		return -1, nil, fmt.Errorf("%s: start command: %w", r.name, err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- sess.Wait() }()
-	select {
-	case err = <-waited:
-	case <-ctx.Done():
-		sess.Signal(ssh.SIGKILL)
-		sess.Close()
-		errOut, _ := stderr.result()
-		return -1, errOut, ctx.Err()
-	}
+	code, err := r.exec(ctx, script, w, stderr)
 	errOut, _ := stderr.result()
-	var ee *ssh.ExitError
-	switch {
-	case err == nil:
-		return 0, errOut, nil
-	case errors.As(err, &ee) && ee.Signal() == "":
-		return ee.ExitStatus(), errOut, nil
-	}
-	return -1, errOut, fmt.Errorf("%s: %w", r.name, err)
+	return code, errOut, err
 }
