@@ -45,13 +45,14 @@ type received struct {
 // smtpServer is a real SMTP server (emersion/go-smtp) on loopback that
 // records what it receives.
 type smtpServer struct {
-	mu       sync.Mutex
-	msgs     []received
-	user     string // when set, AUTH PLAIN with user/pass is required
-	pass     string
-	rejectTo string // RCPT TO this address is refused with 550
-	port     int
-	certPEM  []byte
+	mu        sync.Mutex
+	msgs      []received
+	user      string // when set, AUTH PLAIN with user/pass is required
+	pass      string
+	rejectTo  string // RCPT TO this address is refused with 550
+	loginMech bool   // offer AUTH LOGIN only (instead of PLAIN)
+	port      int
+	certPEM   []byte
 }
 
 func (s *smtpServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -66,16 +67,52 @@ type smtpSession struct {
 	cur  received
 }
 
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *smtpSession) AuthMechanisms() []string {
+	if s.srv.loginMech {
+		return []string{sasl.Login}
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *smtpSession) check(user, pass string) error {
+	if user != s.srv.user || pass != s.srv.pass {
+		return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+	}
+	s.auth = user
+	return nil
+}
 
 func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		if user != s.srv.user || pass != s.srv.pass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+	if mech == sasl.Login {
+		return &loginServer{check: s.check}, nil
+	}
+	return sasl.NewPlainServer(func(identity, user, pass string) error { return s.check(user, pass) }), nil
+}
+
+// loginServer is the server side of AUTH LOGIN (go-sasl has only the
+// client): ask for the user name, then the password.
+type loginServer struct {
+	check func(user, pass string) error
+	step  int
+	user  string
+}
+
+func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
+	l.step++
+	switch l.step {
+	case 1:
+		if len(resp) > 0 { // initial response carries the user name
+			l.user = string(resp)
+			l.step++
+			return []byte("Password:"), false, nil
 		}
-		s.auth = user
-		return nil
-	}), nil
+		return []byte("Username:"), false, nil
+	case 2:
+		l.user = string(resp)
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.check(l.user, string(resp))
+	}
 }
 
 func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
@@ -309,6 +346,24 @@ func TestMailStartTLSWithAuth(t *testing.T) {
 	}
 	if bytes.Contains(r.data, []byte("s3cret")) {
 		t.Error("the password appears in the message")
+	}
+}
+
+func TestMailAuthLogin(t *testing.T) {
+	srv := &smtpServer{user: "ops", pass: "pa55 word", loginMech: true}
+	srv.start(t, "starttls")
+	// The password from a file (as written by an editor: with a newline).
+	pwFile := filepath.Join(t.TempDir(), "smtp.pw")
+	if err := os.WriteFile(pwFile, []byte("pa55 word\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Mail{Host: "127.0.0.1", Port: srv.port, Username: "ops", Password: config.SecretRef{File: pwFile},
+		From: "ops@cyhealth.example", To: []string{"duty@cyhealth.example"}, CAFile: srv.caFile(t)}
+	if err := Mail(context.Background(), cfg, Message{Subject: "login", Text: "x"}); err != nil {
+		t.Fatalf("mail: %v", err)
+	}
+	if msgs := srv.messages(); len(msgs) != 1 || msgs[0].auth != "ops" {
+		t.Fatalf("messages = %+v, want one sent after AUTH LOGIN", msgs)
 	}
 }
 
