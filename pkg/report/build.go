@@ -21,7 +21,8 @@ func BuildDaily(ctx context.Context, db *store.DB, runID int64, o Options) (*Dai
 	}
 	in := DailyInput{Run: *run}
 	if prev, err := db.PreviousRun(ctx, run); err == nil {
-		if in.Previous, err = db.GetRun(ctx, prev.ID, true); err != nil {
+		in.Previous = prev
+		if in.PreviousStatuses, err = db.RunStatuses(ctx, prev.ID); err != nil {
 			return nil, fmt.Errorf("daily report: previous run: %w", err)
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {

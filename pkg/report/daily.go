@@ -18,7 +18,10 @@ import (
 type DailyInput struct {
 	Run      result.Run
 	Previous *result.Run
-	Assets   []*inventory.Asset
+	// PreviousStatuses, when Previous has no results loaded, holds the
+	// status of each of its results by resultKey (store.RunStatuses).
+	PreviousStatuses map[string]result.Status
+	Assets           []*inventory.Asset
 }
 
 // NewDaily builds the daily inspection report of a run. It does not touch
@@ -135,7 +138,7 @@ func NewDaily(in DailyInput, o Options) *Daily {
 	d.ByZone = groupCounts(details, func(a *AssetDetail) string { return a.Zone }, o.t("report.none_group"))
 
 	d.CountLine = countLine(o, d.Assets, d.Checks, d.Counts, len(d.Unreachable))
-	d.Changes = changes(o, run, in.Previous, details, started)
+	d.Changes = changes(o, run, in.Previous, in.PreviousStatuses, details, started)
 	d.Conclusion = dailyConclusion(o, d)
 	d.StatusChart = statusDonut(o, d.Counts)
 	d.Sign = o.signers("report.sign.inspector")
@@ -272,7 +275,7 @@ func resultKey(r *result.Result) string { return r.Asset + "\x00" + r.Check + "\
 // changes compares the run with the previous one: a problem is new when the
 // check was OK or absent before, or worse now; it is resolved when it was a
 // problem before and is OK now. Checks absent from this run are neither.
-func changes(o Options, run result.Run, prev *result.Run, details map[string]*AssetDetail, at time.Time) Changes {
+func changes(o Options, run result.Run, prev *result.Run, before map[string]result.Status, details map[string]*AssetDetail, at time.Time) Changes {
 	ch := Changes{New: []Finding{}, Resolved: []Finding{}}
 	if prev == nil {
 		return ch
@@ -280,9 +283,11 @@ func changes(o Options, run result.Run, prev *result.Run, details map[string]*As
 	ch.HasPrevious = true
 	ch.PreviousRunID = prev.ID
 	ch.PreviousAt = prev.StartedAt.In(o.loc())
-	before := make(map[string]result.Status, len(prev.Results))
-	for i := range prev.Results {
-		before[resultKey(&prev.Results[i])] = prev.Results[i].Status
+	if before == nil {
+		before = make(map[string]result.Status, len(prev.Results))
+		for i := range prev.Results {
+			before[resultKey(&prev.Results[i])] = prev.Results[i].Status
+		}
 	}
 	for i := range run.Results {
 		r := &run.Results[i]

@@ -119,6 +119,35 @@ func renderHTML(w io.Writer, report any, dir string) error {
 		}
 		return ""
 	}
+	// The per-asset detail can hold tens of thousands of rows: they are
+	// written here, escaped field by field, instead of through the
+	// (reflective, slow) template engine.
+	fm["detailRows"] = func(rows []DetailRow) htmltemplate.HTML {
+		var b strings.Builder
+		e := htmltemplate.HTMLEscapeString
+		for i := range rows {
+			r := &rows[i]
+			b.WriteString("<tr><td>")
+			b.WriteString(e(r.Check))
+			if showItem(r.Check, r.Item) {
+				b.WriteString(` <span class="muted">`)
+				b.WriteString(e(r.Item))
+				b.WriteString("</span>")
+			}
+			b.WriteString(`</td><td><span class="st st-`)
+			b.WriteString(r.Status.String())
+			b.WriteString(`">`)
+			b.WriteString(e(statusWord(lang, r.Status)))
+			b.WriteString(`</span></td><td class="num">`)
+			b.WriteString(e(r.Value))
+			b.WriteString("</td><td>")
+			b.WriteString(e(r.Threshold))
+			b.WriteString("</td><td>")
+			b.WriteString(e(r.Message))
+			b.WriteString("</td></tr>")
+		}
+		return htmltemplate.HTML(b.String())
+	}
 	t := htmltemplate.New("report").Funcs(fm)
 	t, err := t.ParseFS(builtinTemplates, "templates/*.html.tmpl")
 	if err != nil {

@@ -138,3 +138,27 @@ func (db *DB) RunOnDay(ctx context.Context, kind string, since, until time.Time)
 	}
 	return id, nil
 }
+
+// RunStatuses returns the status of every result of run runID keyed by
+// asset, check and item joined with NUL bytes: what a report needs to
+// compare two runs, without loading messages and evidence.
+func (db *DB) RunStatuses(ctx context.Context, runID int64) (map[string]result.Status, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT asset, check_name, item, status FROM results WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	out := map[string]result.Status{}
+	var asset, check, item string
+	var st int
+	for rows.Next() {
+		if err := rows.Scan(&asset, &check, &item, &st); err != nil {
+			return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
+		}
+		out[asset+"\x00"+check+"\x00"+item] = result.Status(st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
+	}
+	return out, nil
+}
