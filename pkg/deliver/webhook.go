@@ -76,6 +76,11 @@ func Webhook(ctx context.Context, cfg config.Webhook, s Summary) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fail(errors.New("url must be an absolute http or https URL"))
 	}
+	// Terminal control sequences have no place in a chat message either.
+	s.Title, s.Text, s.Status = iostreams.Sanitize(s.Title), iostreams.Sanitize(s.Text), iostreams.Sanitize(s.Status)
+	if t := strings.ToLower(cfg.Type); t == TypeWeCom || t == TypeDingTalk {
+		s.Title, s.Text, s.Status = mdInert(s.Title), mdInert(s.Text), mdInert(s.Status)
+	}
 	text, err := messageText(cfg, s)
 	if err != nil {
 		return fail(err)
@@ -260,6 +265,13 @@ func defaultText(typ string, s Summary) string {
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// mdInert makes text from hosts and the inventory inert in a robot's
+// markdown: links, images (![..](..)) and WeCom's <font> tags need ASCII
+// brackets, which become their full-width forms — readable, common in
+// Chinese text, and never markup. Backslash escapes are not used: not every
+// robot's renderer honours them.
+var mdInert = strings.NewReplacer("[", "［", "]", "］", "<", "＜", ">", "＞").Replace
 
 // truncateBytes cuts s to at most n bytes without splitting a UTF-8 rune
 // (WeCom rejects markdown content over 4096 bytes).

@@ -183,6 +183,27 @@ func TestWebhookGenericAndTemplate(t *testing.T) {
 	}
 }
 
+func TestWebhookHostileText(t *testing.T) {
+	h := newHook(t, 200, `{"errcode":0,"errmsg":"ok"}`)
+	s := testSummary
+	s.Title = "web-01 <font color=\"info\">ok</font>"
+	s.Text = "disk full ![x](http://evil.example/t.png) [click](http://evil.example) \x1b[31mred\x1b[0m"
+	for _, typ := range []string{"wecom", "dingtalk"} {
+		if err := Webhook(context.Background(), config.Webhook{Type: typ, URL: h.URL + "/send"}, s); err != nil {
+			t.Fatal(err)
+		}
+		body := string(h.body)
+		for _, bad := range []string{"<font", "](http://evil", "![", "\\u001b", "\x1b", "31m"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: %q survives in %s", typ, bad, body)
+			}
+		}
+		if !strings.Contains(body, "［click］(http://evil.example)") || !strings.Contains(body, "＜font") {
+			t.Errorf("%s: text lost instead of neutralised: %s", typ, body)
+		}
+	}
+}
+
 func TestWebhookFailures(t *testing.T) {
 	t.Run("errcode reply", func(t *testing.T) {
 		h := newHook(t, 200, `{"errcode":310000,"errmsg":"sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"}`)
