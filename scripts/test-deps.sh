@@ -13,6 +13,8 @@ declare -A pkg_for=(
   [/usr/bin/file]=file
   [/usr/bin/chromium]=chromium
   [/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]=fonts-noto-cjk
+  [/usr/lib/nagios/plugins/check_dummy]=monitoring-plugins-basic
+  [/usr/bin/busybox]=busybox
 )
 need=()
 for f in "${!pkg_for[@]}"; do

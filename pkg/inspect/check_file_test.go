@@ -1,7 +1,9 @@
 package inspect
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -9,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -180,6 +184,68 @@ func BenchmarkParseFileOutput(b *testing.B) {
 	for b.Loop() {
 		if _, fs := ParseFileOutput(out, 20); !fs[19].Exists {
 			b.Fatal("parse")
+		}
+	}
+}
+
+// TestShellChecksUnderBusybox runs the file, log-pattern, tls-cert (files)
+// and command collectors with BusyBox's sh and nothing but BusyBox applets on
+// PATH, as on a minimal appliance or an embedded Linux, through the same
+// `( eval ... )` wrapping the host script uses.
+func TestShellChecksUnderBusybox(t *testing.T) {
+	bb := testenv.LookPath(t, "busybox")
+	bin := t.TempDir()
+	list, err := exec.Command(bb, "--list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range strings.Fields(string(list)) {
+		os.Symlink(bb, filepath.Join(bin, n))
+	}
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "his dump's.sql")
+	os.WriteFile(dump, make([]byte, 5000), 0o640)
+	os.Chmod(dump, 0o640)
+	old := time.Now().Add(-3 * time.Hour)
+	os.Chtimes(dump, old, old)
+	logf := filepath.Join(dir, "messages")
+	os.WriteFile(logf, []byte(syslogLine(2*time.Hour, "kernel: I/O error, dev sda")+syslogLine(30*time.Hour, "kernel: I/O error, old")), 0o644)
+	ca := newTestCA(t)
+	_, certPEM := ca.issue(t, "bb.example", []string{"bb.example"}, time.Now().Add(-time.Hour), time.Now().Add(days(50)))
+	writeCertFile(t, dir, "bb.crt", certPEM)
+
+	cases := []struct {
+		spec *Spec
+		want result.Status
+		msg  string
+	}{
+		{&Spec{Name: "file", Type: "file", Params: map[string]any{"path": dump, "mode": "0640", "max_age": "2h"}}, result.Crit, "4.9 KiB, modified 3h ago, 0640"},
+		{&Spec{Name: "log", Type: "log-pattern", Params: map[string]any{"path": logf, "pattern": "I/O error"}}, result.Warn, ": 1 line(s) match"},
+		{&Spec{Name: "tls", Type: "tls-cert", Params: map[string]any{"files": filepath.Join(dir, "*.crt")}}, result.OK, "certificate for bb.example expires"},
+		{&Spec{Name: "cmd", Type: "command", Params: map[string]any{"script": "echo hi; exit 3", "ok_codes": "3"}}, result.OK, "exit 3: hi"},
+	}
+	a := &inventory.Asset{Name: "appliance"}
+	for _, c := range cases {
+		chk, _ := Lookup(c.spec.Type)
+		script, err := chk.Script(c.spec, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(filepath.Join(bin, "sh"))
+		cmd.Env = []string{"PATH=" + bin, "LC_ALL=C"}
+		cmd.Stdin = strings.NewReader("( eval " + ShellQuote(script) + " ) </dev/null 2>&1\necho \"@@RC=$?\"\n")
+		o, _ := cmd.Output()
+		out := string(o)
+		i := strings.LastIndex(out, "@@RC=")
+		if i < 0 {
+			t.Fatalf("%s: no exit status in %q", c.spec.Name, out)
+		}
+		rc, _ := strconv.Atoi(strings.TrimSpace(out[i+5:]))
+		th, _ := ParseThresholds(c.spec.Warn, c.spec.Crit)
+		env := &Env{Spec: c.spec, Asset: a, Thresholds: th, Section: &Section{Stdout: out[:i], ExitCode: rc}, Now: time.Now(), Since: time.Now().Add(-24 * time.Hour)}
+		r := one(t, chk.Evaluate(context.Background(), env))
+		if r.Status != c.want || !strings.Contains(r.Message, c.msg) {
+			t.Errorf("%s: %s %q, want %s containing %q\noutput: %q", c.spec.Name, r.Status, r.Message, c.want, c.msg, out)
 		}
 	}
 }

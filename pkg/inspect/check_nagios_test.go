@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -139,6 +140,32 @@ func BenchmarkParsePluginOutput(b *testing.B) {
 	for b.Loop() {
 		if len(ParsePluginOutput(out).Metrics) != 5 {
 			b.Fatal("parse")
+		}
+	}
+}
+
+// TestNagiosRealMonitoringPlugins runs plugins of the monitoring-plugins
+// project (Debian: monitoring-plugins-basic), found by bare name in the
+// standard plugin directory as on a real host.
+func TestNagiosRealMonitoringPlugins(t *testing.T) {
+	testenv.LookPath(t, "check_dummy", "/usr/lib/nagios/plugins", "/usr/lib64/nagios/plugins")
+	cases := []struct {
+		params map[string]any
+		want   result.Status
+		msg    string
+		metric string
+	}{
+		{map[string]any{"plugin": "check_dummy", "args": []any{"1", "it's $(not run)"}}, result.Warn, "WARNING: it's $(not run)", ""},
+		{map[string]any{"plugin": "check_procs", "args": []any{"-c", "1:", "-C", "hcops-no-such-daemon"}}, result.Crit, "PROCS CRITICAL: 0 processes with command name 'hcops-no-such-daemon'", "procs"},
+		{map[string]any{"plugin": "check_disk", "args": []any{"-w", "0%", "-c", "0%", "-p", "/"}}, result.OK, "DISK OK", "/"},
+	}
+	for _, c := range cases {
+		r := one(t, evalSpec(t, "nagios-plugin", &Spec{Params: c.params}))
+		if r.Status != c.want || !strings.HasPrefix(r.Message, c.msg) {
+			t.Errorf("%v: %s %q, want %s %q", c.params["plugin"], r.Status, r.Message, c.want, c.msg)
+		}
+		if c.metric != "" && (len(r.Metrics) == 0 || r.Metrics[0].Name != c.metric) {
+			t.Errorf("%v: metrics %+v, want %s first", c.params["plugin"], r.Metrics, c.metric)
 		}
 	}
 }
