@@ -672,7 +672,7 @@ func (d *doc) encode() ([]byte, error) {
 // chunkSize is how many items of a long top-level list are encoded at once.
 // yaml.v3's emitter keeps every event of a document in one growing slice,
 // which makes a 5,000-asset file slow to write in one piece.
-const chunkSize = 256
+const chunkSize = 32
 
 func encodeNode(n *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
