@@ -249,6 +249,17 @@ func parseMessage(t *testing.T, data []byte) parsed {
 		t.Fatalf("received message does not parse: %v\n%s", err, data)
 	}
 	var p parsed
+	// Headers must be 7-bit (RFC 2047 words), or old relays mangle them.
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			for i := 0; i < len(v); i++ {
+				if v[i] >= 0x80 {
+					t.Errorf("header %s is not 7-bit: %q", k, v)
+					break
+				}
+			}
+		}
+	}
 	dec := new(mime.WordDecoder)
 	if p.subject, err = dec.DecodeHeader(m.Header.Get("Subject")); err != nil {
 		t.Fatalf("subject %q: %v", m.Header.Get("Subject"), err)
