@@ -1,12 +1,15 @@
 package schedule
 
 import (
+	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/config"
 )
 
@@ -126,5 +129,34 @@ func TestFindAndJobs(t *testing.T) {
 	}
 	if _, err := Find(Jobs(cfg), "daily-inspection"); err == nil || !strings.Contains(err.Error(), `no job named "daily-inspection" (jobs: x)`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSystemdUnitsVerify has systemd itself check the generated units
+// (unknown keys, bad quoting, a non-executable ExecStart all show up).
+func TestSystemdUnitsVerify(t *testing.T) {
+	analyze := testenv.LookPath(t, "systemd-analyze")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	jobs := append(DefaultJobs(), config.Job{Name: "odd-args", Schedule: "*/30 8-18 * * 1-5",
+		Args: []string{"inspect", "--playbook", "linux daily", "-l", `zone="internet"; x=$HOME 50%`}})
+	units, err := Systemd(jobs, Options{Binary: exe, GlobalArgs: []string{"--config", "/etc/hcops/my config.yaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, u := range units {
+		p := filepath.Join(dir, u.Name)
+		if err := os.WriteFile(p, []byte(u.Content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	out, err := exec.Command(analyze, append([]string{"verify", "--man=no"}, paths...)...).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
