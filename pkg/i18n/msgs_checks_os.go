@@ -14,7 +14,7 @@ func init() {
 		"os.cpu.advice_steal":  {"steal 达 %.1f%%：宿主机 CPU 资源争用，请联系云平台检查该云主机所在的物理机", "steal is %.1f%%: the hypervisor is short of CPU; ask the cloud provider to check the physical host"},
 
 		"os.mem.unparsable": {"无法解析内存信息：%v", "cannot read memory figures: %v"},
-		"os.mem.msg":        {"可用内存 %s / 共 %s（%.1f%%）", "%s of %s memory available (%.1f%%)"},
+		"os.mem.msg":        {"内存已用 %.1f%%（可用 %s / 共 %s，%.1f%%）", "memory %.1f%% used (%s of %s available, %.1f%%)"},
 		"os.mem.estimated":  {"（内核未提供 MemAvailable，按 free+buffers+cache 估算）", " (estimated as free + buffers + cache: the kernel has no MemAvailable)"},
 		"os.mem.advice":     {"用 ps aux --sort=-rss | head 找出占用内存最多的进程；检查是否有内存泄漏，必要时重启该服务或扩容内存", "find the largest processes with ps aux --sort=-rss | head; look for a leak, restart that service if needed, or add memory"},
 		"os.swap.none":      {"未配置交换分区", "no swap configured"},

@@ -10,10 +10,14 @@ import (
 
 // memoryCheck reports memory and swap (type "memory"), as two results:
 //
-//   - item "memory": available memory as a percentage of the total (what
-//     can be given to programs without swapping: MemAvailable, estimated on
-//     kernels before 3.14). Thresholds apply here (playbook default warn
-//     10:, crit 5:, i.e. below 10 % and 5 % available).
+//   - item "memory": memory in use as a percentage of the total, where "in
+//     use" is everything not available to programs without swapping
+//     (100 - MemAvailable %, MemAvailable estimated on kernels before 3.14).
+//     Thresholds apply here (playbook default warn ~:90, crit ~:95, i.e.
+//     less than 10 % and 5 % available). The value is "used" rather than
+//     "available" so that, as for disk and inode, a higher value is worse
+//     and the reports' capacity forecasts (toward 100 %) read it right; the
+//     available percentage is kept as the metric mem.available_pct.
 //   - item "swap": swap in use as a percentage (parameters swap_warn,
 //     default ~:50, and swap_crit, default none). A host without swap gets
 //     an OK result saying so.
@@ -89,12 +93,14 @@ func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	mem := base
 	mem.Item = "memory"
 	availPct := osRound(m.Available*100/m.Total, 1)
-	osDefaultThresholds(env, "10:", "5:").Apply(&mem, availPct, "%")
+	usedPct := osRound(100-availPct, 1)
+	osDefaultThresholds(env, "~:90", "~:95").Apply(&mem, usedPct, "%")
 	mem.Metrics = []result.Metric{
 		{Name: "mem.available_pct", Value: availPct, Unit: "%"},
+		{Name: "mem.used_pct", Value: usedPct, Unit: "%"},
 		{Name: "mem.total_bytes", Value: m.Total, Unit: "B"},
 	}
-	mem.Message = osT(env, "os.mem.msg", osBytes(m.Available), osBytes(m.Total), availPct)
+	mem.Message = osT(env, "os.mem.msg", usedPct, osBytes(m.Available), osBytes(m.Total), availPct)
 	if m.Estimated {
 		mem.Message += osT(env, "os.mem.estimated")
 	}

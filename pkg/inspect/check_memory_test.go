@@ -8,18 +8,17 @@ import (
 )
 
 func TestMemoryCheck(t *testing.T) {
-	// The generic capture: 84.7 % available, 2 GiB swap untouched? (no swap
-	// lines in it are zero) — whatever it says must come out as numbers.
+	// The generic capture: 84.7 % available, so 15.3 % in use.
 	rs := osEval(t, "memory", osCapture(t, "memory", "linux-generic-meminfo.txt"), nil, osNow)
 	mem := osItem(t, rs, "memory")
-	if mem.Status != result.OK || mem.Value == nil || *mem.Value != 84.7 || osMetric(t, mem, "mem.available_pct") != 84.7 {
+	if mem.Status != result.OK || mem.Value == nil || *mem.Value != 15.3 || osMetric(t, mem, "mem.available_pct") != 84.7 || osMetric(t, mem, "mem.used_pct") != 15.3 || mem.Warn != "~:90" {
 		t.Errorf("generic meminfo: %+v", mem)
 	}
 	// Low memory and heavy swap (constructed figures).
 	low := "MemTotal: 1000000 kB\nMemFree: 10000 kB\nMemAvailable: 40000 kB\nSwapTotal: 1000 kB\nSwapFree: 300 kB\n"
 	rs = osEval(t, "memory", low, nil, osNow)
 	mem, swap := osItem(t, rs, "memory"), osItem(t, rs, "swap")
-	if mem.Status != result.Crit || *mem.Value != 4 || mem.Advice == "" || mem.Evidence == "" {
+	if mem.Status != result.Crit || *mem.Value != 96 || osMetric(t, mem, "mem.available_pct") != 4 || mem.Advice == "" || mem.Evidence == "" {
 		t.Errorf("4%% available must be CRIT with advice and evidence: %+v", mem)
 	}
 	if swap.Status != result.Warn || *swap.Value != 70 || osMetric(t, swap, "swap.used_pct") != 70 || swap.Advice == "" {
@@ -39,7 +38,7 @@ func TestMemoryCheck(t *testing.T) {
 	// format is understood (the collector uses free -k).
 	old := "@@FREE\n             total       used       free     shared    buffers     cached\nMem:       1922048    1648640     273408          0     125952     727040\n-/+ buffers/cache:     795648    1126400\nSwap:            0          0          0\n"
 	rs = osEval(t, "memory", old, nil, osNow)
-	if m := osItem(t, rs, "memory"); m.Status != result.OK || *m.Value != 58.6 || !strings.Contains(m.Message, "estimated") {
+	if m := osItem(t, rs, "memory"); m.Status != result.OK || osMetric(t, m, "mem.available_pct") != 58.6 || !strings.Contains(m.Message, "estimated") {
 		t.Errorf("free fallback: %+v", m)
 	}
 	if r := osOne(t, osEval(t, "memory", "@@FREE\nsh: free: not found\n", nil, osNow)); r.Status != result.Unknown {
