@@ -154,11 +154,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	// History holds host names and raw command output: create it private.
 	// SQLite gives the -wal and -shm files the same mode.
-	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
 		return nil, fmt.Errorf("history database %s: %w", path, err)
-	} else {
-		f.Close()
 	}
+	f.Close()
 
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))

@@ -241,3 +241,25 @@ func TestConcurrentOpenOfFreshFile(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestOpenOddPath(t *testing.T) {
+	// The path becomes a file: URI; characters that mean something in a URI
+	// must still name the file the user gave.
+	dir := filepath.Join(t.TempDir(), "巡检 记录 #1?x=%20&mode=ro")
+	path := filepath.Join(dir, "history.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BeginRun(context.Background(), &result.Run{Kind: "inspect"}); err != nil {
+		t.Errorf("write (mode=ro must not have been applied): %v", err)
+	}
+	db.Close()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 || entries[0].Name() != "history.db" {
+		t.Errorf("files in %q: %v, want history.db", dir, entries)
+	}
+}
