@@ -374,7 +374,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	}
 	r.Metrics = append(r.Metrics, result.Metric{Name: "http.status", Value: float64(resp.StatusCode)})
 	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
-		days := resp.TLS.PeerCertificates[0].NotAfter.Sub(time.Now()).Hours() / 24
+		days := time.Until(resp.TLS.PeerCertificates[0].NotAfter).Hours() / 24
 		r.Metrics = append(r.Metrics, result.Metric{Name: "tls.days_left", Value: float64(int(days)), Unit: "d"})
 	}
 	r.Status = result.OK

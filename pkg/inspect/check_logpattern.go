@@ -60,16 +60,15 @@ const (
 const logJournalLookback = 26 * time.Hour
 
 type logConf struct {
-	path, unit       string
-	journal          bool
-	pattern, ignore  string
-	re, ignoreRe     *regexp.Regexp
-	ignoreCase       bool
-	window           time.Duration
-	maxBytes         int64
-	sample           int
-	missing          result.Status
-	missingSpecified bool
+	path, unit      string
+	journal         bool
+	pattern, ignore string
+	re, ignoreRe    *regexp.Regexp
+	ignoreCase      bool
+	window          time.Duration
+	maxBytes        int64
+	sample          int
+	missing         result.Status
 }
 
 func logParse(spec *Spec) (*logConf, error) {
