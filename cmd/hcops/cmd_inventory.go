@@ -50,7 +50,8 @@ optional sections:
 
 An asset's own value wins over its groups' (later groups in its list over
 earlier ones), which win over defaults; labels and check overrides merge key
-by key. Every command below works on those effective values.
+by key. Every command below works on those effective values. YAML anchors
+may be kept under top-level keys starting with x- and merged with <<: *name.
 
 Kinds: host, database, appliance, network-device, security-device,
 middleware, application, link, storage, cloud-service.`,

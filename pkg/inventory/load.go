@@ -210,6 +210,9 @@ func (l *loader) parseFile(s source) {
 		case "assets":
 			l.parseAssets(s.path, v)
 		default:
+			if strings.HasPrefix(k.Value, "x-") {
+				continue // extension keys hold YAML anchors (&name) to merge with <<: *name
+			}
 			p := problem(posOf(s.path, k), "inventory.problem.unknown_key", k.Value)
 			if c := closest(k.Value, topKeys); c != "" {
 				p = p.hint("inventory.hint.did_you_mean", c)

@@ -279,3 +279,30 @@ func names(as []*Asset) []string {
 	}
 	return out
 }
+
+// People who know Ansible write YAML anchors and merge keys; they work, and
+// the asset's own keys win over the merged ones.
+func TestLoadMergeKeys(t *testing.T) {
+	inv, err := LoadBytes("merge.yaml", []byte(`
+x-linux: &linux
+  kind: host
+  os: {family: kylin, arch: aarch64}
+  connection: {user: ops, port: 2222}
+assets:
+  - <<: *linux
+    name: web-01
+    address: 192.0.2.1
+    connection: {user: root}
+`))
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	a := inv.Asset("web-01")
+	if a.OS.Family != "kylin" || a.Connection.User != "root" || a.Connection.Port != 2222 || a.Address != "192.0.2.1" {
+		t.Errorf("merged asset: %+v", a)
+	}
+	_, err = LoadBytes("merge.yaml", []byte("x-a: &a {adress: 1}\nassets:\n  - <<: *a\n    name: b\n    address: 192.0.2.1\n"))
+	if err == nil || !strings.Contains(err.Error(), `merge.yaml:1:10: unknown key "adress"`) {
+		t.Errorf("a typo in a merged anchor: %v", err)
+	}
+}

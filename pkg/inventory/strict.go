@@ -115,9 +115,28 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) in
 			break
 		}
 		fields := yamlFields(t)
+		// YAML merge keys (<<: *anchor) first, so the mapping's own keys win.
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
+				src := n.Content[i+1]
+				if src.Kind == yaml.AliasNode && src.Alias != nil {
+					src = src.Alias
+				}
+				if src.Kind == yaml.SequenceNode {
+					for j := len(src.Content) - 1; j >= 0; j-- {
+						decodeNode(file, src.Content[j], v, probs)
+					}
+				} else {
+					decodeNode(file, src, v, probs)
+				}
+			}
+		}
 		seen := make(map[string]int, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
+				continue
+			}
 			if line, dup := seen[k.Value]; dup {
 				add(problem(posOf(file, k), "inventory.problem.dup_key", k.Value, line))
 				continue
