@@ -185,6 +185,8 @@ func (l *loader) checkConnection(file string, n *yaml.Node, c *Connection, fb Po
 		if p, err := strconv.Atoi(pn.Value); err == nil && (p < 1 || p > 65535) {
 			l.add(problem(posOf(file, pn), "inventory.problem.bad_port", pn.Value).hint("inventory.hint.port"))
 		}
+	} else if c.Port < 0 || c.Port > 65535 { // merged from an anchor
+		l.add(problem(posOf(file, n), "inventory.problem.bad_port", strconv.Itoa(c.Port)).hint("inventory.hint.port"))
 	}
 	if c.Via != "" {
 		vn := lookup(n, "via")
@@ -264,6 +266,8 @@ func (l *loader) checkAsset(a *Asset, n *yaml.Node) {
 		if p, err := strconv.Atoi(pn.Value); err == nil && (p < 1 || p > 65535) {
 			l.add(problem(posOf(file, pn), "inventory.problem.bad_port", pn.Value).hint("inventory.hint.port"))
 		}
+	} else if own.Port < 0 || own.Port > 65535 { // merged from an anchor
+		l.add(problem(a.Pos, "inventory.problem.bad_port", strconv.Itoa(own.Port)).hint("inventory.hint.port"))
 	}
 	if gn := lookup(n, "groups"); gn != nil && gn.Kind == yaml.SequenceNode {
 		seen := map[string]bool{}
