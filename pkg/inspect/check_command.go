@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,6 +24,9 @@ import (
 //	             `sh -c SCRIPT` with stdin from /dev/null and stderr merged
 //	             into stdout, so a syntax error in it cannot break the other
 //	             checks batched on the same host. At most 120 KiB.
+//	script_file  instead of script: a file on the machine hcops runs on
+//	             whose text is the script (e.g. a site's existing
+//	             inspection script), read when the inspection is planned
 //	ok_codes     exit codes that are OK (default [0])
 //	warn_codes   exit codes that are WARN (default none); any other is CRIT
 //	regex        the output must match this regular expression (Go RE2), else CRIT
@@ -43,7 +47,7 @@ func init() { Register("command", commandCheck{}) }
 // and Linux limits a single argument to 128 KiB.
 const commandMaxScript = 120 << 10
 
-var commandParams = []string{"script", "command", "ok_codes", "warn_codes", "regex", "not_regex", "value_regex", "unit", "item"}
+var commandParams = []string{"script", "command", "script_file", "ok_codes", "warn_codes", "regex", "not_regex", "value_regex", "unit", "item"}
 
 type commandConf struct {
 	script            string
@@ -66,8 +70,22 @@ func commandParse(spec *Spec) (*commandConf, error) {
 			return nil, err
 		}
 	}
+	file, err := paramString(spec, "script_file", "")
+	if err != nil {
+		return nil, err
+	}
+	if file != "" {
+		if c.script != "" {
+			return nil, badParam(spec, "script_file", "give either script or script_file, not both")
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, badParam(spec, "script_file", "%v", err)
+		}
+		c.script = string(b)
+	}
 	if strings.TrimSpace(c.script) == "" {
-		return nil, badParam(spec, "script", "missing: give the shell script to run")
+		return nil, badParam(spec, "script", "missing: give the shell script to run (script, command or script_file)")
 	}
 	if len(c.script) > commandMaxScript {
 		return nil, badParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)

@@ -274,3 +274,17 @@ func TestShellChecksBatchedOverSSH(t *testing.T) {
 		t.Errorf("workload output not passed through: %q", secs[0].Stdout)
 	}
 }
+
+func TestCommandScriptFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "workload.sh")
+	os.WriteFile(f, []byte("#!/bin/sh\necho \"== host\"\necho INSPECT_END 42\n"), 0o644)
+	r := one(t, evalSpec(t, "command", &Spec{Params: map[string]any{"script_file": f}}))
+	if r.Status != result.OK || r.Evidence != "== host\nINSPECT_END 42\n" {
+		t.Fatalf("%s %q", r.Status, r.Evidence)
+	}
+	for _, p := range []map[string]any{{"script_file": f, "script": "true"}, {"script_file": filepath.Join(t.TempDir(), "nope.sh")}} {
+		if err := (commandCheck{}).Validate(&Spec{Name: "c", Params: p}); err == nil || !strings.Contains(err.Error(), "parameter script_file") {
+			t.Errorf("%v: %v", p, err)
+		}
+	}
+}
