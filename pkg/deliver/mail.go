@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -242,11 +243,15 @@ func explainSMTP(err error, cfg config.Mail) error {
 		return fmt.Errorf("%w (set mail.tls: tls for implicit TLS, or none for a trusted relay)", err)
 	case strings.Contains(msg, "certificate"):
 		return fmt.Errorf("%w (set mail.ca_file to the server's CA)", err)
-	case strings.Contains(msg, "535") || strings.Contains(strings.ToLower(msg), "authentication"):
+	case authFailedRE.MatchString(msg):
 		return fmt.Errorf("%w (check mail.username and the password in %s)", err, secretWhere(cfg.Password))
 	}
 	return err
 }
+
+// authFailedRE matches the SMTP reply 535 (RFC 4954: authentication
+// credentials invalid) or go-mail's own wording, not a port like :53535.
+var authFailedRE = regexp.MustCompile(`(^|[^0-9:])535([^0-9]|$)|(?i)authentication failed`)
 
 // secretWhere names where a secret comes from, never its value.
 func secretWhere(s config.SecretRef) string {
