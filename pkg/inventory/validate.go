@@ -280,6 +280,12 @@ func (l *loader) checkAsset(a *Asset, n *yaml.Node) {
 			}
 			seen[g.Value] = true
 		}
+	} else {
+		for _, g := range own.Groups { // merged from an anchor
+			if l.inv.groupByName[g] == nil {
+				l.add(problem(a.Pos, "inventory.problem.unknown_group", g).hint("inventory.hint.declare_group"))
+			}
+		}
 	}
 	ownSettings := Settings{
 		System: own.System, Criticality: own.Criticality, Labels: own.Labels, Connection: own.Connection,
