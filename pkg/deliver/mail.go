@@ -62,8 +62,12 @@ const ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadshe
 // servers only).
 func Mail(ctx context.Context, cfg config.Mail, msg Message) error {
 	rcpts := append(append([]string(nil), cfg.To...), cfg.Cc...)
+	who := strings.Join(rcpts, ", ")
+	if who == "" {
+		who = "(no recipients)"
+	}
 	fail := func(err error) error {
-		return fmt.Errorf("mail to %s via %s: %w", strings.Join(rcpts, ", "), mailAddr(cfg), err)
+		return fmt.Errorf("mail to %s via %s: %w", who, mailAddr(cfg), err)
 	}
 	if cfg.Host == "" {
 		return fail(errors.New("no SMTP host configured (mail.host)"))
@@ -123,7 +127,10 @@ func Mail(ctx context.Context, cfg config.Mail, msg Message) error {
 	if err := c.DialAndSendWithContext(ctx, m); err != nil {
 		if ctx.Err() != nil {
 			// The connection was closed under go-mail; say why.
-			return fail(fmt.Errorf("%w (the server did not finish in time; last error: %v)", ctx.Err(), err))
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return fail(fmt.Errorf("%w: interrupted before the server finished", ctx.Err()))
+			}
+			return fail(fmt.Errorf("%w: the server did not finish in time (last error: %v)", ctx.Err(), err))
 		}
 		return fail(explainSMTP(err, cfg))
 	}

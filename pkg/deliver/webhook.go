@@ -225,13 +225,14 @@ func messageText(cfg config.Webhook, s Summary) (string, error) {
 	if src == "" {
 		return defaultText(cfg.Type, s), nil
 	}
+	// Errors read "template: webhook:1:2: ..." already.
 	t, err := template.New("webhook").Option("missingkey=error").Parse(src)
 	if err != nil {
-		return "", fmt.Errorf("template: %w", err)
+		return "", err
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, s); err != nil {
-		return "", fmt.Errorf("template: %w", err)
+		return "", err
 	}
 	return b.String(), nil
 }
