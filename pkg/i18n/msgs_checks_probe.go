@@ -78,10 +78,11 @@ func init() {
 		"probe.advice.reset":           {"查看服务端日志；连接被中断常见于服务崩溃、负载均衡或安全设备拦截", "read the server's logs: a dropped connection often means a crashed service, a load balancer or a security device in the way"},
 
 		// tcp-connect
-		"probe.tcp.no_target":     {"没有可连接的目标：请在参数中给出 host 与 port，或在清单中填写资产的 address 与 port（no port）", "nothing to connect to: give host and port in the parameters, or the asset's address and port in the inventory (no port)"},
+		"probe.tcp.no_host":       {"没有可连接的主机：请在参数中给出 host，或在清单中填写资产的 address", "nothing to connect to (no host): give host in the parameters, or the asset's address in the inventory"},
+		"probe.tcp.no_port":       {"没有可连接的端口：请在参数中给出 port 或 ports，或在清单中填写资产的 port", "nothing to connect to (no port): give port or ports in the parameters, or the asset's port in the inventory"},
 		"probe.tcp.ok":            {"%s：连接成功，耗时 %s ms", "%s: connected in %s ms"},
 		"probe.tcp.failed":        {"%s：%s（%s ms）", "%s: %s after %s ms"},
-		"probe.tcp.no_banner":     {"连接后对端没有发出问候信息（no greeting）", "no greeting from the server"},
+		"probe.tcp.no_banner":     {"连接后对端未发送欢迎信息（banner）", "no greeting from the server"},
 		"probe.tcp.bad_banner":    {"对端返回 %q，不匹配 /%s/", "server said %q, want /%s/"},
 		"probe.advice.tcp_slow":   {"建立连接变慢：检查网络链路、防火墙会话数与目标主机负载", "connections are slow to open: check the network path, firewall session load and the target's load"},
 		"probe.advice.tcp_banner": {"端口有其他服务在监听，或服务已挂起：核对端口配置并检查服务状态", "another service answers on this port, or the service hangs: check the port setting and the service"},

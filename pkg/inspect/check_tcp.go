@@ -104,7 +104,10 @@ func (tcpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		r := newResult(env, "tcp-connect", "")
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = probeT(env, "probe.tcp.no_target")
+		r.Message = probeT(env, "probe.tcp.no_port")
+		if c.host == "" {
+			r.Message = probeT(env, "probe.tcp.no_host")
+		}
 		r.Advice = probeT(env, "probe.advice.fix_playbook")
 		return []result.Result{r}
 	}
