@@ -173,9 +173,6 @@ func (l *loader) checkSettings(file string, n *yaml.Node, s *Settings) {
 }
 
 func (l *loader) checkConnection(file string, n *yaml.Node, c *Connection, fb Pos) {
-	if n == nil {
-		return
-	}
 	switch c.Transport {
 	case "", TransportSSH, TransportLocal, TransportNone:
 	default:
@@ -186,7 +183,7 @@ func (l *loader) checkConnection(file string, n *yaml.Node, c *Connection, fb Po
 			l.add(problem(posOf(file, pn), "inventory.problem.bad_port", pn.Value).hint("inventory.hint.port"))
 		}
 	} else if c.Port < 0 || c.Port > 65535 { // merged from an anchor
-		l.add(problem(posOf(file, n), "inventory.problem.bad_port", strconv.Itoa(c.Port)).hint("inventory.hint.port"))
+		l.add(problem(l.at(file, n, fb), "inventory.problem.bad_port", strconv.Itoa(c.Port)).hint("inventory.hint.port"))
 	}
 	if c.Via != "" {
 		vn := lookup(n, "via")
