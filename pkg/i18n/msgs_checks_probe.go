@@ -9,6 +9,10 @@ func init() {
 		// shared
 		"probe.no_output":           {"未采集到输出（采集脚本未执行完，或被截断在本检查之前）", "no output collected (the collector script did not run to completion or was cut before this check)"},
 		"probe.output_truncated":    {"输出已被截断，结论可能不完整", "output was truncated, the verdict may be incomplete"},
+		"probe.range.warn":          {"警告阈值 %s", "warn %s"},
+		"probe.range.crit":          {"严重阈值 %s", "crit %s"},
+		"probe.range.sep":           {"，", ", "},
+		"probe.range.list":          {"（%s）", " (%s)"},
 		"probe.advice.fix_playbook": {"修改巡检剧本（playbook）或资产清单中该检查的参数后重新运行", "fix this check's parameters in the playbook or the inventory override, then run again"},
 
 		// command

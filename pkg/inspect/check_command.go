@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -170,7 +169,7 @@ func (commandCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		v, ok := commandValue(out, c.valRe)
 		if ok {
 			env.Thresholds.Apply(&r, v, c.unit)
-			notes = append(notes, probeT(env, "probe.command.value", valueText(v, c.unit), rangesText(env.Thresholds)))
+			notes = append(notes, probeT(env, "probe.command.value", valueText(v, c.unit), rangesText(env, env.Thresholds)))
 		} else {
 			r.Status = result.Worst(r.Status, result.Unknown)
 			if c.valRe != nil {
@@ -256,18 +255,18 @@ func valueText(v float64, unit string) string {
 	return fmtNum(v) + " " + unit
 }
 
-// rangesText describes the thresholds for a message: "(warn 80, crit 90)",
+// rangesText describes the thresholds for a message: " (warn 80, crit 90)",
 // or "" when there are none.
-func rangesText(t Thresholds) string {
+func rangesText(env *Env, t Thresholds) string {
 	var parts []string
 	if t.Warn != nil {
-		parts = append(parts, "warn "+t.Warn.String())
+		parts = append(parts, probeT(env, "probe.range.warn", t.Warn.String()))
 	}
 	if t.Crit != nil {
-		parts = append(parts, "crit "+t.Crit.String())
+		parts = append(parts, probeT(env, "probe.range.crit", t.Crit.String()))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%s)", strings.Join(parts, ", "))
+	return probeT(env, "probe.range.list", strings.Join(parts, probeT(env, "probe.range.sep")))
 }

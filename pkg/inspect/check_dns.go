@@ -191,7 +191,7 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	r.Evidence = c.qtype + " " + name + ": " + strings.Join(answers, " ")
 	var notes []string
 	if r.Status != result.OK {
-		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env.Thresholds)))
+		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env, env.Thresholds)))
 		r.Advice = probeT(env, "probe.advice.dns_server")
 	}
 	if len(c.expect) > 0 {

@@ -420,7 +420,7 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		env.Thresholds.Apply(&r, hours, "h")
 		facts = append(facts, probeT(env, "probe.file.modified", humanAge(age)))
 		if r.Status != result.OK {
-			notes = append(notes, probeT(env, "probe.file.age_range", rangesText(env.Thresholds)))
+			notes = append(notes, probeT(env, "probe.file.age_range", rangesText(env, env.Thresholds)))
 		}
 	} else if c.maxAge > 0 || c.warnAge > 0 || env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
 		r.Status = result.Worst(r.Status, result.Unknown)

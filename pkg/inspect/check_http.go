@@ -381,7 +381,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	env.Thresholds.Apply(&r, ms, "ms")
 	var notes []string
 	if r.Status != result.OK {
-		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env.Thresholds)))
+		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env, env.Thresholds)))
 	}
 	badStatus := !statusOK(t.status, resp.StatusCode)
 	if badStatus {

@@ -149,7 +149,7 @@ func tcpProbe(ctx context.Context, env *Env, c *tcpConf, port int) result.Result
 	env.Thresholds.Apply(&r, ms, "ms")
 	r.Message = probeT(env, "probe.tcp.ok", addr, fmtMS(ms))
 	if r.Status != result.OK {
-		r.Message += "; " + probeT(env, "probe.http.slow", rangesText(env.Thresholds))
+		r.Message += "; " + probeT(env, "probe.http.slow", rangesText(env, env.Thresholds))
 		r.Advice = probeT(env, "probe.advice.tcp_slow")
 	}
 	if c.banner != nil {
