@@ -32,7 +32,8 @@ const remoteWrapper = `exec 3<&0; s=$(sed -n "/^$1\$/q;p"; echo .); s=${s%.}; ` 
 // remoteCommand is the command line that runs remoteWrapper with /bin/sh.
 var remoteCommand = `/bin/sh -c '` + remoteWrapper + `' hcops`
 
-// boundedBuffer keeps the first max bytes written to it and counts the rest.
+// boundedBuffer keeps the first max bytes written to it and notes that the
+// rest was dropped.
 // It never returns an error, so the producer (a remote channel, a pipe) is
 // drained to the end and never blocks on a full window.
 type boundedBuffer struct {
