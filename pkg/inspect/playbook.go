@@ -144,7 +144,7 @@ func decodeString(file, key string, v *yaml.Node, dst *string) error {
 func parseSpec(file string, n *yaml.Node) (Spec, error) {
 	var s Spec
 	if n.Kind != yaml.MappingNode {
-		return s, fmt.Errorf("%s:%d: each check is a mapping with name, type, params, warn, crit ...", file, n.Line)
+		return s, fmt.Errorf("%s:%d: each check is a mapping of name, type, params, warn and crit", file, n.Line)
 	}
 	var typeLine int
 	for i := 0; i+1 < len(n.Content); i += 2 {
