@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"context"
+	"fmt"
 	"path"
+	"sort"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -26,6 +28,9 @@ import (
 //	exclude_mounts: skip these mount points (glob patterns)
 //	include_remote: also read network filesystems (NFS, CIFS); default false
 //	allow_readonly: mount points that are read-only on purpose (disk only)
+//	mount_thresholds: other warn/crit for some mount points, by glob:
+//	                {/data*: {warn: "~:95", crit: "~:98"}} (the first
+//	                matching pattern in sorted order wins)
 type diskCheck struct{}
 
 func init() { Register("disk", diskCheck{}) }
@@ -36,10 +41,72 @@ type diskOptions struct {
 	mounts, excludeMounts      []string
 	includeRemote              bool
 	allowRO                    map[string]bool
+	byMount                    []diskMountThresholds
+}
+
+// diskMountThresholds are the thresholds of the mount points matching
+// Pattern.
+type diskMountThresholds struct {
+	Pattern string
+	Th      Thresholds
+}
+
+// thresholds returns the thresholds for mount: its own from
+// mount_thresholds, else def.
+func (o diskOptions) thresholds(mount string, def Thresholds) Thresholds {
+	for _, m := range o.byMount {
+		if ok, _ := path.Match(m.Pattern, mount); ok {
+			return m.Th
+		}
+	}
+	return def
+}
+
+func diskMountParams(spec *Spec) ([]diskMountThresholds, error) {
+	raw, ok := paramRaw(spec, "mount_thresholds")
+	if !ok {
+		return nil, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, badParam(spec, "mount_thresholds", "want a mapping of mount pattern to {warn, crit}, got %s", describe(raw))
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []diskMountThresholds
+	for _, k := range keys {
+		if _, err := path.Match(k, "/"); err != nil {
+			return nil, badParam(spec, "mount_thresholds", "bad pattern %q: %v", k, err)
+		}
+		v, ok := m[k].(map[string]any)
+		if !ok {
+			return nil, badParam(spec, "mount_thresholds", "%s: want {warn: ..., crit: ...}, got %s", k, describe(m[k]))
+		}
+		var warn, crit string
+		for kk, vv := range v {
+			switch kk {
+			case "warn":
+				warn = fmt.Sprint(vv)
+			case "crit":
+				crit = fmt.Sprint(vv)
+			default:
+				return nil, badParam(spec, "mount_thresholds", "%s: unknown key %q (want warn, crit)", k, kk)
+			}
+		}
+		th, err := ParseThresholds(warn, crit)
+		if err != nil {
+			return nil, badParam(spec, "mount_thresholds", "%s: %v", k, err)
+		}
+		out = append(out, diskMountThresholds{Pattern: k, Th: th})
+	}
+	return out, nil
 }
 
 func diskParams(spec *Spec, inode bool) (diskOptions, error) {
-	known := []string{"include_types", "exclude_types", "mounts", "exclude_mounts", "include_remote"}
+	known := []string{"include_types", "exclude_types", "mounts", "exclude_mounts", "include_remote", "mount_thresholds"}
 	if !inode {
 		known = append(known, "allow_readonly")
 	}
@@ -75,7 +142,10 @@ func diskParams(spec *Spec, inode bool) (diskOptions, error) {
 			return o, badParam(spec, "mounts", "bad pattern %q: %v", p, err)
 		}
 	}
-	o.includeRemote, err = paramBool(spec, "include_remote", false)
+	if o.includeRemote, err = paramBool(spec, "include_remote", false); err != nil {
+		return o, err
+	}
+	o.byMount, err = diskMountParams(spec)
 	return o, err
 }
 
@@ -176,7 +246,7 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			r.Status = result.Crit
 			r.Reason = "read-only"
 		}
-		th.Apply(&r, pct, "%")
+		o.thresholds(row.Mount, th).Apply(&r, pct, "%")
 		r.Metrics = []result.Metric{
 			{Name: "disk.used_pct", Value: pct, Unit: "%"},
 			{Name: "disk.used_bytes", Value: used, Unit: "B"},
@@ -189,6 +259,9 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			r.Advice = osT(env, "os.disk.readonly_advice", row.Mount, row.Source)
 		case osNotable(r.Status):
 			r.Advice = osT(env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
+		}
+		if osNotable(r.Status) {
+			r.Evidence = fmt.Sprintf("%s %s size=%.0fK used=%.0fK avail=%.0fK %s", row.Source, row.Type, row.Total, row.Used, row.Avail, row.Mount)
 		}
 		out = append(out, r)
 	}

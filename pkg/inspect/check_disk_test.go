@@ -67,6 +67,20 @@ func TestDiskCheckFullAndReadOnly(t *testing.T) {
 	if len(rs) != 3 || rs[2].Item != "/media/cdrom" {
 		t.Errorf("exclude /var, include iso9660: %+v", rs)
 	}
+	// A data volume that may run fuller than the rest.
+	rs = osEval(t, "disk", out, &Spec{Name: "disk", Params: map[string]any{"mount_thresholds": map[string]any{"/va*": map[string]any{"warn": "~:97", "crit": "~:99"}}}}, osNow)
+	if v, r := osItem(t, rs, "/var"), osItem(t, rs, "/"); v.Status != result.OK || v.Warn != "~:97" || r.Status != result.Warn {
+		t.Errorf("mount_thresholds: /var %+v, / %+v", v, r)
+	}
+	if !strings.Contains(osItem(t, rs, "/").Evidence, "/dev/vda1 ext4") {
+		t.Errorf("evidence of a WARN mount: %+v", osItem(t, rs, "/"))
+	}
+	c, _ := Lookup("disk")
+	for _, bad := range []any{"~:90", map[string]any{"/x": "~:90"}, map[string]any{"/x": map[string]any{"wran": "1"}}, map[string]any{"/x": map[string]any{"warn": "9:1"}}} {
+		if err := c.(Validator).Validate(&Spec{Name: "disk", Params: map[string]any{"mount_thresholds": bad}}); err == nil {
+			t.Errorf("mount_thresholds %v: want an error", bad)
+		}
+	}
 	// Thresholds from the playbook replace the defaults.
 	rs = osEval(t, "disk", out, &Spec{Name: "disk", Warn: "~:97", Crit: "~:99"}, osNow)
 	if v := osItem(t, rs, "/var"); v.Status != result.OK {

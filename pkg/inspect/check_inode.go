@@ -14,7 +14,7 @@ import (
 // cache files). Filesystems without a fixed inode table (btrfs, vfat report
 // 0 inodes) are skipped. Thresholds apply to the used percentage (playbook
 // default warn ~:85, crit ~:95); parameters as for "disk" (without
-// allow_readonly).
+// allow_readonly; mount_thresholds then apply to the inode percentage).
 type inodeCheck struct{}
 
 func init() { Register("inode", inodeCheck{}) }
@@ -51,7 +51,7 @@ func (inodeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Item = row.Mount
 		pct := osRound(row.UsedPct(), 1)
-		th.Apply(&r, pct, "%")
+		o.thresholds(row.Mount, th).Apply(&r, pct, "%")
 		r.Metrics = []result.Metric{
 			{Name: "inode.used_pct", Value: pct, Unit: "%"},
 			{Name: "inode.used", Value: row.Used},
