@@ -9,6 +9,7 @@ func init() {
 		"inventory.problem.top_mapping":      {"文件顶层应为映射（defaults、groups、systems、assets）", "the top level must be a mapping (defaults, groups, systems, assets)"},
 		"inventory.problem.unknown_key":      {"未知的键 %q", "unknown key %q"},
 		"inventory.problem.dup_key":          {"键 %q 重复（第 %d 行已出现）", "key %q given twice (first on line %d)"},
+		"inventory.problem.too_big":          {"别名展开后内容过多（是否有别名嵌套别名？）", "too much content once aliases are expanded (aliases of aliases?)"},
 		"inventory.problem.want_mapping":     {"此处应为映射（key: value），实际为 %s", "expected a mapping (key: value), got %s"},
 		"inventory.problem.want_list":        {"此处应为列表，实际为 %s", "expected a list, got %s"},
 		"inventory.problem.want_list_of":     {"%s 应为列表（每项以 - 开头）", "%s must be a list (items start with -)"},

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
 )
@@ -304,5 +305,43 @@ assets:
 	_, err = LoadBytes("merge.yaml", []byte("x-a: &a {adress: 1}\nassets:\n  - <<: *a\n    name: b\n    address: 192.0.2.1\n"))
 	if err == nil || !strings.Contains(err.Error(), `merge.yaml:1:10: unknown key "adress"`) {
 		t.Errorf("a typo in a merged anchor: %v", err)
+	}
+}
+
+// Hostile or broken files end in problems, quickly, never a panic or a
+// hang: alias bombs, deep nesting, binary junk, huge scalars.
+func TestLoadHostileInput(t *testing.T) {
+	var bomb strings.Builder
+	bomb.WriteString("x-a: &a [{name: a}, {name: a}, {name: a}, {name: a}, {name: a}, {name: a}, {name: a}, {name: a}, {name: a}]\n")
+	prev := "a"
+	for _, c := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		bomb.WriteString("x-" + c + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n")
+		prev = c
+	}
+	bomb.WriteString("assets: *i\n")
+	deep := "assets:\n  - name: x\n    labels: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"
+	junk := string([]byte{0x00, 0xff, 0xfe, 0x01, '{', '[', ':', 0x80})
+	for name, data := range map[string]string{
+		"alias bomb": bomb.String(),
+		"deep":       deep,
+		"junk":       junk,
+		"huge":       "assets:\n  - name: " + strings.Repeat("a", 1<<20) + "\n",
+		"tabs":       "assets:\n\t- name: x\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := LoadBytes(name+".yaml", []byte(data))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Error("loaded without a problem")
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("load did not finish in 10 s")
+			}
+		})
 	}
 }

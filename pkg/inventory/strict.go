@@ -73,21 +73,45 @@ func posOf(file string, n *yaml.Node) Pos {
 // checkNode reports unknown keys and ill-typed values in n against type t,
 // returning the number of problems it added.
 func checkNode(file string, n *yaml.Node, t reflect.Type, probs *[]Problem) int {
-	return decodeNode(file, n, reflect.New(t).Elem(), probs)
+	d := &nodeDecoder{file: file, probs: probs, budget: maxNodes, start: len(*probs)}
+	return d.decode(n, reflect.New(t).Elem())
 }
 
 // decodeInto decodes n into *out, strictly: every problem is added to probs
 // with its position and what can be decoded is.
 func decodeInto(file string, n *yaml.Node, out any, probs *[]Problem) int {
-	return decodeNode(file, n, reflect.ValueOf(out).Elem(), probs)
+	d := &nodeDecoder{file: file, probs: probs, budget: maxNodes, start: len(*probs)}
+	return d.decode(n, reflect.ValueOf(out).Elem())
 }
 
-// decodeNode is a strict, positioned replacement for yaml.v3's Node.Decode
+// maxNodes bounds the nodes one definition may expand to through aliases:
+// a "billion laughs" file (aliases of aliases) must fail, not eat memory.
+const maxNodes = 100000
+
+// nodeDecoder is a strict, positioned replacement for yaml.v3's Node.Decode
 // over the types of this package, done in one walk: unknown keys, repeated
 // keys and values of the wrong type are problems, never silently dropped.
-func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) int {
-	if n == nil {
+type nodeDecoder struct {
+	file   string
+	probs  *[]Problem
+	budget int
+	start  int // len(*probs) when the decoder started
+}
+
+// maxProblems bounds the problems one definition reports (an alias
+// repeating one mistake would otherwise repeat it thousands of times).
+const maxProblems = 50
+
+func (d *nodeDecoder) decode(n *yaml.Node, v reflect.Value) int {
+	file, probs := d.file, d.probs
+	if n == nil || len(*probs)-d.start >= maxProblems {
 		return 0
+	}
+	if d.budget--; d.budget < 0 {
+		if d.budget == -1 {
+			*probs = append(*probs, problem(posOf(file, n), "inventory.problem.too_big"))
+		}
+		return 1
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
@@ -102,7 +126,7 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) in
 		if v.IsNil() {
 			v.Set(reflect.New(t.Elem()))
 		}
-		return decodeNode(file, n, v.Elem(), probs)
+		return d.decode(n, v.Elem())
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -124,10 +148,10 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) in
 				}
 				if src.Kind == yaml.SequenceNode {
 					for j := len(src.Content) - 1; j >= 0; j-- {
-						decodeNode(file, src.Content[j], v, probs)
+						d.decode(src.Content[j], v)
 					}
 				} else {
-					decodeNode(file, src, v, probs)
+					d.decode(src, v)
 				}
 			}
 		}
@@ -153,7 +177,7 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) in
 				add(p)
 				continue
 			}
-			decodeNode(file, val, v.FieldByIndex(fi.index), probs)
+			d.decode(val, v.FieldByIndex(fi.index))
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -182,7 +206,7 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) in
 					elem.Set(reflect.ValueOf(x))
 				}
 			} else {
-				decodeNode(file, val, elem, probs)
+				d.decode(val, elem)
 			}
 			v.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), elem)
 		}
@@ -193,7 +217,7 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, probs *[]Problem) in
 		}
 		sl := reflect.MakeSlice(t, len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			decodeNode(file, c, sl.Index(i), probs)
+			d.decode(c, sl.Index(i))
 		}
 		v.Set(sl)
 	case reflect.String:
