@@ -62,6 +62,14 @@ func openHistory(ctx context.Context, app *App) (*store.DB, error) {
 	return db, err
 }
 
+// historyErr adds what to do to an error that says the file is damaged.
+func historyErr(app *App, db *store.DB, err error) error {
+	if err != nil && store.IsCorrupt(err) {
+		return fmt.Errorf("%w\n%s", err, app.T("history.corrupt", db.Path()))
+	}
+	return err
+}
+
 // ---- list -------------------------------------------------------------
 
 type historyListOptions struct {
@@ -146,7 +154,7 @@ func runHistoryList(ctx context.Context, app *App, opts *historyListOptions, now
 	}
 	runs, err := db.ListRuns(ctx, f)
 	if err != nil {
-		return err
+		return historyErr(app, db, err)
 	}
 	if app.Output != "table" {
 		if runs == nil {
@@ -285,7 +293,7 @@ func runHistoryShow(ctx context.Context, app *App, opts *historyShowOptions, arg
 			return errors.New(app.T("history.no_latest", db.Path()))
 		}
 		if err != nil {
-			return err
+			return historyErr(app, db, err)
 		}
 		id = r.ID
 	}
@@ -294,7 +302,7 @@ func runHistoryShow(ctx context.Context, app *App, opts *historyShowOptions, arg
 		return errors.New(app.T("history.not_found", id, db.Path()))
 	}
 	if err != nil {
-		return err
+		return historyErr(app, db, err)
 	}
 	if len(want) > 0 {
 		run.Results = slices.DeleteFunc(run.Results, func(r result.Result) bool { return !slices.Contains(want, r.Status) })
@@ -490,7 +498,7 @@ func runHistoryPrune(ctx context.Context, app *App, opts *historyPruneOptions, n
 	if opts.dryRun {
 		runs, results, err := db.CountPrunable(ctx, before)
 		if err != nil {
-			return err
+			return historyErr(app, db, err)
 		}
 		rep.Runs, rep.Results = runs, &results
 	} else {
@@ -501,7 +509,7 @@ func runHistoryPrune(ctx context.Context, app *App, opts *historyPruneOptions, n
 				app.Warnf("%s", app.T("history.prune.interrupted", n))
 				return errInterrupted
 			}
-			return err
+			return historyErr(app, db, err)
 		}
 	}
 	if app.Output != "table" {

@@ -496,3 +496,30 @@ func TestHistoryYAMLKeepsText(t *testing.T) {
 		t.Errorf("yaml changed the text: %+v", got.Results)
 	}
 }
+
+func TestHistoryDamagedDatabase(t *testing.T) {
+	e := newHistoryEnv(t)
+	db := e.open(t)
+	run := seedHistoryRun(t, db, "inspect", time.Now().Add(-time.Hour), "completed", sampleHistoryResults()...)
+	var root, pageSize int64
+	if err := db.SQL().QueryRow("SELECT rootpage FROM sqlite_master WHERE name = 'results'").Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SQL().QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // checkpoints the WAL into the file
+	f, err := os.OpenFile(e.db, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scribble over the results table's root page, as a failing disk would.
+	if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", int(pageSize/4))), (root-1)*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, _, errOut := e.hcops(t, "history", "show", histID(run.ID))
+	if code != ExitUnknown || !strings.Contains(errOut, "the history database "+e.db+" is damaged: restore it from a backup") {
+		t.Errorf("damaged database: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -46,6 +46,7 @@ func init() {
 		"history.show.stale":      {"注：该运行的进程已不存在，但运行未正常结束（进程被终止或主机重启）", "note: the process of this run is gone but the run never finished (killed, or the machine restarted)"},
 
 		"history.none":           {"历史记录 %s 中没有符合条件的运行", "no matching runs in history %s"},
+		"history.corrupt":        {"历史数据库 %s 已损坏：请从备份恢复，或将其移走后重新开始记录（可先用 sqlite3 的 .recover 抢救数据）", "the history database %s is damaged: restore it from a backup, or move it away to start a new one (sqlite3's .recover may save what is left)"},
 		"history.limited":        {"仅列出最近的 %d 次运行（--limit 0 列出全部）", "showing the newest %d runs (--limit 0 shows all)"},
 		"history.not_found":      {"历史记录 %s 中没有运行 %d（用 hcops history list 查看已有运行）", "run %d not found in history %s (see hcops history list)"},
 		"history.no_latest":      {"历史记录 %s 中还没有任何运行", "history %s has no runs yet"},

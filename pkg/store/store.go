@@ -319,6 +319,20 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// IsCorrupt reports whether err says the database file is damaged (SQLite
+// found a malformed page), so the caller can tell the user to restore it
+// rather than retry.
+func IsCorrupt(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+			return true
+		}
+	}
+	return false
+}
+
 // isBusy reports whether err is SQLite's "database is locked/busy".
 func isBusy(err error) bool {
 	var se *sqlite.Error
