@@ -444,7 +444,8 @@ func ReadRecords(r io.Reader, name, format string) (*ReadResult, error) {
 	case FormatCSV:
 		return readCSV(name, data)
 	case FormatXLSX:
-		f, err := excelize.OpenReader(bytes.NewReader(data))
+		// A register is a few MB; refuse zip bombs rather than unpack GBs.
+		f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 512 << 20, UnzipXMLSizeLimit: 128 << 20})
 		if err != nil {
 			return nil, errorf("inventory.err.not_xlsx", name, err.Error())
 		}
