@@ -24,7 +24,7 @@ import (
 // Test PKI for the http and tls-cert checks: a CA, leaves it signs (valid,
 // expired, wrong name) and self-signed certificates, all generated per test.
 
-var serial atomic.Int64
+var prSerial atomic.Int64
 
 type testCA struct {
 	cert *x509.Certificate
@@ -35,9 +35,9 @@ type testCA struct {
 
 func newTestCA(t testing.TB) *testCA {
 	t.Helper()
-	key := newKey(t)
+	key := prNewKey(t)
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial.Add(1)),
+		SerialNumber:          big.NewInt(prSerial.Add(1)),
 		Subject:               pkix.Name{CommonName: "hcops Test Root CA", Organization: []string{"Chaoyang Health Test"}},
 		NotBefore:             time.Now().Add(-48 * time.Hour),
 		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
@@ -58,7 +58,7 @@ func newTestCA(t testing.TB) *testCA {
 	return ca
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
+func prNewKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -74,7 +74,7 @@ func pemCert(der []byte) []byte {
 // leafTemplate is a server certificate for names (DNS names or IPs).
 func leafTemplate(cn string, names []string, notBefore, notAfter time.Time) *x509.Certificate {
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)),
+		SerialNumber: big.NewInt(prSerial.Add(1)),
 		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Chaoyang Health Test"}},
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
@@ -95,7 +95,7 @@ func leafTemplate(cn string, names []string, notBefore, notAfter time.Time) *x50
 // returns the TLS certificate (leaf + CA chain) and the leaf's PEM.
 func (ca *testCA) issue(t testing.TB, cn string, names []string, notBefore, notAfter time.Time) (tls.Certificate, []byte) {
 	t.Helper()
-	key := newKey(t)
+	key := prNewKey(t)
 	der, err := x509.CreateCertificate(rand.Reader, leafTemplate(cn, names, notBefore, notAfter), ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func (ca *testCA) issue(t testing.TB, cn string, names []string, notBefore, notA
 // selfSigned makes a self-signed server certificate for names.
 func selfSigned(t testing.TB, cn string, names []string, notAfter time.Time) (tls.Certificate, []byte) {
 	t.Helper()
-	key := newKey(t)
+	key := prNewKey(t)
 	tmpl := leafTemplate(cn, names, time.Now().Add(-time.Hour), notAfter)
 	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
 	tmpl.KeyUsage |= x509.KeyUsageCertSign
@@ -120,7 +120,7 @@ func selfSigned(t testing.TB, cn string, names []string, notAfter time.Time) (tl
 }
 
 // tlsServer starts an HTTPS server presenting cert.
-func tlsServer(t testing.TB, cert tls.Certificate, h http.Handler) *httptest.Server {
+func prTLSServer(t testing.TB, cert tls.Certificate, h http.Handler) *httptest.Server {
 	t.Helper()
 	if h == nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -133,9 +133,9 @@ func tlsServer(t testing.TB, cert tls.Certificate, h http.Handler) *httptest.Ser
 	return srv
 }
 
-var localNames = []string{"localhost", "127.0.0.1"}
+var prLocalNames = []string{"localhost", "127.0.0.1"}
 
-func days(n float64) time.Duration { return time.Duration(n * 24 * float64(time.Hour)) }
+func prDays(n float64) time.Duration { return time.Duration(n * 24 * float64(time.Hour)) }
 
 // quietLog keeps the servers' expected handshake failures out of test output.
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }

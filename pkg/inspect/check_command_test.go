@@ -16,14 +16,14 @@ import (
 	"github.com/cyhealth/hcops/pkg/transport"
 )
 
-// sentinel ends the script runSnippet feeds to sh: if a snippet read its
-// stdin (which is the batched host script), the sentinel would be eaten.
-const sentinel = "@@HCOPS_TEST_SENTINEL"
+// prSentinel ends the script runSnippet feeds to sh: if a snippet read its
+// stdin (which is the batched host script), the prSentinel would be eaten.
+const prSentinel = "@@HCOPS_TEST_SENTINEL"
 
 // runSnippet runs check's snippet for spec the way the host script does:
 // the script is sent to /bin/sh on stdin, followed by more commands. It
 // returns the snippet's section.
-func runSnippet(t testing.TB, c Check, spec *Spec, a *inventory.Asset) *Section {
+func prRunSnippet(t testing.TB, c Check, spec *Spec, a *inventory.Asset) *Section {
 	t.Helper()
 	script, err := c.Script(spec, a)
 	if err != nil {
@@ -32,7 +32,7 @@ func runSnippet(t testing.TB, c Check, spec *Spec, a *inventory.Asset) *Section 
 	if script == "" {
 		t.Fatalf("Script returned no snippet")
 	}
-	full := script + "\necho \"@@RC=$?\"\necho " + sentinel + "\n"
+	full := script + "\necho \"@@RC=$?\"\necho " + prSentinel + "\n"
 	cmd := exec.Command("/bin/sh")
 	cmd.Stdin = strings.NewReader(full)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -41,10 +41,10 @@ func runSnippet(t testing.TB, c Check, spec *Spec, a *inventory.Asset) *Section 
 		t.Fatalf("sh: %v\n%s", err, out)
 	}
 	s := string(out)
-	if !strings.HasSuffix(s, sentinel+"\n") {
-		t.Fatalf("snippet consumed the rest of the host script (no sentinel):\n%s", s)
+	if !strings.HasSuffix(s, prSentinel+"\n") {
+		t.Fatalf("snippet consumed the rest of the host script (no prSentinel):\n%s", s)
 	}
-	s = strings.TrimSuffix(s, sentinel+"\n")
+	s = strings.TrimSuffix(s, prSentinel+"\n")
 	i := strings.LastIndex(s, "@@RC=")
 	if i < 0 {
 		t.Fatalf("no exit code in output:\n%s", s)
@@ -57,7 +57,7 @@ func runSnippet(t testing.TB, c Check, spec *Spec, a *inventory.Asset) *Section 
 }
 
 // evalSpec runs the check end to end on this machine and returns its results.
-func evalSpec(t testing.TB, typ string, spec *Spec) []result.Result {
+func prEval(t testing.TB, typ string, spec *Spec) []result.Result {
 	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
@@ -76,12 +76,12 @@ func evalSpec(t testing.TB, typ string, spec *Spec) []result.Result {
 	if script, err := c.Script(spec, asset); err != nil {
 		return badParamsResult(env, typ, err)
 	} else if script != "" {
-		env.Section = runSnippet(t, c, spec, asset)
+		env.Section = prRunSnippet(t, c, spec, asset)
 	}
 	return c.Evaluate(context.Background(), env)
 }
 
-func one(t testing.TB, rs []result.Result) result.Result {
+func prOne(t testing.TB, rs []result.Result) result.Result {
 	t.Helper()
 	if len(rs) != 1 {
 		t.Fatalf("got %d results, want 1: %+v", len(rs), rs)
@@ -106,15 +106,15 @@ func TestCommandCheck(t *testing.T) {
 		{"regex ok", map[string]any{"script": "echo status=green", "regex": "status=(green|ok)"}, "", "", result.OK, "", nil},
 		{"regex fail", map[string]any{"script": "echo status=red", "regex": "status=green"}, "", "", result.Crit, "does not match /status=green/", nil},
 		{"not_regex", map[string]any{"script": "printf 'a\\nERROR: disk gone\\nb\\n'", "not_regex": "ERROR"}, "", "", result.Crit, "matches /ERROR/: ERROR: disk gone", nil},
-		{"first number", map[string]any{"script": "echo queue length 42 items", "unit": "items"}, "10", "50", result.Warn, "value 42 items (warn 10, crit 50)", ptr(42)},
-		{"named group", map[string]any{"script": "echo v1.2 latency=350ms", "value_regex": `latency=(?P<value>\d+)ms`, "unit": "ms"}, "200", "300", result.Crit, "value 350 ms", ptr(350)},
-		{"first group", map[string]any{"script": "echo used: 12.5%", "value_regex": `used: ([\d.]+)%`, "unit": "%"}, "80", "90", result.OK, "value 12.5%", ptr(12.5)},
+		{"first number", map[string]any{"script": "echo queue length 42 items", "unit": "items"}, "10", "50", result.Warn, "value 42 items (warn 10, crit 50)", prPtr(42)},
+		{"named group", map[string]any{"script": "echo v1.2 latency=350ms", "value_regex": `latency=(?P<value>\d+)ms`, "unit": "ms"}, "200", "300", result.Crit, "value 350 ms", prPtr(350)},
+		{"first group", map[string]any{"script": "echo used: 12.5%", "value_regex": `used: ([\d.]+)%`, "unit": "%"}, "80", "90", result.OK, "value 12.5%", prPtr(12.5)},
 		{"no number", map[string]any{"script": "echo none here"}, "10", "", result.Unknown, "no number in the output", nil},
 		{"syntax error isolated", map[string]any{"script": "if then fi ("}, "", "", result.Crit, "exit code 2", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := one(t, evalSpec(t, "command", &Spec{Params: c.params, Warn: c.warn, Crit: c.crit}))
+			r := prOne(t, prEval(t, "command", &Spec{Params: c.params, Warn: c.warn, Crit: c.crit}))
 			if r.Status != c.want {
 				t.Errorf("status = %s, want %s (%s)", r.Status, c.want, r.Message)
 			}
@@ -133,7 +133,7 @@ func TestCommandCheck(t *testing.T) {
 
 func TestCommandKeepsFullOutputAndStderr(t *testing.T) {
 	script := "i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); done; echo oops >&2; echo INSPECT_END 1"
-	r := one(t, evalSpec(t, "command", &Spec{Params: map[string]any{"script": script}}))
+	r := prOne(t, prEval(t, "command", &Spec{Params: map[string]any{"script": script}}))
 	if r.Status != result.OK {
 		t.Fatalf("status %s: %s", r.Status, r.Message)
 	}
@@ -150,7 +150,7 @@ func TestCommandScriptArrivesLiterally(t *testing.T) {
 	// The script prints its own hostile-looking text; nothing in it may be
 	// expanded by the outer host script.
 	hostile := "printf '%s\\n' 'it'\"'\"'s' '$(touch " + canary + ")' '`touch " + canary + "`' \"a\nb\""
-	r := one(t, evalSpec(t, "command", &Spec{Params: map[string]any{"script": hostile}}))
+	r := prOne(t, prEval(t, "command", &Spec{Params: map[string]any{"script": hostile}}))
 	want := "it's\n$(touch " + canary + ")\n`touch " + canary + "`\na\nb\n"
 	if r.Evidence != want {
 		t.Fatalf("evidence = %q, want %q", r.Evidence, want)
@@ -172,7 +172,7 @@ func TestCommandBadParams(t *testing.T) {
 			t.Errorf("params %v accepted", p)
 		}
 		env := &Env{Spec: spec, Asset: &inventory.Asset{Name: "h"}}
-		r := one(t, commandCheck{}.Evaluate(context.Background(), env))
+		r := prOne(t, commandCheck{}.Evaluate(context.Background(), env))
 		if r.Status != result.Unknown || r.Reason != "bad-params" {
 			t.Errorf("params %v: %s %s", p, r.Status, r.Message)
 		}
@@ -182,14 +182,14 @@ func TestCommandBadParams(t *testing.T) {
 func TestCommandMissingSection(t *testing.T) {
 	spec := &Spec{Name: "c", Type: "command", Params: map[string]any{"script": "true"}}
 	for _, sec := range []*Section{nil, {Missing: true}} {
-		r := one(t, commandCheck{}.Evaluate(context.Background(), &Env{Spec: spec, Asset: &inventory.Asset{Name: "h"}, Section: sec}))
+		r := prOne(t, commandCheck{}.Evaluate(context.Background(), &Env{Spec: spec, Asset: &inventory.Asset{Name: "h"}, Section: sec}))
 		if r.Status != result.Unknown || r.Reason != "no-output" {
 			t.Errorf("section %+v: %s %s", sec, r.Status, r.Message)
 		}
 	}
 }
 
-func ptr(v float64) *float64 { return &v }
+func prPtr(v float64) *float64 { return &v }
 
 // TestShellChecksBatchedOverSSH runs the shell-based checks of this file set
 // (command, nagios-plugin, file, log-pattern, tls-cert files) the way an
@@ -223,7 +223,7 @@ func TestShellChecksBatchedOverSSH(t *testing.T) {
 	logf := filepath.Join(dir, "app.log")
 	os.WriteFile(logf, []byte(time.Now().Add(-time.Minute).Format("2006-01-02 15:04:05")+" ERROR db connection lost\n"), 0o644)
 	ca := newTestCA(t)
-	_, certPEM := ca.issue(t, "his.example", []string{"his.example"}, time.Now().Add(-time.Hour), time.Now().Add(days(5)))
+	_, certPEM := ca.issue(t, "his.example", []string{"his.example"}, time.Now().Add(-time.Hour), time.Now().Add(prDays(5)))
 	certFile := writeCertFile(t, dir, "his.crt", certPEM)
 
 	specs := []*Spec{
@@ -265,7 +265,7 @@ func TestShellChecksBatchedOverSSH(t *testing.T) {
 		c, _ := Lookup(s.Type)
 		th, _ := ParseThresholds(s.Warn, s.Crit)
 		env := &Env{Spec: s, Asset: a, Thresholds: th, Section: &secs[i], Now: time.Now(), Since: time.Now().Add(-24 * time.Hour)}
-		r := one(t, c.Evaluate(ctx, env))
+		r := prOne(t, c.Evaluate(ctx, env))
 		if r.Status != want[i].status || !strings.Contains(r.Message, want[i].msg) {
 			t.Errorf("%s: %s %q; want %s containing %q\nsection: %+v", s.Name, r.Status, r.Message, want[i].status, want[i].msg, secs[i])
 		}
@@ -278,7 +278,7 @@ func TestShellChecksBatchedOverSSH(t *testing.T) {
 func TestCommandScriptFile(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "workload.sh")
 	os.WriteFile(f, []byte("#!/bin/sh\necho \"== host\"\necho INSPECT_END 42\n"), 0o644)
-	r := one(t, evalSpec(t, "command", &Spec{Params: map[string]any{"script_file": f}}))
+	r := prOne(t, prEval(t, "command", &Spec{Params: map[string]any{"script_file": f}}))
 	if r.Status != result.OK || r.Evidence != "== host\nINSPECT_END 42\n" {
 		t.Fatalf("%s %q", r.Status, r.Evidence)
 	}

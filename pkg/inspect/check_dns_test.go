@@ -131,7 +131,7 @@ func TestDNSAgainstServer(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.params["server"] = srv
-			r := one(t, probe(t, "dns", &Spec{Params: c.params}, nil, nil))
+			r := prOne(t, prProbe(t, "dns", &Spec{Params: c.params}, nil, nil))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
@@ -146,11 +146,11 @@ func TestDNSAgainstServer(t *testing.T) {
 }
 
 func TestDNSSystemResolver(t *testing.T) {
-	r := one(t, probe(t, "dns", &Spec{Params: map[string]any{"name": "localhost", "type": "A", "expect": "127.0.0.1"}}, nil, nil))
+	r := prOne(t, prProbe(t, "dns", &Spec{Params: map[string]any{"name": "localhost", "type": "A", "expect": "127.0.0.1"}}, nil, nil))
 	if r.Status != result.OK || r.Unit != "ms" {
 		t.Fatalf("localhost: %s %q", r.Status, r.Message)
 	}
-	r = one(t, probe(t, "dns", &Spec{Params: map[string]any{"name": "no-such-host.hcops-test.invalid"}}, nil, nil))
+	r = prOne(t, prProbe(t, "dns", &Spec{Params: map[string]any{"name": "no-such-host.hcops-test.invalid"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonDNS {
 		t.Fatalf("invalid name: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -159,12 +159,12 @@ func TestDNSSystemResolver(t *testing.T) {
 func TestDNSNameFromAsset(t *testing.T) {
 	srv := dnsServer(t)
 	a := &inventory.Asset{Name: "pacs", Kind: inventory.KindApplication, Address: "pacs.hcops.test"}
-	r := one(t, probe(t, "dns", &Spec{Params: map[string]any{"server": srv, "type": "A"}}, a, nil))
+	r := prOne(t, prProbe(t, "dns", &Spec{Params: map[string]any{"server": srv, "type": "A"}}, a, nil))
 	if r.Status != result.OK || r.Item != "pacs.hcops.test" {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
 	a.Address = "10.0.0.1"
-	r = one(t, probe(t, "dns", &Spec{}, a, nil))
+	r = prOne(t, prProbe(t, "dns", &Spec{}, a, nil))
 	if r.Status != result.Unknown || r.Reason != "bad-params" {
 		t.Fatalf("IP address: %s %q", r.Status, r.Message)
 	}

@@ -63,7 +63,7 @@ func TestFileCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := one(t, evalSpec(t, "file", &Spec{Params: c.params, Warn: c.warn, Crit: c.crit}))
+			r := prOne(t, prEval(t, "file", &Spec{Params: c.params, Warn: c.warn, Crit: c.crit}))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
@@ -72,9 +72,9 @@ func TestFileCheck(t *testing.T) {
 			}
 		})
 	}
-	r := one(t, evalSpec(t, "file", &Spec{Params: map[string]any{"path": dump}}))
+	r := prOne(t, prEval(t, "file", &Spec{Params: map[string]any{"path": dump}}))
 	if r.Value == nil || *r.Value < 29.9 || *r.Value > 30.1 || r.Unit != "h" {
-		t.Errorf("age value %v %q, want about 30 h", deref(r.Value), r.Unit)
+		t.Errorf("age value %v %q, want about 30 h", prDeref(r.Value), r.Unit)
 	}
 }
 
@@ -89,7 +89,7 @@ func TestFileSeveralPathsAndHostileNames(t *testing.T) {
 		os.WriteFile(p, []byte("x"), 0o600)
 		paths = append(paths, p)
 	}
-	rs := evalSpec(t, "file", &Spec{Params: map[string]any{"paths": paths, "mode": "0600"}})
+	rs := prEval(t, "file", &Spec{Params: map[string]any{"paths": paths, "mode": "0600"}})
 	if len(rs) != len(paths) {
 		t.Fatalf("%d results", len(rs))
 	}
@@ -116,7 +116,7 @@ func TestFileFallbackWithoutStat(t *testing.T) {
 	old := time.Now().Add(-5 * time.Hour)
 	os.Chtimes(p, old, old)
 	u, _ := user.Current()
-	r := one(t, evalSpec(t, "file", &Spec{Params: map[string]any{"path": p, "mode": "2750", "owner": u.Username, "min_size": "2K", "warn_age": "4h"}}))
+	r := prOne(t, prEval(t, "file", &Spec{Params: map[string]any{"path": p, "mode": "2750", "owner": u.Username, "min_size": "2K", "warn_age": "4h"}}))
 	if r.Status != result.Warn || !strings.Contains(r.Message, "2.0 KiB, modified 5h") || !strings.Contains(r.Message, "2750") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -159,7 +159,7 @@ func TestParseFileOutput(t *testing.T) {
 func TestFileUnknownOnBadOutput(t *testing.T) {
 	spec := &Spec{Name: "f", Type: "file", Params: map[string]any{"path": "/x"}}
 	env := &Env{Spec: spec, Section: &Section{Stdout: "sh: stat: not found\n"}, Now: time.Now()}
-	r := one(t, fileCheck{}.Evaluate(t.Context(), env))
+	r := prOne(t, fileCheck{}.Evaluate(t.Context(), env))
 	if r.Status != result.Unknown || !strings.Contains(r.Message, "/x: could not read the file's details") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -211,7 +211,7 @@ func TestShellChecksUnderBusybox(t *testing.T) {
 	logf := filepath.Join(dir, "messages")
 	os.WriteFile(logf, []byte(syslogLine(2*time.Hour, "kernel: I/O error, dev sda")+syslogLine(30*time.Hour, "kernel: I/O error, old")), 0o644)
 	ca := newTestCA(t)
-	_, certPEM := ca.issue(t, "bb.example", []string{"bb.example"}, time.Now().Add(-time.Hour), time.Now().Add(days(50)))
+	_, certPEM := ca.issue(t, "bb.example", []string{"bb.example"}, time.Now().Add(-time.Hour), time.Now().Add(prDays(50)))
 	writeCertFile(t, dir, "bb.crt", certPEM)
 
 	cases := []struct {
@@ -243,7 +243,7 @@ func TestShellChecksUnderBusybox(t *testing.T) {
 		rc, _ := strconv.Atoi(strings.TrimSpace(out[i+5:]))
 		th, _ := ParseThresholds(c.spec.Warn, c.spec.Crit)
 		env := &Env{Spec: c.spec, Asset: a, Thresholds: th, Section: &Section{Stdout: out[:i], ExitCode: rc}, Now: time.Now(), Since: time.Now().Add(-24 * time.Hour)}
-		r := one(t, chk.Evaluate(context.Background(), env))
+		r := prOne(t, chk.Evaluate(context.Background(), env))
 		if r.Status != c.want || !strings.Contains(r.Message, c.msg) {
 			t.Errorf("%s: %s %q, want %s containing %q\noutput: %q", c.spec.Name, r.Status, r.Message, c.want, c.msg, out)
 		}

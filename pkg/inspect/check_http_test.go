@@ -22,7 +22,7 @@ import (
 )
 
 // probe runs a probe check (no snippet) for asset with the given spec.
-func probe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *inventory.System) []result.Result {
+func prProbe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *inventory.System) []result.Result {
 	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
@@ -51,7 +51,7 @@ func probe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *invent
 	return c.Evaluate(context.Background(), env)
 }
 
-func httpServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+func prHTTPServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -59,7 +59,7 @@ func httpServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 }
 
 func TestHTTPStatusBodyJSON(t *testing.T) {
-	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/health":
 			w.Header().Set("Content-Type", "application/json")
@@ -106,7 +106,7 @@ func TestHTTPStatusBodyJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := one(t, probe(t, "http", &Spec{Params: c.params}, nil, nil))
+			r := prOne(t, prProbe(t, "http", &Spec{Params: c.params}, nil, nil))
 			if r.Status != c.want || !strings.Contains(r.Message, c.msg) || r.Reason != c.reason {
 				t.Fatalf("got %s %q reason %q; want %s containing %q reason %q", r.Status, r.Message, r.Reason, c.want, c.msg, c.reason)
 			}
@@ -124,17 +124,17 @@ func TestHTTPStatusBodyJSON(t *testing.T) {
 }
 
 func TestHTTPLatencyThresholds(t *testing.T) {
-	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(150 * time.Millisecond)
 	})
-	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL}, Warn: "50", Crit: "100000"}, nil, nil))
+	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL}, Warn: "50", Crit: "100000"}, nil, nil))
 	if r.Status != result.Warn || !strings.Contains(r.Message, "slow (warn 50, crit 100000)") || r.Advice == "" {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
 	if *r.Value < 150 {
 		t.Fatalf("latency %v ms < the server's delay", *r.Value)
 	}
-	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "timeout": "50ms"}}, nil, nil))
+	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "timeout": "50ms"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonTimeout || !strings.Contains(r.Message, "timed out") {
 		t.Fatalf("timeout: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -147,11 +147,11 @@ func TestHTTPConnectionFailures(t *testing.T) {
 	}
 	closedURL := "http://" + ln.Addr().String() + "/"
 	ln.Close()
-	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": closedURL}}, nil, nil))
+	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": closedURL}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonRefused || !strings.Contains(r.Message, "connection refused") {
 		t.Errorf("refused: %s %s %q", r.Status, r.Reason, r.Message)
 	}
-	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": "http://no-such-host.hcops-test.invalid/"}}, nil, nil))
+	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": "http://no-such-host.hcops-test.invalid/"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonDNS || !strings.Contains(r.Message, "does not resolve") {
 		t.Errorf("dns: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -170,7 +170,7 @@ func TestHTTPConnectionFailures(t *testing.T) {
 			defer c.Close()
 		}
 	}()
-	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": "http://" + hung.Addr().String() + "/", "timeout": "200ms"}}, nil, nil))
+	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": "http://" + hung.Addr().String() + "/", "timeout": "200ms"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonTimeout {
 		t.Errorf("hung: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -179,10 +179,10 @@ func TestHTTPConnectionFailures(t *testing.T) {
 func TestHTTPCertificates(t *testing.T) {
 	ca := newTestCA(t)
 	now := time.Now()
-	valid, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(90)))
-	expired, _ := ca.issue(t, "localhost", localNames, now.Add(-days(60)), now.Add(-days(1)))
-	wrongName, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(days(90)))
-	self, _ := selfSigned(t, "localhost", localNames, now.Add(days(90)))
+	valid, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(90)))
+	expired, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-prDays(60)), now.Add(-prDays(1)))
+	wrongName, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(prDays(90)))
+	self, _ := selfSigned(t, "localhost", prLocalNames, now.Add(prDays(90)))
 
 	cases := []struct {
 		name   string
@@ -194,19 +194,19 @@ func TestHTTPCertificates(t *testing.T) {
 	}{
 		{"valid chain via ca_file", valid, map[string]any{"ca_file": ca.file}, result.OK, "", "status 200"},
 		{"untrusted without ca_file", valid, nil, result.Crit, "tls-untrusted", "certificate is not trusted"},
-		{"expired", expired, map[string]any{"ca_file": ca.file}, result.Crit, "tls-expired", "certificate expired on " + now.Add(-days(1)).UTC().Format("2006-01-02")},
+		{"expired", expired, map[string]any{"ca_file": ca.file}, result.Crit, "tls-expired", "certificate expired on " + now.Add(-prDays(1)).UTC().Format("2006-01-02")},
 		{"wrong name", wrongName, map[string]any{"ca_file": ca.file}, result.Crit, "tls-name", "certificate does not match the name (it is for pacs.example)"},
 		{"self-signed", self, map[string]any{"ca_file": ca.file}, result.Crit, "tls-untrusted", "not trusted"},
 		{"self-signed insecure", self, map[string]any{"insecure": true}, result.OK, "", "status 200"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv := tlsServer(t, c.cert, nil)
+			srv := prTLSServer(t, c.cert, nil)
 			p := map[string]any{"url": srv.URL + "/"}
 			for k, v := range c.params {
 				p[k] = v
 			}
-			r := one(t, probe(t, "http", &Spec{Params: p}, nil, nil))
+			r := prOne(t, prProbe(t, "http", &Spec{Params: p}, nil, nil))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s reason %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
@@ -218,7 +218,7 @@ func TestHTTPCertificates(t *testing.T) {
 }
 
 func TestHTTPEndpointsFromInventory(t *testing.T) {
-	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/sys-down" {
 			w.WriteHeader(http.StatusBadGateway)
 			return
@@ -233,7 +233,7 @@ func TestHTTPEndpointsFromInventory(t *testing.T) {
 		{URL: srv.URL + "/app", BodyRegex: "ready"},
 		{URL: srv.URL + "/teapot", Status: 418},
 	}}
-	rs := probe(t, "http", &Spec{}, app, sys)
+	rs := prProbe(t, "http", &Spec{}, app, sys)
 	if len(rs) != 3 {
 		t.Fatalf("%d results, want 3 (asset's two + the system's other one): %+v", len(rs), rs)
 	}
@@ -249,11 +249,11 @@ func TestHTTPEndpointsFromInventory(t *testing.T) {
 	}
 	// A host of the same system does not probe the system's endpoints again.
 	host := &inventory.Asset{Name: "pacs-db", Kind: inventory.KindHost, System: "pacs"}
-	r := one(t, probe(t, "http", &Spec{}, host, sys))
+	r := prOne(t, prProbe(t, "http", &Spec{}, host, sys))
 	if r.Status != result.Unknown || r.Reason != "no-endpoints" {
 		t.Fatalf("host without endpoints: %s %s %q", r.Status, r.Reason, r.Message)
 	}
-	if rs := probe(t, "http", &Spec{Params: map[string]any{"system_endpoints": true}}, host, sys); len(rs) != 2 {
+	if rs := prProbe(t, "http", &Spec{Params: map[string]any{"system_endpoints": true}}, host, sys); len(rs) != 2 {
 		t.Fatalf("system_endpoints: %d results", len(rs))
 	}
 }
@@ -280,9 +280,9 @@ func TestHTTPBadParams(t *testing.T) {
 }
 
 func TestHTTPRedactsCredentialsInURL(t *testing.T) {
-	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	u := strings.Replace(srv.URL, "http://", "http://admin:s3cret@", 1)
-	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": u}}, nil, nil))
+	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": u}}, nil, nil))
 	if strings.Contains(r.Message+r.Item+r.Evidence, "s3cret") {
 		t.Fatalf("password shown: %q %q", r.Message, r.Item)
 	}
@@ -301,9 +301,9 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 		t.Fatal(err)
 	}
 	ca := newTestCA(t)
-	cert, _ := ca.issue(t, "localhost", localNames, time.Now().Add(-time.Hour), time.Now().Add(days(10)))
-	good := tlsServer(t, cert, nil)
-	bad := httpServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	cert, _ := ca.issue(t, "localhost", prLocalNames, time.Now().Add(-time.Hour), time.Now().Add(prDays(10)))
+	good := prTLSServer(t, cert, nil)
+	bad := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
 	sys := &inventory.System{Name: "his", Endpoints: []inventory.Endpoint{{URL: good.URL + "/login", CAFile: ca.file}, {URL: bad.URL + "/api"}}}
 	app := &inventory.Asset{Name: "his-app", Kind: inventory.KindApplication, System: "his"}
 
@@ -313,7 +313,7 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 		if spec.Type == "tls-cert" {
 			spec.Params = map[string]any{"ca_file": ca.file} // the system roots do not know the test CA
 		}
-		for _, r := range probe(t, spec.Type, &spec, app, sys) {
+		for _, r := range prProbe(t, spec.Type, &spec, app, sys) {
 			got[spec.Type+" "+r.Item] = r.Status
 		}
 	}
@@ -333,10 +333,10 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 }
 
 func TestHTTPMessagesInChinese(t *testing.T) {
-	srv := httpServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
 	spec := &Spec{Name: "web", Type: "http", Params: map[string]any{"url": srv.URL + "/health"}}
 	env := &Env{Spec: spec, Asset: &inventory.Asset{Name: "his-app"}, Now: time.Now(), Lang: "zh"}
-	r := one(t, httpCheck{}.Evaluate(context.Background(), env))
+	r := prOne(t, httpCheck{}.Evaluate(context.Background(), env))
 	if !strings.Contains(r.Message, srv.URL+"/health：状态码 503（期望 200-399），耗时 ") || !strings.Contains(r.Advice, "应用服务端出错") {
 		t.Fatalf("%q / %q", r.Message, r.Advice)
 	}
@@ -344,10 +344,10 @@ func TestHTTPMessagesInChinese(t *testing.T) {
 
 func TestHTTPClientCertificate(t *testing.T) {
 	ca := newTestCA(t)
-	serverCert, _ := ca.issue(t, "localhost", localNames, time.Now().Add(-time.Hour), time.Now().Add(days(30)))
+	serverCert, _ := ca.issue(t, "localhost", prLocalNames, time.Now().Add(-time.Hour), time.Now().Add(prDays(30)))
 	// A client certificate from the same CA, as an interface partner gets.
-	key := newKey(t)
-	tmpl := leafTemplate("his-client", nil, time.Now().Add(-time.Hour), time.Now().Add(days(30)))
+	key := prNewKey(t)
+	tmpl := leafTemplate("his-client", nil, time.Now().Add(-time.Hour), time.Now().Add(prDays(30)))
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
@@ -369,15 +369,15 @@ func TestHTTPClientCertificate(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
-	r := one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file, "cert_file": certFile, "key_file": keyFile, "body_regex": "^his-client$"}}, nil, nil))
+	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file, "cert_file": certFile, "key_file": keyFile, "body_regex": "^his-client$"}}, nil, nil))
 	if r.Status != result.OK {
 		t.Fatalf("with client certificate: %s %q", r.Status, r.Message)
 	}
-	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file}}, nil, nil))
+	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != "tls-client-cert" || !strings.Contains(r.Advice, "cert_file") {
 		t.Fatalf("without client certificate: %s %q", r.Status, r.Message)
 	}
-	r = one(t, probe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "cert_file": filepath.Join(dir, "nope.crt"), "key_file": keyFile}}, nil, nil))
+	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "cert_file": filepath.Join(dir, "nope.crt"), "key_file": keyFile}}, nil, nil))
 	if r.Status != result.Unknown || r.Reason != "bad-params" || !strings.Contains(r.Message, "nope.crt") {
 		t.Fatalf("missing cert file: %s %q", r.Status, r.Message)
 	}

@@ -39,8 +39,8 @@ func evalLog(t *testing.T, spec *Spec, since time.Time) result.Result {
 	}
 	a := &inventory.Asset{Name: "localhost"}
 	env := &Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since}
-	env.Section = runSnippet(t, c, spec, a)
-	return one(t, c.Evaluate(context.Background(), env))
+	env.Section = prRunSnippet(t, c, spec, a)
+	return prOne(t, c.Evaluate(context.Background(), env))
 }
 
 func TestLogPatternWindow(t *testing.T) {
@@ -58,7 +58,7 @@ func TestLogPatternWindow(t *testing.T) {
 	// continuation line, which takes the time of the line before it.
 	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-24*time.Hour))
 	if r.Status != result.Warn || *r.Value != 4 || !strings.Contains(r.Message, p+": 4 line(s) match /error|Out of memory/ since ") {
-		t.Fatalf("since last run: %s %v %q", r.Status, deref(r.Value), r.Message)
+		t.Fatalf("since last run: %s %v %q", r.Status, prDeref(r.Value), r.Message)
 	}
 	if !strings.Contains(r.Evidence, "Killed process 4242") || strings.Contains(r.Evidence, "yesterday") || r.Advice == "" {
 		t.Fatalf("evidence %q", r.Evidence)
@@ -66,21 +66,21 @@ func TestLogPatternWindow(t *testing.T) {
 	// Since the last run, one hour ago.
 	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-time.Hour))
 	if *r.Value != 2 {
-		t.Fatalf("1h: %v %q", deref(r.Value), r.Message)
+		t.Fatalf("1h: %v %q", prDeref(r.Value), r.Message)
 	}
 	// An explicit window wins over the last run.
 	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern, "window": "36h"}, Warn: "~:5", Crit: "~:10"}, time.Now().Add(-time.Hour))
 	if r.Status != result.OK || *r.Value != 5 {
-		t.Fatalf("36h window: %s %v %q", r.Status, deref(r.Value), r.Message)
+		t.Fatalf("36h window: %s %v %q", r.Status, prDeref(r.Value), r.Message)
 	}
 	// ignore and ignore_case.
 	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "ERROR|out of memory", "ignore_case": true, "ignore": "sda1\\): first"}}, time.Now().Add(-24*time.Hour))
 	if *r.Value != 3 {
-		t.Fatalf("ignore: %v %q", deref(r.Value), r.Message)
+		t.Fatalf("ignore: %v %q", prDeref(r.Value), r.Message)
 	}
 	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "segfault"}}, time.Now().Add(-24*time.Hour))
 	if r.Status != result.OK || *r.Value != 0 || r.Evidence != "" {
-		t.Fatalf("no match: %s %v %q", r.Status, deref(r.Value), r.Evidence)
+		t.Fatalf("no match: %s %v %q", r.Status, prDeref(r.Value), r.Evidence)
 	}
 }
 
@@ -94,7 +94,7 @@ func TestLogPatternBoundedRead(t *testing.T) {
 	p := writeLog(t, sb.String())
 	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "ERROR", "max_bytes": "64K"}}, time.Now().Add(-24*time.Hour))
 	if *r.Value != 1 || !strings.Contains(r.Message, "only the last 64.0 KiB of ") {
-		t.Fatalf("%v %q", deref(r.Value), r.Message)
+		t.Fatalf("%v %q", prDeref(r.Value), r.Message)
 	}
 }
 
@@ -117,7 +117,7 @@ func TestLogPatternWithoutTimestamps(t *testing.T) {
 	p := writeLog(t, "ORA-00600: internal error\nfine\nORA-07445: exception\n")
 	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "ORA-[0-9]+"}}, time.Now().Add(-time.Hour))
 	if *r.Value != 2 || !strings.Contains(r.Message, "no timestamps recognised") {
-		t.Fatalf("%v %q", deref(r.Value), r.Message)
+		t.Fatalf("%v %q", prDeref(r.Value), r.Message)
 	}
 }
 
@@ -143,7 +143,7 @@ func TestLogPatternHostileValuesArriveLiterally(t *testing.T) {
 	pattern := `it's \$\(touch ` + canary + `\) and ` + "`id`"
 	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern, "ignore": "'; touch " + canary + "; '"}}, time.Now().Add(-time.Hour))
 	if r.Value == nil || *r.Value != 1 {
-		t.Fatalf("%v %q", deref(r.Value), r.Message)
+		t.Fatalf("%v %q", prDeref(r.Value), r.Message)
 	}
 	if _, err := os.Stat(canary); err == nil {
 		t.Fatal("a value was executed by the shell")
@@ -169,7 +169,7 @@ func TestLogPatternJournal(t *testing.T) {
 
 	r := evalLog(t, &Spec{Params: map[string]any{"unit": "postgresql@15-main.service", "pattern": "FATAL"}}, now.Add(-time.Hour))
 	if *r.Value != 1 || r.Item != "journal:postgresql@15-main.service" || !strings.Contains(r.Evidence, "password authentication failed") {
-		t.Fatalf("%v %q %q", deref(r.Value), r.Item, r.Evidence)
+		t.Fatalf("%v %q %q", prDeref(r.Value), r.Item, r.Evidence)
 	}
 	args, _ := os.ReadFile(argsFile)
 	a := string(args)
@@ -195,7 +195,7 @@ func TestLogPatternJournal(t *testing.T) {
 
 func TestLogPatternNoJournal(t *testing.T) {
 	env := &Env{Spec: &Spec{Name: "j", Params: map[string]any{"journal": true, "pattern": "x"}}, Section: &Section{Stdout: "@@HCOPS_LOG NOW 1 TZ +0800\n@@HCOPS_LOG NOJOURNAL\n"}, Now: time.Now()}
-	r := one(t, logPatternCheck{}.Evaluate(context.Background(), env))
+	r := prOne(t, logPatternCheck{}.Evaluate(context.Background(), env))
 	if r.Status != result.Unknown || r.Reason != "tool-missing" {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}

@@ -13,7 +13,7 @@ import (
 
 // listen starts a TCP listener that greets each connection with banner
 // (when not empty) and returns its port.
-func listen(t *testing.T, banner string) int {
+func prListen(t *testing.T, banner string) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -40,7 +40,7 @@ func listen(t *testing.T, banner string) int {
 }
 
 // closedPort returns a port nothing listens on.
-func closedPort(t *testing.T) int {
+func prClosedPort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -52,9 +52,9 @@ func closedPort(t *testing.T) int {
 }
 
 func TestTCPConnect(t *testing.T) {
-	open := listen(t, "")
-	closed := closedPort(t)
-	rs := probe(t, "tcp-connect", &Spec{Params: map[string]any{"ports": []any{open, closed}}}, nil, nil)
+	open := prListen(t, "")
+	closed := prClosedPort(t)
+	rs := prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"ports": []any{open, closed}}}, nil, nil)
 	if len(rs) != 2 {
 		t.Fatalf("%d results", len(rs))
 	}
@@ -68,31 +68,31 @@ func TestTCPConnect(t *testing.T) {
 }
 
 func TestTCPConnectAssetDefaults(t *testing.T) {
-	port := listen(t, "")
+	port := prListen(t, "")
 	a := &inventory.Asset{Name: "db-01", Kind: inventory.KindDatabase, Address: "127.0.0.1", Port: port}
-	r := one(t, probe(t, "tcp-connect", &Spec{}, a, nil))
+	r := prOne(t, prProbe(t, "tcp-connect", &Spec{}, a, nil))
 	if r.Status != result.OK || r.Item != "127.0.0.1:"+strconv.Itoa(port) {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
 	a.Port = 0
-	r = one(t, probe(t, "tcp-connect", &Spec{}, a, nil))
+	r = prOne(t, prProbe(t, "tcp-connect", &Spec{}, a, nil))
 	if r.Status != result.Unknown || !strings.Contains(r.Message, "no port") {
 		t.Fatalf("no port: %s %q", r.Status, r.Message)
 	}
 }
 
 func TestTCPConnectBanner(t *testing.T) {
-	ssh := listen(t, "SSH-2.0-OpenSSH_9.2p1\r\n")
-	silent := listen(t, "")
-	r := one(t, probe(t, "tcp-connect", &Spec{Params: map[string]any{"port": ssh, "banner_regex": "^SSH-2\\.0"}}, nil, nil))
+	ssh := prListen(t, "SSH-2.0-OpenSSH_9.2p1\r\n")
+	silent := prListen(t, "")
+	r := prOne(t, prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"port": ssh, "banner_regex": "^SSH-2\\.0"}}, nil, nil))
 	if r.Status != result.OK || r.Evidence != "SSH-2.0-OpenSSH_9.2p1" {
 		t.Errorf("ssh banner: %s %q %q", r.Status, r.Message, r.Evidence)
 	}
-	r = one(t, probe(t, "tcp-connect", &Spec{Params: map[string]any{"port": ssh, "banner_regex": "^220 "}}, nil, nil))
+	r = prOne(t, prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"port": ssh, "banner_regex": "^220 "}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != "banner" || !strings.Contains(r.Message, `server said "SSH-2.0-OpenSSH_9.2p1"`) {
 		t.Errorf("wrong banner: %s %q", r.Status, r.Message)
 	}
-	r = one(t, probe(t, "tcp-connect", &Spec{Params: map[string]any{"port": silent, "banner_regex": ".", "timeout": "200ms"}}, nil, nil))
+	r = prOne(t, prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"port": silent, "banner_regex": ".", "timeout": "200ms"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != "banner" || !strings.Contains(r.Message, "no greeting") {
 		t.Errorf("silent server: %s %q", r.Status, r.Message)
 	}

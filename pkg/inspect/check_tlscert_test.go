@@ -17,12 +17,12 @@ import (
 func TestTLSCertRemote(t *testing.T) {
 	ca := newTestCA(t)
 	now := time.Now()
-	valid, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(200)))
-	soon, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(20.5)))
-	verySoon, _ := ca.issue(t, "localhost", localNames, now.Add(-time.Hour), now.Add(days(3.5)))
-	expired, _ := ca.issue(t, "localhost", localNames, now.Add(-days(90)), now.Add(-days(2.5)))
-	wrong, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(days(200)))
-	self, _ := selfSigned(t, "localhost", localNames, now.Add(days(200)))
+	valid, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(200)))
+	soon, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(20.5)))
+	verySoon, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(3.5)))
+	expired, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-prDays(90)), now.Add(-prDays(2.5)))
+	wrong, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(prDays(200)))
+	self, _ := selfSigned(t, "localhost", prLocalNames, now.Add(prDays(200)))
 
 	cases := []struct {
 		name   string
@@ -35,15 +35,15 @@ func TestTLSCertRemote(t *testing.T) {
 		msg    string
 		days   float64
 	}{
-		{"valid", tlsServer(t, valid, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.OK, "", "certificate for localhost expires", 200},
-		{"20 days warns", tlsServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Warn, "", "(20 days left)", 20.5},
-		{"3 days crit", tlsServer(t, verySoon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "", "(3 days left)", 3.5},
-		{"own thresholds", tlsServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "14:", "5:", result.OK, "", "", 20.5},
-		{"expired", tlsServer(t, expired, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-expired", "expired on " + now.Add(-days(2.5)).UTC().Format("2006-01-02") + " (3 days ago)", -2.5},
-		{"wrong name", tlsServer(t, wrong, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file, "server_name": "localhost"}, "", "", result.Crit, "tls-name", "certificate does not match localhost (it is for pacs.example)", 200},
-		{"self-signed crit", tlsServer(t, self, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-untrusted", "self-signed certificate, not trusted", 200},
-		{"self-signed warn", tlsServer(t, self, nil).Listener.Addr().String(), map[string]any{"untrusted": "warn"}, "", "", result.Warn, "tls-untrusted", "self-signed", 200},
-		{"untrusted CA", tlsServer(t, valid, nil).Listener.Addr().String(), nil, "", "", result.Crit, "tls-untrusted", "chain not trusted (issuer hcops Test Root CA)", 200},
+		{"valid", prTLSServer(t, valid, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.OK, "", "certificate for localhost expires", 200},
+		{"20 days warns", prTLSServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Warn, "", "(20 days left)", 20.5},
+		{"3 days crit", prTLSServer(t, verySoon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "", "(3 days left)", 3.5},
+		{"own thresholds", prTLSServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "14:", "5:", result.OK, "", "", 20.5},
+		{"expired", prTLSServer(t, expired, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-expired", "expired on " + now.Add(-prDays(2.5)).UTC().Format("2006-01-02") + " (3 days ago)", -2.5},
+		{"wrong name", prTLSServer(t, wrong, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file, "server_name": "localhost"}, "", "", result.Crit, "tls-name", "certificate does not match localhost (it is for pacs.example)", 200},
+		{"self-signed crit", prTLSServer(t, self, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-untrusted", "self-signed certificate, not trusted", 200},
+		{"self-signed warn", prTLSServer(t, self, nil).Listener.Addr().String(), map[string]any{"untrusted": "warn"}, "", "", result.Warn, "tls-untrusted", "self-signed", 200},
+		{"untrusted CA", prTLSServer(t, valid, nil).Listener.Addr().String(), nil, "", "", result.Crit, "tls-untrusted", "chain not trusted (issuer hcops Test Root CA)", 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,12 +51,12 @@ func TestTLSCertRemote(t *testing.T) {
 			for k, v := range c.params {
 				p[k] = v
 			}
-			r := one(t, probe(t, "tls-cert", &Spec{Params: p, Warn: c.warn, Crit: c.crit}, nil, nil))
+			r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: p, Warn: c.warn, Crit: c.crit}, nil, nil))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
 			if r.Value == nil || *r.Value < c.days-0.2 || *r.Value > c.days+0.2 || r.Unit != "d" {
-				t.Errorf("days left = %v, want about %v", deref(r.Value), c.days)
+				t.Errorf("days left = %v, want about %v", prDeref(r.Value), c.days)
 			}
 			if r.Item != c.srv {
 				t.Errorf("item %q", r.Item)
@@ -73,12 +73,12 @@ func TestTLSCertRemote(t *testing.T) {
 
 func TestTLSCertRemoteFailures(t *testing.T) {
 	// Plain TCP listener that is not TLS.
-	port := listen(t, "SSH-2.0-OpenSSH_9.2\r\n")
-	r := one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + itoa(port), "timeout": "2s"}}, nil, nil))
+	port := prListen(t, "SSH-2.0-OpenSSH_9.2\r\n")
+	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + prItoa(port), "timeout": "2s"}}, nil, nil))
 	if r.Status != result.Crit || !strings.Contains(r.Message, "TLS handshake failed") {
 		t.Errorf("not TLS: %s %q", r.Status, r.Message)
 	}
-	r = one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + itoa(closedPort(t))}}, nil, nil))
+	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + prItoa(prClosedPort(t))}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonRefused {
 		t.Errorf("refused: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -86,23 +86,23 @@ func TestTLSCertRemoteFailures(t *testing.T) {
 
 func TestTLSCertDefaultEndpointsFromAsset(t *testing.T) {
 	ca := newTestCA(t)
-	cert, _ := ca.issue(t, "localhost", localNames, time.Now().Add(-time.Hour), time.Now().Add(days(100)))
-	srv := tlsServer(t, cert, nil)
+	cert, _ := ca.issue(t, "localhost", prLocalNames, time.Now().Add(-time.Hour), time.Now().Add(prDays(100)))
+	srv := prTLSServer(t, cert, nil)
 	a := &inventory.Asset{Name: "his-web", Kind: inventory.KindApplication, Address: "127.0.0.1",
 		Endpoints: []inventory.Endpoint{{URL: srv.URL + "/login"}, {URL: srv.URL + "/api"}, {URL: "http://127.0.0.1:1/"}}}
-	r := one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file}}, a, nil))
+	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file}}, a, nil))
 	if r.Status != result.OK || r.Item != srv.Listener.Addr().String() {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
 	// Only plain http endpoints: nothing to check.
 	a.Endpoints = []inventory.Endpoint{{URL: "http://127.0.0.1:1/"}}
-	r = one(t, probe(t, "tls-cert", &Spec{}, a, nil))
+	r = prOne(t, prProbe(t, "tls-cert", &Spec{}, a, nil))
 	if r.Status != result.OK || !strings.Contains(r.Message, "no https endpoints") {
 		t.Fatalf("http only: %s %q", r.Status, r.Message)
 	}
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	a.Endpoints = nil
-	r = one(t, probe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file, "port": port}}, a, nil))
+	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file, "port": port}}, a, nil))
 	if r.Status != result.OK {
 		t.Fatalf("address:port: %s %q", r.Status, r.Message)
 	}
@@ -129,9 +129,9 @@ func bytesToStrings(bs [][]byte) []string {
 func TestTLSCertFilesOnTarget(t *testing.T) {
 	ca := newTestCA(t)
 	now := time.Now()
-	_, good := ca.issue(t, "his.example", []string{"his.example"}, now.Add(-time.Hour), now.Add(days(300)))
-	_, old := ca.issue(t, "lis.example", []string{"lis.example"}, now.Add(-days(400)), now.Add(-days(10)))
-	_, near := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(days(12)))
+	_, good := ca.issue(t, "his.example", []string{"his.example"}, now.Add(-time.Hour), now.Add(prDays(300)))
+	_, old := ca.issue(t, "lis.example", []string{"lis.example"}, now.Add(-prDays(400)), now.Add(-prDays(10)))
+	_, near := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(prDays(12)))
 	dir := t.TempDir()
 	certs := filepath.Join(dir, "certs")
 	os.Mkdir(certs, 0o755)
@@ -148,7 +148,7 @@ func TestTLSCertFilesOnTarget(t *testing.T) {
 		filepath.Join(dir, "garbage.crt"),
 		filepath.Join(dir, "gone.crt"),
 	}}}
-	rs := evalSpec(t, "tls-cert", spec)
+	rs := prEval(t, "tls-cert", spec)
 	got := map[string]result.Result{}
 	for _, r := range rs {
 		got[r.Item] = r
@@ -160,7 +160,7 @@ func TestTLSCertFilesOnTarget(t *testing.T) {
 		t.Helper()
 		r, ok := got[item]
 		if !ok {
-			t.Errorf("no result for %s (have %v)", item, keys(got))
+			t.Errorf("no result for %s (have %v)", item, prKeys(got))
 			return
 		}
 		if r.Status != st || r.Reason != reason || !strings.Contains(r.Message, msg) {
@@ -174,13 +174,13 @@ func TestTLSCertFilesOnTarget(t *testing.T) {
 	check(filepath.Join(dir, "garbage.crt"), result.Unknown, "no-certificate", "holds no PEM certificate")
 	check(filepath.Join(dir, "gone.crt"), result.Crit, "missing", "does not exist")
 	if len(rs) != 6 {
-		t.Errorf("%d results, want 6: %v", len(rs), keys(got))
+		t.Errorf("%d results, want 6: %v", len(rs), prKeys(got))
 	}
 }
 
 func TestTLSCertFileNamesArriveLiterally(t *testing.T) {
 	ca := newTestCA(t)
-	_, c := ca.issue(t, "x.example", []string{"x.example"}, time.Now().Add(-time.Hour), time.Now().Add(days(100)))
+	_, c := ca.issue(t, "x.example", []string{"x.example"}, time.Now().Add(-time.Hour), time.Now().Add(prDays(100)))
 	dir := t.TempDir()
 	// The snippet runs in the test's working directory: a name that got
 	// executed would create ./hcops-pwned there.
@@ -192,7 +192,7 @@ func TestTLSCertFileNamesArriveLiterally(t *testing.T) {
 	for _, n := range names {
 		files = append(files, writeCertFile(t, dir, n, c))
 	}
-	rs := evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": files}})
+	rs := prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": files}})
 	if len(rs) != len(names) {
 		t.Fatalf("%d results for %d files", len(rs), len(names))
 	}
@@ -210,11 +210,11 @@ func TestTLSCertBundleSummarised(t *testing.T) {
 	ca := newTestCA(t)
 	var blocks [][]byte
 	for i := 0; i < tlsCertMaxPerFile+5; i++ {
-		_, p := ca.issue(t, "root"+itoa(i), nil, time.Now().Add(-time.Hour), time.Now().Add(days(float64(1000+i))))
+		_, p := ca.issue(t, "root"+prItoa(i), nil, time.Now().Add(-time.Hour), time.Now().Add(prDays(float64(1000+i))))
 		blocks = append(blocks, p)
 	}
 	f := writeCertFile(t, t.TempDir(), "ca-bundle.crt", blocks...)
-	r := one(t, evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": f}}))
+	r := prOne(t, prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": f}}))
 	if r.Status != result.OK || !strings.Contains(r.Message, "bundle of 15 certificates") || !strings.Contains(r.Message, "root0") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -243,9 +243,9 @@ func TestTLSCertBadParams(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return fmtNum(float64(i)) }
+func prItoa(i int) string { return fmtNum(float64(i)) }
 
-func keys[V any](m map[string]V) []string {
+func prKeys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
@@ -253,7 +253,7 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-func deref(p *float64) any {
+func prDeref(p *float64) any {
 	if p == nil {
 		return nil
 	}
@@ -262,11 +262,11 @@ func deref(p *float64) any {
 
 func TestTLSCertGlobMatchingNothing(t *testing.T) {
 	pattern := filepath.Join(t.TempDir(), "*", "*.crt")
-	r := one(t, evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern, "missing": "ok"}}))
+	r := prOne(t, prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern, "missing": "ok"}}))
 	if r.Status != result.OK || r.Message != "no certificate file matches "+pattern {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
-	r = one(t, evalSpec(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern}}))
+	r = prOne(t, prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern}}))
 	if r.Status != result.Crit || r.Advice == "" {
 		t.Fatalf("missing crit: %s %q", r.Status, r.Message)
 	}

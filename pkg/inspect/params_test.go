@@ -112,13 +112,13 @@ params:
 		err  error
 		want string
 	}{
-		{"duration", second(paramDuration(s, "timeout", 0)), `check web: parameter timeout: want a duration like 30s, 15m, 24h or 7d, got "soon"`},
-		{"int", second(paramInt(s, "port", 0)), `check web: parameter port: want a whole number, got 44.5`},
-		{"bool", second(paramBool(s, "insecure", false)), `check web: parameter insecure: want true or false, got "maybe"`},
-		{"strings", second(paramStrings(s, "args")), `check web: parameter args: want a list of strings, got a mapping`},
-		{"string", second(paramString(s, "url", "")), `check web: parameter url: want a string, got a list`},
-		{"regexp", second(paramRegexp(s, "re")), `check web: parameter re: bad regular expression`},
-		{"negative", second(paramDuration(s, "neg", 0)), `check web: parameter neg: duration must not be negative`},
+		{"duration", prErr(paramDuration(s, "timeout", 0)), `check web: parameter timeout: want a duration like 30s, 15m, 24h or 7d, got "soon"`},
+		{"int", prErr(paramInt(s, "port", 0)), `check web: parameter port: want a whole number, got 44.5`},
+		{"bool", prErr(paramBool(s, "insecure", false)), `check web: parameter insecure: want true or false, got "maybe"`},
+		{"strings", prErr(paramStrings(s, "args")), `check web: parameter args: want a list of strings, got a mapping`},
+		{"string", prErr(paramString(s, "url", "")), `check web: parameter url: want a string, got a list`},
+		{"regexp", prErr(paramRegexp(s, "re")), `check web: parameter re: bad regular expression`},
+		{"negative", prErr(paramDuration(s, "neg", 0)), `check web: parameter neg: duration must not be negative`},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.HasPrefix(c.err.Error(), c.want) {
@@ -138,7 +138,7 @@ func TestParamKnownSuggests(t *testing.T) {
 	}
 }
 
-func second[T any](_ T, err error) error { return err }
+func prErr[T any](_ T, err error) error { return err }
 
 // TestProbeMessagesInCatalogue checks that every message key the check
 // types of this file set use is in the i18n catalogue with both languages,
