@@ -118,10 +118,12 @@ func portParams(spec *Spec) (osPortOptions, error) {
 // Validate checks the parameters when the playbook is loaded.
 func (portListenCheck) Validate(spec *Spec) error { _, err := portParams(spec); return err }
 
-const portScript = `if command -v ss >/dev/null 2>&1; then
-  echo "@@SS"; ss -tulnp 2>&1
-elif command -v netstat >/dev/null 2>&1; then
-  echo "@@NETSTAT"; netstat -tulnp 2>&1
+// A tool that exists but fails (ss without netlink in a container) hands
+// over to the next one.
+const portScript = `if command -v ss >/dev/null 2>&1 && o=$(ss -tulnp 2>&1); then
+  echo "@@SS"; echo "$o"
+elif command -v netstat >/dev/null 2>&1 && o=$(netstat -tulnp 2>&1); then
+  echo "@@NETSTAT"; echo "$o"
 else
   echo "@@PROCNET"
   for f in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
