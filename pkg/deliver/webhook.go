@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +62,9 @@ var now = time.Now
 //   - feishu: Feishu/Lark (飞书) custom robot, msg_type post; with secret, the
 //     body carries timestamp (s) and sign = base64(HMAC-SHA256 keyed with
 //     timestamp+"\n"+secret over nothing);
-//   - generic: the Summary as JSON, plus "message", the rendered text.
+//   - generic: the Summary as JSON, plus "message", the rendered text; with
+//     secret, header X-Hcops-Signature: sha256=HEX(HMAC-SHA256(secret, body))
+//     lets the receiver (an SMS or voice gateway) check the sender.
 //
 // The message text comes from cfg.Template or a default. A robot's reply
 // with errcode/code != 0 is a failure carrying its errmsg. Errors name the
@@ -145,6 +148,9 @@ func Webhook(ctx context.Context, cfg config.Webhook, s Summary) error {
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "hcops")
+	if typ := strings.ToLower(cfg.Type); (typ == TypeGeneric || typ == "") && secret != "" {
+		req.Header.Set("X-Hcops-Signature", "sha256="+GenericSign(payload, secret))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		// *url.Error repeats the full URL, token included: keep only the cause.
@@ -217,6 +223,14 @@ func DingTalkSign(timestamp, secret string) string {
 func FeishuSign(timestamp, secret string) string {
 	h := hmac.New(sha256.New, []byte(timestamp+"\n"+secret))
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// GenericSign is the signature of a generic webhook body: hex of
+// HMAC-SHA256 keyed with the secret over the exact body bytes.
+func GenericSign(body []byte, secret string) string {
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // messageText renders cfg.Template, or the default message, over s.

@@ -2,6 +2,9 @@ package deliver
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -25,6 +28,7 @@ type hook struct {
 	query url.Values
 	path  string
 	ctype string
+	sig   string
 	body  []byte
 }
 
@@ -34,6 +38,7 @@ func newHook(t *testing.T, status int, reply string) *hook {
 		b, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
 		h.query, h.path, h.ctype, h.body = r.URL.Query(), r.URL.Path, r.Header.Get("Content-Type"), b
+		h.sig = r.Header.Get("X-Hcops-Signature")
 		h.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -180,6 +185,22 @@ func TestWebhookGenericAndTemplate(t *testing.T) {
 	}
 	if _, ok := m["Lang"]; ok {
 		t.Error("Lang leaks into the JSON")
+	}
+	if h.sig != "" {
+		t.Errorf("signature %q without a secret", h.sig)
+	}
+
+	// With a secret the body is signed; the receiver recomputes it (here by
+	// hand, as a gateway would) over the bytes it got.
+	t.Setenv("HCOPS_TEST_GEN_SECRET", "gateway-shared-secret")
+	cfg.Secret = config.SecretRef{Env: "HCOPS_TEST_GEN_SECRET"}
+	if err := Webhook(context.Background(), cfg, testSummary); err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte("gateway-shared-secret"))
+	mac.Write(h.body)
+	if want := "sha256=" + hex.EncodeToString(mac.Sum(nil)); h.sig != want {
+		t.Errorf("X-Hcops-Signature = %q, want %q", h.sig, want)
 	}
 }
 
