@@ -4,8 +4,10 @@ package i18n
 // check_memory.go, check_disk.go, …). Keys start with "os.".
 func init() {
 	Register(map[string]Msg{
-		"os.no_output": {"未采集到输出（采集脚本未运行完成）", "no output collected (the collector did not run to completion)"},
-		"os.truncated": {"输出超出上限被截断，本项没有收到数据", "output hit the size bound before this check's data arrived"},
+		"os.no_output":      {"未采集到输出（采集脚本未运行完成）", "no output collected (the collector did not run to completion)"},
+		"os.partial":        {"（输出被截断，结果可能不完整）", " (output cut short: the result may be incomplete)"},
+		"os.internal_error": {"解析采集结果时出错（%v）；请将该主机的输出提交给 hcops 维护者", "internal error while reading the output (%v); please report this host's output to the hcops maintainers"},
+		"os.truncated":      {"输出超出上限被截断，本项没有收到数据", "output hit the size bound before this check's data arrived"},
 
 		"os.cpu.unparsable":    {"无法解析 /proc/stat：%v", "cannot read /proc/stat: %v"},
 		"os.cpu.msg":           {"CPU 使用率 %.1f%%（iowait %.1f%%，steal %.1f%%）", "CPU %.1f%% busy (iowait %.1f%%, steal %.1f%%)"},

@@ -33,7 +33,7 @@ import (
 //	                matching pattern in sorted order wins)
 type diskCheck struct{}
 
-func init() { Register("disk", diskCheck{}) }
+func init() { Register("disk", osGuard{diskCheck{}}) }
 
 // diskOptions are the parsed parameters of disk and inode.
 type diskOptions struct {

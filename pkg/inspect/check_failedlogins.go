@@ -30,7 +30,7 @@ import (
 // when no password attempt follows (key-only servers).
 type failedLoginsCheck struct{}
 
-func init() { Register("failed-logins", failedLoginsCheck{}) }
+func init() { Register("failed-logins", osGuard{failedLoginsCheck{}}) }
 
 const failedLoginsMaxLines = 1000
 

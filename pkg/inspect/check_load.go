@@ -16,7 +16,7 @@ import (
 // Thresholds apply to load per core (playbook default warn ~:2, crit ~:4).
 type loadCheck struct{}
 
-func init() { Register("load", loadCheck{}) }
+func init() { Register("load", osGuard{loadCheck{}}) }
 
 func loadParams(spec *Spec) (int, error) {
 	if err := paramKnown(spec, "window"); err != nil {

@@ -33,7 +33,7 @@ import (
 // and udp* with the read builtin where both are).
 type portListenCheck struct{}
 
-func init() { Register("port-listen", portListenCheck{}) }
+func init() { Register("port-listen", osGuard{portListenCheck{}}) }
 
 // osPortSpec is one expected or allowed port.
 type osPortSpec struct {

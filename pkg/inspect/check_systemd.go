@@ -24,7 +24,7 @@ import (
 // reason.
 type systemdUnitCheck struct{}
 
-func init() { Register("systemd-unit", systemdUnitCheck{}) }
+func init() { Register("systemd-unit", osGuard{systemdUnitCheck{}}) }
 
 type systemdOptions struct {
 	units, ignore []string

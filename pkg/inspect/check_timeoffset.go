@@ -24,7 +24,7 @@ import (
 // installed or none answers the result is UNKNOWN naming what was tried.
 type timeOffsetCheck struct{}
 
-func init() { Register("time-offset", timeOffsetCheck{}) }
+func init() { Register("time-offset", osGuard{timeOffsetCheck{}}) }
 
 // Validate checks the parameters when the playbook is loaded.
 func (timeOffsetCheck) Validate(spec *Spec) error { return paramKnown(spec) }

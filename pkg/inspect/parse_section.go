@@ -1,11 +1,13 @@
 package inspect
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -187,4 +189,47 @@ func osLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// osChecker is what every OS check type implements.
+type osChecker interface {
+	Check
+	Validator
+}
+
+// osGuard wraps an OS check type at registration. It adds what every one
+// of them needs and none should repeat: a note on results made from output
+// that was cut short (the host's output bound or deadline hit inside the
+// section, so mounts or lines may be missing), and a recovered panic turned
+// into an UNKNOWN result, so a parser bug on one host's odd output never
+// takes the inspection run down.
+type osGuard struct{ c osChecker }
+
+// Script returns the wrapped check's collector.
+func (g osGuard) Script(spec *Spec, a *inventory.Asset) (string, error) { return g.c.Script(spec, a) }
+
+// Validate checks the wrapped check's parameters.
+func (g osGuard) Validate(spec *Spec) error { return g.c.Validate(spec) }
+
+// Evaluate runs the wrapped check's Evaluate.
+func (g osGuard) Evaluate(ctx context.Context, env *Env) (rs []result.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			typ := ""
+			if env != nil && env.Spec != nil {
+				typ = env.Spec.Type
+			}
+			r := osUnknown(osBase(typ), "internal-error", osT(env, "os.internal_error", p))
+			rs = []result.Result{r}
+		}
+	}()
+	rs = g.c.Evaluate(ctx, env)
+	if env != nil && env.Section != nil && (env.Section.Truncated || env.Section.Missing) {
+		for i := range rs {
+			if rs[i].Status != result.Unknown {
+				rs[i].Message += osT(env, "os.partial")
+			}
+		}
+	}
+	return rs
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -219,4 +220,30 @@ func FuzzOSParsers(f *testing.F) {
 			}
 		}
 	})
+}
+
+type osPanicCheck struct{}
+
+func (osPanicCheck) Script(*Spec, *inventory.Asset) (string, error) { return "true", nil }
+func (osPanicCheck) Validate(*Spec) error                           { return nil }
+func (osPanicCheck) Evaluate(context.Context, *Env) []result.Result {
+	var m map[string]int
+	m["x"] = 1 // a parser bug
+	return nil
+}
+
+func TestOSGuard(t *testing.T) {
+	g := osGuard{osPanicCheck{}}
+	rs := g.Evaluate(context.Background(), &Env{Spec: &Spec{Name: "p", Type: "p"}, Section: &Section{Stdout: "x"}})
+	if len(rs) != 1 || rs[0].Status != result.Unknown || rs[0].Reason != "internal-error" || !strings.Contains(rs[0].Message, "nil map") {
+		t.Errorf("panic not turned into UNKNOWN: %+v", rs)
+	}
+	// Output cut short inside the disk section: the mount seen is reported,
+	// with a note that others may be missing.
+	c, _ := Lookup("disk")
+	sec := &Section{Stdout: "Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/vda ext4 100 10 90 10% /\n/dev/vdb ext4 100", Truncated: true}
+	rs = c.Evaluate(context.Background(), &Env{Spec: &Spec{Name: "disk", Type: "disk"}, Section: sec, Now: osNow})
+	if len(rs) != 1 || rs[0].Status != result.OK || !strings.Contains(rs[0].Message, "cut short") {
+		t.Errorf("truncated disk output: %+v", rs)
+	}
 }
