@@ -207,7 +207,7 @@ func init() {
 		"report.chart.missed":           {"当日未巡检", "no inspection that day"},
 		"report.chart.caption_avail":    {"单位：%%；统计期间：%s；数据来源：hcops 巡检记录（按巡检采样计算）", "Unit: %%; period: %s; source: hcops inspection history (sampled by inspections)"},
 		"report.chart.target_tick":      {"黑色竖线为承诺值；红色为未达标", "Black tick: target; red: target missed"},
-		"report.chart.caption_capacity": {"单位：%s；统计期间：%s；数据来源：hcops 巡检记录（每日最高值）", "Unit: %s; period: %s; source: hcops inspection history (daily highest value)"},
+		"report.chart.caption_capacity": {"单位：%s；统计期间：%s；数据来源：hcops 巡检记录（每日最后一次巡检的值）", "Unit: %s; period: %s; source: hcops inspection history (each day's last inspection)"},
 		"report.chart.legend_capacity":  {"实线：实测；虚线：按本月线性趋势预测；红线：上限；灰色虚线：月末", "Solid: measured; dashed: forecast from the month's linear trend; red: limit; grey: end of month"},
 
 		"report.verdict.met":    {"达标", "met"},
@@ -221,7 +221,7 @@ func init() {
 		"report.m.period":                  {"%s至%s", "%s to %s"},
 		"report.m.note_avail":              {"可用性按巡检采样计算：某次巡检中设备可连接即视为该时刻在线；一次采样最多代表其后 %s，超出部分及无巡检数据的时段计为“无数据”，不计为在线；已登记的计划维护窗口不计入统计。可用率＝在线时长 ÷（在线时长＋中断时长）。", "Availability is sampled by inspections: an asset reachable in an inspection counts as up at that time; one sample stands for at most %s after it, and time beyond that or without inspections is counted as no data, never as up; declared maintenance windows are excluded. Availability = up / (up + down)."},
 		"report.m.note_system":             {"应用系统在某次巡检中视为在线的条件：其核心成员设备（无核心成员时为全部成员）均可连接，且其 HTTP 检查无严重或无法连接结果。核心系统单次中断不得超过 2 小时，非核心系统不得超过 10 小时。", "An application system counts as up in an inspection when all its core members (all members when none is core) are reachable and none of its HTTP checks is CRIT or UNREACHABLE. A core system may be down at most 2 h per outage, a non-core system 10 h."},
-		"report.m.note_forecast":           {"容量预测：对本月每日最高使用率作线性拟合，按当前增长速度推算用满（100%）的天数；R² 越接近 1 拟合越可信。", "Capacity forecasts fit a straight line to each day's highest use this month and extrapolate to 100 %; an R² near 1 means a trustworthy fit."},
+		"report.m.note_forecast":           {"容量预测：对本月每日最后一次巡检的使用率作线性拟合，按当前增长速度推算用满（100%）的天数；R² 越接近 1 拟合越可信。", "Capacity forecasts fit a straight line to the use measured by each day's last inspection this month and extrapolate to 100 %; an R² near 1 means a trustworthy fit."},
 		"report.m.recurring_advice":        {"建议分析该问题反复出现的根本原因并彻底整改，而不是每次临时处理。", "Find the root cause of the repetition and fix it for good rather than each time it appears."},
 		"report.m.inspections_obj":         {"日常巡检", "Routine inspection"},
 		"report.m.backup_obj":              {"数据备份", "Backups"},

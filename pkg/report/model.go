@@ -222,7 +222,8 @@ type Recurring struct {
 	Advice      string        `json:"advice"`
 }
 
-// TrendPoint is one day of a capacity series: the day's highest value.
+// TrendPoint is one day of a capacity series: the value measured by the
+// day's last inspection.
 type TrendPoint struct {
 	At    time.Time `json:"at"`
 	Value float64   `json:"value"`
@@ -254,6 +255,7 @@ type Cert struct {
 	Expires  time.Time     `json:"expires"`
 	Status   result.Status `json:"status"`
 	Message  string        `json:"message"`
+	seen     time.Time     // run that measured it (keeps the latest)
 }
 
 // BackupRow is one backup or drill result of the month.

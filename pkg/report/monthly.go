@@ -56,15 +56,16 @@ func assetTarget(a *inventory.Asset) float64 {
 	return TargetLinkStorage
 }
 
-// monthAcc accumulates one streaming pass over a month of results.
+// monthAcc gathers what the monthly report needs from three cheap passes
+// over the history (see BuildMonthly): never every result in memory.
 type monthAcc struct {
 	start    time.Time
 	loc      *time.Location
 	days     int
 	runAt    map[int64]time.Time
-	curRun   int64
-	curUp    map[string]bool // asset -> reachable in the current run
-	curHTTP  map[string]bool // system -> an http check failed in the current run
+	runOrder []int64
+	up       map[int64]map[string]bool // run -> asset -> reachable
+	httpBad  map[int64]map[string]bool // run -> system -> an http check CRIT/UNREACHABLE
 	samples  map[string][]Sample
 	sysOf    map[string]string
 	sysRuns  map[string][]sysSample
@@ -72,6 +73,7 @@ type monthAcc struct {
 	total    result.Counts
 	rec      map[string]*recAcc
 	capac    map[string]*capAcc
+	capWorst map[string]result.Status
 	certs    map[string]*Cert
 }
 
@@ -83,21 +85,23 @@ type sysSample struct {
 
 type recAcc struct {
 	Recurring
-	days uint64
+	days   uint64
+	lastAt time.Time
 }
 
 type capAcc struct {
 	Trend
-	daily []float64
+	daily   []float64
+	lastDay int
 }
 
 func newMonthAcc(start time.Time, days int, loc *time.Location) *monthAcc {
 	return &monthAcc{
-		start: start, loc: loc, days: days,
+		start: start, loc: loc, days: days, runAt: map[int64]time.Time{},
+		up: map[int64]map[string]bool{}, httpBad: map[int64]map[string]bool{},
 		samples: map[string][]Sample{}, sysOf: map[string]string{}, sysRuns: map[string][]sysSample{},
-		curUp: map[string]bool{}, curHTTP: map[string]bool{},
 		dayCount: make([]result.Counts, days),
-		rec:      map[string]*recAcc{}, capac: map[string]*capAcc{}, certs: map[string]*Cert{},
+		rec:      map[string]*recAcc{}, capac: map[string]*capAcc{}, capWorst: map[string]result.Status{}, certs: map[string]*Cert{},
 	}
 }
 
@@ -108,58 +112,45 @@ func (m *monthAcc) dayIndex(t time.Time) int {
 	return min(max(i, 0), m.days-1)
 }
 
-// flush turns the current run's per-asset state into availability samples:
-// an asset is up at a run when none of its results is UNREACHABLE; a system
-// is up when every member inspected in that run is up and none of its http
-// checks is CRIT or UNREACHABLE.
-func (m *monthAcc) flush(at time.Time) {
-	if len(m.curUp) == 0 {
-		return
+// present records that asset has results in run id: up unless a later
+// UNREACHABLE result says otherwise.
+func (m *monthAcc) present(id int64, at time.Time, asset string) {
+	u := m.up[id]
+	if u == nil {
+		u = map[string]bool{}
+		m.up[id] = u
+		m.runAt[id] = at
+		m.runOrder = append(m.runOrder, id)
 	}
-	bySys := map[string]*sysSample{}
-	for asset, up := range m.curUp {
-		m.samples[asset] = append(m.samples[asset], Sample{At: at, Up: up})
-		sys := m.sysOf[asset]
-		if sys == "" {
-			continue
-		}
-		s := bySys[sys]
-		if s == nil {
-			s = &sysSample{at: at, members: map[string]bool{}, httpBad: m.curHTTP[sys]}
-			bySys[sys] = s
-		}
-		s.members[asset] = up
-	}
-	for sys, s := range bySys {
-		m.sysRuns[sys] = append(m.sysRuns[sys], *s)
-	}
-	clear(m.curUp)
-	clear(m.curHTTP)
+	u[asset] = true
 }
 
-func (m *monthAcc) add(r *store.ReportRow) {
-	if r.RunID != m.curRun {
-		if m.curRun != 0 {
-			m.flush(m.runAtOf(m.curRun))
-		}
-		m.curRun = r.RunID
-		m.runAt[r.RunID] = r.RunAt
-	}
-	up, seen := m.curUp[r.Asset]
-	m.curUp[r.Asset] = (up || !seen) && r.Status != result.Unreachable
+// problem takes one result that is not OK: reachability, http failures of
+// systems, recurring findings, worst status of capacity series.
+func (m *monthAcc) problem(r *store.ReportRow) {
 	if r.System != "" {
 		m.sysOf[r.Asset] = r.System
 	}
+	if r.Status == result.Unreachable {
+		if u := m.up[r.RunID]; u != nil {
+			u[r.Asset] = false
+		}
+	}
 	if strings.HasPrefix(r.Type, "http") && r.System != "" && r.Status >= result.Crit {
-		m.curHTTP[r.System] = true
+		hb := m.httpBad[r.RunID]
+		if hb == nil {
+			hb = map[string]bool{}
+			m.httpBad[r.RunID] = hb
+		}
+		hb[r.System] = true
 	}
 	if r.RunAt.Before(m.start) {
 		return // a run of the previous month: availability samples only
 	}
-	day := m.dayIndex(r.RunAt)
-	m.dayCount[day].Add(r.Status)
-	m.total.Add(r.Status)
 	key := r.Asset + "\x00" + r.Check + "\x00" + r.Item
+	if _, ok := capacityKinds[r.Type]; ok {
+		m.capWorst[key] = result.Worst(m.capWorst[key], r.Status)
+	}
 	if r.Status == result.Warn || r.Status == result.Crit || r.Status == result.Unknown {
 		a := m.rec[key]
 		if a == nil {
@@ -167,13 +158,27 @@ func (m *monthAcc) add(r *store.ReportRow) {
 			m.rec[key] = a
 		}
 		a.Runs++
-		a.days |= 1 << uint(day)
+		a.days |= 1 << uint(m.dayIndex(r.RunAt))
 		a.Worst = result.Worst(a.Worst, r.Status)
-		a.LastMessage = clean(r.Message)
-		if r.Advice != "" {
-			a.Advice = clean(r.Advice)
+		// Rows come in storage order: keep the message of the latest run.
+		if !r.RunAt.Before(a.lastAt) {
+			a.lastAt = r.RunAt
+			a.LastMessage = clean(r.Message)
+			if r.Advice != "" {
+				a.Advice = clean(r.Advice)
+			}
 		}
 	}
+}
+
+// sample takes one result of the day's last run: capacity values and
+// certificates.
+func (m *monthAcc) sample(r *store.ReportRow) {
+	if r.System != "" && m.sysOf[r.Asset] == "" {
+		m.sysOf[r.Asset] = r.System
+	}
+	key := r.Asset + "\x00" + r.Check + "\x00" + r.Item
+	day := m.dayIndex(r.RunAt)
 	if kind, ok := capacityKinds[r.Type]; ok && r.HasValue && !math.IsNaN(r.Value) && !math.IsInf(r.Value, 0) {
 		a := m.capac[key]
 		if a == nil {
@@ -183,29 +188,63 @@ func (m *monthAcc) add(r *store.ReportRow) {
 			}
 			m.capac[key] = a
 		}
-		if math.IsNaN(a.daily[day]) || r.Value > a.daily[day] {
-			a.daily[day] = r.Value
+		a.daily[day] = r.Value
+		if day >= a.lastDay {
+			a.lastDay, a.Last = day, r.Value
 		}
-		a.Last = r.Value
 		a.Status = result.Worst(a.Status, r.Status)
 	}
-	if r.Type == "tls-cert" || r.Type == "tls" || strings.HasPrefix(r.Check, "tls-cert") {
-		if r.HasValue {
-			c := m.certs[key]
-			if c == nil {
-				c = &Cert{}
-				m.certs[key] = c
-			}
-			*c = Cert{Asset: clean(r.Asset), Item: clean(r.Item), DaysLeft: r.Value, Status: r.Status, Message: clean(r.Message),
-				Expires: r.RunAt.Add(time.Duration(r.Value * float64(24*time.Hour))).In(m.loc)}
-			if c.Item == "" {
-				c.Item = clean(r.Check)
-			}
+	if certTypes[r.Type] && r.HasValue {
+		c := m.certs[key]
+		if c == nil {
+			c = &Cert{}
+			m.certs[key] = c
+		} else if r.RunAt.Before(c.seen) {
+			return
+		}
+		*c = Cert{seen: r.RunAt, Asset: clean(r.Asset), Item: clean(r.Item), DaysLeft: r.Value, Status: r.Status, Message: clean(r.Message),
+			Expires: r.RunAt.Add(time.Duration(r.Value * float64(24*time.Hour))).In(m.loc)}
+		if c.Item == "" {
+			c.Item = clean(r.Check)
 		}
 	}
 }
 
-func (m *monthAcc) runAtOf(id int64) time.Time { return m.runAt[id] }
+// certTypes are the check types whose value is the days a certificate has
+// left.
+var certTypes = map[string]bool{"tls-cert": true, "tls": true, "cert": true}
+
+// finish turns the per-run reachability into availability samples: an
+// asset is up at a run when none of its results is UNREACHABLE; a system is
+// up when every member inspected in that run is up and none of its http
+// checks is CRIT or UNREACHABLE.
+func (m *monthAcc) finish() {
+	for _, id := range m.runOrder {
+		at := m.runAt[id]
+		bySys := map[string]*sysSample{}
+		for asset, up := range m.up[id] {
+			m.samples[asset] = append(m.samples[asset], Sample{At: at, Up: up})
+			sys := m.sysOf[asset]
+			if sys == "" {
+				continue
+			}
+			s := bySys[sys]
+			if s == nil {
+				s = &sysSample{at: at, members: map[string]bool{}, httpBad: m.httpBad[id][sys]}
+				bySys[sys] = s
+			}
+			s.members[asset] = up
+		}
+		for sys, s := range bySys {
+			m.sysRuns[sys] = append(m.sysRuns[sys], *s)
+		}
+	}
+	for key, st := range m.capWorst {
+		if a := m.capac[key]; a != nil {
+			a.Status = result.Worst(a.Status, st)
+		}
+	}
+}
 
 // BuildMonthly builds the monthly operations report of month (any time in
 // it, read in o.Location) from the store, in one streaming pass over the
@@ -237,20 +276,87 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
 
+	// Three passes, each cheap over millions of results: which assets each
+	// run looked at (the run index only), the results that are not OK, and
+	// the capacity and certificate results of each day's last run. Runs just
+	// before the month vouch for its first hours (up to MaxGap).
 	acc := newMonthAcc(start, days, loc)
-	acc.runAt = make(map[int64]time.Time, len(runs))
-	// Runs just before the month vouch for its first hours (up to MaxGap).
-	if err := db.EachReportRow(ctx, result.KindInspect, start.Add(-o.maxGap()), end, func(r *store.ReportRow) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		acc.add(r)
-		return nil
-	}); err != nil {
+	for _, r := range runs {
+		i := acc.dayIndex(r.StartedAt)
+		c := &acc.dayCount[i]
+		c.OK, c.Warn, c.Crit, c.Unknown, c.Unreachable = c.OK+r.Counts.OK, c.Warn+r.Counts.Warn, c.Crit+r.Counts.Crit, c.Unknown+r.Counts.Unknown, c.Unreachable+r.Counts.Unreachable
+		t := &acc.total
+		t.OK, t.Warn, t.Crit, t.Unknown, t.Unreachable = t.OK+r.Counts.OK, t.Warn+r.Counts.Warn, t.Crit+r.Counts.Crit, t.Unknown+r.Counts.Unknown, t.Unreachable+r.Counts.Unreachable
+	}
+	since := start.Add(-o.maxGap())
+	before, err := db.RunSummaries(ctx, result.KindInspect, since, start)
+	if err != nil {
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
-	if acc.curRun != 0 {
-		acc.flush(acc.runAtOf(acc.curRun))
+	type idRange struct{ lo, hi int64 }
+	ranges := map[int64]idRange{}
+	var all idRange
+	for _, r := range append(before, runs...) {
+		rg := idRange{lo: math.MaxInt64}
+		if err := db.EachRunAsset(ctx, r.ID, func(asset string, lo, hi int64) error {
+			acc.present(r.ID, r.StartedAt, asset)
+			rg.lo, rg.hi = min(rg.lo, lo), max(rg.hi, hi)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("monthly report: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if rg.hi == 0 {
+			continue
+		}
+		ranges[r.ID] = rg
+		if all.hi == 0 {
+			all = rg
+		}
+		all.lo, all.hi = min(all.lo, rg.lo), max(all.hi, rg.hi)
+	}
+	if all.hi > 0 {
+		if err := db.EachReportRow(ctx, result.KindInspect, since, end, store.ReportRowFilter{NotOK: true, FromID: all.lo, ToID: all.hi}, func(r *store.ReportRow) error {
+			acc.problem(r)
+			return ctx.Err()
+		}); err != nil {
+			return nil, fmt.Errorf("monthly report: %w", err)
+		}
+	}
+	var types []string
+	for t := range capacityKinds {
+		types = append(types, t)
+	}
+	for t := range certTypes {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for i, r := range runs {
+		rg, ok := ranges[r.ID]
+		if !ok || (i < len(runs)-1 && acc.dayIndex(runs[i+1].StartedAt) == acc.dayIndex(r.StartedAt)) {
+			continue // only the last run of each day
+		}
+		if err := db.EachReportRow(ctx, result.KindInspect, start, end, store.ReportRowFilter{Types: types, FromID: rg.lo, ToID: rg.hi}, func(row *store.ReportRow) error {
+			if row.RunID == r.ID {
+				acc.sample(row)
+			}
+			return ctx.Err()
+		}); err != nil {
+			return nil, fmt.Errorf("monthly report: %w", err)
+		}
+	}
+	if len(runs) > 0 {
+		systems, err := db.AssetSystems(ctx, []int64{runs[len(runs)-1].ID})
+		if err != nil {
+			return nil, fmt.Errorf("monthly report: %w", err)
+		}
+		for a, s := range systems {
+			if acc.sysOf[a] == "" {
+				acc.sysOf[a] = s
+			}
+		}
 	}
 
 	// Inventory: the last snapshot of the month, else the current inventory.
@@ -279,6 +385,13 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 			systems[s.Name] = s
 		}
 	}
+
+	for name, a := range assets {
+		if acc.sysOf[name] == "" && a.System != "" {
+			acc.sysOf[name] = a.System
+		}
+	}
+	acc.finish()
 
 	maint, err := db.Maintenance(ctx, start, end)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/result"
@@ -33,22 +34,69 @@ type ReportRow struct {
 	Advice   string
 }
 
+// ReportRowFilter narrows EachReportRow. The zero value walks every result.
+type ReportRowFilter struct {
+	// NotOK keeps only results whose status is not OK: a month of results is
+	// mostly OK, and filtering inside SQLite is far cheaper than returning
+	// every row.
+	NotOK bool
+	// RunIDs, when not empty, keeps only results of these runs (read through
+	// the run index, so a few runs cost little whatever the month holds).
+	RunIDs []int64
+	// Types, when not empty, keeps only results of these check types.
+	Types []string
+	// FromID and ToID, when ToID > 0, keep only results whose id is in
+	// [FromID, ToID]: a range of the results table read in place (results
+	// are numbered as they are stored, so a month's runs occupy one range;
+	// see EachRunAsset). The run filters still apply.
+	FromID, ToID int64
+}
+
 // EachReportRow calls fn for every result of runs of kind ("" for any)
-// started in [since, until), in order of run start. The row is reused
-// between calls: copy what you keep. An error from fn stops the walk.
-func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.Time, fn func(*ReportRow) error) error {
+// started in [since, until) that f keeps, in order of run start (in id
+// order when f has an id range). The row
+// is reused between calls: copy what you keep. An error from fn stops the
+// walk.
+func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.Time, f ReportRowFilter, fn func(*ReportRow) error) error {
+	from := `FROM runs r JOIN results s ON s.run_id = r.id`
+	if f.ToID > 0 {
+		// Read the id range of results in place, then look each kept row's
+		// run up: far cheaper than walking the run index.
+		from = `FROM results s CROSS JOIN runs r ON r.id = s.run_id`
+	}
 	q := `SELECT r.id, r.started_at, s.asset, s.check_name, s.type, s.item, s.system, s.status, s.value, s.unit,
 		CASE WHEN s.status <> 0 THEN s.message ELSE '' END,
 		CASE WHEN s.status <> 0 THEN s.reason ELSE '' END,
 		CASE WHEN s.status <> 0 THEN s.advice ELSE '' END
-		FROM runs r JOIN results s ON s.run_id = r.id
+		` + from + `
 		WHERE r.started_at >= ? AND r.started_at < ?`
 	args := []any{ms(since), ms(until)}
+	if f.ToID > 0 {
+		q += ` AND s.id BETWEEN ? AND ?`
+		args = append(args, f.FromID, f.ToID)
+	}
 	if kind != "" {
 		q += ` AND r.kind = ?`
 		args = append(args, kind)
 	}
-	q += ` ORDER BY r.started_at, r.id`
+	if f.NotOK {
+		q += ` AND s.status <> 0`
+	}
+	if len(f.RunIDs) > 0 {
+		q += ` AND s.run_id IN (` + placeholders(len(f.RunIDs)) + `)`
+		for _, id := range f.RunIDs {
+			args = append(args, id)
+		}
+	}
+	if len(f.Types) > 0 {
+		q += ` AND s.type IN (` + placeholders(len(f.Types)) + `)`
+		for _, t := range f.Types {
+			args = append(args, t)
+		}
+	}
+	if f.ToID == 0 {
+		q += ` ORDER BY r.started_at, r.id`
+	}
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("history: report query: %w", err)
@@ -76,6 +124,68 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 		return fmt.Errorf("history: report query: %w", err)
 	}
 	return nil
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// EachRunAsset calls fn once for every asset that has results in run
+// runID, with the lowest and highest id of those results. It reads only the
+// run index (in asset order), so it is cheap over millions of results.
+func (db *DB) EachRunAsset(ctx context.Context, runID int64, fn func(asset string, minID, maxID int64) error) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT asset, MIN(id), MAX(id) FROM results
+		INDEXED BY results_run WHERE run_id = ? GROUP BY asset`, runID)
+	if err != nil {
+		return fmt.Errorf("history: report query: %w", err)
+	}
+	defer rows.Close()
+	var (
+		asset      string
+		minID, max int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&asset, &minID, &max); err != nil {
+			return fmt.Errorf("history: report query: %w", err)
+		}
+		if err := fn(asset, minID, max); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("history: report query: %w", err)
+	}
+	return nil
+}
+
+// AssetSystems returns the application system each asset's results in the
+// given runs were recorded under (the last non-empty one wins).
+func (db *DB) AssetSystems(ctx context.Context, runIDs []int64) (map[string]string, error) {
+	out := map[string]string{}
+	if len(runIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(runIDs))
+	for i, id := range runIDs {
+		args[i] = id
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT asset, MAX(system) FROM results
+		WHERE run_id IN (`+placeholders(len(runIDs))+`) AND system <> '' GROUP BY asset`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("history: report query: %w", err)
+	}
+	defer rows.Close()
+	var asset, system string
+	for rows.Next() {
+		if err := rows.Scan(&asset, &system); err != nil {
+			return nil, fmt.Errorf("history: report query: %w", err)
+		}
+		out[asset] = system
+	}
+	return out, rows.Err()
 }
 
 // RunSummary is a run without its results: when it started and its counts.
