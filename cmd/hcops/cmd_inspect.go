@@ -807,11 +807,7 @@ func printInspectTable(app *App, opts *inspectOptions, run *result.Run, hosts in
 			check += " " + r.Item
 		}
 		msg := r.Message
-		if r.Status == result.Unreachable {
-			if h := app.T("inspect.hint." + r.Reason); !strings.HasPrefix(h, "inspect.hint.") {
-				msg += " — " + h
-			}
-		} else if r.Advice != "" && r.Status != result.OK {
+		if r.Advice != "" && r.Status != result.OK {
 			msg += " — " + r.Advice
 		}
 		t.Row(app.T("status."+r.Status.String()), sys, r.Asset, check, formatValue(r), msg)

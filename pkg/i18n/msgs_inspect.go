@@ -41,6 +41,18 @@ func init() {
 		"inspect.key_flags":    {"--accept-new-host-keys 与 --insecure-ignore-host-key 不能同时使用", "--accept-new-host-keys and --insecure-ignore-host-key cannot be used together"},
 		"inspect.insecure":     {"已关闭主机密钥校验（--insecure-ignore-host-key）：无法发现中间人攻击，仅限测试环境使用", "host key verification is off (--insecure-ignore-host-key): a man in the middle would go unnoticed; use only on test networks"},
 
+		"inspect.run.unreachable":     {"%s 无法连接（%s）：%v", "%s unreachable (%s): %v"},
+		"inspect.run.probe_slot":      {"%s：未执行：等待探测名额时已超过主机时限 %s", "%s: not run: host deadline %s passed while waiting for a free probe slot"},
+		"inspect.run.killed":          {"%s：采集命令超过 timeout_sec %d 秒，已被终止", "%s: collector killed after timeout_sec %ds"},
+		"inspect.run.killed_advice":   {"请排查主机上卡住的命令（如失效的 NFS 挂载），或在剧本中调大 timeout_sec", "look for a hung command on the host (e.g. a dead NFS mount), or raise timeout_sec in the playbook"},
+		"inspect.run.deadline":        {"%s：采集未在主机时限（%s）内完成", "%s: collector did not finish within the host deadline (%s)"},
+		"inspect.run.deadline_advice": {"请调大 --host-timeout，或排查主机上卡住的命令（如 df 遇到失效的 NFS 挂载）", "raise --host-timeout, or look for a hung command (e.g. df on a dead NFS mount) on the host"},
+		"inspect.run.conn_lost":       {"%s：采集未完成：%v", "%s: collector did not finish: %v"},
+		"inspect.run.truncated":       {"%s：本检查项无输出：主机输出在此之前已达到大小上限", "%s: no output for this check: the host's output hit the size bound before it"},
+		"inspect.run.script_died":     {"%s：采集未完成（脚本退出码 %d）", "%s: collector did not finish (script exit status %d)"},
+		"inspect.run.panic":           {"检查类型 %s 内部错误：%v", "internal error in check type %s: %v"},
+		"inspect.run.no_result":       {"检查类型 %s 没有给出结果", "check type %s returned no result"},
+
 		"inspect.hint.refused":           {"请确认该主机的 sshd 正在运行，且清单中的端口正确", "check that sshd runs on the host and the port in the inventory is right"},
 		"inspect.hint.timeout":           {"请确认主机已开机，且防火墙未拦截本机到该主机的 SSH 连接", "check that the host is up and that no firewall drops SSH from this machine"},
 		"inspect.hint.auth":              {"请核对清单中的用户与密钥（connection.user、key_file、--identity）以及主机上的 authorized_keys", "check the user and key in the inventory (connection.user, key_file, --identity) and the host's authorized_keys"},

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -202,7 +203,7 @@ func (r *Runner) runHost(ctx context.Context, hp *HostPlan, probeSem chan struct
 			case <-hctx.Done():
 				probeRes[i] = r.finish(hp, it, start, 0, []result.Result{{
 					Status: result.Unknown, Reason: result.ReasonTimeout,
-					Message: fmt.Sprintf("%s: not run: host deadline %s passed while waiting for a free probe slot", hp.Name, hostTimeout),
+					Message: r.t("inspect.run.probe_slot", hp.Name, hostTimeout),
 				}}, nil)
 				return
 			}
@@ -273,8 +274,8 @@ func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item
 		if it.Spec.TimeoutSec > 0 && sec.ExitCode == killedExitCode {
 			res = append(res, r.finish(hp, it, start, r.now().Sub(start), []result.Result{{
 				Status: result.Unknown, Reason: result.ReasonTimeout,
-				Message: fmt.Sprintf("%s: collector killed after timeout_sec %ds", hp.Name, it.Spec.TimeoutSec),
-				Advice:  "look for a hung command on the host (e.g. a dead NFS mount), or raise timeout_sec in the playbook",
+				Message: r.t("inspect.run.killed", hp.Name, it.Spec.TimeoutSec),
+				Advice:  r.t("inspect.run.killed_advice"),
 			}}, sec)...)
 			continue
 		}
@@ -335,16 +336,17 @@ func (r *Runner) unreachable(hp *HostPlan, start time.Time, err error) result.Re
 	if reason == "" {
 		reason = result.ReasonNetwork
 	}
-	msg := fmt.Sprintf("%s: %s: %v", hp.Name, reason, err)
+	var detail error = err
 	var ue *transport.UnreachableError
 	if errors.As(err, &ue) && ue.Err != nil {
-		msg = fmt.Sprintf("%s unreachable (%s): %v", hp.Name, reason, ue.Err)
+		detail = ue.Err
 	}
+	msg := r.t("inspect.run.unreachable", hp.Name, reason, detail)
 	res := result.Result{
 		Asset: hp.Name, Check: ConnectCheck, Type: ConnectCheck,
 		System: hp.Asset.System, Zone: hp.Asset.Zone,
 		Status: result.Unreachable, Reason: reason, Message: msg,
-		Advice:    UnreachableHint(reason),
+		Advice:    r.hint(reason),
 		StartedAt: start, DurationMS: r.now().Sub(start).Milliseconds(),
 	}
 	if len(hp.Items) > 0 {
@@ -353,25 +355,16 @@ func (r *Runner) unreachable(hp *HostPlan, start time.Time, err error) result.Re
 	return res
 }
 
-// UnreachableHint says what to do about an unreachable reason (English; the
-// command layer shows its translated form).
-func UnreachableHint(reason string) string {
-	switch reason {
-	case result.ReasonRefused:
-		return "check that sshd runs on the host and the port in the inventory is right"
-	case result.ReasonTimeout:
-		return "check that the host is up and that no firewall drops SSH from this machine"
-	case result.ReasonAuth:
-		return "check the user and key in the inventory (connection.user, key_file, --identity) and the host's authorized_keys"
-	case result.ReasonHostKeyMismatch:
-		return "the host key changed: verify the new key with the host's owner, then remove the old line from known_hosts"
-	case result.ReasonHostKeyUnknown:
-		return "the host key is not known: verify it, then add it to known_hosts or run once with --accept-new-host-keys"
-	case result.ReasonDNS:
-		return "check the address in the inventory and this machine's DNS"
+// hint is what to do about an unreachable reason, in the run's language.
+func (r *Runner) hint(reason string) string {
+	if !i18n.Has("inspect.hint." + reason) {
+		reason = result.ReasonNetwork
 	}
-	return "check the network path from this machine to the host"
+	return r.t("inspect.hint." + reason)
 }
+
+// t translates a runner message into the run's language.
+func (r *Runner) t(key string, args ...any) string { return i18n.T(r.Lang, key, args...) }
 
 // missing is the result of a check whose section never completed.
 func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr error, hctx context.Context, hostTimeout time.Duration) result.Result {
@@ -379,21 +372,21 @@ func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr 
 	switch {
 	case errors.Is(hctx.Err(), context.DeadlineExceeded):
 		res.Reason = result.ReasonTimeout
-		res.Message = fmt.Sprintf("%s: collector did not finish within the host deadline (%s)", hp.Name, hostTimeout)
-		res.Advice = "raise --host-timeout, or look for a hung command (e.g. df on a dead NFS mount) on the host"
+		res.Message = r.t("inspect.run.deadline", hp.Name, hostTimeout)
+		res.Advice = r.t("inspect.run.deadline_advice")
 	case runErr != nil:
 		res.Reason = "connection"
-		res.Message = fmt.Sprintf("%s: collector did not finish: %v", hp.Name, runErr)
+		res.Message = r.t("inspect.run.conn_lost", hp.Name, runErr)
 	case o.Truncated:
 		res.Reason = "truncated"
-		res.Message = fmt.Sprintf("%s: no output for this check: the host's output hit the size bound before it", hp.Name)
+		res.Message = r.t("inspect.run.truncated", hp.Name)
 	default:
 		res.Reason = "script"
 		msg := strings.TrimSpace(string(o.Stderr))
 		if len(msg) > 300 {
 			msg = msg[:300] + "..."
 		}
-		res.Message = fmt.Sprintf("%s: collector did not finish (script exit status %d)", hp.Name, o.ExitCode)
+		res.Message = r.t("inspect.run.script_died", hp.Name, o.ExitCode)
 		if msg != "" {
 			res.Message += ": " + msg
 		}
@@ -407,7 +400,7 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 	defer func() {
 		if p := recover(); p != nil {
 			rs = []result.Result{{Status: result.Unknown, Reason: "internal",
-				Message:  fmt.Sprintf("internal error in check type %s: %v", it.Spec.Type, p),
+				Message:  r.t("inspect.run.panic", it.Spec.Type, p),
 				Evidence: string(debug.Stack())}}
 		}
 	}()
@@ -426,7 +419,7 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 	rs = it.Check.Evaluate(ctx, env)
 	if len(rs) == 0 {
 		rs = []result.Result{{Status: result.Unknown, Reason: "internal",
-			Message: fmt.Sprintf("check type %s returned no result", it.Spec.Type)}}
+			Message: r.t("inspect.run.no_result", it.Spec.Type)}}
 	}
 	return rs
 }
