@@ -40,6 +40,7 @@ import (
 //	             asset (and of its system, for kind application) from the
 //	             inventory; the asset's address on port when it has no
 //	             endpoints at all.
+//	use_address  false: never fall back to the asset's address (default true)
 //	port         port for the default endpoint (default 443)
 //	server_name  name to ask for (SNI) and to match (default: the host)
 //	ca_file      PEM CA bundle to verify against instead of the system roots
@@ -60,7 +61,7 @@ type tlsCertCheck struct{}
 
 func init() { Register("tls-cert", tlsCertCheck{}) }
 
-var tlsParams = []string{"endpoints", "port", "server_name", "ca_file", "untrusted", "timeout", "files", "missing"}
+var tlsParams = []string{"endpoints", "use_address", "port", "server_name", "ca_file", "untrusted", "timeout", "files", "missing"}
 
 // tlsCertMaxPerFile bounds the results of one file (a CA bundle holds
 // hundreds); past it the file gets one summary result.
@@ -68,6 +69,7 @@ const tlsCertMaxPerFile = 10
 
 type tlsConf struct {
 	endpoints  []string
+	useAddress bool
 	port       int
 	serverName string
 	caFile     string
@@ -84,6 +86,9 @@ func tlsParse(spec *Spec) (*tlsConf, error) {
 	c := &tlsConf{}
 	var err error
 	if c.endpoints, err = paramStrings(spec, "endpoints"); err != nil {
+		return nil, err
+	}
+	if c.useAddress, err = paramBool(spec, "use_address", true); err != nil {
 		return nil, err
 	}
 	if c.port, err = paramInt(spec, "port", 443); err != nil {
@@ -226,10 +231,10 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	eps := c.endpoints
 	if len(eps) == 0 && len(c.files) == 0 {
 		var hasEndpoints bool
-		eps, hasEndpoints = tlsDefaultEndpoints(env, c.port)
+		eps, hasEndpoints = tlsDefaultEndpoints(env, c.port, c.useAddress)
 		if len(eps) == 0 {
 			r := newResult(env, "tls-cert", "")
-			if hasEndpoints {
+			if hasEndpoints || !c.useAddress {
 				// Only plain http:// endpoints: nothing to check, and
 				// nothing wrong either.
 				r.Status = result.OK
@@ -259,7 +264,7 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 // tlsDefaultEndpoints are the https endpoints of the asset (and of its
 // system, for an asset of kind application, as the http check does); the
 // asset's address on port only when it has no endpoints at all.
-func tlsDefaultEndpoints(env *Env, port int) (eps []string, hasEndpoints bool) {
+func tlsDefaultEndpoints(env *Env, port int, useAddress bool) (eps []string, hasEndpoints bool) {
 	a := env.Asset
 	if a == nil {
 		return nil, false
@@ -284,7 +289,7 @@ func tlsDefaultEndpoints(env *Env, port int) (eps []string, hasEndpoints bool) {
 			eps = append(eps, hp)
 		}
 	}
-	if len(all) == 0 && a.Address != "" {
+	if len(all) == 0 && useAddress && a.Address != "" {
 		eps = append(eps, net.JoinHostPort(a.Address, strconv.Itoa(port)))
 	}
 	return eps, len(all) > 0
