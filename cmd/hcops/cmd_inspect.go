@@ -102,12 +102,19 @@ OUTPUT
   yaml    the same as json
   nagios  one line: "HCOPS CRITICAL - 3 crit, 2 warn, 0 unknown, 1 unreachable
           of 250 hosts | ok=.. warn=.. crit=.. unknown=.. unreachable=.. hosts=.."
+          (before "|": hosts by their worst result; after: results per status)
+
+Remote output is stored as it came; everything printed in a table is stripped
+of terminal control sequences. --evidence-dir DIR also writes each host's
+collected output to DIR/<asset>.txt.
 
 EXIT STATUS
   0    every result OK
   1    at least one WARN, nothing worse
-  2    at least one CRIT (also UNREACHABLE with --unreachable-critical)
-  3    UNKNOWN or UNREACHABLE results, or bad flags, inventory or playbook
+  2    at least one CRIT, whatever else (also UNREACHABLE with
+       --unreachable-critical)
+  3    UNKNOWN or UNREACHABLE results and no CRIT, or bad flags, inventory
+       or playbook
   130  interrupted (Ctrl-C); what finished is stored`,
 		Example: `  # this machine, no inventory needed
   hcops inspect
