@@ -271,3 +271,15 @@ func TestTLSCertGlobMatchingNothing(t *testing.T) {
 		t.Fatalf("missing crit: %s %q", r.Status, r.Message)
 	}
 }
+
+func TestTLSCertUseAddressFalse(t *testing.T) {
+	a := &inventory.Asset{Name: "portal", Kind: inventory.KindApplication, Address: "127.0.0.1"}
+	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"use_address": false}}, a, nil))
+	if r.Status != result.OK || r.Item != "" {
+		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
+	}
+	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"port": prClosedPort(t)}}, a, nil))
+	if r.Status != result.Crit || r.Reason != result.ReasonRefused {
+		t.Fatalf("address fallback: %s %q", r.Status, r.Message)
+	}
+}
