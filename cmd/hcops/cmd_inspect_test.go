@@ -341,3 +341,43 @@ func TestInspectHostDeadlineOverSSH(t *testing.T) {
 		t.Errorf("number = %+v", n)
 	}
 }
+
+// An asset behind a bastion (connection.via in the inventory) is inspected
+// through it: one login on the bastion, one on the target.
+func TestInspectThroughJumpHost(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	bastion := testenv.StartSSHD(t, testenv.SSHDOptions{AllowTCPForwarding: true})
+	dst := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	dir := t.TempDir()
+	kh := filepath.Join(dir, "known_hosts")
+	var khData []byte
+	for _, p := range []string{bastion.KnownHostsPath, dst.KnownHostsPath} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		khData = append(khData, b...)
+	}
+	os.WriteFile(kh, khData, 0o600)
+	pbDir := filepath.Join(dir, "playbooks")
+	os.MkdirAll(pbDir, 0o755)
+	os.WriteFile(filepath.Join(pbDir, "e2e.yaml"), []byte(e2ePlaybook), 0o644)
+	inv := fmt.Sprintf(`assets:
+  - {name: bastion-01, kind: host, address: 127.0.0.1, connection: {port: %d, user: %s, key_file: %s}}
+  - {name: app-behind, kind: host, address: 127.0.0.1, connection: {port: %d, user: %s, key_file: %s, via: bastion-01}}
+`, bastion.Port, bastion.User, bastion.ClientKeyPath, dst.Port, dst.User, dst.ClientKeyPath)
+	e := &inspectEnv{dir: dir, inv: filepath.Join(dir, "inv.yaml"), pbDir: pbDir, db: filepath.Join(dir, "h.db")}
+	os.WriteFile(e.inv, []byte(inv), 0o644)
+	code, stdout, stderr := e.hcops(context.Background(), t, "inspect", "app-behind", "--playbooks-dir", pbDir, "--playbook", "e2e",
+		"--known-hosts", kh, "--connect-timeout", "5s", "-o", "json", "--no-store")
+	var run result.Run
+	if err := json.Unmarshal([]byte(stdout), &run); err != nil {
+		t.Fatalf("json: %v\nstderr: %s", err, stderr)
+	}
+	if code != ExitWarn || len(run.Results) != 2 || run.Results[0].Asset != "app-behind" || run.Results[0].Status != result.OK {
+		t.Errorf("exit %d, results %+v\nstderr: %s", code, run.Results, stderr)
+	}
+	if nb, nd := bastion.CountLog("Accepted publickey"), dst.CountLog("Accepted publickey"); nb != 1 || nd != 1 {
+		t.Errorf("logins: bastion %d, target %d; want 1 and 1", nb, nd)
+	}
+}
