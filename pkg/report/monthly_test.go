@@ -299,6 +299,10 @@ func TestMonthlyChromium(t *testing.T) {
 	if err := Render(&buf, FormatHTML, m, ""); err != nil {
 		t.Fatal(err)
 	}
+	out := buf.String()
+	if strings.Contains(out, "<img src=x") || strings.Contains(out, "<script") {
+		t.Errorf("hostile text unescaped in the monthly HTML")
+	}
 	pdf, _ := renderChromium(t, "monthly-zh", buf.Bytes(), false)
 	b, _ := os.ReadFile(pdf)
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
