@@ -50,6 +50,7 @@ func init() {
 		"probe.http.json_value":    {"JSON %s = %s（期望 %s）", "JSON %s is %s (want %s)"},
 		"probe.http.json_empty":    {"JSON %s 为空值（%s）", "JSON %s is empty (%s)"},
 		"probe.advice.http_no_url": {"在资产清单中为该资产或其应用系统填写 endpoints，或在剧本中为该检查给出 params.url", "add endpoints to the asset or its system in the inventory, or give params.url in the playbook"},
+		"probe.advice.http_secret": {"在运行 hcops 的环境中设置该环境变量，或检查密钥文件的路径与权限", "set the environment variable where hcops runs, or check the secret file's path and permissions"},
 		"probe.advice.http_5xx":    {"应用服务端出错：查看该应用的日志与进程状态，必要时重启服务并通知应用厂商", "the application failed on the server side: read its logs and process state, restart it if needed and tell the vendor"},
 		"probe.advice.http_status": {"确认地址是否变更、是否需要登录或被网关拦截；若该状态码属正常，请在清单中修改期望状态码", "check whether the URL moved, needs a login or is blocked by a gateway; if this status is normal, set the expected status in the inventory"},
 		"probe.advice.http_body":   {"服务有响应但内容不对：查看证据中的响应内容与应用日志", "the service answers but with the wrong content: read the response in the evidence and the application logs"},

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,11 @@ import (
 //	url              URL to probe (http:// or https://)
 //	method           GET (default), HEAD, POST, ...
 //	body             request body (for POST/PUT)
+//	headers          request headers, e.g. {Accept: application/json}; a
+//	                 secret value is a reference, never written in the
+//	                 playbook: {Authorization: {env: HIS_API_TOKEN}} or
+//	                 {X-Api-Key: {file: /etc/hcops/his.key}} (first line).
+//	                 Host sets the virtual host asked for.
 //	status           expected status codes: 200, [200, 204], "200-299,302";
 //	                 default 200-399
 //	body_regex       the body must match (Go RE2), else CRIT
@@ -62,7 +68,7 @@ type httpCheck struct{}
 
 func init() { Register("http", httpCheck{}) }
 
-var httpParams = []string{"url", "method", "body", "status", "body_regex", "body_not_regex", "json_path", "json_value",
+var httpParams = []string{"url", "method", "body", "headers", "status", "body_regex", "body_not_regex", "json_path", "json_value",
 	"ca_file", "cert_file", "key_file", "insecure", "timeout", "proxy", "max_redirects", "system_endpoints"}
 
 // httpBodyMax bounds what is read of a response body.
@@ -75,7 +81,14 @@ type httpTarget struct {
 	bodyRe, bodyNotRe       *regexp.Regexp
 	jsonPath, jsonValue     string
 	hasJSONValue            bool
+	headers                 []httpHeader
 	opts                    transport.HTTPOptions
+}
+
+// httpHeader is one request header; a secret value is read from env or
+// file when the request is made, so it never sits in a Spec or a message.
+type httpHeader struct {
+	name, value, env, file string
 }
 
 type statusRange struct{ lo, hi int }
@@ -165,10 +178,81 @@ func httpParse(spec *Spec) (*httpTarget, error) {
 	if _, err = paramBool(spec, "system_endpoints", false); err != nil {
 		return nil, err
 	}
+	if t.headers, err = httpHeaders(spec); err != nil {
+		return nil, err
+	}
 	if t.hasJSONValue && t.jsonPath == "" {
 		return nil, badParam(spec, "json_value", "needs json_path")
 	}
 	return t, nil
+}
+
+// httpHeaders reads the headers parameter.
+func httpHeaders(spec *Spec) ([]httpHeader, error) {
+	raw, ok := paramRaw(spec, "headers")
+	if !ok {
+		return nil, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, badParam(spec, "headers", "want a mapping of header names to values, got %s", describe(raw))
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []httpHeader
+	for _, k := range names {
+		if k == "" || strings.ContainsAny(k, " :\r\n\t") {
+			return nil, badParam(spec, "headers", "bad header name %q", k)
+		}
+		h := httpHeader{name: k}
+		switch v := m[k].(type) {
+		case string:
+			h.value = v
+		case int, float64, bool:
+			h.value = fmt.Sprint(v)
+		case map[string]any:
+			env, _ := v["env"].(string)
+			file, _ := v["file"].(string)
+			if (env == "") == (file == "") || len(v) != 1 {
+				return nil, badParam(spec, "headers", "%s: a secret reference is {env: NAME} or {file: PATH}", k)
+			}
+			h.env, h.file = env, file
+		default:
+			return nil, badParam(spec, "headers", "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, describe(v))
+		}
+		if strings.ContainsAny(h.value, "\r\n") {
+			return nil, badParam(spec, "headers", "%s: value must be one line", k)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// resolve returns the header's value, reading a secret reference.
+func (h httpHeader) resolve() (string, error) {
+	switch {
+	case h.env != "":
+		v, ok := os.LookupEnv(h.env)
+		if !ok || v == "" {
+			return "", fmt.Errorf("header %s: environment variable %s is not set", h.name, h.env)
+		}
+		return v, nil
+	case h.file != "":
+		b, err := os.ReadFile(h.file)
+		if err != nil {
+			return "", fmt.Errorf("header %s: %w", h.name, err)
+		}
+		v, _, _ := strings.Cut(string(b), "\n")
+		v = strings.TrimRight(v, "\r")
+		if v == "" {
+			return "", fmt.Errorf("header %s: %s is empty", h.name, h.file)
+		}
+		return v, nil
+	}
+	return h.value, nil
 }
 
 func httpCheckURL(s string) error {
@@ -353,6 +437,21 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		return r
 	}
 	req.Header.Set("User-Agent", "hcops-inspect")
+	for _, h := range t.headers {
+		v, err := h.resolve()
+		if err != nil {
+			r.Status = result.Unknown
+			r.Reason = "bad-params"
+			r.Message = shown + ": " + err.Error()
+			r.Advice = probeT(env, "probe.advice.http_secret")
+			return r
+		}
+		if strings.EqualFold(h.name, "Host") {
+			req.Host = v
+		} else {
+			req.Header.Set(h.name, v)
+		}
+	}
 	start := time.Now()
 	resp, err := client.Do(req)
 	var data []byte

@@ -382,3 +382,45 @@ func TestHTTPClientCertificate(t *testing.T) {
 		t.Fatalf("missing cert file: %s %q", r.Status, r.Message)
 	}
 }
+
+func TestHTTPHeadersAndSecretReferences(t *testing.T) {
+	const token = "Bearer s3cr3t-token"
+	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Authorization") != token:
+			w.WriteHeader(http.StatusUnauthorized)
+		case r.Header.Get("X-Api-Key") != "key-from-file":
+			w.WriteHeader(http.StatusForbidden)
+		case r.Host != "his.example" || r.Header.Get("Accept") != "application/json":
+			w.WriteHeader(http.StatusBadRequest)
+		default:
+			fmt.Fprint(w, `{"status":"UP"}`)
+		}
+	})
+	t.Setenv("HCOPS_TEST_HIS_TOKEN", token)
+	keyFile := filepath.Join(t.TempDir(), "his.key")
+	os.WriteFile(keyFile, []byte("key-from-file\nsecond line ignored\n"), 0o600)
+	headers := map[string]any{
+		"Authorization": map[string]any{"env": "HCOPS_TEST_HIS_TOKEN"},
+		"X-Api-Key":     map[string]any{"file": keyFile},
+		"Host":          "his.example",
+		"Accept":        "application/json",
+	}
+	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "headers": headers}}, nil, nil))
+	if r.Status != result.OK {
+		t.Fatalf("%s %q", r.Status, r.Message)
+	}
+	if strings.Contains(r.Message+r.Evidence, "s3cr3t") || strings.Contains(r.Message+r.Evidence, "key-from-file") {
+		t.Fatalf("secret shown: %q %q", r.Message, r.Evidence)
+	}
+	headers["Authorization"] = map[string]any{"env": "HCOPS_TEST_UNSET_TOKEN"}
+	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "headers": headers}}, nil, nil))
+	if r.Status != result.Unknown || !strings.Contains(r.Message, "environment variable HCOPS_TEST_UNSET_TOKEN is not set") || r.Advice == "" {
+		t.Fatalf("unset env: %s %q", r.Status, r.Message)
+	}
+	for _, bad := range []any{"x", map[string]any{"A": map[string]any{"env": "X", "file": "Y"}}, map[string]any{"Bad Name": "x"}, map[string]any{"A": "x\r\nInjected: y"}, map[string]any{"A": []any{"x"}}} {
+		if err := (httpCheck{}).Validate(&Spec{Name: "w", Params: map[string]any{"url": srv.URL, "headers": bad}}); err == nil || !strings.Contains(err.Error(), "parameter headers") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
