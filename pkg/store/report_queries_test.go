@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+func reportRun(t *testing.T, db *DB, kind string, at time.Time, rs ...result.Result) int64 {
+	t.Helper()
+	ctx := context.Background()
+	run := &result.Run{Kind: kind, StartedAt: at, Operator: "ops", RanFrom: "jump-01"}
+	if err := db.BeginRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rs {
+		rs[i].StartedAt = at
+	}
+	if err := db.AddResults(ctx, run.ID, rs); err != nil {
+		t.Fatal(err)
+	}
+	run.Results = rs
+	run.FinishedAt = at.Add(time.Minute)
+	if err := db.FinishRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	return run.ID
+}
+
+func TestReportQueries(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	v := func(f float64) *float64 { return &f }
+	day1 := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	r1 := reportRun(t, db, result.KindInspect, day1,
+		result.Result{Asset: "a", Check: "disk:/", Type: "disk", Item: "/", System: "HIS", Status: result.OK, Value: v(50), Unit: "%", Message: "ok msg"},
+		result.Result{Asset: "a", Check: "load", Type: "load", Status: result.Warn, Value: v(3), Message: "load high", Advice: "look"},
+		result.Result{Asset: "b", Check: "connect", Status: result.Unreachable, Reason: "timeout", Message: "timed out"})
+	reportRun(t, db, result.KindBackup, day1.Add(time.Hour),
+		result.Result{Asset: "a", Check: "restic", Status: result.Crit, Message: "backup failed"})
+	r3 := reportRun(t, db, result.KindInspect, day1.Add(24*time.Hour),
+		result.Result{Asset: "a", Check: "disk:/", Type: "disk", Item: "/", System: "HIS", Status: result.OK, Value: v(51), Unit: "%"},
+		result.Result{Asset: "b", Check: "disk:/", Type: "disk", Item: "/", System: "PACS", Status: result.Crit, Value: v(95), Unit: "%", Message: "full"})
+	since, until := day1.Add(-time.Hour), day1.Add(48*time.Hour)
+
+	collect := func(f ReportRowFilter) []ReportRow {
+		var out []ReportRow
+		if err := db.EachReportRow(ctx, result.KindInspect, since, until, f, func(r *ReportRow) error {
+			out = append(out, *r)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if rows := collect(ReportRowFilter{}); len(rows) != 5 {
+		t.Errorf("all inspect rows: %d, want 5 (the backup run is another kind)", len(rows))
+	}
+	notOK := collect(ReportRowFilter{NotOK: true})
+	if len(notOK) != 3 || notOK[0].Message != "load high" || notOK[0].Advice != "look" || notOK[1].Reason != "timeout" {
+		t.Errorf("not-OK rows %+v", notOK)
+	}
+	ok := collect(ReportRowFilter{Types: []string{"disk"}, RunIDs: []int64{r1}})
+	if len(ok) != 1 || ok[0].Message != "" || !ok[0].HasValue || ok[0].Value != 50 || ok[0].System != "HIS" || !ok[0].RunAt.Equal(day1) {
+		t.Errorf("disk rows of run 1 %+v (OK messages are not read)", ok)
+	}
+
+	var lo, hi int64
+	assets := map[string]bool{}
+	for _, id := range []int64{r1, r3} {
+		if err := db.EachRunAsset(ctx, id, func(asset string, minID, maxID int64) error {
+			assets[asset] = true
+			if lo == 0 || minID < lo {
+				lo = minID
+			}
+			hi = max(hi, maxID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(assets) != 2 {
+		t.Errorf("assets %v", assets)
+	}
+	// The id range of both inspections also holds the backup run's result:
+	// the kind filter keeps it out.
+	ranged := collect(ReportRowFilter{NotOK: true, FromID: lo, ToID: hi})
+	if len(ranged) != 3 {
+		t.Errorf("not-OK rows by id range: %d, want 3", len(ranged))
+	}
+
+	st, err := db.RunStatuses(ctx, r3)
+	if err != nil || len(st) != 2 || st["b\x00disk:/\x00/"] != result.Crit {
+		t.Errorf("statuses %v %v", st, err)
+	}
+	sys, err := db.AssetSystems(ctx, []int64{r1, r3})
+	if err != nil || sys["a"] != "HIS" || sys["b"] != "PACS" {
+		t.Errorf("systems %v %v", sys, err)
+	}
+	sums, err := db.RunSummaries(ctx, result.KindInspect, since, until)
+	if err != nil || len(sums) != 2 || sums[0].Counts.Unreachable != 1 || sums[1].Worst != result.Crit {
+		t.Errorf("summaries %+v %v", sums, err)
+	}
+	if id, err := db.RunOnDay(ctx, result.KindInspect, day1.Add(-8*time.Hour), day1.Add(16*time.Hour)); err != nil || id != r1 {
+		t.Errorf("run on day: %d %v", id, err)
+	}
+	if _, err := db.RunOnDay(ctx, result.KindInspect, day1.Add(72*time.Hour), day1.Add(96*time.Hour)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no run that day: %v", err)
+	}
+}
