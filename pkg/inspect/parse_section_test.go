@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -245,5 +247,35 @@ func TestOSGuard(t *testing.T) {
 	rs = c.Evaluate(context.Background(), &Env{Spec: &Spec{Name: "disk", Type: "disk"}, Section: sec, Now: osNow})
 	if len(rs) != 1 || rs[0].Status != result.OK || !strings.Contains(rs[0].Message, "cut short") {
 		t.Errorf("truncated disk output: %+v", rs)
+	}
+}
+
+// Every message key the OS checks use is in the catalogue, so no user ever
+// sees a bare key.
+func TestOSMessagesInCatalogue(t *testing.T) {
+	files, err := filepath.Glob("check_*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "parse_section.go")
+	keyRe := regexp.MustCompile(`osT\(env, "([^"]+)"`)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyRe.FindAllStringSubmatch(string(src), -1) {
+			n++
+			if !i18n.Has(m[1]) {
+				t.Errorf("%s: message key %q is not in the catalogue", f, m[1])
+			}
+		}
+	}
+	if n < 80 {
+		t.Fatalf("found only %d message uses: is the pattern stale?", n)
 	}
 }
