@@ -194,7 +194,7 @@ target, source, checks[]).`,
 			}
 			slices.Sort(names)
 			for _, n := range names {
-				t.Row(n, "-", "-", "-", "ERROR: "+lib.Broken[n].Error())
+				t.Row(n, "-", "-", "-", "ERROR: "+localizePlaybookErr(app, lib.Broken[n]).Error())
 			}
 			return t.Render()
 		},
@@ -273,6 +273,15 @@ func playbooksData(pbs []*inspect.Playbook) []playbookData {
 		out = append(out, d)
 	}
 	return out
+}
+
+// localizePlaybookErr shows a playbook problem in the user's language.
+func localizePlaybookErr(app *App, err error) error {
+	var pe *inspect.PlaybookError
+	if errors.As(err, &pe) {
+		return errors.New(pe.Text(app.Lang))
+	}
+	return err
 }
 
 func firstLine(s string) string {
@@ -363,7 +372,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	for _, n := range names {
 		pb, err := lib.Get(n)
 		if err != nil {
-			return err
+			return localizePlaybookErr(app, err)
 		}
 		pbs = append(pbs, pb)
 	}

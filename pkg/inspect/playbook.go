@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
@@ -63,11 +64,11 @@ func ParsePlaybook(file string, data []byte, defaultName string) (*Playbook, err
 		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty playbook (want name, description, target and checks)", file)
+		return nil, pbErr(file, 0, "inspect.pb.empty")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: a playbook is a mapping with name, description, target and checks", file, root.Line)
+		return nil, pbErr(file, root.Line, "inspect.pb.not_mapping")
 	}
 	pb := &Playbook{File: file}
 	var checksNode *yaml.Node
@@ -89,30 +90,30 @@ func ParsePlaybook(file string, data []byte, defaultName string) (*Playbook, err
 		case "checks":
 			checksNode = v
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown key %q in playbook (want %s)", file, k.Line, k.Value, strings.Join(playbookKeys, ", "))
+			return nil, pbErr(file, k.Line, "inspect.pb.unknown_key", k.Value, strings.Join(playbookKeys, ", "))
 		}
 	}
 	if pb.Name == "" {
 		pb.Name = defaultName
 	}
 	if pb.Name == "" {
-		return nil, fmt.Errorf("%s:%d: playbook has no name", file, root.Line)
+		return nil, pbErr(file, root.Line, "inspect.pb.no_name")
 	}
 	if pb.Target == "" {
 		pb.Target = DefaultPlaybookTarget
 	} else if TargetValidator != nil {
 		if err := TargetValidator(pb.Target); err != nil {
-			return nil, fmt.Errorf("%s: target: %w", file, err)
+			return nil, pbErr(file, 0, "inspect.pb.target", err)
 		}
 	}
 	if checksNode == nil {
-		return nil, fmt.Errorf("%s:%d: playbook %s has no checks", file, root.Line, pb.Name)
+		return nil, pbErr(file, root.Line, "inspect.pb.no_checks", pb.Name)
 	}
 	if checksNode.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s:%d: checks must be a list", file, checksNode.Line)
+		return nil, pbErr(file, checksNode.Line, "inspect.pb.checks_list")
 	}
 	if len(checksNode.Content) == 0 {
-		return nil, fmt.Errorf("%s:%d: playbook %s has no checks", file, checksNode.Line, pb.Name)
+		return nil, pbErr(file, checksNode.Line, "inspect.pb.no_checks", pb.Name)
 	}
 	seen := map[string]int{}
 	for _, cn := range checksNode.Content {
@@ -121,7 +122,7 @@ func ParsePlaybook(file string, data []byte, defaultName string) (*Playbook, err
 			return nil, err
 		}
 		if prev, dup := seen[spec.Name]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate check name %q (first at line %d); give each check its own name", file, cn.Line, spec.Name, prev)
+			return nil, pbErr(file, cn.Line, "inspect.pb.duplicate", spec.Name, prev)
 		}
 		seen[spec.Name] = cn.Line
 		pb.Checks = append(pb.Checks, spec)
@@ -132,7 +133,7 @@ func ParsePlaybook(file string, data []byte, defaultName string) (*Playbook, err
 
 func decodeString(file, key string, v *yaml.Node, dst *string) error {
 	if v.Kind != yaml.ScalarNode || (v.Tag != "!!str" && v.Tag != "!!null") {
-		return fmt.Errorf("%s:%d: %s must be a string", file, v.Line, key)
+		return pbErr(file, v.Line, "inspect.pb.string", key)
 	}
 	*dst = v.Value
 	if v.Tag == "!!null" {
@@ -144,7 +145,7 @@ func decodeString(file, key string, v *yaml.Node, dst *string) error {
 func parseSpec(file string, n *yaml.Node) (Spec, error) {
 	var s Spec
 	if n.Kind != yaml.MappingNode {
-		return s, fmt.Errorf("%s:%d: each check is a mapping of name, type, params, warn and crit", file, n.Line)
+		return s, pbErr(file, n.Line, "inspect.pb.check_mapping")
 	}
 	var typeLine int
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -165,7 +166,7 @@ func parseSpec(file string, n *yaml.Node) (Spec, error) {
 		case "warn", "crit":
 			// Thresholds are often written as bare numbers (warn: 80).
 			if v.Kind != yaml.ScalarNode || (v.Tag != "!!str" && v.Tag != "!!int" && v.Tag != "!!float") {
-				err = fmt.Errorf("%s:%d: %s must be a Nagios range such as 80, 10:, ~:90 or @5:10", file, v.Line, k.Value)
+				err = pbErr(file, v.Line, "inspect.pb.range_type", k.Value)
 				break
 			}
 			if k.Value == "warn" {
@@ -174,48 +175,48 @@ func parseSpec(file string, n *yaml.Node) (Spec, error) {
 				s.Crit = v.Value
 			}
 			if _, perr := ParseRange(v.Value); perr != nil {
-				err = fmt.Errorf("%s:%d: %s: %v", file, v.Line, k.Value, perr)
+				err = pbErr(file, v.Line, "inspect.pb.range", k.Value, perr)
 			}
 		case "timeout_sec":
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
-				err = fmt.Errorf("%s:%d: timeout_sec must be a whole number of seconds", file, v.Line)
+				err = pbErr(file, v.Line, "inspect.pb.timeout")
 				break
 			}
 			if derr := v.Decode(&s.TimeoutSec); derr != nil || s.TimeoutSec < 0 {
-				err = fmt.Errorf("%s:%d: timeout_sec must be a whole number of seconds", file, v.Line)
+				err = pbErr(file, v.Line, "inspect.pb.timeout")
 			}
 		case "params":
 			if v.Kind != yaml.MappingNode {
-				err = fmt.Errorf("%s:%d: params must be a mapping of parameter: value", file, v.Line)
+				err = pbErr(file, v.Line, "inspect.pb.params_mapping")
 				break
 			}
 			if derr := v.Decode(&s.Params); derr != nil {
-				err = fmt.Errorf("%s:%d: params: %v", file, v.Line, derr)
+				err = pbErr(file, v.Line, "inspect.pb.params", derr)
 			}
 		default:
-			err = fmt.Errorf("%s:%d: unknown key %q in check (want %s)", file, k.Line, k.Value, strings.Join(specKeys, ", "))
+			err = pbErr(file, k.Line, "inspect.pb.unknown_check_key", k.Value, strings.Join(specKeys, ", "))
 		}
 		if err != nil {
 			return s, err
 		}
 	}
 	if s.Type == "" {
-		return s, fmt.Errorf("%s:%d: check %q has no type (see hcops inspect checks)", file, n.Line, s.Name)
+		return s, pbErr(file, n.Line, "inspect.pb.no_type", s.Name)
 	}
 	if s.Name == "" {
 		s.Name = s.Type
 	}
 	c, ok := Lookup(s.Type)
 	if !ok {
-		return s, fmt.Errorf("%s:%d: check %q: unknown check type %q (see hcops inspect checks)", file, typeLine, s.Name, s.Type)
+		return s, pbErr(file, typeLine, "inspect.pb.unknown_type", s.Name, s.Type)
 	}
 	if s.Target != "" && TargetValidator != nil {
 		if err := TargetValidator(s.Target); err != nil {
-			return s, fmt.Errorf("%s:%d: check %q: target: %w", file, n.Line, s.Name, err)
+			return s, pbErr(file, n.Line, "inspect.pb.check_target", s.Name, err)
 		}
 	}
 	if err := validateSpec(c, &s); err != nil {
-		return s, fmt.Errorf("%s:%d: %w", file, n.Line, err)
+		return s, pbErr(file, n.Line, "inspect.pb.check_param", err)
 	}
 	return s, nil
 }
@@ -241,6 +242,42 @@ func safeScript(c Check, s *Spec, a *inventory.Asset) (script string, err error)
 		}
 	}()
 	return c.Script(s, a)
+}
+
+// PlaybookError is a problem in a playbook file: where, and what (a message
+// key of the i18n catalogue with its arguments), so the command can show it
+// in the user's language. Error gives the English text.
+type PlaybookError struct {
+	File string
+	Line int // 0 when the problem is the whole file
+	Key  string
+	Args []any
+}
+
+func pbErr(file string, line int, key string, args ...any) error {
+	return &PlaybookError{File: file, Line: line, Key: key, Args: args}
+}
+
+// Text is the message in lang ("zh" or "en"), prefixed with file:line.
+func (e *PlaybookError) Text(lang string) string {
+	where := e.File
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return where + ": " + i18n.T(lang, e.Key, e.Args...)
+}
+
+func (e *PlaybookError) Error() string { return e.Text(i18n.EN) }
+
+// Unwrap returns the underlying error when one of the arguments is one
+// (a selector or parameter error).
+func (e *PlaybookError) Unwrap() error {
+	for _, a := range e.Args {
+		if err, ok := a.(error); ok {
+			return err
+		}
+	}
+	return nil
 }
 
 // Library is the set of playbooks hcops knows: the built-ins and the user's.
@@ -300,7 +337,7 @@ func (l *Library) add(file, source string, data []byte, base string) {
 	}
 	pb.Source = source
 	if prev, dup := l.byName[pb.Name]; dup && prev.Source != BuiltinSource && source != BuiltinSource {
-		l.Broken[pb.Name] = fmt.Errorf("%s: playbook %s is also defined in %s; rename one", file, pb.Name, prev.File)
+		l.Broken[pb.Name] = pbErr(file, 0, "inspect.pb.dup_playbook", pb.Name, prev.File)
 		return
 	}
 	delete(l.Broken, pb.Name)
