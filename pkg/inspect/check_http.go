@@ -130,6 +130,9 @@ func httpParse(spec *Spec) (*httpTarget, error) {
 	}
 	t.hasJSONValue = paramHas(spec, "json_value")
 	t.method = strings.ToUpper(strings.TrimSpace(t.method))
+	if t.method == "" || strings.Trim(t.method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return nil, badParam(spec, "method", "want an HTTP method like GET, HEAD or POST, got %q", t.method)
+	}
 	if t.url != "" {
 		if err := httpCheckURL(t.url); err != nil {
 			return nil, badParam(spec, "url", "%v", err)

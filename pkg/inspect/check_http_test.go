@@ -269,6 +269,7 @@ func TestHTTPBadParams(t *testing.T) {
 		{"url": "http://x/", "json_value": "a"},
 		{"url": "http://x/", "timeout": "soon"},
 		{"url": "http://x/", "urls": "typo"},
+		{"url": "http://x/", "method": "GET /admin"},
 	} {
 		spec := &Spec{Name: "web", Type: "http", Params: p}
 		if err := (httpCheck{}).Validate(spec); err == nil {
