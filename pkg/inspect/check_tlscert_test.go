@@ -1,8 +1,11 @@
 package inspect
 
 import (
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -281,5 +284,32 @@ func TestTLSCertUseAddressFalse(t *testing.T) {
 	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"port": prClosedPort(t)}}, a, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonRefused {
 		t.Fatalf("address fallback: %s %q", r.Status, r.Message)
+	}
+}
+
+// TestTLSCertIntermediateExpiresFirst: the server's chain holds an
+// intermediate that lapses before the leaf; it decides the days left.
+func TestTLSCertIntermediateExpiresFirst(t *testing.T) {
+	root := newTestCA(t)
+	now := time.Now()
+	ikey := prNewKey(t)
+	itmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(prSerial.Add(1)), Subject: pkix.Name{CommonName: "hcops Test Intermediate"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(prDays(12.5)),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	ider, err := x509.CreateCertificate(rand.Reader, itmpl, root.cert, &ikey.PublicKey, root.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	icert, _ := x509.ParseCertificate(ider)
+	inter := &testCA{cert: icert, key: ikey}
+	leaf, _ := inter.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(300)))
+	leaf.Certificate = [][]byte{leaf.Certificate[0], ider}
+	srv := prTLSServer(t, leaf, nil)
+	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": srv.Listener.Addr().String(), "ca_file": root.file}}, nil, nil))
+	if r.Status != result.Warn || r.Value == nil || *r.Value > 12.5 || *r.Value < 12.3 ||
+		!strings.Contains(r.Message, "(first to expire in the chain: hcops Test Intermediate)") {
+		t.Fatalf("%s %v %q", r.Status, prDeref(r.Value), r.Message)
 	}
 }
