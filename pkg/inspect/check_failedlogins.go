@@ -23,7 +23,8 @@ import (
 // Kylin, UOS), /var/log/auth.log (Debian, Ubuntu), the systemd journal
 // (auth facilities), lastb (/var/log/btmp). All need root or the adm
 // group; where none is readable the result is UNKNOWN saying so. At most
-// the last 1000 matching lines are read (the count then says "at least").
+// the last 1000 matching lines of the last 8 MB of a log are read (the
+// count then says "at least").
 //
 // One SSH connection can try several passwords; each "Failed password"
 // line counts, and an "Invalid user" line counts once for its connection
@@ -32,7 +33,13 @@ type failedLoginsCheck struct{}
 
 func init() { Register("failed-logins", osGuard{failedLoginsCheck{}}) }
 
-const failedLoginsMaxLines = 1000
+// Bounds of the collector: the last 1000 matching lines of the last 8 MB
+// of the log (a log grown to gigabytes under attack must not cost the host
+// a full read every day).
+const (
+	failedLoginsMaxLines = 1000
+	failedLoginsMaxBytes = 8 << 20
+)
 
 func failedLoginsParams(spec *Spec) (time.Duration, error) {
 	if err := paramKnown(spec, "lookback"); err != nil {
@@ -57,11 +64,13 @@ func (failedLoginsCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) 
 	}
 	hours := strconv.Itoa(int(d.Hours() + 0.5))
 	max := strconv.Itoa(failedLoginsMaxLines)
+	tailBytes := strconv.Itoa(failedLoginsMaxBytes)
 	return `pat='Failed password|Failed keyboard-interactive|Invalid user|authentication failure|FAILED LOGIN|FAILED SU'
-if [ -r /var/log/secure ]; then
-  echo "@@LOG /var/log/secure"; grep -E "$pat" /var/log/secure | tail -n ` + max + `
-elif [ -r /var/log/auth.log ]; then
-  echo "@@LOG /var/log/auth.log"; grep -E "$pat" /var/log/auth.log | tail -n ` + max + `
+f=
+for c in /var/log/secure /var/log/auth.log; do [ -r "$c" ] && { f=$c; break; }; done
+if [ -n "$f" ]; then
+  echo "@@SIZE $(wc -c < "$f")"; echo "@@LOG $f"
+  tail -c ` + tailBytes + ` "$f" | grep -E "$pat" | tail -n ` + max + `
 elif [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then
   echo "@@JOURNAL"
   journalctl SYSLOG_FACILITY=4 SYSLOG_FACILITY=10 --no-pager -o short-iso --since=-` + hours + `h 2>&1 | grep -E "$pat|insufficient permissions|not seeing messages" | tail -n ` + max + `
@@ -258,9 +267,13 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	blocks := osSplit(env.Section.Stdout)
 	var all []loginFailure
 	var source, body string
-	found := false
+	found, cut := false, false
 	for _, b := range blocks {
 		switch b.Name {
+		case "SIZE":
+			if n, err := strconv.ParseInt(strings.TrimSpace(b.Arg), 10, 64); err == nil && n > failedLoginsMaxBytes {
+				cut = true
+			}
 		case "LOG":
 			source, body, found = b.Arg, b.Body, true
 			all = parseAuthLog(b.Body, now)
@@ -288,10 +301,10 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r.Advice = osT(env, "os.login.noaccess_advice")
 		return []result.Result{r}
 	}
-	// "At least": the source was cut at the line bound and even its oldest
-	// line is inside the window.
+	// "At least": the source was cut (line or byte bound) and even its
+	// oldest line is inside the window.
 	atLeast := false
-	if len(osLines(body)) >= failedLoginsMaxLines && len(all) > 0 {
+	if (cut || len(osLines(body)) >= failedLoginsMaxLines) && len(all) > 0 {
 		oldest := all[0].Time
 		for _, f := range all {
 			if f.Time.Before(oldest) {

@@ -55,6 +55,18 @@ func TestFailedLoginsAuthLog(t *testing.T) {
 	if !strings.Contains(r.Message, "203.0.113.7 (30)") || !strings.Contains(r.Message, "root (31)") || !strings.Contains(r.Advice, "203.0.113.7") {
 		t.Errorf("top sources/users/advice: %+v", r)
 	}
+	// From a log larger than the byte bound, where even the oldest line
+	// read is inside the window: a lower bound. (With the 3-day-old line
+	// the whole window was read, and the count is exact.)
+	lines := strings.Split(b.String(), "\n")
+	env.Section.Stdout = "@@SIZE 900000000\n" + strings.Join(lines[:len(lines)-2], "\n")
+	if r := osOne(t, c.Evaluate(t.Context(), env)); !strings.Contains(r.Message, "at least 33") {
+		t.Errorf("cut log: want a lower bound, got %q", r.Message)
+	}
+	env.Section.Stdout = "@@SIZE 900000000\n" + b.String()
+	if r := osOne(t, c.Evaluate(t.Context(), env)); strings.Contains(r.Message, "at least") || *r.Value != 33 {
+		t.Errorf("cut log covering the window: want exactly 33, got %q", r.Message)
+	}
 	// RFC 3339 lines (Debian 12 rsyslog, journal short-iso).
 	fs := parseAuthLog("2026-11-29T07:30:01.123456+00:00 deb sshd[77]: Failed password for invalid user test from 2001:db8::5 port 22 ssh2\n2026-11-29T07:31:00+0000 deb sshd[78]: Failed password for root from 192.0.2.8 port 22 ssh2\n", osNow)
 	if len(fs) != 2 || fs[0].From != "2001:db8::5" || fs[0].User != "test" || fs[1].Time.Minute() != 31 {
@@ -86,5 +98,25 @@ func BenchmarkParseLastb(b *testing.B) {
 		if len(parseLastb(out, osNow)) != 4 {
 			b.Fatal("want 4 entries")
 		}
+	}
+}
+
+// The real collector over a log file: only matching lines come back, with
+// the file's size first.
+func TestFailedLoginsScriptOnAFile(t *testing.T) {
+	c, _ := Lookup("failed-logins")
+	script, err := c.Script(&Spec{Name: "failed-logins"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script = strings.Replace(script, "/var/log/secure /var/log/auth.log", "testdata/failed-logins/constructed-secure.log", 1)
+	out := osRunSh(t, script)
+	if !strings.HasPrefix(out, "@@SIZE 4") || !strings.Contains(out, "@@LOG testdata/failed-logins/constructed-secure.log\n") ||
+		strings.Contains(out, "Accepted") || strings.Count(out, "\n") != 5 {
+		t.Fatalf("collector output:\n%s", out)
+	}
+	fs := countAttempts(parseAuthLog(out, time.Date(2026, 11, 29, 8, 0, 0, 0, time.Local)))
+	if len(fs) != 3 {
+		t.Errorf("want 3 attempts (2 passwords, 1 invalid user), got %+v", fs)
 	}
 }
