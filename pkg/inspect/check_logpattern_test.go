@@ -263,3 +263,36 @@ func BenchmarkLogPatternEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// TestLogPatternCapturedSyslog runs the collector over a real syslog excerpt
+// (kernel OOM-killer lines from an Ubuntu host, see the file's header) kept
+// in testdata/log-pattern.
+func TestLogPatternCapturedSyslog(t *testing.T) {
+	raw, err := os.ReadFile("testdata/log-pattern/ubuntu-droplet__kernel-log-oom-killer.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := strings.Cut(string(raw), "# ---- captured output below (verbatim unless a note says otherwise) ----\n")
+	if !ok {
+		t.Fatal("sample has no captured-output marker")
+	}
+	p := writeLog(t, body)
+	// The sample is from a 15 May: a window of 400 days always covers it
+	// (the year is inferred as the latest 15 May not in the future).
+	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "Out of memory: Killed process", "window": "400d", "sample": 2}, Crit: "~:0"}, time.Now())
+	if r.Status != result.Crit || r.Value == nil || *r.Value != 4 {
+		t.Fatalf("%s %v %q", r.Status, prDeref(r.Value), r.Message)
+	}
+	if !strings.HasSuffix(r.Evidence, "Killed process 15934 ((resolved)) total-vm:168424kB, anon-rss:4064kB, file-rss:3584kB, shmem-rss:0kB") {
+		t.Fatalf("evidence %q", r.Evidence)
+	}
+	// Since the last run a day ago: none of these old lines count (unless
+	// today happens to be the 15 or 16 May).
+	if ts, _ := LogLineTime("May 15 23:09:30 x", time.Local, time.Now()); time.Since(ts) < 48*time.Hour {
+		return
+	}
+	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "Out of memory"}}, time.Now().Add(-24*time.Hour))
+	if r.Status != result.OK || *r.Value != 0 {
+		t.Fatalf("last day: %s %v %q", r.Status, prDeref(r.Value), r.Message)
+	}
+}
