@@ -74,7 +74,13 @@ func loadOSDaily(t testing.TB, name string) osDaily {
 // run sends the batched script to sh on stdin, the way the transports do.
 func (d osDaily) run(t testing.TB) []Section {
 	t.Helper()
-	cmd := exec.Command("sh", "-s")
+	return d.runWith(t, "sh", "-s")
+}
+
+// runWith runs the batched script with the given shell command line.
+func (d osDaily) runWith(t testing.TB, shell ...string) []Section {
+	t.Helper()
+	cmd := exec.Command(shell[0], shell[1:]...)
 	cmd.Stdin = strings.NewReader(d.script)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -180,6 +186,30 @@ func TestLinuxDailyOnThisMachine(t *testing.T) {
 		id := strings.ToLower(parseOSRelease(string(b))["ID"])
 		if r := byType["os-info"]; len(r) != 1 || !strings.Contains(r[0].Evidence, "id="+id) {
 			t.Errorf("os-info: want id=%s, got %+v", id, r)
+		}
+	}
+}
+
+// On RHEL, CentOS, Kylin and UOS /bin/sh is bash (in POSIX mode); on
+// Debian and Ubuntu it is dash. The collectors must give the same answers
+// under both.
+func TestLinuxDailyUnderBash(t *testing.T) {
+	if !osHave("bash") {
+		t.Skip("bash not installed")
+	}
+	d := loadOSDaily(t, "linux-daily")
+	now := time.Now()
+	dash, bash := d.evaluate(d.run(t), now), d.evaluate(d.runWith(t, "bash", "--posix", "-s"), now)
+	for i := range dash {
+		if len(dash[i]) != len(bash[i]) {
+			t.Errorf("%s: %d results under sh, %d under bash", d.specs[i].Name, len(dash[i]), len(bash[i]))
+			continue
+		}
+		for j := range dash[i] {
+			a, b := dash[i][j], bash[i][j]
+			if a.Item != b.Item || (a.Status == result.Unknown) != (b.Status == result.Unknown) || a.Reason != b.Reason {
+				t.Errorf("%s %s: sh says %s %q, bash says %s %q", d.specs[i].Name, a.Item, a.Status, a.Message, b.Status, b.Message)
+			}
 		}
 	}
 }
