@@ -148,8 +148,8 @@ func parseUptime(s string) (float64, error) {
 // osShort cuts s for error messages about unexpected output.
 func osShort(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) > 60 {
-		return s[:60] + "…"
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
 	}
 	return s
 }
