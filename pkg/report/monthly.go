@@ -269,7 +269,7 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 		Period: o.t("report.m.period", fmtDate(o.Lang, start), fmtDate(o.Lang, effEnd.Add(-time.Second))),
 	}
 	m.Header = o.header(o.t("report.monthly.title"), "YB-"+start.Format("200601"))
-	m.Header.Title = fmtMonth(o.Lang, start) + o.t("report.monthly.title")
+	m.Header.Title = o.t("report.monthly.title_of", fmtMonth(o.Lang, start))
 
 	runs, err := db.RunSummaries(ctx, result.KindInspect, start, end)
 	if err != nil {
