@@ -142,6 +142,7 @@ func init() {
 		"report.c.risk":       {"风险", "Risk"},
 		"report.c.prevention": {"预防建议", "Prevention"},
 		"report.c.person":     {"姓名", "Name"},
+		"report.c.content":    {"内容", "Value"},
 		"report.c.role":       {"角色", "Role"},
 		"report.c.signature":  {"签字", "Signature"},
 		"report.c.sign_date":  {"日期", "Date"},

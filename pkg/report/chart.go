@@ -71,7 +71,7 @@ func (c *chartFrame) done(caption string) string {
 
 // statusBar draws one horizontal bar split by status, with a legend: the
 // daily report's picture of its counts.
-func statusDonut(o Options, counts result.Counts) string {
+func statusBar(o Options, counts result.Counts) string {
 	total := counts.Total()
 	c := newChart(640, 110, o.t("report.h.charts_daily"))
 	left, width := 20.0, 600.0
@@ -115,8 +115,8 @@ func statusOverTime(o Options, days []DayRuns, period string) string {
 		c.text(float64(w)/2, float64(h)/2, "middle", 12, "#555", o.t("report.chart.no_data"))
 		return c.done(o.t("report.chart.caption_status", period))
 	}
-	yMax := 4 * niceCeil(float64(maxTotal)/4)
-	axes(c, left, top, pw, ph, 0, yMax, o.t("report.chart.unit_items"))
+	yMax, ticks := niceScale(float64(maxTotal))
+	axes(c, left, top, pw, ph, 0, yMax, ticks, o.t("report.chart.unit_items"))
 	slot := pw / float64(len(days))
 	bw := math.Max(slot*0.7, 1)
 	for i, d := range days {
@@ -237,8 +237,8 @@ func capacityChart(o Options, t Trend, start, end time.Time, period string) stri
 	if t.Limit > 0 {
 		yMax = math.Max(yMax, t.Limit)
 	}
-	yMax = niceCeil(yMax)
-	axes(c, left, top, pw, ph, 0, yMax, t.Unit)
+	yMax, ticks := niceScale(yMax)
+	axes(c, left, top, pw, ph, 0, yMax, ticks, t.Unit)
 	span := horizon.Sub(start).Seconds()
 	xOf := func(at time.Time) float64 { return left + pw*at.Sub(start).Seconds()/span }
 	yOf := func(v float64) float64 { return top + ph - ph*math.Max(0, math.Min(v, yMax))/yMax }
@@ -279,11 +279,27 @@ func capacityChart(o Options, t Trend, start, end time.Time, period string) stri
 	return c.done(o.t("report.chart.caption_capacity", t.Unit, period))
 }
 
-// axes draws the y axis with five gridlines and the unit.
-func axes(c *chartFrame, left, top, pw, ph, lo, hi float64, unit string) {
-	for i := 0; i <= 4; i++ {
-		v := lo + (hi-lo)*float64(i)/4
-		y := top + ph - ph*float64(i)/4
+// niceScale picks the top of a y axis from 0 and its number of steps: a
+// step of 1, 2 or 5 times a power of ten, at most 5 steps.
+func niceScale(v float64) (top float64, steps int) {
+	if v <= 0 {
+		return 1, 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v/5)))
+	for _, m := range []float64{1, 2, 5, 10, 20} {
+		step := m * p
+		if n := math.Ceil(v / step); n <= 5 {
+			return n * step, int(n)
+		}
+	}
+	return niceCeil(v), 4
+}
+
+// axes draws the y axis with a gridline per step and the unit.
+func axes(c *chartFrame, left, top, pw, ph, lo, hi float64, steps int, unit string) {
+	for i := 0; i <= steps; i++ {
+		v := lo + (hi-lo)*float64(i)/float64(steps)
+		y := top + ph - ph*float64(i)/float64(steps)
 		fmt.Fprintf(&c.b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`, left, y, left+pw, y)
 		c.text(left-4, y+3, "end", 9, "#333", fmtNum(v))
 	}

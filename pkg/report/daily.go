@@ -140,7 +140,7 @@ func NewDaily(in DailyInput, o Options) *Daily {
 	d.CountLine = countLine(o, d.Assets, d.Checks, d.Counts, len(d.Unreachable))
 	d.Changes = changes(o, run, in.Previous, in.PreviousStatuses, details, started)
 	d.Conclusion = dailyConclusion(o, d)
-	d.StatusChart = statusDonut(o, d.Counts)
+	d.StatusChart = statusBar(o, d.Counts)
 	d.Sign = o.signers("report.sign.inspector")
 	d.Notes = []string{o.t("report.daily.note_status"), o.t("report.daily.note_source", run.ID)}
 	if run.Status != "" && run.Status != result.RunCompleted {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,7 @@ func TestChartsEscape(t *testing.T) {
 		statusOverTime(o, days, "<period>"),
 		availBars(o, rows, "p"),
 		capacityChart(o, trend, start, start.AddDate(0, 1, 0), "p"),
-		statusDonut(o, result.Counts{OK: 1}),
+		statusBar(o, result.Counts{OK: 1}),
 	} {
 		if strings.Contains(svg, "<script") || strings.Contains(svg, "<b ") || strings.Contains(svg, "<period>") {
 			t.Errorf("unescaped text in chart: %s", svg)
@@ -81,6 +82,19 @@ func TestDescribeRange(t *testing.T) {
 	} {
 		if got := threshold("en", c.warn, c.crit, c.unit); got != c.want {
 			t.Errorf("threshold(%q,%q,%q) = %q, want %q", c.warn, c.crit, c.unit, got, c.want)
+		}
+	}
+}
+
+func TestNiceScale(t *testing.T) {
+	for _, c := range []struct {
+		v     float64
+		top   float64
+		steps int
+	}{{25, 25, 5}, {18, 20, 4}, {100, 100, 5}, {96.2, 100, 5}, {0.7, 0.8, 4}, {1234, 1500, 3}, {0, 1, 1}} {
+		top, steps := niceScale(c.v)
+		if math.Abs(top-c.top) > 1e-9 || steps != c.steps {
+			t.Errorf("niceScale(%v) = %v, %d; want %v, %d", c.v, top, steps, c.top, c.steps)
 		}
 	}
 }

@@ -233,7 +233,7 @@ func dailyXLSX(b *xlsxBook, d *Daily) error {
 	if err != nil {
 		return err
 	}
-	if err := s.head(b, "report.c.name", "report.c.value"); err != nil {
+	if err := s.head(b, "report.c.name", "report.c.content"); err != nil {
 		return err
 	}
 	rows := [][2]any{

@@ -27,7 +27,7 @@ func monthlyXLSX(b *xlsxBook, m *Monthly) error {
 	if err != nil {
 		return err
 	}
-	if err := s.head(b, "report.c.name", "report.c.value"); err != nil {
+	if err := s.head(b, "report.c.name", "report.c.content"); err != nil {
 		return err
 	}
 	for _, r := range [][2]any{
