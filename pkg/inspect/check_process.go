@@ -20,6 +20,11 @@ import (
 //	    min: 1
 //	    max: 1
 //
+// Parameter `forbidden` lists process names that must not run (SEC5:
+// cryptocurrency miners such as xmrig or kdevtmpfsi, leftover tools); it
+// gives one result (Item "forbidden"), CRIT naming each one found with its
+// count. Either parameter may be given alone.
+//
 // A name is compared with the kernel's process name (/proc/<pid>/comm, at
 // most 15 characters: a longer name matches by its first 15). With `match`,
 // the full command line is searched instead, which is how Java and Python
@@ -39,13 +44,31 @@ type processSpec struct {
 }
 
 func processParams(spec *Spec) ([]processSpec, error) {
-	if err := paramKnown(spec, "processes"); err != nil {
-		return nil, err
+	ps, _, err := processAllParams(spec)
+	return ps, err
+}
+
+// processAllParams reads processes and forbidden.
+func processAllParams(spec *Spec) ([]processSpec, []string, error) {
+	if err := paramKnown(spec, "processes", "forbidden"); err != nil {
+		return nil, nil, err
+	}
+	forbidden, err := paramStrings(spec, "forbidden")
+	if err != nil {
+		return nil, nil, err
 	}
 	raw, ok := paramRaw(spec, "processes")
 	if !ok {
-		return nil, badParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond]")
+		if len(forbidden) == 0 {
+			return nil, nil, badParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden")
+		}
+		return nil, forbidden, nil
 	}
+	ps, err := processList(spec, raw)
+	return ps, forbidden, err
+}
+
+func processList(spec *Spec, raw any) ([]processSpec, error) {
 	items, isList := raw.([]any)
 	if !isList {
 		items = []any{raw}
@@ -93,11 +116,11 @@ func processParams(spec *Spec) ([]processSpec, error) {
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (processCheck) Validate(spec *Spec) error { _, err := processParams(spec); return err }
+func (processCheck) Validate(spec *Spec) error { _, _, err := processAllParams(spec); return err }
 
 // Script returns the collector.
 func (processCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
-	ps, err := processParams(spec)
+	ps, _, err := processAllParams(spec)
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +143,7 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	ps, err := processParams(env.Spec)
+	ps, forbidden, err := processAllParams(env.Spec)
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}
@@ -174,5 +197,39 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		}
 		out = append(out, r)
 	}
+	if len(forbidden) > 0 {
+		out = append(out, processForbidden(env, base, forbidden, comms))
+	}
 	return out
+}
+
+// processForbidden reports the forbidden processes that run.
+func processForbidden(env *Env, base result.Result, forbidden, comms []string) result.Result {
+	r := base
+	r.Item = "forbidden"
+	counts := map[string]int{}
+	for _, c := range comms {
+		for _, f := range forbidden {
+			if c == f || len(f) > 15 && c == f[:15] {
+				counts[f]++
+			}
+		}
+	}
+	var found []string
+	for _, f := range forbidden {
+		if n := counts[f]; n > 0 {
+			found = append(found, fmt.Sprintf("%s ×%d", f, n))
+		}
+	}
+	r.SetValue(float64(len(found)), "")
+	if len(found) == 0 {
+		r.Status = result.OK
+		r.Message = osT(env, "os.process.forbidden_none", len(forbidden))
+		return r
+	}
+	r.Status = result.Crit
+	r.Reason = "forbidden-process"
+	r.Message = osT(env, "os.process.forbidden", osList(found, 8))
+	r.Advice = osT(env, "os.process.forbidden_advice", strings.Fields(found[0])[0])
+	return r
 }

@@ -47,3 +47,16 @@ func TestProcessCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessForbidden(t *testing.T) {
+	spec := &Spec{Name: "miners", Type: "process", Params: map[string]any{"forbidden": []any{"xmrig", "kdevtmpfsi", "kinsing"}}}
+	rs := osEval(t, "process", "@@COMM\nsystemd\nsshd\nkdevtmpfsi\nkdevtmpfsi\nkinsing\n", spec, osNow)
+	r := osOne(t, rs)
+	if r.Item != "forbidden" || r.Status != result.Crit || *r.Value != 2 || !strings.Contains(r.Message, "kdevtmpfsi ×2, kinsing ×1") || !strings.Contains(r.Advice, "pgrep -x kdevtmpfsi") {
+		t.Errorf("miners running: %+v", r)
+	}
+	r = osOne(t, osEval(t, "process", "@@COMM\nsystemd\nsshd\n", spec, osNow))
+	if r.Status != result.OK || *r.Value != 0 {
+		t.Errorf("no miners: %+v", r)
+	}
+}
