@@ -48,8 +48,7 @@ const (
 )
 
 type inspectOptions struct {
-	groups              []string
-	expr                string
+	sel                 selectorFlags
 	playbooks           []string
 	acceptNew           bool
 	insecure            bool
@@ -137,8 +136,7 @@ EXIT STATUS
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&opts.groups, "group", nil, "only assets in this group (repeatable)")
-	f.StringVarP(&opts.expr, "selector", "l", "", "only assets matching this expression, e.g. zone=intranet,system=pacs")
+	opts.sel.register(cmd)
 	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run (repeatable; default linux-daily, or local-default without an inventory)")
 	f.Int("forks", inspect.DefaultForks, "hosts inspected at once (env HCOPS_FORKS)")
 	f.String("host-timeout", inspect.DefaultHostTimeout.String(), "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
@@ -350,15 +348,16 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		if inv, err = app.Inventory(); err != nil {
 			return err
 		}
-		sel, err := inventory.ParseSelector(args, opts.groups, opts.expr)
+		sel, err := opts.sel.selector(args)
 		if err != nil {
-			return flagErrorf("%v", err)
+			return err
 		}
+		opts.sel.warnUnknown(app, inv)
 		selector = sel.String()
 		assets = inv.Select(sel)
 		defaultPlaybook = defaultFleetPlaybook
 	} else {
-		if len(opts.groups) > 0 || opts.expr != "" || slices.ContainsFunc(args, func(a string) bool { return a != inventory.LocalhostAssetName }) {
+		if opts.sel.given(args) && !(len(args) == 1 && args[0] == inventory.LocalhostAssetName && !opts.sel.given(nil)) {
 			return flagErrorf("%s", app.T("inspect.no_inv_sel"))
 		}
 		assets = []*inventory.Asset{inventory.Localhost()}
