@@ -178,6 +178,11 @@ func (app *App) reportOpts() report.Options {
 		o.TemplateDir = app.Config.Report.TemplateDir
 		o.Logo = app.Config.Report.Logo
 		o.PlanTemplate = app.Config.Report.PlanTemplate
+		if o.Logo != "" {
+			if _, err := os.Stat(o.Logo); err != nil {
+				app.Warnf("%s", app.T("report.cli.logo_warn", err))
+			}
+		}
 	}
 	if app.HasInventory() {
 		// The inventory adds system names, criticality and SLAs; a report is

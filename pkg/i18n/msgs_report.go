@@ -10,6 +10,7 @@ func init() {
 		"report.cli.no_webhook":     {"配置文件中没有名为 %q 的 webhook（已配置：%s）", "no webhook named %q in the config file (configured: %s)"},
 		"report.cli.no_mail":        {"--mail 需要在配置文件中设置 mail.host 和 mail.to", "--mail needs mail.host and mail.to in the config file"},
 		"report.cli.inventory_warn": {"无法读取资产清单，报告中将缺少系统名称与重要性信息：%v", "cannot read the inventory; the report will lack system names and criticality: %v"},
+		"report.cli.logo_warn":      {"无法读取报告标志图片，报告中将不显示标志：%v", "cannot read the report logo; the report is made without it: %v"},
 		"report.cli.bad_date":       {"日期 %q 格式不正确（应为 YYYY-MM-DD）", "bad date %q (want YYYY-MM-DD)"},
 		"report.cli.bad_month":      {"月份 %q 格式不正确（应为 YYYY-MM）", "bad month %q (want YYYY-MM)"},
 		"report.cli.no_runs":        {"历史记录中没有巡检记录：请先运行 hcops inspect", "no inspection in history: run hcops inspect first"},

@@ -98,3 +98,30 @@ func TestNiceScale(t *testing.T) {
 		}
 	}
 }
+
+// The configured logo is embedded in the HTML (no external file), and a
+// missing logo file leaves the header without one rather than failing.
+func TestLogoEmbedded(t *testing.T) {
+	db, id := seedDaily(t)
+	o := testOpts("zh")
+	o.Logo = filepath.Join(t.TempDir(), "logo.png")
+	os.WriteFile(o.Logo, []byte("\x89PNG\r\n\x1a\nfake"), 0o644)
+	d, err := BuildDaily(t.Context(), db, id, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, FormatHTML, d, ""); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<img class="logo" src="data:image/png;base64,iVBORw0KGgpmYWtl"`) {
+		t.Errorf("logo not embedded")
+	}
+	o.Logo = "/nonexistent/logo.png"
+	d, _ = BuildDaily(t.Context(), db, id, o)
+	buf.Reset()
+	Render(&buf, FormatHTML, d, "")
+	if strings.Contains(buf.String(), "<img") {
+		t.Errorf("missing logo rendered as an image")
+	}
+}
