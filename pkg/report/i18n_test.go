@@ -15,6 +15,7 @@ func TestReportKeysTranslated(t *testing.T) {
 	re := regexp.MustCompile(`"((?:report|status|reason)\.[a-z0-9_.-]+)"`)
 	files, _ := filepath.Glob("*.go")
 	tmpls, _ := filepath.Glob("templates/*.tmpl")
+	tmpls = append(tmpls, filepath.Join("..", "..", "cmd", "hcops", "cmd_report.go"))
 	seen := 0
 	for _, f := range append(files, tmpls...) {
 		if filepath.Ext(f) == ".go" && len(f) > 8 && f[len(f)-8:] == "_test.go" {
