@@ -43,11 +43,6 @@ type processSpec struct {
 	Min, Max    int // Max -1 = no upper bound
 }
 
-func processParams(spec *Spec) ([]processSpec, error) {
-	ps, _, err := processAllParams(spec)
-	return ps, err
-}
-
 // processAllParams reads processes and forbidden.
 func processAllParams(spec *Spec) ([]processSpec, []string, error) {
 	if err := paramKnown(spec, "processes", "forbidden"); err != nil {
