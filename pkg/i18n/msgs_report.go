@@ -144,6 +144,7 @@ func init() {
 		"report.c.prevention": {"预防建议", "Prevention"},
 		"report.c.person":     {"姓名", "Name"},
 		"report.c.content":    {"内容", "Value"},
+		"report.c.coverage":   {"数据覆盖率（%）", "Coverage (%)"},
 		"report.c.role":       {"角色", "Role"},
 		"report.c.signature":  {"签字", "Signature"},
 		"report.c.sign_date":  {"日期", "Date"},
@@ -219,10 +220,11 @@ func init() {
 
 		// Monthly report.
 		"report.m.all_assets":              {"全部设备", "all assets"},
+		"report.m.coverage":                {"覆盖 %s%%", "covered %s%%"},
 		"report.level.high":                {"高", "high"},
 		"report.level.medium":              {"中", "medium"},
 		"report.m.period":                  {"%s至%s", "%s to %s"},
-		"report.m.note_avail":              {"可用性按巡检采样计算：某次巡检中设备可连接即视为该时刻在线；一次采样最多代表其后 %s，超出部分及无巡检数据的时段计为“无数据”，不计为在线；已登记的计划维护窗口不计入统计。可用率＝在线时长 ÷（在线时长＋中断时长）。", "Availability is sampled by inspections: an asset reachable in an inspection counts as up at that time; one sample stands for at most %s after it, and time beyond that or without inspections is counted as no data, never as up; declared maintenance windows are excluded. Availability = up / (up + down)."},
+		"report.m.note_avail":              {"可用性按巡检采样计算：某次巡检中设备可连接即视为该时刻在线；一次采样最多代表其后 %s，超出部分及无巡检数据的时段计为“无数据”，不计为在线；已登记的计划维护窗口不计入统计。可用率＝在线时长 ÷（在线时长＋中断时长）；巡检覆盖不足统计期一半的对象判为“数据不足”，不作达标判断。", "Availability is sampled by inspections: an asset reachable in an inspection counts as up at that time; one sample stands for at most %s after it, and time beyond that or without inspections is counted as no data, never as up; declared maintenance windows are excluded. Availability = up / (up + down); an object covered by inspections for less than half of the period is judged \"no data\", neither met nor missed."},
 		"report.m.note_system":             {"应用系统在某次巡检中视为在线的条件：其核心成员设备（无核心成员时为全部成员）均可连接，且其 HTTP 检查无严重或无法连接结果。核心系统单次中断不得超过 2 小时，非核心系统不得超过 10 小时。", "An application system counts as up in an inspection when all its core members (all members when none is core) are reachable and none of its HTTP checks is CRIT or UNREACHABLE. A core system may be down at most 2 h per outage, a non-core system 10 h."},
 		"report.m.note_forecast":           {"容量预测：对本月每日最后一次巡检的使用率作线性拟合，按当前增长速度推算用满（100%）的天数；R² 越接近 1 拟合越可信。", "Capacity forecasts fit a straight line to the use measured by each day's last inspection this month and extrapolate to 100 %; an R² near 1 means a trustworthy fit."},
 		"report.m.recurring_advice":        {"建议分析该问题反复出现的根本原因并彻底整改，而不是每次临时处理。", "Find the root cause of the repetition and fix it for good rather than each time it appears."},

@@ -28,10 +28,13 @@ const (
 	MaxOutageCore     = 2 * time.Hour
 	MaxOutageNonCore  = 10 * time.Hour
 	certWarnDays      = 60
-	maxOutageRows     = 200
-	maxRecurringRows  = 20
-	maxCapacityRows   = 50
-	capacityCharts    = 4
+	// MinCoverage is the share of a period (percent, maintenance excluded)
+	// inspections must cover before an availability figure is judged.
+	MinCoverage      = 50.0
+	maxOutageRows    = 200
+	maxRecurringRows = 20
+	maxCapacityRows  = 50
+	capacityCharts   = 4
 )
 
 // capacityKinds maps check types to the capacity trend they feed.
@@ -505,9 +508,9 @@ func maintForSystem(ws []store.MaintenanceWindow, system string) []Window {
 	return out
 }
 
-func (o *Options) verdict(a Availability, met bool) string {
+func (o *Options) verdict(row AvailRow, met bool) string {
 	switch {
-	case !a.Known:
+	case !row.Known:
 		return o.t("report.verdict.nodata")
 	case met:
 		return o.t("report.verdict.met")
@@ -516,7 +519,14 @@ func (o *Options) verdict(a Availability, met bool) string {
 }
 
 func availRow(name, scope string, a Availability) AvailRow {
-	r := AvailRow{Name: clean(name), Scope: scope, Target: a.Target, Percent: a.Percent, Known: a.Known,
+	covered := a.Up + a.Down
+	var coverage float64
+	if whole := covered + a.Unknown; whole > 0 {
+		coverage = 100 * covered.Seconds() / whole.Seconds()
+	}
+	// A figure from a sliver of the month is no figure: below MinCoverage
+	// the row says "no data" rather than "met".
+	r := AvailRow{Name: clean(name), Scope: scope, Target: a.Target, Percent: a.Percent, Known: a.Known && coverage >= MinCoverage, Coverage: coverage,
 		UpS: int64(a.Up.Seconds()), DownS: int64(a.Down.Seconds()), UnknownS: int64(a.Unknown.Seconds()), MaintS: int64(a.Maintenance.Seconds()),
 		Outages: len(a.Outages)}
 	for _, out := range a.Outages {
@@ -556,8 +566,8 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 			row.Core = a.Criticality == inventory.CriticalityCore
 			coreAsset[name] = row.Core
 		}
-		row.Met = av.Known && av.Met
-		row.Verdict = o.verdict(av, row.Met)
+		row.Met = row.Known && av.Met
+		row.Verdict = o.verdict(row, row.Met)
 		m.AssetAvail = append(m.AssetAvail, row)
 		for _, out := range av.Outages {
 			m.Outages = append(m.Outages, OutageRow{Object: row.Name, Scope: "asset", Core: row.Core,
@@ -628,8 +638,8 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 		row := availRow(display, "system", av)
 		row.Core = core
 		row.MaxOutageS = int64(limit.Seconds())
-		row.Met = av.Known && av.Met
-		row.Verdict = o.verdict(av, row.Met)
+		row.Met = row.Known && av.Met
+		row.Verdict = o.verdict(row, row.Met)
 		m.SystemAvail = append(m.SystemAvail, row)
 		for _, out := range av.Outages {
 			d := int64(out.Duration.Seconds())

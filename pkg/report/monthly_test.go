@@ -268,7 +268,7 @@ func TestMonthlyXLSX(t *testing.T) {
 	for _, r := range rows[1:] {
 		if r[0] == "pacs-01" {
 			found = true
-			if r[11] != "未达标" {
+			if r[12] != "未达标" {
 				t.Errorf("pacs-01 row %v", r)
 			}
 		}
@@ -307,5 +307,22 @@ func TestMonthlyChromium(t *testing.T) {
 	b, _ := os.ReadFile(pdf)
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Fatalf("not a PDF")
+	}
+}
+
+// An availability figure from a sliver of the period is not judged: with
+// inspections covering less than MinCoverage it is "no data", not "met".
+func TestAvailRowCoverage(t *testing.T) {
+	o := testOpts("zh")
+	thin := Availability{Up: time.Hour, Unknown: 100 * time.Hour, Percent: 100, Known: true, Target: TargetHost, Met: true}
+	r := availRow("web-01", "asset", thin)
+	r.Met = r.Known && thin.Met
+	if r.Known || r.Met || o.verdict(r, r.Met) != "数据不足" || r.Coverage > 1 {
+		t.Errorf("thin data judged: %+v", r)
+	}
+	full := Availability{Up: 700 * time.Hour, Down: time.Hour, Unknown: 19 * time.Hour, Percent: 99.86, Known: true, Target: TargetHost}
+	r = availRow("pacs-01", "asset", full)
+	if !r.Known || r.Coverage < 97 || o.verdict(r, false) != "未达标" {
+		t.Errorf("full data not judged: %+v", r)
 	}
 }

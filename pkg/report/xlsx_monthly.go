@@ -62,7 +62,7 @@ func monthlyXLSX(b *xlsxBook, m *Monthly) error {
 		return err
 	}
 	if err := a.head(b, "report.c.name", "report.c.kind", "report.c.system", "report.c.core", "report.c.target", "report.c.actual",
-		"report.c.down", "report.c.unknown", "report.c.maint", "report.c.outages", "report.c.longest", "report.c.met"); err != nil {
+		"report.c.down", "report.c.unknown", "report.c.coverage", "report.c.maint", "report.c.outages", "report.c.longest", "report.c.met"); err != nil {
 		return err
 	}
 	for _, rows := range [][]AvailRow{m.SystemAvail, m.AssetAvail} {
@@ -76,12 +76,12 @@ func monthlyXLSX(b *xlsxBook, m *Monthly) error {
 				target = r.Target
 			}
 			if err := a.set(r.Name, i18n.T(l, "report.scope."+r.Scope), r.System, i18n.T(l, map[bool]string{true: "report.yes", false: "report.no"}[r.Core]),
-				target, pct, hours(r.DownS), hours(r.UnknownS), hours(r.MaintS), r.Outages, hours(r.LongestS), r.Verdict); err != nil {
+				target, pct, hours(r.DownS), hours(r.UnknownS), roundTo(r.Coverage, 1), hours(r.MaintS), r.Outages, hours(r.LongestS), r.Verdict); err != nil {
 				return err
 			}
 		}
 	}
-	a.statusCol = 12
+	a.statusCol = 13
 	if err := a.finishVerdicts(b); err != nil {
 		return err
 	}
