@@ -270,6 +270,7 @@ func init() {
 		"report.kpi.link":                  {"链路/存储及其他设备可用率", "Link, storage and other asset availability"},
 		"report.kpi.asset_actual":          {"%d/%d 台达标，最低 %s", "%d of %d met, lowest %s"},
 		"report.kpi.asset_unknown":         {"；%d 台数据不足", "; %d without data"},
+		"report.kpi.asset_all_unknown":     {"%d 台均数据不足", "no data for any of %d"},
 		"report.kpi.core":                  {"核心系统单次中断时长", "Core system outage length"},
 		"report.kpi.noncore":               {"非核心系统单次中断时长", "Non-core system outage length"},
 		"report.kpi.outage_target":         {"＜ %s", "< %s"},

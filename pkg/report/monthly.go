@@ -896,11 +896,11 @@ func kpis(o Options, m *Monthly) []KPI {
 		if known > 0 {
 			k.OK = ok(good == known)
 			k.Actual = o.t("report.kpi.asset_actual", good, known, fmtPercent(lowest))
+			if known < n {
+				k.Actual += o.t("report.kpi.asset_unknown", n-known)
+			}
 		} else {
-			k.Actual = o.t("report.verdict.nodata")
-		}
-		if known < n {
-			k.Actual += o.t("report.kpi.asset_unknown", n-known)
+			k.Actual = o.t("report.kpi.asset_all_unknown", n)
 		}
 		k.Met = met(k.OK)
 		out = append(out, k)
