@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -192,18 +193,21 @@ func (o diskOptions) keep(r dfRow) bool {
 // Validate checks the parameters when the playbook is loaded.
 func (diskCheck) Validate(spec *Spec) error { _, err := diskParams(spec, false); return err }
 
-// Script runs df once and prints the read-only lines of /proc/mounts (read
-// builtin; a Kubernetes node has hundreds of mounts, only ro ones are sent).
+// Script prints the read-only lines of /proc/mounts (read builtin; a
+// Kubernetes node has hundreds of mounts, only ro ones are sent), then runs
+// df once. df comes last, after @@DF: a FUSE source named "@@..." by an
+// unprivileged user cannot fake a block.
 func (diskCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	o, err := diskParams(spec, false)
 	if err != nil {
 		return "", err
 	}
-	return o.dfCommand("k") + `
-echo "@@RO"
+	return `echo "@@RO"
 while read -r s m t o rest; do
-  case ",$o," in *,ro,*) echo "$s $m $t $o 0 0" ;; esac
-done < /proc/mounts`, nil
+  case ",$o," in *,ro,*) echo "M $s $m $t $o 0 0" ;; esac
+done < /proc/mounts
+echo "@@DF"
+` + o.dfCommand("k"), nil
 }
 
 // Evaluate returns one result per filesystem.
@@ -216,18 +220,21 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}
-	blocks := osSplit(env.Section.Stdout)
-	dfOut := ""
+	head, dfOut, ok := osCut(env.Section.Stdout, "DF")
+	if !ok {
+		dfOut = head
+	}
 	ro := map[string]bool{}
-	for _, b := range blocks {
-		switch b.Name {
-		case "":
-			dfOut = b.Body
-		case "RO":
-			for _, m := range parseProcMounts(b.Body) {
-				if m.ReadOnly {
-					ro[m.Mount] = true
-				}
+	if b, found := osFind(osSplit(head), "RO"); found {
+		var lines []string
+		for _, l := range strings.Split(b.Body, "\n") {
+			if m, ok := strings.CutPrefix(l, "M "); ok {
+				lines = append(lines, m)
+			}
+		}
+		for _, m := range parseProcMounts(strings.Join(lines, "\n")) {
+			if m.ReadOnly {
+				ro[m.Mount] = true
 			}
 		}
 	}

@@ -30,14 +30,15 @@ func TestDiskCheckCentOS(t *testing.T) {
 func TestDiskCheckFullAndReadOnly(t *testing.T) {
 	// Constructed from the Debian capture's layout: /var nearly full, /data
 	// remounted read-only after errors, a tmpfs and an iso9660 image.
-	out := `Filesystem     Type  1024-blocks     Used Available Capacity Mounted on
+	out := `@@RO
+M /dev/vdc1 /data ext4 ro,relatime 0 0
+M /dev/sr0 /media/cdrom iso9660 ro,relatime 0 0
+@@DF
+Filesystem     Type  1024-blocks     Used Available Capacity Mounted on
 /dev/vda1      ext4     52428800 49000000   3250000      94% /
 /dev/vdb1      xfs      52428800 50200000   2228800      96% /var
 /dev/vdc1      ext4     10485760  1048576   9437184      10% /data
 /dev/sr0       iso9660     4000     4000         0     100% /media/cdrom
-@@RO
-/dev/vdc1 /data ext4 ro,relatime 0 0
-/dev/sr0 /media/cdrom iso9660 ro,relatime 0 0
 `
 	rs := osEval(t, "disk", out, nil, osNow)
 	if len(rs) != 3 {
@@ -85,6 +86,16 @@ func TestDiskCheckFullAndReadOnly(t *testing.T) {
 	rs = osEval(t, "disk", out, &Spec{Name: "disk", Warn: "~:97", Crit: "~:99"}, osNow)
 	if v := osItem(t, rs, "/var"); v.Status != result.OK {
 		t.Errorf("/var at 95.8%% with warn ~:97: %+v", v)
+	}
+}
+
+// A FUSE filesystem an unprivileged user mounted with the source "@@RO"
+// must neither hide the mounts df lists after it nor mark them read-only.
+func TestDiskCheckMarkerInSource(t *testing.T) {
+	out := "@@RO\n@@DF\nFilesystem Type 1024-blocks Used Available Capacity Mounted on\n@@RO fuse.x 100 1 99 1% /home/u/m\n/dev/vdb1 xfs 100 97 3 97% /var\n"
+	rs := osEval(t, "disk", out, nil, osNow)
+	if v := osItem(t, rs, "/var"); v.Status != result.Crit || v.Reason == "read-only" {
+		t.Errorf("/var after a marker-named source: %+v", v)
 	}
 }
 

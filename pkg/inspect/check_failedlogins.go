@@ -75,7 +75,7 @@ elif [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then
   echo "@@JOURNAL"
   journalctl SYSLOG_FACILITY=4 SYSLOG_FACILITY=10 --no-pager -o short-iso --since=-` + hours + `h 2>&1 | grep -E "$pat|insufficient permissions|not seeing messages" | tail -n ` + max + `
 elif [ -r /var/log/btmp ] && command -v lastb >/dev/null 2>&1; then
-  echo "@@LASTB"; lastb -i -F 2>&1 | head -n ` + max + `
+  echo "@@LASTB"; lastb -i -F 2>&1 | head -n ` + max + ` | while IFS= read -r l; do echo "L $l"; done
 else
   echo "@@NOACCESS"
 fi`, nil
@@ -281,8 +281,16 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			source, body, found = "journal", b.Body, true
 			all = parseAuthLog(b.Body, now)
 		case "LASTB":
-			source, body, found = "lastb", b.Body, true
-			all = parseLastb(b.Body, now)
+			// Every line arrives as "L <line>": the user names in it are
+			// what attackers typed, and must not pass for a marker.
+			var lines []string
+			for _, l := range strings.Split(b.Body, "\n") {
+				if x, ok := strings.CutPrefix(l, "L "); ok {
+					lines = append(lines, x)
+				}
+			}
+			source, body, found = "lastb", strings.Join(lines, "\n"), true
+			all = parseLastb(body, now)
 		case "NOACCESS":
 			r := osUnknown(base, "not-readable", osT(env, "os.login.noaccess"))
 			r.Advice = osT(env, "os.login.noaccess_advice")

@@ -11,7 +11,7 @@ import (
 func TestFailedLoginsLastb(t *testing.T) {
 	// Plain lastb on CentOS 7.7 (no year: Feb 2026 is the latest Feb 27
 	// not in the future of osNow).
-	out := "@@LASTB\n" + osCapture(t, "failed-logins", "centos-7.7-lastb.txt")
+	out := "@@LASTB\n" + osPrefixLines("L ", osCapture(t, "failed-logins", "centos-7.7-lastb.txt"))
 	r := osOne(t, osEval(t, "failed-logins", out, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.Local)))
 	if r.Status != result.OK || *r.Value != 4 || !strings.Contains(r.Message, "192.168.71.1 (1)") || !strings.Contains(r.Message, "kbrazil (4)") {
 		t.Errorf("lastb: %+v", r)
@@ -21,7 +21,7 @@ func TestFailedLoginsLastb(t *testing.T) {
 	if len(fs) != 1 || fs[0].From != "203.0.113.9" || fs[0].Time.Year() != 2026 || fs[0].Time.Hour() != 3 {
 		t.Errorf("lastb -F: %+v", fs)
 	}
-	r = osOne(t, osEval(t, "failed-logins", "@@LASTB\n\nbtmp begins Tue May 20 00:00:00 2025\n", nil, osNow.Add(-24*time.Hour)))
+	r = osOne(t, osEval(t, "failed-logins", "@@LASTB\nL \nL btmp begins Tue May 20 00:00:00 2025\n", nil, osNow.Add(-24*time.Hour)))
 	if r.Status != result.OK || *r.Value != 0 {
 		t.Errorf("empty btmp (this machine): %+v", r)
 	}
@@ -118,5 +118,25 @@ func TestFailedLoginsScriptOnAFile(t *testing.T) {
 	fs := countAttempts(parseAuthLog(out, time.Date(2026, 11, 29, 8, 0, 0, 0, time.Local)))
 	if len(fs) != 3 {
 		t.Errorf("want 3 attempts (2 passwords, 1 invalid user), got %+v", fs)
+	}
+}
+
+// osPrefixLines puts prefix before every line of s, as the collectors do
+// with output others control.
+func osPrefixLines(prefix, s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString(prefix + l + "\n")
+	}
+	return b.String()
+}
+
+// An attacker who tries to log in as "@@NOACCESS" must not make the check
+// think the log is unreadable (and hide the brute force).
+func TestFailedLoginsMarkerInUserName(t *testing.T) {
+	lastb := "@@NOACCESS ssh:notty    203.0.113.9      Sun Nov 29 03:01:02 2026 - Sun Nov 29 03:01:02 2026  (00:00)\n"
+	r := osOne(t, osEval(t, "failed-logins", "@@LASTB\n"+osPrefixLines("L ", strings.Repeat(lastb, 25)), nil, osNow.Add(-24*time.Hour)))
+	if r.Status != result.Warn || *r.Value != 25 || !strings.Contains(r.Message, "@@NOACCESS (25)") {
+		t.Errorf("marker as user name: %+v", r)
 	}
 }

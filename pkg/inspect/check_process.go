@@ -119,8 +119,11 @@ func (processCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Any user names their processes: each name is printed after "C " so
+	// none can pass for a marker, and the command lines (ps) come last,
+	// after @@ARGS, where nothing is read as a marker any more.
 	s := `echo "@@COMM"
-for f in /proc/[0-9]*/comm; do read -r c < "$f" && echo "$c"; done 2>/dev/null`
+for f in /proc/[0-9]*/comm; do read -r c < "$f" && echo "C $c"; done 2>/dev/null`
 	for _, p := range ps {
 		if p.Match != "" {
 			s += `
@@ -142,16 +145,19 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}
-	blocks := osSplit(env.Section.Stdout)
-	commBlock, ok := osFind(blocks, "COMM")
-	comms := osLines(commBlock.Body)
-	if !ok || len(comms) == 0 {
+	head, argsOut, haveArgs := osCut(env.Section.Stdout, "ARGS")
+	var comms []string
+	for _, l := range strings.Split(head, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "C "); ok {
+			comms = append(comms, c)
+		}
+	}
+	if len(comms) == 0 {
 		r := osUnknown(base, "unparsable", osT(env, "os.process.unparsable"))
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
-	argsBlock, haveArgs := osFind(blocks, "ARGS")
-	args := osLines(argsBlock.Body)
+	args := osLines(argsOut)
 	var out []result.Result
 	for _, p := range ps {
 		r := base

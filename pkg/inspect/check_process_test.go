@@ -19,7 +19,7 @@ func TestProcessCheck(t *testing.T) {
 	if err != nil || !strings.Contains(script, "ps -e -o args=") {
 		t.Fatalf("script with match must read command lines: %v\n%s", err, script)
 	}
-	out := "@@COMM\nsystemd\nsshd\nsshd\nnginx\njava\njava\n@@ARGS\n/usr/sbin/sshd -D\njava -cp x org.apache.catalina.startup.Bootstrap start\njava -cp x org.apache.catalina.startup.Bootstrap start\nnginx: master process\n"
+	out := "@@COMM\nC systemd\nC sshd\nC sshd\nC nginx\nC java\nC java\n@@ARGS\n/usr/sbin/sshd -D\njava -cp x org.apache.catalina.startup.Bootstrap start\njava -cp x org.apache.catalina.startup.Bootstrap start\nnginx: master process\n"
 	rs := osEval(t, "process", out, spec, osNow)
 	if len(rs) != 4 {
 		t.Fatalf("want 4 results, got %+v", rs)
@@ -37,7 +37,7 @@ func TestProcessCheck(t *testing.T) {
 		t.Errorf("nginx once with min 2: %+v", r)
 	}
 	// 15-character comm truncation.
-	rs = osEval(t, "process", "@@COMM\nprometheus-node\n", &Spec{Name: "p", Params: map[string]any{"processes": "prometheus-node-exporter"}}, osNow)
+	rs = osEval(t, "process", "@@COMM\nC prometheus-node\n", &Spec{Name: "p", Params: map[string]any{"processes": "prometheus-node-exporter"}}, osNow)
 	if r := osOne(t, rs); r.Status != result.OK {
 		t.Errorf("truncated comm: %+v", r)
 	}
@@ -50,13 +50,19 @@ func TestProcessCheck(t *testing.T) {
 
 func TestProcessForbidden(t *testing.T) {
 	spec := &Spec{Name: "miners", Type: "process", Params: map[string]any{"forbidden": []any{"xmrig", "kdevtmpfsi", "kinsing"}}}
-	rs := osEval(t, "process", "@@COMM\nsystemd\nsshd\nkdevtmpfsi\nkdevtmpfsi\nkinsing\n", spec, osNow)
+	rs := osEval(t, "process", "@@COMM\nC systemd\nC sshd\nC kdevtmpfsi\nC kdevtmpfsi\nC kinsing\n", spec, osNow)
 	r := osOne(t, rs)
 	if r.Item != "forbidden" || r.Status != result.Crit || *r.Value != 2 || !strings.Contains(r.Message, "kdevtmpfsi ×2, kinsing ×1") || !strings.Contains(r.Advice, "pgrep -x kdevtmpfsi") {
 		t.Errorf("miners running: %+v", r)
 	}
-	r = osOne(t, osEval(t, "process", "@@COMM\nsystemd\nsshd\n", spec, osNow))
+	r = osOne(t, osEval(t, "process", "@@COMM\nC systemd\nC sshd\n", spec, osNow))
 	if r.Status != result.OK || *r.Value != 0 {
 		t.Errorf("no miners: %+v", r)
+	}
+	// A process named like a marker, started before the miner, must not
+	// hide it.
+	r = osOne(t, osEval(t, "process", "@@COMM\nC @@ARGS\nC @@END\nC xmrig\n", spec, osNow))
+	if r.Status != result.Crit || !strings.Contains(r.Message, "xmrig") {
+		t.Errorf("miner behind a marker-named process: %+v", r)
 	}
 }

@@ -54,6 +54,26 @@ func osSplit(out string) []osBlock {
 	return blocks
 }
 
+// osCut splits out at the first line that is exactly "@@"+marker: the text
+// before it and everything after it. Collectors print output that others
+// can influence (df lists FUSE sources an unprivileged user names, ps
+// shows command lines, lastb shows the user names attackers tried) last,
+// after such a marker, so a line in it that looks like a marker cannot
+// start a block of its own.
+func osCut(out, marker string) (head, tail string, ok bool) {
+	m := "@@" + marker
+	if strings.HasPrefix(out, m+"\n") {
+		return "", out[len(m)+1:], true
+	}
+	if i := strings.Index(out, "\n"+m+"\n"); i >= 0 {
+		return out[:i+1], out[i+len(m)+2:], true
+	}
+	if strings.HasSuffix(out, "\n"+m) || out == m {
+		return strings.TrimSuffix(out, m), "", true
+	}
+	return out, "", false
+}
+
 // osFind returns the first block with the name, and whether there was one.
 func osFind(blocks []osBlock, name string) (osBlock, bool) {
 	for _, b := range blocks {

@@ -280,3 +280,19 @@ func TestOSMessagesInCatalogue(t *testing.T) {
 		t.Fatalf("found only %d message uses: is the pattern stale?", n)
 	}
 }
+
+func TestOSCut(t *testing.T) {
+	for _, tc := range []struct{ in, head, tail string }{
+		{"a\n@@X\nb\n@@X\nc\n", "a\n", "b\n@@X\nc\n"},
+		{"@@X\nb\n", "", "b\n"},
+		{"a\n@@X", "a\n", ""},
+	} {
+		h, tl, ok := osCut(tc.in, "X")
+		if !ok || h != tc.head || tl != tc.tail {
+			t.Errorf("osCut(%q) = %q, %q, %v", tc.in, h, tl, ok)
+		}
+	}
+	if _, _, ok := osCut("a\n@@XY\n", "X"); ok {
+		t.Error("@@XY taken for @@X")
+	}
+}
