@@ -15,6 +15,14 @@ declare -A pkg_for=(
   [/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]=fonts-noto-cjk
   [/usr/lib/nagios/plugins/check_dummy]=monitoring-plugins-basic
   [/usr/bin/busybox]=busybox
+  [/usr/bin/systemd-analyze]=systemd
+  [/usr/lib/postgresql/15/bin/initdb]=postgresql
+  [/usr/lib/postgresql/15/bin/pg_dump]=postgresql-client
+  [/usr/sbin/mariadbd]=mariadb-server
+  [/usr/bin/mariadb]=mariadb-client
+  [/usr/bin/mariadb-dump]=mariadb-client
+  [/usr/bin/restic]=restic
+  [/usr/bin/zstd]=zstd
 )
 need=()
 for f in "${!pkg_for[@]}"; do
