@@ -624,7 +624,7 @@ func drillReference(ctx context.Context, app *App, env *backupEnv, db *store.DB,
 }
 
 func sourceRowCounts(ctx context.Context, a *inventory.Asset, tables []string) (map[string]float64, error) {
-	pw, err := resolveSecret(a.Database.Password)
+	pw, err := a.Database.Password.Resolve()
 	if err != nil {
 		return nil, err
 	}

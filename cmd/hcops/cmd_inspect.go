@@ -667,32 +667,14 @@ func sshTargetOf(a *inventory.Asset) (transport.SSHTarget, error) {
 		t.Address = a.Name
 	}
 	if !c.Password.IsZero() {
-		pw, err := resolveSecret(c.Password)
+		pw, err := c.Password.Resolve()
 		if err != nil {
+			err = fmt.Errorf("password: %w", err)
 			return t, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonAuth, Err: err}
 		}
 		t.Password = pw
 	}
 	return t, nil
-}
-
-func resolveSecret(s inventory.SecretRef) (string, error) {
-	switch {
-	case s.Env != "":
-		v, ok := os.LookupEnv(s.Env)
-		if !ok {
-			return "", fmt.Errorf("password: environment variable %s is not set", s.Env)
-		}
-		return v, nil
-	case s.File != "":
-		b, err := os.ReadFile(s.File)
-		if err != nil {
-			return "", fmt.Errorf("password: %w", err)
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimRight(line, "\r"), nil
-	}
-	return "", nil
 }
 
 // writeEvidence writes one host's collected output to dir/<asset>.txt.

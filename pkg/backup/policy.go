@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
 // Kinds of backup a policy can describe.
@@ -37,31 +39,8 @@ const (
 
 var kinds = []string{KindFile, KindPgDump, KindMysqldump, KindPgBase, KindWAL, KindBinlog, KindRestic, KindZFS, KindLVM, KindCommand}
 
-// Secret names where a secret lives; never the secret itself.
-type Secret struct {
-	Env  string `yaml:"env,omitempty"`
-	File string `yaml:"file,omitempty"`
-}
-
-// Resolve reads the secret.
-func (s Secret) Resolve() (string, error) {
-	switch {
-	case s.Env != "":
-		v, ok := os.LookupEnv(s.Env)
-		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", s.Env)
-		}
-		return v, nil
-	case s.File != "":
-		b, err := os.ReadFile(s.File)
-		if err != nil {
-			return "", err
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimRight(line, "\r"), nil
-	}
-	return "", nil
-}
+// Secret names where a secret lives (env or file); never the secret itself.
+type Secret = inventory.SecretRef
 
 // Retention is what the policy promises to keep.
 type Retention struct {

@@ -15,34 +15,14 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
 // SecretRef names where a secret lives (environment variable or file); the
-// secret itself is never written in the config.
-type SecretRef struct {
-	Env  string `yaml:"env,omitempty"`
-	File string `yaml:"file,omitempty"`
-}
-
-// Resolve reads the secret. An empty reference gives "".
-func (s SecretRef) Resolve() (string, error) {
-	switch {
-	case s.Env != "":
-		v, ok := os.LookupEnv(s.Env)
-		if !ok {
-			return "", fmt.Errorf("secret: environment variable %s is not set", s.Env)
-		}
-		return v, nil
-	case s.File != "":
-		b, err := os.ReadFile(s.File)
-		if err != nil {
-			return "", fmt.Errorf("secret: %w", err)
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimRight(line, "\r"), nil
-	}
-	return "", nil
-}
+// secret itself is never written in the config. It is the inventory's type,
+// so every secret reference in hcops is read the same way.
+type SecretRef = inventory.SecretRef
 
 // Site describes who the reports are for and by whom.
 type Site struct {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -100,7 +99,7 @@ func dbTarget(a *inventory.Asset) (transport.SQLTarget, error) {
 	if transport.NormalizeEngine(a.Database.Engine) == "" {
 		return transport.SQLTarget{}, fmt.Errorf("%s: database engine %q is not supported (postgresql, mysql, mariadb)", a.Name, a.Database.Engine)
 	}
-	pw, err := resolveSecretRef(a.Database.Password)
+	pw, err := a.Database.Password.Resolve()
 	if err != nil {
 		return transport.SQLTarget{}, fmt.Errorf("%s: database password: %w", a.Name, err)
 	}
@@ -112,27 +111,6 @@ func dbTarget(a *inventory.Asset) (transport.SQLTarget, error) {
 		Name: a.Name, Engine: a.Database.Engine, Host: a.Address, Port: a.Port,
 		Database: db, User: a.Database.User, Password: pw, TLS: a.Database.TLS,
 	}, nil
-}
-
-// resolveSecretRef reads a secret from the environment variable or file the
-// inventory names. The value is never logged or stored.
-func resolveSecretRef(ref inventory.SecretRef) (string, error) {
-	switch {
-	case ref.Env != "":
-		v, ok := os.LookupEnv(ref.Env)
-		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", ref.Env)
-		}
-		return v, nil
-	case ref.File != "":
-		b, err := os.ReadFile(ref.File)
-		if err != nil {
-			return "", err
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimRight(line, "\r"), nil
-	}
-	return "", nil
 }
 
 // dbConn returns the run's connection to t, or a private one closed by

@@ -88,7 +88,8 @@ type httpTarget struct {
 // httpHeader is one request header; a secret value is read from env or
 // file when the request is made, so it never sits in a Spec or a message.
 type httpHeader struct {
-	name, value, env, file string
+	name, value string
+	ref         inventory.SecretRef // a secret value, read when the request is made
 }
 
 type statusRange struct{ lo, hi int }
@@ -222,7 +223,7 @@ func httpHeaders(spec *Spec) ([]httpHeader, error) {
 			if (env == "") == (file == "") || len(v) != 1 {
 				return nil, badParam(spec, "headers", "%s: a secret reference is {env: NAME} or {file: PATH}", k)
 			}
-			h.env, h.file = env, file
+			h.ref = inventory.SecretRef{Env: env, File: file}
 		default:
 			return nil, badParam(spec, "headers", "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, describe(v))
 		}
@@ -236,26 +237,17 @@ func httpHeaders(spec *Spec) ([]httpHeader, error) {
 
 // resolve returns the header's value, reading a secret reference.
 func (h httpHeader) resolve() (string, error) {
-	switch {
-	case h.env != "":
-		v, ok := os.LookupEnv(h.env)
-		if !ok || v == "" {
-			return "", fmt.Errorf("header %s: environment variable %s is not set", h.name, h.env)
-		}
-		return v, nil
-	case h.file != "":
-		b, err := os.ReadFile(h.file)
-		if err != nil {
-			return "", fmt.Errorf("header %s: %w", h.name, err)
-		}
-		v, _, _ := strings.Cut(string(b), "\n")
-		v = strings.TrimRight(v, "\r")
-		if v == "" {
-			return "", fmt.Errorf("header %s: %s is empty", h.name, h.file)
-		}
-		return v, nil
+	if h.ref.IsZero() {
+		return h.value, nil
 	}
-	return h.value, nil
+	v, err := h.ref.Resolve()
+	if err != nil {
+		return "", fmt.Errorf("header %s: %w", h.name, err)
+	}
+	if v == "" {
+		return "", fmt.Errorf("header %s: the secret reference gives an empty value", h.name)
+	}
+	return v, nil
 }
 
 func httpCheckURL(s string) error {

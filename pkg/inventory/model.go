@@ -5,6 +5,12 @@
 // in place and imports/exports CSV, XLSX, JSON and YAML.
 package inventory
 
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
 // Kinds of asset.
 const (
 	KindHost           = "host"
@@ -55,6 +61,28 @@ type SecretRef struct {
 
 // IsZero reports whether no secret is referenced.
 func (s SecretRef) IsZero() bool { return s.Env == "" && s.File == "" }
+
+// Resolve reads the secret: the environment variable's value, or the first
+// line of the file. An empty reference gives "". This is hcops' one reader
+// of secret references; the value is never logged or stored.
+func (s SecretRef) Resolve() (string, error) {
+	switch {
+	case s.Env != "":
+		v, ok := os.LookupEnv(s.Env)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", s.Env)
+		}
+		return v, nil
+	case s.File != "":
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return "", err
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	return "", nil
+}
 
 // Connection says how hcops reaches an asset.
 type Connection struct {
