@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cyhealth/hcops/pkg/backup"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -552,13 +553,7 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 		r.Check = "drill:" + p.Name
 		return []result.Result{r}
 	}
-	engine := strings.ToLower(p.Drill.Engine)
-	if engine == "mysql" {
-		engine = "mariadb"
-	}
-	if engine == "postgres" || engine == "pg" {
-		engine = "postgresql"
-	}
+	engine := backup.NormEngine(p.Drill.Engine)
 	target, ok := env.file.Drill[engine]
 	if !ok {
 		return fail(fmt.Errorf("policy %s: no drill_targets.%s in %s: name the scratch server to restore into", p.Name, engine, env.file.Path))
@@ -624,42 +619,17 @@ func drillReference(ctx context.Context, app *App, env *backupEnv, db *store.DB,
 }
 
 func sourceRowCounts(ctx context.Context, a *inventory.Asset, tables []string) (map[string]float64, error) {
-	pw, err := a.Database.Password.Resolve()
+	t, err := inspect.DBTarget(a)
 	if err != nil {
 		return nil, err
 	}
-	t := transport.SQLTarget{Name: a.Name, Engine: a.Database.Engine, Host: a.Address, Port: a.Port, Database: a.Database.Database, User: a.Database.User, Password: pw, TLS: a.Database.TLS}
 	sdb, err := transport.OpenSQL(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	defer sdb.Close()
-	pg := transport.NormalizeEngine(a.Database.Engine) == transport.EnginePostgres
-	out := map[string]float64{}
-	for _, tbl := range tables {
-		q := "SELECT count(*) FROM " + quoteTable(pg, tbl)
-		var n float64
-		if err := sdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
-			return nil, fmt.Errorf("%s: %w", tbl, err)
-		}
-		out[strings.ToLower(tbl)] = n
-	}
-	if len(out) == 0 {
+	if len(tables) == 0 {
 		return nil, errors.New("no tables")
 	}
-	return out, nil
-}
-
-func quoteTable(pg bool, t string) string {
-	q := func(s string) string {
-		if pg {
-			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-		}
-		return "`" + strings.ReplaceAll(s, "`", "``") + "`"
-	}
-	parts := strings.SplitN(t, ".", 2)
-	for i := range parts {
-		parts[i] = q(parts[i])
-	}
-	return strings.Join(parts, ".")
+	return backup.RowCounts(ctx, sdb, a.Database.Engine, tables)
 }

@@ -91,7 +91,7 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	if p.Drill == nil {
 		return fail(result.Unknown, "policy %s has no drill: section (engine, tables)", p.Name)
 	}
-	engine := normEngine(p.Drill.Engine)
+	engine := NormEngine(p.Drill.Engine)
 	scratch := ScratchName(o.Target.ScratchPrefix, p.Name, now)
 	if err := checkTarget(o.Target, scratch, o.ProductionNames); err != nil {
 		res.Advice = "set drill_targets in backups.yaml to a scratch server and a prefix that no production database uses"
@@ -236,6 +236,20 @@ func tableQuote(engine, t string) string {
 		parts[i] = identQuote(engine, parts[i])
 	}
 	return strings.Join(parts, ".")
+}
+
+// RowCounts counts the rows of tables ("table" or "schema.table") in db, for
+// comparing a restored copy with its source.
+func RowCounts(ctx context.Context, db *sql.DB, engine string, tables []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, t := range tables {
+		var n float64
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+tableQuote(NormEngine(engine), t)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: %w", t, err)
+		}
+		out[strings.ToLower(t)] = n
+	}
+	return out, nil
 }
 
 func listTables(ctx context.Context, db *sql.DB, engine string) (map[string]bool, error) {

@@ -342,7 +342,7 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 		}
 		if p.Drill != nil {
-			if e := normEngine(p.Drill.Engine); e == "" {
+			if e := NormEngine(p.Drill.Engine); e == "" {
 				add(p, "drill engine %q: want postgresql or mariadb", p.Drill.Engine)
 			}
 			if p.Kind != KindPgDump && p.Kind != KindMysqldump && p.Kind != KindFile {
@@ -351,7 +351,7 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 	}
 	for engine, t := range f.Drill {
-		if normEngine(engine) == "" {
+		if NormEngine(engine) == "" {
 			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets: unknown engine %q (postgresql, mariadb)", engine)})
 		}
 		if strings.TrimSpace(t.ScratchPrefix) == "" {
@@ -367,7 +367,9 @@ func Parse(name string, data []byte) (*File, error) {
 	return f, nil
 }
 
-func normEngine(e string) string {
+// NormEngine maps engine spellings to "postgresql" or "mariadb" (also for
+// MySQL), or "" when drills do not support the engine.
+func NormEngine(e string) string {
 	switch strings.ToLower(e) {
 	case "postgresql", "postgres", "pg":
 		return "postgresql"

@@ -38,7 +38,7 @@ func (dbProbe) Script(*Spec, *inventory.Asset) (string, error) { return "", nil 
 
 func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 	base := result.Result{Type: p.name}
-	t, err := dbTarget(env.Asset)
+	t, err := DBTarget(env.Asset)
 	if err != nil {
 		base.Status = result.Unknown
 		base.Reason = "config"
@@ -87,8 +87,9 @@ func dbConnectAdvice(reason string) string {
 	return "check the address, port and network path to the instance"
 }
 
-// dbTarget builds the connection target of a database asset.
-func dbTarget(a *inventory.Asset) (transport.SQLTarget, error) {
+// DBTarget builds the connection target of a database asset (address,
+// port and its database: block, the password read from its reference).
+func DBTarget(a *inventory.Asset) (transport.SQLTarget, error) {
 	if a == nil || a.Database == nil || a.Database.Engine == "" {
 		name := "?"
 		if a != nil {

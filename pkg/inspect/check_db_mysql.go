@@ -190,7 +190,7 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			if lag > maxLag {
 				maxLag = lag
 			}
-			msgs = append(msgs, fmt.Sprintf("replica of %s%s running, %s behind", src, ch, dbHumanDuration(time.Duration(lag)*time.Second)))
+			msgs = append(msgs, fmt.Sprintf("replica of %s%s running, %s behind", src, ch, humanAge(time.Duration(lag)*time.Second)))
 		}
 		r.SetValue(maxLag, "s")
 		r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
@@ -275,7 +275,7 @@ func myBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	}
 	keep := ""
 	if s := dbAtof(vars["binlog_expire_logs_seconds"]); s > 0 {
-		keep = fmt.Sprintf(", kept %s", dbHumanDuration(time.Duration(s)*time.Second))
+		keep = fmt.Sprintf(", kept %s", humanAge(time.Duration(s)*time.Second))
 	} else if d := dbAtof(vars["expire_logs_days"]); d > 0 {
 		keep = fmt.Sprintf(", kept %.0f days", d)
 	}

@@ -63,7 +63,7 @@ func statusResult(env *Env, base result.Result, product, version string, uptime 
 		notes = append(notes, fmt.Sprintf("role is %s, the inventory expects %s (failover?)", role, env.Asset.Database.Role))
 		r.Advice = "confirm whether a failover happened; update the inventory or fail back, and check that applications write to the primary"
 	}
-	r.Message = fmt.Sprintf("%s, %s, up %s", product, role, dbHumanDuration(time.Duration(uptime)*time.Second))
+	r.Message = fmt.Sprintf("%s, %s, up %s", product, role, humanAge(time.Duration(uptime)*time.Second))
 	if len(notes) > 0 {
 		r.Message += "; " + strings.Join(notes, "; ")
 	}
@@ -162,7 +162,7 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	if oldest.ID == "" {
 		r.Message = "no open transactions"
 	} else {
-		r.Message = fmt.Sprintf("oldest open transaction %s old (session %s, user %s, db %s, %s)", dbHumanDuration(time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
+		r.Message = fmt.Sprintf("oldest open transaction %s old (session %s, user %s, db %s, %s)", humanAge(time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
 	}
 	if r.Status != result.OK {
 		var ev []string
@@ -271,7 +271,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			r.Advice = "check primary_conninfo, the network to the primary and the primary's log; if the primary recycled the WAL this standby needs, rebuild it with pg_basebackup"
 		default:
 			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(lag)
-			r.Message = fmt.Sprintf("standby streaming, replay %s behind (%s not yet replayed)", dbHumanDuration(time.Duration(lag)*time.Second), dbHumanBytes(byteLag.Float64))
+			r.Message = fmt.Sprintf("standby streaming, replay %s behind (%s not yet replayed)", humanAge(time.Duration(lag)*time.Second), humanBytes(int64(byteLag.Float64)))
 			if r.Status != result.OK {
 				r.Advice = "replay is falling behind: check the standby's I/O and whether replay is paused (SELECT pg_is_wal_replay_paused()); long queries on the standby can also hold replay"
 			}
@@ -317,7 +317,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		if s.bytes > maxBytes {
 			maxBytes = s.bytes
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s) %s %s, replay lag %s / %.1fs", dbOrNone(s.name), s.addr, s.state, s.sync, dbHumanBytes(s.bytes), s.secs))
+		parts = append(parts, fmt.Sprintf("%s (%s) %s %s, replay lag %s / %.1fs", dbOrNone(s.name), s.addr, s.state, s.sync, humanBytes(int64(s.bytes)), s.secs))
 	}
 	r.SetValue(maxLag, "s")
 	r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
@@ -340,7 +340,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			byteStatus = result.Warn
 		}
 		r.Status = result.Worst(lagStatus, byteStatus)
-		r.Message = fmt.Sprintf("primary: %d standby(s) streaming, largest replay lag %s / %.1fs", streaming, dbHumanBytes(maxBytes), maxLag)
+		r.Message = fmt.Sprintf("primary: %d standby(s) streaming, largest replay lag %s / %.1fs", streaming, humanBytes(int64(maxBytes)), maxLag)
 		if r.Status != result.OK {
 			r.Advice = "a standby is falling behind: check its I/O, the network, and whether replay is paused on it"
 		}
@@ -400,7 +400,7 @@ func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []re
 	var rs []result.Result
 	var tl []string
 	for _, t := range tables {
-		tl = append(tl, fmt.Sprintf("%s %s", t.Name, dbHumanBytes(t.Bytes)))
+		tl = append(tl, fmt.Sprintf("%s %s", t.Name, humanBytes(int64(t.Bytes))))
 	}
 	for _, s := range sizes {
 		r := base
@@ -408,7 +408,7 @@ func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []re
 		r.Status = result.OK
 		env.Thresholds.Apply(&r, s.Bytes/(1<<30), "GiB")
 		r.Metrics = []result.Metric{{Name: "db.size_bytes", Value: s.Bytes, Unit: "B"}}
-		r.Message = fmt.Sprintf("database %s: %s", s.Name, dbHumanBytes(s.Bytes))
+		r.Message = fmt.Sprintf("database %s: %s", s.Name, humanBytes(int64(s.Bytes)))
 		rs = append(rs, r)
 	}
 	if len(rs) > 0 && len(tl) > 0 {
@@ -586,33 +586,6 @@ func dbFmtTime(t sql.NullTime) string {
 		return "never"
 	}
 	return t.Time.Format("2006-01-02 15:04")
-}
-
-// dbHumanBytes writes a byte count with a binary unit.
-func dbHumanBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	return fmt.Sprintf("%.1f %s", b, units[i])
-}
-
-// dbHumanDuration writes 3d4h, 2h5m, 45s.
-func dbHumanDuration(d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour:
-		return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm%ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%ds", int(d.Seconds()))
 }
 
 // dbCompareVersions compares dotted numeric versions ("10.11.6-MariaDB",

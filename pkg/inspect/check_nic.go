@@ -3,6 +3,8 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,7 +138,7 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		}
 		results = append(results, r)
 	}
-	for _, name := range hwSortedKeys(want) {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if !seen[name] {
 			r := base
 			r.Item = name
