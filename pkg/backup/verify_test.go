@@ -43,7 +43,7 @@ func series(t *testing.T, dir, name string, sizes []int, lastAge time.Duration, 
 
 // writeGzip writes a gzip file of about size bytes (incompressible data, so
 // the file size tracks the argument).
-func writeGzip(t *testing.T, p string, size int) {
+func writeGzip(t testing.TB, p string, size int) {
 	t.Helper()
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.NoCompression)

@@ -221,28 +221,32 @@ func dbFirst(m map[string]string, keys ...string) string {
 	return ""
 }
 
-// sample reads a counter twice, interval apart, and returns the rate per
-// second.
-func dbSample(ctx context.Context, interval time.Duration, read func() (float64, error)) (float64, error) {
+// dbSample reads counters twice, interval apart, and returns each one's
+// rate per second.
+func dbSample(ctx context.Context, interval time.Duration, read func() ([]float64, error)) ([]float64, error) {
 	a, err := read()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	t0 := time.Now()
 	select {
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	case <-time.After(interval):
 	}
 	b, err := read()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	secs := time.Since(t0).Seconds()
-	if secs <= 0 {
-		return 0, errors.New("no time between samples")
+	if secs <= 0 || len(a) != len(b) {
+		return nil, errors.New("no time between samples")
 	}
-	return (b - a) / secs, nil
+	rates := make([]float64, len(a))
+	for k := range a {
+		rates[k] = (b[k] - a[k]) / secs
+	}
+	return rates, nil
 }
 
 func init() {

@@ -116,30 +116,17 @@ func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	if err != nil {
 		return dbFail(base, "playbook", err)
 	}
-	var q0, t0 float64
-	read := func() (float64, float64, error) {
+	rates, err := dbSample(ctx, interval, func() ([]float64, error) {
 		st, err := myStatus(ctx, db, "Questions", "Com_commit", "Com_rollback")
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		return dbAtof(st["questions"]), dbAtof(st["com_commit"]) + dbAtof(st["com_rollback"]), nil
-	}
-	var err0 error
-	if q0, t0, err0 = read(); err0 != nil {
-		return dbFail(base, "read status", err0)
-	}
-	start := time.Now()
-	select {
-	case <-ctx.Done():
-		return dbFail(base, "sample status", ctx.Err())
-	case <-time.After(interval):
-	}
-	q1, t1, err := read()
+		return []float64{dbAtof(st["questions"]), dbAtof(st["com_commit"]) + dbAtof(st["com_rollback"])}, nil
+	})
 	if err != nil {
-		return dbFail(base, "read status", err)
+		return dbFail(base, "sample status", err)
 	}
-	secs := time.Since(start).Seconds()
-	qps, tps := (q1-q0)/secs, (t1-t0)/secs
+	qps, tps := rates[0], rates[1]
 	r := base
 	r.Item = "throughput"
 	r.Status = result.OK

@@ -223,14 +223,15 @@ func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	if err != nil {
 		return dbFail(base, "playbook", err)
 	}
-	tps, err := dbSample(ctx, interval, func() (float64, error) {
+	rates, err := dbSample(ctx, interval, func() ([]float64, error) {
 		var v float64
 		err := db.QueryRowContext(ctx, `SELECT coalesce(sum(xact_commit + xact_rollback),0)::float8 FROM pg_stat_database`).Scan(&v)
-		return v, err
+		return []float64{v}, err
 	})
 	if err != nil {
 		return dbFail(base, "sample pg_stat_database", err)
 	}
+	tps := rates[0]
 	r := base
 	r.Item = "throughput"
 	r.Status = result.OK
