@@ -154,7 +154,7 @@ func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy) resul
 	// SM3 manifests are checked here, streaming the file, for copies on this
 	// machine (no common SM3 tool exists on the hosts).
 	if p.Checksum != nil && strings.ToLower(p.Checksum.Algo) == "sm3" && res.Status != result.Crit {
-		if _, local := r.(interface{ IsLocal() bool }); local || r.Target() == "localhost" {
+		if _, local := r.(*transport.Local); local {
 			st, msg := verifyManifestLocal(c, p.Checksum, "sm3")
 			res.Status = result.Worst(res.Status, st)
 			res.Message += "; " + msg
@@ -323,7 +323,7 @@ func HashFile(file, algo string) (string, error) {
 // beside it ("<hex>  <name>" lines, as sha256sum and gmssl write them).
 func verifyManifestLocal(c Copy, ck *Checksum, algo string) (result.Status, string) {
 	dir := path.Dir(c.Path)
-	matches, _ := globLocal(dir, ck.Manifest)
+	matches, _ := filepath.Glob(filepath.Join(dir, ck.Manifest))
 	if len(matches) == 0 {
 		return result.Crit, fmt.Sprintf("checksum manifest %s not found in %s", ck.Manifest, dir)
 	}
@@ -349,9 +349,4 @@ func verifyManifestLocal(c Copy, ck *Checksum, algo string) (result.Status, stri
 		return result.Crit, fmt.Sprintf("%s checksum mismatch: manifest %s…, file %s…", algo, want[:min(12, len(want))], got[:12])
 	}
 	return result.OK, algo + " matches the manifest"
-}
-
-// globLocal matches pattern (shell glob) in dir on this machine.
-func globLocal(dir, pattern string) ([]string, error) {
-	return filepath.Glob(filepath.Join(dir, pattern))
 }
