@@ -279,6 +279,60 @@ type Backup struct {
 	Failed   int         `json:"failed"` // results worse than OK
 	Percent  float64     `json:"success_percent"`
 	Problems []BackupRow `json:"problems"` // results worse than OK, at most 50
+
+	// Policies is the compliance table: one row per backup policy verified
+	// this month, worst first. Compliant counts the rows whose every
+	// verification of the month was OK or WARN.
+	Policies  []PolicyRow `json:"policies"`
+	Compliant int         `json:"policies_compliant"`
+	// DrillRuns are the restore drills of the month, newest first (at most
+	// 100), with their restore time as RTO evidence.
+	DrillRuns []DrillRow `json:"drill_runs"`
+	DrillsOK  int        `json:"drills_succeeded"` // of DrillRuns
+}
+
+// PolicyRow is one backup policy in the monthly compliance table. The
+// aspect statuses are the latest verdicts of the month; "" (omitted) means
+// the aspect was not checked.
+type PolicyRow struct {
+	Policy    string        `json:"policy"`
+	Asset     string        `json:"asset"`
+	System    string        `json:"system,omitempty"`
+	Checks    int           `json:"verifications"` // verifications this month
+	FailedRun int           `json:"failed_verifications"`
+	LastAt    time.Time     `json:"last_verified"`
+	Aspects   PolicyAspects `json:"aspects"`
+	Status    result.Status `json:"status"`    // worst of the latest verdicts
+	Compliant bool          `json:"compliant"` // no verification worse than WARN this month
+	Message   string        `json:"message"`   // the latest verdict that decided Status
+	Advice    string        `json:"advice,omitempty"`
+	// LastFailure is the latest verdict worse than WARN this month, so a
+	// policy that recovered still says what went wrong.
+	LastFailure   string    `json:"last_failure,omitempty"`
+	LastFailureAt time.Time `json:"last_failure_at,omitzero"`
+	// LastDrill is the newest drill of the policy this month, if any.
+	LastDrill *DrillRow `json:"last_drill,omitempty"`
+}
+
+// PolicyAspects are the latest verdicts per aspect of a verification.
+type PolicyAspects struct {
+	Freshness *result.Status `json:"freshness,omitempty"`
+	Sequence  *result.Status `json:"sequence,omitempty"`
+	Retention *result.Status `json:"retention,omitempty"`
+	Size      *result.Status `json:"size,omitempty"`
+	Integrity *result.Status `json:"integrity,omitempty"`
+	Listing   *result.Status `json:"listing,omitempty"` // set when copies could not be listed
+}
+
+// DrillRow is one restore drill: the restore, then the sanity checks.
+type DrillRow struct {
+	RunID     int64         `json:"run_id"`
+	At        time.Time     `json:"at"`
+	Policy    string        `json:"policy"`
+	Asset     string        `json:"asset"`
+	Status    result.Status `json:"status"`               // worst of restore, tables and row counts
+	DurationS *float64      `json:"duration_s,omitempty"` // restore time (RTO evidence); absent when it never started
+	Message   string        `json:"message"`
 }
 
 // Risk is one ranked risk with plain prevention advice.

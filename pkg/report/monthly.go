@@ -451,7 +451,7 @@ func nilToEmpty(m *Monthly) {
 	m.Overview, m.KPIs, m.AssetAvail, m.SystemAvail = nonNil(m.Overview), nonNil(m.KPIs), nonNil(m.AssetAvail), nonNil(m.SystemAvail)
 	m.Maintenance, m.Outages, m.Recurring, m.Capacity = nonNil(m.Maintenance), nonNil(m.Outages), nonNil(m.Recurring), nonNil(m.Capacity)
 	m.Certificates, m.Risks, m.Plan = nonNil(m.Certificates), nonNil(m.Risks), nonNil(m.Plan)
-	m.Backup.Problems = nonNil(m.Backup.Problems)
+	m.Backup.Problems, m.Backup.Policies, m.Backup.DrillRuns = nonNil(m.Backup.Problems), nonNil(m.Backup.Policies), nonNil(m.Backup.DrillRuns)
 	m.Inspections.MissedDays = nonNil(m.Inspections.MissedDays)
 }
 
@@ -744,10 +744,15 @@ func capacity(acc *monthAcc, start, effEnd time.Time) []Trend {
 	return out
 }
 
-// backupSection reads backup verifications and drills of the month. Until
-// hcops records them, it says there is no data.
+// backupSection reads the backup verifications and restore drills of the
+// month (runs of kind backup and drill, see hcops backup): the totals, the
+// per-policy compliance table with the latest verdict of each aspect, and
+// the drills with their restore times.
 func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc *time.Location) (Backup, error) {
 	var b Backup
+	pol := map[string]*policyAcc{}
+	drills := map[drillKey]*DrillRow{}
+	var drillOrder []drillKey
 	for _, kind := range []string{result.KindBackup, result.KindDrill} {
 		runs, err := db.RunSummaries(ctx, kind, start, end)
 		if err != nil {
@@ -770,6 +775,11 @@ func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc 
 						Asset: clean(r.Asset), Check: clean(r.Check), Status: r.Status, Message: clean(r.Message)})
 				}
 			}
+			if kind == result.KindBackup {
+				policyResult(pol, r, loc)
+			} else if k, ok := drillResult(drills, r, loc); ok {
+				drillOrder = append(drillOrder, k)
+			}
 			return nil
 		})
 		if err != nil {
@@ -780,7 +790,183 @@ func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc 
 	if b.Results > 0 {
 		b.Percent = 100 * float64(b.Results-b.Failed) / float64(b.Results)
 	}
+
+	slices.SortStableFunc(b.Problems, func(x, y BackupRow) int { return x.At.Compare(y.At) })
+	// Drills newest first; the newest of each policy also goes to its row.
+	lastDrill := map[string]*DrillRow{}
+	for i := len(drillOrder) - 1; i >= 0; i-- {
+		d := drills[drillOrder[i]]
+		if len(b.DrillRuns) < maxDrillRows {
+			b.DrillRuns = append(b.DrillRuns, *d)
+			if d.Status == result.OK {
+				b.DrillsOK++
+			}
+		}
+		if k := d.Asset + "\x00" + d.Policy; lastDrill[k] == nil {
+			lastDrill[k] = d
+		}
+	}
+	for _, a := range pol {
+		row := a.row()
+		if d := lastDrill[row.Asset+"\x00"+row.Policy]; d != nil {
+			dc := *d
+			row.LastDrill = &dc
+		}
+		if row.Compliant {
+			b.Compliant++
+		}
+		b.Policies = append(b.Policies, row)
+	}
+	slices.SortFunc(b.Policies, func(x, y PolicyRow) int {
+		return cmp.Or(-cmp.Compare(x.Status, y.Status), cmp.Compare(btoi(x.Compliant), btoi(y.Compliant)), cmp.Compare(x.Policy, y.Policy))
+	})
+	b.Policies, b.DrillRuns = nonNil(b.Policies), nonNil(b.DrillRuns)
 	return b, nil
+}
+
+const maxDrillRows = 100
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// policyAcc gathers one policy's verdicts over the month.
+type policyAcc struct {
+	name, asset, system string
+	runs                map[int64]bool
+	failedRuns          map[int64]bool
+	lastAt              time.Time
+	aspects             map[string]*aspectVerdict
+	lastFail            string
+	lastFailAt          time.Time
+}
+
+// aspectVerdict is the latest verdict of one aspect: the worst result of the
+// newest run that judged it (integrity may be judged once per copy).
+type aspectVerdict struct {
+	run             int64
+	status          result.Status
+	message, advice string
+}
+
+func policyResult(pol map[string]*policyAcc, r *store.StoredResult, loc *time.Location) {
+	name, ok := strings.CutPrefix(r.Check, "backup:")
+	if !ok {
+		name = r.Check
+	}
+	key := r.Asset + "\x00" + name
+	a := pol[key]
+	if a == nil {
+		a = &policyAcc{name: clean(name), asset: clean(r.Asset), runs: map[int64]bool{}, failedRuns: map[int64]bool{}, aspects: map[string]*aspectVerdict{}}
+		pol[key] = a
+	}
+	if r.System != "" {
+		a.system = clean(r.System)
+	}
+	a.runs[r.RunID] = true
+	if r.Status > result.Warn {
+		a.failedRuns[r.RunID] = true
+		if at := r.RunStartedAt.In(loc); !at.Before(a.lastFailAt) {
+			a.lastFail, a.lastFailAt = clean(r.Message), at
+		}
+	}
+	if at := r.RunStartedAt.In(loc); at.After(a.lastAt) {
+		a.lastAt = at
+	}
+	v := a.aspects[r.Item]
+	switch {
+	case v == nil || r.RunID != v.run:
+		// Results come ordered by run start: a new run replaces the verdict.
+		v = &aspectVerdict{run: r.RunID, status: r.Status}
+		a.aspects[r.Item] = v
+	case r.Status > v.status:
+		v.status = r.Status
+	default:
+		return
+	}
+	v.message, v.advice = clean(r.Message), clean(r.Advice)
+}
+
+func (a *policyAcc) row() PolicyRow {
+	row := PolicyRow{Policy: a.name, Asset: a.asset, System: a.system, Checks: len(a.runs),
+		FailedRun: len(a.failedRuns), LastAt: a.lastAt, Compliant: len(a.failedRuns) == 0,
+		LastFailure: a.lastFail, LastFailureAt: a.lastFailAt}
+	// The newest run decides; an aspect last judged by an older run (the
+	// newest run could not list copies, say) still shows its verdict.
+	newest := int64(0)
+	for _, v := range a.aspects {
+		newest = max(newest, v.run)
+	}
+	status := func(item string) *result.Status {
+		if v := a.aspects[item]; v != nil {
+			s := v.status
+			return &s
+		}
+		return nil
+	}
+	row.Aspects = PolicyAspects{Freshness: status("freshness"), Sequence: status("sequence"), Retention: status("retention"),
+		Size: status("size"), Integrity: status("integrity")}
+	if v := a.aspects["listing"]; v != nil && v.run == newest {
+		row.Aspects.Listing = status("listing")
+	}
+	var decider *aspectVerdict
+	for _, item := range []string{"listing", "freshness", "sequence", "retention", "size", "integrity"} {
+		v := a.aspects[item]
+		if v == nil || (item == "listing" && v.run != newest) {
+			continue
+		}
+		if decider == nil || v.status > decider.status {
+			decider = v
+		}
+	}
+	if decider == nil { // only aspects this version does not know
+		for _, v := range a.aspects {
+			if decider == nil || v.status > decider.status {
+				decider = v
+			}
+		}
+	}
+	if decider != nil {
+		row.Status, row.Message = decider.status, decider.message
+		if decider.status != result.OK {
+			row.Advice = decider.advice
+		}
+	}
+	return row
+}
+
+type drillKey struct {
+	run    int64
+	policy string
+}
+
+// drillResult folds one drill result into its drill; ok when it starts a
+// new drill.
+func drillResult(drills map[drillKey]*DrillRow, r *store.StoredResult, loc *time.Location) (drillKey, bool) {
+	name, found := strings.CutPrefix(r.Check, "drill:")
+	if !found {
+		name = r.Check
+	}
+	k := drillKey{r.RunID, r.Asset + "\x00" + name}
+	d := drills[k]
+	isNew := d == nil
+	if isNew {
+		d = &DrillRow{RunID: r.RunID, At: r.RunStartedAt.In(loc), Policy: clean(name), Asset: clean(r.Asset), Status: r.Status, Message: clean(r.Message)}
+		drills[k] = d
+	} else if r.Status > d.Status {
+		d.Status, d.Message = r.Status, clean(r.Message)
+	}
+	if r.Item == "restore" && r.Value != nil {
+		v := *r.Value
+		d.DurationS = &v
+		if r.Status >= d.Status {
+			d.Message = clean(r.Message)
+		}
+	}
+	return k, isNew
 }
 
 // risks ranks what could hurt next month: missed availability targets and
@@ -838,16 +1024,63 @@ func risks(o Options, m *Monthly) []Risk {
 	if len(m.Inspections.MissedDays) > 0 {
 		add(result.Warn, 40, o.t("report.m.inspections_obj"), o.t("report.risk.missed", len(m.Inspections.MissedDays)), o.t("report.risk.missed_advice"))
 	}
-	if !m.Backup.HasData {
-		add(result.Warn, 30, o.t("report.m.backup_obj"), o.t("report.risk.no_backup"), o.t("report.risk.no_backup_advice"))
-	} else if m.Backup.Failed > 0 {
-		add(result.Crit, 85, o.t("report.m.backup_obj"), o.t("report.risk.backup_failed", m.Backup.Failed), o.t("report.risk.backup_failed_advice"))
-	}
+	backupRisks(o, m.Backup, add)
 	slices.SortStableFunc(out, func(a, b Risk) int { return cmp.Or(cmp.Compare(b.Level, a.Level), cmp.Compare(b.score, a.score)) })
 	for i := range out {
 		out[i].Rank = i + 1
 	}
 	return out
+}
+
+// backupRisks: policies still failing at the end of the month (each its own
+// risk, the worst first), failed restore drills, and backups nobody tried to
+// restore.
+func backupRisks(o Options, b Backup, add func(result.Status, float64, string, string, string)) {
+	obj := o.t("report.m.backup_obj")
+	if !b.HasData {
+		add(result.Warn, 30, obj, o.t("report.risk.no_backup"), o.t("report.risk.no_backup_advice"))
+		return
+	}
+	var failing []PolicyRow
+	for _, p := range b.Policies {
+		if p.Status > result.Warn {
+			failing = append(failing, p)
+		}
+	}
+	const each = 5
+	for i, p := range failing {
+		if i == each {
+			var rest []string
+			for _, q := range failing[each:] {
+				rest = append(rest, q.Policy)
+			}
+			add(result.Crit, 84, joinMax(o, rest, 8), o.t("report.risk.backup_more", len(rest)), o.t("report.risk.backup_failed_advice"))
+			break
+		}
+		advice := p.Advice
+		if advice == "" {
+			advice = o.t("report.risk.backup_failed_advice")
+		}
+		add(result.Crit, 85, o.t("report.risk.backup_obj", p.Policy, p.Asset), p.Message, advice)
+	}
+	if len(b.Policies) == 0 && b.Runs > 0 && b.Failed > 0 {
+		// results without a policy name (older records): the totals only
+		add(result.Crit, 85, obj, o.t("report.risk.backup_failed", b.Failed), o.t("report.risk.backup_failed_advice"))
+	}
+	seen := map[string]bool{}
+	for _, d := range b.DrillRuns { // newest first: only a policy's latest drill counts
+		k := d.Asset + "\x00" + d.Policy
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if d.Status != result.OK {
+			add(result.Crit, 83, o.t("report.risk.drill_obj", d.Policy), o.t("report.risk.drill_failed", fmtDate(o.Lang, d.At), d.Message), o.t("report.risk.drill_failed_advice"))
+		}
+	}
+	if len(b.DrillRuns) == 0 {
+		add(result.Warn, 35, obj, o.t("report.risk.no_drill"), o.t("report.risk.no_drill_advice"))
+	}
 }
 
 func joinMax(o Options, names []string, n int) string {
@@ -948,10 +1181,30 @@ func kpis(o Options, m *Monthly) []KPI {
 	}
 	k.Met = met(k.OK)
 	out = append(out, k)
+	b := m.Backup
 	k = KPI{Name: o.t("report.kpi.backup"), Target: "100%"}
-	if m.Backup.HasData {
-		k.OK = ok(m.Backup.Failed == 0)
-		k.Actual = o.t("report.kpi.backup_actual", fmtNum(roundTo(m.Backup.Percent, 1)), m.Backup.Results-m.Backup.Failed, m.Backup.Results)
+	switch {
+	case len(b.Policies) > 0:
+		// Per policy: a policy meets its promise when no verification of
+		// the month found worse than a warning.
+		k.OK = ok(b.Compliant == len(b.Policies))
+		k.Actual = o.t("report.kpi.backup_policies", fmtNum(roundTo(100*float64(b.Compliant)/float64(len(b.Policies)), 1)), b.Compliant, len(b.Policies))
+	case b.HasData && b.Runs > 0:
+		k.OK = ok(b.Failed == 0)
+		k.Actual = o.t("report.kpi.backup_actual", fmtNum(roundTo(b.Percent, 1)), b.Results-b.Failed, b.Results)
+	default:
+		k.Actual = o.t("report.m.backup_none_short")
+	}
+	k.Met = met(k.OK)
+	out = append(out, k)
+
+	k = KPI{Name: o.t("report.kpi.drill"), Target: o.t("report.kpi.drill_target")}
+	if len(b.DrillRuns) > 0 {
+		k.OK = ok(b.DrillsOK == len(b.DrillRuns))
+		k.Actual = o.t("report.kpi.drill_actual", b.DrillsOK, len(b.DrillRuns))
+	} else if b.HasData {
+		k.OK = ok(false)
+		k.Actual = o.t("report.kpi.drill_none")
 	} else {
 		k.Actual = o.t("report.m.backup_none_short")
 	}
@@ -983,6 +1236,9 @@ func overview(o Options, m *Monthly) []string {
 		}
 	}
 	out = append(out, o.t("report.m.ov_capacity", soon, len(m.Certificates)))
+	if b := m.Backup; len(b.Policies) > 0 {
+		out = append(out, o.t("report.m.ov_backup", len(b.Policies), b.Compliant, len(b.Policies)-b.Compliant, len(b.DrillRuns), b.DrillsOK))
+	}
 	crit := 0
 	for _, r := range m.Risks {
 		if r.Level == result.Crit {

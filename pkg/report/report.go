@@ -187,6 +187,35 @@ func fmtDuration(lang string, d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
+// fmtElapsed writes a measured time to the second, or tenths below a
+// minute: 3.2秒, 4分12秒 / 3.2 s, 4 min 12 s. Restore times are RTO
+// evidence, so they are not rounded to minutes like outage lengths.
+func fmtElapsed(lang string, v *float64) string {
+	if v == nil || math.IsNaN(*v) || *v < 0 {
+		return "—"
+	}
+	s := *v
+	zh := lang == i18n.ZH
+	if s < 60 {
+		n := strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64)
+		if zh {
+			return n + "秒"
+		}
+		return n + " s"
+	}
+	d := time.Duration(math.Round(s)) * time.Second
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case zh && h > 0:
+		return fmt.Sprintf("%d小时%d分%d秒", h, m, sec)
+	case zh:
+		return fmt.Sprintf("%d分%d秒", m, sec)
+	case h > 0:
+		return fmt.Sprintf("%d h %d min %d s", h, m, sec)
+	}
+	return fmt.Sprintf("%d min %d s", m, sec)
+}
+
 // fmtNum writes a number without needless decimals.
 func fmtNum(v float64) string {
 	switch {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
@@ -191,6 +192,10 @@ func monthlyXLSX(b *xlsxBook, m *Monthly) error {
 		return err
 	}
 
+	if err := backupXLSX(b, &m.Backup); err != nil {
+		return err
+	}
+
 	r, err := b.sheet("report.sheet.risks")
 	if err != nil {
 		return err
@@ -225,4 +230,79 @@ func (s *sheet) finishVerdicts(b *xlsxBook) error {
 		}
 	}
 	return nil
+}
+
+// backupXLSX is the backup sheet: the policy compliance table, then the
+// restore drills with their restore times.
+func backupXLSX(b *xlsxBook, bk *Backup) error {
+	l := b.lang
+	s, err := b.sheet("report.sheet.backup")
+	if err != nil {
+		return err
+	}
+	if !bk.HasData {
+		if err := s.set(i18n.T(l, "report.m.backup_none")); err != nil {
+			return err
+		}
+		return s.finish(b)
+	}
+	aspect := func(st *result.Status) any {
+		if st == nil {
+			return "—"
+		}
+		return *st
+	}
+	s.statusCol = 4
+	if err := s.head(b, "report.c.no", "report.c.policy", "report.c.asset", "report.c.status", "report.c.freshness", "report.c.sequence",
+		"report.c.retention", "report.c.size", "report.c.integrity", "report.c.verified", "report.c.last_check", "report.c.compliant",
+		"report.c.last_drill", "report.c.restore", "report.c.message", "report.c.advice"); err != nil {
+		return err
+	}
+	for i, p := range bk.Policies {
+		var drill, restore any
+		if d := p.LastDrill; d != nil {
+			drill = statusWord(l, d.Status) + " " + fmtShort(d.At)
+			restore = fmtElapsed(l, d.DurationS)
+		}
+		a := p.Aspects
+		if err := s.set(i+1, p.Policy, p.Asset, p.Status, aspect(a.Freshness), aspect(a.Sequence), aspect(a.Retention), aspect(a.Size),
+			aspect(a.Integrity), fmt.Sprintf("%d (%d)", p.Checks, p.FailedRun), fmtShort(p.LastAt),
+			i18n.T(l, map[bool]string{true: "report.yes", false: "report.no"}[p.Compliant]), drill, restore, p.Message, p.Advice); err != nil {
+			return err
+		}
+	}
+	// Colour every verdict column, not only the overall one.
+	if err := s.finish(b); err != nil {
+		return err
+	}
+	if s.row > s.header {
+		for col := 5; col <= 9; col++ {
+			name, _ := columnName(col)
+			ref := name + itoa(s.header+1) + ":" + name + itoa(s.row)
+			for _, st := range []result.Status{result.Crit, result.Unreachable, result.Warn, result.Unknown, result.OK} {
+				if err := s.cond(b, ref, st, statusWord(l, st)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	d, err := b.sheet("report.sheet.drills")
+	if err != nil {
+		return err
+	}
+	d.statusCol = 5
+	if err := d.head(b, "report.c.no", "report.c.time", "report.c.policy", "report.c.asset", "report.c.status", "report.c.restore", "report.c.message"); err != nil {
+		return err
+	}
+	for i, x := range bk.DrillRuns {
+		var secs any
+		if x.DurationS != nil {
+			secs = fmtElapsed(l, x.DurationS)
+		}
+		if err := d.set(i+1, fmtTime(x.At), x.Policy, x.Asset, x.Status, secs, x.Message); err != nil {
+			return err
+		}
+	}
+	return d.finish(b)
 }
