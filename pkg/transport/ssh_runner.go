@@ -66,34 +66,59 @@ func (r *sshRunner) exec(ctx context.Context, script string, stdout, stderr io.W
 		return -1, err
 	}
 	defer r.closeSession(sess)
-	sess.Stdout, sess.Stderr = stdout, stderr
+	// On cancel Run returns before the session's own goroutines have
+	// drained the channel; the gates make sure that nothing reaches the
+	// caller's writers after exec returns (Stream hands w back then).
+	outGate, errGate := &gate{w: stdout}, &gate{w: stderr}
+	defer outGate.close()
+	defer errGate.close()
+	sess.Stdout, sess.Stderr = outGate, errGate
 	// Not sess.Stdin: Wait would wait for it, and stdin must stay open
 	// until the command is over (it is the lifeline, see remoteWrapper).
 	stdin, err := sess.StdinPipe()
 	if err != nil {
 		return -1, fmt.Errorf("%s: %w", r.name, err)
 	}
-	defer stdin.Close()
 	marker := endMarker()
 	if err := sess.Start(r.command + " " + marker); err != nil {
 		return -1, fmt.Errorf("%s: start command: %w", r.name, err)
 	}
+	payload := script
+	if !strings.HasSuffix(payload, "\n") {
+		payload += "\n"
+	}
+	payload += marker + "\n"
+	// The sender owns stdin until it closes sent; only then may exec close
+	// it. x/crypto's channel does not allow CloseWrite during a Write (the
+	// end-of-file flag is a plain field both touch), and Write can block
+	// for long: while the host has not read the script, the SSH window is
+	// full.
+	sent := make(chan struct{})
 	go func() {
-		// Blocks while the host does not read; fails once stdin is closed.
-		if !strings.HasSuffix(script, "\n") {
-			script += "\n"
+		defer close(sent)
+		// Fails at once when the session is closed (see below).
+		io.WriteString(stdin, payload)
+	}()
+	defer func() {
+		select {
+		case <-sent:
+			// End-of-file on the lifeline makes the host kill what the
+			// command left running, also when it was cancelled.
+			stdin.Close()
+		default:
+			// Still sending: the host has not read the end marker, so no
+			// line of the script has run. Closing the session (deferred
+			// before this) ends the Write; the channel close reaches the
+			// wrapper as end-of-file too.
 		}
-		io.WriteString(stdin, script+marker+"\n")
 	}()
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
-		// End-of-file on the lifeline makes the host kill the command
-		// and all it started; closing the session drops the rest.
-		stdin.Close()
-		sess.Close()
+		// The deferred calls close stdin (when the sender is done with it),
+		// then the session; the goroutines end when the host confirms.
 		return -1, ctx.Err()
 	}
 	var ee *ssh.ExitError
@@ -202,4 +227,29 @@ func (r *sshRunner) closeSession(sess *ssh.Session) {
 		r.freed = nil
 	}
 	r.mu.Unlock()
+}
+
+// gate passes writes on to w until closed. After close returns no Write to
+// w is running and none will start: the writer is the caller's again.
+// Writes after that are dropped but reported as done, so the session keeps
+// draining its channel until the host closes it.
+type gate struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
