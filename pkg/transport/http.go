@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
 // HTTPOptions configures an HTTP client for API and endpoint checks.
@@ -81,7 +84,10 @@ func NewHTTPClient(o HTTPOptions) (*http.Client, error) {
 		ForceAttemptHTTP2:     true,
 	}
 	if o.UseEnvProxy {
-		tr.Proxy = http.ProxyFromEnvironment
+		// Read now, for this client: http.ProxyFromEnvironment reads the
+		// variables once per process and never again.
+		proxy := httpproxy.FromEnvironment().ProxyFunc()
+		tr.Proxy = func(req *http.Request) (*url.URL, error) { return proxy(req.URL) }
 	}
 	maxRedirects := o.MaxRedirects
 	if maxRedirects == 0 {
