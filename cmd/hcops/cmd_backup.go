@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cyhealth/hcops/pkg/backup"
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -170,6 +171,20 @@ type backupEnv struct {
 	inv      *inventory.Inventory
 	dial     func(ctx context.Context, p *backup.Policy) (transport.Runner, error)
 	close    func()
+	lang     string // of verdicts and messages
+}
+
+// backupErr shows an error of pkg/backup (a policy file problem, a listing
+// failure) in the user's language, keeping a usage error a usage error.
+func backupErr(app *App, err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *flagError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return errors.New(backup.ErrorText(err, app.Lang))
 }
 
 func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, error) {
@@ -178,20 +193,20 @@ func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, e
 		file = backup.DefaultPath(app.InventoryPath)
 	}
 	if file == "" {
-		return nil, flagErrorf("no backup policies: give --backups FILE, or an inventory with a backups.yaml beside it")
+		return nil, flagErrorf("%s", app.T("backup.cli.no_file"))
 	}
 	f, err := backup.Load(file)
 	if err != nil {
-		return nil, err
+		return nil, backupErr(app, err)
 	}
-	env := &backupEnv{file: f}
+	env := &backupEnv{file: f, lang: app.Lang}
 	for _, p := range f.Policies {
 		if len(globs) == 0 || matchAny(globs, p.Name) {
 			env.policies = append(env.policies, p)
 		}
 	}
 	if len(env.policies) == 0 {
-		return nil, flagErrorf("no policy in %s matches %s", file, strings.Join(globs, " "))
+		return nil, flagErrorf("%s", app.T("backup.cli.no_match", file, strings.Join(globs, " ")))
 	}
 	if app.HasInventory() {
 		if env.inv, err = app.Inventory(); err != nil {
@@ -213,11 +228,11 @@ func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, e
 			return transport.NewLocal(), nil
 		}
 		if env.inv == nil {
-			return nil, fmt.Errorf("policy %s: asset %s: no inventory to find it in (use --inventory)", p.Name, p.Asset)
+			return nil, errors.New(app.T("backup.cli.no_inventory", p.Name, p.Asset))
 		}
 		a := env.inv.Asset(p.Asset)
 		if a == nil {
-			return nil, fmt.Errorf("policy %s (%s:%d): asset %q is not in the inventory", p.Name, f.Path, p.Line, p.Asset)
+			return nil, errors.New(app.T("backup.cli.asset_missing", p.Name, f.Path, p.Line, p.Asset))
 		}
 		mu.Lock()
 		e, ok := conns[p.Asset]
@@ -300,7 +315,7 @@ func runBackupVerify(ctx context.Context, app *App, opts *backupOptions, args []
 				run.Results = append(run.Results, rs...)
 				if db != nil {
 					if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
-						app.Warnf("store results of %s: %v", p.Name, err)
+						app.Warnf("%s", app.T("backup.cli.store_failed", p.Name, err))
 					}
 				}
 				mu.Unlock()
@@ -324,13 +339,13 @@ feed:
 func verifyPolicy(ctx context.Context, env *backupEnv, p *backup.Policy, now time.Time, opts *backupOptions, sem chan struct{}) []result.Result {
 	r, err := env.dial(ctx, p)
 	if err != nil {
-		return []result.Result{backup.ListingFailed(p, err, transport.ReasonOf(err))}
+		return []result.Result{backup.ListingFailed(p, err, transport.ReasonOf(err), env.lang)}
 	}
 	copies, err := backup.List(ctx, r, p)
 	if err != nil {
-		return []result.Result{backup.ListingFailed(p, err, "")}
+		return []result.Result{backup.ListingFailed(p, err, "", env.lang)}
 	}
-	rs := backup.Judge(p, copies, now)
+	rs := backup.Judge(p, copies, now, env.lang)
 	if opts.noIntegrity || !p.CheckIntegrity() || len(copies) == 0 {
 		return rs
 	}
@@ -344,7 +359,7 @@ func verifyPolicy(ctx context.Context, env *backupEnv, p *backup.Policy, now tim
 		case <-ctx.Done():
 			return rs
 		}
-		ir := backup.Integrity(ctx, r, p, c)
+		ir := backup.Integrity(ctx, r, p, c, env.lang)
 		<-sem
 		rs = append(rs, ir)
 		if p.Kind == backup.KindRestic {
@@ -380,7 +395,7 @@ func finishBackupRun(ctx context.Context, app *App, db *store.DB, run *result.Ru
 	run.Tally()
 	if db != nil {
 		if err := db.FinishRun(context.WithoutCancel(ctx), run); err != nil {
-			app.Warnf("record run: %v", err)
+			app.Warnf("%s", app.T("backup.cli.record_failed", err))
 		}
 	}
 	switch app.Output {
@@ -389,25 +404,39 @@ func finishBackupRun(ctx context.Context, app *App, db *store.DB, run *result.Ru
 			return err
 		}
 	default:
-		t := app.IO.NewTable("POLICY", "ASPECT", "STATUS", "MESSAGE")
+		t := app.IO.NewTable(app.T("backup.header.policy"), app.T("backup.header.aspect"), app.T("backup.header.status"), app.T("backup.header.message"))
 		for _, r := range run.Results {
-			t.Row(strings.TrimPrefix(strings.TrimPrefix(r.Check, "backup:"), "drill:"), r.Item, r.Status.String(), r.Message)
+			t.Row(policyOf(r), aspectName(app, r.Item), app.T("status."+r.Status.String()), r.Message)
 		}
 		if err := t.Render(); err != nil {
 			return err
 		}
 		for _, r := range run.Results {
 			if r.Status != result.OK && r.Advice != "" {
-				app.Infof("%s %s: %s", strings.TrimPrefix(r.Check, "backup:"), r.Item, r.Advice)
+				app.Infof("%s", app.T("backup.cli.advice", policyOf(r), aspectName(app, r.Item), r.Advice))
 			}
 		}
 		c := run.Counts
-		app.Infof("%d results: %d ok, %d warn, %d crit, %d unknown, %d unreachable", c.Total(), c.OK, c.Warn, c.Crit, c.Unknown, c.Unreachable)
+		app.Infof("%s", app.T("backup.cli.summary", c.Total(), c.OK, c.Warn, c.Crit, c.Unknown, c.Unreachable))
 	}
 	if run.Status == result.RunInterrupted {
 		return errInterrupted
 	}
 	return withExitCode(inspectExitCode(run.Results, false))
+}
+
+// policyOf is the policy name of a backup or drill result.
+func policyOf(r result.Result) string {
+	return strings.TrimPrefix(strings.TrimPrefix(r.Check, "backup:"), "drill:")
+}
+
+// aspectName names a verdict's aspect (freshness, restore, ...) in the
+// user's language.
+func aspectName(app *App, item string) string {
+	if key := "backup.aspect." + item; i18n.Has(key) {
+		return app.T(key)
+	}
+	return item
 }
 
 type copyRow struct {
@@ -417,6 +446,14 @@ type copyRow struct {
 	Size      int64     `json:"size" yaml:"size"`
 	Integrity string    `json:"integrity" yaml:"integrity"`   // status of the last integrity test of this copy, or "-"
 	LastDrill string    `json:"last_drill" yaml:"last_drill"` // time and status of the policy's last drill, or "never"
+
+	integrityText, lastDrillText string // the same in the user's language, for the table
+}
+
+// evidence is a stored verdict: its status and the day of its run.
+type evidence struct {
+	status result.Status
+	day    string
 }
 
 func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []string) error {
@@ -430,20 +467,22 @@ func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []st
 	defer env.close()
 	// Evidence from history: the last integrity verdict per copy and the
 	// last drill per policy.
-	integrity := map[string]string{}
-	drills := map[string]string{}
+	integrity := map[string]evidence{}
+	drills := map[string]evidence{}
 	if db, err := app.DB(ctx); err == nil {
 		_ = db.EachResult(ctx, store.ResultFilter{Kind: result.KindBackup}, func(r *store.StoredResult) error {
 			if r.Item == backup.AspectIntegrity {
-				// messages start with the copy's name ("x.dump passed: ...")
+				// messages start with the copy's name and a space, in
+				// either language ("x.dump passed: ...", "x.dump 校验通过：...")
 				name, _, _ := strings.Cut(r.Message, " ")
-				integrity[r.Check+"|"+strings.TrimSuffix(name, ":")] = r.Status.String() + " " + r.RunStartedAt.Format("2006-01-02")
+				name = strings.TrimSuffix(strings.TrimSuffix(name, ":"), "：")
+				integrity[r.Check+"|"+name] = evidence{r.Status, r.RunStartedAt.Format("2006-01-02")}
 			}
 			return nil
 		})
 		_ = db.EachResult(ctx, store.ResultFilter{Kind: result.KindDrill}, func(r *store.StoredResult) error {
 			if r.Item == backup.DrillRestore {
-				drills[strings.TrimPrefix(r.Check, "drill:")] = r.RunStartedAt.Format("2006-01-02") + " " + r.Status.String()
+				drills[strings.TrimPrefix(r.Check, "drill:")] = evidence{r.Status, r.RunStartedAt.Format("2006-01-02")}
 			}
 			return nil
 		})
@@ -457,21 +496,22 @@ func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []st
 			copies, err = backup.List(ctx, r, p)
 		}
 		if err != nil {
-			app.Warnf("%v", err)
+			app.Warnf("%s", backup.ErrorText(err, app.Lang))
 			failed = err
 			continue
 		}
-		last := drills[p.Name]
-		if last == "" {
-			last = "never"
+		last, lastText := "never", app.T("backup.cli.never")
+		if d, ok := drills[p.Name]; ok {
+			last, lastText = d.day+" "+d.status.String(), d.day+" "+app.T("status."+d.status.String())
 		}
 		for i := len(copies) - 1; i >= 0; i-- {
 			c := copies[i]
-			it := integrity[backup.CheckName(p)+"|"+c.Name]
-			if it == "" {
-				it = "-"
+			it, itText := "-", "-"
+			if e, ok := integrity[backup.CheckName(p)+"|"+c.Name]; ok {
+				it, itText = e.status.String()+" "+e.day, app.T("status."+e.status.String())+" "+e.day
 			}
-			rows = append(rows, copyRow{Policy: p.Name, Copy: c.Name, Time: c.Time, Size: c.Size, Integrity: it, LastDrill: last})
+			rows = append(rows, copyRow{Policy: p.Name, Copy: c.Name, Time: c.Time, Size: c.Size, Integrity: it, LastDrill: last,
+				integrityText: itText, lastDrillText: lastText})
 		}
 	}
 	if app.Output != "table" {
@@ -479,13 +519,14 @@ func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []st
 			return err
 		}
 	} else {
-		t := app.IO.NewTable("POLICY", "COPY", "TIME", "SIZE", "INTEGRITY", "LAST DRILL")
+		t := app.IO.NewTable(app.T("backup.header.policy"), app.T("backup.header.copy"), app.T("backup.header.time"),
+			app.T("backup.header.size"), app.T("backup.header.integrity"), app.T("backup.header.last_drill"))
 		for _, r := range rows {
 			size := "-"
 			if r.Size >= 0 {
 				size = fmt.Sprint(r.Size)
 			}
-			t.Row(r.Policy, r.Copy, r.Time.Format("2006-01-02 15:04"), size, r.Integrity, r.LastDrill)
+			t.Row(r.Policy, r.Copy, r.Time.Format("2006-01-02 15:04"), size, r.integrityText, r.lastDrillText)
 		}
 		if err := t.Render(); err != nil {
 			return err
@@ -534,7 +575,7 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 		run.Results = append(run.Results, rs...)
 		if db != nil {
 			if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
-				app.Warnf("store results of %s: %v", p.Name, err)
+				app.Warnf("%s", app.T("backup.cli.store_failed", p.Name, err))
 			}
 		}
 		if ctx.Err() != nil {
@@ -542,21 +583,21 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 		}
 	}
 	if drilled == 0 {
-		return flagErrorf("none of the selected policies has a drill: section")
+		return flagErrorf("%s", app.T("backup.cli.no_drill"))
 	}
 	return finishBackupRun(ctx, app, db, run)
 }
 
 func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p *backup.Policy, opts *backupOptions, production []string) []result.Result {
 	fail := func(err error) []result.Result {
-		r := backup.ListingFailed(p, err, transport.ReasonOf(err))
+		r := backup.ListingFailed(p, err, transport.ReasonOf(err), env.lang)
 		r.Check = "drill:" + p.Name
 		return []result.Result{r}
 	}
 	engine := backup.NormEngine(p.Drill.Engine)
 	target, ok := env.file.Drill[engine]
 	if !ok {
-		return fail(fmt.Errorf("policy %s: no drill_targets.%s in %s: name the scratch server to restore into", p.Name, engine, env.file.Path))
+		return fail(errors.New(app.T("backup.cli.no_target", p.Name, engine, env.file.Path)))
 	}
 	r, err := env.dial(ctx, p)
 	if err != nil {
@@ -567,7 +608,7 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 		return fail(err)
 	}
 	if len(copies) == 0 {
-		return fail(fmt.Errorf("policy %s: no copies to restore", p.Name))
+		return fail(errors.New(app.T("backup.cli.no_copies", p.Name)))
 	}
 	c := copies[len(copies)-1]
 	switch {
@@ -579,17 +620,17 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 			}
 		}
 		if !found {
-			return fail(fmt.Errorf("policy %s: no copy named %s", p.Name, opts.copyName))
+			return fail(errors.New(app.T("backup.cli.no_copy_named", p.Name, opts.copyName)))
 		}
 	case opts.random:
 		c = copies[rand.IntN(len(copies))]
 	}
-	o := backup.DrillOptions{Target: target, ProductionNames: production}
+	o := backup.DrillOptions{Target: target, ProductionNames: production, Lang: env.lang}
 	// Reference row counts: the source database when named, else the last drill.
 	if ref, from := drillReference(ctx, app, env, db, p); len(ref) > 0 {
 		o.Reference, o.ReferenceFrom = ref, from
 	}
-	app.Infof("drill %s: restoring %s (%s) into a scratch database on %s", p.Name, c.Name, c.Time.Format("2006-01-02 15:04"), target.Host)
+	app.Infof("%s", app.T("backup.cli.drilling", p.Name, c.Name, c.Time.Format("2006-01-02 15:04"), target.Host))
 	return backup.Drill(ctx, p, c, r, o)
 }
 
@@ -600,9 +641,9 @@ func drillReference(ctx context.Context, app *App, env *backupEnv, db *store.DB,
 		if a := env.inv.Asset(p.Drill.Source); a != nil && a.Database != nil {
 			counts, err := sourceRowCounts(ctx, a, p.Drill.Tables)
 			if err == nil {
-				return counts, "source"
+				return counts, backup.RefSource
 			}
-			app.Warnf("drill %s: row counts of source %s: %v (comparing with the last drill instead)", p.Name, a.Name, err)
+			app.Warnf("%s", app.T("backup.cli.source_counts", p.Name, a.Name, err))
 		}
 	}
 	if db == nil {
@@ -615,7 +656,7 @@ func drillReference(ctx context.Context, app *App, env *backupEnv, db *store.DB,
 		}
 		return nil
 	})
-	return ref, "last drill"
+	return ref, backup.RefLastDrill
 }
 
 func sourceRowCounts(ctx context.Context, a *inventory.Asset, tables []string) (map[string]float64, error) {

@@ -83,9 +83,9 @@ func BenchmarkFleet200x30(b *testing.B) {
 					b.Error(err)
 					return
 				}
-				Judge(p, c, time.Now())
+				Judge(p, c, time.Now(), "en")
 				sem <- struct{}{}
-				res := Integrity(context.Background(), r, p, c[len(c)-1])
+				res := Integrity(context.Background(), r, p, c[len(c)-1], "en")
 				<-sem
 				if res.Status != 0 {
 					b.Errorf("%s: %s", p.Name, res.Message)

@@ -37,8 +37,27 @@ type DrillOptions struct {
 	// Reference row counts per table: the source database's or the last
 	// drill's. Empty: counts are recorded, not compared.
 	Reference     map[string]float64
-	ReferenceFrom string // "source" or "last drill", for messages
+	ReferenceFrom string // RefSource or RefLastDrill (or a name), for messages
 	Now           time.Time
+	// Lang is the language of the verdicts ("zh" or "en"; "" is English).
+	Lang string
+}
+
+// Where a drill's reference row counts come from (DrillOptions.ReferenceFrom).
+const (
+	RefSource    = "source"
+	RefLastDrill = "last drill"
+)
+
+// refName names the reference in lang.
+func refName(lang, from string) string {
+	switch from {
+	case RefSource:
+		return say(lang, "backup.drill.ref.source")
+	case RefLastDrill:
+		return say(lang, "backup.drill.ref.last_drill")
+	}
+	return from
 }
 
 var scratchSafeRE = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -56,15 +75,15 @@ func ScratchName(prefix, policy string, now time.Time) string {
 func checkTarget(t DrillTarget, scratch string, production []string) error {
 	prefix := strings.ToLower(strings.TrimSpace(t.ScratchPrefix))
 	if len(prefix) < 3 {
-		return fmt.Errorf("drill target %s: scratch_prefix %q is too short: use a distinctive prefix such as hcops_drill_", t.Host, t.ScratchPrefix)
+		return errorf("backup.drill.prefix_short", t.Host, t.ScratchPrefix)
 	}
 	if !strings.HasPrefix(scratch, prefix) {
-		return fmt.Errorf("scratch database %q does not start with the prefix %q", scratch, prefix)
+		return errorf("backup.drill.prefix_mismatch", scratch, prefix)
 	}
 	for _, p := range production {
 		lp := strings.ToLower(p)
 		if lp == scratch || strings.HasPrefix(lp, prefix) {
-			return fmt.Errorf("refusing to drill: the scratch prefix %q matches the production database %q — choose a prefix no production database uses", prefix, p)
+			return errorf("backup.drill.prefix_production", prefix, p)
 		}
 	}
 	return nil
@@ -74,7 +93,7 @@ func checkTarget(t DrillTarget, scratch string, production []string) error {
 // into a new scratch database on the drill target, checks the expected
 // tables and row counts, drops the scratch database, and returns the
 // verdicts with the restore duration as RTO evidence. It never writes to a
-// database it did not create.
+// database it did not create. Verdicts are written in o.Lang.
 func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o DrillOptions) []result.Result {
 	now := o.Now
 	if now.IsZero() {
@@ -83,23 +102,28 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	res := p.base(DrillRestore)
 	res.Check = "drill:" + p.Name
 	res.Playbook = "drill"
-	fail := func(st result.Status, format string, args ...any) []result.Result {
+	lang := o.Lang
+	// fail ends the drill with one restore verdict; error arguments are
+	// rendered in lang.
+	fail := func(st result.Status, key string, args ...any) []result.Result {
 		res.Status = st
-		res.Message = fmt.Sprintf(format, args...)
+		res.Message = (&Error{Key: key, Args: args}).Text(lang)
 		return []result.Result{res}
 	}
 	if p.Drill == nil {
-		return fail(result.Unknown, "policy %s has no drill: section (engine, tables)", p.Name)
+		return fail(result.Unknown, "backup.drill.no_section", p.Name)
 	}
 	engine := NormEngine(p.Drill.Engine)
 	scratch := ScratchName(o.Target.ScratchPrefix, p.Name, now)
 	if err := checkTarget(o.Target, scratch, o.ProductionNames); err != nil {
-		res.Advice = "set drill_targets in backups.yaml to a scratch server and a prefix that no production database uses"
-		return fail(result.Unknown, "%v", err)
+		res.Advice = say(lang, "backup.drill.target_advice")
+		res.Status = result.Unknown
+		res.Message = ErrorText(err, lang)
+		return []result.Result{res}
 	}
 	pw, err := o.Target.Password.Resolve()
 	if err != nil {
-		return fail(result.Unknown, "drill target password: %v", err)
+		return fail(result.Unknown, "backup.drill.password", err)
 	}
 	admin := transport.SQLTarget{Name: "drill-target", Engine: engine, Host: o.Target.Host, Port: o.Target.Port, User: o.Target.User, Password: pw, TLS: "disable"}
 	if engine == "postgresql" {
@@ -107,7 +131,7 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	}
 	adb, err := transport.OpenSQL(ctx, admin)
 	if err != nil {
-		return fail(result.Unknown, "drill target %s:%d: %v", o.Target.Host, o.Target.Port, err)
+		return fail(result.Unknown, "backup.drill.connect", o.Target.Host, o.Target.Port, err)
 	}
 	defer adb.Close()
 
@@ -115,7 +139,7 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	// drop something this drill did not create).
 	q := identQuote(engine, scratch)
 	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+q); err != nil {
-		return fail(result.Unknown, "create scratch database %s: %v", scratch, err)
+		return fail(result.Unknown, "backup.drill.create", scratch, err)
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -133,11 +157,11 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	res.SetValue(dur.Seconds(), "s")
 	res.Metrics = []result.Metric{{Name: "drill.duration_s", Value: dur.Seconds(), Unit: "s"}}
 	if restoreErr != nil {
-		res.Advice = "this copy cannot be restored: find out why (the error above), take a new backup and drill again — until then there is no proven restore point"
-		return fail(result.Crit, "restore of %s into %s failed after %s: %v", c.Name, scratch, dur.Round(time.Millisecond), restoreErr)
+		res.Advice = say(lang, "backup.drill.restore_failed_advice")
+		return fail(result.Crit, "backup.drill.restore_failed", c.Name, scratch, elapsed(lang, dur), restoreErr)
 	}
 	res.Status = result.OK
-	res.Message = fmt.Sprintf("%s restored into scratch database %s in %s (RTO evidence)", c.Name, scratch, dur.Round(time.Millisecond))
+	res.Message = say(lang, "backup.drill.restored", c.Name, scratch, elapsed(lang, dur))
 	out := []result.Result{res}
 
 	// Sanity queries on the restored copy.
@@ -145,12 +169,12 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	sdbT.Database = scratch
 	sdb, err := transport.OpenSQL(ctx, sdbT)
 	if err != nil {
-		return append(out, drillResult(p, DrillTables, result.Unknown, fmt.Sprintf("cannot open the restored database: %v", err)))
+		return append(out, drillResult(p, DrillTables, result.Unknown, say(lang, "backup.drill.open_restored", err)))
 	}
 	defer sdb.Close()
-	present, err := listTables(ctx, sdb, engine)
+	present, restored, err := listTables(ctx, sdb, engine)
 	if err != nil {
-		return append(out, drillResult(p, DrillTables, result.Unknown, fmt.Sprintf("list tables: %v", err)))
+		return append(out, drillResult(p, DrillTables, result.Unknown, say(lang, "backup.drill.list_tables", err)))
 	}
 	var missing []string
 	for _, t := range p.Drill.Tables {
@@ -158,16 +182,16 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 			missing = append(missing, t)
 		}
 	}
-	tr := drillResult(p, DrillTables, result.OK, fmt.Sprintf("%d tables restored, all %d expected present", len(present), len(p.Drill.Tables)))
-	tr.SetValue(float64(len(present)), "tables")
+	tr := drillResult(p, DrillTables, result.OK, say(lang, "backup.drill.tables_ok", restored, len(p.Drill.Tables)))
+	tr.SetValue(float64(restored), "tables")
 	if len(missing) > 0 {
 		tr.Status = result.Crit
-		tr.Message = fmt.Sprintf("expected table(s) missing after restore: %s (%d tables restored)", strings.Join(missing, ", "), len(present))
-		tr.Advice = "the dump does not contain everything: check the dump command's scope (databases, schemas, --tables/--exclude options)"
+		tr.Message = say(lang, "backup.drill.tables_missing", join(lang, missing), restored)
+		tr.Advice = say(lang, "backup.drill.tables_missing_advice")
 	} else if len(present) == 0 {
 		tr.Status = result.Crit
-		tr.Message = "the restore produced no tables"
-		tr.Advice = "the dump is empty or of the wrong database: check the dump job"
+		tr.Message = say(lang, "backup.drill.no_tables")
+		tr.Advice = say(lang, "backup.drill.no_tables_advice")
 	}
 	out = append(out, tr)
 
@@ -186,7 +210,7 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 			var n float64
 			if err := sdb.QueryRowContext(ctx, "SELECT count(*) FROM "+tableQuote(engine, t)).Scan(&n); err != nil {
 				rr.Status = result.Worst(rr.Status, result.Unknown)
-				notes = append(notes, fmt.Sprintf("%s: %v", t, err))
+				notes = append(notes, say(lang, "backup.drill.count_failed", t, err))
 				continue
 			}
 			rr.Metrics = append(rr.Metrics, result.Metric{Name: "drill.rows." + strings.ToLower(t), Value: n})
@@ -195,18 +219,18 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 				diff := (n - ref) / ref * 100
 				if diff < -tol || diff > tol {
 					rr.Status = result.Worst(rr.Status, result.Crit)
-					notes = append(notes, fmt.Sprintf("%s has %.0f rows, %s had %.0f (%+.0f%%, tolerance ±%.0f%%)", t, n, o.ReferenceFrom, ref, diff, tol))
+					notes = append(notes, say(lang, "backup.drill.rows_drift", t, n, refName(lang, o.ReferenceFrom), ref, diff, tol))
 				}
 			}
 		}
 		switch {
 		case len(notes) > 0:
-			rr.Message = strings.Join(notes, "; ")
-			rr.Advice = "the restored data differs from the reference beyond the tolerance: check whether the dump was taken mid-load or of the wrong instance"
+			rr.Message = joinClauses(lang, notes)
+			rr.Advice = say(lang, "backup.drill.rows_drift_advice")
 		case len(o.Reference) > 0:
-			rr.Message = fmt.Sprintf("row counts within ±%.0f%% of the %s: %s", tol, o.ReferenceFrom, strings.Join(counts, ", "))
+			rr.Message = say(lang, "backup.drill.rows_ok", tol, refName(lang, o.ReferenceFrom), join(lang, counts))
 		default:
-			rr.Message = "row counts recorded for the next drill: " + strings.Join(counts, ", ")
+			rr.Message = say(lang, "backup.drill.rows_recorded", join(lang, counts))
 		}
 		out = append(out, rr)
 	}
@@ -252,26 +276,30 @@ func RowCounts(ctx context.Context, db *sql.DB, engine string, tables []string) 
 	return out, nil
 }
 
-func listTables(ctx context.Context, db *sql.DB, engine string) (map[string]bool, error) {
+// listTables returns the restored tables by name and by schema.name, and
+// how many tables there are (the map holds two names for each).
+func listTables(ctx context.Context, db *sql.DB, engine string) (map[string]bool, int, error) {
 	q := `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog','information_schema')`
 	if engine != "postgresql" {
 		q = `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = DATABASE()`
 	}
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	out := map[string]bool{}
+	n := 0
 	for rows.Next() {
 		var s, t string
 		if err := rows.Scan(&s, &t); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out[strings.ToLower(t)] = true
 		out[strings.ToLower(s+"."+t)] = true
+		n++
 	}
-	return out, rows.Err()
+	return out, n, rows.Err()
 }
 
 // restore streams the copy from its host into the engine's restore tool,
@@ -316,7 +344,7 @@ func restore(ctx context.Context, engine string, p *Policy, c Copy, src transpor
 	cmd.Stderr = &toolErr
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w (install the client tools on this machine)", filepath.Base(cmd.Path), err)
+		return errorf("backup.drill.start_tool", filepath.Base(cmd.Path), err)
 	}
 	feedErr := feed(ctx, src, c, stdin, filter)
 	stdin.Close()
@@ -327,7 +355,7 @@ func restore(ctx context.Context, engine string, p *Policy, c Copy, src transpor
 	}
 	switch {
 	case feedErr != nil:
-		return fmt.Errorf("read %s: %w", c.Name, feedErr)
+		return errorf("backup.drill.read_copy", c.Name, feedErr)
 	case waitErr != nil:
 		return fmt.Errorf("%s: %v: %s", filepath.Base(cmd.Path), waitErr, msg)
 	}
@@ -341,14 +369,14 @@ func restore(ctx context.Context, engine string, p *Policy, c Copy, src transpor
 func feed(ctx context.Context, src transport.Runner, c Copy, w io.Writer, filter bool) error {
 	st, ok := src.(transport.Streamer)
 	if !ok {
-		return errors.New("the transport to the host holding the copy cannot stream files")
+		return errorf("backup.drill.no_stream")
 	}
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		rc, errOut, err := st.Stream(ctx, "cat "+quote(c.Path), pw)
 		if err == nil && rc != 0 {
-			err = fmt.Errorf("cat exited %d: %s", rc, strings.TrimSpace(string(errOut)))
+			err = errorf("backup.drill.cat_failed", rc, strings.TrimSpace(string(errOut)))
 		}
 		pw.CloseWithError(err)
 		done <- err
@@ -359,7 +387,7 @@ func feed(ctx context.Context, src transport.Runner, c Copy, w io.Writer, filter
 		if err != nil {
 			pr.CloseWithError(err)
 			<-done
-			return fmt.Errorf("gunzip: %w", err)
+			return errorf("backup.drill.gunzip", err)
 		}
 		r = zr
 	}

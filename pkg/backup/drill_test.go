@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,8 +98,16 @@ func TestPostgresDrill(t *testing.T) {
 		if r := aspect(rs, DrillRestore); r.Status != result.OK {
 			t.Fatalf("restore itself works: %s %q", r.Status, r.Message)
 		}
-		if r := aspect(rs, DrillTables); r.Status != result.Crit || !strings.Contains(r.Message, "visits") {
+		// one table came back (the map of names holds it twice: patients
+		// and public.patients)
+		if r := aspect(rs, DrillTables); r.Status != result.Crit || r.Message != "expected table(s) missing after restore: visits (1 tables restored)" {
 			t.Errorf("missing table: %s %q", r.Status, r.Message)
+		}
+		o2 := o
+		o2.Lang = "zh"
+		r := aspect(drillResults(t, p, partial, o2), DrillTables)
+		if r.Status != result.Crit || r.Message != "恢复后缺少预期的表：visits（共恢复 1 张表）" || !strings.Contains(r.Advice, "导出命令的范围") {
+			t.Errorf("missing table in Chinese: %s %q %q", r.Status, r.Message, r.Advice)
 		}
 	})
 
@@ -109,6 +118,18 @@ func TestPostgresDrill(t *testing.T) {
 		if r := aspect(drillResults(t, p, bad, o), DrillRestore); r.Status != result.Crit || !strings.Contains(r.Message, "failed") {
 			t.Errorf("corrupt dump: %s %q", r.Status, r.Message)
 		}
+		// In Chinese: the copy, the scratch database, the time taken and
+		// pg_restore's own error, in the commission's wording.
+		o2 := o
+		o2.Lang = "zh"
+		r := aspect(drillResults(t, p, bad, o2), DrillRestore)
+		re := regexp.MustCompile(`^his-bad\.dump 恢复到临时演练库 hcops_drill_his_db_\d{14} 失败（耗时 \d+\.\d秒）：.*pg_restore`)
+		if r.Status != result.Crit || !re.MatchString(r.Message) {
+			t.Errorf("corrupt dump in Chinese: %s %q", r.Status, r.Message)
+		}
+		if !strings.HasPrefix(r.Advice, "该备份无法恢复") {
+			t.Errorf("advice in Chinese: %q", r.Advice)
+		}
 	})
 
 	t.Run("prefix naming a production database is refused", func(t *testing.T) {
@@ -118,6 +139,11 @@ func TestPostgresDrill(t *testing.T) {
 		r := aspect(drillResults(t, p, custom, o2), DrillRestore)
 		if r.Status != result.Unknown || !strings.Contains(r.Message, "refusing to drill") {
 			t.Errorf("%s %q", r.Status, r.Message)
+		}
+		o2.Lang = "zh"
+		r = aspect(drillResults(t, p, custom, o2), DrillRestore)
+		if r.Status != result.Unknown || r.Message != `拒绝演练：临时演练库前缀 "his_" 与生产库 "his_prod" 冲突，请选用任何生产库都不使用的前缀` {
+			t.Errorf("refusal in Chinese: %s %q", r.Status, r.Message)
 		}
 	})
 }
@@ -163,9 +189,13 @@ func TestMariaDBDrill(t *testing.T) {
 		t.Errorf("dump missing a table: %s %q", r.Status, r.Message)
 	}
 	// Row counts compared with the last drill.
-	o.Reference, o.ReferenceFrom = map[string]float64{"docs": 1000, "users": 40}, "last drill"
+	o.Reference, o.ReferenceFrom = map[string]float64{"docs": 1000, "users": 40}, RefLastDrill
 	if r := aspect(drillResults(t, p, full, o), DrillRows); r.Status != result.Crit || !strings.Contains(r.Message, "last drill had 1000") {
 		t.Errorf("row drift: %s %q", r.Status, r.Message)
+	}
+	o.Lang = "zh"
+	if r := aspect(drillResults(t, p, full, o), DrillRows); r.Status != result.Crit || r.Message != "docs 有 300 行，上次演练为 1000 行（偏差 -70%，允许 ±10%）" {
+		t.Errorf("row drift in Chinese: %s %q", r.Status, r.Message)
 	}
 }
 

@@ -141,33 +141,34 @@ func regexpQuote(s string) string {
 	return b.String()
 }
 
-// Integrity runs the integrity tests of copy c on r and returns one result.
-func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy) result.Result {
+// Integrity runs the integrity tests of copy c on r and returns one result,
+// its message and advice in lang.
+func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy, lang string) result.Result {
 	res := p.base(AspectIntegrity)
 	out, err := r.Run(ctx, IntegrityScript(p, c))
 	if err != nil {
 		res.Status = result.Unknown
-		res.Message = fmt.Sprintf("integrity of %s not tested: %v", c.Name, err)
+		res.Message = say(lang, "backup.int.not_tested", c.Name, ErrorText(err, lang))
 		return res
 	}
-	res = judgeIntegrity(p, c, string(out.Stdout), res)
+	res = judgeIntegrity(p, c, string(out.Stdout), res, lang)
 	// SM3 manifests are checked here, streaming the file, for copies on this
 	// machine (no common SM3 tool exists on the hosts).
 	if p.Checksum != nil && strings.ToLower(p.Checksum.Algo) == "sm3" && res.Status != result.Crit {
 		if _, local := r.(*transport.Local); local {
-			st, msg := verifyManifestLocal(c, p.Checksum, "sm3")
+			st, msg := verifyManifestLocal(c, p.Checksum, "sm3", lang)
 			res.Status = result.Worst(res.Status, st)
-			res.Message += "; " + msg
+			res.Message += say(lang, "backup.sep.clause") + msg
 		} else {
 			res.Status = result.Worst(res.Status, result.Unknown)
-			res.Message += "; SM3 manifest not checked on remote hosts (verify with a local copy)"
+			res.Message += say(lang, "backup.sep.clause") + say(lang, "backup.int.sm3_remote")
 		}
 	}
 	return res
 }
 
 // judgeIntegrity reads the markers the script printed.
-func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Result {
+func judgeIntegrity(p *Policy, c Copy, out string, res result.Result, lang string) result.Result {
 	res.Status = result.OK
 	var passed, failed, missing []string
 	var magic []byte
@@ -181,7 +182,7 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Res
 			out = out[:i] + rest[j+len("\n@@TAILE"):]
 			if strings.Contains(tail, "@@STREAMFAIL") {
 				streamFailed = true
-				failed = append(failed, tool+": the compressed stream is damaged or truncated (decompression failed)")
+				failed = append(failed, say(lang, "backup.int.stream_failed", tool))
 			} else {
 				passed = append(passed, tool)
 			}
@@ -208,8 +209,12 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Res
 				passed = append(passed, f[1])
 			case rc == 127:
 				missing = append(missing, f[1])
+			case f[1] == "manifest-missing" && p.Checksum != nil:
+				failed = append(failed, say(lang, "backup.int.manifest_missing", p.Checksum.Manifest, path.Dir(c.Path)))
+			case f[1] == "manifest-entry" && p.Checksum != nil:
+				failed = append(failed, say(lang, "backup.int.manifest_no_entry", c.Name, p.Checksum.Manifest))
 			default:
-				failed = append(failed, fmt.Sprintf("%s (exit %d): %s", f[1], rc, lastLines(buf, 3)))
+				failed = append(failed, say(lang, "backup.int.tool_failed", f[1], rc, lastLines(buf, 3)))
 			}
 			buf = buf[:0]
 		default:
@@ -223,20 +228,23 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Res
 		// the completion line is meaningless in a broken stream
 	case p.Kind == KindPgDump:
 		if tail != "" && !strings.Contains(tail, "PostgreSQL database dump complete") {
-			failed = append(failed, "plain SQL dump does not end with pg_dump's completion line (the dump stopped early)")
+			failed = append(failed, say(lang, "backup.int.pg_incomplete"))
 		} else if tail != "" {
 			passed = append(passed, "dump-complete")
 		}
 	case p.Kind == KindMysqldump:
 		if !strings.Contains(tail, "-- Dump completed") {
-			failed = append(failed, "SQL dump does not end with mysqldump's \"-- Dump completed\" line (the dump stopped early)")
+			failed = append(failed, say(lang, "backup.int.my_incomplete"))
 		} else {
 			passed = append(passed, "dump-complete")
 		}
 	}
 	if p.Encrypted && p.Kind != KindRestic {
 		if kind := plainFormat(magic); kind != "" {
-			failed = append(failed, fmt.Sprintf("the policy says copies are encrypted, but %s is a plain %s file", c.Name, kind))
+			if kind == "SQL text" {
+				kind = say(lang, "backup.int.sql_text")
+			}
+			failed = append(failed, say(lang, "backup.int.plain", c.Name, kind))
 		} else {
 			passed = append(passed, "encrypted")
 		}
@@ -244,20 +252,21 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result) result.Res
 	switch {
 	case len(failed) > 0:
 		res.Status = result.Crit
-		res.Message = fmt.Sprintf("%s failed: %s", c.Name, strings.Join(failed, "; "))
-		res.Advice = "this copy cannot be trusted for a restore: check the backup job's log (disk full, killed, network cut) and take a new backup; verify older copies with hcops backup verify --all-copies"
+		res.Message = say(lang, "backup.int.failed", c.Name, joinClauses(lang, failed))
+		res.Advice = say(lang, "backup.int.failed_advice")
 	case len(passed) == 0 && len(missing) > 0:
 		res.Status = result.Unknown
-		res.Message = fmt.Sprintf("%s not tested: %s not installed on the host", c.Name, strings.Join(missing, ", "))
-		res.Advice = "install the tool on the host holding the copies, or disable integrity for this policy"
+		res.Message = say(lang, "backup.int.no_tool", c.Name, join(lang, missing))
+		res.Advice = say(lang, "backup.int.no_tool_advice")
 	case len(passed) == 0:
 		res.Status = result.OK
-		res.Message = fmt.Sprintf("%s: no integrity test applies to this format (size and age only)", c.Name)
+		res.Message = say(lang, "backup.int.no_test", c.Name)
 	default:
-		res.Message = fmt.Sprintf("%s passed: %s", c.Name, strings.Join(passed, ", "))
+		res.Message = say(lang, "backup.int.passed", c.Name, join(lang, passed))
 		if len(missing) > 0 {
 			res.Status = result.Warn
-			res.Message += "; not tested (tool missing): " + strings.Join(missing, ", ")
+			res.Message += say(lang, "backup.int.partly", join(lang, missing))
+			res.Advice = say(lang, "backup.int.no_tool_advice")
 		}
 	}
 	return res
@@ -321,11 +330,11 @@ func HashFile(file, algo string) (string, error) {
 
 // verifyManifestLocal checks a copy on this machine against the manifest
 // beside it ("<hex>  <name>" lines, as sha256sum and gmssl write them).
-func verifyManifestLocal(c Copy, ck *Checksum, algo string) (result.Status, string) {
+func verifyManifestLocal(c Copy, ck *Checksum, algo, lang string) (result.Status, string) {
 	dir := path.Dir(c.Path)
 	matches, _ := filepath.Glob(filepath.Join(dir, ck.Manifest))
 	if len(matches) == 0 {
-		return result.Crit, fmt.Sprintf("checksum manifest %s not found in %s", ck.Manifest, dir)
+		return result.Crit, say(lang, "backup.int.manifest_missing", ck.Manifest, dir)
 	}
 	data, err := os.ReadFile(matches[len(matches)-1])
 	if err != nil {
@@ -339,14 +348,14 @@ func verifyManifestLocal(c Copy, ck *Checksum, algo string) (result.Status, stri
 		}
 	}
 	if want == "" {
-		return result.Crit, fmt.Sprintf("%s has no entry in %s", c.Name, path.Base(matches[len(matches)-1]))
+		return result.Crit, say(lang, "backup.int.manifest_no_entry", c.Name, path.Base(matches[len(matches)-1]))
 	}
 	got, err := HashFile(c.Path, algo)
 	if err != nil {
 		return result.Unknown, err.Error()
 	}
 	if got != want {
-		return result.Crit, fmt.Sprintf("%s checksum mismatch: manifest %s…, file %s…", algo, want[:min(12, len(want))], got[:12])
+		return result.Crit, say(lang, "backup.int.checksum_mismatch", algo, want[:min(12, len(want))], got[:12])
 	}
-	return result.OK, algo + " matches the manifest"
+	return result.OK, say(lang, "backup.int.checksum_ok", algo)
 }

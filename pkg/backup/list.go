@@ -36,7 +36,7 @@ func ListScript(p *Policy) (string, func(out string) ([]Copy, error), error) {
 	case KindRestic:
 		pw, err := p.Password.Resolve()
 		if err != nil {
-			return "", nil, fmt.Errorf("policy %s: restic password: %w", p.Name, err)
+			return "", nil, errorf("backup.list.restic_pw", p.Name, err)
 		}
 		// The password travels inside the script (sent on stdin), never on a
 		// command line where ps would show it.
@@ -54,7 +54,7 @@ func ListScript(p *Policy) (string, func(out string) ([]Copy, error), error) {
 	}
 	dir, pat := path.Split(p.Path)
 	if dir == "" || pat == "" {
-		return "", nil, fmt.Errorf("policy %s: path %q must be a directory and a file pattern", p.Name, p.Path)
+		return "", nil, errorf("backup.list.bad_path", p.Name, p.Path)
 	}
 	// find matches the pattern itself, so it is passed quoted and never
 	// expanded by the shell.
@@ -67,7 +67,7 @@ func ListScript(p *Policy) (string, func(out string) ([]Copy, error), error) {
 // parseStat reads `stat -c '%Y %s %F|%n'` lines.
 func parseStat(out string) ([]Copy, error) {
 	if strings.HasPrefix(strings.TrimSpace(out), "@@NODIR") {
-		return nil, fmt.Errorf("directory %s does not exist", strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out), "@@NODIR")))
+		return nil, errorf("backup.list.no_dir", strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out), "@@NODIR")))
 	}
 	var copies []Copy
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -165,13 +165,13 @@ func parseListing(out string) ([]Copy, error) {
 	if strings.HasPrefix(trim, "[") {
 		var rows []map[string]any
 		if err := json.Unmarshal([]byte(trim), &rows); err != nil {
-			return nil, fmt.Errorf("listing command: JSON: %w", err)
+			return nil, errorf("backup.list.json", err)
 		}
 		var copies []Copy
 		for i, r := range rows {
 			c, err := copyFrom(fmt.Sprint(r["name"]), r["time"], r["size"])
 			if err != nil {
-				return nil, fmt.Errorf("listing command: item %d: %w", i+1, err)
+				return nil, errorf("backup.list.item", i+1, err)
 			}
 			copies = append(copies, c)
 		}
@@ -182,7 +182,7 @@ func parseListing(out string) ([]Copy, error) {
 	rd.FieldsPerRecord = -1
 	recs, err := rd.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("listing command: CSV: %w", err)
+		return nil, errorf("backup.list.csv", err)
 	}
 	if len(recs) == 0 {
 		return nil, nil
@@ -192,7 +192,7 @@ func parseListing(out string) ([]Copy, error) {
 		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	if _, ok := col["time"]; !ok {
-		return nil, fmt.Errorf("listing command: want JSON [{name,time,size}] or CSV with a header name,time,size; got %q", firstLine(out))
+		return nil, errorf("backup.list.format", firstLine(out))
 	}
 	var copies []Copy
 	for n, rec := range recs[1:] {
@@ -204,7 +204,7 @@ func parseListing(out string) ([]Copy, error) {
 		}
 		c, err := copyFrom(fmt.Sprint(get("name")), get("time"), get("size"))
 		if err != nil {
-			return nil, fmt.Errorf("listing command: row %d: %w", n+2, err)
+			return nil, errorf("backup.list.row", n+2, err)
 		}
 		copies = append(copies, c)
 	}
@@ -225,10 +225,10 @@ func copyFrom(name string, tv, sv any) (Copy, error) {
 		} else if tt, err := time.ParseInLocation("2006-01-02 15:04:05", strings.TrimSpace(t), time.Local); err == nil {
 			c.Time = tt
 		} else {
-			return c, fmt.Errorf("time %q: want RFC 3339, 'YYYY-MM-DD hh:mm:ss' or Unix seconds", t)
+			return c, errorf("backup.list.bad_time", t)
 		}
 	default:
-		return c, fmt.Errorf("no time")
+		return c, errorf("backup.list.no_time")
 	}
 	switch s := sv.(type) {
 	case float64:
@@ -237,7 +237,7 @@ func copyFrom(name string, tv, sv any) (Copy, error) {
 		if s != "" {
 			v, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return c, fmt.Errorf("size %q: want bytes", s)
+				return c, errorf("backup.list.bad_size", s)
 			}
 			c.Size = v
 		}
@@ -258,7 +258,8 @@ func firstLine(s string) string {
 }
 
 // List runs the listing on r (the host holding the copies, or
-// transport.NewLocal() for this machine).
+// transport.NewLocal() for this machine). Its errors are catalogue errors:
+// ErrorText shows them in the user's language.
 func List(ctx context.Context, r transport.Runner, p *Policy) ([]Copy, error) {
 	script, parse, err := ListScript(p)
 	if err != nil {
@@ -266,19 +267,19 @@ func List(ctx context.Context, r transport.Runner, p *Policy) ([]Copy, error) {
 	}
 	out, err := r.Run(ctx, script)
 	if err != nil {
-		return nil, fmt.Errorf("policy %s: list copies on %s: %w", p.Name, r.Target(), err)
+		return nil, errorf("backup.list.run_failed", p.Name, r.Target(), err)
 	}
 	text := string(out.Stdout)
 	if strings.HasPrefix(strings.TrimSpace(text), "@@NOTOOL ") {
 		tool := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "@@NOTOOL "))
-		return nil, fmt.Errorf("policy %s: %s is not installed on %s", p.Name, tool, r.Target())
+		return nil, errorf("backup.list.no_tool", p.Name, tool, r.Target())
 	}
 	if p.Kind == KindCommand && out.ExitCode != 0 {
-		return nil, fmt.Errorf("policy %s: listing command exited %d: %s", p.Name, out.ExitCode, firstLine(text+string(out.Stderr)))
+		return nil, errorf("backup.list.cmd_exit", p.Name, out.ExitCode, firstLine(text+string(out.Stderr)))
 	}
 	copies, err := parse(text)
 	if err != nil {
-		return nil, fmt.Errorf("policy %s on %s: %w", p.Name, r.Target(), err)
+		return nil, errorf("backup.list.parse", p.Name, r.Target(), err)
 	}
 	return copies, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
@@ -129,14 +130,14 @@ func (p *Policy) Interval() (time.Duration, error) {
 	if rest, ok := strings.CutPrefix(s, "every "); ok {
 		d, err := parseDuration(rest)
 		if err != nil {
-			return 0, fmt.Errorf("schedule %q: %w", p.Schedule, err)
+			return 0, errorf("backup.policy.schedule_dur", p.Schedule, err)
 		}
 		if d < time.Hour {
-			return 0, fmt.Errorf("schedule %q: the smallest interval is 1h", p.Schedule)
+			return 0, errorf("backup.policy.schedule_min", p.Schedule)
 		}
 		return d, nil
 	}
-	return 0, fmt.Errorf("schedule %q: want hourly, daily, weekly, monthly or 'every N[h|d]'", p.Schedule)
+	return 0, errorf("backup.policy.schedule_bad", p.Schedule)
 }
 
 // RPODuration returns the policy's recovery point objective (default 1.5 ×
@@ -148,7 +149,7 @@ func (p *Policy) RPODuration() (time.Duration, error) {
 	}
 	d, err := parseDuration(p.RPO)
 	if err != nil {
-		return 0, fmt.Errorf("rpo %q: %w", p.RPO, err)
+		return 0, errorf("backup.policy.rpo", p.RPO, err)
 	}
 	return d, nil
 }
@@ -178,11 +179,11 @@ var sizeRE = regexp.MustCompile(`^(?i)\s*([0-9.]+)\s*(b|k|kb|kib|m|mb|mib|g|gb|g
 func ParseSize(s string) (int64, error) {
 	m := sizeRE.FindStringSubmatch(s)
 	if m == nil {
-		return 0, fmt.Errorf("size %q: want a number with an optional unit (KiB, MiB, GiB, TiB)", s)
+		return 0, errorf("backup.policy.bad_size", s)
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
-		return 0, fmt.Errorf("size %q: %w", s, err)
+		return 0, errorf("backup.policy.bad_size", s)
 	}
 	mult := map[string]float64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
 		"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}[strings.ToLower(m[2])]
@@ -194,13 +195,13 @@ func parseDuration(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		f, err := strconv.ParseFloat(n, 64)
 		if err != nil {
-			return 0, fmt.Errorf("bad duration %q (e.g. 6h, 2d)", s)
+			return 0, errorf("backup.policy.bad_duration", s)
 		}
 		return time.Duration(f * 24 * float64(time.Hour)), nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("bad duration %q (e.g. 6h, 2d)", s)
+		return 0, errorf("backup.policy.bad_duration", s)
 	}
 	return d, nil
 }
@@ -209,18 +210,55 @@ func parseDuration(s string) (time.Duration, error) {
 type Problem struct {
 	File string
 	Line int
-	Msg  string
+	Msg  string // English
+
+	// Policy, Key and Args name the catalogue message (pkg/i18n) so the
+	// problem can be shown in the user's language. Policy is the name of
+	// the policy it is about ("" for the file as a whole).
+	Policy    string
+	HasPolicy bool
+	Key       string
+	Args      []any
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+// String renders the problem as "file:line: message" in English.
+func (p Problem) String() string { return p.Text(i18n.EN) }
+
+// Text renders the problem as "file:line: message" in lang.
+func (p Problem) Text(lang string) string {
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.message(lang))
+}
+
+// message is the problem without its position, in lang.
+func (p Problem) message(lang string) string {
+	if p.Key == "" {
+		return p.Msg
+	}
+	msg := (&Error{Key: p.Key, Args: p.Args}).Text(lang)
+	if p.HasPolicy {
+		msg = i18n.T(lang, "backup.policy.problem", p.Policy, msg)
+	}
+	return msg
+}
+
+// problem builds a Problem from a catalogue key (English text filled in).
+func problem(file string, line int, key string, args ...any) Problem {
+	pr := Problem{File: file, Line: line, Key: key, Args: args}
+	pr.Msg = pr.message(i18n.EN)
+	return pr
+}
 
 // ValidationError lists every problem of a policy file.
 type ValidationError struct{ Problems []Problem }
 
-func (e *ValidationError) Error() string {
+// Error is one line per problem, in English.
+func (e *ValidationError) Error() string { return e.Text(i18n.EN) }
+
+// Text is Error in lang.
+func (e *ValidationError) Text(lang string) string {
 	var lines []string
 	for _, p := range e.Problems {
-		lines = append(lines, p.String())
+		lines = append(lines, p.Text(lang))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -242,7 +280,7 @@ func DefaultPath(inventory string) string {
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("backup policies: %w", err)
+		return nil, errorf("backup.policy.read", err)
 	}
 	return Parse(path, data)
 }
@@ -261,9 +299,9 @@ func Parse(name string, data []byte) (*File, error) {
 			for _, e := range te.Errors {
 				if m := unknownFieldRE.FindStringSubmatch(e); m != nil {
 					n, _ := strconv.Atoi(m[1])
-					ve.Problems = append(ve.Problems, Problem{name, n, fmt.Sprintf("unknown key %q", m[2])})
+					ve.Problems = append(ve.Problems, problem(name, n, "backup.policy.unknown_key", m[2]))
 				} else {
-					ve.Problems = append(ve.Problems, Problem{name, 0, strings.TrimPrefix(e, "yaml: ")})
+					ve.Problems = append(ve.Problems, Problem{File: name, Msg: strings.TrimPrefix(e, "yaml: ")})
 				}
 			}
 			return nil, ve
@@ -286,15 +324,26 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 	}
 	ve := &ValidationError{}
-	add := func(p *Policy, format string, args ...any) {
-		ve.Problems = append(ve.Problems, Problem{name, p.Line, fmt.Sprintf("policy %s: %s", p.Name, fmt.Sprintf(format, args...))})
+	add := func(p *Policy, key string, args ...any) {
+		pr := Problem{File: name, Line: p.Line, Policy: p.Name, HasPolicy: true, Key: key, Args: args}
+		pr.Msg = pr.message(i18n.EN)
+		ve.Problems = append(ve.Problems, pr)
+	}
+	// addErr adds a catalogue error (from Interval, RPODuration, MinBytes).
+	addErr := func(p *Policy, err error) {
+		var e *Error
+		if errors.As(err, &e) {
+			add(p, e.Key, e.Args...)
+			return
+		}
+		ve.Problems = append(ve.Problems, Problem{File: name, Line: p.Line, Msg: fmt.Sprintf("policy %s: %v", p.Name, err)})
 	}
 	seen := map[string]bool{}
 	for _, p := range f.Policies {
 		if p.Name == "" {
-			add(p, "no name")
+			add(p, "backup.policy.no_name")
 		} else if seen[p.Name] {
-			add(p, "duplicate name")
+			add(p, "backup.policy.dup_name")
 		}
 		seen[p.Name] = true
 		known := false
@@ -302,63 +351,63 @@ func Parse(name string, data []byte) (*File, error) {
 			known = known || p.Kind == k
 		}
 		if !known {
-			add(p, "unknown kind %q (want one of %s)", p.Kind, strings.Join(kinds, ", "))
+			add(p, "backup.policy.bad_kind", p.Kind, strings.Join(kinds, ", "))
 		}
 		if _, err := p.Interval(); err != nil {
-			add(p, "%v", err)
+			addErr(p, err)
 		}
 		if _, err := p.RPODuration(); err != nil {
-			add(p, "%v", err)
+			addErr(p, err)
 		}
 		if _, err := p.MinBytes(); err != nil {
-			add(p, "%v", err)
+			addErr(p, err)
 		}
 		switch p.Kind {
 		case KindCommand:
 			if p.Command == "" {
-				add(p, "kind command needs command: (a command printing JSON or CSV of copies)")
+				add(p, "backup.policy.need_command")
 			}
 		case KindRestic:
 			if p.Repository == "" {
-				add(p, "kind restic needs repository:")
+				add(p, "backup.policy.need_repo")
 			}
 		case KindZFS, KindLVM:
 			if p.Dataset == "" {
-				add(p, "kind %s needs dataset: (the dataset or origin volume)", p.Kind)
+				add(p, "backup.policy.need_dataset", p.Kind)
 			}
 		default:
 			if p.Path == "" {
-				add(p, "needs path: (a glob of the copies, e.g. /backup/db/db-*.dump)")
+				add(p, "backup.policy.need_path")
 			} else if !strings.HasPrefix(p.Path, "/") {
-				add(p, "path %q must be absolute", p.Path)
+				add(p, "backup.policy.path_relative", p.Path)
 			}
 		}
 		if p.Checksum != nil {
 			if a := strings.ToLower(p.Checksum.Algo); a != "" && a != "sha256" && a != "sm3" {
-				add(p, "checksum algo %q: want sha256 or sm3", p.Checksum.Algo)
+				add(p, "backup.policy.checksum_algo", p.Checksum.Algo)
 			}
 			if p.Checksum.Manifest == "" {
-				add(p, "checksum needs manifest: (e.g. SHA256SUMS)")
+				add(p, "backup.policy.checksum_manifest")
 			}
 		}
 		if p.Drill != nil {
 			if e := NormEngine(p.Drill.Engine); e == "" {
-				add(p, "drill engine %q: want postgresql or mariadb", p.Drill.Engine)
+				add(p, "backup.policy.drill_engine", p.Drill.Engine)
 			}
 			if p.Kind != KindPgDump && p.Kind != KindMysqldump && p.Kind != KindFile {
-				add(p, "drills restore pg_dump, mysqldump or file archives, not %s", p.Kind)
+				add(p, "backup.policy.drill_kind", p.Kind)
 			}
 		}
 	}
 	for engine, t := range f.Drill {
 		if NormEngine(engine) == "" {
-			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets: unknown engine %q (postgresql, mariadb)", engine)})
+			ve.Problems = append(ve.Problems, problem(name, 0, "backup.policy.target_engine", engine))
 		}
 		if strings.TrimSpace(t.ScratchPrefix) == "" {
-			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets.%s: scratch_prefix is required (e.g. hcops_drill_): drills only create databases with this prefix", engine)})
+			ve.Problems = append(ve.Problems, problem(name, 0, "backup.policy.target_prefix", engine))
 		}
 		if t.Host == "" {
-			ve.Problems = append(ve.Problems, Problem{name, 0, fmt.Sprintf("drill_targets.%s: host is required", engine)})
+			ve.Problems = append(ve.Problems, problem(name, 0, "backup.policy.target_host", engine))
 		}
 	}
 	if len(ve.Problems) > 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
 )
 
 // Aspects of a verification; each is one result (Item).
@@ -33,23 +34,28 @@ func (p *Policy) base(aspect string) result.Result {
 	return result.Result{Asset: asset, Check: CheckName(p), Type: "backup", Item: aspect, System: p.System, Playbook: "backup"}
 }
 
-// ListingFailed is the result when copies could not be listed at all.
-func ListingFailed(p *Policy, err error, reason string) result.Result {
+// ListingFailed is the result when copies could not be listed at all,
+// written in lang. reason is the unreachable reason of err (or "").
+func ListingFailed(p *Policy, err error, reason, lang string) result.Result {
 	r := p.base(AspectListing)
 	r.Status = result.Unknown
+	r.Advice = say(lang, "backup.listing.advice")
 	if reason != "" {
 		r.Status = result.Unreachable
 		r.Reason = reason
+		if a := transport.Advice(lang, reason); a != "" {
+			r.Advice = a
+		}
 	}
-	r.Message = err.Error()
-	r.Advice = "check that the host holding the copies is reachable and the path/command in backups.yaml is right"
+	r.Message = ErrorText(err, lang)
 	return r
 }
 
 // Judge applies the metadata rules to the listed copies: freshness against
 // the RPO, holes in the sequence, retention, and size sanity. It reads no
-// data. Copies must be sorted oldest first (List does).
-func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
+// data. Copies must be sorted oldest first (List does). Messages and advice
+// are in lang ("zh" or "en").
+func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result {
 	interval, _ := p.Interval()
 	rpo, _ := p.RPODuration()
 	var out []result.Result
@@ -58,8 +64,8 @@ func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
 	fr := p.base(AspectFreshness)
 	if len(copies) == 0 {
 		fr.Status = result.Crit
-		fr.Message = fmt.Sprintf("no copies found (%s)", p.where())
-		fr.Advice = "check that the backup job runs and writes where the policy says; a backup that does not exist cannot be restored"
+		fr.Message = say(lang, "backup.fresh.none", p.where(lang))
+		fr.Advice = say(lang, "backup.fresh.none_advice")
 		return append(out, fr)
 	}
 	newest := copies[len(copies)-1]
@@ -69,11 +75,11 @@ func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
 	fr.Metrics = []result.Metric{{Name: "backup.age_h", Value: age.Hours(), Unit: "h"}, {Name: "backup.copies", Value: float64(len(copies))}}
 	if age > rpo {
 		fr.Status = result.Crit
-		fr.Message = fmt.Sprintf("newest copy %s is %s old, older than the RPO of %s", newest.Name, human(age), human(rpo))
-		fr.Advice = "the last backup runs failed or did not run: check the backup job's log and schedule, then run it now and verify again"
+		fr.Message = say(lang, "backup.fresh.stale", newest.Name, human(lang, age), human(lang, rpo))
+		fr.Advice = say(lang, "backup.fresh.stale_advice")
 	} else {
 		fr.Status = result.OK
-		fr.Message = fmt.Sprintf("newest copy %s, %s old (RPO %s)", newest.Name, human(age), human(rpo))
+		fr.Message = say(lang, "backup.fresh.ok", newest.Name, human(lang, age), human(lang, rpo))
 	}
 	out = append(out, fr)
 
@@ -98,7 +104,7 @@ func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
 				n = 1
 			}
 			missing += n
-			holes = append(holes, fmt.Sprintf("%s → %s (%d missing)", inWin[i-1].Time.Format("01-02 15:04"), inWin[i].Time.Format("01-02 15:04"), n))
+			holes = append(holes, say(lang, "backup.seq.hole", inWin[i-1].Time.Format("01-02 15:04"), inWin[i].Time.Format("01-02 15:04"), n))
 			if gap > worstGap {
 				worstGap = gap
 			}
@@ -111,10 +117,14 @@ func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
 		if worstGap > rpo {
 			seq.Status = result.Crit
 		}
-		seq.Message = fmt.Sprintf("%d expected cop%s missing in the last %s: %s", missing, plural(missing, "y", "ies"), human(window), strings.Join(holes, "; "))
-		seq.Advice = "find in the backup job's log why those runs failed; the data of those periods can only be restored from older or newer copies"
+		key := "backup.seq.missing_many"
+		if missing == 1 {
+			key = "backup.seq.missing_one"
+		}
+		seq.Message = say(lang, key, missing, human(lang, window), joinClauses(lang, holes))
+		seq.Advice = say(lang, "backup.seq.missing_advice")
 	} else {
-		seq.Message = fmt.Sprintf("no gaps: %d copies in the last %s, one every %s expected", len(inWin), human(window), human(interval))
+		seq.Message = say(lang, "backup.seq.ok", len(inWin), human(lang, window), human(lang, interval))
 	}
 	out = append(out, seq)
 
@@ -130,17 +140,17 @@ func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
 	case rt.KeepLast > 0 && len(copies) < rt.KeepLast && filling:
 		// fewer copies than promised, but the series is younger than the
 		// promise: it is still filling up
-		ret.Message = fmt.Sprintf("%d copies, policy keeps %d: the series started %s ago and is still filling", len(copies), rt.KeepLast, human(now.Sub(oldest.Time)))
+		ret.Message = say(lang, "backup.ret.filling", len(copies), rt.KeepLast, human(lang, now.Sub(oldest.Time)))
 	case rt.KeepLast > 0 && len(copies) < rt.KeepLast:
 		ret.Status = result.Crit
-		ret.Message = fmt.Sprintf("only %d copies, the policy promises %d (oldest %s)", len(copies), rt.KeepLast, oldest.Time.Format("2006-01-02 15:04"))
-		ret.Advice = "the backup product's retention deletes too early, or runs failed: fix it so the promised restore points exist"
+		ret.Message = say(lang, "backup.ret.short", len(copies), rt.KeepLast, oldest.Time.Format("2006-01-02 15:04"))
+		ret.Advice = say(lang, "backup.ret.short_advice")
 	case expected > 0 && len(copies) > expected+expected/2+1:
 		ret.Status = result.Warn
-		ret.Message = fmt.Sprintf("%d copies kept, the policy needs about %d: copies beyond the policy cost storage (oldest %s)", len(copies), expected, oldest.Time.Format("2006-01-02"))
-		ret.Advice = "check the pruning job of the backup product; delete copies beyond the retention policy only after confirming they are not needed (e.g. legal hold)"
+		ret.Message = say(lang, "backup.ret.over", len(copies), expected, oldest.Time.Format("2006-01-02"))
+		ret.Advice = say(lang, "backup.ret.over_advice")
 	default:
-		ret.Message = fmt.Sprintf("%d copies, oldest %s", len(copies), oldest.Time.Format("2006-01-02 15:04"))
+		ret.Message = say(lang, "backup.ret.ok", len(copies), oldest.Time.Format("2006-01-02 15:04"))
 	}
 	out = append(out, ret)
 
@@ -156,21 +166,21 @@ func Judge(p *Policy, copies []Copy, now time.Time) []result.Result {
 		switch {
 		case newest.Size == 0:
 			sz.Status = result.Crit
-			sz.Message = fmt.Sprintf("newest copy %s is empty (0 bytes)", newest.Name)
-			sz.Advice = "the backup job wrote nothing: check its log (disk full, permission, dump error) and run it again"
+			sz.Message = say(lang, "backup.size.empty", newest.Name)
+			sz.Advice = say(lang, "backup.size.empty_advice")
 		case minB > 0 && newest.Size < minB:
 			sz.Status = result.Crit
-			sz.Message = fmt.Sprintf("newest copy %s is %s, below the minimum %s", newest.Name, humanBytes(newest.Size), humanBytes(minB))
-			sz.Advice = "the copy is too small to be complete: check the backup job's log and compare its contents with the source"
+			sz.Message = say(lang, "backup.size.below_min", newest.Name, humanBytes(newest.Size), humanBytes(minB))
+			sz.Advice = say(lang, "backup.size.below_min_advice")
 		case ref > 0 && float64(newest.Size) < float64(ref)*(1-p.ShrinkPercent()/100):
 			sz.Status = result.Crit
 			drop := (1 - float64(newest.Size)/float64(ref)) * 100
-			sz.Message = fmt.Sprintf("newest copy %s is %s, %.0f%% smaller than the previous copies (%s)", newest.Name, humanBytes(newest.Size), drop, humanBytes(ref))
-			sz.Advice = "a sudden shrink usually means a partial backup (a database or directory missing, a dump that stopped): check the job's log and the copy's contents before relying on it"
+			sz.Message = say(lang, "backup.size.shrank", newest.Name, humanBytes(newest.Size), drop, humanBytes(ref))
+			sz.Advice = say(lang, "backup.size.shrank_advice")
 		default:
-			sz.Message = fmt.Sprintf("newest copy %s is %s", newest.Name, humanBytes(newest.Size))
+			sz.Message = say(lang, "backup.size.ok", newest.Name, humanBytes(newest.Size))
 			if ref > 0 {
-				sz.Message += fmt.Sprintf(" (previous copies about %s)", humanBytes(ref))
+				sz.Message += say(lang, "backup.size.ok_ref", humanBytes(ref))
 			}
 		}
 		out = append(out, sz)
@@ -229,49 +239,26 @@ func (p *Policy) expectedCopies(interval time.Duration) int {
 	return n + rt.KeepDaily + rt.KeepWeekly
 }
 
-func (p *Policy) where() string {
+// where says in lang where p's copies are looked for.
+func (p *Policy) where(lang string) string {
 	host := p.Asset
 	if host == "" {
-		host = "this machine"
+		host = say(lang, "backup.where.local")
 	}
 	switch p.Kind {
 	case KindRestic:
-		return fmt.Sprintf("restic repository %s on %s", p.Repository, host)
+		return say(lang, "backup.where.restic", p.Repository, host)
 	case KindCommand:
-		return fmt.Sprintf("listing command on %s", host)
+		return say(lang, "backup.where.command", host)
 	case KindZFS, KindLVM:
-		return fmt.Sprintf("%s snapshots of %s on %s", p.Kind, p.Dataset, host)
+		return say(lang, "backup.where.snap", p.Kind, p.Dataset, host)
 	}
-	return fmt.Sprintf("%s on %s", p.Path, host)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return say(lang, "backup.where.path", p.Path, host)
 }
 
 func trimFloat(f float64) string {
 	s := fmt.Sprintf("%.1f", f)
 	return strings.TrimSuffix(s, ".0")
-}
-
-// human writes a duration as 3d4h, 26h, 45m.
-func human(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		h := int(d.Hours())
-		if h%24 == 0 {
-			return fmt.Sprintf("%dd", h/24)
-		}
-		return fmt.Sprintf("%dd%dh", h/24, h%24)
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	}
-	return fmt.Sprintf("%ds", int(d.Seconds()))
 }
 
 func humanBytes(b int64) string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -91,12 +92,12 @@ func TestHealthySeries(t *testing.T) {
 	if len(copies) != 7 || copies[6].Size < 100e3 {
 		t.Fatalf("listing: %+v", copies)
 	}
-	for _, r := range Judge(p, copies, now) {
+	for _, r := range Judge(p, copies, now, "en") {
 		if r.Status != result.OK {
 			t.Errorf("%s: %s %s", r.Item, r.Status, r.Message)
 		}
 	}
-	if r := Integrity(context.Background(), transport.NewLocal(), p, copies[6]); r.Status != result.OK || !strings.Contains(r.Message, "gzip") || !strings.Contains(r.Message, "dump-complete") {
+	if r := Integrity(context.Background(), transport.NewLocal(), p, copies[6], "en"); r.Status != result.OK || !strings.Contains(r.Message, "gzip") || !strings.Contains(r.Message, "dump-complete") {
 		t.Errorf("integrity: %s %s", r.Status, r.Message)
 	}
 }
@@ -141,7 +142,7 @@ func TestFailureModes(t *testing.T) {
 			if c.mutate != nil {
 				c.mutate(t, dir, p)
 			}
-			r := find(Judge(p, listLocal(t, p), now), c.aspect)
+			r := find(Judge(p, listLocal(t, p), now, "en"), c.aspect)
 			if r.Status != c.want || !strings.Contains(r.Message, c.says) {
 				t.Fatalf("got %s %q, want %s containing %q", r.Status, r.Message, c.want, c.says)
 			}
@@ -168,9 +169,69 @@ func TestTruncatedGzipIsCrit(t *testing.T) {
 	newest := copies[len(copies)-1]
 	data, _ := os.ReadFile(newest.Path)
 	os.WriteFile(newest.Path, data[:len(data)/2], 0o644)
-	r := Integrity(context.Background(), transport.NewLocal(), p, newest)
+	r := Integrity(context.Background(), transport.NewLocal(), p, newest, "en")
 	if r.Status != result.Crit || !strings.Contains(r.Message, "gzip") {
 		t.Fatalf("truncated gzip: %s %q", r.Status, r.Message)
+	}
+}
+
+// The same verdicts in Chinese carry the same figures: copy name, age, RPO.
+func TestStaleCopyInChinese(t *testing.T) {
+	dir := t.TempDir()
+	series(t, dir, "his", []int{1e5, 1e5, 1e5, 1e5, 1e5, 1e5, 1e5}, 51*time.Hour, nil)
+	p := policy(dir)
+	copies := listLocal(t, p)
+	newest := copies[len(copies)-1].Name
+	rs := Judge(p, copies, now, "zh")
+	fr := find(rs, AspectFreshness)
+	if want := "最新备份 " + newest + " 距今 2天3小时，超过恢复点目标（RPO）26小时"; fr.Status != result.Crit || fr.Message != want {
+		t.Fatalf("got %s %q, want CRIT %q", fr.Status, fr.Message, want)
+	}
+	if !strings.HasPrefix(fr.Advice, "最近几次备份任务失败或未运行") {
+		t.Errorf("advice: %q", fr.Advice)
+	}
+	if r := find(rs, AspectRetention); r.Message != "共 7 份备份，最早一份 "+copies[0].Time.Format("2006-01-02 15:04") {
+		t.Errorf("retention: %q", r.Message)
+	}
+	if en := find(Judge(p, copies, now, "en"), AspectFreshness); en.Message != "newest copy "+newest+" is 2d3h old, older than the RPO of 26h" {
+		t.Errorf("english: %q", en.Message)
+	}
+}
+
+func TestGapsAndShrinkInChinese(t *testing.T) {
+	dir := t.TempDir()
+	series(t, dir, "his", []int{1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e5}, time.Hour, map[int]bool{3: true})
+	p := policy(dir)
+	rs := Judge(p, listLocal(t, p), now, "zh")
+	seq := find(rs, AspectSequence)
+	if seq.Status != result.Crit || !strings.HasPrefix(seq.Message, "近 7天 内缺少 1 份应有的备份：") || !strings.HasSuffix(seq.Message, "（缺 1 份）") {
+		t.Errorf("sequence: %s %q", seq.Status, seq.Message)
+	}
+	sz := find(rs, AspectSize)
+	if sz.Status != result.Crit || !regexp.MustCompile(`^最新备份 his-\d{8}\.sql\.gz 大小为 97\.\d KiB，比此前的备份（约 976\.\d KiB）小 90%$`).MatchString(sz.Message) {
+		t.Errorf("size: %s %q", sz.Status, sz.Message)
+	}
+}
+
+func TestTruncatedGzipInChinese(t *testing.T) {
+	dir := t.TempDir()
+	series(t, dir, "his", []int{2e5, 2e5, 2e5}, time.Hour, nil)
+	p := policy(dir)
+	copies := listLocal(t, p)
+	newest := copies[len(copies)-1]
+	data, _ := os.ReadFile(newest.Path)
+	os.WriteFile(newest.Path, data[:len(data)/2], 0o644)
+	r := Integrity(context.Background(), transport.NewLocal(), p, newest, "zh")
+	if want := newest.Name + " 校验未通过：gzip：压缩数据流已损坏或被截断（解压失败）"; r.Status != result.Crit || r.Message != want {
+		t.Fatalf("got %s %q, want CRIT %q", r.Status, r.Message, want)
+	}
+	if !strings.Contains(r.Advice, "hcops backup verify --all-copies") || !strings.HasPrefix(r.Advice, "该备份不能用于恢复") {
+		t.Errorf("advice: %q", r.Advice)
+	}
+	// An intact copy passes, named first so backup list can find it.
+	ok := Integrity(context.Background(), transport.NewLocal(), p, copies[0], "zh")
+	if want := copies[0].Name + " 校验通过：gzip、dump-complete"; ok.Status != result.OK || ok.Message != want {
+		t.Errorf("got %s %q, want OK %q", ok.Status, ok.Message, want)
 	}
 }
 
@@ -183,7 +244,7 @@ func TestDumpWithoutCompletionLineIsCrit(t *testing.T) {
 	zw.Close()
 	f := filepath.Join(dir, "his-20261129.sql.gz")
 	os.WriteFile(f, buf.Bytes(), 0o644)
-	r := Integrity(context.Background(), transport.NewLocal(), p, Copy{Name: filepath.Base(f), Path: f, Size: int64(buf.Len())})
+	r := Integrity(context.Background(), transport.NewLocal(), p, Copy{Name: filepath.Base(f), Path: f, Size: int64(buf.Len())}, "en")
 	if r.Status != result.Crit || !strings.Contains(r.Message, "Dump completed") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -213,13 +274,13 @@ func TestChecksumManifest(t *testing.T) {
 			}
 			os.WriteFile(filepath.Join(dir, "SUMS"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 			newest := copies[len(copies)-1]
-			if r := Integrity(context.Background(), transport.NewLocal(), p, newest); r.Status != result.OK {
+			if r := Integrity(context.Background(), transport.NewLocal(), p, newest, "en"); r.Status != result.OK {
 				t.Fatalf("good checksum: %s %q", r.Status, r.Message)
 			}
 			// flip one byte inside the gzip payload (stored, so still valid gzip framing? no: CRC breaks) —
 			// rewrite with a different valid gzip instead, so only the manifest can tell
 			writeGzip(t, newest.Path, 5e4+1)
-			r := Integrity(context.Background(), transport.NewLocal(), p, newest)
+			r := Integrity(context.Background(), transport.NewLocal(), p, newest, "en")
 			if r.Status != result.Crit || !strings.Contains(strings.ToLower(r.Message), "checksum") && !strings.Contains(r.Message, "sha256") {
 				t.Fatalf("changed file: %s %q", r.Status, r.Message)
 			}
@@ -233,7 +294,7 @@ func TestEncryptionExpected(t *testing.T) {
 	p := policy(dir)
 	p.Encrypted = true
 	c := listLocal(t, p)
-	r := Integrity(context.Background(), transport.NewLocal(), p, c[0])
+	r := Integrity(context.Background(), transport.NewLocal(), p, c[0], "en")
 	if r.Status != result.Crit || !strings.Contains(r.Message, "plain gzip") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -258,10 +319,10 @@ func TestRestic(t *testing.T) {
 	if len(copies) != 2 {
 		t.Fatalf("want 2 snapshots, got %+v", copies)
 	}
-	if r := find(Judge(p, copies, time.Now()), AspectFreshness); r.Status != result.OK {
+	if r := find(Judge(p, copies, time.Now(), "en"), AspectFreshness); r.Status != result.OK {
 		t.Errorf("fresh snapshots: %s %q", r.Status, r.Message)
 	}
-	if r := Integrity(context.Background(), transport.NewLocal(), p, copies[1]); r.Status != result.OK || !strings.Contains(r.Message, "restic-check") {
+	if r := Integrity(context.Background(), transport.NewLocal(), p, copies[1], "en"); r.Status != result.OK || !strings.Contains(r.Message, "restic-check") {
 		t.Errorf("restic check: %s %q", r.Status, r.Message)
 	}
 	// a damaged pack file must fail restic check
@@ -277,7 +338,7 @@ func TestRestic(t *testing.T) {
 		os.WriteFile(pk, b, 0o644)
 	}
 	p2 := *p
-	r := Integrity(context.Background(), transport.NewLocal(), &p2, copies[1])
+	r := Integrity(context.Background(), transport.NewLocal(), &p2, copies[1], "en")
 	if r.Status != result.Crit {
 		t.Errorf("damaged repository should fail: %s %q", r.Status, r.Message)
 	}
@@ -338,10 +399,10 @@ func TestCopiesOverSSH(t *testing.T) {
 	if err != nil || len(copies) != 7 {
 		t.Fatalf("list over ssh: %v %+v", err, copies)
 	}
-	if sz := find(Judge(p, copies, now), AspectSize); sz.Status != result.Crit {
+	if sz := find(Judge(p, copies, now, "en"), AspectSize); sz.Status != result.Crit {
 		t.Errorf("shrink over ssh: %s %q", sz.Status, sz.Message)
 	}
-	if it := Integrity(context.Background(), r, p, copies[6]); it.Status != result.OK {
+	if it := Integrity(context.Background(), r, p, copies[6], "en"); it.Status != result.OK {
 		t.Errorf("integrity over ssh: %s %q", it.Status, it.Message)
 	}
 }
@@ -371,6 +432,14 @@ drill_targets:
 	for _, want := range []string{`backups.yaml:2: policy a: unknown kind "tape"`, "smallest interval is 1h", `must be absolute`, "scratch_prefix is required"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want %q in %v", want, err)
+		}
+	}
+	// The same problems in Chinese, with their lines.
+	zh := ErrorText(err, "zh")
+	for _, want := range []string{`backups.yaml:2: 策略 a：未知的类型 "tape"`, `backups.yaml:2: 策略 a：schedule "every 30m"：最小间隔为 1h`,
+		`backups.yaml:2: 策略 a：path "relative/*.gz" 必须是绝对路径`, "backups.yaml:0: drill_targets.postgresql：必须设置 scratch_prefix"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("want %q in\n%s", want, zh)
 		}
 	}
 }
