@@ -16,16 +16,20 @@ const localWrapper = `s=$(cat; echo .); s=${s%.}; eval "$s"`
 // remoteWrapper is the remote counterpart of localWrapper, called as
 // `/bin/sh -c remoteWrapper hcops MARKER`. The client sends the script, then
 // a line MARKER, and keeps stdin open. The script is read up to the marker
-// and evaluated with stdin at end-of-file, as locally. Stdin itself stays
-// open as a lifeline: a watcher waits for its end-of-file, which comes when
-// the client closes the session (run cancelled or finished) or the
-// connection drops, and then kills the session's whole process group. So a
-// cancelled check leaves nothing running on the host, also for root logins
-// (OpenSSH ignores signal requests for them) and behind sudo.
+// and evaluated with stdin at end-of-file, as locally. A script whose
+// marker never came (the session was closed or the connection dropped while
+// it was being sent) is not run at all: exit 125, nothing evaluated. Stdin
+// itself stays open as a lifeline: a watcher waits for its end-of-file,
+// which comes when the client closes the session (run cancelled or
+// finished) or the connection drops, and then kills the session's whole
+// process group. So a cancelled check leaves nothing running on the host,
+// also for root logins (OpenSSH ignores signal requests for them) and
+// behind sudo.
 //
 // Cost on the host: one sed and one forked shell per command (the watcher
 // uses the read builtin, not cat), about a millisecond of CPU.
-const remoteWrapper = `exec 3<&0; s=$(sed -n "/^$1\$/q;p"; echo .); s=${s%.}; ` +
+const remoteWrapper = `exec 3<&0; s=$(sed -n "/^$1\$/{p;q;};p"; echo .); s=${s%.}; ` +
+	`case $s in *"$1"?) s=${s%"$1"?} ;; *) exit 125 ;; esac; ` +
 	`(while read -r _; do :; done <&3; kill -KILL 0) </dev/null >/dev/null 2>&1 & ` +
 	`exec 3<&- </dev/null; eval "$s"`
 
