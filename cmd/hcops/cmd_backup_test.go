@@ -164,9 +164,80 @@ drill_targets:
 	if !strings.Contains(out, "within ±10% of the source") || !strings.Contains(out, `"drill.duration_s"`) {
 		t.Errorf("drill output: %s", out)
 	}
+	// In Chinese: the restore and row verdicts name the copy, the reference and the counts.
+	code, out, errOut = e.hcops(context.Background(), t, "backup", "drill", "--lang", "zh", "--no-store")
+	if code != 0 || !strings.Contains(out, "各表行数与源库的偏差均在 ±10% 以内：patients=100") ||
+		!strings.Contains(out, "his-20261129.dump 已恢复到临时演练库 hcops_drill_his_dump_") || !strings.Contains(errOut, "恢复演练 his-dump：正在将 his-20261129.dump") {
+		t.Errorf("drill in Chinese: %d\n%s\n%s", code, out, errOut)
+	}
 	// The drill is evidence in history, and backup list shows it.
 	code, out, _ = e.hcops(context.Background(), t, "backup", "list", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"last_drill": "`+time.Now().Format("2006-01-02")+` OK"`) {
 		t.Errorf("list after drill: %d %s", code, out)
+	}
+}
+
+// hcops backup verify|list with --lang zh: headers, verdicts, advice and the
+// summary in Chinese, with the copies' names and ages; JSON keeps its
+// English status words and values for scripts.
+func TestBackupVerifyInChinese(t *testing.T) {
+	e := &inspectEnv{dir: t.TempDir()}
+	e.inv = filepath.Join(e.dir, "inventory.yaml")
+	e.db = filepath.Join(e.dir, "history.db")
+	os.WriteFile(e.inv, []byte("assets:\n  - {name: his-db-01, kind: host, address: 127.0.0.1}\n"), 0o644)
+	copies := t.TempDir()
+	writeDailyCopies(t, copies, "his", 7, 51*time.Hour, 20_000) // stale: 2 days 3 hours
+	bf := filepath.Join(e.dir, "backups.yaml")
+	os.WriteFile(bf, []byte(fmt.Sprintf(`policies:
+  - name: his-dump
+    kind: mysqldump
+    of: his-db-01
+    path: %s/his-*.sql.gz
+    schedule: daily
+    rpo: 24h
+    retention: {keep_last: 7}
+`, copies)), 0o644)
+	newest := "his-" + time.Now().Add(-51*time.Hour).Format("20060102") + ".sql.gz"
+
+	code, out, errOut := e.hcops(context.Background(), t, "backup", "verify", "--lang", "zh")
+	if code != ExitCrit {
+		t.Fatalf("a stale backup must exit 2, got %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"策略", "校验项", "状态", "说明",
+		"时效性", "严重", "最新备份 " + newest + " 距今 2天3小时，超过恢复点目标（RPO）24小时",
+		"完整性", "正常", newest + " 校验通过：gzip、dump-complete"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, want := range []string{"his-dump（时效性）建议：最近几次备份任务失败或未运行", "共 5 项结果：正常 4，警告 0，严重 1，未知 0，无法连接 0"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(out+errOut, "newest copy") || strings.Contains(out, "POLICY") {
+		t.Errorf("English left in the Chinese output:\n%s\n%s", out, errOut)
+	}
+
+	// backup list reads the Chinese integrity verdict back from history.
+	code, out, _ = e.hcops(context.Background(), t, "backup", "list", "--lang", "zh")
+	today := time.Now().Format("2006-01-02")
+	if code != 0 || !strings.Contains(out, "最近演练") || !strings.Contains(out, newest) || !strings.Contains(out, "正常 "+today) || !strings.Contains(out, "从未演练") {
+		t.Errorf("list in Chinese: %d\n%s", code, out)
+	}
+	code, out, _ = e.hcops(context.Background(), t, "backup", "list", "--lang", "zh", "-o", "json")
+	var rows []copyRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || code != 0 || len(rows) != 7 {
+		t.Fatalf("list json: %d %v %s", code, err, out)
+	}
+	if rows[0].Integrity != "OK "+today || rows[0].LastDrill != "never" {
+		t.Errorf("JSON values must not depend on the language: %+v", rows[0])
+	}
+
+	// A typo in the policy file, in Chinese, with its line.
+	os.WriteFile(bf, []byte("policies:\n  - name: x\n    kind: file\n    path: /x/*.tar\n    schedule: daily\n    rpo_hours: 3\n"), 0o644)
+	code, _, errOut = e.hcops(context.Background(), t, "backup", "verify", "--lang", "zh")
+	if code != ExitUnknown || !strings.Contains(errOut, `backups.yaml:6: 未知的键 "rpo_hours"`) {
+		t.Errorf("typo in policies, Chinese: %d %s", code, errOut)
 	}
 }

@@ -204,7 +204,7 @@ func TestGapsAndShrinkInChinese(t *testing.T) {
 	p := policy(dir)
 	rs := Judge(p, listLocal(t, p), now, "zh")
 	seq := find(rs, AspectSequence)
-	if seq.Status != result.Crit || !strings.HasPrefix(seq.Message, "近 7天 内缺少 1 份应有的备份：") || !strings.HasSuffix(seq.Message, "（缺 1 份）") {
+	if seq.Status != result.Crit || !strings.HasPrefix(seq.Message, "近7天内缺少 1 份应有的备份：") || !strings.HasSuffix(seq.Message, "（缺 1 份）") {
 		t.Errorf("sequence: %s %q", seq.Status, seq.Message)
 	}
 	sz := find(rs, AspectSize)

@@ -42,14 +42,14 @@ func init() {
 
 		// Sequence: missing copies inside the retention window.
 		"backup.seq.hole":         {"%s → %s（缺 %d 份）", "%s → %s (%d missing)"},
-		"backup.seq.missing_one":  {"近 %[2]s 内缺少 %[1]d 份应有的备份：%[3]s", "%d expected copy missing in the last %s: %s"},
-		"backup.seq.missing_many": {"近 %[2]s 内缺少 %[1]d 份应有的备份：%[3]s", "%d expected copies missing in the last %s: %s"},
+		"backup.seq.missing_one":  {"近%[2]s内缺少 %[1]d 份应有的备份：%[3]s", "%d expected copy missing in the last %s: %s"},
+		"backup.seq.missing_many": {"近%[2]s内缺少 %[1]d 份应有的备份：%[3]s", "%d expected copies missing in the last %s: %s"},
 		"backup.seq.missing_advice": {"请在备份任务日志中查明这几次备份失败的原因；这些时段的数据只能依靠更早或更晚的备份恢复",
 			"find in the backup job's log why those runs failed; the data of those periods can only be restored from older or newer copies"},
-		"backup.seq.ok": {"无缺失：近 %[2]s 内共 %[1]d 份备份，应每 %[3]s 一份", "no gaps: %d copies in the last %s, one every %s expected"},
+		"backup.seq.ok": {"无缺失：近%[2]s内共 %[1]d 份备份，应每%[3]s一份", "no gaps: %d copies in the last %s, one every %s expected"},
 
 		// Retention.
-		"backup.ret.filling": {"现有 %d 份备份，策略要求保留 %d 份：备份始于 %s 前，仍在积累中",
+		"backup.ret.filling": {"现有 %d 份备份，策略要求保留 %d 份：首份备份距今 %s，仍在积累中",
 			"%d copies, policy keeps %d: the series started %s ago and is still filling"},
 		"backup.ret.short": {"仅有 %d 份备份，策略承诺保留 %d 份（最早一份 %s）", "only %d copies, the policy promises %d (oldest %s)"},
 		"backup.ret.short_advice": {"备份软件的保留设置删除过早，或有备份任务失败：请修正，确保承诺的恢复点都存在",
