@@ -637,7 +637,7 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 // drillReference returns the row counts to compare a drill with: the
 // source database's current counts, or the counts the last drill recorded.
 func drillReference(ctx context.Context, app *App, env *backupEnv, db *store.DB, p *backup.Policy) (map[string]float64, string) {
-	if p.Drill.Source != "" && env.inv != nil {
+	if p.Drill.Source != "" && len(p.Drill.Tables) > 0 && env.inv != nil {
 		if a := env.inv.Asset(p.Drill.Source); a != nil && a.Database != nil {
 			counts, err := sourceRowCounts(ctx, a, p.Drill.Tables)
 			if err == nil {
