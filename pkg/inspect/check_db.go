@@ -42,8 +42,8 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 	if err != nil {
 		base.Status = result.Unknown
 		base.Reason = "config"
-		base.Message = err.Error()
-		base.Advice = "add a database: block (engine, user, password reference) to the asset in the inventory"
+		base.Message = dbConfigMessage(env, err)
+		base.Advice = probeT(env, "db.advice.config")
 		return []result.Result{base}
 	}
 	db, release, err := dbConn(ctx, env, t)
@@ -53,13 +53,13 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 		if base.Reason == "" {
 			base.Reason = result.ReasonNetwork
 		}
-		base.Message = fmt.Sprintf("%s: cannot connect to %s at %s:%d: %v", env.Asset.Name, t.Engine, t.Host, t.Port, err)
-		base.Advice = dbConnectAdvice(base.Reason)
+		base.Message = probeT(env, "db.connect_failed", env.Asset.Name, t.Engine, t.Host, t.Port, err)
+		base.Advice = dbConnectAdvice(env, base.Reason)
 		// db-status owns the connect verdict; the other checks say they were
 		// not checked, so an unreachable instance is reported once.
 		if p.name != "db-status" {
 			base.Status = result.Unknown
-			base.Message = "not checked: the instance could not be reached (see db-status)"
+			base.Message = probeT(env, "db.not_checked")
 			base.Advice = ""
 		}
 		return []result.Result{base}
@@ -75,16 +75,37 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 	return rs
 }
 
-func dbConnectAdvice(reason string) string {
+func dbConnectAdvice(env *Env, reason string) string {
 	switch reason {
 	case result.ReasonAuth:
-		return "check the monitoring account's user and password reference in the inventory, and pg_hba.conf / the account's allowed hosts"
+		return probeT(env, "db.advice.auth")
 	case result.ReasonRefused:
-		return "the database is not listening: check that the service is running and listens on this address and port"
+		return probeT(env, "db.advice.refused")
 	case result.ReasonTimeout:
-		return "no answer: check the service, firewalls and security groups between hcops and the instance"
+		return probeT(env, "db.advice.timeout")
 	}
-	return "check the address, port and network path to the instance"
+	return probeT(env, "db.advice.network")
+}
+
+// dbConfigMessage says in env's language why DBTarget could not build a
+// target for the asset (DBTarget's own error stays English: other commands
+// wrap it).
+func dbConfigMessage(env *Env, err error) string {
+	a := env.Asset
+	switch {
+	case a == nil || a.Database == nil || a.Database.Engine == "":
+		name := "?"
+		if a != nil {
+			name = a.Name
+		}
+		return probeT(env, "db.config.no_engine", name)
+	case transport.NormalizeEngine(a.Database.Engine) == "":
+		return probeT(env, "db.config.unsupported", a.Name, a.Database.Engine)
+	}
+	if cause := errors.Unwrap(err); cause != nil {
+		return probeT(env, "db.config.password", a.Name, cause)
+	}
+	return probeT(env, "db.config.other", err)
 }
 
 // DBTarget builds the connection target of a database asset (address,
@@ -128,15 +149,60 @@ func dbConn(ctx context.Context, env *Env, t transport.SQLTarget) (*sql.DB, func
 	return db, func() { db.Close() }, nil
 }
 
-// dbFail turns a query error into an UNKNOWN result naming what failed.
-func dbFail(base result.Result, what string, err error) []result.Result {
+// dbFail turns a query error into an UNKNOWN result naming what failed;
+// what is the catalogue key of the step ("db.q.…").
+func dbFail(env *Env, base result.Result, what string, err error) []result.Result {
 	base.Status = result.Unknown
 	base.Reason = "query"
-	base.Message = fmt.Sprintf("%s: %v", what, err)
+	base.Message = probeT(env, "db.query_failed", probeT(env, what), err)
 	if strings.Contains(strings.ToLower(err.Error()), "permission denied") || strings.Contains(err.Error(), "1227") || strings.Contains(err.Error(), "1142") {
-		base.Advice = "grant the monitoring account read access to the statistics views (PostgreSQL: pg_monitor role; MySQL/MariaDB: PROCESS, REPLICATION CLIENT, SELECT on mysql.*)"
+		base.Advice = probeT(env, "db.advice.grant")
 	}
 	return []result.Result{base}
+}
+
+// dbList joins names with the list separator of env's language.
+func dbList(env *Env, names []string) string {
+	return strings.Join(names, probeT(env, "db.list_sep"))
+}
+
+// dbJoin joins clauses with the clause separator of env's language.
+func dbJoin(env *Env, parts []string) string {
+	return strings.Join(parts, probeT(env, "db.sep"))
+}
+
+// dbRole names a replication role in env's language; a role the catalogue
+// does not know (a typo in the inventory) is shown as written.
+func dbRole(env *Env, role string) string {
+	switch strings.ToLower(role) {
+	case "primary":
+		return probeT(env, "db.role.primary")
+	case "standby":
+		return probeT(env, "db.role.standby")
+	}
+	return role
+}
+
+// dbAge writes a duration the way humanAge does (45s, 12m, 3h20m, 2d4h), in
+// env's language (45 秒, 12 分钟, 3 小时 20 分钟, 2 天 4 小时).
+func dbAge(env *Env, d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return probeT(env, "db.age.s", int(d.Seconds()))
+	case d < time.Hour:
+		return probeT(env, "db.age.m", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h := int(d.Hours())
+		if m := int(d.Minutes()) % 60; m != 0 {
+			return probeT(env, "db.age.hm", h, m)
+		}
+		return probeT(env, "db.age.h", h)
+	}
+	days := int(d.Hours()) / 24
+	if h := int(d.Hours()) % 24; h != 0 {
+		return probeT(env, "db.age.dh", days, h)
+	}
+	return probeT(env, "db.age.d", days)
 }
 
 // dbMyVars reads SHOW GLOBAL STATUS / VARIABLES rows matching names into a map.

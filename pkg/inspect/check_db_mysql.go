@@ -17,11 +17,11 @@ import (
 func myStatusCheck(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	var version string
 	if err := db.QueryRowContext(ctx, `SELECT VERSION()`).Scan(&version); err != nil {
-		return dbFail(base, "read version", err)
+		return dbFail(env, base, "db.q.version", err)
 	}
 	st, err := myStatus(ctx, db, "Uptime")
 	if err != nil {
-		return dbFail(base, "read status", err)
+		return dbFail(env, base, "db.q.status", err)
 	}
 	role := "primary"
 	if reps, err := myReplicaStatus(ctx, db); err == nil && len(reps) > 0 {
@@ -37,11 +37,11 @@ func myStatusCheck(ctx context.Context, env *Env, db *sql.DB, base result.Result
 func myConnections(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	st, err := myStatus(ctx, db, "Threads_connected")
 	if err != nil {
-		return dbFail(base, "read status", err)
+		return dbFail(env, base, "db.q.status", err)
 	}
 	vars, err := myVariables(ctx, db, "max_connections")
 	if err != nil {
-		return dbFail(base, "read variables", err)
+		return dbFail(env, base, "db.q.variables", err)
 	}
 	return connectionsResult(env, base, int(dbAtof(st["threads_connected"])), int(dbAtof(vars["max_connections"])), "max_connections")
 }
@@ -52,7 +52,7 @@ func myActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 		FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
 		ORDER BY t.trx_started LIMIT 20`)
 	if err != nil {
-		return dbFail(base, "read INNODB_TRX", err)
+		return dbFail(env, base, "db.q.innodb_trx", err)
 	}
 	var acts []dbActivity
 	for rows.Next() {
@@ -61,7 +61,7 @@ func myActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 		var xact, q float64
 		if err := rows.Scan(&id, &a.User, &a.DB, &a.State, &xact, &q, &a.Query); err != nil {
 			rows.Close()
-			return dbFail(base, "read INNODB_TRX", err)
+			return dbFail(env, base, "db.q.innodb_trx", err)
 		}
 		a.ID, a.XactSecs, a.QuerySecs = fmt.Sprint(id), xact, q
 		if a.State == "Sleep" {
@@ -95,7 +95,7 @@ func myActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS`).Scan(&waits); err != nil {
 		// MySQL 8 moved lock waits to performance_schema.
 		if err2 := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM performance_schema.data_lock_waits`).Scan(&waits); err2 != nil {
-			return dbFail(base, "read lock waits", err)
+			return dbFail(env, base, "db.q.lock_waits", err)
 		}
 	}
 	st, _ := myStatus(ctx, db, "Innodb_deadlocks")
@@ -105,7 +105,7 @@ func myActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 func myCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	st, err := myStatus(ctx, db, "Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads")
 	if err != nil {
-		return dbFail(base, "read status", err)
+		return dbFail(env, base, "db.q.status", err)
 	}
 	req, reads := dbAtof(st["innodb_buffer_pool_read_requests"]), dbAtof(st["innodb_buffer_pool_reads"])
 	return cacheResult(env, base, req-reads, reads, "innodb_buffer_pool_size")
@@ -114,7 +114,7 @@ func myCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []re
 func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	interval, err := paramDuration(env.Spec, "interval", time.Second)
 	if err != nil {
-		return dbFail(base, "playbook", err)
+		return dbFail(env, base, "db.q.playbook", err)
 	}
 	rates, err := dbSample(ctx, interval, func() ([]float64, error) {
 		st, err := myStatus(ctx, db, "Questions", "Com_commit", "Com_rollback")
@@ -124,7 +124,7 @@ func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 		return []float64{dbAtof(st["questions"]), dbAtof(st["com_commit"]) + dbAtof(st["com_rollback"])}, nil
 	})
 	if err != nil {
-		return dbFail(base, "sample status", err)
+		return dbFail(env, base, "db.q.sample_status", err)
 	}
 	qps, tps := rates[0], rates[1]
 	r := base
@@ -132,7 +132,7 @@ func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, qps, "qps")
 	r.Metrics = []result.Metric{{Name: "db.qps", Value: qps}, {Name: "db.tps", Value: tps}}
-	r.Message = fmt.Sprintf("%.1f queries/s, %.1f transactions/s over %s", qps, tps, interval)
+	r.Message = probeT(env, "db.tp.my", qps, tps, interval)
 	return []result.Result{r}
 }
 
@@ -149,7 +149,7 @@ func myReplicaStatus(ctx context.Context, db *sql.DB) ([]map[string]string, erro
 func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	reps, err := myReplicaStatus(ctx, db)
 	if err != nil {
-		return dbFail(base, "read replica status", err)
+		return dbFail(env, base, "db.q.replica_status", err)
 	}
 	lagWarn, lagCrit := replicationThresholds(env)
 	r := base
@@ -157,6 +157,7 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	r.Status = result.OK
 	if len(reps) > 0 {
 		var msgs []string
+		broken := false
 		maxLag := 0.0
 		for _, m := range reps {
 			io := dbFirst(m, "Replica_IO_Running", "Slave_IO_Running")
@@ -169,15 +170,16 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			}
 			if io != "Yes" || sqlT != "Yes" {
 				r.Status = result.Crit
+				broken = true
 				errText := strings.TrimSpace(dbFirst(m, "Last_IO_Error") + " " + dbFirst(m, "Last_SQL_Error"))
-				msgs = append(msgs, fmt.Sprintf("replica of %s%s is broken: IO thread %s, SQL thread %s%s", src, ch, dbOrDash(io), dbOrDash(sqlT), dbPrefixIf(": ", errText)))
+				msgs = append(msgs, probeT(env, "db.repl.my_broken", src, ch, dbOrDash(io), dbOrDash(sqlT), dbPrefixIf(probeT(env, "db.colon"), errText)))
 				continue
 			}
 			lag := dbAtof(lagText)
 			if lag > maxLag {
 				maxLag = lag
 			}
-			msgs = append(msgs, fmt.Sprintf("replica of %s%s running, %s behind", src, ch, humanAge(time.Duration(lag)*time.Second)))
+			msgs = append(msgs, probeT(env, "db.repl.my_running", src, ch, dbAge(env, time.Duration(lag)*time.Second)))
 		}
 		r.SetValue(maxLag, "s")
 		r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
@@ -185,19 +187,19 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		if r.Status == result.OK {
 			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
 		}
-		r.Message = strings.Join(msgs, "; ")
+		r.Message = dbJoin(env, msgs)
 		switch {
-		case r.Status == result.Crit && strings.Contains(r.Message, "broken"):
-			r.Advice = "read the error above (SHOW REPLICA STATUS); fix the cause (network, credentials, a conflicting row), restart replication, and verify the replica's data — rebuild it from a fresh backup if it diverged"
+		case broken:
+			r.Advice = probeT(env, "db.repl.my_broken_a")
 		case r.Status != result.OK:
-			r.Advice = "the replica is falling behind: check its I/O and long statements on it; large transactions on the primary replay slowly"
+			r.Advice = probeT(env, "db.repl.my_lag_a")
 		}
 		return []result.Result{r}
 	}
 	// A primary: count connected replicas (binlog dump threads).
 	var dumps float64
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND IN ('Binlog Dump','Binlog Dump GTID')`).Scan(&dumps); err != nil {
-		return dbFail(base, "read processlist", err)
+		return dbFail(env, base, "db.q.processlist", err)
 	}
 	want := 0
 	if env.Asset != nil && env.Asset.Database != nil {
@@ -208,10 +210,10 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	switch {
 	case want > 0 && int(dumps) < want:
 		r.Status = result.Crit
-		r.Message = fmt.Sprintf("primary: %.0f of %d expected replicas connected", dumps, want)
-		r.Advice = "a replica is down or disconnected: check its SHOW REPLICA STATUS and service — there is no disaster-recovery copy until it reconnects"
+		r.Message = probeT(env, "db.repl.my_missing", dumps, want)
+		r.Advice = probeT(env, "db.repl.my_missing_a")
 	default:
-		r.Message = fmt.Sprintf("primary: %.0f replica(s) connected", dumps)
+		r.Message = probeT(env, "db.repl.my_primary", dumps)
 	}
 	return []result.Result{r}
 }
@@ -220,14 +222,14 @@ func mySize(ctx context.Context, env *Env, db *sql.DB, base result.Result) []res
 	rows, err := db.QueryContext(ctx, `SELECT table_schema, COALESCE(SUM(data_length + index_length),0) FROM information_schema.TABLES
 		WHERE table_schema NOT IN ('information_schema','performance_schema','sys') GROUP BY table_schema ORDER BY 2 DESC`)
 	if err != nil {
-		return dbFail(base, "read schema sizes", err)
+		return dbFail(env, base, "db.q.schema_sizes", err)
 	}
 	var sizes []dbNamedSize
 	for rows.Next() {
 		var s dbNamedSize
 		if err := rows.Scan(&s.Name, &s.Bytes); err != nil {
 			rows.Close()
-			return dbFail(base, "read schema sizes", err)
+			return dbFail(env, base, "db.q.schema_sizes", err)
 		}
 		sizes = append(sizes, s)
 	}
@@ -249,31 +251,31 @@ func mySize(ctx context.Context, env *Env, db *sql.DB, base result.Result) []res
 func myBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	vars, err := myVariables(ctx, db, "log_bin", "binlog_format", "expire_logs_days", "binlog_expire_logs_seconds")
 	if err != nil {
-		return dbFail(base, "read variables", err)
+		return dbFail(env, base, "db.q.variables", err)
 	}
 	r := base
 	r.Item = "binlog"
 	r.Status = result.OK
 	if !strings.EqualFold(vars["log_bin"], "ON") {
 		r.Status = result.Warn
-		r.Message = "binary log is off: point-in-time recovery is not possible from this instance"
-		r.Advice = "if the backup policy promises point-in-time recovery (BK4), enable log_bin (and keep binlogs at least as long as the full-backup interval)"
+		r.Message = probeT(env, "db.backup.my_off")
+		r.Advice = probeT(env, "db.backup.my_off_a")
 		return []result.Result{r}
 	}
 	keep := ""
 	if s := dbAtof(vars["binlog_expire_logs_seconds"]); s > 0 {
-		keep = fmt.Sprintf(", kept %s", humanAge(time.Duration(s)*time.Second))
+		keep = probeT(env, "db.backup.my_keep_age", dbAge(env, time.Duration(s)*time.Second))
 	} else if d := dbAtof(vars["expire_logs_days"]); d > 0 {
-		keep = fmt.Sprintf(", kept %.0f days", d)
+		keep = probeT(env, "db.backup.my_keep_days", d)
 	}
-	r.Message = fmt.Sprintf("binary log on (%s%s)", vars["binlog_format"], keep)
+	r.Message = probeT(env, "db.backup.my_ok", vars["binlog_format"], keep)
 	return []result.Result{r}
 }
 
 func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := dbRowsMap(ctx, db, `SELECT * FROM mysql.user`)
 	if err != nil {
-		return dbFail(base, "read mysql.user", err)
+		return dbFail(env, base, "db.q.mysql_user", err)
 	}
 	// MariaDB 10.4+ keeps account locking in mysql.global_priv's JSON; the
 	// mysql.user view does not show it (MySQL has an account_locked column).
@@ -313,22 +315,22 @@ func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	acc.Status = result.OK
 	var issues []string
 	if len(superNoPw) > 0 {
-		issues = append(issues, "privileged account(s) without a password: "+strings.Join(superNoPw, ", "))
+		issues = append(issues, probeT(env, "db.sec.my_priv_nopw", dbList(env, superNoPw)))
 	} else if len(noPw) > 0 {
-		issues = append(issues, "account(s) without a password: "+strings.Join(noPw, ", "))
+		issues = append(issues, probeT(env, "db.sec.my_nopw", dbList(env, noPw)))
 	}
 	if len(anon) > 0 {
-		issues = append(issues, "anonymous account(s): "+strings.Join(anon, ", "))
+		issues = append(issues, probeT(env, "db.sec.my_anon", dbList(env, anon)))
 	}
 	if len(remoteRoot) > 0 {
-		issues = append(issues, "root can log in remotely: "+strings.Join(remoteRoot, ", "))
+		issues = append(issues, probeT(env, "db.sec.my_remote_root", dbList(env, remoteRoot)))
 	}
 	if len(issues) > 0 {
 		acc.Status = result.Crit
-		acc.Message = strings.Join(issues, "; ")
-		acc.Advice = "set strong passwords (ALTER USER ... IDENTIFIED BY ...), drop anonymous accounts, and restrict root to localhost (等保 2.0 identity baseline)"
+		acc.Message = dbJoin(env, issues)
+		acc.Advice = probeT(env, "db.sec.my_accounts_a")
 	} else {
-		acc.Message = fmt.Sprintf("%d accounts: all have passwords, no anonymous users, root is local only", len(rows))
+		acc.Message = probeT(env, "db.sec.my_accounts_ok", len(rows))
 	}
 
 	cfg := base
@@ -342,23 +344,23 @@ func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	}
 	var cfgIssues []string
 	if !strings.EqualFold(vars["require_secure_transport"], "ON") {
-		cfgIssues = append(cfgIssues, "require_secure_transport is off (unencrypted connections allowed)")
+		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_no_tls"))
 	}
 	if !active["validate_password"] && !active["simple_password_check"] && !active["cracklib_password_check"] && vars["validate_password.policy"] == "" && vars["validate_password_policy"] == "" {
-		cfgIssues = append(cfgIssues, "no password-strength plugin (validate_password / simple_password_check)")
+		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_no_pwcheck"))
 	}
 	if !active["server_audit"] && !active["audit_log"] {
-		cfgIssues = append(cfgIssues, "no audit plugin (server_audit / audit_log) is active")
+		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_no_audit"))
 	}
 	if strings.EqualFold(vars["local_infile"], "ON") {
-		cfgIssues = append(cfgIssues, "local_infile is on")
+		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_local_infile"))
 	}
 	if len(cfgIssues) > 0 {
 		cfg.Status = result.Warn
-		cfg.Message = strings.Join(cfgIssues, "; ")
-		cfg.Advice = "harden per the security baseline (等保 2.0): require_secure_transport = ON, a password-strength plugin, an audit plugin, local_infile = OFF"
+		cfg.Message = dbJoin(env, cfgIssues)
+		cfg.Advice = probeT(env, "db.sec.my_settings_a")
 	} else {
-		cfg.Message = "transport encryption, password policy and audit as the baseline expects"
+		cfg.Message = probeT(env, "db.sec.my_settings_ok")
 	}
 	return []result.Result{acc, cfg}
 }

@@ -22,7 +22,7 @@ func pgStatus(ctx context.Context, env *Env, db *sql.DB, base result.Result) []r
 	err := db.QueryRowContext(ctx, `SELECT current_setting('server_version'), current_setting('server_version_num')::int,
 		extract(epoch from now() - pg_postmaster_start_time())::float8, pg_is_in_recovery()`).Scan(&version, &num, &uptime, &recovery)
 	if err != nil {
-		return dbFail(base, "read server status", err)
+		return dbFail(env, base, "db.q.server_status", err)
 	}
 	role := "primary"
 	if recovery {
@@ -43,29 +43,29 @@ func statusResult(env *Env, base result.Result, product, version string, uptime 
 	var notes []string
 	minV, err := paramString(env.Spec, "min_version", "")
 	if err != nil {
-		return dbFail(base, "playbook", err)
+		return dbFail(env, base, "db.q.playbook", err)
 	}
 	if minV != "" && dbCompareVersions(version, minV) < 0 {
 		r.Status = result.Worst(r.Status, result.Warn)
-		notes = append(notes, fmt.Sprintf("version %s is below the required minimum %s", version, minV))
-		r.Advice = fmt.Sprintf("plan a minor-version upgrade to %s or later in a maintenance window (security and bug fixes; DB3)", minV)
+		notes = append(notes, probeT(env, "db.status.version_low", version, minV))
+		r.Advice = probeT(env, "db.status.version_advice", minV)
 	}
 	started := env.Now.Add(-time.Duration(uptime * float64(time.Second)))
 	if !env.Since.IsZero() && started.After(env.Since) {
 		r.Status = result.Worst(r.Status, result.Warn)
-		notes = append(notes, "restarted at "+started.Format("2006-01-02 15:04")+" since the last inspection")
+		notes = append(notes, probeT(env, "db.status.restarted", started.Format("2006-01-02 15:04")))
 		if r.Advice == "" {
-			r.Advice = "find out why the instance restarted (server log, OOM killer, operator action) and record it"
+			r.Advice = probeT(env, "db.status.restart_advice")
 		}
 	}
 	if env.Asset != nil && env.Asset.Database != nil && env.Asset.Database.Role != "" && !strings.EqualFold(env.Asset.Database.Role, role) {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, fmt.Sprintf("role is %s, the inventory expects %s (failover?)", role, env.Asset.Database.Role))
-		r.Advice = "confirm whether a failover happened; update the inventory or fail back, and check that applications write to the primary"
+		notes = append(notes, probeT(env, "db.status.role_mismatch", dbRole(env, role), dbRole(env, env.Asset.Database.Role)))
+		r.Advice = probeT(env, "db.status.role_advice")
 	}
-	r.Message = fmt.Sprintf("%s, %s, up %s", product, role, humanAge(time.Duration(uptime)*time.Second))
+	r.Message = probeT(env, "db.status.msg", product, dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
 	if len(notes) > 0 {
-		r.Message += "; " + strings.Join(notes, "; ")
+		r.Message += probeT(env, "db.sep") + dbJoin(env, notes)
 	}
 	return []result.Result{r}
 }
@@ -75,7 +75,7 @@ func pgConnections(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
 		current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int`).Scan(&used, &maxConn, &reserved)
 	if err != nil {
-		return dbFail(base, "count connections", err)
+		return dbFail(env, base, "db.q.count_connections", err)
 	}
 	return connectionsResult(env, base, used, maxConn-reserved, "max_connections − superuser_reserved_connections")
 }
@@ -94,9 +94,9 @@ func connectionsResult(env *Env, base result.Result, used, limit int, limitName 
 	}
 	th.Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "db.connections", Value: float64(used)}, {Name: "db.connections_pct", Value: pct, Unit: "%"}}
-	r.Message = fmt.Sprintf("%d of %d connections in use (%.0f%%; limit = %s)", used, limit, pct, limitName)
+	r.Message = probeT(env, "db.conn.msg", used, limit, pct, limitName)
 	if r.Status != result.OK {
-		r.Advice = "find who holds the connections (by application and client address) and fix leaks or add a connection pool; raise the limit only with memory to back it"
+		r.Advice = probeT(env, "db.conn.advice")
 	}
 	return []result.Result{r}
 }
@@ -109,7 +109,7 @@ func pgActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 		WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
 		ORDER BY xact_start LIMIT 20`)
 	if err != nil {
-		return dbFail(base, "read pg_stat_activity", err)
+		return dbFail(env, base, "db.q.pg_stat_activity", err)
 	}
 	defer rows.Close()
 	var acts []dbActivity
@@ -117,18 +117,18 @@ func pgActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 		var a dbActivity
 		var pid int
 		if err := rows.Scan(&pid, &a.User, &a.DB, &a.State, &a.XactSecs, &a.QuerySecs, &a.Query); err != nil {
-			return dbFail(base, "read pg_stat_activity", err)
+			return dbFail(env, base, "db.q.pg_stat_activity", err)
 		}
 		a.ID = fmt.Sprint(pid)
 		acts = append(acts, a)
 	}
 	if err := rows.Err(); err != nil {
-		return dbFail(base, "read pg_stat_activity", err)
+		return dbFail(env, base, "db.q.pg_stat_activity", err)
 	}
 	var waiting, deadlocks float64
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM pg_locks WHERE NOT granted)::float8,
 		(SELECT coalesce(sum(deadlocks),0) FROM pg_stat_database)::float8`).Scan(&waiting, &deadlocks); err != nil {
-		return dbFail(base, "read pg_locks", err)
+		return dbFail(env, base, "db.q.pg_locks", err)
 	}
 	return activityResults(env, base, acts, waiting, deadlocks, "SELECT pg_terminate_backend(PID)")
 }
@@ -160,9 +160,9 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	th.Apply(&r, oldest.XactSecs, "s")
 	r.Metrics = []result.Metric{{Name: "db.oldest_xact_s", Value: oldest.XactSecs, Unit: "s"}}
 	if oldest.ID == "" {
-		r.Message = "no open transactions"
+		r.Message = probeT(env, "db.act.none")
 	} else {
-		r.Message = fmt.Sprintf("oldest open transaction %s old (session %s, user %s, db %s, %s)", humanAge(time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
+		r.Message = probeT(env, "db.act.oldest", dbAge(env, time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
 	}
 	if r.Status != result.OK {
 		var ev []string
@@ -170,7 +170,7 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 			ev = append(ev, fmt.Sprintf("%s %s@%s %s xact %.0fs query %.0fs: %s", a.ID, a.User, a.DB, a.State, a.XactSecs, a.QuerySecs, a.Query))
 		}
 		r.Evidence = strings.Join(ev, "\n")
-		r.Advice = fmt.Sprintf("ask the owner of session %s what it is doing; a long transaction holds locks and blocks cleanup (vacuum/purge). End it if it is stuck: %s", oldest.ID, strings.ReplaceAll(killHint, "PID", oldest.ID))
+		r.Advice = probeT(env, "db.act.advice", oldest.ID, strings.ReplaceAll(killHint, "PID", oldest.ID))
 	}
 
 	l := base
@@ -178,10 +178,10 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	l.Status = result.OK
 	l.SetValue(waiting, "sessions")
 	l.Metrics = []result.Metric{{Name: "db.lock_waits", Value: waiting}, {Name: "db.deadlocks_total", Value: deadlocks}}
-	l.Message = fmt.Sprintf("%.0f session(s) waiting for a lock; %.0f deadlocks since statistics reset", waiting, deadlocks)
+	l.Message = probeT(env, "db.act.locks", waiting, deadlocks)
 	if waiting > 0 {
 		l.Status = result.Warn
-		l.Advice = "find the blocking session (the oldest transaction above is the usual culprit) and end it or let it commit"
+		l.Advice = probeT(env, "db.act.lock_advice")
 	}
 	return []result.Result{r, l}
 }
@@ -189,7 +189,7 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 func pgCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	var hit, read float64
 	if err := db.QueryRowContext(ctx, `SELECT coalesce(sum(blks_hit),0)::float8, coalesce(sum(blks_read),0)::float8 FROM pg_stat_database`).Scan(&hit, &read); err != nil {
-		return dbFail(base, "read pg_stat_database", err)
+		return dbFail(env, base, "db.q.pg_stat_database", err)
 	}
 	return cacheResult(env, base, hit, read, "shared_buffers")
 }
@@ -201,7 +201,7 @@ func cacheResult(env *Env, base result.Result, hits, misses float64, bufferName 
 	r.Item = "cache-hit"
 	r.Status = result.OK
 	if hits+misses == 0 {
-		r.Message = "no reads yet: cache hit ratio not meaningful"
+		r.Message = probeT(env, "db.cache.no_reads")
 		return []result.Result{r}
 	}
 	pct := hits / (hits + misses) * 100
@@ -211,9 +211,9 @@ func cacheResult(env *Env, base result.Result, hits, misses float64, bufferName 
 	}
 	th.Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "db.cache_hit_pct", Value: pct, Unit: "%"}}
-	r.Message = fmt.Sprintf("cache hit ratio %.2f%% (%s)", pct, bufferName)
+	r.Message = probeT(env, "db.cache.msg", pct, bufferName)
 	if r.Status != result.OK {
-		r.Advice = fmt.Sprintf("most reads go to disk: review the largest queries (slow log / pg_stat_statements) and indexes, and size %s to the working set if memory allows", bufferName)
+		r.Advice = probeT(env, "db.cache.advice", bufferName)
 	}
 	return []result.Result{r}
 }
@@ -221,7 +221,7 @@ func cacheResult(env *Env, base result.Result, hits, misses float64, bufferName 
 func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	interval, err := paramDuration(env.Spec, "interval", time.Second)
 	if err != nil {
-		return dbFail(base, "playbook", err)
+		return dbFail(env, base, "db.q.playbook", err)
 	}
 	rates, err := dbSample(ctx, interval, func() ([]float64, error) {
 		var v float64
@@ -229,7 +229,7 @@ func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 		return []float64{v}, err
 	})
 	if err != nil {
-		return dbFail(base, "sample pg_stat_database", err)
+		return dbFail(env, base, "db.q.sample_pg_stat", err)
 	}
 	tps := rates[0]
 	r := base
@@ -237,14 +237,14 @@ func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, tps, "tps")
 	r.Metrics = []result.Metric{{Name: "db.tps", Value: tps}}
-	r.Message = fmt.Sprintf("%.1f transactions/s over %s", tps, interval)
+	r.Message = probeT(env, "db.tp.pg", tps, interval)
 	return []result.Result{r}
 }
 
 func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	var recovery bool
 	if err := db.QueryRowContext(ctx, `SELECT pg_is_in_recovery()`).Scan(&recovery); err != nil {
-		return dbFail(base, "read recovery state", err)
+		return dbFail(env, base, "db.q.recovery_state", err)
 	}
 	r := base
 	r.Item = "replication"
@@ -259,7 +259,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
 			     ELSE extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 END`).Scan(&status, &byteLag, &timeLag)
 		if err != nil {
-			return dbFail(base, "read standby state", err)
+			return dbFail(env, base, "db.q.standby_state", err)
 		}
 		lag := timeLag.Float64
 		r.SetValue(lag, "s")
@@ -268,13 +268,13 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		switch {
 		case !status.Valid || status.String != "streaming":
 			r.Status = result.Crit
-			r.Message = fmt.Sprintf("standby is not streaming from its primary (WAL receiver: %s)", dbOrNone(status.String))
-			r.Advice = "check primary_conninfo, the network to the primary and the primary's log; if the primary recycled the WAL this standby needs, rebuild it with pg_basebackup"
+			r.Message = probeT(env, "db.repl.pg_not_streaming", dbOrNone(env, status.String))
+			r.Advice = probeT(env, "db.repl.pg_not_streaming_a")
 		default:
 			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(lag)
-			r.Message = fmt.Sprintf("standby streaming, replay %s behind (%s not yet replayed)", humanAge(time.Duration(lag)*time.Second), humanBytes(int64(byteLag.Float64)))
+			r.Message = probeT(env, "db.repl.pg_standby", dbAge(env, time.Duration(lag)*time.Second), humanBytes(int64(byteLag.Float64)))
 			if r.Status != result.OK {
-				r.Advice = "replay is falling behind: check the standby's I/O and whether replay is paused (SELECT pg_is_wal_replay_paused()); long queries on the standby can also hold replay"
+				r.Advice = probeT(env, "db.repl.pg_standby_lag_a")
 			}
 		}
 		return []result.Result{r}
@@ -283,7 +283,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn),0)::float8, coalesce(extract(epoch from replay_lag)::float8, 0)
 		FROM pg_stat_replication ORDER BY application_name`)
 	if err != nil {
-		return dbFail(base, "read pg_stat_replication", err)
+		return dbFail(env, base, "db.q.pg_stat_replication", err)
 	}
 	defer rows.Close()
 	type standby struct {
@@ -294,12 +294,12 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	for rows.Next() {
 		var s standby
 		if err := rows.Scan(&s.name, &s.addr, &s.state, &s.sync, &s.bytes, &s.secs); err != nil {
-			return dbFail(base, "read pg_stat_replication", err)
+			return dbFail(env, base, "db.q.pg_stat_replication", err)
 		}
 		standbys = append(standbys, s)
 	}
 	if err := rows.Err(); err != nil {
-		return dbFail(base, "read pg_stat_replication", err)
+		return dbFail(env, base, "db.q.pg_stat_replication", err)
 	}
 	want := 0
 	if env.Asset != nil && env.Asset.Database != nil {
@@ -318,7 +318,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		if s.bytes > maxBytes {
 			maxBytes = s.bytes
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s) %s %s, replay lag %s / %.1fs", dbOrNone(s.name), s.addr, s.state, s.sync, humanBytes(int64(s.bytes)), s.secs))
+		parts = append(parts, fmt.Sprintf("%s (%s) %s %s, replay lag %s / %.1fs", dbOrNone(nil, s.name), s.addr, s.state, s.sync, humanBytes(int64(s.bytes)), s.secs))
 	}
 	r.SetValue(maxLag, "s")
 	r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
@@ -327,11 +327,11 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	switch {
 	case want > 0 && streaming < want:
 		r.Status = result.Crit
-		r.Message = fmt.Sprintf("primary: %d of %d expected standbys streaming", streaming, want)
-		r.Advice = "a standby is down or disconnected: the instance has no disaster-recovery copy until it streams again — check the standby's service and log"
+		r.Message = probeT(env, "db.repl.pg_missing", streaming, want)
+		r.Advice = probeT(env, "db.repl.pg_missing_a")
 	case want == 0 && len(standbys) == 0:
 		r.Status = result.OK
-		r.Message = "primary without standbys (none expected by the inventory)"
+		r.Message = probeT(env, "db.repl.pg_no_standby")
 	default:
 		lagStatus := (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
 		byteStatus := result.OK
@@ -341,9 +341,9 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			byteStatus = result.Warn
 		}
 		r.Status = result.Worst(lagStatus, byteStatus)
-		r.Message = fmt.Sprintf("primary: %d standby(s) streaming, largest replay lag %s / %.1fs", streaming, humanBytes(int64(maxBytes)), maxLag)
+		r.Message = probeT(env, "db.repl.pg_primary", streaming, humanBytes(int64(maxBytes)), maxLag)
 		if r.Status != result.OK {
-			r.Advice = "a standby is falling behind: check its I/O, the network, and whether replay is paused on it"
+			r.Advice = probeT(env, "db.repl.pg_primary_lag_a")
 		}
 	}
 	return []result.Result{r}
@@ -361,19 +361,19 @@ func replicationThresholds(env *Env) (*Range, *Range) {
 func pgSize(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := db.QueryContext(ctx, `SELECT datname, pg_database_size(datname)::float8 FROM pg_database WHERE datallowconn ORDER BY 2 DESC`)
 	if err != nil {
-		return dbFail(base, "read database sizes", err)
+		return dbFail(env, base, "db.q.database_sizes", err)
 	}
 	defer rows.Close()
 	var sizes []dbNamedSize
 	for rows.Next() {
 		var s dbNamedSize
 		if err := rows.Scan(&s.Name, &s.Bytes); err != nil {
-			return dbFail(base, "read database sizes", err)
+			return dbFail(env, base, "db.q.database_sizes", err)
 		}
 		sizes = append(sizes, s)
 	}
 	if err := rows.Err(); err != nil {
-		return dbFail(base, "read database sizes", err)
+		return dbFail(env, base, "db.q.database_sizes", err)
 	}
 	var tables []dbNamedSize
 	trows, err := db.QueryContext(ctx, `SELECT schemaname || '.' || relname, pg_total_relation_size(relid)::float8 FROM pg_stat_user_tables ORDER BY 2 DESC LIMIT 5`)
@@ -409,7 +409,7 @@ func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []re
 		r.Status = result.OK
 		env.Thresholds.Apply(&r, s.Bytes/(1<<30), "GiB")
 		r.Metrics = []result.Metric{{Name: "db.size_bytes", Value: s.Bytes, Unit: "B"}}
-		r.Message = fmt.Sprintf("database %s: %s", s.Name, humanBytes(int64(s.Bytes)))
+		r.Message = probeT(env, "db.size.msg", s.Name, humanBytes(int64(s.Bytes)))
 		rs = append(rs, r)
 	}
 	if len(rs) > 0 && len(tl) > 0 {
@@ -425,7 +425,7 @@ func pgBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	err := db.QueryRowContext(ctx, `SELECT current_setting('archive_mode'), archived_count, failed_count, last_archived_time, last_failed_time FROM pg_stat_archiver`).
 		Scan(&mode, &archived, &failed, &lastOK, &lastFail)
 	if err != nil {
-		return dbFail(base, "read pg_stat_archiver", err)
+		return dbFail(env, base, "db.q.pg_stat_archiver", err)
 	}
 	r := base
 	r.Item = "wal-archive"
@@ -434,14 +434,14 @@ func pgBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	switch {
 	case mode == "off":
 		r.Status = result.Warn
-		r.Message = "WAL archiving is off: point-in-time recovery is not possible from this instance"
-		r.Advice = "if the backup policy promises point-in-time recovery (BK4), enable archive_mode and archive_command (or the backup tool's WAL archiving)"
+		r.Message = probeT(env, "db.backup.pg_off")
+		r.Advice = probeT(env, "db.backup.pg_off_a")
 	case lastFail.Valid && (!lastOK.Valid || lastFail.Time.After(lastOK.Time)):
 		r.Status = result.Crit
-		r.Message = fmt.Sprintf("WAL archiving is failing: last failure %s, last success %s (%d failures in total)", lastFail.Time.Format("2006-01-02 15:04"), dbFmtTime(lastOK), failed)
-		r.Advice = "fix archive_command (see the server log for its error); until then WAL accumulates in pg_wal and point-in-time recovery has a gap"
+		r.Message = probeT(env, "db.backup.pg_failing", lastFail.Time.Format("2006-01-02 15:04"), dbFmtTime(env, lastOK), failed)
+		r.Advice = probeT(env, "db.backup.pg_failing_a")
 	default:
-		r.Message = fmt.Sprintf("WAL archiving on: %d segments archived, last %s", archived, dbFmtTime(lastOK))
+		r.Message = probeT(env, "db.backup.pg_ok", archived, dbFmtTime(env, lastOK))
 	}
 	return []result.Result{r}
 }
@@ -461,14 +461,14 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 		canReadAuthid = false
 		rows, err = db.QueryContext(ctx, `SELECT rolname, rolsuper, false FROM pg_roles WHERE rolcanlogin ORDER BY rolname`)
 		if err != nil {
-			return dbFail(base, "read roles", err)
+			return dbFail(env, base, "db.q.roles", err)
 		}
 	}
 	for rows.Next() {
 		var x role
 		if err := rows.Scan(&x.name, &x.super, &x.nopw); err != nil {
 			rows.Close()
-			return dbFail(base, "read roles", err)
+			return dbFail(env, base, "db.q.roles", err)
 		}
 		roles = append(roles, x)
 	}
@@ -494,26 +494,26 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	acc := base
 	acc.Item = "accounts"
 	acc.Status = result.OK
-	acc.Message = fmt.Sprintf("%d login role(s), superusers: %s", len(roles), strings.Join(supers, ", "))
+	acc.Message = probeT(env, "db.sec.pg_accounts", len(roles), dbList(env, supers))
 	// trust authentication over the network makes a password moot; a
 	// superuser without one is still a finding (DB4)
-	trustRules := pgTrustRules(ctx, db)
+	trustRules := pgTrustRules(ctx, env, db)
 	switch {
 	case len(superNoPw) > 0 && len(trustRules) > 0:
 		acc.Status = result.Crit
-		acc.Message = fmt.Sprintf("superuser(s) without a password: %s, and pg_hba.conf trusts network connections (%s)", strings.Join(superNoPw, ", "), strings.Join(trustRules, "; "))
+		acc.Message = probeT(env, "db.sec.pg_super_nopw_trust", dbList(env, superNoPw), dbJoin(env, trustRules))
 	case len(superNoPw) > 0:
 		acc.Status = result.Crit
-		acc.Message = fmt.Sprintf("superuser(s) without a password: %s", strings.Join(superNoPw, ", "))
+		acc.Message = probeT(env, "db.sec.pg_super_nopw", dbList(env, superNoPw))
 	case len(extraSupers) > 0:
 		acc.Status = result.Warn
-		acc.Message = fmt.Sprintf("superusers besides postgres: %s", strings.Join(extraSupers, ", "))
+		acc.Message = probeT(env, "db.sec.pg_extra_super", dbList(env, extraSupers))
 	}
 	if acc.Status != result.OK {
-		acc.Advice = "give every superuser a strong password (ALTER ROLE name PASSWORD ...), remove SUPERUSER from application accounts (ALTER ROLE name NOSUPERUSER), and replace trust with scram-sha-256 in pg_hba.conf"
+		acc.Advice = probeT(env, "db.sec.pg_accounts_a")
 	}
 	if !canReadAuthid {
-		acc.Message += " (passwords not checked: the monitoring account cannot read pg_authid)"
+		acc.Message += probeT(env, "db.sec.pg_no_authid")
 	}
 	rs = append(rs, acc)
 
@@ -534,30 +534,30 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	cfg.Status = result.OK
 	var issues []string
 	if settings["ssl"] == "off" {
-		issues = append(issues, "ssl is off (connections are not encrypted)")
+		issues = append(issues, probeT(env, "db.sec.pg_ssl_off"))
 	}
 	if settings["password_encryption"] == "md5" {
-		issues = append(issues, "password_encryption is md5 (use scram-sha-256)")
+		issues = append(issues, probeT(env, "db.sec.pg_md5"))
 	}
 	if settings["log_connections"] == "off" {
-		issues = append(issues, "log_connections is off (logins are not audited)")
+		issues = append(issues, probeT(env, "db.sec.pg_no_log_conn"))
 	}
 	if len(trustRules) > 0 && len(superNoPw) == 0 {
-		issues = append(issues, "pg_hba.conf trusts network connections: "+strings.Join(trustRules, "; "))
+		issues = append(issues, probeT(env, "db.sec.pg_trust", dbJoin(env, trustRules)))
 	}
 	if len(issues) > 0 {
 		cfg.Status = result.Warn
-		cfg.Message = strings.Join(issues, "; ")
-		cfg.Advice = "harden per the security baseline (等保 2.0): ssl = on, password_encryption = scram-sha-256, log_connections = on, no trust entries for network connections"
+		cfg.Message = dbJoin(env, issues)
+		cfg.Advice = probeT(env, "db.sec.pg_settings_a")
 	} else {
-		cfg.Message = "ssl, password encryption and connection logging as the baseline expects"
+		cfg.Message = probeT(env, "db.sec.pg_settings_ok")
 	}
 	return append(rs, cfg)
 }
 
 // pgTrustRules lists pg_hba.conf lines that let network connections in
 // without a password (PostgreSQL 10+, needs superuser; empty otherwise).
-func pgTrustRules(ctx context.Context, db *sql.DB) []string {
+func pgTrustRules(ctx context.Context, env *Env, db *sql.DB) []string {
 	rows, err := db.QueryContext(ctx, `SELECT line_number, type, array_to_string(database, ','), array_to_string(user_name, ','), coalesce(address,'')
 		FROM pg_hba_file_rules WHERE auth_method = 'trust' AND type <> 'local' ORDER BY line_number`)
 	if err != nil {
@@ -569,22 +569,24 @@ func pgTrustRules(ctx context.Context, db *sql.DB) []string {
 		var line int
 		var typ, dbs, users, addr string
 		if rows.Scan(&line, &typ, &dbs, &users, &addr) == nil {
-			out = append(out, fmt.Sprintf("line %d: %s %s %s %s trust", line, typ, dbs, users, addr))
+			out = append(out, probeT(env, "db.sec.pg_trust_rule", line, typ, dbs, users, addr))
 		}
 	}
 	return out
 }
 
-func dbOrNone(s string) string {
+// dbOrNone returns s, or "none" in env's language when s is empty.
+func dbOrNone(env *Env, s string) string {
 	if s == "" {
-		return "none"
+		return probeT(env, "db.none")
 	}
 	return s
 }
 
-func dbFmtTime(t sql.NullTime) string {
+// dbFmtTime writes t to the minute, or "never" in env's language.
+func dbFmtTime(env *Env, t sql.NullTime) string {
 	if !t.Valid {
-		return "never"
+		return probeT(env, "db.never")
 	}
 	return t.Time.Format("2006-01-02 15:04")
 }

@@ -8,8 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -36,6 +38,17 @@ func runDB(t *testing.T, typ string, a *inventory.Asset, spec *Spec) []result.Re
 
 func runDBSince(t *testing.T, typ string, a *inventory.Asset, spec *Spec, since time.Time) []result.Result {
 	t.Helper()
+	return runDBLang(t, typ, a, spec, since, "")
+}
+
+// runDBZH runs a check with Chinese messages.
+func runDBZH(t *testing.T, typ string, a *inventory.Asset, spec *Spec) []result.Result {
+	t.Helper()
+	return runDBLang(t, typ, a, spec, time.Time{}, i18n.ZH)
+}
+
+func runDBLang(t *testing.T, typ string, a *inventory.Asset, spec *Spec, since time.Time, lang string) []result.Result {
+	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
 		t.Fatalf("%s not registered", typ)
@@ -51,7 +64,7 @@ func runDBSince(t *testing.T, typ string, a *inventory.Asset, spec *Spec, since 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Since zero: never inspected before, so a fresh server is no "restart".
-	return c.Evaluate(ctx, &Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since})
+	return c.Evaluate(ctx, &Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since, Lang: lang})
 }
 
 func item(t *testing.T, rs []result.Result, name string) result.Result {
@@ -101,6 +114,20 @@ func TestPostgresHealth(t *testing.T) {
 			t.Errorf("throughput: %+v", tp)
 		}
 		wantStatus(t, item(t, runDB(t, "db-cache", pa, nil), "cache-hit"), result.OK, "cache hit ratio")
+	})
+
+	t.Run("healthy, in Chinese", func(t *testing.T) {
+		for _, typ := range dbCheckTypes {
+			for _, a := range []*inventory.Asset{pa, sa} {
+				wantChinese(t, runDBZH(t, typ, a, &Spec{Params: dbFastParams(typ)}))
+			}
+		}
+		r := item(t, runDBZH(t, "db-connections", pa, nil), "connections")
+		if want := fmt.Sprintf("连接数 %.0f/17（", r.Metrics[0].Value); !strings.Contains(r.Message, want) {
+			t.Errorf("want %q in %q", want, r.Message)
+		}
+		wantStatus(t, item(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.OK, "主库：1 个备库处于流复制状态")
+		wantStatus(t, item(t, runDBZH(t, "db-backup", pa, nil), "wal-archive"), result.Warn, "未开启 WAL 归档")
 	})
 
 	t.Run("restart since the last inspection", func(t *testing.T) {
@@ -165,6 +192,11 @@ func TestPostgresHealth(t *testing.T) {
 		defer primary.SQL(t, "", "DROP ROLE dbadmin")
 		r := item(t, runDB(t, "db-security", pa, nil), "accounts")
 		wantStatus(t, r, result.Crit, "without a password: dbadmin")
+		zh := item(t, runDBZH(t, "db-security", pa, nil), "accounts")
+		wantStatus(t, zh, result.Crit, "超级用户未设置密码：dbadmin")
+		if !strings.Contains(zh.Advice, "ALTER ROLE") || !hasHan(zh.Advice) {
+			t.Errorf("Chinese advice should keep the SQL to type: %q", zh.Advice)
+		}
 	})
 
 	t.Run("replication lag", func(t *testing.T) {
@@ -179,6 +211,11 @@ func TestPostgresHealth(t *testing.T) {
 		time.Sleep(1100 * time.Millisecond)
 		r := item(t, runDB(t, "db-replication", sa, &Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
 		wantStatus(t, r, result.Warn, "behind")
+		zh := item(t, runDBZH(t, "db-replication", sa, &Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
+		wantStatus(t, zh, result.Warn, "备库流复制正常，回放延迟 "+dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second))
+		if !strings.Contains(zh.Message, "秒") || !strings.Contains(zh.Advice, "pg_is_wal_replay_paused()") {
+			t.Errorf("lag in seconds and the query to run: %q / %q", zh.Message, zh.Advice)
+		}
 	})
 
 	t.Run("broken replication", func(t *testing.T) {
@@ -187,12 +224,17 @@ func TestPostgresHealth(t *testing.T) {
 			return primary.SQL(t, "", "SELECT count(*) FROM pg_stat_replication") == "0"
 		})
 		wantStatus(t, item(t, runDB(t, "db-replication", pa, nil), "replication"), result.Crit, "0 of 1 expected standbys")
+		wantStatus(t, item(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.Crit, "主库：应有 1 个备库，仅 0 个处于流复制状态")
 		r := runDB(t, "db-status", sa, nil)[0]
 		if r.Status != result.Unreachable || r.Reason != result.ReasonRefused {
 			t.Errorf("stopped standby should be UNREACHABLE/refused: %+v", r)
 		}
 		if r := runDB(t, "db-cache", sa, nil)[0]; r.Status != result.Unknown {
 			t.Errorf("other checks of an unreachable instance are UNKNOWN, once: %+v", r)
+		}
+		zh := runDBZH(t, "db-status", sa, nil)[0]
+		if want := fmt.Sprintf("pg-standby：无法连接 postgresql 实例 127.0.0.1:%d（", standby.Port); !strings.Contains(zh.Message, want) || !strings.Contains(zh.Advice, "数据库未在监听") {
+			t.Errorf("Chinese connect failure: want %q in %q (advice %q)", want, zh.Message, zh.Advice)
 		}
 	})
 }
@@ -238,8 +280,19 @@ func TestMariaDBHealth(t *testing.T) {
 		}
 	})
 
+	t.Run("healthy, in Chinese", func(t *testing.T) {
+		for _, typ := range dbCheckTypes {
+			for _, a := range []*inventory.Asset{pa, ra} {
+				wantChinese(t, runDBZH(t, typ, a, &Spec{Params: dbFastParams(typ)}))
+			}
+		}
+		wantStatus(t, item(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.OK, "主库：已连接 1 个备库")
+		wantStatus(t, item(t, runDBZH(t, "db-backup", pa, nil), "binlog"), result.OK, "二进制日志已开启（")
+	})
+
 	t.Run("version below minimum", func(t *testing.T) {
 		wantStatus(t, item(t, runDB(t, "db-status", pa, &Spec{Params: map[string]any{"min_version": "11.4.2"}}), "status"), result.Warn, "below the required minimum 11.4.2")
+		wantStatus(t, item(t, runDBZH(t, "db-status", pa, &Spec{Params: map[string]any{"min_version": "11.4.2"}}), "status"), result.Warn, "低于要求的最低版本 11.4.2")
 	})
 
 	t.Run("long transaction", func(t *testing.T) {
@@ -282,6 +335,7 @@ func TestMariaDBHealth(t *testing.T) {
 		primary.SQL(t, "CREATE USER 'dbadmin'@'%'; GRANT ALL ON *.* TO 'dbadmin'@'%' WITH GRANT OPTION;")
 		defer primary.SQL(t, "DROP USER 'dbadmin'@'%'")
 		wantStatus(t, item(t, runDB(t, "db-security", pa, nil), "accounts"), result.Crit, "privileged account(s) without a password: 'dbadmin'@'%'")
+		wantStatus(t, item(t, runDBZH(t, "db-security", pa, nil), "accounts"), result.Crit, "存在空密码的高权限账号：'dbadmin'@'%'")
 	})
 
 	t.Run("replication lag", func(t *testing.T) {
@@ -294,6 +348,12 @@ func TestMariaDBHealth(t *testing.T) {
 			return r.Status == result.Warn
 		})
 		wantStatus(t, r, result.Warn, "behind")
+		zh := item(t, runDBZH(t, "db-replication", ra, &Spec{Warn: "~:1", Crit: "~:3600"}), "replication")
+		want := fmt.Sprintf("复制正常（源 127.0.0.1:%d），延迟 %s", primary.Port, dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second))
+		wantStatus(t, zh, result.Warn, want)
+		if !strings.Contains(zh.Message, "秒") {
+			t.Errorf("lag of seconds in Chinese: %q", zh.Message)
+		}
 	})
 
 	t.Run("broken replication", func(t *testing.T) {
@@ -309,7 +369,47 @@ func TestMariaDBHealth(t *testing.T) {
 		if !strings.Contains(r.Message, "Duplicate entry") {
 			t.Errorf("the replica's error should be in the message: %q", r.Message)
 		}
+		zh := item(t, runDBZH(t, "db-replication", ra, nil), "replication")
+		wantStatus(t, zh, result.Crit, "复制中断（源 127.0.0.1:")
+		if !strings.Contains(zh.Message, "SQL 线程 No：") || !strings.Contains(zh.Message, "Duplicate entry") || !strings.Contains(zh.Advice, "SHOW REPLICA STATUS") {
+			t.Errorf("Chinese broken replication keeps the thread state and the server's error: %q / %q", zh.Message, zh.Advice)
+		}
 	})
+}
+
+// dbCheckTypes are the database check types, in playbook order.
+var dbCheckTypes = []string{"db-status", "db-connections", "db-activity", "db-cache", "db-throughput", "db-replication", "db-size", "db-backup", "db-security"}
+
+// dbFastParams shortens the throughput sample in tests.
+func dbFastParams(typ string) map[string]any {
+	if typ == "db-throughput" {
+		return map[string]any{"interval": "200ms"}
+	}
+	return nil
+}
+
+// wantChinese checks that Chinese results read as Chinese: every message
+// and advice has Chinese words, and no format verb went wrong.
+func wantChinese(t *testing.T, rs []result.Result) {
+	t.Helper()
+	for _, r := range rs {
+		t.Logf("%s/%s %s: %s | %s", r.Type, r.Item, r.Status, r.Message, r.Advice)
+		if !hasHan(r.Message) || r.Advice != "" && !hasHan(r.Advice) {
+			t.Errorf("%s/%s: not in Chinese: %q / %q", r.Type, r.Item, r.Message, r.Advice)
+		}
+		if strings.Contains(r.Message+r.Advice, "%!") {
+			t.Errorf("%s/%s: bad format: %q / %q", r.Type, r.Item, r.Message, r.Advice)
+		}
+	}
+}
+
+func hasHan(s string) bool {
+	for _, c := range s {
+		if unicode.Is(unicode.Han, c) {
+			return true
+		}
+	}
+	return false
 }
 
 func openDirect(t *testing.T, driver, dsn string) *sql.DB {
@@ -340,7 +440,7 @@ func BenchmarkDBHealth18Instances(b *testing.B) {
 			dbAsset(fmt.Sprintf("pg-%d", i), "postgresql", pg.Port, "postgres", "HCOPS_TEST_PG_PW", "", 0),
 			dbAsset(fmt.Sprintf("my-%d", i), "mariadb", my.Port, "root", "HCOPS_TEST_MY_PW", "", 0))
 	}
-	types := []string{"db-status", "db-connections", "db-activity", "db-cache", "db-throughput", "db-replication", "db-size", "db-backup", "db-security"}
+	types := dbCheckTypes
 	b.ResetTimer()
 	for b.Loop() {
 		pool := transport.NewSQLPool()
