@@ -38,8 +38,8 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, "@@NOEDAC") {
 		r.Status = result.Unknown
 		r.Reason = "no-edac"
-		r.Message = "no EDAC memory controller (driver not loaded, or a virtual machine): memory errors cannot be read here"
-		r.Advice = "on physical servers load the EDAC driver for the platform (e.g. modprobe skx_edac / i10nm_edac / amd64_edac), or read ECC events from the BMC (ipmi check)"
+		r.Message = probeT(env, "hw.edac.none")
+		r.Advice = probeT(env, "hw.edac.none_a")
 		return []result.Result{r}
 	}
 	var ce, ue int64
@@ -64,7 +64,7 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	if controllers == 0 {
 		r.Status = result.Unknown
-		r.Message = "EDAC counters could not be read"
+		r.Message = probeT(env, "hw.edac.unreadable")
 		r.Evidence = hwFirstLines(out, 10)
 		return []result.Result{r}
 	}
@@ -78,12 +78,12 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if ue > 0 {
 		r.Status = result.Crit
 	}
-	r.Message = fmt.Sprintf("%d memory controller(s): %d correctable, %d uncorrectable errors since boot", controllers, ce, ue)
+	r.Message = probeT(env, "hw.edac.msg", controllers, ce, ue)
 	if len(parts) > 0 {
 		r.Evidence = strings.Join(parts, "\n")
 	}
 	if r.Status != result.OK {
-		r.Advice = "find the DIMM with edac-util -v or the BMC event log and plan its replacement with the vendor; uncorrectable errors can crash the host"
+		r.Advice = probeT(env, "hw.edac.advice")
 	}
 	return []result.Result{r}
 }

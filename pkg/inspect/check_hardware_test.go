@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -28,6 +29,20 @@ func hwCapture(t testing.TB, name string) string {
 
 func hwEval(t testing.TB, typ string, out string, spec *Spec, since time.Time) []result.Result {
 	t.Helper()
+	return hwEvalLang(t, typ, out, spec, since, "")
+}
+
+// hwEvalZH evaluates with Chinese messages and checks that every message
+// and advice reads as Chinese.
+func hwEvalZH(t *testing.T, typ string, out string, spec *Spec, since time.Time) []result.Result {
+	t.Helper()
+	rs := hwEvalLang(t, typ, out, spec, since, i18n.ZH)
+	wantChinese(t, rs)
+	return rs
+}
+
+func hwEvalLang(t testing.TB, typ string, out string, spec *Spec, since time.Time, lang string) []result.Result {
+	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
 		t.Fatalf("check type %q not registered", typ)
@@ -39,7 +54,7 @@ func hwEval(t testing.TB, typ string, out string, spec *Spec, since time.Time) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Spec: spec, Thresholds: th, Section: &Section{Stdout: out}, Since: since, Now: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)}
+	env := &Env{Spec: spec, Thresholds: th, Section: &Section{Stdout: out}, Since: since, Now: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC), Lang: lang}
 	return c.Evaluate(context.Background(), env)
 }
 
@@ -237,6 +252,109 @@ func TestNIC(t *testing.T) {
 	}
 	if r := hwFind(rs, "eth1"); r == nil || r.Status != result.OK {
 		t.Errorf("unexpected eth1 without carrier is informational: %+v", r)
+	}
+}
+
+// The findings an engineer acts on read as Chinese with every figure, name
+// and state of the English message kept.
+func TestHardwareMessagesInChinese(t *testing.T) {
+	t.Run("failing SMART disk", func(t *testing.T) {
+		spec := &Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
+		out := "@@DEV /dev/sda sat\n" + hwCapture(t, "hgst-travelstar-sata__smartctl-brief-healthy.txt") + "@@RC 0\n" +
+			"@@DEV /dev/sdc sat\n" + hwCapture(t, "constructed__smartctl-a-failing-sata.txt") + "@@RC 24\n" +
+			"@@DEV /dev/nvme0 nvme\n" + hwCapture(t, "transcend-mte850-nvme__smartctl-nvme.txt") + "@@RC 0\n"
+		rs := hwEvalZH(t, "smart", out, spec, time.Time{})
+		bad := hwFind(rs, "/dev/sdc")
+		for _, want := range []string{"/dev/sdc EXAMPLE HDD 2TB EXAMPLE-0001：", "SMART 自检结果为 FAILED", "Current_Pending_Sector = 23（待映射扇区）", "当前值 41，阈值 140，原始值 1265"} {
+			if bad.Status != result.Crit || !strings.Contains(bad.Message, want) {
+				t.Errorf("failing disk: want %q in %s %q", want, bad.Status, bad.Message)
+			}
+		}
+		if !strings.Contains(bad.Advice, "备份 /dev/sdc") || !strings.Contains(bad.Advice, "序列号 EXAMPLE-0001") {
+			t.Errorf("advice names the disk and its serial: %q", bad.Advice)
+		}
+		if ok := hwFind(rs, "/dev/sda"); !strings.HasSuffix(ok.Message, "：健康") {
+			t.Errorf("healthy disk: %q", ok.Message)
+		}
+		if nv := hwFind(rs, "/dev/nvme0"); !strings.Contains(nv.Message, "NVMe 严重警告 0x09（可用备用空间低于阈值、已转为只读）") {
+			t.Errorf("NVMe warning bits: %q", nv.Message)
+		}
+	})
+	t.Run("degraded RAID", func(t *testing.T) {
+		r := hwFind(hwEvalZH(t, "raid", "@@MDSTAT\n"+hwCapture(t, "linux-raid6__proc-mdstat-recovery.txt"), nil, time.Time{}), "/dev/md0")
+		if r.Status != result.Crit || !strings.Contains(r.Message, "/dev/md0（raid6）阵列降级：应有 6 块成员盘，仅 4 块在线 [UUUU__]；重建（recovery）进度 19.6%") {
+			t.Errorf("raid6 recovering: %s %q", r.Status, r.Message)
+		}
+		if !strings.Contains(r.Advice, "mdadm --manage /dev/md0 --remove") {
+			t.Errorf("advice keeps the command: %q", r.Advice)
+		}
+		r = hwFind(hwEvalZH(t, "raid", "@@MDSTAT\nmd1 : active raid1 sdb3[1] sda3[0](F)\n      41909248 blocks super 1.2 [2/1] [_U]\n\n@@MDADM /dev/md1\n"+
+			hwCapture(t, "linux-raid1__mdadm-detail-active-degraded-faulty.txt"), nil, time.Time{}), "/dev/md1")
+		if r.Status != result.Crit || !strings.Contains(r.Message, "仅 1 块在线 [_U]；故障成员盘：/dev/sda3") {
+			t.Errorf("raid1 with a faulty member: %s %q", r.Status, r.Message)
+		}
+		r = hwFind(hwEvalZH(t, "raid", "@@MDSTAT\n"+hwCapture(t, "linux-raid1__proc-mdstat-resync.txt"), nil, time.Time{}), "/dev/md2")
+		if r.Status != result.Warn || !strings.Contains(r.Message, "正在同步（resync），进度 51.4%") {
+			t.Errorf("raid1 resync: %s %q", r.Status, r.Message)
+		}
+		r = hwFind(hwEvalZH(t, "raid", "@@STORCLI storcli64\n"+hwCapture(t, "constructed__storcli-vall-show-degraded.txt"), nil, time.Time{}), "vd 1/1")
+		if r.Status != result.Crit || !strings.Contains(r.Message, "虚拟磁盘 1/1（RAID5）状态为 Dgrd（应为 Optl）") {
+			t.Errorf("storcli degraded VD: %s %q", r.Status, r.Message)
+		}
+	})
+	t.Run("IPMI power supply, fans, temperature", func(t *testing.T) {
+		out := "@@SDR\n" + hwCapture(t, "hp-proliant-dl360__ipmitool-sdr-elist-full-psu-failure.txt") +
+			"@@SEL\n" + hwCapture(t, "hp-proliant-dl360__ipmitool-sel-list.txt")
+		rs := hwEvalZH(t, "ipmi", out, nil, time.Date(2021, 7, 1, 0, 0, 0, 0, time.UTC))
+		if psu := hwFind(rs, "Power Supply 1"); !strings.Contains(psu.Message, "传感器 Power Supply 1：") || !strings.Contains(psu.Message, "Failure detected") || !strings.Contains(psu.Advice, "电源") {
+			t.Errorf("PSU failure: %q / %q", psu.Message, psu.Advice)
+		}
+		if sum := hwFind(rs, "sensors"); !strings.Contains(sum.Message, "共读取 43 个传感器，3 个异常；温度最高的是 Temp 28，73 °C") {
+			t.Errorf("summary: %q", sum.Message)
+		}
+		if sel := hwFind(rs, "sel"); !strings.Contains(sel.Message, "2021-07-01 00:00 以来 BMC 新增事件 1 条") {
+			t.Errorf("SEL: %q", sel.Message)
+		}
+		st := hwEvalZH(t, "ipmi", "@@SDR\nFan 1 | 30h | ucr | 29.1 | 9800 RPM\n@@SEL\n", nil, time.Time{})
+		if r := hwFind(st, "Fan 1"); r == nil || r.Status != result.Crit || r.Message != "传感器 Fan 1：状态 ucr（超过上限严重阈值）" || !strings.Contains(r.Advice, "风扇") {
+			t.Errorf("threshold status: %+v", r)
+		}
+	})
+	t.Run("multipath, EDAC, NIC, missing tool", func(t *testing.T) {
+		rs := hwEvalZH(t, "multipath", hwCapture(t, "emc-vnx-iscsi__multipath-ll-failed-faulty.txt"), nil, time.Time{})
+		if !strings.Contains(rs[0].Message, "无可用路径（共 2 条，均已失效）；故障路径：11:0:0:151 sdef failed/faulty、12:0:0:151 sdeg failed/faulty") {
+			t.Errorf("multipath: %q", rs[0].Message)
+		}
+		if r := hwEvalZH(t, "edac", "mc0 3 1\n", nil, time.Time{})[0]; r.Message != "1 个内存控制器：开机以来 ECC 可纠正错误 3 个，不可纠正错误 1 个" {
+			t.Errorf("edac: %q", r.Message)
+		}
+		spec := &Spec{Name: "nic", Type: "nic", Params: map[string]any{"interfaces": []any{"eth0", "bond0"}}}
+		nics := hwEvalZH(t, "nic", "eth0 1 up 1 1000 1000000 900000 0 0 10 0\neth2 1 up 1 10000 1000 1000 50 0 0 0\n", spec, time.Time{})
+		if r := hwFind(nics, "eth2"); r.Message != "eth2（up，10000 Mb/s）：开机以来共 2000 个数据包，错误 50 个，丢弃 0 个" {
+			t.Errorf("nic errors: %q", r.Message)
+		}
+		if r := hwFind(nics, "bond0"); r.Message != "本机未找到网卡 bond0" {
+			t.Errorf("missing nic: %q", r.Message)
+		}
+		if r := hwEvalZH(t, "raid", "@@NOTOOL mdadm\n", nil, time.Time{})[0]; !strings.Contains(r.Advice, "apt install mdadm") {
+			t.Errorf("missing tool: %+v", r)
+		}
+	})
+}
+
+// Every message key the hardware checks use is in the catalogue, with both
+// languages; the keys built at run time (IPMI status codes, SMART
+// attributes, md actions) are checked one by one.
+func TestHardwareMessagesInCatalogue(t *testing.T) {
+	wantKeys(t, []string{"check_ipmi.go", "check_smart.go", "check_raid.go", "check_multipath.go", "check_edac.go", "check_nic.go"}, 60)
+	for _, k := range []string{"nc", "cr", "nr", "lnc", "lcr", "lnr", "unc", "ucr", "unr"} {
+		wantKey(t, "hw.ipmi.st."+k)
+	}
+	for _, id := range []string{"5", "187", "196", "197", "198"} {
+		wantKey(t, "hw.smart.attr."+id)
+	}
+	for _, a := range []string{"resync", "recovery", "check", "reshape", "repair"} {
+		wantKey(t, "hw.raid.act."+a)
 	}
 }
 

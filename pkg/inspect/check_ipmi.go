@@ -106,13 +106,14 @@ var (
 	ipmiTempRE   = regexp.MustCompile(`(?i)^(-?[0-9.]+)\s*degrees\s*c`)
 )
 
-// classify returns the status of one sensor and why.
-func (s ipmiSensor) classify() (result.Status, string) {
+// classify returns the status of one sensor and why, in env's language
+// (the BMC's own event text is quoted as it is).
+func (s ipmiSensor) classify(env *Env) (result.Status, string) {
 	switch s.Status {
 	case "cr", "nr", "lcr", "ucr", "lnr", "unr":
-		return result.Crit, "status " + s.Status
+		return result.Crit, probeT(env, "hw.ipmi.status", s.Status, probeT(env, "hw.ipmi.st."+s.Status))
 	case "nc", "lnc", "unc":
-		return result.Warn, "status " + s.Status
+		return result.Warn, probeT(env, "hw.ipmi.status", s.Status, probeT(env, "hw.ipmi.st."+s.Status))
 	}
 	text := s.Reading
 	if ipmiCritText.MatchString(text) && !strings.Contains(strings.ToLower(text), "fully redundant") {
@@ -135,8 +136,8 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-bmc"
-		r.Message = "no IPMI device on this host (ipmi_si/ipmi_devintf not loaded, or a virtual machine)"
-		r.Advice = "load the ipmi_si and ipmi_devintf kernel modules, or drop the ipmi check for virtual machines"
+		r.Message = probeT(env, "hw.ipmi.no_bmc")
+		r.Advice = probeT(env, "hw.ipmi.no_bmc_advice")
 		r.Evidence = hwFirstLines(sdrText, 5)
 		return []result.Result{r}
 	}
@@ -144,7 +145,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(sensors) == 0 {
 		r := base
 		r.Status = result.Unknown
-		r.Message = "ipmitool printed no sensor rows"
+		r.Message = probeT(env, "hw.ipmi.no_rows")
 		r.Evidence = hwFirstLines(sdrText, 10)
 		return []result.Result{r}
 	}
@@ -161,25 +162,25 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 				}
 			}
 		}
-		st, why := s.classify()
+		st, why := s.classify(env)
 		if st == result.OK {
 			continue
 		}
 		r := base
 		r.Item = s.Name
 		r.Status = st
-		r.Message = fmt.Sprintf("%s: %s", s.Name, why)
+		r.Message = probeT(env, "hw.ipmi.sensor", s.Name, why)
 		r.Evidence = fmt.Sprintf("%s | %s | %s", s.Name, s.Status, s.Reading)
-		r.Advice = ipmiAdvice(s)
+		r.Advice = ipmiAdvice(env, s)
 		results = append(results, r)
 	}
 
 	summary := base
 	summary.Item = "sensors"
 	summary.Status = result.OK
-	summary.Message = fmt.Sprintf("%d sensors read, %d with problems", len(sensors), len(results))
+	summary.Message = probeT(env, "hw.ipmi.summary", len(sensors), len(results))
 	if hottestName != "" {
-		summary.Message += fmt.Sprintf("; hottest %s %.0f °C", hottestName, hottest)
+		summary.Message += probeT(env, "hw.ipmi.hottest", hottestName, hottest)
 		env.Thresholds.Apply(&summary, hottest, "C")
 	}
 	summary.Metrics = metrics
@@ -206,10 +207,10 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	sel.Item = "sel"
 	sel.Status = result.OK
 	sel.SetValue(float64(len(recent)), "events")
-	sel.Message = fmt.Sprintf("%d new BMC event(s) since %s", len(recent), since.Format("2006-01-02 15:04"))
+	sel.Message = probeT(env, "hw.ipmi.sel", len(recent), since.Format("2006-01-02 15:04"))
 	var lines []string
 	for _, e := range recent {
-		st, _ := ipmiSensor{Name: e.Sensor, Status: "ok", Reading: e.Event}.classify()
+		st, _ := ipmiSensor{Name: e.Sensor, Status: "ok", Reading: e.Event}.classify(env)
 		if st == result.OK {
 			st = result.Warn
 		}
@@ -217,27 +218,27 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		lines = append(lines, fmt.Sprintf("%s %s: %s", e.At.Format("2006-01-02 15:04:05"), e.Sensor, e.Event))
 	}
 	if len(recent) > 0 {
-		sel.Advice = "read the events with the hardware vendor's support; clear the SEL (ipmitool sel clear) only after the cause is fixed"
+		sel.Advice = probeT(env, "hw.ipmi.sel_advice")
 		sel.Evidence = strings.Join(hwLastN(lines, 20), "\n")
 	}
 	return append(results, sel)
 }
 
-func ipmiAdvice(s ipmiSensor) string {
+func ipmiAdvice(env *Env, s ipmiSensor) string {
 	n := strings.ToLower(s.Name + " " + s.Reading)
 	switch {
-	case strings.Contains(n, "power supply") || strings.Contains(n, "ps"):
-		return "check the power supply and its feed; replace the failed unit — until then the server runs without power redundancy"
+	case strings.Contains(n, "power suppl") || strings.Contains(n, "ps"):
+		return probeT(env, "hw.ipmi.advice.psu")
 	case strings.Contains(n, "fan"):
-		return "check and replace the failed fan; watch temperatures until then"
+		return probeT(env, "hw.ipmi.advice.fan")
 	case strings.Contains(n, "temp"):
-		return "check airflow and the machine-room temperature (15–30 °C); clean filters, check fans"
+		return probeT(env, "hw.ipmi.advice.temp")
 	case strings.Contains(n, "memory") || strings.Contains(n, "ecc") || strings.Contains(n, "dimm"):
-		return "plan replacement of the DIMM reporting ECC errors with the vendor; find it in the SEL and the BMC web console"
+		return probeT(env, "hw.ipmi.advice.memory")
 	case strings.Contains(n, "drive") || strings.Contains(n, "disk"):
-		return "check the RAID controller and replace the failed drive"
+		return probeT(env, "hw.ipmi.advice.drive")
 	}
-	return "check this component in the BMC console and with the hardware vendor"
+	return probeT(env, "hw.ipmi.advice.other")
 }
 
 // hwSectionProblem turns a missing section, a failed collector or a missing
@@ -247,12 +248,12 @@ func hwSectionProblem(env *Env, base result.Result, tool string) (result.Result,
 	r.Status = result.Unknown
 	switch {
 	case env.Section == nil || env.Section.Missing:
-		r.Message = "no output collected (the collector did not run to completion)"
+		r.Message = probeT(env, "probe.no_output")
 		return r, true
 	case strings.HasPrefix(strings.TrimSpace(env.Section.Stdout), "@@NOTOOL"):
 		r.Reason = "tool-missing"
-		r.Message = tool + " is not installed on this host"
-		r.Advice = "install " + tool + " (Debian/Ubuntu: apt install " + tool + "; RHEL/Kylin/UOS: yum install " + tool + ")"
+		r.Message = probeT(env, "hw.tool_missing", tool)
+		r.Advice = probeT(env, "hw.tool_advice", tool)
 		return r, true
 	}
 	return r, false

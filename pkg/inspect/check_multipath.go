@@ -78,7 +78,7 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(devs) == 0 {
 		r := base
 		r.Status = result.OK
-		r.Message = "no multipath devices"
+		r.Message = probeT(env, "hw.mpath.none")
 		if s := strings.TrimSpace(env.Section.Stdout); s != "" && !strings.Contains(s, "no such") {
 			r.Evidence = hwFirstLines(s, 5)
 		}
@@ -102,18 +102,18 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		switch {
 		case active == 0:
 			r.Status = result.Crit
-			r.Message = fmt.Sprintf("%s (%s): no active path of %d", d.Name, d.Vendor, len(d.Paths))
-			r.Advice = "the LUN is unreachable: check the storage array, the SAN/iSCSI links and the HBA; services using it will see I/O errors"
+			r.Message = probeT(env, "hw.mpath.no_path", d.Name, d.Vendor, len(d.Paths))
+			r.Advice = probeT(env, "hw.mpath.no_path_a")
 		case len(bad) > 0 || active < minPaths:
 			r.Status = result.Warn
-			r.Message = fmt.Sprintf("%s (%s): %d of %d paths active", d.Name, d.Vendor, active, len(d.Paths))
-			r.Advice = "restore the failed path (cable, switch port, HBA, array controller) — the LUN has no path redundancy"
+			r.Message = probeT(env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
+			r.Advice = probeT(env, "hw.mpath.degraded_a")
 		default:
 			r.Status = result.OK
-			r.Message = fmt.Sprintf("%s (%s): %d of %d paths active", d.Name, d.Vendor, active, len(d.Paths))
+			r.Message = probeT(env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
 		}
 		if len(bad) > 0 {
-			r.Message += "; failed: " + strings.Join(bad, ", ")
+			r.Message += probeT(env, "hw.mpath.failed_paths", strings.Join(bad, probeT(env, "hw.list_sep")))
 		}
 		results = append(results, r)
 	}

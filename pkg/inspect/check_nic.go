@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -119,22 +118,22 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		}
 		speed := ""
 		if n.Speed != "-" && n.Speed != "" && !strings.HasPrefix(n.Speed, "-") {
-			speed = ", " + n.Speed + " Mb/s"
+			speed = probeT(env, "hw.nic.speed", n.Speed)
 		}
-		r.Message = fmt.Sprintf("%s %s%s: %d errors, %d dropped of %d packets since boot", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
+		r.Message = probeT(env, "hw.nic.msg", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
 		down := n.Oper != "up" && n.Oper != "unknown"
 		if down && (want[n.Name] || n.Carrier == "0") {
 			if want[n.Name] {
 				r.Status = result.Crit
-				r.Message = fmt.Sprintf("%s is %s (expected up)", n.Name, n.Oper)
-				r.Advice = "check the cable, the switch port and `ip link`; bring the interface up or fix its bond/team"
+				r.Message = probeT(env, "hw.nic.down", n.Name, n.Oper)
+				r.Advice = probeT(env, "hw.nic.down_a")
 			} else if n.Physical && n.Carrier == "0" {
 				// a physical port with no carrier that nobody asked for: informational
-				r.Message = fmt.Sprintf("%s has no link (not in the expected list)", n.Name)
+				r.Message = probeT(env, "hw.nic.no_link", n.Name)
 			}
 		}
 		if r.Status == result.Warn || r.Status == result.Crit && !down {
-			r.Advice = "errors on " + n.Name + ": check the cable/optics and the switch port counters; duplex or speed mismatch shows as errors"
+			r.Advice = probeT(env, "hw.nic.errors_a", n.Name)
 		}
 		results = append(results, r)
 	}
@@ -143,15 +142,15 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			r := base
 			r.Item = name
 			r.Status = result.Crit
-			r.Message = fmt.Sprintf("interface %s not found on this host", name)
-			r.Advice = "check the interface name in the playbook/inventory, or whether the NIC or its driver is missing"
+			r.Message = probeT(env, "hw.nic.missing", name)
+			r.Advice = probeT(env, "hw.nic.missing_a")
 			results = append(results, r)
 		}
 	}
 	if len(results) == 0 {
 		r := base
 		r.Status = result.OK
-		r.Message = "no physical network interfaces (virtual machine or container)"
+		r.Message = probeT(env, "hw.nic.none")
 		return []result.Result{r}
 	}
 	return results

@@ -3,7 +3,6 @@ package inspect
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -160,7 +159,7 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, "@@NORAID") {
 		r := base
 		r.Status = result.OK
-		r.Message = "no software RAID arrays and no storcli/perccli on this host"
+		r.Message = probeT(env, "hw.raid.none")
 		return []result.Result{r}
 	}
 	details := map[string]mdDetail{}
@@ -200,23 +199,23 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		switch {
 		case a.State == "inactive":
 			r.Status = result.Crit
-			r.Message = fmt.Sprintf("/dev/%s (%s) is inactive", a.Name, a.Level)
+			r.Message = probeT(env, "hw.raid.inactive", a.Name, a.Level)
 		case degraded:
 			r.Status = result.Crit
-			r.Message = fmt.Sprintf("/dev/%s (%s) is degraded: %d of %d devices up [%s]", a.Name, a.Level, a.Have, a.Want, a.Map)
+			r.Message = probeT(env, "hw.raid.degraded", a.Name, a.Level, a.Have, a.Want, a.Map)
 			if len(det.Faulty) > 0 {
-				r.Message += "; faulty: " + strings.Join(det.Faulty, ", ")
+				r.Message += probeT(env, "hw.raid.faulty", strings.Join(det.Faulty, probeT(env, "hw.list_sep")))
 			}
 			if a.Action != "" {
-				r.Message += fmt.Sprintf("; %s %s", a.Action, a.Progress)
+				r.Message += probeT(env, "hw.raid.action", mdActionName(env, a.Action), a.Progress)
 			}
-			r.Advice = fmt.Sprintf("replace the failed member of /dev/%s (mdadm --manage /dev/%s --remove FAULTY; add the new disk with --add) — the array has no redundancy left until it is rebuilt", a.Name, a.Name)
+			r.Advice = probeT(env, "hw.raid.degraded_advice", a.Name)
 		case a.Action != "":
 			r.Status = result.Warn
-			r.Message = fmt.Sprintf("/dev/%s (%s): %s in progress %s", a.Name, a.Level, a.Action, a.Progress)
-			r.Advice = "let the " + a.Action + " finish; avoid heavy I/O and do not remove members meanwhile"
+			r.Message = probeT(env, "hw.raid.in_progress", a.Name, a.Level, mdActionName(env, a.Action), a.Progress)
+			r.Advice = probeT(env, "hw.raid.action_advice", mdActionName(env, a.Action))
 		default:
-			r.Message = fmt.Sprintf("/dev/%s (%s): %d/%d devices up [%s]", a.Name, a.Level, a.Have, a.Want, a.Map)
+			r.Message = probeT(env, "hw.raid.ok", a.Name, a.Level, a.Have, a.Want, a.Map)
 		}
 		if a.Want > 0 {
 			r.SetValue(float64(a.Have), "devices")
@@ -232,11 +231,11 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r.Item = "vd " + vd.Name
 		if strings.EqualFold(vd.State, "Optl") {
 			r.Status = result.OK
-			r.Message = fmt.Sprintf("virtual drive %s (%s) optimal", vd.Name, vd.Type)
+			r.Message = probeT(env, "hw.raid.vd_ok", vd.Name, vd.Type)
 		} else {
 			r.Status = result.Crit
-			r.Message = fmt.Sprintf("virtual drive %s (%s) state %s (want Optl)", vd.Name, vd.Type, vd.State)
-			r.Advice = "check the controller (storcli /c0 show all) for the failed physical drive and replace it"
+			r.Message = probeT(env, "hw.raid.vd_bad", vd.Name, vd.Type, vd.State)
+			r.Advice = probeT(env, "hw.raid.vd_advice")
 			r.Evidence = hwFirstLines(storcli, 40)
 		}
 		results = append(results, r)
@@ -244,9 +243,19 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(results) == 0 {
 		r := base
 		r.Status = result.Unknown
-		r.Message = "RAID tools answered but no array could be read"
+		r.Message = probeT(env, "hw.raid.unreadable")
 		r.Evidence = hwFirstLines(out, 20)
 		return []result.Result{r}
 	}
 	return results
+}
+
+// mdActionName names an md sync action (resync, recovery, check, reshape,
+// repair) in env's language; the kernel's word is kept alongside.
+func mdActionName(env *Env, action string) string {
+	switch action {
+	case "resync", "recovery", "check", "reshape", "repair":
+		return probeT(env, "hw.raid.act."+action)
+	}
+	return action
 }

@@ -3,7 +3,6 @@ package inspect
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -185,25 +184,25 @@ func smartFirstNumber(s string) float64 {
 	return n
 }
 
-// verdict decides a disk's status; the reasons are in the order a reader
-// needs them.
-func (d smartDisk) verdict() (result.Status, []string) {
+// verdict decides a disk's status; the reasons, in env's language, are in
+// the order a reader needs them.
+func (d smartDisk) verdict(env *Env) (result.Status, []string) {
 	st := result.OK
 	var why []string
-	add := func(s result.Status, format string, args ...any) {
+	add := func(s result.Status, key string, args ...any) {
 		st = result.Worst(st, s)
-		why = append(why, fmt.Sprintf(format, args...))
+		why = append(why, probeT(env, key, args...))
 	}
 	switch strings.ToUpper(d.Health) {
 	case "FAILED":
-		add(result.Crit, "SMART self-assessment FAILED")
+		add(result.Crit, "hw.smart.failed")
 	case "PASSED", "OK":
 	case "":
 		if d.NVMeCriticalWarning < 0 && len(d.Attrs) == 0 {
-			add(result.Unknown, "no SMART health in the output")
+			add(result.Unknown, "hw.smart.no_health")
 		}
 	default:
-		add(result.Crit, "SMART health %s", d.Health)
+		add(result.Crit, "hw.smart.health", d.Health)
 	}
 	for _, id := range []int{5, 187, 196, 197, 198} {
 		a, ok := d.Attrs[id]
@@ -211,49 +210,51 @@ func (d smartDisk) verdict() (result.Status, []string) {
 			continue
 		}
 		if a.WhenFailed == "FAILING_NOW" {
-			add(result.Crit, "%s failing now (value %d, threshold %d, raw %s)", a.Name, a.Value, a.Thr, a.RawText)
+			add(result.Crit, "hw.smart.attr_failing", a.Name, a.Value, a.Thr, a.RawText)
 			continue
 		}
 		if a.Raw > 0 {
+			key := "hw.smart.attr." + strconv.Itoa(id)
 			switch id {
 			case 197, 198, 187:
-				add(result.Crit, "%s = %d", a.Name, a.Raw)
+				add(result.Crit, key, a.Name, a.Raw)
 			default:
-				add(result.Warn, "%s = %d", a.Name, a.Raw)
+				add(result.Warn, key, a.Name, a.Raw)
 			}
 		}
 	}
 	for _, a := range d.Attrs {
 		if a.WhenFailed == "FAILING_NOW" && a.ID != 5 && a.ID != 187 && a.ID != 196 && a.ID != 197 && a.ID != 198 {
-			add(result.Crit, "%s failing now", a.Name)
+			add(result.Crit, "hw.smart.attr_now", a.Name)
 		} else if a.WhenFailed == "In_the_past" {
-			add(result.Warn, "%s failed in the past", a.Name)
+			add(result.Warn, "hw.smart.attr_past", a.Name)
 		}
 	}
 	if d.NVMeCriticalWarning > 0 {
-		add(result.Crit, "NVMe critical warning 0x%02x (%s)", d.NVMeCriticalWarning, nvmeWarningText(d.NVMeCriticalWarning))
+		add(result.Crit, "hw.smart.nvme_warning", d.NVMeCriticalWarning, nvmeWarningText(env, d.NVMeCriticalWarning))
 	}
 	if d.MediaErrors > 0 {
-		add(result.Warn, "%d NVMe media/data integrity errors", d.MediaErrors)
+		add(result.Warn, "hw.smart.media_errors", d.MediaErrors)
 	}
 	if d.PercentUsed >= 90 {
-		add(result.Warn, "wear %.0f%% of rated endurance used", d.PercentUsed)
+		add(result.Warn, "hw.smart.wear", d.PercentUsed)
 	}
 	if d.ExitCode > 0 && d.ExitCode&0x08 != 0 && st < result.Crit {
-		add(result.Crit, "smartctl exit status says DISK FAILING")
+		add(result.Crit, "hw.smart.exit_failing")
 	}
 	return st, why
 }
 
-func nvmeWarningText(v int64) string {
-	names := []string{"spare below threshold", "temperature", "reliability degraded", "read-only", "volatile backup failed"}
+// nvmeWarningText names the bits of an NVMe critical warning, in bit order.
+func nvmeWarningText(env *Env, v int64) string {
+	keys := []string{"hw.smart.nvme.spare", "hw.smart.nvme.temp", "hw.smart.nvme.reliable", "hw.smart.nvme.readonly", "hw.smart.nvme.backup"}
 	var out []string
-	for i, n := range names {
+	for i, k := range keys {
 		if v&(1<<i) != 0 {
-			out = append(out, n)
+			out = append(out, probeT(env, k))
 		}
 	}
-	return strings.Join(out, ", ")
+	return strings.Join(out, probeT(env, "hw.list_sep"))
 }
 
 func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
@@ -297,7 +298,7 @@ func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-disks"
-		r.Message = "smartctl --scan found no disks (virtual disks have no SMART data; run as root)"
+		r.Message = probeT(env, "hw.smart.no_disks")
 		return []result.Result{r}
 	}
 	return results
@@ -309,16 +310,16 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 	if typ != "" && typ != "ata" && typ != "sat" && typ != "scsi" && typ != "nvme" {
 		r.Item = d.Device + " (" + typ + ")"
 	}
-	st, why := d.verdict()
+	st, why := d.verdict(env)
 	r.Status = st
 	name := strings.TrimSpace(d.Model + " " + d.Serial)
 	if name == "" {
-		name = "disk"
+		name = probeT(env, "hw.smart.disk")
 	}
 	if len(why) == 0 {
-		r.Message = fmt.Sprintf("%s %s: healthy", d.Device, name)
+		r.Message = probeT(env, "hw.smart.healthy", d.Device, name)
 	} else {
-		r.Message = fmt.Sprintf("%s %s: %s", d.Device, name, strings.Join(why, "; "))
+		r.Message = probeT(env, "hw.smart.problems", d.Device, name, strings.Join(why, probeT(env, "hw.sep")))
 	}
 	if d.TempC > -50 {
 		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.temp_c", Value: d.TempC, Unit: "C"})
@@ -328,7 +329,7 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.reallocated", Value: float64(a.Raw)})
 	}
 	if r.Status >= result.Warn && r.Status != result.Unknown {
-		r.Advice = fmt.Sprintf("back up the data on %s and replace the disk (serial %s) with the vendor; if it is in a RAID set, replace it before a second disk fails", d.Device, d.Serial)
+		r.Advice = probeT(env, "hw.smart.replace_advice", d.Device, d.Serial)
 	}
 	if r.Status != result.OK {
 		r.Evidence = hwFirstLines(d.Raw, 80)
