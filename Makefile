@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.d
 GOFLAGS_B := -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED=0
 
-.PHONY: build build-all demo test test-deps test-go bench completions vet clean
+.PHONY: build build-all demo test test-deps test-go race bench completions vet clean
 
 ## build: bin/hcops for this machine (static, CGO_ENABLED=0)
 build:
@@ -34,6 +34,11 @@ test-deps:
 
 test-go:
 	HCOPS_REQUIRE_REAL=1 $(GO) test -count=1 -timeout 30m ./...
+
+## race: the race detector over the concurrent code (SSH sessions, the inspect
+## worker pool); about a minute on 2 cores. Needs cgo and gcc; not part of test.
+race:
+	CGO_ENABLED=1 HCOPS_REQUIRE_REAL=1 $(GO) test -race -count=1 -timeout 20m ./pkg/transport/ ./pkg/inspect/
 
 ## bench: Go benchmarks (parsers, evaluator, import/list, reports)
 bench:
