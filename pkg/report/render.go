@@ -19,9 +19,10 @@ import (
 //go:embed templates/*.tmpl
 var builtinTemplates embed.FS
 
-// Render writes report (a *Daily or *Monthly) in format to w. templateDir,
-// when not empty, holds *.tmpl files whose {{define}} blocks replace the
-// built-in ones of the same name (HTML: *.html.tmpl, Markdown: *.md.tmpl).
+// Render writes report (a *Daily, *Monthly, *DBReport or *ApplianceReport)
+// in format to w. templateDir, when not empty, holds *.tmpl files whose
+// {{define}} blocks replace the built-in ones of the same name (HTML:
+// *.html.tmpl, Markdown: *.md.tmpl).
 func Render(w io.Writer, format string, report any, templateDir string) error {
 	switch format {
 	case FormatJSON:
@@ -34,6 +35,12 @@ func Render(w io.Writer, format string, report any, templateDir string) error {
 	case FormatMD:
 		return renderMD(w, report, templateDir)
 	case FormatXLSX:
+		switch r := report.(type) {
+		case *DBReport:
+			return renderHealthXLSX(w, r.Header.Lang, func(b *xlsxBook) error { return dbXLSX(b, r) })
+		case *ApplianceReport:
+			return renderHealthXLSX(w, r.Header.Lang, func(b *xlsxBook) error { return applianceXLSX(b, r) })
+		}
 		return renderXLSX(w, report)
 	}
 	return fmt.Errorf("report: unknown format %q (want %s)", format, strings.Join(Formats, ", "))
@@ -46,6 +53,10 @@ func langOf(report any) (string, string) {
 		return r.Header.Lang, "daily"
 	case *Monthly:
 		return r.Header.Lang, "monthly"
+	case *DBReport:
+		return r.Header.Lang, "db"
+	case *ApplianceReport:
+		return r.Header.Lang, "appliance"
 	}
 	return i18n.EN, ""
 }
@@ -77,6 +88,14 @@ func funcs(lang string) map[string]any {
 			return v
 		},
 		"days": func(d *float64) string { return fmtDays(lang, d) },
+		// Helpers of the database and hardware reports (health.go).
+		"chapter": func(n int) string { return chapter(lang, n) },
+		"add":     func(a, b int) int { return a + b },
+		"pnum":    func(v *float64, unit string) string { return optNum(v, unit) },
+		"psec":    func(v *float64) string { return optSeconds(lang, v) },
+		"pbytes":  func(v *float64) string { return optBytes(v) },
+		"bytes":   fmtBytes,
+		"role":    func(r string) string { return roleWord(lang, r) },
 		"yesno": func(b bool) string {
 			if b {
 				return i18n.T(lang, "report.yes")
