@@ -56,10 +56,12 @@ func (o *reportOptions) bind(cmd *cobra.Command) {
 func newReportCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Write the daily inspection report and the monthly operations report",
+		Short: "Write the daily, monthly, database health and hardware reports",
 		Long: `Build reports from the history database and write them as self-contained
 HTML (prints on A4), XLSX, Markdown or JSON, in Chinese (--lang zh) or
-English. The names in the header and the sign-off block come from the
+English: the daily inspection report (daily), the monthly operations report
+(monthly), the database health report (db) and the monthly hardware report
+of the database appliance and physical servers (appliance). The names in the header and the sign-off block come from the
 config file (site: name, client, vendor, engineer, reviewer, approver);
 report.template_dir may hold *.html.tmpl / *.md.tmpl files that redefine
 blocks of the built-in layout (e.g. {{define "daily-header"}}), report.logo
@@ -69,11 +71,13 @@ The JSON format is the report model itself; its field names are stable.`,
 		Example: `  hcops report daily
   hcops report daily --date 2026-11-29 --format xlsx --out /srv/reports/daily.xlsx
   hcops report daily --lang zh --mail --webhook ops-wecom
-  hcops report monthly --month 2026-11 --lang zh`,
+  hcops report monthly --month 2026-11 --lang zh
+  hcops report db --lang zh --format xlsx
+  hcops report appliance -l hardware=physical --lang zh`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newReportDailyCmd(app), newReportMonthlyCmd(app))
+	cmd.AddCommand(newReportDailyCmd(app), newReportMonthlyCmd(app), newReportDBCmd(app), newReportApplianceCmd(app))
 	return cmd
 }
 
@@ -147,6 +151,165 @@ month just ended); the current month gives a report up to now.` + reportExitStat
 	opts.bind(cmd)
 	cmd.Flags().StringVar(&opts.month, "month", "", "month to report, YYYY-MM (default: the previous month)")
 	return cmd
+}
+
+// reportHealthOptions are the flags of the database and hardware reports:
+// which run (latest, --run, or the latest on --date) and which assets.
+type reportHealthOptions struct {
+	reportOptions
+	sel  selectorFlags
+	run  int64
+	date string
+}
+
+func (o *reportHealthOptions) bindHealth(cmd *cobra.Command, what string) {
+	o.bind(cmd)
+	o.sel.register(cmd)
+	cmd.Flags().Int64Var(&o.run, "run", 0, "report this run id (see hcops history list)")
+	cmd.Flags().StringVar(&o.date, "date", "", "report the latest "+what+" of this day, YYYY-MM-DD")
+	cmd.MarkFlagsMutuallyExclusive("run", "date")
+}
+
+func newReportDBCmd(app *App) *cobra.Command {
+	opts := &reportHealthOptions{}
+	cmd := &cobra.Command{
+		Use:   "db [SELECTOR...]",
+		Short: "Write the database health report (数据库健康诊断报告)",
+		Long: `Write the database health report of the latest run of the db-health checks
+(hcops inspect --playbook db-health): the header, the overview (instances
+healthy, warning, critical, unreachable; the verdict of each area and one
+overall conclusion), one row per instance (engine and version, role,
+uptime, connections used, cache hit ratio, replication state and lag,
+size), then the areas instance status, capacity (database sizes, largest
+tables, growth against earlier inspections), performance (connections,
+long transactions, lock waits, cache, QPS/TPS), high availability and
+disaster recovery (replication, WAL archiving / binlog) and security
+(superusers and accounts without a password, remote root, encryption,
+password policy, audit), each item with status, value, threshold, message
+and advice; the problems ranked worst first with advice and a deadline; the
+sign-off block.
+
+Name globs and --group / -l select instances, with the selector syntax of
+hcops inspect, matched against the run's inventory snapshot. Without --run
+or --date the latest run with database results for the selection is
+reported; --date takes the latest such run started on that day (local
+time). The path of the written file is printed on stdout.` + reportExitStatus,
+		Example: `  hcops report db
+  hcops report db his-db-* --lang zh --format xlsx
+  hcops report db -l system=HIS --date 2026-11-29 --format md --out -
+  hcops report db --run 42 --format json --out db.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReportHealth(cmd.Context(), app, opts, args, "rdb")
+		},
+	}
+	opts.bindHealth(cmd, "database health run")
+	return cmd
+}
+
+func newReportApplianceCmd(app *App) *cobra.Command {
+	opts := &reportHealthOptions{}
+	cmd := &cobra.Command{
+		Use:   "appliance [SELECTOR...]",
+		Short: "Write the monthly hardware report of the appliance and physical servers (一体机硬件巡检报告)",
+		Long: `Write the hardware inspection report of the latest run of the hardware checks
+(hcops inspect --playbook hardware-monthly; AP1): the header, the overview
+and conclusion, a summary table with one row per server and one column per
+part (BMC sensors — temperatures, fans, power supplies —, BMC event log,
+disk SMART health, RAID arrays, memory ECC errors, multipath paths, NIC
+links and errors), the problems ranked worst first with advice and a
+deadline, every result per server and part, and the sign-off block.
+
+The appliance's database is diagnosed by the db-health checks and reported
+by hcops report db; this report says so and counts any database results in
+the same run.
+
+Name globs and --group / -l select servers, with the selector syntax of
+hcops inspect. Without --run or --date the latest run with hardware results
+for the selection is reported; --date takes the latest such run started on
+that day (local time). The path of the written file is printed on stdout.` + reportExitStatus,
+		Example: `  hcops report appliance
+  hcops report appliance -l hardware=physical --lang zh --format xlsx
+  hcops report appliance yj-01 --date 2026-11-01 --format md --out -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReportHealth(cmd.Context(), app, opts, args, "rapp")
+		},
+	}
+	opts.bindHealth(cmd, "hardware run")
+	return cmd
+}
+
+// runReportHealth writes the database report (kind "rdb") or the hardware
+// report (kind "rapp"); kind is also the prefix of their messages.
+func runReportHealth(ctx context.Context, app *App, opts *reportHealthOptions, args []string, kind string) error {
+	if err := opts.check(app); err != nil {
+		return err
+	}
+	var day time.Time
+	if opts.date != "" {
+		var err error
+		if day, err = time.ParseInLocation("2006-01-02", opts.date, time.Local); err != nil {
+			return flagErrorf("%s", app.T("report.cli.bad_date", opts.date))
+		}
+	}
+	sel, err := opts.sel.selector(args)
+	if err != nil {
+		return err
+	}
+	ro := app.reportOpts()
+	if ro.Inventory != nil {
+		opts.sel.warnUnknown(app, ro.Inventory)
+	}
+	db, err := openHistory(ctx, app)
+	if err != nil {
+		return err
+	}
+	id := opts.run
+	if id == 0 {
+		find := report.FindDBRun
+		if kind == "rapp" {
+			find = report.FindApplianceRun
+		}
+		if id, err = find(ctx, db, day, time.Local, sel, ro.Inventory); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				if opts.date != "" {
+					return errors.New(app.T(kind+".cli.no_run_day", opts.date))
+				}
+				return errors.New(app.T(kind + ".cli.no_runs"))
+			}
+			return err
+		}
+	}
+	var (
+		rep                  any
+		started              time.Time
+		header               report.Header
+		period, count, concl string
+		worst                result.Status
+		counts               result.Counts
+	)
+	if kind == "rapp" {
+		var a *report.ApplianceReport
+		if a, err = report.BuildAppliance(ctx, db, id, sel, ro); err == nil {
+			rep, started, header, period, count, concl, worst, counts = a, a.StartedAt, a.Header, a.Period, a.CountLine, a.Conclusion, a.Worst, a.Counts
+		}
+	} else {
+		var d *report.DBReport
+		if d, err = report.BuildDB(ctx, db, id, sel, ro); err == nil {
+			rep, started, header, period, count, concl, worst, counts = d, d.StartedAt, d.Header, d.Period, d.CountLine, d.Conclusion, d.Worst, d.Counts
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errors.New(app.T("report.cli.no_run", id))
+	case errors.Is(err, report.ErrNoResults):
+		return errors.New(app.T(kind+".cli.no_results", id))
+	case err != nil:
+		return err
+	}
+	name := app.T(kind+".cli.file", started.Format("2006-01-02"))
+	subject := strings.TrimSpace(header.Site + " " + header.Title + " " + period)
+	sum := deliver.Summary{Title: subject, Text: count + "\n" + concl, Status: worst.String(), Counts: counts, Lang: app.Lang}
+	return writeAndDeliver(ctx, app, &opts.reportOptions, rep, ro.TemplateDir, name, subject, sum)
 }
 
 // check validates the shared flags before any work.

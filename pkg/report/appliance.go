@@ -454,12 +454,18 @@ func (o *Options) applianceConclusion(ap *ApplianceReport) string {
 		return o.t("rapp.concl.ok", ov.Servers)
 	case c.Crit == 0 && c.Unreachable == 0:
 		return o.t("rapp.concl.warn", ov.Warn+ov.Unknown, c.Warn+c.Unknown)
+	case c.Crit == 0:
+		return o.t("rapp.concl.unreach_only", ov.Unreachable, c.Warn+c.Unknown)
 	}
 	var names []string
 	for _, s := range ap.Servers {
-		if s.Status == result.Crit {
+		if s.Counts.Crit > 0 {
 			names = append(names, s.Name)
 		}
 	}
-	return o.t("rapp.concl.crit", c.Crit, c.Warn, o.namesUpTo(names, 5), ov.Unreachable)
+	s := o.t("rapp.concl.crit", c.Crit, c.Warn, o.namesUpTo(names, 5))
+	if ov.Unreachable > 0 {
+		s += o.t("rapp.concl.unreach", ov.Unreachable)
+	}
+	return s
 }

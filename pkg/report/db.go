@@ -506,14 +506,20 @@ func (o *Options) dbConclusion(d *DBReport) string {
 		return o.t("rdb.concl.ok", ov.Instances)
 	case c.Crit == 0 && c.Unreachable == 0:
 		return o.t("rdb.concl.warn", ov.Warn+ov.Unknown, c.Warn+c.Unknown)
+	case c.Crit == 0:
+		return o.t("rdb.concl.unreach_only", ov.Unreachable, c.Warn+c.Unknown)
 	}
 	var names []string
 	for _, in := range d.Instances {
-		if in.Status == result.Crit {
+		if in.Counts.Crit > 0 {
 			names = append(names, in.Name)
 		}
 	}
-	return o.t("rdb.concl.crit", c.Crit, c.Warn, o.namesUpTo(names, 5), ov.Unreachable)
+	s := o.t("rdb.concl.crit", c.Crit, c.Warn, o.namesUpTo(names, 5))
+	if ov.Unreachable > 0 {
+		s += o.t("rdb.concl.unreach", ov.Unreachable)
+	}
+	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {
