@@ -468,6 +468,11 @@ func TestHealthKeysTranslated(t *testing.T) {
 		keys = append(keys, "rhc.unit."+u)
 	}
 	keys = append(keys, "rapp.sec.connect", "rdb.role.primary", "rdb.role.standby")
+	for _, kind := range []string{"rdb", "rapp"} { // hcops report db|appliance
+		for _, k := range []string{".cli.no_runs", ".cli.no_run_day", ".cli.no_results", ".cli.file"} {
+			keys = append(keys, kind+k)
+		}
+	}
 	all := i18n.Keys()
 	for _, k := range keys {
 		msg, ok := all[k]
