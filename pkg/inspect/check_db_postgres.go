@@ -40,6 +40,9 @@ func statusResult(env *Env, base result.Result, product, version string, uptime 
 	r.Item = "status"
 	r.SetValue(uptime, "s")
 	r.Metrics = []result.Metric{{Name: "db.uptime_s", Value: uptime, Unit: "s"}}
+	// The evidence keeps product, version and role as the server reported
+	// them, in every language, for reports (the message is translated).
+	r.Evidence = fmt.Sprintf("%s\nrole: %s", product, role)
 	var notes []string
 	minV, err := paramString(env.Spec, "min_version", "")
 	if err != nil {

@@ -189,9 +189,9 @@ func dbSectionOf(typ string) string {
 
 var dbSectionOrder = []string{"status", "capacity", "performance", "dr", "security", "other"}
 
-// dbVersionRE finds "PostgreSQL 16.4" / "MariaDB 10.11.6" in the status
-// message: the checks store the version nowhere else. Product and number
-// read the same in every language of the message.
+// dbVersionRE finds "PostgreSQL 16.4" / "MariaDB 10.11.6" in the evidence
+// of db-status (its first line is product and version as the server
+// reports them), or in the message of results stored before that.
 var dbVersionRE = regexp.MustCompile(`\b(PostgreSQL|MySQL|MariaDB|Kingbase\w*|KingbaseES)\s+v?([0-9]+(?:\.[0-9]+)*(?:-[0-9A-Za-z.]+)?)`)
 
 // engineName is the product name of an inventory engine.
@@ -267,7 +267,11 @@ func NewDB(in DBInput, o Options) *DBReport {
 				inst.Reachable = false
 			}
 			inst.UptimeS = cmp.Or(metricP(r, "db.uptime_s"), unitValue(r, "s"))
-			if m := dbVersionRE.FindStringSubmatch(r.Message); m != nil {
+			m := dbVersionRE.FindStringSubmatch(r.Evidence)
+			if m == nil { // results stored before the evidence carried it
+				m = dbVersionRE.FindStringSubmatch(r.Message)
+			}
+			if m != nil {
 				inst.Version = m[2]
 				if inst.Engine == "" {
 					inst.Engine = m[1]
