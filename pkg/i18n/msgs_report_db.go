@@ -118,7 +118,7 @@ func init() {
 		"rdb.item.replication":       {"主备复制状态与延迟", "Replication state and lag"},
 		"rdb.item.wal-archive":       {"WAL 归档（时间点恢复前提）", "WAL archiving (point-in-time recovery)"},
 		"rdb.item.binlog":            {"二进制日志（时间点恢复前提）", "Binary log (point-in-time recovery)"},
-		"rdb.item.accounts":          {"数据库账号（超级用户、空口令、远程 root）", "Accounts (superusers, empty passwords, remote root)"},
+		"rdb.item.accounts":          {"数据库账号（超级用户、空密码、远程 root）", "Accounts (superusers, empty passwords, remote root)"},
 		"rdb.item.settings":          {"安全配置（传输加密、口令策略、审计）", "Settings (encryption, password policy, audit)"},
 		"rdb.item.database":          {"数据库 %s 的容量", "Size of database %s"},
 
@@ -138,7 +138,7 @@ func init() {
 		"rdb.concl.unreach":      {"另有 %d 个实例无法连接，须当日核查其服务与网络连通性。", " Instances that could not be reached: %d; check their service and network today."},
 		"rdb.concl.unreach_only": {"本次诊断未发现严重问题，但有 %d 个实例无法连接，须当日核查其服务与网络连通性；另有警告或未能判定项 %d 项，建议按“问题与处理建议”中的期限处理。", "No critical problem, but instances that could not be reached: %d; check their service and network today. Warnings or undecided items: %d; handle them by the dates under Problems and advice."},
 
-		"rdb.note.sections":    {"诊断维度：实例状态（可达性、版本、运行时长、主备角色）；容量（各数据库大小、最大的表、增长）；性能（连接数、长事务与锁等待、缓存命中率、QPS/TPS）；高可用与容灾（主备复制、WAL 归档或二进制日志）；安全（超级用户与空口令账号、远程 root、传输加密、口令策略与审计）。", "Areas: instance status (reachable, version, uptime, role); capacity (database sizes, largest tables, growth); performance (connections, long transactions and lock waits, cache hit ratio, QPS/TPS); high availability and disaster recovery (replication, WAL archiving or binary log); security (superusers and accounts without a password, remote root, encryption, password policy and audit)."},
+		"rdb.note.sections":    {"诊断维度：实例状态（可达性、版本、运行时长、主备角色）；容量（各数据库大小、最大的表、增长）；性能（连接数、长事务与锁等待、缓存命中率、QPS/TPS）；高可用与容灾（主备复制、WAL 归档或二进制日志）；安全（超级用户与空密码账号、远程 root、传输加密、口令策略与审计）。", "Areas: instance status (reachable, version, uptime, role); capacity (database sizes, largest tables, growth); performance (connections, long transactions and lock waits, cache hit ratio, QPS/TPS); high availability and disaster recovery (replication, WAL archiving or binary log); security (superusers and accounts without a password, remote root, encryption, password policy and audit)."},
 		"rdb.note.growth":      {"容量增长取自历史巡检中同一实例、同一数据库的容量记录：“较上次变化”与上一次记录相比，“日均增长”按近 30 天内最早一次记录计算；没有历史记录时不填。", "Growth comes from earlier inspections of the same instance and database: Change is against the previous sample, Growth per day against the earliest sample of the last 30 days; empty without history."},
 		"rdb.note.backup":      {"容灾部分依据数据库自身的复制与归档状态；备份文件的时效、完整性和恢复演练见 hcops backup verify 的结果及月度运维工作报告的“备份情况”。", "Disaster recovery here is judged from the database's own replication and archiving; the freshness and integrity of backup copies and restore drills are in hcops backup verify and the monthly report's backup section."},
 		"rdb.note.unreachable": {"无法连接的实例只列出连接结果，其余检查项本次未能执行。", "For an instance that could not be reached only the connection result is listed; its other checks could not run."},

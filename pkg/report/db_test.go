@@ -222,11 +222,11 @@ func TestDBReportModel(t *testing.T) {
 	if p1.ConnectionsPct == nil || *p1.ConnectionsPct != 45 || p1.CacheHitPct == nil || *p1.CacheHitPct != 99.2 || p1.TPS == nil || *p1.TPS != 350.4 {
 		t.Errorf("primary figures %+v", p1)
 	}
-	if p1.Replication != "1/1 个备库在线，最大延迟 2 s" || p1.SizeBytes == nil || *p1.SizeBytes != 120*gib+8*(1<<20) {
+	if p1.Replication != "1/1 个备库在线，最大延迟 2秒" || p1.SizeBytes == nil || *p1.SizeBytes != 120*gib+8*(1<<20) {
 		t.Errorf("primary replication %q size %v", p1.Replication, p1.SizeBytes)
 	}
 	p2 := instance(t, d, "his-pg-02")
-	if p2.Role != "standby" || p2.ReplicationStatus != result.Crit || p2.Replication != "延迟 21分钟" || *p2.ReplicationLagS != 1250 {
+	if p2.Role != "standby" || p2.ReplicationStatus != result.Crit || p2.Replication != "延迟 20分50秒" || *p2.ReplicationLagS != 1250 {
 		t.Errorf("standby %+v", p2)
 	}
 	my := instance(t, d, "lis-my-01")
@@ -241,7 +241,7 @@ func TestDBReportModel(t *testing.T) {
 		t.Errorf("dr section %+v", dr)
 	}
 	lag := dr.Items[0]
-	if lag.Asset != "his-pg-02" || lag.Status != result.Crit || lag.Value != "21分钟" || lag.Threshold != "警告 >60 s，严重 >300 s" ||
+	if lag.Asset != "his-pg-02" || lag.Status != result.Crit || lag.Value != "20分50秒" || lag.Threshold != "警告 >60 s，严重 >300 s" ||
 		!strings.HasPrefix(lag.Advice, "建议当日内处理：") || !strings.Contains(lag.Advice, "falling behind") {
 		t.Errorf("lag item %+v", lag)
 	}

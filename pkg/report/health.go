@@ -365,14 +365,6 @@ func fmtBytes(v float64) string {
 	return s + " " + units[i]
 }
 
-// fmtSeconds writes seconds: below two minutes as seconds, above in words.
-func fmtSeconds(lang string, v float64) string {
-	if math.Abs(v) < 120 {
-		return fmtNum(roundTo(v, 1)) + " s"
-	}
-	return fmtDuration(lang, time.Duration(v*float64(time.Second)))
-}
-
 // labelOf is the catalogue word for a check or item, or fallback when the
 // catalogue has none.
 func labelOf(lang, key, fallback string) string {

@@ -73,7 +73,7 @@ func funcs(lang string) map[string]any {
 		"short":  fmtShort,
 		"date":   func(t time.Time) string { return fmtDate(lang, t) },
 		"dur":    func(s int64) string { return fmtDuration(lang, time.Duration(s)*time.Second) },
-		"secs":   func(v *float64) string { return fmtElapsed(lang, v) },
+		"secs":   func(v *float64) string { return optSeconds(lang, v) },
 		"minus":  func(a, b int) int { return a - b },
 		"pct":    fmtPercent,
 		"num":    fmtNum,

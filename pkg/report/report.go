@@ -187,14 +187,16 @@ func fmtDuration(lang string, d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-// fmtElapsed writes a measured time to the second, or tenths below a
-// minute: 3.2秒, 4分12秒 / 3.2 s, 4 min 12 s. Restore times are RTO
+// fmtSeconds writes a measured time to the second, or tenths below a
+// minute: 3.2秒, 4分12秒 / 3.2 s, 4 min 12 s. Restore times and lags are
 // evidence, so they are not rounded to minutes like outage lengths.
-func fmtElapsed(lang string, v *float64) string {
-	if v == nil || math.IsNaN(*v) || *v < 0 {
+func fmtSeconds(lang string, s float64) string {
+	if math.IsNaN(s) || math.IsInf(s, 0) {
 		return "—"
 	}
-	s := *v
+	if s < 0 {
+		s = 0
+	}
 	zh := lang == i18n.ZH
 	if s < 60 {
 		n := strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64)

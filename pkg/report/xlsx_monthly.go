@@ -262,7 +262,7 @@ func backupXLSX(b *xlsxBook, bk *Backup) error {
 		var drill, restore any
 		if d := p.LastDrill; d != nil {
 			drill = statusWord(l, d.Status) + " " + fmtShort(d.At)
-			restore = fmtElapsed(l, d.DurationS)
+			restore = optSeconds(l, d.DurationS)
 		}
 		a := p.Aspects
 		if err := s.set(i+1, p.Policy, p.Asset, p.Status, aspect(a.Freshness), aspect(a.Sequence), aspect(a.Retention), aspect(a.Size),
@@ -298,7 +298,7 @@ func backupXLSX(b *xlsxBook, bk *Backup) error {
 	for i, x := range bk.DrillRuns {
 		var secs any
 		if x.DurationS != nil {
-			secs = fmtElapsed(l, x.DurationS)
+			secs = optSeconds(l, x.DurationS)
 		}
 		if err := d.set(i+1, fmtTime(x.At), x.Policy, x.Asset, x.Status, secs, x.Message); err != nil {
 			return err
