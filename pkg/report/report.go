@@ -187,9 +187,10 @@ func fmtDuration(lang string, d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-// fmtSeconds writes a measured time to the second, or tenths below a
-// minute: 3.2秒, 4分12秒 / 3.2 s, 4 min 12 s. Restore times and lags are
-// evidence, so they are not rounded to minutes like outage lengths.
+// fmtSeconds writes a measured time: tenths below a minute, seconds below an
+// hour, then as fmtDuration: 3.2秒, 4分12秒, 2天3小时 / 3.2 s, 4 min 12 s.
+// Restore times and lags are evidence, so short ones are not rounded to
+// minutes like outage lengths.
 func fmtSeconds(lang string, s float64) string {
 	if math.IsNaN(s) || math.IsInf(s, 0) {
 		return "—"
@@ -205,15 +206,17 @@ func fmtSeconds(lang string, s float64) string {
 		}
 		return n + " s"
 	}
-	d := time.Duration(math.Round(s)) * time.Second
-	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	if s >= 3600 { // hours and days: to the minute is precise enough
+		return fmtDuration(lang, time.Duration(s*float64(time.Second)))
+	}
+	m, sec := int(math.Round(s))/60, int(math.Round(s))%60
 	switch {
-	case zh && h > 0:
-		return fmt.Sprintf("%d小时%d分%d秒", h, m, sec)
+	case zh && sec == 0:
+		return fmt.Sprintf("%d分钟", m)
 	case zh:
 		return fmt.Sprintf("%d分%d秒", m, sec)
-	case h > 0:
-		return fmt.Sprintf("%d h %d min %d s", h, m, sec)
+	case sec == 0:
+		return fmt.Sprintf("%d min", m)
 	}
 	return fmt.Sprintf("%d min %d s", m, sec)
 }
