@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,7 +29,11 @@ const (
 
 // DrillOptions are what a drill needs beyond the policy.
 type DrillOptions struct {
+	// Target is the scratch database server of a dump's engine.
 	Target DrillTarget
+	// ScratchDir is where an archive drill extracts (a new directory
+	// beneath it per drill); "" is DefaultScratchDir().
+	ScratchDir string
 	// ProductionNames are the database names of the inventory's database
 	// assets: a scratch prefix that could name one of them is refused.
 	ProductionNames []string
@@ -93,8 +96,13 @@ func checkTarget(t DrillTarget, scratch string, production []string) error {
 // into a new scratch database on the drill target, checks the expected
 // tables and row counts, drops the scratch database, and returns the
 // verdicts with the restore duration as RTO evidence. It never writes to a
-// database it did not create. Verdicts are written in o.Lang.
+// database it did not create. A file archive (p.ArchiveDrill) is extracted
+// into a new scratch directory instead, its expected paths and manifest
+// checked, and the directory removed. Verdicts are written in o.Lang.
 func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o DrillOptions) []result.Result {
+	if p.ArchiveDrill() {
+		return drillArchive(ctx, p, c, src, o)
+	}
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -367,40 +375,23 @@ func restore(ctx context.Context, engine string, p *Policy, c Copy, src transpor
 // database (USE, CREATE DATABASE, \connect) dropped so the restore can only
 // land in the scratch database.
 func feed(ctx context.Context, src transport.Runner, c Copy, w io.Writer, filter bool) error {
-	st, ok := src.(transport.Streamer)
-	if !ok {
-		return errorf("backup.drill.no_stream")
+	in, err := openCopy(ctx, src, c)
+	if err != nil {
+		return err
 	}
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		rc, errOut, err := st.Stream(ctx, "cat "+quote(c.Path), pw)
-		if err == nil && rc != 0 {
-			err = errorf("backup.drill.cat_failed", rc, strings.TrimSpace(string(errOut)))
-		}
-		pw.CloseWithError(err)
-		done <- err
-	}()
-	var r io.Reader = bufio.NewReaderSize(pr, 1<<20)
+	defer in.Close()
+	var r io.Reader = bufio.NewReaderSize(in, 1<<20)
 	if strings.HasSuffix(strings.ToLower(c.Name), ".gz") {
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			pr.CloseWithError(err)
-			<-done
 			return errorf("backup.drill.gunzip", err)
 		}
 		r = zr
 	}
-	var err error
 	if filter {
-		err = filterSQL(r, w)
-	} else {
-		_, err = io.Copy(w, r)
+		return filterSQL(r, w)
 	}
-	pr.CloseWithError(err)
-	if serr := <-done; err == nil && serr != nil && !errors.Is(serr, io.ErrClosedPipe) {
-		err = serr
-	}
+	_, err = io.Copy(w, r)
 	return err
 }
 

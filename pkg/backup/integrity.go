@@ -312,20 +312,26 @@ func HashFile(file, algo string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	var h hash.Hash
-	switch strings.ToLower(algo) {
-	case "", "sha256":
-		h = sha256.New()
-	case "sm3":
-		h = sm3.New()
-	default:
-		return "", fmt.Errorf("unknown hash %q (sha256, sm3)", algo)
+	h, err := newHash(algo)
+	if err != nil {
+		return "", err
 	}
 	buf := make([]byte, 1<<20)
 	if _, err := io.CopyBuffer(h, f, buf); err != nil {
 		return "", fmt.Errorf("read %s: %w", file, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newHash returns the hash of a manifest: sha256 ("" too) or sm3.
+func newHash(algo string) (hash.Hash, error) {
+	switch strings.ToLower(algo) {
+	case "", "sha256":
+		return sha256.New(), nil
+	case "sm3":
+		return sm3.New(), nil
+	}
+	return nil, fmt.Errorf("unknown hash %q (sha256, sm3)", algo)
 }
 
 // verifyManifestLocal checks a copy on this machine against the manifest

@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -59,13 +61,27 @@ type Checksum struct {
 	Algo     string `yaml:"algo,omitempty"` // sha256 (default) or sm3
 }
 
-// DrillSpec says how a database dump is restored in a drill and what must
-// be true afterwards.
+// DrillSpec says how a copy is restored in a drill and what must be true
+// afterwards. A database dump names its engine and is restored into a
+// scratch database (engine, tables, source, row_tolerance); a file archive
+// (kind file, no engine) is extracted into a scratch directory (expect,
+// manifest, manifest_algo).
 type DrillSpec struct {
-	Engine       string   `yaml:"engine"`                  // postgresql or mariadb (mysql)
+	Engine       string   `yaml:"engine,omitempty"`        // postgresql or mariadb (mysql)
 	Tables       []string `yaml:"tables,omitempty"`        // must exist after restore
 	Source       string   `yaml:"source,omitempty"`        // database asset to compare row counts with
 	RowTolerance float64  `yaml:"row_tolerance,omitempty"` // percent (default 10)
+
+	// Expect are paths (or path.Match patterns) that must be in the
+	// archive, relative to its top: "etc/nginx/nginx.conf", "data/" (a
+	// directory), "*/MANIFEST".
+	Expect []string `yaml:"expect,omitempty"`
+	// Manifest is a checksum file inside the archive ("hash  path" lines as
+	// sha256sum or an SM3 tool writes them); every file it lists must be
+	// in the archive with that hash. Paths in it are relative to the
+	// manifest's directory (absolute ones to the archive's top).
+	Manifest     string `yaml:"manifest,omitempty"`
+	ManifestAlgo string `yaml:"manifest_algo,omitempty"` // sha256 (default) or sm3
 }
 
 // Policy is one backup promise to verify.
@@ -96,22 +112,36 @@ type Policy struct {
 	File string `yaml:"-"`
 }
 
-// DrillTarget is the scratch server drills restore into. Never a
-// production server's database: every scratch database name starts with
-// ScratchPrefix and is created (and dropped) by the drill itself.
+// DrillTarget is where drills restore into. For a database engine it is
+// a scratch server, never a production server's database: every scratch
+// database name starts with ScratchPrefix and is created (and dropped) by
+// the drill itself. For archives (key FilesTarget) it is ScratchDir, a
+// directory on this machine under which each drill extracts into a new
+// directory of its own and removes it afterwards.
 type DrillTarget struct {
-	Host          string `yaml:"host"`
+	Host          string `yaml:"host,omitempty"`
 	Port          int    `yaml:"port,omitempty"`
-	User          string `yaml:"user"`
+	User          string `yaml:"user,omitempty"`
 	Password      Secret `yaml:"password,omitempty"`
-	ScratchPrefix string `yaml:"scratch_prefix"`
+	ScratchPrefix string `yaml:"scratch_prefix,omitempty"`
+	ScratchDir    string `yaml:"scratch_dir,omitempty"` // files only
 }
+
+// FilesTarget is the drill_targets key of archive drills.
+const FilesTarget = "files"
 
 // File is a backups.yaml: the policies and the drill targets per engine.
 type File struct {
 	Policies []*Policy              `yaml:"policies"`
-	Drill    map[string]DrillTarget `yaml:"drill_targets,omitempty"` // postgresql, mariadb
+	Drill    map[string]DrillTarget `yaml:"drill_targets,omitempty"` // postgresql, mariadb, files
 	Path     string                 `yaml:"-"`
+}
+
+// ArchiveDrill reports whether p's drill extracts a file archive into a
+// scratch directory (kind file without an engine) rather than restoring a
+// dump into a scratch database.
+func (p *Policy) ArchiveDrill() bool {
+	return p.Drill != nil && p.Kind == KindFile && p.Drill.Engine == ""
 }
 
 // Interval returns the expected time between copies.
@@ -308,17 +338,24 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	// Lines of each policy, for messages.
+	// Lines of each policy and drill target, for messages.
 	var doc yaml.Node
 	_ = yaml.Unmarshal(data, &doc)
+	targetLine := map[string]int{}
 	if len(doc.Content) > 0 {
 		root := doc.Content[0]
 		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == "policies" {
+			switch root.Content[i].Value {
+			case "policies":
 				for j, n := range root.Content[i+1].Content {
 					if j < len(f.Policies) {
 						f.Policies[j].Line, f.Policies[j].File = n.Line, name
 					}
+				}
+			case "drill_targets":
+				m := root.Content[i+1].Content
+				for j := 0; j+1 < len(m); j += 2 {
+					targetLine[m[j].Value] = m[j].Line
 				}
 			}
 		}
@@ -390,30 +427,97 @@ func Parse(name string, data []byte) (*File, error) {
 				add(p, "backup.policy.checksum_manifest")
 			}
 		}
-		if p.Drill != nil {
-			if e := NormEngine(p.Drill.Engine); e == "" {
-				add(p, "backup.policy.drill_engine", p.Drill.Engine)
-			}
-			if p.Kind != KindPgDump && p.Kind != KindMysqldump && p.Kind != KindFile {
+		if d := p.Drill; d != nil {
+			switch {
+			case p.Kind != KindPgDump && p.Kind != KindMysqldump && p.Kind != KindFile:
 				add(p, "backup.policy.drill_kind", p.Kind)
+			case p.ArchiveDrill():
+				if len(d.Tables) > 0 || d.Source != "" || d.RowTolerance != 0 {
+					add(p, "backup.policy.drill_db_keys")
+				}
+				for _, e := range d.Expect {
+					if key := archivePattern(e); key != "" {
+						add(p, key, "expect", e)
+					}
+				}
+				if d.Manifest != "" {
+					if key := archivePattern(d.Manifest); key != "" {
+						add(p, key, "manifest", d.Manifest)
+					} else if strings.HasSuffix(d.Manifest, "/") {
+						add(p, "backup.policy.drill_path", "manifest", d.Manifest)
+					}
+				}
+				switch a := strings.ToLower(d.ManifestAlgo); {
+				case a != "" && a != "sha256" && a != "sm3":
+					add(p, "backup.policy.drill_algo", d.ManifestAlgo)
+				case a != "" && d.Manifest == "":
+					add(p, "backup.policy.drill_algo_alone")
+				}
+			default:
+				if e := NormEngine(d.Engine); e == "" {
+					add(p, "backup.policy.drill_engine", d.Engine)
+				}
+				if len(d.Expect) > 0 || d.Manifest != "" || d.ManifestAlgo != "" {
+					add(p, "backup.policy.drill_file_keys")
+				}
 			}
 		}
 	}
-	for engine, t := range f.Drill {
+	targets := make([]string, 0, len(f.Drill))
+	for k := range f.Drill {
+		targets = append(targets, k)
+	}
+	sort.Strings(targets)
+	for _, engine := range targets {
+		t, line := f.Drill[engine], targetLine[engine]
+		if engine == FilesTarget {
+			if t.Host != "" || t.Port != 0 || t.User != "" || !t.Password.IsZero() || t.ScratchPrefix != "" {
+				ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_files_keys"))
+			}
+			switch {
+			case t.ScratchDir == "":
+			case !filepath.IsAbs(t.ScratchDir):
+				ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_dir_relative", t.ScratchDir))
+			case systemDir(t.ScratchDir):
+				ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_dir_system", t.ScratchDir))
+			}
+			continue
+		}
 		if NormEngine(engine) == "" {
-			ve.Problems = append(ve.Problems, problem(name, 0, "backup.policy.target_engine", engine))
+			ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_engine", engine))
 		}
 		if strings.TrimSpace(t.ScratchPrefix) == "" {
-			ve.Problems = append(ve.Problems, problem(name, 0, "backup.policy.target_prefix", engine))
+			ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_prefix", engine))
 		}
 		if t.Host == "" {
-			ve.Problems = append(ve.Problems, problem(name, 0, "backup.policy.target_host", engine))
+			ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_host", engine))
+		}
+		if t.ScratchDir != "" {
+			ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_dir_db", engine))
 		}
 	}
 	if len(ve.Problems) > 0 {
 		return nil, ve
 	}
 	return f, nil
+}
+
+// archivePattern checks an expect or manifest path of an archive drill: a
+// pattern relative to the archive's top that cannot climb out of it. It
+// returns the catalogue key of the problem, or "".
+func archivePattern(p string) string {
+	if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "/") {
+		return "backup.policy.drill_path"
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == ".." {
+			return "backup.policy.drill_path"
+		}
+	}
+	if _, err := path.Match(p, ""); err != nil {
+		return "backup.policy.drill_glob"
+	}
+	return ""
 }
 
 // NormEngine maps engine spellings to "postgresql" or "mariadb" (also for

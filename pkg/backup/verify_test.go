@@ -437,7 +437,7 @@ drill_targets:
 	// The same problems in Chinese, with their lines.
 	zh := ErrorText(err, "zh")
 	for _, want := range []string{`backups.yaml:2: 策略 a：未知的类型 "tape"`, `backups.yaml:2: 策略 a：schedule "every 30m"：最小间隔为 1h`,
-		`backups.yaml:2: 策略 a：path "relative/*.gz" 必须是绝对路径`, "backups.yaml:0: drill_targets.postgresql：必须设置 scratch_prefix"} {
+		`backups.yaml:2: 策略 a：path "relative/*.gz" 必须是绝对路径`, "backups.yaml:7: drill_targets.postgresql：必须设置 scratch_prefix"} {
 		if !strings.Contains(zh, want) {
 			t.Errorf("want %q in\n%s", want, zh)
 		}
