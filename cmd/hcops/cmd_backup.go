@@ -67,6 +67,15 @@ Policy file (backups.yaml):
       checksum: {manifest: SHA256SUMS, algo: sha256}   # or sm3
       encrypted: false
       drill: {engine: postgresql, tables: [patients, visits], source: his-db-01, row_tolerance: 10}
+    - name: web-files
+      kind: file                   # tar, tar.gz/tgz, tar.bz2, tar.zst, tar.xz or zip archives
+      asset: backup-01
+      path: /backup/web/web-*.tar.gz
+      schedule: daily
+      drill:                       # extracted into a scratch directory, checked, removed
+        expect: [etc/nginx/nginx.conf, data/]    # paths (or globs) inside; "x/" is a directory
+        manifest: MANIFEST.sha256  # checksum file inside the archive (sha256sum output)
+        manifest_algo: sha256      # or sm3
     - name: cloud-snapshots
       kind: command                # any command printing JSON [{name,time,size}] or CSV
       command: /usr/local/bin/list-snapshots --json
@@ -74,6 +83,7 @@ Policy file (backups.yaml):
   drill_targets:                   # scratch servers for restore drills, never production
     postgresql: {host: 127.0.0.1, port: 5433, user: drill, password: {env: DRILL_PW}, scratch_prefix: hcops_drill_}
     mariadb:    {host: 127.0.0.1, port: 3307, user: drill, password: {env: DRILL_PW}, scratch_prefix: hcops_drill_}
+    files:      {scratch_dir: /var/tmp/hcops-drill}   # on this machine; default $TMPDIR/hcops-drill
 
 Secrets are references (env: or file:), never values.`,
 	}
@@ -138,22 +148,64 @@ func newBackupListCmd(app *App, opts *backupOptions) *cobra.Command {
 func newBackupDrillCmd(app *App, opts *backupOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "drill [POLICY...]",
-		Short: "Restore drill: restore a dump into a scratch database, check it, drop it",
-		Long: `drill restores the newest copy (or a random one with --random) of each
-selected policy that has a drill: section into a NEW scratch database on the
-drill target of its engine (drill_targets in backups.yaml), checks that the
-expected tables exist and that row counts are within row_tolerance % of the
-source database (drill.source) or of the last drill, then drops the scratch
-database. The restore time is recorded as RTO evidence (run kind "drill").
+		Short: "Restore drill: restore a dump into a scratch database or extract an archive into a scratch directory, check it, remove it",
+		Long: `drill restores the newest copy (or a random one with --random, or --copy
+NAME) of each selected policy that has a drill: section, checks it, and
+removes what it restored. The restore time is recorded as RTO evidence (run
+kind "drill"; backup list shows the last drill, the monthly report the
+drills of the month).
 
-Safety: the scratch database is always named <scratch_prefix><policy>_<time>,
-is created by the drill (an existing one is never reused or dropped), and a
-prefix that could name a production database of the inventory is refused.
-Statements in a dump that switch or alter databases (USE, CREATE/ALTER
-DATABASE, \connect) are dropped, so a restore can only land in the scratch
-database.`,
+Database dumps (pg_dump, mysqldump; drill.engine set) are restored into a NEW
+scratch database on the drill target of their engine (drill_targets in
+backups.yaml). The expected tables must exist, and row counts must be within
+row_tolerance % of the source database (drill.source) or of the last drill.
+The scratch database is then dropped.
+
+File archives (kind file, no drill.engine) are streamed from where they live
+(this machine, or over SSH; never loaded into memory) and extracted on this
+machine into a NEW directory under drill_targets.files.scratch_dir (default
+$TMPDIR/hcops-drill, i.e. /tmp/hcops-drill: where /tmp is a tmpfs in RAM, set
+scratch_dir on a disk). Verdicts: restore (the extraction time), files (count
+and bytes; every drill.expect path present) and manifest (every file listed in
+drill.manifest inside the archive exists with that sha256 or SM3 hash; paths
+in it are relative to the manifest's directory). tar, tar.gz/tgz and tar.bz2
+are read by hcops itself, tar.zst and tar.xz through zstd / xz on this
+machine, zip is spooled into the scratch directory first.
+
+Safety of database drills: the scratch database is always named
+<scratch_prefix><policy>_<time>, is created by the drill (an existing one is
+never reused or dropped), and a prefix that could name a production database
+of the inventory is refused. Statements in a dump that switch or alter
+databases (USE, CREATE/ALTER DATABASE, \connect) are dropped, so a restore can
+only land in the scratch database.
+
+Safety of archive drills: an archive with an absolute entry or one climbing
+out with .. (zip-slip), or a link leading out of the extraction directory, is
+refused (CRIT) and nothing of it is kept. Symlinks pointing outside the
+archive (/etc/localtime) are not created, device files and FIFOs are not
+restored, owners, setuid/setgid bits and modes are not restored (files 0600,
+directories 0700). scratch_dir may not be / or a system directory (/etc,
+/usr, /var/lib, ...; also through a symlink). A copy larger than the free
+space is not started; extraction stops before the scratch disk's last 5 %
+(at most 1 GiB) or on a full disk. The drill's directory is removed in every
+case, also on Ctrl-C; only a killed hcops (kill -9) leaves a
+hcops-drill-<policy>-* directory behind.
+
+EXIT STATUS
+  0    every result OK
+  1    at least one WARN, nothing worse (a scratch directory that could not
+       be removed)
+  2    at least one CRIT, whatever else: a restore or extraction failed,
+       tables or expected paths missing, row counts off, a manifest
+       mismatch, a hostile archive
+  3    UNKNOWN and no CRIT: copies unreachable, no space, not an archive, a
+       tool missing on this machine; or a bad policy file, no drill: section
+  130  interrupted (Ctrl-C); the drill's scratch database or directory is
+       removed, what finished is stored`,
 		Example: `  hcops backup drill his-db-dump
-  hcops backup drill --random`,
+  hcops backup drill web-files              # extract the newest archive, check expect and manifest
+  hcops backup drill --random 'web-*'
+  hcops backup drill web-files --copy web-20261129.tar.gz -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBackupDrill(cmd.Context(), app, opts, args)
 		},
@@ -480,9 +532,19 @@ func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []st
 			}
 			return nil
 		})
+		// A drill is the restore and the checks after it (tables, rows,
+		// files, manifest): its status is the worst of them, as in the
+		// monthly report. Results come by run, a restore before its checks.
+		drillRun := map[string]int64{}
 		_ = db.EachResult(ctx, store.ResultFilter{Kind: result.KindDrill}, func(r *store.StoredResult) error {
-			if r.Item == backup.DrillRestore {
-				drills[strings.TrimPrefix(r.Check, "drill:")] = evidence{r.Status, r.RunStartedAt.Format("2006-01-02")}
+			name := strings.TrimPrefix(r.Check, "drill:")
+			switch d, ok := drills[name]; {
+			case r.Item == backup.DrillRestore:
+				drills[name] = evidence{r.Status, r.RunStartedAt.Format("2006-01-02")}
+				drillRun[name] = r.RunID
+			case ok && drillRun[name] == r.RunID:
+				d.status = result.Worst(d.status, r.Status)
+				drills[name] = d
 			}
 			return nil
 		})
@@ -594,10 +656,13 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 		r.Check = "drill:" + p.Name
 		return []result.Result{r}
 	}
-	engine := backup.NormEngine(p.Drill.Engine)
-	target, ok := env.file.Drill[engine]
-	if !ok {
-		return fail(errors.New(app.T("backup.cli.no_target", p.Name, engine, env.file.Path)))
+	var target backup.DrillTarget
+	if !p.ArchiveDrill() {
+		engine := backup.NormEngine(p.Drill.Engine)
+		var ok bool
+		if target, ok = env.file.Drill[engine]; !ok {
+			return fail(errors.New(app.T("backup.cli.no_target", p.Name, engine, env.file.Path)))
+		}
 	}
 	r, err := env.dial(ctx, p)
 	if err != nil {
@@ -624,6 +689,15 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 		}
 	case opts.random:
 		c = copies[rand.IntN(len(copies))]
+	}
+	if p.ArchiveDrill() {
+		// Archives are extracted on this machine, under drill_targets.files.scratch_dir.
+		dir := env.file.Drill[backup.FilesTarget].ScratchDir
+		if dir == "" {
+			dir = backup.DefaultScratchDir()
+		}
+		app.Infof("%s", app.T("backup.cli.extracting", p.Name, c.Name, c.Time.Format("2006-01-02 15:04"), dir))
+		return backup.Drill(ctx, p, c, r, backup.DrillOptions{ScratchDir: dir, Lang: env.lang})
 	}
 	o := backup.DrillOptions{Target: target, ProductionNames: production, Lang: env.lang}
 	// Reference row counts: the source database when named, else the last drill.

@@ -241,3 +241,117 @@ func TestBackupVerifyInChinese(t *testing.T) {
 		t.Errorf("typo in policies, Chinese: %d %s", code, errOut)
 	}
 }
+
+// hcops backup drill on a file policy whose archives live on another host
+// (the real sshd): extracted on this machine, checked against the manifest
+// inside, stored as a drill, shown by backup list; a tampered archive fails
+// the drill naming the file.
+func TestBackupDrillArchiveCLI(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	e := newInspectEnv(t, "")
+	tree, remote, scratch := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "drill")
+	for name, body := range map[string]string{
+		"etc/nginx/nginx.conf":   "worker_processes auto;\n",
+		"data/his/visits-01.csv": strings.Repeat("1,2026-11-29,门诊\n", 2000),
+		"data/his/visits-02.csv": strings.Repeat("2,2026-11-30,住院\n", 2000),
+	} {
+		os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(tree, name), []byte(body), 0o644)
+	}
+	pack := func(name string, age time.Duration) {
+		t.Helper()
+		f := filepath.Join(remote, name)
+		script := "find . -type f ! -name MANIFEST.sha256 | sort | xargs sha256sum > MANIFEST.sha256 && tar -czf " + f + " ."
+		cmd := exec.Command("sh", "-c", script)
+		cmd.Dir = tree
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		at := time.Now().Add(-age)
+		os.Chtimes(f, at, at)
+	}
+	pack("web-20261129.tar.gz", 26*time.Hour)
+	os.WriteFile(filepath.Join(e.dir, "backups.yaml"), []byte(fmt.Sprintf(`policies:
+  - name: web-files
+    kind: file
+    asset: app-01
+    of: web-01
+    path: %s/web-*.tar.gz
+    schedule: daily
+    drill: {expect: [etc/nginx/nginx.conf, data/his/], manifest: MANIFEST.sha256}
+drill_targets:
+  files: {scratch_dir: %s}
+`, remote, scratch)), 0o644)
+	ssh := []string{"--identity", e.sshd.ClientKeyPath, "--known-hosts", e.sshd.KnownHostsPath}
+
+	code, out, errOut := e.hcops(context.Background(), t, append([]string{"backup", "drill", "-o", "json"}, ssh...)...)
+	if code != 0 {
+		t.Fatalf("drill: %d\n%s\n%s", code, out, errOut)
+	}
+	var run result.Run
+	if err := json.Unmarshal([]byte(out), &run); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	got := map[string]result.Result{}
+	for _, r := range run.Results {
+		got[r.Check+"/"+r.Item] = r
+	}
+	restore, files, manifest := got["drill:web-files/restore"], got["drill:web-files/files"], got["drill:web-files/manifest"]
+	if run.Kind != result.KindDrill || restore.Status != result.OK || restore.Value == nil || len(restore.Metrics) == 0 || restore.Metrics[0].Name != "drill.duration_s" {
+		t.Errorf("restore: kind %s %+v", run.Kind, restore)
+	}
+	if files.Status != result.OK || !strings.HasPrefix(files.Message, "4 files (") || !strings.HasSuffix(files.Message, "restored, all 2 expected paths present") {
+		t.Errorf("files: %s %q", files.Status, files.Message)
+	}
+	if manifest.Status != result.OK || manifest.Message != "all 3 files listed in MANIFEST.sha256 match (sha256)" {
+		t.Errorf("manifest: %s %q", manifest.Status, manifest.Message)
+	}
+	if !strings.Contains(errOut, "drill web-files: extracting web-20261129.tar.gz (") || !strings.Contains(errOut, "into a scratch directory under "+scratch) {
+		t.Errorf("progress: %s", errOut)
+	}
+
+	// Stored as a drill run; backup list shows it as the last drill.
+	db, err := store.Open(context.Background(), e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := db.ListRuns(context.Background(), store.RunFilter{Kind: result.KindDrill})
+	db.Close()
+	if err != nil || len(runs) != 1 || runs[0].Counts.OK != 3 {
+		t.Fatalf("drill run in history: %v %+v", err, runs)
+	}
+	code, out, _ = e.hcops(context.Background(), t, append([]string{"backup", "list", "-o", "json"}, ssh...)...)
+	today := time.Now().Format("2006-01-02")
+	if code != 0 || !strings.Contains(out, `"copy": "web-20261129.tar.gz"`) || !strings.Contains(out, `"last_drill": "`+today+` OK"`) {
+		t.Errorf("list after drill: %d %s", code, out)
+	}
+
+	// A newer archive altered after its manifest was written: CRIT naming
+	// the file, in Chinese; nothing left in the scratch directory.
+	pack("web-20261130.tar.gz", time.Hour) // manifest of the good tree...
+	os.WriteFile(filepath.Join(tree, "data/his/visits-02.csv"), []byte("truncated\n"), 0o644)
+	cmd := exec.Command("sh", "-c", "tar -czf "+filepath.Join(remote, "web-20261130.tar.gz")+" .") // ...packed with a changed file
+	cmd.Dir = tree
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, b)
+	}
+	code, out, errOut = e.hcops(context.Background(), t, append([]string{"backup", "drill", "web-files", "--lang", "zh"}, ssh...)...)
+	if code != ExitCrit || !strings.Contains(out, "校验清单") || !strings.Contains(out, "严重") ||
+		!strings.Contains(out, "校验清单 MANIFEST.sha256 所列 3 个文件中有 1 个不一致：./data/his/visits-02.csv（校验值不一致）") ||
+		!strings.Contains(errOut, "web-files（校验清单）建议：归档中的文件与打包时记录的校验值不符") ||
+		!strings.Contains(errOut, "恢复演练 web-files：正在将 web-20261130.tar.gz") {
+		t.Errorf("tampered archive: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = e.hcops(context.Background(), t, append([]string{"backup", "list", "--lang", "zh"}, ssh...)...)
+	if code != 0 || !strings.Contains(out, today+" 严重") {
+		t.Errorf("list shows the failed drill: %d\n%s", code, out)
+	}
+	// the older copy still drills clean
+	code, _, errOut = e.hcops(context.Background(), t, append([]string{"backup", "drill", "--copy", "web-20261129.tar.gz", "--no-store"}, ssh...)...)
+	if code != 0 {
+		t.Errorf("--copy older: %d %s", code, errOut)
+	}
+	if es, _ := os.ReadDir(scratch); len(es) != 0 {
+		t.Errorf("scratch directory not cleaned: %v", es)
+	}
+}

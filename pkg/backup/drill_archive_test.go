@@ -191,6 +191,50 @@ func TestArchiveDrillManifestQuirks(t *testing.T) {
 	}
 }
 
+// An SM3 manifest (GB/T 32905), "hash  path" lines as gmssl and sm3sum
+// write them.
+func TestArchiveDrillSM3Manifest(t *testing.T) {
+	src, out, scratch := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "drill")
+	siteTree(t, src)
+	os.Remove(filepath.Join(src, "MANIFEST.sha256"))
+	var m strings.Builder
+	n := 0
+	filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			sum, err := HashFile(p, "sm3")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel(src, p)
+			m.WriteString(sum + "  " + rel + "\n")
+			n++
+		}
+		return nil
+	})
+	os.MkdirAll(filepath.Join(src, "meta"), 0o755)
+	os.WriteFile(filepath.Join(src, "meta", "MANIFEST.sm3"), []byte(m.String()), 0o644)
+	// paths in a manifest in a subdirectory are relative to it
+	os.WriteFile(filepath.Join(src, "MANIFEST.sm3"), []byte(strings.ReplaceAll(m.String(), "  ", "  ../")), 0o644)
+	archive := filepath.Join(out, "web.tar.gz")
+	sh(t, src, "tar -czf "+archive+" meta/MANIFEST.sm3 etc data")
+
+	p := filePolicy(&DrillSpec{Manifest: "meta/MANIFEST.sm3", ManifestAlgo: "sm3"})
+	r := aspect(archiveDrill(t, context.Background(), p, archive, scratch, "en"), DrillManifest)
+	if r.Status != result.Crit || !strings.HasPrefix(r.Message, strconv.Itoa(n)+" of the "+strconv.Itoa(n)+" files listed in meta/MANIFEST.sm3 do not match: ") {
+		t.Errorf("paths relative to the manifest's directory: %s %q", r.Status, r.Message)
+	}
+	sh(t, src, "cp MANIFEST.sm3 meta/MANIFEST.sm3 && tar -czf "+archive+" meta/MANIFEST.sm3 etc data")
+	r = aspect(archiveDrill(t, context.Background(), p, archive, scratch, "en"), DrillManifest)
+	if want := "all " + strconv.Itoa(n) + " files listed in meta/MANIFEST.sm3 match (sm3)"; r.Status != result.OK || r.Message != want {
+		t.Errorf("sm3: %s %q, want %q", r.Status, r.Message, want)
+	}
+	// the same manifest read as sha256: every file differs
+	p.Drill.ManifestAlgo = ""
+	if r := aspect(archiveDrill(t, context.Background(), p, archive, scratch, "en"), DrillManifest); r.Status != result.Crit || !strings.Contains(r.Message, "(checksum differs)") {
+		t.Errorf("sm3 read as sha256: %s %q", r.Status, r.Message)
+	}
+}
+
 // hdr is one entry of a hand-made archive.
 type hdr struct {
 	name, link string
@@ -354,8 +398,8 @@ func TestArchiveDrillWritesNothingDangerous(t *testing.T) {
 		t.Errorf("written: %q", got)
 	}
 	r := aspect(rs, DrillFiles)
-	if r.Status != result.OK || r.Message != "4 files (31 B) restored, all 2 expected paths present; 2 symlinks pointing outside the archive not created "+
-		"(etc/localtime → /usr/share/zoneinfo/Asia/Shanghai, etc/up → ../../outside); 3 device files, pipes or dangling hard links not restored" {
+	if r.Status != result.OK || r.Message != "4 files (31 B) restored, all 2 expected paths present; 2 symlink(s) pointing outside the archive not created "+
+		"(etc/localtime → /usr/share/zoneinfo/Asia/Shanghai, etc/up → ../../outside); 3 device file(s), pipe(s) or dangling hard link(s) not restored" {
 		t.Errorf("files: %s %q", r.Status, r.Message)
 	}
 	if left := leftovers(t, scratch); len(left) != 0 {
