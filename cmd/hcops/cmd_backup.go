@@ -148,7 +148,7 @@ func newBackupListCmd(app *App, opts *backupOptions) *cobra.Command {
 func newBackupDrillCmd(app *App, opts *backupOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "drill [POLICY...]",
-		Short: "Restore drill: restore a dump into a scratch database or extract an archive into a scratch directory, check it, remove it",
+		Short: "Restore drill: restore a copy into a scratch database or directory, check it, remove it",
 		Long: `drill restores the newest copy (or a random one with --random, or --copy
 NAME) of each selected policy that has a drill: section, checks it, and
 removes what it restored. The restore time is recorded as RTO evidence (run

@@ -471,6 +471,9 @@ func (x *extractor) extractCopy(src transport.Runner, c Copy, spool string) erro
 	}
 	err = x.tarFromCompressed(r)
 	if tool != nil {
+		if err != nil {
+			in.Close() // the tool may be waiting for more of the copy
+		}
 		// The tool's own words explain a damaged stream better than the
 		// tar reader's "unexpected EOF".
 		if werr := tool.wait(err == nil); werr != nil && (err == nil || !decisive(err)) {
@@ -573,7 +576,7 @@ func (x *extractor) tarFrom(r io.Reader) error {
 		switch {
 		case errors.Is(err, io.EOF):
 			return nil
-		case errors.Is(err, tar.ErrInsecurePath):
+		case errors.Is(err, tar.ErrInsecurePath) && h != nil:
 			return &hostileEntry{h.Name}
 		case err != nil:
 			return err
