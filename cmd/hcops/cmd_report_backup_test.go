@@ -144,4 +144,3 @@ drill_targets:
 		}
 	}
 }
-

@@ -200,7 +200,14 @@ func fmtSeconds(lang string, s float64) string {
 	}
 	zh := lang == i18n.ZH
 	if s < 60 {
-		n := strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64)
+		r := math.Round(s*10) / 10
+		if s < 1 { // a quick restore still shows its time
+			r = math.Round(s*100) / 100
+		}
+		n := strconv.FormatFloat(r, 'f', -1, 64)
+		if r == 0 && s > 0 {
+			n = "<0.01"
+		}
 		if zh {
 			return n + "秒"
 		}

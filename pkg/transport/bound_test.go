@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os/exec"
-		"syscall"
+	"syscall"
 	"testing"
 	"time"
 )
