@@ -2,7 +2,8 @@
 # Installs, from Debian packages, what the tests need on a fresh Debian
 # machine: OpenSSH (real sshd on loopback), Chromium and CJK fonts (report
 # rendering), PostgreSQL and MariaDB servers (backup drills, db checks),
-# restic. Idempotent: apt runs only when something is missing.
+# restic, and the archivers archive drills are tested with (xz, bzip2, zip,
+# zstd). Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -23,6 +24,9 @@ declare -A pkg_for=(
   [/usr/bin/mariadb-dump]=mariadb-client
   [/usr/bin/restic]=restic
   [/usr/bin/zstd]=zstd
+  [/usr/bin/xz]=xz-utils
+  [/usr/bin/bzip2]=bzip2
+  [/usr/bin/zip]=zip
 )
 need=()
 for f in "${!pkg_for[@]}"; do
