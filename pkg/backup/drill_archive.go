@@ -585,7 +585,7 @@ func (x *extractor) tarFrom(r io.Reader) error {
 		switch h.Typeflag {
 		case tar.TypeDir:
 			kind = entryDir
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse: // Reader.Next reports old TypeRegA entries as TypeReg
 			kind = entryFile
 		case tar.TypeSymlink:
 			kind = entrySymlink

@@ -70,13 +70,6 @@ func posOf(file string, n *yaml.Node) Pos {
 	return Pos{File: file, Line: n.Line, Column: n.Column}
 }
 
-// checkNode reports unknown keys and ill-typed values in n against type t,
-// returning the number of problems it added.
-func checkNode(file string, n *yaml.Node, t reflect.Type, probs *[]Problem) int {
-	d := &nodeDecoder{file: file, probs: probs, budget: maxNodes, start: len(*probs)}
-	return d.decode(n, reflect.New(t).Elem())
-}
-
 // decodeInto decodes n into *out, strictly: every problem is added to probs
 // with its position and what can be decoded is.
 func decodeInto(file string, n *yaml.Node, out any, probs *[]Problem) int {

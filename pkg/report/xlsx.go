@@ -38,16 +38,14 @@ type sheet struct {
 	lang      string
 	statusCol int // 1-based; 0 = none
 	header    int
-	rules     []excelize.ConditionalFormatOptions
 }
 
 type xlsxBook struct {
-	f      *excelize.File
-	lang   string
-	bold   int
-	wrap   int
-	first  bool
-	styles map[string]int
+	f     *excelize.File
+	lang  string
+	bold  int
+	wrap  int
+	first bool
 }
 
 func newBook(lang string) (*xlsxBook, error) {
