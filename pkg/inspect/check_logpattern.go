@@ -181,7 +181,7 @@ func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	}
 	tally := fmt.Sprintf(`awk -v n=%d -v w=%d '{c++; b[c%%n]=substr($0,1,w)} END{print "%s COUNT " c+0; s=c-n+1; if(s<1)s=1; for(i=s;i<=c;i++) print b[i%%n]}'`, logShipLines, logLineMax, logMark)
 	var b strings.Builder
-	fmt.Fprintf(&b, `echo "%s NOW $(date +%%s) TZ $(date +%%z)"`+"\n", logMark)
+	b.WriteString(logNowScript() + "\n")
 	if c.journal {
 		lookback := logJournalLookback
 		if c.window > 0 {
@@ -196,9 +196,23 @@ func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 			secs, secs, logMark, secs, unit, filter, tally, logMark)
 		return b.String(), nil
 	}
-	fmt.Fprintf(&b, `f=%s; if [ ! -e "$f" ]; then echo "%s MISSING"; elif [ ! -r "$f" ]; then echo "%s UNREADABLE"; else sz=$(stat -L -c %%s "$f" 2>/dev/null || ls -lnL "$f" | awk '{print $5}'); echo "%s SIZE $sz"; if [ "$sz" -gt %d ]; then tail -c %d "$f" | { IFS= read -r _; cat; }; else cat "$f"; fi | %s | %s; fi`,
-		ShellQuote(argPath(c.path)), logMark, logMark, logMark, c.maxBytes, c.maxBytes, filter, tally)
+	b.WriteString("f=" + ShellQuote(argPath(c.path)) + "; " + logReadScript(c.maxBytes, filter+" | "+tally))
 	return b.String(), nil
+}
+
+// logNowScript prints the host's clock and zone offset (NOW/TZ marker):
+// lines' times are read in the host's zone, windows end at its "now".
+func logNowScript() string {
+	return fmt.Sprintf(`echo "%s NOW $(date +%%s) TZ $(date +%%z)"`, logMark)
+}
+
+// logReadScript reads the file named by $f, bounded: a MISSING or
+// UNREADABLE marker when it cannot, else its SIZE and then at most the last
+// maxBytes of it (the first, partial, line of a cut read is dropped) piped
+// into pipeline, which filters and tallies what leaves the host.
+func logReadScript(maxBytes int64, pipeline string) string {
+	return fmt.Sprintf(`if [ ! -e "$f" ]; then echo "%s MISSING"; elif [ ! -r "$f" ]; then echo "%s UNREADABLE"; else sz=$(stat -L -c %%s "$f" 2>/dev/null || ls -lnL "$f" | awk '{print $5}'); echo "%s SIZE $sz"; if [ "$sz" -gt %d ]; then tail -c %d "$f" | { IFS= read -r _; cat; }; else cat "$f"; fi | %s; fi`,
+		logMark, logMark, logMark, maxBytes, maxBytes, pipeline)
 }
 
 // LogOutput is the collector's report.
@@ -221,41 +235,11 @@ func ParseLogOutput(out string) LogOutput {
 	o := LogOutput{Size: -1, Zone: time.UTC}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	for i, line := range lines {
-		if !strings.HasPrefix(line, logMark+" ") {
-			continue
-		}
-		f := strings.Fields(line[len(logMark)+1:])
+		f := logMarker(line)
 		if len(f) == 0 {
 			continue
 		}
-		switch f[0] {
-		case "NOW":
-			if len(f) >= 2 {
-				if s, err := strconv.ParseInt(f[1], 10, 64); err == nil {
-					o.Now = time.Unix(s, 0)
-				}
-			}
-			if len(f) >= 4 && f[2] == "TZ" {
-				if z, ok := parseZone(f[3]); ok {
-					o.Zone = z
-				}
-			}
-		case "SIZE":
-			if len(f) >= 2 {
-				o.Size, _ = strconv.ParseInt(f[1], 10, 64)
-			}
-		case "SINCE":
-			if len(f) >= 2 {
-				s, _ := strconv.ParseInt(f[1], 10, 64)
-				o.Lookback = time.Duration(s) * time.Second
-			}
-		case "MISSING":
-			o.Missing = true
-		case "UNREADABLE":
-			o.Unreadable = true
-		case "NOJOURNAL":
-			o.NoJournal = true
-		case "COUNT":
+		if f[0] == "COUNT" {
 			if len(f) >= 2 {
 				if n, err := strconv.Atoi(f[1]); err == nil {
 					o.Count, o.HasCount = n, true
@@ -268,8 +252,55 @@ func ParseLogOutput(out string) LogOutput {
 			}
 			return o
 		}
+		o.marker(f)
 	}
 	return o
+}
+
+// logMarker returns the fields of a collector marker line ("@@HCOPS_LOG
+// SIZE 123" gives SIZE, 123), nil for any other line.
+func logMarker(line string) []string {
+	if !strings.HasPrefix(line, logMark+" ") {
+		return nil
+	}
+	return strings.Fields(line[len(logMark)+1:])
+}
+
+// marker applies one of the markers logNowScript and logReadScript print
+// (NOW/TZ, SIZE, SINCE, MISSING, UNREADABLE, NOJOURNAL) to o; false for
+// other markers.
+func (o *LogOutput) marker(f []string) bool {
+	switch f[0] {
+	case "NOW":
+		if len(f) >= 2 {
+			if s, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				o.Now = time.Unix(s, 0)
+			}
+		}
+		if len(f) >= 4 && f[2] == "TZ" {
+			if z, ok := parseZone(f[3]); ok {
+				o.Zone = z
+			}
+		}
+	case "SIZE":
+		if len(f) >= 2 {
+			o.Size, _ = strconv.ParseInt(f[1], 10, 64)
+		}
+	case "SINCE":
+		if len(f) >= 2 {
+			s, _ := strconv.ParseInt(f[1], 10, 64)
+			o.Lookback = time.Duration(s) * time.Second
+		}
+	case "MISSING":
+		o.Missing = true
+	case "UNREADABLE":
+		o.Unreadable = true
+	case "NOJOURNAL":
+		o.NoJournal = true
+	default:
+		return false
+	}
+	return true
 }
 
 // parseZone reads "+0800" / "-0530" into a fixed zone.
@@ -358,6 +389,33 @@ func syslogYear(t time.Time, zone *time.Location, now time.Time) time.Time {
 	return t
 }
 
+// logTimes gives each line the time it was logged, read by timeOf: its own
+// timestamp, else that of the line before (continuations, stack traces),
+// and for leading lines without one the first timestamp that follows.
+// parsed counts the lines with a timestamp of their own; when it is 0 every
+// time is zero.
+func logTimes(lines []string, timeOf func(string) (time.Time, bool)) (times []time.Time, parsed int) {
+	times = make([]time.Time, len(lines))
+	known := make([]bool, len(lines))
+	var cur time.Time
+	for i, line := range lines {
+		if times[i], known[i] = timeOf(line); known[i] {
+			if parsed == 0 {
+				cur = times[i]
+			}
+			parsed++
+		}
+	}
+	for i := range lines {
+		if known[i] {
+			cur = times[i]
+		} else {
+			times[i] = cur
+		}
+	}
+	return times, parsed
+}
+
 func logISOTime(line string, zone *time.Location) (time.Time, bool) {
 	if m := isoTS.FindStringSubmatch(line); m != nil {
 		s := m[1] + "T" + m[2]
@@ -428,35 +486,15 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	envNow.Now = now
 	start := windowStart(&envNow, c.window)
 
-	// Apply the window on the lines' own times. Lines without a time
-	// (continuations, stack traces) share the time of the line before.
+	// Apply the window on the lines' own times.
 	var inWindow []string
-	parsed := 0
-	times := make([]time.Time, len(o.Lines))
-	known := make([]bool, len(o.Lines))
-	for i, line := range o.Lines {
-		if times[i], known[i] = LogLineTime(line, o.Zone, now); known[i] {
-			parsed++
-		}
-	}
-	// Leading lines without a time are judged by the first line that has one.
-	var cur time.Time
-	curKnown := false
-	for i := range o.Lines {
-		if known[i] {
-			cur, curKnown = times[i], true
-			break
-		}
-	}
+	times, parsed := logTimes(o.Lines, func(line string) (time.Time, bool) { return LogLineTime(line, o.Zone, now) })
 	firstIn := false
 	for i, line := range o.Lines {
-		if known[i] {
-			cur = times[i]
-		}
 		if c.ignoreRe != nil && c.ignoreRe.MatchString(line) {
 			continue // grep -v already did this; kept for safety with odd greps
 		}
-		in := !curKnown || !cur.Before(start)
+		in := parsed == 0 || !times[i].Before(start)
 		if i == 0 {
 			firstIn = in
 		}
