@@ -23,8 +23,14 @@ type MariaDB struct {
 	ServerID int
 	// RootPassword is root@'%' and root@localhost's password.
 	RootPassword string
-	owner        *syscall.Credential
-	cmd          *exec.Cmd
+	// ErrorLog is the server's error log (--log-error).
+	ErrorLog string
+	// SlowLog is where the slow query log goes once it is switched on
+	// (--slow-query-log=1 in extraArgs, or SET GLOBAL slow_query_log = 1);
+	// it is off by default.
+	SlowLog string
+	owner   *syscall.Credential
+	cmd     *exec.Cmd
 }
 
 // StartMariaDB initialises and starts a server. serverID must differ between
@@ -36,7 +42,8 @@ func StartMariaDB(t testing.TB, serverID int, extraArgs ...string) *MariaDB {
 	LookPath(t, "mariadb")
 	cred := serviceCredential(t, "mysql")
 	dir := ownedTempDir(t, cred, "hcops-maria-*")
-	m := &MariaDB{Dir: dir, Port: FreePort(t), Socket: filepath.Join(dir, "sock"), ServerID: serverID, RootPassword: "hcops-root-pw", owner: cred}
+	m := &MariaDB{Dir: dir, Port: FreePort(t), Socket: filepath.Join(dir, "sock"), ServerID: serverID, RootPassword: "hcops-root-pw",
+		ErrorLog: filepath.Join(dir, "err.log"), SlowLog: filepath.Join(dir, "slow.log"), owner: cred}
 	data := filepath.Join(dir, "data")
 	args := []string{"--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db"}
 	if cred != nil {
@@ -46,7 +53,7 @@ func StartMariaDB(t testing.TB, serverID int, extraArgs ...string) *MariaDB {
 		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
 	}
 	srv := []string{"--no-defaults", "--datadir=" + data, "--port=" + strconv.Itoa(m.Port), "--bind-address=127.0.0.1",
-		"--socket=" + m.Socket, "--pid-file=" + filepath.Join(dir, "pid"), "--log-error=" + filepath.Join(dir, "err.log"),
+		"--socket=" + m.Socket, "--pid-file=" + filepath.Join(dir, "pid"), "--log-error=" + m.ErrorLog, "--slow-query-log-file=" + m.SlowLog,
 		fmt.Sprintf("--server-id=%d", serverID), "--log-bin=" + filepath.Join(data, "binlog"), "--binlog-format=ROW",
 		"--skip-name-resolve", "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--max-connections=30",
 		"--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0"}
@@ -79,7 +86,7 @@ func StartMariaDB(t testing.TB, serverID int, extraArgs ...string) *MariaDB {
 			break
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "err.log"))
+			log, _ := os.ReadFile(m.ErrorLog)
 			t.Fatalf("mariadbd did not start listening on %d\n%s", m.Port, log)
 		}
 		time.Sleep(100 * time.Millisecond)

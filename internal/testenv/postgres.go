@@ -22,8 +22,12 @@ type Postgres struct {
 	Port     int
 	Password string // of the postgres superuser (scram over TCP; trust over the socket)
 	BinDir   string
-	owner    *syscall.Credential
-	t        testing.TB
+	// Log is the server log (pg_ctl -l): stderr logging with PostgreSQL's
+	// default log_line_prefix '%m [%p] '. Set log_min_duration_statement
+	// and the like through StartPostgres' extraConf.
+	Log   string
+	owner *syscall.Credential
+	t     testing.TB
 }
 
 // PostgresBinDir finds the newest /usr/lib/postgresql/N/bin.
@@ -98,7 +102,7 @@ func StartPostgres(t testing.TB, extraConf ...string) *Postgres {
 	bin := PostgresBinDir(t)
 	cred := serviceCredential(t, "postgres")
 	dir := ownedTempDir(t, cred, "hcops-pg-*")
-	p := &Postgres{Dir: dir, Data: filepath.Join(dir, "data"), Port: FreePort(t), Password: "hcops-test-pw", BinDir: bin, owner: cred, t: t}
+	p := &Postgres{Dir: dir, Data: filepath.Join(dir, "data"), Port: FreePort(t), Password: "hcops-test-pw", BinDir: bin, Log: filepath.Join(dir, "log"), owner: cred, t: t}
 	pwfile := filepath.Join(dir, "pw")
 	if err := os.WriteFile(pwfile, []byte(p.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -130,7 +134,7 @@ func StartPostgres(t testing.TB, extraConf ...string) *Postgres {
 func (primary *Postgres) StartStandby(t testing.TB) *Postgres {
 	t.Helper()
 	dir := ownedTempDir(t, primary.owner, "hcops-pgstandby-*")
-	s := &Postgres{Dir: dir, Data: filepath.Join(dir, "data"), Port: FreePort(t), Password: primary.Password, BinDir: primary.BinDir, owner: primary.owner, t: t}
+	s := &Postgres{Dir: dir, Data: filepath.Join(dir, "data"), Port: FreePort(t), Password: primary.Password, BinDir: primary.BinDir, Log: filepath.Join(dir, "log"), owner: primary.owner, t: t}
 	out, err := runAs(t, primary.owner, []string{"PGPASSWORD=" + primary.Password}, filepath.Join(primary.BinDir, "pg_basebackup"),
 		"-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port), "-U", "postgres", "-D", s.Data, "-R", "-X", "stream", "--no-sync")
 	if err != nil {
@@ -144,7 +148,7 @@ func (primary *Postgres) StartStandby(t testing.TB) *Postgres {
 func (p *Postgres) start() {
 	t := p.t
 	t.Helper()
-	logf := filepath.Join(p.Dir, "log")
+	logf := p.Log
 	if out, err := runAs(t, p.owner, nil, filepath.Join(p.BinDir, "pg_ctl"), "-D", p.Data, "-l", logf, "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(logf)
 		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)

@@ -3,7 +3,7 @@ package i18n
 // Messages of the database check types (pkg/inspect check_db.go,
 // check_db_postgres.go, check_db_mysql.go: db-status, db-connections,
 // db-activity, db-cache, db-throughput, db-replication, db-size, db-backup,
-// db-security). Keys start with "db.". Parameter names, SQL, states the
+// db-security; check_db_log.go: db-log). Keys start with "db.". Parameter names, SQL, states the
 // database reports (streaming, idle in transaction, Yes/No) and account
 // names stay as the database writes them: the engineer types them back.
 func init() {
@@ -159,5 +159,32 @@ func init() {
 		"db.sec.my_local_infile": {"local_infile 已开启", "local_infile is on"},
 		"db.sec.my_settings_a":   {"按安全基线（等保 2.0）加固：require_secure_transport = ON，启用密码强度校验插件和审计插件，local_infile = OFF", "harden per the security baseline (等保 2.0): require_secure_transport = ON, a password-strength plugin, an audit plugin, local_infile = OFF"},
 		"db.sec.my_settings_ok":  {"传输加密、密码策略和审计均符合安全基线", "transport encryption, password policy and audit as the baseline expects"},
+		// db-log: errors and slow statements in the server's own logs, read over SSH
+		"db.log.stream.error":  {"错误日志", "error log"},
+		"db.log.stream.server": {"数据库日志", "server log"},
+		"db.log.stream.slow":   {"慢查询日志", "slow query log"},
+		"db.log.missing":       {"%s %s 不存在或无法访问", "%s %s does not exist or cannot be reached"},
+		"db.log.missing_a":     {"核对清单中该资产 db-log 检查的 error_log/slow_log 路径（可用通配符，取最新的文件），并确认巡检账号有权进入日志所在目录", "check the error_log/slow_log path of the db-log check for this asset in the inventory (a glob takes the newest file), and that the inspection account may enter the log's directory"},
+		"db.log.unreadable":    {"%s %s 无读取权限", "%s %s is not readable by the inspection account"},
+		"db.log.unreadable_a":  {"将巡检账号加入可读取该日志的组（如 adm、postgres 或 mysql），或在清单中为该资产设置 connection.become: true，以 sudo 读取", "add the inspection account to a group that may read the log (adm, postgres or mysql), or set connection.become: true for the asset in the inventory to read it through sudo"},
+		"db.log.no_count":      {"%s %s：采集结果中没有统计数据（目标主机缺少 awk，或输出异常）", "%s %s: the collector reported no counts (awk missing on the host, or unexpected output)"},
+		"db.log.begins":        {"日志文件始于 %s，更早的记录可能已轮转到其他文件", "the log file begins at %s: older entries may be in rotated files"},
+
+		"db.log.errors":      {"%s %s：自 %s 以来记录错误 %s 条", "%s %s: %[4]s error(s) since %[3]s"},
+		"db.log.errors_none": {"%s %s：自 %s 以来无错误", "%s %s: no errors since %s"},
+		"db.log.severe":      {"（其中 %s）", " (%s)"},
+		"db.log.fatal":       {"FATAL %d 条", "FATAL %d"},
+		"db.log.panic":       {"PANIC %d 条", "PANIC %d"},
+		"db.log.crash":       {"服务崩溃 %d 次", "server crash %d"},
+		"db.log.latest":      {"；最近一条：%s", "; latest: %s"},
+		"db.log.errors_a":    {"查看证据中的错误行，按报错内容逐条排查（PostgreSQL 在日志中同一进程号紧随其后的 DETAIL、STATEMENT 行给出详情和出错语句；MySQL/MariaDB 看 [MY-xxxxxx] 错误码和报错模块）；确属应用正常现象（如主键冲突）的，可在清单中为该资产调高阈值", "read the error lines in the evidence and follow up each by its text (PostgreSQL logs the details and the failing statement in the DETAIL and STATEMENT lines of the same process right after it; MySQL/MariaDB: the [MY-xxxxxx] code and the component); where errors are normal for the application (duplicate keys, say), raise the threshold for this asset in the inventory"},
+		"db.log.panic_a":     {"实例出现 PANIC 或崩溃：立即确认实例是否已自动重启、是否需要做崩溃恢复，核对数据完整性和主备状态，保留错误日志并请 DBA 或数据库厂商分析原因", "the instance hit a PANIC or crashed: check at once whether it restarted and recovered, verify data integrity and replication, keep the error log and have the DBA or the vendor find the cause"},
+
+		"db.log.slow":      {"%s %s：自 %s 以来慢查询 %s 条%s", "%s %s: %[4]s slow statement(s) since %[3]s%[5]s"},
+		"db.log.slow_none": {"%s %s：自 %s 以来无慢查询%s", "%s %s: no slow statements since %s%s"},
+		"db.log.slow_pg":   {"（执行时间不少于 %s 毫秒）", " (%s ms or longer)"},
+		"db.log.slow_max":  {"，最长一条耗时 %s 秒", ", the longest took %s s"},
+		"db.log.slow_at":   {"（%s）", " (%s)"},
+		"db.log.slow_a":    {"查看证据中耗时最长的语句，用 EXPLAIN 分析执行计划，为过滤和关联条件建立合适的索引或改写语句；批量统计和导出任务安排在业务低峰期执行", "take the longest statements in the evidence, run EXPLAIN on them, add indexes for their filter and join conditions or rewrite them; schedule batch reports and exports outside business hours"},
 	})
 }

@@ -128,6 +128,14 @@ func BuildPlan(in PlanInput) (*Plan, error) {
 	return p, nil
 }
 
+// Applier is implemented by check types that concern an asset only once
+// something is configured for it (db-log: only databases whose log paths
+// are given). The plan leaves such a check out for the other assets, as if
+// disabled: nothing runs for it there and no result is reported.
+type Applier interface {
+	Applies(spec *Spec, a *inventory.Asset) bool
+}
+
 // planItem applies the override for spec (by check name) and prepares the
 // item; nil when the override disables the check.
 func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]inventory.CheckOverride) *Item {
@@ -164,6 +172,9 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 	if !ok {
 		it.Err = fmt.Errorf("check %s: unknown check type %q", spec.Name, spec.Type)
 		return it
+	}
+	if ap, ok := c.(Applier); ok && !ap.Applies(&it.Spec, a) {
+		return nil
 	}
 	it.Check = c
 	th, err := ParseThresholds(spec.Warn, spec.Crit)
