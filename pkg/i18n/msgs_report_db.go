@@ -108,6 +108,7 @@ func init() {
 		"rdb.check.db-backup":      {"归档与日志", "Archiving and logs"},
 		"rdb.check.db-security":    {"安全基线", "Security baseline"},
 		"rdb.check.connect":        {"连接", "Connection"},
+		"rdb.check.db-log":         {"数据库日志", "Database logs"},
 
 		"rdb.item.status":            {"运行状态（版本、运行时长、主备角色）", "Status (version, uptime, role)"},
 		"rdb.item.connections":       {"连接数使用率", "Connections in use"},
@@ -121,6 +122,8 @@ func init() {
 		"rdb.item.accounts":          {"数据库账号（超级用户、空密码、远程 root）", "Accounts (superusers, empty passwords, remote root)"},
 		"rdb.item.settings":          {"安全配置（传输加密、口令策略、审计）", "Settings (encryption, password policy, audit)"},
 		"rdb.item.database":          {"数据库 %s 的容量", "Size of database %s"},
+		"rdb.item.errors":            {"数据库日志中的错误", "Errors in the database log"},
+		"rdb.item.slow":              {"慢查询", "Slow statements"},
 
 		"rdb.repl.primary_of": {"%s/%d 个备库在线", "%s of %d standbys streaming"},
 		"rdb.repl.primary":    {"%s 个备库在线", "%s standbys streaming"},

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -439,4 +441,56 @@ func TestDBLogChinese(t *testing.T) {
 // Every message key db-log uses is in the catalogue, in both languages.
 func TestDBLogMessagesInCatalogue(t *testing.T) {
 	wantKeys(t, []string{"check_db_log.go"}, 20)
+}
+
+// Real servers write the logs: PostgreSQL with log_min_duration_statement
+// (a failed query, a failed login, a slow and a quick pg_sleep), MariaDB
+// with its slow query log (a slow and a quick SLEEP, an event that fails,
+// and logins refused, which it logs as warnings). db-log's collector reads
+// their actual log files.
+func TestDBLogRealServers(t *testing.T) {
+	start := time.Now().Add(-time.Second)
+	t.Run("postgresql", func(t *testing.T) {
+		pg := testenv.StartPostgres(t, "log_min_duration_statement = 1000")
+		db := openDirect(t, "pgx", fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", pg.Password, pg.Port))
+		if _, err := db.Exec("SELECT * FROM no_such_table"); err == nil {
+			t.Fatal("the bad query ran")
+		}
+		if bad, err := sql.Open("pgx", fmt.Sprintf("postgres://postgres:wrong@127.0.0.1:%d/postgres?sslmode=disable", pg.Port)); err == nil {
+			if bad.Ping() == nil {
+				t.Fatal("a wrong password logged in")
+			}
+			bad.Close()
+		}
+		for _, q := range []string{"SELECT pg_sleep(1.2)", "SELECT pg_sleep(0.2)"} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rs := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": pg.Log}, since: start}.run(t)
+		wantDBLog(t, rs, "errors", result.Warn, 2, []string{"(FATAL 1)"}, []string{`relation "no_such_table" does not exist`, `password authentication failed for user "postgres"`})
+		s := wantDBLog(t, rs, "slow", result.OK, 1, []string{"the longest took 1.2 s"}, []string{"statement: SELECT pg_sleep(1.2)"}, "pg_sleep(0.2)")
+		if v, _ := metric(s, "db.slow_max_s"); v < 1.2 || v > 2 {
+			t.Errorf("db.slow_max_s %v", v)
+		}
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		m := testenv.StartMariaDB(t, 1, "--slow-query-log=1", "--long-query-time=0.5")
+		m.SQL(t, "SELECT SLEEP(0.7); SELECT SLEEP(0.1)")
+		m.SQL(t, "CREATE DATABASE ev; CREATE EVENT ev.fail ON SCHEDULE AT CURRENT_TIMESTAMP DO INSERT INTO ev.nosuch VALUES (1); SET GLOBAL event_scheduler = ON")
+		if bad, err := sql.Open("mysql", fmt.Sprintf("root:wrong@tcp(127.0.0.1:%d)/", m.Port)); err == nil {
+			bad.Ping()
+			bad.Close()
+		}
+		testenv.WaitFor(t, 20*time.Second, "the event's error in the error log", func() bool {
+			b, _ := os.ReadFile(m.ErrorLog)
+			return strings.Contains(string(b), "[ERROR] Event Scheduler")
+		})
+		if b, _ := os.ReadFile(m.ErrorLog); !strings.Contains(string(b), "[Warning] Access denied") {
+			t.Fatalf("the refused login is not in the error log as a warning:\n%s", b)
+		}
+		rs := dbLogCase{engine: "mariadb", params: map[string]any{"error_log": m.ErrorLog, "slow_log": m.SlowLog}, since: start}.run(t)
+		wantDBLog(t, rs, "errors", result.Warn, 1, nil, []string{"[ERROR] Event Scheduler: [root@localhost][ev.fail] Table 'ev.nosuch' doesn't exist"}, "Access denied")
+		wantDBLog(t, rs, "slow", result.OK, 1, []string{"the longest took 0.7 s"}, []string{"SELECT SLEEP(0.7)"}, "SLEEP(0.1)")
+	})
 }

@@ -82,6 +82,8 @@ type DBInstance struct {
 	CacheHitPct    *float64 `json:"cache_hit_pct,omitempty"`
 	QPS            *float64 `json:"qps,omitempty"`
 	TPS            *float64 `json:"tps,omitempty"`
+	LogErrors      *float64 `json:"log_errors,omitempty"`   // errors in the server log since the last inspection (db-log)
+	SlowQueries    *float64 `json:"slow_queries,omitempty"` // slow statements logged since the last inspection (db-log)
 
 	Replication       string        `json:"replication"` // state in words, "" when not checked
 	ReplicationStatus result.Status `json:"replication_status"`
@@ -170,10 +172,17 @@ func isDBCheck(typ, check, playbook string) bool {
 	return strings.HasPrefix(typ, "db-") || (check == connectCheck && playbook == "db-health")
 }
 
-// dbSectionOf maps a check type to its section.
-func dbSectionOf(typ string) string {
+// dbSectionOf maps a check type (and, for db-log, its item) to its section:
+// errors in the server's log tell of the instance's state, slow statements
+// of its performance.
+func dbSectionOf(typ, item string) string {
 	switch typ {
 	case "db-status", connectCheck:
+		return "status"
+	case "db-log":
+		if item == "slow" {
+			return "performance"
+		}
 		return "status"
 	case "db-size":
 		return "capacity"
@@ -293,6 +302,13 @@ func NewDB(in DBInput, o Options) *DBReport {
 		case "db-throughput":
 			inst.QPS = metricP(r, "db.qps")
 			inst.TPS = metricP(r, "db.tps")
+		case "db-log":
+			switch r.Item {
+			case "errors":
+				inst.LogErrors = metricP(r, "db.log_errors")
+			case "slow":
+				inst.SlowQueries = metricP(r, "db.slow_queries")
+			}
 		case "db-replication":
 			o.dbReplication(inst, r)
 		case "db-size":
@@ -309,7 +325,7 @@ func NewDB(in DBInput, o Options) *DBReport {
 				sizeEvidence[r.Asset] = excerpt(ev, r.EvidenceTruncated)
 			}
 		}
-		sec := dbSectionOf(typ)
+		sec := dbSectionOf(typ, r.Item)
 		items[sec] = append(items[sec], o.healthItem(r, o.dbLabel(typ, r.Check, r.Item), value, started))
 	}
 

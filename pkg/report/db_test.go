@@ -483,3 +483,46 @@ func TestHealthKeysTranslated(t *testing.T) {
 		}
 	}
 }
+
+// db-log's two results go where the report's reader looks for them: errors
+// in the server log under 实例状态, slow statements under 性能, each with its
+// own label; the instance row carries both figures.
+func TestDBReportPlacesLogResults(t *testing.T) {
+	rs := append(dbResults(),
+		dbr("his-pg-01", "db-log", "errors", result.Warn, fv(3), "errors", "~:0", "~:50", "server log /var/log/postgresql/postgresql-15-main.log: 3 error(s) since 2026-11-28 08:00",
+			"read the error lines in the evidence", met("db.log_errors", 3, "")),
+		dbr("his-pg-01", "db-log", "slow", result.OK, fv(12), "events", "~:100", "", "server log /var/log/postgresql/postgresql-15-main.log: 12 slow statement(s) since 2026-11-28 08:00", "",
+			met("db.slow_queries", 12, ""), met("db.slow_max_s", 7.5, "s")))
+	d := NewDB(DBInput{Run: result.Run{ID: 7, StartedAt: dbAt, Status: result.RunCompleted, Results: rs}, Assets: map[string]*inventory.Asset{}}, testOpts("zh"))
+	find := func(key string) (HealthItem, bool) {
+		for _, it := range section(t, d.Sections, key).Items {
+			if it.Type == "db-log" {
+				return it, true
+			}
+		}
+		return HealthItem{}, false
+	}
+	e, ok := find("status")
+	if !ok || e.Item != "errors" || e.Label != "数据库日志中的错误" || e.Status != result.Warn || e.Value != "3 次" {
+		t.Errorf("status section: %+v", e)
+	}
+	s, ok := find("performance")
+	if !ok || s.Item != "slow" || s.Label != "慢查询" || s.Value != "12 条" {
+		t.Errorf("performance section: %+v", s)
+	}
+	for _, key := range []string{"capacity", "dr", "security"} {
+		if it, ok := find(key); ok {
+			t.Errorf("db-log in section %s: %+v", key, it)
+		}
+	}
+	if len(d.Sections) != 5 {
+		t.Errorf("sections %d: db-log must not open an 'other' section", len(d.Sections))
+	}
+	p1 := instance(t, d, "his-pg-01")
+	if p1.LogErrors == nil || *p1.LogErrors != 3 || p1.SlowQueries == nil || *p1.SlowQueries != 12 {
+		t.Errorf("instance figures %+v", p1)
+	}
+	if in := instance(t, d, "his-pg-02"); in.LogErrors != nil || in.SlowQueries != nil {
+		t.Errorf("an instance without db-log has no log figures: %+v", in)
+	}
+}
