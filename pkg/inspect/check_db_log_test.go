@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -493,4 +494,80 @@ func TestDBLogRealServers(t *testing.T) {
 		wantDBLog(t, rs, "errors", result.Warn, 1, nil, []string{"[ERROR] Event Scheduler: [root@localhost][ev.fail] Table 'ev.nosuch' doesn't exist"}, "Access denied")
 		wantDBLog(t, rs, "slow", result.OK, 1, []string{"the longest took 0.7 s"}, []string{"SELECT SLEEP(0.7)"}, "SLEEP(0.1)")
 	})
+}
+
+// The collector's awk programs give the same output under gawk (RHEL,
+// Kylin, UOS), mawk (Debian, Ubuntu) and busybox awk (appliances), on every
+// log excerpt.
+func TestDBLogAwkImplementations(t *testing.T) {
+	type impl struct{ name, dir string }
+	var impls []impl
+	for _, name := range []string{"gawk", "mawk", "busybox"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Logf("%s is not installed here", name)
+			continue
+		}
+		dir := t.TempDir()
+		script := "#!/bin/sh\nexec " + p + " \"$@\"\n"
+		if name == "busybox" {
+			script = "#!/bin/sh\nexec " + p + " awk \"$@\"\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, "awk"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		impls = append(impls, impl{name, dir})
+	}
+	if len(impls) < 2 {
+		t.Fatalf("need two awk implementations to compare, have %v", impls)
+	}
+	for _, c := range []struct{ engine, param, file string }{
+		{"postgresql", "error_log", "postgresql-16-cst.log"},
+		{"postgresql", "error_log", "postgresql-15-zh_CN.log"},
+		{"postgresql", "error_log", "postgresql-15-real.log"},
+		{"mysql", "error_log", "mysql-8.0-error.log"},
+		{"mariadb", "error_log", "mariadb-5.5-error.log"},
+		{"mysql", "slow_log", "mysql-8.0-slow.log"},
+		{"mariadb", "slow_log", "mariadb-10.11-slow-real.log"},
+	} {
+		s, err := dbLogCheck{}.Script(&Spec{Name: "db-log", Params: map[string]any{c.param: testdataLog(c.file)}}, dbLogAsset(c.engine))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first string
+		for _, im := range impls {
+			cmd := exec.Command("/bin/sh", "-c", "LC_ALL=C; export LC_ALL\n"+s)
+			cmd.Env = append(os.Environ(), "PATH="+im.dir+":"+os.Getenv("PATH"))
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s %s: %v\n%s", c.file, im.name, err, out)
+			}
+			got := dbLogNowRE.ReplaceAllString(string(out), "")
+			if !strings.Contains(got, "@@HCOPS_LOG COUNT ") {
+				t.Errorf("%s %s: no counts:\n%s", c.file, im.name, got)
+			}
+			if first == "" {
+				first = got
+			} else if got != first {
+				t.Errorf("%s: %s differs from %s:\n%s\n---\n%s", c.file, im.name, impls[0].name, got, first)
+			}
+		}
+	}
+}
+
+// More matching lines than come back from the host: the figure is a lower
+// bound, and says so.
+func TestDBLogManyErrorsIsALowerBound(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < dbLogShipLines+50; i++ {
+		fmt.Fprintf(&b, "%s %d [ERROR] [MY-010584] [Repl] Slave I/O for channel '': error reconnecting to master, Error_code: MY-002003\n",
+			time.Now().Add(-time.Minute).UTC().Format("2006-01-02T15:04:05.000000Z"), i)
+	}
+	p := filepath.Join(t.TempDir(), "error.log")
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	rs := dbLogCase{engine: "mysql", params: map[string]any{"error_log": p}, since: time.Now().Add(-time.Hour)}.run(t)
+	r := wantDBLog(t, rs, "errors", result.Crit, dbLogShipLines, []string{fmt.Sprintf("at least %d error(s)", dbLogShipLines)}, nil)
+	if n := strings.Count(r.Evidence, "\n") + 1; n != dbLogSample || !r.EvidenceTruncated {
+		t.Errorf("evidence has %d lines (truncated %v), want %d", n, r.EvidenceTruncated, dbLogSample)
+	}
 }
