@@ -28,9 +28,11 @@ import (
 //     致命错误, 比致命错误还过分的错误); `LOG:  duration: N ms  statement|execute…`
 //     lines (log_min_duration_statement) of at least slow_ms are slow
 //     statements. auto_explain's `duration: … plan:` lines are not counted
-//     (they repeat a statement). Any log_line_prefix works; with one that
-//     has no time (%m, %t, %n) no window can be applied and every line read
-//     counts.
+//     (they repeat a statement). Any log_line_prefix works, and so does a
+//     syslog file; with a prefix without a time (%m, %t or %n) no window
+//     can be applied and every line read counts. Lines without a time of
+//     their own in a log that has times continue a multi-line entry and
+//     never count.
 //   - MySQL / MariaDB: error_log is the error log; [ERROR] lines (MySQL 8,
 //     5.7, MariaDB, old "261129  8:00:01 [ERROR]") are errors, warnings are
 //     not; "mysqld got signal N" is a crash. slow_log is the slow query log:
@@ -358,7 +360,7 @@ var (
 // those of PostgreSQL, MySQL and MariaDB.
 func dbLogTime(line string, zone *time.Location, now time.Time) (time.Time, bool) {
 	if len(line) < 10 || line[0] < '0' || line[0] > '9' {
-		return time.Time{}, false
+		return LogLineTime(line, zone, now) // syslog (PostgreSQL's log_destination = syslog)
 	}
 	if m := pgZoneTS.FindStringSubmatch(line); m != nil {
 		z := time.UTC
@@ -473,7 +475,7 @@ type dbLogLine struct {
 // dbLogWindow is what one kind of line gives for the window.
 type dbLogWindow struct {
 	lines   []dbLogLine // in the window, oldest first
-	count   int         // len(lines), or all kept lines when none had a time
+	count   int         // len(lines)
 	atLeast bool        // more matched on the host than came back, and the oldest that came back is in the window
 	noTimes bool        // no line had a time: the window could not be applied
 }

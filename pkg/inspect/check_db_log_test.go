@@ -335,6 +335,7 @@ func TestDBLogTime(t *testing.T) {
 		{"2026-11-29 18:00:01 0 [ERROR] x", time.Date(2026, 11, 29, 18, 0, 1, 0, cst)},
 		{"261129  8:00:01 [ERROR] x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
 		{"261129 18:00:01", time.Date(2026, 11, 29, 18, 0, 1, 0, cst)},
+		{"Nov 29 08:00:01 his-db-01 postgres[1234]: [3-1] ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
 	} {
 		got, ok := dbLogTime(c.line, cst, now)
 		if !ok || !got.Equal(c.want) {
