@@ -107,7 +107,7 @@ func init() {
 		"rdb.check.db-size":        {"数据库容量", "Database size"},
 		"rdb.check.db-backup":      {"归档与日志", "Archiving and logs"},
 		"rdb.check.db-security":    {"安全基线", "Security baseline"},
-		"rdb.check.connect":        {"连接", "Connection"},
+		"rdb.check.connect":        {"SSH 登录（读取数据库日志）", "SSH login (to read the database logs)"},
 		"rdb.check.db-log":         {"数据库日志", "Database logs"},
 
 		"rdb.item.status":            {"运行状态（版本、运行时长、主备角色）", "Status (version, uptime, role)"},

@@ -174,7 +174,8 @@ func isDBCheck(typ, check, playbook string) bool {
 
 // dbSectionOf maps a check type (and, for db-log, its item) to its section:
 // errors in the server's log tell of the instance's state, slow statements
-// of its performance.
+// of its performance; the SSH login db-log needs (connect) goes with its
+// errors.
 func dbSectionOf(typ, item string) string {
 	switch typ {
 	case "db-status", connectCheck:
@@ -239,7 +240,7 @@ func NewDB(in DBInput, o Options) *DBReport {
 	unreachable := map[string]bool{}
 	for i := range run.Results {
 		r := &run.Results[i]
-		if isDBCheck(r.Type, r.Check, r.Playbook) && r.Status == result.Unreachable {
+		if isDBCheck(r.Type, r.Check, r.Playbook) && r.Check != connectCheck && r.Status == result.Unreachable {
 			unreachable[r.Asset] = true
 		}
 	}
@@ -259,6 +260,15 @@ func NewDB(in DBInput, o Options) *DBReport {
 		if unreachable[r.Asset] && r.Status == result.Unknown {
 			continue
 		}
+		if r.Check == connectCheck && r.Status == result.Unreachable {
+			// db-health's only SSH login is db-log's, to read the logs on
+			// the database host: when it fails the log figures are
+			// unknown, the database itself was reached (or not) by the
+			// db-* checks.
+			ssh := *r
+			ssh.Status = result.Unknown
+			r = &ssh
+		}
 		inst := insts[r.Asset]
 		if inst == nil {
 			inst = o.newDBInstance(r, in.Assets[r.Asset])
@@ -271,7 +281,7 @@ func NewDB(in DBInput, o Options) *DBReport {
 
 		value := ""
 		switch typ {
-		case "db-status", connectCheck:
+		case "db-status":
 			if r.Status == result.Unreachable {
 				inst.Reachable = false
 			}

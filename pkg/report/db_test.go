@@ -492,7 +492,11 @@ func TestDBReportPlacesLogResults(t *testing.T) {
 		dbr("his-pg-01", "db-log", "errors", result.Warn, fv(3), "errors", "~:0", "~:50", "server log /var/log/postgresql/postgresql-15-main.log: 3 error(s) since 2026-11-28 08:00",
 			"read the error lines in the evidence", met("db.log_errors", 3, "")),
 		dbr("his-pg-01", "db-log", "slow", result.OK, fv(12), "events", "~:100", "", "server log /var/log/postgresql/postgresql-15-main.log: 12 slow statement(s) since 2026-11-28 08:00", "",
-			met("db.slow_queries", 12, ""), met("db.slow_max_s", 7.5, "s")))
+			met("db.slow_queries", 12, ""), met("db.slow_max_s", 7.5, "s")),
+		// db-log's SSH login to his-pg-02's host failed: its logs are
+		// unknown, the database itself answered the db-* checks.
+		result.Result{Asset: "his-pg-02", Check: "connect", Type: "connect", Playbook: "db-health", Status: result.Unreachable, Reason: result.ReasonTimeout,
+			Message: "his-pg-02: cannot reach the host (timeout): dial tcp 10.1.1.12:22: i/o timeout", Advice: "check the network path and that sshd runs"})
 	d := NewDB(DBInput{Run: result.Run{ID: 7, StartedAt: dbAt, Status: result.RunCompleted, Results: rs}, Assets: map[string]*inventory.Asset{}}, testOpts("zh"))
 	find := func(key string) (HealthItem, bool) {
 		for _, it := range section(t, d.Sections, key).Items {
@@ -522,7 +526,23 @@ func TestDBReportPlacesLogResults(t *testing.T) {
 	if p1.LogErrors == nil || *p1.LogErrors != 3 || p1.SlowQueries == nil || *p1.SlowQueries != 12 {
 		t.Errorf("instance figures %+v", p1)
 	}
-	if in := instance(t, d, "his-pg-02"); in.LogErrors != nil || in.SlowQueries != nil {
-		t.Errorf("an instance without db-log has no log figures: %+v", in)
+	p2 := instance(t, d, "his-pg-02")
+	if p2.LogErrors != nil || p2.SlowQueries != nil {
+		t.Errorf("an instance whose logs were not read has no log figures: %+v", p2)
+	}
+	if !p2.Reachable || p2.Status != result.Crit || p2.Counts.Unknown != 1 || p2.Counts.Unreachable != 0 || p2.ConnectionsPct == nil {
+		t.Errorf("a failed SSH login makes the instance unreachable: %+v", p2)
+	}
+	if d.Overview.Unreachable != 1 || d.Counts.Unreachable != 1 {
+		t.Errorf("only lis-my-01 is unreachable: %+v %+v", d.Overview, d.Counts)
+	}
+	var login *HealthItem
+	for _, it := range section(t, d.Sections, "status").Items {
+		if it.Asset == "his-pg-02" && it.Check == "connect" {
+			login = &it
+		}
+	}
+	if login == nil || login.Status != result.Unknown || login.Label != "SSH 登录（读取数据库日志）" || !strings.Contains(login.Message, "i/o timeout") {
+		t.Errorf("the failed login: %+v", login)
 	}
 }
