@@ -218,7 +218,10 @@ func newInspectChecksCmd(app *App) *cobra.Command {
 			for _, name := range inspect.Types() {
 				c, _ := inspect.Lookup(name)
 				runs := "target"
-				if s, err := c.Script(&inspect.Spec{Name: name, Type: name}, inventory.Localhost()); err == nil && s == "" {
+				// A check that applies only once configured (db-log) has no
+				// script without its parameters, but runs on the target.
+				_, conditional := c.(inspect.Applier)
+				if s, err := c.Script(&inspect.Spec{Name: name, Type: name}, inventory.Localhost()); err == nil && s == "" && !conditional {
 					runs = "local"
 				}
 				list = append(list, checkType{name, runs})

@@ -81,6 +81,8 @@ func init() {
 		"rdb.c.deadlocks":      {"累计死锁", "Deadlocks"},
 		"rdb.c.qps":            {"QPS（次/秒）", "QPS"},
 		"rdb.c.tps":            {"TPS（次/秒）", "TPS"},
+		"rdb.c.log_errors":     {"日志错误（条）", "Log errors"},
+		"rdb.c.slow":           {"慢查询（条）", "Slow queries"},
 		"rdb.c.lag":            {"复制延迟", "Lag"},
 		"rdb.c.standbys":       {"在线备库数", "Standbys"},
 		"rdb.c.uptime_d":       {"运行时长（天）", "Uptime (days)"},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -381,8 +382,9 @@ func TestDBRenderEveryFormat(t *testing.T) {
 					t.Errorf("instance sheet %v", rows)
 				}
 				var found bool
+				lagCol := slices.Index(rows[0], i18n.T(lang, "rdb.c.lag_s"))
 				for _, r := range rows {
-					if len(r) > 18 && r[1] == "his-pg-02" && r[18] == "1250" {
+					if lagCol > 0 && len(r) > lagCol && r[1] == "his-pg-02" && r[lagCol] == "1250" {
 						found = true
 					}
 				}

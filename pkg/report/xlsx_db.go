@@ -138,13 +138,14 @@ func dbXLSX(b *xlsxBook, d *DBReport) error {
 	in.statusCol = 7
 	if err := in.head(b, "report.c.no", "rdb.c.instance", "report.c.address", "report.c.system", "rdb.c.engine", "rdb.c.version", "report.c.status",
 		"rdb.c.role", "rdb.c.expected_role", "rdb.c.uptime_d", "rdb.c.connections", "rdb.c.conn_pct_n", "rdb.c.xact_s", "rdb.c.locks",
-		"rdb.c.cache_n", "rdb.c.qps", "rdb.c.tps", "rdb.c.repl", "rdb.c.lag_s", "rdb.c.standbys", "rdb.c.size_gib"); err != nil {
+		"rdb.c.cache_n", "rdb.c.qps", "rdb.c.tps", "rdb.c.log_errors", "rdb.c.slow", "rdb.c.repl", "rdb.c.lag_s", "rdb.c.standbys", "rdb.c.size_gib"); err != nil {
 		return err
 	}
 	for i, x := range d.Instances {
 		if err := in.set(i+1, x.Name, x.Address, x.System, x.Engine, x.Version, x.Status, roleWord(l, x.Role), roleWord(l, x.ExpectedRole),
 			optCell(x.UptimeS, 86400, 1), optCell(x.Connections, 1, 0), optCell(x.ConnectionsPct, 1, 1), optCell(x.OldestXactS, 1, 0),
-			optCell(x.LockWaits, 1, 0), optCell(x.CacheHitPct, 1, 2), optCell(x.QPS, 1, 1), optCell(x.TPS, 1, 1), x.Replication,
+			optCell(x.LockWaits, 1, 0), optCell(x.CacheHitPct, 1, 2), optCell(x.QPS, 1, 1), optCell(x.TPS, 1, 1),
+			optCell(x.LogErrors, 1, 0), optCell(x.SlowQueries, 1, 0), x.Replication,
 			optCell(x.ReplicationLagS, 1, 1), optCell(x.Standbys, 1, 0), optCell(x.SizeBytes, 1<<30, 3)); err != nil {
 			return err
 		}
