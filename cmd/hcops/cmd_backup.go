@@ -393,32 +393,8 @@ func verifyPolicy(ctx context.Context, env *backupEnv, p *backup.Policy, now tim
 	if err != nil {
 		return []result.Result{backup.ListingFailed(p, err, transport.ReasonOf(err), env.lang)}
 	}
-	copies, err := backup.List(ctx, r, p)
-	if err != nil {
-		return []result.Result{backup.ListingFailed(p, err, "", env.lang)}
-	}
-	rs := backup.Judge(p, copies, now, env.lang)
-	if opts.noIntegrity || !p.CheckIntegrity() || len(copies) == 0 {
-		return rs
-	}
-	targets := copies[len(copies)-1:]
-	if opts.allCopies {
-		targets = copies
-	}
-	for _, c := range targets {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return rs
-		}
-		ir := backup.Integrity(ctx, r, p, c, env.lang)
-		<-sem
-		rs = append(rs, ir)
-		if p.Kind == backup.KindRestic {
-			break // restic check covers the whole repository
-		}
-	}
-	return rs
+	return backup.Verify(ctx, r, p, backup.VerifyOptions{Now: now, Lang: env.lang, Integrity: !opts.noIntegrity,
+		AllCopies: opts.allCopies, Slots: sem})
 }
 
 func newBackupRun(kind string, args []string) *result.Run {

@@ -27,8 +27,19 @@ import (
 // and hcops never transfers the copy. Each test prints its own marker line
 // "@@T <name> <exit status>" after its output.
 func IntegrityScript(p *Policy, c Copy) string {
+	body := integrityBody(p, c)
+	if p.Kind == KindRestic || c.Dir {
+		return "f=" + quote(c.Path) + "\n" + body
+	}
+	return "f=" + quote(c.Path) + "\n" + body + checksumScript(p, c)
+}
+
+// integrityBody is the test of a copy whose path is already in $f: it
+// depends on the copy only through its kind (directory or file) and the
+// extension of its name, never on the path, so ListAndTest can run it on
+// the newest copy the host finds.
+func integrityBody(p *Policy, c Copy) string {
 	var b strings.Builder
-	b.WriteString("f=" + quote(c.Path) + "\n")
 	// A test's listing output (tar -t, pg_restore --list) can be huge and is
 	// discarded; only its errors are kept. No temporary file is written on
 	// the host (its disk may be the full one).
@@ -58,7 +69,7 @@ func IntegrityScript(p *Policy, c Copy) string {
 			tool = "zstd"
 		}
 		b.WriteString("has " + tool + " " + tool + " && { echo @@TAILB " + tool + "; { " + tool + " -dc \"$f\" 2>/dev/null || echo @@STREAMFAIL; } | tail -c 300; echo; echo @@TAILE; }\n")
-		return b.String() + checksumScript(p, c)
+		return b.String()
 	}
 	switch {
 	case strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".tgz"):
@@ -90,7 +101,7 @@ func IntegrityScript(p *Policy, c Copy) string {
 	case KindMysqldump:
 		b.WriteString("echo \"@@TAIL $(" + catTail(name) + " | base64 | tr -d '\\n')\"\n")
 	}
-	return b.String() + checksumScript(p, c)
+	return b.String()
 }
 
 // checksumScript checks the copy against a sha256 manifest beside it.
@@ -365,3 +376,97 @@ func verifyManifestLocal(c Copy, ck *Checksum, algo, lang string) (result.Status
 	}
 	return result.OK, say(lang, "backup.int.checksum_ok", algo)
 }
+
+// ListAndTest lists p's copies and, in the same remote session, runs the
+// integrity test of the newest copy the host finds, so a verification costs
+// one session per policy instead of two. tested is nil when the test could
+// not be combined — the policy is not a file listing, its copies need a
+// checksum manifest, or the copy the host tested is not the one List would
+// call newest — and the caller then runs Integrity on its own.
+func ListAndTest(ctx context.Context, r transport.Runner, p *Policy, lang string) (copies []Copy, tested *result.Result, err error) {
+	if !combinable(p) {
+		copies, err = List(ctx, r, p)
+		return copies, nil, err
+	}
+	setup, find, err := fileListing(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The test is written for a stand-in name with the pattern's own
+	// extension; it is used only if the newest copy's test is the same.
+	rep := Copy{Name: standIn(path.Base(p.Path))}
+	body := integrityBody(p, rep)
+	// The find's output is both the listing and how the host picks the
+	// newest copy (largest mtime) to test.
+	script := setup + "\nl=$(" + find + ")\nprintf '%s\\n' \"$l\"\n" +
+		newestScript +
+		"[ -n \"$f\" ] || exit 0\necho \"@@TESTED $f\"\n" + body
+	out, err := r.Run(ctx, script)
+	if err != nil {
+		return nil, nil, errorf("backup.list.run_failed", p.Name, r.Target(), err)
+	}
+	text := string(out.Stdout)
+	rest := ""
+	if i := strings.Index(text, "@@TESTED "); i >= 0 && (i == 0 || text[i-1] == '\n') {
+		text, rest = text[:i], text[i+len("@@TESTED "):]
+	}
+	if copies, err = parseStat(text); err != nil {
+		return nil, nil, errorf("backup.list.parse", p.Name, r.Target(), err)
+	}
+	if len(copies) == 0 || rest == "" {
+		return copies, nil, nil
+	}
+	newest := copies[len(copies)-1]
+	testedPath, testOut, _ := strings.Cut(rest, "\n")
+	if testedPath != newest.Path || newest.Dir || integrityBody(p, newest) != body {
+		return copies, nil, nil
+	}
+	res := judgeIntegrity(p, newest, testOut, p.base(AspectIntegrity), lang)
+	return copies, &res, nil
+}
+
+// combinable reports whether p's verification can list and test in one
+// session: copies found by a path glob, tested without a manifest.
+func combinable(p *Policy) bool {
+	switch p.Kind {
+	case KindRestic, KindZFS, KindLVM, KindCommand:
+		return false
+	}
+	return p.CheckIntegrity() && p.Checksum == nil
+}
+
+// standIn turns a glob into a name it matches, for choosing a test by
+// extension: his-*.sql.gz → his-x.sql.gz.
+func standIn(glob string) string {
+	var b strings.Builder
+	inClass := false
+	for _, r := range glob {
+		switch {
+		case inClass:
+			if r == ']' {
+				inClass = false
+				b.WriteByte('x')
+			}
+		case r == '[':
+			inClass = true
+		case r == '*' || r == '?':
+			b.WriteByte('x')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// newestScript sets f to the path of the copy with the largest mtime in the
+// stat lines of $l ("MTIME SIZE TYPE|PATH"), the last of equals as List's
+// stable sort does, with shell builtins only: it runs once per policy.
+const newestScript = `m=-1; f=; o=$IFS; IFS='
+'; set -f
+for x in $l; do
+  case $x in *'|'*) t=${x%% *}
+    case $t in ''|*[!0-9]*) ;; *) if [ "$t" -ge "$m" ]; then m=$t; f=${x#*|}; fi ;; esac ;;
+  esac
+done
+set +f; IFS=$o
+`

@@ -52,16 +52,26 @@ func ListScript(p *Policy) (string, func(out string) ([]Copy, error), error) {
 	case KindCommand:
 		return p.Command, parseListing, nil
 	}
+	setup, find, err := fileListing(p)
+	if err != nil {
+		return "", nil, err
+	}
+	return setup + "\n" + find, parseStat, nil
+}
+
+// fileListing is the listing of copies found by a path glob: the setup
+// lines, and the find that prints one stat line per copy (parseStat).
+func fileListing(p *Policy) (setup, find string, err error) {
 	dir, pat := path.Split(p.Path)
 	if dir == "" || pat == "" {
-		return "", nil, errorf("backup.list.bad_path", p.Name, p.Path)
+		return "", "", errorf("backup.list.bad_path", p.Name, p.Path)
 	}
 	// find matches the pattern itself, so it is passed quoted and never
 	// expanded by the shell.
-	s := "d=" + quote(path.Clean(dir)) + "; p=" + quote(pat) + "\n" +
-		`[ -d "$d" ] || { echo "@@NODIR $d"; exit 0; }` + "\n" +
-		`LC_ALL=C find "$d" -mindepth 1 -maxdepth 1 -name "$p" -exec stat -c '%Y %s %F|%n' {} + 2>&1`
-	return s, parseStat, nil
+	setup = "d=" + quote(path.Clean(dir)) + "; p=" + quote(pat) + "\n" +
+		`[ -d "$d" ] || { echo "@@NODIR $d"; exit 0; }`
+	find = `LC_ALL=C find "$d" -mindepth 1 -maxdepth 1 -name "$p" -exec stat -c '%Y %s %F|%n' {} + 2>&1`
+	return setup, find, nil
 }
 
 // parseStat reads `stat -c '%Y %s %F|%n'` lines.

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -273,4 +274,80 @@ func humanBytes(b int64) string {
 		return fmt.Sprintf("%d B", b)
 	}
 	return fmt.Sprintf("%.1f %s", f, units[i])
+}
+
+// VerifyOptions are the settings of Verify.
+type VerifyOptions struct {
+	Now       time.Time
+	Lang      string
+	Integrity bool // run integrity tests (policy permitting)
+	AllCopies bool // test every copy, not only the newest
+	// Slots bounds the integrity tests running at once across all the
+	// policies being verified (one token per test); nil means no bound.
+	Slots chan struct{}
+}
+
+// Verify lists, judges and integrity-tests one policy on r, the host that
+// holds its copies. Where it can, the newest copy is tested in the listing's
+// own session (ListAndTest), which then holds an integrity slot; otherwise it
+// lists, then waits for a slot and tests separately.
+func Verify(ctx context.Context, r transport.Runner, p *Policy, o VerifyOptions) []result.Result {
+	integrity := o.Integrity && p.CheckIntegrity()
+	var copies []Copy
+	var tested *result.Result
+	var err error
+	if integrity && !o.AllCopies && combinable(p) {
+		// One session lists and reads: it takes an integrity slot.
+		if !acquire(ctx, o.Slots) {
+			return []result.Result{ListingFailed(p, ctx.Err(), "", o.Lang)}
+		}
+		copies, tested, err = ListAndTest(ctx, r, p, o.Lang)
+		release(o.Slots)
+	} else {
+		copies, err = List(ctx, r, p)
+	}
+	if err != nil {
+		return []result.Result{ListingFailed(p, err, "", o.Lang)}
+	}
+	rs := Judge(p, copies, o.Now, o.Lang)
+	if !integrity || len(copies) == 0 {
+		return rs
+	}
+	if tested != nil {
+		return append(rs, *tested)
+	}
+	targets := copies[len(copies)-1:]
+	if o.AllCopies {
+		targets = copies
+	}
+	for _, c := range targets {
+		if !acquire(ctx, o.Slots) {
+			return rs
+		}
+		ir := Integrity(ctx, r, p, c, o.Lang)
+		release(o.Slots)
+		rs = append(rs, ir)
+		if p.Kind == KindRestic {
+			break // restic check covers the whole repository
+		}
+	}
+	return rs
+}
+
+func acquire(ctx context.Context, slots chan struct{}) bool {
+	if slots == nil {
+		return ctx.Err() == nil
+	}
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func release(slots chan struct{}) {
+	if slots != nil {
+		<-slots
+	}
 }
