@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -17,7 +19,9 @@ import (
 //
 // A disk is CRIT when its overall self-assessment FAILED, an attribute is
 // FAILING_NOW, NVMe critical warning bits are set, or there are pending or
-// uncorrectable sectors; WARN when sectors were reallocated, an attribute
+// uncorrectable sectors, or (SCSI/SAS) its health status is not OK or it
+// logged uncorrected read/write/verify errors; WARN when sectors were
+// reallocated (SAS: the grown defect list is not empty), an attribute
 // failed in the past, NVMe media errors were logged or its wear (Percentage
 // Used) passed 90 %. Thresholds (warn/crit) apply to the temperature in °C
 // (playbook default warn ~:55, crit ~:65).
@@ -49,7 +53,18 @@ type smartDisk struct {
 	MediaErrors         int64
 	PercentUsed         float64
 	SpareBelow          bool
-	Raw                 string
+	// SCSI/SAS
+	Vendor       string
+	GrownDefects int64 // "Elements in grown defect list", -1 when not reported
+	Uncorrected  []smartUncorrected
+	Raw          string
+}
+
+// smartUncorrected is one line of a SCSI error counter log with errors the
+// drive could not correct ("read:", "write:", "verify:").
+type smartUncorrected struct {
+	Op string
+	N  int64
 }
 
 type smartAttr struct {
@@ -70,8 +85,8 @@ var (
 // parseSmartctl reads `smartctl -H -i -A` output of ATA, SCSI and NVMe
 // devices, in both the classic and the --format=brief attribute layouts.
 func parseSmartctl(out string) smartDisk {
-	d := smartDisk{ExitCode: -1, TempC: -1, NVMeCriticalWarning: -1, Attrs: map[int]smartAttr{}, Raw: out}
-	inAttrs, brief := false, false
+	d := smartDisk{ExitCode: -1, TempC: -1, NVMeCriticalWarning: -1, GrownDefects: -1, Attrs: map[int]smartAttr{}, Raw: out}
+	inAttrs, brief, inErrLog := false, false, false
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -95,6 +110,24 @@ func parseSmartctl(out string) smartDisk {
 				continue
 			}
 		}
+		if strings.HasPrefix(trim, "Error counter log:") {
+			inErrLog = true
+			continue
+		}
+		if inErrLog {
+			// read:   817967014     7436   0  817974450  817974452  4260.902   2
+			if op, rest, ok := strings.Cut(trim, ":"); ok && (op == "read" || op == "write" || op == "verify") {
+				if f := strings.Fields(rest); len(f) >= 7 {
+					if n, err := strconv.ParseInt(f[len(f)-1], 10, 64); err == nil && n > 0 {
+						d.Uncorrected = append(d.Uncorrected, smartUncorrected{Op: op, N: n})
+					}
+				}
+				continue
+			}
+			if trim == "" || !strings.HasPrefix(line, " ") {
+				inErrLog = false // the table's headers are indented; its end is not
+			}
+		}
 		key, val, ok := strings.Cut(trim, ":")
 		if !ok {
 			continue
@@ -103,12 +136,18 @@ func parseSmartctl(out string) smartDisk {
 		switch strings.TrimSpace(key) {
 		case "Device Model", "Model Number", "Product":
 			d.Model = val
+		case "Vendor":
+			d.Vendor = val
+		case "Elements in grown defect list":
+			d.GrownDefects = smartInt(val)
 		case "Serial Number", "Serial number":
 			d.Serial = val
 		case "SMART overall-health self-assessment test result":
 			d.Health = strings.TrimRight(strings.Fields(val + " x")[0], "!")
 		case "SMART Health Status":
-			d.Health = strings.Fields(val + " x")[0]
+			// SCSI: "OK", or the sense text, e.g. "FAILURE PREDICTION
+			// THRESHOLD EXCEEDED [asc=5d, ascq=0]": keep it whole.
+			d.Health = val
 		case "Critical Warning":
 			if v, err := strconv.ParseInt(strings.TrimPrefix(val, "0x"), 16, 64); err == nil {
 				d.NVMeCriticalWarning = v
@@ -132,6 +171,9 @@ func parseSmartctl(out string) smartDisk {
 	}
 	if d.NVMeCriticalWarning > 0 && d.NVMeCriticalWarning&1 == 1 {
 		d.SpareBelow = true
+	}
+	if d.Vendor != "" && d.Model != "" && !strings.HasPrefix(d.Model, d.Vendor) {
+		d.Model = d.Vendor + " " + d.Model // SCSI: Vendor SEAGATE, Product ST3300657SS
 	}
 	return d
 }
@@ -159,6 +201,16 @@ func parseSmartAttr(line string, brief bool) (smartAttr, bool) {
 		rawIdx = 7
 	}
 	a.WhenFailed = f[rawIdx-1]
+	if brief {
+		// --format=brief prints "-", "NOW" or "Past" where the classic
+		// layout prints "-", "FAILING_NOW" or "In_the_past".
+		switch a.WhenFailed {
+		case "NOW":
+			a.WhenFailed = "FAILING_NOW"
+		case "Past":
+			a.WhenFailed = "In_the_past"
+		}
+	}
 	a.RawText = strings.Join(f[rawIdx:], " ")
 	if m := smartFirstIntRE.FindString(f[rawIdx]); m != "" {
 		a.Raw, _ = strconv.ParseInt(m, 10, 64)
@@ -185,24 +237,31 @@ func smartFirstNumber(s string) float64 {
 }
 
 // verdict decides a disk's status; the reasons, in env's language, are in
-// the order a reader needs them.
-func (d smartDisk) verdict(env *Env) (result.Status, []string) {
-	st := result.OK
-	var why []string
+// the order a reader needs them. replace is false when every reason is
+// about temperature (a temperature attribute under its threshold now or in
+// the past, the NVMe temperature bit): cooling is to be checked then, not
+// the disk replaced.
+func (d smartDisk) verdict(env *Env) (st result.Status, why []string, replace bool) {
+	st = result.OK
 	add := func(s result.Status, key string, args ...any) {
 		st = result.Worst(st, s)
 		why = append(why, probeT(env, key, args...))
+		replace = true
 	}
-	switch strings.ToUpper(d.Health) {
-	case "FAILED":
+	addTemp := func(s result.Status, key string, args ...any) {
+		st = result.Worst(st, s)
+		why = append(why, probeT(env, key, args...))
+	}
+	switch h := strings.ToUpper(d.Health); {
+	case h == "FAILED":
 		add(result.Crit, "hw.smart.failed")
-	case "PASSED", "OK":
-	case "":
+	case h == "PASSED" || h == "OK":
+	case h == "":
 		if d.NVMeCriticalWarning < 0 && len(d.Attrs) == 0 {
 			add(result.Unknown, "hw.smart.no_health")
 		}
 	default:
-		add(result.Crit, "hw.smart.health", d.Health)
+		add(result.Crit, "hw.smart.health", iostreams.Sanitize(d.Health))
 	}
 	for _, id := range []int{5, 187, 196, 197, 198} {
 		a, ok := d.Attrs[id]
@@ -223,15 +282,41 @@ func (d smartDisk) verdict(env *Env) (result.Status, []string) {
 			}
 		}
 	}
-	for _, a := range d.Attrs {
+	// The other attributes in ID order, so the message reads the same on
+	// every run.
+	ids := make([]int, 0, len(d.Attrs))
+	for id := range d.Attrs {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		a := d.Attrs[id]
+		note := add
+		if id == 190 || id == 194 { // Airflow_Temperature_Cel, Temperature_Celsius
+			note = addTemp
+		}
 		if a.WhenFailed == "FAILING_NOW" && a.ID != 5 && a.ID != 187 && a.ID != 196 && a.ID != 197 && a.ID != 198 {
-			add(result.Crit, "hw.smart.attr_now", a.Name)
+			note(result.Crit, "hw.smart.attr_now", a.Name)
 		} else if a.WhenFailed == "In_the_past" {
-			add(result.Warn, "hw.smart.attr_past", a.Name)
+			note(result.Warn, "hw.smart.attr_past", a.Name)
 		}
 	}
+	if len(d.Uncorrected) > 0 {
+		var ops []string
+		for _, u := range d.Uncorrected {
+			ops = append(ops, probeT(env, "hw.smart.op."+u.Op, u.N))
+		}
+		add(result.Crit, "hw.smart.uncorrected", strings.Join(ops, probeT(env, "hw.list_sep")))
+	}
+	if d.GrownDefects > 0 {
+		add(result.Warn, "hw.smart.grown_defects", d.GrownDefects)
+	}
 	if d.NVMeCriticalWarning > 0 {
-		add(result.Crit, "hw.smart.nvme_warning", d.NVMeCriticalWarning, nvmeWarningText(env, d.NVMeCriticalWarning))
+		note := add
+		if d.NVMeCriticalWarning == 0x02 { // the temperature bit alone
+			note = addTemp
+		}
+		note(result.Crit, "hw.smart.nvme_warning", d.NVMeCriticalWarning, nvmeWarningText(env, d.NVMeCriticalWarning))
 	}
 	if d.MediaErrors > 0 {
 		add(result.Warn, "hw.smart.media_errors", d.MediaErrors)
@@ -242,7 +327,7 @@ func (d smartDisk) verdict(env *Env) (result.Status, []string) {
 	if d.ExitCode > 0 && d.ExitCode&0x08 != 0 && st < result.Crit {
 		add(result.Crit, "hw.smart.exit_failing")
 	}
-	return st, why
+	return st, why, replace
 }
 
 // nvmeWarningText names the bits of an NVMe critical warning, in bit order.
@@ -310,7 +395,7 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 	if typ != "" && typ != "ata" && typ != "sat" && typ != "scsi" && typ != "nvme" {
 		r.Item = d.Device + " (" + typ + ")"
 	}
-	st, why := d.verdict(env)
+	st, why, replace := d.verdict(env)
 	r.Status = st
 	name := strings.TrimSpace(d.Model + " " + d.Serial)
 	if name == "" {
@@ -328,8 +413,12 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 	if a, ok := d.Attrs[5]; ok {
 		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.reallocated", Value: float64(a.Raw)})
 	}
-	if r.Status >= result.Warn && r.Status != result.Unknown {
+	switch {
+	case r.Status < result.Warn || r.Status == result.Unknown:
+	case replace:
 		r.Advice = probeT(env, "hw.smart.replace_advice", d.Device, d.Serial)
+	default: // only temperature: over the playbook's threshold, or an attribute
+		r.Advice = probeT(env, "hw.smart.temp_advice")
 	}
 	if r.Status != result.OK {
 		r.Evidence = hwFirstLines(d.Raw, 80)

@@ -104,7 +104,7 @@ func seedAppliance(t *testing.T) (int64, *ApplianceReport, func(lang string) *Ap
 	add := func(asset, typ, out string) { rs = append(rs, hwRun(t, specs, asset, typ, out)...) }
 	add("yj-01", "ipmi", "@@SDR\n"+hwFixture(t, "hp-proliant-dl360__ipmitool-sdr-elist-full-psu-failure.txt")+"@@SEL\n"+hwFixture(t, "hp-proliant-dl360__ipmitool-sel-list.txt"))
 	add("yj-01", "smart", "@@DEV /dev/sda sat\n"+hwFixture(t, "hgst-travelstar-sata__smartctl-brief-healthy.txt")+"@@RC 0\n"+
-		"@@DEV /dev/sdc sat\n"+hwFixture(t, "constructed__smartctl-a-failing-sata.txt")+"@@RC 24\n"+
+		"@@DEV /dev/sdc sat\n"+hwFixture(t, "seagate-barracuda-7200.10__smartctl-a-failed.txt")+"@@RC 24\n"+
 		"@@DEV /dev/nvme0 nvme\n"+hwFixture(t, "transcend-mte850-nvme__smartctl-nvme.txt")+"@@RC 0\n")
 	add("yj-01", "raid", "@@MDSTAT\nmd1 : active raid1 sdb3[1] sda3[0](F)\n      41909248 blocks super 1.2 [2/1] [_U]\n\n@@MDADM /dev/md1\n"+
 		hwFixture(t, "linux-raid1__mdadm-detail-active-degraded-faulty.txt"))
@@ -199,7 +199,7 @@ func TestApplianceFromCapturedOutputs(t *testing.T) {
 		}
 	}
 	if disks.Title != "硬盘 SMART 健康" || sdc == nil || sdc.Status != result.Crit || !strings.Contains(sdc.Message, "Current_Pending_Sector") ||
-		!strings.HasPrefix(sdc.Advice, "建议当日内处理：") || !strings.Contains(sdc.Advice, "EXAMPLE-0001") || sdc.Evidence == "" {
+		!strings.HasPrefix(sdc.Advice, "建议当日内处理：") || !strings.Contains(sdc.Advice, "9RA0AHCY") || sdc.Evidence == "" {
 		t.Errorf("failing disk item %+v", sdc)
 	}
 	var inProblems, psu bool
