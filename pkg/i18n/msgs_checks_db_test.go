@@ -12,29 +12,6 @@ func TestDBMessagesBothLanguagesSameVerbs(t *testing.T) {
 	checkPrefixBothLanguages(t, "db.", 100)
 }
 
-// checkPrefixBothLanguages checks every message under prefix for both
-// languages and matching verbs, and that the prefix has at least min keys.
-func checkPrefixBothLanguages(t *testing.T, prefix string, min int) {
-	t.Helper()
-	n := 0
-	for k, m := range Keys() {
-		if !strings.HasPrefix(k, prefix) {
-			continue
-		}
-		n++
-		if m.ZH == "" || m.EN == "" {
-			t.Errorf("%s: missing a language: %+v", k, m)
-			continue
-		}
-		if zh, en := osVerbs(m.ZH), osVerbs(m.EN); zh != en {
-			t.Errorf("%s: verbs differ: zh %s, en %s", k, zh, en)
-		}
-	}
-	if n < min {
-		t.Errorf("only %d %s* messages registered", n, prefix)
-	}
-}
-
 // The Chinese register: full-width punctuation next to Chinese words, no
 // English ", " or "; " separators left in a Chinese sentence.
 func TestDBHWChinesePunctuation(t *testing.T) {
