@@ -51,13 +51,8 @@ type ApplianceReport struct {
 
 // ApplianceOverview counts servers by their worst status.
 type ApplianceOverview struct {
-	Servers     int    `json:"servers"`
-	Healthy     int    `json:"healthy"`
-	Warn        int    `json:"warn"`
-	Crit        int    `json:"crit"`
-	Unknown     int    `json:"unknown"`
-	Unreachable int    `json:"unreachable"`
-	Line        string `json:"line"`
+	Servers int `json:"servers"`
+	Tally
 }
 
 // ApplianceColumn is one hardware part of the summary table.
@@ -305,20 +300,8 @@ func NewAppliance(in ApplianceInput, o Options) *ApplianceReport {
 		}
 		srv.Sections = nonNil(srv.Sections)
 		ap.Servers = append(ap.Servers, *srv)
-		ov := &ap.Overview
-		ov.Servers++
-		switch srv.Status {
-		case result.OK:
-			ov.Healthy++
-		case result.Warn:
-			ov.Warn++
-		case result.Crit:
-			ov.Crit++
-		case result.Unknown:
-			ov.Unknown++
-		case result.Unreachable:
-			ov.Unreachable++
-		}
+		ap.Overview.Servers++
+		ap.Overview.add(srv.Status)
 	}
 	slices.SortFunc(ap.Servers, func(a, b ApplianceServer) int {
 		return cmp.Or(cmp.Compare(b.Status, a.Status), cmp.Compare(a.Name, b.Name))
@@ -333,14 +316,14 @@ func NewAppliance(in ApplianceInput, o Options) *ApplianceReport {
 	}
 	ap.Problems = nonNil(problems(secs))
 
-	ov := &ap.Overview
-	ov.Line = o.t("rapp.overview", ov.Servers, ov.Healthy, ov.Warn, ov.Crit, ov.Unknown, ov.Unreachable)
-	ap.CountLine = o.t("rapp.countline", ov.Servers, ap.Counts.Total(), ap.Counts.OK, ap.Counts.Warn, ap.Counts.Crit, ov.Unreachable)
-	if ap.Counts.Unknown > 0 {
-		ap.CountLine += o.t("report.countline.unknown", ap.Counts.Unknown)
+	var critical []string
+	for _, srv := range ap.Servers {
+		if srv.Counts.Crit > 0 {
+			critical = append(critical, srv.Name)
+		}
 	}
-	ap.CountLine += o.t("report.fullstop")
-	ap.Conclusion = o.applianceConclusion(ap)
+	ov := &ap.Overview
+	ap.CountLine, ap.Conclusion = o.summarise("rapp", ov.Servers, &ov.Tally, ap.Counts, critical)
 	ap.StatusChart = statusBar(o, ap.Counts)
 	ap.Sign = o.signers("report.sign.inspector")
 	// The database note has its own chapter (rapp.h.db), not a line here.
@@ -443,29 +426,4 @@ func sensorPart(name string) string {
 		return "drive"
 	}
 	return "other"
-}
-
-func (o *Options) applianceConclusion(ap *ApplianceReport) string {
-	ov, c := ap.Overview, ap.Counts
-	switch {
-	case ov.Servers == 0:
-		return o.t("rapp.concl.empty")
-	case c.Crit == 0 && c.Unreachable == 0 && c.Warn == 0 && c.Unknown == 0:
-		return o.t("rapp.concl.ok", ov.Servers)
-	case c.Crit == 0 && c.Unreachable == 0:
-		return o.t("rapp.concl.warn", ov.Warn+ov.Unknown, c.Warn+c.Unknown)
-	case c.Crit == 0:
-		return o.t("rapp.concl.unreach_only", ov.Unreachable, c.Warn+c.Unknown)
-	}
-	var names []string
-	for _, s := range ap.Servers {
-		if s.Counts.Crit > 0 {
-			names = append(names, s.Name)
-		}
-	}
-	s := o.t("rapp.concl.crit", c.Crit, c.Warn, o.namesUpTo(names, 5))
-	if ov.Unreachable > 0 {
-		s += o.t("rapp.concl.unreach", ov.Unreachable)
-	}
-	return s
 }

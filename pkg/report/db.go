@@ -50,13 +50,8 @@ type DBReport struct {
 
 // DBOverview counts instances by their worst status.
 type DBOverview struct {
-	Instances   int    `json:"instances"`
-	Healthy     int    `json:"healthy"` // every result OK
-	Warn        int    `json:"warn"`
-	Crit        int    `json:"crit"`
-	Unknown     int    `json:"unknown"`
-	Unreachable int    `json:"unreachable"`
-	Line        string `json:"line"` // the counts in words
+	Instances int `json:"instances"`
+	Tally
 }
 
 // DBInstance is one database instance: what the summary table shows.
@@ -344,20 +339,8 @@ func NewDB(in DBInput, o Options) *DBReport {
 			inst.Role = inst.ExpectedRole
 		}
 		d.Instances = append(d.Instances, *inst)
-		ov := &d.Overview
-		ov.Instances++
-		switch inst.Status {
-		case result.OK:
-			ov.Healthy++
-		case result.Warn:
-			ov.Warn++
-		case result.Crit:
-			ov.Crit++
-		case result.Unknown:
-			ov.Unknown++
-		case result.Unreachable:
-			ov.Unreachable++
-		}
+		d.Overview.Instances++
+		d.Overview.add(inst.Status)
 	}
 	slices.SortFunc(d.Instances, func(a, b DBInstance) int {
 		return cmp.Or(cmp.Compare(b.Status, a.Status), cmp.Compare(a.Name, b.Name))
@@ -380,14 +363,14 @@ func NewDB(in DBInput, o Options) *DBReport {
 	}
 	d.Problems = nonNil(problems(d.Sections))
 
-	ov := &d.Overview
-	ov.Line = o.t("rdb.overview", ov.Instances, ov.Healthy, ov.Warn, ov.Crit, ov.Unknown, ov.Unreachable)
-	d.CountLine = o.t("rdb.countline", ov.Instances, d.Counts.Total(), d.Counts.OK, d.Counts.Warn, d.Counts.Crit, ov.Unreachable)
-	if d.Counts.Unknown > 0 {
-		d.CountLine += o.t("report.countline.unknown", d.Counts.Unknown)
+	var critical []string
+	for _, in := range d.Instances {
+		if in.Counts.Crit > 0 {
+			critical = append(critical, in.Name)
+		}
 	}
-	d.CountLine += o.t("report.fullstop")
-	d.Conclusion = o.dbConclusion(d)
+	ov := &d.Overview
+	d.CountLine, d.Conclusion = o.summarise("rdb", ov.Instances, &ov.Tally, d.Counts, critical)
 	d.StatusChart = statusBar(o, d.Counts)
 	d.Sign = o.signers("report.sign.inspector")
 	d.Notes = []string{o.t("report.daily.note_status"), o.t("rdb.note.sections"), o.t("rdb.note.growth"), o.t("rdb.note.backup")}
@@ -525,31 +508,6 @@ func (o *Options) dbLabel(typ, check, item string) string {
 		return l
 	}
 	return checkLabel + " " + clean(item)
-}
-
-func (o *Options) dbConclusion(d *DBReport) string {
-	ov, c := d.Overview, d.Counts
-	switch {
-	case ov.Instances == 0:
-		return o.t("rdb.concl.empty")
-	case c.Crit == 0 && c.Unreachable == 0 && c.Warn == 0 && c.Unknown == 0:
-		return o.t("rdb.concl.ok", ov.Instances)
-	case c.Crit == 0 && c.Unreachable == 0:
-		return o.t("rdb.concl.warn", ov.Warn+ov.Unknown, c.Warn+c.Unknown)
-	case c.Crit == 0:
-		return o.t("rdb.concl.unreach_only", ov.Unreachable, c.Warn+c.Unknown)
-	}
-	var names []string
-	for _, in := range d.Instances {
-		if in.Counts.Crit > 0 {
-			names = append(names, in.Name)
-		}
-	}
-	s := o.t("rdb.concl.crit", c.Crit, c.Warn, o.namesUpTo(names, 5))
-	if ov.Unreachable > 0 {
-		s += o.t("rdb.concl.unreach", ov.Unreachable)
-	}
-	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {

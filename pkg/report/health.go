@@ -451,3 +451,57 @@ func thresholdUnit(unit string) string {
 	}
 	return unit
 }
+
+// Tally counts the units of a health report (database instances, servers)
+// by their worst status; Line says it in words.
+type Tally struct {
+	Healthy     int    `json:"healthy"` // every result OK
+	Warn        int    `json:"warn"`
+	Crit        int    `json:"crit"`
+	Unknown     int    `json:"unknown"`
+	Unreachable int    `json:"unreachable"`
+	Line        string `json:"line"`
+}
+
+func (t *Tally) add(s result.Status) {
+	switch s {
+	case result.OK:
+		t.Healthy++
+	case result.Warn:
+		t.Warn++
+	case result.Crit:
+		t.Crit++
+	case result.Unknown:
+		t.Unknown++
+	case result.Unreachable:
+		t.Unreachable++
+	}
+}
+
+// summarise writes a health report's overview line (into t), its count
+// line and its conclusion, with the messages under prefix ("rdb", "rapp"):
+// units is how many instances or servers, c the counts of their results,
+// critical the names of those with a critical finding.
+func (o *Options) summarise(prefix string, units int, t *Tally, c result.Counts, critical []string) (countLine, conclusion string) {
+	t.Line = o.t(prefix+".overview", units, t.Healthy, t.Warn, t.Crit, t.Unknown, t.Unreachable)
+	countLine = o.t(prefix+".countline", units, c.Total(), c.OK, c.Warn, c.Crit, t.Unreachable)
+	if c.Unknown > 0 {
+		countLine += o.t("report.countline.unknown", c.Unknown)
+	}
+	countLine += o.t("report.fullstop")
+	switch {
+	case units == 0:
+		return countLine, o.t(prefix + ".concl.empty")
+	case c.Crit == 0 && c.Unreachable == 0 && c.Warn == 0 && c.Unknown == 0:
+		return countLine, o.t(prefix+".concl.ok", units)
+	case c.Crit == 0 && c.Unreachable == 0:
+		return countLine, o.t(prefix+".concl.warn", t.Warn+t.Unknown, c.Warn+c.Unknown)
+	case c.Crit == 0:
+		return countLine, o.t(prefix+".concl.unreach_only", t.Unreachable, c.Warn+c.Unknown)
+	}
+	conclusion = o.t(prefix+".concl.crit", c.Crit, c.Warn, o.namesUpTo(critical, 5))
+	if t.Unreachable > 0 {
+		conclusion += o.t(prefix+".concl.unreach", t.Unreachable)
+	}
+	return countLine, conclusion
+}
