@@ -244,12 +244,9 @@ func runReportHealth(ctx context.Context, app *App, opts *reportHealthOptions, a
 	if err := opts.check(app); err != nil {
 		return err
 	}
-	var day time.Time
-	if opts.date != "" {
-		var err error
-		if day, err = time.ParseInLocation("2006-01-02", opts.date, time.Local); err != nil {
-			return flagErrorf("%s", app.T("report.cli.bad_date", opts.date))
-		}
+	day, err := reportDay(app, opts.date)
+	if err != nil {
+		return err
 	}
 	sel, err := opts.sel.selector(args)
 	if err != nil {
@@ -363,12 +360,9 @@ func runReportDaily(ctx context.Context, app *App, opts *reportDailyOptions) err
 	if err := opts.check(app); err != nil {
 		return err
 	}
-	var day time.Time
-	if opts.date != "" {
-		var err error
-		if day, err = time.ParseInLocation("2006-01-02", opts.date, time.Local); err != nil {
-			return flagErrorf("%s", app.T("report.cli.bad_date", opts.date))
-		}
+	day, err := reportDay(app, opts.date)
+	if err != nil {
+		return err
 	}
 	db, err := openHistory(ctx, app)
 	if err != nil {
@@ -541,4 +535,16 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// reportDay reads --date (YYYY-MM-DD, local time); zero when not given.
+func reportDay(app *App, date string) (time.Time, error) {
+	if date == "" {
+		return time.Time{}, nil
+	}
+	day, err := time.ParseInLocation("2006-01-02", date, time.Local)
+	if err != nil {
+		return time.Time{}, flagErrorf("%s", app.T("report.cli.bad_date", date))
+	}
+	return day, nil
 }
