@@ -152,11 +152,20 @@ func (s *sheet) finish(b *xlsxBook) error {
 			return err
 		}
 	}
-	if s.statusCol == 0 || s.row <= s.header {
+	if s.statusCol == 0 {
 		return nil
 	}
-	col, _ := excelize.ColumnNumberToName(s.statusCol)
-	ref := fmt.Sprintf("%s%d:%s%d", col, s.header+1, col, s.row)
+	return s.colourStatuses(b, s.statusCol)
+}
+
+// colourStatuses colours the status words in column col (1-based) of the
+// body rows.
+func (s *sheet) colourStatuses(b *xlsxBook, col int) error {
+	if s.row <= s.header {
+		return nil
+	}
+	name, _ := excelize.ColumnNumberToName(col)
+	ref := fmt.Sprintf("%s%d:%s%d", name, s.header+1, name, s.row)
 	for _, st := range []result.Status{result.Crit, result.Unreachable, result.Warn, result.Unknown, result.OK} {
 		if err := s.cond(b, ref, st, statusWord(s.lang, st)); err != nil {
 			return err

@@ -275,15 +275,9 @@ func backupXLSX(b *xlsxBook, bk *Backup) error {
 	if err := s.finish(b); err != nil {
 		return err
 	}
-	if s.row > s.header {
-		for col := 5; col <= 9; col++ {
-			name, _ := columnName(col)
-			ref := name + itoa(s.header+1) + ":" + name + itoa(s.row)
-			for _, st := range []result.Status{result.Crit, result.Unreachable, result.Warn, result.Unknown, result.OK} {
-				if err := s.cond(b, ref, st, statusWord(l, st)); err != nil {
-					return err
-				}
-			}
+	for col := 5; col <= 9; col++ {
+		if err := s.colourStatuses(b, col); err != nil {
+			return err
 		}
 	}
 
