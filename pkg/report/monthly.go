@@ -912,21 +912,22 @@ func (a *policyAcc) row() PolicyRow {
 	if v := a.aspects["listing"]; v != nil && v.run == newest {
 		row.Aspects.Listing = status("listing")
 	}
+	// The worst verdict decides; on a tie the first in this order, then
+	// aspects this version does not know, by name.
+	order := []string{"listing", "freshness", "sequence", "retention", "size", "integrity"}
+	for _, k := range sortedKeys(a.aspects) {
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+		}
+	}
 	var decider *aspectVerdict
-	for _, item := range []string{"listing", "freshness", "sequence", "retention", "size", "integrity"} {
+	for _, item := range order {
 		v := a.aspects[item]
 		if v == nil || (item == "listing" && v.run != newest) {
 			continue
 		}
 		if decider == nil || v.status > decider.status {
 			decider = v
-		}
-	}
-	if decider == nil { // only aspects this version does not know
-		for _, v := range a.aspects {
-			if decider == nil || v.status > decider.status {
-				decider = v
-			}
 		}
 	}
 	if decider != nil {
