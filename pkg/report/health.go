@@ -118,27 +118,17 @@ func runWith(ctx context.Context, db *store.DB, day time.Time, loc *time.Locatio
 }
 
 // runAssetsMatching lists the assets of run id with a result match accepts.
-// The query walks the run's rows by the (run_id, asset, check_name) index
-// and reads no messages or evidence.
 func runAssetsMatching(ctx context.Context, db *store.DB, id int64, match func(typ, check, playbook string) bool) ([]string, error) {
-	rows, err := db.SQL().QueryContext(ctx, `SELECT DISTINCT asset, type, check_name, playbook FROM results WHERE run_id = ?`, id)
-	if err != nil {
-		return nil, fmt.Errorf("history: results of run %d: %w", id, err)
-	}
-	defer rows.Close()
 	seen := map[string]bool{}
 	var out []string
-	for rows.Next() {
-		var asset, typ, check, pb string
-		if err := rows.Scan(&asset, &typ, &check, &pb); err != nil {
-			return nil, fmt.Errorf("history: results of run %d: %w", id, err)
-		}
+	err := db.EachRunCheck(ctx, id, func(asset, typ, check, pb string) error {
 		if !seen[asset] && match(typ, check, pb) {
 			seen[asset] = true
 			out = append(out, asset)
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // selection returns whether an asset name is selected by sel (nil or empty:

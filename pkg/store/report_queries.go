@@ -161,6 +161,30 @@ func (db *DB) EachRunAsset(ctx context.Context, runID int64, fn func(asset strin
 	return nil
 }
 
+// EachRunCheck calls fn once for every distinct (asset, type, check,
+// playbook) among run runID's results. It reads no messages or evidence, so
+// reports can find the run that holds the checks they need cheaply.
+func (db *DB) EachRunCheck(ctx context.Context, runID int64, fn func(asset, typ, check, playbook string) error) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT asset, type, check_name, playbook FROM results WHERE run_id = ?`, runID)
+	if err != nil {
+		return fmt.Errorf("history: results of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var asset, typ, check, pb string
+		if err := rows.Scan(&asset, &typ, &check, &pb); err != nil {
+			return fmt.Errorf("history: results of run %d: %w", runID, err)
+		}
+		if err := fn(asset, typ, check, pb); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("history: results of run %d: %w", runID, err)
+	}
+	return nil
+}
+
 // AssetSystems returns the application system each asset's results in the
 // given runs were recorded under (the last non-empty one wins).
 func (db *DB) AssetSystems(ctx context.Context, runIDs []int64) (map[string]string, error) {
