@@ -234,28 +234,37 @@ func renderXLSX(w io.Writer, report any) error {
 
 func kv(s *sheet, lang, key string, v any) error { return s.set(i18n.T(lang, key), v) }
 
-func dailyXLSX(b *xlsxBook, d *Daily) error {
-	l := b.lang
+// summarySheet starts a report's summary sheet: a name/value table that
+// opens with the header's site, client and report number, then rows.
+func summarySheet(b *xlsxBook, h Header, rows [][2]any) (*sheet, error) {
 	s, err := b.sheet("report.sheet.summary")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.head(b, "report.c.name", "report.c.content"); err != nil {
-		return err
+		return nil, err
 	}
-	rows := [][2]any{
-		{"report.f.site", d.Header.Site}, {"report.f.client", d.Header.Client}, {"report.f.report_no", d.Header.ReportNo},
+	base := [][2]any{{"report.f.site", h.Site}, {"report.f.client", h.Client}, {"report.f.report_no", h.ReportNo}}
+	for _, r := range append(base, rows...) {
+		if err := kv(s, b.lang, r[0].(string), r[1]); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func dailyXLSX(b *xlsxBook, d *Daily) error {
+	l := b.lang
+	s, err := summarySheet(b, d.Header, [][2]any{
 		{"report.f.time", fmtTime(d.StartedAt)}, {"report.f.run_status", i18n.T(l, "report.runstatus."+d.RunStatus)},
 		{"report.f.engineer", d.Header.Engineer}, {"report.f.reviewer", d.Header.Reviewer},
 		{"report.f.playbooks", strings.Join(d.Playbooks, ", ")},
 		{"report.f.coverage", i18n.T(l, "report.f.coverage_v", d.Coverage.Inspected, d.Coverage.Inventory, d.Coverage.Percent)},
 		{"report.f.run", d.RunID}, {"report.f.generated", fmtTime(d.Header.GeneratedAt)},
 		{"report.h.summary", d.CountLine}, {"report.c.worst", d.Worst}, {"report.h.notes", d.Conclusion},
-	}
-	for _, r := range rows {
-		if err := kv(s, l, r[0].(string), r[1]); err != nil {
-			return err
-		}
+	})
+	if err != nil {
+		return err
 	}
 	s.row++
 	if err := s.set(i18n.T(l, "report.h.by_system"), i18n.T(l, "report.c.assets"), statusWord(l, result.OK), statusWord(l, result.Warn),

@@ -36,19 +36,6 @@ func optCell(v *float64, scale float64, decimals int) any {
 	return roundTo(*v/scale, decimals)
 }
 
-// headerRows writes the header block of a health report as name/value rows.
-func headerRows(s *sheet, lang string, h Header, rows [][2]any) error {
-	base := [][2]any{
-		{"report.f.site", h.Site}, {"report.f.client", h.Client}, {"report.f.report_no", h.ReportNo},
-	}
-	for _, r := range append(base, rows...) {
-		if err := kv(s, lang, r[0].(string), r[1]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // sectionRows writes the per-area table: area, status, counts, summary.
 func sectionRows(s *sheet, lang string, secs []HealthSection) error {
 	s.row++
@@ -106,14 +93,7 @@ func itemSheet(b *xlsxBook, secs func(yield func(HealthSection) bool)) error {
 
 func dbXLSX(b *xlsxBook, d *DBReport) error {
 	l := b.lang
-	s, err := b.sheet("report.sheet.summary")
-	if err != nil {
-		return err
-	}
-	if err := s.head(b, "report.c.name", "report.c.content"); err != nil {
-		return err
-	}
-	if err := headerRows(s, l, d.Header, [][2]any{
+	s, err := summarySheet(b, d.Header, [][2]any{
 		{"rdb.f.type", i18n.T(l, "rdb.f.type_v")}, {"rdb.f.time", fmtTime(d.StartedAt)},
 		{"report.f.run_status", i18n.T(l, "report.runstatus."+d.RunStatus)},
 		{"report.f.engineer", d.Header.Engineer}, {"report.f.reviewer", d.Header.Reviewer},
@@ -121,7 +101,8 @@ func dbXLSX(b *xlsxBook, d *DBReport) error {
 		{"report.f.playbooks", strings.Join(d.Playbooks, ", ")}, {"report.f.run", d.RunID},
 		{"report.f.generated", fmtTime(d.Header.GeneratedAt)},
 		{"rdb.h.summary", d.CountLine}, {"report.c.worst", d.Worst}, {"rdb.h.instances", d.Overview.Line}, {"report.h.notes", d.Conclusion},
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if err := sectionRows(s, l, d.Sections); err != nil {
@@ -193,14 +174,7 @@ func dbXLSX(b *xlsxBook, d *DBReport) error {
 
 func applianceXLSX(b *xlsxBook, a *ApplianceReport) error {
 	l := b.lang
-	s, err := b.sheet("report.sheet.summary")
-	if err != nil {
-		return err
-	}
-	if err := s.head(b, "report.c.name", "report.c.content"); err != nil {
-		return err
-	}
-	if err := headerRows(s, l, a.Header, [][2]any{
+	s, err := summarySheet(b, a.Header, [][2]any{
 		{"report.f.type", i18n.T(l, "rapp.f.type_v")}, {"rapp.f.month", a.Period}, {"report.f.time", fmtTime(a.StartedAt)},
 		{"report.f.run_status", i18n.T(l, "report.runstatus."+a.RunStatus)},
 		{"report.f.engineer", a.Header.Engineer}, {"report.f.reviewer", a.Header.Reviewer},
@@ -209,7 +183,8 @@ func applianceXLSX(b *xlsxBook, a *ApplianceReport) error {
 		{"report.f.generated", fmtTime(a.Header.GeneratedAt)},
 		{"report.h.summary", a.CountLine}, {"report.c.worst", a.Worst}, {"rapp.h.matrix", a.Overview.Line}, {"report.h.notes", a.Conclusion},
 		{"rapp.h.db", applianceDBNote(l, a)},
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if err := s.finish(b); err != nil {
