@@ -5,18 +5,13 @@ import (
 	"sync"
 )
 
-// localWrapper runs a script sent on stdin. The shell reads the whole
-// script first (`$(cat)`, keeping trailing newlines) and only then
-// evaluates it: a command inside the script that reads stdin (read, ssh,
+// remoteWrapper runs a script sent on stdin, on a host over SSH and on this
+// machine alike, called as `/bin/sh -c remoteWrapper hcops MARKER`. The
+// client sends the script, then a line MARKER, and keeps stdin open. The
+// script is read up to the marker before any of it runs, and evaluated with
+// stdin at end-of-file: a command inside it that reads stdin (read, ssh,
 // mysql, ...) sees end-of-file instead of silently eating the rest of the
-// script, and a transfer cut off half-way runs nothing rather than half a
-// script.
-const localWrapper = `s=$(cat; echo .); s=${s%.}; eval "$s"`
-
-// remoteWrapper is the remote counterpart of localWrapper, called as
-// `/bin/sh -c remoteWrapper hcops MARKER`. The client sends the script, then
-// a line MARKER, and keeps stdin open. The script is read up to the marker
-// and evaluated with stdin at end-of-file, as locally. A script whose
+// script. A script whose
 // marker never came (the session was closed or the connection dropped while
 // it was being sent) is not run at all: exit 125, nothing evaluated. Stdin
 // itself stays open as a lifeline: a watcher waits for its end-of-file,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -36,16 +37,9 @@ func (l *Local) Run(ctx context.Context, script string) (Output, error) {
 		return Output{ExitCode: -1}, err
 	}
 	stdout, stderr := newBoundedBuffer(l.MaxOutput), newBoundedBuffer(l.MaxOutput)
-	cmd := exec.Command("/bin/sh", "-c", localWrapper)
-	cmd.Stdin = strings.NewReader(script)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// A grandchild that keeps the output pipes open must not hold Wait
-	// after the group was killed (it would be killed too, but a process
-	// that left the group could linger).
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		return Output{ExitCode: -1}, fmt.Errorf("localhost: start /bin/sh: %w", err)
+	cmd, err := startLocal(script, stdout, stderr)
+	if err != nil {
+		return Output{ExitCode: -1}, err
 	}
 	pgid := cmd.Process.Pid
 	stop := context.AfterFunc(ctx, func() {
@@ -82,4 +76,39 @@ func (l *Local) Run(ctx context.Context, script string) (Output, error) {
 		return out, fmt.Errorf("localhost: %w", waitErr)
 	}
 	return out, nil
+}
+
+// startLocal starts script with /bin/sh in a process group of its own and a
+// minimal environment (ChildEnv: hcops' secrets stay with hcops). It uses
+// the remote wrapper, so stdin stays open as a lifeline while the script
+// runs: should hcops be killed (kill -9, OOM), the kernel closes the pipe
+// and the wrapper's watcher kills the whole group, so nothing it started
+// (a cat blocked on a FIFO, a restore stream) outlives it. The caller waits
+// for cmd; Wait closes the lifeline.
+func startLocal(script string, stdout, stderr io.Writer) (*exec.Cmd, error) {
+	marker := endMarker()
+	cmd := exec.Command("/bin/sh", "-c", remoteWrapper, "hcops", marker)
+	cmd.Env = ChildEnv()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A grandchild that keeps the output pipes open must not hold Wait
+	// after the group was killed (it would be killed too, but a process
+	// that left the group could linger).
+	cmd.WaitDelay = time.Second
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("localhost: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("localhost: start /bin/sh: %w", err)
+	}
+	payload := script
+	if !strings.HasSuffix(payload, "\n") {
+		payload += "\n"
+	}
+	// The pipe's buffer may be smaller than the script: sed reads it while
+	// this goroutine writes. A failed write (the shell died) leaves the
+	// script unrun, as a cut-off transfer does over SSH.
+	go io.WriteString(stdin, payload+marker+"\n")
+	return cmd, nil
 }

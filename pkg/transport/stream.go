@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"strings"
 	"syscall"
-	"time"
 )
 
 // Streamer is implemented by runners that can stream a script's stdout
@@ -22,17 +20,13 @@ type Streamer interface {
 // Stream runs script on this machine with stdout going to w.
 func (l *Local) Stream(ctx context.Context, script string, w io.Writer) (int, []byte, error) {
 	stderr := newBoundedBuffer(64 << 10)
-	cmd := exec.Command("/bin/sh", "-c", localWrapper)
-	cmd.Stdin = strings.NewReader(script)
-	cmd.Stdout, cmd.Stderr = w, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		return -1, nil, fmt.Errorf("localhost: start /bin/sh: %w", err)
+	cmd, err := startLocal(script, w, stderr)
+	if err != nil {
+		return -1, nil, err
 	}
 	pgid := cmd.Process.Pid
 	stop := context.AfterFunc(ctx, func() { syscall.Kill(-pgid, syscall.SIGKILL) })
-	err := cmd.Wait()
+	err = cmd.Wait()
 	stop()
 	syscall.Kill(-pgid, syscall.SIGKILL) // leftovers die with the script, as in Run
 	errOut, _ := stderr.result()
