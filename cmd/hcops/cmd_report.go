@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cyhealth/hcops/pkg/atomicfile"
 	"github.com/cyhealth/hcops/pkg/deliver"
 	"github.com/cyhealth/hcops/pkg/report"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -67,7 +69,11 @@ report.template_dir may hold *.html.tmpl / *.md.tmpl files that redefine
 blocks of the built-in layout (e.g. {{define "daily-header"}}), report.logo
 an image for the HTML header, report.plan_template the next month's plan.
 
-The JSON format is the report model itself; its field names are stable.`,
+The JSON format is the report model itself; its field names are stable.
+
+A report file is replaced atomically (a reader never sees half of one, a full
+disk keeps the previous one) and is readable by owner and group only: mode
+0640, narrowed by the umask (umask 077 gives 0600).`,
 		Example: `  hcops report daily
   hcops report daily --date 2026-11-29 --format xlsx --out /srv/reports/daily.xlsx
   hcops report daily --lang zh --mail --webhook ops-wecom
@@ -450,7 +456,11 @@ func writeAndDeliver(ctx context.Context, app *App, opts *reportOptions, rep any
 			}
 			path = filepath.Join(dir, baseName+"."+opts.format)
 		}
-		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(path, buf.Bytes(), atomicfile.Mode); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the message names path already
+			}
 			return fmt.Errorf("%s", app.T("report.cli.write_failed", path, err))
 		}
 		fmt.Fprintln(app.IO.Out, path)
@@ -508,33 +518,6 @@ func mailReport(ctx context.Context, app *App, opts *reportOptions, rep any, tmp
 		msg.Attachments = append(msg.Attachments, deliver.Attachment{Name: baseName + ".json", Data: written, ContentType: "application/json"})
 	}
 	return deliver.Mail(ctx, app.Config.Mail, msg)
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// into place, creating the directory when needed.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // reportDay reads --date (YYYY-MM-DD, local time); zero when not given.

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,4 +177,79 @@ func decodePart(t *testing.T, p *multipart.Part) []byte {
 
 func base64Decode(dst, src []byte) (int, error) {
 	return base64.StdEncoding.Decode(dst, bytes.Join(bytes.Fields(src), nil))
+}
+
+// TestReportFileMode: every report format is written 0640 narrowed by the
+// umask (issue #10 item 9), also when it replaces a world-readable report
+// an older hcops left; nothing else is left in the directory.
+func TestReportFileMode(t *testing.T) {
+	e := newHistoryEnv(t)
+	db := e.open(t)
+	at := time.Date(2026, 11, 29, 8, 0, 0, 0, time.Local)
+	seedHistoryRun(t, db, result.KindInspect, at, result.RunCompleted,
+		result.Result{Asset: "his-db-01", Check: "connect", Status: result.OK, StartedAt: at})
+	db.Close()
+	for _, umask := range []int{0o022, 0o077} {
+		want := os.FileMode(0o640) &^ os.FileMode(umask)
+		for _, format := range []string{"html", "md", "xlsx", "json"} {
+			t.Run(fmt.Sprintf("%s umask %03o", format, umask), func(t *testing.T) {
+				old := syscall.Umask(umask)
+				defer syscall.Umask(old)
+				dir := t.TempDir()
+				path := filepath.Join(dir, "daily."+format)
+				if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				os.Chmod(path, 0o644)
+				code, out, errOut := e.hcops(t, "report", "daily", "--format", format, "--out", path)
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				if strings.TrimSpace(out) != path {
+					t.Errorf("printed %q", out)
+				}
+				st, err := os.Stat(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Mode().Perm() != want {
+					t.Errorf("mode %04o, want %04o", st.Mode().Perm(), want)
+				}
+				if st.Size() <= int64(len("old")) {
+					t.Errorf("report not replaced: %d bytes", st.Size())
+				}
+				ents, _ := os.ReadDir(dir)
+				if len(ents) != 1 {
+					t.Errorf("directory holds %d entries, want only the report", len(ents))
+				}
+			})
+		}
+	}
+}
+
+// TestReportWriteFails: a report that cannot be put in place exits 3 with
+// the path in the message, and leaves no temporary file.
+func TestReportWriteFails(t *testing.T) {
+	e := newHistoryEnv(t)
+	db := e.open(t)
+	at := time.Date(2026, 11, 29, 8, 0, 0, 0, time.Local)
+	seedHistoryRun(t, db, result.KindInspect, at, result.RunCompleted,
+		result.Result{Asset: "his-db-01", Check: "connect", Status: result.OK, StartedAt: at})
+	db.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "daily.html")
+	if err := os.MkdirAll(filepath.Join(path, "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := e.hcops(t, "report", "daily", "--out", path)
+	if code != ExitUnknown {
+		t.Errorf("exit %d, want %d", code, ExitUnknown)
+	}
+	if !strings.Contains(errOut, "cannot write the report "+path+": ") || strings.Contains(errOut, ".tmp-") {
+		t.Errorf("stderr %q", errOut)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("directory holds %d entries, want only the directory in the way", len(ents))
+	}
 }
