@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cyhealth/hcops/pkg/atomicfile"
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 )
@@ -1104,7 +1105,7 @@ EXIT STATUS
 				_, err := app.IO.Out.Write(buf.Bytes())
 				return err
 			}
-			if err := inventory.WriteFileAtomic(dst, buf.Bytes(), false); err != nil {
+			if err := atomicfile.Write(dst, buf.Bytes(), atomicfile.Mode); err != nil {
 				return err
 			}
 			app.Infof("%s", app.T("inventory.cli.exported", len(assets), dst))
