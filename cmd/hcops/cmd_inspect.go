@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
+	"github.com/cyhealth/hcops/pkg/atomicfile"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -105,7 +106,7 @@ OUTPUT
 
 Remote output is stored as it came; everything printed in a table is stripped
 of terminal control sequences. --evidence-dir DIR also writes each host's
-collected output to DIR/<asset>.txt.
+collected output to DIR/<asset>.txt (mode 0640 narrowed by the umask).
 
 EXIT STATUS
   0    every result OK
@@ -680,11 +681,10 @@ func sshTargetOf(a *inventory.Asset) (transport.SSHTarget, error) {
 	return t, nil
 }
 
-// writeEvidence writes one host's collected output to dir/<asset>.txt.
+// writeEvidence writes one host's collected output to dir/<asset>.txt,
+// atomically and 0640 narrowed by the umask: it is raw host output
+// (configuration, log lines), not for every local user.
 func writeEvidence(dir, asset string, rs []result.Result) error {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
 	var sb strings.Builder
 	for _, r := range rs {
 		fmt.Fprintf(&sb, "### %s %s %s\n", r.Check, r.Status, r.Message)
@@ -695,7 +695,7 @@ func writeEvidence(dir, asset string, rs []result.Result) error {
 			}
 		}
 	}
-	return os.WriteFile(filepath.Join(dir, safeFileName(asset)+".txt"), []byte(sb.String()), 0o640)
+	return atomicfile.Write(filepath.Join(dir, safeFileName(asset)+".txt"), []byte(sb.String()), atomicfile.Mode)
 }
 
 // safeFileName keeps an asset name from escaping the evidence directory.

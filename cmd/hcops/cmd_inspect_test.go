@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -379,5 +380,32 @@ func TestInspectThroughJumpHost(t *testing.T) {
 	}
 	if nb, nd := bastion.CountLog("Accepted publickey"), dst.CountLog("Accepted publickey"); nb != 1 || nd != 1 {
 		t.Errorf("logins: bastion %d, target %d; want 1 and 1", nb, nd)
+	}
+}
+
+// TestWriteEvidenceMode: --evidence-dir files are raw host output, written
+// 0640 narrowed by the umask, replacing a world-readable older file.
+func TestWriteEvidenceMode(t *testing.T) {
+	for _, umask := range []int{0o022, 0o077} {
+		old := syscall.Umask(umask)
+		dir := filepath.Join(t.TempDir(), "evidence")
+		path := filepath.Join(dir, "his-db-01.txt")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(path, []byte("old"), 0o644)
+		err := writeEvidence(dir, "his-db-01", []result.Result{{Check: "disk", Status: result.OK, Message: "ok", Evidence: "Filesystem Use%\n/dev/sda1 10%"}})
+		syscall.Umask(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := os.FileMode(0o640) &^ os.FileMode(umask); st.Mode().Perm() != want {
+			t.Errorf("umask %03o: mode %04o, want %04o", umask, st.Mode().Perm(), want)
+		}
+		if b, _ := os.ReadFile(path); !strings.Contains(string(b), "/dev/sda1 10%\n") {
+			t.Errorf("evidence %q", b)
+		}
 	}
 }
