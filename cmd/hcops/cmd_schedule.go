@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cyhealth/hcops/pkg/atomicfile"
 	"github.com/cyhealth/hcops/pkg/config"
 	"github.com/cyhealth/hcops/pkg/schedule"
 )
@@ -225,7 +226,7 @@ func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	var timers []string
 	for _, u := range units {
 		p := filepath.Join(opts.dir, u.Name)
-		if err := os.WriteFile(p, []byte(u.Content), 0o644); err != nil {
+		if err := atomicfile.Write(p, []byte(u.Content), unitFileMode); err != nil {
 			return err
 		}
 		fmt.Fprintln(app.IO.Out, app.T("schedule.wrote", p))
@@ -236,6 +237,13 @@ func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	app.Infof("%s", app.T("schedule.enable", strings.Join(timers, " ")))
 	return nil
 }
+
+// unitFileMode is what systemd expects of a unit file, narrowed by the
+// umask; wider than atomicfile.Mode on purpose: systemd logs "is marked
+// world-inaccessible" at every reload for a unit others cannot read (anyone
+// can read it through systemctl cat anyway), and a unit holds no secret —
+// only paths, the job name and the user.
+const unitFileMode = 0o644
 
 // ---- list -------------------------------------------------------------
 

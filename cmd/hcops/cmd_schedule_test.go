@@ -90,3 +90,42 @@ func (w *schedTestBuf) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// TestScheduleUnitFileMode: unit files written by --dir are 0644 narrowed by
+// the umask — readable by systemd and by everyone, as systemd wants — and
+// replace older ones atomically.
+func TestScheduleUnitFileMode(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, ".data"))
+	t.Setenv("HCOPS_CONFIG", "")
+	for _, tc := range []struct {
+		umask int
+		want  os.FileMode
+	}{{0o022, 0o644}, {0o077, 0o600}} {
+		old := syscall.Umask(tc.umask)
+		units := filepath.Join(t.TempDir(), "units")
+		stdout, stderr, code := runHcops(t, "--db", filepath.Join(dir, "h.db"), "schedule", "print", "--systemd", "--dir", units, "--binary", "/usr/local/bin/hcops")
+		syscall.Umask(old)
+		if code != 0 {
+			t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+		}
+		ents, err := os.ReadDir(units)
+		if err != nil || len(ents) == 0 {
+			t.Fatalf("no units written: %v", err)
+		}
+		for _, e := range ents {
+			st, err := os.Stat(filepath.Join(units, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(e.Name(), ".service") && !strings.HasSuffix(e.Name(), ".timer") {
+				t.Errorf("umask %03o: unexpected file %s", tc.umask, e.Name())
+			}
+			if st.Mode().Perm() != tc.want {
+				t.Errorf("umask %03o: %s mode %04o, want %04o", tc.umask, e.Name(), st.Mode().Perm(), tc.want)
+			}
+		}
+	}
+}
