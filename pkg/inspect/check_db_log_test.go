@@ -190,7 +190,7 @@ func TestDBLogPostgresRealCapture(t *testing.T) {
 	c := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": testdataLog("postgresql-15-real.log"), "slow_ms": 500}, now: now, since: now.Add(-time.Hour)}
 	rs := c.run(t)
 	wantDBLog(t, rs, "errors", result.Warn, 2, nil, []string{`relation "no_such_table" does not exist`, "division by zero"}, "STATEMENT")
-	wantDBLog(t, rs, "slow", result.OK, 3, []string{"the longest took 1.2 s"}, []string{"SELECT pg_sleep(1.2)"}, "FROM pg_class")
+	wantDBLog(t, rs, "slow", result.OK, 3, []string{"the longest took 1.2"}, []string{"SELECT pg_sleep(1.2)"}, "FROM pg_class")
 }
 
 // MySQL and MariaDB error logs: [ERROR] entries count, [Warning]/[Note]/
@@ -471,7 +471,7 @@ func TestDBLogRealServers(t *testing.T) {
 		}
 		rs := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": pg.Log}, since: start}.run(t)
 		wantDBLog(t, rs, "errors", result.Warn, 2, []string{"(FATAL 1)"}, []string{`relation "no_such_table" does not exist`, `password authentication failed for user "postgres"`})
-		s := wantDBLog(t, rs, "slow", result.OK, 1, []string{"the longest took 1.2 s"}, []string{"statement: SELECT pg_sleep(1.2)"}, "pg_sleep(0.2)")
+		s := wantDBLog(t, rs, "slow", result.OK, 1, []string{"the longest took 1.2"}, []string{"statement: SELECT pg_sleep(1.2)"}, "pg_sleep(0.2)")
 		if v, _ := metric(s, "db.slow_max_s"); v < 1.2 || v > 2 {
 			t.Errorf("db.slow_max_s %v", v)
 		}
