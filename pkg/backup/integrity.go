@@ -384,45 +384,57 @@ func verifyManifestLocal(c Copy, ck *Checksum, algo, lang string) (result.Status
 // checksum manifest, or the copy the host tested is not the one List would
 // call newest — and the caller then runs Integrity on its own.
 func ListAndTest(ctx context.Context, r transport.Runner, p *Policy, lang string) (copies []Copy, tested *result.Result, err error) {
+	l, tested, err := listAndTest(ctx, r, p, lang)
+	return l.Copies, tested, err
+}
+
+// listAndTest is ListAndTest with the listing's anomalies; tested, when not
+// nil, is the test of the last of l.Copies.
+func listAndTest(ctx context.Context, r transport.Runner, p *Policy, lang string) (l Listing, tested *result.Result, err error) {
 	if !combinable(p) {
-		copies, err = List(ctx, r, p)
-		return copies, nil, err
+		l, err = ListAll(ctx, r, p)
+		return l, nil, err
 	}
 	setup, find, err := fileListing(p)
 	if err != nil {
-		return nil, nil, err
+		return Listing{}, nil, err
 	}
 	// The test is written for a stand-in name with the pattern's own
 	// extension; it is used only if the newest copy's test is the same.
 	rep := Copy{Name: standIn(path.Base(p.Path))}
 	body := integrityBody(p, rep)
-	// The find's output is both the listing and how the host picks the
-	// newest copy (largest mtime) to test.
-	script := setup + "\nl=$(" + find + ")\nprintf '%s\\n' \"$l\"\n" +
-		newestScript +
+	// The listing's NUL-separated records cannot be held in a shell
+	// variable, so the host picks the copy to test on its own
+	// (newestScript); when its pick is not List's newest, the test is
+	// not used.
+	script := setup + "\n" + find + "\n" + newestScript +
 		"[ -n \"$f\" ] || exit 0\necho \"@@TESTED $f\"\n" + body
 	out, err := r.Run(ctx, script)
 	if err != nil {
-		return nil, nil, errorf("backup.list.run_failed", p.Name, r.Target(), err)
+		return Listing{}, nil, errorf("backup.list.run_failed", p.Name, r.Target(), err)
 	}
 	text := string(out.Stdout)
 	rest := ""
-	if i := strings.Index(text, "@@TESTED "); i >= 0 && (i == 0 || text[i-1] == '\n') {
-		text, rest = text[:i], text[i+len("@@TESTED "):]
+	// The marker starts the output or follows a record's NUL: a file name
+	// cannot hold a NUL, so no name can forge it.
+	if strings.HasPrefix(text, "@@TESTED ") {
+		text, rest = "", text[len("@@TESTED "):]
+	} else if i := strings.Index(text, "\x00@@TESTED "); i >= 0 {
+		text, rest = text[:i+1], text[i+1+len("@@TESTED "):]
 	}
-	if copies, err = parseStat(text); err != nil {
-		return nil, nil, errorf("backup.list.parse", p.Name, r.Target(), err)
+	if l, err = parseStat(text); err != nil {
+		return Listing{}, nil, errorf("backup.list.parse", p.Name, r.Target(), err)
 	}
-	if len(copies) == 0 || rest == "" {
-		return copies, nil, nil
+	if len(l.Copies) == 0 || rest == "" {
+		return l, nil, nil
 	}
-	newest := copies[len(copies)-1]
+	newest := l.Copies[len(l.Copies)-1]
 	testedPath, testOut, _ := strings.Cut(rest, "\n")
 	if testedPath != newest.Path || newest.Dir || integrityBody(p, newest) != body {
-		return copies, nil, nil
+		return l, nil, nil
 	}
 	res := judgeIntegrity(p, newest, testOut, p.base(AspectIntegrity), lang)
-	return copies, &res, nil
+	return l, &res, nil
 }
 
 // combinable reports whether p's verification can list and test in one
@@ -458,15 +470,25 @@ func standIn(glob string) string {
 	return b.String()
 }
 
-// newestScript sets f to the path of the copy with the largest mtime in the
-// stat lines of $l ("MTIME SIZE TYPE|PATH"), the last of equals as List's
-// stable sort does, with shell builtins only: it runs once per policy.
-const newestScript = `m=-1; f=; o=$IFS; IFS='
+// newestScript sets f to the path of the copy with the newest mtime among
+// the entries of $d matching $p, the last of equals in find's order as
+// List's stable sort does, with the shell's own test -nt. It passes over
+// what List refuses — names with a control character, entries that are
+// neither a file nor a directory — so a FIFO is never opened and every path
+// it prints is one line. With many copies find runs the picker more than
+// once; the newest of the picks wins.
+const newestScript = `c=$(LC_ALL=C find "$d" -mindepth 1 -maxdepth 1 -name "$p" -exec sh -c '
+b=
+for x in "$@"; do
+  case ${x##*/} in *[[:cntrl:]]*) continue ;; esac
+  [ -f "$x" ] || [ -d "$x" ] || continue
+  if [ -z "$b" ] || ! [ "$b" -nt "$x" ]; then b=$x; fi
+done
+[ -z "$b" ] || printf "%s\n" "$b"' sh {} + 2>/dev/null)
+f=; o=$IFS; IFS='
 '; set -f
-for x in $l; do
-  case $x in *'|'*) t=${x%% *}
-    case $t in ''|*[!0-9]*) ;; *) if [ "$t" -ge "$m" ]; then m=$t; f=${x#*|}; fi ;; esac ;;
-  esac
+for x in $c; do
+  if [ -z "$f" ] || ! [ "$f" -nt "$x" ]; then f=$x; fi
 done
 set +f; IFS=$o
 `

@@ -58,6 +58,16 @@ func TestListAndTestMatchesSeparateSessions(t *testing.T) {
 			writeGzip(t, f, 1000)
 			return policy(dir)
 		},
+		// The host's pick passes over what List refuses, so the test of the
+		// newest real copy is still combined, and no FIFO is opened.
+		"a FIFO and a forging name newer than the copies": func(t *testing.T, dir string) *Policy {
+			series(t, dir, "his", []int{5e4, 5e4}, 2*time.Hour, nil)
+			touchAt(t, filepath.Join(dir, "his-fifo.sql.gz"), now.Add(-time.Hour), true)
+			f := filepath.Join(dir, "his-x\n1796600000 999999999 regular file|forged.sql.gz")
+			writeGzip(t, f, 1000)
+			os.Chtimes(f, now.Add(-time.Hour), now.Add(-time.Hour))
+			return policy(dir)
+		},
 	}
 	for name, setup := range cases {
 		t.Run(name, func(t *testing.T) {

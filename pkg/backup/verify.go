@@ -60,6 +60,10 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 	interval, _ := p.Interval()
 	rpo, _ := p.RPODuration()
 	var out []result.Result
+	// A copy dated after now is not evidence of a recent backup (a wrong
+	// clock, or a forged time): it is named in the freshness verdict and
+	// left out of every other judgement.
+	copies, future := splitFuture(copies, now)
 
 	// Freshness: the newest copy is younger than the RPO.
 	fr := p.base(AspectFreshness)
@@ -67,6 +71,10 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 		fr.Status = result.Crit
 		fr.Message = say(lang, "backup.fresh.none", p.where(lang))
 		fr.Advice = say(lang, "backup.fresh.none_advice")
+		if len(future) > 0 {
+			fr.Message = joinClauses(lang, []string{fr.Message, futureText(lang, future, now)})
+			fr.Advice = joinClauses(lang, []string{fr.Advice, say(lang, "backup.verify.future_advice")})
+		}
 		return append(out, fr)
 	}
 	newest := copies[len(copies)-1]
@@ -81,6 +89,11 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 	} else {
 		fr.Status = result.OK
 		fr.Message = say(lang, "backup.fresh.ok", newest.Name, human(lang, age), human(lang, rpo))
+	}
+	if len(future) > 0 {
+		fr.Status = result.Worst(fr.Status, result.Warn)
+		fr.Message = joinClauses(lang, []string{fr.Message, futureText(lang, future, now)})
+		fr.Advice = joinClauses(lang, nonEmpty(fr.Advice, say(lang, "backup.verify.future_advice")))
 	}
 	out = append(out, fr)
 
@@ -189,6 +202,98 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 	return out
 }
 
+// ClockSkew is how far after now a copy may be dated and still count: the
+// clocks of the verifying machine and of the host writing the copies may
+// differ a little.
+const ClockSkew = time.Hour
+
+// splitFuture splits copies (oldest first) into those dated up to
+// now+ClockSkew and those dated after it.
+func splitFuture(copies []Copy, now time.Time) (past, future []Copy) {
+	limit := now.Add(ClockSkew)
+	i := len(copies)
+	for i > 0 && copies[i-1].Time.After(limit) {
+		i--
+	}
+	return copies[:i], copies[i:]
+}
+
+// futureText names the future-dated copies with their dates, the latest
+// first, at most three.
+func futureText(lang string, future []Copy, now time.Time) string {
+	var items []string
+	for i := len(future) - 1; i >= 0 && len(items) < 3; i-- {
+		c := future[i]
+		items = append(items, say(lang, "backup.verify.future_item", c.Name, c.Time.In(now.Location()).Format("2006-01-02 15:04")))
+	}
+	s := join(lang, items)
+	if len(future) > len(items) {
+		s = say(lang, "backup.list.more", s, len(future))
+	}
+	return say(lang, "backup.verify.future", len(future), human(lang, ClockSkew), s)
+}
+
+func nonEmpty(items ...string) []string {
+	var out []string
+	for _, s := range items {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// judgeAnomalies is the listing verdict when the listing refused entries or
+// its tools printed errors (ok false when there is nothing to say). A name
+// with a control character is critical: it is what a forged listing record
+// looks like. Other anomalies are warnings.
+func judgeAnomalies(p *Policy, as []Anomaly, lang string) (result.Result, bool) {
+	if len(as) == 0 {
+		return result.Result{}, false
+	}
+	r := p.base(AspectListing)
+	r.Status = result.Warn
+	byKind := map[string][]string{}
+	for _, a := range as {
+		item := a.Name
+		if a.Kind == AnomalyType {
+			item = say(lang, "backup.list.typed", a.Name, fileTypeText(lang, a.Type))
+		}
+		byKind[a.Kind] = append(byKind[a.Kind], item)
+	}
+	var clauses, advice []string
+	for _, k := range []string{AnomalyName, AnomalyType, AnomalyRecord, AnomalyError} {
+		items := byKind[k]
+		if len(items) == 0 {
+			continue
+		}
+		if k == AnomalyName {
+			r.Status = result.Crit
+		}
+		s := join(lang, items[:min(len(items), 3)])
+		if len(items) > 3 {
+			s = say(lang, "backup.list.more", s, len(items))
+		}
+		clauses = append(clauses, say(lang, "backup.list.anomaly."+k, s))
+		if a := say(lang, "backup.list.anomaly."+k+"_advice"); len(advice) == 0 || advice[len(advice)-1] != a {
+			advice = append(advice, a)
+		}
+	}
+	r.SetValue(float64(len(as)), "entries")
+	r.Message = joinClauses(lang, clauses)
+	r.Advice = joinClauses(lang, advice)
+	return r, true
+}
+
+// fileTypeText names a stat file type in lang ("fifo" → 命名管道).
+func fileTypeText(lang, typ string) string {
+	key := "backup.list.type." + strings.ReplaceAll(typ, " ", "_")
+	if s := say(lang, key); s != key {
+		return s
+	}
+	return typ
+}
+
 // referenceSize is the median size of up to the five copies before the
 // newest (robust to one odd copy).
 func referenceSize(prev []Copy) int64 {
@@ -293,7 +398,7 @@ type VerifyOptions struct {
 // lists, then waits for a slot and tests separately.
 func Verify(ctx context.Context, r transport.Runner, p *Policy, o VerifyOptions) []result.Result {
 	integrity := o.Integrity && p.CheckIntegrity()
-	var copies []Copy
+	var l Listing
 	var tested *result.Result
 	var err error
 	if integrity && !o.AllCopies && combinable(p) {
@@ -301,22 +406,29 @@ func Verify(ctx context.Context, r transport.Runner, p *Policy, o VerifyOptions)
 		if !acquire(ctx, o.Slots) {
 			return []result.Result{ListingFailed(p, ctx.Err(), "", o.Lang)}
 		}
-		copies, tested, err = ListAndTest(ctx, r, p, o.Lang)
+		l, tested, err = listAndTest(ctx, r, p, o.Lang)
 		release(o.Slots)
 	} else {
-		copies, err = List(ctx, r, p)
+		l, err = ListAll(ctx, r, p)
 	}
 	if err != nil {
 		return []result.Result{ListingFailed(p, err, "", o.Lang)}
 	}
+	copies := l.Copies
 	rs := Judge(p, copies, o.Now, o.Lang)
-	if !integrity || len(copies) == 0 {
+	if lr, ok := judgeAnomalies(p, l.Anomalies, o.Lang); ok {
+		rs = append(rs, lr)
+	}
+	// The copy tested is the newest Judge counted, never one dated in the
+	// future.
+	past, _ := splitFuture(copies, o.Now)
+	if !integrity || len(past) == 0 {
 		return rs
 	}
-	if tested != nil {
+	if tested != nil && len(past) == len(copies) {
 		return append(rs, *tested)
 	}
-	targets := copies[len(copies)-1:]
+	targets := past[len(past)-1:]
 	if o.AllCopies {
 		targets = copies
 	}
