@@ -83,6 +83,8 @@ func dbConnectAdvice(env *Env, reason string) string {
 		return probeT(env, "db.advice.refused")
 	case result.ReasonTimeout:
 		return probeT(env, "db.advice.timeout")
+	case transport.ReasonTLS:
+		return probeT(env, "db.advice.tls")
 	}
 	return probeT(env, "db.advice.network")
 }

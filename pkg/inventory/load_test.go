@@ -23,6 +23,8 @@ testdata/invalid-address.yaml:5:14: address "web 02.example.org" is not a valid 
 testdata/invalid-address.yaml:7:14: address "2001:db8::zz" is not a valid IPv4 or IPv6 address or DNS name (e.g. 192.0.2.10, 2001:db8::10 or web01.example.org)`},
 	{"invalid-criticality.yaml", `testdata/invalid-criticality.yaml:3:18: invalid criticality "high" (one of: core, non-core)
 testdata/invalid-criticality.yaml:7:18: invalid criticality "核心" (one of: core, non-core)`},
+	{"invalid-db-tls.yaml", `testdata/invalid-db-tls.yaml:5:62: unknown database TLS mode "true" (one of: disable, prefer, require, verify-ca, verify-full; when not given, a connection over the network must use TLS and only a loopback one may go without)
+testdata/invalid-db-tls.yaml:11:12: unknown database TLS mode "skip-verify" (one of: disable, prefer, require, verify-ca, verify-full; when not given, a connection over the network must use TLS and only a loopback one may go without)`},
 	{"invalid-duplicate-name.yaml", `testdata/invalid-duplicate-name.yaml:4:11: duplicate asset name "web-01" (first defined at testdata/invalid-duplicate-name.yaml:2) (rename or remove one of them)
 testdata/invalid-duplicate-name.yaml:8:5: key "address" given twice (first on line 7)`},
 	{"invalid-jump-cycle.yaml", `testdata/invalid-jump-cycle.yaml:4:23: jump chain of "a" loops: a -> b -> a (the outermost jump host must not have a via)

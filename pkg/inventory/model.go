@@ -119,7 +119,7 @@ type Database struct {
 	Password SecretRef `json:"password,omitzero" yaml:"password,omitempty"`
 	Role     string    `json:"role,omitempty" yaml:"role,omitempty"` // primary, standby
 	Replicas int       `json:"replicas,omitempty" yaml:"replicas,omitempty"`
-	TLS      string    `json:"tls,omitempty" yaml:"tls,omitempty"` // disable, require, verify-full
+	TLS      string    `json:"tls,omitempty" yaml:"tls,omitempty"` // DBTLSModes; "" = require, or prefer on loopback
 }
 
 // CheckOverride changes a playbook check for one asset, group or the defaults:

@@ -21,6 +21,12 @@ var (
 	dbEngines = []string{"postgresql", "mysql", "mariadb", "oracle", "sqlserver", "dm", "kingbase", "oceanbase", "gaussdb", "mongodb", "redis", "other"}
 )
 
+// DBTLSModes are the values database.tls may take (transport.TLSModes; a
+// test keeps the two lists equal). Not given, a connection over the network
+// requires TLS; one to a loopback address may go without. disable and prefer
+// are the explicit permission to send the password in clear.
+var DBTLSModes = []string{"disable", "prefer", "require", "verify-ca", "verify-full"}
+
 // validName reports whether s may name an asset, group or system: letters
 // (Chinese too), digits, '.', '_' and '-', starting with a letter or digit.
 // Selectors and globs rely on this.
@@ -295,6 +301,9 @@ func (l *loader) checkAsset(a *Asset, n *yaml.Node) {
 		l.add(problem(l.at(file, lookup(n, "database"), a.Pos), "inventory.problem.db_engine").hint("inventory.hint.db_engines", strings.Join(dbEngines, ", ")))
 	} else if own.Database != nil && !slices.Contains(dbEngines, own.Database.Engine) {
 		l.add(problem(l.at(file, lookup(n, "database", "engine"), a.Pos), "inventory.problem.bad_engine", own.Database.Engine).hint("inventory.hint.db_engines", strings.Join(dbEngines, ", ")))
+	}
+	if own.Database != nil && own.Database.TLS != "" && !slices.Contains(DBTLSModes, own.Database.TLS) {
+		l.add(problem(l.at(file, lookup(n, "database", "tls"), a.Pos), "inventory.problem.bad_db_tls", own.Database.TLS).hint("inventory.hint.db_tls", strings.Join(DBTLSModes, ", ")))
 	}
 	l.checkEndpoints(file, lookup(n, "endpoints"), own.Endpoints, a.Pos)
 	// Effective: a host hcops reaches over SSH needs somewhere to connect.

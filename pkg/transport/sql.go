@@ -2,11 +2,15 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +42,7 @@ type SQLTarget struct {
 	Database       string
 	User           string
 	Password       string
-	TLS            string // disable, prefer, require, verify-full (PostgreSQL sslmode; MySQL tls=true/skip-verify)
+	TLS            string // "", disable, prefer, require, verify-ca, verify-full: see TLSModes and dsn
 	ConnectTimeout time.Duration
 }
 
@@ -54,12 +58,92 @@ func NormalizeEngine(e string) string {
 	return ""
 }
 
+// TLS modes a database asset may give (inventory database.tls). They are
+// PostgreSQL's sslmode names; MySQL and MariaDB get the same meaning:
+//
+//	""           not given: require on the wire, prefer on loopback/socket
+//	disable      never TLS: the explicit permission to send the password in clear
+//	prefer       TLS when the server offers it, else plaintext (also a permission)
+//	require      TLS or no connection; the certificate is not verified
+//	verify-ca    TLS with a certificate signed by a trusted CA (any name)
+//	verify-full  TLS with a trusted certificate for the address connected to
+//
+// A server that declines TLS under require or stricter gets no password: the
+// drivers stop before authentication (pgx: "server refused TLS connection";
+// go-sql-driver: mysql.ErrNoTLS).
+var TLSModes = []string{"disable", "prefer", "require", "verify-ca", "verify-full"}
+
+// ValidTLSMode reports whether m may be given as a target's TLS mode ("" too).
+func ValidTLSMode(m string) bool {
+	return m == "" || slices.Contains(TLSModes, m)
+}
+
+// IsLocalHost reports whether host never puts the connection on a network:
+// a loopback address, "localhost", a unix socket directory, or empty (the
+// driver's local default).
+func IsLocalHost(host string) bool {
+	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if h == "" || strings.HasPrefix(h, "/") || strings.EqualFold(h, "localhost") {
+		return true
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.Unmap().IsLoopback()
+	}
+	return false
+}
+
+// TLSMode returns the mode t connects with: its own, else require — or, for
+// a loopback address or socket, prefer (the connection never leaves this
+// machine, and local instances rarely have certificates).
+func (t SQLTarget) TLSMode() string {
+	if t.TLS != "" {
+		return t.TLS
+	}
+	if IsLocalHost(t.Host) {
+		return "prefer"
+	}
+	return "require"
+}
+
+// mysqlVerifyCA is the go-sql-driver TLS config for verify-ca: the chain must
+// lead to a trusted CA, the name is not checked (as PostgreSQL's verify-ca).
+const mysqlVerifyCA = "hcops-verify-ca"
+
+var registerVerifyCA = sync.OnceValue(func() error {
+	return mysql.RegisterTLSConfig(mysqlVerifyCA, &tls.Config{
+		InsecureSkipVerify: true, // the chain is verified below, without the host name
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 {
+				return errors.New("server sent no certificate")
+			}
+			certs := make([]*x509.Certificate, len(raw))
+			for i, b := range raw {
+				c, err := x509.ParseCertificate(b)
+				if err != nil {
+					return err
+				}
+				certs[i] = c
+			}
+			opts := x509.VerifyOptions{Intermediates: x509.NewCertPool()}
+			for _, c := range certs[1:] {
+				opts.Intermediates.AddCert(c)
+			}
+			_, err := certs[0].Verify(opts)
+			return err
+		},
+	})
+})
+
 // dsn builds the driver's connection string.
 func (t SQLTarget) dsn() (driver, dsn string, err error) {
 	timeout := t.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	if !ValidTLSMode(t.TLS) {
+		return "", "", fmt.Errorf("%s: unknown TLS mode %q (want %s)", t.Name, t.TLS, strings.Join(TLSModes, ", "))
+	}
+	mode := t.TLSMode()
 	switch NormalizeEngine(t.Engine) {
 	case EnginePostgres:
 		port := t.Port
@@ -74,11 +158,7 @@ func (t SQLTarget) dsn() (driver, dsn string, err error) {
 			}
 		}
 		q := url.Values{}
-		ssl := t.TLS
-		if ssl == "" {
-			ssl = "prefer"
-		}
-		q.Set("sslmode", ssl)
+		q.Set("sslmode", mode)
 		q.Set("connect_timeout", strconv.Itoa(int(timeout.Seconds()+0.5)))
 		q.Set("application_name", "hcops")
 		u.RawQuery = q.Encode()
@@ -95,12 +175,18 @@ func (t SQLTarget) dsn() (driver, dsn string, err error) {
 		c.Timeout, c.ReadTimeout, c.WriteTimeout = timeout, 30*time.Second, 30*time.Second
 		c.ParseTime = true
 		c.AllowNativePasswords = true
-		switch t.TLS {
-		case "require", "verify-full", "true":
-			c.TLS = nil
-			c.TLSConfig = "true"
-		case "skip-verify", "prefer":
-			c.TLSConfig = "skip-verify"
+		switch mode {
+		case "prefer":
+			c.TLSConfig = "preferred" // TLS when offered, else plaintext
+		case "require":
+			c.TLSConfig = "skip-verify" // TLS or nothing; no fallback
+		case "verify-ca":
+			if err := registerVerifyCA(); err != nil {
+				return "", "", fmt.Errorf("%s: %w", t.Name, err)
+			}
+			c.TLSConfig = mysqlVerifyCA
+		case "verify-full":
+			c.TLSConfig = "true" // system CAs, ServerName = the host
 		}
 		return "mysql", c.FormatDSN(), nil
 	}
@@ -129,10 +215,19 @@ func OpenSQL(ctx context.Context, t SQLTarget) (*sql.DB, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, &UnreachableError{Target: t.Name, Reason: sqlReason(err), Err: redact(err, t.Password)}
+		reason := sqlReason(err)
+		if reason == ReasonTLS {
+			err = fmt.Errorf("TLS mode %s: the server declined TLS or its certificate failed; the connection was closed before the password was sent: %w", t.TLSMode(), err)
+		}
+		return nil, &UnreachableError{Target: t.Name, Reason: reason, Err: redact(err, t.Password)}
 	}
 	return db, nil
 }
+
+// ReasonTLS is the unreachable reason of a database connection that TLS
+// stopped: the server declined it (no SSL configured) where the TLS mode
+// requires it, or its certificate did not verify. Only SQL targets give it.
+const ReasonTLS = "tls"
 
 // sqlReason classifies a connection error.
 func sqlReason(err error) string {
@@ -140,6 +235,9 @@ func sqlReason(err error) string {
 	var myErr *mysql.MySQLError
 	msg := strings.ToLower(err.Error())
 	switch {
+	case errors.Is(err, mysql.ErrNoTLS), strings.Contains(msg, "server refused tls"),
+		strings.Contains(msg, "x509:"), strings.Contains(msg, "tls: "):
+		return ReasonTLS
 	case errors.As(err, &dnsErr):
 		return result.ReasonDNS
 	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(msg, "connection refused"):
