@@ -830,9 +830,10 @@ EXIT STATUS
 // --- import / export ----------------------------------------------------
 
 type importRowJSON struct {
-	Row    int               `json:"row" yaml:"row"`
-	Name   string            `json:"name" yaml:"name"`
-	Fields map[string]string `json:"fields,omitempty" yaml:"fields,omitempty"`
+	Row       int                   `json:"row" yaml:"row"`
+	Name      string                `json:"name" yaml:"name"`
+	Fields    map[string]string     `json:"fields,omitempty" yaml:"fields,omitempty"`
+	Sensitive []inventory.Sensitive `json:"sensitive,omitempty" yaml:"sensitive,omitempty"`
 }
 
 type badRowJSON struct {
@@ -842,21 +843,23 @@ type badRowJSON struct {
 }
 
 type importJSON struct {
-	File       string              `json:"file" yaml:"file"`
-	Into       string              `json:"into" yaml:"into"`
-	DryRun     bool                `json:"dry_run" yaml:"dry_run"`
-	Written    bool                `json:"written" yaml:"written"`
-	Added      []importRowJSON     `json:"added" yaml:"added"`
-	Changed    []*inventory.Change `json:"changed" yaml:"changed"`
-	Unchanged  []string            `json:"unchanged" yaml:"unchanged"`
-	Bad        []badRowJSON        `json:"bad" yaml:"bad"`
-	NewGroups  []string            `json:"new_groups" yaml:"new_groups"`
-	NewSystems []string            `json:"new_systems" yaml:"new_systems"`
+	File         string              `json:"file" yaml:"file"`
+	Into         string              `json:"into" yaml:"into"`
+	DryRun       bool                `json:"dry_run" yaml:"dry_run"`
+	Written      bool                `json:"written" yaml:"written"`
+	AllowSecrets bool                `json:"allow_secrets" yaml:"allow_secrets"` // --allow-secrets
+	Refused      bool                `json:"refused" yaml:"refused"`             // rows brought in "sensitive" settings without --allow-secrets
+	Added        []importRowJSON     `json:"added" yaml:"added"`
+	Changed      []*inventory.Change `json:"changed" yaml:"changed"`
+	Unchanged    []string            `json:"unchanged" yaml:"unchanged"`
+	Bad          []badRowJSON        `json:"bad" yaml:"bad"`
+	NewGroups    []string            `json:"new_groups" yaml:"new_groups"`
+	NewSystems   []string            `json:"new_systems" yaml:"new_systems"`
 }
 
 func newInventoryImportCmd(app *App) *cobra.Command {
 	var format, into string
-	var dryRun, skipInvalid bool
+	var dryRun, skipInvalid, allowSecrets bool
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Import assets from CSV, XLSX, JSON or YAML into the inventory",
@@ -890,12 +893,29 @@ field) and left unchanged, and every bad row with its row number. The
 resulting inventory is validated before anything is written; files are
 written atomically and the previous version is kept as FILE.bak.
 
+SECRETS AND LOCAL FILES
+An import file comes from outside, so by default it may not bring in
+anything that makes hcops read a file or secret on this machine, run
+something here, or send a password somewhere new: password/passphrase
+references (password_ref, passphrase_ref, a password in the database
+column — env:VAR or file:PATH), key files (key_file, an endpoint's
+ca_file), check overrides (the checks column: parameters such as commands
+and paths, thresholds, disabled), transport local, database tls disable or
+prefer (plaintext allowed), and a new address or port for an existing asset
+that carries a password. Such rows are refused, naming the file, the row
+(line for JSON/YAML) and the field, and nothing is imported — also with
+--skip-invalid. Every new or changed asset lists these settings under its
+line ("review: ..."), so --dry-run shows a reviewer exactly what would come
+in; --allow-secrets imports them once you have checked they are yours.
+
 EXIT STATUS
-  0  imported (or dry run without bad rows)
-  3  bad rows (without --skip-invalid), an unreadable file, or the result
-     would be an invalid inventory; nothing was written`,
+  0  imported (or dry run without bad or refused rows)
+  3  bad rows (without --skip-invalid), rows bringing in secrets, key files
+     or check settings (without --allow-secrets), an unreadable file, or the
+     result would be an invalid inventory; nothing was written`,
 		Example: `  hcops inventory import assets.csv --dry-run
   hcops inventory import 资产台账.xlsx --skip-invalid
+  hcops inventory import db-assets.yaml --dry-run --allow-secrets   # review the references, then without --dry-run
   hcops --inventory site/ inventory import hosts.csv --into cloud-hosts.yaml
   hcops inventory export - --format json | hcops inventory import - --format json`,
 		Args: cobra.ExactArgs(1),
@@ -942,7 +962,12 @@ EXIT STATUS
 				target = "imported.yaml"
 			}
 			plan := ed.Inventory().PlanImport(res.Records)
-			out := importJSON{File: src, Into: target, DryRun: dryRun, Added: []importRowJSON{}, Changed: plan.Changed,
+			refused := plan.Sensitive()
+			if allowSecrets {
+				refused = nil
+			}
+			out := importJSON{File: src, Into: target, DryRun: dryRun, AllowSecrets: allowSecrets, Refused: len(refused) > 0,
+				Added: []importRowJSON{}, Changed: plan.Changed,
 				Unchanged: []string{}, Bad: []badRowJSON{}, NewGroups: plan.NewGroups, NewSystems: plan.NewSystems}
 			if out.Into == "" {
 				out.Into = app.InventoryPath
@@ -955,7 +980,7 @@ EXIT STATUS
 				for _, f := range r.Fields {
 					fields[f.Path] = f.Value
 				}
-				out.Added = append(out.Added, importRowJSON{Row: r.Row, Name: r.Name, Fields: fields})
+				out.Added = append(out.Added, importRowJSON{Row: r.Row, Name: r.Name, Fields: fields, Sensitive: r.Sensitive})
 			}
 			for _, r := range plan.Unchanged {
 				out.Unchanged = append(out.Unchanged, r.Name)
@@ -967,7 +992,7 @@ EXIT STATUS
 				}
 				out.Bad = append(out.Bad, b)
 			}
-			abort := len(plan.Bad) > 0 && !skipInvalid
+			abort := (len(plan.Bad) > 0 && !skipInvalid) || len(refused) > 0
 			write := !dryRun && !abort && (len(plan.Added)+len(plan.Changed) > 0)
 			if write {
 				if err := ed.ApplyImport(plan, into); err != nil {
@@ -986,6 +1011,13 @@ EXIT STATUS
 				printImportPlan(app, plan, dryRun)
 			}
 			switch {
+			case len(refused) > 0:
+				for _, r := range refused {
+					for _, s := range r.Sensitive {
+						fmt.Fprintln(app.IO.ErrOut, "! "+refusedText(app, src, r, s))
+					}
+				}
+				return flagErrorf("%s", app.T("inventory.cli.import_refused", len(refused)))
 			case abort:
 				return errors.New(app.T("inventory.cli.import_aborted", len(plan.Bad)))
 			case dryRun:
@@ -1002,7 +1034,40 @@ EXIT STATUS
 	cmd.Flags().StringVar(&into, "into", "", "file that receives new assets (directory inventories; default imported.yaml)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be added, changed and left, and every bad row; write nothing")
 	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "import the good rows even if some rows are bad")
+	cmd.Flags().BoolVar(&allowSecrets, "allow-secrets", false, "import secret references, key files, check settings, transport local and plaintext database TLS the file brings in (review them with --dry-run first)")
 	return cmd
+}
+
+// bringsKeys names each kind of sensitive setting (inventory.Bring*).
+var bringsKeys = map[string]string{
+	inventory.BringSecret:    "inventory.import.brings_secret",
+	inventory.BringKeyFile:   "inventory.import.brings_key_file",
+	inventory.BringCheck:     "inventory.import.brings_check",
+	inventory.BringLocal:     "inventory.import.brings_local",
+	inventory.BringPlaintext: "inventory.import.brings_plaintext",
+	inventory.BringRedirect:  "inventory.import.brings_redirect",
+}
+
+func bringsText(app *App, kind string) string {
+	if k, ok := bringsKeys[kind]; ok {
+		return app.T(k)
+	}
+	return kind
+}
+
+// refusedText names where a refused setting was written: the file, the row
+// (spreadsheets) or line (JSON/YAML), the asset and the field.
+func refusedText(app *App, file string, r *inventory.Record, s inventory.Sensitive) string {
+	if r.Line > 0 {
+		return app.T("inventory.import.refused_line", file, r.Line, orDash(r.Name), s.Field, s.Value, bringsText(app, s.Kind))
+	}
+	return app.T("inventory.import.refused_row", file, r.Row, orDash(r.Name), s.Field, s.Value, bringsText(app, s.Kind))
+}
+
+func printSensitive(app *App, items []inventory.Sensitive) {
+	for _, s := range items {
+		fmt.Fprintln(app.IO.Out, app.T("inventory.cli.import_brings", s.Field, s.Value, bringsText(app, s.Kind)))
+	}
 }
 
 func printImportPlan(app *App, plan *inventory.ImportPlan, showBad bool) {
@@ -1015,6 +1080,7 @@ func printImportPlan(app *App, plan *inventory.ImportPlan, showBad bool) {
 	}
 	for _, r := range plan.Added {
 		fmt.Fprintf(w, "+ %s\t%s (row %d)\n", app.T("inventory.cli.import_added"), r.Name, r.Row)
+		printSensitive(app, r.Sensitive)
 	}
 	for _, c := range plan.Changed {
 		var parts []string
@@ -1022,6 +1088,7 @@ func printImportPlan(app *App, plan *inventory.ImportPlan, showBad bool) {
 			parts = append(parts, fmt.Sprintf("%s: %q -> %q", fc.Path, fc.Old, fc.New))
 		}
 		fmt.Fprintf(w, "~ %s\t%s (row %d): %s\n", app.T("inventory.cli.import_changed"), c.Name, c.Row, strings.Join(parts, "; "))
+		printSensitive(app, c.Sensitive)
 	}
 	for _, r := range plan.Unchanged {
 		fmt.Fprintf(w, "= %s\t%s\n", app.T("inventory.cli.import_unchanged"), r.Name)

@@ -18,6 +18,8 @@ type Change struct {
 	Name    string        `json:"name" yaml:"name"`
 	Row     int           `json:"row" yaml:"row"`
 	Changes []FieldChange `json:"changes" yaml:"changes"`
+	// Sensitive is what the changes bring in that needs review (Record.Sensitive).
+	Sensitive []Sensitive `json:"sensitive,omitempty" yaml:"sensitive,omitempty"`
 }
 
 // ImportPlan is what an import would do, decided before anything is
@@ -98,6 +100,7 @@ func (inv *Inventory) PlanImport(recs []*Record) *ImportPlan {
 				p.Bad = append(p.Bad, r)
 				continue
 			}
+			r.findSensitive(nil, r.Fields)
 			p.Added = append(p.Added, r)
 			continue
 		}
@@ -116,7 +119,12 @@ func (inv *Inventory) PlanImport(recs []*Record) *ImportPlan {
 		if len(ch) == 0 {
 			p.Unchanged = append(p.Unchanged, r)
 		} else {
-			p.Changed = append(p.Changed, &Change{Record: r, Name: r.Name, Row: r.Row, Changes: ch})
+			as := make([]Assignment, len(ch))
+			for i, fc := range ch {
+				as[i] = Assignment{Path: fc.Path, Op: "=", Value: fc.New}
+			}
+			r.findSensitive(existing, as)
+			p.Changed = append(p.Changed, &Change{Record: r, Name: r.Name, Row: r.Row, Changes: ch, Sensitive: r.Sensitive})
 		}
 	}
 	// Groups and systems that only bad rows asked for are not declared.

@@ -422,6 +422,10 @@ type Record struct {
 	Fields []Assignment
 	// Problems found in the row; a record with problems is not imported.
 	Problems []Problem
+	// Sensitive is what the row brings in that makes hcops use a secret,
+	// read a local file or run something (PlanImport fills it for new and
+	// changed assets); such a row needs the engineer's explicit consent.
+	Sensitive []Sensitive
 	// port holds an ambiguous "port" column until the kind is known.
 	port string
 }
@@ -779,6 +783,13 @@ func (r *Record) addCell(key, v string) {
 			return
 		}
 		v = norm
+		if c.path == "database" {
+			var d Database
+			if json.Unmarshal([]byte(v), &d) == nil && d.TLS != "" && !slices.Contains(DBTLSModes, d.TLS) {
+				r.bad("inventory.problem.bad_db_tls", d.TLS)
+				return
+			}
+		}
 	}
 	r.set(c.path, v)
 }
