@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path"
 	"sort"
 	"strconv"
@@ -251,6 +252,8 @@ func escapeName(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
+		case r > 0xffff && unicode.Is(unicode.Cf, r):
+			fmt.Fprintf(&b, `\U%08x`, r)
 		case isControl(r) || unicode.Is(unicode.Cf, r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
@@ -448,13 +451,23 @@ func parseListing(out string) (Listing, error) {
 	return l, nil
 }
 
+// maxUnix is 9999-12-31T23:59:59Z: a listing's time beyond it (or before
+// 1970) is not a backup's time.
+const maxUnix = 253402300799
+
 func copyFrom(name string, tv, sv any) (Copy, error) {
 	c := Copy{Name: name, Size: -1}
 	switch t := tv.(type) {
 	case float64:
+		if !(t >= 0 && t <= maxUnix) {
+			return c, errorf("backup.list.bad_time", fmt.Sprint(t))
+		}
 		c.Time = time.Unix(int64(t), 0)
 	case string:
 		if secs, err := strconv.ParseInt(t, 10, 64); err == nil {
+			if secs < 0 || secs > maxUnix {
+				return c, errorf("backup.list.bad_time", t)
+			}
 			c.Time = time.Unix(secs, 0)
 		} else if tt, err := time.Parse(time.RFC3339, strings.TrimSpace(t)); err == nil {
 			c.Time = tt
@@ -466,13 +479,18 @@ func copyFrom(name string, tv, sv any) (Copy, error) {
 	default:
 		return c, errorf("backup.list.no_time")
 	}
+	// A size is a whole, non-negative number of bytes: a negative one would
+	// pass for "unknown" and skip the size verdict.
 	switch s := sv.(type) {
 	case float64:
+		if !(s >= 0 && s < 1<<63) || s != math.Trunc(s) {
+			return c, errorf("backup.list.bad_size", fmt.Sprint(s))
+		}
 		c.Size = int64(s)
 	case string:
 		if s != "" {
 			v, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
+			if err != nil || v < 0 {
 				return c, errorf("backup.list.bad_size", s)
 			}
 			c.Size = v

@@ -302,6 +302,11 @@ func TestOtherListingsStrict(t *testing.T) {
 	if err != nil || len(cmd.Copies) != 1 || len(cmd.Anomalies) != 1 || cmd.Anomalies[0].Name != `snap-2\n1764367300` {
 		t.Errorf("json listing: %+v %v", cmd, err)
 	}
+	for _, bad := range []string{`[{"name":"a","time":1764367200,"size":-5}]`, `[{"name":"a","time":1e300}]`, "name,time,size\na,1764367200,-1\n", "name,time\na,-99999999999999\n"} {
+		if l, err := parseListing(bad); err == nil {
+			t.Errorf("%s: accepted as %+v", bad, l)
+		}
+	}
 	cmd, err = parseListing("name,time\n\"snap-a\n1764367300\",1764367200\nsnap-b,1764367300\n")
 	if err != nil || len(cmd.Copies) != 1 || len(cmd.Anomalies) != 1 {
 		t.Errorf("csv listing: %+v %v", cmd, err)
