@@ -1,18 +1,11 @@
 package backup
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +18,9 @@ const (
 	DrillRestore = "restore"
 	DrillTables  = "tables"
 	DrillRows    = "rows"
+	// DrillCleanup reports scratch databases removed (left by killed
+	// drills) or left behind (WARN): only when there is something to say.
+	DrillCleanup = "cleanup"
 )
 
 // DrillOptions are what a drill needs beyond the policy.
@@ -37,6 +33,9 @@ type DrillOptions struct {
 	// ProductionNames are the database names of the inventory's database
 	// assets: a scratch prefix that could name one of them is refused.
 	ProductionNames []string
+	// Production are the inventory's database assets by address: a drill
+	// target at one of their host:port is refused.
+	Production []ProductionDB
 	// Reference row counts per table: the source database's or the last
 	// drill's. Empty: counts are recorded, not compared.
 	Reference     map[string]float64
@@ -44,7 +43,18 @@ type DrillOptions struct {
 	Now           time.Time
 	// Lang is the language of the verdicts ("zh" or "en"; "" is English).
 	Lang string
+	// Timeout bounds the whole drill (DefaultDrillTimeout when 0); Stall
+	// stops it when reading the copy waits that long for data
+	// (DefaultDrillStall when 0). A drill stopped either way, or
+	// interrupted, is UNKNOWN: the copy was not judged.
+	Timeout, Stall time.Duration
 }
+
+// Deadlines of a drill (DrillOptions.Timeout, Stall).
+const (
+	DefaultDrillTimeout = 4 * time.Hour
+	DefaultDrillStall   = 10 * time.Minute
+)
 
 // Where a drill's reference row counts come from (DrillOptions.ReferenceFrom).
 const (
@@ -92,14 +102,70 @@ func checkTarget(t DrillTarget, scratch string, production []string) error {
 	return nil
 }
 
+// stallGuard stops a drill whose copy stops flowing (copyStream.Read).
+type stallGuard struct {
+	limit time.Duration
+	fire  func()
+}
+
+type stallKey struct{}
+
+func stallOf(ctx context.Context) *stallGuard {
+	g, _ := ctx.Value(stallKey{}).(*stallGuard)
+	return g
+}
+
+// errDrillStopped is why a drill's context ended before it finished.
+type errDrillStopped struct {
+	key  string
+	args []any
+}
+
+func (e errDrillStopped) Error() string { return (&Error{Key: e.key, Args: e.args}).Error() }
+
+// drillContext puts the drill under its deadline and stall guard.
+func drillContext(ctx context.Context, c Copy, src transport.Runner, o DrillOptions) (context.Context, context.CancelFunc) {
+	timeout, stall := o.Timeout, o.Stall
+	if timeout <= 0 {
+		timeout = DefaultDrillTimeout
+	}
+	if stall <= 0 {
+		stall = DefaultDrillStall
+	}
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	ctx, cancelT := context.WithTimeoutCause(ctx, timeout, errDrillStopped{"backup.drill.timed_out", []any{timeout.String()}})
+	g := &stallGuard{limit: stall, fire: func() {
+		cancelCause(errDrillStopped{"backup.drill.stalled", []any{c.Name, src.Target(), stall.String()}})
+	}}
+	ctx = context.WithValue(ctx, stallKey{}, g)
+	return ctx, func() { cancelT(); cancelCause(nil) }
+}
+
+// stopped is the UNKNOWN verdict of a drill that did not finish: its
+// deadline, a stalled copy or Ctrl-C. The copy was not judged, so it is
+// not a failed restore.
+func stopped(ctx context.Context, lang string, dur time.Duration) string {
+	var why string
+	var e errDrillStopped
+	if errors.As(context.Cause(ctx), &e) {
+		why = say(lang, e.key, e.args...)
+	} else {
+		why = say(lang, "backup.drill.why_interrupted")
+	}
+	return say(lang, "backup.drill.stopped", elapsed(lang, dur), why)
+}
+
 // Drill restores copy c of policy p (read through src, the host holding it)
 // into a new scratch database on the drill target, checks the expected
 // tables and row counts, drops the scratch database, and returns the
 // verdicts with the restore duration as RTO evidence. It never writes to a
-// database it did not create. A file archive (p.ArchiveDrill) is extracted
-// into a new scratch directory instead, its expected paths and manifest
-// checked, and the directory removed. Verdicts are written in o.Lang.
+// database it did not create: see drill_guard.go for what keeps it inside
+// the scratch database. A file archive (p.ArchiveDrill) is extracted into
+// a new scratch directory instead, its expected paths and manifest checked,
+// and the directory removed. Verdicts are written in o.Lang.
 func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o DrillOptions) []result.Result {
+	ctx, cancel := drillContext(ctx, c, src, o)
+	defer cancel()
 	if p.ArchiveDrill() {
 		return drillArchive(ctx, p, c, src, o)
 	}
@@ -118,57 +184,142 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 		res.Message = (&Error{Key: key, Args: args}).Text(lang)
 		return []result.Result{res}
 	}
-	if p.Drill == nil {
-		return fail(result.Unknown, "backup.drill.no_section", p.Name)
-	}
-	engine := NormEngine(p.Drill.Engine)
-	scratch := ScratchName(o.Target.ScratchPrefix, p.Name, now)
-	if err := checkTarget(o.Target, scratch, o.ProductionNames); err != nil {
+	refuse := func(err error) []result.Result {
 		res.Advice = say(lang, "backup.drill.target_advice")
 		res.Status = result.Unknown
 		res.Message = ErrorText(err, lang)
 		return []result.Result{res}
 	}
-	pw, err := o.Target.Password.Resolve()
+	if p.Drill == nil {
+		return fail(result.Unknown, "backup.drill.no_section", p.Name)
+	}
+	engine := NormEngine(p.Drill.Engine)
+	t := o.Target
+	prefix := strings.ToLower(strings.TrimSpace(t.ScratchPrefix))
+	scratch := ScratchName(prefix, p.Name, now)
+	if err := checkTarget(t, scratch, o.ProductionNames); err != nil {
+		return refuse(err)
+	}
+	port := t.Port
+	if port == 0 {
+		port = defaultPort(engine)
+	}
+	if err := checkAddress(ctx, t, port, o.Production); err != nil {
+		return refuse(err)
+	}
+	tool, err := findRestoreTool(ctx, engine)
+	if err != nil {
+		res.Advice = say(lang, "backup.drill.tool_advice")
+		res.Status = result.Unknown
+		res.Message = ErrorText(err, lang)
+		return []result.Result{res}
+	}
+	pw, err := t.Password.Resolve()
 	if err != nil {
 		return fail(result.Unknown, "backup.drill.password", err)
 	}
-	admin := transport.SQLTarget{Name: "drill-target", Engine: engine, Host: o.Target.Host, Port: o.Target.Port, User: o.Target.User, Password: pw, TLS: "disable"}
+	tls := t.TLSMode()
+	admin := transport.SQLTarget{Name: "drill-target", Engine: engine, Host: t.Host, Port: port, User: t.User, Password: pw, TLS: tls}
 	if engine == "postgresql" {
 		admin.Database = "postgres"
 	}
 	adb, err := transport.OpenSQL(ctx, admin)
 	if err != nil {
-		return fail(result.Unknown, "backup.drill.connect", o.Target.Host, o.Target.Port, err)
+		return fail(result.Unknown, "backup.drill.connect", t.Host, port, err)
 	}
 	defer adb.Close()
+	facts, err := preflight(ctx, adb, engine, t, prefix)
+	if err != nil {
+		return refuse(err)
+	}
+
+	// Scratch databases of drills that were killed (kill -9, a reboot)
+	// are removed first, and said so.
+	var cleanup cleanupNotes
+	if old, err := leftoverScratch(ctx, adb, engine, prefix, now); err != nil {
+		cleanup.fail(say(lang, "backup.drill.leftovers_failed", err))
+	} else {
+		var removed []string
+		for _, name := range old {
+			if err := dropScratch(ctx, adb, engine, name, facts.legacyDrop); err != nil {
+				cleanup.fail(say(lang, "backup.drill.drop_failed", name, err))
+			} else {
+				removed = append(removed, name)
+			}
+		}
+		if len(removed) > 0 {
+			cleanup.note(say(lang, "backup.drill.leftovers_removed", len(removed), join(lang, removed)))
+		}
+	}
 
 	// Create the scratch database; it must not exist (never reuse, never
 	// drop something this drill did not create).
-	q := identQuote(engine, scratch)
-	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+q); err != nil {
-		return fail(result.Unknown, "backup.drill.create", scratch, err)
+	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+identQuote(engine, scratch)); err != nil {
+		return cleanup.append(p, lang, fail(result.Unknown, "backup.drill.create", scratch, err))
 	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if engine == "postgresql" {
-			adb.ExecContext(dctx, "DROP DATABASE IF EXISTS "+q+" WITH (FORCE)")
-		} else {
-			adb.ExecContext(dctx, "DROP DATABASE IF EXISTS "+q)
-		}
-	}()
+	out := drillInto(ctx, p, c, src, o, tool, admin, tls, pw, scratch)
+	// Dropped in every case, also after Ctrl-C or the deadline: with a
+	// context of its own.
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer dcancel()
+	if err := dropScratch(dctx, adb, engine, scratch, facts.legacyDrop); err != nil {
+		cleanup.fail(say(lang, "backup.drill.drop_failed", scratch, err))
+	}
+	return cleanup.append(p, lang, out)
+}
 
+// cleanupNotes collects what a drill removed and what it could not.
+type cleanupNotes struct {
+	notes  []string
+	failed bool
+}
+
+func (c *cleanupNotes) note(s string) { c.notes = append(c.notes, s) }
+func (c *cleanupNotes) fail(s string) { c.notes = append(c.notes, s); c.failed = true }
+
+// append adds the cleanup verdict to out when there is something to say:
+// OK for leftovers removed, WARN when a scratch database stays behind.
+func (c *cleanupNotes) append(p *Policy, lang string, out []result.Result) []result.Result {
+	if len(c.notes) == 0 {
+		return out
+	}
+	r := drillResult(p, DrillCleanup, result.OK, joinClauses(lang, c.notes))
+	if c.failed {
+		r.Status = result.Warn
+		r.Advice = say(lang, "backup.drill.drop_failed_advice")
+	}
+	return append(out, r)
+}
+
+func defaultPort(engine string) int {
+	if engine == "postgresql" {
+		return 5432
+	}
+	return 3306
+}
+
+// drillInto restores into the scratch database and checks what came back.
+func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o DrillOptions, tool restoreTool, admin transport.SQLTarget, tls, pw, scratch string) []result.Result {
+	lang := o.Lang
+	engine := tool.engine
+	res := drillResult(p, DrillRestore, result.OK, "")
 	start := time.Now()
-	restoreErr := restore(ctx, engine, p, c, src, o.Target, pw, scratch)
+	restoreErr := restore(ctx, tool, c, src, o.Target, admin.Port, tls, pw, scratch)
 	dur := time.Since(start)
+	if ctx.Err() != nil {
+		res.Status = result.Unknown
+		res.Message = stopped(ctx, lang, dur)
+		res.Advice = say(lang, "backup.drill.stopped_advice")
+		return []result.Result{res}
+	}
 	res.SetValue(dur.Seconds(), "s")
 	res.Metrics = []result.Metric{{Name: "drill.duration_s", Value: dur.Seconds(), Unit: "s"}}
 	if restoreErr != nil {
+		res.Status = result.Crit
+		res.Message = say(lang, "backup.drill.restore_failed", c.Name, scratch, elapsed(lang, dur), ErrorText(restoreErr, lang))
 		res.Advice = say(lang, "backup.drill.restore_failed_advice")
-		return fail(result.Crit, "backup.drill.restore_failed", c.Name, scratch, elapsed(lang, dur), restoreErr)
+		return []result.Result{res}
 	}
-	res.Status = result.OK
 	res.Message = say(lang, "backup.drill.restored", c.Name, scratch, elapsed(lang, dur))
 	out := []result.Result{res}
 
@@ -308,153 +459,4 @@ func listTables(ctx context.Context, db *sql.DB, engine string) (map[string]bool
 		n++
 	}
 	return out, n, rows.Err()
-}
-
-// restore streams the copy from its host into the engine's restore tool,
-// decompressing and filtering on the way (nothing is written to disk).
-func restore(ctx context.Context, engine string, p *Policy, c Copy, src transport.Runner, t DrillTarget, pw, scratch string) error {
-	port := t.Port
-	var cmd *exec.Cmd
-	filter := true // SQL text: drop database switches
-	switch engine {
-	case "postgresql":
-		if port == 0 {
-			port = 5432
-		}
-		conn := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", t.Host, port, t.User, scratch)
-		custom, err := isCustomDump(ctx, src, c)
-		if err != nil {
-			return err
-		}
-		if custom {
-			filter = false
-			cmd = exec.CommandContext(ctx, pgTool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "-d", conn)
-		} else {
-			cmd = exec.CommandContext(ctx, pgTool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conn, "-o", os.DevNull)
-		}
-		cmd.Env = append(os.Environ(), "PGPASSWORD="+pw)
-	default:
-		if port == 0 {
-			port = 3306
-		}
-		client := "mariadb"
-		if _, err := exec.LookPath(client); err != nil {
-			client = "mysql"
-		}
-		cmd = exec.CommandContext(ctx, client, "--no-defaults", "--protocol=TCP", "-h", t.Host, "-P", strconv.Itoa(port), "-u", t.User, "--database="+scratch, "--batch")
-		cmd.Env = append(os.Environ(), "MYSQL_PWD="+pw)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return err
-	}
-	var toolErr bytes.Buffer
-	cmd.Stderr = &toolErr
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		return errorf("backup.drill.start_tool", filepath.Base(cmd.Path), err)
-	}
-	feedErr := feed(ctx, src, c, stdin, filter)
-	stdin.Close()
-	waitErr := cmd.Wait()
-	msg := strings.TrimSpace(toolErr.String())
-	if len(msg) > 600 {
-		msg = msg[len(msg)-600:]
-	}
-	switch {
-	case feedErr != nil:
-		return errorf("backup.drill.read_copy", c.Name, feedErr)
-	case waitErr != nil:
-		return fmt.Errorf("%s: %v: %s", filepath.Base(cmd.Path), waitErr, msg)
-	}
-	return nil
-}
-
-// feed copies the dump into w: from the host through the runner's stream,
-// gunzipped when compressed, with statements that would switch to another
-// database (USE, CREATE DATABASE, \connect) dropped so the restore can only
-// land in the scratch database.
-func feed(ctx context.Context, src transport.Runner, c Copy, w io.Writer, filter bool) error {
-	in, err := openCopy(ctx, src, c)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	var r io.Reader = bufio.NewReaderSize(in, 1<<20)
-	if strings.HasSuffix(strings.ToLower(c.Name), ".gz") {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return errorf("backup.drill.gunzip", err)
-		}
-		r = zr
-	}
-	if filter {
-		return filterSQL(r, w)
-	}
-	_, err = io.Copy(w, r)
-	return err
-}
-
-var switchDBRE = regexp.MustCompile(`(?i)^\s*(USE\s|CREATE\s+DATABASE\s|ALTER\s+DATABASE\s|COMMENT\s+ON\s+DATABASE\s|DROP\s+DATABASE\s|\\connect\s|\\c\s)`)
-
-// filterSQL copies SQL text line by line, dropping database switches. Lines
-// can be megabytes long (extended INSERTs); only their start is inspected.
-func filterSQL(r io.Reader, w io.Writer) error {
-	br := bufio.NewReaderSize(r, 1<<20)
-	bw := bufio.NewWriterSize(w, 1<<20)
-	atLineStart := true
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(chunk) > 0 {
-			if !(atLineStart && switchDBRE.Match(chunk)) {
-				if _, werr := bw.Write(chunk); werr != nil {
-					return werr
-				}
-				atLineStart = chunk[len(chunk)-1] == '\n'
-			} else {
-				// drop the rest of this line too
-				for chunk[len(chunk)-1] != '\n' && err == bufio.ErrBufferFull {
-					chunk, err = br.ReadSlice('\n')
-				}
-				atLineStart = true
-			}
-		}
-		switch {
-		case err == nil, err == bufio.ErrBufferFull:
-			if err == bufio.ErrBufferFull {
-				atLineStart = false
-			}
-			continue
-		case err == io.EOF:
-			return bw.Flush()
-		default:
-			return err
-		}
-	}
-}
-
-// isCustomDump reports whether the copy is a pg_dump custom-format archive
-// (starts with PGDMP), reading 5 bytes on the host.
-func isCustomDump(ctx context.Context, src transport.Runner, c Copy) (bool, error) {
-	if strings.HasSuffix(strings.ToLower(c.Name), ".gz") || strings.Contains(strings.ToLower(c.Name), ".sql") {
-		return false, nil
-	}
-	out, err := src.Run(ctx, "head -c 5 "+quote(c.Path))
-	if err != nil {
-		return false, err
-	}
-	return string(out.Stdout) == "PGDMP", nil
-}
-
-// pgTool finds a PostgreSQL client tool: on PATH, else the newest
-// /usr/lib/postgresql/N/bin.
-func pgTool(name string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(m) > 0 {
-		return m[len(m)-1]
-	}
-	return name
 }

@@ -353,6 +353,19 @@ type copyStream struct {
 	*io.PipeReader
 	cancel context.CancelFunc
 	done   chan struct{}
+	stall  *stallGuard // nil: no watchdog
+}
+
+// Read reads the copy; under a drill's stall guard a read that waits longer
+// than its limit stops the drill (a FIFO or a hung mount in place of a copy).
+func (s *copyStream) Read(b []byte) (int, error) {
+	if s.stall == nil {
+		return s.PipeReader.Read(b)
+	}
+	t := time.AfterFunc(s.stall.limit, s.stall.fire)
+	n, err := s.PipeReader.Read(b)
+	t.Stop()
+	return n, err
 }
 
 // Close stops the transfer if it is still running and waits for it.
@@ -372,7 +385,7 @@ func openCopy(ctx context.Context, src transport.Runner, c Copy) (*copyStream, e
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
-	s := &copyStream{PipeReader: pr, cancel: cancel, done: make(chan struct{})}
+	s := &copyStream{PipeReader: pr, cancel: cancel, done: make(chan struct{}), stall: stallOf(ctx)}
 	go func() {
 		defer close(s.done)
 		rc, errOut, err := st.Stream(ctx, "cat "+quote(c.Path), pw)
@@ -732,6 +745,11 @@ func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, 
 	var missing *toolMissing
 	switch {
 	case ctx.Err() != nil:
+		var stop errDrillStopped
+		if errors.As(context.Cause(ctx), &stop) {
+			res.Advice = say(lang, "backup.drill.stopped_advice")
+			return fail(result.Unknown, res.Advice, errorf("backup.drill.stopped_extract", elapsed(lang, dur), say(lang, stop.key, stop.args...)))
+		}
 		return fail(result.Unknown, "", errorf("backup.drill.interrupted", elapsed(lang, dur)))
 	case errors.As(err, &hostile):
 		return fail(result.Crit, say(lang, "backup.drill.hostile_advice"), errorf("backup.drill.hostile", c.Name, hostile.name))

@@ -33,6 +33,24 @@ func drillResults(t *testing.T, p *Policy, file string, o DrillOptions) []result
 	return Drill(ctx, p, c, transport.NewLocal(), o)
 }
 
+// pgDrillAccount makes the account a site creates for drills on its drill
+// server: it logs in and may create databases, nothing more.
+func pgDrillAccount(t *testing.T, target *testenv.Postgres) DrillTarget {
+	t.Helper()
+	target.SQL(t, "", "CREATE ROLE drill LOGIN CREATEDB PASSWORD 'drill-pw-1'")
+	t.Setenv("HCOPS_TEST_DRILL_PW", "drill-pw-1")
+	return DrillTarget{Host: "127.0.0.1", Port: target.Port, User: "drill", Password: Secret{Env: "HCOPS_TEST_DRILL_PW"}, ScratchPrefix: "hcops_drill_"}
+}
+
+// myDrillAccount makes a MariaDB drill account with privileges on the
+// scratch databases only.
+func myDrillAccount(t *testing.T, target *testenv.MariaDB) DrillTarget {
+	t.Helper()
+	target.SQL(t, "CREATE USER 'drill'@'%' IDENTIFIED BY 'drill-pw-2'; GRANT ALL ON `hcops\\_drill\\_%`.* TO 'drill'@'%'")
+	t.Setenv("HCOPS_TEST_DRILL_MY_PW", "drill-pw-2")
+	return DrillTarget{Host: "127.0.0.1", Port: target.Port, User: "drill", Password: Secret{Env: "HCOPS_TEST_DRILL_MY_PW"}, ScratchPrefix: "hcops_drill_"}
+}
+
 func aspect(rs []result.Result, a string) result.Result {
 	for _, r := range rs {
 		if r.Item == a {
@@ -64,8 +82,7 @@ func TestPostgresDrill(t *testing.T) {
 	plain := dump("his-20261129.sql", "-Fp", "--create") // --create writes CREATE DATABASE and \connect: must be filtered
 	partial := dump("his-partial.dump", "-Fc", "-t", "patients")
 
-	t.Setenv("HCOPS_TEST_DRILL_PW", target.Password)
-	o := DrillOptions{Target: DrillTarget{Host: "127.0.0.1", Port: target.Port, User: "postgres", Password: Secret{Env: "HCOPS_TEST_DRILL_PW"}, ScratchPrefix: "hcops_drill_"},
+	o := DrillOptions{Target: pgDrillAccount(t, target),
 		ProductionNames: []string{"his"}, Reference: map[string]float64{"patients": 500, "visits": 2000}, ReferenceFrom: "source"}
 	p := &Policy{Name: "his-db", Kind: KindPgDump, Schedule: "daily", Drill: &DrillSpec{Engine: "postgresql", Tables: []string{"patients", "visits"}}}
 
@@ -168,8 +185,7 @@ func TestMariaDBDrill(t *testing.T) {
 	full := dump("oa-20261129.sql", "--databases", "oa") // has CREATE DATABASE and USE: filtered
 	partial := dump("oa-partial.sql", "oa", "docs")
 
-	t.Setenv("HCOPS_TEST_DRILL_MY_PW", target.RootPassword)
-	o := DrillOptions{Target: DrillTarget{Host: "127.0.0.1", Port: target.Port, User: "root", Password: Secret{Env: "HCOPS_TEST_DRILL_MY_PW"}, ScratchPrefix: "hcops_drill_"},
+	o := DrillOptions{Target: myDrillAccount(t, target),
 		ProductionNames: []string{"oa"}}
 	p := &Policy{Name: "oa-db", Kind: KindMysqldump, Schedule: "daily", Drill: &DrillSpec{Engine: "mariadb", Tables: []string{"docs", "users"}}}
 
@@ -202,7 +218,7 @@ func TestMariaDBDrill(t *testing.T) {
 func TestFilterSQLDropsDatabaseSwitches(t *testing.T) {
 	in := "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `oa`;\nUSE `oa`;\n\\connect his\nINSERT INTO t VALUES (1);\n" + strings.Repeat("x", 3<<20) + "\nuse_count INT,\n"
 	var out bytes.Buffer
-	if err := filterSQL(strings.NewReader(in), &out); err != nil {
+	if err := filterSQL(strings.NewReader(in), &out, newLineTap(16)); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path"
 	"path/filepath"
@@ -125,6 +126,26 @@ type DrillTarget struct {
 	Password      Secret `yaml:"password,omitempty"`
 	ScratchPrefix string `yaml:"scratch_prefix,omitempty"`
 	ScratchDir    string `yaml:"scratch_dir,omitempty"` // files only
+	// TLS of the connections to the drill server: disable, require,
+	// verify-ca, verify-full. Unset: disable on a loopback address (the
+	// password never leaves the machine), require elsewhere.
+	TLS string `yaml:"tls,omitempty"`
+	// SystemDatabases are databases the drill server may hold besides the
+	// engine's own system databases and scratch ones (a Kingbase or
+	// openGauss instance's own); any other database makes drills refuse it.
+	SystemDatabases []string `yaml:"system_databases,omitempty"`
+}
+
+// TLSMode is the TLS of the drill target's connections (see TLS).
+func (t DrillTarget) TLSMode() string {
+	if t.TLS != "" {
+		return strings.ToLower(t.TLS)
+	}
+	h := strings.Trim(t.Host, "[]")
+	if ip := net.ParseIP(h); (ip != nil && ip.IsLoopback()) || strings.EqualFold(h, "localhost") {
+		return "disable"
+	}
+	return "require"
 }
 
 // FilesTarget is the drill_targets key of archive drills.

@@ -1,0 +1,2 @@
+CREATE TABLE t (x INT);
+SELECT 1; DROP DATABASE pacs_prod;

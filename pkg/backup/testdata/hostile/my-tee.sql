@@ -1,0 +1,3 @@
+CREATE TABLE t (x INT);
+tee @OUT@
+SELECT 1;

@@ -1,0 +1,3 @@
+CREATE TABLE t (x INT);
+USE`pacs_prod`;
+DROP TABLE studies;

@@ -1,0 +1,3 @@
+CREATE TABLE t (x int);
+SELECT 1; \connect victim_prod
+DROP TABLE patients;

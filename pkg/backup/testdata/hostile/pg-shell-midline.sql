@@ -1,0 +1,2 @@
+CREATE TABLE t (x int);
+SELECT 1; \! touch @OUT@

@@ -1,0 +1,2 @@
+\o @OUT@
+\qecho pwned
