@@ -215,7 +215,7 @@ func OpenSQL(ctx context.Context, t SQLTarget) (*sql.DB, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		reason := sqlReason(err)
+		reason := sqlReason(err, t.TLSMode())
 		if reason == ReasonTLS {
 			err = fmt.Errorf("TLS mode %s: the server declined TLS or its certificate failed; the connection was closed before the password was sent: %w", t.TLSMode(), err)
 		}
@@ -229,14 +229,16 @@ func OpenSQL(ctx context.Context, t SQLTarget) (*sql.DB, error) {
 // requires it, or its certificate did not verify. Only SQL targets give it.
 const ReasonTLS = "tls"
 
-// sqlReason classifies a connection error.
-func sqlReason(err error) string {
+// sqlReason classifies a connection error. TLS is the reason only where
+// mode forbids plaintext: under prefer, pgx's message keeps the refused TLS
+// attempt before the plaintext one that decided.
+func sqlReason(err error, mode string) string {
 	var dnsErr *net.DNSError
 	var myErr *mysql.MySQLError
 	msg := strings.ToLower(err.Error())
 	switch {
-	case errors.Is(err, mysql.ErrNoTLS), strings.Contains(msg, "server refused tls"),
-		strings.Contains(msg, "x509:"), strings.Contains(msg, "tls: "):
+	case mode != "disable" && mode != "prefer" && (errors.Is(err, mysql.ErrNoTLS) || strings.Contains(msg, "server refused tls") ||
+		strings.Contains(msg, "x509:") || strings.Contains(msg, "tls: ")):
 		return ReasonTLS
 	case errors.As(err, &dnsErr):
 		return result.ReasonDNS

@@ -242,3 +242,24 @@ func TestAdviceTLS(t *testing.T) {
 		t.Errorf("zh %q en %q", zh, en)
 	}
 }
+
+// Under prefer, pgx reports the refused TLS attempt and then the plaintext
+// one that decided: the reason is the latter's.
+func TestSQLReasonTLSOnlyWhereRequired(t *testing.T) {
+	preferAuth := errors.New("failed to connect to `user=postgres database=postgres`:\n\t127.0.0.1:5432 (127.0.0.1): tls error: server refused TLS connection\n\t127.0.0.1:5432 (127.0.0.1): failed SASL auth: FATAL: password authentication failed for user \"postgres\" (SQLSTATE 28P01)")
+	for _, tc := range []struct {
+		err  error
+		mode string
+		want string
+	}{
+		{preferAuth, "prefer", "auth"},
+		{errors.New("failed to connect: 192.0.2.1:5432: tls error: server refused TLS connection"), "require", ReasonTLS},
+		{errors.New("failed to connect: tls error: tls: failed to verify certificate: x509: certificate signed by unknown authority"), "verify-full", ReasonTLS},
+		{mysql.ErrNoTLS, "require", ReasonTLS},
+		{errors.New("dial tcp 192.0.2.1:5432: connect: connection refused"), "require", "refused"},
+	} {
+		if got := sqlReason(tc.err, tc.mode); got != tc.want {
+			t.Errorf("sqlReason(%q, %s) = %q, want %q", tc.err, tc.mode, got, tc.want)
+		}
+	}
+}
