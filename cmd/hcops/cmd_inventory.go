@@ -453,6 +453,7 @@ func showAsset(app *App, inv *inventory.Inventory, a *inventory.Asset) error {
 		row("database.database", d.Database)
 		row("database.user", d.User)
 		row("database.password", secretText(d.Password))
+		row("database.tls", d.TLS)
 		row("database.role", d.Role)
 	}
 	ckeys := make([]string, 0, len(a.Checks))
