@@ -38,6 +38,7 @@ type backupOptions struct {
 	random              bool
 	copyName            string
 	parallel            int
+	drillTimeout        time.Duration
 }
 
 func newBackupCmd(app *App) *cobra.Command {
@@ -80,10 +81,18 @@ Policy file (backups.yaml):
       kind: command                # any command printing JSON [{name,time,size}] or CSV
       command: /usr/local/bin/list-snapshots --json
       schedule: daily
-  drill_targets:                   # scratch servers for restore drills, never production
+  drill_targets:                   # servers kept for restore drills, never production
     postgresql: {host: 127.0.0.1, port: 5433, user: drill, password: {env: DRILL_PW}, scratch_prefix: hcops_drill_}
     mariadb:    {host: 127.0.0.1, port: 3307, user: drill, password: {env: DRILL_PW}, scratch_prefix: hcops_drill_}
     files:      {scratch_dir: /var/tmp/hcops-drill}   # on this machine; default $TMPDIR/hcops-drill
+    # also per database target: tls: disable|require|verify-ca|verify-full
+    # (default: disable on loopback, require elsewhere); system_databases:
+    # [..] for a product's own databases on the drill server
+
+The drill account on a drill server may create databases and nothing more:
+  PostgreSQL:  CREATE ROLE drill LOGIN CREATEDB PASSWORD '...';
+  MariaDB:     CREATE USER drill@'%' IDENTIFIED BY '...';
+               GRANT ALL ON ` + "`hcops\\_drill\\_%`" + `.* TO drill@'%';
 
 Secrets are references (env: or file:), never values.`,
 	}
@@ -172,12 +181,28 @@ in it are relative to the manifest's directory). tar, tar.gz/tgz and tar.bz2
 are read by hcops itself, tar.zst and tar.xz through zstd / xz on this
 machine, zip is spooled into the scratch directory first.
 
-Safety of database drills: the scratch database is always named
-<scratch_prefix><policy>_<time>, is created by the drill (an existing one is
-never reused or dropped), and a prefix that could name a production database
-of the inventory is refused. Statements in a dump that switch or alter
-databases (USE, CREATE/ALTER DATABASE, \connect) are dropped, so a restore can
-only land in the scratch database.
+Safety of database drills: a dump is SQL nobody at the site wrote, so what
+keeps a restore in its scratch database does not depend on its text:
+  - the client: psql is locked with \restrict before the dump (no backslash
+    command of the dump runs: no shell, no file, no \connect; psql 17.6,
+    16.10, 15.14, 14.19, 13.22 or later is required), the MariaDB client runs
+    with --sandbox and --local-infile=0 (the MySQL client, without
+    --sandbox, is refused); custom archives go through pg_restore -f - into
+    the same locked psql; clients get a minimal environment (no secrets);
+  - the account, checked before each drill: PostgreSQL no SUPERUSER,
+    CREATEROLE, REPLICATION or BYPASSRLS and no role that reaches the
+    server's files or programs, CREATEDB required; MySQL/MariaDB no global
+    privilege but USAGE and grants only on <scratch_prefix>* databases;
+  - the target: refused when it is the host:port of a database asset of the
+    inventory (names resolved), or when the server holds databases other
+    than system and <scratch_prefix>* ones.
+The scratch database is always named <scratch_prefix><policy>_<time>, is
+created by the drill (an existing one is never reused) and dropped at the
+end; scratch databases of killed drills older than a day are removed at the
+start of the next drill (reported). A refused statement is CRIT and named
+with its line in the dump. Every drill runs under --drill-timeout, and stops
+when the copy sends no data for --host-timeout (a FIFO, a hung mount): a
+stopped drill is UNKNOWN, the copy not judged.
 
 Safety of archive drills: an archive with an absolute entry or one climbing
 out with .. (zip-slip), or a link leading out of the extraction directory, is
@@ -195,11 +220,14 @@ EXIT STATUS
   0    every result OK
   1    at least one WARN, nothing worse (a scratch directory that could not
        be removed)
-  2    at least one CRIT, whatever else: a restore or extraction failed,
-       tables or expected paths missing, row counts off, a manifest
-       mismatch, a hostile archive
+  2    at least one CRIT, whatever else: a restore or extraction failed
+       (also a statement of the dump the client refused), tables or
+       expected paths missing, row counts off, a manifest mismatch, a
+       hostile archive
   3    UNKNOWN and no CRIT: copies unreachable, no space, not an archive, a
-       tool missing on this machine; or a bad policy file, no drill: section
+       tool missing or too old on this machine, a drill target or account
+       refused, a drill stopped by its deadline or a stalled copy; or a bad
+       policy file, no drill: section
   130  interrupted (Ctrl-C); the drill's scratch database or directory is
        removed, what finished is stored`,
 		Example: `  hcops backup drill his-db-dump
@@ -213,6 +241,7 @@ EXIT STATUS
 	c.Flags().BoolVar(&opts.random, "random", false, "restore a random copy instead of the newest")
 	c.Flags().StringVar(&opts.copyName, "copy", "", "restore this copy (name as in backup list)")
 	c.Flags().BoolVar(&opts.noStore, "no-store", false, "do not record the drill in the history")
+	c.Flags().DurationVar(&opts.drillTimeout, "drill-timeout", backup.DefaultDrillTimeout, "deadline of each drill, restore and checks included")
 	return c
 }
 
@@ -585,14 +614,25 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 		return err
 	}
 	defer env.close()
-	var production []string
+	var prod drillGuards
 	if env.inv != nil {
 		for _, a := range env.inv.Assets {
-			if a.Database != nil && a.Database.Database != "" {
-				production = append(production, a.Database.Database)
+			if a.Database == nil {
+				continue
 			}
+			if a.Database.Database != "" {
+				prod.names = append(prod.names, a.Database.Database)
+			}
+			port := a.Port
+			if port == 0 && transport.NormalizeEngine(a.Database.Engine) == transport.EnginePostgres {
+				port = 5432
+			} else if port == 0 {
+				port = 3306
+			}
+			prod.addrs = append(prod.addrs, backup.ProductionDB{Name: a.Name, Host: a.Address, Port: port})
 		}
 	}
+	prod.stall, _ = time.ParseDuration(app.Setting("host_timeout"))
 	run := newBackupRun(result.KindDrill, args)
 	var db *store.DB
 	if !opts.noStore {
@@ -609,7 +649,7 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 			continue
 		}
 		drilled++
-		rs := drillPolicy(ctx, app, env, db, p, opts, production)
+		rs := drillPolicy(ctx, app, env, db, p, opts, prod)
 		run.Results = append(run.Results, rs...)
 		if db != nil {
 			if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
@@ -626,7 +666,15 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 	return finishBackupRun(ctx, app, db, run)
 }
 
-func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p *backup.Policy, opts *backupOptions, production []string) []result.Result {
+// drillGuards are what the inventory and settings tell every drill: the
+// production databases by name and address, and how long a copy may stall.
+type drillGuards struct {
+	names []string
+	addrs []backup.ProductionDB
+	stall time.Duration
+}
+
+func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p *backup.Policy, opts *backupOptions, prod drillGuards) []result.Result {
 	fail := func(err error) []result.Result {
 		r := backup.ListingFailed(p, err, transport.ReasonOf(err), env.lang)
 		r.Check = "drill:" + p.Name
@@ -673,9 +721,9 @@ func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p 
 			dir = backup.DefaultScratchDir()
 		}
 		app.Infof("%s", app.T("backup.cli.extracting", p.Name, c.Name, c.Time.Format("2006-01-02 15:04"), dir))
-		return backup.Drill(ctx, p, c, r, backup.DrillOptions{ScratchDir: dir, Lang: env.lang})
+		return backup.Drill(ctx, p, c, r, backup.DrillOptions{ScratchDir: dir, Lang: env.lang, Timeout: opts.drillTimeout, Stall: prod.stall})
 	}
-	o := backup.DrillOptions{Target: target, ProductionNames: production, Lang: env.lang}
+	o := backup.DrillOptions{Target: target, ProductionNames: prod.names, Production: prod.addrs, Lang: env.lang, Timeout: opts.drillTimeout, Stall: prod.stall}
 	// Reference row counts: the source database when named, else the last drill.
 	if ref, from := drillReference(ctx, app, env, db, p); len(ref) > 0 {
 		o.Reference, o.ReferenceFrom = ref, from

@@ -136,7 +136,7 @@ func TestBackupDrillCLI(t *testing.T) {
 		t.Fatalf("pg_dump: %v %s", err, out)
 	}
 	t.Setenv("HCOPS_TEST_SRC_PW", src.Password)
-	t.Setenv("HCOPS_TEST_DRILL_PW", target.Password)
+	drillRole(t, target)
 	e := &inspectEnv{dir: t.TempDir()}
 	e.inv = filepath.Join(e.dir, "inventory.yaml")
 	e.db = filepath.Join(e.dir, "history.db")
@@ -155,7 +155,7 @@ func TestBackupDrillCLI(t *testing.T) {
     schedule: daily
     drill: {engine: postgresql, tables: [patients], source: his-db-01}
 drill_targets:
-  postgresql: {host: 127.0.0.1, port: %d, user: postgres, password: {env: HCOPS_TEST_DRILL_PW}, scratch_prefix: hcops_drill_}
+  postgresql: {host: 127.0.0.1, port: %d, user: drill, password: {env: HCOPS_TEST_DRILL_PW}, scratch_prefix: hcops_drill_}
 `, dir, target.Port)), 0o644)
 	code, out, errOut := e.hcops(context.Background(), t, "backup", "drill", "-o", "json")
 	if code != 0 {
@@ -175,6 +175,28 @@ drill_targets:
 	if code != 0 || !strings.Contains(out, `"last_drill": "`+time.Now().Format("2006-01-02")+` OK"`) {
 		t.Errorf("list after drill: %d %s", code, out)
 	}
+
+	// A drill target that is the production database's server, under
+	// another spelling of its address, is refused before anything runs:
+	// exit 3, naming the asset.
+	bf := filepath.Join(e.dir, "backups.yaml")
+	data, _ := os.ReadFile(bf)
+	os.WriteFile(bf, []byte(strings.Replace(string(data), fmt.Sprintf("host: 127.0.0.1, port: %d", target.Port), fmt.Sprintf("host: localhost, port: %d", src.Port), 1)), 0o644)
+	code, out, errOut = e.hcops(context.Background(), t, "backup", "drill", "--no-store")
+	if code != ExitUnknown || !strings.Contains(out, fmt.Sprintf("refusing to drill into localhost:%d: it is the address of the database asset his-db-01 (127.0.0.1:%d)", src.Port, src.Port)) {
+		t.Errorf("drill into production: %d\n%s\n%s", code, out, errOut)
+	}
+	if got := src.SQL(t, "", "SELECT count(*) FROM pg_database WHERE datname LIKE 'hcops_drill_%'"); got != "0" {
+		t.Errorf("a scratch database was created on the production server")
+	}
+}
+
+// drillRole makes the drill account a site creates on its drill server
+// (CREATEDB, nothing more), its password in HCOPS_TEST_DRILL_PW.
+func drillRole(t *testing.T, target *testenv.Postgres) {
+	t.Helper()
+	target.SQL(t, "", "CREATE ROLE drill LOGIN CREATEDB PASSWORD 'drill-pw'")
+	t.Setenv("HCOPS_TEST_DRILL_PW", "drill-pw")
 }
 
 // hcops backup verify|list with --lang zh: headers, verdicts, advice and the

@@ -38,7 +38,7 @@ func TestMonthlyReportBackupSection(t *testing.T) {
 	writeDailyCopies(t, files, "lis", 5, 3*24*time.Hour, 20_000) // newest is 3 days old
 
 	t.Setenv("HCOPS_TEST_SRC_PW", src.Password)
-	t.Setenv("HCOPS_TEST_DRILL_PW", target.Password)
+	drillRole(t, target)
 	e := &inspectEnv{dir: t.TempDir()}
 	e.inv = filepath.Join(e.dir, "inventory.yaml")
 	e.db = filepath.Join(e.dir, "history.db")
@@ -65,7 +65,7 @@ func TestMonthlyReportBackupSection(t *testing.T) {
     path: %s/lis-*.sql.gz
     schedule: daily
 drill_targets:
-  postgresql: {host: 127.0.0.1, port: %d, user: postgres, password: {env: HCOPS_TEST_DRILL_PW}, scratch_prefix: hcops_drill_}
+  postgresql: {host: 127.0.0.1, port: %d, user: drill, password: {env: HCOPS_TEST_DRILL_PW}, scratch_prefix: hcops_drill_}
 `, dumps, files, target.Port)), 0o644)
 
 	ctx := context.Background()

@@ -700,7 +700,7 @@ drill_targets:
     schedule: daily
     drill: {manifest_algo: sm3}
 drill_targets:
-  postgresql: {host: 127.0.0.1, user: drill, scratch_prefix: hcops_drill_, scratch_dir: /var/tmp/x}
+  postgresql: {host: 127.0.0.1, user: drill, scratch_prefix: hcops_drill_, scratch_dir: /var/tmp/x, tls: prefer}
   files: {host: 127.0.0.1, scratch_dir: var/tmp/drill}
   mariadb: {host: 127.0.0.1, user: drill, scratch_prefix: hcops_drill_}
 `))
@@ -718,6 +718,7 @@ drill_targets:
 		`backups.yaml:24: drill_targets.files takes only scratch_dir (the directory on this machine archives are extracted under)`,
 		`backups.yaml:24: drill_targets.files: scratch_dir "var/tmp/drill" must be absolute`,
 		`backups.yaml:23: drill_targets.postgresql: scratch_dir is only for files (archive drills)`,
+		`backups.yaml:23: drill_targets.postgresql: tls "prefer" is not one of disable, require, verify-ca, verify-full`,
 	}
 	if err == nil {
 		t.Fatal("bad drill sections accepted")

@@ -516,6 +516,11 @@ func Parse(name string, data []byte) (*File, error) {
 		if t.ScratchDir != "" {
 			ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_dir_db", engine))
 		}
+		switch strings.ToLower(t.TLS) {
+		case "", "disable", "require", "verify-ca", "verify-full":
+		default:
+			ve.Problems = append(ve.Problems, problem(name, line, "backup.policy.target_tls", engine, t.TLS))
+		}
 	}
 	if len(ve.Problems) > 0 {
 		return nil, ve

@@ -285,6 +285,8 @@ func init() {
 			"drill_targets.files takes only scratch_dir (the directory on this machine archives are extracted under)"},
 		"backup.policy.target_dir_db": {"drill_targets.%s：scratch_dir 仅用于 files（文件归档演练）",
 			"drill_targets.%s: scratch_dir is only for files (archive drills)"},
+		"backup.policy.target_tls": {"drill_targets.%s：tls %q 无效（可选 disable、require、verify-ca、verify-full）",
+			"drill_targets.%s: tls %q is not one of disable, require, verify-ca, verify-full"},
 		"backup.policy.target_dir_relative": {"drill_targets.files：scratch_dir %q 必须是绝对路径", "drill_targets.files: scratch_dir %q must be absolute"},
 		"backup.policy.target_dir_system": {"drill_targets.files：scratch_dir %q 是根目录或系统目录，请使用专用目录（如 /var/tmp/hcops-drill）",
 			"drill_targets.files: scratch_dir %q is / or a system directory: use a directory of its own (e.g. /var/tmp/hcops-drill)"},
