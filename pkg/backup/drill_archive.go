@@ -545,6 +545,7 @@ func decompress(ctx context.Context, name string, in io.Reader) (*decompressor, 
 	ctx, cancel := context.WithCancel(ctx)
 	d := &decompressor{name: name, cancel: cancel}
 	d.cmd = exec.CommandContext(ctx, bin, "-dc")
+	d.cmd.Env = transport.ChildEnv()
 	d.cmd.Stdin = in
 	d.cmd.Stderr = &d.stderr
 	d.cmd.WaitDelay = time.Second
