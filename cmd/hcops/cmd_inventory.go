@@ -996,7 +996,10 @@ EXIT STATUS
 			abort := (len(plan.Bad) > 0 && !skipInvalid) || len(refused) > 0
 			write := !dryRun && !abort && (len(plan.Added)+len(plan.Changed) > 0)
 			if write {
-				if err := ed.ApplyImport(plan, into); err != nil {
+				// target, not into: for a directory the default file is
+				// imported.yaml, the name printed in "into", never the
+				// directory's last file.
+				if err := ed.ApplyImport(plan, target); err != nil {
 					return err
 				}
 				if _, err := commitEdit(app, ed); err != nil {
