@@ -44,7 +44,13 @@ func Register(m map[string]Msg) {
 
 // T returns the message key in lang, formatted with args. An unknown key is
 // returned as is, so a missing translation is visible rather than blank.
+//
+// Typed arguments (Sub, List) are rendered in lang, as Render does, so a
+// check can pass the same arguments to T and store them for later renders.
 func T(lang, key string, args ...any) string {
+	if needsRender(args) || key == ConcatCode {
+		return Render(lang, key, args)
+	}
 	mu.RLock()
 	m, ok := messages[key]
 	mu.RUnlock()
@@ -62,6 +68,18 @@ func T(lang, key string, args ...any) string {
 		return f
 	}
 	return fmt.Sprintf(f, args...)
+}
+
+// needsRender reports whether args hold a typed value or a number that may
+// need fitting to its verb (see Render).
+func needsRender(args []any) bool {
+	for _, a := range args {
+		switch a.(type) {
+		case Sub, *Sub, List, map[string]any, float64, float32:
+			return true
+		}
+	}
+	return false
 }
 
 // Has reports whether key is in the catalogue.

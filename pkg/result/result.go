@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
 )
 
 // Status is the verdict of one check. The order matters: a larger value is
@@ -116,21 +118,113 @@ type Result struct {
 	System   string `json:"system,omitempty"`   // application system of the asset, copied for grouping
 	Zone     string `json:"zone,omitempty"`
 
-	Status   Status   `json:"status"`
-	Value    *float64 `json:"value,omitempty"`
-	Unit     string   `json:"unit,omitempty"`
-	Warn     string   `json:"warn,omitempty"` // warn threshold as written (Nagios range syntax)
-	Crit     string   `json:"crit,omitempty"`
-	Message  string   `json:"message"`
-	Reason   string   `json:"reason,omitempty"` // machine-readable cause, e.g. "timeout" for UNREACHABLE
-	Advice   string   `json:"advice,omitempty"` // what the engineer should do about it
-	Metrics  []Metric `json:"metrics,omitempty"`
-	Evidence string   `json:"evidence,omitempty"` // bounded raw output the verdict was made from
+	Status  Status   `json:"status"`
+	Value   *float64 `json:"value,omitempty"`
+	Unit    string   `json:"unit,omitempty"`
+	Warn    string   `json:"warn,omitempty"` // warn threshold as written (Nagios range syntax)
+	Crit    string   `json:"crit,omitempty"`
+	Message string   `json:"message"`
+	// Code and Args are Message's meaning: a catalogue key and its
+	// language-neutral arguments (see i18n.Render), so the message can be
+	// shown in any language later. Code is "" for text that is not from the
+	// catalogue (a raw error) and for results stored before codes existed.
+	Code   string `json:"code,omitempty"`
+	Args   []any  `json:"args,omitempty"`
+	Reason string `json:"reason,omitempty"` // machine-readable cause, e.g. "timeout" for UNREACHABLE
+	Advice string `json:"advice,omitempty"` // what the engineer should do about it
+	// AdviceCode and AdviceArgs are Advice's meaning, as Code and Args.
+	AdviceCode string   `json:"advice_code,omitempty"`
+	AdviceArgs []any    `json:"advice_args,omitempty"`
+	Metrics    []Metric `json:"metrics,omitempty"`
+	Evidence   string   `json:"evidence,omitempty"` // bounded raw output the verdict was made from
 	// EvidenceTruncated says the evidence was cut at the bound.
 	EvidenceTruncated bool `json:"evidence_truncated,omitempty"`
 
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
+}
+
+// SetMessage sets Message to the catalogue message code in lang and records
+// code and args, so the message can be rendered again in another language.
+func (r *Result) SetMessage(lang, code string, args ...any) {
+	r.Code, r.Args = code, i18n.Neutral(args)
+	r.Message = i18n.Render(lang, code, r.Args)
+}
+
+// SetText sets Message to text that is not from the catalogue (a raw error,
+// a command's own output): it has no code.
+func (r *Result) SetText(text string) {
+	r.Message, r.Code, r.Args = text, "", nil
+}
+
+// AppendMessage adds the catalogue message code to the end of Message and
+// to its meaning (the result's code becomes i18n.ConcatCode, its parts the
+// previous message and this one).
+func (r *Result) AppendMessage(lang, code string, args ...any) {
+	r.appendPart(lang, i18n.S(code, args...))
+}
+
+// AppendText adds literal text (a separator such as "; ", or data) to the
+// end of Message and to its meaning.
+func (r *Result) AppendText(text string) {
+	if text != "" {
+		r.appendPart("", text)
+	}
+}
+
+func (r *Result) appendPart(lang string, part any) {
+	switch {
+	case r.Code == i18n.ConcatCode:
+	case r.Code != "":
+		r.Args = []any{i18n.Sub{Key: r.Code, Args: r.Args}}
+	case r.Message == "":
+		r.Args = nil
+	default:
+		// Raw text so far: the whole message stays without meaning.
+		if s, ok := part.(i18n.Sub); ok {
+			r.Message += i18n.Render(lang, s.Key, s.Args)
+		} else {
+			r.Message += part.(string)
+		}
+		return
+	}
+	r.Code = i18n.ConcatCode
+	r.Args = append(r.Args, part)
+	if s, ok := part.(i18n.Sub); ok {
+		r.Message += i18n.Render(lang, s.Key, s.Args)
+	} else {
+		r.Message += part.(string)
+	}
+}
+
+// SetAdvice sets Advice to the catalogue message code in lang and records
+// code and args.
+func (r *Result) SetAdvice(lang, code string, args ...any) {
+	r.AdviceCode, r.AdviceArgs = code, i18n.Neutral(args)
+	r.Advice = i18n.Render(lang, code, r.AdviceArgs)
+}
+
+// SetAdviceText sets Advice to text that is not from the catalogue (the
+// playbook's own advice): it has no code.
+func (r *Result) SetAdviceText(text string) {
+	r.Advice, r.AdviceCode, r.AdviceArgs = text, "", nil
+}
+
+// MessageIn returns the message in lang: rendered from Code and Args when the
+// result has a code, else the stored text.
+func (r *Result) MessageIn(lang string) string {
+	if r.Code == "" {
+		return r.Message
+	}
+	return i18n.Render(lang, r.Code, r.Args)
+}
+
+// AdviceIn returns the advice in lang, as MessageIn.
+func (r *Result) AdviceIn(lang string) string {
+	if r.AdviceCode == "" {
+		return r.Advice
+	}
+	return i18n.Render(lang, r.AdviceCode, r.AdviceArgs)
 }
 
 // SetValue records v as the result's value.
