@@ -32,6 +32,12 @@ type ReportRow struct {
 	Message  string
 	Reason   string
 	Advice   string
+	// Code, Args, AdviceCode and AdviceArgs are the meaning of Message and
+	// Advice (see result.Result), filled like them.
+	Code       string
+	Args       []any
+	AdviceCode string
+	AdviceArgs []any
 }
 
 // ReportRowFilter narrows EachReportRow. The zero value walks every result.
@@ -67,7 +73,11 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 	q := `SELECT r.id, r.started_at, s.asset, s.check_name, s.type, s.item, s.system, s.status, s.value, s.unit,
 		CASE WHEN s.status <> 0 THEN s.message ELSE '' END,
 		CASE WHEN s.status <> 0 THEN s.reason ELSE '' END,
-		CASE WHEN s.status <> 0 THEN s.advice ELSE '' END
+		CASE WHEN s.status <> 0 THEN s.advice ELSE '' END,
+		CASE WHEN s.status <> 0 THEN s.code ELSE '' END,
+		CASE WHEN s.status <> 0 THEN s.args ELSE '' END,
+		CASE WHEN s.status <> 0 THEN s.advice_code ELSE '' END,
+		CASE WHEN s.status <> 0 THEN s.advice_args ELSE '' END
 		` + from + `
 		WHERE r.started_at >= ? AND r.started_at < ?`
 	args := []any{ms(since), ms(until)}
@@ -107,12 +117,16 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 		at    int64
 		st    int
 		value sql.NullFloat64
+
+		msgArgs, adviceArgs string
 	)
 	for rows.Next() {
 		if err := rows.Scan(&row.RunID, &at, &row.Asset, &row.Check, &row.Type, &row.Item, &row.System,
-			&st, &value, &row.Unit, &row.Message, &row.Reason, &row.Advice); err != nil {
+			&st, &value, &row.Unit, &row.Message, &row.Reason, &row.Advice,
+			&row.Code, &msgArgs, &row.AdviceCode, &adviceArgs); err != nil {
 			return fmt.Errorf("history: report query: %w", err)
 		}
+		row.Args, row.AdviceArgs = decodeArgs(&row.Code, msgArgs), decodeArgs(&row.AdviceCode, adviceArgs)
 		row.RunAt = fromMS(at)
 		row.Status = result.Status(st)
 		row.HasValue, row.Value = value.Valid, value.Float64
@@ -125,6 +139,9 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 	}
 	return nil
 }
+
+// Key returns the identity of the finding the row is a verdict on.
+func (r *ReportRow) Key() result.Key { return result.Key{Asset: r.Asset, Check: r.Check, Item: r.Item} }
 
 func placeholders(n int) string {
 	if n <= 0 {
@@ -273,23 +290,23 @@ func (db *DB) RunOnDay(ctx context.Context, kind string, since, until time.Time)
 	return id, nil
 }
 
-// RunStatuses returns the status of every result of run runID keyed by
-// asset, check and item joined with NUL bytes: what a report needs to
-// compare two runs, without loading messages and evidence.
-func (db *DB) RunStatuses(ctx context.Context, runID int64) (map[string]result.Status, error) {
+// RunStatuses returns the status of every result of run runID by its key:
+// what a report needs to compare two runs, without loading messages and
+// evidence.
+func (db *DB) RunStatuses(ctx context.Context, runID int64) (map[result.Key]result.Status, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT asset, check_name, item, status FROM results WHERE run_id = ?`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
 	}
 	defer rows.Close()
-	out := map[string]result.Status{}
-	var asset, check, item string
+	out := map[result.Key]result.Status{}
+	var k result.Key
 	var st int
 	for rows.Next() {
-		if err := rows.Scan(&asset, &check, &item, &st); err != nil {
+		if err := rows.Scan(&k.Asset, &k.Check, &k.Item, &st); err != nil {
 			return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
 		}
-		out[asset+"\x00"+check+"\x00"+item] = result.Status(st)
+		out[k] = result.Status(st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -46,14 +47,16 @@ func finite(v *float64) any {
 // SQLite (coalesce), which spares the driver a C string copy per value.
 const (
 	resultInsertHead = `INSERT INTO results (id, run_id, asset, check_name, type, item, playbook, system, zone,
-	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms) VALUES `
+	status, value, unit, warn, crit, message, reason, advice, evidence, evidence_truncated, started_at, duration_ms,
+	code, args, advice_code, advice_args) VALUES `
 	resultRow = `(?, ?, ?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''),
-	?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?, ?)`
-	resultCols       = 21
+	?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), ?, ?, ?,
+	coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''))`
+	resultCols       = 25
 	metricInsertHead = `INSERT INTO metrics (run_id, result_id, at, asset, check_name, item, name, value, unit) VALUES `
 	metricRow        = `(?, ?, ?, ?, ?, coalesce(?, ''), ?, ?, coalesce(?, ''))`
 	metricCols       = 9
-	rowsPerStatement = 40 // 40 x 21 parameters stays far below SQLite's limit
+	rowsPerStatement = 40 // 40 x 25 parameters stays far below SQLite's limit
 )
 
 // orNull passes an empty optional text column as NULL (see resultRow).
@@ -205,11 +208,20 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 			if !r.StartedAt.IsZero() {
 				at = ms(r.StartedAt)
 			}
+			args, err := i18n.EncodeArgs(r.Args)
+			if err != nil {
+				return fmt.Errorf("result %s/%s: message args: %w", r.Asset, r.Check, err)
+			}
+			adviceArgs, err := i18n.EncodeArgs(r.AdviceArgs)
+			if err != nil {
+				return fmt.Errorf("result %s/%s: advice args: %w", r.Asset, r.Check, err)
+			}
 			lastID++
 			if err := insR.add(lastID, runID, r.Asset, r.Check,
 				orNull(r.Type), orNull(r.Item), orNull(r.Playbook), orNull(r.System), orNull(r.Zone),
 				int(r.Status), finite(r.Value), orNull(r.Unit), orNull(r.Warn), orNull(r.Crit), orNull(r.Message),
-				orNull(r.Reason), orNull(r.Advice), orNull(evidence), truncated, at, r.DurationMS); err != nil {
+				orNull(r.Reason), orNull(r.Advice), orNull(evidence), truncated, at, r.DurationMS,
+				orNull(r.Code), orNull(args), orNull(r.AdviceCode), orNull(adviceArgs)); err != nil {
 				return fmt.Errorf("result %s/%s: %w", r.Asset, r.Check, err)
 			}
 			for _, m := range r.Metrics {
@@ -263,22 +275,24 @@ func parsePlaybooks(s string) []string {
 
 const resultColumns = `r.id, r.run_id, r.asset, r.check_name, r.type, r.item, r.playbook, r.system, r.zone,
 	r.status, r.value, r.unit, r.warn, r.crit, r.message, r.reason, r.advice, r.evidence,
-	r.evidence_truncated, r.started_at, r.duration_ms`
+	r.evidence_truncated, r.started_at, r.duration_ms, r.code, r.args, r.advice_code, r.advice_args`
 
 // scanResult reads one row of resultColumns.
 func scanResult(sc interface{ Scan(...any) error }, out *StoredResult) (id int64, err error) {
 	var (
-		status  int
-		value   sql.NullFloat64
-		started int64
+		status           int
+		value            sql.NullFloat64
+		started          int64
+		args, adviceArgs string
 	)
 	r := &out.Result
 	err = sc.Scan(&id, &out.RunID, &r.Asset, &r.Check, &r.Type, &r.Item, &r.Playbook, &r.System, &r.Zone,
 		&status, &value, &r.Unit, &r.Warn, &r.Crit, &r.Message, &r.Reason, &r.Advice, &r.Evidence,
-		&r.EvidenceTruncated, &started, &r.DurationMS)
+		&r.EvidenceTruncated, &started, &r.DurationMS, &r.Code, &args, &r.AdviceCode, &adviceArgs)
 	if err != nil {
 		return 0, err
 	}
+	r.Args, r.AdviceArgs = decodeArgs(&r.Code, args), decodeArgs(&r.AdviceCode, adviceArgs)
 	r.Status = result.Status(status)
 	if value.Valid {
 		v := value.Float64
@@ -286,6 +300,18 @@ func scanResult(sc interface{ Scan(...any) error }, out *StoredResult) (id int64
 	}
 	r.StartedAt = fromMS(started)
 	return id, nil
+}
+
+// decodeArgs reads stored message args; args that cannot be read (a
+// hand-edited row) drop the code too, so the stored text is shown instead of
+// a format without its arguments.
+func decodeArgs(code *string, s string) []any {
+	args, err := i18n.DecodeArgs(s)
+	if err != nil {
+		*code = ""
+		return nil
+	}
+	return args
 }
 
 // loadResults fills run.Results (ordered by asset, check) and their Metrics.
