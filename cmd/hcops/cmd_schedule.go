@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -38,13 +39,15 @@ const scheduleJobsHelp = `JOBS
         schedule: "0 7 1 * *"
         args: [report, monthly, --mail]
 
-  Without jobs: in the config, these three are the defaults: the daily
-  inspection at 08:00, the weekly inspection of the 120 emergency dispatch
-  system on Mondays at 09:00, and the monthly report (for the month just
-  ended) on the 1st at 07:00, sent by mail. Times are the machine's local
-  time. Schedules are 5-field cron expressions or @hourly, @daily, @weekly,
-  @monthly, @yearly. Cron and systemd start jobs in the home directory: use
-  absolute paths in args.`
+  Without jobs: in the config, the defaults fit the site: the daily
+  inspection at 08:00; the weekly inspection of the 120 emergency dispatch
+  system on Mondays at 09:00, only when the inventory has a system
+  dispatch-120 with assets; and the monthly report (for the month just
+  ended) on the 1st at 07:00, sent by mail only when mail: names a host
+  and recipients (else written to report.out_dir, or the home directory).
+  Times are the machine's local time. Schedules are 5-field cron
+  expressions or @hourly, @daily, @weekly, @monthly, @yearly. Cron and
+  systemd start jobs in the home directory: use absolute paths in args.`
 
 func newScheduleCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
@@ -74,11 +77,29 @@ the lock, instead of piling up.
 // scheduleJobs returns the validated jobs and whether they are the defaults.
 func scheduleJobs(app *App) ([]config.Job, bool, error) {
 	defaults := app.Config == nil || len(app.Config.Jobs) == 0
-	jobs := schedule.Jobs(app.Config)
+	jobs := schedule.Jobs(app.Config, scheduleSite(app))
 	if err := schedule.Validate(jobs, app.ConfigFile); err != nil {
 		return nil, defaults, err
 	}
 	return jobs, defaults, nil
+}
+
+// scheduleSite is what the default jobs are fitted to: the inventory's
+// application systems that have assets, and whether mail is configured. An
+// inventory that does not load gives no systems; the jobs' own commands
+// report its problems.
+func scheduleSite(app *App) schedule.Site {
+	var systems []string
+	if app.HasInventory() {
+		if inv, err := app.Inventory(); err == nil {
+			for _, s := range inv.Systems {
+				if len(inv.SystemMembers(s.Name)) > 0 {
+					systems = append(systems, s.Name)
+				}
+			}
+		}
+	}
+	return schedule.SiteOf(app.Config, systems)
 }
 
 // scheduleGlobalArgs are the global flags a scheduled run needs to see what
@@ -104,6 +125,84 @@ func scheduleGlobalArgs(app *App) []string {
 		args = append(args, "--lang", app.Lang)
 	}
 	return args
+}
+
+// scheduleEnvKeys are the settings the jobs' commands read from HCOPS_*
+// variables (they are flags of inspect and backup, not global flags); true
+// marks a path, made absolute since jobs start in the home directory.
+var scheduleEnvKeys = []struct {
+	key  string
+	path bool
+}{
+	{"identity", true}, {"known_hosts", true}, {"playbooks_dir", true}, {"backups", true},
+	{"forks", false}, {"connect_timeout", false}, {"host_timeout", false},
+}
+
+// scheduleEnv returns the HCOPS_* settings of this environment that the
+// config file does not already hold, as NAME=VALUE for the jobs: without
+// HCOPS_IDENTITY and HCOPS_KNOWN_HOSTS a job cannot log in.
+func scheduleEnv(app *App) []string {
+	var env []string
+	for _, k := range scheduleEnvKeys {
+		name := "HCOPS_" + strings.ToUpper(k.key)
+		v := os.Getenv(name)
+		if v == "" || strings.ContainsAny(v, "\r\n\x00") {
+			continue
+		}
+		inFile := ""
+		if app.v != nil && app.v.InConfig(k.key) {
+			inFile = fmt.Sprint(app.v.Get(k.key))
+		}
+		if k.path {
+			v = absPath(v)
+			if inFile != "" {
+				inFile = absPath(inFile)
+			}
+		}
+		if v == inFile {
+			continue
+		}
+		env = append(env, name+"="+v)
+	}
+	return env
+}
+
+// secretEnvVars lists the environment variables that the inventory's and
+// the config's secret references read ({env: VAR}). They are not written
+// into crontab or units — a secret does not belong there — so the user is
+// told that the jobs will not see them.
+func secretEnvVars(app *App) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(r config.SecretRef) {
+		if r.Env != "" && !seen[r.Env] {
+			seen[r.Env] = true
+			out = append(out, r.Env)
+		}
+	}
+	if app.Config != nil {
+		add(app.Config.Mail.Password)
+		names := make([]string, 0, len(app.Config.Webhooks))
+		for n := range app.Config.Webhooks {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			add(app.Config.Webhooks[n].Secret)
+		}
+	}
+	if app.HasInventory() {
+		if inv, err := app.Inventory(); err == nil {
+			for _, a := range inv.Assets {
+				add(a.Connection.Password)
+				add(a.Connection.Passphrase)
+				if a.Database != nil {
+					add(a.Database.Password)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func absPath(p string) string {
@@ -133,9 +232,15 @@ per job (hcops-NAME.service, hcops-NAME.timer).
 
 Each entry runs this very binary (its absolute path, or --binary) as
 'hcops [global flags] schedule run NAME'. Global settings that came from
-flags or HCOPS_* variables rather than the config file (--inventory, --db,
---lang) are written into the entry, because cron and systemd do not pass
-your shell's environment.
+flags or HCOPS_* variables rather than the config file are written into the
+entry, because cron and systemd do not pass your shell's environment:
+--inventory, --db and --lang as flags; HCOPS_IDENTITY, HCOPS_KNOWN_HOSTS,
+HCOPS_PLAYBOOKS_DIR, HCOPS_BACKUPS (as absolute paths), HCOPS_FORKS,
+HCOPS_CONNECT_TIMEOUT and HCOPS_HOST_TIMEOUT as variables before the
+command (crontab) or Environment= lines (systemd). Secrets are never
+written: when the inventory or config reads a password from an environment
+variable ({env: VAR}), hcops warns that the jobs will not see it — use a
+{file: PATH} reference, or an EnvironmentFile= for systemd.
 
 Crontab lines append each job's output to LOGDIR/NAME.log (--log-dir,
 default a "logs" directory beside the history database). systemd units log
@@ -187,7 +292,10 @@ func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	if defaults {
 		app.Infof("%s", app.T("schedule.defaults"))
 	}
-	o := schedule.Options{Binary: opts.binary, GlobalArgs: scheduleGlobalArgs(app), User: opts.user, LogDir: opts.logDir}
+	o := schedule.Options{Binary: opts.binary, GlobalArgs: scheduleGlobalArgs(app), Env: scheduleEnv(app), User: opts.user, LogDir: opts.logDir}
+	if vars := secretEnvVars(app); len(vars) > 0 {
+		app.Warnf("%s", app.T("schedule.secret_env", strings.Join(vars, ", ")))
+	}
 	if o.Binary == "" {
 		if o.Binary, err = os.Executable(); err != nil {
 			return errors.New(app.T("schedule.no_binary", err))
@@ -344,7 +452,7 @@ EXIT STATUS
 		Args: cobra.ExactArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			var names []string
-			for _, j := range schedule.Jobs(app.Config) {
+			for _, j := range schedule.Jobs(app.Config, scheduleSite(app)) {
 				names = append(names, j.Name)
 			}
 			return names, cobra.ShellCompDirectiveNoFileComp

@@ -11,6 +11,7 @@ func init() {
 		"schedule.defaults":          {"配置中没有 jobs:，以下为默认任务（在配置文件中添加 jobs: 可自定义）", "no jobs: in the configuration; these are the default jobs (add jobs: to the config file to choose your own)"},
 		"schedule.dir_needs_systemd": {"--dir 需要与 --systemd 一起使用", "--dir needs --systemd"},
 		"schedule.no_binary":         {"找不到当前 hcops 程序的路径（请用 --binary 指定）：%v", "cannot find the path of this hcops binary (give --binary): %v"},
+		"schedule.secret_env":        {"计划任务看不到环境变量 %s（清单或配置中的密码引用 env:）：cron 和 systemd 不传递当前 shell 的环境，hcops 也不会把密码写入任务；请改用 file: 引用，或为 systemd 设置 EnvironmentFile=", "the jobs will not see %s (secret references env: of the inventory or config): cron and systemd do not pass your shell's environment and hcops writes no secret into a job; use file: references, or an EnvironmentFile= for systemd"},
 		"schedule.wrote":             {"已写入 %s", "wrote %s"},
 		"schedule.enable":            {"启用：systemctl daemon-reload && systemctl enable --now %s", "enable with: systemctl daemon-reload && systemctl enable --now %s"},
 		"schedule.header.name":       {"任务", "JOB"},

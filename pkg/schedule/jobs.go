@@ -20,27 +20,67 @@ import (
 	"github.com/cyhealth/hcops/pkg/config"
 )
 
+// Site is what the default jobs are fitted to: a job that cannot work at
+// this site (an inspection of a system the inventory does not have, a report
+// mailed with no mail server) is not proposed.
+type Site struct {
+	// Systems are the application systems of the inventory.
+	Systems []string
+	// Mail is true when the configuration names a mail server and
+	// recipients (mail.host and mail.to).
+	Mail bool
+}
+
+// HasSystem reports whether the site has the application system name.
+func (s Site) HasSystem(name string) bool {
+	for _, n := range s.Systems {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// SiteOf fits the defaults to a configuration and the inventory's systems.
+func SiteOf(cfg *config.Config, systems []string) Site {
+	s := Site{Systems: systems}
+	if cfg != nil {
+		s.Mail = cfg.Mail.Host != "" && len(cfg.Mail.To) > 0
+	}
+	return s
+}
+
+// DispatchSystem is the 120 emergency dispatch system, inspected weekly by
+// default where the inventory has it.
+const DispatchSystem = "dispatch-120"
+
 // DefaultJobs are used when the configuration has no jobs:
 //
 //   - daily-inspection: every day at 08:00, `hcops inspect`;
 //   - weekly-dispatch-120: Mondays at 09:00, `hcops inspect -l
-//     system=dispatch-120` (the 120 emergency dispatch system);
+//     system=dispatch-120` (the 120 emergency dispatch system), only when
+//     the inventory has that system;
 //   - monthly-report: the 1st of each month at 07:00, `hcops report monthly`
-//     for the month just ended (its default), sent by mail.
+//     for the month just ended (its default), with --mail only when mail is
+//     configured (otherwise the report is only written to report.out_dir).
 //
 // Times are the machine's local time (cron and systemd use it).
-func DefaultJobs() []config.Job {
-	return []config.Job{
-		{Name: "daily-inspection", Schedule: "0 8 * * *", Args: []string{"inspect"}},
-		{Name: "weekly-dispatch-120", Schedule: "0 9 * * 1", Args: []string{"inspect", "-l", "system=dispatch-120"}},
-		{Name: "monthly-report", Schedule: "0 7 1 * *", Args: []string{"report", "monthly", "--mail"}},
+func DefaultJobs(site Site) []config.Job {
+	jobs := []config.Job{{Name: "daily-inspection", Schedule: "0 8 * * *", Args: []string{"inspect"}}}
+	if site.HasSystem(DispatchSystem) {
+		jobs = append(jobs, config.Job{Name: "weekly-dispatch-120", Schedule: "0 9 * * 1", Args: []string{"inspect", "-l", "system=" + DispatchSystem}})
 	}
+	monthly := config.Job{Name: "monthly-report", Schedule: "0 7 1 * *", Args: []string{"report", "monthly"}}
+	if site.Mail {
+		monthly.Args = append(monthly.Args, "--mail")
+	}
+	return append(jobs, monthly)
 }
 
-// Jobs returns the configured jobs, or DefaultJobs when there are none.
-func Jobs(cfg *config.Config) []config.Job {
+// Jobs returns the configured jobs, or DefaultJobs(site) when there are none.
+func Jobs(cfg *config.Config, site Site) []config.Job {
 	if cfg == nil || len(cfg.Jobs) == 0 {
-		return DefaultJobs()
+		return DefaultJobs(site)
 	}
 	return cfg.Jobs
 }

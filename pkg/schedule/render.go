@@ -21,6 +21,11 @@ type Options struct {
 	// redirection into a missing directory would stop cron from running the
 	// job). systemd units log to the journal instead.
 	LogDir string
+	// Env are NAME=VALUE settings the job needs from the environment of
+	// the command that printed it (HCOPS_IDENTITY, HCOPS_KNOWN_HOSTS, ...):
+	// written before the command of a crontab line and as Environment= in a
+	// systemd service, since neither passes the user's shell environment.
+	Env []string
 	// User, when set, is written as User= in systemd service units (for
 	// system-wide units in /etc/systemd/system).
 	User string
@@ -50,6 +55,10 @@ func Crontab(jobs []config.Job, o Options) (string, error) {
 	for _, j := range jobs {
 		fmt.Fprintf(&b, "\n# %s: hcops %s\n", j.Name, quoteAll(j.Args))
 		var cmd []string
+		for _, e := range o.Env {
+			name, val, _ := strings.Cut(e, "=")
+			cmd = append(cmd, name+"="+shellQuote(val))
+		}
 		args := o.command(j.Name)
 		if o.LogDir != "" {
 			args = append(args, "--log", filepath.Join(o.LogDir, j.Name+".log"))
@@ -97,6 +106,9 @@ func Systemd(jobs []config.Job, o Options) ([]Unit, error) {
 		svc.WriteString("[Service]\nType=oneshot\n")
 		if o.User != "" {
 			fmt.Fprintf(&svc, "User=%s\n", o.User)
+		}
+		for _, e := range o.Env {
+			fmt.Fprintf(&svc, "Environment=%s\n", systemdQuote(e))
 		}
 		fmt.Fprintf(&svc, "ExecStart=%s\n", strings.Join(exec, " "))
 		svc.WriteString("# 1 and 2 mean WARN and CRIT findings were reported: the job itself worked.\n")

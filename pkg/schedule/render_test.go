@@ -35,6 +35,9 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
+// fullSite has every default job: the 120 dispatch system and mail.
+var fullSite = Site{Systems: []string{"pacs", DispatchSystem}, Mail: true}
+
 var testOpts = Options{
 	Binary:     "/usr/local/bin/hcops",
 	GlobalArgs: []string{"--config", "/etc/hcops/config.yaml"},
@@ -42,7 +45,7 @@ var testOpts = Options{
 }
 
 func TestCrontabGolden(t *testing.T) {
-	jobs := append(DefaultJobs(), config.Job{Name: "disk-5pct", Schedule: "*/30 8-18 * * 1-5", Args: []string{"inspect", "--playbook", "linux daily", "-l", "zone=intranet"}})
+	jobs := append(DefaultJobs(fullSite), config.Job{Name: "disk-5pct", Schedule: "*/30 8-18 * * 1-5", Args: []string{"inspect", "--playbook", "linux daily", "-l", "zone=intranet"}})
 	got, err := Crontab(jobs, testOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +54,7 @@ func TestCrontabGolden(t *testing.T) {
 	// The % of a crontab line must be escaped, or cron cuts the command.
 	o := testOpts
 	o.GlobalArgs = []string{"--db", "/srv/hcops/50%/history.db"}
-	got, err = Crontab(DefaultJobs()[:1], o)
+	got, err = Crontab(DefaultJobs(fullSite)[:1], o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,7 @@ func TestSystemdGolden(t *testing.T) {
 	o := testOpts
 	o.User = "hcops"
 	o.GlobalArgs = []string{"--config", "/etc/hcops/my config.yaml"}
-	units, err := Systemd(DefaultJobs(), o)
+	units, err := Systemd(DefaultJobs(fullSite), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,21 +117,74 @@ func TestValidate(t *testing.T) {
 	if strings.Contains(err.Error(), "job ok: schedule") {
 		t.Errorf("valid schedule reported: %v", err)
 	}
-	if err := Validate(DefaultJobs(), ""); err != nil {
+	if err := Validate(DefaultJobs(fullSite), ""); err != nil {
 		t.Errorf("default jobs: %v", err)
 	}
 }
 
 func TestFindAndJobs(t *testing.T) {
-	if got := Jobs(&config.Config{}); len(got) != 3 || got[0].Name != "daily-inspection" {
+	if got := Jobs(&config.Config{}, fullSite); len(got) != 3 || got[0].Name != "daily-inspection" {
 		t.Errorf("defaults = %+v", got)
 	}
 	cfg := &config.Config{Jobs: []config.Job{{Name: "x", Schedule: "@daily", Args: []string{"inspect"}}}}
-	if got := Jobs(cfg); len(got) != 1 {
+	if got := Jobs(cfg, fullSite); len(got) != 1 {
 		t.Errorf("configured jobs replaced: %+v", got)
 	}
-	if _, err := Find(Jobs(cfg), "daily-inspection"); err == nil || !strings.Contains(err.Error(), `no job named "daily-inspection" (jobs: x)`) {
+	if _, err := Find(Jobs(cfg, fullSite), "daily-inspection"); err == nil || !strings.Contains(err.Error(), `no job named "daily-inspection" (jobs: x)`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestDefaultJobsFitTheSite: a default job is proposed only where it can
+// work — the weekly 120 inspection where the inventory has that system, the
+// monthly report with --mail only where mail is configured.
+func TestDefaultJobsFitTheSite(t *testing.T) {
+	mail := &config.Config{Mail: config.Mail{Host: "smtp.example.org", To: []string{"ops@example.org"}}}
+	for _, tc := range []struct {
+		name    string
+		cfg     *config.Config
+		systems []string
+		want    []string
+	}{
+		{"fresh machine", &config.Config{}, nil, []string{"daily-inspection: inspect", "monthly-report: report monthly"}},
+		{"mail host without recipients", &config.Config{Mail: config.Mail{Host: "smtp.example.org"}}, []string{"pacs"},
+			[]string{"daily-inspection: inspect", "monthly-report: report monthly"}},
+		{"example site with mail", mail, []string{"pacs", DispatchSystem}, []string{"daily-inspection: inspect",
+			"weekly-dispatch-120: inspect -l system=dispatch-120", "monthly-report: report monthly --mail"}},
+	} {
+		var got []string
+		for _, j := range Jobs(tc.cfg, SiteOf(tc.cfg, tc.systems)) {
+			got = append(got, j.Name+": "+strings.Join(j.Args, " "))
+		}
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s: jobs\n%s\nwant\n%s", tc.name, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+		}
+	}
+}
+
+// TestEnvCarried: settings that came from the environment (a key, the
+// known_hosts file) are written into every entry, quoted, since cron and
+// systemd start jobs without the user's environment.
+func TestEnvCarried(t *testing.T) {
+	o := testOpts
+	o.Env = []string{"HCOPS_IDENTITY=/home/ops/.ssh/id ed25519", "HCOPS_KNOWN_HOSTS=/etc/hcops/known_hosts"}
+	jobs := DefaultJobs(Site{})[:1]
+	got, err := Crontab(jobs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "0 8 * * * HCOPS_IDENTITY='/home/ops/.ssh/id ed25519' HCOPS_KNOWN_HOSTS=/etc/hcops/known_hosts /usr/local/bin/hcops --config /etc/hcops/config.yaml schedule run daily-inspection --log /var/log/hcops/daily-inspection.log\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("crontab:\n%s\nwant it to end with\n%s", got, want)
+	}
+	units, err := Systemd(jobs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{`Environment="HCOPS_IDENTITY=/home/ops/.ssh/id ed25519"`, "Environment=HCOPS_KNOWN_HOSTS=/etc/hcops/known_hosts"} {
+		if !strings.Contains(units[0].Content, line+"\n") {
+			t.Errorf("service lacks %s:\n%s", line, units[0].Content)
+		}
 	}
 }
 
@@ -141,9 +197,10 @@ func TestSystemdUnitsVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	jobs := append(DefaultJobs(), config.Job{Name: "odd-args", Schedule: "*/30 8-18 * * 1-5",
+	jobs := append(DefaultJobs(fullSite), config.Job{Name: "odd-args", Schedule: "*/30 8-18 * * 1-5",
 		Args: []string{"inspect", "--playbook", "linux daily", "-l", `zone="internet"; x=$HOME 50%`}})
-	units, err := Systemd(jobs, Options{Binary: exe, GlobalArgs: []string{"--config", "/etc/hcops/my config.yaml"}})
+	units, err := Systemd(jobs, Options{Binary: exe, GlobalArgs: []string{"--config", "/etc/hcops/my config.yaml"},
+		Env: []string{"HCOPS_IDENTITY=/home/ops/.ssh/id ed25519", `HCOPS_KNOWN_HOSTS=/etc/hcops/known "hosts" 50%`}})
 	if err != nil {
 		t.Fatal(err)
 	}
