@@ -19,8 +19,8 @@ type DailyInput struct {
 	Run      result.Run
 	Previous *result.Run
 	// PreviousStatuses, when Previous has no results loaded, holds the
-	// status of each of its results by resultKey (store.RunStatuses).
-	PreviousStatuses map[string]result.Status
+	// status of each of its results by key (store.RunStatuses).
+	PreviousStatuses map[result.Key]result.Status
 	Assets           []*inventory.Asset
 }
 
@@ -270,12 +270,10 @@ func dailyConclusion(o Options, d *Daily) string {
 	return o.t("report.daily.concl.crit", c.Crit, c.Warn, len(d.Unreachable))
 }
 
-func resultKey(r *result.Result) string { return r.Asset + "\x00" + r.Check + "\x00" + r.Item }
-
 // changes compares the run with the previous one: a problem is new when the
 // check was OK or absent before, or worse now; it is resolved when it was a
 // problem before and is OK now. Checks absent from this run are neither.
-func changes(o Options, run result.Run, prev *result.Run, before map[string]result.Status, details map[string]*AssetDetail, at time.Time) Changes {
+func changes(o Options, run result.Run, prev *result.Run, before map[result.Key]result.Status, details map[string]*AssetDetail, at time.Time) Changes {
 	ch := Changes{New: []Finding{}, Resolved: []Finding{}}
 	if prev == nil {
 		return ch
@@ -284,14 +282,14 @@ func changes(o Options, run result.Run, prev *result.Run, before map[string]resu
 	ch.PreviousRunID = prev.ID
 	ch.PreviousAt = prev.StartedAt.In(o.loc())
 	if before == nil {
-		before = make(map[string]result.Status, len(prev.Results))
+		before = make(map[result.Key]result.Status, len(prev.Results))
 		for i := range prev.Results {
-			before[resultKey(&prev.Results[i])] = prev.Results[i].Status
+			before[prev.Results[i].Key()] = prev.Results[i].Status
 		}
 	}
 	for i := range run.Results {
 		r := &run.Results[i]
-		ps, had := before[resultKey(r)]
+		ps, had := before[r.Key()]
 		ad := details[r.Asset]
 		switch {
 		case r.Status != result.OK && (!had || ps < r.Status):

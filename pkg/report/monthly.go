@@ -74,10 +74,10 @@ type monthAcc struct {
 	sysRuns  map[string][]sysSample
 	dayCount []result.Counts
 	total    result.Counts
-	rec      map[string]*recAcc
-	capac    map[string]*capAcc
-	capWorst map[string]result.Status
-	certs    map[string]*Cert
+	rec      map[result.Key]*recAcc
+	capac    map[result.Key]*capAcc
+	capWorst map[result.Key]result.Status
+	certs    map[result.Key]*Cert
 }
 
 type sysSample struct {
@@ -104,7 +104,7 @@ func newMonthAcc(start time.Time, days int, loc *time.Location) *monthAcc {
 		up: map[int64]map[string]bool{}, httpBad: map[int64]map[string]bool{},
 		samples: map[string][]Sample{}, sysOf: map[string]string{}, sysRuns: map[string][]sysSample{},
 		dayCount: make([]result.Counts, days),
-		rec:      map[string]*recAcc{}, capac: map[string]*capAcc{}, capWorst: map[string]result.Status{}, certs: map[string]*Cert{},
+		rec:      map[result.Key]*recAcc{}, capac: map[result.Key]*capAcc{}, capWorst: map[result.Key]result.Status{}, certs: map[result.Key]*Cert{},
 	}
 }
 
@@ -150,7 +150,7 @@ func (m *monthAcc) problem(r *store.ReportRow) {
 	if r.RunAt.Before(m.start) {
 		return // a run of the previous month: availability samples only
 	}
-	key := r.Asset + "\x00" + r.Check + "\x00" + r.Item
+	key := r.Key()
 	if _, ok := capacityKinds[r.Type]; ok {
 		m.capWorst[key] = result.Worst(m.capWorst[key], r.Status)
 	}
@@ -180,7 +180,7 @@ func (m *monthAcc) sample(r *store.ReportRow) {
 	if r.System != "" && m.sysOf[r.Asset] == "" {
 		m.sysOf[r.Asset] = r.System
 	}
-	key := r.Asset + "\x00" + r.Check + "\x00" + r.Item
+	key := r.Key()
 	day := m.dayIndex(r.RunAt)
 	if kind, ok := capacityKinds[r.Type]; ok && r.HasValue && !math.IsNaN(r.Value) && !math.IsInf(r.Value, 0) {
 		a := m.capac[key]
@@ -750,7 +750,7 @@ func capacity(acc *monthAcc, start, effEnd time.Time) []Trend {
 // the drills with their restore times.
 func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc *time.Location) (Backup, error) {
 	var b Backup
-	pol := map[string]*policyAcc{}
+	pol := map[policyKey]*policyAcc{}
 	drills := map[drillKey]*DrillRow{}
 	var drillOrder []drillKey
 	for _, kind := range []string{result.KindBackup, result.KindDrill} {
@@ -793,7 +793,7 @@ func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc 
 
 	slices.SortStableFunc(b.Problems, func(x, y BackupRow) int { return x.At.Compare(y.At) })
 	// Drills newest first; the newest of each policy also goes to its row.
-	lastDrill := map[string]*DrillRow{}
+	lastDrill := map[policyKey]*DrillRow{}
 	for i := len(drillOrder) - 1; i >= 0; i-- {
 		d := drills[drillOrder[i]]
 		if len(b.DrillRuns) < maxDrillRows {
@@ -802,13 +802,13 @@ func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc 
 				b.DrillsOK++
 			}
 		}
-		if k := d.Asset + "\x00" + d.Policy; lastDrill[k] == nil {
+		if k := (policyKey{d.Asset, d.Policy}); lastDrill[k] == nil {
 			lastDrill[k] = d
 		}
 	}
 	for _, a := range pol {
 		row := a.row()
-		if d := lastDrill[row.Asset+"\x00"+row.Policy]; d != nil {
+		if d := lastDrill[policyKey{row.Asset, row.Policy}]; d != nil {
 			dc := *d
 			row.LastDrill = &dc
 		}
@@ -852,12 +852,12 @@ type aspectVerdict struct {
 	message, advice string
 }
 
-func policyResult(pol map[string]*policyAcc, r *store.StoredResult, loc *time.Location) {
+func policyResult(pol map[policyKey]*policyAcc, r *store.StoredResult, loc *time.Location) {
 	name, ok := strings.CutPrefix(r.Check, "backup:")
 	if !ok {
 		name = r.Check
 	}
-	key := r.Asset + "\x00" + name
+	key := policyKey{r.Asset, name}
 	a := pol[key]
 	if a == nil {
 		a = &policyAcc{name: clean(name), asset: clean(r.Asset), runs: map[int64]bool{}, failedRuns: map[int64]bool{}, aspects: map[string]*aspectVerdict{}}
@@ -941,8 +941,11 @@ func (a *policyAcc) row() PolicyRow {
 
 type drillKey struct {
 	run    int64
-	policy string
+	policy policyKey
 }
+
+// policyKey identifies a backup policy: its name on its asset.
+type policyKey struct{ asset, policy string }
 
 // drillResult folds one drill result into its drill; ok when it starts a
 // new drill.
@@ -951,7 +954,7 @@ func drillResult(drills map[drillKey]*DrillRow, r *store.StoredResult, loc *time
 	if !found {
 		name = r.Check
 	}
-	k := drillKey{r.RunID, r.Asset + "\x00" + name}
+	k := drillKey{r.RunID, policyKey{r.Asset, name}}
 	d := drills[k]
 	isNew := d == nil
 	if isNew {
@@ -1068,9 +1071,9 @@ func backupRisks(o Options, b Backup, add func(result.Status, float64, string, s
 		// results without a policy name (older records): the totals only
 		add(result.Crit, 85, obj, o.t("report.risk.backup_failed", b.Failed), o.t("report.risk.backup_failed_advice"))
 	}
-	seen := map[string]bool{}
+	seen := map[policyKey]bool{}
 	for _, d := range b.DrillRuns { // newest first: only a policy's latest drill counts
-		k := d.Asset + "\x00" + d.Policy
+		k := policyKey{d.Asset, d.Policy}
 		if seen[k] {
 			continue
 		}

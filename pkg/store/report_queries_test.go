@@ -93,7 +93,7 @@ func TestReportQueries(t *testing.T) {
 	}
 
 	st, err := db.RunStatuses(ctx, r3)
-	if err != nil || len(st) != 2 || st["b\x00disk:/\x00/"] != result.Crit {
+	if err != nil || len(st) != 2 || st[result.Key{Asset: "b", Check: "disk:/", Item: "/"}] != result.Crit {
 		t.Errorf("statuses %v %v", st, err)
 	}
 	sys, err := db.AssetSystems(ctx, []int64{r1, r3})
