@@ -140,6 +140,9 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 	return nil
 }
 
+// Key returns the identity of the finding the row is a verdict on.
+func (r *ReportRow) Key() result.Key { return result.Key{Asset: r.Asset, Check: r.Check, Item: r.Item} }
+
 func placeholders(n int) string {
 	if n <= 0 {
 		return ""
@@ -287,23 +290,23 @@ func (db *DB) RunOnDay(ctx context.Context, kind string, since, until time.Time)
 	return id, nil
 }
 
-// RunStatuses returns the status of every result of run runID keyed by
-// asset, check and item joined with NUL bytes: what a report needs to
-// compare two runs, without loading messages and evidence.
-func (db *DB) RunStatuses(ctx context.Context, runID int64) (map[string]result.Status, error) {
+// RunStatuses returns the status of every result of run runID by its key:
+// what a report needs to compare two runs, without loading messages and
+// evidence.
+func (db *DB) RunStatuses(ctx context.Context, runID int64) (map[result.Key]result.Status, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT asset, check_name, item, status FROM results WHERE run_id = ?`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
 	}
 	defer rows.Close()
-	out := map[string]result.Status{}
-	var asset, check, item string
+	out := map[result.Key]result.Status{}
+	var k result.Key
 	var st int
 	for rows.Next() {
-		if err := rows.Scan(&asset, &check, &item, &st); err != nil {
+		if err := rows.Scan(&k.Asset, &k.Check, &k.Item, &st); err != nil {
 			return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
 		}
-		out[asset+"\x00"+check+"\x00"+item] = result.Status(st)
+		out[k] = result.Status(st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: statuses of run %d: %w", runID, err)
