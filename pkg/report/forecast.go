@@ -52,7 +52,12 @@ func ForecastLimit(points []Point, limit float64, now time.Time) Forecast {
 	}
 	first, last := ps[0].At, ps[0].At
 	for _, p := range ps {
-		first, last = minTime(first, p.At), maxTime(last, p.At)
+		if p.At.Before(first) {
+			first = p.At
+		}
+		if p.At.After(last) {
+			last = p.At
+		}
 	}
 	// x in days since the first point keeps the sums well conditioned.
 	day := func(t time.Time) float64 { return t.Sub(first).Hours() / 24 }

@@ -187,7 +187,7 @@ type AvailRow struct {
 	Core        bool    `json:"core"`
 	Target      float64 `json:"target"`   // percent; 0 when none applies
 	Percent     float64 `json:"percent"`  // up / (up + down); only judged when Known
-	Known       bool    `json:"known"`    // false when inspections covered less than MinCoverage % of the period
+	Known       bool    `json:"known"`    // false when inspections covered less than sla.MinCoverage % of the period
 	Coverage    float64 `json:"coverage"` // percent of the period (maintenance excluded) covered by inspections
 	UpS         int64   `json:"up_s"`
 	DownS       int64   `json:"down_s"`

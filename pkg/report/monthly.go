@@ -16,21 +16,14 @@ import (
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/sla"
 	"github.com/cyhealth/hcops/pkg/store"
 )
 
-// Availability targets (tender SLA1–SLA3). Assets of other kinds than those
-// named use the link/storage figure, the looser of the two.
+// The availability targets (tender SLA1–SLA3) and their maths are in
+// pkg/sla.
 const (
-	TargetHost        = 99.975
-	TargetMultiAZ     = 99.995
-	TargetLinkStorage = 99.95
-	MaxOutageCore     = 2 * time.Hour
-	MaxOutageNonCore  = 10 * time.Hour
-	certWarnDays      = 60
-	// MinCoverage is the share of a period (percent, maintenance excluded)
-	// inspections must cover before an availability figure is judged.
-	MinCoverage      = 50.0
+	certWarnDays     = 60
 	maxOutageRows    = 200
 	maxRecurringRows = 20
 	maxCapacityRows  = 50
@@ -45,18 +38,19 @@ var capacityKinds = map[string]string{
 
 // assetTarget is the availability target of an asset by kind: hosts
 // 99.975 % (99.995 % when labelled multi-az), links and storage 99.95 %.
+// Assets of other kinds use the link/storage figure, the looser of the two.
 func assetTarget(a *inventory.Asset) float64 {
 	if a == nil {
-		return TargetHost
+		return sla.TargetHost
 	}
 	if v := a.Labels["multi-az"]; v == "true" || v == "yes" {
-		return TargetMultiAZ
+		return sla.TargetMultiAZ
 	}
 	switch a.Kind {
 	case inventory.KindHost, inventory.KindCloudService, "":
-		return TargetHost
+		return sla.TargetHost
 	}
-	return TargetLinkStorage
+	return sla.TargetLinkStorage
 }
 
 // monthAcc gathers what the monthly report needs from three cheap passes
@@ -69,7 +63,7 @@ type monthAcc struct {
 	runOrder []int64
 	up       map[int64]map[string]bool // run -> asset -> reachable
 	httpBad  map[int64]map[string]bool // run -> system -> an http check CRIT/UNREACHABLE
-	samples  map[string][]Sample
+	samples  map[string][]sla.Sample
 	sysOf    map[string]string
 	sysRuns  map[string][]sysSample
 	dayCount []result.Counts
@@ -102,7 +96,7 @@ func newMonthAcc(start time.Time, days int, loc *time.Location) *monthAcc {
 	return &monthAcc{
 		start: start, loc: loc, days: days, runAt: map[int64]time.Time{},
 		up: map[int64]map[string]bool{}, httpBad: map[int64]map[string]bool{},
-		samples: map[string][]Sample{}, sysOf: map[string]string{}, sysRuns: map[string][]sysSample{},
+		samples: map[string][]sla.Sample{}, sysOf: map[string]string{}, sysRuns: map[string][]sysSample{},
 		dayCount: make([]result.Counts, days),
 		rec:      map[result.Key]*recAcc{}, capac: map[result.Key]*capAcc{}, capWorst: map[result.Key]result.Status{}, certs: map[result.Key]*Cert{},
 	}
@@ -226,7 +220,7 @@ func (m *monthAcc) finish() {
 		at := m.runAt[id]
 		bySys := map[string]*sysSample{}
 		for asset, up := range m.up[id] {
-			m.samples[asset] = append(m.samples[asset], Sample{At: at, Up: up})
+			m.samples[asset] = append(m.samples[asset], sla.Sample{At: at, Up: up})
 			sys := m.sysOf[asset]
 			if sys == "" {
 				continue
@@ -488,21 +482,21 @@ func inspections(o Options, runs []store.RunSummary, acc *monthAcc, start, effEn
 
 // maintFor returns the maintenance windows that apply to an asset: its own,
 // its system's, and site-wide ones.
-func maintFor(ws []store.MaintenanceWindow, asset, system string) []Window {
-	var out []Window
+func maintFor(ws []store.MaintenanceWindow, asset, system string) []sla.Window {
+	var out []sla.Window
 	for _, w := range ws {
 		if (w.Asset != "" && w.Asset == asset) || (w.Asset == "" && (w.System == "" || w.System == system)) {
-			out = append(out, Window{Start: w.Start, End: w.End})
+			out = append(out, sla.Window{Start: w.Start, End: w.End})
 		}
 	}
 	return out
 }
 
-func maintForSystem(ws []store.MaintenanceWindow, system string) []Window {
-	var out []Window
+func maintForSystem(ws []store.MaintenanceWindow, system string) []sla.Window {
+	var out []sla.Window
 	for _, w := range ws {
 		if w.Asset == "" && (w.System == "" || w.System == system) {
-			out = append(out, Window{Start: w.Start, End: w.End})
+			out = append(out, sla.Window{Start: w.Start, End: w.End})
 		}
 	}
 	return out
@@ -518,15 +512,10 @@ func (o *Options) verdict(row AvailRow, met bool) string {
 	return o.t("report.verdict.missed")
 }
 
-func availRow(name, scope string, a Availability) AvailRow {
-	covered := a.Up + a.Down
-	var coverage float64
-	if whole := covered + a.Unknown; whole > 0 {
-		coverage = 100 * covered.Seconds() / whole.Seconds()
-	}
-	// A figure from a sliver of the month is no figure: below MinCoverage
-	// the row says "no data" rather than "met".
-	r := AvailRow{Name: clean(name), Scope: scope, Target: a.Target, Percent: a.Percent, Known: a.Known && coverage >= MinCoverage, Coverage: coverage,
+func availRow(name, scope string, a sla.Availability) AvailRow {
+	// A figure from a sliver of the month is no figure: below
+	// sla.MinCoverage the row says "no data" rather than "met".
+	r := AvailRow{Name: clean(name), Scope: scope, Target: a.Target, Percent: a.Percent, Known: a.Judged(), Coverage: a.Coverage(),
 		UpS: int64(a.Up.Seconds()), DownS: int64(a.Down.Seconds()), UnknownS: int64(a.Unknown.Seconds()), MaintS: int64(a.Maintenance.Seconds()),
 		Outages: len(a.Outages)}
 	for _, out := range a.Outages {
@@ -546,19 +535,19 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 	coreAsset := map[string]bool{}
 	for _, name := range names {
 		samples := acc.samples[name]
-		slices.SortFunc(samples, func(a, b Sample) int { return a.At.Compare(b.At) })
+		slices.SortFunc(samples, func(a, b sla.Sample) int { return a.At.Compare(b.At) })
 		a := assets[name]
 		sys := acc.sysOf[name]
 		if sys == "" && a != nil {
 			sys = a.System
 		}
-		period := Window{Start: start, End: effEnd}
+		period := sla.Window{Start: start, End: effEnd}
 		// An asset that was not in the month's first inventory snapshot was
 		// added during the month: its period starts at its first inspection.
 		if len(firstSnap) > 0 && !firstSnap[name] && len(samples) > 0 && samples[0].At.After(start) {
 			period.Start = samples[0].At
 		}
-		av := ComputeAvailability(samples, period, o.maxGap(), maintFor(maint, name, sys), assetTarget(a))
+		av := sla.Compute(samples, period, sla.Options{MaxGap: o.maxGap(), Maintenance: maintFor(maint, name, sys), Target: assetTarget(a)})
 		row := availRow(name, "asset", av)
 		row.System = clean(sys)
 		if a != nil {
@@ -592,7 +581,7 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 		}
 		// Members that count: core members when the system has any,
 		// otherwise every member.
-		var samples []Sample
+		var samples []sla.Sample
 		for _, r := range runs {
 			up, counted := !r.httpBad, false
 			for member, ok := range r.members {
@@ -603,13 +592,13 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 				up = up && ok
 			}
 			if counted {
-				samples = append(samples, Sample{At: r.at, Up: up})
+				samples = append(samples, sla.Sample{At: r.at, Up: up})
 			}
 		}
 		target := 0.0
-		limit := MaxOutageNonCore
+		limit := sla.MaxOutageNonCore
 		if core {
-			limit = MaxOutageCore
+			limit = sla.MaxOutageCore
 		}
 		display := name
 		if inv != nil {
@@ -619,7 +608,7 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 			}
 			display = inv.DisplayName(o.Lang)
 		}
-		period := Window{Start: start, End: effEnd}
+		period := sla.Window{Start: start, End: effEnd}
 		// A system none of whose members was in the month's first snapshot
 		// was added during the month, like an asset.
 		if len(firstSnap) > 0 && len(samples) > 0 && samples[0].At.After(start) {
@@ -633,7 +622,7 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 				period.Start = samples[0].At
 			}
 		}
-		av := ComputeAvailabilityOpts(samples, period, AvailabilityOptions{
+		av := sla.Compute(samples, period, sla.Options{
 			MaxGap: o.maxGap(), Maintenance: maintForSystem(maint, name), Target: target, MaxOutage: limit})
 		row := availRow(display, "system", av)
 		row.Core = core
@@ -1110,7 +1099,7 @@ func kpis(o Options, m *Monthly) []KPI {
 	for _, class := range []struct {
 		key    string
 		target float64
-	}{{"report.kpi.host", TargetHost}, {"report.kpi.multiaz", TargetMultiAZ}, {"report.kpi.link", TargetLinkStorage}} {
+	}{{"report.kpi.host", sla.TargetHost}, {"report.kpi.multiaz", sla.TargetMultiAZ}, {"report.kpi.link", sla.TargetLinkStorage}} {
 		n, known, good := 0, 0, 0
 		lowest := 100.0
 		for _, a := range m.AssetAvail {
@@ -1143,9 +1132,9 @@ func kpis(o Options, m *Monthly) []KPI {
 		out = append(out, k)
 	}
 	for _, core := range []bool{true, false} {
-		key, limit := "report.kpi.noncore", MaxOutageNonCore
+		key, limit := "report.kpi.noncore", sla.MaxOutageNonCore
 		if core {
-			key, limit = "report.kpi.core", MaxOutageCore
+			key, limit = "report.kpi.core", sla.MaxOutageCore
 		}
 		n, known, good := 0, 0, 0
 		var longest int64

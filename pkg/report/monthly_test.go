@@ -14,6 +14,7 @@ import (
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/sla"
 	"github.com/cyhealth/hcops/pkg/store"
 )
 
@@ -171,7 +172,7 @@ func TestMonthlyModel(t *testing.T) {
 	if d := avail["his-db-01"]; d.MaintS == 0 {
 		t.Errorf("his-db-01 maintenance not excluded: %+v", d)
 	}
-	if l := avail["core-link"]; l.Target != TargetLinkStorage {
+	if l := avail["core-link"]; l.Target != sla.TargetLinkStorage {
 		t.Errorf("link target %v", l.Target)
 	}
 	pacs := avail["sys:影像归档系统"]
@@ -311,16 +312,16 @@ func TestMonthlyChromium(t *testing.T) {
 }
 
 // An availability figure from a sliver of the period is not judged: with
-// inspections covering less than MinCoverage it is "no data", not "met".
+// inspections covering less than sla.MinCoverage it is "no data", not "met".
 func TestAvailRowCoverage(t *testing.T) {
 	o := testOpts("zh")
-	thin := Availability{Up: time.Hour, Unknown: 100 * time.Hour, Percent: 100, Known: true, Target: TargetHost, Met: true}
+	thin := sla.Availability{Up: time.Hour, Unknown: 100 * time.Hour, Percent: 100, Known: true, Target: sla.TargetHost, Met: true}
 	r := availRow("web-01", "asset", thin)
 	r.Met = r.Known && thin.Met
 	if r.Known || r.Met || o.verdict(r, r.Met) != "数据不足" || r.Coverage > 1 {
 		t.Errorf("thin data judged: %+v", r)
 	}
-	full := Availability{Up: 700 * time.Hour, Down: time.Hour, Unknown: 19 * time.Hour, Percent: 99.86, Known: true, Target: TargetHost}
+	full := sla.Availability{Up: 700 * time.Hour, Down: time.Hour, Unknown: 19 * time.Hour, Percent: 99.86, Known: true, Target: sla.TargetHost}
 	r = availRow("pacs-01", "asset", full)
 	if !r.Known || r.Coverage < 97 || o.verdict(r, false) != "未达标" {
 		t.Errorf("full data not judged: %+v", r)

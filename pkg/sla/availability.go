@@ -1,8 +1,12 @@
-package report
-
-// Availability maths for SLA1–SLA3. Everything here is a pure function of
-// its arguments (no clock, no store), so the figures a commission signs can be
-// recomputed and tested exactly.
+// Package sla is the availability and SLA clock maths of hcops: how long an
+// asset or system was up, down, unknown or in maintenance over a period,
+// its outages, whether it met its target, and how much downtime a target
+// allows. The monthly report, and later alerts and tickets, share it so a
+// figure means the same wherever it is shown.
+//
+// Everything here is a pure function of its arguments (no clock, no store),
+// so the figures a commission signs can be recomputed and tested exactly.
+package sla
 
 import (
 	"slices"
@@ -32,7 +36,7 @@ type Outage struct {
 	FromBefore bool
 }
 
-// Availability is the result of ComputeAvailability. Up + Down + Unknown +
+// Availability is the result of Compute. Up + Down + Unknown +
 // Maintenance is always the length of Period.
 type Availability struct {
 	Period                         Window
@@ -43,7 +47,7 @@ type Availability struct {
 	// such an asset has no availability figure, never 100 %.
 	Known bool
 	// Target is the required percentage (e.g. 99.975); MaxOutage the longest
-	// allowed single outage (0 = no limit, see AvailabilityOptions).
+	// allowed single outage (0 = no limit, see Options).
 	Target    float64
 	MaxOutage time.Duration
 	// Met is Known && Percent >= Target && no outage reaches MaxOutage.
@@ -53,8 +57,8 @@ type Availability struct {
 	Outages []Outage
 }
 
-// AvailabilityOptions are the knobs of ComputeAvailabilityOpts.
-type AvailabilityOptions struct {
+// Options are the knobs of Compute.
+type Options struct {
 	// MaxGap is how long one sample's state is trusted; after that, time is
 	// Unknown until the next sample. <= 0 means a sample holds until the next
 	// one (or the end of the period).
@@ -70,27 +74,6 @@ type AvailabilityOptions struct {
 	MaxOutage time.Duration
 }
 
-// ComputeAvailability computes the availability of one asset over period
-// from its samples. It is ComputeAvailabilityOpts without a MaxOutage limit.
-//
-// Semantics:
-//   - a sample's state holds from its time until the next sample, but for at
-//     most maxGap; beyond that, and before the first sample (an asset added
-//     mid-month), time is Unknown — never counted as up or down;
-//   - samples before the period still count for the start of the period (up
-//     to maxGap); samples after it are ignored; order does not matter; at
-//     equal times a Down sample wins over an Up one;
-//   - time inside a maintenance window is Maintenance whatever the samples
-//     say, and is excluded from the percentage;
-//   - Percent = Up / (Up + Down) * 100 over known, non-maintenance time;
-//   - Outages are maximal runs of Down time; Unknown time and maintenance
-//     windows end a run (a gap in inspection is not proof of an outage), a
-//     run crossing midnight is one outage, and runs are clipped to the period
-//     (see Outage.Ongoing and Outage.FromBefore).
-func ComputeAvailability(samples []Sample, period Window, maxGap time.Duration, maint []Window, target float64) Availability {
-	return ComputeAvailabilityOpts(samples, period, AvailabilityOptions{MaxGap: maxGap, Maintenance: maint, Target: target})
-}
-
 // state of an elementary interval.
 type availState int8
 
@@ -101,9 +84,24 @@ const (
 	stMaint
 )
 
-// ComputeAvailabilityOpts is ComputeAvailability with all options,
-// including the SLA3 per-outage limit.
-func ComputeAvailabilityOpts(samples []Sample, period Window, o AvailabilityOptions) Availability {
+// Compute computes the availability of one asset (or system) over period
+// from its samples, and judges it against o.Target and o.MaxOutage.
+//
+// Semantics:
+//   - a sample's state holds from its time until the next sample, but for at
+//     most o.MaxGap; beyond that, and before the first sample (an asset added
+//     mid-month), time is Unknown — never counted as up or down;
+//   - samples before the period still count for the start of the period (up
+//     to o.MaxGap); samples after it are ignored; order does not matter; at
+//     equal times a Down sample wins over an Up one;
+//   - time inside a maintenance window is Maintenance whatever the samples
+//     say, and is excluded from the percentage;
+//   - Percent = Up / (Up + Down) * 100 over known, non-maintenance time;
+//   - Outages are maximal runs of Down time; Unknown time and maintenance
+//     windows end a run (a gap in inspection is not proof of an outage), a
+//     run crossing midnight is one outage, and runs are clipped to the period
+//     (see Outage.Ongoing and Outage.FromBefore).
+func Compute(samples []Sample, period Window, o Options) Availability {
 	a := Availability{Period: period, Target: o.Target, MaxOutage: o.MaxOutage}
 	if !period.End.After(period.Start) {
 		return a

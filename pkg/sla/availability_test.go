@@ -1,4 +1,4 @@
-package report
+package sla
 
 import (
 	"math"
@@ -39,6 +39,11 @@ func avEvery(start, end time.Time, step time.Duration, downs ...Window) []Sample
 	return out
 }
 
+// compute is Compute with the options most cases use.
+func compute(s []Sample, p Window, maxGap time.Duration, maint []Window, target float64) Availability {
+	return Compute(s, p, Options{MaxGap: maxGap, Maintenance: maint, Target: target})
+}
+
 func avCheckTotal(t *testing.T, a Availability) {
 	t.Helper()
 	if got, want := a.Up+a.Down+a.Unknown+a.Maintenance, a.Period.End.Sub(a.Period.Start); got != want {
@@ -49,7 +54,7 @@ func avCheckTotal(t *testing.T, a Availability) {
 
 func TestAvailabilityAllUp(t *testing.T) {
 	p := avNovember(t)
-	a := ComputeAvailability(avEvery(p.Start, p.End, 5*time.Minute), p, 10*time.Minute, nil, 99.975)
+	a := compute(avEvery(p.Start, p.End, 5*time.Minute), p, 10*time.Minute, nil, 99.975)
 	avCheckTotal(t, a)
 	if !a.Known || a.Percent != 100 || !a.Met || a.Down != 0 || a.Unknown != 0 || len(a.Outages) != 0 {
 		t.Fatalf("all up: %+v", a)
@@ -59,7 +64,7 @@ func TestAvailabilityAllUp(t *testing.T) {
 func TestAvailabilityAddedMidMonth(t *testing.T) {
 	p := avNovember(t)
 	start := avAt(t, "2026-11-16 00:00")
-	a := ComputeAvailability(avEvery(start, p.End, time.Hour), p, 2*time.Hour, nil, 99.975)
+	a := compute(avEvery(start, p.End, time.Hour), p, 2*time.Hour, nil, 99.975)
 	avCheckTotal(t, a)
 	if a.Unknown != 15*24*time.Hour {
 		t.Errorf("unknown = %v, want the 15 days before the first sample", a.Unknown)
@@ -74,7 +79,7 @@ func TestAvailabilityGapsAreUnknown(t *testing.T) {
 	// Hourly inspections, but none between 06:00 and 12:00 (the cron job did
 	// not run); samples hold for at most 90 minutes.
 	s := append(avEvery(p.Start, avAt(t, "2026-11-03 06:00"), time.Hour), avEvery(avAt(t, "2026-11-03 12:00"), p.End, time.Hour)...)
-	a := ComputeAvailability(s, p, 90*time.Minute, nil, 99.975)
+	a := compute(s, p, 90*time.Minute, nil, 99.975)
 	avCheckTotal(t, a)
 	// Last sample before the gap is 05:00, trusted until 06:30; unknown 06:30–12:00.
 	if want := 5*time.Hour + 30*time.Minute; a.Unknown != want {
@@ -92,7 +97,7 @@ func TestAvailabilityAllUnknown(t *testing.T) {
 		"only after":  {{At: avAt(t, "2026-12-02 00:00"), Up: true}},
 		"long before": {{At: avAt(t, "2026-10-01 00:00"), Up: true}},
 	} {
-		a := ComputeAvailability(s, p, time.Hour, nil, 99.975)
+		a := compute(s, p, time.Hour, nil, 99.975)
 		avCheckTotal(t, a)
 		if a.Known || a.Met || a.Percent != 0 || a.Unknown != p.End.Sub(p.Start) {
 			t.Errorf("%s: want unknown, not met, got %+v", name, a)
@@ -107,7 +112,7 @@ func TestAvailabilitySamplesOutsidePeriod(t *testing.T) {
 		{At: avAt(t, "2026-11-03 00:30"), Up: true},
 		{At: avAt(t, "2026-11-04 00:10"), Up: false}, // after the period: ignored
 	}
-	a := ComputeAvailability(s, p, 0, nil, 99)
+	a := compute(s, p, 0, nil, 99)
 	avCheckTotal(t, a)
 	if a.Down != 30*time.Minute || a.Up != 23*time.Hour+30*time.Minute || a.Unknown != 0 {
 		t.Fatalf("down %v up %v unknown %v, want 30m, 23h30m, 0", a.Down, a.Up, a.Unknown)
@@ -121,8 +126,8 @@ func TestAvailabilitySamplesOutsidePeriod(t *testing.T) {
 func TestAvailabilityOutageSpanningMidnight(t *testing.T) {
 	p := avNovember(t)
 	down := Window{avAt(t, "2026-11-10 23:00"), avAt(t, "2026-11-11 01:30")}
-	a := ComputeAvailabilityOpts(avEvery(p.Start, p.End, 15*time.Minute, down), p,
-		AvailabilityOptions{MaxGap: 30 * time.Minute, Target: 99.975, MaxOutage: 2 * time.Hour})
+	a := Compute(avEvery(p.Start, p.End, 15*time.Minute, down), p,
+		Options{MaxGap: 30 * time.Minute, Target: 99.975, MaxOutage: 2 * time.Hour})
 	avCheckTotal(t, a)
 	if len(a.Outages) != 1 {
 		t.Fatalf("outages = %+v, want exactly one across midnight", a.Outages)
@@ -145,11 +150,11 @@ func TestAvailabilityMaxOutageAlone(t *testing.T) {
 	// 10 minutes down in a month: 99.977 % meets 99.975 %, and is < 2 h.
 	down := Window{avAt(t, "2026-11-05 10:00"), avAt(t, "2026-11-05 10:10")}
 	s := avEvery(p.Start, p.End, 5*time.Minute, down)
-	a := ComputeAvailabilityOpts(s, p, AvailabilityOptions{MaxGap: 10 * time.Minute, Target: 99.975, MaxOutage: 2 * time.Hour})
+	a := Compute(s, p, Options{MaxGap: 10 * time.Minute, Target: 99.975, MaxOutage: 2 * time.Hour})
 	if !a.Met || a.Longest != 10*time.Minute {
 		t.Errorf("10 min outage: met = %v longest = %v percent = %v", a.Met, a.Longest, a.Percent)
 	}
-	a = ComputeAvailabilityOpts(s, p, AvailabilityOptions{MaxGap: 10 * time.Minute, Target: 99, MaxOutage: 10 * time.Minute})
+	a = Compute(s, p, Options{MaxGap: 10 * time.Minute, Target: 99, MaxOutage: 10 * time.Minute})
 	if a.Met {
 		t.Errorf("an outage of exactly the limit must fail a strict '< limit' SLA: %+v", a)
 	}
@@ -159,13 +164,13 @@ func TestAvailabilityOutageSpanningMonthBoundary(t *testing.T) {
 	down := Window{avAt(t, "2026-10-31 22:00"), avAt(t, "2026-11-01 03:00")}
 	s := avEvery(avAt(t, "2026-10-01 00:00"), avAt(t, "2026-12-01 00:00"), 30*time.Minute, down)
 	oct := Window{avAt(t, "2026-10-01 00:00"), avAt(t, "2026-11-01 00:00")}
-	a := ComputeAvailability(s, oct, time.Hour, nil, 99.975)
+	a := compute(s, oct, time.Hour, nil, 99.975)
 	avCheckTotal(t, a)
 	if len(a.Outages) != 1 || !a.Outages[0].Ongoing || a.Outages[0].FromBefore || a.Outages[0].Duration != 2*time.Hour ||
 		!a.Outages[0].End.Equal(oct.End) {
 		t.Errorf("october: outages = %+v, want one of 2h clipped at the month end, ongoing", a.Outages)
 	}
-	a = ComputeAvailability(s, avNovember(t), time.Hour, nil, 99.975)
+	a = compute(s, avNovember(t), time.Hour, nil, 99.975)
 	avCheckTotal(t, a)
 	if len(a.Outages) != 1 || a.Outages[0].Ongoing || !a.Outages[0].FromBefore || a.Outages[0].Duration != 3*time.Hour ||
 		!a.Outages[0].Start.Equal(avNovember(t).Start) {
@@ -181,7 +186,7 @@ func TestAvailabilityMaintenance(t *testing.T) {
 		{avAt(t, "2026-11-03 22:00"), avAt(t, "2026-11-04 02:00")}, // crosses the period end
 		{avAt(t, "2026-11-03 22:30"), avAt(t, "2026-11-03 23:00")}, // overlaps the first
 	}
-	a := ComputeAvailability(s, p, 20*time.Minute, maint, 99.975)
+	a := compute(s, p, 20*time.Minute, maint, 99.975)
 	avCheckTotal(t, a)
 	if a.Maintenance != 2*time.Hour {
 		t.Errorf("maintenance = %v, want 2h (22:00–24:00, overlaps counted once)", a.Maintenance)
@@ -198,7 +203,7 @@ func TestAvailabilityMaintenance(t *testing.T) {
 	}
 
 	// A window covering the whole period leaves nothing known.
-	a = ComputeAvailability(s, p, 20*time.Minute, []Window{{p.Start.Add(-time.Hour), p.End}}, 99)
+	a = compute(s, p, 20*time.Minute, []Window{{p.Start.Add(-time.Hour), p.End}}, 99)
 	if a.Known || a.Met || a.Maintenance != 24*time.Hour {
 		t.Errorf("all maintenance: %+v", a)
 	}
@@ -213,28 +218,28 @@ func TestAvailabilityUnorderedAndTies(t *testing.T) {
 		{At: avAt(t, "2026-11-03 01:00"), Up: true}, // same instant: down wins
 		{At: avAt(t, "2026-11-03 03:00"), Up: true},
 	}
-	a := ComputeAvailability(s, p, 0, nil, 0)
+	a := compute(s, p, 0, nil, 0)
 	avCheckTotal(t, a)
 	if a.Down != time.Hour || a.Up != 3*time.Hour {
 		t.Errorf("down %v up %v, want 1h and 3h", a.Down, a.Up)
 	}
 	// Down–gap–Down is two outages: the gap is no evidence either way.
 	s = []Sample{{At: avAt(t, "2026-11-03 00:00")}, {At: avAt(t, "2026-11-03 03:00")}}
-	a = ComputeAvailability(s, p, time.Hour, nil, 0)
+	a = compute(s, p, time.Hour, nil, 0)
 	avCheckTotal(t, a)
 	if len(a.Outages) != 2 || a.Unknown != 2*time.Hour || !a.Outages[1].Ongoing {
 		t.Errorf("outages = %+v unknown = %v, want two and 2h unknown", a.Outages, a.Unknown)
 	}
 	// An empty period gives nothing.
-	if a := ComputeAvailability(s, Window{p.End, p.Start}, time.Hour, nil, 0); a.Known || len(a.Outages) != 0 {
+	if a := compute(s, Window{p.End, p.Start}, time.Hour, nil, 0); a.Known || len(a.Outages) != 0 {
 		t.Errorf("empty period: %+v", a)
 	}
 }
 
-// BenchmarkComputeAvailabilityMonth is one month of 500 assets inspected 4
+// BenchmarkComputeMonth is one month of 500 assets inspected 4
 // times a day (the monthly report's load), with a maintenance window and an
 // outage each.
-func BenchmarkComputeAvailabilityMonth(b *testing.B) {
+func BenchmarkComputeMonth(b *testing.B) {
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, avZone)
 	p := Window{start, start.AddDate(0, 1, 0)}
 	down := Window{start.Add(100 * time.Hour), start.Add(112 * time.Hour)}
@@ -243,7 +248,7 @@ func BenchmarkComputeAvailabilityMonth(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for range 500 {
-			ComputeAvailabilityOpts(s, p, AvailabilityOptions{MaxGap: 12 * time.Hour, Maintenance: maint, Target: 99.975, MaxOutage: 2 * time.Hour})
+			Compute(s, p, Options{MaxGap: 12 * time.Hour, Maintenance: maint, Target: 99.975, MaxOutage: 2 * time.Hour})
 		}
 	}
 }
