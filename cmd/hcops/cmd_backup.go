@@ -298,7 +298,7 @@ func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, e
 	if err != nil {
 		return nil, err
 	}
-	dial, closeFn, err := newInspectDialer(app, &inspectOptions{acceptNew: opts.acceptNew, insecure: opts.insecure}, env.inv, s)
+	factory, err := newConnectFactory(app, opts.acceptNew, opts.insecure, env.inv, s)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +322,11 @@ func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, e
 			conns[p.Asset] = e
 		}
 		mu.Unlock()
-		e.once.Do(func() { e.r, e.err = dial(ctx, a) })
+		e.once.Do(func() {
+			if e.err = factory.Preflight([]*inventory.Asset{a}); e.err == nil {
+				e.r, e.err = factory.Runner(ctx, a)
+			}
+		})
 		return e.r, e.err
 	}
 	env.close = func() {
@@ -331,7 +335,7 @@ func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, e
 				e.r.Close()
 			}
 		}
-		closeFn()
+		factory.Close()
 	}
 	return env, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,11 +20,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cyhealth/hcops/pkg/atomicfile"
+	"github.com/cyhealth/hcops/pkg/connect"
+	"github.com/cyhealth/hcops/pkg/engine"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
-	"github.com/cyhealth/hcops/pkg/transport"
 	"github.com/cyhealth/hcops/playbooks"
 )
 
@@ -379,142 +379,85 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		}
 		pbs = append(pbs, pb)
 	}
-	order := make(map[string]int, len(assets))
-	for i, a := range assets {
-		order[a.Name] = i
-	}
-	plan, err := inspect.BuildPlan(inspect.PlanInput{
-		Assets: assets, Playbooks: pbs,
-		Match: func(expr string) (func(*inventory.Asset) bool, error) {
-			sel, err := inventory.ParseExpr(expr)
-			if err != nil {
-				return nil, err
-			}
-			return sel.Match, nil
-		},
-	})
+	factory, err := newConnectFactory(app, opts.acceptNew, opts.insecure, inv, settings)
 	if err != nil {
 		return err
 	}
-	if len(plan.Hosts) == 0 {
-		return errors.New(app.T("inspect.nothing", strings.Join(plan.Playbooks, ", ")))
-	}
-
-	dial, closeDial, err := newInspectDialer(app, opts, inv, settings)
-	if err != nil {
-		return err
-	}
-	defer closeDial()
-
-	run := &result.Run{Kind: result.KindInspect, Playbooks: plan.Playbooks, Selector: selector, Assets: len(plan.Hosts), StartedAt: time.Now()}
-	if inv != nil {
-		run.Inventory = len(inv.Assets)
-	} else {
-		run.Inventory = 1
-	}
-	// Who and where, also for --no-store runs (the store fills the same).
-	if u, err := user.Current(); err == nil {
-		run.Operator = u.Username
-	}
-	run.RanFrom, _ = os.Hostname()
-
+	defer factory.Close()
 	var db *store.DB
-	since := map[string]map[string]time.Time{}
 	if !opts.noStore {
 		if db, err = app.DB(ctx); err != nil {
 			return err
 		}
-		for _, pb := range plan.Playbooks {
-			if since[pb], err = db.LastSeen(ctx, result.KindInspect, pb); err != nil {
-				return err
-			}
-		}
-		unreachableFirst(ctx, db, plan)
-		if err := db.BeginRun(ctx, run); err != nil {
-			return err
-		}
-		snap := make([]*inventory.Asset, 0, len(plan.Hosts))
-		for _, h := range plan.Hosts {
-			snap = append(snap, h.Asset)
-		}
-		if data, err := json.Marshal(snap); err == nil {
-			if err := db.SaveSnapshot(ctx, run.ID, data); err != nil {
-				app.Warnf("%s", app.T("inspect.store_failed", err))
-			}
-		}
 	}
-
-	progress := newProgressLine(app)
-	if !app.Quiet && app.IO.IsStderrTTY() {
-		fmt.Fprintln(app.IO.ErrOut, app.T("inspect.starting", len(plan.Hosts), strings.Join(plan.Playbooks, ", "), min(settings.forks, len(plan.Hosts))))
-	}
-	systems := map[string]*inventory.System{}
-	if inv != nil {
-		for _, s := range inv.Systems {
-			systems[s.Name] = s
-		}
-	}
-	sqlPool := transport.NewSQLPool()
-	defer sqlPool.Close()
-	var storeErr error
-	runner := &inspect.Runner{
-		Dial:           dial,
-		Forks:          settings.forks,
-		HostTimeout:    settings.hostTimeout,
-		ConnectTimeout: settings.connectTimeout,
-		Systems:        systems,
-		SQL:            sqlPool,
-		Lang:           app.Lang,
-		Since: func(asset, playbook string) (time.Time, bool) {
-			t, ok := since[playbook][asset]
-			return t, ok
-		},
-		Progress: progress.update,
+	req := engine.InspectRequest{
+		Assets: assets, Playbooks: pbs, Selector: selector, InventorySize: 1,
+		Forks: settings.forks, HostTimeout: settings.hostTimeout, ConnectTimeout: settings.connectTimeout,
 		// Table and nagios output never show evidence; it is in history
 		// (and in --evidence-dir) already.
 		DropEvidence: app.Output == "table" || app.Output == "nagios",
-		OnHost: func(h *inspect.HostPlan, rs []result.Result) {
-			if db != nil && storeErr == nil {
-				// Stored as each host finishes: Ctrl-C or a crash later
-				// loses nothing already done.
-				if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
-					storeErr = err
-					app.Warnf("%s", app.T("inspect.store_failed", err))
-				}
+	}
+	if inv != nil {
+		req.InventorySize = len(inv.Assets)
+		req.Systems = map[string]*inventory.System{}
+		for _, s := range inv.Systems {
+			req.Systems[s.Name] = s
+		}
+	}
+	progress := newProgressLine(app)
+	var fin engine.RunFinished
+	eng := &engine.Engine{Store: db, Connect: factory, Lang: app.Lang}
+	run, err := eng.Inspect(ctx, req, func(ev engine.Event) {
+		switch ev := ev.(type) {
+		case engine.RunStarted:
+			if !app.Quiet && app.IO.IsStderrTTY() {
+				fmt.Fprintln(app.IO.ErrOut, app.T("inspect.starting", ev.Hosts, strings.Join(ev.Run.Playbooks, ", "), ev.Forks))
 			}
+		case engine.ResultsStored:
+			if ev.Err != nil {
+				app.Warnf("%s", app.T("inspect.store_failed", ev.Err))
+			}
+		case engine.HostDone:
 			if opts.evidenceDir != "" {
-				if err := writeEvidence(opts.evidenceDir, h.Name, rs); err != nil {
+				if err := writeEvidence(opts.evidenceDir, ev.Asset, ev.Results); err != nil {
 					app.Warnf("%s", app.T("inspect.evidence_dir", opts.evidenceDir, err))
 				}
 			}
-		},
-	}
-	out := runner.Run(ctx, plan)
-	progress.done()
-
-	run.Results = sortResults(order, out.Results)
-	run.FinishedAt = time.Now()
-	run.Status = result.RunCompleted
-	if out.Interrupted {
-		run.Status = result.RunInterrupted
-	}
-	run.Tally()
-	if db != nil {
-		if err := db.FinishRun(ctx, run); err != nil {
-			app.Warnf("%s", app.T("inspect.store_failed", err))
+			progress.update(ev.Done, ev.Total, ev.Problems)
+		case engine.RunFinished:
+			fin = ev
+			if ev.StoreErr != nil {
+				app.Warnf("%s", app.T("inspect.store_failed", ev.StoreErr))
+			}
 		}
+	})
+	progress.done()
+	switch {
+	case errors.Is(err, engine.ErrNothingToInspect):
+		return errors.New(app.T("inspect.nothing", strings.Join(playbookNames(pbs), ", ")))
+	case err != nil:
+		return connectErr(app, err)
 	}
 
-	if err := printInspect(app, opts, run, len(plan.Hosts), db != nil); err != nil {
+	if err := printInspect(app, opts, run, run.Assets, db != nil); err != nil {
 		return err
 	}
-	if out.Interrupted {
+	if fin.Interrupted() {
 		if !app.Quiet {
-			fmt.Fprintln(app.IO.ErrOut, app.T("inspect.interrupted", out.HostsDone, out.HostsTotal))
+			fmt.Fprintln(app.IO.ErrOut, app.T("inspect.interrupted", fin.HostsDone, fin.HostsTotal))
 		}
 		return errInterrupted
 	}
 	return withExitCode(inspectExitCode(run.Results, opts.unreachableCritical))
+}
+
+// playbookNames lists the playbooks' names.
+func playbookNames(pbs []*inspect.Playbook) []string {
+	names := make([]string, 0, len(pbs))
+	for _, pb := range pbs {
+		names = append(names, pb.Name)
+	}
+	return names
 }
 
 // inspectExitCode maps the worst status to the exit code (result.Status
@@ -544,66 +487,23 @@ func inspectExitCode(rs []result.Result, unreachableCritical bool) int {
 	return ExitUnknown
 }
 
-// unreachableFirst moves the hosts that were UNREACHABLE in the previous
-// inspection to the front of the queue. A host that is down usually stays
-// down, and its connect timeout then runs alongside the healthy hosts'
-// work instead of after it: a run with dead hosts costs no more than one
-// without. Output order is unaffected (see sortResults). History errors only
-// lose the optimisation.
-func unreachableFirst(ctx context.Context, db *store.DB, plan *inspect.Plan) {
-	last, err := db.LatestRun(ctx, result.KindInspect)
-	if err != nil {
-		return
-	}
-	down := map[string]bool{}
-	_ = db.EachResult(ctx, store.ResultFilter{RunID: last.ID, Status: []result.Status{result.Unreachable}}, func(r *store.StoredResult) error {
-		down[r.Asset] = true
-		return nil
-	})
-	if len(down) == 0 {
-		return
-	}
-	slices.SortStableFunc(plan.Hosts, func(a, b *inspect.HostPlan) int {
-		switch {
-		case down[a.Name] && !down[b.Name]:
-			return -1
-		case down[b.Name] && !down[a.Name]:
-			return 1
-		}
-		return 0
-	})
-}
-
-// sortResults orders results as the inventory lists assets, each host's
-// results in the order of its checks, whatever order hosts finished in.
-func sortResults(order map[string]int, rs []result.Result) []result.Result {
-	slices.SortStableFunc(rs, func(a, b result.Result) int { return cmp.Compare(order[a.Asset], order[b.Asset]) })
-	return rs
-}
-
-// newInspectDialer returns how the runner reaches each asset: this machine
-// directly, anything else over SSH (through its jump chain).
-func newInspectDialer(app *App, opts *inspectOptions, inv *inventory.Inventory, s inspectSettings) (inspect.DialFunc, func(), error) {
-	var (
-		once    sync.Once
-		dialer  *transport.SSHDialer
-		initErr error
-	)
-	cfg := transport.SSHConfig{
-		AcceptNew:             opts.acceptNew,
-		InsecureIgnoreHostKey: opts.insecure,
-		UseAgent:              os.Getenv("SSH_AUTH_SOCK") != "",
-		ConnectTimeout:        s.connectTimeout,
-	}
-	if kh := app.Setting("known_hosts"); kh != "" {
-		cfg.KnownHostsFiles = append(defaultKnownHosts(), kh)
-	}
-	if id := app.Setting("identity"); id != "" {
-		cfg.Identities = []string{id}
+// newConnectFactory returns how this command reaches assets: this machine
+// directly, anything else over SSH through its jump chain, with the
+// identity and known_hosts of the settings (checked here: a missing file is
+// a usage error) and a passphrase prompt when stdin is a terminal.
+func newConnectFactory(app *App, acceptNew, insecure bool, inv *inventory.Inventory, s inspectSettings) (*connect.Factory, error) {
+	o := connect.Options{
+		Inventory:      inv,
+		KnownHosts:     app.Setting("known_hosts"),
+		Identity:       app.Setting("identity"),
+		AcceptNew:      acceptNew,
+		Insecure:       insecure,
+		UseAgent:       os.Getenv("SSH_AUTH_SOCK") != "",
+		ConnectTimeout: s.connectTimeout,
 	}
 	if app.IO.IsStdinTTY() {
 		var mu sync.Mutex
-		cfg.Passphrase = func(keyFile string) ([]byte, error) {
+		o.Prompt = func(keyFile string) ([]byte, error) {
 			// One prompt at a time, even with 64 hosts dialing at once.
 			mu.Lock()
 			defer mu.Unlock()
@@ -613,72 +513,27 @@ func newInspectDialer(app *App, opts *inspectOptions, inv *inventory.Inventory, 
 			return pw, err
 		}
 	}
-	if opts.insecure {
+	if insecure {
 		app.Warnf("%s", app.T("inspect.insecure"))
 	}
-	closeFn := func() {
-		if dialer != nil {
-			dialer.Close()
-		}
+	f, err := connect.New(o)
+	if err != nil {
+		return nil, connectErr(app, err)
 	}
-	dial := func(ctx context.Context, a *inventory.Asset) (transport.Runner, error) {
-		if a.Connection.Transport == inventory.TransportLocal || (inv == nil && a.Name == inventory.LocalhostAssetName) {
-			return transport.NewLocal(), nil
-		}
-		once.Do(func() { dialer, initErr = transport.NewSSHDialer(cfg) })
-		if initErr != nil {
-			return nil, initErr
-		}
-		t, err := sshTargetOf(a)
-		if err != nil {
-			return nil, err
-		}
-		if inv != nil {
-			chain, err := inv.JumpChain(a)
-			if err != nil {
-				return nil, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonNetwork, Err: err}
-			}
-			for _, j := range chain {
-				jt, err := sshTargetOf(j)
-				if err != nil {
-					return nil, err
-				}
-				t.Via = append(t.Via, jt)
-			}
-		}
-		return dialer.Dial(ctx, t)
-	}
-	return dial, closeFn, nil
+	return f, nil
 }
 
-// defaultKnownHosts are the files OpenSSH itself reads; an explicit
-// --known-hosts adds to them rather than replacing them.
-func defaultKnownHosts() []string {
-	var files []string
-	if home, err := os.UserHomeDir(); err == nil {
-		files = append(files, filepath.Join(home, ".ssh", "known_hosts"))
-	}
-	return append(files, "/etc/ssh/ssh_known_hosts")
-}
-
-// sshTargetOf turns an asset into an SSH target, resolving a password
-// reference only for the assets that have one.
-func sshTargetOf(a *inventory.Asset) (transport.SSHTarget, error) {
-	c := a.Connection
-	t := transport.SSHTarget{Name: a.Name, Address: a.Address, Port: c.Port, User: c.User,
-		KeyFile: c.KeyFile, Become: c.Become, BecomeUser: c.BecomeUser}
-	if t.Address == "" {
-		t.Address = a.Name
-	}
-	if !c.Password.IsZero() {
-		pw, err := c.Password.Resolve()
-		if err != nil {
-			err = fmt.Errorf("password: %w", err)
-			return t, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonAuth, Err: err}
+// connectErr words a file the run needs that is missing or unreadable
+// (exit 3 before any host is dialled); other errors pass through.
+func connectErr(app *App, err error) error {
+	var fe *connect.FileError
+	if errors.As(err, &fe) {
+		if fe.Asset != "" {
+			return errors.New(app.T("inspect.key_file_missing", fe.Asset, fe.Path, fe.Err))
 		}
-		t.Password = pw
+		return errors.New(app.T("inspect.file_missing", fe.What, fe.Path, fe.Err))
 	}
-	return t, nil
+	return err
 }
 
 // writeEvidence writes one host's collected output to dir/<asset>.txt,

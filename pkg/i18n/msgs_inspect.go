@@ -39,7 +39,11 @@ func init() {
 		"inspect.evidence_dir": {"无法写入原始输出目录 %s：%v", "cannot write evidence to %s: %v"},
 		"inspect.passphrase":   {"请输入私钥 %s 的口令：", "passphrase for key %s: "},
 		"inspect.key_flags":    {"--accept-new-host-keys 与 --insecure-ignore-host-key 不能同时使用", "--accept-new-host-keys and --insecure-ignore-host-key cannot be used together"},
-		"inspect.insecure":     {"已关闭主机密钥校验（--insecure-ignore-host-key）：无法发现中间人攻击，仅限测试环境使用", "host key verification is off (--insecure-ignore-host-key): a man in the middle would go unnoticed; use only on test networks"},
+		"inspect.file_missing": {"无法读取 %s 文件 %s：%v；请检查路径和权限（未连接任何主机）",
+			"cannot read the %s file %s: %v; check the path and its permissions (no host was contacted)"},
+		"inspect.key_file_missing": {"资产 %s 的私钥文件 %s 无法读取：%v；请检查资产清单中的 connection.key_file 及文件权限（未连接任何主机）",
+			"the key file of %s, %s, cannot be read: %v; check connection.key_file in the inventory and the file's permissions (no host was contacted)"},
+		"inspect.insecure": {"已关闭主机密钥校验（--insecure-ignore-host-key）：无法发现中间人攻击，仅限测试环境使用", "host key verification is off (--insecure-ignore-host-key): a man in the middle would go unnoticed; use only on test networks"},
 
 		"inspect.pb.empty":             {"剧本为空（应包含 name、description、target 和 checks）", "empty playbook (want name, description, target and checks)"},
 		"inspect.pb.not_mapping":       {"剧本应为包含 name、description、target 和 checks 的映射", "a playbook is a mapping with name, description, target and checks"},

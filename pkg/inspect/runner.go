@@ -61,6 +61,9 @@ type Runner struct {
 	// (serially: it needs no locking), so the caller can store them before
 	// the run ends and nothing finished is lost on Ctrl-C or a crash.
 	OnHost func(h *HostPlan, results []result.Result)
+	// OnHostStart is called when a worker takes up a host (from that
+	// worker's goroutine: it must be safe for concurrent use).
+	OnHostStart func(h *HostPlan)
 	// Systems are the inventory's application systems by name; checks of an
 	// asset see its system (the http probe reads its endpoints).
 	Systems map[string]*inventory.System
@@ -120,6 +123,9 @@ func (r *Runner) Run(ctx context.Context, p *Plan) Outcome {
 		go func() {
 			defer wg.Done()
 			for hp := range jobs {
+				if r.OnHostStart != nil && ctx.Err() == nil {
+					r.OnHostStart(hp)
+				}
 				res, ok := r.runHost(ctx, hp, probeSem)
 				if !ok {
 					continue

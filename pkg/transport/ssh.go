@@ -113,6 +113,10 @@ type SSHTarget struct {
 	User    string // default: the local user
 	// KeyFile is an asset-specific private key, tried before all others.
 	KeyFile string
+	// KeyPassphrase unlocks KeyFile when it is encrypted (the asset's
+	// connection.passphrase, already resolved): what lets cron use an
+	// encrypted per-asset key with no TTY. Never logged.
+	KeyPassphrase string
 	// Password is already resolved from a secret reference (environment
 	// variable or file); for legacy devices without key auth. It is sent
 	// only after the host key was verified, and never logged.

@@ -13,7 +13,7 @@ import (
 
 // errEncryptedKey marks an encrypted key that could not be used because
 // there is no way to ask for its passphrase.
-var errEncryptedKey = errors.New("key is encrypted and no passphrase prompt is available (no TTY); load it into ssh-agent")
+var errEncryptedKey = errors.New("key is encrypted and no passphrase prompt is available (no TTY); set connection.passphrase: {env: ...} for the asset or load the key into ssh-agent")
 
 // authMethods lists how to log in to t: public keys (the target's own key
 // first, then --identity files, the user's default keys and the agent's),
@@ -21,7 +21,7 @@ var errEncryptedKey = errors.New("key is encrypted and no passphrase prompt is a
 func (d *SSHDialer) authMethods(t SSHTarget) ([]ssh.AuthMethod, error) {
 	var signers []ssh.Signer
 	if t.KeyFile != "" {
-		s, err := d.signer(t.KeyFile)
+		s, err := d.signer(t.KeyFile, t.KeyPassphrase)
 		switch {
 		case err == nil:
 			signers = append(signers, s)
@@ -33,7 +33,7 @@ func (d *SSHDialer) authMethods(t SSHTarget) ([]ssh.AuthMethod, error) {
 		}
 	}
 	for _, f := range d.identities {
-		s, err := d.signer(f)
+		s, err := d.signer(f, "")
 		if err != nil {
 			slog.Debug("ssh: identity skipped", "file", f, "err", err)
 			continue
@@ -65,20 +65,28 @@ func (d *SSHDialer) authMethods(t SSHTarget) ([]ssh.AuthMethod, error) {
 	return methods, nil
 }
 
-// signer loads a private key file once per dialer; an encrypted one asks
-// for its passphrase (once) through cfg.Passphrase.
-func (d *SSHDialer) signer(path string) (ssh.Signer, error) {
+// signer loads a private key file once per dialer (and passphrase); an
+// encrypted one is unlocked with pass when given (the asset's
+// connection.passphrase), else asks for its passphrase (once) through
+// cfg.Passphrase.
+func (d *SSHDialer) signer(path, pass string) (ssh.Signer, error) {
 	d.keyMu.Lock()
 	defer d.keyMu.Unlock()
-	if k, ok := d.keys[path]; ok {
+	id := path
+	if pass != "" {
+		// Two assets may name the same file with different passphrases
+		// (one of them wrong): each gets its own verdict.
+		id = path + "\x00" + pass
+	}
+	if k, ok := d.keys[id]; ok {
 		return k.signer, k.err
 	}
-	s, err := d.loadKey(path)
-	d.keys[path] = loadedKey{s, err}
+	s, err := d.loadKey(path, pass)
+	d.keys[id] = loadedKey{s, err}
 	return s, err
 }
 
-func (d *SSHDialer) loadKey(path string) (ssh.Signer, error) {
+func (d *SSHDialer) loadKey(path, given string) (ssh.Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -91,12 +99,16 @@ func (d *SSHDialer) loadKey(path string) (ssh.Signer, error) {
 		}
 		return s, nil
 	}
-	if d.cfg.Passphrase == nil {
+	var pass []byte
+	switch {
+	case given != "":
+		pass = []byte(given)
+	case d.cfg.Passphrase == nil:
 		return nil, fmt.Errorf("%s: %w", path, errEncryptedKey)
-	}
-	pass, err := d.cfg.Passphrase(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: passphrase: %w", path, err)
+	default:
+		if pass, err = d.cfg.Passphrase(path); err != nil {
+			return nil, fmt.Errorf("%s: passphrase: %w", path, err)
+		}
 	}
 	s, err = ssh.ParsePrivateKeyWithPassphrase(b, pass)
 	clear(pass)
