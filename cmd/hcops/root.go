@@ -244,6 +244,7 @@ func (a *App) resolve(cmd *cobra.Command) error {
 		}
 	}
 	a.Config, a.ConfigFile, a.v = cfg, cfgPath, v
+	cmd.SetContext(withApp(cmd.Context(), a))
 
 	a.InventoryPath = v.GetString("inventory")
 	a.DBPath = v.GetString("db")
@@ -286,4 +287,24 @@ func (a *App) checkOutput(allowed ...string) error {
 		}
 	}
 	return flagErrorf("%s", a.T("err.bad_output", a.Output, strings.Join(allowed, ", ")))
+}
+
+type appKey struct{}
+
+// withApp puts the resolved App in the command's context, for hooks that
+// are registered without it (a command's PreRunE added by shared flags).
+func withApp(ctx context.Context, a *App) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithValue(ctx, appKey{}, a)
+}
+
+// appFrom returns the App that resolve put in ctx, or nil.
+func appFrom(ctx context.Context) *App {
+	if ctx == nil {
+		return nil
+	}
+	a, _ := ctx.Value(appKey{}).(*App)
+	return a
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,10 +17,59 @@ type selectorFlags struct {
 	expr   string
 }
 
-// register adds --group and -l/--selector to cmd.
+// register adds --group and -l/--selector to cmd, and has the command
+// check the selector against the inventory before it runs (checkKeys).
 func (s *selectorFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&s.groups, "group", nil, "select assets in this group (repeatable; any of them; also a,b)")
 	cmd.Flags().StringVarP(&s.expr, "selector", "l", "", "select by fields and labels: key=value,key!=value,key in (a,b),key notin (a,b),key,!key\n(keys: name kind zone site room system criticality group owner address via os.family os.version os.arch, else a label)")
+	pre := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if pre != nil {
+			if err := pre(c, args); err != nil {
+				return err
+			}
+		}
+		return s.checkKeys(appFrom(c.Context()))
+	}
+}
+
+// checkKeys refuses a -l expression that is malformed, or that asks for a
+// label no asset of the inventory has (zonee=intranet would select nothing
+// and exit 0): a usage error with the nearest key. A negative requirement
+// on such a label (!maintenance) only warns: it may be meant. Every command
+// with selector flags runs this before its own work, so each need not.
+// Without an inventory, or when it does not load, the command itself
+// reports that.
+func (s *selectorFlags) checkKeys(app *App) error {
+	if s.expr == "" {
+		return nil
+	}
+	if app == nil {
+		return nil // selector() reports a malformed expression
+	}
+	sel, err := inventory.ParseExpr(s.expr)
+	if err != nil {
+		return localizeErr(app, &flagError{err: err})
+	}
+	if !app.HasInventory() {
+		return nil
+	}
+	inv, err := app.Inventory()
+	if err != nil {
+		return nil
+	}
+	var errs []error
+	for _, u := range inv.UnknownKeys(sel) {
+		if !u.Positive {
+			app.Warnf("%s", localizeErr(app, u.Err()))
+			continue
+		}
+		errs = append(errs, localizeErr(app, u.Err()))
+	}
+	if len(errs) > 0 {
+		return &flagError{err: errors.Join(errs...)}
+	}
+	return nil
 }
 
 // selector builds the selector from name globs (args) and the flags. A bad

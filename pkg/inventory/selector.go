@@ -125,14 +125,17 @@ func splitTerms(expr string) ([]string, error) {
 		return nil, errorf("inventory.err.sel_missing_paren", expr)
 	}
 	terms = append(terms, expr[start:])
+	if strings.TrimSpace(expr) == "" {
+		return nil, nil
+	}
 	out := terms[:0]
 	for _, t := range terms {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
+		// "zone=intranet,," or ",zone=intranet": a stray comma is a
+		// requirement left out, not nothing; say so rather than guess.
+		if t = strings.TrimSpace(t); t == "" {
+			return nil, errorf("inventory.err.sel_empty_term", expr)
 		}
-	}
-	if len(out) == 0 && strings.TrimSpace(strings.ReplaceAll(expr, ",", "")) != "" {
-		return nil, errorf("inventory.err.sel_empty", expr)
+		out = append(out, t)
 	}
 	return out, nil
 }
@@ -146,14 +149,20 @@ func parseRequirement(t string) (requirement, error) {
 		if k == "" {
 			return bad("inventory.err.sel_no_key")
 		}
-		return requirement{key: k, op: "!=", values: []string{v}}, checkGlob(t, v)
+		if err := checkGlob(t, v); err != nil {
+			return requirement{}, err
+		}
+		return keyed(t, requirement{key: k, op: "!=", values: []string{v}})
 	}
 	if i := strings.Index(t, "="); i >= 0 {
 		k, v := normKey(t[:i]), strings.TrimSpace(strings.TrimPrefix(t[i+1:], "="))
 		if k == "" {
 			return bad("inventory.err.sel_no_key")
 		}
-		return requirement{key: k, op: "=", values: []string{v}}, checkGlob(t, v)
+		if err := checkGlob(t, v); err != nil {
+			return requirement{}, err
+		}
+		return keyed(t, requirement{key: k, op: "=", values: []string{v}})
 	}
 	if open := strings.Index(t, "("); open >= 0 {
 		if !strings.HasSuffix(t, ")") {
@@ -164,18 +173,20 @@ func parseRequirement(t string) (requirement, error) {
 			return bad("inventory.err.sel_want_in")
 		}
 		var vals []string
-		for _, v := range strings.Split(t[open+1:len(t)-1], ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				if err := checkGlob(t, v); err != nil {
-					return requirement{}, err
-				}
-				vals = append(vals, v)
-			}
-		}
-		if len(vals) == 0 {
+		inner := strings.TrimSpace(t[open+1 : len(t)-1])
+		if inner == "" {
 			return bad("inventory.err.sel_empty_list")
 		}
-		return requirement{key: normKey(head[0]), op: head[1], values: vals}, nil
+		for _, v := range strings.Split(inner, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				return bad("inventory.err.sel_empty_value")
+			}
+			if err := checkGlob(t, v); err != nil {
+				return requirement{}, err
+			}
+			vals = append(vals, v)
+		}
+		return keyed(t, requirement{key: normKey(head[0]), op: head[1], values: vals})
 	}
 	if strings.ContainsAny(t, " \t)") {
 		return bad("inventory.err.sel_unreadable")
@@ -185,9 +196,18 @@ func parseRequirement(t string) (requirement, error) {
 		if k == "" {
 			return bad("inventory.err.sel_no_key")
 		}
-		return requirement{key: k, op: "!exists"}, nil
+		return keyed(t, requirement{key: k, op: "!exists"})
 	}
-	return requirement{key: normKey(t), op: "exists"}, nil
+	return keyed(t, requirement{key: normKey(t), op: "exists"})
+}
+
+// keyed checks that r's key can be a field or label key at all ("zone
+// intranet=x" cannot).
+func keyed(t string, r requirement) (requirement, error) {
+	if !labelKeyRE.MatchString(strings.TrimPrefix(r.key, "labels.")) {
+		return requirement{}, errorf("inventory.err.sel_term", t, &Error{Key: "inventory.err.sel_bad_key", Args: []any{r.key}})
+	}
+	return r, nil
 }
 
 func checkGlob(t, v string) error {
@@ -327,4 +347,91 @@ func (s *Selector) String() string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// positive reports whether the requirement asks for something to be there
+// (=, in, key): with a key no asset has it can only select nothing.
+func (r requirement) positive() bool { return r.op == "=" || r.op == "in" || r.op == "exists" }
+
+// UnknownKey is a selector key that is neither a field nor a label of any
+// asset of the inventory: almost always a typo (zonee=intranet).
+type UnknownKey struct {
+	Key string
+	// Suggest is the nearest field or label key, or "".
+	Suggest string
+	// Labels are the label keys the inventory has (for the message when
+	// nothing is near).
+	Labels []string
+	// Positive is true for =, in and bare key: the selection is empty for
+	// certain. A negative requirement (!=, notin, !key) on an unused label
+	// selects everything, which may be meant ("not in maintenance").
+	Positive bool
+}
+
+// Err is the error (or warning) text of the unknown key, with a suggestion.
+func (u UnknownKey) Err() error {
+	switch {
+	case u.Suggest != "":
+		return errorf("inventory.err.sel_unknown_key_near", u.Key, u.Suggest)
+	case len(u.Labels) > 0:
+		return errorf("inventory.err.sel_unknown_key_labels", u.Key, strings.Join(u.Labels, ", "))
+	}
+	return errorf("inventory.err.sel_unknown_key", u.Key)
+}
+
+// SelectorFieldKeys are the keys a selector reads from asset fields rather
+// than labels (for completion and suggestions).
+func SelectorFieldKeys() []string {
+	keys := []string{"group"}
+	for k := range fieldKeys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// LabelKeys returns the label keys used by any asset, sorted.
+func (inv *Inventory) LabelKeys() []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, a := range inv.Assets {
+		for k := range a.Labels {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// UnknownKeys lists the keys of sel's expression that are neither fields
+// nor labels of any asset of inv, each with the nearest known key.
+func (inv *Inventory) UnknownKeys(sel *Selector) []UnknownKey {
+	if sel == nil || len(sel.reqs) == 0 {
+		return nil
+	}
+	labels := inv.LabelKeys()
+	known := map[string]fieldInfo{}
+	for _, k := range SelectorFieldKeys() {
+		known[k] = fieldInfo{}
+	}
+	for _, k := range labels {
+		known[k] = fieldInfo{}
+	}
+	var out []UnknownKey
+	seen := map[string]bool{}
+	for _, r := range sel.reqs {
+		if _, ok := fieldKeys[r.key]; ok || r.key == "group" {
+			continue
+		}
+		label := strings.TrimPrefix(r.key, "labels.")
+		if slices.Contains(labels, label) || seen[r.key] {
+			continue
+		}
+		seen[r.key] = true
+		out = append(out, UnknownKey{Key: r.key, Suggest: closest(label, known), Labels: labels, Positive: r.positive()})
+	}
+	return out
 }

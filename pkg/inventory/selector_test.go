@@ -83,6 +83,13 @@ func TestSelectorErrors(t *testing.T) {
 		"zone in ()":       "empty list",
 		"name=[web":        "bad pattern",
 		"zone is intranet": "cannot read it",
+		"zone=intranet,,":  "an empty requirement (a stray comma?)",
+		",zone=intranet":   "an empty requirement",
+		"zone=a, ,kind=b":  "an empty requirement",
+		",":                "an empty requirement",
+		"kind in (a,,b)":   "an empty value in the list",
+		"kind in ( )":      "empty list",
+		"zone intranet=x":  `invalid key "zone intranet"`,
 	} {
 		_, err := ParseExpr(expr)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -91,5 +98,38 @@ func TestSelectorErrors(t *testing.T) {
 	}
 	if _, err := ParseSelector([]string{"web-["}, nil, ""); err == nil {
 		t.Error("bad glob accepted")
+	}
+}
+
+// TestSelectorUnknownKeys: a key that is neither a field nor a label of any
+// asset is named with the nearest known key; negative requirements are
+// marked so the command can let "not in maintenance" through.
+func TestSelectorUnknownKeys(t *testing.T) {
+	inv := mustLoad(t, "testdata/valid.yaml")
+	for _, tc := range []struct {
+		expr string
+		want []string // Err() texts
+		pos  []bool
+	}{
+		{"zone=intranet,role=app,labels.team=imaging,os.family=kylin,group=dmz", nil, nil},
+		{"zonee=intranet", []string{`selector key "zonee" is neither an asset field nor a label of any asset; did you mean "zone"?`}, []bool{true}},
+		{"rol in (app)", []string{`did you mean "role"?`}, []bool{true}},
+		{"labels.tema=imaging", []string{`did you mean "team"?`}, []bool{true}},
+		{"!maintenance,colour", []string{`"maintenance" is neither an asset field nor a label of any asset (labels in this inventory: env, role, team)`, `"colour"`}, []bool{false, true}},
+	} {
+		sel, err := ParseExpr(tc.expr)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.expr, err)
+		}
+		got := inv.UnknownKeys(sel)
+		if len(got) != len(tc.want) {
+			t.Errorf("%q: unknown keys %+v, want %d", tc.expr, got, len(tc.want))
+			continue
+		}
+		for i, u := range got {
+			if !strings.Contains(u.Err().Error(), tc.want[i]) || u.Positive != tc.pos[i] {
+				t.Errorf("%q: %v (positive %v), want %q (positive %v)", tc.expr, u.Err(), u.Positive, tc.want[i], tc.pos[i])
+			}
+		}
 	}
 }
