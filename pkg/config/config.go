@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,7 +117,10 @@ func Find() string {
 	return ""
 }
 
-var lineErrRE = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
+var (
+	lineErrRE  = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
+	yamlLineRE = regexp.MustCompile(`^line \d+(?:, column \d+)?: (.*)`)
+)
 
 // Load reads and strictly decodes the configuration file at path.
 func Load(path string) (*Config, error) {
@@ -136,6 +140,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return c, nil // only comments
+		}
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			var msgs []string
@@ -148,6 +155,18 @@ func Parse(name string, data []byte) (*Config, error) {
 				}
 			}
 			return nil, errors.New(strings.Join(msgs, "\n"))
+		}
+		// A syntax error: where the parser stopped, not where yaml.v3
+		// says (the start of the enclosing block).
+		if line, col := inventory.SyntaxErrorPos(data, err); line > 0 {
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+				msg = m[1]
+			}
+			if col > 0 {
+				return nil, fmt.Errorf("%s:%d:%d: YAML syntax error: %s", name, line, col, msg)
+			}
+			return nil, fmt.Errorf("%s:%d: YAML syntax error: %s", name, line, msg)
 		}
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}

@@ -176,7 +176,7 @@ func (l *loader) parseFile(s source) {
 		if errors.Is(err, io.EOF) {
 			return // only comments
 		}
-		l.probs = append(l.probs, yamlErrProblems(s.path, err)...)
+		l.probs = append(l.probs, yamlSyntaxProblems(s.path, s.data, err)...)
 		return
 	}
 	var extra yaml.Node

@@ -824,7 +824,7 @@ func readStructured(name string, data []byte) (*ReadResult, error) {
 	res := &ReadResult{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		ps := yamlErrProblems(name, err)
+		ps := yamlSyntaxProblems(name, data, err)
 		return nil, errors.New(ps[0].String())
 	}
 	if len(root.Content) == 0 {
