@@ -21,14 +21,14 @@ import (
 // shRunner runs scripts with one shell and the given environment: the
 // listing as a host whose tools are BusyBox's runs it.
 type shRunner struct {
-	shell string
+	shell []string
 	env   []string
 }
 
 func (s shRunner) Target() string { return "busybox" }
 func (s shRunner) Close() error   { return nil }
 func (s shRunner) Run(ctx context.Context, script string) (transport.Output, error) {
-	cmd := exec.CommandContext(ctx, s.shell, "-s")
+	cmd := exec.CommandContext(ctx, s.shell[0], s.shell[1:]...)
 	cmd.Env = s.env
 	cmd.Stdin = strings.NewReader(script)
 	var out, errb bytes.Buffer
@@ -59,14 +59,18 @@ func busybox(t *testing.T) transport.Runner {
 	if exec.Command(filepath.Join(bin, "stat"), "--printf", "%n", bin).Run() == nil {
 		t.Fatal("busybox stat takes --printf here: the fallback branch would not be tested")
 	}
-	return shRunner{shell: filepath.Join(bin, "sh"), env: []string{"PATH=" + bin, "LC_ALL=C"}}
+	return shRunner{shell: []string{filepath.Join(bin, "sh"), "-s"}, env: []string{"PATH=" + bin, "LC_ALL=C"}}
 }
 
 // runners are the hosts every hostile listing is run on: this machine's
-// /bin/sh with GNU find and stat, and BusyBox.
+// /bin/sh with GNU find and stat, bash in POSIX mode (/bin/sh on RHEL,
+// CentOS, Kylin and UOS), and BusyBox.
 func runners(t *testing.T) map[string]func(t *testing.T) transport.Runner {
 	return map[string]func(t *testing.T) transport.Runner{
-		"gnu":     func(*testing.T) transport.Runner { return transport.NewLocal() },
+		"gnu": func(*testing.T) transport.Runner { return transport.NewLocal() },
+		"bash": func(t *testing.T) transport.Runner {
+			return shRunner{shell: []string{testenv.LookPath(t, "bash"), "--posix", "-s"}, env: os.Environ()}
+		},
 		"busybox": busybox,
 	}
 }

@@ -79,7 +79,7 @@ func (accountsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	blocks := osSplit(env.Section.Stdout)
 	pw, havePasswd := osFind(blocks, "PASSWD")
 	if !havePasswd {
-		r := osUnknown(base, "unparsable", osT(env, "os.acct.no_passwd"))
+		r := osUnknownMsg(base, env, "unparsable", "os.acct.no_passwd")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
@@ -95,11 +95,11 @@ func (accountsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(extra) > 0 {
 		uid0.Status = result.Crit
 		uid0.Reason = "extra-uid0"
-		uid0.Message = osT(env, "os.acct.uid0", len(extra), osList(extra, 10))
-		uid0.Advice = osT(env, "os.acct.uid0_advice", extra[0])
+		setMsg(&uid0, env, "os.acct.uid0", len(extra), osList(extra, 10))
+		setAdvice(&uid0, env, "os.acct.uid0_advice", extra[0])
 	} else {
 		uid0.Status = result.OK
-		uid0.Message = osT(env, "os.acct.uid0_ok")
+		setMsg(&uid0, env, "os.acct.uid0_ok")
 	}
 
 	empty := base
@@ -115,15 +115,15 @@ func (accountsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if len(names) > 0 {
 			empty.Status = result.Crit
 			empty.Reason = "empty-password"
-			empty.Message = osT(env, "os.acct.empty", len(names), osList(names, 10))
-			empty.Advice = osT(env, "os.acct.empty_advice", names[0])
+			setMsg(&empty, env, "os.acct.empty", len(names), osList(names, 10))
+			setAdvice(&empty, env, "os.acct.empty_advice", names[0])
 		} else {
 			empty.Status = result.OK
-			empty.Message = osT(env, "os.acct.empty_ok")
+			setMsg(&empty, env, "os.acct.empty_ok")
 		}
 	} else {
-		empty = osUnknown(empty, "not-readable", osT(env, "os.acct.no_shadow"))
-		empty.Advice = osT(env, "os.acct.no_shadow_advice")
+		empty = osUnknownMsg(empty, env, "not-readable", "os.acct.no_shadow")
+		setAdvice(&empty, env, "os.acct.no_shadow_advice")
 	}
 	return []result.Result{uid0, empty}
 }

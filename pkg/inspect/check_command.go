@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -140,55 +141,55 @@ func (commandCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	setEvidence(&r, out, env.Section.Truncated)
 	code := env.Section.ExitCode
 
-	var notes []string
+	var notes []i18n.Sub
 	switch {
 	case slices.Contains(c.okCodes, code):
 		r.Status = result.OK
 	case slices.Contains(c.warnCode, code):
 		r.Status = result.Warn
-		notes = append(notes, probeT(env, "probe.command.exit_warn", code))
+		notes = append(notes, i18n.S("probe.command.exit_warn", code))
 	case code == 127:
 		r.Status = result.Unknown
 		r.Reason = "tool-missing"
-		notes = append(notes, probeT(env, "probe.command.exit_127"))
+		notes = append(notes, i18n.S("probe.command.exit_127"))
 	default:
 		r.Status = result.Crit
-		notes = append(notes, probeT(env, "probe.command.exit_bad", code, intsList(c.okCodes)))
+		notes = append(notes, i18n.S("probe.command.exit_bad", code, intsList(c.okCodes)))
 	}
 	if c.re != nil && !c.re.MatchString(out) {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.command.no_match", c.re.String()))
+		notes = append(notes, i18n.S("probe.command.no_match", c.re.String()))
 	}
 	if c.notRe != nil {
 		if loc := c.notRe.FindStringIndex(out); loc != nil {
 			r.Status = result.Worst(r.Status, result.Crit)
-			notes = append(notes, probeT(env, "probe.command.match", c.notRe.String(), clip(lineAt(out, loc[0]), 120)))
+			notes = append(notes, i18n.S("probe.command.match", c.notRe.String(), clip(lineAt(out, loc[0]), 120)))
 		}
 	}
 	if c.valRe != nil || env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
 		v, ok := commandValue(out, c.valRe)
 		if ok {
 			env.Thresholds.Apply(&r, v, c.unit)
-			notes = append(notes, probeT(env, "probe.command.value", valueText(v, c.unit), rangesText(env, env.Thresholds)))
+			notes = append(notes, i18n.S("probe.command.value", valueText(v, c.unit), rangesText(env, env.Thresholds)))
 		} else {
 			r.Status = result.Worst(r.Status, result.Unknown)
 			if c.valRe != nil {
-				notes = append(notes, probeT(env, "probe.command.no_value_re", c.valRe.String()))
+				notes = append(notes, i18n.S("probe.command.no_value_re", c.valRe.String()))
 			} else {
-				notes = append(notes, probeT(env, "probe.command.no_value"))
+				notes = append(notes, i18n.S("probe.command.no_value"))
 			}
 		}
 	}
 	if env.Section.Truncated {
-		notes = append(notes, probeT(env, "probe.output_truncated"))
+		notes = append(notes, i18n.S("probe.output_truncated"))
 	}
-	head := probeT(env, "probe.command.exit", code)
+	setMsg(&r, env, "probe.command.exit", code)
 	if fl := firstLine(out, 100); fl != "" {
-		head += ": " + fl
+		r.AppendText(": " + fl)
 	}
-	r.Message = strings.Join(append([]string{head}, notes...), "; ")
+	addNotes(&r, env, "; ", notes)
 	if r.Status == result.Warn || r.Status == result.Crit {
-		r.Advice = probeT(env, "probe.advice.command")
+		setAdvice(&r, env, "probe.advice.command")
 	}
 	return []result.Result{r}
 }
@@ -257,16 +258,16 @@ func valueText(v float64, unit string) string {
 
 // rangesText describes the thresholds for a message: " (warn 80, crit 90)",
 // or "" when there are none.
-func rangesText(env *Env, t Thresholds) string {
-	var parts []string
+func rangesText(env *Env, t Thresholds) any {
+	var parts []any
 	if t.Warn != nil {
-		parts = append(parts, probeT(env, "probe.range.warn", t.Warn.String()))
+		parts = append(parts, i18n.S("probe.range.warn", t.Warn.String()))
 	}
 	if t.Crit != nil {
-		parts = append(parts, probeT(env, "probe.range.crit", t.Crit.String()))
+		parts = append(parts, i18n.S("probe.range.crit", t.Crit.String()))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return probeT(env, "probe.range.list", strings.Join(parts, probeT(env, "probe.range.sep")))
+	return i18n.S("probe.range.list", i18n.List{Items: parts, Sep: "probe.range.sep"})
 }

@@ -102,7 +102,7 @@ func (cpuCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	u, err := parseCPUSample(env.Section.Stdout)
 	if err != nil {
-		r := osUnknown(base, "unparsable", osT(env, "os.cpu.unparsable", err))
+		r := osUnknownMsg(base, env, "unparsable", "os.cpu.unparsable", err)
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
@@ -114,15 +114,15 @@ func (cpuCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		{Name: "cpu.iowait_pct", Value: osRound(u.IOWait, 1), Unit: "%"},
 		{Name: "cpu.steal_pct", Value: osRound(u.Steal, 1), Unit: "%"},
 	}
-	r.Message = osT(env, "os.cpu.msg", busy, u.IOWait, u.Steal)
+	setMsg(&r, env, "os.cpu.msg", busy, u.IOWait, u.Steal)
 	if osNotable(r.Status) {
 		switch {
 		case u.IOWait >= 20:
-			r.Advice = osT(env, "os.cpu.advice_iowait", u.IOWait)
+			setAdvice(&r, env, "os.cpu.advice_iowait", u.IOWait)
 		case u.Steal >= 10:
-			r.Advice = osT(env, "os.cpu.advice_steal", u.Steal)
+			setAdvice(&r, env, "os.cpu.advice_steal", u.Steal)
 		default:
-			r.Advice = osT(env, "os.cpu.advice")
+			setAdvice(&r, env, "os.cpu.advice")
 		}
 	}
 	return []result.Result{r}

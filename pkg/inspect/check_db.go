@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -42,8 +43,8 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 	if err != nil {
 		base.Status = result.Unknown
 		base.Reason = "config"
-		base.Message = dbConfigMessage(env, err)
-		base.Advice = probeT(env, "db.advice.config")
+		setMsgSub(&base, env, dbConfigMessage(env, err))
+		setAdvice(&base, env, "db.advice.config")
 		return []result.Result{base}
 	}
 	db, release, err := dbConn(ctx, env, t)
@@ -53,14 +54,14 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 		if base.Reason == "" {
 			base.Reason = result.ReasonNetwork
 		}
-		base.Message = probeT(env, "db.connect_failed", env.Asset.Name, t.Engine, t.Host, t.Port, err)
-		base.Advice = dbConnectAdvice(env, base.Reason)
+		setMsg(&base, env, "db.connect_failed", env.Asset.Name, t.Engine, t.Host, t.Port, err)
+		setAdviceSub(&base, env, dbConnectAdvice(env, base.Reason))
 		// db-status owns the connect verdict; the other checks say they were
 		// not checked, so an unreachable instance is reported once.
 		if p.name != "db-status" {
 			base.Status = result.Unknown
-			base.Message = probeT(env, "db.not_checked")
-			base.Advice = ""
+			setMsg(&base, env, "db.not_checked")
+			base.SetAdviceText("")
 		}
 		return []result.Result{base}
 	}
@@ -75,24 +76,24 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 	return rs
 }
 
-func dbConnectAdvice(env *Env, reason string) string {
+func dbConnectAdvice(env *Env, reason string) i18n.Sub {
 	switch reason {
 	case result.ReasonAuth:
-		return probeT(env, "db.advice.auth")
+		return i18n.S("db.advice.auth")
 	case result.ReasonRefused:
-		return probeT(env, "db.advice.refused")
+		return i18n.S("db.advice.refused")
 	case result.ReasonTimeout:
-		return probeT(env, "db.advice.timeout")
+		return i18n.S("db.advice.timeout")
 	case transport.ReasonTLS:
-		return probeT(env, "db.advice.tls")
+		return i18n.S("db.advice.tls")
 	}
-	return probeT(env, "db.advice.network")
+	return i18n.S("db.advice.network")
 }
 
 // dbConfigMessage says in env's language why DBTarget could not build a
 // target for the asset (DBTarget's own error stays English: other commands
 // wrap it).
-func dbConfigMessage(env *Env, err error) string {
+func dbConfigMessage(env *Env, err error) i18n.Sub {
 	a := env.Asset
 	switch {
 	case a == nil || a.Database == nil || a.Database.Engine == "":
@@ -100,14 +101,14 @@ func dbConfigMessage(env *Env, err error) string {
 		if a != nil {
 			name = a.Name
 		}
-		return probeT(env, "db.config.no_engine", name)
+		return i18n.S("db.config.no_engine", name)
 	case transport.NormalizeEngine(a.Database.Engine) == "":
-		return probeT(env, "db.config.unsupported", a.Name, a.Database.Engine)
+		return i18n.S("db.config.unsupported", a.Name, a.Database.Engine)
 	}
 	if cause := errors.Unwrap(err); cause != nil {
-		return probeT(env, "db.config.password", a.Name, cause)
+		return i18n.S("db.config.password", a.Name, cause)
 	}
-	return probeT(env, "db.config.other", err)
+	return i18n.S("db.config.other", err)
 }
 
 // DBTarget builds the connection target of a database asset (address,
@@ -156,55 +157,65 @@ func dbConn(ctx context.Context, env *Env, t transport.SQLTarget) (*sql.DB, func
 func dbFail(env *Env, base result.Result, what string, err error) []result.Result {
 	base.Status = result.Unknown
 	base.Reason = "query"
-	base.Message = probeT(env, "db.query_failed", probeT(env, what), err)
+	setMsg(&base, env, "db.query_failed", i18n.S(what), err)
 	if strings.Contains(strings.ToLower(err.Error()), "permission denied") || strings.Contains(err.Error(), "1227") || strings.Contains(err.Error(), "1142") {
-		base.Advice = probeT(env, "db.advice.grant")
+		setAdvice(&base, env, "db.advice.grant")
 	}
 	return []result.Result{base}
 }
 
 // dbList joins names with the list separator of env's language.
-func dbList(env *Env, names []string) string {
-	return strings.Join(names, probeT(env, "db.list_sep"))
+func dbList[T any](env *Env, names []T) i18n.List {
+	return dbItems(names, "db.list_sep")
 }
 
 // dbJoin joins clauses with the clause separator of env's language.
-func dbJoin(env *Env, parts []string) string {
-	return strings.Join(parts, probeT(env, "db.sep"))
+func dbJoin[T any](env *Env, parts []T) i18n.List {
+	return dbItems(parts, "db.sep")
+}
+
+// dbItems is a list of data strings or messages joined by the catalogue
+// separator sep when shown.
+func dbItems[T any](items []T, sep string) i18n.List {
+	l := i18n.List{Items: make([]any, len(items)), Sep: sep}
+	for i, it := range items {
+		l.Items[i] = it
+	}
+	return l
 }
 
 // dbRole names a replication role in env's language; a role the catalogue
 // does not know (a typo in the inventory) is shown as written.
-func dbRole(env *Env, role string) string {
+func dbRole(env *Env, role string) any {
 	switch strings.ToLower(role) {
 	case "primary":
-		return probeT(env, "db.role.primary")
+		return i18n.S("db.role.primary")
 	case "standby":
-		return probeT(env, "db.role.standby")
+		return i18n.S("db.role.standby")
 	}
 	return role
 }
 
 // dbAge writes a duration the way humanAge does (45s, 12m, 3h20m, 2d4h), in
 // env's language (45 秒, 12 分钟, 3 小时 20 分钟, 2 天 4 小时).
-func dbAge(env *Env, d time.Duration) string {
+func dbAge(env *Env, d time.Duration) i18n.Sub {
 	switch {
 	case d < time.Minute:
-		return probeT(env, "db.age.s", int(d.Seconds()))
+		return i18n.S("db.age.s", int(d.Seconds()))
 	case d < time.Hour:
-		return probeT(env, "db.age.m", int(d.Minutes()))
+		return i18n.S("db.age.m", int(d.Minutes()))
 	case d < 48*time.Hour:
 		h := int(d.Hours())
 		if m := int(d.Minutes()) % 60; m != 0 {
-			return probeT(env, "db.age.hm", h, m)
+			return i18n.S("db.age.hm", h, m)
 		}
-		return probeT(env, "db.age.h", h)
+		return i18n.S("db.age.h", h)
 	}
 	days := int(d.Hours()) / 24
 	if h := int(d.Hours()) % 24; h != 0 {
-		return probeT(env, "db.age.dh", days, h)
+		return i18n.S("db.age.dh", days, h)
 	}
-	return probeT(env, "db.age.d", days)
+	return i18n.S("db.age.d", days)
 }
 
 // dbMyVars reads SHOW GLOBAL STATUS / VARIABLES rows matching names into a map.

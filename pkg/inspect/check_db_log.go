@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -524,8 +525,8 @@ func (dbLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if err != nil {
 		r := newResult(env, "db-log", "")
 		r.Status, r.Reason = result.Unknown, "config"
-		r.Message = dbConfigMessage(env, err)
-		r.Advice = probeT(env, "db.advice.config")
+		setMsgSub(&r, env, dbConfigMessage(env, err))
+		setAdvice(&r, env, "db.advice.config")
 		return []result.Result{r}
 	}
 	item := "errors"
@@ -593,20 +594,20 @@ func (d *dbLogEval) unusable(s *dbLogStream, item, streamKey, path string) (resu
 	env := d.env
 	r := newResult(env, "db-log", item)
 	r.Status = result.Unknown
-	name := probeT(env, streamKey)
+	name := i18n.S(streamKey)
 	switch {
 	case s == nil || !s.Out.Missing && !s.Out.Unreadable && len(s.Count) == 0:
 		r.Reason = "parse"
-		r.Message = probeT(env, "db.log.no_count", name, dbLogClean(path))
+		setMsg(&r, env, "db.log.no_count", name, dbLogClean(path))
 		setEvidence(&r, dbLogClean(env.Section.Stdout), env.Section.Truncated)
 	case s.Out.Missing:
 		r.Reason = "missing"
-		r.Message = probeT(env, "db.log.missing", name, dbLogClean(path))
-		r.Advice = probeT(env, "db.log.missing_a")
+		setMsg(&r, env, "db.log.missing", name, dbLogClean(path))
+		setAdvice(&r, env, "db.log.missing_a")
 	case s.Out.Unreadable:
 		r.Reason = "permission"
-		r.Message = probeT(env, "db.log.unreadable", name, dbLogClean(s.file(path)))
-		r.Advice = probeT(env, "db.log.unreadable_a")
+		setMsg(&r, env, "db.log.unreadable", name, dbLogClean(s.file(path)))
+		setAdvice(&r, env, "db.log.unreadable_a")
 	default:
 		return r, false
 	}
@@ -622,11 +623,10 @@ func (s *dbLogStream) file(path string) string {
 
 // notes says what limits the figures: a read that does not reach back to
 // the window's start, lines without times, output cut short.
-func (d *dbLogEval) notes(s *dbLogStream, w dbLogWindow) []string {
-	env := d.env
-	var notes []string
+func (d *dbLogEval) notes(s *dbLogStream, w dbLogWindow) []i18n.Sub {
+	var notes []i18n.Sub
 	if w.noTimes {
-		notes = append(notes, probeT(env, "probe.log.no_times"))
+		notes = append(notes, i18n.S("probe.log.no_times"))
 	}
 	first, firstOK := time.Time{}, false
 	if s.First != "" {
@@ -635,19 +635,19 @@ func (d *dbLogEval) notes(s *dbLogStream, w dbLogWindow) []string {
 	cut := s.Out.Size > d.c.maxBytes
 	switch {
 	case cut && (!firstOK || first.After(d.start)):
-		notes = append(notes, probeT(env, "probe.log.bytes", humanBytes(d.c.maxBytes), humanBytes(s.Out.Size)))
+		notes = append(notes, i18n.S("probe.log.bytes", humanBytes(d.c.maxBytes), humanBytes(s.Out.Size)))
 	case !cut && firstOK && first.After(d.start):
-		notes = append(notes, probeT(env, "db.log.begins", first.In(d.zone).Format("2006-01-02 15:04")))
+		notes = append(notes, i18n.S("db.log.begins", first.In(d.zone).Format("2006-01-02 15:04")))
 	}
 	if d.env.Section.Truncated {
-		notes = append(notes, probeT(env, "probe.output_truncated"))
+		notes = append(notes, i18n.S("probe.output_truncated"))
 	}
 	return notes
 }
 
-func (d *dbLogEval) countText(w dbLogWindow) string {
+func (d *dbLogEval) countText(w dbLogWindow) any {
 	if w.atLeast {
-		return probeT(d.env, "probe.log.at_least", w.count)
+		return i18n.S("probe.log.at_least", w.count)
 	}
 	return strconv.Itoa(w.count)
 }
@@ -665,25 +665,25 @@ func (d *dbLogEval) errorsResult(s *dbLogStream, streamKey string, w dbLogWindow
 	}
 	th.Apply(&r, float64(w.count), "errors")
 	r.Metrics = []result.Metric{{Name: "db.log_errors", Value: float64(w.count)}}
-	name, file := probeT(env, streamKey), dbLogClean(s.File)
+	name, file := i18n.S(streamKey), dbLogClean(s.File)
 	if w.count == 0 {
-		r.Message = probeT(env, "db.log.errors_none", name, file, d.since())
+		setMsg(&r, env, "db.log.errors_none", name, file, d.since())
 	} else {
-		r.Message = probeT(env, "db.log.errors", name, file, d.since(), d.countText(w))
-		var severe []string
+		setMsg(&r, env, "db.log.errors", name, file, d.since(), d.countText(w))
+		var severe []i18n.Sub
 		if fatal > 0 {
-			severe = append(severe, probeT(env, "db.log.fatal", fatal))
+			severe = append(severe, i18n.S("db.log.fatal", fatal))
 		}
 		if panics > 0 {
-			severe = append(severe, probeT(env, "db.log.panic", panics))
+			severe = append(severe, i18n.S("db.log.panic", panics))
 		}
 		if crashes > 0 {
-			severe = append(severe, probeT(env, "db.log.crash", crashes))
+			severe = append(severe, i18n.S("db.log.crash", crashes))
 		}
 		if len(severe) > 0 {
-			r.Message += probeT(env, "db.log.severe", dbList(env, severe))
+			addMsg(&r, env, "db.log.severe", dbList(env, severe))
 		}
-		r.Message += probeT(env, "db.log.latest", clip(strings.TrimSpace(dbLogClean(w.lines[len(w.lines)-1].text)), 160))
+		addMsg(&r, env, "db.log.latest", clip(strings.TrimSpace(dbLogClean(w.lines[len(w.lines)-1].text)), 160))
 		sample := w.lines[max(0, len(w.lines)-dbLogSample):]
 		texts := make([]string, len(sample))
 		for i, l := range sample {
@@ -695,13 +695,14 @@ func (d *dbLogEval) errorsResult(s *dbLogStream, streamKey string, w dbLogWindow
 		r.Status = result.Crit
 	}
 	if notes := d.notes(s, w); len(notes) > 0 {
-		r.Message += probeT(env, "db.sep") + dbJoin(env, notes)
+		addMsg(&r, env, "db.sep")
+		addPart(&r, env, dbJoin(env, notes))
 	}
 	switch {
 	case panics > 0 || crashes > 0:
-		r.Advice = probeT(env, "db.log.panic_a")
+		setAdvice(&r, env, "db.log.panic_a")
 	case r.Status != result.OK:
-		r.Advice = probeT(env, "db.log.errors_a")
+		setAdvice(&r, env, "db.log.errors_a")
 	}
 	return r
 }
@@ -709,7 +710,7 @@ func (d *dbLogEval) errorsResult(s *dbLogStream, streamKey string, w dbLogWindow
 // slowResult judges the slow statements of a window against
 // slow_warn/slow_crit. longest is the longest statement read, which is the
 // longest of the window when it falls inside it.
-func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, longest dbLogLine, pgNote string, show func(dbLogLine) string) result.Result {
+func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, longest dbLogLine, pgNote any, show func(dbLogLine) string) result.Result {
 	env := d.env
 	r := newResult(env, "db-log", "slow")
 	r.Status = result.OK
@@ -730,14 +731,14 @@ func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, 
 		{Name: "db.slow_queries", Value: float64(w.count)},
 		{Name: "db.slow_max_s", Value: round2(maxSecs), Unit: "s"},
 	}
-	name, file := probeT(env, streamKey), dbLogClean(s.File)
+	name, file := i18n.S(streamKey), dbLogClean(s.File)
 	if w.count == 0 {
-		r.Message = probeT(env, "db.log.slow_none", name, file, d.since(), pgNote)
+		setMsg(&r, env, "db.log.slow_none", name, file, d.since(), pgNote)
 	} else {
-		r.Message = probeT(env, "db.log.slow", name, file, d.since(), d.countText(w), pgNote)
-		r.Message += probeT(env, "db.log.slow_max", fmtNum(round2(maxSecs)))
+		setMsg(&r, env, "db.log.slow", name, file, d.since(), d.countText(w), pgNote)
+		addMsg(&r, env, "db.log.slow_max", fmtNum(round2(maxSecs)))
 		if top.timed {
-			r.Message += probeT(env, "db.log.slow_at", top.at.In(d.zone).Format("2006-01-02 15:04:05"))
+			addMsg(&r, env, "db.log.slow_at", top.at.In(d.zone).Format("2006-01-02 15:04:05"))
 		}
 		// The longest first: they are the ones to EXPLAIN.
 		byTime := slices.Clone(w.lines)
@@ -753,10 +754,11 @@ func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, 
 		setEvidence(&r, strings.Join(texts, "\n"), w.count > len(byTime))
 	}
 	if notes := d.notes(s, w); len(notes) > 0 {
-		r.Message += probeT(env, "db.sep") + dbJoin(env, notes)
+		addMsg(&r, env, "db.sep")
+		addPart(&r, env, dbJoin(env, notes))
 	}
 	if r.Status != result.OK {
-		r.Advice = probeT(env, "db.log.slow_a")
+		setAdvice(&r, env, "db.log.slow_a")
 	}
 	return r
 }
@@ -802,7 +804,7 @@ func (d *dbLogEval) pgSlow(s *dbLogStream) result.Result {
 		at, timed := d.timeOf(s.Max)
 		longest = dbLogLine{text: s.Max, at: at, timed: timed, secs: secs}
 	}
-	note := probeT(d.env, "db.log.slow_pg", fmtNum(slowMS))
+	note := i18n.S("db.log.slow_pg", fmtNum(slowMS))
 	return d.slowResult(s, "db.log.stream.server", w, longest, note, func(l dbLogLine) string { return l.text })
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -132,7 +133,7 @@ func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, qps, "qps")
 	r.Metrics = []result.Metric{{Name: "db.qps", Value: qps}, {Name: "db.tps", Value: tps}}
-	r.Message = probeT(env, "db.tp.my", qps, tps, interval)
+	setMsg(&r, env, "db.tp.my", qps, tps, interval)
 	return []result.Result{r}
 }
 
@@ -156,7 +157,7 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	r.Item = "replication"
 	r.Status = result.OK
 	if len(reps) > 0 {
-		var msgs []string
+		var msgs []i18n.Sub
 		broken := false
 		maxLag := 0.0
 		for _, m := range reps {
@@ -172,14 +173,14 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 				r.Status = result.Crit
 				broken = true
 				errText := strings.TrimSpace(dbFirst(m, "Last_IO_Error") + " " + dbFirst(m, "Last_SQL_Error"))
-				msgs = append(msgs, probeT(env, "db.repl.my_broken", src, ch, dbOrDash(io), dbOrDash(sqlT), dbPrefixIf(probeT(env, "db.colon"), errText)))
+				msgs = append(msgs, i18n.S("db.repl.my_broken", src, ch, dbOrDash(io), dbOrDash(sqlT), dbPrefixIf(env, errText)))
 				continue
 			}
 			lag := dbAtof(lagText)
 			if lag > maxLag {
 				maxLag = lag
 			}
-			msgs = append(msgs, probeT(env, "db.repl.my_running", src, ch, dbAge(env, time.Duration(lag)*time.Second)))
+			msgs = append(msgs, i18n.S("db.repl.my_running", src, ch, dbAge(env, time.Duration(lag)*time.Second)))
 		}
 		r.SetValue(maxLag, "s")
 		r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
@@ -187,12 +188,12 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		if r.Status == result.OK {
 			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
 		}
-		r.Message = dbJoin(env, msgs)
+		setMsg(&r, env, i18n.ConcatCode, dbJoin(env, msgs))
 		switch {
 		case broken:
-			r.Advice = probeT(env, "db.repl.my_broken_a")
+			setAdvice(&r, env, "db.repl.my_broken_a")
 		case r.Status != result.OK:
-			r.Advice = probeT(env, "db.repl.my_lag_a")
+			setAdvice(&r, env, "db.repl.my_lag_a")
 		}
 		return []result.Result{r}
 	}
@@ -210,10 +211,10 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	switch {
 	case want > 0 && int(dumps) < want:
 		r.Status = result.Crit
-		r.Message = probeT(env, "db.repl.my_missing", dumps, want)
-		r.Advice = probeT(env, "db.repl.my_missing_a")
+		setMsg(&r, env, "db.repl.my_missing", dumps, want)
+		setAdvice(&r, env, "db.repl.my_missing_a")
 	default:
-		r.Message = probeT(env, "db.repl.my_primary", dumps)
+		setMsg(&r, env, "db.repl.my_primary", dumps)
 	}
 	return []result.Result{r}
 }
@@ -258,17 +259,17 @@ func myBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	r.Status = result.OK
 	if !strings.EqualFold(vars["log_bin"], "ON") {
 		r.Status = result.Warn
-		r.Message = probeT(env, "db.backup.my_off")
-		r.Advice = probeT(env, "db.backup.my_off_a")
+		setMsg(&r, env, "db.backup.my_off")
+		setAdvice(&r, env, "db.backup.my_off_a")
 		return []result.Result{r}
 	}
-	keep := ""
+	var keep any = ""
 	if s := dbAtof(vars["binlog_expire_logs_seconds"]); s > 0 {
-		keep = probeT(env, "db.backup.my_keep_age", dbAge(env, time.Duration(s)*time.Second))
+		keep = i18n.S("db.backup.my_keep_age", dbAge(env, time.Duration(s)*time.Second))
 	} else if d := dbAtof(vars["expire_logs_days"]); d > 0 {
-		keep = probeT(env, "db.backup.my_keep_days", d)
+		keep = i18n.S("db.backup.my_keep_days", d)
 	}
-	r.Message = probeT(env, "db.backup.my_ok", vars["binlog_format"], keep)
+	setMsg(&r, env, "db.backup.my_ok", vars["binlog_format"], keep)
 	return []result.Result{r}
 }
 
@@ -313,24 +314,24 @@ func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	acc := base
 	acc.Item = "accounts"
 	acc.Status = result.OK
-	var issues []string
+	var issues []i18n.Sub
 	if len(superNoPw) > 0 {
-		issues = append(issues, probeT(env, "db.sec.my_priv_nopw", dbList(env, superNoPw)))
+		issues = append(issues, i18n.S("db.sec.my_priv_nopw", dbList(env, superNoPw)))
 	} else if len(noPw) > 0 {
-		issues = append(issues, probeT(env, "db.sec.my_nopw", dbList(env, noPw)))
+		issues = append(issues, i18n.S("db.sec.my_nopw", dbList(env, noPw)))
 	}
 	if len(anon) > 0 {
-		issues = append(issues, probeT(env, "db.sec.my_anon", dbList(env, anon)))
+		issues = append(issues, i18n.S("db.sec.my_anon", dbList(env, anon)))
 	}
 	if len(remoteRoot) > 0 {
-		issues = append(issues, probeT(env, "db.sec.my_remote_root", dbList(env, remoteRoot)))
+		issues = append(issues, i18n.S("db.sec.my_remote_root", dbList(env, remoteRoot)))
 	}
 	if len(issues) > 0 {
 		acc.Status = result.Crit
-		acc.Message = dbJoin(env, issues)
-		acc.Advice = probeT(env, "db.sec.my_accounts_a")
+		setMsg(&acc, env, i18n.ConcatCode, dbJoin(env, issues))
+		setAdvice(&acc, env, "db.sec.my_accounts_a")
 	} else {
-		acc.Message = probeT(env, "db.sec.my_accounts_ok", len(rows))
+		setMsg(&acc, env, "db.sec.my_accounts_ok", len(rows))
 	}
 
 	cfg := base
@@ -342,25 +343,25 @@ func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	for _, p := range plugins {
 		active[strings.ToLower(p["PLUGIN_NAME"])] = true
 	}
-	var cfgIssues []string
+	var cfgIssues []i18n.Sub
 	if !strings.EqualFold(vars["require_secure_transport"], "ON") {
-		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_no_tls"))
+		cfgIssues = append(cfgIssues, i18n.S("db.sec.my_no_tls"))
 	}
 	if !active["validate_password"] && !active["simple_password_check"] && !active["cracklib_password_check"] && vars["validate_password.policy"] == "" && vars["validate_password_policy"] == "" {
-		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_no_pwcheck"))
+		cfgIssues = append(cfgIssues, i18n.S("db.sec.my_no_pwcheck"))
 	}
 	if !active["server_audit"] && !active["audit_log"] {
-		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_no_audit"))
+		cfgIssues = append(cfgIssues, i18n.S("db.sec.my_no_audit"))
 	}
 	if strings.EqualFold(vars["local_infile"], "ON") {
-		cfgIssues = append(cfgIssues, probeT(env, "db.sec.my_local_infile"))
+		cfgIssues = append(cfgIssues, i18n.S("db.sec.my_local_infile"))
 	}
 	if len(cfgIssues) > 0 {
 		cfg.Status = result.Warn
-		cfg.Message = dbJoin(env, cfgIssues)
-		cfg.Advice = probeT(env, "db.sec.my_settings_a")
+		setMsg(&cfg, env, i18n.ConcatCode, dbJoin(env, cfgIssues))
+		setAdvice(&cfg, env, "db.sec.my_settings_a")
 	} else {
-		cfg.Message = probeT(env, "db.sec.my_settings_ok")
+		setMsg(&cfg, env, "db.sec.my_settings_ok")
 	}
 	return []result.Result{acc, cfg}
 }
@@ -372,9 +373,9 @@ func dbOrDash(s string) string {
 	return s
 }
 
-func dbPrefixIf(prefix, s string) string {
+func dbPrefixIf(env *Env, s string) any {
 	if s == "" {
 		return ""
 	}
-	return prefix + s
+	return i18n.Sub{Key: i18n.ConcatCode, Args: []any{i18n.S("db.colon"), s}}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -43,32 +44,33 @@ func statusResult(env *Env, base result.Result, product, version string, uptime 
 	// The evidence keeps product, version and role as the server reported
 	// them, in every language, for reports (the message is translated).
 	r.Evidence = fmt.Sprintf("%s\nrole: %s", product, role)
-	var notes []string
+	var notes []i18n.Sub
 	minV, err := paramString(env.Spec, "min_version", "")
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
 	if minV != "" && dbCompareVersions(version, minV) < 0 {
 		r.Status = result.Worst(r.Status, result.Warn)
-		notes = append(notes, probeT(env, "db.status.version_low", version, minV))
-		r.Advice = probeT(env, "db.status.version_advice", minV)
+		notes = append(notes, i18n.S("db.status.version_low", version, minV))
+		setAdvice(&r, env, "db.status.version_advice", minV)
 	}
 	started := env.Now.Add(-time.Duration(uptime * float64(time.Second)))
 	if !env.Since.IsZero() && started.After(env.Since) {
 		r.Status = result.Worst(r.Status, result.Warn)
-		notes = append(notes, probeT(env, "db.status.restarted", started.Format("2006-01-02 15:04")))
+		notes = append(notes, i18n.S("db.status.restarted", started.Format("2006-01-02 15:04")))
 		if r.Advice == "" {
-			r.Advice = probeT(env, "db.status.restart_advice")
+			setAdvice(&r, env, "db.status.restart_advice")
 		}
 	}
 	if env.Asset != nil && env.Asset.Database != nil && env.Asset.Database.Role != "" && !strings.EqualFold(env.Asset.Database.Role, role) {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "db.status.role_mismatch", dbRole(env, role), dbRole(env, env.Asset.Database.Role)))
-		r.Advice = probeT(env, "db.status.role_advice")
+		notes = append(notes, i18n.S("db.status.role_mismatch", dbRole(env, role), dbRole(env, env.Asset.Database.Role)))
+		setAdvice(&r, env, "db.status.role_advice")
 	}
-	r.Message = probeT(env, "db.status.msg", product, dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
+	setMsg(&r, env, "db.status.msg", product, dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
 	if len(notes) > 0 {
-		r.Message += probeT(env, "db.sep") + dbJoin(env, notes)
+		addMsg(&r, env, "db.sep")
+		addPart(&r, env, dbJoin(env, notes))
 	}
 	return []result.Result{r}
 }
@@ -97,9 +99,9 @@ func connectionsResult(env *Env, base result.Result, used, limit int, limitName 
 	}
 	th.Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "db.connections", Value: float64(used)}, {Name: "db.connections_pct", Value: pct, Unit: "%"}}
-	r.Message = probeT(env, "db.conn.msg", used, limit, pct, limitName)
+	setMsg(&r, env, "db.conn.msg", used, limit, pct, limitName)
 	if r.Status != result.OK {
-		r.Advice = probeT(env, "db.conn.advice")
+		setAdvice(&r, env, "db.conn.advice")
 	}
 	return []result.Result{r}
 }
@@ -163,9 +165,9 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	th.Apply(&r, oldest.XactSecs, "s")
 	r.Metrics = []result.Metric{{Name: "db.oldest_xact_s", Value: oldest.XactSecs, Unit: "s"}}
 	if oldest.ID == "" {
-		r.Message = probeT(env, "db.act.none")
+		setMsg(&r, env, "db.act.none")
 	} else {
-		r.Message = probeT(env, "db.act.oldest", dbAge(env, time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
+		setMsg(&r, env, "db.act.oldest", dbAge(env, time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
 	}
 	if r.Status != result.OK {
 		var ev []string
@@ -173,7 +175,7 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 			ev = append(ev, fmt.Sprintf("%s %s@%s %s xact %.0fs query %.0fs: %s", a.ID, a.User, a.DB, a.State, a.XactSecs, a.QuerySecs, a.Query))
 		}
 		r.Evidence = strings.Join(ev, "\n")
-		r.Advice = probeT(env, "db.act.advice", oldest.ID, strings.ReplaceAll(killHint, "PID", oldest.ID))
+		setAdvice(&r, env, "db.act.advice", oldest.ID, strings.ReplaceAll(killHint, "PID", oldest.ID))
 	}
 
 	l := base
@@ -181,10 +183,10 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	l.Status = result.OK
 	l.SetValue(waiting, "sessions")
 	l.Metrics = []result.Metric{{Name: "db.lock_waits", Value: waiting}, {Name: "db.deadlocks_total", Value: deadlocks}}
-	l.Message = probeT(env, "db.act.locks", waiting, deadlocks)
+	setMsg(&l, env, "db.act.locks", waiting, deadlocks)
 	if waiting > 0 {
 		l.Status = result.Warn
-		l.Advice = probeT(env, "db.act.lock_advice")
+		setAdvice(&l, env, "db.act.lock_advice")
 	}
 	return []result.Result{r, l}
 }
@@ -204,7 +206,7 @@ func cacheResult(env *Env, base result.Result, hits, misses float64, bufferName 
 	r.Item = "cache-hit"
 	r.Status = result.OK
 	if hits+misses == 0 {
-		r.Message = probeT(env, "db.cache.no_reads")
+		setMsg(&r, env, "db.cache.no_reads")
 		return []result.Result{r}
 	}
 	pct := hits / (hits + misses) * 100
@@ -214,9 +216,9 @@ func cacheResult(env *Env, base result.Result, hits, misses float64, bufferName 
 	}
 	th.Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "db.cache_hit_pct", Value: pct, Unit: "%"}}
-	r.Message = probeT(env, "db.cache.msg", pct, bufferName)
+	setMsg(&r, env, "db.cache.msg", pct, bufferName)
 	if r.Status != result.OK {
-		r.Advice = probeT(env, "db.cache.advice", bufferName)
+		setAdvice(&r, env, "db.cache.advice", bufferName)
 	}
 	return []result.Result{r}
 }
@@ -240,7 +242,7 @@ func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, tps, "tps")
 	r.Metrics = []result.Metric{{Name: "db.tps", Value: tps}}
-	r.Message = probeT(env, "db.tp.pg", tps, interval)
+	setMsg(&r, env, "db.tp.pg", tps, interval)
 	return []result.Result{r}
 }
 
@@ -271,13 +273,13 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		switch {
 		case !status.Valid || status.String != "streaming":
 			r.Status = result.Crit
-			r.Message = probeT(env, "db.repl.pg_not_streaming", dbOrNone(env, status.String))
-			r.Advice = probeT(env, "db.repl.pg_not_streaming_a")
+			setMsg(&r, env, "db.repl.pg_not_streaming", dbOrNone(env, status.String))
+			setAdvice(&r, env, "db.repl.pg_not_streaming_a")
 		default:
 			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(lag)
-			r.Message = probeT(env, "db.repl.pg_standby", dbAge(env, time.Duration(lag)*time.Second), humanBytes(int64(byteLag.Float64)))
+			setMsg(&r, env, "db.repl.pg_standby", dbAge(env, time.Duration(lag)*time.Second), humanBytes(int64(byteLag.Float64)))
 			if r.Status != result.OK {
-				r.Advice = probeT(env, "db.repl.pg_standby_lag_a")
+				setAdvice(&r, env, "db.repl.pg_standby_lag_a")
 			}
 		}
 		return []result.Result{r}
@@ -330,11 +332,11 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	switch {
 	case want > 0 && streaming < want:
 		r.Status = result.Crit
-		r.Message = probeT(env, "db.repl.pg_missing", streaming, want)
-		r.Advice = probeT(env, "db.repl.pg_missing_a")
+		setMsg(&r, env, "db.repl.pg_missing", streaming, want)
+		setAdvice(&r, env, "db.repl.pg_missing_a")
 	case want == 0 && len(standbys) == 0:
 		r.Status = result.OK
-		r.Message = probeT(env, "db.repl.pg_no_standby")
+		setMsg(&r, env, "db.repl.pg_no_standby")
 	default:
 		lagStatus := (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
 		byteStatus := result.OK
@@ -344,9 +346,9 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			byteStatus = result.Warn
 		}
 		r.Status = result.Worst(lagStatus, byteStatus)
-		r.Message = probeT(env, "db.repl.pg_primary", streaming, humanBytes(int64(maxBytes)), maxLag)
+		setMsg(&r, env, "db.repl.pg_primary", streaming, humanBytes(int64(maxBytes)), maxLag)
 		if r.Status != result.OK {
-			r.Advice = probeT(env, "db.repl.pg_primary_lag_a")
+			setAdvice(&r, env, "db.repl.pg_primary_lag_a")
 		}
 	}
 	return []result.Result{r}
@@ -412,7 +414,7 @@ func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []re
 		r.Status = result.OK
 		env.Thresholds.Apply(&r, s.Bytes/(1<<30), "GiB")
 		r.Metrics = []result.Metric{{Name: "db.size_bytes", Value: s.Bytes, Unit: "B"}}
-		r.Message = probeT(env, "db.size.msg", s.Name, humanBytes(int64(s.Bytes)))
+		setMsg(&r, env, "db.size.msg", s.Name, humanBytes(int64(s.Bytes)))
 		rs = append(rs, r)
 	}
 	if len(rs) > 0 && len(tl) > 0 {
@@ -437,14 +439,14 @@ func pgBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	switch {
 	case mode == "off":
 		r.Status = result.Warn
-		r.Message = probeT(env, "db.backup.pg_off")
-		r.Advice = probeT(env, "db.backup.pg_off_a")
+		setMsg(&r, env, "db.backup.pg_off")
+		setAdvice(&r, env, "db.backup.pg_off_a")
 	case lastFail.Valid && (!lastOK.Valid || lastFail.Time.After(lastOK.Time)):
 		r.Status = result.Crit
-		r.Message = probeT(env, "db.backup.pg_failing", lastFail.Time.Format("2006-01-02 15:04"), dbFmtTime(env, lastOK), failed)
-		r.Advice = probeT(env, "db.backup.pg_failing_a")
+		setMsg(&r, env, "db.backup.pg_failing", lastFail.Time.Format("2006-01-02 15:04"), dbFmtTime(env, lastOK), failed)
+		setAdvice(&r, env, "db.backup.pg_failing_a")
 	default:
-		r.Message = probeT(env, "db.backup.pg_ok", archived, dbFmtTime(env, lastOK))
+		setMsg(&r, env, "db.backup.pg_ok", archived, dbFmtTime(env, lastOK))
 	}
 	return []result.Result{r}
 }
@@ -497,26 +499,26 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	acc := base
 	acc.Item = "accounts"
 	acc.Status = result.OK
-	acc.Message = probeT(env, "db.sec.pg_accounts", len(roles), dbList(env, supers))
+	setMsg(&acc, env, "db.sec.pg_accounts", len(roles), dbList(env, supers))
 	// trust authentication over the network makes a password moot; a
 	// superuser without one is still a finding (DB4)
 	trustRules := pgTrustRules(ctx, env, db)
 	switch {
 	case len(superNoPw) > 0 && len(trustRules) > 0:
 		acc.Status = result.Crit
-		acc.Message = probeT(env, "db.sec.pg_super_nopw_trust", dbList(env, superNoPw), dbJoin(env, trustRules))
+		setMsg(&acc, env, "db.sec.pg_super_nopw_trust", dbList(env, superNoPw), dbJoin(env, trustRules))
 	case len(superNoPw) > 0:
 		acc.Status = result.Crit
-		acc.Message = probeT(env, "db.sec.pg_super_nopw", dbList(env, superNoPw))
+		setMsg(&acc, env, "db.sec.pg_super_nopw", dbList(env, superNoPw))
 	case len(extraSupers) > 0:
 		acc.Status = result.Warn
-		acc.Message = probeT(env, "db.sec.pg_extra_super", dbList(env, extraSupers))
+		setMsg(&acc, env, "db.sec.pg_extra_super", dbList(env, extraSupers))
 	}
 	if acc.Status != result.OK {
-		acc.Advice = probeT(env, "db.sec.pg_accounts_a")
+		setAdvice(&acc, env, "db.sec.pg_accounts_a")
 	}
 	if !canReadAuthid {
-		acc.Message += probeT(env, "db.sec.pg_no_authid")
+		addMsg(&acc, env, "db.sec.pg_no_authid")
 	}
 	rs = append(rs, acc)
 
@@ -535,61 +537,61 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	cfg := base
 	cfg.Item = "settings"
 	cfg.Status = result.OK
-	var issues []string
+	var issues []i18n.Sub
 	if settings["ssl"] == "off" {
-		issues = append(issues, probeT(env, "db.sec.pg_ssl_off"))
+		issues = append(issues, i18n.S("db.sec.pg_ssl_off"))
 	}
 	if settings["password_encryption"] == "md5" {
-		issues = append(issues, probeT(env, "db.sec.pg_md5"))
+		issues = append(issues, i18n.S("db.sec.pg_md5"))
 	}
 	if settings["log_connections"] == "off" {
-		issues = append(issues, probeT(env, "db.sec.pg_no_log_conn"))
+		issues = append(issues, i18n.S("db.sec.pg_no_log_conn"))
 	}
 	if len(trustRules) > 0 && len(superNoPw) == 0 {
-		issues = append(issues, probeT(env, "db.sec.pg_trust", dbJoin(env, trustRules)))
+		issues = append(issues, i18n.S("db.sec.pg_trust", dbJoin(env, trustRules)))
 	}
 	if len(issues) > 0 {
 		cfg.Status = result.Warn
-		cfg.Message = dbJoin(env, issues)
-		cfg.Advice = probeT(env, "db.sec.pg_settings_a")
+		setMsg(&cfg, env, i18n.ConcatCode, dbJoin(env, issues))
+		setAdvice(&cfg, env, "db.sec.pg_settings_a")
 	} else {
-		cfg.Message = probeT(env, "db.sec.pg_settings_ok")
+		setMsg(&cfg, env, "db.sec.pg_settings_ok")
 	}
 	return append(rs, cfg)
 }
 
 // pgTrustRules lists pg_hba.conf lines that let network connections in
 // without a password (PostgreSQL 10+, needs superuser; empty otherwise).
-func pgTrustRules(ctx context.Context, env *Env, db *sql.DB) []string {
+func pgTrustRules(ctx context.Context, env *Env, db *sql.DB) []i18n.Sub {
 	rows, err := db.QueryContext(ctx, `SELECT line_number, type, array_to_string(database, ','), array_to_string(user_name, ','), coalesce(address,'')
 		FROM pg_hba_file_rules WHERE auth_method = 'trust' AND type <> 'local' ORDER BY line_number`)
 	if err != nil {
 		return nil
 	}
 	defer rows.Close()
-	var out []string
+	var out []i18n.Sub
 	for rows.Next() {
 		var line int
 		var typ, dbs, users, addr string
 		if rows.Scan(&line, &typ, &dbs, &users, &addr) == nil {
-			out = append(out, probeT(env, "db.sec.pg_trust_rule", line, typ, dbs, users, addr))
+			out = append(out, i18n.S("db.sec.pg_trust_rule", line, typ, dbs, users, addr))
 		}
 	}
 	return out
 }
 
 // dbOrNone returns s, or "none" in env's language when s is empty.
-func dbOrNone(env *Env, s string) string {
+func dbOrNone(env *Env, s string) any {
 	if s == "" {
-		return probeT(env, "db.none")
+		return i18n.S("db.none")
 	}
 	return s
 }
 
 // dbFmtTime writes t to the minute, or "never" in env's language.
-func dbFmtTime(env *Env, t sql.NullTime) string {
+func dbFmtTime(env *Env, t sql.NullTime) any {
 	if !t.Valid {
-		return probeT(env, "db.never")
+		return i18n.S("db.never")
 	}
 	return t.Time.Format("2006-01-02 15:04")
 }

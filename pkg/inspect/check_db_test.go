@@ -212,7 +212,7 @@ func TestPostgresHealth(t *testing.T) {
 		r := item(t, runDB(t, "db-replication", sa, &Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
 		wantStatus(t, r, result.Warn, "behind")
 		zh := item(t, runDBZH(t, "db-replication", sa, &Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
-		wantStatus(t, zh, result.Warn, "备库流复制正常，回放延迟 "+dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second))
+		wantStatus(t, zh, result.Warn, "备库流复制正常，回放延迟 "+subText(i18n.ZH, dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second)))
 		if !strings.Contains(zh.Message, "秒") || !strings.Contains(zh.Advice, "pg_is_wal_replay_paused()") {
 			t.Errorf("lag in seconds and the query to run: %q / %q", zh.Message, zh.Advice)
 		}
@@ -349,7 +349,7 @@ func TestMariaDBHealth(t *testing.T) {
 		})
 		wantStatus(t, r, result.Warn, "behind")
 		zh := item(t, runDBZH(t, "db-replication", ra, &Spec{Warn: "~:1", Crit: "~:3600"}), "replication")
-		want := fmt.Sprintf("复制正常（源 127.0.0.1:%d），延迟 %s", primary.Port, dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second))
+		want := fmt.Sprintf("复制正常（源 127.0.0.1:%d），延迟 %s", primary.Port, subText(i18n.ZH, dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second)))
 		wantStatus(t, zh, result.Warn, want)
 		if !strings.Contains(zh.Message, "秒") {
 			t.Errorf("lag of seconds in Chinese: %q", zh.Message)

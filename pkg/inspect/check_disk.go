@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -259,13 +260,13 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			{Name: "disk.used_bytes", Value: used, Unit: "B"},
 			{Name: "disk.size_bytes", Value: size, Unit: "B"},
 		}
-		r.Message = osT(env, "os.disk.msg", row.Mount, pct, osBytes(free), osBytes(size), row.Source)
+		setMsg(&r, env, "os.disk.msg", row.Mount, pct, osBytes(free), osBytes(size), row.Source)
 		switch {
 		case r.Reason == "read-only":
-			r.Message = osT(env, "os.disk.readonly", row.Mount, row.Source, row.Type) + "; " + r.Message
-			r.Advice = osT(env, "os.disk.readonly_advice", row.Mount, row.Source)
+			setMsg(&r, env, i18n.ConcatCode, i18n.S("os.disk.readonly", row.Mount, row.Source, row.Type), "; ", i18n.Sub{Key: r.Code, Args: r.Args})
+			setAdvice(&r, env, "os.disk.readonly_advice", row.Mount, row.Source)
 		case osNotable(r.Status):
-			r.Advice = osT(env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
+			setAdvice(&r, env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
 		}
 		if osNotable(r.Status) {
 			r.Evidence = fmt.Sprintf("%s %s size=%.0fK used=%.0fK avail=%.0fK %s", row.Source, row.Type, row.Total, row.Used, row.Avail, row.Mount)
@@ -273,9 +274,9 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		out = append(out, r)
 	}
 	if len(out) == 0 {
-		r := osUnknown(base, "no-filesystems", osT(env, "os.disk.none"))
+		r := osUnknownMsg(base, env, "no-filesystems", "os.disk.none")
 		if len(rows) > 0 {
-			r.Message = osT(env, "os.disk.all_filtered", len(rows))
+			setMsg(&r, env, "os.disk.all_filtered", len(rows))
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -121,14 +122,20 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	if name == "" {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = probeT(env, "probe.dns.no_name")
-		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		setMsg(&r, env, "probe.dns.no_name")
+		setAdvice(&r, env, "probe.advice.fix_playbook")
 		return []result.Result{r}
 	}
 	res := net.DefaultResolver
-	via := ""
+	var via i18n.Sub
+	addVia := func(r *result.Result) {
+		if via.Key != "" {
+			r.AppendText(" ")
+			addMsg(r, env, via.Key, via.Args...)
+		}
+	}
 	if c.server != "" {
-		via = " " + probeT(env, "probe.dns.via", c.server)
+		via = i18n.S("probe.dns.via", c.server)
 		server := c.server
 		res = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -166,16 +173,19 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		switch {
 		case errors.As(err, &de) && de.IsNotFound:
 			r.Reason = result.ReasonDNS
-			r.Message = probeT(env, "probe.dns.not_found", name, c.qtype, fmtMS(ms)) + via
-			r.Advice = probeT(env, "probe.advice.dns")
+			setMsg(&r, env, "probe.dns.not_found", name, c.qtype, fmtMS(ms))
+			addVia(&r)
+			setAdvice(&r, env, "probe.advice.dns")
 		case errors.As(err, &de) && de.IsTimeout, errors.Is(err, context.DeadlineExceeded):
 			r.Reason = result.ReasonTimeout
-			r.Message = probeT(env, "probe.dns.timeout", name, fmtMS(ms)) + via
-			r.Advice = probeT(env, "probe.advice.dns_server")
+			setMsg(&r, env, "probe.dns.timeout", name, fmtMS(ms))
+			addVia(&r)
+			setAdvice(&r, env, "probe.advice.dns_server")
 		default:
 			r.Reason = result.ReasonDNS
-			r.Message = probeT(env, "probe.dns.failed", name, clip(err.Error(), 160)) + via
-			r.Advice = probeT(env, "probe.advice.dns_server")
+			setMsg(&r, env, "probe.dns.failed", name, clip(err.Error(), 160))
+			addVia(&r)
+			setAdvice(&r, env, "probe.advice.dns_server")
 		}
 		return []result.Result{r}
 	}
@@ -187,12 +197,13 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	if shown == "" {
 		shown = "-"
 	}
-	r.Message = probeT(env, "probe.dns.ok", name, shown, fmtMS(ms)) + via
+	setMsg(&r, env, "probe.dns.ok", name, shown, fmtMS(ms))
+	addVia(&r)
 	r.Evidence = c.qtype + " " + name + ": " + strings.Join(answers, " ")
-	var notes []string
+	var notes []i18n.Sub
 	if r.Status != result.OK {
-		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env, env.Thresholds)))
-		r.Advice = probeT(env, "probe.advice.dns_server")
+		notes = append(notes, i18n.S("probe.http.slow", rangesText(env, env.Thresholds)))
+		setAdvice(&r, env, "probe.advice.dns_server")
 	}
 	if len(c.expect) > 0 {
 		var missing, extra []string
@@ -209,19 +220,19 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 			}
 		}
 		if len(missing) > 0 {
-			notes = append(notes, probeT(env, "probe.dns.missing", strings.Join(missing, ", ")))
+			notes = append(notes, i18n.S("probe.dns.missing", strings.Join(missing, ", ")))
 		}
 		if len(extra) > 0 {
-			notes = append(notes, probeT(env, "probe.dns.extra", strings.Join(extra, ", ")))
+			notes = append(notes, i18n.S("probe.dns.extra", strings.Join(extra, ", ")))
 		}
 		if len(missing) > 0 || len(extra) > 0 {
 			r.Status = result.Crit
 			r.Reason = "dns-mismatch"
-			r.Advice = probeT(env, "probe.advice.dns_mismatch")
+			setAdvice(&r, env, "probe.advice.dns_mismatch")
 		}
 	}
 	if len(notes) > 0 {
-		r.Message += "; " + strings.Join(notes, "; ")
+		addNotes(&r, env, "; ", notes)
 	}
 	return []result.Result{r}
 }

@@ -38,8 +38,8 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, "@@NOEDAC") {
 		r.Status = result.Unknown
 		r.Reason = "no-edac"
-		r.Message = probeT(env, "hw.edac.none")
-		r.Advice = probeT(env, "hw.edac.none_a")
+		setMsg(&r, env, "hw.edac.none")
+		setAdvice(&r, env, "hw.edac.none_a")
 		return []result.Result{r}
 	}
 	var ce, ue int64
@@ -64,7 +64,7 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	if controllers == 0 {
 		r.Status = result.Unknown
-		r.Message = probeT(env, "hw.edac.unreadable")
+		setMsg(&r, env, "hw.edac.unreadable")
 		r.Evidence = hwFirstLines(out, 10)
 		return []result.Result{r}
 	}
@@ -78,12 +78,12 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if ue > 0 {
 		r.Status = result.Crit
 	}
-	r.Message = probeT(env, "hw.edac.msg", controllers, ce, ue)
+	setMsg(&r, env, "hw.edac.msg", controllers, ce, ue)
 	if len(parts) > 0 {
 		r.Evidence = strings.Join(parts, "\n")
 	}
 	if r.Status != result.OK {
-		r.Advice = probeT(env, "hw.edac.advice")
+		setAdvice(&r, env, "hw.edac.advice")
 	}
 	return []result.Result{r}
 }

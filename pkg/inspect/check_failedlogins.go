@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -292,21 +293,21 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			source, body, found = "lastb", strings.Join(lines, "\n"), true
 			all = parseLastb(body, now)
 		case "NOACCESS":
-			r := osUnknown(base, "not-readable", osT(env, "os.login.noaccess"))
-			r.Advice = osT(env, "os.login.noaccess_advice")
+			r := osUnknownMsg(base, env, "not-readable", "os.login.noaccess")
+			setAdvice(&r, env, "os.login.noaccess_advice")
 			return []result.Result{r}
 		}
 	}
 	if !found {
-		r := osUnknown(base, "unparsable", osT(env, "os.login.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.login.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
 	// journalctl runs without -q: -q would hide that the system journal is
 	// not readable, and "cannot see" would pass for "no failures".
 	if len(all) == 0 && (strings.Contains(body, "insufficient permissions") || strings.Contains(body, "not seeing messages")) {
-		r := osUnknown(base, "not-readable", osT(env, "os.login.noaccess"))
-		r.Advice = osT(env, "os.login.noaccess_advice")
+		r := osUnknownMsg(base, env, "not-readable", "os.login.noaccess")
+		setAdvice(&r, env, "os.login.noaccess_advice")
 		return []result.Result{r}
 	}
 	// "At least": the source was cut (line or byte bound) and even its
@@ -333,15 +334,15 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r.Metrics = []result.Metric{{Name: "auth.failed_logins", Value: n}}
 	sinceText := since.Local().Format("2006-01-02 15:04")
 	if len(win) == 0 {
-		r.Message = osT(env, "os.login.none", sinceText, source)
+		setMsg(&r, env, "os.login.none", sinceText, source)
 		return []result.Result{r}
 	}
 	ips, users := loginTop(win, func(f loginFailure) string { return f.From }), loginTop(win, func(f loginFailure) string { return f.User })
-	count := strconv.Itoa(len(win))
+	var count any = strconv.Itoa(len(win))
 	if atLeast {
-		count = osT(env, "os.login.at_least", len(win))
+		count = i18n.S("os.login.at_least", len(win))
 	}
-	r.Message = osT(env, "os.login.found", count, sinceText, source, osList(ips, 5), osList(users, 8))
+	setMsg(&r, env, "os.login.found", count, sinceText, source, osList(ips, 5), osList(users, 8))
 	var ev []string
 	for _, f := range win {
 		ev = append(ev, fmt.Sprintf("%s %s from %s", f.Time.Local().Format("2006-01-02 15:04:05"), f.User, f.From))
@@ -352,7 +353,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if len(ips) > 0 {
 			top = strings.Fields(ips[0])[0]
 		}
-		r.Advice = osT(env, "os.login.advice", top)
+		setAdvice(&r, env, "os.login.advice", top)
 	}
 	return []result.Result{r}
 }

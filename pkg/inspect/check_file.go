@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -381,31 +382,32 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		if why == "" {
 			why = "no stat or ls output"
 		}
-		r.Message = probeT(env, "probe.file.unreadable", path, why)
+		setMsg(&r, env, "probe.file.unreadable", path, why)
 		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
 		return r
 	}
 	if !fi.Exists {
 		if c.absent {
 			r.Status = result.OK
-			r.Message = probeT(env, "probe.file.absent_ok", path)
+			setMsg(&r, env, "probe.file.absent_ok", path)
 		} else {
 			r.Status = result.Crit
 			r.Reason = "missing"
-			r.Message = probeT(env, "probe.file.missing", path)
-			r.Advice = probeT(env, "probe.advice.file_missing")
+			setMsg(&r, env, "probe.file.missing", path)
+			setAdvice(&r, env, "probe.advice.file_missing")
 		}
 		return r
 	}
 	if c.absent {
 		r.Status = result.Crit
 		r.Reason = "present"
-		r.Message = probeT(env, "probe.file.present", path)
-		r.Advice = probeT(env, "probe.advice.file_present")
+		setMsg(&r, env, "probe.file.present", path)
+		setAdvice(&r, env, "probe.advice.file_present")
 		return r
 	}
 	r.Status = result.OK
-	var facts, notes []string
+	var facts []any
+	var notes []i18n.Sub
 	if fi.Size >= 0 {
 		facts = append(facts, humanBytes(fi.Size))
 		r.Metrics = append(r.Metrics, result.Metric{Name: "file.size", Value: float64(fi.Size), Unit: "B"})
@@ -418,53 +420,53 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		}
 		hours := math.Round(age.Hours()*100) / 100
 		env.Thresholds.Apply(&r, hours, "h")
-		facts = append(facts, probeT(env, "probe.file.modified", humanAge(age)))
+		facts = append(facts, i18n.S("probe.file.modified", humanAge(age)))
 		if r.Status != result.OK {
-			notes = append(notes, probeT(env, "probe.file.age_range", rangesText(env, env.Thresholds)))
+			notes = append(notes, i18n.S("probe.file.age_range", rangesText(env, env.Thresholds)))
 		}
 	} else if c.maxAge > 0 || c.warnAge > 0 || env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
 		r.Status = result.Worst(r.Status, result.Unknown)
-		notes = append(notes, probeT(env, "probe.file.no_mtime"))
+		notes = append(notes, i18n.S("probe.file.no_mtime"))
 	}
 	if fi.MTime > 0 {
 		switch {
 		case c.maxAge > 0 && age > c.maxAge:
 			r.Status = result.Worst(r.Status, result.Crit)
-			notes = append(notes, probeT(env, "probe.file.older", humanAge(c.maxAge)))
+			notes = append(notes, i18n.S("probe.file.older", humanAge(c.maxAge)))
 		case c.warnAge > 0 && age > c.warnAge:
 			r.Status = result.Worst(r.Status, result.Warn)
-			notes = append(notes, probeT(env, "probe.file.older", humanAge(c.warnAge)))
+			notes = append(notes, i18n.S("probe.file.older", humanAge(c.warnAge)))
 		}
 	}
 	if c.ftype == "file" && fi.Type != "" && fi.Type != "regular file" && fi.Type != "regular empty file" {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.file.not_type", fi.Type, "regular file"))
+		notes = append(notes, i18n.S("probe.file.not_type", fi.Type, "regular file"))
 	}
 	if c.ftype == "directory" && fi.Type != "" && fi.Type != "directory" {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.file.not_type", fi.Type, "directory"))
+		notes = append(notes, i18n.S("probe.file.not_type", fi.Type, "directory"))
 	}
 	if c.hasMin && fi.Size >= 0 && fi.Size < c.minSize {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.file.smaller", humanBytes(c.minSize)))
+		notes = append(notes, i18n.S("probe.file.smaller", humanBytes(c.minSize)))
 	}
 	if c.hasMax && fi.Size > c.maxSize {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.file.larger", humanBytes(c.maxSize)))
+		notes = append(notes, i18n.S("probe.file.larger", humanBytes(c.maxSize)))
 	}
 	if fi.Mode >= 0 {
 		facts = append(facts, fmt.Sprintf("%04o", fi.Mode))
 		if c.hasMode && fi.Mode != c.mode {
 			r.Status = result.Worst(r.Status, result.Crit)
-			notes = append(notes, probeT(env, "probe.file.mode", fmt.Sprintf("%04o", fi.Mode), fmt.Sprintf("%04o", c.mode)))
+			notes = append(notes, i18n.S("probe.file.mode", fmt.Sprintf("%04o", fi.Mode), fmt.Sprintf("%04o", c.mode)))
 		}
 		if c.hasModeMx && fi.Mode&^c.modeMax != 0 {
 			r.Status = result.Worst(r.Status, result.Crit)
-			notes = append(notes, probeT(env, "probe.file.mode_max", fmt.Sprintf("%04o", fi.Mode), fmt.Sprintf("%04o", c.modeMax)))
+			notes = append(notes, i18n.S("probe.file.mode_max", fmt.Sprintf("%04o", fi.Mode), fmt.Sprintf("%04o", c.modeMax)))
 		}
 	} else if c.hasMode || c.hasModeMx {
 		r.Status = result.Worst(r.Status, result.Unknown)
-		notes = append(notes, probeT(env, "probe.file.no_mode"))
+		notes = append(notes, i18n.S("probe.file.no_mode"))
 	}
 	owner := fi.User
 	if owner == "" || owner == "UNKNOWN" {
@@ -479,18 +481,18 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 	}
 	if c.owner != "" && c.owner != fi.User && c.owner != fi.UID {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.file.owner", owner, c.owner))
+		notes = append(notes, i18n.S("probe.file.owner", owner, c.owner))
 	}
 	if c.group != "" && c.group != fi.Group && c.group != fi.GID {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, probeT(env, "probe.file.group", group, c.group))
+		notes = append(notes, i18n.S("probe.file.group", group, c.group))
 	}
-	r.Message = path + ": " + strings.Join(facts, ", ")
+	setMsg(&r, env, i18n.ConcatCode, path+": ", i18n.List{Items: facts, Sep: ", "})
 	if len(notes) > 0 {
-		r.Message += "; " + strings.Join(notes, "; ")
+		addNotes(&r, env, "; ", notes)
 	}
 	if r.Status == result.Warn || r.Status == result.Crit {
-		r.Advice = probeT(env, "probe.advice.file")
+		setAdvice(&r, env, "probe.advice.file")
 	}
 	return r
 }

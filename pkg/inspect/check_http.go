@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -377,8 +378,8 @@ func (httpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		r := newResult(env, "http", "")
 		r.Status = result.Unknown
 		r.Reason = "no-endpoints"
-		r.Message = probeT(env, "probe.http.no_url")
-		r.Advice = probeT(env, "probe.advice.http_no_url")
+		setMsg(&r, env, "probe.http.no_url")
+		setAdvice(&r, env, "probe.advice.http_no_url")
 		return []result.Result{r}
 	}
 	out := make([]result.Result, len(targets))
@@ -408,16 +409,16 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	if err := httpCheckURL(t.url); err != nil {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = err.Error()
-		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		r.SetText(err.Error())
+		setAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}
 	client, err := transport.NewHTTPClient(t.opts)
 	if err != nil {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = shown + ": " + err.Error()
-		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		r.SetText(shown + ": " + err.Error())
+		setAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}
 	var body io.Reader
@@ -428,7 +429,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	if err != nil {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = shown + ": " + err.Error()
+		r.SetText(shown + ": " + err.Error())
 		return r
 	}
 	req.Header.Set("User-Agent", "hcops-inspect")
@@ -437,8 +438,8 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		if err != nil {
 			r.Status = result.Unknown
 			r.Reason = "bad-params"
-			r.Message = shown + ": " + err.Error()
-			r.Advice = probeT(env, "probe.advice.http_secret")
+			r.SetText(shown + ": " + err.Error())
+			setAdvice(&r, env, "probe.advice.http_secret")
 			return r
 		}
 		if strings.EqualFold(h.name, "Host") {
@@ -462,8 +463,8 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		reason, why, advice := classifyNetErr(env, err)
 		r.Status = result.Crit
 		r.Reason = reason
-		r.Message = probeT(env, "probe.http.failed", shown, why, fmtMS(ms))
-		r.Advice = advice
+		setMsg(&r, env, "probe.http.failed", shown, why, fmtMS(ms))
+		setAdviceSub(&r, env, advice)
 		return r
 	}
 	r.Metrics = append(r.Metrics, result.Metric{Name: "http.status", Value: float64(resp.StatusCode)})
@@ -473,9 +474,9 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	}
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, ms, "ms")
-	var notes []string
+	var notes []i18n.Sub
 	if r.Status != result.OK {
-		notes = append(notes, probeT(env, "probe.http.slow", rangesText(env, env.Thresholds)))
+		notes = append(notes, i18n.S("probe.http.slow", rangesText(env, env.Thresholds)))
 	}
 	badStatus := !statusOK(t.status, resp.StatusCode)
 	if badStatus {
@@ -485,46 +486,46 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	if readErr != nil {
 		r.Status = result.Worst(r.Status, result.Crit)
 		r.Reason = "body"
-		notes = append(notes, probeT(env, "probe.http.body_error", readErr.Error()))
+		notes = append(notes, i18n.S("probe.http.body_error", readErr.Error()))
 	}
 	if t.bodyRe != nil && !t.bodyRe.Match(data) {
 		r.Status = result.Worst(r.Status, result.Crit)
 		r.Reason = "body"
-		notes = append(notes, probeT(env, "probe.http.body_no_match", t.bodyRe.String()))
+		notes = append(notes, i18n.S("probe.http.body_no_match", t.bodyRe.String()))
 	}
 	if t.bodyNotRe != nil {
 		if loc := t.bodyNotRe.FindIndex(data); loc != nil {
 			r.Status = result.Worst(r.Status, result.Crit)
 			r.Reason = "body"
-			notes = append(notes, probeT(env, "probe.http.body_match", t.bodyNotRe.String(), clip(lineAt(string(data), loc[0]), 80)))
+			notes = append(notes, i18n.S("probe.http.body_match", t.bodyNotRe.String(), clip(lineAt(string(data), loc[0]), 80)))
 		}
 	}
 	if t.jsonPath != "" {
-		if note := jsonAssert(env, data, t); note != "" {
+		if note := jsonAssert(env, data, t); note.Key != "" {
 			r.Status = result.Worst(r.Status, result.Crit)
 			r.Reason = "json"
 			notes = append(notes, note)
 		}
 	}
 	if badStatus {
-		r.Message = probeT(env, "probe.http.status_bad", shown, resp.StatusCode, statusText(t.status), fmtMS(ms))
+		setMsg(&r, env, "probe.http.status_bad", shown, resp.StatusCode, statusText(t.status), fmtMS(ms))
 	} else {
-		r.Message = probeT(env, "probe.http.status", shown, resp.StatusCode, fmtMS(ms))
+		setMsg(&r, env, "probe.http.status", shown, resp.StatusCode, fmtMS(ms))
 	}
 	if len(notes) > 0 {
-		r.Message += "; " + strings.Join(notes, "; ")
+		addNotes(&r, env, "; ", notes)
 	}
 	ev := fmt.Sprintf("%s %s\n%s\n\n%s", resp.Proto, resp.Status, headerLines(resp.Header), clip(string(data), 2000))
 	setEvidence(&r, ev, len(data) >= httpBodyMax)
 	switch {
 	case r.Reason == "status" && resp.StatusCode >= 500:
-		r.Advice = probeT(env, "probe.advice.http_5xx")
+		setAdvice(&r, env, "probe.advice.http_5xx")
 	case r.Reason == "status":
-		r.Advice = probeT(env, "probe.advice.http_status")
+		setAdvice(&r, env, "probe.advice.http_status")
 	case r.Reason == "body" || r.Reason == "json":
-		r.Advice = probeT(env, "probe.advice.http_body")
+		setAdvice(&r, env, "probe.advice.http_body")
 	case r.Status == result.Warn || r.Status == result.Crit:
-		r.Advice = probeT(env, "probe.advice.http_slow")
+		setAdvice(&r, env, "probe.advice.http_slow")
 	}
 	return r
 }
@@ -547,26 +548,26 @@ func fmtMS(ms float64) string {
 }
 
 // jsonAssert checks t.jsonPath in data; "" means it holds.
-func jsonAssert(env *Env, data []byte, t *httpTarget) string {
+func jsonAssert(env *Env, data []byte, t *httpTarget) i18n.Sub {
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return probeT(env, "probe.http.not_json", clip(err.Error(), 80))
+		return i18n.S("probe.http.not_json", clip(err.Error(), 80))
 	}
 	v, ok := jsonLookup(doc, t.jsonPath)
 	if !ok {
-		return probeT(env, "probe.http.json_missing", t.jsonPath)
+		return i18n.S("probe.http.json_missing", t.jsonPath)
 	}
 	got := jsonText(v)
 	if t.hasJSONValue {
 		if got != t.jsonValue {
-			return probeT(env, "probe.http.json_value", t.jsonPath, clip(got, 80), t.jsonValue)
+			return i18n.S("probe.http.json_value", t.jsonPath, clip(got, 80), t.jsonValue)
 		}
-		return ""
+		return i18n.Sub{}
 	}
 	if v == nil || v == false || v == "" {
-		return probeT(env, "probe.http.json_empty", t.jsonPath, got)
+		return i18n.S("probe.http.json_empty", t.jsonPath, got)
 	}
-	return ""
+	return i18n.Sub{}
 }
 
 // jsonLookup follows a dotted path (keys and array indexes) into doc.
@@ -610,7 +611,7 @@ func jsonText(v any) string {
 
 // classifyNetErr turns a dial/TLS/HTTP error into a reason, a short
 // explanation and advice.
-func classifyNetErr(env *Env, err error) (reason, why, advice string) {
+func classifyNetErr(env *Env, err error) (reason string, why any, advice i18n.Sub) {
 	var dnsErr *net.DNSError
 	var certInvalid x509.CertificateInvalidError
 	var unknownAuth x509.UnknownAuthorityError
@@ -619,48 +620,48 @@ func classifyNetErr(env *Env, err error) (reason, why, advice string) {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &dnsErr):
-		return result.ReasonDNS, probeT(env, "probe.net.dns", dnsErr.Name), probeT(env, "probe.advice.dns")
+		return result.ReasonDNS, i18n.S("probe.net.dns", dnsErr.Name), i18n.S("probe.advice.dns")
 	case errors.As(err, &hostErr):
-		return "tls-name", probeT(env, "probe.net.tls_name", strings.Join(certNames(hostErr.Certificate), ", ")), probeT(env, "probe.advice.tls_name")
+		return "tls-name", i18n.S("probe.net.tls_name", strings.Join(certNames(hostErr.Certificate), ", ")), i18n.S("probe.advice.tls_name")
 	case errors.As(err, &unknownAuth):
-		return "tls-untrusted", probeT(env, "probe.net.tls_untrusted", unknownAuth.Cert.Issuer.String()), probeT(env, "probe.advice.tls_untrusted")
+		return "tls-untrusted", i18n.S("probe.net.tls_untrusted", unknownAuth.Cert.Issuer.String()), i18n.S("probe.advice.tls_untrusted")
 	case errors.As(err, &certInvalid):
 		if certInvalid.Reason == x509.Expired {
-			return "tls-expired", probeT(env, "probe.net.tls_expired", certInvalid.Cert.NotAfter.UTC().Format("2006-01-02")), probeT(env, "probe.advice.tls_expired")
+			return "tls-expired", i18n.S("probe.net.tls_expired", certInvalid.Cert.NotAfter.UTC().Format("2006-01-02")), i18n.S("probe.advice.tls_expired")
 		}
-		return "tls", probeT(env, "probe.net.tls_invalid", certInvalid.Error()), probeT(env, "probe.advice.tls_untrusted")
+		return "tls", i18n.S("probe.net.tls_invalid", certInvalid.Error()), i18n.S("probe.advice.tls_untrusted")
 	case strings.Contains(err.Error(), "remote error: tls: "):
 		// The server sent a TLS alert; crypto/tls exposes it only as text.
 		alert := err.Error()[strings.Index(err.Error(), "remote error: tls: ")+len("remote error: tls: "):]
 		switch {
 		case strings.Contains(alert, "certificate required"), strings.Contains(alert, "bad certificate"),
 			strings.Contains(alert, "unknown certificate authority"), strings.Contains(alert, "expired certificate"):
-			return "tls-client-cert", probeT(env, "probe.net.tls_client_cert", alert), probeT(env, "probe.advice.tls_client_cert")
+			return "tls-client-cert", i18n.S("probe.net.tls_client_cert", alert), i18n.S("probe.advice.tls_client_cert")
 		}
-		return "tls", probeT(env, "probe.net.tls_alert", alert), probeT(env, "probe.advice.tls_alert")
+		return "tls", i18n.S("probe.net.tls_alert", alert), i18n.S("probe.advice.tls_alert")
 	case errors.As(err, &recErr):
-		return "tls", probeT(env, "probe.net.not_tls"), probeT(env, "probe.advice.not_tls")
+		return "tls", i18n.S("probe.net.not_tls"), i18n.S("probe.advice.not_tls")
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return result.ReasonRefused, probeT(env, "probe.net.refused"), probeT(env, "probe.advice.refused")
+		return result.ReasonRefused, i18n.S("probe.net.refused"), i18n.S("probe.advice.refused")
 	case errors.Is(err, transport.ErrTooManyRedirects):
-		return "redirects", probeT(env, "probe.net.redirects"), probeT(env, "probe.advice.redirects")
+		return "redirects", i18n.S("probe.net.redirects"), i18n.S("probe.advice.redirects")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return result.ReasonTimeout, probeT(env, "probe.net.timeout"), probeT(env, "probe.advice.timeout")
+		return result.ReasonTimeout, i18n.S("probe.net.timeout"), i18n.S("probe.advice.timeout")
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return result.ReasonNetwork, probeT(env, "probe.net.reset"), probeT(env, "probe.advice.reset")
+		return result.ReasonNetwork, i18n.S("probe.net.reset"), i18n.S("probe.advice.reset")
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return result.ReasonNetwork, probeT(env, "probe.net.unreachable"), probeT(env, "probe.advice.timeout")
+		return result.ReasonNetwork, i18n.S("probe.net.unreachable"), i18n.S("probe.advice.timeout")
 	}
 	var tlsErr *tls.CertificateVerificationError
 	if errors.As(err, &tlsErr) {
-		return "tls", probeT(env, "probe.net.tls_invalid", tlsErr.Error()), probeT(env, "probe.advice.tls_untrusted")
+		return "tls", i18n.S("probe.net.tls_invalid", tlsErr.Error()), i18n.S("probe.advice.tls_untrusted")
 	}
 	msg := err.Error()
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		msg = ue.Err.Error()
 	}
-	return result.ReasonNetwork, clip(msg, 160), probeT(env, "probe.advice.reset")
+	return result.ReasonNetwork, clip(msg, 160), i18n.S("probe.advice.reset")
 }
 
 func certNames(c *x509.Certificate) []string {

@@ -56,16 +56,16 @@ func (inodeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			{Name: "inode.used_pct", Value: pct, Unit: "%"},
 			{Name: "inode.used", Value: row.Used},
 		}
-		r.Message = osT(env, "os.inode.msg", row.Mount, pct, row.Avail, row.Total)
+		setMsg(&r, env, "os.inode.msg", row.Mount, pct, row.Avail, row.Total)
 		if osNotable(r.Status) {
-			r.Advice = osT(env, "os.inode.advice", row.Mount)
+			setAdvice(&r, env, "os.inode.advice", row.Mount)
 		}
 		out = append(out, r)
 	}
 	if len(out) == 0 {
-		r := osUnknown(base, "no-filesystems", osT(env, "os.disk.none"))
+		r := osUnknownMsg(base, env, "no-filesystems", "os.disk.none")
 		if len(rows) > 0 {
-			r.Message = osT(env, "os.inode.all_filtered", len(rows))
+			setMsg(&r, env, "os.inode.all_filtered", len(rows))
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -108,12 +109,12 @@ var (
 
 // classify returns the status of one sensor and why, in env's language
 // (the BMC's own event text is quoted as it is).
-func (s ipmiSensor) classify(env *Env) (result.Status, string) {
+func (s ipmiSensor) classify(env *Env) (result.Status, any) {
 	switch s.Status {
 	case "cr", "nr", "lcr", "ucr", "lnr", "unr":
-		return result.Crit, probeT(env, "hw.ipmi.status", s.Status, probeT(env, "hw.ipmi.st."+s.Status))
+		return result.Crit, i18n.S("hw.ipmi.status", s.Status, i18n.S("hw.ipmi.st."+s.Status))
 	case "nc", "lnc", "unc":
-		return result.Warn, probeT(env, "hw.ipmi.status", s.Status, probeT(env, "hw.ipmi.st."+s.Status))
+		return result.Warn, i18n.S("hw.ipmi.status", s.Status, i18n.S("hw.ipmi.st."+s.Status))
 	}
 	text := s.Reading
 	if ipmiCritText.MatchString(text) && !strings.Contains(strings.ToLower(text), "fully redundant") {
@@ -136,8 +137,8 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-bmc"
-		r.Message = probeT(env, "hw.ipmi.no_bmc")
-		r.Advice = probeT(env, "hw.ipmi.no_bmc_advice")
+		setMsg(&r, env, "hw.ipmi.no_bmc")
+		setAdvice(&r, env, "hw.ipmi.no_bmc_advice")
 		r.Evidence = hwFirstLines(sdrText, 5)
 		return []result.Result{r}
 	}
@@ -145,7 +146,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(sensors) == 0 {
 		r := base
 		r.Status = result.Unknown
-		r.Message = probeT(env, "hw.ipmi.no_rows")
+		setMsg(&r, env, "hw.ipmi.no_rows")
 		r.Evidence = hwFirstLines(sdrText, 10)
 		return []result.Result{r}
 	}
@@ -169,18 +170,18 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Item = s.Name
 		r.Status = st
-		r.Message = probeT(env, "hw.ipmi.sensor", s.Name, why)
+		setMsg(&r, env, "hw.ipmi.sensor", s.Name, why)
 		r.Evidence = fmt.Sprintf("%s | %s | %s", s.Name, s.Status, s.Reading)
-		r.Advice = ipmiAdvice(env, s)
+		setAdviceSub(&r, env, ipmiAdvice(env, s))
 		results = append(results, r)
 	}
 
 	summary := base
 	summary.Item = "sensors"
 	summary.Status = result.OK
-	summary.Message = probeT(env, "hw.ipmi.summary", len(sensors), len(results))
+	setMsg(&summary, env, "hw.ipmi.summary", len(sensors), len(results))
 	if hottestName != "" {
-		summary.Message += probeT(env, "hw.ipmi.hottest", hottestName, hottest)
+		addMsg(&summary, env, "hw.ipmi.hottest", hottestName, hottest)
 		env.Thresholds.Apply(&summary, hottest, "C")
 	}
 	summary.Metrics = metrics
@@ -191,7 +192,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	w, err := paramDuration(env.Spec, "sel_window", 0)
 	if err != nil {
 		summary.Status = result.Unknown
-		summary.Message = err.Error()
+		summary.SetText(err.Error())
 		return []result.Result{summary}
 	}
 	if w > 0 {
@@ -207,7 +208,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	sel.Item = "sel"
 	sel.Status = result.OK
 	sel.SetValue(float64(len(recent)), "events")
-	sel.Message = probeT(env, "hw.ipmi.sel", len(recent), since.Format("2006-01-02 15:04"))
+	setMsg(&sel, env, "hw.ipmi.sel", len(recent), since.Format("2006-01-02 15:04"))
 	var lines []string
 	for _, e := range recent {
 		st, _ := ipmiSensor{Name: e.Sensor, Status: "ok", Reading: e.Event}.classify(env)
@@ -218,27 +219,27 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		lines = append(lines, fmt.Sprintf("%s %s: %s", e.At.Format("2006-01-02 15:04:05"), e.Sensor, e.Event))
 	}
 	if len(recent) > 0 {
-		sel.Advice = probeT(env, "hw.ipmi.sel_advice")
+		setAdvice(&sel, env, "hw.ipmi.sel_advice")
 		sel.Evidence = strings.Join(hwLastN(lines, 20), "\n")
 	}
 	return append(results, sel)
 }
 
-func ipmiAdvice(env *Env, s ipmiSensor) string {
+func ipmiAdvice(env *Env, s ipmiSensor) i18n.Sub {
 	n := strings.ToLower(s.Name + " " + s.Reading)
 	switch {
 	case strings.Contains(n, "power suppl") || strings.Contains(n, "ps"):
-		return probeT(env, "hw.ipmi.advice.psu")
+		return i18n.S("hw.ipmi.advice.psu")
 	case strings.Contains(n, "fan"):
-		return probeT(env, "hw.ipmi.advice.fan")
+		return i18n.S("hw.ipmi.advice.fan")
 	case strings.Contains(n, "temp"):
-		return probeT(env, "hw.ipmi.advice.temp")
+		return i18n.S("hw.ipmi.advice.temp")
 	case strings.Contains(n, "memory") || strings.Contains(n, "ecc") || strings.Contains(n, "dimm"):
-		return probeT(env, "hw.ipmi.advice.memory")
+		return i18n.S("hw.ipmi.advice.memory")
 	case strings.Contains(n, "drive") || strings.Contains(n, "disk"):
-		return probeT(env, "hw.ipmi.advice.drive")
+		return i18n.S("hw.ipmi.advice.drive")
 	}
-	return probeT(env, "hw.ipmi.advice.other")
+	return i18n.S("hw.ipmi.advice.other")
 }
 
 // hwSectionProblem turns a missing section, a failed collector or a missing
@@ -248,12 +249,12 @@ func hwSectionProblem(env *Env, base result.Result, tool string) (result.Result,
 	r.Status = result.Unknown
 	switch {
 	case env.Section == nil || env.Section.Missing:
-		r.Message = probeT(env, "probe.no_output")
+		setMsg(&r, env, "probe.no_output")
 		return r, true
 	case strings.HasPrefix(strings.TrimSpace(env.Section.Stdout), "@@NOTOOL"):
 		r.Reason = "tool-missing"
-		r.Message = probeT(env, "hw.tool_missing", tool)
-		r.Advice = probeT(env, "hw.tool_advice", tool)
+		setMsg(&r, env, "hw.tool_missing", tool)
+		setAdvice(&r, env, "hw.tool_advice", tool)
 		return r, true
 	}
 	return r, false

@@ -169,23 +169,23 @@ func (kernelLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		u, _ := osFind(blocks, "UPTIME")
 		up, err := strconv.ParseFloat(u.Arg, 64)
 		if err != nil {
-			r := osUnknown(base, "unparsable", osT(env, "os.klog.no_uptime"))
+			r := osUnknownMsg(base, env, "unparsable", "os.klog.no_uptime")
 			osSetEvidence(&r, env.Section.Stdout, 10, false)
 			return []result.Result{r}
 		}
 		events = parseKernelDmesg(b.Body, now.Add(-time.Duration(up*float64(time.Second))))
 	} else if _, ok := osFind(blocks, "NOTOOL"); ok {
-		return []result.Result{osUnknown(base, "tool-missing", osT(env, "os.klog.notool"))}
+		return []result.Result{osUnknownMsg(base, env, "tool-missing", "os.klog.notool")}
 	} else {
-		r := osUnknown(base, "unparsable", osT(env, "os.klog.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.klog.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
 	low := strings.ToLower(body)
 	if len(events) == 0 && (strings.Contains(low, "operation not permitted") || strings.Contains(low, "insufficient permissions") ||
 		strings.Contains(low, "permission denied") || strings.Contains(low, "not seeing messages from other users and the system")) {
-		r := osUnknown(base, "not-readable", osT(env, "os.klog.denied", source, strings.TrimSpace(osFirstLine(body))))
-		r.Advice = osT(env, "os.klog.denied_advice")
+		r := osUnknownMsg(base, env, "not-readable", "os.klog.denied", source, strings.TrimSpace(osFirstLine(body)))
+		setAdvice(&r, env, "os.klog.denied_advice")
 		return []result.Result{r}
 	}
 	var ooms, errs []kernelEvent
@@ -219,19 +219,19 @@ func (kernelLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	case len(ooms) > 0:
 		r.Status = result.Crit
 		r.Reason = "oom-kill"
-		r.Message = osT(env, "os.klog.oom", len(ooms), sinceText, osList(osUniq(victims), 5))
+		setMsg(&r, env, "os.klog.oom", len(ooms), sinceText, osList(osUniq(victims), 5))
 		if len(errs) > 0 {
-			r.Message += osT(env, "os.klog.and_errors", len(errs))
+			addMsg(&r, env, "os.klog.and_errors", len(errs))
 		}
-		r.Advice = osT(env, "os.klog.oom_advice")
+		setAdvice(&r, env, "os.klog.oom_advice")
 	case len(errs) > 0:
 		r.Status = result.Warn
 		r.Reason = "kernel-errors"
-		r.Message = osT(env, "os.klog.errors", len(errs), sinceText, osShort(errs[len(errs)-1].Text))
-		r.Advice = osT(env, "os.klog.errors_advice")
+		setMsg(&r, env, "os.klog.errors", len(errs), sinceText, osShort(errs[len(errs)-1].Text))
+		setAdvice(&r, env, "os.klog.errors_advice")
 	default:
 		r.Status = result.OK
-		r.Message = osT(env, "os.klog.clean", sinceText, source)
+		setMsg(&r, env, "os.klog.clean", sinceText, source)
 	}
 	if len(lines) > 0 {
 		osSetEvidence(&r, strings.Join(lines, "\n"), 20, true)

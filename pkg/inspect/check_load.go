@@ -93,7 +93,7 @@ func (loadCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	load, cpus, err := parseLoadOutput(env.Section.Stdout)
 	if err != nil {
-		r := osUnknown(base, "unparsable", osT(env, "os.load.unparsable", err))
+		r := osUnknownMsg(base, env, "unparsable", "os.load.unparsable", err)
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
@@ -108,9 +108,9 @@ func (loadCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		{Name: "load.avg15", Value: load[2]},
 		{Name: "cpu.count", Value: float64(cpus)},
 	}
-	r.Message = osT(env, "os.load.msg", per, window, load[0], load[1], load[2], cpus)
+	setMsg(&r, env, "os.load.msg", per, window, load[0], load[1], load[2], cpus)
 	if osNotable(r.Status) {
-		r.Advice = osT(env, "os.load.advice")
+		setAdvice(&r, env, "os.load.advice")
 	}
 	return []result.Result{r}
 }

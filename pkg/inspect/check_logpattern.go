@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -454,27 +455,27 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	case o.Missing:
 		r.Status = c.missing
 		r.Reason = "missing"
-		r.Message = probeT(env, "probe.log.missing", c.path)
+		setMsg(&r, env, "probe.log.missing", c.path)
 		if r.Status != result.OK {
-			r.Advice = probeT(env, "probe.advice.log_missing")
+			setAdvice(&r, env, "probe.advice.log_missing")
 		}
 		return []result.Result{r}
 	case o.Unreadable:
 		r.Status = result.Unknown
 		r.Reason = "permission"
-		r.Message = probeT(env, "probe.log.unreadable", c.path)
-		r.Advice = probeT(env, "probe.advice.log_unreadable")
+		setMsg(&r, env, "probe.log.unreadable", c.path)
+		setAdvice(&r, env, "probe.advice.log_unreadable")
 		return []result.Result{r}
 	case o.NoJournal:
 		r.Status = result.Unknown
 		r.Reason = "tool-missing"
-		r.Message = probeT(env, "probe.log.no_journal")
-		r.Advice = probeT(env, "probe.advice.log_no_journal")
+		setMsg(&r, env, "probe.log.no_journal")
+		setAdvice(&r, env, "probe.advice.log_no_journal")
 		return []result.Result{r}
 	case !o.HasCount:
 		r.Status = result.Unknown
 		r.Reason = "parse"
-		r.Message = probeT(env, "probe.log.no_count", item)
+		setMsg(&r, env, "probe.log.no_count", item)
 		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
 		return []result.Result{r}
 	}
@@ -504,12 +505,12 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	count := len(inWindow)
 	atLeast := false
-	var notes []string
+	var notes []i18n.Sub
 	switch {
 	case len(o.Lines) > 0 && parsed == 0:
 		// No timestamps at all: every match in what was read counts.
 		count = o.Count
-		notes = append(notes, probeT(env, "probe.log.no_times"))
+		notes = append(notes, i18n.S("probe.log.no_times"))
 	case o.Count > len(o.Lines) && firstIn:
 		atLeast = true
 	}
@@ -519,23 +520,23 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		th.Warn, _ = ParseRange("~:0")
 	}
 	th.Apply(&r, float64(count), "lines")
-	countText := strconv.Itoa(count)
+	var countText any = strconv.Itoa(count)
 	if atLeast {
-		countText = probeT(env, "probe.log.at_least", count)
+		countText = i18n.S("probe.log.at_least", count)
 	}
 	since := start.In(o.Zone).Format("2006-01-02 15:04")
-	r.Message = probeT(env, "probe.log.count", item, countText, c.pattern, since)
+	setMsg(&r, env, "probe.log.count", item, countText, c.pattern, since)
 	if c.journal && o.Lookback > 0 && start.Before(now.Add(-o.Lookback)) {
-		notes = append(notes, probeT(env, "probe.log.lookback", humanAge(o.Lookback)))
+		notes = append(notes, i18n.S("probe.log.lookback", humanAge(o.Lookback)))
 	}
 	if !c.journal && o.Size > c.maxBytes {
-		notes = append(notes, probeT(env, "probe.log.bytes", humanBytes(c.maxBytes), humanBytes(o.Size)))
+		notes = append(notes, i18n.S("probe.log.bytes", humanBytes(c.maxBytes), humanBytes(o.Size)))
 	}
 	if env.Section.Truncated {
-		notes = append(notes, probeT(env, "probe.output_truncated"))
+		notes = append(notes, i18n.S("probe.output_truncated"))
 	}
 	if len(notes) > 0 {
-		r.Message += "; " + strings.Join(notes, "; ")
+		addNotes(&r, env, "; ", notes)
 	}
 	sample := inWindow
 	if count == o.Count && parsed == 0 {
@@ -546,7 +547,7 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	setEvidence(&r, strings.Join(sample, "\n"), len(o.Lines) > len(sample))
 	if r.Status == result.Warn || r.Status == result.Crit {
-		r.Advice = probeT(env, "probe.advice.log")
+		setAdvice(&r, env, "probe.advice.log")
 	}
 	return []result.Result{r}
 }

@@ -85,7 +85,7 @@ func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		m, err = parseMeminfo(out)
 	}
 	if err != nil {
-		r := osUnknown(base, "unparsable", osT(env, "os.mem.unparsable", err))
+		r := osUnknownMsg(base, env, "unparsable", "os.mem.unparsable", err)
 		osSetEvidence(&r, out, 20, false)
 		return []result.Result{r}
 	}
@@ -100,27 +100,27 @@ func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		{Name: "mem.used_pct", Value: usedPct, Unit: "%"},
 		{Name: "mem.total_bytes", Value: m.Total, Unit: "B"},
 	}
-	mem.Message = osT(env, "os.mem.msg", usedPct, osBytes(m.Available), osBytes(m.Total), availPct)
+	setMsg(&mem, env, "os.mem.msg", usedPct, osBytes(m.Available), osBytes(m.Total), availPct)
 	if m.Estimated {
-		mem.Message += osT(env, "os.mem.estimated")
+		addMsg(&mem, env, "os.mem.estimated")
 	}
 	if osNotable(mem.Status) {
-		mem.Advice = osT(env, "os.mem.advice")
+		setAdvice(&mem, env, "os.mem.advice")
 	}
 
 	swap := base
 	swap.Item = "swap"
 	if m.SwapTotal <= 0 {
 		swap.Status = result.OK
-		swap.Message = osT(env, "os.swap.none")
+		setMsg(&swap, env, "os.swap.none")
 	} else {
 		used := m.SwapTotal - m.SwapFree
 		pct := osRound(used*100/m.SwapTotal, 1)
 		swapTh.Apply(&swap, pct, "%")
 		swap.Metrics = []result.Metric{{Name: "swap.used_pct", Value: pct, Unit: "%"}}
-		swap.Message = osT(env, "os.swap.msg", osBytes(used), osBytes(m.SwapTotal), pct)
+		setMsg(&swap, env, "os.swap.msg", osBytes(used), osBytes(m.SwapTotal), pct)
 		if osNotable(swap.Status) {
-			swap.Advice = osT(env, "os.swap.advice")
+			setAdvice(&swap, env, "os.swap.advice")
 		}
 	}
 	if mem.Status != result.OK || swap.Status != result.OK {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -71,14 +72,14 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if err != nil {
 		r := base
 		r.Status = result.Unknown
-		r.Message = err.Error()
+		r.SetText(err.Error())
 		return []result.Result{r}
 	}
 	devs := parseMultipath(env.Section.Stdout)
 	if len(devs) == 0 {
 		r := base
 		r.Status = result.OK
-		r.Message = probeT(env, "hw.mpath.none")
+		setMsg(&r, env, "hw.mpath.none")
 		if s := strings.TrimSpace(env.Section.Stdout); s != "" && !strings.Contains(s, "no such") {
 			r.Evidence = hwFirstLines(s, 5)
 		}
@@ -102,18 +103,18 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		switch {
 		case active == 0:
 			r.Status = result.Crit
-			r.Message = probeT(env, "hw.mpath.no_path", d.Name, d.Vendor, len(d.Paths))
-			r.Advice = probeT(env, "hw.mpath.no_path_a")
+			setMsg(&r, env, "hw.mpath.no_path", d.Name, d.Vendor, len(d.Paths))
+			setAdvice(&r, env, "hw.mpath.no_path_a")
 		case len(bad) > 0 || active < minPaths:
 			r.Status = result.Warn
-			r.Message = probeT(env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
-			r.Advice = probeT(env, "hw.mpath.degraded_a")
+			setMsg(&r, env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
+			setAdvice(&r, env, "hw.mpath.degraded_a")
 		default:
 			r.Status = result.OK
-			r.Message = probeT(env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
+			setMsg(&r, env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
 		}
 		if len(bad) > 0 {
-			r.Message += probeT(env, "hw.mpath.failed_paths", strings.Join(bad, probeT(env, "hw.list_sep")))
+			addMsg(&r, env, "hw.mpath.failed_paths", i18n.Strings(bad, "hw.list_sep"))
 		}
 		results = append(results, r)
 	}

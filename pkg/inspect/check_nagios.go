@@ -99,8 +99,8 @@ func (nagiosCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, nagiosMissing) || (env.Section.ExitCode == 127 && strings.TrimSpace(out) == "") {
 		r.Status = result.Unknown
 		r.Reason = "plugin-missing"
-		r.Message = probeT(env, "probe.nagios.missing", plugin)
-		r.Advice = probeT(env, "probe.advice.nagios_missing")
+		setMsg(&r, env, "probe.nagios.missing", plugin)
+		setAdvice(&r, env, "probe.advice.nagios_missing")
 		r.Evidence = ""
 		return []result.Result{r}
 	}
@@ -127,20 +127,21 @@ func (nagiosCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	summary := clip(p.Summary, 200)
 	switch {
 	case code == 126:
-		r.Message = probeT(env, "probe.nagios.not_executable", plugin)
-		r.Advice = probeT(env, "probe.advice.nagios_missing")
+		setMsg(&r, env, "probe.nagios.not_executable", plugin)
+		setAdvice(&r, env, "probe.advice.nagios_missing")
 	case code < 0 || code > 3:
-		r.Message = probeT(env, "probe.nagios.bad_exit", code, summary)
+		setMsg(&r, env, "probe.nagios.bad_exit", code, summary)
 	case summary == "":
-		r.Message = probeT(env, "probe.nagios.no_summary", code)
+		setMsg(&r, env, "probe.nagios.no_summary", code)
 	default:
 		r.Message = summary
 	}
 	if p.BadPerf > 0 {
-		r.Message += "; " + probeT(env, "probe.nagios.bad_perf", p.BadPerf)
+		r.AppendText("; ")
+		addMsg(&r, env, "probe.nagios.bad_perf", p.BadPerf)
 	}
 	if r.Status == result.Warn || r.Status == result.Crit {
-		r.Advice = probeT(env, "probe.advice.nagios")
+		setAdvice(&r, env, "probe.advice.nagios")
 	}
 	return []result.Result{r}
 }

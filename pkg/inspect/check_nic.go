@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -82,7 +83,7 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if err != nil {
 		r := base
 		r.Status = result.Unknown
-		r.Message = err.Error()
+		r.SetText(err.Error())
 		return []result.Result{r}
 	}
 	want := map[string]bool{}
@@ -116,24 +117,24 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			{Name: "nic.errors", Value: float64(errs)},
 			{Name: "nic.dropped", Value: float64(n.RxDrop + n.TxDrop)},
 		}
-		speed := ""
+		var speed any = ""
 		if n.Speed != "-" && n.Speed != "" && !strings.HasPrefix(n.Speed, "-") {
-			speed = probeT(env, "hw.nic.speed", n.Speed)
+			speed = i18n.S("hw.nic.speed", n.Speed)
 		}
-		r.Message = probeT(env, "hw.nic.msg", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
+		setMsg(&r, env, "hw.nic.msg", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
 		down := n.Oper != "up" && n.Oper != "unknown"
 		if down && (want[n.Name] || n.Carrier == "0") {
 			if want[n.Name] {
 				r.Status = result.Crit
-				r.Message = probeT(env, "hw.nic.down", n.Name, n.Oper)
-				r.Advice = probeT(env, "hw.nic.down_a")
+				setMsg(&r, env, "hw.nic.down", n.Name, n.Oper)
+				setAdvice(&r, env, "hw.nic.down_a")
 			} else if n.Physical && n.Carrier == "0" {
 				// a physical port with no carrier that nobody asked for: informational
-				r.Message = probeT(env, "hw.nic.no_link", n.Name)
+				setMsg(&r, env, "hw.nic.no_link", n.Name)
 			}
 		}
 		if r.Status == result.Warn || r.Status == result.Crit && !down {
-			r.Advice = probeT(env, "hw.nic.errors_a", n.Name)
+			setAdvice(&r, env, "hw.nic.errors_a", n.Name)
 		}
 		results = append(results, r)
 	}
@@ -142,15 +143,15 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			r := base
 			r.Item = name
 			r.Status = result.Crit
-			r.Message = probeT(env, "hw.nic.missing", name)
-			r.Advice = probeT(env, "hw.nic.missing_a")
+			setMsg(&r, env, "hw.nic.missing", name)
+			setAdvice(&r, env, "hw.nic.missing_a")
 			results = append(results, r)
 		}
 	}
 	if len(results) == 0 {
 		r := base
 		r.Status = result.OK
-		r.Message = probeT(env, "hw.nic.none")
+		setMsg(&r, env, "hw.nic.none")
 		return []result.Result{r}
 	}
 	return results

@@ -53,7 +53,7 @@ func (osInfoCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	info := parseOSInfo(osSplit(env.Section.Stdout))
 	if info.Name == "" && info.Kernel == "" {
-		r := osUnknown(base, "unparsable", osT(env, "os.osinfo.unknown"))
+		r := osUnknownMsg(base, env, "unparsable", "os.osinfo.unknown")
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}
 	}
@@ -61,7 +61,7 @@ func (osInfoCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r.Status = result.OK
 	r.Message = info.String()
 	if info.Kernel != "" && info.Arch != "" && info.Name != "" {
-		r.Message = osT(env, "os.osinfo.msg", info.Name, info.Kernel, info.Arch)
+		setMsg(&r, env, "os.osinfo.msg", info.Name, info.Kernel, info.Arch)
 	}
 	r.Evidence = info.Facts()
 	return []result.Result{r}

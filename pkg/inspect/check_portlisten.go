@@ -331,7 +331,7 @@ func (portListenCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		}
 	}
 	if tool == "" || len(ls) == 0 {
-		r := osUnknown(base, "unparsable", osT(env, "os.port.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.port.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}
 	}
@@ -368,11 +368,11 @@ func (portListenCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if len(by) == 0 {
 			r.Status = result.Crit
 			r.Reason = "not-listening"
-			r.Message = osT(env, "os.port.missing", p.String())
-			r.Advice = osT(env, "os.port.missing_advice", p.String())
+			setMsg(&r, env, "os.port.missing", p.String())
+			setAdvice(&r, env, "os.port.missing_advice", p.String())
 		} else {
 			r.Status = result.OK
-			r.Message = osT(env, "os.port.listening", p.String(), osList(by, 3))
+			setMsg(&r, env, "os.port.listening", p.String(), osList(by, 3))
 		}
 		out = append(out, r)
 	}
@@ -398,11 +398,11 @@ func (portListenCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if o.warnUnexpected && len(unexpected) > 0 {
 		sum.Status = result.Warn
 		sum.Reason = "unexpected-listener"
-		sum.Message = osT(env, "os.port.unexpected", len(unexpected), osList(unexpected, 8))
-		sum.Advice = osT(env, "os.port.unexpected_advice")
+		setMsg(&sum, env, "os.port.unexpected", len(unexpected), osList(unexpected, 8))
+		setAdvice(&sum, env, "os.port.unexpected_advice")
 		sum.Evidence, sum.EvidenceTruncated = osEvidence(strings.Join(unexpected, "\n"), 100, false)
 	} else {
-		sum.Message = osT(env, "os.port.summary", len(uniq), tool, osList(all, 12))
+		setMsg(&sum, env, "os.port.summary", len(uniq), tool, osList(all, 12))
 	}
 	return append(out, sum)
 }

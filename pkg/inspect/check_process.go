@@ -153,7 +153,7 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		}
 	}
 	if len(comms) == 0 {
-		r := osUnknown(base, "unparsable", osT(env, "os.process.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.process.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
@@ -165,7 +165,7 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		n := 0
 		if p.Match != "" {
 			if !haveArgs {
-				out = append(out, osUnknown(r, "unparsable", osT(env, "os.process.no_args")))
+				out = append(out, osUnknownMsg(r, env, "unparsable", "os.process.no_args"))
 				continue
 			}
 			for _, a := range args {
@@ -185,16 +185,16 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		case n < p.Min:
 			r.Status = result.Crit
 			r.Reason = "not-running"
-			r.Message = osT(env, "os.process.too_few", p.Name, n, p.Min)
-			r.Advice = osT(env, "os.process.too_few_advice", p.Name)
+			setMsg(&r, env, "os.process.too_few", p.Name, n, p.Min)
+			setAdvice(&r, env, "os.process.too_few_advice", p.Name)
 		case p.Max >= 0 && n > p.Max:
 			r.Status = result.Warn
 			r.Reason = "too-many"
-			r.Message = osT(env, "os.process.too_many", p.Name, n, p.Max)
-			r.Advice = osT(env, "os.process.too_many_advice", p.Name)
+			setMsg(&r, env, "os.process.too_many", p.Name, n, p.Max)
+			setAdvice(&r, env, "os.process.too_many_advice", p.Name)
 		default:
 			r.Status = result.OK
-			r.Message = osT(env, "os.process.ok", p.Name, n)
+			setMsg(&r, env, "os.process.ok", p.Name, n)
 		}
 		out = append(out, r)
 	}
@@ -225,12 +225,12 @@ func processForbidden(env *Env, base result.Result, forbidden, comms []string) r
 	r.SetValue(float64(len(found)), "")
 	if len(found) == 0 {
 		r.Status = result.OK
-		r.Message = osT(env, "os.process.forbidden_none", len(forbidden))
+		setMsg(&r, env, "os.process.forbidden_none", len(forbidden))
 		return r
 	}
 	r.Status = result.Crit
 	r.Reason = "forbidden-process"
-	r.Message = osT(env, "os.process.forbidden", osList(found, 8))
-	r.Advice = osT(env, "os.process.forbidden_advice", strings.Fields(found[0])[0])
+	setMsg(&r, env, "os.process.forbidden", osList(found, 8))
+	setAdvice(&r, env, "os.process.forbidden_advice", strings.Fields(found[0])[0])
 	return r
 }

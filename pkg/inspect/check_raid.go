@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -155,7 +156,7 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, "@@NORAID") {
 		r := base
 		r.Status = result.OK
-		r.Message = probeT(env, "hw.raid.none")
+		setMsg(&r, env, "hw.raid.none")
 		return []result.Result{r}
 	}
 	details := map[string]mdDetail{}
@@ -197,23 +198,23 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		switch {
 		case a.State == "inactive":
 			r.Status = result.Crit
-			r.Message = probeT(env, "hw.raid.inactive", a.Name, a.Level)
+			setMsg(&r, env, "hw.raid.inactive", a.Name, a.Level)
 		case degraded:
 			r.Status = result.Crit
-			r.Message = probeT(env, "hw.raid.degraded", a.Name, a.Level, a.Have, a.Want, a.Map)
+			setMsg(&r, env, "hw.raid.degraded", a.Name, a.Level, a.Have, a.Want, a.Map)
 			if len(det.Faulty) > 0 {
-				r.Message += probeT(env, "hw.raid.faulty", strings.Join(det.Faulty, probeT(env, "hw.list_sep")))
+				addMsg(&r, env, "hw.raid.faulty", i18n.Strings(det.Faulty, "hw.list_sep"))
 			}
 			if a.Action != "" {
-				r.Message += probeT(env, "hw.raid.action", mdActionName(env, a.Action), a.Progress)
+				addMsg(&r, env, "hw.raid.action", mdActionName(env, a.Action), a.Progress)
 			}
-			r.Advice = probeT(env, "hw.raid.degraded_advice", a.Name)
+			setAdvice(&r, env, "hw.raid.degraded_advice", a.Name)
 		case a.Action != "":
 			r.Status = result.Warn
-			r.Message = probeT(env, "hw.raid.in_progress", a.Name, a.Level, mdActionName(env, a.Action), a.Progress)
-			r.Advice = probeT(env, "hw.raid.action_advice", mdActionName(env, a.Action))
+			setMsg(&r, env, "hw.raid.in_progress", a.Name, a.Level, mdActionName(env, a.Action), a.Progress)
+			setAdvice(&r, env, "hw.raid.action_advice", mdActionName(env, a.Action))
 		default:
-			r.Message = probeT(env, "hw.raid.ok", a.Name, a.Level, a.Have, a.Want, a.Map)
+			setMsg(&r, env, "hw.raid.ok", a.Name, a.Level, a.Have, a.Want, a.Map)
 		}
 		if a.Want > 0 {
 			r.SetValue(float64(a.Have), "devices")
@@ -230,7 +231,7 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(results) == 0 {
 		r := base
 		r.Status = result.Unknown
-		r.Message = probeT(env, "hw.raid.unreadable")
+		setMsg(&r, env, "hw.raid.unreadable")
 		r.Evidence = hwFirstLines(out, 20)
 		return []result.Result{r}
 	}
@@ -239,10 +240,10 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 
 // mdActionName names an md sync action (resync, recovery, check, reshape,
 // repair) in env's language; the kernel's word is kept alongside.
-func mdActionName(env *Env, action string) string {
+func mdActionName(env *Env, action string) any {
 	switch action {
 	case "resync", "recovery", "check", "reshape", "repair":
-		return probeT(env, "hw.raid.act."+action)
+		return i18n.S("hw.raid.act." + action)
 	}
 	return action
 }
@@ -517,22 +518,22 @@ func storcliDriveStatus(state string) result.Status {
 var storcliPDStates = map[string]bool{"Failed": true, "Offln": true, "UBad": true, "Msng": true, "UBUnsp": true, "Unusbl": true, "Rbld": true, "Cpybck": true}
 var storcliVDStates = map[string]bool{"Dgrd": true, "Pdgd": true, "OfLn": true, "Rec": true}
 
-func storcliPDStateName(env *Env, state string) string {
+func storcliPDStateName(env *Env, state string) i18n.Sub {
 	if s := storcliNorm(state); storcliPDStates[s] {
-		return probeT(env, "hw.raid.pdst."+s)
+		return i18n.S("hw.raid.pdst." + s)
 	}
-	return probeT(env, "hw.raid.pdst.other")
+	return i18n.S("hw.raid.pdst.other")
 }
 
-func storcliVDStateName(env *Env, state string) string {
+func storcliVDStateName(env *Env, state string) i18n.Sub {
 	s := storcliNorm(state)
 	if s == "Offln" { // storcli prints OfLn for a VD, Offln for a drive
 		s = "OfLn"
 	}
 	if storcliVDStates[s] {
-		return probeT(env, "hw.raid.vdst."+s)
+		return i18n.S("hw.raid.vdst." + s)
 	}
-	return probeT(env, "hw.raid.vdst.other")
+	return i18n.S("hw.raid.vdst.other")
 }
 
 // storcliItem names a result: "vd 0/1", "pd 252:3", "dg 1"; with the
@@ -554,20 +555,20 @@ func storcliPath(ctl int, slot string) string {
 	return "/c" + strconv.Itoa(ctl) + "/e" + e + "/s" + s
 }
 
-func storcliPlace(env *Env, slot string) string {
+func storcliPlace(env *Env, slot string) i18n.Sub {
 	e, s, _ := strings.Cut(slot, ":")
 	if e == "" {
-		return probeT(env, "hw.raid.place_slot", s)
+		return i18n.S("hw.raid.place_slot", s)
 	}
-	return probeT(env, "hw.raid.place", e, s)
+	return i18n.S("hw.raid.place", e, s)
 }
 
 // storcliDriveText is a drive as a VD's message lists it: slot, state and,
 // when rebuilding, the progress.
-func storcliDriveText(env *Env, rep storcliReport, d *storcliDrive) string {
+func storcliDriveText(env *Env, rep storcliReport, d *storcliDrive) any {
 	s := d.Slot + " " + iostreams.Sanitize(d.State)
 	if rb, ok := rep.Rebuild[storcliKey(d.Ctl, d.Slot)]; ok {
-		s += probeT(env, "hw.raid.drive_rebuild", rb.Pct)
+		return i18n.S(i18n.ConcatCode, s, i18n.S("hw.raid.drive_rebuild", rb.Pct))
 	}
 	return s
 }
@@ -577,7 +578,7 @@ func storcliDriveText(env *Env, rep storcliReport, d *storcliDrive) string {
 // and, for a controller without any array, one saying what was read.
 func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Result {
 	var results []result.Result
-	sep := probeT(env, "hw.list_sep")
+	sep := "hw.list_sep"
 	hasVD := map[string]bool{}
 	for _, a := range rep.Arrays {
 		if !a.IsDG {
@@ -603,14 +604,14 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		r.Item = storcliItem(a.Ctl, kind, a.ID)
 		if storcliNorm(a.State) == "Optl" {
 			r.Status = result.OK
-			r.Message = probeT(env, okKey, id, typ)
+			setMsg(&r, env, okKey, id, typ)
 			results = append(results, r)
 			continue
 		}
 		r.Status = result.Crit
-		r.Message = probeT(env, badKey, id, typ, iostreams.Sanitize(a.State), storcliVDStateName(env, a.State))
+		setMsg(&r, env, badKey, id, typ, iostreams.Sanitize(a.State), storcliVDStateName(env, a.State))
 		evidence := []string{a.Line}
-		var members []string
+		var members []any
 		allRebuilding := true
 		for _, d := range rep.Drives {
 			if d.Ctl != a.Ctl || d.DG != a.DG || storcliDriveStatus(d.State) == result.OK {
@@ -627,17 +628,17 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		}
 		for _, m := range rep.Missing {
 			if m.Ctl == a.Ctl && m.DG == a.DG {
-				members = append(members, probeT(env, "hw.raid.msng", m.DG, m.Arr, m.Row))
+				members = append(members, i18n.S("hw.raid.msng", m.DG, m.Arr, m.Row))
 				evidence = append(evidence, m.Line)
 				allRebuilding = false
 			}
 		}
 		if len(members) > 0 {
-			r.Message += probeT(env, "hw.raid.members", strings.Join(members, sep))
+			addMsg(&r, env, "hw.raid.members", i18n.List{Items: members, Sep: sep})
 		} else {
 			// The failed drive may have left the group (UBad, DG "-"):
 			// name the controller's drives that need a hand.
-			var loose []string
+			var loose []any
 			for _, d := range rep.Drives {
 				if d.Ctl == a.Ctl && storcliDriveStatus(d.State) != result.OK {
 					loose = append(loose, storcliDriveText(env, rep, d))
@@ -645,14 +646,14 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 				}
 			}
 			if len(loose) > 0 {
-				r.Message += probeT(env, "hw.raid.ctl_drives", a.Ctl, strings.Join(loose, sep))
+				addMsg(&r, env, "hw.raid.ctl_drives", a.Ctl, i18n.List{Items: loose, Sep: sep})
 				allRebuilding = false
 			}
 		}
 		if len(members) > 0 && allRebuilding {
-			r.Advice = probeT(env, "hw.raid.vd_rebuild_advice", "/c"+strconv.Itoa(a.Ctl))
+			setAdvice(&r, env, "hw.raid.vd_rebuild_advice", "/c"+strconv.Itoa(a.Ctl))
 		} else {
-			r.Advice = probeT(env, "hw.raid.vd_advice", "/c"+strconv.Itoa(a.Ctl))
+			setAdvice(&r, env, "hw.raid.vd_advice", "/c"+strconv.Itoa(a.Ctl))
 		}
 		r.Evidence = strings.Join(evidence, "\n")
 		results = append(results, r)
@@ -668,16 +669,16 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		r.Item = storcliItem(d.Ctl, "pd", d.Slot)
 		r.Status = st
 		path := storcliPath(d.Ctl, d.Slot)
-		r.Message = probeT(env, "hw.raid.pd_bad", d.Slot, storcliPlace(env, d.Slot), iostreams.Sanitize(d.State), storcliPDStateName(env, d.State))
+		setMsg(&r, env, "hw.raid.pd_bad", d.Slot, storcliPlace(env, d.Slot), iostreams.Sanitize(d.State), storcliPDStateName(env, d.State))
 		if _, err := strconv.Atoi(d.DG); err == nil {
-			r.Message += probeT(env, "hw.raid.pd_dg", d.DG)
+			addMsg(&r, env, "hw.raid.pd_dg", d.DG)
 		}
 		evidence := append([]string(nil), d.Lines...)
 		switch rb, ok := rep.Rebuild[storcliKey(d.Ctl, d.Slot)]; {
 		case ok:
-			r.Message += probeT(env, "hw.raid.pd_rebuild", rb.Pct)
+			addMsg(&r, env, "hw.raid.pd_rebuild", rb.Pct)
 			if rb.Left != "" {
-				r.Message += probeT(env, "hw.raid.pd_left", iostreams.Sanitize(rb.Left))
+				addMsg(&r, env, "hw.raid.pd_left", iostreams.Sanitize(rb.Left))
 			}
 			r.SetValue(float64(rb.Pct), "%")
 			r.Metrics = append(r.Metrics, result.Metric{Name: "raid.rebuild_pct", Value: float64(rb.Pct), Unit: "%"})
@@ -685,11 +686,11 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		}
 		switch {
 		case st == result.Crit:
-			r.Advice = probeT(env, "hw.raid.pd_replace_advice", storcliPlace(env, d.Slot), path)
+			setAdvice(&r, env, "hw.raid.pd_replace_advice", storcliPlace(env, d.Slot), path)
 		case storcliNorm(d.State) == "Rbld":
-			r.Advice = probeT(env, "hw.raid.pd_rebuild_advice", path)
+			setAdvice(&r, env, "hw.raid.pd_rebuild_advice", path)
 		default:
-			r.Advice = probeT(env, "hw.raid.pd_check_advice", path)
+			setAdvice(&r, env, "hw.raid.pd_check_advice", path)
 		}
 		r.Evidence = strings.Join(evidence, "\n")
 		results = append(results, r)
@@ -710,7 +711,7 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		r := base
 		r.Item = storcliItem(c, "controller", strconv.Itoa(c))
 		r.Status = result.OK
-		r.Message = probeT(env, "hw.raid.ctl_no_vd", c, ctlDrives[c])
+		setMsg(&r, env, "hw.raid.ctl_no_vd", c, ctlDrives[c])
 		results = append(results, r)
 	}
 	return results

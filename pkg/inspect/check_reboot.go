@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -141,7 +142,7 @@ func (rebootRequiredCheck) Evaluate(_ context.Context, env *Env) []result.Result
 	blocks := osSplit(env.Section.Stdout)
 	running := ""
 	var installed []string
-	var reasons []string
+	var reasons []i18n.Sub
 	var required, nr bool
 	var pkgs []string
 	var nrOut string
@@ -164,15 +165,15 @@ func (rebootRequiredCheck) Evaluate(_ context.Context, env *Env) []result.Result
 		}
 	}
 	if running == "" {
-		r := osUnknown(base, "unparsable", osT(env, "os.reboot.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.reboot.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
 	if required {
 		if len(pkgs) > 0 {
-			reasons = append(reasons, osT(env, "os.reboot.file_pkgs", osList(pkgs, 5)))
+			reasons = append(reasons, i18n.S("os.reboot.file_pkgs", osList(pkgs, 5)))
 		} else {
-			reasons = append(reasons, osT(env, "os.reboot.file"))
+			reasons = append(reasons, i18n.S("os.reboot.file"))
 		}
 	}
 	flavor := kernelFlavor(running)
@@ -186,21 +187,21 @@ func (rebootRequiredCheck) Evaluate(_ context.Context, env *Env) []result.Result
 		}
 	}
 	if newest != "" && osVerCmp(newest, running) > 0 {
-		reasons = append(reasons, osT(env, "os.reboot.kernel", running, newest))
+		reasons = append(reasons, i18n.S("os.reboot.kernel", running, newest))
 	}
 	if nr {
-		reasons = append(reasons, osT(env, "os.reboot.needs_restarting"))
+		reasons = append(reasons, i18n.S("os.reboot.needs_restarting"))
 	}
 	r := base
 	if len(reasons) == 0 {
 		r.Status = result.OK
-		r.Message = osT(env, "os.reboot.none", running)
+		setMsg(&r, env, "os.reboot.none", running)
 		return []result.Result{r}
 	}
 	r.Status = result.Warn
 	r.Reason = "reboot-required"
-	r.Message = strings.Join(reasons, "; ")
-	r.Advice = osT(env, "os.reboot.advice")
+	setMsg(&r, env, i18n.ConcatCode, i18n.List{Items: subsAny(reasons), Sep: "; "})
+	setAdvice(&r, env, "os.reboot.advice")
 	if nrOut != "" {
 		osSetEvidence(&r, nrOut, 20, false)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -241,16 +242,16 @@ func smartFirstNumber(s string) float64 {
 // about temperature (a temperature attribute under its threshold now or in
 // the past, the NVMe temperature bit): cooling is to be checked then, not
 // the disk replaced.
-func (d smartDisk) verdict(env *Env) (st result.Status, why []string, replace bool) {
+func (d smartDisk) verdict(env *Env) (st result.Status, why []i18n.Sub, replace bool) {
 	st = result.OK
 	add := func(s result.Status, key string, args ...any) {
 		st = result.Worst(st, s)
-		why = append(why, probeT(env, key, args...))
+		why = append(why, i18n.S(key, args...))
 		replace = true
 	}
 	addTemp := func(s result.Status, key string, args ...any) {
 		st = result.Worst(st, s)
-		why = append(why, probeT(env, key, args...))
+		why = append(why, i18n.S(key, args...))
 	}
 	switch h := strings.ToUpper(d.Health); {
 	case h == "FAILED":
@@ -302,11 +303,11 @@ func (d smartDisk) verdict(env *Env) (st result.Status, why []string, replace bo
 		}
 	}
 	if len(d.Uncorrected) > 0 {
-		var ops []string
+		var ops []any
 		for _, u := range d.Uncorrected {
-			ops = append(ops, probeT(env, "hw.smart.op."+u.Op, u.N))
+			ops = append(ops, i18n.S("hw.smart.op."+u.Op, u.N))
 		}
-		add(result.Crit, "hw.smart.uncorrected", strings.Join(ops, probeT(env, "hw.list_sep")))
+		add(result.Crit, "hw.smart.uncorrected", i18n.List{Items: ops, Sep: "hw.list_sep"})
 	}
 	if d.GrownDefects > 0 {
 		add(result.Warn, "hw.smart.grown_defects", d.GrownDefects)
@@ -331,15 +332,15 @@ func (d smartDisk) verdict(env *Env) (st result.Status, why []string, replace bo
 }
 
 // nvmeWarningText names the bits of an NVMe critical warning, in bit order.
-func nvmeWarningText(env *Env, v int64) string {
+func nvmeWarningText(env *Env, v int64) i18n.List {
 	keys := []string{"hw.smart.nvme.spare", "hw.smart.nvme.temp", "hw.smart.nvme.reliable", "hw.smart.nvme.readonly", "hw.smart.nvme.backup"}
-	var out []string
+	var out []any
 	for i, k := range keys {
 		if v&(1<<i) != 0 {
-			out = append(out, probeT(env, k))
+			out = append(out, i18n.S(k))
 		}
 	}
-	return strings.Join(out, probeT(env, "hw.list_sep"))
+	return i18n.List{Items: out, Sep: "hw.list_sep"}
 }
 
 func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
@@ -383,7 +384,7 @@ func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-disks"
-		r.Message = probeT(env, "hw.smart.no_disks")
+		setMsg(&r, env, "hw.smart.no_disks")
 		return []result.Result{r}
 	}
 	return results
@@ -398,13 +399,14 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 	st, why, replace := d.verdict(env)
 	r.Status = st
 	name := strings.TrimSpace(d.Model + " " + d.Serial)
+	var diskName any = name
 	if name == "" {
-		name = probeT(env, "hw.smart.disk")
+		diskName = i18n.S("hw.smart.disk")
 	}
 	if len(why) == 0 {
-		r.Message = probeT(env, "hw.smart.healthy", d.Device, name)
+		setMsg(&r, env, "hw.smart.healthy", d.Device, diskName)
 	} else {
-		r.Message = probeT(env, "hw.smart.problems", d.Device, name, strings.Join(why, probeT(env, "hw.sep")))
+		setMsg(&r, env, "hw.smart.problems", d.Device, diskName, i18n.List{Items: subsAny(why), Sep: "hw.sep"})
 	}
 	if d.TempC > -50 {
 		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.temp_c", Value: d.TempC, Unit: "C"})
@@ -416,9 +418,9 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 	switch {
 	case r.Status < result.Warn || r.Status == result.Unknown:
 	case replace:
-		r.Advice = probeT(env, "hw.smart.replace_advice", d.Device, d.Serial)
+		setAdvice(&r, env, "hw.smart.replace_advice", d.Device, d.Serial)
 	default: // only temperature: over the playbook's threshold, or an attribute
-		r.Advice = probeT(env, "hw.smart.temp_advice")
+		setAdvice(&r, env, "hw.smart.temp_advice")
 	}
 	if r.Status != result.OK {
 		r.Evidence = hwFirstLines(d.Raw, 80)

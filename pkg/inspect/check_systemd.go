@@ -159,19 +159,19 @@ func (systemdUnitCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	blocks := osSplit(env.Section.Stdout)
 	if _, ok := osFind(blocks, "NOSYSTEMD"); ok {
-		return []result.Result{osUnknown(base, "no-systemd", osT(env, "os.systemd.none"))}
+		return []result.Result{osUnknownMsg(base, env, "no-systemd", "os.systemd.none")}
 	}
 	if b, ok := osFind(blocks, "SHOW"); ok {
 		return systemdNamed(env, base, o, b.Body)
 	}
 	b, ok := osFind(blocks, "FAILED")
 	if !ok {
-		r := osUnknown(base, "unparsable", osT(env, "os.systemd.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.systemd.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
 	if strings.Contains(b.Body, "Failed to ") || strings.Contains(b.Body, "Host is down") {
-		r := osUnknown(base, "systemctl-failed", osT(env, "os.systemd.error", strings.TrimSpace(osFirstLine(b.Body))))
+		r := osUnknownMsg(base, env, "systemctl-failed", "os.systemd.error", strings.TrimSpace(osFirstLine(b.Body)))
 		osSetEvidence(&r, b.Body, 10, false)
 		return []result.Result{r}
 	}
@@ -187,13 +187,13 @@ func (systemdUnitCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r := base
 	osDefaultThresholds(env, "0", "").Apply(&r, float64(len(failed)), "")
 	if len(failed) == 0 {
-		r.Message = osT(env, "os.systemd.no_failed")
+		setMsg(&r, env, "os.systemd.no_failed")
 		return []result.Result{r}
 	}
-	r.Message = osT(env, "os.systemd.failed", len(failed), osList(failed, 8))
+	setMsg(&r, env, "os.systemd.failed", len(failed), osList(failed, 8))
 	r.Evidence = strings.Join(lines, "\n")
 	if osNotable(r.Status) {
-		r.Advice = osT(env, "os.systemd.failed_advice", failed[0])
+		setAdvice(&r, env, "os.systemd.failed_advice", failed[0])
 	}
 	return []result.Result{r}
 }
@@ -220,20 +220,20 @@ func systemdNamed(env *Env, base result.Result, o systemdOptions, body string) [
 		case !ok:
 			r.Status = result.Unknown
 			r.Reason = "unparsable"
-			r.Message = osT(env, "os.systemd.unit_unknown", name)
+			setMsg(&r, env, "os.systemd.unit_unknown", name)
 		case u.Load == "not-found":
 			r.Status = result.Crit
 			r.Reason = "not-found"
-			r.Message = osT(env, "os.systemd.unit_notfound", name)
-			r.Advice = osT(env, "os.systemd.unit_notfound_advice", name)
+			setMsg(&r, env, "os.systemd.unit_notfound", name)
+			setAdvice(&r, env, "os.systemd.unit_notfound_advice", name)
 		case u.Active == "active" || u.Active == "reloading":
 			r.Status = result.OK
-			r.Message = osT(env, "os.systemd.unit_active", name, u.Sub)
+			setMsg(&r, env, "os.systemd.unit_active", name, u.Sub)
 		default:
 			r.Status = result.Crit
 			r.Reason = u.Active
-			r.Message = osT(env, "os.systemd.unit_down", name, u.Active, u.Sub)
-			r.Advice = osT(env, "os.systemd.unit_advice", name)
+			setMsg(&r, env, "os.systemd.unit_down", name, u.Active, u.Sub)
+			setAdvice(&r, env, "os.systemd.unit_advice", name)
 		}
 		out = append(out, r)
 	}

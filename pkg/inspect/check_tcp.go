@@ -104,11 +104,11 @@ func (tcpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		r := newResult(env, "tcp-connect", "")
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = probeT(env, "probe.tcp.no_port")
+		setMsg(&r, env, "probe.tcp.no_port")
 		if c.host == "" {
-			r.Message = probeT(env, "probe.tcp.no_host")
+			setMsg(&r, env, "probe.tcp.no_host")
 		}
-		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		setAdvice(&r, env, "probe.advice.fix_playbook")
 		return []result.Result{r}
 	}
 	out := make([]result.Result, len(c.ports))
@@ -140,17 +140,18 @@ func tcpProbe(ctx context.Context, env *Env, c *tcpConf, port int) result.Result
 		reason, why, advice := classifyNetErr(env, err)
 		r.Status = result.Crit
 		r.Reason = reason
-		r.Message = probeT(env, "probe.tcp.failed", addr, why, fmtMS(ms))
-		r.Advice = advice
+		setMsg(&r, env, "probe.tcp.failed", addr, why, fmtMS(ms))
+		setAdviceSub(&r, env, advice)
 		return r
 	}
 	defer conn.Close()
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, ms, "ms")
-	r.Message = probeT(env, "probe.tcp.ok", addr, fmtMS(ms))
+	setMsg(&r, env, "probe.tcp.ok", addr, fmtMS(ms))
 	if r.Status != result.OK {
-		r.Message += "; " + probeT(env, "probe.http.slow", rangesText(env, env.Thresholds))
-		r.Advice = probeT(env, "probe.advice.tcp_slow")
+		r.AppendText("; ")
+		addMsg(&r, env, "probe.http.slow", rangesText(env, env.Thresholds))
+		setAdvice(&r, env, "probe.advice.tcp_slow")
 	}
 	if c.banner != nil {
 		dl, _ := ctx.Deadline()
@@ -162,13 +163,15 @@ func tcpProbe(ctx context.Context, env *Env, c *tcpConf, port int) result.Result
 		case line == "" && err != nil:
 			r.Status = result.Crit
 			r.Reason = "banner"
-			r.Message += "; " + probeT(env, "probe.tcp.no_banner")
-			r.Advice = probeT(env, "probe.advice.tcp_banner")
+			r.AppendText("; ")
+			addMsg(&r, env, "probe.tcp.no_banner")
+			setAdvice(&r, env, "probe.advice.tcp_banner")
 		case !c.banner.MatchString(line):
 			r.Status = result.Crit
 			r.Reason = "banner"
-			r.Message += "; " + probeT(env, "probe.tcp.bad_banner", clip(line, 80), c.banner.String())
-			r.Advice = probeT(env, "probe.advice.tcp_banner")
+			r.AppendText("; ")
+			addMsg(&r, env, "probe.tcp.bad_banner", clip(line, 80), c.banner.String())
+			setAdvice(&r, env, "probe.advice.tcp_banner")
 		}
 	}
 	return r

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -111,7 +112,7 @@ func TestTCPConnectTimeoutClassified(t *testing.T) {
 		t.Fatalf("dial failed without a timeout: %v", err)
 	}
 	reason, why, advice := classifyNetErr(&Env{}, err)
-	if reason != result.ReasonTimeout || why != "timed out" || advice == "" {
+	if reason != result.ReasonTimeout || i18n.T(i18n.EN, "x", why) != "x timed out" || advice.Key == "" {
 		t.Fatalf("%q %q %q", reason, why, advice)
 	}
 }

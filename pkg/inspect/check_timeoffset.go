@@ -212,11 +212,11 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if !ts.Known {
 		r := base
 		if len(tried) == 0 {
-			r = osUnknown(base, "tool-missing", osT(env, "os.time.notool"))
-			r.Advice = osT(env, "os.time.notool_advice")
+			r = osUnknownMsg(base, env, "tool-missing", "os.time.notool")
+			setAdvice(&r, env, "os.time.notool_advice")
 		} else {
-			r = osUnknown(base, "no-answer", osT(env, "os.time.noanswer", strings.Join(failures, "; ")))
-			r.Advice = osT(env, "os.time.noanswer_advice")
+			r = osUnknownMsg(base, env, "no-answer", "os.time.noanswer", strings.Join(failures, "; "))
+			setAdvice(&r, env, "os.time.noanswer_advice")
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}
@@ -233,19 +233,19 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	switch {
 	case !ts.Synced && ts.HasOffset:
-		r.Message = osT(env, "os.time.unsynced_offset", ts.Tool, osSignedMS(ts.OffsetMS))
+		setMsg(&r, env, "os.time.unsynced_offset", ts.Tool, osSignedMS(ts.OffsetMS))
 	case !ts.Synced:
-		r.Message = osT(env, "os.time.unsynced", ts.Tool)
+		setMsg(&r, env, "os.time.unsynced", ts.Tool)
 	case ts.HasOffset:
-		r.Message = osT(env, "os.time.offset", osSignedMS(ts.OffsetMS), ts.Source, ts.Tool)
+		setMsg(&r, env, "os.time.offset", osSignedMS(ts.OffsetMS), ts.Source, ts.Tool)
 	default:
-		r.Message = osT(env, "os.time.synced", ts.Tool)
+		setMsg(&r, env, "os.time.synced", ts.Tool)
 	}
 	if osNotable(r.Status) {
 		if ts.Synced {
-			r.Advice = osT(env, "os.time.offset_advice", ts.Tool)
+			setAdvice(&r, env, "os.time.offset_advice", ts.Tool)
 		} else {
-			r.Advice = osT(env, "os.time.unsynced_advice", ts.Tool)
+			setAdvice(&r, env, "os.time.unsynced_advice", ts.Tool)
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 	}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -238,13 +239,13 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 				// Only plain http:// endpoints: nothing to check, and
 				// nothing wrong either.
 				r.Status = result.OK
-				r.Message = probeT(env, "probe.tls.no_https")
+				setMsg(&r, env, "probe.tls.no_https")
 				return []result.Result{r}
 			}
 			r.Status = result.Unknown
 			r.Reason = "bad-params"
-			r.Message = probeT(env, "probe.tls.no_target")
-			r.Advice = probeT(env, "probe.advice.fix_playbook")
+			setMsg(&r, env, "probe.tls.no_target")
+			setAdvice(&r, env, "probe.advice.fix_playbook")
 			return []result.Result{r}
 		}
 	}
@@ -309,8 +310,8 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 	if err != nil {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.Message = addr + ": " + err.Error()
-		r.Advice = probeT(env, "probe.advice.fix_playbook")
+		r.SetText(addr + ": " + err.Error())
+		setAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}
 	conf := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10} //nolint:gosec // verified below, to tell why
@@ -327,15 +328,15 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 		reason, why, advice := classifyNetErr(env, err)
 		r.Status = result.Crit
 		r.Reason = reason
-		r.Message = probeT(env, "probe.tls.failed", addr, why)
-		r.Advice = advice
+		setMsg(&r, env, "probe.tls.failed", addr, why)
+		setAdviceSub(&r, env, advice)
 		return r
 	}
 	state := conn.(*tls.Conn).ConnectionState()
 	conn.Close()
 	if len(state.PeerCertificates) == 0 {
 		r.Status = result.Unknown
-		r.Message = probeT(env, "probe.tls.no_cert", addr)
+		setMsg(&r, env, "probe.tls.no_cert", addr)
 		return r
 	}
 	leaf := state.PeerCertificates[0]
@@ -356,7 +357,7 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 	th.Apply(&r, daysLeft, "d")
 	r.Evidence = certDescribe(state.PeerCertificates, now) + "\n" + tls.VersionName(state.Version)
 
-	var notes []string
+	var notes []i18n.Sub
 	opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), CurrentTime: now, DNSName: name}
 	for _, ic := range state.PeerCertificates[1:] {
 		opts.Intermediates.AddCert(ic)
@@ -370,28 +371,28 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 	case errors.As(verr, &hostErr):
 		r.Status = result.Crit
 		r.Reason = "tls-name"
-		notes = append(notes, probeT(env, "probe.tls.name", name, strings.Join(certNames(leaf), ", ")))
-		r.Advice = probeT(env, "probe.advice.tls_name")
+		notes = append(notes, i18n.S("probe.tls.name", name, strings.Join(certNames(leaf), ", ")))
+		setAdvice(&r, env, "probe.advice.tls_name")
 	case errors.As(verr, &invalid) && invalid.Reason == x509.Expired:
 		// reported through days left below
 	case errors.As(verr, &unknownAuth):
 		r.Status = result.Worst(r.Status, c.untrusted)
 		r.Reason = "tls-untrusted"
 		if isSelfSigned(leaf) {
-			notes = append(notes, probeT(env, "probe.tls.self_signed"))
+			notes = append(notes, i18n.S("probe.tls.self_signed"))
 		} else {
-			notes = append(notes, probeT(env, "probe.tls.untrusted", leaf.Issuer.CommonName))
+			notes = append(notes, i18n.S("probe.tls.untrusted", leaf.Issuer.CommonName))
 		}
-		r.Advice = probeT(env, "probe.advice.tls_untrusted")
+		setAdvice(&r, env, "probe.advice.tls_untrusted")
 	default:
 		r.Status = result.Worst(r.Status, c.untrusted)
 		r.Reason = "tls-invalid"
-		notes = append(notes, probeT(env, "probe.net.tls_invalid", clip(verr.Error(), 120)))
-		r.Advice = probeT(env, "probe.advice.tls_untrusted")
+		notes = append(notes, i18n.S("probe.net.tls_invalid", clip(verr.Error(), 120)))
+		setAdvice(&r, env, "probe.advice.tls_untrusted")
 	}
-	r.Message = addr + ": " + certSummary(env, first, leaf, now, daysLeft)
+	setMsg(&r, env, i18n.ConcatCode, addr+": ", certSummary(env, first, leaf, now, daysLeft))
 	if len(notes) > 0 {
-		r.Message += "; " + strings.Join(notes, "; ")
+		addNotes(&r, env, "; ", notes)
 	}
 	tlsExpiryVerdict(env, &r, daysLeft)
 	return r
@@ -403,11 +404,11 @@ func tlsExpiryVerdict(env *Env, r *result.Result, daysLeft float64) {
 	if daysLeft < 0 {
 		r.Status = result.Crit
 		r.Reason = "tls-expired"
-		r.Advice = probeT(env, "probe.advice.tls_expired")
+		setAdvice(r, env, "probe.advice.tls_expired")
 		return
 	}
 	if (r.Status == result.Warn || r.Status == result.Crit) && r.Advice == "" {
-		r.Advice = probeT(env, "probe.advice.tls_renew")
+		setAdvice(r, env, "probe.advice.tls_renew")
 	}
 }
 
@@ -434,17 +435,17 @@ func certDaysLeft(c *x509.Certificate, now time.Time) float64 {
 }
 
 // certSummary says which certificate expires when.
-func certSummary(env *Env, first, leaf *x509.Certificate, now time.Time, daysLeft float64) string {
+func certSummary(env *Env, first, leaf *x509.Certificate, now time.Time, daysLeft float64) i18n.Sub {
 	who := certName(leaf)
 	when := first.NotAfter.UTC().Format("2006-01-02")
-	var s string
+	var s i18n.Sub
 	if daysLeft < 0 {
-		s = probeT(env, "probe.tls.expired", who, when, fmtNum(math.Ceil(-daysLeft)))
+		s = i18n.S("probe.tls.expired", who, when, fmtNum(math.Ceil(-daysLeft)))
 	} else {
-		s = probeT(env, "probe.tls.expires", who, when, fmtNum(math.Floor(daysLeft)))
+		s = i18n.S("probe.tls.expires", who, when, fmtNum(math.Floor(daysLeft)))
 	}
 	if first != leaf {
-		s += " " + probeT(env, "probe.tls.chain_first", certName(first))
+		s = i18n.S(i18n.ConcatCode, s, " ", i18n.S("probe.tls.chain_first", certName(first)))
 	}
 	return s
 }
@@ -543,12 +544,12 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Item = c.files[f.pattern]
 			r.Status = c.missing
 			r.Reason = "missing"
-			r.Message = probeT(env, "probe.tls.file_missing", c.files[f.pattern])
+			setMsg(&r, env, "probe.tls.file_missing", c.files[f.pattern])
 			if strings.ContainsAny(c.files[f.pattern], "*?[") && safeGlob.MatchString(c.files[f.pattern]) {
-				r.Message = probeT(env, "probe.tls.glob_none", c.files[f.pattern])
+				setMsg(&r, env, "probe.tls.glob_none", c.files[f.pattern])
 			}
 			if r.Status != result.OK {
-				r.Advice = probeT(env, "probe.advice.tls_file_missing")
+				setAdvice(&r, env, "probe.advice.tls_file_missing")
 			}
 			out = append(out, r)
 			continue
@@ -559,9 +560,9 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Item = f.path
 			r.Status = result.Unknown
 			r.Reason = "no-certificate"
-			r.Message = probeT(env, "probe.tls.file_no_cert", f.path)
+			setMsg(&r, env, "probe.tls.file_no_cert", f.path)
 			if bad > 0 {
-				r.Message = probeT(env, "probe.tls.file_bad_cert", f.path, bad)
+				setMsg(&r, env, "probe.tls.file_bad_cert", f.path, bad)
 			}
 			setEvidence(&r, f.pem, false)
 			out = append(out, r)
@@ -581,7 +582,7 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Status = result.OK
 			dl := certDaysLeft(first, now)
 			th.Apply(&r, dl, "d")
-			r.Message = f.path + ": " + probeT(env, "probe.tls.bundle", len(certs), certSummary(env, first, first, now, dl))
+			setMsg(&r, env, i18n.ConcatCode, f.path+": ", i18n.S("probe.tls.bundle", len(certs), certSummary(env, first, first, now, dl)))
 			tlsExpiryVerdict(env, &r, dl)
 			r.Evidence = certDescribe([]*x509.Certificate{first}, now)
 			out = append(out, r)
@@ -596,20 +597,21 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Status = result.OK
 			dl := certDaysLeft(x, now)
 			th.Apply(&r, dl, "d")
-			r.Message = r.Item + ": " + certSummary(env, x, x, now, dl) + ", " + probeT(env, "probe.tls.issuer", certIssuerName(x))
+			setMsg(&r, env, i18n.ConcatCode, r.Item+": ", certSummary(env, x, x, now, dl), ", ", i18n.S("probe.tls.issuer", certIssuerName(x)))
 			tlsExpiryVerdict(env, &r, dl)
 			r.Evidence = certDescribe([]*x509.Certificate{x}, now)
 			out = append(out, r)
 		}
 		if bad > 0 {
-			out[len(out)-1].Message += "; " + probeT(env, "probe.tls.some_bad", bad)
+			out[len(out)-1].AppendText("; ")
+			addMsg(&out[len(out)-1], env, "probe.tls.some_bad", bad)
 		}
 	}
 	if len(out) == 0 {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-output"
-		r.Message = probeT(env, "probe.tls.files_nothing")
+		setMsg(&r, env, "probe.tls.files_nothing")
 		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
 		out = append(out, r)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -42,7 +43,7 @@ func (uptimeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	secs, err := parseUptime(env.Section.Stdout)
 	if err != nil {
-		r := osUnknown(base, "unparsable", osT(env, "os.uptime.unparsable", err))
+		r := osUnknownMsg(base, env, "unparsable", "os.uptime.unparsable", err)
 		osSetEvidence(&r, env.Section.Stdout, 5, false)
 		return []result.Result{r}
 	}
@@ -56,32 +57,32 @@ func (uptimeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	env.Thresholds.Apply(&r, days, "d")
 	r.Metrics = []result.Metric{{Name: "uptime.seconds", Value: math.Round(secs), Unit: "s"}}
 	up := osDuration(env, secs)
-	r.Message = osT(env, "os.uptime.msg", up, boot.Local().Format("2006-01-02 15:04"))
+	setMsg(&r, env, "os.uptime.msg", up, boot.Local().Format("2006-01-02 15:04"))
 	// A minute of slack: the collector ran a moment before Now.
 	if !env.Since.IsZero() && boot.After(env.Since.Add(time.Minute)) {
 		r.Status = result.Worst(r.Status, result.Warn)
 		r.Reason = "rebooted"
-		r.Message = osT(env, "os.uptime.rebooted", boot.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), up)
-		r.Advice = osT(env, "os.uptime.rebooted_advice")
+		setMsg(&r, env, "os.uptime.rebooted", boot.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), up)
+		setAdvice(&r, env, "os.uptime.rebooted_advice")
 	} else if osNotable(r.Status) {
-		r.Advice = osT(env, "os.uptime.advice")
+		setAdvice(&r, env, "os.uptime.advice")
 	}
 	return []result.Result{r}
 }
 
 // osDuration writes an uptime as "12d 3h", "3h 5m" or "42s".
-func osDuration(env *Env, secs float64) string {
+func osDuration(env *Env, secs float64) any {
 	d := time.Duration(secs) * time.Second
 	days := int(d / (24 * time.Hour))
 	h := int(d % (24 * time.Hour) / time.Hour)
 	m := int(d % time.Hour / time.Minute)
 	switch {
 	case days > 0:
-		return osT(env, "os.dur.dh", days, h)
+		return i18n.S("os.dur.dh", days, h)
 	case h > 0:
-		return osT(env, "os.dur.hm", h, m)
+		return i18n.S("os.dur.hm", h, m)
 	case m > 0:
-		return osT(env, "os.dur.m", m)
+		return i18n.S("os.dur.m", m)
 	}
 	return fmt.Sprintf("%.0fs", secs)
 }

@@ -99,7 +99,7 @@ func (zombieCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	zs, procs, ok := parseZombies(env.Section.Stdout)
 	if !ok || procs == 0 {
-		r := osUnknown(base, "unparsable", osT(env, "os.zombie.unparsable"))
+		r := osUnknownMsg(base, env, "unparsable", "os.zombie.unparsable")
 		osSetEvidence(&r, env.Section.Stdout, 10, false)
 		return []result.Result{r}
 	}
@@ -107,7 +107,7 @@ func (zombieCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	osDefaultThresholds(env, "~:5", "").Apply(&r, float64(len(zs)), "")
 	r.Metrics = []result.Metric{{Name: "proc.zombies", Value: float64(len(zs))}, {Name: "proc.count", Value: float64(procs)}}
 	if len(zs) == 0 {
-		r.Message = osT(env, "os.zombie.none", procs)
+		setMsg(&r, env, "os.zombie.none", procs)
 		return []result.Result{r}
 	}
 	type parent struct {
@@ -140,10 +140,10 @@ func (zombieCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	for i, p := range parents {
 		names[i] = fmt.Sprintf("%d (%s) ×%d", p.pid, p.comm, p.count)
 	}
-	r.Message = osT(env, "os.zombie.found", len(zs), procs, osList(names, 5))
+	setMsg(&r, env, "os.zombie.found", len(zs), procs, osList(names, 5))
 	osSetEvidence(&r, strings.Join(ev, "\n"), 30, false)
 	if osNotable(r.Status) {
-		r.Advice = osT(env, "os.zombie.advice", parents[0].pid, parents[0].comm)
+		setAdvice(&r, env, "os.zombie.advice", parents[0].pid, parents[0].comm)
 	}
 	return []result.Result{r}
 }

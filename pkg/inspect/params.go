@@ -427,8 +427,8 @@ func badParamsResult(env *Env, typ string, err error) []result.Result {
 	r := newResult(env, typ, "")
 	r.Status = result.Unknown
 	r.Reason = "bad-params"
-	r.Message = err.Error()
-	r.Advice = probeT(env, "probe.advice.fix_playbook")
+	r.SetText(err.Error())
+	setAdvice(&r, env, "probe.advice.fix_playbook")
 	return []result.Result{r}
 }
 
@@ -441,7 +441,7 @@ func sectionUnusable(env *Env, r result.Result) (result.Result, bool) {
 	}
 	r.Status = result.Unknown
 	r.Reason = "no-output"
-	r.Message = probeT(env, "probe.no_output")
+	setMsg(&r, env, "probe.no_output")
 	return r, true
 }
 

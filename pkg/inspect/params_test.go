@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -146,7 +145,7 @@ func prErr[T any](_ T, err error) error { return err }
 func TestProbeMessagesInCatalogue(t *testing.T) {
 	files := []string{"params.go", "check_command.go", "check_nagios.go", "check_http.go", "check_tcp.go",
 		"check_tlscert.go", "check_dns.go", "check_file.go", "check_logpattern.go"}
-	keyRe := regexp.MustCompile(`probeT\([a-zA-Z&]+, "([^"]+)"`)
+	keyRe := msgKeyRE
 	all := i18n.Keys()
 	n := 0
 	for _, f := range files {

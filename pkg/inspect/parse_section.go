@@ -102,7 +102,14 @@ func osUnknown(base result.Result, reason, msg string) result.Result {
 	r := base
 	r.Status = result.Unknown
 	r.Reason = reason
-	r.Message = msg
+	r.SetText(msg)
+	return r
+}
+
+// osUnknownMsg is osUnknown with the catalogue message key and args.
+func osUnknownMsg(base result.Result, env *Env, reason, key string, args ...any) result.Result {
+	r := osUnknown(base, reason, "")
+	setMsg(&r, env, key, args...)
 	return r
 }
 
@@ -112,11 +119,11 @@ func osUnknown(base result.Result, reason, msg string) result.Result {
 func osSectionProblem(env *Env, base result.Result) (result.Result, bool) {
 	switch {
 	case env.Section == nil:
-		return osUnknown(base, "no-output", osT(env, "os.no_output")), true
+		return osUnknownMsg(base, env, "no-output", "os.no_output"), true
 	case env.Section.Missing && strings.TrimSpace(env.Section.Stdout) == "":
-		return osUnknown(base, "no-output", osT(env, "os.no_output")), true
+		return osUnknownMsg(base, env, "no-output", "os.no_output"), true
 	case env.Section.Truncated && strings.TrimSpace(env.Section.Stdout) == "":
-		return osUnknown(base, "truncated", osT(env, "os.truncated")), true
+		return osUnknownMsg(base, env, "truncated", "os.truncated"), true
 	}
 	return base, false
 }
@@ -239,7 +246,7 @@ func (g osGuard) Evaluate(ctx context.Context, env *Env) (rs []result.Result) {
 			if env != nil && env.Spec != nil {
 				typ = env.Spec.Type
 			}
-			r := osUnknown(osBase(typ), "internal-error", osT(env, "os.internal_error", p))
+			r := osUnknownMsg(osBase(typ), env, "internal-error", "os.internal_error", p)
 			rs = []result.Result{r}
 		}
 	}()
@@ -247,7 +254,7 @@ func (g osGuard) Evaluate(ctx context.Context, env *Env) (rs []result.Result) {
 	if env != nil && env.Section != nil && (env.Section.Truncated || env.Section.Missing) {
 		for i := range rs {
 			if rs[i].Status != result.Unknown {
-				rs[i].Message += osT(env, "os.partial")
+				addMsg(&rs[i], env, "os.partial")
 			}
 		}
 	}

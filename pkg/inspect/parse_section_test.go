@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -259,7 +258,7 @@ func TestOSMessagesInCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, "parse_section.go")
-	keyRe := regexp.MustCompile(`osT\(env, "([^"]+)"`)
+	keyRe := msgKeyRE
 	n := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -270,6 +269,9 @@ func TestOSMessagesInCatalogue(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range keyRe.FindAllStringSubmatch(string(src), -1) {
+			if strings.HasSuffix(m[1], ".") {
+				continue // a key built at run time; its tests check each one
+			}
 			n++
 			if !i18n.Has(m[1]) {
 				t.Errorf("%s: message key %q is not in the catalogue", f, m[1])
