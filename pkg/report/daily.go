@@ -81,12 +81,12 @@ func NewDaily(in DailyInput, o Options) *Daily {
 		ad.Rows = append(ad.Rows, DetailRow{
 			Check: clean(r.Check), Item: clean(r.Item), Status: r.Status,
 			Value: fmtValue(r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
-			Message: clean(r.Message),
+			Message: clean(msgIn(o.Lang, r)),
 		})
 		if r.Status == result.Unreachable && unreach[r.Asset] == nil {
 			unreach[r.Asset] = &UnreachableAsset{
 				Asset: ad.Asset, Address: ad.Address, System: ad.System, Zone: ad.Zone,
-				Reason: clean(r.Reason), Message: clean(r.Message),
+				Reason: clean(r.Reason), Message: clean(msgIn(o.Lang, r)),
 				Advice: unreachableAdvice(o, r.Reason),
 			}
 		}
@@ -169,7 +169,7 @@ func (o *Options) finding(r *result.Result, ad *AssetDetail, at time.Time) Findi
 		Asset: ad.Asset, System: ad.System, Zone: ad.Zone,
 		Check: clean(r.Check), Item: clean(r.Item), Status: r.Status,
 		Value: fmtValue(r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
-		Message: clean(r.Message), Evidence: excerpt(r.Evidence, r.EvidenceTruncated),
+		Message: clean(msgIn(o.Lang, r)), Evidence: excerpt(r.Evidence, r.EvidenceTruncated),
 	}
 	f.Advice = o.advice(r, f, at)
 	return f
@@ -195,7 +195,7 @@ func (o *Options) advice(r *result.Result, f Finding, at time.Time) string {
 	default:
 		deadline = o.t("report.deadline.next_run")
 	}
-	if a := strings.TrimSpace(clean(r.Advice)); a != "" {
+	if a := strings.TrimSpace(clean(adviceIn(o.Lang, r))); a != "" {
 		return o.t("report.advice.with_deadline", deadline, a)
 	}
 	switch r.Status {
@@ -304,7 +304,7 @@ func changes(o Options, run result.Run, prev *result.Run, before map[result.Key]
 		case r.Status == result.OK && had && ps != result.OK:
 			f := Finding{Asset: ad.Asset, System: ad.System, Zone: ad.Zone, Check: clean(r.Check), Item: clean(r.Item),
 				Status: r.Status, Value: fmtValue(r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
-				Message: clean(r.Message)}
+				Message: clean(msgIn(o.Lang, r))}
 			p := ps
 			f.PrevStatus = &p
 			ch.Resolved = append(ch.Resolved, f)

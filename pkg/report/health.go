@@ -216,7 +216,7 @@ func metricP(r *result.Result, name string) *float64 {
 func (o *Options) healthItem(r *result.Result, label, value string, at time.Time) HealthItem {
 	it := HealthItem{
 		Asset: clean(r.Asset), Check: clean(r.Check), Type: clean(r.Type), Item: clean(r.Item), Label: label,
-		Status: r.Status, Value: value, Threshold: threshold(o.Lang, r.Warn, r.Crit, thresholdUnit(r.Unit)), Message: clean(r.Message),
+		Status: r.Status, Value: value, Threshold: threshold(o.Lang, r.Warn, r.Crit, thresholdUnit(r.Unit)), Message: clean(msgIn(o.Lang, r)),
 	}
 	if it.Value == "" {
 		it.Value = o.healthValue(r)
@@ -253,7 +253,7 @@ func (o *Options) healthValue(r *result.Result) string {
 // report's default speaks of SSH, which a database connection does not use.
 func (o *Options) healthAdvice(r *result.Result, it HealthItem, at time.Time) string {
 	if r.Status == result.Unreachable {
-		if a := strings.TrimSpace(clean(r.Advice)); a != "" {
+		if a := strings.TrimSpace(clean(adviceIn(o.Lang, r))); a != "" {
 			return o.t("report.advice.with_deadline", o.t("report.deadline.today"), a)
 		}
 	}

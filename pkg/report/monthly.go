@@ -56,6 +56,7 @@ func assetTarget(a *inventory.Asset) float64 {
 // monthAcc gathers what the monthly report needs from three cheap passes
 // over the history (see BuildMonthly): never every result in memory.
 type monthAcc struct {
+	lang     string // the report's language: messages are rendered in it
 	start    time.Time
 	loc      *time.Location
 	days     int
@@ -160,9 +161,9 @@ func (m *monthAcc) problem(r *store.ReportRow) {
 		// Rows come in storage order: keep the message of the latest run.
 		if !r.RunAt.Before(a.lastAt) {
 			a.lastAt = r.RunAt
-			a.LastMessage = clean(r.Message)
+			a.LastMessage = clean(msgIn(m.lang, r))
 			if r.Advice != "" {
-				a.Advice = clean(r.Advice)
+				a.Advice = clean(adviceIn(m.lang, r))
 			}
 		}
 	}
@@ -199,7 +200,7 @@ func (m *monthAcc) sample(r *store.ReportRow) {
 		} else if r.RunAt.Before(c.seen) {
 			return
 		}
-		*c = Cert{seen: r.RunAt, Asset: clean(r.Asset), Item: clean(r.Item), DaysLeft: r.Value, Status: r.Status, Message: clean(r.Message),
+		*c = Cert{seen: r.RunAt, Asset: clean(r.Asset), Item: clean(r.Item), DaysLeft: r.Value, Status: r.Status, Message: clean(msgIn(m.lang, r)),
 			Expires: r.RunAt.Add(time.Duration(r.Value * float64(24*time.Hour))).In(m.loc)}
 		if c.Item == "" {
 			c.Item = clean(r.Check)
@@ -278,6 +279,7 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 	// the capacity and certificate results of each day's last run. Runs just
 	// before the month vouch for its first hours (up to MaxGap).
 	acc := newMonthAcc(start, days, loc)
+	acc.lang = o.Lang
 	for _, r := range runs {
 		i := acc.dayIndex(r.StartedAt)
 		c := &acc.dayCount[i]
@@ -409,7 +411,7 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 		}
 	}
 	slices.SortFunc(m.Certificates, func(a, b Cert) int { return cmp.Or(cmp.Compare(a.DaysLeft, b.DaysLeft), cmp.Compare(a.Asset, b.Asset)) })
-	if m.Backup, err = backupSection(ctx, db, start, end, loc); err != nil {
+	if m.Backup, err = backupSection(ctx, db, start, end, loc, o.Lang); err != nil {
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
 	m.Risks = risks(o, m)
@@ -737,7 +739,7 @@ func capacity(acc *monthAcc, start, effEnd time.Time) []Trend {
 // month (runs of kind backup and drill, see hcops backup): the totals, the
 // per-policy compliance table with the latest verdict of each aspect, and
 // the drills with their restore times.
-func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc *time.Location) (Backup, error) {
+func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc *time.Location, lang string) (Backup, error) {
 	var b Backup
 	pol := map[policyKey]*policyAcc{}
 	drills := map[drillKey]*DrillRow{}
@@ -761,12 +763,12 @@ func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc 
 				b.Failed++
 				if len(b.Problems) < 50 {
 					b.Problems = append(b.Problems, BackupRow{RunID: r.RunID, Kind: kind, At: r.RunStartedAt.In(loc),
-						Asset: clean(r.Asset), Check: clean(r.Check), Status: r.Status, Message: clean(r.Message)})
+						Asset: clean(r.Asset), Check: clean(r.Check), Status: r.Status, Message: clean(msgIn(lang, r))})
 				}
 			}
 			if kind == result.KindBackup {
-				policyResult(pol, r, loc)
-			} else if k, ok := drillResult(drills, r, loc); ok {
+				policyResult(pol, r, loc, lang)
+			} else if k, ok := drillResult(drills, r, loc, lang); ok {
 				drillOrder = append(drillOrder, k)
 			}
 			return nil
@@ -841,7 +843,7 @@ type aspectVerdict struct {
 	message, advice string
 }
 
-func policyResult(pol map[policyKey]*policyAcc, r *store.StoredResult, loc *time.Location) {
+func policyResult(pol map[policyKey]*policyAcc, r *store.StoredResult, loc *time.Location, lang string) {
 	name, ok := strings.CutPrefix(r.Check, "backup:")
 	if !ok {
 		name = r.Check
@@ -859,7 +861,7 @@ func policyResult(pol map[policyKey]*policyAcc, r *store.StoredResult, loc *time
 	if r.Status > result.Warn {
 		a.failedRuns[r.RunID] = true
 		if at := r.RunStartedAt.In(loc); !at.Before(a.lastFailAt) {
-			a.lastFail, a.lastFailAt = clean(r.Message), at
+			a.lastFail, a.lastFailAt = clean(msgIn(lang, r)), at
 		}
 	}
 	if at := r.RunStartedAt.In(loc); at.After(a.lastAt) {
@@ -876,7 +878,7 @@ func policyResult(pol map[policyKey]*policyAcc, r *store.StoredResult, loc *time
 	default:
 		return
 	}
-	v.message, v.advice = clean(r.Message), clean(r.Advice)
+	v.message, v.advice = clean(msgIn(lang, r)), clean(adviceIn(lang, r))
 }
 
 func (a *policyAcc) row() PolicyRow {
@@ -938,7 +940,7 @@ type policyKey struct{ asset, policy string }
 
 // drillResult folds one drill result into its drill; ok when it starts a
 // new drill.
-func drillResult(drills map[drillKey]*DrillRow, r *store.StoredResult, loc *time.Location) (drillKey, bool) {
+func drillResult(drills map[drillKey]*DrillRow, r *store.StoredResult, loc *time.Location, lang string) (drillKey, bool) {
 	name, found := strings.CutPrefix(r.Check, "drill:")
 	if !found {
 		name = r.Check
@@ -947,16 +949,16 @@ func drillResult(drills map[drillKey]*DrillRow, r *store.StoredResult, loc *time
 	d := drills[k]
 	isNew := d == nil
 	if isNew {
-		d = &DrillRow{RunID: r.RunID, At: r.RunStartedAt.In(loc), Policy: clean(name), Asset: clean(r.Asset), Status: r.Status, Message: clean(r.Message)}
+		d = &DrillRow{RunID: r.RunID, At: r.RunStartedAt.In(loc), Policy: clean(name), Asset: clean(r.Asset), Status: r.Status, Message: clean(msgIn(lang, r))}
 		drills[k] = d
 	} else if r.Status > d.Status {
-		d.Status, d.Message = r.Status, clean(r.Message)
+		d.Status, d.Message = r.Status, clean(msgIn(lang, r))
 	}
 	if r.Item == "restore" && r.Value != nil {
 		v := *r.Value
 		d.DurationS = &v
 		if r.Status >= d.Status {
-			d.Message = clean(r.Message)
+			d.Message = clean(msgIn(lang, r))
 		}
 	}
 	return k, isNew
