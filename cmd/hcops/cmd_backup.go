@@ -4,20 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"os/user"
 	"path"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cyhealth/hcops/pkg/backup"
+	"github.com/cyhealth/hcops/pkg/engine"
 	"github.com/cyhealth/hcops/pkg/i18n"
-	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -250,6 +245,8 @@ type backupEnv struct {
 	file     *backup.File
 	policies []*backup.Policy
 	inv      *inventory.Inventory
+	eng      *engine.Engine
+	req      engine.BackupRequest
 	dial     func(ctx context.Context, p *backup.Policy) (transport.Runner, error)
 	close    func()
 	lang     string // of verdicts and messages
@@ -302,49 +299,18 @@ func loadBackupEnv(app *App, opts *backupOptions, globs []string) (*backupEnv, e
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex
-	conns := map[string]*connEntry{}
-	env.dial = func(ctx context.Context, p *backup.Policy) (transport.Runner, error) {
-		if p.Asset == "" || p.Asset == inventory.LocalhostAssetName {
-			return transport.NewLocal(), nil
-		}
-		if env.inv == nil {
-			return nil, errors.New(app.T("backup.cli.no_inventory", p.Name, p.Asset))
-		}
-		a := env.inv.Asset(p.Asset)
-		if a == nil {
-			return nil, errors.New(app.T("backup.cli.asset_missing", p.Name, f.Path, p.Line, p.Asset))
-		}
-		mu.Lock()
-		e, ok := conns[p.Asset]
-		if !ok {
-			e = &connEntry{}
-			conns[p.Asset] = e
-		}
-		mu.Unlock()
-		e.once.Do(func() {
-			if e.err = factory.Preflight([]*inventory.Asset{a}); e.err == nil {
-				e.r, e.err = factory.Runner(ctx, a)
-			}
-		})
-		return e.r, e.err
+	env.eng = &engine.Engine{Connect: factory, Lang: app.Lang}
+	env.req = engine.BackupRequest{
+		File: f, Policies: env.policies, Inventory: env.inv, Selector: strings.Join(globs, " "),
+		Forks: max(1, app.SettingInt("forks")), HostTimeout: s.hostTimeout,
 	}
+	hosts := env.eng.NewBackupHosts(&env.req)
+	env.dial = hosts.Runner
 	env.close = func() {
-		for _, e := range conns {
-			if e.r != nil {
-				e.r.Close()
-			}
-		}
+		hosts.Close()
 		factory.Close()
 	}
 	return env, nil
-}
-
-// connEntry shares one connection per host across the policies on it.
-type connEntry struct {
-	once sync.Once
-	r    transport.Runner
-	err  error
 }
 
 func matchAny(globs []string, name string) bool {
@@ -365,100 +331,49 @@ func runBackupVerify(ctx context.Context, app *App, opts *backupOptions, args []
 		return err
 	}
 	defer env.close()
-	hostTimeout, _ := time.ParseDuration(app.Setting("host_timeout"))
-	if hostTimeout <= 0 {
-		hostTimeout = 10 * time.Minute
-	}
-	run := newBackupRun(result.KindBackup, args)
-	var db *store.DB
 	if !opts.noStore {
-		if db, err = app.DB(ctx); err != nil {
-			return err
-		}
-		if err := db.BeginRun(ctx, run); err != nil {
+		if env.eng.Store, err = app.DB(ctx); err != nil {
 			return err
 		}
 	}
-	now := time.Now()
-	integritySem := make(chan struct{}, max(1, opts.parallel))
-	forks := max(1, app.SettingInt("forks"))
-	work := make(chan *backup.Policy)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := 0; i < min(forks, len(env.policies)); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range work {
-				pctx, cancel := context.WithTimeout(ctx, hostTimeout)
-				rs := verifyPolicy(pctx, env, p, now, opts, integritySem)
-				cancel()
-				if ctx.Err() != nil {
-					return
-				}
-				mu.Lock()
-				run.Results = append(run.Results, rs...)
-				if db != nil {
-					if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
-						app.Warnf("%s", app.T("backup.cli.store_failed", p.Name, err))
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, p := range env.policies {
-		select {
-		case work <- p:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	return finishBackupRun(ctx, app, db, run)
-}
-
-// verifyPolicy lists, judges and integrity-tests one policy.
-func verifyPolicy(ctx context.Context, env *backupEnv, p *backup.Policy, now time.Time, opts *backupOptions, sem chan struct{}) []result.Result {
-	r, err := env.dial(ctx, p)
+	req := env.req
+	req.Integrity, req.AllCopies, req.IntegrityParallel = !opts.noIntegrity, opts.allCopies, opts.parallel
+	run, err := env.eng.VerifyBackups(ctx, req, backupObserver(app))
 	if err != nil {
-		return []result.Result{backup.ListingFailed(p, err, transport.ReasonOf(err), env.lang)}
+		return err
 	}
-	return backup.Verify(ctx, r, p, backup.VerifyOptions{Now: now, Lang: env.lang, Integrity: !opts.noIntegrity,
-		AllCopies: opts.allCopies, Slots: sem})
+	return finishBackupRun(app, run)
 }
 
-func newBackupRun(kind string, args []string) *result.Run {
-	op := "unknown"
-	if u, err := user.Current(); err == nil {
-		op = u.Username
+// backupObserver shows a backup run's events: storage failures and
+// warnings, and which copy a drill restores.
+func backupObserver(app *App) engine.Observer {
+	return func(ev engine.Event) {
+		switch ev := ev.(type) {
+		case engine.ResultsStored:
+			if ev.Err != nil {
+				app.Warnf("%s", app.T("backup.cli.store_failed", ev.Asset, ev.Err))
+			}
+		case engine.RunFinished:
+			if ev.StoreErr != nil {
+				app.Warnf("%s", app.T("backup.cli.record_failed", ev.StoreErr))
+			}
+		case engine.Warning:
+			app.Warnf("%s", ev.Message)
+		case engine.DrillStarted:
+			at := ev.CopyTime.Format("2006-01-02 15:04")
+			if ev.Archive {
+				app.Infof("%s", app.T("backup.cli.extracting", ev.Policy, ev.Copy, at, ev.Into))
+			} else {
+				app.Infof("%s", app.T("backup.cli.drilling", ev.Policy, ev.Copy, at, ev.Into))
+			}
+		}
 	}
-	host, _ := os.Hostname()
-	return &result.Run{Kind: kind, StartedAt: time.Now(), Operator: op, RanFrom: host, Playbooks: []string{kind}, Selector: strings.Join(args, " ")}
 }
 
-// finishBackupRun records the end of the run, prints it and maps the exit
-// code: a failed verification (any CRIT) is 2.
-func finishBackupRun(ctx context.Context, app *App, db *store.DB, run *result.Run) error {
-	run.FinishedAt = time.Now()
-	run.Status = result.RunCompleted
-	if ctx.Err() != nil {
-		run.Status = result.RunInterrupted
-	}
-	sort.SliceStable(run.Results, func(i, j int) bool {
-		if run.Results[i].Check != run.Results[j].Check {
-			return run.Results[i].Check < run.Results[j].Check
-		}
-		return false
-	})
-	run.Tally()
-	if db != nil {
-		if err := db.FinishRun(context.WithoutCancel(ctx), run); err != nil {
-			app.Warnf("%s", app.T("backup.cli.record_failed", err))
-		}
-	}
+// finishBackupRun prints a finished run and maps the exit code: a failed
+// verification (any CRIT) is 2.
+func finishBackupRun(app *App, run *result.Run) error {
 	switch app.Output {
 	case "json", "yaml":
 		if err := app.PrintData(run); err != nil {
@@ -618,161 +533,19 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 		return err
 	}
 	defer env.close()
-	var prod drillGuards
-	if env.inv != nil {
-		for _, a := range env.inv.Assets {
-			if a.Database == nil {
-				continue
-			}
-			if a.Database.Database != "" {
-				prod.names = append(prod.names, a.Database.Database)
-			}
-			port := a.Port
-			if port == 0 && transport.NormalizeEngine(a.Database.Engine) == transport.EnginePostgres {
-				port = 5432
-			} else if port == 0 {
-				port = 3306
-			}
-			prod.addrs = append(prod.addrs, backup.ProductionDB{Name: a.Name, Host: a.Address, Port: port})
-		}
-	}
-	prod.stall, _ = time.ParseDuration(app.Setting("host_timeout"))
-	run := newBackupRun(result.KindDrill, args)
-	var db *store.DB
 	if !opts.noStore {
-		if db, err = app.DB(ctx); err != nil {
-			return err
-		}
-		if err := db.BeginRun(ctx, run); err != nil {
+		if env.eng.Store, err = app.DB(ctx); err != nil {
 			return err
 		}
 	}
-	drilled := 0
-	for _, p := range env.policies {
-		if p.Drill == nil {
-			continue
-		}
-		drilled++
-		rs := drillPolicy(ctx, app, env, db, p, opts, prod)
-		run.Results = append(run.Results, rs...)
-		if db != nil {
-			if err := db.AddResults(context.WithoutCancel(ctx), run.ID, rs); err != nil {
-				app.Warnf("%s", app.T("backup.cli.store_failed", p.Name, err))
-			}
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if drilled == 0 {
+	req := env.req
+	req.Copy, req.Random, req.DrillTimeout = opts.copyName, opts.random, opts.drillTimeout
+	run, err := env.eng.Drill(ctx, req, backupObserver(app))
+	if errors.Is(err, engine.ErrNoDrill) {
 		return flagErrorf("%s", app.T("backup.cli.no_drill"))
 	}
-	return finishBackupRun(ctx, app, db, run)
-}
-
-// drillGuards are what the inventory and settings tell every drill: the
-// production databases by name and address, and how long a copy may stall.
-type drillGuards struct {
-	names []string
-	addrs []backup.ProductionDB
-	stall time.Duration
-}
-
-func drillPolicy(ctx context.Context, app *App, env *backupEnv, db *store.DB, p *backup.Policy, opts *backupOptions, prod drillGuards) []result.Result {
-	fail := func(err error) []result.Result {
-		r := backup.ListingFailed(p, err, transport.ReasonOf(err), env.lang)
-		r.Check = "drill:" + p.Name
-		return []result.Result{r}
-	}
-	var target backup.DrillTarget
-	if !p.ArchiveDrill() {
-		engine := backup.NormEngine(p.Drill.Engine)
-		var ok bool
-		if target, ok = env.file.Drill[engine]; !ok {
-			return fail(errors.New(app.T("backup.cli.no_target", p.Name, engine, env.file.Path)))
-		}
-	}
-	r, err := env.dial(ctx, p)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	copies, err := backup.List(ctx, r, p)
-	if err != nil {
-		return fail(err)
-	}
-	if len(copies) == 0 {
-		return fail(errors.New(app.T("backup.cli.no_copies", p.Name)))
-	}
-	c := copies[len(copies)-1]
-	switch {
-	case opts.copyName != "":
-		found := false
-		for _, x := range copies {
-			if x.Name == opts.copyName {
-				c, found = x, true
-			}
-		}
-		if !found {
-			return fail(errors.New(app.T("backup.cli.no_copy_named", p.Name, opts.copyName)))
-		}
-	case opts.random:
-		c = copies[rand.IntN(len(copies))]
-	}
-	if p.ArchiveDrill() {
-		// Archives are extracted on this machine, under drill_targets.files.scratch_dir.
-		dir := env.file.Drill[backup.FilesTarget].ScratchDir
-		if dir == "" {
-			dir = backup.DefaultScratchDir()
-		}
-		app.Infof("%s", app.T("backup.cli.extracting", p.Name, c.Name, c.Time.Format("2006-01-02 15:04"), dir))
-		return backup.Drill(ctx, p, c, r, backup.DrillOptions{ScratchDir: dir, Lang: env.lang, Timeout: opts.drillTimeout, Stall: prod.stall})
-	}
-	o := backup.DrillOptions{Target: target, ProductionNames: prod.names, Production: prod.addrs, Lang: env.lang, Timeout: opts.drillTimeout, Stall: prod.stall}
-	// Reference row counts: the source database when named, else the last drill.
-	if ref, from := drillReference(ctx, app, env, db, p); len(ref) > 0 {
-		o.Reference, o.ReferenceFrom = ref, from
-	}
-	app.Infof("%s", app.T("backup.cli.drilling", p.Name, c.Name, c.Time.Format("2006-01-02 15:04"), target.Host))
-	return backup.Drill(ctx, p, c, r, o)
-}
-
-// drillReference returns the row counts to compare a drill with: the
-// source database's current counts, or the counts the last drill recorded.
-func drillReference(ctx context.Context, app *App, env *backupEnv, db *store.DB, p *backup.Policy) (map[string]float64, string) {
-	if p.Drill.Source != "" && len(p.Drill.Tables) > 0 && env.inv != nil {
-		if a := env.inv.Asset(p.Drill.Source); a != nil && a.Database != nil {
-			counts, err := sourceRowCounts(ctx, a, p.Drill.Tables)
-			if err == nil {
-				return counts, backup.RefSource
-			}
-			app.Warnf("%s", app.T("backup.cli.source_counts", p.Name, a.Name, err))
-		}
-	}
-	if db == nil {
-		return nil, ""
-	}
-	ref := map[string]float64{}
-	_ = db.Metrics(ctx, store.MetricFilter{NamePrefix: "drill.rows."}, func(m store.MetricPoint) error {
-		if m.Check == "drill:"+p.Name {
-			ref[strings.TrimPrefix(m.Name, "drill.rows.")] = m.Value // ordered by time: the last wins
-		}
-		return nil
-	})
-	return ref, backup.RefLastDrill
-}
-
-func sourceRowCounts(ctx context.Context, a *inventory.Asset, tables []string) (map[string]float64, error) {
-	t, err := inspect.DBTarget(a)
-	if err != nil {
-		return nil, err
-	}
-	sdb, err := transport.OpenSQL(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	defer sdb.Close()
-	if len(tables) == 0 {
-		return nil, errors.New("no tables")
-	}
-	return backup.RowCounts(ctx, sdb, a.Database.Engine, tables)
+	return finishBackupRun(app, run)
 }
