@@ -156,6 +156,11 @@ func openEditor(app *App, create bool) (*inventory.Editor, error) {
 // commitEdit writes the edit, or explains why the result was refused.
 func commitEdit(app *App, ed *inventory.Editor) (*inventory.Inventory, error) {
 	files := ed.Changed()
+	existed := map[string]bool{}
+	for _, f := range files {
+		_, err := os.Stat(f)
+		existed[f] = err == nil
+	}
 	inv, err := ed.Commit()
 	if err != nil {
 		var ve *inventory.ValidationError
@@ -165,7 +170,11 @@ func commitEdit(app *App, ed *inventory.Editor) (*inventory.Inventory, error) {
 		return nil, err
 	}
 	for _, f := range files {
-		app.Infof("%s", app.T("inventory.cli.wrote", f))
+		if existed[f] {
+			app.Infof("%s", app.T("inventory.cli.wrote", f))
+		} else {
+			app.Infof("%s", app.T("inventory.cli.created", f)) // no previous version, no .bak
+		}
 	}
 	return inv, nil
 }
@@ -934,11 +943,25 @@ EXIT STATUS
 			if into != "" && app.HasInventory() && !isDir(app.InventoryPath) {
 				return flagErrorf("--into is for directory inventories; %s is one file", app.InventoryPath)
 			}
-			ed, unlock, err := editInventory(app, true)
-			if err != nil {
-				return err
+			// A dry run writes nothing, so it takes no lock (and creates no
+			// lock file or directory); files are replaced by rename, so it
+			// never reads half of one.
+			var ed *inventory.Editor
+			var err error
+			if dryRun {
+				if !app.HasInventory() {
+					return errors.New(app.T("err.no_inventory"))
+				}
+				if ed, err = openEditor(app, true); err != nil {
+					return err
+				}
+			} else {
+				var unlock func()
+				if ed, unlock, err = editInventory(app, true); err != nil {
+					return err
+				}
+				defer unlock()
 			}
-			defer unlock()
 			var r io.Reader = app.IO.In
 			if src != "-" {
 				f, err := os.Open(src)
@@ -1021,7 +1044,9 @@ EXIT STATUS
 						fmt.Fprintln(app.IO.ErrOut, "! "+refusedText(app, src, r, s))
 					}
 				}
-				return flagErrorf("%s", app.T("inventory.cli.import_refused", len(refused)))
+				// The file's content was refused, not the command line: exit
+				// 3 without the --help hint.
+				return &codedError{code: ExitUnknown, err: errors.New(app.T("inventory.cli.import_refused", len(refused)))}
 			case abort:
 				return errors.New(app.T("inventory.cli.import_aborted", len(plan.Bad)))
 			case dryRun:

@@ -144,6 +144,7 @@ func init() {
 		"inventory.cli.valid":           {"资产清单 %s 校验通过：%d 个资产、%d 个系统、%d 个分组，共 %d 个文件", "inventory %s is valid: %d assets, %d systems, %d groups in %d file(s)"},
 		"inventory.cli.fix_first":       {"请先修正以上问题（hcops inventory validate），再修改清单", "fix the problems above first (hcops inventory validate), then edit"},
 		"inventory.cli.refused":         {"修改后的清单存在以上问题，未写入任何内容", "the edited inventory would have the problems above; nothing was written"},
+		"inventory.cli.created":         {"已创建 %s", "created %s"},
 		"inventory.cli.wrote":           {"已写入 %s（原文件备份为 .bak）", "wrote %s (previous version kept as .bak)"},
 		"inventory.cli.not_found":       {"没有名为 %q 的资产、系统或分组", "no asset, system or group called %q"},
 		"inventory.cli.deadline":        {"响应 %s，修复 %s", "respond %s, fix %s"},
