@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -175,7 +176,10 @@ EXIT STATUS
 	}
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err: err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err: suggestFlag(c, err)} })
+	// --version, the convention; -v stays --verbose.
+	root.Version = version
+	root.SetVersionTemplate("hcops {{.Version}}\n")
 
 	pf := root.PersistentFlags()
 	pf.String("config", "", "config file (default ~/.config/hcops/config.yaml, then /etc/hcops/config.yaml)")
@@ -193,6 +197,7 @@ EXIT STATUS
 	for _, add := range commandAdders {
 		add(root, app)
 	}
+	usageErrors(root)
 	cobra.OnFinalize(app.Close)
 	return root
 }
@@ -307,4 +312,103 @@ func appFrom(ctx context.Context) *App {
 	}
 	a, _ := ctx.Value(appKey{}).(*App)
 	return a
+}
+
+// usageErrors makes every mistake on the command line a usage error (exit 3
+// and the --help hint): a wrong number of arguments, and an unknown
+// subcommand of a command group ("hcops inventory lst"), which cobra would
+// otherwise answer with the group's help and exit 0. Unknown commands get
+// cobra's "did you mean".
+func usageErrors(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		usageErrors(sub)
+	}
+	c.SuggestionsMinimumDistance = 2
+	unknown := func(cmd *cobra.Command, name string) error {
+		msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+		if s := cmd.SuggestionsFor(name); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		return &flagError{err: errors.New(msg)}
+	}
+	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		// A pure group (inventory, backup, ...): its arguments can only
+		// be a mistyped subcommand.
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknown(cmd, args[0])
+			}
+			return nil
+		}
+		return
+	}
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			err := args(cmd, a)
+			switch {
+			case err == nil:
+				return nil
+			case cmd.HasSubCommands() && len(a) > 0 && strings.HasPrefix(err.Error(), "unknown command"):
+				return unknown(cmd, a[0]) // cobra.NoArgs on a group that runs
+			}
+			return &flagError{err: err}
+		}
+	}
+}
+
+var unknownFlagRE = regexp.MustCompile(`^unknown (?:shorthand )?flag: (?:'(.)' in -\S+|--(\S+))$`)
+
+// suggestFlag adds the nearest flag of c to an "unknown flag" error:
+// --grup -> did you mean --group?
+func suggestFlag(c *cobra.Command, err error) error {
+	m := unknownFlagRE.FindStringSubmatch(err.Error())
+	if m == nil || m[2] == "" {
+		return err
+	}
+	typed := m[2]
+	if i := strings.IndexByte(typed, '='); i >= 0 {
+		typed = typed[:i]
+	}
+	best, bestD := "", 3
+	visit := func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := editDistance(typed, f.Name)
+		if strings.HasPrefix(f.Name, typed) && len(typed) >= 3 {
+			d = min(d, 1)
+		}
+		if d < bestD || (d == bestD && f.Name < best) {
+			best, bestD = f.Name, d
+		}
+	}
+	c.Flags().VisitAll(visit)
+	c.InheritedFlags().VisitAll(visit)
+	if best == "" {
+		return err
+	}
+	return fmt.Errorf("%w; did you mean --%s?", err, best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in characters.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := 1
+			if ra[i-1] == rb[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
