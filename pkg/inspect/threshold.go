@@ -1,80 +1,14 @@
 package inspect
 
 import (
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
-
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
-// Range is a Nagios threshold range (monitoring-plugins guidelines):
-// "10" alerts outside 0..10, "10:" below 10, "~:10" above 10, "10:20" outside
-// 10..20, "@10:20" inside 10..20.
-type Range struct {
-	Start, End float64
-	Inside     bool   // '@': alert when inside the range
-	Text       string // as written
-}
+// Range is a Nagios threshold range (see result.Range).
+type Range = result.Range
 
 // ParseRange parses a Nagios range. An empty string is not a range.
-func ParseRange(s string) (*Range, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	r := &Range{Text: s, Start: 0, End: math.Inf(1)}
-	body := s
-	if strings.HasPrefix(body, "@") {
-		r.Inside = true
-		body = body[1:]
-	}
-	start, end, hasColon := strings.Cut(body, ":")
-	if !hasColon {
-		end, start = start, ""
-	}
-	var err error
-	switch strings.TrimSpace(start) {
-	case "":
-	case "~":
-		r.Start = math.Inf(-1)
-	default:
-		if r.Start, err = strconv.ParseFloat(strings.TrimSpace(start), 64); err != nil {
-			return nil, fmt.Errorf("threshold %q: bad start %q (want a number or ~)", s, start)
-		}
-	}
-	if strings.TrimSpace(end) != "" {
-		if r.End, err = strconv.ParseFloat(strings.TrimSpace(end), 64); err != nil {
-			return nil, fmt.Errorf("threshold %q: bad end %q (want a number)", s, end)
-		}
-	} else if !hasColon {
-		return nil, fmt.Errorf("threshold %q: empty", s)
-	}
-	if r.Start > r.End {
-		return nil, fmt.Errorf("threshold %q: start %g is greater than end %g", s, r.Start, r.End)
-	}
-	return r, nil
-}
-
-// Alerts reports whether v lies where the range raises an alert.
-func (r *Range) Alerts(v float64) bool {
-	if r == nil {
-		return false
-	}
-	inside := v >= r.Start && v <= r.End
-	if r.Inside {
-		return inside
-	}
-	return !inside
-}
-
-func (r *Range) String() string {
-	if r == nil {
-		return ""
-	}
-	return r.Text
-}
+func ParseRange(s string) (*Range, error) { return result.ParseRange(s) }
 
 // Thresholds pairs the warn and crit ranges of a check.
 type Thresholds struct {

@@ -453,14 +453,7 @@ func (o *Options) dbReplication(inst *DBInstance, r *result.Result) {
 // exceeds reports whether v raises the alert of the Nagios range s.
 func exceeds(s string, v float64) bool {
 	r, ok := parseRange(s)
-	if !ok {
-		return false
-	}
-	in := v >= r.Start && v <= r.End
-	if r.Inside {
-		return in
-	}
-	return !in
+	return ok && r.Alerts(v)
 }
 
 // dbSize is a database's size with its growth against earlier samples of

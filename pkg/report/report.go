@@ -350,41 +350,9 @@ func logoURI(path string) (string, error) {
 	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b), nil
 }
 
-// nagiosRange is a threshold as the inspection writes it (Nagios plugin
-// range syntax: "10" alerts outside 0..10, "10:" below 10, "~:10" above 10,
-// "10:20" outside 10..20, "@10:20" inside). Parsed here, not with
-// pkg/inspect, so reports depend only on the stored text.
-type nagiosRange struct {
-	Start, End float64
-	Inside     bool
-}
-
-func parseRange(s string) (nagiosRange, bool) {
-	r := nagiosRange{Start: 0, End: math.Inf(1)}
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "@") {
-		r.Inside, s = true, s[1:]
-	}
-	lo, hi, colon := strings.Cut(s, ":")
-	if !colon {
-		lo, hi = "", lo
-	}
-	var err error
-	switch lo = strings.TrimSpace(lo); lo {
-	case "":
-	case "~":
-		r.Start = math.Inf(-1)
-	default:
-		if r.Start, err = strconv.ParseFloat(lo, 64); err != nil {
-			return r, false
-		}
-	}
-	if hi = strings.TrimSpace(hi); hi != "" {
-		if r.End, err = strconv.ParseFloat(hi, 64); err != nil {
-			return r, false
-		}
-	} else if !colon {
-		return r, false
-	}
-	return r, r.Start <= r.End
+// parseRange reads a threshold as the inspection stored it (Nagios range
+// syntax) with the one parser; ok is false for an empty or unparsable one.
+func parseRange(s string) (*result.Range, bool) {
+	r, err := result.ParseRange(s)
+	return r, err == nil && r != nil
 }
