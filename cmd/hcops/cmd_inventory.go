@@ -1157,6 +1157,12 @@ run as a formula (starting with = + - @, tab or CR) is written with a
 leading ' so it stays text; import removes it again, so export then import
 changes nothing. JSON is a list of assets, YAML a mapping with assets:.
 
+--header-lang zh writes Chinese headers and, below them, the fixed values
+in Chinese too: kind (主机, 数据库, 一体机, 网络设备, 安全设备, 中间件, 应用,
+链路, 存储, 云服务), criticality (核心, 非核心), the zones intranet and
+internet (卫生专网, 互联网) and yes/no (是, 否); names, addresses, labels and
+a site's own zones stay as they are. Import reads either language.
+
 EXIT STATUS
   0  exported
   3  no inventory, an inventory with problems, or a bad selector/format`,
@@ -1210,7 +1216,7 @@ EXIT STATUS
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "", "csv, xlsx, json or yaml (default: from the file name; csv on stdout)")
-	cmd.Flags().StringVar(&headerLang, "header-lang", "en", "language of CSV/XLSX column headers: en or zh (import reads both)")
+	cmd.Flags().StringVar(&headerLang, "header-lang", "en", "language of CSV/XLSX headers and fixed values (kind, criticality, zone, yes/no): en or zh (import reads both)")
 	return cmd
 }
 

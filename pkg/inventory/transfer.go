@@ -168,13 +168,42 @@ type ExportOptions struct {
 	HeaderLang string
 }
 
-// rowOf flattens an asset into export cells, in column order.
-func rowOf(a *Asset) []string {
+// rowOf flattens an asset into export cells, in column order; with lang
+// "zh" the values of the fixed vocabularies are written in Chinese too.
+func rowOf(a *Asset, lang string) []string {
 	row := make([]string, 0, len(columns))
 	for _, c := range columns {
-		row = append(row, cellOf(a, c.key))
+		v := cellOf(a, c.key)
+		if lang == "zh" {
+			v = zhCell(c.key, v)
+		}
+		row = append(row, v)
 	}
 	return row
+}
+
+// zhValues are the Chinese words a --header-lang zh export writes for the
+// fixed vocabularies (kind, criticality, the two standard zones, yes/no):
+// a sheet with Chinese headers reads Chinese throughout. Import reads them
+// back (kindWords, critWords, zoneWords, parseBool), so export then import
+// changes nothing.
+var zhValues = map[string]map[string]string{
+	"kind": {
+		KindHost: "主机", KindDatabase: "数据库", KindAppliance: "一体机", KindNetworkDevice: "网络设备",
+		KindSecurityDevice: "安全设备", KindMiddleware: "中间件", KindApplication: "应用", KindLink: "链路",
+		KindStorage: "存储", KindCloudService: "云服务",
+	},
+	"criticality": {CriticalityCore: "核心", CriticalityNonCore: "非核心"},
+	"zone":        {"intranet": "卫生专网", "internet": "互联网"},
+	"agent":       {"true": "是", "false": "否"},
+	"become":      {"true": "是", "false": "否"},
+}
+
+func zhCell(key, v string) string {
+	if zh, ok := zhValues[key][v]; ok {
+		return zh
+	}
+	return v
 }
 
 func cellOf(a *Asset, key string) string {
@@ -337,7 +366,7 @@ func Export(w io.Writer, assets []*Asset, opts ExportOptions) error {
 			return err
 		}
 		for _, a := range assets {
-			row := rowOf(a)
+			row := rowOf(a, opts.HeaderLang)
 			for i := range row {
 				row[i] = Neutralize(row[i])
 			}
@@ -373,7 +402,7 @@ func Export(w io.Writer, assets []*Asset, opts ExportOptions) error {
 			return err
 		}
 		for i, a := range assets {
-			cells := rowOf(a)
+			cells := rowOf(a, opts.HeaderLang)
 			row := make([]any, len(cells))
 			for j, c := range cells {
 				// Strings stay strings (never numbers or formulas) in the

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"encoding/csv"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -409,5 +410,64 @@ func TestImportUTF16TabSeparated(t *testing.T) {
 	}
 	if got := fieldsOf(res.Records[0]); got["address"] != "192.0.2.99" || got["connection.user"] != "运维" || res.Records[0].Name != "pacs-app-09" {
 		t.Errorf("fields %v", got)
+	}
+}
+
+// TestExportZHValues: --header-lang zh writes the fixed vocabularies in
+// Chinese too (a sheet with 类型/重要性/区域 headers and "host", "core",
+// "intranet" below them reads as half-translated), and import reads them
+// back to the same assets.
+func TestExportZHValues(t *testing.T) {
+	src, err := LoadBytes("z.yaml", []byte(`assets:
+  - name: web-01
+    address: 192.0.2.10
+    zone: internet
+    criticality: core
+    connection: {agent: false, become: true}
+  - name: db-01
+    kind: database
+    address: 192.0.2.11
+    zone: intranet
+    criticality: non-core
+  - name: fw-01
+    kind: security-device
+    address: 192.0.2.12
+    zone: dmz
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Export(&buf, src.Assets, ExportOptions{Format: FormatCSV, HeaderLang: "zh"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, tc := range []struct {
+		row              int
+		kind, crit, zone string
+		agent, become    string
+	}{
+		{1, "主机", "核心", "互联网", "否", "是"},
+		{2, "数据库", "非核心", "卫生专网", "", ""},
+		{3, "安全设备", "", "dmz", "", ""}, // a site's own zone stays as written
+	} {
+		r := rows[tc.row]
+		got := []string{r[col["类型"]], r[col["重要性"]], r[col["区域"]], r[col["SSH代理"]], r[col["提权"]]}
+		want := []string{tc.kind, tc.crit, tc.zone, tc.agent, tc.become}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("row %d: %q, want %q", tc.row, got, want)
+		}
+	}
+	res := readRecords(t, buf.Bytes(), FormatCSV)
+	plan := src.PlanImport(res.Records)
+	if len(plan.Bad) > 0 || len(plan.Changed) > 0 || len(plan.Unchanged) != 3 {
+		t.Errorf("re-import of the zh export: bad %d, changed %+v, unchanged %d", len(plan.Bad), plan.Changed, len(plan.Unchanged))
 	}
 }
