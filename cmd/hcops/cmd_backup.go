@@ -426,6 +426,42 @@ type copyRow struct {
 	integrityText, lastDrillText string // the same in the user's language, for the table
 }
 
+// printCopyTable is backup list's table: sizes for people (1.4 GiB), and
+// the policy's last drill once, on its newest copy — a drill restores one
+// copy, repeating it on every row read as if each had been drilled. JSON
+// keeps bytes and last_drill on every row.
+func printCopyTable(app *App, rows []copyRow) error {
+	t := app.IO.NewTable(app.T("backup.header.policy"), app.T("backup.header.copy"), app.T("backup.header.time"),
+		app.T("backup.header.size"), app.T("backup.header.integrity"), app.T("backup.header.last_drill"))
+	for i, r := range rows {
+		size := "-"
+		if r.Size >= 0 {
+			size = sizeText(r.Size)
+		}
+		drill := r.lastDrillText
+		if i > 0 && rows[i-1].Policy == r.Policy {
+			drill = ""
+		}
+		t.Row(r.Policy, r.Copy, r.Time.Format("2006-01-02 15:04"), size, r.integrityText, drill)
+	}
+	return t.Render()
+}
+
+// sizeText is a byte count in binary units, one decimal: 512 B, 1.5 KiB,
+// 2.0 GiB.
+func sizeText(b int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	f, i := float64(b), 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", b)
+	}
+	return fmt.Sprintf("%.1f %s", f, units[i])
+}
+
 // evidence is a stored verdict: its status and the day of its run.
 type evidence struct {
 	status result.Status
@@ -504,19 +540,8 @@ func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []st
 		if err := app.PrintData(rows); err != nil {
 			return err
 		}
-	} else {
-		t := app.IO.NewTable(app.T("backup.header.policy"), app.T("backup.header.copy"), app.T("backup.header.time"),
-			app.T("backup.header.size"), app.T("backup.header.integrity"), app.T("backup.header.last_drill"))
-		for _, r := range rows {
-			size := "-"
-			if r.Size >= 0 {
-				size = fmt.Sprint(r.Size)
-			}
-			t.Row(r.Policy, r.Copy, r.Time.Format("2006-01-02 15:04"), size, r.integrityText, r.lastDrillText)
-		}
-		if err := t.Render(); err != nil {
-			return err
-		}
+	} else if err := printCopyTable(app, rows); err != nil {
+		return err
 	}
 	if failed != nil {
 		return withExitCode(ExitUnknown)
