@@ -181,6 +181,7 @@ func verifyWriterDB(t *testing.T, path string, log *writerLog, kills int) {
 	}
 	defer db.Close()
 	checkIntegrity(t, db)
+	checkFindings(t, db)
 
 	runs, err := db.ListRuns(ctx, RunFilter{})
 	if err != nil {

@@ -74,6 +74,7 @@ type batchInsert struct {
 	tx    *sql.Tx
 	head  string
 	row   string // one row's VALUES tuple
+	tail  string // after the rows (ON CONFLICT ...), may be ""
 	cols  int
 	args  []any
 	full  *sql.Stmt // statement for rowsPerStatement rows, prepared on first use
@@ -93,6 +94,7 @@ func (bi *batchInsert) sql(rows int) string {
 		}
 		b.WriteString(bi.row)
 	}
+	b.WriteString(bi.tail)
 	return b.String()
 }
 
@@ -142,7 +144,8 @@ const upsertLastSeen = `INSERT INTO last_seen (kind, playbook, asset, run_id, st
 // (non-finite metric values are dropped; a non-finite Value is stored as no
 // value), all in one transaction: after a crash either all of rs is stored or
 // none. Evidence is bounded to MaxEvidence. A result without a start time
-// gets the run's.
+// gets the run's. The findings of the results' keys (see Finding) are
+// updated in the same transaction, in the order of rs for equal keys.
 //
 // A cancelled ctx stores nothing; to keep results gathered before Ctrl-C,
 // pass context.WithoutCancel(ctx).
@@ -198,6 +201,8 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 		defer insR.close()
 		insM := newBatchInsert(ctx, tx, metricInsertHead, metricRow, metricCols)
 		defer insM.close()
+		insF := newFindingUpsert(ctx, tx)
+		defer insF.close()
 		type seenKey struct{ playbook, asset string }
 		seen := map[seenKey]bool{}
 		runPlaybooks := parsePlaybooks(pbJSON)
@@ -224,6 +229,9 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 				orNull(r.Code), orNull(args), orNull(r.AdviceCode), orNull(adviceArgs)); err != nil {
 				return fmt.Errorf("result %s/%s: %w", r.Asset, r.Check, err)
 			}
+			if err := addFinding(insF, r, kind, runID, at, args); err != nil {
+				return fmt.Errorf("result %s/%s: finding: %w", r.Asset, r.Check, err)
+			}
 			for _, m := range r.Metrics {
 				v := m.Value
 				if m.Name == "" || finite(&v) == nil {
@@ -245,6 +253,9 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 			return err
 		}
 		if err := insM.flush(); err != nil {
+			return err
+		}
+		if err := insF.flush(); err != nil {
 			return err
 		}
 		if len(seen) > 0 {

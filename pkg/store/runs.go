@@ -400,14 +400,14 @@ func (db *DB) LastSeen(ctx context.Context, kind, playbook string) (map[string]t
 	return out, nil
 }
 
-// Prune deletes runs started before olderThan, with their results, metrics
-// and (when no other run uses it) inventory snapshot, and returns how many
-// runs it deleted. Each run is deleted in its own short transaction, so
-// other processes can keep writing and an interrupted prune leaves whole
-// runs. A run still running on this host (its process alive, started within
-// StaleAfter) is kept. Snapshots left unused by an interrupted prune go with
-// the next one. The file does not shrink: SQLite reuses the freed pages for
-// new runs.
+// Prune deletes runs started before olderThan, with their results, metrics,
+// the findings last seen in them and (when no other run uses it) inventory
+// snapshot, and returns how many runs it deleted. Each run is deleted in
+// its own short transaction, so other processes can keep writing and an
+// interrupted prune leaves whole runs. A run still running on this host
+// (its process alive, started within StaleAfter) is kept. Snapshots and
+// findings left behind by an interrupted prune go with the next one. The
+// file does not shrink: SQLite reuses the freed pages for new runs.
 func (db *DB) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 	ids, err := db.prunable(ctx, olderThan)
 	if err != nil {
@@ -444,6 +444,16 @@ func (db *DB) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 		})
 		if err != nil {
 			return n, fmt.Errorf("history: prune snapshots: %w", err)
+		}
+		// A finding whose latest result went with its run has not been
+		// seen within the retention: it goes too. One pass over the
+		// (small) findings table, not one per run.
+		err = db.write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE last_run_id NOT IN (SELECT id FROM runs)`)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("history: prune findings: %w", err)
 		}
 	}
 	return n, nil
