@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cyhealth/hcops/pkg/atomicfile"
+	"github.com/cyhealth/hcops/pkg/checks"
 	"github.com/cyhealth/hcops/pkg/connect"
 	"github.com/cyhealth/hcops/pkg/engine"
 	"github.com/cyhealth/hcops/pkg/inspect"
@@ -216,8 +217,9 @@ func newInspectChecksCmd(app *App) *cobra.Command {
 				Runs string `json:"runs" yaml:"runs"` // target or local
 			}
 			var list []checkType
-			for _, name := range inspect.Types() {
-				c, _ := inspect.Lookup(name)
+			reg := checks.All()
+			for _, name := range reg.Types() {
+				c := reg[name]
 				runs := "target"
 				// A check that applies only once configured (db-log) has no
 				// script without its parameters, but runs on the target.
@@ -270,7 +272,7 @@ func playbooksData(pbs []*inspect.Playbook) []playbookData {
 	for _, pb := range pbs {
 		d := playbookData{Name: pb.Name, Description: pb.Description, Target: pb.Target, Source: pb.Source}
 		for _, c := range pb.Checks {
-			d.Checks = append(d.Checks, checkData(c))
+			d.Checks = append(d.Checks, checkData{Name: c.Name, Type: c.Type, Target: c.Target, Params: c.Params, Warn: c.Warn, Crit: c.Crit, Advice: c.Advice, Description: c.Description, TimeoutSec: c.TimeoutSec})
 		}
 		out = append(out, d)
 	}
@@ -292,7 +294,7 @@ func firstLine(s string) string {
 }
 
 func loadPlaybookLibrary(app *App) (*inspect.Library, error) {
-	return inspect.LoadLibrary(playbooks.FS, app.Setting("playbooks_dir"))
+	return inspect.LoadLibrary(checks.All(), playbooks.FS, app.Setting("playbooks_dir"))
 }
 
 // inspectSettings are the resolved runner settings (flag > env > config).
@@ -404,12 +406,20 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 			req.Systems[s.Name] = s
 		}
 	}
+	// JSON is written as hosts finish: a 500-host run with evidence is not
+	// held in memory to be printed at the end.
+	var js *jsonRunWriter
+	if app.Output == "json" {
+		req.Stream = true
+		js = &jsonRunWriter{w: app.IO.Out}
+	}
 	progress := newProgressLine(app)
 	var fin engine.RunFinished
 	eng := &engine.Engine{Store: db, Connect: factory, Lang: app.Lang}
 	run, err := eng.Inspect(ctx, req, func(ev engine.Event) {
 		switch ev := ev.(type) {
 		case engine.RunStarted:
+			js.start(ev.Order)
 			if !app.Quiet && app.IO.IsStderrTTY() {
 				fmt.Fprintln(app.IO.ErrOut, app.T("inspect.starting", ev.Hosts, strings.Join(ev.Run.Playbooks, ", "), ev.Forks))
 			}
@@ -423,6 +433,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 					app.Warnf("%s", app.T("inspect.evidence_dir", opts.evidenceDir, err))
 				}
 			}
+			js.add(ev.Asset, ev.Results)
 			progress.update(ev.Done, ev.Total, ev.Problems)
 		case engine.RunFinished:
 			fin = ev
@@ -439,7 +450,11 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		return connectErr(app, err)
 	}
 
-	if err := printInspect(app, opts, run, run.Assets, db != nil); err != nil {
+	if js != nil {
+		if err := js.finish(run); err != nil {
+			return err
+		}
+	} else if err := printInspect(app, opts, run, run.Assets, db != nil); err != nil {
 		return err
 	}
 	if fin.Interrupted() {
@@ -448,7 +463,102 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		}
 		return errInterrupted
 	}
-	return withExitCode(inspectExitCode(run.Results, opts.unreachableCritical))
+	return withExitCode(exitForCounts(run.Counts, opts.unreachableCritical))
+}
+
+// jsonRunWriter writes a run as JSON while it runs: each host's results as
+// soon as the hosts before it in the inventory are written, so the output
+// is in inventory order (each host's results in the order of its checks)
+// and a host is held in memory only while one listed before it is still
+// running. The run's own fields follow the results; the fields are those of
+// result.Run.
+type jsonRunWriter struct {
+	w       io.Writer
+	order   []string
+	next    int
+	pending map[string][]result.Result
+	n       int
+	err     error
+}
+
+func (j *jsonRunWriter) write(s string) {
+	if j.err == nil {
+		_, j.err = io.WriteString(j.w, s)
+	}
+}
+
+func (j *jsonRunWriter) marshal(v any, prefix string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetIndent(prefix, "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil && j.err == nil {
+		j.err = err
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func (j *jsonRunWriter) start(order []string) {
+	if j == nil {
+		return
+	}
+	j.order, j.pending = order, map[string][]result.Result{}
+	j.write("{\n  \"results\": [")
+}
+
+// add takes a finished host's results and writes what is now in order.
+func (j *jsonRunWriter) add(asset string, rs []result.Result) {
+	if j == nil {
+		return
+	}
+	j.pending[asset] = rs
+	for j.next < len(j.order) {
+		rs, ok := j.pending[j.order[j.next]]
+		if !ok {
+			return
+		}
+		delete(j.pending, j.order[j.next])
+		j.next++
+		j.writeResults(rs)
+	}
+}
+
+func (j *jsonRunWriter) writeResults(rs []result.Result) {
+	for i := range rs {
+		if j.n > 0 {
+			j.write(",")
+		}
+		j.write("\n    " + j.marshal(&rs[i], "    "))
+		j.n++
+	}
+}
+
+// finish writes what is still held (hosts after one that never finished:
+// an interrupted run), then the run's fields, and closes the object.
+func (j *jsonRunWriter) finish(run *result.Run) error {
+	for ; j.next < len(j.order); j.next++ {
+		if rs, ok := j.pending[j.order[j.next]]; ok {
+			j.writeResults(rs)
+		}
+	}
+	head := *run
+	head.Results = nil
+	b := j.marshal(&head, "")
+	j.write("\n  ],\n" + strings.TrimPrefix(b, "{\n") + "\n")
+	return j.err
+}
+
+// exitForCounts is inspectExitCode over a run's counts.
+func exitForCounts(c result.Counts, unreachableCritical bool) int {
+	switch {
+	case c.Crit > 0, c.Unreachable > 0 && unreachableCritical:
+		return ExitCrit
+	case c.Unknown > 0, c.Unreachable > 0:
+		return ExitUnknown
+	case c.Warn > 0:
+		return ExitWarn
+	}
+	return ExitOK
 }
 
 // playbookNames lists the playbooks' names.

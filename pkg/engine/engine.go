@@ -70,6 +70,9 @@ type RunStarted struct {
 	Run   *result.Run
 	Hosts int // hosts (or policies) the run will work on
 	Forks int // at once
+	// Order names the hosts in the order the run reports them (the
+	// request's order), for consumers that write results as they come.
+	Order []string
 }
 
 // HostStarted: a worker took up a host (or a backup policy).

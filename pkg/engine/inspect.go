@@ -32,6 +32,10 @@ type InspectRequest struct {
 	// DropEvidence keeps the returned results without evidence once stored
 	// (table and Nagios output never show it; it is in history).
 	DropEvidence bool
+	// Stream leaves the returned run without results: they come only in
+	// HostDone events (counts and worst status are kept), so an output
+	// written as hosts finish holds no host in memory once written.
+	Stream bool
 }
 
 // ErrNothingToInspect: no playbook check applies to any selected asset.
@@ -92,13 +96,24 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 	if forks <= 0 {
 		forks = inspect.DefaultForks
 	}
-	on.emit(RunStarted{Run: run, Hosts: len(plan.Hosts), Forks: min(forks, len(plan.Hosts))})
+	planned := map[string]bool{}
+	for _, h := range plan.Hosts {
+		planned[h.Name] = true
+	}
+	var names []string
+	for _, a := range req.Assets {
+		if planned[a.Name] {
+			names = append(names, a.Name)
+		}
+	}
+	on.emit(RunStarted{Run: run, Hosts: len(plan.Hosts), Forks: min(forks, len(plan.Hosts)), Order: names})
 
 	sqlPool := transport.NewSQLPool()
 	defer sqlPool.Close()
 	var startMu sync.Mutex
 	var storeErr error
 	var done, problems int
+	var counts result.Counts // of every result, also when not kept (Stream)
 	runner := &inspect.Runner{
 		Dial:           e.Connect.Runner,
 		Forks:          forks,
@@ -112,6 +127,7 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 			return t, ok
 		},
 		DropEvidence: req.DropEvidence,
+		Discard:      req.Stream,
 		OnHostStart: func(h *inspect.HostPlan) {
 			startMu.Lock()
 			defer startMu.Unlock()
@@ -130,6 +146,7 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 			worst := result.OK
 			for i := range rs {
 				worst = result.Worst(worst, rs[i].Status)
+				counts.Add(rs[i].Status)
 			}
 			// Progress is reported after OnHost: count this host here.
 			d, p := done+1, problems
@@ -153,6 +170,9 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 		run.Status = result.RunInterrupted
 	}
 	run.Tally()
+	if req.Stream {
+		run.Counts, run.Worst = counts, counts.Worst()
+	}
 	fin := RunFinished{Run: run, HostsDone: out.HostsDone, HostsTotal: out.HostsTotal}
 	if db != nil {
 		fin.StoreErr = db.FinishRun(context.WithoutCancel(ctx), run)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks"
 	"github.com/cyhealth/hcops/pkg/connect"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
@@ -25,7 +26,7 @@ func localFleet(t *testing.T, n int, script string) ([]*inventory.Asset, []*insp
 		a.Connection.Transport = inventory.TransportLocal
 		assets = append(assets, a)
 	}
-	pb, err := inspect.ParsePlaybook("test.yaml", []byte("name: test\ntarget: 'kind=host'\nchecks:\n  - name: work\n    type: command\n    params: {script: "+quote(script)+"}\n"), "test")
+	pb, err := inspect.ParsePlaybook(checks.All(), "test.yaml", []byte("name: test\ntarget: 'kind=host'\nchecks:\n  - name: work\n    type: command\n    params: {script: "+quote(script)+"}\n"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestInspectWithoutStoreAndRefusals(t *testing.T) {
 			t.Errorf("ResultsStored without a store")
 		}
 	}
-	pb, _ := inspect.ParsePlaybook("t.yaml", []byte("name: t\ntarget: 'kind=database'\nchecks:\n  - {name: w, type: command, params: {script: 'echo'}}\n"), "t")
+	pb, _ := inspect.ParsePlaybook(checks.All(), "t.yaml", []byte("name: t\ntarget: 'kind=database'\nchecks:\n  - {name: w, type: command, params: {script: 'echo'}}\n"), "t")
 	if _, err := e.Inspect(context.Background(), InspectRequest{Assets: assets, Playbooks: []*inspect.Playbook{pb}}, nil); err != ErrNothingToInspect {
 		t.Errorf("nothing to inspect: %v", err)
 	}
@@ -211,5 +212,24 @@ func TestInspectWithoutStoreAndRefusals(t *testing.T) {
 	_, err = e.Inspect(context.Background(), InspectRequest{Assets: []*inventory.Asset{remote}, Playbooks: pbs}, rec.on)
 	if fe, ok := err.(*connect.FileError); !ok || fe.Asset != "web-01" || fe.Path != "/missing/key" {
 		t.Errorf("missing key file: %v", err)
+	}
+}
+
+// Stream: the returned run holds no results (they came in HostDone), but
+// its counts and worst status are those of every result.
+func TestInspectStream(t *testing.T) {
+	assets, pbs := localFleet(t, 3, "echo 7")
+	e := newEngine(t, false)
+	n := 0
+	run, err := e.Inspect(context.Background(), InspectRequest{Assets: assets, Playbooks: pbs, Stream: true}, func(ev Event) {
+		if d, ok := ev.(HostDone); ok {
+			n += len(d.Results)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Results) != 0 || n != 3 || run.Counts.OK != 3 || run.Worst != result.OK {
+		t.Errorf("results kept %d, streamed %d, counts %+v worst %s", len(run.Results), n, run.Counts, run.Worst)
 	}
 }

@@ -75,6 +75,9 @@ type Runner struct {
 	// OnHost has seen them (stored them): a 500-host run that only prints a
 	// summary then holds kilobytes, not megabytes, per host.
 	DropEvidence bool
+	// Discard leaves Outcome.Results empty: results go to OnHost only, so a
+	// run streamed to its output holds no host's results once written.
+	Discard bool
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }
@@ -139,7 +142,9 @@ func (r *Runner) Run(ctx context.Context, p *Plan) Outcome {
 						res[i].Evidence = ""
 					}
 				}
-				out.Results = append(out.Results, res...)
+				if !r.Discard {
+					out.Results = append(out.Results, res...)
+				}
 				out.HostsDone++
 				worst := result.OK
 				for i := range res {

@@ -292,6 +292,21 @@ func (c *Counts) Add(s Status) {
 	}
 }
 
+// Worst is the worst status counted (OK when none).
+func (c Counts) Worst() Status {
+	switch {
+	case c.Unreachable > 0:
+		return Unreachable
+	case c.Crit > 0:
+		return Crit
+	case c.Unknown > 0:
+		return Unknown
+	case c.Warn > 0:
+		return Warn
+	}
+	return OK
+}
+
 // Total is the number of results counted.
 func (c Counts) Total() int { return c.OK + c.Warn + c.Crit + c.Unknown + c.Unreachable }
 
