@@ -323,7 +323,15 @@ func (e *Engine) drillPolicy(ctx context.Context, req *BackupRequest, hosts *Bac
 	if len(copies) == 0 {
 		return fail(errors.New(e.t("backup.cli.no_copies", p.Name)))
 	}
+	// The newest copy that is not dated in the future (a wrong clock or a
+	// forged time must not choose what is drilled).
 	c := copies[len(copies)-1]
+	for i := len(copies) - 1; i >= 0; i-- {
+		if !copies[i].Time.After(e.now().Add(backup.ClockSkew)) {
+			c = copies[i]
+			break
+		}
+	}
 	switch {
 	case req.Copy != "":
 		found := false

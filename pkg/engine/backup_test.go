@@ -83,3 +83,35 @@ func TestDrillWithoutDrillSectionStoresNothing(t *testing.T) {
 		t.Errorf("a drill run was recorded: %+v", run)
 	}
 }
+
+// A copy dated in the future is not the one drilled: the newest copy dated
+// up to now is.
+func TestDrillSkipsFutureDatedCopy(t *testing.T) {
+	dir := t.TempDir()
+	dailyCopies(t, dir, "web", 3, time.Hour)
+	future := filepath.Join(dir, "web-21000101.tar")
+	os.WriteFile(future, make([]byte, 4096), 0o600)
+	at := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	os.Chtimes(future, at, at)
+	f, err := backup.Parse("backups.yaml", []byte(fmt.Sprintf(`policies:
+  - {name: web, kind: file, path: %s/web-*.tar, schedule: daily, drill: {expect: [x]}}
+drill_targets:
+  files: {scratch_dir: %s}
+`, dir, t.TempDir())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t, false)
+	var drilled string
+	_, err = e.Drill(context.Background(), BackupRequest{File: f, Policies: f.Policies}, func(ev Event) {
+		if d, ok := ev.(DrillStarted); ok {
+			drilled = d.Copy
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "web-" + time.Now().Add(-time.Hour).Format("20060102") + ".tar"; drilled != want {
+		t.Errorf("drilled %q, want %q", drilled, want)
+	}
+}
