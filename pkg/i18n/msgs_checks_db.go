@@ -68,7 +68,11 @@ func init() {
 		"db.q.mysql_user":          {"读取 mysql.user", "read mysql.user"},
 
 		// db-status
+		// db.status.msg renders results stored before db.status.summary,
+		// whose arguments are facts the db report reads: product name,
+		// version, role (primary/standby; shown translated as %[4]s).
 		"db.status.msg":            {"%s，%s，已运行 %s", "%s, %s, up %s"},
+		"db.status.summary":        {"%[1]s %[2]s，%[4]s，已运行 %[5]s", "%[1]s %[2]s, %[4]s, up %[5]s"},
 		"db.status.version_low":    {"版本 %s 低于要求的最低版本 %s", "version %s is below the required minimum %s"},
 		"db.status.version_advice": {"安排维护窗口将数据库小版本升级到 %s 或更高（修复安全漏洞和缺陷；DB3）", "plan a minor-version upgrade to %s or later in a maintenance window (security and bug fixes; DB3)"},
 		"db.status.restarted":      {"实例于 %s 重启过（上次巡检之后）", "restarted at %s since the last inspection"},

@@ -67,7 +67,10 @@ func statusResult(env *Env, base result.Result, product, version string, uptime 
 		notes = append(notes, i18n.S("db.status.role_mismatch", dbRole(env, role), dbRole(env, env.Asset.Database.Role)))
 		setAdvice(&r, env, "db.status.role_advice")
 	}
-	setMsg(&r, env, "db.status.msg", product, dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
+	// The arguments are the instance's facts as well (product, version as
+	// shown, role), which the db report reads instead of the text.
+	name, shown, _ := strings.Cut(product, " ")
+	setMsg(&r, env, "db.status.summary", name, shown, strings.ToLower(role), dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
 	if len(notes) > 0 {
 		addMsg(&r, env, "db.sep")
 		addPart(&r, env, dbJoin(env, notes))
