@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/checks"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -268,7 +269,7 @@ func storedAssets(t *testing.T, path string) int {
 // Every built-in playbook loads with the check types compiled into hcops,
 // and the two defaults of `hcops inspect` exist.
 func TestBuiltinPlaybooksLoad(t *testing.T) {
-	lib, err := inspect.LoadLibrary(playbooks.FS, "")
+	lib, err := inspect.LoadLibrary(checks.All(), playbooks.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package inspect_test
+package checks
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 // types, valid thresholds and parameters): a broken built-in would break
 // every user's inspection.
 func TestBuiltinPlaybooksLoad(t *testing.T) {
-	lib, err := inspect.LoadLibrary(playbooks.FS, "")
+	lib, err := inspect.LoadLibrary(All(), playbooks.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestBuiltinPlaybooksLoad(t *testing.T) {
 	}
 	for _, pb := range lib.List() {
 		for _, c := range pb.Checks {
-			if _, ok := inspect.Lookup(c.Type); !ok {
+			if _, ok := All().Lookup(c.Type); !ok {
 				t.Errorf("%s: check %s has unregistered type %q", pb.Name, c.Name, c.Type)
 			}
 		}

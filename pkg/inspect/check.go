@@ -6,7 +6,6 @@ package inspect
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -27,7 +26,15 @@ type Spec struct {
 	Advice      string         `yaml:"advice,omitempty"`      // shown with WARN/CRIT results
 	Description string         `yaml:"description,omitempty"` // what is checked, for reports
 	TimeoutSec  int            `yaml:"timeout_sec,omitempty"`
+
+	// check is the check type Type names, resolved when the playbook is
+	// loaded (ParsePlaybook).
+	check Check
 }
+
+// Check returns the check type of a spec loaded by ParsePlaybook, nil for
+// a spec built by hand.
+func (s *Spec) Check() Check { return s.check }
 
 // Section is the output of one check's collector inside the batched host
 // script.
@@ -77,27 +84,22 @@ type Check interface {
 	Evaluate(ctx context.Context, env *Env) []result.Result
 }
 
-var registry = map[string]Check{}
+// Registry is the set of check types a playbook may use, by type name
+// ("disk", "http"). It is built explicitly (checks.All) and passed to
+// ParsePlaybook and LoadLibrary; a loaded Spec keeps the Check it names, so
+// the plan and the runner need no registry of their own.
+type Registry map[string]Check
 
-// Register adds a check type. It is called from init in the file that
-// defines the check, and panics on a duplicate name (a programming error).
-func Register(name string, c Check) {
-	if _, dup := registry[name]; dup {
-		panic(fmt.Sprintf("inspect: check type %q registered twice", name))
-	}
-	registry[name] = c
-}
-
-// Lookup returns the check type registered under name.
-func Lookup(name string) (Check, bool) {
-	c, ok := registry[name]
+// Lookup returns the check type called name.
+func (r Registry) Lookup(name string) (Check, bool) {
+	c, ok := r[name]
 	return c, ok
 }
 
-// Types lists the registered check type names, sorted.
-func Types() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
+// Types lists the check type names, sorted.
+func (r Registry) Types() []string {
+	names := make([]string, 0, len(r))
+	for n := range r {
 		names = append(names, n)
 	}
 	sort.Strings(names)

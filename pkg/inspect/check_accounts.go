@@ -23,8 +23,6 @@ import (
 // only the account names it found: no password hash ever leaves the host.
 type accountsCheck struct{}
 
-func init() { Register("accounts", osGuard{accountsCheck{}}) }
-
 func accountsParams(spec *Spec) (map[string]bool, error) {
 	if err := paramKnown(spec, "allowed_uid0"); err != nil {
 		return nil, err

@@ -41,8 +41,6 @@ import (
 // thresholds are set is UNKNOWN.
 type commandCheck struct{}
 
-func init() { Register("command", commandCheck{}) }
-
 // commandMaxScript bounds the script: it travels as one argument of sh -c,
 // and Linux limits a single argument to 128 KiB.
 const commandMaxScript = 120 << 10

@@ -19,8 +19,6 @@ import (
 // Parameters: sample (duration, 0.1s to 5s).
 type cpuCheck struct{}
 
-func init() { Register("cpu", osGuard{cpuCheck{}}) }
-
 func cpuParams(spec *Spec) (time.Duration, error) {
 	if err := paramKnown(spec, "sample"); err != nil {
 		return 0, err

@@ -327,19 +327,3 @@ func dbSample(ctx context.Context, interval time.Duration, read func() ([]float6
 	}
 	return rates, nil
 }
-
-func init() {
-	for _, p := range []dbProbe{
-		{name: "db-status", pg: pgStatus, my: myStatusCheck},
-		{name: "db-connections", pg: pgConnections, my: myConnections},
-		{name: "db-activity", pg: pgActivity, my: myActivity},
-		{name: "db-cache", pg: pgCache, my: myCache},
-		{name: "db-throughput", pg: pgThroughput, my: myThroughput},
-		{name: "db-replication", pg: pgReplication, my: myReplication},
-		{name: "db-size", pg: pgSize, my: mySize},
-		{name: "db-backup", pg: pgBackupSignals, my: myBackupSignals},
-		{name: "db-security", pg: pgSecurity, my: mySecurity},
-	} {
-		Register(p.name, p)
-	}
-}

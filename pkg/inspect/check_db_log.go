@@ -86,8 +86,6 @@ import (
 //	  db-log: {params: {error_log: /var/log/postgresql/postgresql-*.log}}
 type dbLogCheck struct{}
 
-func init() { Register("db-log", dbLogCheck{}) }
-
 var dbLogParams = []string{"error_log", "slow_log", "slow_ms", "slow_warn", "slow_crit", "max_bytes", "window"}
 
 // Bounds of what leaves the host, per kind of line.

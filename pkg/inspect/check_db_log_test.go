@@ -383,10 +383,10 @@ func TestDBLogParams(t *testing.T) {
 // at all: the plan leaves it out, so there is no SSH script and no result;
 // an asset whose override gives the path gets it, as a shell check.
 func TestDBLogNotConfiguredIsLeftOut(t *testing.T) {
-	pb := &Playbook{Name: "db-health", Checks: []Spec{
-		{Name: "db-status", Type: "db-status"},
-		{Name: "db-log", Type: "db-log", Params: map[string]any{"slow_ms": 1000}},
-	}}
+	pb, err := ParsePlaybook(testChecks, "db-health.yaml", []byte("name: db-health\nchecks:\n  - {name: db-status, type: db-status}\n  - {name: db-log, type: db-log, params: {slow_ms: 1000}}\n"), "db-health")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cloud := dbLogAsset("mysql")
 	cloud.Name = "cloud-db"
 	own := dbLogAsset("postgresql")

@@ -35,8 +35,6 @@ import (
 //	                matching pattern in sorted order wins)
 type diskCheck struct{}
 
-func init() { Register("disk", osGuard{diskCheck{}}) }
-
 // diskOptions are the parsed parameters of disk and inode.
 type diskOptions struct {
 	includeTypes, excludeTypes map[string]bool

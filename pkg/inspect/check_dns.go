@@ -33,8 +33,6 @@ import (
 // that does not resolve, or resolves elsewhere than expected, is CRIT.
 type dnsCheck struct{}
 
-func init() { Register("dns", dnsCheck{}) }
-
 var dnsParams = []string{"name", "type", "expect", "exact", "server", "timeout"}
 
 type dnsConf struct {

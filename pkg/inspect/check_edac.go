@@ -17,8 +17,6 @@ import (
 // trend it.
 type edacCheck struct{}
 
-func init() { Register("edac", edacCheck{}) }
-
 const edacScript = `n=0
 for d in /sys/devices/system/edac/mc/mc[0-9]*; do
   [ -d "$d" ] || continue

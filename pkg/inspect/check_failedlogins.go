@@ -32,8 +32,6 @@ import (
 // when no password attempt follows (key-only servers).
 type failedLoginsCheck struct{}
 
-func init() { Register("failed-logins", osGuard{failedLoginsCheck{}}) }
-
 // Bounds of the collector: the last 1000 matching lines of the last 8 MB
 // of the log (a log grown to gigabytes under attack must not cost the host
 // a full read every day).

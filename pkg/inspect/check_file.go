@@ -39,8 +39,6 @@ import (
 // `stat -c` (GNU coreutils, busybox) and falls back to `ls -ln` and `date -r`.
 type fileCheck struct{}
 
-func init() { Register("file", fileCheck{}) }
-
 var fileParams = []string{"path", "paths", "state", "type", "warn_age", "max_age", "min_size", "max_size", "mode", "mode_max", "owner", "group"}
 
 type fileConf struct {

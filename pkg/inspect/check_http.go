@@ -67,8 +67,6 @@ import (
 // A failed connection (refused, timeout, DNS, TLS) is CRIT with its reason.
 type httpCheck struct{}
 
-func init() { Register("http", httpCheck{}) }
-
 var httpParams = []string{"url", "method", "body", "headers", "status", "body_regex", "body_not_regex", "json_path", "json_value",
 	"ca_file", "cert_file", "key_file", "insecure", "timeout", "proxy", "max_redirects", "system_endpoints"}
 

@@ -297,7 +297,7 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, err := ParsePlaybook("playbooks/http-endpoints.yaml", data, "http-endpoints")
+	pb, err := ParsePlaybook(testChecks, "playbooks/http-endpoints.yaml", data, "http-endpoints")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,6 @@ import (
 // allow_readonly; mount_thresholds then apply to the inode percentage).
 type inodeCheck struct{}
 
-func init() { Register("inode", osGuard{inodeCheck{}}) }
-
 // Validate checks the parameters when the playbook is loaded.
 func (inodeCheck) Validate(spec *Spec) error { _, err := diskParams(spec, true); return err }
 

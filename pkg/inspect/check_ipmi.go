@@ -26,8 +26,6 @@ import (
 // sensor in °C (defaults: none; the BMC's own thresholds decide).
 type ipmiCheck struct{}
 
-func init() { Register("ipmi", ipmiCheck{}) }
-
 const ipmiScript = `if ! command -v ipmitool >/dev/null 2>&1; then echo "@@NOTOOL ipmitool"; exit 0; fi
 echo "@@SDR"
 LC_ALL=C ipmitool sdr elist full 2>&1 || LC_ALL=C ipmitool sdr 2>&1

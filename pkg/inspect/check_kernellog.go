@@ -26,8 +26,6 @@ import (
 // window itself starts at env.Since, the previous inspection.
 type kernelLogCheck struct{}
 
-func init() { Register("kernel-log", osGuard{kernelLogCheck{}}) }
-
 type kernelLogOptions struct {
 	lookback time.Duration
 	ignore   *regexp.Regexp

@@ -16,8 +16,6 @@ import (
 // Thresholds apply to load per core (playbook default warn ~:2, crit ~:4).
 type loadCheck struct{}
 
-func init() { Register("load", osGuard{loadCheck{}}) }
-
 func loadParams(spec *Spec) (int, error) {
 	if err := paramKnown(spec, "window"); err != nil {
 		return 0, err

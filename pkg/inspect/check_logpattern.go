@@ -45,8 +45,6 @@ import (
 // lower bound and the message says "at least".
 type logPatternCheck struct{}
 
-func init() { Register("log-pattern", logPatternCheck{}) }
-
 var logParams = []string{"path", "unit", "journal", "pattern", "ignore", "ignore_case", "window", "max_bytes", "sample", "missing"}
 
 // logShipLines bounds the matching lines sent back for timestamp filtering.

@@ -26,8 +26,6 @@ import (
 // runs `free -k` when /proc/meminfo cannot be read.
 type memoryCheck struct{}
 
-func init() { Register("memory", osGuard{memoryCheck{}}) }
-
 func memoryParams(spec *Spec) (Thresholds, error) {
 	if err := paramKnown(spec, "swap_warn", "swap_crit"); err != nil {
 		return Thresholds{}, err

@@ -17,8 +17,6 @@ import (
 // (default 2): fewer active paths than this is WARN.
 type multipathCheck struct{}
 
-func init() { Register("multipath", multipathCheck{}) }
-
 const multipathScript = `if ! command -v multipath >/dev/null 2>&1; then echo "@@NOTOOL multipath-tools"; exit 0; fi
 LC_ALL=C multipath -ll 2>&1`
 

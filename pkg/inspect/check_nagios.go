@@ -31,8 +31,6 @@ import (
 // "plugin-missing". The result's value is the first perfdata value.
 type nagiosCheck struct{}
 
-func init() { Register("nagios-plugin", nagiosCheck{}) }
-
 var nagiosParams = []string{"plugin", "args", "item"}
 
 // nagiosMissing is printed by the snippet when the plugin is not found.

@@ -21,8 +21,6 @@ import (
 // of packets (defaults warn ~:0.01, crit ~:1).
 type nicCheck struct{}
 
-func init() { Register("nic", nicCheck{}) }
-
 const nicScript = `for i in /sys/class/net/*; do
   n=${i##*/}
   [ "$n" = lo ] && continue

@@ -39,7 +39,7 @@ type osDaily struct {
 
 func loadOSDaily(t testing.TB, name string) osDaily {
 	t.Helper()
-	lib, err := LoadLibrary(playbooks.FS, "")
+	lib, err := LoadLibrary(testChecks, playbooks.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,6 @@ import (
 // read.
 type osInfoCheck struct{}
 
-func init() { Register("os-info", osGuard{osInfoCheck{}}) }
-
 // Validate checks the parameters when the playbook is loaded.
 func (osInfoCheck) Validate(spec *Spec) error { return paramKnown(spec) }
 

@@ -33,8 +33,6 @@ import (
 // and udp* with the read builtin where both are).
 type portListenCheck struct{}
 
-func init() { Register("port-listen", osGuard{portListenCheck{}}) }
-
 // osPortSpec is one expected or allowed port.
 type osPortSpec struct {
 	Addr  string // "" = any

@@ -35,8 +35,6 @@ import (
 // when an entry uses `match` does it run ps once for the command lines.
 type processCheck struct{}
 
-func init() { Register("process", osGuard{processCheck{}}) }
-
 // processSpec is one entry of the processes parameter.
 type processSpec struct {
 	Name, Match string

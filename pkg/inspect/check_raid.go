@@ -26,8 +26,6 @@ import (
 // rebuilding drive is WARN with its progress.
 type raidCheck struct{}
 
-func init() { Register("raid", raidCheck{}) }
-
 const raidScript = `found=0
 if [ -r /proc/mdstat ] && grep -q '^md' /proc/mdstat 2>/dev/null; then
   found=1

@@ -25,8 +25,6 @@ import (
 //     daily inspection together.
 type rebootRequiredCheck struct{}
 
-func init() { Register("reboot-required", osGuard{rebootRequiredCheck{}}) }
-
 func rebootParams(spec *Spec) (bool, error) {
 	if err := paramKnown(spec, "needs_restarting"); err != nil {
 		return false, err

@@ -28,8 +28,6 @@ import (
 // (playbook default warn ~:55, crit ~:65).
 type smartCheck struct{}
 
-func init() { Register("smart", smartCheck{}) }
-
 // One smartctl per device; the -d option from --scan is kept so disks
 // behind RAID controllers are read through the controller.
 const smartScript = `if ! command -v smartctl >/dev/null 2>&1; then echo "@@NOTOOL smartctl"; exit 0; fi

@@ -24,8 +24,6 @@ import (
 // reason.
 type systemdUnitCheck struct{}
 
-func init() { Register("systemd-unit", osGuard{systemdUnitCheck{}}) }
-
 type systemdOptions struct {
 	units, ignore []string
 }

@@ -31,8 +31,6 @@ import (
 // Refused, timed out or unresolvable is CRIT with that reason.
 type tcpCheck struct{}
 
-func init() { Register("tcp-connect", tcpCheck{}) }
-
 var tcpParams = []string{"host", "port", "ports", "timeout", "banner_regex"}
 
 type tcpConf struct {

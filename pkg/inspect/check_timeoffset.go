@@ -24,8 +24,6 @@ import (
 // installed or none answers the result is UNKNOWN naming what was tried.
 type timeOffsetCheck struct{}
 
-func init() { Register("time-offset", osGuard{timeOffsetCheck{}}) }
-
 // Validate checks the parameters when the playbook is loaded.
 func (timeOffsetCheck) Validate(spec *Spec) error { return paramKnown(spec) }
 

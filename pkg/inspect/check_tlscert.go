@@ -60,8 +60,6 @@ import (
 // mismatch is CRIT whatever the thresholds.
 type tlsCertCheck struct{}
 
-func init() { Register("tls-cert", tlsCertCheck{}) }
-
 var tlsParams = []string{"endpoints", "use_address", "port", "server_name", "ca_file", "untrusted", "timeout", "files", "missing"}
 
 // tlsCertMaxPerFile bounds the results of one file (a CA bundle holds

@@ -22,8 +22,6 @@ import (
 // find hosts that have missed every kernel update for a year.
 type uptimeCheck struct{}
 
-func init() { Register("uptime", osGuard{uptimeCheck{}}) }
-
 // Validate checks the parameters when the playbook is loaded.
 func (uptimeCheck) Validate(spec *Spec) error { return paramKnown(spec) }
 

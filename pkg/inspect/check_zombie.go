@@ -22,8 +22,6 @@ import (
 // prints only zombie lines: no ps process, and little output.
 type zombieCheck struct{}
 
-func init() { Register("zombie", osGuard{zombieCheck{}}) }
-
 // Validate checks the parameters when the playbook is loaded.
 func (zombieCheck) Validate(spec *Spec) error { return paramKnown(spec) }
 

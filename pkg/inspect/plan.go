@@ -168,9 +168,9 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 		}
 	}
 	it := &Item{Playbook: pb.Name, Spec: spec}
-	c, ok := Lookup(spec.Type)
-	if !ok {
-		it.Err = fmt.Errorf("check %s: unknown check type %q", spec.Name, spec.Type)
+	c := spec.check
+	if c == nil {
+		it.Err = fmt.Errorf("check %s: check type %q not resolved (load the playbook with ParsePlaybook)", spec.Name, spec.Type)
 		return it
 	}
 	if ap, ok := c.(Applier); ok && !ap.Applies(&it.Spec, a) {

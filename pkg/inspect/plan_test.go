@@ -30,7 +30,7 @@ func kvMatch(expr string) (func(*inventory.Asset) bool, error) {
 
 func mustPlaybook(t *testing.T, src string) *Playbook {
 	t.Helper()
-	pb, err := ParsePlaybook("test.yaml", []byte(src), "test")
+	pb, err := ParsePlaybook(testChecks, "test.yaml", []byte(src), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestBuildPlanBadTarget(t *testing.T) {
 // BenchmarkBuildPlan plans a 5,000-asset inventory against a playbook of
 // shell and probe checks with per-asset overrides.
 func BenchmarkBuildPlan(b *testing.B) {
-	pb, err := ParsePlaybook("bench.yaml", []byte(`name: bench
+	pb, err := ParsePlaybook(testChecks, "bench.yaml", []byte(`name: bench
 checks:
   - {name: a, type: testonly-shell, warn: "80", crit: "90"}
   - {name: b, type: testonly-shell, params: {cmd: "echo 1"}}

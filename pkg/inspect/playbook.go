@@ -58,7 +58,10 @@ var (
 // ParsePlaybook reads one playbook strictly: unknown keys, wrong types, bad
 // thresholds, unknown check types and duplicate check names are errors that
 // name file and line. defaultName is used when the file has no `name:`.
-func ParsePlaybook(file string, data []byte, defaultName string) (*Playbook, error) {
+//
+// checks is the set of check types the playbook may name; each loaded Spec
+// keeps its Check.
+func ParsePlaybook(checks Registry, file string, data []byte, defaultName string) (*Playbook, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -117,7 +120,7 @@ func ParsePlaybook(file string, data []byte, defaultName string) (*Playbook, err
 	}
 	seen := map[string]int{}
 	for _, cn := range checksNode.Content {
-		spec, err := parseSpec(file, cn)
+		spec, err := parseSpec(checks, file, cn)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +145,7 @@ func decodeString(file, key string, v *yaml.Node, dst *string) error {
 	return nil
 }
 
-func parseSpec(file string, n *yaml.Node) (Spec, error) {
+func parseSpec(checks Registry, file string, n *yaml.Node) (Spec, error) {
 	var s Spec
 	if n.Kind != yaml.MappingNode {
 		return s, pbErr(file, n.Line, "inspect.pb.check_mapping")
@@ -206,10 +209,11 @@ func parseSpec(file string, n *yaml.Node) (Spec, error) {
 	if s.Name == "" {
 		s.Name = s.Type
 	}
-	c, ok := Lookup(s.Type)
+	c, ok := checks.Lookup(s.Type)
 	if !ok {
 		return s, pbErr(file, typeLine, "inspect.pb.unknown_type", s.Name, s.Type)
 	}
+	s.check = c
 	if s.Target != "" && TargetValidator != nil {
 		if err := TargetValidator(s.Target); err != nil {
 			return s, pbErr(file, n.Line, "inspect.pb.check_target", s.Name, err)
@@ -282,6 +286,7 @@ func (e *PlaybookError) Unwrap() error {
 
 // Library is the set of playbooks hcops knows: the built-ins and the user's.
 type Library struct {
+	checks Registry
 	byName map[string]*Playbook
 	// Broken holds playbooks that failed to load, by name (file base name),
 	// with the error. Using one is an error; listing shows them.
@@ -292,8 +297,9 @@ type Library struct {
 // root) and the user's from dir ("" for none). A user playbook with the same
 // name as a built-in replaces it, so a site can tune linux-daily without
 // rebuilding hcops. A missing dir is an error: it was configured on purpose.
-func LoadLibrary(builtin fs.FS, dir string) (*Library, error) {
-	l := &Library{byName: map[string]*Playbook{}, Broken: map[string]error{}}
+// checks is the set of check types playbooks may name.
+func LoadLibrary(checks Registry, builtin fs.FS, dir string) (*Library, error) {
+	l := &Library{checks: checks, byName: map[string]*Playbook{}, Broken: map[string]error{}}
 	if builtin != nil {
 		names, err := fs.Glob(builtin, "*.yaml")
 		if err != nil {
@@ -330,7 +336,7 @@ func LoadLibrary(builtin fs.FS, dir string) (*Library, error) {
 }
 
 func (l *Library) add(file, source string, data []byte, base string) {
-	pb, err := ParsePlaybook(file, data, base)
+	pb, err := ParsePlaybook(l.checks, file, data, base)
 	if err != nil {
 		l.Broken[base] = err
 		return

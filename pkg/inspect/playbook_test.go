@@ -20,10 +20,17 @@ import (
 type testShell struct{}
 type testProbe struct{}
 
-func init() {
-	Register("testonly-shell", testShell{})
-	Register("testonly-probe", testProbe{})
-}
+// testChecks is the registry of this package's tests: the built-in check
+// types and the test-only ones.
+var testChecks = func() Registry {
+	r := Builtin()
+	r["testonly-shell"] = testShell{}
+	r["testonly-probe"] = testProbe{}
+	return r
+}()
+
+// Lookup returns the check type called name in testChecks.
+func Lookup(name string) (Check, bool) { return testChecks.Lookup(name) }
 
 func (testShell) Script(s *Spec, a *inventory.Asset) (string, error) {
 	if v, ok := s.Params["fail"]; ok {
@@ -102,7 +109,7 @@ func TestInvalidPlaybooks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = ParsePlaybook(file, data, "bad")
+			_, err = ParsePlaybook(testChecks, file, data, "bad")
 			if err == nil {
 				t.Fatalf("no error, want %q", want)
 			}
@@ -128,7 +135,7 @@ checks:
     target: zone=internet
     timeout_sec: 5
 `)
-	pb, err := ParsePlaybook("demo.yaml", data, "fallback")
+	pb, err := ParsePlaybook(testChecks, "demo.yaml", data, "fallback")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +164,7 @@ func TestLibraryUserOverridesBuiltin(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "daily.yaml"), []byte("name: daily\ndescription: site tuned\nchecks:\n  - {name: a, type: testonly-shell, warn: '1'}\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "mine.yml"), []byte("checks:\n  - {name: p, type: testonly-probe}\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644)
-	lib, err := LoadLibrary(builtin, dir)
+	lib, err := LoadLibrary(testChecks, builtin, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +181,7 @@ func TestLibraryUserOverridesBuiltin(t *testing.T) {
 	if _, err := lib.Get("nope"); !errors.Is(err, ErrNoPlaybook) || !strings.Contains(err.Error(), "known: daily, mine") {
 		t.Errorf("nope: %v", err)
 	}
-	if _, err := LoadLibrary(builtin, filepath.Join(dir, "missing")); err == nil {
+	if _, err := LoadLibrary(testChecks, builtin, filepath.Join(dir, "missing")); err == nil {
 		t.Error("a configured playbooks directory that does not exist must be an error")
 	}
 }

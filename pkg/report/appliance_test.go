@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cyhealth/hcops/pkg/checks"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -47,7 +48,7 @@ func hwPlaybook(t *testing.T) map[string]*inspect.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, err := inspect.ParsePlaybook("hardware-monthly.yaml", data, "hardware-monthly")
+	pb, err := inspect.ParsePlaybook(checks.All(), "hardware-monthly.yaml", data, "hardware-monthly")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func hwRun(t *testing.T, specs map[string]*inspect.Spec, asset, typ, out string)
 		s.Params = map[string]any{"interfaces": []any{"eth0"}}
 		spec = &s
 	}
-	c, ok := inspect.Lookup(typ)
+	c, ok := checks.All().Lookup(typ)
 	if !ok {
 		t.Fatalf("no check type %q", typ)
 	}
