@@ -185,6 +185,7 @@ EXIT STATUS
 	pf.String("config", "", "config file (default ~/.config/hcops/config.yaml, then /etc/hcops/config.yaml)")
 	pf.String("inventory", "", "inventory file or directory (env HCOPS_INVENTORY)")
 	pf.String("db", "", "history database (env HCOPS_DB; default $XDG_DATA_HOME/hcops/history.db)")
+	pf.String("audit-log", "", "audit log of remote actions (env HCOPS_AUDIT_LOG; default audit.log beside the history database)")
 	pf.StringP("output", "o", "table", "output format: table, json or yaml (env HCOPS_OUTPUT)")
 	pf.String("lang", "", "language of messages and reports: zh or en (default from LANG)")
 	pf.Bool("no-color", false, "disable colour (also NO_COLOR)")
@@ -213,7 +214,7 @@ func (a *App) resolve(cmd *cobra.Command) error {
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
 	root := cmd.Root()
-	for _, name := range []string{"inventory", "db", "output", "lang", "no-color"} {
+	for _, name := range []string{"inventory", "db", "audit-log", "output", "lang", "no-color"} {
 		if err := v.BindPFlag(strings.ReplaceAll(name, "-", "_"), root.PersistentFlags().Lookup(name)); err != nil {
 			return err
 		}

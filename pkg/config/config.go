@@ -77,6 +77,7 @@ type Job struct {
 type Config struct {
 	Inventory      string `yaml:"inventory,omitempty"`
 	DB             string `yaml:"db,omitempty"`
+	AuditLog       string `yaml:"audit_log,omitempty"` // hash-chained audit log (default audit.log beside db)
 	Output         string `yaml:"output,omitempty"`
 	Lang           string `yaml:"lang,omitempty"`
 	NoColor        bool   `yaml:"no_color,omitempty"`
