@@ -277,7 +277,8 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 	// Three passes, each cheap over millions of results: which assets each
 	// run looked at (the run index only), the results that are not OK, and
 	// the capacity and certificate results of each day's last run. Runs just
-	// before the month vouch for its first hours (up to MaxGap).
+	// before the month vouch for its first hours (up to MaxGap). Runs are
+	// chosen by time and by id sets, never by ranges of result ids.
 	acc := newMonthAcc(start, days, loc)
 	acc.lang = o.Lang
 	for _, r := range runs {
@@ -292,14 +293,9 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 	if err != nil {
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
-	type idRange struct{ lo, hi int64 }
-	ranges := map[int64]idRange{}
-	var all idRange
 	for _, r := range append(before, runs...) {
-		rg := idRange{lo: math.MaxInt64}
-		if err := db.EachRunAsset(ctx, r.ID, func(asset string, lo, hi int64) error {
+		if err := db.EachRunAsset(ctx, r.ID, func(asset string) error {
 			acc.present(r.ID, r.StartedAt, asset)
-			rg.lo, rg.hi = min(rg.lo, lo), max(rg.hi, hi)
 			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("monthly report: %w", err)
@@ -307,22 +303,12 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if rg.hi == 0 {
-			continue
-		}
-		ranges[r.ID] = rg
-		if all.hi == 0 {
-			all = rg
-		}
-		all.lo, all.hi = min(all.lo, rg.lo), max(all.hi, rg.hi)
 	}
-	if all.hi > 0 {
-		if err := db.EachReportRow(ctx, result.KindInspect, since, end, store.ReportRowFilter{NotOK: true, FromID: all.lo, ToID: all.hi}, func(r *store.ReportRow) error {
-			acc.problem(r)
-			return ctx.Err()
-		}); err != nil {
-			return nil, fmt.Errorf("monthly report: %w", err)
-		}
+	if err := db.EachReportRow(ctx, result.KindInspect, since, end, store.ReportRowFilter{NotOK: true}, func(r *store.ReportRow) error {
+		acc.problem(r)
+		return ctx.Err()
+	}); err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
 	}
 	var types []string
 	for t := range capacityKinds {
@@ -332,15 +318,16 @@ func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options)
 		types = append(types, t)
 	}
 	slices.Sort(types)
+	var dayLast []int64 // the last run of each day
 	for i, r := range runs {
-		rg, ok := ranges[r.ID]
-		if !ok || (i < len(runs)-1 && acc.dayIndex(runs[i+1].StartedAt) == acc.dayIndex(r.StartedAt)) {
-			continue // only the last run of each day
+		if i < len(runs)-1 && acc.dayIndex(runs[i+1].StartedAt) == acc.dayIndex(r.StartedAt) {
+			continue
 		}
-		if err := db.EachReportRow(ctx, result.KindInspect, start, end, store.ReportRowFilter{Types: types, FromID: rg.lo, ToID: rg.hi}, func(row *store.ReportRow) error {
-			if row.RunID == r.ID {
-				acc.sample(row)
-			}
+		dayLast = append(dayLast, r.ID)
+	}
+	if len(dayLast) > 0 {
+		if err := db.EachReportRow(ctx, result.KindInspect, start, end, store.ReportRowFilter{Types: types, RunIDs: dayLast}, func(row *store.ReportRow) error {
+			acc.sample(row)
 			return ctx.Err()
 		}); err != nil {
 			return nil, fmt.Errorf("monthly report: %w", err)

@@ -43,33 +43,27 @@ type ReportRow struct {
 // ReportRowFilter narrows EachReportRow. The zero value walks every result.
 type ReportRowFilter struct {
 	// NotOK keeps only results whose status is not OK: a month of results is
-	// mostly OK, and filtering inside SQLite is far cheaper than returning
-	// every row.
+	// mostly OK, and the store reads them through an index of the results
+	// that are not OK, never the OK ones.
 	NotOK bool
 	// RunIDs, when not empty, keeps only results of these runs (read through
 	// the run index, so a few runs cost little whatever the month holds).
 	RunIDs []int64
 	// Types, when not empty, keeps only results of these check types.
 	Types []string
-	// FromID and ToID, when ToID > 0, keep only results whose id is in
-	// [FromID, ToID]: a range of the results table read in place (results
-	// are numbered as they are stored, so a month's runs occupy one range;
-	// see EachRunAsset). The run filters still apply.
-	FromID, ToID int64
 }
 
 // EachReportRow calls fn for every result of runs of kind ("" for any)
-// started in [since, until) that f keeps, in order of run start (in id
-// order when f has an id range). The row
-// is reused between calls: copy what you keep. An error from fn stops the
-// walk.
+// started in [since, until) that f keeps, in order of run start (runs that
+// started at the same time in the order they were stored). Which runs is
+// decided by their time and f.RunIDs only, never by ranges of result ids,
+// so results written by several runners into one history read the same.
+// The row is reused between calls: copy what you keep. An error from fn
+// stops the walk.
 func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.Time, f ReportRowFilter, fn func(*ReportRow) error) error {
-	from := `FROM runs r JOIN results s ON s.run_id = r.id`
-	if f.ToID > 0 {
-		// Read the id range of results in place, then look each kept row's
-		// run up: far cheaper than walking the run index.
-		from = `FROM results s CROSS JOIN runs r ON r.id = s.run_id`
-	}
+	// The runs of the period through their (kind, started_at) index, then
+	// each run's results through the run index (results_run_notok, of the
+	// results that are not OK, when f.NotOK).
 	q := `SELECT r.id, r.started_at, s.asset, s.check_name, s.type, s.item, s.system, s.status, s.value, s.unit,
 		CASE WHEN s.status <> 0 THEN s.message ELSE '' END,
 		CASE WHEN s.status <> 0 THEN s.reason ELSE '' END,
@@ -78,13 +72,9 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 		CASE WHEN s.status <> 0 THEN s.args ELSE '' END,
 		CASE WHEN s.status <> 0 THEN s.advice_code ELSE '' END,
 		CASE WHEN s.status <> 0 THEN s.advice_args ELSE '' END
-		` + from + `
+		FROM runs r JOIN results s ON s.run_id = r.id
 		WHERE r.started_at >= ? AND r.started_at < ?`
 	args := []any{ms(since), ms(until)}
-	if f.ToID > 0 {
-		q += ` AND s.id BETWEEN ? AND ?`
-		args = append(args, f.FromID, f.ToID)
-	}
 	if kind != "" {
 		q += ` AND r.kind = ?`
 		args = append(args, kind)
@@ -104,9 +94,7 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 			args = append(args, t)
 		}
 	}
-	if f.ToID == 0 {
-		q += ` ORDER BY r.started_at, r.id`
-	}
+	q += ` ORDER BY r.started_at, r.id`
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("history: report query: %w", err)
@@ -151,24 +139,21 @@ func placeholders(n int) string {
 }
 
 // EachRunAsset calls fn once for every asset that has results in run
-// runID, with the lowest and highest id of those results. It reads only the
-// run index (in asset order), so it is cheap over millions of results.
-func (db *DB) EachRunAsset(ctx context.Context, runID int64, fn func(asset string, minID, maxID int64) error) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT asset, MIN(id), MAX(id) FROM results
-		INDEXED BY results_run WHERE run_id = ? GROUP BY asset`, runID)
+// runID, in asset order. It reads only the run index, so it is cheap over
+// millions of results.
+func (db *DB) EachRunAsset(ctx context.Context, runID int64, fn func(asset string) error) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT asset FROM results
+		INDEXED BY results_run WHERE run_id = ? ORDER BY asset`, runID)
 	if err != nil {
 		return fmt.Errorf("history: report query: %w", err)
 	}
 	defer rows.Close()
-	var (
-		asset      string
-		minID, max int64
-	)
+	var asset string
 	for rows.Next() {
-		if err := rows.Scan(&asset, &minID, &max); err != nil {
+		if err := rows.Scan(&asset); err != nil {
 			return fmt.Errorf("history: report query: %w", err)
 		}
-		if err := fn(asset, minID, max); err != nil {
+		if err := fn(asset); err != nil {
 			return err
 		}
 	}

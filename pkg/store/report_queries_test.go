@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,28 +69,30 @@ func TestReportQueries(t *testing.T) {
 		t.Errorf("disk rows of run 1 %+v (OK messages are not read)", ok)
 	}
 
-	var lo, hi int64
-	assets := map[string]bool{}
+	perRun := map[int64][]string{}
 	for _, id := range []int64{r1, r3} {
-		if err := db.EachRunAsset(ctx, id, func(asset string, minID, maxID int64) error {
-			assets[asset] = true
-			if lo == 0 || minID < lo {
-				lo = minID
-			}
-			hi = max(hi, maxID)
+		if err := db.EachRunAsset(ctx, id, func(asset string) error {
+			perRun[id] = append(perRun[id], asset)
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(assets) != 2 {
-		t.Errorf("assets %v", assets)
+	if !slices.Equal(perRun[r1], []string{"a", "b"}) || !slices.Equal(perRun[r3], []string{"a", "b"}) {
+		t.Errorf("assets per run %v", perRun)
 	}
-	// The id range of both inspections also holds the backup run's result:
-	// the kind filter keeps it out.
-	ranged := collect(ReportRowFilter{NotOK: true, FromID: lo, ToID: hi})
-	if len(ranged) != 3 {
-		t.Errorf("not-OK rows by id range: %d, want 3", len(ranged))
+
+	// A run stored last that started first (another runner writing into
+	// the same history, or a late upload): runs are read by time, not by
+	// where their results sit in the table.
+	r0 := reportRun(t, db, result.KindInspect, day1.Add(-30*time.Minute),
+		result.Result{Asset: "c", Check: "load", Type: "load", Status: result.Crit, Message: "earlier"})
+	byTime := collect(ReportRowFilter{NotOK: true})
+	if len(byTime) != 4 || byTime[0].RunID != r0 || byTime[0].Message != "earlier" || byTime[3].RunID != r3 {
+		t.Errorf("not-OK rows with a late-stored earlier run: %+v", byTime)
+	}
+	if rows := collect(ReportRowFilter{RunIDs: []int64{r0, r3}, Types: []string{"load", "disk"}}); len(rows) != 3 || rows[0].RunID != r0 {
+		t.Errorf("rows of runs r0 and r3: %+v", rows)
 	}
 
 	st, err := db.RunStatuses(ctx, r3)
@@ -101,7 +104,7 @@ func TestReportQueries(t *testing.T) {
 		t.Errorf("systems %v %v", sys, err)
 	}
 	sums, err := db.RunSummaries(ctx, result.KindInspect, since, until)
-	if err != nil || len(sums) != 2 || sums[0].Counts.Unreachable != 1 || sums[1].Worst != result.Crit {
+	if err != nil || len(sums) != 3 || sums[0].ID != r0 || sums[1].Counts.Unreachable != 1 || sums[2].Worst != result.Crit {
 		t.Errorf("summaries %+v %v", sums, err)
 	}
 	if id, err := db.RunOnDay(ctx, result.KindInspect, day1.Add(-8*time.Hour), day1.Add(16*time.Hour)); err != nil || id != r1 {
