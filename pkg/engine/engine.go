@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/audit"
 	"github.com/cyhealth/hcops/pkg/connect"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -28,6 +29,8 @@ type Engine struct {
 	Connect *connect.Factory
 	// Lang is the language results are written in ("zh" or "en").
 	Lang string
+	// Audit records remote actions (Exec); nil records nothing.
+	Audit audit.Appender
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }

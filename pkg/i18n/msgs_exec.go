@@ -1,0 +1,28 @@
+package i18n
+
+// Messages of `hcops exec`. Keys start with "exec.".
+func init() {
+	Register(map[string]Msg{
+		"exec.both":         {"请在 -- 之后给出命令，或用 --script 指定脚本文件，二者只能选一", "give a command after -- or a script with --script, not both"},
+		"exec.no_command":   {"没有要执行的命令：请在 -- 之后给出命令，或用 --script 指定脚本文件", "nothing to run: give a command after -- or a script with --script"},
+		"exec.script_read":  {"无法读取脚本 %s：%v", "cannot read the script %s: %v"},
+		"exec.no_selector":  {"请指定目标资产（名称通配符、--group 或 -l）；不会在全部资产上执行", "select the target assets (name globs, --group or -l); exec never runs on every asset by default"},
+		"exec.no_inventory": {"exec 需要资产清单（--inventory 或 HCOPS_INVENTORY）", "exec needs an inventory (--inventory or HCOPS_INVENTORY)"},
+		"exec.no_target":    {"没有与 %s 匹配的资产", "no asset matches %s"},
+		"exec.confirm": {"所选资产中有 %[1]d 台核心资产或一体机，请用 --confirm 逐一写出其名称确认后再执行（尚未确认：%[2]s；全部：%[3]s）",
+			"%d of the selected assets are core or appliances: type their names back with --confirm to run on them (not confirmed: %s; all: %s)"},
+		"exec.header.asset":      {"资产", "ASSET"},
+		"exec.header.address":    {"地址", "ADDRESS"},
+		"exec.header.system":     {"系统", "SYSTEM"},
+		"exec.header.core":       {"核心", "CORE"},
+		"exec.core_mark":         {"是（需 --confirm）", "yes (needs --confirm)"},
+		"exec.dry_run":           {"演练模式：将在以上 %d 台资产上执行 %q，未执行任何操作", "dry run: %d assets above would run %q; nothing was run"},
+		"exec.group.exit":        {"%d 台，退出码 %d", "%d hosts, exit %d"},
+		"exec.group.timeout":     {"%d 台，超时未返回退出码（命令已终止）", "%d hosts, no exit status within the deadline (the command was killed)"},
+		"exec.group.unreachable": {"%d 台，无法连接（%s）", "%d hosts, unreachable (%s)"},
+		"exec.summary":           {"共 %d 台：成功 %d，失败 %d，无法连接或超时 %d，耗时 %s", "%d hosts: %d exited 0, %d failed, %d unreachable or timed out, in %s"},
+		"exec.audited":           {"已记入审计日志（第 %d 条）", "recorded in the audit log (record %d)"},
+		"exec.audit_failed":      {"命令已执行，但无法写入审计日志：%v", "the command ran but could not be recorded in the audit log: %v"},
+		"exec.no_audit_log":      {"没有审计日志：请用 --audit-log 指定其位置", "no audit log: set its location with --audit-log"},
+	})
+}
