@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -252,4 +253,14 @@ func (g *gate) close() {
 	g.mu.Lock()
 	g.closed = true
 	g.mu.Unlock()
+}
+
+// SFTP opens an SFTP session on the runner's connection (the sftp
+// subsystem logs in as the connection's user; become does not apply).
+func (r *sshRunner) SFTP() (*sftp.Client, error) {
+	c, err := sftp.NewClient(r.client)
+	if err != nil {
+		return nil, fmt.Errorf("%s: sftp: %w", r.name, err)
+	}
+	return c, nil
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/pkg/sftp"
 )
 
 // DefaultMaxOutput bounds what one command may return per stream; the rest is
@@ -36,6 +38,12 @@ type Runner interface {
 	Target() string
 	// Close releases the connection.
 	Close() error
+}
+
+// SFTPer is implemented by runners over SSH: file transfer on the same
+// connection.
+type SFTPer interface {
+	SFTP() (*sftp.Client, error)
 }
 
 // UnreachableError says a target could not be reached at all. Reason is one
