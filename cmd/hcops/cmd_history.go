@@ -53,8 +53,8 @@ interrupted.`,
 }
 
 // openHistory opens the database, translating the errors a user can act on.
-func openHistory(ctx context.Context, app *App) (*store.DB, error) {
-	db, err := app.DB(ctx)
+func openHistory(ctx context.Context, app *App) (store.History, error) {
+	db, err := app.History(ctx)
 	var tooNew *store.SchemaTooNewError
 	if errors.As(err, &tooNew) {
 		return nil, errors.New(app.T("history.schema_too_new", tooNew.Path, tooNew.Version, tooNew.Known))
@@ -63,9 +63,9 @@ func openHistory(ctx context.Context, app *App) (*store.DB, error) {
 }
 
 // historyErr adds what to do to an error that says the file is damaged.
-func historyErr(app *App, db *store.DB, err error) error {
+func historyErr(app *App, db store.History, err error) error {
 	if err != nil && store.IsCorrupt(err) {
-		return fmt.Errorf("%w\n%s", err, app.T("history.corrupt", db.Path()))
+		return fmt.Errorf("%w\n%s", err, app.T("history.corrupt", db.Location()))
 	}
 	return err
 }
@@ -163,7 +163,7 @@ func runHistoryList(ctx context.Context, app *App, opts *historyListOptions, now
 		return historyPrintData(app, runs)
 	}
 	if len(runs) == 0 {
-		app.Infof("%s", app.T("history.none", db.Path()))
+		app.Infof("%s", app.T("history.none", db.Location()))
 		return nil
 	}
 	t := app.IO.NewTable(app.T("history.header.id"), app.T("history.header.kind"), app.T("history.header.started"),
@@ -290,7 +290,7 @@ func runHistoryShow(ctx context.Context, app *App, opts *historyShowOptions, arg
 	if latest {
 		r, err := db.LatestRun(ctx, "")
 		if errors.Is(err, store.ErrNotFound) {
-			return errors.New(app.T("history.no_latest", db.Path()))
+			return errors.New(app.T("history.no_latest", db.Location()))
 		}
 		if err != nil {
 			return historyErr(app, db, err)
@@ -299,7 +299,7 @@ func runHistoryShow(ctx context.Context, app *App, opts *historyShowOptions, arg
 	}
 	run, err := db.GetRun(ctx, id, true)
 	if errors.Is(err, store.ErrNotFound) {
-		return errors.New(app.T("history.not_found", id, db.Path()))
+		return errors.New(app.T("history.not_found", id, db.Location()))
 	}
 	if err != nil {
 		return historyErr(app, db, err)

@@ -158,7 +158,7 @@ func runMaintenanceAdd(ctx context.Context, app *App, opts *maintenanceAddOption
 			return flagErrorf("%s", app.T("maintenance.unknown_system", opts.system))
 		}
 	}
-	db, err := app.DB(ctx)
+	db, err := app.History(ctx)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func runMaintenanceList(ctx context.Context, app *App, month string, now time.Ti
 	} else {
 		since = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local).AddDate(0, -1, 0)
 	}
-	db, err := app.DB(ctx)
+	db, err := app.History(ctx)
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ EXIT STATUS
 			if err != nil || id <= 0 {
 				return flagErrorf("%s", app.T("maintenance.bad_id", args[0]))
 			}
-			db, err := app.DB(cmd.Context())
+			db, err := app.History(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -82,6 +82,16 @@ func (a *App) DB(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
+// History opens the history once, as the interface reports and commands
+// use (see store.History); DB is the same store as its SQLite type.
+func (a *App) History(ctx context.Context) (store.History, error) {
+	db, err := a.DB(ctx)
+	if err != nil {
+		return nil, err // not a History holding a nil *store.DB
+	}
+	return db, nil
+}
+
 // Close releases what the command opened.
 func (a *App) Close() {
 	if a.db != nil {

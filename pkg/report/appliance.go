@@ -142,7 +142,7 @@ type ApplianceInput struct {
 // FindApplianceRun returns the latest inspection run with hardware results
 // for the selected assets (on day, when not zero); store.ErrNotFound when
 // there is none.
-func FindApplianceRun(ctx context.Context, db *store.DB, day time.Time, loc *time.Location, sel *inventory.Selector, inv *inventory.Inventory) (int64, error) {
+func FindApplianceRun(ctx context.Context, db store.History, day time.Time, loc *time.Location, sel *inventory.Selector, inv *inventory.Inventory) (int64, error) {
 	return runWith(ctx, db, day, loc, sel, inv, func(typ, check, pb string) bool {
 		return isHWType(typ) || check == connectCheck && pb == "hardware-monthly"
 	})
@@ -151,7 +151,7 @@ func FindApplianceRun(ctx context.Context, db *store.DB, day time.Time, loc *tim
 // BuildAppliance reads run runID and builds its hardware report for the
 // assets sel selects (nil: all). A run without hardware results for them is
 // ErrNoResults; a missing run store.ErrNotFound.
-func BuildAppliance(ctx context.Context, db *store.DB, runID int64, sel *inventory.Selector, o Options) (*ApplianceReport, error) {
+func BuildAppliance(ctx context.Context, db store.History, runID int64, sel *inventory.Selector, o Options) (*ApplianceReport, error) {
 	h, err := loadHealth(ctx, db, runID, sel, o)
 	if err != nil {
 		return nil, fmt.Errorf("appliance report: %w", err)

@@ -14,7 +14,7 @@ import (
 
 // BuildDaily reads run runID, the previous run of the same kind and the
 // run's inventory snapshot from the store and builds its daily report.
-func BuildDaily(ctx context.Context, db *store.DB, runID int64, o Options) (*Daily, error) {
+func BuildDaily(ctx context.Context, db store.History, runID int64, o Options) (*Daily, error) {
 	run, err := db.GetRun(ctx, runID, true)
 	if err != nil {
 		return nil, fmt.Errorf("daily report: %w", err)
@@ -41,7 +41,7 @@ func BuildDaily(ctx context.Context, db *store.DB, runID int64, o Options) (*Dai
 // snapshotAssets decodes the inventory snapshot saved with a run (a JSON
 // array of assets, or an object with an "assets" array); nil when the run
 // has none.
-func snapshotAssets(ctx context.Context, db *store.DB, runID int64) ([]*inventory.Asset, error) {
+func snapshotAssets(ctx context.Context, db store.History, runID int64) ([]*inventory.Asset, error) {
 	data, err := db.Snapshot(ctx, runID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -65,7 +65,7 @@ func snapshotAssets(ctx context.Context, db *store.DB, runID int64) ([]*inventor
 
 // RunForDay returns the latest inspection run started on the given day (in
 // loc), or the latest inspection run at all when day is zero.
-func RunForDay(ctx context.Context, db *store.DB, day time.Time, loc *time.Location) (int64, error) {
+func RunForDay(ctx context.Context, db store.History, day time.Time, loc *time.Location) (int64, error) {
 	if day.IsZero() {
 		r, err := db.LatestRun(ctx, result.KindInspect)
 		if err != nil {

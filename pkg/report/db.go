@@ -124,14 +124,14 @@ const dbGrowthWindow = 30 * 24 * time.Hour
 // FindDBRun returns the latest inspection run with database health results
 // for the selected assets (on day, when not zero); store.ErrNotFound when
 // there is none.
-func FindDBRun(ctx context.Context, db *store.DB, day time.Time, loc *time.Location, sel *inventory.Selector, inv *inventory.Inventory) (int64, error) {
+func FindDBRun(ctx context.Context, db store.History, day time.Time, loc *time.Location, sel *inventory.Selector, inv *inventory.Inventory) (int64, error) {
 	return runWith(ctx, db, day, loc, sel, inv, func(typ, check, pb string) bool { return isDBCheck(typ, check, pb) })
 }
 
 // BuildDB reads run runID from the store and builds its database health
 // report for the assets sel selects (nil: all). A run without database
 // results for them is ErrNoResults; a missing run store.ErrNotFound.
-func BuildDB(ctx context.Context, db *store.DB, runID int64, sel *inventory.Selector, o Options) (*DBReport, error) {
+func BuildDB(ctx context.Context, db store.History, runID int64, sel *inventory.Selector, o Options) (*DBReport, error) {
 	h, err := loadHealth(ctx, db, runID, sel, o)
 	if err != nil {
 		return nil, fmt.Errorf("database report: %w", err)

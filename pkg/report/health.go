@@ -75,7 +75,7 @@ type HealthProblem struct {
 // loc, when day is not zero) holding a result that match accepts for an
 // asset the selector picks. Assets are judged by the run's inventory
 // snapshot, then the current inventory, then by name alone.
-func runWith(ctx context.Context, db *store.DB, day time.Time, loc *time.Location, sel *inventory.Selector, inv *inventory.Inventory,
+func runWith(ctx context.Context, db store.History, day time.Time, loc *time.Location, sel *inventory.Selector, inv *inventory.Inventory,
 	match func(typ, check, playbook string) bool) (int64, error) {
 	f := store.RunFilter{Kind: result.KindInspect}
 	if !day.IsZero() {
@@ -118,7 +118,7 @@ func runWith(ctx context.Context, db *store.DB, day time.Time, loc *time.Locatio
 }
 
 // runAssetsMatching lists the assets of run id with a result match accepts.
-func runAssetsMatching(ctx context.Context, db *store.DB, id int64, match func(typ, check, playbook string) bool) ([]string, error) {
+func runAssetsMatching(ctx context.Context, db store.History, id int64, match func(typ, check, playbook string) bool) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	err := db.EachRunCheck(ctx, id, func(asset, typ, check, pb string) error {
@@ -163,7 +163,7 @@ type healthInput struct {
 
 // loadHealth reads run runID with its results and snapshot, keeping the
 // results of selected assets.
-func loadHealth(ctx context.Context, db *store.DB, runID int64, sel *inventory.Selector, o Options) (*healthInput, error) {
+func loadHealth(ctx context.Context, db store.History, runID int64, sel *inventory.Selector, o Options) (*healthInput, error) {
 	run, err := db.GetRun(ctx, runID, true)
 	if err != nil {
 		return nil, err

@@ -247,7 +247,7 @@ func (m *monthAcc) finish() {
 // BuildMonthly builds the monthly operations report of month (any time in
 // it, read in o.Location) from the store, in one streaming pass over the
 // month's results.
-func BuildMonthly(ctx context.Context, db *store.DB, month time.Time, o Options) (*Monthly, error) {
+func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Options) (*Monthly, error) {
 	loc := o.loc()
 	month = month.In(loc)
 	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
@@ -726,7 +726,7 @@ func capacity(acc *monthAcc, start, effEnd time.Time) []Trend {
 // month (runs of kind backup and drill, see hcops backup): the totals, the
 // per-policy compliance table with the latest verdict of each aspect, and
 // the drills with their restore times.
-func backupSection(ctx context.Context, db *store.DB, start, end time.Time, loc *time.Location, lang string) (Backup, error) {
+func backupSection(ctx context.Context, db store.History, start, end time.Time, loc *time.Location, lang string) (Backup, error) {
 	var b Backup
 	pol := map[policyKey]*policyAcc{}
 	drills := map[drillKey]*DrillRow{}
@@ -826,6 +826,7 @@ type policyAcc struct {
 // newest run that judged it (integrity may be judged once per copy).
 type aspectVerdict struct {
 	run             int64
+	at              time.Time // when that run started
 	status          result.Status
 	message, advice string
 }
@@ -858,7 +859,7 @@ func policyResult(pol map[policyKey]*policyAcc, r *store.StoredResult, loc *time
 	switch {
 	case v == nil || r.RunID != v.run:
 		// Results come ordered by run start: a new run replaces the verdict.
-		v = &aspectVerdict{run: r.RunID, status: r.Status}
+		v = &aspectVerdict{run: r.RunID, at: r.RunStartedAt, status: r.Status}
 		a.aspects[r.Item] = v
 	case r.Status > v.status:
 		v.status = r.Status
@@ -874,9 +875,17 @@ func (a *policyAcc) row() PolicyRow {
 		LastFailure: a.lastFail, LastFailureAt: a.lastFailAt}
 	// The newest run decides; an aspect last judged by an older run (the
 	// newest run could not list copies, say) still shows its verdict.
-	newest := int64(0)
+	// Newest by start time: run ids are no clock (runners sharing a
+	// history store runs out of order).
+	var newestV *aspectVerdict
 	for _, v := range a.aspects {
-		newest = max(newest, v.run)
+		if newestV == nil || v.at.After(newestV.at) || (v.at.Equal(newestV.at) && v.run > newestV.run) {
+			newestV = v
+		}
+	}
+	var newest int64
+	if newestV != nil {
+		newest = newestV.run
 	}
 	status := func(item string) *result.Status {
 		if v := a.aspects[item]; v != nil {

@@ -1,8 +1,8 @@
 package store
 
-// Read-only queries for the reports (pkg/report). They read the schema
-// directly through db.SQL() so a monthly report over millions of results is
-// one streaming pass, never a slice of every result in memory.
+// Read-only queries for the reports (pkg/report), the ReportReader part of
+// History: streaming passes with callbacks, so a monthly report over
+// millions of results never holds a slice of every result in memory.
 
 import (
 	"context"

@@ -1,6 +1,9 @@
 // Package store is hcops' history: every inspection, backup verification and
-// drill run, with its results, metrics and the inventory it ran against, in
-// one embedded SQLite file (modernc.org/sqlite, pure Go, no cgo).
+// drill run, with its results, metrics, findings and the inventory it ran
+// against. Commands, the engine and the reports use it through the History
+// interface (history.go); DB implements it on one embedded SQLite file
+// (modernc.org/sqlite, pure Go, no cgo), and all SQLite SQL lives in this
+// package.
 //
 // The database is opened in WAL mode with a busy timeout, foreign keys on and
 // synchronous=NORMAL: readers never block the writer, two hcops processes can
@@ -15,10 +18,9 @@
 // user_version. A database written by a newer hcops is refused rather than
 // misread (see SchemaTooNewError).
 //
-// Conventions for SQL written against SQL() (report queries): times are
-// INTEGER Unix milliseconds, statuses are INTEGER codes as in pkg/result
-// (bigger is worse; table statuses maps them to names), a run's playbooks are
-// a JSON array. See migrations/0001_init.sql.
+// Schema conventions: times are INTEGER Unix milliseconds, statuses are
+// INTEGER codes as in pkg/result (bigger is worse; table statuses maps them
+// to names), a run's playbooks are a JSON array. See migrations/0001_init.sql.
 //
 // A run left "running" by a process that died is reported as "interrupted"
 // when it is read back, if it ran on this host and its process is gone, or if
@@ -273,9 +275,9 @@ func (db *DB) Close() error {
 // Path is the database file as given to Open.
 func (db *DB) Path() string { return db.path }
 
-// SQL gives read-only report queries in this package direct access. Write
-// through the DB methods only, so every write is a short, retried
-// transaction.
+// SQL gives tests of the SQLite store direct access. Everything else reads
+// and writes through the History methods, so every write is a short,
+// retried transaction and a second backend needs no SQL of this one.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // write runs fn in a BEGIN IMMEDIATE transaction and commits it. When another
