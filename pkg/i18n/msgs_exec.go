@@ -23,6 +23,11 @@ func init() {
 		"exec.summary":           {"共 %d 台：成功 %d，失败 %d，无法连接或超时 %d，耗时 %s", "%d hosts: %d exited 0, %d failed, %d unreachable or timed out, in %s"},
 		"exec.audited":           {"已记入审计日志（第 %d 条）", "recorded in the audit log (record %d)"},
 		"exec.audit_failed":      {"命令已执行，但无法写入审计日志：%v", "the command ran but could not be recorded in the audit log: %v"},
+		"cp.args":                {"请在 -- 之后给出两个路径：本地文件 远程路径（--get 时：远程文件 本地目录）", "give two paths after --: LOCAL REMOTE (with --get: REMOTE LOCALDIR)"},
+		"cp.header.path":         {"路径", "PATH"},
+		"cp.header.result":       {"结果", "RESULT"},
+		"cp.verified":            {"已校验（%d 字节，SHA-256 %s…）", "verified (%d bytes, SHA-256 %s…)"},
+		"cp.summary":             {"共 %d 台：校验通过 %d，失败 %d（失败的目标文件保持原样）", "%d hosts: %d verified, %d failed (their targets are unchanged)"},
 		"exec.no_audit_log":      {"没有审计日志：请用 --audit-log 指定其位置", "no audit log: set its location with --audit-log"},
 	})
 }
