@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
 )
@@ -62,13 +63,13 @@ const (
 	RefLastDrill = "last drill"
 )
 
-// refName names the reference in lang.
-func refName(lang, from string) string {
+// refName names the reference in the reader's language.
+func refName(from string) any {
 	switch from {
 	case RefSource:
-		return say(lang, "backup.drill.ref.source")
+		return msg("backup.drill.ref.source")
 	case RefLastDrill:
-		return say(lang, "backup.drill.ref.last_drill")
+		return msg("backup.drill.ref.last_drill")
 	}
 	return from
 }
@@ -121,7 +122,12 @@ type errDrillStopped struct {
 	args []any
 }
 
-func (e errDrillStopped) Error() string { return (&Error{Key: e.key, Args: e.args}).Error() }
+func (e errDrillStopped) Error() string { return e.Text(i18n.EN) }
+
+// Text is why the drill stopped, in lang.
+func (e errDrillStopped) Text(lang string) string {
+	return (&Error{Key: e.key, Args: e.args}).Text(lang)
+}
 
 // drillContext puts the drill under its deadline and stall guard.
 func drillContext(ctx context.Context, c Copy, src transport.Runner, o DrillOptions) (context.Context, context.CancelFunc) {
@@ -144,15 +150,13 @@ func drillContext(ctx context.Context, c Copy, src transport.Runner, o DrillOpti
 // stopped is the UNKNOWN verdict of a drill that did not finish: its
 // deadline, a stalled copy or Ctrl-C. The copy was not judged, so it is
 // not a failed restore.
-func stopped(ctx context.Context, lang string, dur time.Duration) string {
-	var why string
+func stopped(ctx context.Context, dur time.Duration) i18n.Sub {
+	why := msg("backup.drill.why_interrupted")
 	var e errDrillStopped
 	if errors.As(context.Cause(ctx), &e) {
-		why = say(lang, e.key, e.args...)
-	} else {
-		why = say(lang, "backup.drill.why_interrupted")
+		why = msg(e.key, e.args...)
 	}
-	return say(lang, "backup.drill.stopped", elapsed(lang, dur), why)
+	return msg("backup.drill.stopped", elapsed(dur), why)
 }
 
 // Drill restores copy c of policy p (read through src, the host holding it)
@@ -181,13 +185,13 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	// rendered in lang.
 	fail := func(st result.Status, key string, args ...any) []result.Result {
 		res.Status = st
-		res.Message = (&Error{Key: key, Args: args}).Text(lang)
+		setMsg(&res, lang, msg(key, args...))
 		return []result.Result{res}
 	}
 	refuse := func(err error) []result.Result {
-		res.Advice = say(lang, "backup.drill.target_advice")
+		setAdvice(&res, lang, msg("backup.drill.target_advice"))
 		res.Status = result.Unknown
-		res.Message = ErrorText(err, lang)
+		setMsg(&res, lang, errMsg(err))
 		return []result.Result{res}
 	}
 	if p.Drill == nil {
@@ -209,9 +213,9 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	}
 	tool, err := findRestoreTool(ctx, engine)
 	if err != nil {
-		res.Advice = say(lang, "backup.drill.tool_advice")
+		setAdvice(&res, lang, msg("backup.drill.tool_advice"))
 		res.Status = result.Unknown
-		res.Message = ErrorText(err, lang)
+		setMsg(&res, lang, errMsg(err))
 		return []result.Result{res}
 	}
 	pw, err := t.Password.Resolve()
@@ -237,18 +241,18 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	// are removed first, and said so.
 	var cleanup cleanupNotes
 	if old, err := leftoverScratch(ctx, adb, engine, prefix, now); err != nil {
-		cleanup.fail(say(lang, "backup.drill.leftovers_failed", err))
+		cleanup.fail(msg("backup.drill.leftovers_failed", err))
 	} else {
 		var removed []string
 		for _, name := range old {
 			if err := dropScratch(ctx, adb, engine, name, facts.legacyDrop); err != nil {
-				cleanup.fail(say(lang, "backup.drill.drop_failed", name, err))
+				cleanup.fail(msg("backup.drill.drop_failed", name, err))
 			} else {
 				removed = append(removed, name)
 			}
 		}
 		if len(removed) > 0 {
-			cleanup.note(say(lang, "backup.drill.leftovers_removed", len(removed), join(lang, removed)))
+			cleanup.note(msg("backup.drill.leftovers_removed", len(removed), list(removed)))
 		}
 	}
 
@@ -263,19 +267,19 @@ func Drill(ctx context.Context, p *Policy, c Copy, src transport.Runner, o Drill
 	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer dcancel()
 	if err := dropScratch(dctx, adb, engine, scratch, facts.legacyDrop); err != nil {
-		cleanup.fail(say(lang, "backup.drill.drop_failed", scratch, err))
+		cleanup.fail(msg("backup.drill.drop_failed", scratch, err))
 	}
 	return cleanup.append(p, lang, out)
 }
 
 // cleanupNotes collects what a drill removed and what it could not.
 type cleanupNotes struct {
-	notes  []string
+	notes  []i18n.Sub
 	failed bool
 }
 
-func (c *cleanupNotes) note(s string) { c.notes = append(c.notes, s) }
-func (c *cleanupNotes) fail(s string) { c.notes = append(c.notes, s); c.failed = true }
+func (c *cleanupNotes) note(m i18n.Sub) { c.notes = append(c.notes, m) }
+func (c *cleanupNotes) fail(m i18n.Sub) { c.notes = append(c.notes, m); c.failed = true }
 
 // append adds the cleanup verdict to out when there is something to say:
 // OK for leftovers removed, WARN when a scratch database stays behind.
@@ -283,10 +287,10 @@ func (c *cleanupNotes) append(p *Policy, lang string, out []result.Result) []res
 	if len(c.notes) == 0 {
 		return out
 	}
-	r := drillResult(p, DrillCleanup, result.OK, joinClauses(lang, c.notes))
+	r := drillResult(p, DrillCleanup, result.OK, lang, clauses(c.notes...))
 	if c.failed {
 		r.Status = result.Warn
-		r.Advice = say(lang, "backup.drill.drop_failed_advice")
+		setAdvice(&r, lang, msg("backup.drill.drop_failed_advice"))
 	}
 	return append(out, r)
 }
@@ -302,25 +306,25 @@ func defaultPort(engine string) int {
 func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o DrillOptions, tool restoreTool, admin transport.SQLTarget, tls, pw, scratch string) []result.Result {
 	lang := o.Lang
 	engine := tool.engine
-	res := drillResult(p, DrillRestore, result.OK, "")
+	res := drillResult(p, DrillRestore, result.OK, lang, i18n.Sub{})
 	start := time.Now()
 	restoreErr := restore(ctx, tool, c, src, o.Target, admin.Port, tls, pw, scratch)
 	dur := time.Since(start)
 	if ctx.Err() != nil {
 		res.Status = result.Unknown
-		res.Message = stopped(ctx, lang, dur)
-		res.Advice = say(lang, "backup.drill.stopped_advice")
+		setMsg(&res, lang, stopped(ctx, dur))
+		setAdvice(&res, lang, msg("backup.drill.stopped_advice"))
 		return []result.Result{res}
 	}
 	res.SetValue(dur.Seconds(), "s")
 	res.Metrics = []result.Metric{{Name: "drill.duration_s", Value: dur.Seconds(), Unit: "s"}}
 	if restoreErr != nil {
 		res.Status = result.Crit
-		res.Message = say(lang, "backup.drill.restore_failed", c.Name, scratch, elapsed(lang, dur), ErrorText(restoreErr, lang))
-		res.Advice = say(lang, "backup.drill.restore_failed_advice")
+		setMsg(&res, lang, msg("backup.drill.restore_failed", c.Name, scratch, elapsed(dur), restoreErr))
+		setAdvice(&res, lang, msg("backup.drill.restore_failed_advice"))
 		return []result.Result{res}
 	}
-	res.Message = say(lang, "backup.drill.restored", c.Name, scratch, elapsed(lang, dur))
+	setMsg(&res, lang, msg("backup.drill.restored", c.Name, scratch, elapsed(dur)))
 	out := []result.Result{res}
 
 	// Sanity queries on the restored copy.
@@ -328,12 +332,12 @@ func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o D
 	sdbT.Database = scratch
 	sdb, err := transport.OpenSQL(ctx, sdbT)
 	if err != nil {
-		return append(out, drillResult(p, DrillTables, result.Unknown, say(lang, "backup.drill.open_restored", err)))
+		return append(out, drillResult(p, DrillTables, result.Unknown, lang, msg("backup.drill.open_restored", err)))
 	}
 	defer sdb.Close()
 	present, restored, err := listTables(ctx, sdb, engine)
 	if err != nil {
-		return append(out, drillResult(p, DrillTables, result.Unknown, say(lang, "backup.drill.list_tables", err)))
+		return append(out, drillResult(p, DrillTables, result.Unknown, lang, msg("backup.drill.list_tables", err)))
 	}
 	var missing []string
 	for _, t := range p.Drill.Tables {
@@ -341,16 +345,16 @@ func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o D
 			missing = append(missing, t)
 		}
 	}
-	tr := drillResult(p, DrillTables, result.OK, say(lang, "backup.drill.tables_ok", restored, len(p.Drill.Tables)))
+	tr := drillResult(p, DrillTables, result.OK, lang, msg("backup.drill.tables_ok", restored, len(p.Drill.Tables)))
 	tr.SetValue(float64(restored), "tables")
 	if len(missing) > 0 {
 		tr.Status = result.Crit
-		tr.Message = say(lang, "backup.drill.tables_missing", join(lang, missing), restored)
-		tr.Advice = say(lang, "backup.drill.tables_missing_advice")
+		setMsg(&tr, lang, msg("backup.drill.tables_missing", list(missing), restored))
+		setAdvice(&tr, lang, msg("backup.drill.tables_missing_advice"))
 	} else if len(present) == 0 {
 		tr.Status = result.Crit
-		tr.Message = say(lang, "backup.drill.no_tables")
-		tr.Advice = say(lang, "backup.drill.no_tables_advice")
+		setMsg(&tr, lang, msg("backup.drill.no_tables"))
+		setAdvice(&tr, lang, msg("backup.drill.no_tables_advice"))
 	}
 	out = append(out, tr)
 
@@ -360,8 +364,9 @@ func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o D
 		if tol <= 0 {
 			tol = 10
 		}
-		rr := drillResult(p, DrillRows, result.OK, "")
-		var notes, counts []string
+		rr := drillResult(p, DrillRows, result.OK, lang, i18n.Sub{})
+		var notes []i18n.Sub
+		var counts []string
 		for _, t := range p.Drill.Tables {
 			if !present[strings.ToLower(t)] {
 				continue
@@ -369,7 +374,7 @@ func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o D
 			var n float64
 			if err := sdb.QueryRowContext(ctx, "SELECT count(*) FROM "+tableQuote(engine, t)).Scan(&n); err != nil {
 				rr.Status = result.Worst(rr.Status, result.Unknown)
-				notes = append(notes, say(lang, "backup.drill.count_failed", t, err))
+				notes = append(notes, msg("backup.drill.count_failed", t, err))
 				continue
 			}
 			rr.Metrics = append(rr.Metrics, result.Metric{Name: "drill.rows." + strings.ToLower(t), Value: n})
@@ -378,30 +383,34 @@ func drillInto(ctx context.Context, p *Policy, c Copy, src transport.Runner, o D
 				diff := (n - ref) / ref * 100
 				if diff < -tol || diff > tol {
 					rr.Status = result.Worst(rr.Status, result.Crit)
-					notes = append(notes, say(lang, "backup.drill.rows_drift", t, n, refName(lang, o.ReferenceFrom), ref, diff, tol))
+					notes = append(notes, msg("backup.drill.rows_drift", t, n, refName(o.ReferenceFrom), ref, diff, tol))
 				}
 			}
 		}
 		switch {
 		case len(notes) > 0:
-			rr.Message = joinClauses(lang, notes)
-			rr.Advice = say(lang, "backup.drill.rows_drift_advice")
+			setMsg(&rr, lang, clauses(notes...))
+			setAdvice(&rr, lang, msg("backup.drill.rows_drift_advice"))
 		case len(o.Reference) > 0:
-			rr.Message = say(lang, "backup.drill.rows_ok", tol, refName(lang, o.ReferenceFrom), join(lang, counts))
+			setMsg(&rr, lang, msg("backup.drill.rows_ok", tol, refName(o.ReferenceFrom), list(counts)))
 		default:
-			rr.Message = say(lang, "backup.drill.rows_recorded", join(lang, counts))
+			setMsg(&rr, lang, msg("backup.drill.rows_recorded", list(counts)))
 		}
 		out = append(out, rr)
 	}
 	return out
 }
 
-func drillResult(p *Policy, aspect string, st result.Status, msg string) result.Result {
+// drillResult is a drill verdict on aspect with message m in lang (none
+// when m is zero).
+func drillResult(p *Policy, aspect string, st result.Status, lang string, m i18n.Sub) result.Result {
 	r := p.base(aspect)
 	r.Check = "drill:" + p.Name
 	r.Playbook = "drill"
 	r.Status = st
-	r.Message = msg
+	if m.Key != "" {
+		setMsg(&r, lang, m)
+	}
 	return r
 }
 

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
 )
@@ -687,13 +688,15 @@ func (x *extractor) zipEntry(zf *zip.File, kind int) error {
 // manifest instead of tables and rows).
 func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, o DrillOptions) (out []result.Result) {
 	lang := o.Lang
-	res := drillResult(p, DrillRestore, result.Unknown, "")
-	fail := func(st result.Status, advice string, err error) []result.Result {
-		res.Status, res.Message, res.Advice = st, ErrorText(err, lang), advice
+	res := drillResult(p, DrillRestore, result.Unknown, lang, i18n.Sub{})
+	fail := func(st result.Status, advice i18n.Sub, err error) []result.Result {
+		res.Status = st
+		setMsg(&res, lang, errMsg(err))
+		setAdvice(&res, lang, advice)
 		return []result.Result{res}
 	}
 	if c.Dir {
-		return fail(result.Unknown, say(lang, "backup.drill.not_archive_advice"), errorf("backup.drill.not_archive", c.Name))
+		return fail(result.Unknown, msg("backup.drill.not_archive_advice"), errorf("backup.drill.not_archive", c.Name))
 	}
 	dir := o.ScratchDir
 	if dir == "" {
@@ -701,7 +704,7 @@ func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, 
 	}
 	dir, err := prepareScratch(dir)
 	if err != nil {
-		return fail(result.Unknown, say(lang, "backup.drill.scratch_advice"), err)
+		return fail(result.Unknown, msg("backup.drill.scratch_advice"), err)
 	}
 	if free, _, err := freeBytes(dir); err == nil && c.Size > 0 {
 		need := c.Size // at least: an archive extracts to more than its size
@@ -709,13 +712,13 @@ func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, 
 			need *= 2 // spooled, then extracted
 		}
 		if free < need {
-			return fail(result.Unknown, say(lang, "backup.drill.space_advice"),
+			return fail(result.Unknown, msg("backup.drill.space_advice"),
 				errorf("backup.drill.no_space", dir, humanBytes(free), c.Name, humanBytes(c.Size)))
 		}
 	}
 	scratch, err := os.MkdirTemp(dir, "hcops-drill-"+scratchSafeRE.ReplaceAllString(strings.ToLower(p.Name), "_")+"-")
 	if err != nil {
-		return fail(result.Unknown, say(lang, "backup.drill.scratch_advice"), errorf("backup.drill.scratch_create", dir, err))
+		return fail(result.Unknown, msg("backup.drill.scratch_advice"), errorf("backup.drill.scratch_create", dir, err))
 	}
 	// Nothing half-restored is left behind: the directory goes, whatever
 	// happened (an error, a full disk, Ctrl-C or the deadline).
@@ -725,16 +728,16 @@ func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, 
 			root.Close()
 		}
 		if err := os.RemoveAll(scratch); err != nil && len(out) > 0 {
-			out[0].Message += say(lang, "backup.drill.cleanup_failed", scratch, err)
+			addMsg(&out[0], lang, msg("backup.drill.cleanup_failed", scratch, err))
 			out[0].Status = result.Worst(out[0].Status, result.Warn)
 		}
 	}()
 	files := filepath.Join(scratch, "files")
 	if err := os.Mkdir(files, 0o700); err != nil {
-		return fail(result.Unknown, say(lang, "backup.drill.scratch_advice"), errorf("backup.drill.scratch_create", dir, err))
+		return fail(result.Unknown, msg("backup.drill.scratch_advice"), errorf("backup.drill.scratch_create", dir, err))
 	}
 	if root, err = os.OpenRoot(files); err != nil {
-		return fail(result.Unknown, say(lang, "backup.drill.scratch_advice"), errorf("backup.drill.scratch_create", dir, err))
+		return fail(result.Unknown, msg("backup.drill.scratch_advice"), errorf("backup.drill.scratch_create", dir, err))
 	}
 	x := &extractor{ctx: ctx, root: root, spec: p.Drill, buf: make([]byte, 1<<20), check: spaceGuard(dir)}
 	x.st.expectSeen = make([]bool, len(p.Drill.Expect))
@@ -748,26 +751,25 @@ func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, 
 	case ctx.Err() != nil:
 		var stop errDrillStopped
 		if errors.As(context.Cause(ctx), &stop) {
-			res.Advice = say(lang, "backup.drill.stopped_advice")
-			return fail(result.Unknown, res.Advice, errorf("backup.drill.stopped_extract", elapsed(lang, dur), say(lang, stop.key, stop.args...)))
+			return fail(result.Unknown, msg("backup.drill.stopped_advice"), errorf("backup.drill.stopped_extract", elapsed(dur), stop))
 		}
-		return fail(result.Unknown, "", errorf("backup.drill.interrupted", elapsed(lang, dur)))
+		return fail(result.Unknown, i18n.Sub{}, errorf("backup.drill.interrupted", elapsed(dur)))
 	case errors.As(err, &hostile):
-		return fail(result.Crit, say(lang, "backup.drill.hostile_advice"), errorf("backup.drill.hostile", c.Name, hostile.name))
+		return fail(result.Crit, msg("backup.drill.hostile_advice"), errorf("backup.drill.hostile", c.Name, hostile.name))
 	case errors.Is(err, errNotArchive):
-		return fail(result.Unknown, say(lang, "backup.drill.not_archive_advice"), errorf("backup.drill.not_archive", c.Name))
+		return fail(result.Unknown, msg("backup.drill.not_archive_advice"), errorf("backup.drill.not_archive", c.Name))
 	case errors.As(err, &missing):
-		return fail(result.Unknown, "", errorf("backup.drill.no_decompressor", missing.tool, c.Name))
+		return fail(result.Unknown, i18n.Sub{}, errorf("backup.drill.no_decompressor", missing.tool, c.Name))
 	case errors.Is(err, errDiskFull):
-		return fail(result.Unknown, say(lang, "backup.drill.space_advice"), errorf("backup.drill.disk_full", c.Name, dir, humanBytes(x.st.written)))
+		return fail(result.Unknown, msg("backup.drill.space_advice"), errorf("backup.drill.disk_full", c.Name, dir, humanBytes(x.st.written)))
 	}
 	res.SetValue(dur.Seconds(), "s")
 	res.Metrics = []result.Metric{{Name: "drill.duration_s", Value: dur.Seconds(), Unit: "s"}}
 	if err != nil {
-		return fail(result.Crit, say(lang, "backup.drill.restore_failed_advice"), errorf("backup.drill.extract_failed", c.Name, elapsed(lang, dur), err))
+		return fail(result.Crit, msg("backup.drill.restore_failed_advice"), errorf("backup.drill.extract_failed", c.Name, elapsed(dur), err))
 	}
 	res.Status = result.OK
-	res.Message = say(lang, "backup.drill.extracted", c.Name, x.st.format, elapsed(lang, dur))
+	setMsg(&res, lang, msg("backup.drill.extracted", c.Name, x.st.format, elapsed(dur)))
 	out = []result.Result{res, x.filesResult(p, lang)}
 	if p.Drill.Manifest != "" {
 		out = append(out, x.manifestResult(p, lang))
@@ -778,7 +780,7 @@ func drillArchive(ctx context.Context, p *Policy, c Copy, src transport.Runner, 
 // filesResult judges what the archive held: files, bytes, expected paths.
 func (x *extractor) filesResult(p *Policy, lang string) result.Result {
 	st := x.st
-	r := drillResult(p, DrillFiles, result.OK, "")
+	r := drillResult(p, DrillFiles, result.OK, lang, i18n.Sub{})
 	r.SetValue(float64(st.files), "files")
 	r.Metrics = []result.Metric{{Name: "drill.files", Value: float64(st.files)}, {Name: "drill.bytes", Value: float64(st.bytes), Unit: "B"}}
 	var missing []string
@@ -790,26 +792,27 @@ func (x *extractor) filesResult(p *Policy, lang string) result.Result {
 	switch {
 	case len(missing) > 0:
 		r.Status = result.Crit
-		r.Message = say(lang, "backup.drill.files_missing", join(lang, missing), st.files)
-		r.Advice = say(lang, "backup.drill.files_missing_advice")
+		setMsg(&r, lang, msg("backup.drill.files_missing", list(missing), st.files))
+		setAdvice(&r, lang, msg("backup.drill.files_missing_advice"))
 	case st.files == 0:
 		r.Status = result.Crit
-		r.Message = say(lang, "backup.drill.no_files")
-		r.Advice = say(lang, "backup.drill.no_files_advice")
+		setMsg(&r, lang, msg("backup.drill.no_files"))
+		setAdvice(&r, lang, msg("backup.drill.no_files_advice"))
 	case len(p.Drill.Expect) > 0:
-		r.Message = say(lang, "backup.drill.files_ok", st.files, humanBytes(st.bytes), len(p.Drill.Expect))
+		setMsg(&r, lang, msg("backup.drill.files_ok", st.files, humanBytes(st.bytes), len(p.Drill.Expect)))
 	default:
-		r.Message = say(lang, "backup.drill.files_count", st.files, humanBytes(st.bytes))
+		setMsg(&r, lang, msg("backup.drill.files_count", st.files, humanBytes(st.bytes)))
 	}
-	var notes []string
+	var notes []i18n.Sub
 	if st.outsideN > 0 {
-		notes = append(notes, say(lang, "backup.drill.skipped_links", st.outsideN, join(lang, st.outside)))
+		notes = append(notes, msg("backup.drill.skipped_links", st.outsideN, list(st.outside)))
 	}
 	if st.special > 0 {
-		notes = append(notes, say(lang, "backup.drill.skipped_special", st.special))
+		notes = append(notes, msg("backup.drill.skipped_special", st.special))
 	}
 	if len(notes) > 0 {
-		r.Message += say(lang, "backup.sep.clause") + joinClauses(lang, notes)
+		addMsg(&r, lang, msg("backup.sep.clause"))
+		addMsg(&r, lang, clauses(notes...))
 	}
 	return r
 }
@@ -822,11 +825,11 @@ const manifestShown = 5
 // memory whatever the archive's size).
 func (x *extractor) manifestResult(p *Policy, lang string) result.Result {
 	d := p.Drill
-	r := drillResult(p, DrillManifest, result.OK, "")
+	r := drillResult(p, DrillManifest, result.OK, lang, i18n.Sub{})
 	if x.st.manifest == "" {
 		r.Status = result.Crit
-		r.Message = say(lang, "backup.drill.manifest_missing", d.Manifest)
-		r.Advice = say(lang, "backup.drill.manifest_missing_advice")
+		setMsg(&r, lang, msg("backup.drill.manifest_missing", d.Manifest))
+		setAdvice(&r, lang, msg("backup.drill.manifest_missing_advice"))
 		return r
 	}
 	algo := strings.ToLower(d.ManifestAlgo)
@@ -836,18 +839,18 @@ func (x *extractor) manifestResult(p *Policy, lang string) result.Result {
 	mf, err := x.root.Open(x.st.manifest)
 	if err != nil {
 		r.Status = result.Unknown
-		r.Message = say(lang, "backup.drill.manifest_read", x.st.manifest, err)
+		setMsg(&r, lang, msg("backup.drill.manifest_read", x.st.manifest, err))
 		return r
 	}
 	defer mf.Close()
 	h, _ := newHash(algo)
 	base := path.Dir(x.st.manifest)
 	var listed, bad, badLines int
-	var shown []string
+	var shown []i18n.Sub
 	note := func(key string, args ...any) {
 		bad++
 		if len(shown) < manifestShown {
-			shown = append(shown, say(lang, key, args...))
+			shown = append(shown, msg(key, args...))
 		}
 	}
 	sc := bufio.NewScanner(mf)
@@ -897,29 +900,29 @@ func (x *extractor) manifestResult(p *Policy, lang string) result.Result {
 	}
 	if err := sc.Err(); err != nil {
 		r.Status = result.Unknown
-		r.Message = say(lang, "backup.drill.manifest_read", x.st.manifest, err)
+		setMsg(&r, lang, msg("backup.drill.manifest_read", x.st.manifest, err))
 		return r
 	}
 	r.SetValue(float64(listed), "files")
 	switch {
 	case listed == 0:
 		r.Status = result.Crit
-		r.Message = say(lang, "backup.drill.manifest_empty", x.st.manifest)
-		r.Advice = say(lang, "backup.drill.manifest_missing_advice")
+		setMsg(&r, lang, msg("backup.drill.manifest_empty", x.st.manifest))
+		setAdvice(&r, lang, msg("backup.drill.manifest_missing_advice"))
 		return r
 	case bad > 0:
 		if bad > len(shown) {
-			shown = append(shown, say(lang, "backup.drill.more", bad-len(shown)))
+			shown = append(shown, msg("backup.drill.more", bad-len(shown)))
 		}
 		r.Status = result.Crit
-		r.Message = say(lang, "backup.drill.manifest_bad", x.st.manifest, listed, bad, join(lang, shown))
-		r.Advice = say(lang, "backup.drill.manifest_bad_advice")
+		setMsg(&r, lang, msg("backup.drill.manifest_bad", x.st.manifest, listed, bad, list(shown)))
+		setAdvice(&r, lang, msg("backup.drill.manifest_bad_advice"))
 	default:
-		r.Message = say(lang, "backup.drill.manifest_ok", x.st.manifest, listed, algo)
+		setMsg(&r, lang, msg("backup.drill.manifest_ok", x.st.manifest, listed, algo))
 	}
 	if badLines > 0 {
 		r.Status = result.Worst(r.Status, result.Warn)
-		r.Message += say(lang, "backup.drill.manifest_bad_lines", badLines)
+		addMsg(&r, lang, msg("backup.drill.manifest_bad_lines", badLines))
 	}
 	return r
 }

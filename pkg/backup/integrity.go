@@ -17,6 +17,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
 )
@@ -159,7 +160,7 @@ func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy, lang 
 	out, err := r.Run(ctx, IntegrityScript(p, c))
 	if err != nil {
 		res.Status = result.Unknown
-		res.Message = say(lang, "backup.int.not_tested", c.Name, ErrorText(err, lang))
+		setMsg(&res, lang, msg("backup.int.not_tested", c.Name, err))
 		return res
 	}
 	res = judgeIntegrity(p, c, string(out.Stdout), res, lang)
@@ -167,12 +168,14 @@ func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy, lang 
 	// machine (no common SM3 tool exists on the hosts).
 	if p.Checksum != nil && strings.ToLower(p.Checksum.Algo) == "sm3" && res.Status != result.Crit {
 		if _, local := r.(*transport.Local); local {
-			st, msg := verifyManifestLocal(c, p.Checksum, "sm3", lang)
+			st, m := verifyManifestLocal(c, p.Checksum, "sm3")
 			res.Status = result.Worst(res.Status, st)
-			res.Message += say(lang, "backup.sep.clause") + msg
+			addMsg(&res, lang, msg("backup.sep.clause"))
+			addMsg(&res, lang, m)
 		} else {
 			res.Status = result.Worst(res.Status, result.Unknown)
-			res.Message += say(lang, "backup.sep.clause") + say(lang, "backup.int.sm3_remote")
+			addMsg(&res, lang, msg("backup.sep.clause"))
+			addMsg(&res, lang, msg("backup.int.sm3_remote"))
 		}
 	}
 	return res
@@ -181,7 +184,8 @@ func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy, lang 
 // judgeIntegrity reads the markers the script printed.
 func judgeIntegrity(p *Policy, c Copy, out string, res result.Result, lang string) result.Result {
 	res.Status = result.OK
-	var passed, failed, missing []string
+	var passed, missing []string
+	var failed []i18n.Sub
 	var magic []byte
 	var tail string
 	var buf []string
@@ -193,7 +197,7 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result, lang strin
 			out = out[:i] + rest[j+len("\n@@TAILE"):]
 			if strings.Contains(tail, "@@STREAMFAIL") {
 				streamFailed = true
-				failed = append(failed, say(lang, "backup.int.stream_failed", tool))
+				failed = append(failed, msg("backup.int.stream_failed", tool))
 			} else {
 				passed = append(passed, tool)
 			}
@@ -221,11 +225,11 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result, lang strin
 			case rc == 127:
 				missing = append(missing, f[1])
 			case f[1] == "manifest-missing" && p.Checksum != nil:
-				failed = append(failed, say(lang, "backup.int.manifest_missing", p.Checksum.Manifest, path.Dir(c.Path)))
+				failed = append(failed, msg("backup.int.manifest_missing", p.Checksum.Manifest, path.Dir(c.Path)))
 			case f[1] == "manifest-entry" && p.Checksum != nil:
-				failed = append(failed, say(lang, "backup.int.manifest_no_entry", c.Name, p.Checksum.Manifest))
+				failed = append(failed, msg("backup.int.manifest_no_entry", c.Name, p.Checksum.Manifest))
 			default:
-				failed = append(failed, say(lang, "backup.int.tool_failed", f[1], rc, lastLines(buf, 3)))
+				failed = append(failed, msg("backup.int.tool_failed", f[1], rc, lastLines(buf, 3)))
 			}
 			buf = buf[:0]
 		default:
@@ -239,23 +243,24 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result, lang strin
 		// the completion line is meaningless in a broken stream
 	case p.Kind == KindPgDump:
 		if tail != "" && !strings.Contains(tail, "PostgreSQL database dump complete") {
-			failed = append(failed, say(lang, "backup.int.pg_incomplete"))
+			failed = append(failed, msg("backup.int.pg_incomplete"))
 		} else if tail != "" {
 			passed = append(passed, "dump-complete")
 		}
 	case p.Kind == KindMysqldump:
 		if !strings.Contains(tail, "-- Dump completed") {
-			failed = append(failed, say(lang, "backup.int.my_incomplete"))
+			failed = append(failed, msg("backup.int.my_incomplete"))
 		} else {
 			passed = append(passed, "dump-complete")
 		}
 	}
 	if p.Encrypted && p.Kind != KindRestic {
 		if kind := plainFormat(magic); kind != "" {
+			var shown any = kind
 			if kind == "SQL text" {
-				kind = say(lang, "backup.int.sql_text")
+				shown = msg("backup.int.sql_text")
 			}
-			failed = append(failed, say(lang, "backup.int.plain", c.Name, kind))
+			failed = append(failed, msg("backup.int.plain", c.Name, shown))
 		} else {
 			passed = append(passed, "encrypted")
 		}
@@ -263,21 +268,21 @@ func judgeIntegrity(p *Policy, c Copy, out string, res result.Result, lang strin
 	switch {
 	case len(failed) > 0:
 		res.Status = result.Crit
-		res.Message = say(lang, "backup.int.failed", c.Name, joinClauses(lang, failed))
-		res.Advice = say(lang, "backup.int.failed_advice")
+		setMsg(&res, lang, msg("backup.int.failed", c.Name, clauses(failed...)))
+		setAdvice(&res, lang, msg("backup.int.failed_advice"))
 	case len(passed) == 0 && len(missing) > 0:
 		res.Status = result.Unknown
-		res.Message = say(lang, "backup.int.no_tool", c.Name, join(lang, missing))
-		res.Advice = say(lang, "backup.int.no_tool_advice")
+		setMsg(&res, lang, msg("backup.int.no_tool", c.Name, list(missing)))
+		setAdvice(&res, lang, msg("backup.int.no_tool_advice"))
 	case len(passed) == 0:
 		res.Status = result.OK
-		res.Message = say(lang, "backup.int.no_test", c.Name)
+		setMsg(&res, lang, msg("backup.int.no_test", c.Name))
 	default:
-		res.Message = say(lang, "backup.int.passed", c.Name, join(lang, passed))
+		setMsg(&res, lang, msg("backup.int.passed", c.Name, list(passed)))
 		if len(missing) > 0 {
 			res.Status = result.Warn
-			res.Message += say(lang, "backup.int.partly", join(lang, missing))
-			res.Advice = say(lang, "backup.int.no_tool_advice")
+			addMsg(&res, lang, msg("backup.int.partly", list(missing)))
+			setAdvice(&res, lang, msg("backup.int.no_tool_advice"))
 		}
 	}
 	return res
@@ -347,15 +352,15 @@ func newHash(algo string) (hash.Hash, error) {
 
 // verifyManifestLocal checks a copy on this machine against the manifest
 // beside it ("<hex>  <name>" lines, as sha256sum and gmssl write them).
-func verifyManifestLocal(c Copy, ck *Checksum, algo, lang string) (result.Status, string) {
+func verifyManifestLocal(c Copy, ck *Checksum, algo string) (result.Status, i18n.Sub) {
 	dir := path.Dir(c.Path)
 	matches, _ := filepath.Glob(filepath.Join(dir, ck.Manifest))
 	if len(matches) == 0 {
-		return result.Crit, say(lang, "backup.int.manifest_missing", ck.Manifest, dir)
+		return result.Crit, msg("backup.int.manifest_missing", ck.Manifest, dir)
 	}
 	data, err := os.ReadFile(matches[len(matches)-1])
 	if err != nil {
-		return result.Unknown, err.Error()
+		return result.Unknown, errMsg(err)
 	}
 	want := ""
 	for _, line := range strings.Split(string(data), "\n") {
@@ -365,16 +370,16 @@ func verifyManifestLocal(c Copy, ck *Checksum, algo, lang string) (result.Status
 		}
 	}
 	if want == "" {
-		return result.Crit, say(lang, "backup.int.manifest_no_entry", c.Name, path.Base(matches[len(matches)-1]))
+		return result.Crit, msg("backup.int.manifest_no_entry", c.Name, path.Base(matches[len(matches)-1]))
 	}
 	got, err := HashFile(c.Path, algo)
 	if err != nil {
-		return result.Unknown, err.Error()
+		return result.Unknown, errMsg(err)
 	}
 	if got != want {
-		return result.Crit, say(lang, "backup.int.checksum_mismatch", algo, want[:min(12, len(want))], got[:12])
+		return result.Crit, msg("backup.int.checksum_mismatch", algo, want[:min(12, len(want))], got[:12])
 	}
-	return result.OK, say(lang, "backup.int.checksum_ok", algo)
+	return result.OK, msg("backup.int.checksum_ok", algo)
 }
 
 // ListAndTest lists p's copies and, in the same remote session, runs the

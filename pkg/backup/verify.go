@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
 )
@@ -40,15 +41,16 @@ func (p *Policy) base(aspect string) result.Result {
 func ListingFailed(p *Policy, err error, reason, lang string) result.Result {
 	r := p.base(AspectListing)
 	r.Status = result.Unknown
-	r.Advice = say(lang, "backup.listing.advice")
+	advice := msg("backup.listing.advice")
 	if reason != "" {
 		r.Status = result.Unreachable
 		r.Reason = reason
-		if a := transport.Advice(lang, reason); a != "" {
-			r.Advice = a
+		if code := transport.AdviceCode(reason); code != "" {
+			advice = msg(code)
 		}
 	}
-	r.Message = ErrorText(err, lang)
+	setAdvice(&r, lang, advice)
+	setMsg(&r, lang, errMsg(err))
 	return r
 }
 
@@ -69,12 +71,13 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 	fr := p.base(AspectFreshness)
 	if len(copies) == 0 {
 		fr.Status = result.Crit
-		fr.Message = say(lang, "backup.fresh.none", p.where(lang))
-		fr.Advice = say(lang, "backup.fresh.none_advice")
+		m, advice := msg("backup.fresh.none", p.where()), msg("backup.fresh.none_advice")
 		if len(future) > 0 {
-			fr.Message = joinClauses(lang, []string{fr.Message, futureText(lang, future, now)})
-			fr.Advice = joinClauses(lang, []string{fr.Advice, say(lang, "backup.verify.future_advice")})
+			m = clauses(m, futureMsg(future, now))
+			advice = clauses(advice, msg("backup.verify.future_advice"))
 		}
+		setMsg(&fr, lang, m)
+		setAdvice(&fr, lang, advice)
 		return append(out, fr)
 	}
 	newest := copies[len(copies)-1]
@@ -82,19 +85,22 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 	fr.SetValue(age.Hours(), "h")
 	fr.Crit = "~:" + trimFloat(rpo.Hours())
 	fr.Metrics = []result.Metric{{Name: "backup.age_h", Value: age.Hours(), Unit: "h"}, {Name: "backup.copies", Value: float64(len(copies))}}
+	var m, advice i18n.Sub
 	if age > rpo {
 		fr.Status = result.Crit
-		fr.Message = say(lang, "backup.fresh.stale", newest.Name, human(lang, age), human(lang, rpo))
-		fr.Advice = say(lang, "backup.fresh.stale_advice")
+		m = msg("backup.fresh.stale", newest.Name, human(age), human(rpo))
+		advice = msg("backup.fresh.stale_advice")
 	} else {
 		fr.Status = result.OK
-		fr.Message = say(lang, "backup.fresh.ok", newest.Name, human(lang, age), human(lang, rpo))
+		m = msg("backup.fresh.ok", newest.Name, human(age), human(rpo))
 	}
 	if len(future) > 0 {
 		fr.Status = result.Worst(fr.Status, result.Warn)
-		fr.Message = joinClauses(lang, []string{fr.Message, futureText(lang, future, now)})
-		fr.Advice = joinClauses(lang, nonEmpty(fr.Advice, say(lang, "backup.verify.future_advice")))
+		m = clauses(m, futureMsg(future, now))
+		advice = clauses(advice, msg("backup.verify.future_advice"))
 	}
+	setMsg(&fr, lang, m)
+	setAdvice(&fr, lang, advice)
 	out = append(out, fr)
 
 	// Sequence: no expected copy missing inside the retention window.
@@ -107,7 +113,7 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 			inWin = append(inWin, c)
 		}
 	}
-	var holes []string
+	var holes []i18n.Sub
 	missing := 0
 	worstGap := time.Duration(0)
 	for i := 1; i < len(inWin); i++ {
@@ -118,7 +124,7 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 				n = 1
 			}
 			missing += n
-			holes = append(holes, say(lang, "backup.seq.hole", inWin[i-1].Time.Format("01-02 15:04"), inWin[i].Time.Format("01-02 15:04"), n))
+			holes = append(holes, msg("backup.seq.hole", inWin[i-1].Time.Format("01-02 15:04"), inWin[i].Time.Format("01-02 15:04"), n))
 			if gap > worstGap {
 				worstGap = gap
 			}
@@ -135,10 +141,10 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 		if missing == 1 {
 			key = "backup.seq.missing_one"
 		}
-		seq.Message = say(lang, key, missing, human(lang, window), joinClauses(lang, holes))
-		seq.Advice = say(lang, "backup.seq.missing_advice")
+		setMsg(&seq, lang, msg(key, missing, human(window), clauses(holes...)))
+		setAdvice(&seq, lang, msg("backup.seq.missing_advice"))
 	} else {
-		seq.Message = say(lang, "backup.seq.ok", len(inWin), human(lang, window), human(lang, interval))
+		setMsg(&seq, lang, msg("backup.seq.ok", len(inWin), human(window), human(interval)))
 	}
 	out = append(out, seq)
 
@@ -154,17 +160,17 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 	case rt.KeepLast > 0 && len(copies) < rt.KeepLast && filling:
 		// fewer copies than promised, but the series is younger than the
 		// promise: it is still filling up
-		ret.Message = say(lang, "backup.ret.filling", len(copies), rt.KeepLast, human(lang, now.Sub(oldest.Time)))
+		setMsg(&ret, lang, msg("backup.ret.filling", len(copies), rt.KeepLast, human(now.Sub(oldest.Time))))
 	case rt.KeepLast > 0 && len(copies) < rt.KeepLast:
 		ret.Status = result.Crit
-		ret.Message = say(lang, "backup.ret.short", len(copies), rt.KeepLast, oldest.Time.Format("2006-01-02 15:04"))
-		ret.Advice = say(lang, "backup.ret.short_advice")
+		setMsg(&ret, lang, msg("backup.ret.short", len(copies), rt.KeepLast, oldest.Time.Format("2006-01-02 15:04")))
+		setAdvice(&ret, lang, msg("backup.ret.short_advice"))
 	case expected > 0 && len(copies) > expected+expected/2+1:
 		ret.Status = result.Warn
-		ret.Message = say(lang, "backup.ret.over", len(copies), expected, oldest.Time.Format("2006-01-02"))
-		ret.Advice = say(lang, "backup.ret.over_advice")
+		setMsg(&ret, lang, msg("backup.ret.over", len(copies), expected, oldest.Time.Format("2006-01-02")))
+		setAdvice(&ret, lang, msg("backup.ret.over_advice"))
 	default:
-		ret.Message = say(lang, "backup.ret.ok", len(copies), oldest.Time.Format("2006-01-02 15:04"))
+		setMsg(&ret, lang, msg("backup.ret.ok", len(copies), oldest.Time.Format("2006-01-02 15:04")))
 	}
 	out = append(out, ret)
 
@@ -180,21 +186,21 @@ func Judge(p *Policy, copies []Copy, now time.Time, lang string) []result.Result
 		switch {
 		case newest.Size == 0:
 			sz.Status = result.Crit
-			sz.Message = say(lang, "backup.size.empty", newest.Name)
-			sz.Advice = say(lang, "backup.size.empty_advice")
+			setMsg(&sz, lang, msg("backup.size.empty", newest.Name))
+			setAdvice(&sz, lang, msg("backup.size.empty_advice"))
 		case minB > 0 && newest.Size < minB:
 			sz.Status = result.Crit
-			sz.Message = say(lang, "backup.size.below_min", newest.Name, humanBytes(newest.Size), humanBytes(minB))
-			sz.Advice = say(lang, "backup.size.below_min_advice")
+			setMsg(&sz, lang, msg("backup.size.below_min", newest.Name, humanBytes(newest.Size), humanBytes(minB)))
+			setAdvice(&sz, lang, msg("backup.size.below_min_advice"))
 		case ref > 0 && float64(newest.Size) < float64(ref)*(1-p.ShrinkPercent()/100):
 			sz.Status = result.Crit
 			drop := (1 - float64(newest.Size)/float64(ref)) * 100
-			sz.Message = say(lang, "backup.size.shrank", newest.Name, humanBytes(newest.Size), drop, humanBytes(ref))
-			sz.Advice = say(lang, "backup.size.shrank_advice")
+			setMsg(&sz, lang, msg("backup.size.shrank", newest.Name, humanBytes(newest.Size), drop, humanBytes(ref)))
+			setAdvice(&sz, lang, msg("backup.size.shrank_advice"))
 		default:
-			sz.Message = say(lang, "backup.size.ok", newest.Name, humanBytes(newest.Size))
+			setMsg(&sz, lang, msg("backup.size.ok", newest.Name, humanBytes(newest.Size)))
 			if ref > 0 {
-				sz.Message += say(lang, "backup.size.ok_ref", humanBytes(ref))
+				addMsg(&sz, lang, msg("backup.size.ok_ref", humanBytes(ref)))
 			}
 		}
 		out = append(out, sz)
@@ -218,29 +224,24 @@ func splitFuture(copies []Copy, now time.Time) (past, future []Copy) {
 	return copies[:i], copies[i:]
 }
 
-// futureText names the future-dated copies with their dates, the latest
+// futureMsg names the future-dated copies with their dates, the latest
 // first, at most three.
-func futureText(lang string, future []Copy, now time.Time) string {
-	var items []string
+func futureMsg(future []Copy, now time.Time) i18n.Sub {
+	var items []i18n.Sub
 	for i := len(future) - 1; i >= 0 && len(items) < 3; i-- {
 		c := future[i]
-		items = append(items, say(lang, "backup.verify.future_item", c.Name, c.Time.In(now.Location()).Format("2006-01-02 15:04")))
+		items = append(items, msg("backup.verify.future_item", c.Name, c.Time.In(now.Location()).Format("2006-01-02 15:04")))
 	}
-	s := join(lang, items)
-	if len(future) > len(items) {
-		s = say(lang, "backup.list.more", s, len(future))
-	}
-	return say(lang, "backup.verify.future", len(future), human(lang, ClockSkew), s)
+	return msg("backup.verify.future", len(future), human(ClockSkew), more(list(items), len(future)))
 }
 
-func nonEmpty(items ...string) []string {
-	var out []string
-	for _, s := range items {
-		if s != "" {
-			out = append(out, s)
-		}
+// more is a list of the first items shown, with the total when some were
+// left out ("a, b… (7 in all)").
+func more(shown i18n.List, total int) any {
+	if total > len(shown.Items) {
+		return msg("backup.list.more", shown, total)
 	}
-	return out
+	return shown
 }
 
 // judgeAnomalies is the listing verdict when the listing refused entries or
@@ -253,15 +254,15 @@ func judgeAnomalies(p *Policy, as []Anomaly, lang string) (result.Result, bool) 
 	}
 	r := p.base(AspectListing)
 	r.Status = result.Warn
-	byKind := map[string][]string{}
+	byKind := map[string][]any{}
 	for _, a := range as {
-		item := a.Name
+		var item any = a.Name
 		if a.Kind == AnomalyType {
-			item = say(lang, "backup.list.typed", a.Name, fileTypeText(lang, a.Type))
+			item = msg("backup.list.typed", a.Name, fileType(a.Type))
 		}
 		byKind[a.Kind] = append(byKind[a.Kind], item)
 	}
-	var clauses, advice []string
+	var found, advice []i18n.Sub
 	for _, k := range []string{AnomalyName, AnomalyType, AnomalyRecord, AnomalyError} {
 		items := byKind[k]
 		if len(items) == 0 {
@@ -270,26 +271,24 @@ func judgeAnomalies(p *Policy, as []Anomaly, lang string) (result.Result, bool) 
 		if k == AnomalyName {
 			r.Status = result.Crit
 		}
-		s := join(lang, items[:min(len(items), 3)])
-		if len(items) > 3 {
-			s = say(lang, "backup.list.more", s, len(items))
-		}
-		clauses = append(clauses, say(lang, "backup.list.anomaly."+k, s))
-		if a := say(lang, "backup.list.anomaly."+k+"_advice"); len(advice) == 0 || advice[len(advice)-1] != a {
+		found = append(found, msg("backup.list.anomaly."+k, more(list(items[:min(len(items), 3)]), len(items))))
+		// Kinds that share their advice say it once.
+		if a := msg("backup.list.anomaly." + k + "_advice"); len(advice) == 0 || render(i18n.EN, advice[len(advice)-1]) != render(i18n.EN, a) {
 			advice = append(advice, a)
 		}
 	}
 	r.SetValue(float64(len(as)), "entries")
-	r.Message = joinClauses(lang, clauses)
-	r.Advice = joinClauses(lang, advice)
+	setMsg(&r, lang, clauses(found...))
+	setAdvice(&r, lang, clauses(advice...))
 	return r, true
 }
 
-// fileTypeText names a stat file type in lang ("fifo" → 命名管道).
-func fileTypeText(lang, typ string) string {
+// fileType names a stat file type in the reader's language ("fifo" →
+// 命名管道), or as stat wrote it when the catalogue has no name for it.
+func fileType(typ string) any {
 	key := "backup.list.type." + strings.ReplaceAll(typ, " ", "_")
-	if s := say(lang, key); s != key {
-		return s
+	if i18n.Has(key) {
+		return msg(key)
 	}
 	return typ
 }
@@ -345,21 +344,21 @@ func (p *Policy) expectedCopies(interval time.Duration) int {
 	return n + rt.KeepDaily + rt.KeepWeekly
 }
 
-// where says in lang where p's copies are looked for.
-func (p *Policy) where(lang string) string {
-	host := p.Asset
-	if host == "" {
-		host = say(lang, "backup.where.local")
+// where says where p's copies are looked for.
+func (p *Policy) where() i18n.Sub {
+	var host any = p.Asset
+	if p.Asset == "" {
+		host = msg("backup.where.local")
 	}
 	switch p.Kind {
 	case KindRestic:
-		return say(lang, "backup.where.restic", p.Repository, host)
+		return msg("backup.where.restic", p.Repository, host)
 	case KindCommand:
-		return say(lang, "backup.where.command", host)
+		return msg("backup.where.command", host)
 	case KindZFS, KindLVM:
-		return say(lang, "backup.where.snap", p.Kind, p.Dataset, host)
+		return msg("backup.where.snap", p.Kind, p.Dataset, host)
 	}
-	return say(lang, "backup.where.path", p.Path, host)
+	return msg("backup.where.path", p.Path, host)
 }
 
 func trimFloat(f float64) string {

@@ -16,8 +16,12 @@ func TestAdviceEveryReason(t *testing.T) {
 		if zh == "" || en == "" || zh == en {
 			t.Errorf("reason %s: zh %q en %q", r, zh, en)
 		}
+		// The code a result records renders the same advice.
+		if code := AdviceCode(r); i18n.Render(i18n.ZH, code, nil) != zh || i18n.Render(i18n.EN, code, nil) != en {
+			t.Errorf("reason %s: code %q does not render the advice", r, code)
+		}
 	}
-	if Advice(i18n.EN, "no-such-reason") != "" {
+	if Advice(i18n.EN, "no-such-reason") != "" || AdviceCode("no-such-reason") != "" {
 		t.Error("advice for an unknown reason")
 	}
 }
