@@ -41,8 +41,8 @@ testdata/invalid-port.yaml:12:11: expected a number, got five`},
 testdata/invalid-refs.yaml:9:13: unknown system "pacs-ris" (declare it under systems, or check the spelling)
 testdata/invalid-refs.yaml:10:14: unknown group "cloud-host" (declare it under groups, or check the spelling)
 testdata/invalid-refs.yaml:12:12: jump host "bastion" is not in the inventory (add the jump host as an asset, or check the spelling)`},
-	{"invalid-secret.yaml", `testdata/invalid-secret.yaml:6:17: a secret must not be written in the inventory (write {env: VARIABLE} or {file: PATH})
-testdata/invalid-secret.yaml:7:19: passphrase may reference only one source (env or file) (write {env: VARIABLE} or {file: PATH})`},
+	{"invalid-secret.yaml", `testdata/invalid-secret.yaml:6:17: a secret must not be written in the inventory (write {env: VARIABLE}, {file: PATH} or {vault: NAME})
+testdata/invalid-secret.yaml:7:19: passphrase may reference only one source (env, file or vault) (write {env: VARIABLE}, {file: PATH} or {vault: NAME})`},
 	{"invalid-sla.yaml", `testdata/invalid-sla.yaml:4:25: cannot read deadline "soon" (e.g. 15m, 2h, 24h, 7d)
 testdata/invalid-sla.yaml:5:21: availability 120 must be between 0 and 100
 testdata/invalid-sla.yaml:6:14: bad members selector: selector "zone in (a": missing ')'`},

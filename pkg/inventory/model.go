@@ -53,20 +53,47 @@ type OS struct {
 }
 
 // SecretRef names where a secret lives; the secret itself is never stored in
-// the inventory. Exactly one of Env or File is set.
+// the inventory. Exactly one of Env, File or Vault is set.
 type SecretRef struct {
-	Env  string `json:"env,omitempty" yaml:"env,omitempty"`   // environment variable holding the secret
-	File string `json:"file,omitempty" yaml:"file,omitempty"` // file holding the secret (first line)
+	Env   string `json:"env,omitempty" yaml:"env,omitempty"`     // environment variable holding the secret
+	File  string `json:"file,omitempty" yaml:"file,omitempty"`   // file holding the secret (first line)
+	Vault string `json:"vault,omitempty" yaml:"vault,omitempty"` // name of the secret in hcops' vault (hcops secret)
 }
 
 // IsZero reports whether no secret is referenced.
-func (s SecretRef) IsZero() bool { return s.Env == "" && s.File == "" }
+func (s SecretRef) IsZero() bool { return s.Env == "" && s.File == "" && s.Vault == "" }
 
-// Resolve reads the secret: the environment variable's value, or the first
-// line of the file. An empty reference gives "". This is hcops' one reader
-// of secret references; the value is never logged or stored.
+// Sources is how many of Env, File and Vault are set: a valid reference
+// has one (or none).
+func (s SecretRef) Sources() int {
+	n := 0
+	for _, v := range []string{s.Env, s.File, s.Vault} {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// VaultResolver reads the secret called name from hcops' vault. The command
+// layer sets it once (it knows where the vault is and how to ask for its
+// passphrase); while it is nil, {vault: NAME} references cannot be read.
+var VaultResolver func(name string) (string, error)
+
+// Resolve reads the secret: the environment variable's value, the first
+// line of the file, or the vault's secret. An empty reference gives "". This
+// is hcops' one reader of secret references; the value is never logged or
+// stored.
 func (s SecretRef) Resolve() (string, error) {
+	if s.Sources() > 1 {
+		return "", fmt.Errorf("a secret reference names more than one source (env, file, vault): keep one")
+	}
 	switch {
+	case s.Vault != "":
+		if VaultResolver == nil {
+			return "", fmt.Errorf("secret {vault: %s}: no vault is available here", s.Vault)
+		}
+		return VaultResolver(s.Vault)
 	case s.Env != "":
 		v, ok := os.LookupEnv(s.Env)
 		if !ok {

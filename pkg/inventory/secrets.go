@@ -17,8 +17,9 @@ import (
 
 // What an imported row may bring in that needs a person's review.
 const (
-	// BringSecret is a password or passphrase reference ({env: VAR} or
-	// {file: PATH}): hcops reads it on this machine and sends it to the asset.
+	// BringSecret is a password or passphrase reference ({env: VAR},
+	// {file: PATH} or {vault: NAME}): hcops reads it on this machine and
+	// sends it to the asset.
 	BringSecret = "secret"
 	// BringKeyFile is an SSH key or CA bundle read from this machine.
 	BringKeyFile = "key-file"
@@ -93,8 +94,9 @@ func carriesPassword(a *Asset) bool {
 // asset's current state old (nil when new).
 func sensitiveField(path, value string, old *Asset) []Sensitive {
 	switch path {
-	case "connection.password.env", "connection.password.file", "connection.passphrase.env", "connection.passphrase.file",
-		"database.password.env", "database.password.file":
+	case "connection.password.env", "connection.password.file", "connection.password.vault",
+		"connection.passphrase.env", "connection.passphrase.file", "connection.passphrase.vault",
+		"database.password.env", "database.password.file", "database.password.vault":
 		i := strings.LastIndexByte(path, '.')
 		return []Sensitive{{Field: path[:i], Value: path[i+1:] + ":" + value, Kind: BringSecret}}
 	case "connection.key_file":

@@ -246,6 +246,8 @@ func secretCell(s SecretRef) string {
 		return "env:" + s.Env
 	case s.File != "":
 		return "file:" + s.File
+	case s.Vault != "":
+		return "vault:" + s.Vault
 	}
 	return ""
 }
@@ -320,6 +322,10 @@ func fieldValue(a *Asset, path string) string {
 		return c.Passphrase.Env
 	case "connection.passphrase.file":
 		return c.Passphrase.File
+	case "connection.password.vault":
+		return c.Password.Vault
+	case "connection.passphrase.vault":
+		return c.Passphrase.Vault
 	case "endpoints":
 		if len(a.Endpoints) == 0 {
 			return ""
@@ -726,6 +732,8 @@ func (r *Record) addCell(key, v string) {
 			r.set(base+".env", strings.TrimPrefix(v, "env:"))
 		case strings.HasPrefix(v, "file:") && len(v) > 5:
 			r.set(base+".file", strings.TrimPrefix(v, "file:"))
+		case strings.HasPrefix(v, "vault:") && len(v) > 6:
+			r.set(base+".vault", strings.TrimPrefix(v, "vault:"))
 		default:
 			r.bad("inventory.import.bad_secret", key)
 		}

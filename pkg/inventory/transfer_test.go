@@ -146,7 +146,7 @@ func TestImportBadRows(t *testing.T) {
 		`bad-addr | address "192.0.2.300" is not a valid IPv4 or IPv6 address or DNS name`,
 		`bad port | invalid name "bad port" (use letters, digits, '.', '_' and '-') | port "99999" must be a number from 1 to 65535`,
 		`ok-01 | name "ok-01" repeats row 2`,
-		`sw-01 | invalid criticality "高危" | label "x" must be key=value (several separated by ;) | password_ref must be a reference env:VARIABLE or file:PATH, never the password itself`,
+		`sw-01 | invalid criticality "高危" | label "x" must be key=value (several separated by ;) | password_ref must be a reference env:VARIABLE, file:PATH or vault:NAME, never the password itself`,
 		`jump-01 | jump host "nowhere" is not in the inventory`,
 		` | no name`,
 		`nohost | host "nohost" has no address`,

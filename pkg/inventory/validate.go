@@ -202,7 +202,7 @@ func (l *loader) checkConnection(file string, n *yaml.Node, c *Connection, fb Po
 		if key == "passphrase" {
 			ref = c.Passphrase
 		}
-		if ref.Env != "" && ref.File != "" {
+		if ref.Sources() > 1 {
 			l.add(problem(l.at(file, lookup(n, key), fb), "inventory.problem.secret_both", key).hint("inventory.hint.secret_ref"))
 		}
 	}
