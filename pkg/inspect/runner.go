@@ -212,10 +212,9 @@ func (r *Runner) runHost(ctx context.Context, hp *HostPlan, probeSem chan struct
 			select {
 			case probeSem <- struct{}{}:
 			case <-hctx.Done():
-				probeRes[i] = r.finish(hp, it, start, 0, []result.Result{{
-					Status: result.Unknown, Reason: result.ReasonTimeout,
-					Message: r.t("inspect.run.probe_slot", hp.Name, hostTimeout),
-				}}, nil)
+				late := result.Result{Status: result.Unknown, Reason: result.ReasonTimeout}
+				late.SetMessage(r.Lang, "inspect.run.probe_slot", hp.Name, hostTimeout)
+				probeRes[i] = r.finish(hp, it, start, 0, []result.Result{late}, nil)
 				return
 			}
 			defer func() { <-probeSem }()
@@ -283,11 +282,10 @@ func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item
 			continue
 		}
 		if it.Spec.TimeoutSec > 0 && sec.ExitCode == killedExitCode {
-			res = append(res, r.finish(hp, it, start, r.now().Sub(start), []result.Result{{
-				Status: result.Unknown, Reason: result.ReasonTimeout,
-				Message: r.t("inspect.run.killed", hp.Name, it.Spec.TimeoutSec),
-				Advice:  r.t("inspect.run.killed_advice"),
-			}}, sec)...)
+			killed := result.Result{Status: result.Unknown, Reason: result.ReasonTimeout}
+			killed.SetMessage(r.Lang, "inspect.run.killed", hp.Name, it.Spec.TimeoutSec)
+			killed.SetAdvice(r.Lang, "inspect.run.killed_advice")
+			res = append(res, r.finish(hp, it, start, r.now().Sub(start), []result.Result{killed}, sec)...)
 			continue
 		}
 		rs := r.evaluate(hctx, hp, it, sec)
@@ -352,30 +350,29 @@ func (r *Runner) unreachable(hp *HostPlan, start time.Time, err error) result.Re
 	if errors.As(err, &ue) && ue.Err != nil {
 		detail = ue.Err
 	}
-	msg := r.t("inspect.run.unreachable", hp.Name, reason, detail)
 	res := result.Result{
 		Asset: hp.Name, Check: ConnectCheck, Type: ConnectCheck,
 		System: hp.Asset.System, Zone: hp.Asset.Zone,
-		Status: result.Unreachable, Reason: reason, Message: msg,
-		Advice:    r.hint(reason),
+		Status: result.Unreachable, Reason: reason,
 		StartedAt: start, DurationMS: r.now().Sub(start).Milliseconds(),
 	}
+	// The network error is the transport's raw text; the rest is meaning.
+	res.SetMessage(r.Lang, "inspect.run.unreachable", hp.Name, reason, detail)
+	res.SetAdvice(r.Lang, hintCode(reason))
 	if len(hp.Items) > 0 {
 		res.Playbook = hp.Items[0].Playbook
 	}
 	return res
 }
 
-// hint is what to do about an unreachable reason, in the run's language.
-func (r *Runner) hint(reason string) string {
+// hintCode is the catalogue code of what to do about an unreachable reason.
+func hintCode(reason string) string {
 	if !i18n.Has("inspect.hint." + reason) {
 		reason = result.ReasonNetwork
 	}
-	return r.t("inspect.hint." + reason)
+	return "inspect.hint." + reason
 }
 
-// t translates a runner message into the run's language.
-func (r *Runner) t(key string, args ...any) string { return i18n.T(r.Lang, key, args...) }
 
 // missing is the result of a check whose section never completed.
 func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr error, hctx context.Context, hostTimeout time.Duration) result.Result {
@@ -383,23 +380,23 @@ func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr 
 	switch {
 	case errors.Is(hctx.Err(), context.DeadlineExceeded):
 		res.Reason = result.ReasonTimeout
-		res.Message = r.t("inspect.run.deadline", hp.Name, hostTimeout)
-		res.Advice = r.t("inspect.run.deadline_advice")
+		res.SetMessage(r.Lang, "inspect.run.deadline", hp.Name, hostTimeout)
+		res.SetAdvice(r.Lang, "inspect.run.deadline_advice")
 	case runErr != nil:
 		res.Reason = "connection"
-		res.Message = r.t("inspect.run.conn_lost", hp.Name, runErr)
+		res.SetMessage(r.Lang, "inspect.run.conn_lost", hp.Name, runErr)
 	case o.Truncated:
 		res.Reason = "truncated"
-		res.Message = r.t("inspect.run.truncated", hp.Name)
+		res.SetMessage(r.Lang, "inspect.run.truncated", hp.Name)
 	default:
 		res.Reason = "script"
 		msg := strings.TrimSpace(string(o.Stderr))
 		if len(msg) > 300 {
 			msg = msg[:300] + "..."
 		}
-		res.Message = r.t("inspect.run.script_died", hp.Name, o.ExitCode)
+		res.SetMessage(r.Lang, "inspect.run.script_died", hp.Name, o.ExitCode)
 		if msg != "" {
-			res.Message += ": " + msg
+			res.AppendText(": " + msg)
 		}
 	}
 	return res
@@ -410,9 +407,9 @@ func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr 
 func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Section) (rs []result.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			rs = []result.Result{{Status: result.Unknown, Reason: "internal",
-				Message:  r.t("inspect.run.panic", it.Spec.Type, p),
-				Evidence: string(debug.Stack())}}
+			bug := result.Result{Status: result.Unknown, Reason: "internal", Evidence: string(debug.Stack())}
+			bug.SetMessage(r.Lang, "inspect.run.panic", it.Spec.Type, fmt.Sprint(p))
+			rs = []result.Result{bug}
 		}
 	}()
 	var since time.Time
@@ -429,8 +426,9 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 		SQL: r.SQL, System: r.Systems[hp.Asset.System], Lang: r.Lang}
 	rs = it.Check.Evaluate(ctx, env)
 	if len(rs) == 0 {
-		rs = []result.Result{{Status: result.Unknown, Reason: "internal",
-			Message: r.t("inspect.run.no_result", it.Spec.Type)}}
+		none := result.Result{Status: result.Unknown, Reason: "internal"}
+		none.SetMessage(r.Lang, "inspect.run.no_result", it.Spec.Type)
+		rs = []result.Result{none}
 	}
 	return rs
 }

@@ -148,6 +148,12 @@ checks:
 		!strings.Contains(u.Message, "web-02 unreachable (refused): dial tcp") || !strings.Contains(u.Advice, "sshd") {
 		t.Errorf("web-02/connect = %+v", u)
 	}
+	// Its meaning renders it in the other language (a report in Chinese of
+	// a run under LANG=C); the network error is raw text in both.
+	if zh := u.MessageIn("zh"); u.Code != "inspect.run.unreachable" || !strings.HasPrefix(zh, "web-02 无法连接（refused）：dial tcp") ||
+		u.AdviceCode != "inspect.hint.refused" || !strings.Contains(u.AdviceIn("zh"), "sshd 正在运行") {
+		t.Errorf("web-02/connect in Chinese: %q / %q (code %q, advice code %q)", zh, u.AdviceIn("zh"), u.Code, u.AdviceCode)
+	}
 	if strings.Join(onHost, ",") != "web-01,web-02" || len(progress) != 6 || progress[3] != 2 || progress[5] != 2 {
 		t.Errorf("callbacks: hosts %v, progress %v", onHost, progress)
 	}
@@ -168,6 +174,9 @@ checks:
 	h := m["slow-01/hang"]
 	if h.Status != result.Unknown || h.Reason != result.ReasonTimeout || !strings.Contains(h.Message, "host deadline (500ms)") {
 		t.Errorf("hang = %+v", h)
+	}
+	if zh := h.MessageIn("zh"); h.Code != "inspect.run.deadline" || !strings.Contains(zh, "主机时限（500ms）") || !strings.Contains(h.AdviceIn("zh"), "调大 --host-timeout") {
+		t.Errorf("hang in Chinese: %q / %q", zh, h.AdviceIn("zh"))
 	}
 }
 
