@@ -29,8 +29,12 @@ type Record struct {
 	Exit       map[string]int `json:"exit,omitempty"`
 	DurationMS int64          `json:"duration_ms"`
 	Recording  string         `json:"recording,omitempty"` // path of an asciicast recording
-	Outcome    string         `json:"outcome"`             // ok, failed, refused, interrupted
-	Note       string         `json:"note,omitempty"`
+	// RecordingHash is the hash (Algo) of the recording file, filled in by
+	// Log.Append when Recording is set: the recording lives outside the log,
+	// and this seals it into the chain.
+	RecordingHash string `json:"recording_hash,omitempty"`
+	Outcome       string `json:"outcome"` // ok, failed, refused, interrupted
+	Note          string `json:"note,omitempty"`
 
 	Algo string `json:"algo"` // sm3 or sha256
 	Prev string `json:"prev"` // hash of the previous record ("" for the first)

@@ -192,6 +192,11 @@ func (l *Log) Append(r Record) (Record, error) {
 		r.From, _ = os.Hostname()
 	}
 	r.Seq, r.Prev, r.Algo, r.Hash = 1, "", l.algo, ""
+	if r.Recording != "" && r.RecordingHash == "" {
+		// A recording that cannot be read is logged without a hash: the
+		// action happened, and the export shows the recording unsealed.
+		r.RecordingHash, _ = FileHash(r.Recording, r.Algo)
+	}
 	if last != nil {
 		r.Seq, r.Prev = last.Seq+1, last.Hash
 	}
@@ -234,6 +239,23 @@ func checkTail(path string, last *Record) error {
 		return fmt.Errorf("audit log %s: record %d does not match its checkpoint: it was edited; run hcops audit verify", path, last.Seq)
 	}
 	return nil
+}
+
+// FileHash is the hash of the file at path with algo (sm3 or sha256), hex.
+func FileHash(path, algo string) (string, error) {
+	h := newHash(algo)
+	if h == nil {
+		return "", fmt.Errorf("unknown hash algorithm %q", algo)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func currentUser() string {

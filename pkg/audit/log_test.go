@@ -434,3 +434,24 @@ func TestEncodingEndsWithHash(t *testing.T) {
 		t.Fatalf("line %s: canonical %s hash %s ok %v", line, canon, h, ok)
 	}
 }
+
+// TestRecordingSealed: Append seals the recording file into the chain.
+func TestRecordingSealed(t *testing.T) {
+	dir := t.TempDir()
+	cast := filepath.Join(dir, "s.cast")
+	os.WriteFile(cast, []byte(`{"version": 2, "width": 80, "height": 24}`+"\n"+`[0.5, "o", "$ "]`+"\n"), 0o600)
+	l, _ := Open(filepath.Join(dir, "a.log"), "")
+	defer l.Close()
+	r, err := l.Append(Record{Action: "ssh", Recording: cast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := FileHash(cast, AlgoSM3)
+	if r.RecordingHash == "" || r.RecordingHash != want {
+		t.Fatalf("recording hash %q, want %q", r.RecordingHash, want)
+	}
+	got, _ := Get(l.Path(), r.Seq)
+	if got.RecordingHash != want {
+		t.Fatalf("stored %q", got.RecordingHash)
+	}
+}
