@@ -20,7 +20,7 @@ import (
 
 // The hardware report is fed by the real hardware checks: the outputs of
 // ipmitool, smartctl, mdadm, storcli and multipath captured on real
-// machines (pkg/inspect/testdata/hardware) go through the checks'
+// machines (pkg/checks/hw/testdata/hardware) go through the checks'
 // parsers with the thresholds of the built-in hardware-monthly playbook,
 // and their results are stored as an inspection would store them.
 
@@ -30,7 +30,7 @@ var hwAt = time.Date(2021, 11, 20, 8, 0, 0, 0, cst)
 
 func hwFixture(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "inspect", "testdata", "hardware", name))
+	b, err := os.ReadFile(filepath.Join("..", "checks", "hw", "testdata", "hardware", name))
 	if err != nil {
 		t.Fatal(err)
 	}
