@@ -11,6 +11,8 @@ import (
 
 	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/audit"
+	"github.com/cyhealth/hcops/pkg/engine"
+	"github.com/cyhealth/hcops/pkg/iostreams"
 )
 
 // execFleet is an inventory of n hosts on one real sshd, plus a hung host
@@ -135,5 +137,31 @@ func TestCpPutGet(t *testing.T) {
 	recs, _ := audit.List(filepath.Join(e.dir, "audit.log"), audit.Filter{})
 	if len(recs) == 2 && (recs[0].Action != "cp" || !strings.HasPrefix(recs[0].FileHash, "sha256:") || len(recs[0].Targets) != 3) {
 		t.Errorf("audit record: %+v", recs[0])
+	}
+}
+
+// hcops ssh: a shell on one host, fed from a pipe here; the session is
+// recorded beside the audit log, replays to what was shown, and is audited;
+// the shell's exit status is hcops' own.
+func TestSSHRecorded(t *testing.T) {
+	e, base := execFleet(t, 1)
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString("echo rec-$((2+3))\nexit 4\n")
+	root := newRootCmd(ios)
+	root.SetArgs(append([]string{"--inventory", e.inv, "--db", e.db, "--lang", "en", "ssh", "host-01"}, base...))
+	err := root.ExecuteContext(context.Background())
+	if code := exitCode(err); code != 4 || !strings.Contains(out.String(), "rec-5") {
+		t.Fatalf("exit %d (%v)\n%s\n%s", code, err, out.String(), errOut.String())
+	}
+	recs, _ := audit.List(filepath.Join(e.dir, "audit.log"), audit.Filter{})
+	if len(recs) != 1 || recs[0].Action != "ssh" || filepath.Dir(recs[0].Recording) != filepath.Join(e.dir, "recordings") {
+		t.Fatalf("audit: %+v", recs)
+	}
+	shown, typed, err := engine.ReadCast(recs[0].Recording)
+	if err != nil || !strings.Contains(shown, "rec-5") || typed != "echo rec-$((2+3))\nexit 4\n" {
+		t.Errorf("replay: %v\n%q\n%q", err, shown, typed)
+	}
+	if st, err := os.Stat(recs[0].Recording); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("recording mode: %v %v", st, err)
 	}
 }
