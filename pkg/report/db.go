@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,10 +193,29 @@ func dbSectionOf(typ, item string) string {
 
 var dbSectionOrder = []string{"status", "capacity", "performance", "dr", "security", "other"}
 
-// dbVersionRE finds "PostgreSQL 16.4" / "MariaDB 10.11.6" in the evidence
-// of db-status (its first line is product and version as the server
-// reports them), or in the message of results stored before that.
-var dbVersionRE = regexp.MustCompile(`\b(PostgreSQL|MySQL|MariaDB|Kingbase\w*|KingbaseES)\s+v?([0-9]+(?:\.[0-9]+)*(?:-[0-9A-Za-z.]+)?)`)
+// dbFacts are what db-status measured about an instance: the product
+// name, its version and its role.
+type dbFacts struct{ product, version, role string }
+
+// dbStatusFacts reads the facts of a db-status result from its meaning:
+// the arguments of db.status.summary (product, version, role), or the
+// product of db.status.msg (results stored before the summary existed).
+// Results stored without a code have none. The version is its first word
+// ("15.8 (Debian 15.8-1.pgdg120+1)" is 15.8).
+func dbStatusFacts(r *result.Result) (dbFacts, bool) {
+	var f dbFacts
+	if args, ok := messagePart(r.Code, r.Args, "db.status.summary"); ok && len(args) >= 3 {
+		f.product, f.version, f.role = argString(args[0]), argString(args[1]), strings.ToLower(argString(args[2]))
+	} else if args, ok := messagePart(r.Code, r.Args, "db.status.msg"); ok && len(args) >= 1 {
+		f.product, f.version, _ = strings.Cut(argString(args[0]), " ")
+	} else {
+		return f, false
+	}
+	if v := strings.Fields(f.version); len(v) > 0 {
+		f.version = v[0]
+	}
+	return f, f.product != "" || f.version != ""
+}
 
 // engineName is the product name of an inventory engine.
 func engineName(e string) string {
@@ -281,14 +299,13 @@ func NewDB(in DBInput, o Options) *DBReport {
 				inst.Reachable = false
 			}
 			inst.UptimeS = cmp.Or(metricP(r, "db.uptime_s"), unitValue(r, "s"))
-			m := dbVersionRE.FindStringSubmatch(r.Evidence)
-			if m == nil { // results stored before the evidence carried it
-				m = dbVersionRE.FindStringSubmatch(r.Message)
-			}
-			if m != nil {
-				inst.Version = m[2]
+			if f, ok := dbStatusFacts(r); ok {
+				inst.Version = clean(f.version)
 				if inst.Engine == "" {
-					inst.Engine = m[1]
+					inst.Engine = clean(f.product)
+				}
+				if inst.Role == "" && (f.role == "primary" || f.role == "standby") {
+					inst.Role = f.role // measured; replication may say more
 				}
 			}
 		case "db-connections":

@@ -49,6 +49,14 @@ func dbr(asset, typ, item string, st result.Status, v *float64, unit, warn, crit
 		Message: msg, Advice: advice, Metrics: ms, Playbook: "db-health"}
 }
 
+// dbStatus is a db-status result as the check writes it in lang: product,
+// version and role are arguments of its message (db.status.summary).
+func dbStatus(lang, asset, product, version, role string, uptime float64, age i18n.Sub) result.Result {
+	r := dbr(asset, "db-status", "status", result.OK, fv(uptime), "s", "", "", "", "", met("db.uptime_s", uptime, "s"))
+	r.SetMessage(lang, "db.status.summary", product, version, role, i18n.S("db.role."+role), age)
+	return r
+}
+
 func met(name string, v float64, unit string) result.Metric {
 	return result.Metric{Name: name, Value: v, Unit: unit}
 }
@@ -64,8 +72,7 @@ func sizeOnly(his, pg float64) []result.Result {
 // dbResults is the reported db-health run, as the checks store it.
 func dbResults() []result.Result {
 	rs := []result.Result{
-		dbr("his-pg-01", "db-status", "status", result.OK, fv(40*86400), "s", "", "", "PostgreSQL 15.8 (Debian 15.8-1.pgdg120+1), primary, up 40d", "",
-			met("db.uptime_s", 40*86400, "s")),
+		dbStatus(i18n.EN, "his-pg-01", "PostgreSQL", "15.8 (Debian 15.8-1.pgdg120+1)", "primary", 40*86400, i18n.S("db.age.d", 40)),
 		dbr("his-pg-01", "db-connections", "connections", result.OK, fv(45), "%", "~:80", "~:90", "81 of 180 connections in use (45%)", "",
 			met("db.connections", 81, ""), met("db.connections_pct", 45, "%")),
 		dbr("his-pg-01", "db-activity", "long-transactions", result.OK, fv(12), "s", "~:300", "~:1800", "oldest open transaction 12s old", "",
@@ -80,7 +87,7 @@ func dbResults() []result.Result {
 		dbr("his-pg-01", "db-security", "accounts", result.OK, nil, "", "", "", "3 login roles, superusers: postgres", ""),
 		dbr("his-pg-01", "db-security", "settings", result.Warn, nil, "", "", "", "ssl is off (connections are not encrypted)", "enable ssl"),
 
-		dbr("his-pg-02", "db-status", "status", result.OK, fv(3*86400), "s", "", "", "PostgreSQL 15.8, standby, up 3d", "", met("db.uptime_s", 3*86400, "s")),
+		dbStatus(i18n.EN, "his-pg-02", "PostgreSQL", "15.8", "standby", 3*86400, i18n.S("db.age.d", 3)),
 		dbr("his-pg-02", "db-replication", "replication", result.Crit, fv(1250), "s", "~:60", "~:300",
 			"standby streaming, replay 20m behind (1.2 GiB not yet replayed)", "replay is falling behind: check the standby's I/O",
 			met("db.replication_lag_s", 1250, "s"), met("db.replication_lag_bytes", 1.2*gib, "B")),
@@ -92,7 +99,7 @@ func dbResults() []result.Result {
 		dbr("lis-my-01", "db-connections", "", result.Unknown, nil, "", "", "", "not checked: the instance could not be reached (see db-status)", ""),
 		dbr("lis-my-01", "db-security", "", result.Unknown, nil, "", "", "", "not checked: the instance could not be reached (see db-status)", ""),
 
-		dbr(hostileAsset, "db-status", "status", result.OK, fv(600), "s", "", "", "PostgreSQL 16.4, primary, up 10m", ""),
+		dbStatus(i18n.EN, hostileAsset, "PostgreSQL", "16.4", "primary", 600, i18n.S("db.age.m", 10)),
 		dbr(hostileAsset, "db-security", "accounts", result.Crit, nil, "", "", "", hostileMsg, "=HYPERLINK(\"http://x\") give every superuser a password"),
 		{Asset: "web-01", Check: "disk:/", Type: "disk", Item: "/", Status: result.Crit, Value: fv(97), Unit: "%", Message: "/ 97% used", Playbook: "linux-daily"},
 	}
@@ -546,5 +553,57 @@ func TestDBReportPlacesLogResults(t *testing.T) {
 	}
 	if login == nil || login.Status != result.Unknown || login.Label != "SSH 登录（读取数据库日志）" || !strings.Contains(login.Message, "i/o timeout") {
 		t.Errorf("the failed login: %+v", login)
+	}
+}
+
+// The instance's product, version and role come from the facts db-status
+// records as arguments, whatever the language of the run and of the report,
+// also when notes were appended to the message and for results stored with
+// the earlier db.status.msg; the text is never read for them.
+func TestDBReportVersionFromFacts(t *testing.T) {
+	withNote := func(lang string) result.Result {
+		r := dbStatus(lang, "my-01", "MariaDB", "10.11.6", "standby", 3*86400, i18n.S("db.age.d", 3))
+		r.AppendMessage(lang, "db.sep")
+		r.AppendMessage(lang, "db.status.version_low", "10.11.6", "10.11.9")
+		return r
+	}
+	legacy := dbr("pg-old", "db-status", "status", result.OK, fv(600), "s", "", "", "", "", met("db.uptime_s", 600, "s"))
+	legacy.SetMessage(i18n.EN, "db.status.msg", "PostgreSQL 14.12", i18n.S("db.role.primary"), i18n.S("db.age.m", 10))
+	noCode := dbr("pg-text", "db-status", "status", result.OK, fv(600), "s", "", "", "PostgreSQL 9.6, primary, up 10m", "")
+	noCode.Evidence = "PostgreSQL 9.6\nrole: primary"
+	for _, run := range []string{i18n.EN, i18n.ZH} {
+		rs := []result.Result{
+			dbStatus(run, "pg-01", "PostgreSQL", "16.4 (Ubuntu 16.4-1.pgdg22.04+1)", "primary", 40*86400, i18n.S("db.age.d", 40)),
+			withNote(run), legacy, noCode,
+		}
+		for _, report := range []string{i18n.EN, i18n.ZH} {
+			d := NewDB(DBInput{Run: result.Run{ID: 7, StartedAt: dbAt, Status: result.RunCompleted, Results: rs}, Assets: map[string]*inventory.Asset{}}, testOpts(report))
+			for _, want := range []DBInstance{
+				{Name: "pg-01", Engine: "PostgreSQL", Version: "16.4", Role: "primary"},
+				{Name: "my-01", Engine: "MariaDB", Version: "10.11.6", Role: "standby"},
+				{Name: "pg-old", Engine: "PostgreSQL", Version: "14.12"},
+				{Name: "pg-text"}, // stored before codes: no facts
+			} {
+				got := instance(t, d, want.Name)
+				if got.Engine != want.Engine || got.Version != want.Version || got.Role != want.Role {
+					t.Errorf("run %s, report %s: %s = %q %q %q, want %q %q %q", run, report, want.Name,
+						got.Engine, got.Version, got.Role, want.Engine, want.Version, want.Role)
+				}
+			}
+			// The status line itself is in the report's language.
+			var msgs []string
+			for _, it := range section(t, d.Sections, "status").Items {
+				if it.Type == "db-status" && it.Asset == "my-01" {
+					msgs = append(msgs, it.Message)
+				}
+			}
+			want := "MariaDB 10.11.6, standby, up 3d; version 10.11.6 is below the required minimum 10.11.9"
+			if report == i18n.ZH {
+				want = "MariaDB 10.11.6，备库，已运行 3 天；版本 10.11.6 低于要求的最低版本 10.11.9"
+			}
+			if len(msgs) != 1 || msgs[0] != want {
+				t.Errorf("run %s, report %s: my-01 status %q, want %q", run, report, msgs, want)
+			}
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -46,4 +48,32 @@ func adviceIn[T coded](lang string, r T) string {
 		return x.Advice
 	}
 	return ""
+}
+
+// messagePart returns the arguments of the message want within a stored
+// meaning (code, args): args themselves when code is want, or those of the
+// first part of a concatenation (a message with notes appended) when that
+// part is want. Reports read facts a check records as arguments this way,
+// never from the text.
+func messagePart(code string, args []any, want string) ([]any, bool) {
+	if code == want {
+		return args, true
+	}
+	if code == i18n.ConcatCode && len(args) > 0 {
+		if s, ok := args[0].(i18n.Sub); ok && s.Key == want {
+			return s.Args, true
+		}
+	}
+	return nil, false
+}
+
+// argString is a data argument as text ("" for none).
+func argString(a any) string {
+	switch v := a.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	return fmt.Sprint(a)
 }
