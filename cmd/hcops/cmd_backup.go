@@ -358,6 +358,9 @@ func backupObserver(app *App) engine.Observer {
 			if ev.StoreErr != nil {
 				app.Warnf("%s", app.T("backup.cli.record_failed", ev.StoreErr))
 			}
+			if ev.AuditErr != nil {
+				app.Warnf("%s", app.T("run.audit_failed", ev.AuditErr))
+			}
 		case engine.Warning:
 			app.Warnf("%s", ev.Message)
 		case engine.DrillStarted:
@@ -562,6 +565,9 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 		if env.eng.Store, err = app.DB(ctx); err != nil {
 			return err
 		}
+	}
+	if env.eng.Store != nil {
+		env.eng.Audit = auditForRun(app)
 	}
 	req := env.req
 	req.Copy, req.Random, req.DrillTimeout = opts.copyName, opts.random, opts.drillTimeout

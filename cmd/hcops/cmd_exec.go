@@ -302,6 +302,19 @@ func hostList(hosts []string) string {
 	return strings.Join(hosts[:5], ", ") + ", … " + strings.Join(hosts[len(hosts)-2:], ", ")
 }
 
+// auditForRun opens the audit log for an inspection or drill, which record
+// one line each; a log that cannot be opened is warned about and the run
+// goes on (nil). The log is closed when the command ends.
+func auditForRun(app *App) audit.Appender {
+	log, err := openAuditLog(app)
+	if err != nil {
+		app.Warnf("%s", app.T("run.audit_failed", err))
+		return nil
+	}
+	app.onClose(func() { log.Close() })
+	return log
+}
+
 // openAuditLog opens the audit log of remote actions (setting audit_log).
 func openAuditLog(app *App) (*audit.Log, error) {
 	path := app.Setting("audit_log")

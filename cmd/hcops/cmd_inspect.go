@@ -416,6 +416,10 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	progress := newProgressLine(app)
 	var fin engine.RunFinished
 	eng := &engine.Engine{Store: db, Connect: factory, Lang: app.Lang}
+	if db != nil {
+		// A stored inspection is one line of the audit log too.
+		eng.Audit = auditForRun(app)
+	}
 	run, err := eng.Inspect(ctx, req, func(ev engine.Event) {
 		switch ev := ev.(type) {
 		case engine.RunStarted:
@@ -439,6 +443,9 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 			fin = ev
 			if ev.StoreErr != nil {
 				app.Warnf("%s", app.T("inspect.store_failed", ev.StoreErr))
+			}
+			if ev.AuditErr != nil {
+				app.Warnf("%s", app.T("run.audit_failed", ev.AuditErr))
 			}
 		}
 	})

@@ -42,9 +42,14 @@ type App struct {
 	Config        *config.Config
 	v             *viper.Viper
 
-	inv *inventory.Inventory
-	db  *store.DB
+	inv     *inventory.Inventory
+	db      *store.DB
+	closers []func()
 }
+
+// onClose runs f when the command ends (Close), before the history
+// database is closed.
+func (a *App) onClose(f func()) { a.closers = append(a.closers, f) }
 
 // T translates a catalogue key into the user's language.
 func (a *App) T(key string, args ...any) string { return i18n.T(a.Lang, key, args...) }
@@ -94,6 +99,10 @@ func (a *App) History(ctx context.Context) (store.History, error) {
 
 // Close releases what the command opened.
 func (a *App) Close() {
+	for _, f := range a.closers {
+		f()
+	}
+	a.closers = nil
 	if a.db != nil {
 		if err := a.db.Close(); err != nil {
 			a.Log.Warn("closing history database", "err", err)

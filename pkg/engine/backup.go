@@ -173,6 +173,15 @@ func (b *backupRun) finish(ctx context.Context, done, total int) *result.Run {
 	if b.e.Store != nil {
 		fin.StoreErr = b.e.Store.FinishRun(context.WithoutCancel(ctx), run)
 	}
+	if run.Kind == result.KindDrill {
+		var names []string
+		for _, r := range run.Results {
+			if r.Item == backup.DrillRestore {
+				names = append(names, strings.TrimPrefix(r.Check, "drill:"))
+			}
+		}
+		fin.AuditErr = b.e.auditRun(run, names, "backup drill "+run.Selector)
+	}
 	b.on.emit(fin)
 	return run
 }

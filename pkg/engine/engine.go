@@ -11,6 +11,7 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"os/user"
 	"time"
@@ -103,6 +104,8 @@ type RunFinished struct {
 	HostsDone, HostsTotal int
 	// StoreErr is set when the run's end could not be recorded.
 	StoreErr error
+	// AuditErr is set when the run could not be appended to the audit log.
+	AuditErr error
 }
 
 func (RunStarted) isEvent()    {}
@@ -113,3 +116,19 @@ func (RunFinished) isEvent()   {}
 
 // Interrupted reports whether the run ended before all its work was done.
 func (f RunFinished) Interrupted() bool { return f.Run.Status == result.RunInterrupted }
+
+// auditRun appends one line for a finished inspection or drill: what ran,
+// on which assets, how it ended. A failure is returned for the caller to
+// warn about; the run itself stands.
+func (e *Engine) auditRun(run *result.Run, targets []string, what string) error {
+	if e.Audit == nil {
+		return nil
+	}
+	rec := audit.Record{Time: run.StartedAt, User: run.Operator, From: run.RanFrom, Action: run.Kind,
+		Targets: targets, Command: what, Outcome: run.Status,
+		DurationMS: run.FinishedAt.Sub(run.StartedAt).Milliseconds(),
+		Note: fmt.Sprintf("run %d: %d ok, %d warn, %d crit, %d unknown, %d unreachable", run.ID,
+			run.Counts.OK, run.Counts.Warn, run.Counts.Crit, run.Counts.Unknown, run.Counts.Unreachable)}
+	_, err := e.Audit.Append(rec)
+	return err
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -177,6 +178,7 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 	if db != nil {
 		fin.StoreErr = db.FinishRun(context.WithoutCancel(ctx), run)
 	}
+	fin.AuditErr = e.auditRun(run, names, "inspect "+strings.Join(run.Playbooks, ","))
 	on.emit(fin)
 	return run, nil
 }

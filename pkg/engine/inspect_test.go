@@ -94,6 +94,8 @@ func (r *recorder) kinds() []string {
 func TestInspectEvents(t *testing.T) {
 	assets, pbs := localFleet(t, 4, "echo 7")
 	e := newEngine(t, true)
+	log := &memAudit{}
+	e.Audit = log
 	var rec recorder
 	run, err := e.Inspect(context.Background(), InspectRequest{Assets: assets, Playbooks: pbs, Forks: 2, InventorySize: 4}, rec.on)
 	if err != nil {
@@ -144,6 +146,10 @@ func TestInspectEvents(t *testing.T) {
 	stored, err := e.Store.LatestRun(context.Background(), result.KindInspect)
 	if err != nil || stored.ID != run.ID || stored.Status != result.RunCompleted {
 		t.Errorf("stored run: %+v %v", stored, err)
+	}
+	// The inspection is one line of the audit log.
+	if len(log.recs) != 1 || log.recs[0].Action != "inspect" || len(log.recs[0].Targets) != 4 || log.recs[0].Outcome != result.RunCompleted {
+		t.Errorf("audit: %+v", log.recs)
 	}
 }
 

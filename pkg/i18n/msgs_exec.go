@@ -29,6 +29,7 @@ func init() {
 		"cp.verified":            {"已校验（%d 字节，SHA-256 %s…）", "verified (%d bytes, SHA-256 %s…)"},
 		"cp.summary":             {"共 %d 台：校验通过 %d，失败 %d（失败的目标文件保持原样）", "%d hosts: %d verified, %d failed (their targets are unchanged)"},
 		"ssh.recorded":           {"会话已录制：%s（审计日志第 %d 条）", "session recorded: %s (audit record %d)"},
+		"run.audit_failed":       {"无法写入审计日志：%v（本次运行的结果已保存）", "cannot append to the audit log: %v (the run's results are stored)"},
 		"exec.no_audit_log":      {"没有审计日志：请用 --audit-log 指定其位置", "no audit log: set its location with --audit-log"},
 	})
 }
