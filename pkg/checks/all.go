@@ -1,10 +1,15 @@
 // Package checks is the one explicit list of hcops's check types. Each
 // check type lives in its domain package (checks/os, checks/hw, checks/db,
-// checks/probe, checks/generic); adding one is a file there plus a line
-// here (see CONTRIBUTING.md).
+// checks/probe, checks/generic), one file per check; adding one is that
+// file plus a line here (see CONTRIBUTING.md).
 package checks
 
 import (
+	"github.com/cyhealth/hcops/pkg/checks/db"
+	"github.com/cyhealth/hcops/pkg/checks/generic"
+	"github.com/cyhealth/hcops/pkg/checks/hw"
+	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
+	"github.com/cyhealth/hcops/pkg/checks/probe"
 	"github.com/cyhealth/hcops/pkg/inspect"
 )
 
@@ -12,5 +17,46 @@ import (
 // returns a new map, so a caller may add its own (tests) without touching
 // anyone else's.
 func All() inspect.Registry {
-	return inspect.Builtin()
+	return inspect.Registry{
+		"accounts":        oschecks.Accounts(),
+		"command":         generic.Command(),
+		"cpu":             oschecks.CPU(),
+		"db-activity":     db.Activity(),
+		"db-backup":       db.Backup(),
+		"db-cache":        db.Cache(),
+		"db-connections":  db.Connections(),
+		"db-log":          db.Log(),
+		"db-replication":  db.Replication(),
+		"db-security":     db.Security(),
+		"db-size":         db.Size(),
+		"db-status":       db.Status(),
+		"db-throughput":   db.Throughput(),
+		"disk":            oschecks.Disk(),
+		"dns":             probe.DNS(),
+		"edac":            hw.EDAC(),
+		"failed-logins":   oschecks.FailedLogins(),
+		"file":            oschecks.File(),
+		"http":            probe.HTTP(),
+		"inode":           oschecks.Inode(),
+		"ipmi":            hw.IPMI(),
+		"kernel-log":      oschecks.KernelLog(),
+		"load":            oschecks.Load(),
+		"log-pattern":     oschecks.LogPattern(),
+		"memory":          oschecks.Memory(),
+		"multipath":       hw.Multipath(),
+		"nagios-plugin":   generic.NagiosPlugin(),
+		"nic":             hw.NIC(),
+		"os-info":         oschecks.OSInfo(),
+		"port-listen":     oschecks.PortListen(),
+		"process":         oschecks.Process(),
+		"raid":            hw.RAID(),
+		"reboot-required": oschecks.RebootRequired(),
+		"smart":           hw.SMART(),
+		"systemd-unit":    oschecks.SystemdUnit(),
+		"tcp-connect":     probe.TCPConnect(),
+		"time-offset":     oschecks.TimeOffset(),
+		"tls-cert":        probe.TLSCert(),
+		"uptime":          oschecks.Uptime(),
+		"zombie":          oschecks.Zombie(),
+	}
 }

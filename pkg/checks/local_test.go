@@ -1,4 +1,4 @@
-package inspect
+package checks
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/playbooks"
@@ -31,15 +33,15 @@ func osRunSh(t testing.TB, script string) string {
 // osDaily is the linux-daily playbook prepared for this machine: its
 // specs, thresholds and the one batched script.
 type osDaily struct {
-	specs  []Spec
-	th     []Thresholds
+	specs  []inspect.Spec
+	th     []inspect.Thresholds
 	nonce  string
 	script string
 }
 
 func loadOSDaily(t testing.TB, name string) osDaily {
 	t.Helper()
-	lib, err := LoadLibrary(testChecks, playbooks.FS, "")
+	lib, err := inspect.LoadLibrary(All(), playbooks.FS, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +49,11 @@ func loadOSDaily(t testing.TB, name string) osDaily {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := osDaily{nonce: NewNonce()}
+	d := osDaily{nonce: inspect.NewNonce()}
 	asset := &inventory.Asset{Name: "localhost", Kind: "host"}
 	var snippets []string
 	for _, spec := range pb.Checks {
-		c, ok := Lookup(spec.Type)
+		c, ok := All().Lookup(spec.Type)
 		if !ok {
 			t.Fatalf("%s: unknown type %s", spec.Name, spec.Type)
 		}
@@ -59,7 +61,7 @@ func loadOSDaily(t testing.TB, name string) osDaily {
 		if err != nil {
 			t.Fatalf("%s: %v", spec.Name, err)
 		}
-		th, err := ParseThresholds(spec.Warn, spec.Crit)
+		th, err := inspect.ParseThresholds(spec.Warn, spec.Crit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,18 +69,18 @@ func loadOSDaily(t testing.TB, name string) osDaily {
 		d.th = append(d.th, th)
 		snippets = append(snippets, s)
 	}
-	d.script = BuildScript(d.nonce, snippets)
+	d.script = inspect.BuildScript(d.nonce, snippets)
 	return d
 }
 
 // run sends the batched script to sh on stdin, the way the transports do.
-func (d osDaily) run(t testing.TB) []Section {
+func (d osDaily) run(t testing.TB) []inspect.Section {
 	t.Helper()
 	return d.runWith(t, "sh", "-s")
 }
 
 // runWith runs the batched script with the given shell command line.
-func (d osDaily) runWith(t testing.TB, shell ...string) []Section {
+func (d osDaily) runWith(t testing.TB, shell ...string) []inspect.Section {
 	t.Helper()
 	cmd := exec.Command(shell[0], shell[1:]...)
 	cmd.Stdin = strings.NewReader(d.script)
@@ -86,14 +88,14 @@ func (d osDaily) runWith(t testing.TB, shell ...string) []Section {
 	if err != nil {
 		t.Fatalf("sh: %v\n%s", err, out)
 	}
-	return SplitSections(d.nonce, out, len(d.specs), false)
+	return inspect.SplitSections(d.nonce, out, len(d.specs), false)
 }
 
-func (d osDaily) evaluate(secs []Section, now time.Time) [][]result.Result {
+func (d osDaily) evaluate(secs []inspect.Section, now time.Time) [][]result.Result {
 	out := make([][]result.Result, len(d.specs))
 	for i := range d.specs {
-		c, _ := Lookup(d.specs[i].Type)
-		env := &Env{Spec: &d.specs[i], Thresholds: d.th[i], Section: &secs[i], Since: now.Add(-24 * time.Hour), Now: now}
+		c, _ := All().Lookup(d.specs[i].Type)
+		env := &inspect.Env{Spec: &d.specs[i], Thresholds: d.th[i], Section: &secs[i], Since: now.Add(-24 * time.Hour), Now: now}
 		out[i] = c.Evaluate(context.Background(), env)
 	}
 	return out
@@ -166,7 +168,7 @@ func TestLinuxDailyOnThisMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := parseMeminfo(string(b))
+	m, err := oschecks.ParseMeminfo(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,13 +179,13 @@ func TestLinuxDailyOnThisMachine(t *testing.T) {
 	}
 	// Uptime within a minute of ours.
 	b, _ = os.ReadFile("/proc/uptime")
-	up, _ := parseUptime(string(b))
+	up, _ := oschecks.ParseUptime(string(b))
 	if r := byType["uptime"]; len(r) == 1 && math.Abs(osMetric(t, r[0], "uptime.seconds")-up) > 60 {
 		t.Errorf("uptime %v, /proc/uptime %v", osMetric(t, r[0], "uptime.seconds"), up)
 	}
 	// os-info names the distribution of /etc/os-release.
 	if b, err := os.ReadFile("/etc/os-release"); err == nil {
-		id := strings.ToLower(parseOSRelease(string(b))["ID"])
+		id := strings.ToLower(oschecks.ParseOSRelease(string(b))["ID"])
 		if r := byType["os-info"]; len(r) != 1 || !strings.Contains(r[0].Evidence, "id="+id) {
 			t.Errorf("os-info: want id=%s, got %+v", id, r)
 		}
@@ -285,4 +287,15 @@ func BenchmarkCollectorCPU(b *testing.B) {
 	if work > 0 {
 		b.ReportMetric(float64(daily)/float64(work), "daily/workload")
 	}
+}
+
+func osMetric(t testing.TB, r result.Result, name string) float64 {
+	t.Helper()
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m.Value
+		}
+	}
+	t.Fatalf("result %s/%s has no metric %s (%+v)", r.Type, r.Item, name, r.Metrics)
+	return 0
 }

@@ -19,32 +19,32 @@ func envLang(env *Env) string {
 	return i18n.EN
 }
 
-// setMsg sets r's message to the catalogue message key with args.
-func setMsg(r *result.Result, env *Env, key string, args ...any) {
+// SetMsg sets r's message to the catalogue message key with args.
+func SetMsg(r *result.Result, env *Env, key string, args ...any) {
 	r.SetMessage(envLang(env), key, args...)
 }
 
-// addMsg appends the catalogue message key with args to r's message.
-func addMsg(r *result.Result, env *Env, key string, args ...any) {
+// AddMsg appends the catalogue message key with args to r's message.
+func AddMsg(r *result.Result, env *Env, key string, args ...any) {
 	r.AppendMessage(envLang(env), key, args...)
 }
 
-// addNotes appends each note to r's message, each after sep.
-func addNotes(r *result.Result, env *Env, sep string, notes []i18n.Sub) {
+// AddNotes appends each note to r's message, each after sep.
+func AddNotes(r *result.Result, env *Env, sep string, notes []i18n.Sub) {
 	for _, n := range notes {
 		r.AppendText(sep)
-		addMsg(r, env, n.Key, n.Args...)
+		AddMsg(r, env, n.Key, n.Args...)
 	}
 }
 
-// setAdvice sets r's advice to the catalogue message key with args.
-func setAdvice(r *result.Result, env *Env, key string, args ...any) {
+// SetAdvice sets r's advice to the catalogue message key with args.
+func SetAdvice(r *result.Result, env *Env, key string, args ...any) {
 	r.SetAdvice(envLang(env), key, args...)
 }
 
-// setAdviceSub sets r's advice to a message built elsewhere (a helper that
+// SetAdviceSub sets r's advice to a message built elsewhere (a helper that
 // picks the advice for a cause); a zero Sub clears the advice.
-func setAdviceSub(r *result.Result, env *Env, s i18n.Sub) {
+func SetAdviceSub(r *result.Result, env *Env, s i18n.Sub) {
 	if s.Key == "" {
 		r.SetAdviceText("")
 		return
@@ -52,13 +52,13 @@ func setAdviceSub(r *result.Result, env *Env, s i18n.Sub) {
 	r.SetAdvice(envLang(env), s.Key, s.Args...)
 }
 
-// setMsgSub sets r's message to a message built elsewhere.
-func setMsgSub(r *result.Result, env *Env, s i18n.Sub) {
+// SetMsgSub sets r's message to a message built elsewhere.
+func SetMsgSub(r *result.Result, env *Env, s i18n.Sub) {
 	r.SetMessage(envLang(env), s.Key, s.Args...)
 }
 
-// subsAny returns subs as a slice of any, for an i18n.List.
-func subsAny(subs []i18n.Sub) []any {
+// SubsAny returns subs as a slice of any, for an i18n.List.
+func SubsAny(subs []i18n.Sub) []any {
 	out := make([]any, len(subs))
 	for i, s := range subs {
 		out[i] = s
@@ -66,7 +66,7 @@ func subsAny(subs []i18n.Sub) []any {
 	return out
 }
 
-// addPart appends a typed part (an i18n.List, an i18n.Sub) to r's message.
-func addPart(r *result.Result, env *Env, part any) {
+// AddPart appends a typed part (an i18n.List, an i18n.Sub) to r's message.
+func AddPart(r *result.Result, env *Env, part any) {
 	r.AppendMessage(envLang(env), i18n.ConcatCode, part)
 }

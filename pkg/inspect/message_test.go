@@ -10,7 +10,7 @@ import (
 
 // msgKeyRE finds the catalogue keys a check's source uses, through every
 // helper that writes a message (the *MessagesInCatalogue tests).
-var msgKeyRE = regexp.MustCompile(`(?:probeT\([a-zA-Z&.]+, |osT\(env, |(?:setMsg|setAdvice|addMsg)\(&?[\w.\[\]()-]+, env, |osUnknownMsg\(\w+, env, "[^"]+", |i18n\.S\()"([^"]+)"`)
+var msgKeyRE = regexp.MustCompile(`(?:probeT\([a-zA-Z&.]+, |osT\(env, |(?:inspect\.)?(?:setMsg|setAdvice|addMsg|SetMsg|SetAdvice|AddMsg)\(&?[\w.\[\]()-]+, env, |osUnknownMsg\(\w+, env, "[^"]+", |i18n\.S\()"([^"]+)"`)
 
 // The helpers record a message's code and args with its text, so the result
 // renders in the other language the same as a run made in it.
@@ -18,9 +18,9 @@ func TestMessageHelpersRecordMeaning(t *testing.T) {
 	run := func(lang string) result.Result {
 		env := &Env{Lang: lang}
 		var r result.Result
-		setMsg(&r, env, "os.disk.msg", "/var", 91, "1.0 GiB", "20 GiB", "/dev/sda1")
-		addNotes(&r, env, "; ", []i18n.Sub{i18n.S("probe.output_truncated")})
-		setAdviceSub(&r, env, i18n.S("os.disk.advice", "/var", "1.0 GiB", "20 GiB"))
+		SetMsg(&r, env, "os.disk.msg", "/var", 91, "1.0 GiB", "20 GiB", "/dev/sda1")
+		AddNotes(&r, env, "; ", []i18n.Sub{i18n.S("probe.output_truncated")})
+		SetAdviceSub(&r, env, i18n.S("os.disk.advice", "/var", "1.0 GiB", "20 GiB"))
 		return r
 	}
 	en, zh := run(i18n.EN), run(i18n.ZH)

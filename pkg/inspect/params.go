@@ -49,12 +49,12 @@ func specLabel(spec *Spec) string {
 	return "?"
 }
 
-func badParam(spec *Spec, name, format string, args ...any) error {
+func BadParam(spec *Spec, name, format string, args ...any) error {
 	return &paramError{check: specLabel(spec), param: name, msg: fmt.Sprintf(format, args...)}
 }
 
-// paramRaw returns the raw value and whether it was given (non-null).
-func paramRaw(spec *Spec, name string) (any, bool) {
+// ParamRaw returns the raw value and whether it was given (non-null).
+func ParamRaw(spec *Spec, name string) (any, bool) {
 	if spec == nil || spec.Params == nil {
 		return nil, false
 	}
@@ -65,17 +65,17 @@ func paramRaw(spec *Spec, name string) (any, bool) {
 	return v, true
 }
 
-// paramHas reports whether the parameter is given (and not null).
-func paramHas(spec *Spec, name string) bool {
-	_, ok := paramRaw(spec, name)
+// ParamHas reports whether the parameter is given (and not null).
+func ParamHas(spec *Spec, name string) bool {
+	_, ok := ParamRaw(spec, name)
 	return ok
 }
 
-// paramString reads a string parameter. Numbers and booleans are accepted and
+// ParamString reads a string parameter. Numbers and booleans are accepted and
 // written in their usual form (a port written as 443 reads "443"); lists and
 // maps are errors.
-func paramString(spec *Spec, name, def string) (string, error) {
-	v, ok := paramRaw(spec, name)
+func ParamString(spec *Spec, name, def string) (string, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -93,25 +93,25 @@ func paramString(spec *Spec, name, def string) (string, error) {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	}
-	return def, badParam(spec, name, "want a string, got %s", describe(v))
+	return def, BadParam(spec, name, "want a string, got %s", Describe(v))
 }
 
-// paramInt reads an integer parameter, from a number or a numeric string.
-func paramInt(spec *Spec, name string, def int) (int, error) {
-	v, ok := paramRaw(spec, name)
+// ParamInt reads an integer parameter, from a number or a numeric string.
+func ParamInt(spec *Spec, name string, def int) (int, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
-	n, ok := toInt(v)
+	n, ok := ToInt(v)
 	if !ok {
-		return def, badParam(spec, name, "want a whole number, got %s", describe(v))
+		return def, BadParam(spec, name, "want a whole number, got %s", Describe(v))
 	}
 	return n, nil
 }
 
-// paramFloat reads a number parameter, from a number or a numeric string.
-func paramFloat(spec *Spec, name string, def float64) (float64, error) {
-	v, ok := paramRaw(spec, name)
+// ParamFloat reads a number parameter, from a number or a numeric string.
+func ParamFloat(spec *Spec, name string, def float64) (float64, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -130,12 +130,12 @@ func paramFloat(spec *Spec, name string, def float64) (float64, error) {
 			return f, nil
 		}
 	}
-	return def, badParam(spec, name, "want a number, got %s", describe(v))
+	return def, BadParam(spec, name, "want a number, got %s", Describe(v))
 }
 
-// paramBool reads a boolean parameter: true/false, yes/no, on/off, 1/0.
-func paramBool(spec *Spec, name string, def bool) (bool, error) {
-	v, ok := paramRaw(spec, name)
+// ParamBool reads a boolean parameter: true/false, yes/no, on/off, 1/0.
+func ParamBool(spec *Spec, name string, def bool) (bool, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -158,14 +158,14 @@ func paramBool(spec *Spec, name string, def bool) (bool, error) {
 			return false, nil
 		}
 	}
-	return def, badParam(spec, name, "want true or false, got %s", describe(v))
+	return def, BadParam(spec, name, "want true or false, got %s", Describe(v))
 }
 
-// paramDuration reads a duration: a Go duration string ("30s", "1h30m"), a
+// ParamDuration reads a duration: a Go duration string ("30s", "1h30m"), a
 // number of days ("7d"), or a bare number of seconds (30). Negative
 // durations are errors.
-func paramDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
-	v, ok := paramRaw(spec, name)
+func ParamDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -181,13 +181,13 @@ func paramDuration(spec *Spec, name string, def time.Duration) (time.Duration, e
 		var err error
 		d, err = parseDuration(x)
 		if err != nil {
-			return def, badParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %q", x)
+			return def, BadParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %q", x)
 		}
 	default:
-		return def, badParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %s", describe(v))
+		return def, BadParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %s", Describe(v))
 	}
 	if d < 0 {
-		return def, badParam(spec, name, "duration must not be negative, got %s", d)
+		return def, BadParam(spec, name, "duration must not be negative, got %s", d)
 	}
 	return d, nil
 }
@@ -212,10 +212,10 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// paramStrings reads a list of strings. A single string or number is a
+// ParamStrings reads a list of strings. A single string or number is a
 // one-element list; numbers inside the list are written as strings (args: [-w, 80]).
-func paramStrings(spec *Spec, name string) ([]string, error) {
-	v, ok := paramRaw(spec, name)
+func ParamStrings(spec *Spec, name string) ([]string, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return nil, nil
 	}
@@ -223,7 +223,7 @@ func paramStrings(spec *Spec, name string) ([]string, error) {
 	case string:
 		return []string{x}, nil
 	case int, int64, uint64, float64, bool:
-		s, err := paramString(spec, name, "")
+		s, err := ParamString(spec, name, "")
 		return []string{s}, err
 	case []string:
 		return append([]string(nil), x...), nil
@@ -242,18 +242,18 @@ func paramStrings(spec *Spec, name string) ([]string, error) {
 			case bool:
 				out = append(out, strconv.FormatBool(y))
 			default:
-				return nil, badParam(spec, name, "item %d: want a string, got %s", i+1, describe(e))
+				return nil, BadParam(spec, name, "item %d: want a string, got %s", i+1, Describe(e))
 			}
 		}
 		return out, nil
 	}
-	return nil, badParam(spec, name, "want a list of strings, got %s", describe(v))
+	return nil, BadParam(spec, name, "want a list of strings, got %s", Describe(v))
 }
 
-// paramInts reads a list of integers; a single number or a comma-separated
+// ParamInts reads a list of integers; a single number or a comma-separated
 // string ("0,1") is accepted too.
-func paramInts(spec *Spec, name string, def []int) ([]int, error) {
-	v, ok := paramRaw(spec, name)
+func ParamInts(spec *Spec, name string, def []int) ([]int, error) {
+	v, ok := ParamRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -270,32 +270,32 @@ func paramInts(spec *Spec, name string, def []int) ([]int, error) {
 	}
 	out := make([]int, 0, len(items))
 	for _, e := range items {
-		n, ok := toInt(e)
+		n, ok := ToInt(e)
 		if !ok {
-			return def, badParam(spec, name, "want whole numbers, got %s", describe(e))
+			return def, BadParam(spec, name, "want whole numbers, got %s", Describe(e))
 		}
 		out = append(out, n)
 	}
 	return out, nil
 }
 
-// paramRegexp compiles a regular expression parameter (Go RE2 syntax);
+// ParamRegexp compiles a regular expression parameter (Go RE2 syntax);
 // nil when absent.
-func paramRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
-	s, err := paramString(spec, name, "")
+func ParamRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
+	s, err := ParamString(spec, name, "")
 	if err != nil || s == "" {
 		return nil, err
 	}
 	re, err := regexp.Compile(s)
 	if err != nil {
-		return nil, badParam(spec, name, "bad regular expression: %v", err)
+		return nil, BadParam(spec, name, "bad regular expression: %v", err)
 	}
 	return re, nil
 }
 
-// paramKnown rejects parameters the check does not know, naming the closest
+// ParamKnown rejects parameters the check does not know, naming the closest
 // known one: a misspelt "timout" must not silently fall back to a default.
-func paramKnown(spec *Spec, known ...string) error {
+func ParamKnown(spec *Spec, known ...string) error {
 	if spec == nil {
 		return nil
 	}
@@ -320,10 +320,10 @@ func paramKnown(spec *Spec, known ...string) error {
 	}
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
-	return badParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", "))
+	return BadParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", "))
 }
 
-func toInt(v any) (int, bool) {
+func ToInt(v any) (int, bool) {
 	switch x := v.(type) {
 	case int:
 		return x, true
@@ -344,7 +344,7 @@ func toInt(v any) (int, bool) {
 	return 0, false
 }
 
-func describe(v any) string {
+func Describe(v any) string {
 	switch x := v.(type) {
 	case string:
 		return strconv.Quote(x)
@@ -391,8 +391,8 @@ func editDistance(a, b string) int {
 
 // Small helpers the check types of this package share for building results.
 
-// evidenceMax bounds the evidence a check keeps from a target's output.
-const evidenceMax = 64 << 10
+// EvidenceMax bounds the evidence a check keeps from a target's output.
+const EvidenceMax = 64 << 10
 
 // probeT returns the message key in the language of env (English when
 // unset), through the i18n catalogue.
@@ -404,8 +404,8 @@ func probeT(env *Env, key string, args ...any) string {
 	return i18n.T(lang, key, args...)
 }
 
-// newResult starts a result for env's asset and check.
-func newResult(env *Env, typ, item string) result.Result {
+// NewResult starts a result for env's asset and check.
+func NewResult(env *Env, typ, item string) result.Result {
 	r := result.Result{Type: typ, Item: item, StartedAt: env.Now}
 	if env.Asset != nil {
 		r.Asset = env.Asset.Name
@@ -421,35 +421,35 @@ func newResult(env *Env, typ, item string) result.Result {
 	return r
 }
 
-// badParamsResult is the UNKNOWN result for a check whose parameters cannot
+// BadParamsResult is the UNKNOWN result for a check whose parameters cannot
 // be used: the verdict cannot be decided, and the message says why.
-func badParamsResult(env *Env, typ string, err error) []result.Result {
-	r := newResult(env, typ, "")
+func BadParamsResult(env *Env, typ string, err error) []result.Result {
+	r := NewResult(env, typ, "")
 	r.Status = result.Unknown
 	r.Reason = "bad-params"
 	r.SetText(err.Error())
-	setAdvice(&r, env, "probe.advice.fix_playbook")
+	SetAdvice(&r, env, "probe.advice.fix_playbook")
 	return []result.Result{r}
 }
 
-// sectionUnusable returns an UNKNOWN result when a shell check has no usable
+// SectionUnusable returns an UNKNOWN result when a shell check has no usable
 // output: the section is absent (the batch script died or was cut before
 // it). ok is false when the section can be parsed.
-func sectionUnusable(env *Env, r result.Result) (result.Result, bool) {
+func SectionUnusable(env *Env, r result.Result) (result.Result, bool) {
 	if env.Section != nil && !env.Section.Missing {
 		return r, false
 	}
 	r.Status = result.Unknown
 	r.Reason = "no-output"
-	setMsg(&r, env, "probe.no_output")
+	SetMsg(&r, env, "probe.no_output")
 	return r, true
 }
 
-// setEvidence stores s as the result's evidence, cut at evidenceMax on a
+// SetEvidence stores s as the result's evidence, cut at EvidenceMax on a
 // UTF-8 boundary; truncated marks output already cut upstream.
-func setEvidence(r *result.Result, s string, truncated bool) {
-	if len(s) > evidenceMax {
-		cut := evidenceMax
+func SetEvidence(r *result.Result, s string, truncated bool) {
+	if len(s) > EvidenceMax {
+		cut := EvidenceMax
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
@@ -460,19 +460,19 @@ func setEvidence(r *result.Result, s string, truncated bool) {
 	r.EvidenceTruncated = r.EvidenceTruncated || truncated
 }
 
-// firstLine returns the first non-blank line of s, trimmed and cut to n
+// FirstLine returns the first non-blank line of s, trimmed and cut to n
 // runes, for one-line messages.
-func firstLine(s string, n int) string {
+func FirstLine(s string, n int) string {
 	for _, line := range strings.Split(s, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
-			return clip(line, n)
+			return Clip(line, n)
 		}
 	}
 	return ""
 }
 
-// clip cuts s to n runes, marking the cut with an ellipsis.
-func clip(s string, n int) string {
+// Clip cuts s to n runes, marking the cut with an ellipsis.
+func Clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -480,9 +480,9 @@ func clip(s string, n int) string {
 	return string(rs[:n]) + "…"
 }
 
-// windowStart returns the start of a "since the last run" window: the window
+// WindowStart returns the start of a "since the last run" window: the window
 // parameter when given, else env.Since, else 24 h before now.
-func windowStart(env *Env, window time.Duration) time.Time {
+func WindowStart(env *Env, window time.Duration) time.Time {
 	now := env.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -496,10 +496,10 @@ func windowStart(env *Env, window time.Duration) time.Time {
 	return now.Add(-24 * time.Hour)
 }
 
-// argPath makes a path safe as a command argument: a relative path that
+// ArgPath makes a path safe as a command argument: a relative path that
 // starts with "-" would be read as an option, so it gets a "./" in front
 // (the same file). Quote the result with ShellQuote as usual.
-func argPath(p string) string {
+func ArgPath(p string) string {
 	if strings.HasPrefix(p, "-") {
 		return "./" + p
 	}

@@ -137,7 +137,7 @@ type Applier interface {
 }
 
 // planItem applies the override for spec (by check name) and prepares the
-// item; nil when the override disables the check.
+// ResultItem; nil when the override disables the check.
 func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]inventory.CheckOverride) *Item {
 	spec := *base
 	o, has := ov[spec.Name]

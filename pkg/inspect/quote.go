@@ -1,6 +1,9 @@
 package inspect
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // ShellQuote quotes s for POSIX sh so that it is passed as one literal word,
 // whatever it contains. Every value from the inventory or a playbook that
@@ -21,3 +24,7 @@ func ShellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
+
+// SafeGlob is the character set of file patterns used unquoted (so the shell
+// expands the glob); anything else is quoted and taken literally.
+var SafeGlob = regexp.MustCompile(`^[A-Za-z0-9._/*?\[\]+@%,:=-]+$`)

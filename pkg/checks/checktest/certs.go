@@ -1,4 +1,4 @@
-package inspect
+package checktest
 
 import (
 	"crypto/ecdsa"
@@ -24,20 +24,21 @@ import (
 // Test PKI for the http and tls-cert checks: a CA, leaves it signs (valid,
 // expired, wrong name) and self-signed certificates, all generated per test.
 
-var prSerial atomic.Int64
+// Serial numbers the test certificates.
+var Serial atomic.Int64
 
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-	file string // CA certificate as a PEM file
+type CA struct {
+	Cert *x509.Certificate
+	Key  *ecdsa.PrivateKey
+	PEM  []byte
+	File string // CA certificate as a PEM file
 }
 
-func newTestCA(t testing.TB) *testCA {
+func NewCA(t testing.TB) *CA {
 	t.Helper()
-	key := prNewKey(t)
+	key := NewKey(t)
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(prSerial.Add(1)),
+		SerialNumber:          big.NewInt(Serial.Add(1)),
 		Subject:               pkix.Name{CommonName: "hcops Test Root CA", Organization: []string{"Chaoyang Health Test"}},
 		NotBefore:             time.Now().Add(-48 * time.Hour),
 		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
@@ -50,15 +51,15 @@ func newTestCA(t testing.TB) *testCA {
 		t.Fatal(err)
 	}
 	cert, _ := x509.ParseCertificate(der)
-	ca := &testCA{cert: cert, key: key, pem: pemCert(der)}
-	ca.file = filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca.file, ca.pem, 0o600); err != nil {
+	ca := &CA{Cert: cert, Key: key, PEM: PEMCert(der)}
+	ca.File = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca.File, ca.PEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return ca
 }
 
-func prNewKey(t testing.TB) *ecdsa.PrivateKey {
+func NewKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -67,14 +68,14 @@ func prNewKey(t testing.TB) *ecdsa.PrivateKey {
 	return key
 }
 
-func pemCert(der []byte) []byte {
+func PEMCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-// leafTemplate is a server certificate for names (DNS names or IPs).
-func leafTemplate(cn string, names []string, notBefore, notAfter time.Time) *x509.Certificate {
+// LeafTemplate is a server certificate for names (DNS names or IPs).
+func LeafTemplate(cn string, names []string, notBefore, notAfter time.Time) *x509.Certificate {
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(prSerial.Add(1)),
+		SerialNumber: big.NewInt(Serial.Add(1)),
 		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Chaoyang Health Test"}},
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
@@ -93,22 +94,22 @@ func leafTemplate(cn string, names []string, notBefore, notAfter time.Time) *x50
 
 // issue signs a leaf for names valid between notBefore and notAfter. It
 // returns the TLS certificate (leaf + CA chain) and the leaf's PEM.
-func (ca *testCA) issue(t testing.TB, cn string, names []string, notBefore, notAfter time.Time) (tls.Certificate, []byte) {
+func (ca *CA) Issue(t testing.TB, cn string, names []string, notBefore, notAfter time.Time) (tls.Certificate, []byte) {
 	t.Helper()
-	key := prNewKey(t)
-	der, err := x509.CreateCertificate(rand.Reader, leafTemplate(cn, names, notBefore, notAfter), ca.cert, &key.PublicKey, ca.key)
+	key := NewKey(t)
+	der, err := x509.CreateCertificate(rand.Reader, LeafTemplate(cn, names, notBefore, notAfter), ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der, ca.cert.Raw}, PrivateKey: key, Leaf: leaf}, pemCert(der)
+	return tls.Certificate{Certificate: [][]byte{der, ca.Cert.Raw}, PrivateKey: key, Leaf: leaf}, PEMCert(der)
 }
 
-// selfSigned makes a self-signed server certificate for names.
-func selfSigned(t testing.TB, cn string, names []string, notAfter time.Time) (tls.Certificate, []byte) {
+// SelfSigned makes a self-signed server certificate for names.
+func SelfSigned(t testing.TB, cn string, names []string, notAfter time.Time) (tls.Certificate, []byte) {
 	t.Helper()
-	key := prNewKey(t)
-	tmpl := leafTemplate(cn, names, time.Now().Add(-time.Hour), notAfter)
+	key := NewKey(t)
+	tmpl := LeafTemplate(cn, names, time.Now().Add(-time.Hour), notAfter)
 	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
 	tmpl.KeyUsage |= x509.KeyUsageCertSign
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -116,26 +117,27 @@ func selfSigned(t testing.TB, cn string, names []string, notAfter time.Time) (tl
 		t.Fatal(err)
 	}
 	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pemCert(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, PEMCert(der)
 }
 
 // tlsServer starts an HTTPS server presenting cert.
-func prTLSServer(t testing.TB, cert tls.Certificate, h http.Handler) *httptest.Server {
+func TLSServer(t testing.TB, cert tls.Certificate, h http.Handler) *httptest.Server {
 	t.Helper()
 	if h == nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	}
 	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.Config.ErrorLog = quietLog()
+	srv.Config.ErrorLog = QuietLog()
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-var prLocalNames = []string{"localhost", "127.0.0.1"}
+// LocalNames are the names a certificate for this machine carries.
+var LocalNames = []string{"localhost", "127.0.0.1"}
 
-func prDays(n float64) time.Duration { return time.Duration(n * 24 * float64(time.Hour)) }
+func Days(n float64) time.Duration { return time.Duration(n * 24 * float64(time.Hour)) }
 
-// quietLog keeps the servers' expected handshake failures out of test output.
-func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
+// QuietLog keeps the servers' expected handshake failures out of test output.
+func QuietLog() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -1,4 +1,4 @@
-package inspect
+package db
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -31,20 +32,20 @@ import (
 // dbProbe is a check type that runs queries against a database instance.
 type dbProbe struct {
 	name string
-	pg   func(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result
-	my   func(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result
+	pg   func(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result
+	my   func(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result
 }
 
-func (dbProbe) Script(*Spec, *inventory.Asset) (string, error) { return "", nil }
+func (dbProbe) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
 
-func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
+func (p dbProbe) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: p.name}
 	t, err := DBTarget(env.Asset)
 	if err != nil {
 		base.Status = result.Unknown
 		base.Reason = "config"
-		setMsgSub(&base, env, dbConfigMessage(env, err))
-		setAdvice(&base, env, "db.advice.config")
+		inspect.SetMsgSub(&base, env, dbConfigMessage(env, err))
+		inspect.SetAdvice(&base, env, "db.advice.config")
 		return []result.Result{base}
 	}
 	db, release, err := dbConn(ctx, env, t)
@@ -54,13 +55,13 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 		if base.Reason == "" {
 			base.Reason = result.ReasonNetwork
 		}
-		setMsg(&base, env, "db.connect_failed", env.Asset.Name, t.Engine, t.Host, t.Port, err)
-		setAdviceSub(&base, env, dbConnectAdvice(env, base.Reason))
+		inspect.SetMsg(&base, env, "db.connect_failed", env.Asset.Name, t.Engine, t.Host, t.Port, err)
+		inspect.SetAdviceSub(&base, env, dbConnectAdvice(env, base.Reason))
 		// db-status owns the connect verdict; the other checks say they were
 		// not checked, so an unreachable instance is reported once.
 		if p.name != "db-status" {
 			base.Status = result.Unknown
-			setMsg(&base, env, "db.not_checked")
+			inspect.SetMsg(&base, env, "db.not_checked")
 			base.SetAdviceText("")
 		}
 		return []result.Result{base}
@@ -76,7 +77,7 @@ func (p dbProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 	return rs
 }
 
-func dbConnectAdvice(env *Env, reason string) i18n.Sub {
+func dbConnectAdvice(env *inspect.Env, reason string) i18n.Sub {
 	switch reason {
 	case result.ReasonAuth:
 		return i18n.S("db.advice.auth")
@@ -93,7 +94,7 @@ func dbConnectAdvice(env *Env, reason string) i18n.Sub {
 // dbConfigMessage says in env's language why DBTarget could not build a
 // target for the asset (DBTarget's own error stays English: other commands
 // wrap it).
-func dbConfigMessage(env *Env, err error) i18n.Sub {
+func dbConfigMessage(env *inspect.Env, err error) i18n.Sub {
 	a := env.Asset
 	switch {
 	case a == nil || a.Database == nil || a.Database.Engine == "":
@@ -140,7 +141,7 @@ func DBTarget(a *inventory.Asset) (transport.SQLTarget, error) {
 
 // dbConn returns the run's connection to t, or a private one closed by
 // release when the runner gave no pool.
-func dbConn(ctx context.Context, env *Env, t transport.SQLTarget) (*sql.DB, func(), error) {
+func dbConn(ctx context.Context, env *inspect.Env, t transport.SQLTarget) (*sql.DB, func(), error) {
 	if env.SQL != nil {
 		db, err := env.SQL.Get(ctx, t)
 		return db, func() {}, err
@@ -154,23 +155,23 @@ func dbConn(ctx context.Context, env *Env, t transport.SQLTarget) (*sql.DB, func
 
 // dbFail turns a query error into an UNKNOWN result naming what failed;
 // what is the catalogue key of the step ("db.q.…").
-func dbFail(env *Env, base result.Result, what string, err error) []result.Result {
+func dbFail(env *inspect.Env, base result.Result, what string, err error) []result.Result {
 	base.Status = result.Unknown
 	base.Reason = "query"
-	setMsg(&base, env, "db.query_failed", i18n.S(what), err)
+	inspect.SetMsg(&base, env, "db.query_failed", i18n.S(what), err)
 	if strings.Contains(strings.ToLower(err.Error()), "permission denied") || strings.Contains(err.Error(), "1227") || strings.Contains(err.Error(), "1142") {
-		setAdvice(&base, env, "db.advice.grant")
+		inspect.SetAdvice(&base, env, "db.advice.grant")
 	}
 	return []result.Result{base}
 }
 
 // dbList joins names with the list separator of env's language.
-func dbList[T any](env *Env, names []T) i18n.List {
+func dbList[T any](env *inspect.Env, names []T) i18n.List {
 	return dbItems(names, "db.list_sep")
 }
 
 // dbJoin joins clauses with the clause separator of env's language.
-func dbJoin[T any](env *Env, parts []T) i18n.List {
+func dbJoin[T any](env *inspect.Env, parts []T) i18n.List {
 	return dbItems(parts, "db.sep")
 }
 
@@ -186,7 +187,7 @@ func dbItems[T any](items []T, sep string) i18n.List {
 
 // dbRole names a replication role in env's language; a role the catalogue
 // does not know (a typo in the inventory) is shown as written.
-func dbRole(env *Env, role string) any {
+func dbRole(env *inspect.Env, role string) any {
 	switch strings.ToLower(role) {
 	case "primary":
 		return i18n.S("db.role.primary")
@@ -196,9 +197,9 @@ func dbRole(env *Env, role string) any {
 	return role
 }
 
-// dbAge writes a duration the way humanAge does (45s, 12m, 3h20m, 2d4h), in
+// dbAge writes a duration the way HumanAge does (45s, 12m, 3h20m, 2d4h), in
 // env's language (45 秒, 12 分钟, 3 小时 20 分钟, 2 天 4 小时).
-func dbAge(env *Env, d time.Duration) i18n.Sub {
+func dbAge(env *inspect.Env, d time.Duration) i18n.Sub {
 	switch {
 	case d < time.Minute:
 		return i18n.S("db.age.s", int(d.Seconds()))
@@ -326,4 +327,39 @@ func dbSample(ctx context.Context, interval time.Duration, read func() ([]float6
 		rates[k] = (b[k] - a[k]) / secs
 	}
 	return rates, nil
+}
+
+// Activity is the check type playbooks call "db-activity".
+func Activity() inspect.Check { return dbProbe{name: "db-activity", pg: pgActivity, my: myActivity} }
+
+// Backup is the check type playbooks call "db-backup".
+func Backup() inspect.Check {
+	return dbProbe{name: "db-backup", pg: pgBackupSignals, my: myBackupSignals}
+}
+
+// Cache is the check type playbooks call "db-cache".
+func Cache() inspect.Check { return dbProbe{name: "db-cache", pg: pgCache, my: myCache} }
+
+// Connections is the check type playbooks call "db-connections".
+func Connections() inspect.Check {
+	return dbProbe{name: "db-connections", pg: pgConnections, my: myConnections}
+}
+
+// Replication is the check type playbooks call "db-replication".
+func Replication() inspect.Check {
+	return dbProbe{name: "db-replication", pg: pgReplication, my: myReplication}
+}
+
+// Security is the check type playbooks call "db-security".
+func Security() inspect.Check { return dbProbe{name: "db-security", pg: pgSecurity, my: mySecurity} }
+
+// Size is the check type playbooks call "db-size".
+func Size() inspect.Check { return dbProbe{name: "db-size", pg: pgSize, my: mySize} }
+
+// Status is the check type playbooks call "db-status".
+func Status() inspect.Check { return dbProbe{name: "db-status", pg: pgStatus, my: myStatusCheck} }
+
+// Throughput is the check type playbooks call "db-throughput".
+func Throughput() inspect.Check {
+	return dbProbe{name: "db-throughput", pg: pgThroughput, my: myThroughput}
 }

@@ -1,4 +1,4 @@
-package inspect
+package db
 
 import (
 	"context"
@@ -8,10 +8,11 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -31,51 +32,40 @@ func dbAsset(name, engine string, port int, user, pwEnv, role string, replicas i
 	}
 }
 
-func runDB(t *testing.T, typ string, a *inventory.Asset, spec *Spec) []result.Result {
+func runDB(t *testing.T, typ string, a *inventory.Asset, spec *inspect.Spec) []result.Result {
 	t.Helper()
 	return runDBSince(t, typ, a, spec, time.Time{})
 }
 
-func runDBSince(t *testing.T, typ string, a *inventory.Asset, spec *Spec, since time.Time) []result.Result {
+func runDBSince(t *testing.T, typ string, a *inventory.Asset, spec *inspect.Spec, since time.Time) []result.Result {
 	t.Helper()
 	return runDBLang(t, typ, a, spec, since, "")
 }
 
 // runDBZH runs a check with Chinese messages.
-func runDBZH(t *testing.T, typ string, a *inventory.Asset, spec *Spec) []result.Result {
+func runDBZH(t *testing.T, typ string, a *inventory.Asset, spec *inspect.Spec) []result.Result {
 	t.Helper()
 	return runDBLang(t, typ, a, spec, time.Time{}, i18n.ZH)
 }
 
-func runDBLang(t *testing.T, typ string, a *inventory.Asset, spec *Spec, since time.Time, lang string) []result.Result {
+func runDBLang(t *testing.T, typ string, a *inventory.Asset, spec *inspect.Spec, since time.Time, lang string) []result.Result {
 	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
 		t.Fatalf("%s not registered", typ)
 	}
 	if spec == nil {
-		spec = &Spec{}
+		spec = &inspect.Spec{}
 	}
 	spec.Name, spec.Type = typ, typ
-	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	th, err := inspect.ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Since zero: never inspected before, so a fresh server is no "restart".
-	return c.Evaluate(ctx, &Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since, Lang: lang})
-}
-
-func item(t *testing.T, rs []result.Result, name string) result.Result {
-	t.Helper()
-	for _, r := range rs {
-		if r.Item == name {
-			return r
-		}
-	}
-	t.Fatalf("no result with item %q in %+v", name, rs)
-	return result.Result{}
+	return c.Evaluate(ctx, &inspect.Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since, Lang: lang})
 }
 
 func wantStatus(t *testing.T, r result.Result, st result.Status, contains string) {
@@ -98,45 +88,45 @@ func TestPostgresHealth(t *testing.T) {
 	})
 
 	t.Run("healthy", func(t *testing.T) {
-		wantStatus(t, item(t, runDB(t, "db-status", pa, nil), "status"), result.OK, "primary")
-		wantStatus(t, item(t, runDB(t, "db-status", sa, nil), "status"), result.OK, "standby")
-		wantStatus(t, item(t, runDB(t, "db-replication", pa, nil), "replication"), result.OK, "1 standby(s) streaming")
-		wantStatus(t, item(t, runDB(t, "db-replication", sa, nil), "replication"), result.OK, "standby streaming")
-		wantStatus(t, item(t, runDB(t, "db-connections", pa, nil), "connections"), result.OK, "of 17 connections")
-		wantStatus(t, item(t, runDB(t, "db-security", pa, nil), "accounts"), result.OK, "superusers: postgres")
-		wantStatus(t, item(t, runDB(t, "db-backup", pa, nil), "wal-archive"), result.Warn, "archiving is off")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-status", pa, nil), "status"), result.OK, "primary")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-status", sa, nil), "status"), result.OK, "standby")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-replication", pa, nil), "replication"), result.OK, "1 standby(s) streaming")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-replication", sa, nil), "replication"), result.OK, "standby streaming")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-connections", pa, nil), "connections"), result.OK, "of 17 connections")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-security", pa, nil), "accounts"), result.OK, "superusers: postgres")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-backup", pa, nil), "wal-archive"), result.Warn, "archiving is off")
 		sizes := runDB(t, "db-size", pa, nil)
-		if r := item(t, sizes, "postgres"); len(r.Metrics) == 0 || r.Metrics[0].Value <= 0 {
+		if r := checktest.ResultItem(t, sizes, "postgres"); len(r.Metrics) == 0 || r.Metrics[0].Value <= 0 {
 			t.Errorf("database size metric: %+v", r)
 		}
-		tp := item(t, runDB(t, "db-throughput", pa, &Spec{Params: map[string]any{"interval": "200ms"}}), "throughput")
+		tp := checktest.ResultItem(t, runDB(t, "db-throughput", pa, &inspect.Spec{Params: map[string]any{"interval": "200ms"}}), "throughput")
 		if tp.Status != result.OK || len(tp.Metrics) == 0 || tp.Metrics[0].Name != "db.tps" {
 			t.Errorf("throughput: %+v", tp)
 		}
-		wantStatus(t, item(t, runDB(t, "db-cache", pa, nil), "cache-hit"), result.OK, "cache hit ratio")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-cache", pa, nil), "cache-hit"), result.OK, "cache hit ratio")
 	})
 
 	t.Run("healthy, in Chinese", func(t *testing.T) {
 		for _, typ := range dbCheckTypes {
 			for _, a := range []*inventory.Asset{pa, sa} {
-				wantChinese(t, runDBZH(t, typ, a, &Spec{Params: dbFastParams(typ)}))
+				checktest.WantChinese(t, runDBZH(t, typ, a, &inspect.Spec{Params: dbFastParams(typ)}))
 			}
 		}
-		r := item(t, runDBZH(t, "db-connections", pa, nil), "connections")
+		r := checktest.ResultItem(t, runDBZH(t, "db-connections", pa, nil), "connections")
 		if want := fmt.Sprintf("连接数 %.0f/17（", r.Metrics[0].Value); !strings.Contains(r.Message, want) {
 			t.Errorf("want %q in %q", want, r.Message)
 		}
-		wantStatus(t, item(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.OK, "主库：1 个备库处于流复制状态")
-		wantStatus(t, item(t, runDBZH(t, "db-backup", pa, nil), "wal-archive"), result.Warn, "未开启 WAL 归档")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.OK, "主库：1 个备库处于流复制状态")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-backup", pa, nil), "wal-archive"), result.Warn, "未开启 WAL 归档")
 	})
 
 	t.Run("restart since the last inspection", func(t *testing.T) {
-		r := item(t, runDBSince(t, "db-status", pa, nil, time.Now().Add(-time.Hour)), "status")
+		r := checktest.ResultItem(t, runDBSince(t, "db-status", pa, nil, time.Now().Add(-time.Hour)), "status")
 		wantStatus(t, r, result.Warn, "since the last inspection")
 	})
 
 	t.Run("version below minimum", func(t *testing.T) {
-		r := item(t, runDB(t, "db-status", pa, &Spec{Params: map[string]any{"min_version": "99.1"}}), "status")
+		r := checktest.ResultItem(t, runDB(t, "db-status", pa, &inspect.Spec{Params: map[string]any{"min_version": "99.1"}}), "status")
 		wantStatus(t, r, result.Warn, "below the required minimum 99.1")
 		if r.Advice == "" {
 			t.Error("no advice")
@@ -160,9 +150,9 @@ func TestPostgresHealth(t *testing.T) {
 			db.ExecContext(ctx, "UPDATE t SET v = 'waiting' WHERE id = 1")
 		}()
 		time.Sleep(2200 * time.Millisecond)
-		rs := runDB(t, "db-activity", pa, &Spec{Warn: "~:1", Crit: "~:600"})
-		wantStatus(t, item(t, rs, "long-transactions"), result.Warn, "oldest open transaction")
-		wantStatus(t, item(t, rs, "locks"), result.Warn, "1 session(s) waiting")
+		rs := runDB(t, "db-activity", pa, &inspect.Spec{Warn: "~:1", Crit: "~:600"})
+		wantStatus(t, checktest.ResultItem(t, rs, "long-transactions"), result.Warn, "oldest open transaction")
+		wantStatus(t, checktest.ResultItem(t, rs, "locks"), result.Warn, "1 session(s) waiting")
 	})
 
 	t.Run("connections near the maximum", func(t *testing.T) {
@@ -181,7 +171,7 @@ func TestPostgresHealth(t *testing.T) {
 				c.Close()
 			}
 		}()
-		r := item(t, runDB(t, "db-connections", pa, nil), "connections")
+		r := checktest.ResultItem(t, runDB(t, "db-connections", pa, nil), "connections")
 		if r.Status != result.Warn && r.Status != result.Crit {
 			t.Errorf("14+ of 17 connections should alert: %s %q", r.Status, r.Message)
 		}
@@ -190,11 +180,11 @@ func TestPostgresHealth(t *testing.T) {
 	t.Run("superuser without a password", func(t *testing.T) {
 		primary.SQL(t, "", "CREATE ROLE dbadmin SUPERUSER LOGIN")
 		defer primary.SQL(t, "", "DROP ROLE dbadmin")
-		r := item(t, runDB(t, "db-security", pa, nil), "accounts")
+		r := checktest.ResultItem(t, runDB(t, "db-security", pa, nil), "accounts")
 		wantStatus(t, r, result.Crit, "without a password: dbadmin")
-		zh := item(t, runDBZH(t, "db-security", pa, nil), "accounts")
+		zh := checktest.ResultItem(t, runDBZH(t, "db-security", pa, nil), "accounts")
 		wantStatus(t, zh, result.Crit, "超级用户未设置密码：dbadmin")
-		if !strings.Contains(zh.Advice, "ALTER ROLE") || !hasHan(zh.Advice) {
+		if !strings.Contains(zh.Advice, "ALTER ROLE") || !checktest.HasHan(zh.Advice) {
 			t.Errorf("Chinese advice should keep the SQL to type: %q", zh.Advice)
 		}
 	})
@@ -209,10 +199,10 @@ func TestPostgresHealth(t *testing.T) {
 			return standby.SQL(t, "", "SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()") == "t"
 		})
 		time.Sleep(1100 * time.Millisecond)
-		r := item(t, runDB(t, "db-replication", sa, &Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
+		r := checktest.ResultItem(t, runDB(t, "db-replication", sa, &inspect.Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
 		wantStatus(t, r, result.Warn, "behind")
-		zh := item(t, runDBZH(t, "db-replication", sa, &Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
-		wantStatus(t, zh, result.Warn, "备库流复制正常，回放延迟 "+subText(i18n.ZH, dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second)))
+		zh := checktest.ResultItem(t, runDBZH(t, "db-replication", sa, &inspect.Spec{Warn: "~:0.5", Crit: "~:3600"}), "replication")
+		wantStatus(t, zh, result.Warn, "备库流复制正常，回放延迟 "+subText(i18n.ZH, dbAge(&inspect.Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second)))
 		if !strings.Contains(zh.Message, "秒") || !strings.Contains(zh.Advice, "pg_is_wal_replay_paused()") {
 			t.Errorf("lag in seconds and the query to run: %q / %q", zh.Message, zh.Advice)
 		}
@@ -223,8 +213,8 @@ func TestPostgresHealth(t *testing.T) {
 		testenv.WaitFor(t, 20*time.Second, "primary to see the standby gone", func() bool {
 			return primary.SQL(t, "", "SELECT count(*) FROM pg_stat_replication") == "0"
 		})
-		wantStatus(t, item(t, runDB(t, "db-replication", pa, nil), "replication"), result.Crit, "0 of 1 expected standbys")
-		wantStatus(t, item(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.Crit, "主库：应有 1 个备库，仅 0 个处于流复制状态")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-replication", pa, nil), "replication"), result.Crit, "0 of 1 expected standbys")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.Crit, "主库：应有 1 个备库，仅 0 个处于流复制状态")
 		r := runDB(t, "db-status", sa, nil)[0]
 		if r.Status != result.Unreachable || r.Reason != result.ReasonRefused {
 			t.Errorf("stopped standby should be UNREACHABLE/refused: %+v", r)
@@ -264,18 +254,18 @@ func TestMariaDBHealth(t *testing.T) {
 	})
 
 	t.Run("healthy", func(t *testing.T) {
-		wantStatus(t, item(t, runDB(t, "db-status", pa, nil), "status"), result.OK, "MariaDB")
-		wantStatus(t, item(t, runDB(t, "db-status", ra, nil), "status"), result.OK, "standby")
-		wantStatus(t, item(t, runDB(t, "db-replication", pa, nil), "replication"), result.OK, "1 replica(s) connected")
-		wantStatus(t, item(t, runDB(t, "db-replication", ra, nil), "replication"), result.OK, "running")
-		wantStatus(t, item(t, runDB(t, "db-security", pa, nil), "accounts"), result.OK, "all have passwords")
-		wantStatus(t, item(t, runDB(t, "db-backup", pa, nil), "binlog"), result.OK, "binary log on")
-		wantStatus(t, item(t, runDB(t, "db-connections", pa, nil), "connections"), result.OK, "of 30 connections")
-		tp := item(t, runDB(t, "db-throughput", pa, &Spec{Params: map[string]any{"interval": "200ms"}}), "throughput")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-status", pa, nil), "status"), result.OK, "MariaDB")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-status", ra, nil), "status"), result.OK, "standby")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-replication", pa, nil), "replication"), result.OK, "1 replica(s) connected")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-replication", ra, nil), "replication"), result.OK, "running")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-security", pa, nil), "accounts"), result.OK, "all have passwords")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-backup", pa, nil), "binlog"), result.OK, "binary log on")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-connections", pa, nil), "connections"), result.OK, "of 30 connections")
+		tp := checktest.ResultItem(t, runDB(t, "db-throughput", pa, &inspect.Spec{Params: map[string]any{"interval": "200ms"}}), "throughput")
 		if len(tp.Metrics) != 2 {
 			t.Errorf("qps and tps metrics: %+v", tp)
 		}
-		if r := item(t, runDB(t, "db-size", pa, nil), "app"); r.Status != result.OK {
+		if r := checktest.ResultItem(t, runDB(t, "db-size", pa, nil), "app"); r.Status != result.OK {
 			t.Errorf("size of app: %+v", r)
 		}
 	})
@@ -283,16 +273,16 @@ func TestMariaDBHealth(t *testing.T) {
 	t.Run("healthy, in Chinese", func(t *testing.T) {
 		for _, typ := range dbCheckTypes {
 			for _, a := range []*inventory.Asset{pa, ra} {
-				wantChinese(t, runDBZH(t, typ, a, &Spec{Params: dbFastParams(typ)}))
+				checktest.WantChinese(t, runDBZH(t, typ, a, &inspect.Spec{Params: dbFastParams(typ)}))
 			}
 		}
-		wantStatus(t, item(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.OK, "主库：已连接 1 个备库")
-		wantStatus(t, item(t, runDBZH(t, "db-backup", pa, nil), "binlog"), result.OK, "二进制日志已开启（")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-replication", pa, nil), "replication"), result.OK, "主库：已连接 1 个备库")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-backup", pa, nil), "binlog"), result.OK, "二进制日志已开启（")
 	})
 
 	t.Run("version below minimum", func(t *testing.T) {
-		wantStatus(t, item(t, runDB(t, "db-status", pa, &Spec{Params: map[string]any{"min_version": "11.4.2"}}), "status"), result.Warn, "below the required minimum 11.4.2")
-		wantStatus(t, item(t, runDBZH(t, "db-status", pa, &Spec{Params: map[string]any{"min_version": "11.4.2"}}), "status"), result.Warn, "低于要求的最低版本 11.4.2")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-status", pa, &inspect.Spec{Params: map[string]any{"min_version": "11.4.2"}}), "status"), result.Warn, "below the required minimum 11.4.2")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-status", pa, &inspect.Spec{Params: map[string]any{"min_version": "11.4.2"}}), "status"), result.Warn, "低于要求的最低版本 11.4.2")
 	})
 
 	t.Run("long transaction", func(t *testing.T) {
@@ -306,7 +296,7 @@ func TestMariaDBHealth(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(2200 * time.Millisecond)
-		wantStatus(t, item(t, runDB(t, "db-activity", pa, &Spec{Warn: "~:1"}), "long-transactions"), result.Warn, "oldest open transaction")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-activity", pa, &inspect.Spec{Warn: "~:1"}), "long-transactions"), result.Warn, "oldest open transaction")
 	})
 
 	t.Run("connections near the maximum", func(t *testing.T) {
@@ -325,7 +315,7 @@ func TestMariaDBHealth(t *testing.T) {
 				c.Close()
 			}
 		}()
-		r := item(t, runDB(t, "db-connections", pa, nil), "connections")
+		r := checktest.ResultItem(t, runDB(t, "db-connections", pa, nil), "connections")
 		if r.Status != result.Crit {
 			t.Errorf("27+ of 30 connections should be CRIT: %s %q", r.Status, r.Message)
 		}
@@ -334,8 +324,8 @@ func TestMariaDBHealth(t *testing.T) {
 	t.Run("privileged account without a password", func(t *testing.T) {
 		primary.SQL(t, "CREATE USER 'dbadmin'@'%'; GRANT ALL ON *.* TO 'dbadmin'@'%' WITH GRANT OPTION;")
 		defer primary.SQL(t, "DROP USER 'dbadmin'@'%'")
-		wantStatus(t, item(t, runDB(t, "db-security", pa, nil), "accounts"), result.Crit, "privileged account(s) without a password: 'dbadmin'@'%'")
-		wantStatus(t, item(t, runDBZH(t, "db-security", pa, nil), "accounts"), result.Crit, "存在空密码的高权限账号：'dbadmin'@'%'")
+		wantStatus(t, checktest.ResultItem(t, runDB(t, "db-security", pa, nil), "accounts"), result.Crit, "privileged account(s) without a password: 'dbadmin'@'%'")
+		wantStatus(t, checktest.ResultItem(t, runDBZH(t, "db-security", pa, nil), "accounts"), result.Crit, "存在空密码的高权限账号：'dbadmin'@'%'")
 	})
 
 	t.Run("replication lag", func(t *testing.T) {
@@ -344,12 +334,12 @@ func TestMariaDBHealth(t *testing.T) {
 		primary.SQL(t, "INSERT INTO app.t VALUES (10,'delayed')")
 		var r result.Result
 		testenv.WaitFor(t, 20*time.Second, "replica to report lag", func() bool {
-			r = item(t, runDB(t, "db-replication", ra, &Spec{Warn: "~:1", Crit: "~:3600"}), "replication")
+			r = checktest.ResultItem(t, runDB(t, "db-replication", ra, &inspect.Spec{Warn: "~:1", Crit: "~:3600"}), "replication")
 			return r.Status == result.Warn
 		})
 		wantStatus(t, r, result.Warn, "behind")
-		zh := item(t, runDBZH(t, "db-replication", ra, &Spec{Warn: "~:1", Crit: "~:3600"}), "replication")
-		want := fmt.Sprintf("复制正常（源 127.0.0.1:%d），延迟 %s", primary.Port, subText(i18n.ZH, dbAge(&Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second)))
+		zh := checktest.ResultItem(t, runDBZH(t, "db-replication", ra, &inspect.Spec{Warn: "~:1", Crit: "~:3600"}), "replication")
+		want := fmt.Sprintf("复制正常（源 127.0.0.1:%d），延迟 %s", primary.Port, subText(i18n.ZH, dbAge(&inspect.Env{Lang: i18n.ZH}, time.Duration(*zh.Value)*time.Second)))
 		wantStatus(t, zh, result.Warn, want)
 		if !strings.Contains(zh.Message, "秒") {
 			t.Errorf("lag of seconds in Chinese: %q", zh.Message)
@@ -362,14 +352,14 @@ func TestMariaDBHealth(t *testing.T) {
 		primary.SQL(t, "INSERT INTO app.t VALUES (20,'primary')")
 		var r result.Result
 		testenv.WaitFor(t, 40*time.Second, "replication to break", func() bool {
-			r = item(t, runDB(t, "db-replication", ra, nil), "replication")
+			r = checktest.ResultItem(t, runDB(t, "db-replication", ra, nil), "replication")
 			return r.Status == result.Crit
 		})
 		wantStatus(t, r, result.Crit, "is broken")
 		if !strings.Contains(r.Message, "Duplicate entry") {
 			t.Errorf("the replica's error should be in the message: %q", r.Message)
 		}
-		zh := item(t, runDBZH(t, "db-replication", ra, nil), "replication")
+		zh := checktest.ResultItem(t, runDBZH(t, "db-replication", ra, nil), "replication")
 		wantStatus(t, zh, result.Crit, "复制中断（源 127.0.0.1:")
 		if !strings.Contains(zh.Message, "SQL 线程 No：") || !strings.Contains(zh.Message, "Duplicate entry") || !strings.Contains(zh.Advice, "SHOW REPLICA STATUS") {
 			t.Errorf("Chinese broken replication keeps the thread state and the server's error: %q / %q", zh.Message, zh.Advice)
@@ -386,30 +376,6 @@ func dbFastParams(typ string) map[string]any {
 		return map[string]any{"interval": "200ms"}
 	}
 	return nil
-}
-
-// wantChinese checks that Chinese results read as Chinese: every message
-// and advice has Chinese words, and no format verb went wrong.
-func wantChinese(t *testing.T, rs []result.Result) {
-	t.Helper()
-	for _, r := range rs {
-		t.Logf("%s/%s %s: %s | %s", r.Type, r.Item, r.Status, r.Message, r.Advice)
-		if !hasHan(r.Message) || r.Advice != "" && !hasHan(r.Advice) {
-			t.Errorf("%s/%s: not in Chinese: %q / %q", r.Type, r.Item, r.Message, r.Advice)
-		}
-		if strings.Contains(r.Message+r.Advice, "%!") {
-			t.Errorf("%s/%s: bad format: %q / %q", r.Type, r.Item, r.Message, r.Advice)
-		}
-	}
-}
-
-func hasHan(s string) bool {
-	for _, c := range s {
-		if unicode.Is(unicode.Han, c) {
-			return true
-		}
-	}
-	return false
 }
 
 func openDirect(t *testing.T, driver, dsn string) *sql.DB {
@@ -451,8 +417,8 @@ func BenchmarkDBHealth18Instances(b *testing.B) {
 				defer wg.Done()
 				for _, typ := range types {
 					c, _ := Lookup(typ)
-					spec := &Spec{Name: typ, Type: typ}
-					for _, r := range c.Evaluate(context.Background(), &Env{Spec: spec, Asset: a, Now: time.Now(), SQL: pool}) {
+					spec := &inspect.Spec{Name: typ, Type: typ}
+					for _, r := range c.Evaluate(context.Background(), &inspect.Env{Spec: spec, Asset: a, Now: time.Now(), SQL: pool}) {
 						if r.Status == result.Unreachable || r.Reason == "query" {
 							b.Errorf("%s %s: %s", a.Name, typ, r.Message)
 						}

@@ -1,27 +1,28 @@
-package inspect
+package db
 
 import (
-	"os"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 )
 
 // Every message key the database checks use is in the catalogue, with both
 // languages.
 func TestDBMessagesInCatalogue(t *testing.T) {
-	wantKeys(t, []string{"check_db.go", "check_db_postgres.go", "check_db_mysql.go"}, 90)
+	checktest.WantKeys(t, []string{"db.go", "postgres.go", "mysql.go"}, 90)
 }
 
-// dbAge writes English durations exactly as humanAge does (reports and
+// dbAge writes English durations exactly as HumanAge does (reports and
 // tests compare them), and Chinese ones with the unit in words.
 func TestDBAge(t *testing.T) {
-	en := &Env{Lang: i18n.EN}
-	zh := &Env{Lang: i18n.ZH}
+	en := &inspect.Env{Lang: i18n.EN}
+	zh := &inspect.Env{Lang: i18n.ZH}
 	for _, d := range []time.Duration{0, 45 * time.Second, 7 * time.Minute, time.Hour, 200 * time.Minute, 47 * time.Hour, 48 * time.Hour, 52 * time.Hour, 400 * 24 * time.Hour} {
-		if got, want := subText(i18n.EN, dbAge(en, d)), humanAge(d); got != want {
+		if got, want := subText(i18n.EN, dbAge(en, d)), oschecks.HumanAge(d); got != want {
 			t.Errorf("dbAge(en, %v) = %q, humanAge %q", d, got, want)
 		}
 	}
@@ -36,43 +37,6 @@ func TestDBAge(t *testing.T) {
 		if got := subText(i18n.ZH, dbAge(zh, d)); got != want {
 			t.Errorf("dbAge(zh, %v) = %q, want %q", d, got, want)
 		}
-	}
-}
-
-var probeKeyRE = msgKeyRE
-
-// wantKeys checks the message keys files pass to probeT; a key ending in
-// "." is the stem of keys built at run time, checked by the caller.
-func wantKeys(t *testing.T, files []string, atLeast int) {
-	t.Helper()
-	n := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range probeKeyRE.FindAllStringSubmatch(string(src), -1) {
-			if strings.HasSuffix(m[1], ".") {
-				continue
-			}
-			n++
-			wantKey(t, m[1])
-		}
-	}
-	if n < atLeast {
-		t.Fatalf("found only %d message uses in %v: is the pattern stale?", n, files)
-	}
-}
-
-func wantKey(t *testing.T, key string) {
-	t.Helper()
-	m, ok := i18n.Keys()[key]
-	if !ok {
-		t.Errorf("message key %q is not in the catalogue", key)
-		return
-	}
-	if m.ZH == "" || m.EN == "" {
-		t.Errorf("message %q lacks a language", key)
 	}
 }
 

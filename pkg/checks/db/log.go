@@ -1,4 +1,4 @@
-package inspect
+package db
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -98,67 +100,67 @@ const (
 type dbLogConf struct {
 	errorLog, slowLog string
 	slowMS            float64
-	slowTh            Thresholds
+	slowTh            inspect.Thresholds
 	window            time.Duration
 	maxBytes          int64
 }
 
 func (c *dbLogConf) configured() bool { return c.errorLog != "" || c.slowLog != "" }
 
-func dbLogParse(spec *Spec) (*dbLogConf, error) {
-	if err := paramKnown(spec, dbLogParams...); err != nil {
+func dbLogParse(spec *inspect.Spec) (*dbLogConf, error) {
+	if err := inspect.ParamKnown(spec, dbLogParams...); err != nil {
 		return nil, err
 	}
 	c := &dbLogConf{}
 	var err error
-	if c.errorLog, err = paramString(spec, "error_log", ""); err != nil {
+	if c.errorLog, err = inspect.ParamString(spec, "error_log", ""); err != nil {
 		return nil, err
 	}
-	if c.slowLog, err = paramString(spec, "slow_log", ""); err != nil {
+	if c.slowLog, err = inspect.ParamString(spec, "slow_log", ""); err != nil {
 		return nil, err
 	}
 	c.errorLog, c.slowLog = strings.TrimSpace(c.errorLog), strings.TrimSpace(c.slowLog)
-	if c.slowMS, err = paramFloat(spec, "slow_ms", 1000); err != nil {
+	if c.slowMS, err = inspect.ParamFloat(spec, "slow_ms", 1000); err != nil {
 		return nil, err
 	}
 	if c.slowMS < 0 {
-		return nil, badParam(spec, "slow_ms", "want milliseconds, 0 or more, got %v", c.slowMS)
+		return nil, inspect.BadParam(spec, "slow_ms", "want milliseconds, 0 or more, got %v", c.slowMS)
 	}
-	sw, err := paramString(spec, "slow_warn", "~:100")
+	sw, err := inspect.ParamString(spec, "slow_warn", "~:100")
 	if err != nil {
 		return nil, err
 	}
-	sc, err := paramString(spec, "slow_crit", "")
+	sc, err := inspect.ParamString(spec, "slow_crit", "")
 	if err != nil {
 		return nil, err
 	}
-	if c.slowTh.Warn, err = ParseRange(sw); err != nil {
-		return nil, badParam(spec, "slow_warn", "%v", err)
+	if c.slowTh.Warn, err = inspect.ParseRange(sw); err != nil {
+		return nil, inspect.BadParam(spec, "slow_warn", "%v", err)
 	}
-	if c.slowTh.Crit, err = ParseRange(sc); err != nil {
-		return nil, badParam(spec, "slow_crit", "%v", err)
+	if c.slowTh.Crit, err = inspect.ParseRange(sc); err != nil {
+		return nil, inspect.BadParam(spec, "slow_crit", "%v", err)
 	}
-	if c.window, err = paramDuration(spec, "window", 0); err != nil {
+	if c.window, err = inspect.ParamDuration(spec, "window", 0); err != nil {
 		return nil, err
 	}
-	mb, err := paramString(spec, "max_bytes", "4M")
+	mb, err := inspect.ParamString(spec, "max_bytes", "4M")
 	if err != nil {
 		return nil, err
 	}
-	if c.maxBytes, err = parseSize(mb); err != nil || c.maxBytes < 1 {
-		return nil, badParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
+	if c.maxBytes, err = oschecks.ParseSize(mb); err != nil || c.maxBytes < 1 {
+		return nil, inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
 	}
 	return c, nil
 }
 
-func (dbLogCheck) Validate(spec *Spec) error {
+func (dbLogCheck) Validate(spec *inspect.Spec) error {
 	_, err := dbLogParse(spec)
 	return err
 }
 
 // Applies reports whether the asset has a log to read. Parameters that do
 // not parse keep the check, so the mistake is reported.
-func (dbLogCheck) Applies(spec *Spec, _ *inventory.Asset) bool {
+func (dbLogCheck) Applies(spec *inspect.Spec, _ *inventory.Asset) bool {
 	c, err := dbLogParse(spec)
 	return err != nil || c.configured()
 }
@@ -213,7 +215,7 @@ NR==1{f=substr($0,1,80)}
 END{fl(); print "@M@ COUNT Q " c+0; if(NR>0)print "|F " f; if(c>0)print "|M " ml; out("Q",b,c)}`
 )
 
-func (dbLogCheck) Script(spec *Spec, a *inventory.Asset) (string, error) {
+func (dbLogCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
 	c, err := dbLogParse(spec)
 	if err != nil || !c.configured() {
 		return "", err
@@ -223,10 +225,10 @@ func (dbLogCheck) Script(spec *Spec, a *inventory.Asset) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString(logNowScript() + "\n")
+	b.WriteString(oschecks.LogNowScript() + "\n")
 	if engine == transport.EnginePostgres {
 		if c.slowLog != "" {
-			return "", badParam(spec, "slow_log", "PostgreSQL writes slow statements (duration: lines) to its server log: give error_log only")
+			return "", inspect.BadParam(spec, "slow_log", "PostgreSQL writes slow statements (duration: lines) to its server log: give error_log only")
 		}
 		b.WriteString(dbLogStreamScript("error", c.errorLog, c, dbLogAwkPG))
 		return b.String(), nil
@@ -244,18 +246,18 @@ func (dbLogCheck) Script(spec *Spec, a *inventory.Asset) (string, error) {
 // (printed hex-encoded, so no file name can forge a marker) and hands its
 // end to the awk program.
 func dbLogStreamScript(name, path string, c *dbLogConf, prog string) string {
-	word := ShellQuote(argPath(path))
-	if strings.ContainsAny(path, "*?[") && safeGlob.MatchString(path) {
-		word = argPath(path) // a glob from the safe set: let the shell expand it
+	word := inspect.ShellQuote(inspect.ArgPath(path))
+	if strings.ContainsAny(path, "*?[") && inspect.SafeGlob.MatchString(path) {
+		word = inspect.ArgPath(path) // a glob from the safe set: let the shell expand it
 	}
-	prog = strings.ReplaceAll(prog, "@M@", logMark)
+	prog = strings.ReplaceAll(prog, "@M@", oschecks.LogMark)
 	awk := "awk -v n=" + strconv.Itoa(dbLogShipLines) + " -v w=" + strconv.Itoa(dbLogLineMax) +
 		" -v ms=" + strconv.FormatFloat(c.slowMS, 'f', -1, 64) + " '" + dbLogAwkOut + "\n" + prog + "'"
 	var b strings.Builder
-	b.WriteString(`echo "` + logMark + ` STREAM ` + name + `"` + "\n")
+	b.WriteString(`echo "` + oschecks.LogMark + ` STREAM ` + name + `"` + "\n")
 	b.WriteString(`b=; for f in ` + word + `; do if [ -f "$f" ] && { [ -z "$b" ] || [ "$f" -nt "$b" ]; }; then b=$f; fi; done; f=$b` + "\n")
-	b.WriteString(`if [ -n "$f" ]; then printf '` + logMark + ` FILE '; printf '%s' "$f" | od -An -tx1 | tr -d ' \n'; echo; fi` + "\n")
-	b.WriteString(logReadScript(c.maxBytes, `tr -d '\000' | `+awk) + "\n")
+	b.WriteString(`if [ -n "$f" ]; then printf '` + oschecks.LogMark + ` FILE '; printf '%s' "$f" | od -An -tx1 | tr -d ' \n'; echo; fi` + "\n")
+	b.WriteString(oschecks.LogReadScript(c.maxBytes, `tr -d '\000' | `+awk) + "\n")
 	return b.String()
 }
 
@@ -263,7 +265,7 @@ func dbLogStreamScript(name, path string, c *dbLogConf, prog string) string {
 type dbLogStream struct {
 	Name  string // "error" or "slow"
 	File  string // the file read, as the host named it
-	Out   LogOutput
+	Out   oschecks.LogOutput
 	Count map[string]int      // per kind of line, as counted on the host
 	Lines map[string][]string // per kind, the last lines kept, oldest first
 	First string              // the first line read
@@ -289,7 +291,7 @@ func (o *dbLogOutput) stream(name string) *dbLogStream {
 // parseDBLogOutput reads the collector's output. Log text only ever comes
 // behind "|", so it cannot forge a marker.
 func parseDBLogOutput(out string) dbLogOutput {
-	top := LogOutput{Zone: time.UTC}
+	top := oschecks.LogOutput{Zone: time.UTC}
 	o := dbLogOutput{}
 	var cur *dbLogStream
 	for _, line := range strings.Split(out, "\n") {
@@ -308,16 +310,16 @@ func parseDBLogOutput(out string) dbLogOutput {
 			}
 			continue
 		}
-		f := logMarker(line)
+		f := oschecks.LogMarker(line)
 		if len(f) == 0 {
 			continue
 		}
 		switch f[0] {
 		case "NOW":
-			top.marker(f)
+			top.Marker(f)
 		case "STREAM":
 			if len(f) >= 2 {
-				cur = &dbLogStream{Name: f[1], Out: LogOutput{Size: -1}, Count: map[string]int{}, Lines: map[string][]string{}}
+				cur = &dbLogStream{Name: f[1], Out: oschecks.LogOutput{Size: -1}, Count: map[string]int{}, Lines: map[string][]string{}}
 				o.Streams = append(o.Streams, cur)
 			}
 		case "FILE":
@@ -334,7 +336,7 @@ func parseDBLogOutput(out string) dbLogOutput {
 			}
 		default:
 			if cur != nil {
-				cur.Out.marker(f)
+				cur.Out.Marker(f)
 			}
 		}
 	}
@@ -359,7 +361,7 @@ var (
 // those of PostgreSQL, MySQL and MariaDB.
 func dbLogTime(line string, zone *time.Location, now time.Time) (time.Time, bool) {
 	if len(line) < 10 || line[0] < '0' || line[0] > '9' {
-		return LogLineTime(line, zone, now) // syslog (PostgreSQL's log_destination = syslog)
+		return oschecks.LogLineTime(line, zone, now) // syslog (PostgreSQL's log_destination = syslog)
 	}
 	if m := pgZoneTS.FindStringSubmatch(line); m != nil {
 		z := time.UTC
@@ -375,7 +377,7 @@ func dbLogTime(line string, zone *time.Location, now time.Time) (time.Time, bool
 		s, _ := strconv.ParseInt(m[1], 10, 64)
 		return time.Unix(s, 0), true
 	}
-	if t, ok := LogLineTime(line, zone, now); ok {
+	if t, ok := oschecks.LogLineTime(line, zone, now); ok {
 		return t, true
 	}
 	if m := mariaTS.FindStringSubmatch(line); m != nil {
@@ -401,7 +403,7 @@ func pgOffset(s string) (*time.Location, bool) {
 	if len(s) == 3 {
 		s += "00"
 	}
-	return parseZone(s)
+	return oschecks.ParseZone(s)
 }
 
 // pgLevelRE finds PostgreSQL's severity: the first "LEVEL:  " of the line
@@ -480,13 +482,13 @@ type dbLogWindow struct {
 }
 
 // window keeps the lines of kind k that keep says count, from start on.
-// Lines without a time take the time of the line before (logTimes); with
+// Lines without a time take the time of the line before (LogTimes); with
 // own, a line must have a time of its own to count once any line has one:
 // in a log whose entries carry times, a line without one continues the
 // entry before it (a statement's next line) and is not an entry itself.
 func (s *dbLogStream) window(k string, start time.Time, own bool, timeOf func(string) (time.Time, bool), keep func(string) (float64, bool)) dbLogWindow {
 	shipped := s.Lines[k]
-	times, parsed := logTimes(shipped, timeOf)
+	times, parsed := oschecks.LogTimes(shipped, timeOf)
 	var w dbLogWindow
 	firstIn := false
 	for i, line := range shipped {
@@ -511,27 +513,27 @@ func (s *dbLogStream) window(k string, start time.Time, own bool, timeOf func(st
 	return w
 }
 
-func (dbLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (dbLogCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	c, err := dbLogParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "db-log", err)
+		return inspect.BadParamsResult(env, "db-log", err)
 	}
 	if !c.configured() {
 		return nil // nothing to read for this asset: no result (see Applies)
 	}
 	engine, err := dbLogEngine(env.Asset)
 	if err != nil {
-		r := newResult(env, "db-log", "")
+		r := inspect.NewResult(env, "db-log", "")
 		r.Status, r.Reason = result.Unknown, "config"
-		setMsgSub(&r, env, dbConfigMessage(env, err))
-		setAdvice(&r, env, "db.advice.config")
+		inspect.SetMsgSub(&r, env, dbConfigMessage(env, err))
+		inspect.SetAdvice(&r, env, "db.advice.config")
 		return []result.Result{r}
 	}
 	item := "errors"
 	if c.errorLog == "" {
 		item = "slow"
 	}
-	if rr, bad := sectionUnusable(env, newResult(env, "db-log", item)); bad {
+	if rr, bad := inspect.SectionUnusable(env, inspect.NewResult(env, "db-log", item)); bad {
 		return []result.Result{rr}
 	}
 	o := parseDBLogOutput(env.Section.Stdout)
@@ -541,7 +543,7 @@ func (dbLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	envNow := *env
 	envNow.Now = now
-	start := windowStart(&envNow, c.window)
+	start := inspect.WindowStart(&envNow, c.window)
 	d := &dbLogEval{env: env, c: c, zone: o.Zone, now: now, start: start}
 
 	var rs []result.Result
@@ -577,7 +579,7 @@ func (dbLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 
 // dbLogEval holds what every result of one evaluation shares.
 type dbLogEval struct {
-	env        *Env
+	env        *inspect.Env
 	c          *dbLogConf
 	zone       *time.Location
 	now, start time.Time
@@ -590,22 +592,22 @@ func (d *dbLogEval) since() string { return d.start.In(d.zone).Format("2006-01-0
 // unusable is the UNKNOWN result of a log that could not be read.
 func (d *dbLogEval) unusable(s *dbLogStream, item, streamKey, path string) (result.Result, bool) {
 	env := d.env
-	r := newResult(env, "db-log", item)
+	r := inspect.NewResult(env, "db-log", item)
 	r.Status = result.Unknown
 	name := i18n.S(streamKey)
 	switch {
 	case s == nil || !s.Out.Missing && !s.Out.Unreadable && len(s.Count) == 0:
 		r.Reason = "parse"
-		setMsg(&r, env, "db.log.no_count", name, dbLogClean(path))
-		setEvidence(&r, dbLogClean(env.Section.Stdout), env.Section.Truncated)
+		inspect.SetMsg(&r, env, "db.log.no_count", name, dbLogClean(path))
+		inspect.SetEvidence(&r, dbLogClean(env.Section.Stdout), env.Section.Truncated)
 	case s.Out.Missing:
 		r.Reason = "missing"
-		setMsg(&r, env, "db.log.missing", name, dbLogClean(path))
-		setAdvice(&r, env, "db.log.missing_a")
+		inspect.SetMsg(&r, env, "db.log.missing", name, dbLogClean(path))
+		inspect.SetAdvice(&r, env, "db.log.missing_a")
 	case s.Out.Unreadable:
 		r.Reason = "permission"
-		setMsg(&r, env, "db.log.unreadable", name, dbLogClean(s.file(path)))
-		setAdvice(&r, env, "db.log.unreadable_a")
+		inspect.SetMsg(&r, env, "db.log.unreadable", name, dbLogClean(s.file(path)))
+		inspect.SetAdvice(&r, env, "db.log.unreadable_a")
 	default:
 		return r, false
 	}
@@ -633,7 +635,7 @@ func (d *dbLogEval) notes(s *dbLogStream, w dbLogWindow) []i18n.Sub {
 	cut := s.Out.Size > d.c.maxBytes
 	switch {
 	case cut && (!firstOK || first.After(d.start)):
-		notes = append(notes, i18n.S("probe.log.bytes", humanBytes(d.c.maxBytes), humanBytes(s.Out.Size)))
+		notes = append(notes, i18n.S("probe.log.bytes", oschecks.HumanBytes(d.c.maxBytes), oschecks.HumanBytes(s.Out.Size)))
 	case !cut && firstOK && first.After(d.start):
 		notes = append(notes, i18n.S("db.log.begins", first.In(d.zone).Format("2006-01-02 15:04")))
 	}
@@ -655,19 +657,19 @@ func (d *dbLogEval) countText(w dbLogWindow) any {
 // crash whatever the count.
 func (d *dbLogEval) errorsResult(s *dbLogStream, streamKey string, w dbLogWindow, fatal, panics, crashes int) result.Result {
 	env := d.env
-	r := newResult(env, "db-log", "errors")
+	r := inspect.NewResult(env, "db-log", "errors")
 	r.Status = result.OK
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th, _ = ParseThresholds("~:0", "~:50")
+		th, _ = inspect.ParseThresholds("~:0", "~:50")
 	}
 	th.Apply(&r, float64(w.count), "errors")
 	r.Metrics = []result.Metric{{Name: "db.log_errors", Value: float64(w.count)}}
 	name, file := i18n.S(streamKey), dbLogClean(s.File)
 	if w.count == 0 {
-		setMsg(&r, env, "db.log.errors_none", name, file, d.since())
+		inspect.SetMsg(&r, env, "db.log.errors_none", name, file, d.since())
 	} else {
-		setMsg(&r, env, "db.log.errors", name, file, d.since(), d.countText(w))
+		inspect.SetMsg(&r, env, "db.log.errors", name, file, d.since(), d.countText(w))
 		var severe []i18n.Sub
 		if fatal > 0 {
 			severe = append(severe, i18n.S("db.log.fatal", fatal))
@@ -679,28 +681,28 @@ func (d *dbLogEval) errorsResult(s *dbLogStream, streamKey string, w dbLogWindow
 			severe = append(severe, i18n.S("db.log.crash", crashes))
 		}
 		if len(severe) > 0 {
-			addMsg(&r, env, "db.log.severe", dbList(env, severe))
+			inspect.AddMsg(&r, env, "db.log.severe", dbList(env, severe))
 		}
-		addMsg(&r, env, "db.log.latest", clip(strings.TrimSpace(dbLogClean(w.lines[len(w.lines)-1].text)), 160))
+		inspect.AddMsg(&r, env, "db.log.latest", inspect.Clip(strings.TrimSpace(dbLogClean(w.lines[len(w.lines)-1].text)), 160))
 		sample := w.lines[max(0, len(w.lines)-dbLogSample):]
 		texts := make([]string, len(sample))
 		for i, l := range sample {
 			texts[i] = dbLogClean(l.text)
 		}
-		setEvidence(&r, strings.Join(texts, "\n"), len(w.lines) > len(sample))
+		inspect.SetEvidence(&r, strings.Join(texts, "\n"), len(w.lines) > len(sample))
 	}
 	if panics > 0 || crashes > 0 {
 		r.Status = result.Crit
 	}
 	if notes := d.notes(s, w); len(notes) > 0 {
-		addMsg(&r, env, "db.sep")
-		addPart(&r, env, dbJoin(env, notes))
+		inspect.AddMsg(&r, env, "db.sep")
+		inspect.AddPart(&r, env, dbJoin(env, notes))
 	}
 	switch {
 	case panics > 0 || crashes > 0:
-		setAdvice(&r, env, "db.log.panic_a")
+		inspect.SetAdvice(&r, env, "db.log.panic_a")
 	case r.Status != result.OK:
-		setAdvice(&r, env, "db.log.errors_a")
+		inspect.SetAdvice(&r, env, "db.log.errors_a")
 	}
 	return r
 }
@@ -710,7 +712,7 @@ func (d *dbLogEval) errorsResult(s *dbLogStream, streamKey string, w dbLogWindow
 // longest of the window when it falls inside it.
 func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, longest dbLogLine, pgNote any, show func(dbLogLine) string) result.Result {
 	env := d.env
-	r := newResult(env, "db-log", "slow")
+	r := inspect.NewResult(env, "db-log", "slow")
 	r.Status = result.OK
 	d.c.slowTh.Apply(&r, float64(w.count), "events")
 	maxSecs := 0.0
@@ -731,12 +733,12 @@ func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, 
 	}
 	name, file := i18n.S(streamKey), dbLogClean(s.File)
 	if w.count == 0 {
-		setMsg(&r, env, "db.log.slow_none", name, file, d.since(), pgNote)
+		inspect.SetMsg(&r, env, "db.log.slow_none", name, file, d.since(), pgNote)
 	} else {
-		setMsg(&r, env, "db.log.slow", name, file, d.since(), d.countText(w), pgNote)
-		addMsg(&r, env, "db.log.slow_max", fmtNum(round2(maxSecs)))
+		inspect.SetMsg(&r, env, "db.log.slow", name, file, d.since(), d.countText(w), pgNote)
+		inspect.AddMsg(&r, env, "db.log.slow_max", inspect.FormatNum(round2(maxSecs)))
 		if top.timed {
-			addMsg(&r, env, "db.log.slow_at", top.at.In(d.zone).Format("2006-01-02 15:04:05"))
+			inspect.AddMsg(&r, env, "db.log.slow_at", top.at.In(d.zone).Format("2006-01-02 15:04:05"))
 		}
 		// The longest first: they are the ones to EXPLAIN.
 		byTime := slices.Clone(w.lines)
@@ -749,14 +751,14 @@ func (d *dbLogEval) slowResult(s *dbLogStream, streamKey string, w dbLogWindow, 
 		for i, l := range byTime {
 			texts[i] = dbLogClean(show(l))
 		}
-		setEvidence(&r, strings.Join(texts, "\n"), w.count > len(byTime))
+		inspect.SetEvidence(&r, strings.Join(texts, "\n"), w.count > len(byTime))
 	}
 	if notes := d.notes(s, w); len(notes) > 0 {
-		addMsg(&r, env, "db.sep")
-		addPart(&r, env, dbJoin(env, notes))
+		inspect.AddMsg(&r, env, "db.sep")
+		inspect.AddPart(&r, env, dbJoin(env, notes))
 	}
 	if r.Status != result.OK {
-		setAdvice(&r, env, "db.log.slow_a")
+		inspect.SetAdvice(&r, env, "db.log.slow_a")
 	}
 	return r
 }
@@ -802,7 +804,7 @@ func (d *dbLogEval) pgSlow(s *dbLogStream) result.Result {
 		at, timed := d.timeOf(s.Max)
 		longest = dbLogLine{text: s.Max, at: at, timed: timed, secs: secs}
 	}
-	note := i18n.S("db.log.slow_pg", fmtNum(slowMS))
+	note := i18n.S("db.log.slow_pg", inspect.FormatNum(slowMS))
 	return d.slowResult(s, "db.log.stream.server", w, longest, note, func(l dbLogLine) string { return l.text })
 }
 
@@ -882,3 +884,6 @@ func (d *dbLogEval) mySlow(s *dbLogStream) result.Result {
 func dbLogClean(s string) string {
 	return iostreams.Sanitize(strings.ToValidUTF8(s, "\uFFFD"))
 }
+
+// Log is the check type playbooks call "db-log".
+func Log() inspect.Check { return dbLogCheck{} }

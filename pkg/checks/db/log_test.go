@@ -1,4 +1,4 @@
-package inspect
+package db
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -41,33 +43,24 @@ type dbLogCase struct {
 
 func (c dbLogCase) run(t *testing.T) []result.Result {
 	t.Helper()
-	spec := &Spec{Name: "db-log", Type: "db-log", Params: c.params, Warn: c.warn, Crit: c.crit}
+	spec := &inspect.Spec{Name: "db-log", Type: "db-log", Params: c.params, Warn: c.warn, Crit: c.crit}
 	a := dbLogAsset(c.engine)
-	sec := prRunSnippet(t, dbLogCheck{}, spec, a)
+	sec := checktest.RunSnippet(t, dbLogCheck{}, spec, a)
 	now := c.now
 	if !now.IsZero() {
 		sec.Stdout = dbLogNowRE.ReplaceAllString(sec.Stdout, fmt.Sprintf("@@HCOPS_LOG NOW %d TZ %s", now.Unix(), now.Format("-0700")))
 	} else {
 		now = time.Now()
 	}
-	th, err := ParseThresholds(c.warn, c.crit)
+	th, err := inspect.ParseThresholds(c.warn, c.crit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Spec: spec, Asset: a, Thresholds: th, Section: sec, Now: now, Since: c.since, Lang: c.lang}
+	env := &inspect.Env{Spec: spec, Asset: a, Thresholds: th, Section: sec, Now: now, Since: c.since, Lang: c.lang}
 	return dbLogCheck{}.Evaluate(context.Background(), env)
 }
 
 func testdataLog(name string) string { return filepath.Join("testdata", "dblog", name) }
-
-func metric(r result.Result, name string) (float64, bool) {
-	for _, m := range r.Metrics {
-		if m.Name == name {
-			return m.Value, true
-		}
-	}
-	return 0, false
-}
 
 // wantDBLog checks a db-log result: status, value, and text in the message
 // and the evidence (and none of notIn in either).
@@ -75,7 +68,7 @@ func wantDBLog(t *testing.T, rs []result.Result, item string, st result.Status, 
 	t.Helper()
 	r := item0(t, rs, item)
 	if r.Status != st || r.Value == nil || *r.Value != value {
-		t.Errorf("%s: got %s %v %q, want %s %v", item, r.Status, prDeref(r.Value), r.Message, st, value)
+		t.Errorf("%s: got %s %v %q, want %s %v", item, r.Status, checktest.Deref(r.Value), r.Message, st, value)
 	}
 	for _, s := range msg {
 		if !strings.Contains(r.Message, s) {
@@ -106,15 +99,13 @@ func item0(t *testing.T, rs []result.Result, name string) result.Result {
 	return result.Result{}
 }
 
-var cst = time.FixedZone("+0800", 8*3600)
-
 // PostgreSQL server logs: the default prefix with ms and a zone
 // abbreviation of the host's zone, extra prefix fields (user@db), %t
 // without ms, multi-line statements (one starting "ERROR:  " at column 0),
 // DETAIL/STATEMENT lines, auto_explain plans, warnings, and a line of
 // binary and terminal escapes.
 func TestDBLogPostgresServerLog(t *testing.T) {
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, cst)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, checktest.CST)
 	c := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": testdataLog("postgresql-16-cst.log")}, now: now, since: now.Add(-24 * time.Hour)}
 	rs := c.run(t)
 	if len(rs) != 2 {
@@ -127,17 +118,17 @@ func TestDBLogPostgresServerLog(t *testing.T) {
 	if e.Advice == "" || !strings.Contains(e.Advice, "STATEMENT lines") {
 		t.Errorf("advice %q", e.Advice)
 	}
-	if v, _ := metric(e, "db.log_errors"); v != 4 {
+	if v, _ := checktest.Metric(e, "db.log_errors"); v != 4 {
 		t.Errorf("metric db.log_errors %v", v)
 	}
 	s := wantDBLog(t, rs, "slow", result.OK, 3,
 		[]string{"3 slow statement(s) since 2026-11-28 12:00 (1000 ms or longer), the longest took 60 s (2026-11-29 11:00:00)"},
 		[]string{"VACUUM FULL visit", "execute <unnamed>: SELECT * FROM lab", "duration: 1500.250 ms"},
 		"999.999", "plan:")
-	if v, _ := metric(s, "db.slow_queries"); v != 3 {
+	if v, _ := checktest.Metric(s, "db.slow_queries"); v != 3 {
 		t.Errorf("db.slow_queries %v", v)
 	}
-	if v, _ := metric(s, "db.slow_max_s"); v != 60 {
+	if v, _ := checktest.Metric(s, "db.slow_max_s"); v != 60 {
 		t.Errorf("db.slow_max_s %v", v)
 	}
 	// The longest comes first in the evidence: it is the one to EXPLAIN.
@@ -172,9 +163,9 @@ func TestDBLogPostgresServerLog(t *testing.T) {
 // Chinese; the log's own zone (UTC) is honoured on a +0800 host; a PANIC is
 // critical whatever the thresholds say.
 func TestDBLogPostgresChineseMessages(t *testing.T) {
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, cst)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, checktest.CST)
 	rs := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": testdataLog("postgresql-15-zh_CN.log")},
-		warn: "~:10", crit: "~:20", now: now, since: time.Date(2026, 11, 29, 9, 30, 0, 0, cst)}.run(t)
+		warn: "~:10", crit: "~:20", now: now, since: time.Date(2026, 11, 29, 9, 30, 0, 0, checktest.CST)}.run(t)
 	e := wantDBLog(t, rs, "errors", result.Crit, 3, []string{"(FATAL 1, PANIC 1)"}, []string{"比致命错误还过分的错误:  无法写入到文件"}, "警告")
 	if !strings.Contains(e.Advice, "PANIC") {
 		t.Errorf("advice %q", e.Advice)
@@ -209,9 +200,9 @@ func TestDBLogMySQLErrorLogs(t *testing.T) {
 		{"mysql-8.0-error.log", "mysql", time.Date(2026, 11, 29, 4, 0, 0, 0, time.UTC), time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC),
 			result.Crit, 4, []string{"error log " + testdataLog("mysql-8.0-error.log") + ": 4 error(s)", "(server crash 1)", "latest: 2026-11-28T09:00:00.000000Z 12 [ERROR] [MY-011011] [Repl]"},
 			[]string{"[MY-012592]", "mysqld got signal 11"}, []string{"Aborting", "semaphore", "not a log entry", "Aborted connection"}},
-		{"mysql-5.7-error.log", "mysql", time.Date(2026, 11, 29, 12, 0, 0, 0, cst), time.Date(2026, 11, 28, 12, 0, 0, 0, cst),
+		{"mysql-5.7-error.log", "mysql", time.Date(2026, 11, 29, 12, 0, 0, 0, checktest.CST), time.Date(2026, 11, 28, 12, 0, 0, 0, checktest.CST),
 			result.Warn, 2, []string{"2 error(s) since 2026-11-28 12:00"}, []string{"Error_code: 1062", "Errcode: 28"}, []string{"before the window", "could not be resolved"}},
-		{"mariadb-5.5-error.log", "mariadb", time.Date(2026, 11, 29, 12, 0, 0, 0, cst), time.Date(2026, 11, 28, 12, 0, 0, 0, cst),
+		{"mariadb-5.5-error.log", "mariadb", time.Date(2026, 11, 29, 12, 0, 0, 0, checktest.CST), time.Date(2026, 11, 28, 12, 0, 0, 0, checktest.CST),
 			result.Crit, 2, []string{"(server crash 1)"}, []string{"marked as crashed", "261129  8:00:01 [ERROR] mysqld got signal 11 ;"}, []string{"before the window", "Aborted connection", "libraries"}},
 		{"mariadb-10.11-error-real.log", "mariadb", time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC),
 			result.Warn, 1, []string{"1 error(s) since 2026-11-29 09:00"}, []string{"Event Scheduler: [root@localhost][d.e] Table 'd.nosuch' doesn't exist"}, []string{"Access denied", "skip-name-resolve"}},
@@ -238,7 +229,7 @@ func TestDBLogMySQLSlowLogs(t *testing.T) {
 	s := wantDBLog(t, rs, "slow", result.OK, 2, []string{"slow query log " + testdataLog("mysql-8.0-slow.log") + ": 2 slow statement(s) since 2026-11-28 04:00, the longest took 12.3 s (2026-11-28 05:59:48)"},
 		[]string{"Query_time: 12.300000  Lock_time: 0.000100 Rows_sent: 20  Rows_examined: 1500000  SELECT p.name, v.date", "SELECT /* nightly */ SUM(amount) FROM fee;"},
 		"99.0", "COUNT(*)", "use his", "ms or longer")
-	if v, _ := metric(s, "db.slow_max_s"); v != 12.3 {
+	if v, _ := checktest.Metric(s, "db.slow_max_s"); v != 12.3 {
 		t.Errorf("db.slow_max_s %v", v)
 	}
 
@@ -282,7 +273,7 @@ func TestDBLogGlobNewestFile(t *testing.T) {
 	wantDBLog(t, rs, "errors", result.Warn, 2, []string{"server log " + cur + ": 2 error(s)"}, []string{"in the newest file"}, "older file")
 
 	rs = dbLogCase{engine: "postgresql", params: map[string]any{"error_log": filepath.Join(dir, "nothing-*.log")}, since: time.Now().Add(-24 * time.Hour)}.run(t)
-	if r := prOne(t, rs); r.Status != result.Unknown || r.Reason != "missing" {
+	if r := checktest.One(t, rs); r.Status != result.Unknown || r.Reason != "missing" {
 		t.Errorf("%s %s %q", r.Status, r.Reason, r.Message)
 	}
 	// A path with characters a glob may not have is taken literally.
@@ -319,31 +310,31 @@ func TestDBLogHostileAndLargeLogs(t *testing.T) {
 
 // The time formats of database logs.
 func TestDBLogTime(t *testing.T) {
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, cst)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, checktest.CST)
 	for _, c := range []struct {
 		line string
 		want time.Time
 	}{
-		{"2026-11-29 08:00:01.123 CST [1234] ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
-		{"2026-11-29 08:00:01 CST [1234] app@his ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
+		{"2026-11-29 08:00:01.123 CST [1234] ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, checktest.CST)},
+		{"2026-11-29 08:00:01 CST [1234] app@his ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, checktest.CST)},
 		{"2026-11-29 00:00:01.123 UTC [1234] ERROR:  x", time.Date(2026, 11, 29, 0, 0, 1, 0, time.UTC)},
-		{"2026-11-29 08:00:01 +08 [1234] LOG:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
+		{"2026-11-29 08:00:01 +08 [1234] LOG:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, checktest.CST)},
 		{"1795944742.123 [1234] ERROR:  x", time.Unix(1795944742, 0)},
 		{"2026-11-29T08:00:01.123456Z 0 [ERROR] [MY-010119] [Server] x", time.Date(2026, 11, 29, 8, 0, 1, 0, time.UTC)},
 		{"2026-11-29T16:00:01.123456+08:00 0 [ERROR] x", time.Date(2026, 11, 29, 8, 0, 1, 0, time.UTC)},
-		{"2026-11-29  8:00:01 0 [ERROR] x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
-		{"2026-11-29 18:00:01 0 [ERROR] x", time.Date(2026, 11, 29, 18, 0, 1, 0, cst)},
-		{"261129  8:00:01 [ERROR] x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
-		{"261129 18:00:01", time.Date(2026, 11, 29, 18, 0, 1, 0, cst)},
-		{"Nov 29 08:00:01 his-db-01 postgres[1234]: [3-1] ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, cst)},
+		{"2026-11-29  8:00:01 0 [ERROR] x", time.Date(2026, 11, 29, 8, 0, 1, 0, checktest.CST)},
+		{"2026-11-29 18:00:01 0 [ERROR] x", time.Date(2026, 11, 29, 18, 0, 1, 0, checktest.CST)},
+		{"261129  8:00:01 [ERROR] x", time.Date(2026, 11, 29, 8, 0, 1, 0, checktest.CST)},
+		{"261129 18:00:01", time.Date(2026, 11, 29, 18, 0, 1, 0, checktest.CST)},
+		{"Nov 29 08:00:01 his-db-01 postgres[1234]: [3-1] ERROR:  x", time.Date(2026, 11, 29, 8, 0, 1, 0, checktest.CST)},
 	} {
-		got, ok := dbLogTime(c.line, cst, now)
+		got, ok := dbLogTime(c.line, checktest.CST, now)
 		if !ok || !got.Equal(c.want) {
 			t.Errorf("%q: got %v %v, want %v", c.line, got, ok, c.want)
 		}
 	}
 	for _, line := range []string{"08:00:01 UTC - mysqld got signal 11 ;", "\t FROM visit", "ERROR:  no prefix", "", "2026-13-45 99:99:99 x"} {
-		if got, ok := dbLogTime(line, cst, now); ok {
+		if got, ok := dbLogTime(line, checktest.CST, now); ok {
 			t.Errorf("%q: got %v, want no time", line, got)
 		}
 	}
@@ -360,20 +351,20 @@ func TestDBLogParams(t *testing.T) {
 		{map[string]any{"error_log": "/x", "max_bytes": "lots"}, "max_bytes"},
 		{map[string]any{"eror_log": "/x"}, "error_log"},
 	} {
-		err := dbLogCheck{}.Validate(&Spec{Name: "db-log", Type: "db-log", Params: c.params})
+		err := dbLogCheck{}.Validate(&inspect.Spec{Name: "db-log", Type: "db-log", Params: c.params})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v, want an error naming %s", c.params, err, c.want)
 		}
 		// A mistake keeps the check in the plan, so it is reported.
-		if !(dbLogCheck{}).Applies(&Spec{Params: c.params}, dbLogAsset("mysql")) {
+		if !(dbLogCheck{}).Applies(&inspect.Spec{Params: c.params}, dbLogAsset("mysql")) {
 			t.Errorf("%v: a bad parameter must not make the check disappear", c.params)
 		}
 	}
-	_, err := dbLogCheck{}.Script(&Spec{Name: "db-log", Params: map[string]any{"error_log": "/x", "slow_log": "/y"}}, dbLogAsset("postgresql"))
+	_, err := dbLogCheck{}.Script(&inspect.Spec{Name: "db-log", Params: map[string]any{"error_log": "/x", "slow_log": "/y"}}, dbLogAsset("postgresql"))
 	if err == nil || !strings.Contains(err.Error(), "slow_log") {
 		t.Errorf("slow_log for PostgreSQL: %v", err)
 	}
-	_, err = dbLogCheck{}.Script(&Spec{Name: "db-log", Params: map[string]any{"error_log": "/x"}}, dbLogAsset("oracle"))
+	_, err = dbLogCheck{}.Script(&inspect.Spec{Name: "db-log", Params: map[string]any{"error_log": "/x"}}, dbLogAsset("oracle"))
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Errorf("unsupported engine: %v", err)
 	}
@@ -383,7 +374,7 @@ func TestDBLogParams(t *testing.T) {
 // at all: the plan leaves it out, so there is no SSH script and no result;
 // an asset whose override gives the path gets it, as a shell check.
 func TestDBLogNotConfiguredIsLeftOut(t *testing.T) {
-	pb, err := ParsePlaybook(testChecks, "db-health.yaml", []byte("name: db-health\nchecks:\n  - {name: db-status, type: db-status}\n  - {name: db-log, type: db-log, params: {slow_ms: 1000}}\n"), "db-health")
+	pb, err := inspect.ParsePlaybook(testChecks, "db-health.yaml", []byte("name: db-health\nchecks:\n  - {name: db-status, type: db-status}\n  - {name: db-log, type: db-log, params: {slow_ms: 1000}}\n"), "db-health")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +383,7 @@ func TestDBLogNotConfiguredIsLeftOut(t *testing.T) {
 	own := dbLogAsset("postgresql")
 	own.Name = "own-db"
 	own.Checks = map[string]inventory.CheckOverride{"db-log": {Params: map[string]any{"error_log": "/var/log/postgresql/postgresql-*.log"}}}
-	p, err := BuildPlan(PlanInput{Assets: []*inventory.Asset{cloud, own}, Playbooks: []*Playbook{pb}})
+	p, err := inspect.BuildPlan(inspect.PlanInput{Assets: []*inventory.Asset{cloud, own}, Playbooks: []*inspect.Playbook{pb}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,14 +403,14 @@ func TestDBLogNotConfiguredIsLeftOut(t *testing.T) {
 	if s, err := (dbLogCheck{}).Script(&pb.Checks[1], cloud); s != "" || err != nil {
 		t.Errorf("unconfigured script %q %v", s, err)
 	}
-	if rs := (dbLogCheck{}).Evaluate(context.Background(), &Env{Spec: &pb.Checks[1], Asset: cloud}); rs != nil {
+	if rs := (dbLogCheck{}).Evaluate(context.Background(), &inspect.Env{Spec: &pb.Checks[1], Asset: cloud}); rs != nil {
 		t.Errorf("unconfigured results %+v", rs)
 	}
 }
 
 // Chinese messages read as the engineer's own language, with the figures.
 func TestDBLogChinese(t *testing.T) {
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, cst)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, checktest.CST)
 	rs := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": testdataLog("postgresql-16-cst.log")}, now: now, since: now.Add(-24 * time.Hour), lang: i18n.ZH}.run(t)
 	e := item0(t, rs, "errors")
 	if want := "数据库日志 " + testdataLog("postgresql-16-cst.log") + "：自 2026-11-28 12:00 以来记录错误 4 条（其中 FATAL 1 条）；最近一条："; !strings.HasPrefix(e.Message, want) {
@@ -428,21 +419,21 @@ func TestDBLogChinese(t *testing.T) {
 	if !strings.HasPrefix(e.Advice, "查看证据中的错误行") {
 		t.Errorf("advice %q", e.Advice)
 	}
-	wantChinese(t, rs)
+	checktest.WantChinese(t, rs)
 	s := item0(t, rs, "slow")
 	if want := "：自 2026-11-28 12:00 以来慢查询 3 条（执行时间不少于 1000 毫秒），最长一条耗时 60 秒（2026-11-29 11:00:00）"; !strings.Contains(s.Message, want) {
 		t.Errorf("slow: %q, want %q", s.Message, want)
 	}
 	rs = dbLogCase{engine: "mysql", params: map[string]any{"error_log": "/nonexistent/mysql/error.log"}, lang: i18n.ZH}.run(t)
-	if r := prOne(t, rs); r.Message != "错误日志 /nonexistent/mysql/error.log 不存在或无法访问" || !strings.HasPrefix(r.Advice, "核对清单中该资产") {
+	if r := checktest.One(t, rs); r.Message != "错误日志 /nonexistent/mysql/error.log 不存在或无法访问" || !strings.HasPrefix(r.Advice, "核对清单中该资产") {
 		t.Errorf("missing: %q %q", r.Message, r.Advice)
 	}
-	wantChinese(t, rs)
+	checktest.WantChinese(t, rs)
 }
 
 // Every message key db-log uses is in the catalogue, in both languages.
 func TestDBLogMessagesInCatalogue(t *testing.T) {
-	wantKeys(t, []string{"check_db_log.go"}, 20)
+	checktest.WantKeys(t, []string{"log.go"}, 20)
 }
 
 // Real servers write the logs: PostgreSQL with log_min_duration_statement
@@ -472,7 +463,7 @@ func TestDBLogRealServers(t *testing.T) {
 		rs := dbLogCase{engine: "postgresql", params: map[string]any{"error_log": pg.Log}, since: start}.run(t)
 		wantDBLog(t, rs, "errors", result.Warn, 2, []string{"(FATAL 1)"}, []string{`relation "no_such_table" does not exist`, `password authentication failed for user "postgres"`})
 		s := wantDBLog(t, rs, "slow", result.OK, 1, []string{"the longest took 1.2"}, []string{"statement: SELECT pg_sleep(1.2)"}, "pg_sleep(0.2)")
-		if v, _ := metric(s, "db.slow_max_s"); v < 1.2 || v > 2 {
+		if v, _ := checktest.Metric(s, "db.slow_max_s"); v < 1.2 || v > 2 {
 			t.Errorf("db.slow_max_s %v", v)
 		}
 	})
@@ -531,7 +522,7 @@ func TestDBLogAwkImplementations(t *testing.T) {
 		{"mysql", "slow_log", "mysql-8.0-slow.log"},
 		{"mariadb", "slow_log", "mariadb-10.11-slow-real.log"},
 	} {
-		s, err := dbLogCheck{}.Script(&Spec{Name: "db-log", Params: map[string]any{c.param: testdataLog(c.file)}}, dbLogAsset(c.engine))
+		s, err := dbLogCheck{}.Script(&inspect.Spec{Name: "db-log", Params: map[string]any{c.param: testdataLog(c.file)}}, dbLogAsset(c.engine))
 		if err != nil {
 			t.Fatal(err)
 		}

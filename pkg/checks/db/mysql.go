@@ -1,4 +1,4 @@
-package inspect
+package db
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -15,7 +16,7 @@ import (
 // monitoring account needs PROCESS, REPLICATION CLIENT and SELECT on the
 // mysql schema for complete answers.
 
-func myStatusCheck(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func myStatusCheck(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var version string
 	if err := db.QueryRowContext(ctx, `SELECT VERSION()`).Scan(&version); err != nil {
 		return dbFail(env, base, "db.q.version", err)
@@ -35,7 +36,7 @@ func myStatusCheck(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	return statusResult(env, base, product, version, dbAtof(st["uptime"]), role)
 }
 
-func myConnections(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func myConnections(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	st, err := myStatus(ctx, db, "Threads_connected")
 	if err != nil {
 		return dbFail(env, base, "db.q.status", err)
@@ -47,7 +48,7 @@ func myConnections(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	return connectionsResult(env, base, int(dbAtof(st["threads_connected"])), int(dbAtof(vars["max_connections"])), "max_connections")
 }
 
-func myActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func myActivity(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := db.QueryContext(ctx, `SELECT t.trx_mysql_thread_id, COALESCE(p.USER,''), COALESCE(p.DB,''), COALESCE(p.COMMAND,''),
 		TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), COALESCE(p.TIME,0), LEFT(COALESCE(t.trx_query, p.INFO, ''), 160)
 		FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
@@ -103,7 +104,7 @@ func myActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	return activityResults(env, base, acts, waits, dbAtof(st["innodb_deadlocks"]), "KILL PID")
 }
 
-func myCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func myCache(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	st, err := myStatus(ctx, db, "Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads")
 	if err != nil {
 		return dbFail(env, base, "db.q.status", err)
@@ -112,8 +113,8 @@ func myCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []re
 	return cacheResult(env, base, req-reads, reads, "innodb_buffer_pool_size")
 }
 
-func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
-	interval, err := paramDuration(env.Spec, "interval", time.Second)
+func myThroughput(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
+	interval, err := inspect.ParamDuration(env.Spec, "interval", time.Second)
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
@@ -133,7 +134,7 @@ func myThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, qps, "qps")
 	r.Metrics = []result.Metric{{Name: "db.qps", Value: qps}, {Name: "db.tps", Value: tps}}
-	setMsg(&r, env, "db.tp.my", qps, tps, interval)
+	inspect.SetMsg(&r, env, "db.tp.my", qps, tps, interval)
 	return []result.Result{r}
 }
 
@@ -147,7 +148,7 @@ func myReplicaStatus(ctx context.Context, db *sql.DB) ([]map[string]string, erro
 	return rows, err
 }
 
-func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func myReplication(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	reps, err := myReplicaStatus(ctx, db)
 	if err != nil {
 		return dbFail(env, base, "db.q.replica_status", err)
@@ -186,14 +187,14 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
 		r.Metrics = []result.Metric{{Name: "db.replication_lag_s", Value: maxLag, Unit: "s"}}
 		if r.Status == result.OK {
-			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
+			r.Status = (inspect.Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
 		}
-		setMsg(&r, env, i18n.ConcatCode, dbJoin(env, msgs))
+		inspect.SetMsg(&r, env, i18n.ConcatCode, dbJoin(env, msgs))
 		switch {
 		case broken:
-			setAdvice(&r, env, "db.repl.my_broken_a")
+			inspect.SetAdvice(&r, env, "db.repl.my_broken_a")
 		case r.Status != result.OK:
-			setAdvice(&r, env, "db.repl.my_lag_a")
+			inspect.SetAdvice(&r, env, "db.repl.my_lag_a")
 		}
 		return []result.Result{r}
 	}
@@ -211,15 +212,15 @@ func myReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	switch {
 	case want > 0 && int(dumps) < want:
 		r.Status = result.Crit
-		setMsg(&r, env, "db.repl.my_missing", dumps, want)
-		setAdvice(&r, env, "db.repl.my_missing_a")
+		inspect.SetMsg(&r, env, "db.repl.my_missing", dumps, want)
+		inspect.SetAdvice(&r, env, "db.repl.my_missing_a")
 	default:
-		setMsg(&r, env, "db.repl.my_primary", dumps)
+		inspect.SetMsg(&r, env, "db.repl.my_primary", dumps)
 	}
 	return []result.Result{r}
 }
 
-func mySize(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func mySize(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := db.QueryContext(ctx, `SELECT table_schema, COALESCE(SUM(data_length + index_length),0) FROM information_schema.TABLES
 		WHERE table_schema NOT IN ('information_schema','performance_schema','sys') GROUP BY table_schema ORDER BY 2 DESC`)
 	if err != nil {
@@ -249,7 +250,7 @@ func mySize(ctx context.Context, env *Env, db *sql.DB, base result.Result) []res
 	return sizeResults(env, base, sizes, tables)
 }
 
-func myBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func myBackupSignals(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	vars, err := myVariables(ctx, db, "log_bin", "binlog_format", "expire_logs_days", "binlog_expire_logs_seconds")
 	if err != nil {
 		return dbFail(env, base, "db.q.variables", err)
@@ -259,8 +260,8 @@ func myBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	r.Status = result.OK
 	if !strings.EqualFold(vars["log_bin"], "ON") {
 		r.Status = result.Warn
-		setMsg(&r, env, "db.backup.my_off")
-		setAdvice(&r, env, "db.backup.my_off_a")
+		inspect.SetMsg(&r, env, "db.backup.my_off")
+		inspect.SetAdvice(&r, env, "db.backup.my_off_a")
 		return []result.Result{r}
 	}
 	var keep any = ""
@@ -269,11 +270,11 @@ func myBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	} else if d := dbAtof(vars["expire_logs_days"]); d > 0 {
 		keep = i18n.S("db.backup.my_keep_days", d)
 	}
-	setMsg(&r, env, "db.backup.my_ok", vars["binlog_format"], keep)
+	inspect.SetMsg(&r, env, "db.backup.my_ok", vars["binlog_format"], keep)
 	return []result.Result{r}
 }
 
-func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func mySecurity(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := dbRowsMap(ctx, db, `SELECT * FROM mysql.user`)
 	if err != nil {
 		return dbFail(env, base, "db.q.mysql_user", err)
@@ -328,10 +329,10 @@ func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	}
 	if len(issues) > 0 {
 		acc.Status = result.Crit
-		setMsg(&acc, env, i18n.ConcatCode, dbJoin(env, issues))
-		setAdvice(&acc, env, "db.sec.my_accounts_a")
+		inspect.SetMsg(&acc, env, i18n.ConcatCode, dbJoin(env, issues))
+		inspect.SetAdvice(&acc, env, "db.sec.my_accounts_a")
 	} else {
-		setMsg(&acc, env, "db.sec.my_accounts_ok", len(rows))
+		inspect.SetMsg(&acc, env, "db.sec.my_accounts_ok", len(rows))
 	}
 
 	cfg := base
@@ -358,10 +359,10 @@ func mySecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	}
 	if len(cfgIssues) > 0 {
 		cfg.Status = result.Warn
-		setMsg(&cfg, env, i18n.ConcatCode, dbJoin(env, cfgIssues))
-		setAdvice(&cfg, env, "db.sec.my_settings_a")
+		inspect.SetMsg(&cfg, env, i18n.ConcatCode, dbJoin(env, cfgIssues))
+		inspect.SetAdvice(&cfg, env, "db.sec.my_settings_a")
 	} else {
-		setMsg(&cfg, env, "db.sec.my_settings_ok")
+		inspect.SetMsg(&cfg, env, "db.sec.my_settings_ok")
 	}
 	return []result.Result{acc, cfg}
 }
@@ -373,7 +374,7 @@ func dbOrDash(s string) string {
 	return s
 }
 
-func dbPrefixIf(env *Env, s string) any {
+func dbPrefixIf(env *inspect.Env, s string) any {
 	if s == "" {
 		return ""
 	}

@@ -1,4 +1,4 @@
-package inspect
+package db
 
 import (
 	"context"
@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -15,7 +17,7 @@ import (
 // the pg_monitor role (or a superuser) for complete answers; the security
 // probe reads pg_authid, which needs superuser, and says so when it cannot.
 
-func pgStatus(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgStatus(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var version string
 	var num int
 	var uptime float64
@@ -35,7 +37,7 @@ func pgStatus(ctx context.Context, env *Env, db *sql.DB, base result.Result) []r
 // statusResult is the shared verdict of db-status: reachable, version
 // against min_version (DB3), uptime (a restart since the last inspection is
 // WARN), role against the inventory's expected role.
-func statusResult(env *Env, base result.Result, product, version string, uptime float64, role string) []result.Result {
+func statusResult(env *inspect.Env, base result.Result, product, version string, uptime float64, role string) []result.Result {
 	r := base
 	r.Status = result.OK
 	r.Item = "status"
@@ -45,40 +47,40 @@ func statusResult(env *Env, base result.Result, product, version string, uptime 
 	// them, in every language, for reports (the message is translated).
 	r.Evidence = fmt.Sprintf("%s\nrole: %s", product, role)
 	var notes []i18n.Sub
-	minV, err := paramString(env.Spec, "min_version", "")
+	minV, err := inspect.ParamString(env.Spec, "min_version", "")
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
 	if minV != "" && dbCompareVersions(version, minV) < 0 {
 		r.Status = result.Worst(r.Status, result.Warn)
 		notes = append(notes, i18n.S("db.status.version_low", version, minV))
-		setAdvice(&r, env, "db.status.version_advice", minV)
+		inspect.SetAdvice(&r, env, "db.status.version_advice", minV)
 	}
 	started := env.Now.Add(-time.Duration(uptime * float64(time.Second)))
 	if !env.Since.IsZero() && started.After(env.Since) {
 		r.Status = result.Worst(r.Status, result.Warn)
 		notes = append(notes, i18n.S("db.status.restarted", started.Format("2006-01-02 15:04")))
 		if r.Advice == "" {
-			setAdvice(&r, env, "db.status.restart_advice")
+			inspect.SetAdvice(&r, env, "db.status.restart_advice")
 		}
 	}
 	if env.Asset != nil && env.Asset.Database != nil && env.Asset.Database.Role != "" && !strings.EqualFold(env.Asset.Database.Role, role) {
 		r.Status = result.Worst(r.Status, result.Crit)
 		notes = append(notes, i18n.S("db.status.role_mismatch", dbRole(env, role), dbRole(env, env.Asset.Database.Role)))
-		setAdvice(&r, env, "db.status.role_advice")
+		inspect.SetAdvice(&r, env, "db.status.role_advice")
 	}
 	// The arguments are the instance's facts as well (product, version as
 	// shown, role), which the db report reads instead of the text.
 	name, shown, _ := strings.Cut(product, " ")
-	setMsg(&r, env, "db.status.summary", name, shown, strings.ToLower(role), dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
+	inspect.SetMsg(&r, env, "db.status.summary", name, shown, strings.ToLower(role), dbRole(env, role), dbAge(env, time.Duration(uptime)*time.Second))
 	if len(notes) > 0 {
-		addMsg(&r, env, "db.sep")
-		addPart(&r, env, dbJoin(env, notes))
+		inspect.AddMsg(&r, env, "db.sep")
+		inspect.AddPart(&r, env, dbJoin(env, notes))
 	}
 	return []result.Result{r}
 }
 
-func pgConnections(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgConnections(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var used, maxConn, reserved int
 	err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
 		current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int`).Scan(&used, &maxConn, &reserved)
@@ -88,7 +90,7 @@ func pgConnections(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	return connectionsResult(env, base, used, maxConn-reserved, "max_connections − superuser_reserved_connections")
 }
 
-func connectionsResult(env *Env, base result.Result, used, limit int, limitName string) []result.Result {
+func connectionsResult(env *inspect.Env, base result.Result, used, limit int, limitName string) []result.Result {
 	r := base
 	r.Item = "connections"
 	r.Status = result.OK
@@ -98,18 +100,18 @@ func connectionsResult(env *Env, base result.Result, used, limit int, limitName 
 	}
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th, _ = ParseThresholds("~:80", "~:90")
+		th, _ = inspect.ParseThresholds("~:80", "~:90")
 	}
 	th.Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "db.connections", Value: float64(used)}, {Name: "db.connections_pct", Value: pct, Unit: "%"}}
-	setMsg(&r, env, "db.conn.msg", used, limit, pct, limitName)
+	inspect.SetMsg(&r, env, "db.conn.msg", used, limit, pct, limitName)
 	if r.Status != result.OK {
-		setAdvice(&r, env, "db.conn.advice")
+		inspect.SetAdvice(&r, env, "db.conn.advice")
 	}
 	return []result.Result{r}
 }
 
-func pgActivity(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgActivity(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := db.QueryContext(ctx, `SELECT pid, coalesce(usename,''), coalesce(datname,''), coalesce(state,''),
 		coalesce(extract(epoch from now() - xact_start)::float8, 0), coalesce(extract(epoch from now() - query_start)::float8, 0),
 		left(regexp_replace(coalesce(query,''), '\s+', ' ', 'g'), 160)
@@ -151,13 +153,13 @@ type dbActivity struct {
 // seconds (default warn 300, crit 1800), idle-in-transaction sessions, and
 // lock waits (WARN when any session waits; deadlocks are recorded as a
 // counter for trends).
-func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, deadlocks float64, killHint string) []result.Result {
+func activityResults(env *inspect.Env, base result.Result, acts []dbActivity, waiting, deadlocks float64, killHint string) []result.Result {
 	r := base
 	r.Item = "long-transactions"
 	r.Status = result.OK
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th, _ = ParseThresholds("~:300", "~:1800")
+		th, _ = inspect.ParseThresholds("~:300", "~:1800")
 	}
 	var oldest dbActivity
 	for _, a := range acts {
@@ -168,9 +170,9 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	th.Apply(&r, oldest.XactSecs, "s")
 	r.Metrics = []result.Metric{{Name: "db.oldest_xact_s", Value: oldest.XactSecs, Unit: "s"}}
 	if oldest.ID == "" {
-		setMsg(&r, env, "db.act.none")
+		inspect.SetMsg(&r, env, "db.act.none")
 	} else {
-		setMsg(&r, env, "db.act.oldest", dbAge(env, time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
+		inspect.SetMsg(&r, env, "db.act.oldest", dbAge(env, time.Duration(oldest.XactSecs)*time.Second), oldest.ID, oldest.User, oldest.DB, oldest.State)
 	}
 	if r.Status != result.OK {
 		var ev []string
@@ -178,7 +180,7 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 			ev = append(ev, fmt.Sprintf("%s %s@%s %s xact %.0fs query %.0fs: %s", a.ID, a.User, a.DB, a.State, a.XactSecs, a.QuerySecs, a.Query))
 		}
 		r.Evidence = strings.Join(ev, "\n")
-		setAdvice(&r, env, "db.act.advice", oldest.ID, strings.ReplaceAll(killHint, "PID", oldest.ID))
+		inspect.SetAdvice(&r, env, "db.act.advice", oldest.ID, strings.ReplaceAll(killHint, "PID", oldest.ID))
 	}
 
 	l := base
@@ -186,15 +188,15 @@ func activityResults(env *Env, base result.Result, acts []dbActivity, waiting, d
 	l.Status = result.OK
 	l.SetValue(waiting, "sessions")
 	l.Metrics = []result.Metric{{Name: "db.lock_waits", Value: waiting}, {Name: "db.deadlocks_total", Value: deadlocks}}
-	setMsg(&l, env, "db.act.locks", waiting, deadlocks)
+	inspect.SetMsg(&l, env, "db.act.locks", waiting, deadlocks)
 	if waiting > 0 {
 		l.Status = result.Warn
-		setAdvice(&l, env, "db.act.lock_advice")
+		inspect.SetAdvice(&l, env, "db.act.lock_advice")
 	}
 	return []result.Result{r, l}
 }
 
-func pgCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgCache(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var hit, read float64
 	if err := db.QueryRowContext(ctx, `SELECT coalesce(sum(blks_hit),0)::float8, coalesce(sum(blks_read),0)::float8 FROM pg_stat_database`).Scan(&hit, &read); err != nil {
 		return dbFail(env, base, "db.q.pg_stat_database", err)
@@ -204,30 +206,30 @@ func pgCache(ctx context.Context, env *Env, db *sql.DB, base result.Result) []re
 
 // cacheResult: buffer cache hit ratio in percent (default warn below 95,
 // crit below 90).
-func cacheResult(env *Env, base result.Result, hits, misses float64, bufferName string) []result.Result {
+func cacheResult(env *inspect.Env, base result.Result, hits, misses float64, bufferName string) []result.Result {
 	r := base
 	r.Item = "cache-hit"
 	r.Status = result.OK
 	if hits+misses == 0 {
-		setMsg(&r, env, "db.cache.no_reads")
+		inspect.SetMsg(&r, env, "db.cache.no_reads")
 		return []result.Result{r}
 	}
 	pct := hits / (hits + misses) * 100
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th, _ = ParseThresholds("95:", "90:")
+		th, _ = inspect.ParseThresholds("95:", "90:")
 	}
 	th.Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "db.cache_hit_pct", Value: pct, Unit: "%"}}
-	setMsg(&r, env, "db.cache.msg", pct, bufferName)
+	inspect.SetMsg(&r, env, "db.cache.msg", pct, bufferName)
 	if r.Status != result.OK {
-		setAdvice(&r, env, "db.cache.advice", bufferName)
+		inspect.SetAdvice(&r, env, "db.cache.advice", bufferName)
 	}
 	return []result.Result{r}
 }
 
-func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
-	interval, err := paramDuration(env.Spec, "interval", time.Second)
+func pgThroughput(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
+	interval, err := inspect.ParamDuration(env.Spec, "interval", time.Second)
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
@@ -245,11 +247,11 @@ func pgThroughput(ctx context.Context, env *Env, db *sql.DB, base result.Result)
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, tps, "tps")
 	r.Metrics = []result.Metric{{Name: "db.tps", Value: tps}}
-	setMsg(&r, env, "db.tp.pg", tps, interval)
+	inspect.SetMsg(&r, env, "db.tp.pg", tps, interval)
 	return []result.Result{r}
 }
 
-func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgReplication(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var recovery bool
 	if err := db.QueryRowContext(ctx, `SELECT pg_is_in_recovery()`).Scan(&recovery); err != nil {
 		return dbFail(env, base, "db.q.recovery_state", err)
@@ -276,13 +278,13 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		switch {
 		case !status.Valid || status.String != "streaming":
 			r.Status = result.Crit
-			setMsg(&r, env, "db.repl.pg_not_streaming", dbOrNone(env, status.String))
-			setAdvice(&r, env, "db.repl.pg_not_streaming_a")
+			inspect.SetMsg(&r, env, "db.repl.pg_not_streaming", dbOrNone(env, status.String))
+			inspect.SetAdvice(&r, env, "db.repl.pg_not_streaming_a")
 		default:
-			r.Status = (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(lag)
-			setMsg(&r, env, "db.repl.pg_standby", dbAge(env, time.Duration(lag)*time.Second), humanBytes(int64(byteLag.Float64)))
+			r.Status = (inspect.Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(lag)
+			inspect.SetMsg(&r, env, "db.repl.pg_standby", dbAge(env, time.Duration(lag)*time.Second), oschecks.HumanBytes(int64(byteLag.Float64)))
 			if r.Status != result.OK {
-				setAdvice(&r, env, "db.repl.pg_standby_lag_a")
+				inspect.SetAdvice(&r, env, "db.repl.pg_standby_lag_a")
 			}
 		}
 		return []result.Result{r}
@@ -326,7 +328,7 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 		if s.bytes > maxBytes {
 			maxBytes = s.bytes
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s) %s %s, replay lag %s / %.1fs", dbOrNone(nil, s.name), s.addr, s.state, s.sync, humanBytes(int64(s.bytes)), s.secs))
+		parts = append(parts, fmt.Sprintf("%s (%s) %s %s, replay lag %s / %.1fs", dbOrNone(nil, s.name), s.addr, s.state, s.sync, oschecks.HumanBytes(int64(s.bytes)), s.secs))
 	}
 	r.SetValue(maxLag, "s")
 	r.Warn, r.Crit = lagWarn.String(), lagCrit.String()
@@ -335,13 +337,13 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 	switch {
 	case want > 0 && streaming < want:
 		r.Status = result.Crit
-		setMsg(&r, env, "db.repl.pg_missing", streaming, want)
-		setAdvice(&r, env, "db.repl.pg_missing_a")
+		inspect.SetMsg(&r, env, "db.repl.pg_missing", streaming, want)
+		inspect.SetAdvice(&r, env, "db.repl.pg_missing_a")
 	case want == 0 && len(standbys) == 0:
 		r.Status = result.OK
-		setMsg(&r, env, "db.repl.pg_no_standby")
+		inspect.SetMsg(&r, env, "db.repl.pg_no_standby")
 	default:
-		lagStatus := (Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
+		lagStatus := (inspect.Thresholds{Warn: lagWarn, Crit: lagCrit}).Status(maxLag)
 		byteStatus := result.OK
 		if maxBytes > 1<<30 {
 			byteStatus = result.Crit
@@ -349,24 +351,24 @@ func pgReplication(ctx context.Context, env *Env, db *sql.DB, base result.Result
 			byteStatus = result.Warn
 		}
 		r.Status = result.Worst(lagStatus, byteStatus)
-		setMsg(&r, env, "db.repl.pg_primary", streaming, humanBytes(int64(maxBytes)), maxLag)
+		inspect.SetMsg(&r, env, "db.repl.pg_primary", streaming, oschecks.HumanBytes(int64(maxBytes)), maxLag)
 		if r.Status != result.OK {
-			setAdvice(&r, env, "db.repl.pg_primary_lag_a")
+			inspect.SetAdvice(&r, env, "db.repl.pg_primary_lag_a")
 		}
 	}
 	return []result.Result{r}
 }
 
 // replicationThresholds: lag in seconds, default warn 60, crit 300.
-func replicationThresholds(env *Env) (*Range, *Range) {
+func replicationThresholds(env *inspect.Env) (*inspect.Range, *inspect.Range) {
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th, _ = ParseThresholds("~:60", "~:300")
+		th, _ = inspect.ParseThresholds("~:60", "~:300")
 	}
 	return th.Warn, th.Crit
 }
 
-func pgSize(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgSize(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	rows, err := db.QueryContext(ctx, `SELECT datname, pg_database_size(datname)::float8 FROM pg_database WHERE datallowconn ORDER BY 2 DESC`)
 	if err != nil {
 		return dbFail(env, base, "db.q.database_sizes", err)
@@ -405,11 +407,11 @@ type dbNamedSize struct {
 // sizeResults: one result per database with its size in bytes (metric
 // db.size_bytes, item = database) for growth trends; thresholds, when set,
 // apply to the size in GiB.
-func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []result.Result {
+func sizeResults(env *inspect.Env, base result.Result, sizes, tables []dbNamedSize) []result.Result {
 	var rs []result.Result
 	var tl []string
 	for _, t := range tables {
-		tl = append(tl, fmt.Sprintf("%s %s", t.Name, humanBytes(int64(t.Bytes))))
+		tl = append(tl, fmt.Sprintf("%s %s", t.Name, oschecks.HumanBytes(int64(t.Bytes))))
 	}
 	for _, s := range sizes {
 		r := base
@@ -417,7 +419,7 @@ func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []re
 		r.Status = result.OK
 		env.Thresholds.Apply(&r, s.Bytes/(1<<30), "GiB")
 		r.Metrics = []result.Metric{{Name: "db.size_bytes", Value: s.Bytes, Unit: "B"}}
-		setMsg(&r, env, "db.size.msg", s.Name, humanBytes(int64(s.Bytes)))
+		inspect.SetMsg(&r, env, "db.size.msg", s.Name, oschecks.HumanBytes(int64(s.Bytes)))
 		rs = append(rs, r)
 	}
 	if len(rs) > 0 && len(tl) > 0 {
@@ -426,7 +428,7 @@ func sizeResults(env *Env, base result.Result, sizes, tables []dbNamedSize) []re
 	return rs
 }
 
-func pgBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgBackupSignals(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var mode string
 	var archived, failed int64
 	var lastOK, lastFail sql.NullTime
@@ -442,19 +444,19 @@ func pgBackupSignals(ctx context.Context, env *Env, db *sql.DB, base result.Resu
 	switch {
 	case mode == "off":
 		r.Status = result.Warn
-		setMsg(&r, env, "db.backup.pg_off")
-		setAdvice(&r, env, "db.backup.pg_off_a")
+		inspect.SetMsg(&r, env, "db.backup.pg_off")
+		inspect.SetAdvice(&r, env, "db.backup.pg_off_a")
 	case lastFail.Valid && (!lastOK.Valid || lastFail.Time.After(lastOK.Time)):
 		r.Status = result.Crit
-		setMsg(&r, env, "db.backup.pg_failing", lastFail.Time.Format("2006-01-02 15:04"), dbFmtTime(env, lastOK), failed)
-		setAdvice(&r, env, "db.backup.pg_failing_a")
+		inspect.SetMsg(&r, env, "db.backup.pg_failing", lastFail.Time.Format("2006-01-02 15:04"), dbFmtTime(env, lastOK), failed)
+		inspect.SetAdvice(&r, env, "db.backup.pg_failing_a")
 	default:
-		setMsg(&r, env, "db.backup.pg_ok", archived, dbFmtTime(env, lastOK))
+		inspect.SetMsg(&r, env, "db.backup.pg_ok", archived, dbFmtTime(env, lastOK))
 	}
 	return []result.Result{r}
 }
 
-func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) []result.Result {
+func pgSecurity(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
 	var rs []result.Result
 	// Superusers, and login roles without a password (needs superuser to
 	// read pg_authid; otherwise only names from pg_roles).
@@ -482,7 +484,7 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	}
 	rows.Close()
 	allowed := map[string]bool{"postgres": true}
-	if extra, err := paramStrings(env.Spec, "allowed_superusers"); err == nil {
+	if extra, err := inspect.ParamStrings(env.Spec, "allowed_superusers"); err == nil {
 		for _, n := range extra {
 			allowed[n] = true
 		}
@@ -502,26 +504,26 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	acc := base
 	acc.Item = "accounts"
 	acc.Status = result.OK
-	setMsg(&acc, env, "db.sec.pg_accounts", len(roles), dbList(env, supers))
+	inspect.SetMsg(&acc, env, "db.sec.pg_accounts", len(roles), dbList(env, supers))
 	// trust authentication over the network makes a password moot; a
 	// superuser without one is still a finding (DB4)
 	trustRules := pgTrustRules(ctx, env, db)
 	switch {
 	case len(superNoPw) > 0 && len(trustRules) > 0:
 		acc.Status = result.Crit
-		setMsg(&acc, env, "db.sec.pg_super_nopw_trust", dbList(env, superNoPw), dbJoin(env, trustRules))
+		inspect.SetMsg(&acc, env, "db.sec.pg_super_nopw_trust", dbList(env, superNoPw), dbJoin(env, trustRules))
 	case len(superNoPw) > 0:
 		acc.Status = result.Crit
-		setMsg(&acc, env, "db.sec.pg_super_nopw", dbList(env, superNoPw))
+		inspect.SetMsg(&acc, env, "db.sec.pg_super_nopw", dbList(env, superNoPw))
 	case len(extraSupers) > 0:
 		acc.Status = result.Warn
-		setMsg(&acc, env, "db.sec.pg_extra_super", dbList(env, extraSupers))
+		inspect.SetMsg(&acc, env, "db.sec.pg_extra_super", dbList(env, extraSupers))
 	}
 	if acc.Status != result.OK {
-		setAdvice(&acc, env, "db.sec.pg_accounts_a")
+		inspect.SetAdvice(&acc, env, "db.sec.pg_accounts_a")
 	}
 	if !canReadAuthid {
-		addMsg(&acc, env, "db.sec.pg_no_authid")
+		inspect.AddMsg(&acc, env, "db.sec.pg_no_authid")
 	}
 	rs = append(rs, acc)
 
@@ -555,17 +557,17 @@ func pgSecurity(ctx context.Context, env *Env, db *sql.DB, base result.Result) [
 	}
 	if len(issues) > 0 {
 		cfg.Status = result.Warn
-		setMsg(&cfg, env, i18n.ConcatCode, dbJoin(env, issues))
-		setAdvice(&cfg, env, "db.sec.pg_settings_a")
+		inspect.SetMsg(&cfg, env, i18n.ConcatCode, dbJoin(env, issues))
+		inspect.SetAdvice(&cfg, env, "db.sec.pg_settings_a")
 	} else {
-		setMsg(&cfg, env, "db.sec.pg_settings_ok")
+		inspect.SetMsg(&cfg, env, "db.sec.pg_settings_ok")
 	}
 	return append(rs, cfg)
 }
 
 // pgTrustRules lists pg_hba.conf lines that let network connections in
 // without a password (PostgreSQL 10+, needs superuser; empty otherwise).
-func pgTrustRules(ctx context.Context, env *Env, db *sql.DB) []i18n.Sub {
+func pgTrustRules(ctx context.Context, env *inspect.Env, db *sql.DB) []i18n.Sub {
 	rows, err := db.QueryContext(ctx, `SELECT line_number, type, array_to_string(database, ','), array_to_string(user_name, ','), coalesce(address,'')
 		FROM pg_hba_file_rules WHERE auth_method = 'trust' AND type <> 'local' ORDER BY line_number`)
 	if err != nil {
@@ -584,7 +586,7 @@ func pgTrustRules(ctx context.Context, env *Env, db *sql.DB) []i18n.Sub {
 }
 
 // dbOrNone returns s, or "none" in env's language when s is empty.
-func dbOrNone(env *Env, s string) any {
+func dbOrNone(env *inspect.Env, s string) any {
 	if s == "" {
 		return i18n.S("db.none")
 	}
@@ -592,7 +594,7 @@ func dbOrNone(env *Env, s string) any {
 }
 
 // dbFmtTime writes t to the minute, or "never" in env's language.
-func dbFmtTime(env *Env, t sql.NullTime) any {
+func dbFmtTime(env *inspect.Env, t sql.NullTime) any {
 	if !t.Valid {
 		return i18n.S("db.never")
 	}

@@ -1,4 +1,4 @@
-package inspect
+package generic
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -54,89 +55,89 @@ type commandConf struct {
 	unit, item        string
 }
 
-func commandParse(spec *Spec) (*commandConf, error) {
-	if err := paramKnown(spec, commandParams...); err != nil {
+func commandParse(spec *inspect.Spec) (*commandConf, error) {
+	if err := inspect.ParamKnown(spec, commandParams...); err != nil {
 		return nil, err
 	}
 	c := &commandConf{}
 	var err error
-	if c.script, err = paramString(spec, "script", ""); err != nil {
+	if c.script, err = inspect.ParamString(spec, "script", ""); err != nil {
 		return nil, err
 	}
 	if c.script == "" {
-		if c.script, err = paramString(spec, "command", ""); err != nil {
+		if c.script, err = inspect.ParamString(spec, "command", ""); err != nil {
 			return nil, err
 		}
 	}
-	file, err := paramString(spec, "script_file", "")
+	file, err := inspect.ParamString(spec, "script_file", "")
 	if err != nil {
 		return nil, err
 	}
 	if file != "" {
 		if c.script != "" {
-			return nil, badParam(spec, "script_file", "give either script or script_file, not both")
+			return nil, inspect.BadParam(spec, "script_file", "give either script or script_file, not both")
 		}
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, badParam(spec, "script_file", "%v", err)
+			return nil, inspect.BadParam(spec, "script_file", "%v", err)
 		}
 		c.script = string(b)
 	}
 	if strings.TrimSpace(c.script) == "" {
-		return nil, badParam(spec, "script", "missing: give the shell script to run (script, command or script_file)")
+		return nil, inspect.BadParam(spec, "script", "missing: give the shell script to run (script, command or script_file)")
 	}
 	if len(c.script) > commandMaxScript {
-		return nil, badParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)
+		return nil, inspect.BadParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)
 	}
-	if c.okCodes, err = paramInts(spec, "ok_codes", []int{0}); err != nil {
+	if c.okCodes, err = inspect.ParamInts(spec, "ok_codes", []int{0}); err != nil {
 		return nil, err
 	}
-	if c.warnCode, err = paramInts(spec, "warn_codes", nil); err != nil {
+	if c.warnCode, err = inspect.ParamInts(spec, "warn_codes", nil); err != nil {
 		return nil, err
 	}
-	if c.re, err = paramRegexp(spec, "regex"); err != nil {
+	if c.re, err = inspect.ParamRegexp(spec, "regex"); err != nil {
 		return nil, err
 	}
-	if c.notRe, err = paramRegexp(spec, "not_regex"); err != nil {
+	if c.notRe, err = inspect.ParamRegexp(spec, "not_regex"); err != nil {
 		return nil, err
 	}
-	if c.valRe, err = paramRegexp(spec, "value_regex"); err != nil {
+	if c.valRe, err = inspect.ParamRegexp(spec, "value_regex"); err != nil {
 		return nil, err
 	}
-	if c.unit, err = paramString(spec, "unit", ""); err != nil {
+	if c.unit, err = inspect.ParamString(spec, "unit", ""); err != nil {
 		return nil, err
 	}
-	if c.item, err = paramString(spec, "item", ""); err != nil {
+	if c.item, err = inspect.ParamString(spec, "item", ""); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (commandCheck) Validate(spec *Spec) error {
+func (commandCheck) Validate(spec *inspect.Spec) error {
 	_, err := commandParse(spec)
 	return err
 }
 
-func (commandCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (commandCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	c, err := commandParse(spec)
 	if err != nil {
 		return "", err
 	}
-	return "sh -c " + ShellQuote(c.script) + " </dev/null 2>&1", nil
+	return "sh -c " + inspect.ShellQuote(c.script) + " </dev/null 2>&1", nil
 }
 
-func (commandCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (commandCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	c, err := commandParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "command", err)
+		return inspect.BadParamsResult(env, "command", err)
 	}
-	r := newResult(env, "command", c.item)
-	if rr, bad := sectionUnusable(env, r); bad {
+	r := inspect.NewResult(env, "command", c.item)
+	if rr, bad := inspect.SectionUnusable(env, r); bad {
 		return []result.Result{rr}
 	}
 	out := env.Section.Stdout
-	setEvidence(&r, out, env.Section.Truncated)
+	inspect.SetEvidence(&r, out, env.Section.Truncated)
 	code := env.Section.ExitCode
 
 	var notes []i18n.Sub
@@ -161,14 +162,14 @@ func (commandCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if c.notRe != nil {
 		if loc := c.notRe.FindStringIndex(out); loc != nil {
 			r.Status = result.Worst(r.Status, result.Crit)
-			notes = append(notes, i18n.S("probe.command.match", c.notRe.String(), clip(lineAt(out, loc[0]), 120)))
+			notes = append(notes, i18n.S("probe.command.match", c.notRe.String(), inspect.Clip(inspect.LineAt(out, loc[0]), 120)))
 		}
 	}
 	if c.valRe != nil || env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
 		v, ok := commandValue(out, c.valRe)
 		if ok {
 			env.Thresholds.Apply(&r, v, c.unit)
-			notes = append(notes, i18n.S("probe.command.value", valueText(v, c.unit), rangesText(env, env.Thresholds)))
+			notes = append(notes, i18n.S("probe.command.value", valueText(v, c.unit), inspect.RangesText(env, env.Thresholds)))
 		} else {
 			r.Status = result.Worst(r.Status, result.Unknown)
 			if c.valRe != nil {
@@ -181,13 +182,13 @@ func (commandCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if env.Section.Truncated {
 		notes = append(notes, i18n.S("probe.output_truncated"))
 	}
-	setMsg(&r, env, "probe.command.exit", code)
-	if fl := firstLine(out, 100); fl != "" {
+	inspect.SetMsg(&r, env, "probe.command.exit", code)
+	if fl := inspect.FirstLine(out, 100); fl != "" {
 		r.AppendText(": " + fl)
 	}
-	addNotes(&r, env, "; ", notes)
+	inspect.AddNotes(&r, env, "; ", notes)
 	if r.Status == result.Warn || r.Status == result.Crit {
-		setAdvice(&r, env, "probe.advice.command")
+		inspect.SetAdvice(&r, env, "probe.advice.command")
 	}
 	return []result.Result{r}
 }
@@ -222,16 +223,6 @@ func commandValue(out string, re *regexp.Regexp) (float64, bool) {
 	return v, true
 }
 
-// lineAt returns the line of s containing byte offset i.
-func lineAt(s string, i int) string {
-	start := strings.LastIndexByte(s[:i], '\n') + 1
-	end := strings.IndexByte(s[i:], '\n')
-	if end < 0 {
-		return strings.TrimSpace(s[start:])
-	}
-	return strings.TrimSpace(s[start : i+end])
-}
-
 func intsList(xs []int) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
@@ -240,32 +231,16 @@ func intsList(xs []int) string {
 	return strings.Join(parts, ",")
 }
 
-// fmtNum writes a number without trailing zeros.
-func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
 // valueText writes a number and its unit: "42 ms", "97%", "3".
 func valueText(v float64, unit string) string {
 	switch unit {
 	case "":
-		return fmtNum(v)
+		return inspect.FormatNum(v)
 	case "%":
-		return fmtNum(v) + "%"
+		return inspect.FormatNum(v) + "%"
 	}
-	return fmtNum(v) + " " + unit
+	return inspect.FormatNum(v) + " " + unit
 }
 
-// rangesText describes the thresholds for a message: " (warn 80, crit 90)",
-// or "" when there are none.
-func rangesText(env *Env, t Thresholds) any {
-	var parts []any
-	if t.Warn != nil {
-		parts = append(parts, i18n.S("probe.range.warn", t.Warn.String()))
-	}
-	if t.Crit != nil {
-		parts = append(parts, i18n.S("probe.range.crit", t.Crit.String()))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return i18n.S("probe.range.list", i18n.List{Items: parts, Sep: "probe.range.sep"})
-}
+// Command is the check type playbooks call "command".
+func Command() inspect.Check { return commandCheck{} }

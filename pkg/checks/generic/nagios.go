@@ -1,10 +1,11 @@
-package inspect
+package generic
 
 import (
 	"context"
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -36,21 +37,21 @@ var nagiosParams = []string{"plugin", "args", "item"}
 // nagiosMissing is printed by the snippet when the plugin is not found.
 const nagiosMissing = "@@HCOPS_PLUGIN_MISSING"
 
-func nagiosParse(spec *Spec) (plugin string, args []string, item string, err error) {
-	if err = paramKnown(spec, nagiosParams...); err != nil {
+func nagiosParse(spec *inspect.Spec) (plugin string, args []string, item string, err error) {
+	if err = inspect.ParamKnown(spec, nagiosParams...); err != nil {
 		return
 	}
-	if plugin, err = paramString(spec, "plugin", ""); err != nil {
+	if plugin, err = inspect.ParamString(spec, "plugin", ""); err != nil {
 		return
 	}
 	if strings.TrimSpace(plugin) == "" {
-		err = badParam(spec, "plugin", "missing: give the plugin path or name, e.g. check_disk")
+		err = inspect.BadParam(spec, "plugin", "missing: give the plugin path or name, e.g. check_disk")
 		return
 	}
-	if args, err = paramStrings(spec, "args"); err != nil {
+	if args, err = inspect.ParamStrings(spec, "args"); err != nil {
 		return
 	}
-	if item, err = paramString(spec, "item", ""); err != nil {
+	if item, err = inspect.ParamString(spec, "item", ""); err != nil {
 		return
 	}
 	if item == "" {
@@ -60,45 +61,45 @@ func nagiosParse(spec *Spec) (plugin string, args []string, item string, err err
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (nagiosCheck) Validate(spec *Spec) error {
+func (nagiosCheck) Validate(spec *inspect.Spec) error {
 	_, _, _, err := nagiosParse(spec)
 	return err
 }
 
-func (nagiosCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (nagiosCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	plugin, args, _, err := nagiosParse(spec)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString("p=" + ShellQuote(plugin) + "\n")
+	b.WriteString("p=" + inspect.ShellQuote(plugin) + "\n")
 	// A bare name is looked up in the plugin directories first: they are
 	// rarely on PATH.
 	b.WriteString(`case $p in */*) ;; *) for d in /usr/lib64/nagios/plugins /usr/lib/nagios/plugins /usr/local/nagios/libexec /usr/lib/monitoring-plugins /usr/local/libexec/nagios; do if [ -x "$d/$p" ]; then p="$d/$p"; break; fi; done ;; esac` + "\n")
 	b.WriteString(`if [ -x "$p" ] || command -v "$p" >/dev/null 2>&1; then "$p"`)
 	for _, a := range args {
-		b.WriteString(" " + ShellQuote(a))
+		b.WriteString(" " + inspect.ShellQuote(a))
 	}
 	b.WriteString(" </dev/null 2>&1; else echo " + nagiosMissing + "; (exit 127); fi")
 	return b.String(), nil
 }
 
-func (nagiosCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (nagiosCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	plugin, _, item, err := nagiosParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "nagios-plugin", err)
+		return inspect.BadParamsResult(env, "nagios-plugin", err)
 	}
-	r := newResult(env, "nagios-plugin", item)
-	if rr, bad := sectionUnusable(env, r); bad {
+	r := inspect.NewResult(env, "nagios-plugin", item)
+	if rr, bad := inspect.SectionUnusable(env, r); bad {
 		return []result.Result{rr}
 	}
 	out := env.Section.Stdout
-	setEvidence(&r, out, env.Section.Truncated)
+	inspect.SetEvidence(&r, out, env.Section.Truncated)
 	if strings.Contains(out, nagiosMissing) || (env.Section.ExitCode == 127 && strings.TrimSpace(out) == "") {
 		r.Status = result.Unknown
 		r.Reason = "plugin-missing"
-		setMsg(&r, env, "probe.nagios.missing", plugin)
-		setAdvice(&r, env, "probe.advice.nagios_missing")
+		inspect.SetMsg(&r, env, "probe.nagios.missing", plugin)
+		inspect.SetAdvice(&r, env, "probe.advice.nagios_missing")
 		r.Evidence = ""
 		return []result.Result{r}
 	}
@@ -122,24 +123,24 @@ func (nagiosCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r.SetValue(p.Metrics[0].Value, p.Metrics[0].Unit)
 		r.Warn, r.Crit = p.FirstWarn, p.FirstCrit
 	}
-	summary := clip(p.Summary, 200)
+	summary := inspect.Clip(p.Summary, 200)
 	switch {
 	case code == 126:
-		setMsg(&r, env, "probe.nagios.not_executable", plugin)
-		setAdvice(&r, env, "probe.advice.nagios_missing")
+		inspect.SetMsg(&r, env, "probe.nagios.not_executable", plugin)
+		inspect.SetAdvice(&r, env, "probe.advice.nagios_missing")
 	case code < 0 || code > 3:
-		setMsg(&r, env, "probe.nagios.bad_exit", code, summary)
+		inspect.SetMsg(&r, env, "probe.nagios.bad_exit", code, summary)
 	case summary == "":
-		setMsg(&r, env, "probe.nagios.no_summary", code)
+		inspect.SetMsg(&r, env, "probe.nagios.no_summary", code)
 	default:
 		r.Message = summary
 	}
 	if p.BadPerf > 0 {
 		r.AppendText("; ")
-		addMsg(&r, env, "probe.nagios.bad_perf", p.BadPerf)
+		inspect.AddMsg(&r, env, "probe.nagios.bad_perf", p.BadPerf)
 	}
 	if r.Status == result.Warn || r.Status == result.Crit {
-		setAdvice(&r, env, "probe.advice.nagios")
+		inspect.SetAdvice(&r, env, "probe.advice.nagios")
 	}
 	return []result.Result{r}
 }
@@ -277,3 +278,6 @@ func parsePerfItem(item string) (m result.Metric, warn, crit string, ok, unknown
 	}
 	return m, warn, crit, true, false
 }
+
+// NagiosPlugin is the check type playbooks call "nagios-plugin".
+func NagiosPlugin() inspect.Check { return nagiosCheck{} }

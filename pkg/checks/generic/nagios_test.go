@@ -1,4 +1,4 @@
-package inspect
+package generic
 
 import (
 	"os"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -39,7 +41,7 @@ func TestNagiosPluginExitCodes(t *testing.T) {
 	}
 	for i, c := range cases {
 		p := writePlugin(t, dir, "check_t"+string(rune('a'+i)), c.body)
-		r := prOne(t, prEval(t, "nagios-plugin", &Spec{Params: map[string]any{"plugin": p}}))
+		r := checktest.One(t, prEval(t, "nagios-plugin", &inspect.Spec{Params: map[string]any{"plugin": p}}))
 		if r.Status != c.want || r.Message != c.msg || r.Reason != c.reason {
 			t.Errorf("%q: got %s %q reason %q, want %s %q reason %q", c.body, r.Status, r.Message, r.Reason, c.want, c.msg, c.reason)
 		}
@@ -51,7 +53,7 @@ func TestNagiosPluginPerfdataToMetrics(t *testing.T) {
 echo "long line 1"
 echo "long line 2 | 'Free Space'=56%;20;10;0;100"
 echo "'it''s'=3"`)
-	r := prOne(t, prEval(t, "nagios-plugin", &Spec{Params: map[string]any{"plugin": p}}))
+	r := checktest.One(t, prEval(t, "nagios-plugin", &inspect.Spec{Params: map[string]any{"plugin": p}}))
 	want := []result.Metric{
 		{Name: "time", Value: 0.012, Unit: "s"},
 		{Name: "size", Value: 5120, Unit: "B"},
@@ -77,7 +79,7 @@ func TestNagiosPluginArgsArriveLiterally(t *testing.T) {
 	canary := filepath.Join(dir, "pwned")
 	p := writePlugin(t, dir, "check_args", `for a in "$@"; do printf '<%s>' "$a"; done; echo; exit 0`)
 	args := []any{"-w", "it's", "$(touch " + canary + ")", "`touch " + canary + "`", "a b", "x\ny", ""}
-	r := prOne(t, prEval(t, "nagios-plugin", &Spec{Params: map[string]any{"plugin": p, "args": args}}))
+	r := checktest.One(t, prEval(t, "nagios-plugin", &inspect.Spec{Params: map[string]any{"plugin": p, "args": args}}))
 	want := "<-w><it's><$(touch " + canary + ")><`touch " + canary + "`><a b><x\ny><>\n"
 	if r.Evidence != want {
 		t.Fatalf("plugin saw %q\nwant %q", r.Evidence, want)
@@ -89,7 +91,7 @@ func TestNagiosPluginArgsArriveLiterally(t *testing.T) {
 
 func TestNagiosPluginMissing(t *testing.T) {
 	for _, plugin := range []string{"check_hcops_does_not_exist", "/nonexistent/check_x"} {
-		r := prOne(t, prEval(t, "nagios-plugin", &Spec{Params: map[string]any{"plugin": plugin}}))
+		r := checktest.One(t, prEval(t, "nagios-plugin", &inspect.Spec{Params: map[string]any{"plugin": plugin}}))
 		if r.Status != result.Unknown || r.Reason != "plugin-missing" || r.Advice == "" {
 			t.Errorf("%s: %s %s %q", plugin, r.Status, r.Reason, r.Message)
 		}
@@ -103,7 +105,7 @@ func TestNagiosPluginFoundOnPath(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "check_onpath", "echo 'PATH OK'; exit 0")
 	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
-	r := prOne(t, prEval(t, "nagios-plugin", &Spec{Params: map[string]any{"plugin": "check_onpath"}}))
+	r := checktest.One(t, prEval(t, "nagios-plugin", &inspect.Spec{Params: map[string]any{"plugin": "check_onpath"}}))
 	if r.Status != result.OK || r.Message != "PATH OK" || r.Item != "check_onpath" {
 		t.Fatalf("%s %q item %q", r.Status, r.Message, r.Item)
 	}
@@ -160,7 +162,7 @@ func TestNagiosRealMonitoringPlugins(t *testing.T) {
 		{map[string]any{"plugin": "check_disk", "args": []any{"-w", "0%", "-c", "0%", "-p", "/"}}, result.OK, "DISK OK", "/"},
 	}
 	for _, c := range cases {
-		r := prOne(t, prEval(t, "nagios-plugin", &Spec{Params: c.params}))
+		r := checktest.One(t, prEval(t, "nagios-plugin", &inspect.Spec{Params: c.params}))
 		if r.Status != c.want || !strings.HasPrefix(r.Message, c.msg) {
 			t.Errorf("%v: %s %q, want %s %q", c.params["plugin"], r.Status, r.Message, c.want, c.msg)
 		}

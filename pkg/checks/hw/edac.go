@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -25,9 +26,9 @@ for d in /sys/devices/system/edac/mc/mc[0-9]*; do
 done
 [ "$n" = 1 ] || echo "@@NOEDAC"`
 
-func (edacCheck) Script(*Spec, *inventory.Asset) (string, error) { return edacScript, nil }
+func (edacCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return edacScript, nil }
 
-func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (edacCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	r := result.Result{Type: "edac", Item: "memory"}
 	if rr, done := hwSectionProblem(env, r, "edac"); done {
 		return []result.Result{rr}
@@ -36,8 +37,8 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, "@@NOEDAC") {
 		r.Status = result.Unknown
 		r.Reason = "no-edac"
-		setMsg(&r, env, "hw.edac.none")
-		setAdvice(&r, env, "hw.edac.none_a")
+		inspect.SetMsg(&r, env, "hw.edac.none")
+		inspect.SetAdvice(&r, env, "hw.edac.none_a")
 		return []result.Result{r}
 	}
 	var ce, ue int64
@@ -62,26 +63,29 @@ func (edacCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	if controllers == 0 {
 		r.Status = result.Unknown
-		setMsg(&r, env, "hw.edac.unreadable")
+		inspect.SetMsg(&r, env, "hw.edac.unreadable")
 		r.Evidence = hwFirstLines(out, 10)
 		return []result.Result{r}
 	}
 	r.Status = result.OK
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th.Warn, _ = ParseRange("~:0")
+		th.Warn, _ = inspect.ParseRange("~:0")
 	}
 	th.Apply(&r, float64(ce), "errors")
 	r.Metrics = []result.Metric{{Name: "mem.ce_count", Value: float64(ce)}, {Name: "mem.ue_count", Value: float64(ue)}}
 	if ue > 0 {
 		r.Status = result.Crit
 	}
-	setMsg(&r, env, "hw.edac.msg", controllers, ce, ue)
+	inspect.SetMsg(&r, env, "hw.edac.msg", controllers, ce, ue)
 	if len(parts) > 0 {
 		r.Evidence = strings.Join(parts, "\n")
 	}
 	if r.Status != result.OK {
-		setAdvice(&r, env, "hw.edac.advice")
+		inspect.SetAdvice(&r, env, "hw.edac.advice")
 	}
 	return []result.Result{r}
 }
+
+// EDAC is the check type playbooks call "edac".
+func EDAC() inspect.Check { return edacCheck{} }

@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"encoding/json"

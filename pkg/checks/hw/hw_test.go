@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -27,34 +29,34 @@ func hwCapture(t testing.TB, name string) string {
 	return ""
 }
 
-func hwEval(t testing.TB, typ string, out string, spec *Spec, since time.Time) []result.Result {
+func hwEval(t testing.TB, typ string, out string, spec *inspect.Spec, since time.Time) []result.Result {
 	t.Helper()
 	return hwEvalLang(t, typ, out, spec, since, "")
 }
 
 // hwEvalZH evaluates with Chinese messages and checks that every message
 // and advice reads as Chinese.
-func hwEvalZH(t *testing.T, typ string, out string, spec *Spec, since time.Time) []result.Result {
+func hwEvalZH(t *testing.T, typ string, out string, spec *inspect.Spec, since time.Time) []result.Result {
 	t.Helper()
 	rs := hwEvalLang(t, typ, out, spec, since, i18n.ZH)
-	wantChinese(t, rs)
+	checktest.WantChinese(t, rs)
 	return rs
 }
 
-func hwEvalLang(t testing.TB, typ string, out string, spec *Spec, since time.Time, lang string) []result.Result {
+func hwEvalLang(t testing.TB, typ string, out string, spec *inspect.Spec, since time.Time, lang string) []result.Result {
 	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
 		t.Fatalf("check type %q not registered", typ)
 	}
 	if spec == nil {
-		spec = &Spec{Name: typ, Type: typ}
+		spec = &inspect.Spec{Name: typ, Type: typ}
 	}
-	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	th, err := inspect.ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Spec: spec, Thresholds: th, Section: &Section{Stdout: out}, Since: since, Now: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC), Lang: lang}
+	env := &inspect.Env{Spec: spec, Thresholds: th, Section: &inspect.Section{Stdout: out}, Since: since, Now: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC), Lang: lang}
 	return c.Evaluate(context.Background(), env)
 }
 
@@ -96,7 +98,7 @@ func TestIPMIPowerSupplyFailureHiddenBehindOKStatus(t *testing.T) {
 }
 
 func TestIPMIThreeColumnAllOK(t *testing.T) {
-	rs := hwEval(t, "ipmi", "@@SDR\n"+hwCapture(t, "ibm-system-x__ipmitool-sdr.txt")+"@@SEL\n", &Spec{Name: "ipmi", Type: "ipmi", Warn: "~:35", Crit: "~:45"}, time.Time{})
+	rs := hwEval(t, "ipmi", "@@SDR\n"+hwCapture(t, "ibm-system-x__ipmitool-sdr.txt")+"@@SEL\n", &inspect.Spec{Name: "ipmi", Type: "ipmi", Warn: "~:35", Crit: "~:45"}, time.Time{})
 	for _, r := range rs {
 		if r.Status != result.OK && r.Item != "sensors" {
 			t.Errorf("unexpected problem: %+v", r)
@@ -119,7 +121,7 @@ func TestIPMIMissingToolAndDevice(t *testing.T) {
 }
 
 func TestSmartHealthyFailingAndNVMe(t *testing.T) {
-	spec := &Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
+	spec := &inspect.Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
 	out := "@@DEV /dev/sda sat\n" + hwCapture(t, "hgst-travelstar-sata__smartctl-brief-healthy.txt") + "@@RC 0\n" +
 		"@@DEV /dev/sdc sat\n" + hwCapture(t, "seagate-barracuda-7200.10__smartctl-a-failed.txt") +
 		"@@DEV /dev/nvme0 nvme\n" + hwCapture(t, "transcend-mte850-nvme__smartctl-nvme.txt") + "@@RC 0\n"
@@ -147,7 +149,7 @@ func TestSmartHealthyFailingAndNVMe(t *testing.T) {
 // MegaRAID controller whose sense data predicts failure. The healthy disk
 // of the same classic layout stays OK.
 func TestSmartCapturedFailures(t *testing.T) {
-	spec := &Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
+	spec := &inspect.Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
 	out := "@@DEV /dev/sda sat\n" + hwCapture(t, "seagate-barracuda-7200.10__smartctl-a-failed.txt") +
 		"@@DEV /dev/sdb sat\n" + hwCapture(t, "wd-red-wd10efrx__smartctl-a-healthy.txt") +
 		"@@DEV /dev/ada0 atacam\n" + hwCapture(t, "apple-ssd-sm256e__smartctl-brief-past-failure.txt") + "@@RC 0\n" +
@@ -424,7 +426,7 @@ func TestRaidScriptRunsStorcli(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := string(runSh(t, "PATH="+dir+":$PATH; export PATH\n"+raidScript))
+	out := string(checktest.RunSh(t, "PATH="+dir+":$PATH; export PATH\n"+raidScript))
 	calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
 	if string(calls) != "/call show\n/call/eall/sall show rebuild\n" {
 		t.Errorf("storcli calls: %q", calls)
@@ -443,7 +445,7 @@ func TestRaidScriptRunsStorcli(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(dir, "calls"))
-	out = string(runSh(t, "PATH="+dir+":$PATH; export PATH\n"+raidScript))
+	out = string(checktest.RunSh(t, "PATH="+dir+":$PATH; export PATH\n"+raidScript))
 	if calls, _ := os.ReadFile(filepath.Join(dir, "calls")); string(calls) != "/call show\n" || strings.Contains(out, "@@STORCLI-REBUILD") {
 		t.Errorf("healthy controller: calls %q, output %q", calls, out)
 	}
@@ -528,7 +530,7 @@ func TestNIC(t *testing.T) {
 		"eth1 1 down 0 -1 0 0 0 0 0 0\n" +
 		"eth2 1 up 1 10000 1000 1000 50 0 0 0\n" +
 		"veth12ab 0 up 1 10000 5 5 0 0 0 0\n"
-	spec := &Spec{Name: "nic", Type: "nic", Params: map[string]any{"interfaces": []any{"eth0", "bond0"}}}
+	spec := &inspect.Spec{Name: "nic", Type: "nic", Params: map[string]any{"interfaces": []any{"eth0", "bond0"}}}
 	rs := hwEval(t, "nic", out, spec, time.Time{})
 	if r := hwFind(rs, "eth0"); r == nil || r.Status != result.OK {
 		t.Errorf("eth0: %+v", r)
@@ -551,7 +553,7 @@ func TestNIC(t *testing.T) {
 // and state of the English message kept.
 func TestHardwareMessagesInChinese(t *testing.T) {
 	t.Run("failing SMART disk", func(t *testing.T) {
-		spec := &Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
+		spec := &inspect.Spec{Name: "smart", Type: "smart", Warn: "~:55", Crit: "~:65"}
 		out := "@@DEV /dev/sda sat\n" + hwCapture(t, "hgst-travelstar-sata__smartctl-brief-healthy.txt") + "@@RC 0\n" +
 			"@@DEV /dev/sdc sat\n" + hwCapture(t, "seagate-barracuda-7200.10__smartctl-a-failed.txt") +
 			"@@DEV /dev/nvme0 nvme\n" + hwCapture(t, "transcend-mte850-nvme__smartctl-nvme.txt") + "@@RC 0\n" +
@@ -638,7 +640,7 @@ func TestHardwareMessagesInChinese(t *testing.T) {
 		if r := hwEvalZH(t, "edac", "mc0 3 1\n", nil, time.Time{})[0]; r.Message != "1 个内存控制器：开机以来 ECC 可纠正错误 3 个，不可纠正错误 1 个" {
 			t.Errorf("edac: %q", r.Message)
 		}
-		spec := &Spec{Name: "nic", Type: "nic", Params: map[string]any{"interfaces": []any{"eth0", "bond0"}}}
+		spec := &inspect.Spec{Name: "nic", Type: "nic", Params: map[string]any{"interfaces": []any{"eth0", "bond0"}}}
 		nics := hwEvalZH(t, "nic", "eth0 1 up 1 1000 1000000 900000 0 0 10 0\neth2 1 up 1 10000 1000 1000 50 0 0 0\n", spec, time.Time{})
 		if r := hwFind(nics, "eth2"); r.Message != "eth2（up，10000 Mb/s）：开机以来共 2000 个数据包，错误 50 个，丢弃 0 个" {
 			t.Errorf("nic errors: %q", r.Message)
@@ -656,24 +658,24 @@ func TestHardwareMessagesInChinese(t *testing.T) {
 // languages; the keys built at run time (IPMI status codes, SMART
 // attributes, md actions) are checked one by one.
 func TestHardwareMessagesInCatalogue(t *testing.T) {
-	wantKeys(t, []string{"check_ipmi.go", "check_smart.go", "check_raid.go", "check_multipath.go", "check_edac.go", "check_nic.go"}, 60)
+	checktest.WantKeys(t, []string{"ipmi.go", "smart.go", "raid.go", "multipath.go", "edac.go", "nic.go"}, 60)
 	for _, k := range []string{"nc", "cr", "nr", "lnc", "lcr", "lnr", "unc", "ucr", "unr"} {
-		wantKey(t, "hw.ipmi.st."+k)
+		checktest.WantKey(t, "hw.ipmi.st."+k)
 	}
 	for _, id := range []string{"5", "187", "196", "197", "198"} {
-		wantKey(t, "hw.smart.attr."+id)
+		checktest.WantKey(t, "hw.smart.attr."+id)
 	}
 	for _, a := range []string{"resync", "recovery", "check", "reshape", "repair"} {
-		wantKey(t, "hw.raid.act."+a)
+		checktest.WantKey(t, "hw.raid.act."+a)
 	}
 	for s := range storcliPDStates {
-		wantKey(t, "hw.raid.pdst."+s)
+		checktest.WantKey(t, "hw.raid.pdst."+s)
 	}
 	for s := range storcliVDStates {
-		wantKey(t, "hw.raid.vdst."+s)
+		checktest.WantKey(t, "hw.raid.vdst."+s)
 	}
 	for _, k := range []string{"hw.raid.pdst.other", "hw.raid.vdst.other", "hw.smart.op.read", "hw.smart.op.write", "hw.smart.op.verify"} {
-		wantKey(t, k)
+		checktest.WantKey(t, k)
 	}
 }
 

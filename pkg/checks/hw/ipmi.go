@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"bufio"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -32,7 +33,7 @@ LC_ALL=C ipmitool sdr elist full 2>&1 || LC_ALL=C ipmitool sdr 2>&1
 echo "@@SEL"
 LC_ALL=C ipmitool sel elist 2>&1 | tail -n 200`
 
-func (ipmiCheck) Script(*Spec, *inventory.Asset) (string, error) { return ipmiScript, nil }
+func (ipmiCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return ipmiScript, nil }
 
 // ipmiSensor is one row of `ipmitool sdr` or `sdr elist full`.
 type ipmiSensor struct {
@@ -107,7 +108,7 @@ var (
 
 // classify returns the status of one sensor and why, in env's language
 // (the BMC's own event text is quoted as it is).
-func (s ipmiSensor) classify(env *Env) (result.Status, any) {
+func (s ipmiSensor) classify(env *inspect.Env) (result.Status, any) {
 	switch s.Status {
 	case "cr", "nr", "lcr", "ucr", "lnr", "unr":
 		return result.Crit, i18n.S("hw.ipmi.status", s.Status, i18n.S("hw.ipmi.st."+s.Status))
@@ -124,7 +125,7 @@ func (s ipmiSensor) classify(env *Env) (result.Status, any) {
 	return result.OK, ""
 }
 
-func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (ipmiCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: "ipmi"}
 	if r, done := hwSectionProblem(env, base, "ipmitool"); done {
 		return []result.Result{r}
@@ -135,8 +136,8 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-bmc"
-		setMsg(&r, env, "hw.ipmi.no_bmc")
-		setAdvice(&r, env, "hw.ipmi.no_bmc_advice")
+		inspect.SetMsg(&r, env, "hw.ipmi.no_bmc")
+		inspect.SetAdvice(&r, env, "hw.ipmi.no_bmc_advice")
 		r.Evidence = hwFirstLines(sdrText, 5)
 		return []result.Result{r}
 	}
@@ -144,7 +145,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(sensors) == 0 {
 		r := base
 		r.Status = result.Unknown
-		setMsg(&r, env, "hw.ipmi.no_rows")
+		inspect.SetMsg(&r, env, "hw.ipmi.no_rows")
 		r.Evidence = hwFirstLines(sdrText, 10)
 		return []result.Result{r}
 	}
@@ -168,18 +169,18 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Item = s.Name
 		r.Status = st
-		setMsg(&r, env, "hw.ipmi.sensor", s.Name, why)
+		inspect.SetMsg(&r, env, "hw.ipmi.sensor", s.Name, why)
 		r.Evidence = fmt.Sprintf("%s | %s | %s", s.Name, s.Status, s.Reading)
-		setAdviceSub(&r, env, ipmiAdvice(env, s))
+		inspect.SetAdviceSub(&r, env, ipmiAdvice(env, s))
 		results = append(results, r)
 	}
 
 	summary := base
 	summary.Item = "sensors"
 	summary.Status = result.OK
-	setMsg(&summary, env, "hw.ipmi.summary", len(sensors), len(results))
+	inspect.SetMsg(&summary, env, "hw.ipmi.summary", len(sensors), len(results))
 	if hottestName != "" {
-		addMsg(&summary, env, "hw.ipmi.hottest", hottestName, hottest)
+		inspect.AddMsg(&summary, env, "hw.ipmi.hottest", hottestName, hottest)
 		env.Thresholds.Apply(&summary, hottest, "C")
 	}
 	summary.Metrics = metrics
@@ -187,7 +188,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 
 	// The event log: events since the last inspection.
 	since := env.Since
-	w, err := paramDuration(env.Spec, "sel_window", 0)
+	w, err := inspect.ParamDuration(env.Spec, "sel_window", 0)
 	if err != nil {
 		summary.Status = result.Unknown
 		summary.SetText(err.Error())
@@ -206,7 +207,7 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	sel.Item = "sel"
 	sel.Status = result.OK
 	sel.SetValue(float64(len(recent)), "events")
-	setMsg(&sel, env, "hw.ipmi.sel", len(recent), since.Format("2006-01-02 15:04"))
+	inspect.SetMsg(&sel, env, "hw.ipmi.sel", len(recent), since.Format("2006-01-02 15:04"))
 	var lines []string
 	for _, e := range recent {
 		st, _ := ipmiSensor{Name: e.Sensor, Status: "ok", Reading: e.Event}.classify(env)
@@ -217,13 +218,13 @@ func (ipmiCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		lines = append(lines, fmt.Sprintf("%s %s: %s", e.At.Format("2006-01-02 15:04:05"), e.Sensor, e.Event))
 	}
 	if len(recent) > 0 {
-		setAdvice(&sel, env, "hw.ipmi.sel_advice")
+		inspect.SetAdvice(&sel, env, "hw.ipmi.sel_advice")
 		sel.Evidence = strings.Join(hwLastN(lines, 20), "\n")
 	}
 	return append(results, sel)
 }
 
-func ipmiAdvice(env *Env, s ipmiSensor) i18n.Sub {
+func ipmiAdvice(env *inspect.Env, s ipmiSensor) i18n.Sub {
 	n := strings.ToLower(s.Name + " " + s.Reading)
 	switch {
 	case strings.Contains(n, "power suppl") || strings.Contains(n, "ps"):
@@ -242,17 +243,17 @@ func ipmiAdvice(env *Env, s ipmiSensor) i18n.Sub {
 
 // hwSectionProblem turns a missing section, a failed collector or a missing
 // tool into a result; done is false when the section is usable.
-func hwSectionProblem(env *Env, base result.Result, tool string) (result.Result, bool) {
+func hwSectionProblem(env *inspect.Env, base result.Result, tool string) (result.Result, bool) {
 	r := base
 	r.Status = result.Unknown
 	switch {
 	case env.Section == nil || env.Section.Missing:
-		setMsg(&r, env, "probe.no_output")
+		inspect.SetMsg(&r, env, "probe.no_output")
 		return r, true
 	case strings.HasPrefix(strings.TrimSpace(env.Section.Stdout), "@@NOTOOL"):
 		r.Reason = "tool-missing"
-		setMsg(&r, env, "hw.tool_missing", tool)
-		setAdvice(&r, env, "hw.tool_advice", tool)
+		inspect.SetMsg(&r, env, "hw.tool_missing", tool)
+		inspect.SetAdvice(&r, env, "hw.tool_advice", tool)
 		return r, true
 	}
 	return r, false
@@ -311,3 +312,6 @@ func hwLastN(lines []string, n int) []string {
 	}
 	return lines
 }
+
+// IPMI is the check type playbooks call "ipmi".
+func IPMI() inspect.Check { return ipmiCheck{} }

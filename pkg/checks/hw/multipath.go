@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -20,7 +21,9 @@ type multipathCheck struct{}
 const multipathScript = `if ! command -v multipath >/dev/null 2>&1; then echo "@@NOTOOL multipath-tools"; exit 0; fi
 LC_ALL=C multipath -ll 2>&1`
 
-func (multipathCheck) Script(*Spec, *inventory.Asset) (string, error) { return multipathScript, nil }
+func (multipathCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) {
+	return multipathScript, nil
+}
 
 // mpathDevice is one map of `multipath -ll`.
 type mpathDevice struct {
@@ -61,12 +64,12 @@ func parseMultipath(out string) []mpathDevice {
 	return devs
 }
 
-func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (multipathCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: "multipath"}
 	if r, done := hwSectionProblem(env, base, "multipath-tools"); done {
 		return []result.Result{r}
 	}
-	minPaths, err := paramInt(env.Spec, "min_paths", 2)
+	minPaths, err := inspect.ParamInt(env.Spec, "min_paths", 2)
 	if err != nil {
 		r := base
 		r.Status = result.Unknown
@@ -77,7 +80,7 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(devs) == 0 {
 		r := base
 		r.Status = result.OK
-		setMsg(&r, env, "hw.mpath.none")
+		inspect.SetMsg(&r, env, "hw.mpath.none")
 		if s := strings.TrimSpace(env.Section.Stdout); s != "" && !strings.Contains(s, "no such") {
 			r.Evidence = hwFirstLines(s, 5)
 		}
@@ -101,20 +104,23 @@ func (multipathCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		switch {
 		case active == 0:
 			r.Status = result.Crit
-			setMsg(&r, env, "hw.mpath.no_path", d.Name, d.Vendor, len(d.Paths))
-			setAdvice(&r, env, "hw.mpath.no_path_a")
+			inspect.SetMsg(&r, env, "hw.mpath.no_path", d.Name, d.Vendor, len(d.Paths))
+			inspect.SetAdvice(&r, env, "hw.mpath.no_path_a")
 		case len(bad) > 0 || active < minPaths:
 			r.Status = result.Warn
-			setMsg(&r, env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
-			setAdvice(&r, env, "hw.mpath.degraded_a")
+			inspect.SetMsg(&r, env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
+			inspect.SetAdvice(&r, env, "hw.mpath.degraded_a")
 		default:
 			r.Status = result.OK
-			setMsg(&r, env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
+			inspect.SetMsg(&r, env, "hw.mpath.paths", d.Name, d.Vendor, active, len(d.Paths))
 		}
 		if len(bad) > 0 {
-			addMsg(&r, env, "hw.mpath.failed_paths", i18n.Strings(bad, "hw.list_sep"))
+			inspect.AddMsg(&r, env, "hw.mpath.failed_paths", i18n.Strings(bad, "hw.list_sep"))
 		}
 		results = append(results, r)
 	}
 	return results
 }
+
+// Multipath is the check type playbooks call "multipath".
+func Multipath() inspect.Check { return multipathCheck{} }

@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -29,7 +30,7 @@ const nicScript = `for i in /sys/class/net/*; do
   echo "$n $phys $(cat "$i/operstate" 2>/dev/null || echo unknown) $(cat "$i/carrier" 2>/dev/null || echo -) $(cat "$i/speed" 2>/dev/null || echo -) $(cat "$s/rx_packets" "$s/tx_packets" "$s/rx_errors" "$s/tx_errors" "$s/rx_dropped" "$s/tx_dropped" 2>/dev/null | tr '\n' ' ')"
 done`
 
-func (nicCheck) Script(*Spec, *inventory.Asset) (string, error) { return nicScript, nil }
+func (nicCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return nicScript, nil }
 
 type nicStat struct {
 	Name                     string
@@ -68,13 +69,13 @@ func parseNICs(out string) []nicStat {
 	return nics
 }
 
-func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (nicCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: "nic"}
 	if r, done := hwSectionProblem(env, base, "sysfs"); done {
 		return []result.Result{r}
 	}
-	names, err := paramStrings(env.Spec, "interfaces")
-	includeVirtual, err2 := paramBool(env.Spec, "include_virtual", false)
+	names, err := inspect.ParamStrings(env.Spec, "interfaces")
+	includeVirtual, err2 := inspect.ParamBool(env.Spec, "include_virtual", false)
 	if err == nil {
 		err = err2
 	}
@@ -90,8 +91,8 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th.Warn, _ = ParseRange("~:0.01")
-		th.Crit, _ = ParseRange("~:1")
+		th.Warn, _ = inspect.ParseRange("~:0.01")
+		th.Crit, _ = inspect.ParseRange("~:1")
 	}
 	nics := parseNICs(env.Section.Stdout)
 	seen := map[string]bool{}
@@ -119,20 +120,20 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if n.Speed != "-" && n.Speed != "" && !strings.HasPrefix(n.Speed, "-") {
 			speed = i18n.S("hw.nic.speed", n.Speed)
 		}
-		setMsg(&r, env, "hw.nic.msg", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
+		inspect.SetMsg(&r, env, "hw.nic.msg", n.Name, n.Oper, speed, errs, n.RxDrop+n.TxDrop, pk)
 		down := n.Oper != "up" && n.Oper != "unknown"
 		if down && (want[n.Name] || n.Carrier == "0") {
 			if want[n.Name] {
 				r.Status = result.Crit
-				setMsg(&r, env, "hw.nic.down", n.Name, n.Oper)
-				setAdvice(&r, env, "hw.nic.down_a")
+				inspect.SetMsg(&r, env, "hw.nic.down", n.Name, n.Oper)
+				inspect.SetAdvice(&r, env, "hw.nic.down_a")
 			} else if n.Physical && n.Carrier == "0" {
 				// a physical port with no carrier that nobody asked for: informational
-				setMsg(&r, env, "hw.nic.no_link", n.Name)
+				inspect.SetMsg(&r, env, "hw.nic.no_link", n.Name)
 			}
 		}
 		if r.Status == result.Warn || r.Status == result.Crit && !down {
-			setAdvice(&r, env, "hw.nic.errors_a", n.Name)
+			inspect.SetAdvice(&r, env, "hw.nic.errors_a", n.Name)
 		}
 		results = append(results, r)
 	}
@@ -141,16 +142,19 @@ func (nicCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			r := base
 			r.Item = name
 			r.Status = result.Crit
-			setMsg(&r, env, "hw.nic.missing", name)
-			setAdvice(&r, env, "hw.nic.missing_a")
+			inspect.SetMsg(&r, env, "hw.nic.missing", name)
+			inspect.SetAdvice(&r, env, "hw.nic.missing_a")
 			results = append(results, r)
 		}
 	}
 	if len(results) == 0 {
 		r := base
 		r.Status = result.OK
-		setMsg(&r, env, "hw.nic.none")
+		inspect.SetMsg(&r, env, "hw.nic.none")
 		return []result.Result{r}
 	}
 	return results
 }
+
+// NIC is the check type playbooks call "nic".
+func NIC() inspect.Check { return nicCheck{} }

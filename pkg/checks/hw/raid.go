@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -44,7 +45,7 @@ for t in storcli64 storcli perccli64 perccli storcli2 perccli2 /opt/MegaRAID/sto
 done
 [ "$found" = 1 ] || echo "@@NORAID"`
 
-func (raidCheck) Script(*Spec, *inventory.Asset) (string, error) { return raidScript, nil }
+func (raidCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return raidScript, nil }
 
 // mdArray is one array from /proc/mdstat.
 type mdArray struct {
@@ -145,7 +146,7 @@ func parseMdadmDetail(out string) mdDetail {
 	return d
 }
 
-func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (raidCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: "raid"}
 	if r, done := hwSectionProblem(env, base, "mdadm"); done {
 		return []result.Result{r}
@@ -154,7 +155,7 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if strings.Contains(out, "@@NORAID") {
 		r := base
 		r.Status = result.OK
-		setMsg(&r, env, "hw.raid.none")
+		inspect.SetMsg(&r, env, "hw.raid.none")
 		return []result.Result{r}
 	}
 	details := map[string]mdDetail{}
@@ -196,23 +197,23 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		switch {
 		case a.State == "inactive":
 			r.Status = result.Crit
-			setMsg(&r, env, "hw.raid.inactive", a.Name, a.Level)
+			inspect.SetMsg(&r, env, "hw.raid.inactive", a.Name, a.Level)
 		case degraded:
 			r.Status = result.Crit
-			setMsg(&r, env, "hw.raid.degraded", a.Name, a.Level, a.Have, a.Want, a.Map)
+			inspect.SetMsg(&r, env, "hw.raid.degraded", a.Name, a.Level, a.Have, a.Want, a.Map)
 			if len(det.Faulty) > 0 {
-				addMsg(&r, env, "hw.raid.faulty", i18n.Strings(det.Faulty, "hw.list_sep"))
+				inspect.AddMsg(&r, env, "hw.raid.faulty", i18n.Strings(det.Faulty, "hw.list_sep"))
 			}
 			if a.Action != "" {
-				addMsg(&r, env, "hw.raid.action", mdActionName(env, a.Action), a.Progress)
+				inspect.AddMsg(&r, env, "hw.raid.action", mdActionName(env, a.Action), a.Progress)
 			}
-			setAdvice(&r, env, "hw.raid.degraded_advice", a.Name)
+			inspect.SetAdvice(&r, env, "hw.raid.degraded_advice", a.Name)
 		case a.Action != "":
 			r.Status = result.Warn
-			setMsg(&r, env, "hw.raid.in_progress", a.Name, a.Level, mdActionName(env, a.Action), a.Progress)
-			setAdvice(&r, env, "hw.raid.action_advice", mdActionName(env, a.Action))
+			inspect.SetMsg(&r, env, "hw.raid.in_progress", a.Name, a.Level, mdActionName(env, a.Action), a.Progress)
+			inspect.SetAdvice(&r, env, "hw.raid.action_advice", mdActionName(env, a.Action))
 		default:
-			setMsg(&r, env, "hw.raid.ok", a.Name, a.Level, a.Have, a.Want, a.Map)
+			inspect.SetMsg(&r, env, "hw.raid.ok", a.Name, a.Level, a.Have, a.Want, a.Map)
 		}
 		if a.Want > 0 {
 			r.SetValue(float64(a.Have), "devices")
@@ -229,7 +230,7 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(results) == 0 {
 		r := base
 		r.Status = result.Unknown
-		setMsg(&r, env, "hw.raid.unreadable")
+		inspect.SetMsg(&r, env, "hw.raid.unreadable")
 		r.Evidence = hwFirstLines(out, 20)
 		return []result.Result{r}
 	}
@@ -238,7 +239,7 @@ func (raidCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 
 // mdActionName names an md sync action (resync, recovery, check, reshape,
 // repair) in env's language; the kernel's word is kept alongside.
-func mdActionName(env *Env, action string) any {
+func mdActionName(env *inspect.Env, action string) any {
 	switch action {
 	case "resync", "recovery", "check", "reshape", "repair":
 		return i18n.S("hw.raid.act." + action)
@@ -516,14 +517,14 @@ func storcliDriveStatus(state string) result.Status {
 var storcliPDStates = map[string]bool{"Failed": true, "Offln": true, "UBad": true, "Msng": true, "UBUnsp": true, "Unusbl": true, "Rbld": true, "Cpybck": true}
 var storcliVDStates = map[string]bool{"Dgrd": true, "Pdgd": true, "OfLn": true, "Rec": true}
 
-func storcliPDStateName(env *Env, state string) i18n.Sub {
+func storcliPDStateName(env *inspect.Env, state string) i18n.Sub {
 	if s := storcliNorm(state); storcliPDStates[s] {
 		return i18n.S("hw.raid.pdst." + s)
 	}
 	return i18n.S("hw.raid.pdst.other")
 }
 
-func storcliVDStateName(env *Env, state string) i18n.Sub {
+func storcliVDStateName(env *inspect.Env, state string) i18n.Sub {
 	s := storcliNorm(state)
 	if s == "Offln" { // storcli prints OfLn for a VD, Offln for a drive
 		s = "OfLn"
@@ -553,7 +554,7 @@ func storcliPath(ctl int, slot string) string {
 	return "/c" + strconv.Itoa(ctl) + "/e" + e + "/s" + s
 }
 
-func storcliPlace(env *Env, slot string) i18n.Sub {
+func storcliPlace(env *inspect.Env, slot string) i18n.Sub {
 	e, s, _ := strings.Cut(slot, ":")
 	if e == "" {
 		return i18n.S("hw.raid.place_slot", s)
@@ -563,7 +564,7 @@ func storcliPlace(env *Env, slot string) i18n.Sub {
 
 // storcliDriveText is a drive as a VD's message lists it: slot, state and,
 // when rebuilding, the progress.
-func storcliDriveText(env *Env, rep storcliReport, d *storcliDrive) any {
+func storcliDriveText(env *inspect.Env, rep storcliReport, d *storcliDrive) any {
 	s := d.Slot + " " + iostreams.Sanitize(d.State)
 	if rb, ok := rep.Rebuild[storcliKey(d.Ctl, d.Slot)]; ok {
 		return i18n.S(i18n.ConcatCode, s, i18n.S("hw.raid.drive_rebuild", rb.Pct))
@@ -574,7 +575,7 @@ func storcliDriveText(env *Env, rep storcliReport, d *storcliDrive) any {
 // storcliResults turns a storcli report into results: one per virtual drive
 // (or drive group without a VD), one per physical drive that needs a hand,
 // and, for a controller without any array, one saying what was read.
-func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Result {
+func storcliResults(env *inspect.Env, base result.Result, rep storcliReport) []result.Result {
 	var results []result.Result
 	sep := "hw.list_sep"
 	hasVD := map[string]bool{}
@@ -602,12 +603,12 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		r.Item = storcliItem(a.Ctl, kind, a.ID)
 		if storcliNorm(a.State) == "Optl" {
 			r.Status = result.OK
-			setMsg(&r, env, okKey, id, typ)
+			inspect.SetMsg(&r, env, okKey, id, typ)
 			results = append(results, r)
 			continue
 		}
 		r.Status = result.Crit
-		setMsg(&r, env, badKey, id, typ, iostreams.Sanitize(a.State), storcliVDStateName(env, a.State))
+		inspect.SetMsg(&r, env, badKey, id, typ, iostreams.Sanitize(a.State), storcliVDStateName(env, a.State))
 		evidence := []string{a.Line}
 		var members []any
 		allRebuilding := true
@@ -632,7 +633,7 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 			}
 		}
 		if len(members) > 0 {
-			addMsg(&r, env, "hw.raid.members", i18n.List{Items: members, Sep: sep})
+			inspect.AddMsg(&r, env, "hw.raid.members", i18n.List{Items: members, Sep: sep})
 		} else {
 			// The failed drive may have left the group (UBad, DG "-"):
 			// name the controller's drives that need a hand.
@@ -644,14 +645,14 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 				}
 			}
 			if len(loose) > 0 {
-				addMsg(&r, env, "hw.raid.ctl_drives", a.Ctl, i18n.List{Items: loose, Sep: sep})
+				inspect.AddMsg(&r, env, "hw.raid.ctl_drives", a.Ctl, i18n.List{Items: loose, Sep: sep})
 				allRebuilding = false
 			}
 		}
 		if len(members) > 0 && allRebuilding {
-			setAdvice(&r, env, "hw.raid.vd_rebuild_advice", "/c"+strconv.Itoa(a.Ctl))
+			inspect.SetAdvice(&r, env, "hw.raid.vd_rebuild_advice", "/c"+strconv.Itoa(a.Ctl))
 		} else {
-			setAdvice(&r, env, "hw.raid.vd_advice", "/c"+strconv.Itoa(a.Ctl))
+			inspect.SetAdvice(&r, env, "hw.raid.vd_advice", "/c"+strconv.Itoa(a.Ctl))
 		}
 		r.Evidence = strings.Join(evidence, "\n")
 		results = append(results, r)
@@ -667,16 +668,16 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		r.Item = storcliItem(d.Ctl, "pd", d.Slot)
 		r.Status = st
 		path := storcliPath(d.Ctl, d.Slot)
-		setMsg(&r, env, "hw.raid.pd_bad", d.Slot, storcliPlace(env, d.Slot), iostreams.Sanitize(d.State), storcliPDStateName(env, d.State))
+		inspect.SetMsg(&r, env, "hw.raid.pd_bad", d.Slot, storcliPlace(env, d.Slot), iostreams.Sanitize(d.State), storcliPDStateName(env, d.State))
 		if _, err := strconv.Atoi(d.DG); err == nil {
-			addMsg(&r, env, "hw.raid.pd_dg", d.DG)
+			inspect.AddMsg(&r, env, "hw.raid.pd_dg", d.DG)
 		}
 		evidence := append([]string(nil), d.Lines...)
 		switch rb, ok := rep.Rebuild[storcliKey(d.Ctl, d.Slot)]; {
 		case ok:
-			addMsg(&r, env, "hw.raid.pd_rebuild", rb.Pct)
+			inspect.AddMsg(&r, env, "hw.raid.pd_rebuild", rb.Pct)
 			if rb.Left != "" {
-				addMsg(&r, env, "hw.raid.pd_left", iostreams.Sanitize(rb.Left))
+				inspect.AddMsg(&r, env, "hw.raid.pd_left", iostreams.Sanitize(rb.Left))
 			}
 			r.SetValue(float64(rb.Pct), "%")
 			r.Metrics = append(r.Metrics, result.Metric{Name: "raid.rebuild_pct", Value: float64(rb.Pct), Unit: "%"})
@@ -684,11 +685,11 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		}
 		switch {
 		case st == result.Crit:
-			setAdvice(&r, env, "hw.raid.pd_replace_advice", storcliPlace(env, d.Slot), path)
+			inspect.SetAdvice(&r, env, "hw.raid.pd_replace_advice", storcliPlace(env, d.Slot), path)
 		case storcliNorm(d.State) == "Rbld":
-			setAdvice(&r, env, "hw.raid.pd_rebuild_advice", path)
+			inspect.SetAdvice(&r, env, "hw.raid.pd_rebuild_advice", path)
 		default:
-			setAdvice(&r, env, "hw.raid.pd_check_advice", path)
+			inspect.SetAdvice(&r, env, "hw.raid.pd_check_advice", path)
 		}
 		r.Evidence = strings.Join(evidence, "\n")
 		results = append(results, r)
@@ -709,8 +710,11 @@ func storcliResults(env *Env, base result.Result, rep storcliReport) []result.Re
 		r := base
 		r.Item = storcliItem(c, "controller", strconv.Itoa(c))
 		r.Status = result.OK
-		setMsg(&r, env, "hw.raid.ctl_no_vd", c, ctlDrives[c])
+		inspect.SetMsg(&r, env, "hw.raid.ctl_no_vd", c, ctlDrives[c])
 		results = append(results, r)
 	}
 	return results
 }
+
+// RAID is the check type playbooks call "raid".
+func RAID() inspect.Check { return raidCheck{} }

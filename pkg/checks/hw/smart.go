@@ -1,4 +1,4 @@
-package inspect
+package hw
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -38,7 +39,7 @@ LC_ALL=C smartctl --scan 2>/dev/null | while read -r dev d type rest; do
   echo "@@RC $?"
 done`
 
-func (smartCheck) Script(*Spec, *inventory.Asset) (string, error) { return smartScript, nil }
+func (smartCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return smartScript, nil }
 
 // smartDisk is what one smartctl report says about one disk.
 type smartDisk struct {
@@ -240,7 +241,7 @@ func smartFirstNumber(s string) float64 {
 // about temperature (a temperature attribute under its threshold now or in
 // the past, the NVMe temperature bit): cooling is to be checked then, not
 // the disk replaced.
-func (d smartDisk) verdict(env *Env) (st result.Status, why []i18n.Sub, replace bool) {
+func (d smartDisk) verdict(env *inspect.Env) (st result.Status, why []i18n.Sub, replace bool) {
 	st = result.OK
 	add := func(s result.Status, key string, args ...any) {
 		st = result.Worst(st, s)
@@ -330,7 +331,7 @@ func (d smartDisk) verdict(env *Env) (st result.Status, why []i18n.Sub, replace 
 }
 
 // nvmeWarningText names the bits of an NVMe critical warning, in bit order.
-func nvmeWarningText(env *Env, v int64) i18n.List {
+func nvmeWarningText(env *inspect.Env, v int64) i18n.List {
 	keys := []string{"hw.smart.nvme.spare", "hw.smart.nvme.temp", "hw.smart.nvme.reliable", "hw.smart.nvme.readonly", "hw.smart.nvme.backup"}
 	var out []any
 	for i, k := range keys {
@@ -341,7 +342,7 @@ func nvmeWarningText(env *Env, v int64) i18n.List {
 	return i18n.List{Items: out, Sep: "hw.list_sep"}
 }
 
-func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (smartCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: "smart"}
 	if r, done := hwSectionProblem(env, base, "smartmontools"); done {
 		return []result.Result{r}
@@ -382,13 +383,13 @@ func (smartCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-disks"
-		setMsg(&r, env, "hw.smart.no_disks")
+		inspect.SetMsg(&r, env, "hw.smart.no_disks")
 		return []result.Result{r}
 	}
 	return results
 }
 
-func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.Result {
+func smartResult(env *inspect.Env, base result.Result, d smartDisk, typ string) result.Result {
 	r := base
 	r.Item = d.Device
 	if typ != "" && typ != "ata" && typ != "sat" && typ != "scsi" && typ != "nvme" {
@@ -402,9 +403,9 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 		diskName = i18n.S("hw.smart.disk")
 	}
 	if len(why) == 0 {
-		setMsg(&r, env, "hw.smart.healthy", d.Device, diskName)
+		inspect.SetMsg(&r, env, "hw.smart.healthy", d.Device, diskName)
 	} else {
-		setMsg(&r, env, "hw.smart.problems", d.Device, diskName, i18n.List{Items: subsAny(why), Sep: "hw.sep"})
+		inspect.SetMsg(&r, env, "hw.smart.problems", d.Device, diskName, i18n.List{Items: inspect.SubsAny(why), Sep: "hw.sep"})
 	}
 	if d.TempC > -50 {
 		r.Metrics = append(r.Metrics, result.Metric{Name: "disk.temp_c", Value: d.TempC, Unit: "C"})
@@ -416,12 +417,15 @@ func smartResult(env *Env, base result.Result, d smartDisk, typ string) result.R
 	switch {
 	case r.Status < result.Warn || r.Status == result.Unknown:
 	case replace:
-		setAdvice(&r, env, "hw.smart.replace_advice", d.Device, d.Serial)
+		inspect.SetAdvice(&r, env, "hw.smart.replace_advice", d.Device, d.Serial)
 	default: // only temperature: over the playbook's threshold, or an attribute
-		setAdvice(&r, env, "hw.smart.temp_advice")
+		inspect.SetAdvice(&r, env, "hw.smart.temp_advice")
 	}
 	if r.Status != result.OK {
 		r.Evidence = hwFirstLines(d.Raw, 80)
 	}
 	return r
 }
+
+// SMART is the check type playbooks call "smart".
+func SMART() inspect.Check { return smartCheck{} }

@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"context"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -23,11 +24,11 @@ import (
 // only the account names it found: no password hash ever leaves the host.
 type accountsCheck struct{}
 
-func accountsParams(spec *Spec) (map[string]bool, error) {
-	if err := paramKnown(spec, "allowed_uid0"); err != nil {
+func accountsParams(spec *inspect.Spec) (map[string]bool, error) {
+	if err := inspect.ParamKnown(spec, "allowed_uid0"); err != nil {
 		return nil, err
 	}
-	list, err := paramStrings(spec, "allowed_uid0")
+	list, err := inspect.ParamStrings(spec, "allowed_uid0")
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func accountsParams(spec *Spec) (map[string]bool, error) {
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (accountsCheck) Validate(spec *Spec) error { _, err := accountsParams(spec); return err }
+func (accountsCheck) Validate(spec *inspect.Spec) error { _, err := accountsParams(spec); return err }
 
 const accountsScript = `if [ -r /etc/passwd ]; then
   echo "@@PASSWD"
@@ -57,7 +58,7 @@ fi
 exit 0`
 
 // Script returns the collector.
-func (accountsCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (accountsCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	if _, err := accountsParams(spec); err != nil {
 		return "", err
 	}
@@ -65,7 +66,7 @@ func (accountsCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 }
 
 // Evaluate reports uid-0 accounts and empty passwords.
-func (accountsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (accountsCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("accounts")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -93,11 +94,11 @@ func (accountsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(extra) > 0 {
 		uid0.Status = result.Crit
 		uid0.Reason = "extra-uid0"
-		setMsg(&uid0, env, "os.acct.uid0", len(extra), osList(extra, 10))
-		setAdvice(&uid0, env, "os.acct.uid0_advice", extra[0])
+		inspect.SetMsg(&uid0, env, "os.acct.uid0", len(extra), osList(extra, 10))
+		inspect.SetAdvice(&uid0, env, "os.acct.uid0_advice", extra[0])
 	} else {
 		uid0.Status = result.OK
-		setMsg(&uid0, env, "os.acct.uid0_ok")
+		inspect.SetMsg(&uid0, env, "os.acct.uid0_ok")
 	}
 
 	empty := base
@@ -113,15 +114,18 @@ func (accountsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if len(names) > 0 {
 			empty.Status = result.Crit
 			empty.Reason = "empty-password"
-			setMsg(&empty, env, "os.acct.empty", len(names), osList(names, 10))
-			setAdvice(&empty, env, "os.acct.empty_advice", names[0])
+			inspect.SetMsg(&empty, env, "os.acct.empty", len(names), osList(names, 10))
+			inspect.SetAdvice(&empty, env, "os.acct.empty_advice", names[0])
 		} else {
 			empty.Status = result.OK
-			setMsg(&empty, env, "os.acct.empty_ok")
+			inspect.SetMsg(&empty, env, "os.acct.empty_ok")
 		}
 	} else {
 		empty = osUnknownMsg(empty, env, "not-readable", "os.acct.no_shadow")
-		setAdvice(&empty, env, "os.acct.no_shadow_advice")
+		inspect.SetAdvice(&empty, env, "os.acct.no_shadow_advice")
 	}
 	return []result.Result{uid0, empty}
 }
+
+// Accounts is the check type playbooks call "accounts".
+func Accounts() inspect.Check { return osGuard{accountsCheck{}} }

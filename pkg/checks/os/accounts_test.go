@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -17,7 +18,7 @@ func TestAccountsCheck(t *testing.T) {
 	if empty.Status != result.Crit || !strings.Contains(empty.Message, "guest") {
 		t.Errorf("empty password: %+v", empty)
 	}
-	rs = osEval(t, "accounts", out, &Spec{Name: "a", Params: map[string]any{"allowed_uid0": []any{"root", "toor"}}}, osNow)
+	rs = osEval(t, "accounts", out, &inspect.Spec{Name: "a", Params: map[string]any{"allowed_uid0": []any{"root", "toor"}}}, osNow)
 	if r := osItem(t, rs, "uid0"); r.Status != result.OK {
 		t.Errorf("allowed toor: %+v", r)
 	}

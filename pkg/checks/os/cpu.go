@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -19,27 +20,27 @@ import (
 // Parameters: sample (duration, 0.1s to 5s).
 type cpuCheck struct{}
 
-func cpuParams(spec *Spec) (time.Duration, error) {
-	if err := paramKnown(spec, "sample"); err != nil {
+func cpuParams(spec *inspect.Spec) (time.Duration, error) {
+	if err := inspect.ParamKnown(spec, "sample"); err != nil {
 		return 0, err
 	}
-	d, err := paramDuration(spec, "sample", 500*time.Millisecond)
+	d, err := inspect.ParamDuration(spec, "sample", 500*time.Millisecond)
 	if err != nil {
 		return 0, err
 	}
 	if d < 100*time.Millisecond || d > 5*time.Second {
-		return 0, badParam(spec, "sample", "want between 0.1s and 5s, got %s", d)
+		return 0, inspect.BadParam(spec, "sample", "want between 0.1s and 5s, got %s", d)
 	}
 	return d, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (cpuCheck) Validate(spec *Spec) error { _, err := cpuParams(spec); return err }
+func (cpuCheck) Validate(spec *inspect.Spec) error { _, err := cpuParams(spec); return err }
 
 // Script reads /proc/stat with the shell's read builtin: only sleep is a
 // process. A sleep without fractions (BusyBox built without them) falls
 // back to one second.
-func (cpuCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (cpuCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	d, err := cpuParams(spec)
 	if err != nil {
 		return "", err
@@ -93,7 +94,7 @@ func parseCPUSample(out string) (cpuUsage, error) {
 }
 
 // Evaluate decides on the busy percentage.
-func (cpuCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (cpuCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("cpu")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -112,16 +113,19 @@ func (cpuCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		{Name: "cpu.iowait_pct", Value: osRound(u.IOWait, 1), Unit: "%"},
 		{Name: "cpu.steal_pct", Value: osRound(u.Steal, 1), Unit: "%"},
 	}
-	setMsg(&r, env, "os.cpu.msg", busy, u.IOWait, u.Steal)
+	inspect.SetMsg(&r, env, "os.cpu.msg", busy, u.IOWait, u.Steal)
 	if osNotable(r.Status) {
 		switch {
 		case u.IOWait >= 20:
-			setAdvice(&r, env, "os.cpu.advice_iowait", u.IOWait)
+			inspect.SetAdvice(&r, env, "os.cpu.advice_iowait", u.IOWait)
 		case u.Steal >= 10:
-			setAdvice(&r, env, "os.cpu.advice_steal", u.Steal)
+			inspect.SetAdvice(&r, env, "os.cpu.advice_steal", u.Steal)
 		default:
-			setAdvice(&r, env, "os.cpu.advice")
+			inspect.SetAdvice(&r, env, "os.cpu.advice")
 		}
 	}
 	return []result.Result{r}
 }
+
+// CPU is the check type playbooks call "cpu".
+func CPU() inspect.Check { return osGuard{cpuCheck{}} }

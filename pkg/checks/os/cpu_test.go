@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -17,7 +18,7 @@ func TestCPUCheck(t *testing.T) {
 		t.Errorf("want advice and metric: %+v", r)
 	}
 	iowait := "cpu  100 0 0 800 0 0 0 0\ncpu  110 0 0 805 85 0 0 0\n"
-	r = osOne(t, osEval(t, "cpu", iowait, &Spec{Name: "cpu", Type: "cpu", Warn: "~:5"}, osNow))
+	r = osOne(t, osEval(t, "cpu", iowait, &inspect.Spec{Name: "cpu", Type: "cpu", Warn: "~:5"}, osNow))
 	if r.Status != result.Warn || !strings.Contains(r.Advice, "iostat") {
 		t.Errorf("iowait-bound CPU should point at the disks: %+v", r)
 	}
@@ -32,12 +33,12 @@ func TestCPUCheck(t *testing.T) {
 
 func TestCPUParams(t *testing.T) {
 	c, _ := Lookup("cpu")
-	s, err := c.Script(&Spec{Name: "cpu", Params: map[string]any{"sample": "1s"}}, nil)
+	s, err := c.Script(&inspect.Spec{Name: "cpu", Params: map[string]any{"sample": "1s"}}, nil)
 	if err != nil || !strings.Contains(s, "sleep 1.00") {
 		t.Errorf("sample 1s: %v\n%s", err, s)
 	}
 	for _, bad := range []map[string]any{{"sample": "10s"}, {"sampel": "1s"}, {"sample": "soon"}} {
-		if _, err := c.Script(&Spec{Name: "cpu", Params: bad}, nil); err == nil {
+		if _, err := c.Script(&inspect.Spec{Name: "cpu", Params: bad}, nil); err == nil {
 			t.Errorf("params %v: want an error", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -48,12 +49,12 @@ type diskOptions struct {
 // Pattern.
 type diskMountThresholds struct {
 	Pattern string
-	Th      Thresholds
+	Th      inspect.Thresholds
 }
 
 // thresholds returns the thresholds for mount: its own from
 // mount_thresholds, else def.
-func (o diskOptions) thresholds(mount string, def Thresholds) Thresholds {
+func (o diskOptions) thresholds(mount string, def inspect.Thresholds) inspect.Thresholds {
 	for _, m := range o.byMount {
 		if ok, _ := path.Match(m.Pattern, mount); ok {
 			return m.Th
@@ -62,14 +63,14 @@ func (o diskOptions) thresholds(mount string, def Thresholds) Thresholds {
 	return def
 }
 
-func diskMountParams(spec *Spec) ([]diskMountThresholds, error) {
-	raw, ok := paramRaw(spec, "mount_thresholds")
+func diskMountParams(spec *inspect.Spec) ([]diskMountThresholds, error) {
+	raw, ok := inspect.ParamRaw(spec, "mount_thresholds")
 	if !ok {
 		return nil, nil
 	}
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return nil, badParam(spec, "mount_thresholds", "want a mapping of mount pattern to {warn, crit}, got %s", describe(raw))
+		return nil, inspect.BadParam(spec, "mount_thresholds", "want a mapping of mount pattern to {warn, crit}, got %s", inspect.Describe(raw))
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -79,11 +80,11 @@ func diskMountParams(spec *Spec) ([]diskMountThresholds, error) {
 	var out []diskMountThresholds
 	for _, k := range keys {
 		if _, err := path.Match(k, "/"); err != nil {
-			return nil, badParam(spec, "mount_thresholds", "bad pattern %q: %v", k, err)
+			return nil, inspect.BadParam(spec, "mount_thresholds", "bad pattern %q: %v", k, err)
 		}
 		v, ok := m[k].(map[string]any)
 		if !ok {
-			return nil, badParam(spec, "mount_thresholds", "%s: want {warn: ..., crit: ...}, got %s", k, describe(m[k]))
+			return nil, inspect.BadParam(spec, "mount_thresholds", "%s: want {warn: ..., crit: ...}, got %s", k, inspect.Describe(m[k]))
 		}
 		var warn, crit string
 		for kk, vv := range v {
@@ -93,29 +94,29 @@ func diskMountParams(spec *Spec) ([]diskMountThresholds, error) {
 			case "crit":
 				crit = fmt.Sprint(vv)
 			default:
-				return nil, badParam(spec, "mount_thresholds", "%s: unknown key %q (want warn, crit)", k, kk)
+				return nil, inspect.BadParam(spec, "mount_thresholds", "%s: unknown key %q (want warn, crit)", k, kk)
 			}
 		}
-		th, err := ParseThresholds(warn, crit)
+		th, err := inspect.ParseThresholds(warn, crit)
 		if err != nil {
-			return nil, badParam(spec, "mount_thresholds", "%s: %v", k, err)
+			return nil, inspect.BadParam(spec, "mount_thresholds", "%s: %v", k, err)
 		}
 		out = append(out, diskMountThresholds{Pattern: k, Th: th})
 	}
 	return out, nil
 }
 
-func diskParams(spec *Spec, inode bool) (diskOptions, error) {
+func diskParams(spec *inspect.Spec, inode bool) (diskOptions, error) {
 	known := []string{"include_types", "exclude_types", "mounts", "exclude_mounts", "include_remote", "mount_thresholds"}
 	if !inode {
 		known = append(known, "allow_readonly")
 	}
 	o := diskOptions{includeTypes: map[string]bool{}, excludeTypes: map[string]bool{}, allowRO: map[string]bool{}}
-	if err := paramKnown(spec, known...); err != nil {
+	if err := inspect.ParamKnown(spec, known...); err != nil {
 		return o, err
 	}
 	list := func(name string, into map[string]bool) error {
-		v, err := paramStrings(spec, name)
+		v, err := inspect.ParamStrings(spec, name)
 		for _, s := range v {
 			into[s] = true
 		}
@@ -131,18 +132,18 @@ func diskParams(spec *Spec, inode bool) (diskOptions, error) {
 		return o, err
 	}
 	var err error
-	if o.mounts, err = paramStrings(spec, "mounts"); err != nil {
+	if o.mounts, err = inspect.ParamStrings(spec, "mounts"); err != nil {
 		return o, err
 	}
-	if o.excludeMounts, err = paramStrings(spec, "exclude_mounts"); err != nil {
+	if o.excludeMounts, err = inspect.ParamStrings(spec, "exclude_mounts"); err != nil {
 		return o, err
 	}
 	for _, p := range append(append([]string{}, o.mounts...), o.excludeMounts...) {
 		if _, err := path.Match(p, "/"); err != nil {
-			return o, badParam(spec, "mounts", "bad pattern %q: %v", p, err)
+			return o, inspect.BadParam(spec, "mounts", "bad pattern %q: %v", p, err)
 		}
 	}
-	if o.includeRemote, err = paramBool(spec, "include_remote", false); err != nil {
+	if o.includeRemote, err = inspect.ParamBool(spec, "include_remote", false); err != nil {
 		return o, err
 	}
 	o.byMount, err = diskMountParams(spec)
@@ -190,13 +191,13 @@ func (o diskOptions) keep(r dfRow) bool {
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (diskCheck) Validate(spec *Spec) error { _, err := diskParams(spec, false); return err }
+func (diskCheck) Validate(spec *inspect.Spec) error { _, err := diskParams(spec, false); return err }
 
 // Script prints the read-only lines of /proc/mounts (read builtin; a
 // Kubernetes node has hundreds of mounts, only ro ones are sent), then runs
 // df once. df comes last, after @@DF: a FUSE source named "@@..." by an
 // unprivileged user cannot fake a block.
-func (diskCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (diskCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	o, err := diskParams(spec, false)
 	if err != nil {
 		return "", err
@@ -210,7 +211,7 @@ echo "@@DF"
 }
 
 // Evaluate returns one result per filesystem.
-func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("disk")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -258,13 +259,13 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			{Name: "disk.used_bytes", Value: used, Unit: "B"},
 			{Name: "disk.size_bytes", Value: size, Unit: "B"},
 		}
-		setMsg(&r, env, "os.disk.msg", row.Mount, pct, osBytes(free), osBytes(size), row.Source)
+		inspect.SetMsg(&r, env, "os.disk.msg", row.Mount, pct, osBytes(free), osBytes(size), row.Source)
 		switch {
 		case r.Reason == "read-only":
-			setMsg(&r, env, i18n.ConcatCode, i18n.S("os.disk.readonly", row.Mount, row.Source, row.Type), "; ", i18n.Sub{Key: r.Code, Args: r.Args})
-			setAdvice(&r, env, "os.disk.readonly_advice", row.Mount, row.Source)
+			inspect.SetMsg(&r, env, i18n.ConcatCode, i18n.S("os.disk.readonly", row.Mount, row.Source, row.Type), "; ", i18n.Sub{Key: r.Code, Args: r.Args})
+			inspect.SetAdvice(&r, env, "os.disk.readonly_advice", row.Mount, row.Source)
 		case osNotable(r.Status):
-			setAdvice(&r, env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
+			inspect.SetAdvice(&r, env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
 		}
 		if osNotable(r.Status) {
 			r.Evidence = fmt.Sprintf("%s %s size=%.0fK used=%.0fK avail=%.0fK %s", row.Source, row.Type, row.Total, row.Used, row.Avail, row.Mount)
@@ -274,10 +275,13 @@ func (diskCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(out) == 0 {
 		r := osUnknownMsg(base, env, "no-filesystems", "os.disk.none")
 		if len(rows) > 0 {
-			setMsg(&r, env, "os.disk.all_filtered", len(rows))
+			inspect.SetMsg(&r, env, "os.disk.all_filtered", len(rows))
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}
 	}
 	return out
 }
+
+// Disk is the check type playbooks call "disk".
+func Disk() inspect.Check { return osGuard{diskCheck{}} }

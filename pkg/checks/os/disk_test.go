@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -55,21 +56,21 @@ Filesystem     Type  1024-blocks     Used Available Capacity Mounted on
 		t.Errorf("/data: %+v", data)
 	}
 	// allow_readonly lets a deliberate read-only mount pass.
-	rs = osEval(t, "disk", out, &Spec{Name: "disk", Params: map[string]any{"allow_readonly": []any{"/data"}}}, osNow)
+	rs = osEval(t, "disk", out, &inspect.Spec{Name: "disk", Params: map[string]any{"allow_readonly": []any{"/data"}}}, osNow)
 	if d := osItem(t, rs, "/data"); d.Status != result.OK {
 		t.Errorf("allowed read-only /data: %+v", d)
 	}
 	// mounts / exclude_mounts / include_types.
-	rs = osEval(t, "disk", out, &Spec{Name: "disk", Params: map[string]any{"mounts": []any{"/var*", "/"}}}, osNow)
+	rs = osEval(t, "disk", out, &inspect.Spec{Name: "disk", Params: map[string]any{"mounts": []any{"/var*", "/"}}}, osNow)
 	if len(rs) != 2 {
 		t.Errorf("mounts filter: %+v", rs)
 	}
-	rs = osEval(t, "disk", out, &Spec{Name: "disk", Params: map[string]any{"exclude_mounts": "/var", "include_types": "iso9660"}}, osNow)
+	rs = osEval(t, "disk", out, &inspect.Spec{Name: "disk", Params: map[string]any{"exclude_mounts": "/var", "include_types": "iso9660"}}, osNow)
 	if len(rs) != 3 || rs[2].Item != "/media/cdrom" {
 		t.Errorf("exclude /var, include iso9660: %+v", rs)
 	}
 	// A data volume that may run fuller than the rest.
-	rs = osEval(t, "disk", out, &Spec{Name: "disk", Params: map[string]any{"mount_thresholds": map[string]any{"/va*": map[string]any{"warn": "~:97", "crit": "~:99"}}}}, osNow)
+	rs = osEval(t, "disk", out, &inspect.Spec{Name: "disk", Params: map[string]any{"mount_thresholds": map[string]any{"/va*": map[string]any{"warn": "~:97", "crit": "~:99"}}}}, osNow)
 	if v, r := osItem(t, rs, "/var"), osItem(t, rs, "/"); v.Status != result.OK || v.Warn != "~:97" || r.Status != result.Warn {
 		t.Errorf("mount_thresholds: /var %+v, / %+v", v, r)
 	}
@@ -78,12 +79,12 @@ Filesystem     Type  1024-blocks     Used Available Capacity Mounted on
 	}
 	c, _ := Lookup("disk")
 	for _, bad := range []any{"~:90", map[string]any{"/x": "~:90"}, map[string]any{"/x": map[string]any{"wran": "1"}}, map[string]any{"/x": map[string]any{"warn": "9:1"}}} {
-		if err := c.(Validator).Validate(&Spec{Name: "disk", Params: map[string]any{"mount_thresholds": bad}}); err == nil {
+		if err := c.(inspect.Validator).Validate(&inspect.Spec{Name: "disk", Params: map[string]any{"mount_thresholds": bad}}); err == nil {
 			t.Errorf("mount_thresholds %v: want an error", bad)
 		}
 	}
 	// Thresholds from the playbook replace the defaults.
-	rs = osEval(t, "disk", out, &Spec{Name: "disk", Warn: "~:97", Crit: "~:99"}, osNow)
+	rs = osEval(t, "disk", out, &inspect.Spec{Name: "disk", Warn: "~:97", Crit: "~:99"}, osNow)
 	if v := osItem(t, rs, "/var"); v.Status != result.OK {
 		t.Errorf("/var at 95.8%% with warn ~:97: %+v", v)
 	}
@@ -116,18 +117,18 @@ func TestDiskCheckDebian(t *testing.T) {
 
 func TestDiskScript(t *testing.T) {
 	c, _ := Lookup("disk")
-	s, err := c.Script(&Spec{Name: "disk"}, nil)
+	s, err := c.Script(&inspect.Spec{Name: "disk"}, nil)
 	if err != nil || !strings.Contains(s, "df -PTk -l -x tmpfs") {
 		t.Errorf("default script: %v\n%s", err, s)
 	}
-	s, _ = c.Script(&Spec{Name: "disk", Params: map[string]any{"include_remote": true, "include_types": "tmpfs"}}, nil)
+	s, _ = c.Script(&inspect.Spec{Name: "disk", Params: map[string]any{"include_remote": true, "include_types": "tmpfs"}}, nil)
 	if strings.Contains(s, " -l") || strings.Contains(s, "-x tmpfs") {
 		t.Errorf("include_remote + tmpfs:\n%s", s)
 	}
-	if _, err := c.Script(&Spec{Name: "disk", Params: map[string]any{"mounts": "[bad"}}, nil); err == nil {
+	if _, err := c.Script(&inspect.Spec{Name: "disk", Params: map[string]any{"mounts": "[bad"}}, nil); err == nil {
 		t.Error("bad glob: want an error")
 	}
-	if err := c.(Validator).Validate(&Spec{Name: "disk", Params: map[string]any{"mount": "/"}}); err == nil || !strings.Contains(err.Error(), "did you mean mounts") {
+	if err := c.(inspect.Validator).Validate(&inspect.Spec{Name: "disk", Params: map[string]any{"mount": "/"}}); err == nil || !strings.Contains(err.Error(), "did you mean mounts") {
 		t.Errorf("misspelt parameter: %v", err)
 	}
 }

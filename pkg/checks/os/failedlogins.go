@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -40,23 +41,26 @@ const (
 	failedLoginsMaxBytes = 8 << 20
 )
 
-func failedLoginsParams(spec *Spec) (time.Duration, error) {
-	if err := paramKnown(spec, "lookback"); err != nil {
+func failedLoginsParams(spec *inspect.Spec) (time.Duration, error) {
+	if err := inspect.ParamKnown(spec, "lookback"); err != nil {
 		return 0, err
 	}
-	d, err := paramDuration(spec, "lookback", 7*24*time.Hour)
+	d, err := inspect.ParamDuration(spec, "lookback", 7*24*time.Hour)
 	if err == nil && d < time.Hour {
-		err = badParam(spec, "lookback", "want at least 1h, got %s", d)
+		err = inspect.BadParam(spec, "lookback", "want at least 1h, got %s", d)
 	}
 	return d, err
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (failedLoginsCheck) Validate(spec *Spec) error { _, err := failedLoginsParams(spec); return err }
+func (failedLoginsCheck) Validate(spec *inspect.Spec) error {
+	_, err := failedLoginsParams(spec)
+	return err
+}
 
 // Script returns the collector: one grep (or journalctl, or lastb) and a
 // tail.
-func (failedLoginsCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (failedLoginsCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	d, err := failedLoginsParams(spec)
 	if err != nil {
 		return "", err
@@ -250,7 +254,7 @@ func countAttempts(fs []loginFailure) []loginFailure {
 }
 
 // Evaluate counts failures in the window.
-func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (failedLoginsCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("failed-logins")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -292,7 +296,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			all = parseLastb(body, now)
 		case "NOACCESS":
 			r := osUnknownMsg(base, env, "not-readable", "os.login.noaccess")
-			setAdvice(&r, env, "os.login.noaccess_advice")
+			inspect.SetAdvice(&r, env, "os.login.noaccess_advice")
 			return []result.Result{r}
 		}
 	}
@@ -305,7 +309,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	// not readable, and "cannot see" would pass for "no failures".
 	if len(all) == 0 && (strings.Contains(body, "insufficient permissions") || strings.Contains(body, "not seeing messages")) {
 		r := osUnknownMsg(base, env, "not-readable", "os.login.noaccess")
-		setAdvice(&r, env, "os.login.noaccess_advice")
+		inspect.SetAdvice(&r, env, "os.login.noaccess_advice")
 		return []result.Result{r}
 	}
 	// "At least": the source was cut (line or byte bound) and even its
@@ -332,7 +336,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r.Metrics = []result.Metric{{Name: "auth.failed_logins", Value: n}}
 	sinceText := since.Local().Format("2006-01-02 15:04")
 	if len(win) == 0 {
-		setMsg(&r, env, "os.login.none", sinceText, source)
+		inspect.SetMsg(&r, env, "os.login.none", sinceText, source)
 		return []result.Result{r}
 	}
 	ips, users := loginTop(win, func(f loginFailure) string { return f.From }), loginTop(win, func(f loginFailure) string { return f.User })
@@ -340,7 +344,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if atLeast {
 		count = i18n.S("os.login.at_least", len(win))
 	}
-	setMsg(&r, env, "os.login.found", count, sinceText, source, osList(ips, 5), osList(users, 8))
+	inspect.SetMsg(&r, env, "os.login.found", count, sinceText, source, osList(ips, 5), osList(users, 8))
 	var ev []string
 	for _, f := range win {
 		ev = append(ev, fmt.Sprintf("%s %s from %s", f.Time.Local().Format("2006-01-02 15:04:05"), f.User, f.From))
@@ -351,7 +355,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if len(ips) > 0 {
 			top = strings.Fields(ips[0])[0]
 		}
-		setAdvice(&r, env, "os.login.advice", top)
+		inspect.SetAdvice(&r, env, "os.login.advice", top)
 	}
 	return []result.Result{r}
 }
@@ -382,3 +386,6 @@ func loginTop(fs []loginFailure, key func(loginFailure) string) []string {
 	}
 	return out
 }
+
+// FailedLogins is the check type playbooks call "failed-logins".
+func FailedLogins() inspect.Check { return osGuard{failedLoginsCheck{}} }

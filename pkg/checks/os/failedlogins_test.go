@@ -1,10 +1,11 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -45,7 +46,7 @@ func TestFailedLoginsAuthLog(t *testing.T) {
 	b.WriteString(ts(40*time.Minute) + " web-01 sshd[5100]: Invalid user oracle from 198.51.100.4 port 40001\n")
 	b.WriteString(ts(30*time.Minute) + " web-01 su: pam_unix(su:auth): authentication failure; logname=app uid=1000 euid=0 tty=pts/0 ruser=app rhost=  user=root\n")
 	b.WriteString(ts(72*time.Hour) + " web-01 sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n")
-	env := &Env{Spec: &Spec{Name: "failed-logins", Type: "failed-logins"}, Section: &Section{Stdout: b.String()}, Now: now, Since: now.Add(-24 * time.Hour)}
+	env := &inspect.Env{Spec: &inspect.Spec{Name: "failed-logins", Type: "failed-logins"}, Section: &inspect.Section{Stdout: b.String()}, Now: now, Since: now.Add(-24 * time.Hour)}
 	c, _ := Lookup("failed-logins")
 	r := osOne(t, c.Evaluate(t.Context(), env))
 	// 30 + 1 (admin: the Failed line, not the Invalid one) + 1 (oracle) + 1 (su)
@@ -105,7 +106,7 @@ func BenchmarkParseLastb(b *testing.B) {
 // the file's size first.
 func TestFailedLoginsScriptOnAFile(t *testing.T) {
 	c, _ := Lookup("failed-logins")
-	script, err := c.Script(&Spec{Name: "failed-logins"}, nil)
+	script, err := c.Script(&inspect.Spec{Name: "failed-logins"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

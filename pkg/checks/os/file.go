@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -53,32 +54,32 @@ type fileConf struct {
 	owner, group       string
 }
 
-func fileParse(spec *Spec) (*fileConf, error) {
-	if err := paramKnown(spec, fileParams...); err != nil {
+func fileParse(spec *inspect.Spec) (*fileConf, error) {
+	if err := inspect.ParamKnown(spec, fileParams...); err != nil {
 		return nil, err
 	}
 	c := &fileConf{}
-	p, err := paramString(spec, "path", "")
+	p, err := inspect.ParamString(spec, "path", "")
 	if err != nil {
 		return nil, err
 	}
 	if p != "" {
 		c.paths = append(c.paths, p)
 	}
-	more, err := paramStrings(spec, "paths")
+	more, err := inspect.ParamStrings(spec, "paths")
 	if err != nil {
 		return nil, err
 	}
 	c.paths = append(c.paths, more...)
 	if len(c.paths) == 0 {
-		return nil, badParam(spec, "path", "missing: give the file to check")
+		return nil, inspect.BadParam(spec, "path", "missing: give the file to check")
 	}
 	for _, x := range c.paths {
 		if strings.TrimSpace(x) == "" {
-			return nil, badParam(spec, "paths", "empty path")
+			return nil, inspect.BadParam(spec, "paths", "empty path")
 		}
 	}
-	state, err := paramString(spec, "state", "present")
+	state, err := inspect.ParamString(spec, "state", "present")
 	if err != nil {
 		return nil, err
 	}
@@ -87,20 +88,20 @@ func fileParse(spec *Spec) (*fileConf, error) {
 	case "absent":
 		c.absent = true
 	default:
-		return nil, badParam(spec, "state", "want present or absent, got %q", state)
+		return nil, inspect.BadParam(spec, "state", "want present or absent, got %q", state)
 	}
-	if c.ftype, err = paramString(spec, "type", "any"); err != nil {
+	if c.ftype, err = inspect.ParamString(spec, "type", "any"); err != nil {
 		return nil, err
 	}
 	switch c.ftype {
 	case "any", "file", "directory":
 	default:
-		return nil, badParam(spec, "type", "want any, file or directory, got %q", c.ftype)
+		return nil, inspect.BadParam(spec, "type", "want any, file or directory, got %q", c.ftype)
 	}
-	if c.warnAge, err = paramDuration(spec, "warn_age", 0); err != nil {
+	if c.warnAge, err = inspect.ParamDuration(spec, "warn_age", 0); err != nil {
 		return nil, err
 	}
-	if c.maxAge, err = paramDuration(spec, "max_age", 0); err != nil {
+	if c.maxAge, err = inspect.ParamDuration(spec, "max_age", 0); err != nil {
 		return nil, err
 	}
 	for _, s := range []struct {
@@ -108,16 +109,16 @@ func fileParse(spec *Spec) (*fileConf, error) {
 		dst  *int64
 		has  *bool
 	}{{"min_size", &c.minSize, &c.hasMin}, {"max_size", &c.maxSize, &c.hasMax}} {
-		v, err := paramString(spec, s.name, "")
+		v, err := inspect.ParamString(spec, s.name, "")
 		if err != nil {
 			return nil, err
 		}
 		if v == "" {
 			continue
 		}
-		n, err := parseSize(v)
+		n, err := ParseSize(v)
 		if err != nil {
-			return nil, badParam(spec, s.name, "%v", err)
+			return nil, inspect.BadParam(spec, s.name, "%v", err)
 		}
 		*s.dst, *s.has = n, true
 	}
@@ -126,7 +127,7 @@ func fileParse(spec *Spec) (*fileConf, error) {
 		dst  *int64
 		has  *bool
 	}{{"mode", &c.mode, &c.hasMode}, {"mode_max", &c.modeMax, &c.hasModeMx}} {
-		raw, ok := paramRaw(spec, m.name)
+		raw, ok := inspect.ParamRaw(spec, m.name)
 		if !ok {
 			continue
 		}
@@ -134,25 +135,25 @@ func fileParse(spec *Spec) (*fileConf, error) {
 		// be trusted to mean what was written, so modes must be quoted.
 		v, isString := raw.(string)
 		if !isString {
-			return nil, badParam(spec, m.name, "write the mode in quotes, e.g. \"0640\" (unquoted, YAML reads 0640 as the number 416)")
+			return nil, inspect.BadParam(spec, m.name, "write the mode in quotes, e.g. \"0640\" (unquoted, YAML reads 0640 as the number 416)")
 		}
 		n, err := strconv.ParseInt(v, 8, 32)
 		if err != nil || n < 0 || n > 0o7777 {
-			return nil, badParam(spec, m.name, "want octal permission bits like \"0640\", got %q", v)
+			return nil, inspect.BadParam(spec, m.name, "want octal permission bits like \"0640\", got %q", v)
 		}
 		*m.dst, *m.has = n, true
 	}
-	if c.owner, err = paramString(spec, "owner", ""); err != nil {
+	if c.owner, err = inspect.ParamString(spec, "owner", ""); err != nil {
 		return nil, err
 	}
-	if c.group, err = paramString(spec, "group", ""); err != nil {
+	if c.group, err = inspect.ParamString(spec, "group", ""); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// parseSize reads 1234, 10K, 1.5M, 2G, 1T (powers of 1024).
-func parseSize(s string) (int64, error) {
+// ParseSize reads 1234, 10K, 1.5M, 2G, 1T (powers of 1024).
+func ParseSize(s string) (int64, error) {
 	s = strings.TrimSpace(strings.ToUpper(s))
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "B"), "I")
 	mult := 1.0
@@ -178,7 +179,7 @@ func parseSize(s string) (int64, error) {
 	return int64(f * mult), nil
 }
 
-func (fileCheck) Validate(spec *Spec) error {
+func (fileCheck) Validate(spec *inspect.Spec) error {
 	_, err := fileParse(spec)
 	return err
 }
@@ -189,7 +190,7 @@ const (
 	fileNow  = "@@HCOPS_NOW"
 )
 
-func (fileCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (fileCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	c, err := fileParse(spec)
 	if err != nil {
 		return "", err
@@ -200,7 +201,7 @@ func (fileCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 		// stat -L follows a symlink to what it points at; the fallback
 		// prints ls -ln (numeric ids), ls -l (names) and date -r (mtime).
 		fmt.Fprintf(&b, `f=%s; if [ -e "$f" ]; then if s=$(stat -L -c '%%s %%Y %%a %%u %%g %%U %%G %%F' -- "$f" 2>/dev/null); then echo "%s %d STAT $s"; else echo "%s %d LSN $(ls -lndL -- "$f" 2>/dev/null)"; echo "%s %d LS $(ls -ldL -- "$f" 2>/dev/null)"; echo "%s %d MTIME $(date -r "$f" +%%s 2>/dev/null)"; fi; else echo "%s %d ABSENT"; fi`+"\n",
-			ShellQuote(argPath(p)), fileMark, i, fileMark, i, fileMark, i, fileMark, i, fileMark, i)
+			inspect.ShellQuote(inspect.ArgPath(p)), fileMark, i, fileMark, i, fileMark, i, fileMark, i, fileMark, i)
 	}
 	return strings.TrimRight(b.String(), "\n"), nil
 }
@@ -276,14 +277,14 @@ func ParseFileOutput(out string, n int) (now int64, infos []FileInfo) {
 func parseStatLine(fi *FileInfo, s string) {
 	f := strings.Fields(s)
 	if len(f) < 8 {
-		fi.ParseProblem = fmt.Sprintf("unexpected stat output %q", clip(s, 80))
+		fi.ParseProblem = fmt.Sprintf("unexpected stat output %q", inspect.Clip(s, 80))
 		return
 	}
 	size, err1 := strconv.ParseInt(f[0], 10, 64)
 	mtime, err2 := strconv.ParseInt(f[1], 10, 64)
 	mode, err3 := strconv.ParseInt(f[2], 8, 32)
 	if err1 != nil || err2 != nil || err3 != nil {
-		fi.ParseProblem = fmt.Sprintf("unexpected stat output %q", clip(s, 80))
+		fi.ParseProblem = fmt.Sprintf("unexpected stat output %q", inspect.Clip(s, 80))
 		return
 	}
 	fi.Exists, fi.Parsed = true, true
@@ -298,7 +299,7 @@ func parseLsLine(fi *FileInfo, s string, numeric bool) {
 	f := strings.Fields(s)
 	if len(f) < 5 || len(f[0]) < 10 {
 		if numeric {
-			fi.ParseProblem = fmt.Sprintf("unexpected ls output %q", clip(s, 80))
+			fi.ParseProblem = fmt.Sprintf("unexpected ls output %q", inspect.Clip(s, 80))
 		}
 		return
 	}
@@ -350,13 +351,13 @@ func lsMode(s string) int64 {
 	return m
 }
 
-func (fileCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (fileCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	c, err := fileParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "file", err)
+		return inspect.BadParamsResult(env, "file", err)
 	}
-	base := newResult(env, "file", "")
-	if rr, bad := sectionUnusable(env, base); bad {
+	base := inspect.NewResult(env, "file", "")
+	if rr, bad := inspect.SectionUnusable(env, base); bad {
 		return []result.Result{rr}
 	}
 	now, infos := ParseFileOutput(env.Section.Stdout, len(c.paths))
@@ -372,7 +373,7 @@ func (fileCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	return out
 }
 
-func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r result.Result) result.Result {
+func fileJudge(env *inspect.Env, c *fileConf, path string, fi FileInfo, now int64, r result.Result) result.Result {
 	if !fi.Parsed {
 		r.Status = result.Unknown
 		r.Reason = "parse"
@@ -380,34 +381,34 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		if why == "" {
 			why = "no stat or ls output"
 		}
-		setMsg(&r, env, "probe.file.unreadable", path, why)
-		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
+		inspect.SetMsg(&r, env, "probe.file.unreadable", path, why)
+		inspect.SetEvidence(&r, env.Section.Stdout, env.Section.Truncated)
 		return r
 	}
 	if !fi.Exists {
 		if c.absent {
 			r.Status = result.OK
-			setMsg(&r, env, "probe.file.absent_ok", path)
+			inspect.SetMsg(&r, env, "probe.file.absent_ok", path)
 		} else {
 			r.Status = result.Crit
 			r.Reason = "missing"
-			setMsg(&r, env, "probe.file.missing", path)
-			setAdvice(&r, env, "probe.advice.file_missing")
+			inspect.SetMsg(&r, env, "probe.file.missing", path)
+			inspect.SetAdvice(&r, env, "probe.advice.file_missing")
 		}
 		return r
 	}
 	if c.absent {
 		r.Status = result.Crit
 		r.Reason = "present"
-		setMsg(&r, env, "probe.file.present", path)
-		setAdvice(&r, env, "probe.advice.file_present")
+		inspect.SetMsg(&r, env, "probe.file.present", path)
+		inspect.SetAdvice(&r, env, "probe.advice.file_present")
 		return r
 	}
 	r.Status = result.OK
 	var facts []any
 	var notes []i18n.Sub
 	if fi.Size >= 0 {
-		facts = append(facts, humanBytes(fi.Size))
+		facts = append(facts, HumanBytes(fi.Size))
 		r.Metrics = append(r.Metrics, result.Metric{Name: "file.size", Value: float64(fi.Size), Unit: "B"})
 	}
 	var age time.Duration
@@ -418,9 +419,9 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		}
 		hours := math.Round(age.Hours()*100) / 100
 		env.Thresholds.Apply(&r, hours, "h")
-		facts = append(facts, i18n.S("probe.file.modified", humanAge(age)))
+		facts = append(facts, i18n.S("probe.file.modified", HumanAge(age)))
 		if r.Status != result.OK {
-			notes = append(notes, i18n.S("probe.file.age_range", rangesText(env, env.Thresholds)))
+			notes = append(notes, i18n.S("probe.file.age_range", inspect.RangesText(env, env.Thresholds)))
 		}
 	} else if c.maxAge > 0 || c.warnAge > 0 || env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
 		r.Status = result.Worst(r.Status, result.Unknown)
@@ -430,10 +431,10 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		switch {
 		case c.maxAge > 0 && age > c.maxAge:
 			r.Status = result.Worst(r.Status, result.Crit)
-			notes = append(notes, i18n.S("probe.file.older", humanAge(c.maxAge)))
+			notes = append(notes, i18n.S("probe.file.older", HumanAge(c.maxAge)))
 		case c.warnAge > 0 && age > c.warnAge:
 			r.Status = result.Worst(r.Status, result.Warn)
-			notes = append(notes, i18n.S("probe.file.older", humanAge(c.warnAge)))
+			notes = append(notes, i18n.S("probe.file.older", HumanAge(c.warnAge)))
 		}
 	}
 	if c.ftype == "file" && fi.Type != "" && fi.Type != "regular file" && fi.Type != "regular empty file" {
@@ -446,11 +447,11 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 	}
 	if c.hasMin && fi.Size >= 0 && fi.Size < c.minSize {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, i18n.S("probe.file.smaller", humanBytes(c.minSize)))
+		notes = append(notes, i18n.S("probe.file.smaller", HumanBytes(c.minSize)))
 	}
 	if c.hasMax && fi.Size > c.maxSize {
 		r.Status = result.Worst(r.Status, result.Crit)
-		notes = append(notes, i18n.S("probe.file.larger", humanBytes(c.maxSize)))
+		notes = append(notes, i18n.S("probe.file.larger", HumanBytes(c.maxSize)))
 	}
 	if fi.Mode >= 0 {
 		facts = append(facts, fmt.Sprintf("%04o", fi.Mode))
@@ -485,17 +486,17 @@ func fileJudge(env *Env, c *fileConf, path string, fi FileInfo, now int64, r res
 		r.Status = result.Worst(r.Status, result.Crit)
 		notes = append(notes, i18n.S("probe.file.group", group, c.group))
 	}
-	setMsg(&r, env, i18n.ConcatCode, path+": ", i18n.List{Items: facts, Sep: ", "})
+	inspect.SetMsg(&r, env, i18n.ConcatCode, path+": ", i18n.List{Items: facts, Sep: ", "})
 	if len(notes) > 0 {
-		addNotes(&r, env, "; ", notes)
+		inspect.AddNotes(&r, env, "; ", notes)
 	}
 	if r.Status == result.Warn || r.Status == result.Crit {
-		setAdvice(&r, env, "probe.advice.file")
+		inspect.SetAdvice(&r, env, "probe.advice.file")
 	}
 	return r
 }
 
-func humanBytes(n int64) string {
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return strconv.FormatInt(n, 10) + " B"
@@ -508,8 +509,8 @@ func humanBytes(n int64) string {
 	return strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64) + " " + string("KMGTP"[exp]) + "iB"
 }
 
-// humanAge writes a duration the way people say it: 45s, 12m, 3h20m, 2d4h.
-func humanAge(d time.Duration) string {
+// HumanAge writes a duration the way people say it: 45s, 12m, 3h20m, 2d4h.
+func HumanAge(d time.Duration) string {
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
@@ -528,3 +529,6 @@ func humanAge(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dd", days)
 }
+
+// File is the check type playbooks call "file".
+func File() inspect.Check { return fileCheck{} }

@@ -1,9 +1,7 @@
-package inspect
+package os
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -11,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cyhealth/hcops/internal/testenv"
-	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -63,7 +61,7 @@ func TestFileCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := prOne(t, prEval(t, "file", &Spec{Params: c.params, Warn: c.warn, Crit: c.crit}))
+			r := checktest.One(t, prEval(t, "file", &inspect.Spec{Params: c.params, Warn: c.warn, Crit: c.crit}))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
@@ -72,9 +70,9 @@ func TestFileCheck(t *testing.T) {
 			}
 		})
 	}
-	r := prOne(t, prEval(t, "file", &Spec{Params: map[string]any{"path": dump}}))
+	r := checktest.One(t, prEval(t, "file", &inspect.Spec{Params: map[string]any{"path": dump}}))
 	if r.Value == nil || *r.Value < 29.9 || *r.Value > 30.1 || r.Unit != "h" {
-		t.Errorf("age value %v %q, want about 30 h", prDeref(r.Value), r.Unit)
+		t.Errorf("age value %v %q, want about 30 h", checktest.Deref(r.Value), r.Unit)
 	}
 }
 
@@ -89,7 +87,7 @@ func TestFileSeveralPathsAndHostileNames(t *testing.T) {
 		os.WriteFile(p, []byte("x"), 0o600)
 		paths = append(paths, p)
 	}
-	rs := prEval(t, "file", &Spec{Params: map[string]any{"paths": paths, "mode": "0600"}})
+	rs := prEval(t, "file", &inspect.Spec{Params: map[string]any{"paths": paths, "mode": "0600"}})
 	if len(rs) != len(paths) {
 		t.Fatalf("%d results", len(rs))
 	}
@@ -116,7 +114,7 @@ func TestFileFallbackWithoutStat(t *testing.T) {
 	old := time.Now().Add(-5 * time.Hour)
 	os.Chtimes(p, old, old)
 	u, _ := user.Current()
-	r := prOne(t, prEval(t, "file", &Spec{Params: map[string]any{"path": p, "mode": "2750", "owner": u.Username, "min_size": "2K", "warn_age": "4h"}}))
+	r := checktest.One(t, prEval(t, "file", &inspect.Spec{Params: map[string]any{"path": p, "mode": "2750", "owner": u.Username, "min_size": "2K", "warn_age": "4h"}}))
 	if r.Status != result.Warn || !strings.Contains(r.Message, "2.0 KiB, modified 5h") || !strings.Contains(r.Message, "2750") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -157,9 +155,9 @@ func TestParseFileOutput(t *testing.T) {
 }
 
 func TestFileUnknownOnBadOutput(t *testing.T) {
-	spec := &Spec{Name: "f", Type: "file", Params: map[string]any{"path": "/x"}}
-	env := &Env{Spec: spec, Section: &Section{Stdout: "sh: stat: not found\n"}, Now: time.Now()}
-	r := prOne(t, fileCheck{}.Evaluate(t.Context(), env))
+	spec := &inspect.Spec{Name: "f", Type: "file", Params: map[string]any{"path": "/x"}}
+	env := &inspect.Env{Spec: spec, Section: &inspect.Section{Stdout: "sh: stat: not found\n"}, Now: time.Now()}
+	r := checktest.One(t, fileCheck{}.Evaluate(t.Context(), env))
 	if r.Status != result.Unknown || !strings.Contains(r.Message, "/x: could not read the file's details") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -167,7 +165,7 @@ func TestFileUnknownOnBadOutput(t *testing.T) {
 
 func TestFileBadParams(t *testing.T) {
 	for _, p := range []map[string]any{{}, {"path": "/x", "state": "gone"}, {"path": "/x", "mode": 640}, {"path": "/x", "mode": "rw"}, {"path": "/x", "max_age": "old"}, {"path": "/x", "min_size": "big"}, {"path": "/x", "type": "link"}, {"paht": "/x"}} {
-		if err := (fileCheck{}).Validate(&Spec{Name: "f", Params: p}); err == nil {
+		if err := (fileCheck{}).Validate(&inspect.Spec{Name: "f", Params: p}); err == nil {
 			t.Errorf("%v accepted", p)
 		}
 	}
@@ -188,64 +186,3 @@ func BenchmarkParseFileOutput(b *testing.B) {
 	}
 }
 
-// TestShellChecksUnderBusybox runs the file, log-pattern, tls-cert (files)
-// and command collectors with BusyBox's sh and nothing but BusyBox applets on
-// PATH, as on a minimal appliance or an embedded Linux, through the same
-// `( eval ... )` wrapping the host script uses.
-func TestShellChecksUnderBusybox(t *testing.T) {
-	bb := testenv.LookPath(t, "busybox")
-	bin := t.TempDir()
-	list, err := exec.Command(bb, "--list").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range strings.Fields(string(list)) {
-		os.Symlink(bb, filepath.Join(bin, n))
-	}
-	dir := t.TempDir()
-	dump := filepath.Join(dir, "his dump's.sql")
-	os.WriteFile(dump, make([]byte, 5000), 0o640)
-	os.Chmod(dump, 0o640)
-	old := time.Now().Add(-3 * time.Hour)
-	os.Chtimes(dump, old, old)
-	logf := filepath.Join(dir, "messages")
-	os.WriteFile(logf, []byte(syslogLine(2*time.Hour, "kernel: I/O error, dev sda")+syslogLine(30*time.Hour, "kernel: I/O error, old")), 0o644)
-	ca := newTestCA(t)
-	_, certPEM := ca.issue(t, "bb.example", []string{"bb.example"}, time.Now().Add(-time.Hour), time.Now().Add(prDays(50)))
-	writeCertFile(t, dir, "bb.crt", certPEM)
-
-	cases := []struct {
-		spec *Spec
-		want result.Status
-		msg  string
-	}{
-		{&Spec{Name: "file", Type: "file", Params: map[string]any{"path": dump, "mode": "0640", "max_age": "2h"}}, result.Crit, "4.9 KiB, modified 3h ago, 0640"},
-		{&Spec{Name: "log", Type: "log-pattern", Params: map[string]any{"path": logf, "pattern": "I/O error"}}, result.Warn, ": 1 line(s) match"},
-		{&Spec{Name: "tls", Type: "tls-cert", Params: map[string]any{"files": filepath.Join(dir, "*.crt")}}, result.OK, "certificate for bb.example expires"},
-		{&Spec{Name: "cmd", Type: "command", Params: map[string]any{"script": "echo hi; exit 3", "ok_codes": "3"}}, result.OK, "exit 3: hi"},
-	}
-	a := &inventory.Asset{Name: "appliance"}
-	for _, c := range cases {
-		chk, _ := Lookup(c.spec.Type)
-		script, err := chk.Script(c.spec, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(filepath.Join(bin, "sh"))
-		cmd.Env = []string{"PATH=" + bin, "LC_ALL=C"}
-		cmd.Stdin = strings.NewReader("( eval " + ShellQuote(script) + " ) </dev/null 2>&1\necho \"@@RC=$?\"\n")
-		o, _ := cmd.Output()
-		out := string(o)
-		i := strings.LastIndex(out, "@@RC=")
-		if i < 0 {
-			t.Fatalf("%s: no exit status in %q", c.spec.Name, out)
-		}
-		rc, _ := strconv.Atoi(strings.TrimSpace(out[i+5:]))
-		th, _ := ParseThresholds(c.spec.Warn, c.spec.Crit)
-		env := &Env{Spec: c.spec, Asset: a, Thresholds: th, Section: &Section{Stdout: out[:i], ExitCode: rc}, Now: time.Now(), Since: time.Now().Add(-24 * time.Hour)}
-		r := prOne(t, chk.Evaluate(context.Background(), env))
-		if r.Status != c.want || !strings.Contains(r.Message, c.msg) {
-			t.Errorf("%s: %s %q, want %s containing %q\noutput: %q", c.spec.Name, r.Status, r.Message, c.want, c.msg, out)
-		}
-	}
-}

@@ -1,8 +1,9 @@
-package inspect
+package os
 
 import (
 	"context"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -18,10 +19,10 @@ import (
 type inodeCheck struct{}
 
 // Validate checks the parameters when the playbook is loaded.
-func (inodeCheck) Validate(spec *Spec) error { _, err := diskParams(spec, true); return err }
+func (inodeCheck) Validate(spec *inspect.Spec) error { _, err := diskParams(spec, true); return err }
 
 // Script runs df -i once.
-func (inodeCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (inodeCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	o, err := diskParams(spec, true)
 	if err != nil {
 		return "", err
@@ -30,7 +31,7 @@ func (inodeCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 }
 
 // Evaluate returns one result per filesystem.
-func (inodeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (inodeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("inode")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -54,19 +55,22 @@ func (inodeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			{Name: "inode.used_pct", Value: pct, Unit: "%"},
 			{Name: "inode.used", Value: row.Used},
 		}
-		setMsg(&r, env, "os.inode.msg", row.Mount, pct, row.Avail, row.Total)
+		inspect.SetMsg(&r, env, "os.inode.msg", row.Mount, pct, row.Avail, row.Total)
 		if osNotable(r.Status) {
-			setAdvice(&r, env, "os.inode.advice", row.Mount)
+			inspect.SetAdvice(&r, env, "os.inode.advice", row.Mount)
 		}
 		out = append(out, r)
 	}
 	if len(out) == 0 {
 		r := osUnknownMsg(base, env, "no-filesystems", "os.disk.none")
 		if len(rows) > 0 {
-			setMsg(&r, env, "os.inode.all_filtered", len(rows))
+			inspect.SetMsg(&r, env, "os.inode.all_filtered", len(rows))
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}
 	}
 	return out
 }
+
+// Inode is the check type playbooks call "inode".
+func Inode() inspect.Check { return osGuard{inodeCheck{}} }

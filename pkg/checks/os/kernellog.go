@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -31,31 +32,31 @@ type kernelLogOptions struct {
 	ignore   *regexp.Regexp
 }
 
-func kernelLogParams(spec *Spec) (kernelLogOptions, error) {
+func kernelLogParams(spec *inspect.Spec) (kernelLogOptions, error) {
 	var o kernelLogOptions
-	if err := paramKnown(spec, "lookback", "ignore"); err != nil {
+	if err := inspect.ParamKnown(spec, "lookback", "ignore"); err != nil {
 		return o, err
 	}
 	var err error
-	if o.lookback, err = paramDuration(spec, "lookback", 7*24*time.Hour); err != nil {
+	if o.lookback, err = inspect.ParamDuration(spec, "lookback", 7*24*time.Hour); err != nil {
 		return o, err
 	}
 	if o.lookback < time.Hour {
-		return o, badParam(spec, "lookback", "want at least 1h, got %s", o.lookback)
+		return o, inspect.BadParam(spec, "lookback", "want at least 1h, got %s", o.lookback)
 	}
-	o.ignore, err = paramRegexp(spec, "ignore")
+	o.ignore, err = inspect.ParamRegexp(spec, "ignore")
 	return o, err
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (kernelLogCheck) Validate(spec *Spec) error { _, err := kernelLogParams(spec); return err }
+func (kernelLogCheck) Validate(spec *inspect.Spec) error { _, err := kernelLogParams(spec); return err }
 
 // Script returns the collector. The journal is used only when systemd runs
 // (a journalctl binary on a non-systemd host has no journal to read).
 // journalctl runs without -q on purpose: -q also hides the warning that
 // the system journal is not readable, which would turn "cannot see" into a
 // false "no errors".
-func (kernelLogCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (kernelLogCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	o, err := kernelLogParams(spec)
 	if err != nil {
 		return "", err
@@ -139,7 +140,7 @@ func parseKernelDmesg(s string, boot time.Time) []kernelEvent {
 }
 
 // Evaluate counts OOM kills and errors in the window.
-func (kernelLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (kernelLogCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("kernel-log")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -183,7 +184,7 @@ func (kernelLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(events) == 0 && (strings.Contains(low, "operation not permitted") || strings.Contains(low, "insufficient permissions") ||
 		strings.Contains(low, "permission denied") || strings.Contains(low, "not seeing messages from other users and the system")) {
 		r := osUnknownMsg(base, env, "not-readable", "os.klog.denied", source, strings.TrimSpace(osFirstLine(body)))
-		setAdvice(&r, env, "os.klog.denied_advice")
+		inspect.SetAdvice(&r, env, "os.klog.denied_advice")
 		return []result.Result{r}
 	}
 	var ooms, errs []kernelEvent
@@ -217,19 +218,19 @@ func (kernelLogCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	case len(ooms) > 0:
 		r.Status = result.Crit
 		r.Reason = "oom-kill"
-		setMsg(&r, env, "os.klog.oom", len(ooms), sinceText, osList(osUniq(victims), 5))
+		inspect.SetMsg(&r, env, "os.klog.oom", len(ooms), sinceText, osList(osUniq(victims), 5))
 		if len(errs) > 0 {
-			addMsg(&r, env, "os.klog.and_errors", len(errs))
+			inspect.AddMsg(&r, env, "os.klog.and_errors", len(errs))
 		}
-		setAdvice(&r, env, "os.klog.oom_advice")
+		inspect.SetAdvice(&r, env, "os.klog.oom_advice")
 	case len(errs) > 0:
 		r.Status = result.Warn
 		r.Reason = "kernel-errors"
-		setMsg(&r, env, "os.klog.errors", len(errs), sinceText, osShort(errs[len(errs)-1].Text))
-		setAdvice(&r, env, "os.klog.errors_advice")
+		inspect.SetMsg(&r, env, "os.klog.errors", len(errs), sinceText, osShort(errs[len(errs)-1].Text))
+		inspect.SetAdvice(&r, env, "os.klog.errors_advice")
 	default:
 		r.Status = result.OK
-		setMsg(&r, env, "os.klog.clean", sinceText, source)
+		inspect.SetMsg(&r, env, "os.klog.clean", sinceText, source)
 	}
 	if len(lines) > 0 {
 		osSetEvidence(&r, strings.Join(lines, "\n"), 20, true)
@@ -254,3 +255,6 @@ func osUniq(items []string) []string {
 	}
 	return out
 }
+
+// KernelLog is the check type playbooks call "kernel-log".
+func KernelLog() inspect.Check { return osGuard{kernelLogCheck{}} }

@@ -1,10 +1,11 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -44,7 +45,7 @@ func TestKernelLogJournal(t *testing.T) {
 	if r.Status != result.Crit || osMetric(t, r, "kernel.oom_kills") != 1 || osMetric(t, r, "kernel.errors") != 2 {
 		t.Errorf("journal: %+v", r)
 	}
-	r = osOne(t, osEval(t, "kernel-log", out, &Spec{Name: "k", Params: map[string]any{"ignore": "ACPI Error|Out of memory"}}, osNow.Add(-24*time.Hour)))
+	r = osOne(t, osEval(t, "kernel-log", out, &inspect.Spec{Name: "k", Params: map[string]any{"ignore": "ACPI Error|Out of memory"}}, osNow.Add(-24*time.Hour)))
 	if r.Status != result.Warn || *r.Value != 1 || !strings.Contains(r.Message, "I/O error") {
 		t.Errorf("ignore ACPI and OOM: %+v", r)
 	}
@@ -68,11 +69,11 @@ func TestKernelLogJournal(t *testing.T) {
 		t.Errorf("no dmesg: %+v", r)
 	}
 	c, _ := Lookup("kernel-log")
-	s, err := c.Script(&Spec{Name: "k", Params: map[string]any{"lookback": "3d"}}, nil)
+	s, err := c.Script(&inspect.Spec{Name: "k", Params: map[string]any{"lookback": "3d"}}, nil)
 	if err != nil || !strings.Contains(s, "--since=-72h") {
 		t.Errorf("lookback 3d: %v\n%s", err, s)
 	}
-	if _, err := c.Script(&Spec{Name: "k", Params: map[string]any{"ignore": "("}}, nil); err == nil {
+	if _, err := c.Script(&inspect.Spec{Name: "k", Params: map[string]any{"ignore": "("}}, nil); err == nil {
 		t.Error("bad ignore regexp accepted")
 	}
 }

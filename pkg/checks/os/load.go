@@ -1,10 +1,11 @@
-package inspect
+package os
 
 import (
 	"context"
 	"fmt"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -16,22 +17,22 @@ import (
 // Thresholds apply to load per core (playbook default warn ~:2, crit ~:4).
 type loadCheck struct{}
 
-func loadParams(spec *Spec) (int, error) {
-	if err := paramKnown(spec, "window"); err != nil {
+func loadParams(spec *inspect.Spec) (int, error) {
+	if err := inspect.ParamKnown(spec, "window"); err != nil {
 		return 0, err
 	}
-	w, err := paramInt(spec, "window", 5)
+	w, err := inspect.ParamInt(spec, "window", 5)
 	if err != nil {
 		return 0, err
 	}
 	if w != 1 && w != 5 && w != 15 {
-		return 0, badParam(spec, "window", "want 1, 5 or 15 (minutes), got %d", w)
+		return 0, inspect.BadParam(spec, "window", "want 1, 5 or 15 (minutes), got %d", w)
 	}
 	return w, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (loadCheck) Validate(spec *Spec) error { _, err := loadParams(spec); return err }
+func (loadCheck) Validate(spec *inspect.Spec) error { _, err := loadParams(spec); return err }
 
 // The CPU count comes from /sys (a range list such as 0-63); grep over
 // /proc/cpuinfo only runs where /sys is missing.
@@ -43,7 +44,7 @@ else
 fi`
 
 // Script returns the collector.
-func (loadCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (loadCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	if _, err := loadParams(spec); err != nil {
 		return "", err
 	}
@@ -80,7 +81,7 @@ func parseLoadOutput(out string) (load [3]float64, cpus int, err error) {
 }
 
 // Evaluate decides on load per core.
-func (loadCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (loadCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("load")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -106,9 +107,12 @@ func (loadCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		{Name: "load.avg15", Value: load[2]},
 		{Name: "cpu.count", Value: float64(cpus)},
 	}
-	setMsg(&r, env, "os.load.msg", per, window, load[0], load[1], load[2], cpus)
+	inspect.SetMsg(&r, env, "os.load.msg", per, window, load[0], load[1], load[2], cpus)
 	if osNotable(r.Status) {
-		setAdvice(&r, env, "os.load.advice")
+		inspect.SetAdvice(&r, env, "os.load.advice")
 	}
 	return []result.Result{r}
 }
+
+// Load is the check type playbooks call "load".
+func Load() inspect.Check { return osGuard{loadCheck{}} }

@@ -1,8 +1,9 @@
-package inspect
+package os
 
 import (
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -18,14 +19,14 @@ func TestLoadCheck(t *testing.T) {
 		t.Errorf("overloaded host: %+v", r)
 	}
 	// window 1 reads the 1-minute average; /proc/cpuinfo count fallback.
-	r = osOne(t, osEval(t, "load", "loadavg 12.00 40.00 30.00 9/800 1234\ncpus 8\n", &Spec{Name: "load", Params: map[string]any{"window": 1}}, osNow))
+	r = osOne(t, osEval(t, "load", "loadavg 12.00 40.00 30.00 9/800 1234\ncpus 8\n", &inspect.Spec{Name: "load", Params: map[string]any{"window": 1}}, osNow))
 	if *r.Value != 1.5 || r.Status != result.OK {
 		t.Errorf("window 1: %+v", r)
 	}
 	if r := osOne(t, osEval(t, "load", "loadavg 1 1 1 1/1 1\n", nil, osNow)); r.Status != result.Unknown {
 		t.Errorf("no CPU count: %+v", r)
 	}
-	if r := osOne(t, osEval(t, "load", "x", &Spec{Name: "load", Params: map[string]any{"window": 10}}, osNow)); r.Status != result.Unknown || r.Reason != "bad-parameter" {
+	if r := osOne(t, osEval(t, "load", "x", &inspect.Spec{Name: "load", Params: map[string]any{"window": 10}}, osNow)); r.Status != result.Unknown || r.Reason != "bad-parameter" {
 		t.Errorf("window 10: %+v", r)
 	}
 }

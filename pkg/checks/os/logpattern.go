@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -70,19 +71,19 @@ type logConf struct {
 	missing         result.Status
 }
 
-func logParse(spec *Spec) (*logConf, error) {
-	if err := paramKnown(spec, logParams...); err != nil {
+func logParse(spec *inspect.Spec) (*logConf, error) {
+	if err := inspect.ParamKnown(spec, logParams...); err != nil {
 		return nil, err
 	}
 	c := &logConf{}
 	var err error
-	if c.path, err = paramString(spec, "path", ""); err != nil {
+	if c.path, err = inspect.ParamString(spec, "path", ""); err != nil {
 		return nil, err
 	}
-	if c.unit, err = paramString(spec, "unit", ""); err != nil {
+	if c.unit, err = inspect.ParamString(spec, "unit", ""); err != nil {
 		return nil, err
 	}
-	if c.journal, err = paramBool(spec, "journal", false); err != nil {
+	if c.journal, err = inspect.ParamBool(spec, "journal", false); err != nil {
 		return nil, err
 	}
 	if c.unit != "" {
@@ -90,20 +91,20 @@ func logParse(spec *Spec) (*logConf, error) {
 	}
 	switch {
 	case c.path == "" && !c.journal:
-		return nil, badParam(spec, "path", "missing: give the log file (or unit: / journal: true)")
+		return nil, inspect.BadParam(spec, "path", "missing: give the log file (or unit: / journal: true)")
 	case c.path != "" && c.journal:
-		return nil, badParam(spec, "path", "give either path or unit/journal, not both")
+		return nil, inspect.BadParam(spec, "path", "give either path or unit/journal, not both")
 	}
-	if c.pattern, err = paramString(spec, "pattern", ""); err != nil {
+	if c.pattern, err = inspect.ParamString(spec, "pattern", ""); err != nil {
 		return nil, err
 	}
 	if c.pattern == "" {
-		return nil, badParam(spec, "pattern", "missing: give the extended regular expression to count")
+		return nil, inspect.BadParam(spec, "pattern", "missing: give the extended regular expression to count")
 	}
-	if c.ignore, err = paramString(spec, "ignore", ""); err != nil {
+	if c.ignore, err = inspect.ParamString(spec, "ignore", ""); err != nil {
 		return nil, err
 	}
-	if c.ignoreCase, err = paramBool(spec, "ignore_case", false); err != nil {
+	if c.ignoreCase, err = inspect.ParamBool(spec, "ignore_case", false); err != nil {
 		return nil, err
 	}
 	// grep -E runs on the host; compiling here catches most typos early
@@ -113,30 +114,30 @@ func logParse(spec *Spec) (*logConf, error) {
 		prefix = "(?i)"
 	}
 	if c.re, err = regexp.Compile(prefix + c.pattern); err != nil {
-		return nil, badParam(spec, "pattern", "bad regular expression: %v", err)
+		return nil, inspect.BadParam(spec, "pattern", "bad regular expression: %v", err)
 	}
 	if c.ignore != "" {
 		if c.ignoreRe, err = regexp.Compile(prefix + c.ignore); err != nil {
-			return nil, badParam(spec, "ignore", "bad regular expression: %v", err)
+			return nil, inspect.BadParam(spec, "ignore", "bad regular expression: %v", err)
 		}
 	}
-	if c.window, err = paramDuration(spec, "window", 0); err != nil {
+	if c.window, err = inspect.ParamDuration(spec, "window", 0); err != nil {
 		return nil, err
 	}
-	mb, err := paramString(spec, "max_bytes", "4M")
+	mb, err := inspect.ParamString(spec, "max_bytes", "4M")
 	if err != nil {
 		return nil, err
 	}
-	if c.maxBytes, err = parseSize(mb); err != nil || c.maxBytes < 1 {
-		return nil, badParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
+	if c.maxBytes, err = ParseSize(mb); err != nil || c.maxBytes < 1 {
+		return nil, inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
 	}
-	if c.sample, err = paramInt(spec, "sample", 5); err != nil {
+	if c.sample, err = inspect.ParamInt(spec, "sample", 5); err != nil {
 		return nil, err
 	}
 	if c.sample < 0 || c.sample > 50 {
-		return nil, badParam(spec, "sample", "want 0 to 50 lines, got %d", c.sample)
+		return nil, inspect.BadParam(spec, "sample", "want 0 to 50 lines, got %d", c.sample)
 	}
-	m, err := paramString(spec, "missing", "unknown")
+	m, err := inspect.ParamString(spec, "missing", "unknown")
 	if err != nil {
 		return nil, err
 	}
@@ -150,19 +151,19 @@ func logParse(spec *Spec) (*logConf, error) {
 	case "crit", "critical":
 		c.missing = result.Crit
 	default:
-		return nil, badParam(spec, "missing", "want unknown, ok, warn or crit, got %q", m)
+		return nil, inspect.BadParam(spec, "missing", "want unknown, ok, warn or crit, got %q", m)
 	}
 	return c, nil
 }
 
-func (logPatternCheck) Validate(spec *Spec) error {
+func (logPatternCheck) Validate(spec *inspect.Spec) error {
 	_, err := logParse(spec)
 	return err
 }
 
-const logMark = "@@HCOPS_LOG"
+const LogMark = "@@HCOPS_LOG"
 
-func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (logPatternCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	c, err := logParse(spec)
 	if err != nil {
 		return "", err
@@ -174,13 +175,13 @@ func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	// Matching lines only reach awk, which counts them and keeps the last
 	// logShipLines (cut short). NUL bytes are dropped so grep never decides
 	// the log is binary.
-	filter := "tr -d '\\000' | " + grep + " -e " + ShellQuote(c.pattern)
+	filter := "tr -d '\\000' | " + grep + " -e " + inspect.ShellQuote(c.pattern)
 	if c.ignore != "" {
-		filter += " | " + grep + " -v -e " + ShellQuote(c.ignore)
+		filter += " | " + grep + " -v -e " + inspect.ShellQuote(c.ignore)
 	}
-	tally := fmt.Sprintf(`awk -v n=%d -v w=%d '{c++; b[c%%n]=substr($0,1,w)} END{print "%s COUNT " c+0; s=c-n+1; if(s<1)s=1; for(i=s;i<=c;i++) print b[i%%n]}'`, logShipLines, logLineMax, logMark)
+	tally := fmt.Sprintf(`awk -v n=%d -v w=%d '{c++; b[c%%n]=substr($0,1,w)} END{print "%s COUNT " c+0; s=c-n+1; if(s<1)s=1; for(i=s;i<=c;i++) print b[i%%n]}'`, logShipLines, logLineMax, LogMark)
 	var b strings.Builder
-	b.WriteString(logNowScript() + "\n")
+	b.WriteString(LogNowScript() + "\n")
 	if c.journal {
 		lookback := logJournalLookback
 		if c.window > 0 {
@@ -188,30 +189,30 @@ func (logPatternCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 		}
 		unit := ""
 		if c.unit != "" {
-			unit = " -u " + ShellQuote(c.unit)
+			unit = " -u " + inspect.ShellQuote(c.unit)
 		}
 		secs := int64(lookback / time.Second)
 		fmt.Fprintf(&b, `if command -v journalctl >/dev/null 2>&1; then s=$(date -d "@$(( $(date +%%s) - %d ))" '+%%Y-%%m-%%d %%H:%%M:%%S' 2>/dev/null); if [ -z "$s" ]; then s="-%ds"; fi; echo "%s SINCE %d"; journalctl -q --no-pager -o short-iso --since "$s"%s 2>/dev/null | %s | %s; else echo "%s NOJOURNAL"; fi`,
-			secs, secs, logMark, secs, unit, filter, tally, logMark)
+			secs, secs, LogMark, secs, unit, filter, tally, LogMark)
 		return b.String(), nil
 	}
-	b.WriteString("f=" + ShellQuote(argPath(c.path)) + "; " + logReadScript(c.maxBytes, filter+" | "+tally))
+	b.WriteString("f=" + inspect.ShellQuote(inspect.ArgPath(c.path)) + "; " + LogReadScript(c.maxBytes, filter+" | "+tally))
 	return b.String(), nil
 }
 
-// logNowScript prints the host's clock and zone offset (NOW/TZ marker):
+// LogNowScript prints the host's clock and zone offset (NOW/TZ marker):
 // lines' times are read in the host's zone, windows end at its "now".
-func logNowScript() string {
-	return fmt.Sprintf(`echo "%s NOW $(date +%%s) TZ $(date +%%z)"`, logMark)
+func LogNowScript() string {
+	return fmt.Sprintf(`echo "%s NOW $(date +%%s) TZ $(date +%%z)"`, LogMark)
 }
 
-// logReadScript reads the file named by $f, bounded: a MISSING or
+// LogReadScript reads the file named by $f, bounded: a MISSING or
 // UNREADABLE marker when it cannot, else its SIZE and then at most the last
 // maxBytes of it (the first, partial, line of a cut read is dropped) piped
 // into pipeline, which filters and tallies what leaves the host.
-func logReadScript(maxBytes int64, pipeline string) string {
+func LogReadScript(maxBytes int64, pipeline string) string {
 	return fmt.Sprintf(`if [ ! -e "$f" ]; then echo "%s MISSING"; elif [ ! -r "$f" ]; then echo "%s UNREADABLE"; else sz=$(stat -L -c %%s "$f" 2>/dev/null || ls -lnL "$f" | awk '{print $5}'); echo "%s SIZE $sz"; if [ "$sz" -gt %d ]; then tail -c %d "$f" | { IFS= read -r _; cat; }; else cat "$f"; fi | %s; fi`,
-		logMark, logMark, logMark, maxBytes, maxBytes, pipeline)
+		LogMark, LogMark, LogMark, maxBytes, maxBytes, pipeline)
 }
 
 // LogOutput is the collector's report.
@@ -234,7 +235,7 @@ func ParseLogOutput(out string) LogOutput {
 	o := LogOutput{Size: -1, Zone: time.UTC}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	for i, line := range lines {
-		f := logMarker(line)
+		f := LogMarker(line)
 		if len(f) == 0 {
 			continue
 		}
@@ -251,24 +252,24 @@ func ParseLogOutput(out string) LogOutput {
 			}
 			return o
 		}
-		o.marker(f)
+		o.Marker(f)
 	}
 	return o
 }
 
-// logMarker returns the fields of a collector marker line ("@@HCOPS_LOG
+// LogMarker returns the fields of a collector marker line ("@@HCOPS_LOG
 // SIZE 123" gives SIZE, 123), nil for any other line.
-func logMarker(line string) []string {
-	if !strings.HasPrefix(line, logMark+" ") {
+func LogMarker(line string) []string {
+	if !strings.HasPrefix(line, LogMark+" ") {
 		return nil
 	}
-	return strings.Fields(line[len(logMark)+1:])
+	return strings.Fields(line[len(LogMark)+1:])
 }
 
-// marker applies one of the markers logNowScript and logReadScript print
+// Marker applies one of the markers LogNowScript and LogReadScript print
 // (NOW/TZ, SIZE, SINCE, MISSING, UNREADABLE, NOJOURNAL) to o; false for
 // other markers.
-func (o *LogOutput) marker(f []string) bool {
+func (o *LogOutput) Marker(f []string) bool {
 	switch f[0] {
 	case "NOW":
 		if len(f) >= 2 {
@@ -277,7 +278,7 @@ func (o *LogOutput) marker(f []string) bool {
 			}
 		}
 		if len(f) >= 4 && f[2] == "TZ" {
-			if z, ok := parseZone(f[3]); ok {
+			if z, ok := ParseZone(f[3]); ok {
 				o.Zone = z
 			}
 		}
@@ -302,8 +303,8 @@ func (o *LogOutput) marker(f []string) bool {
 	return true
 }
 
-// parseZone reads "+0800" / "-0530" into a fixed zone.
-func parseZone(s string) (*time.Location, bool) {
+// ParseZone reads "+0800" / "-0530" into a fixed zone.
+func ParseZone(s string) (*time.Location, bool) {
 	if len(s) != 5 || (s[0] != '+' && s[0] != '-') {
 		return nil, false
 	}
@@ -388,12 +389,12 @@ func syslogYear(t time.Time, zone *time.Location, now time.Time) time.Time {
 	return t
 }
 
-// logTimes gives each line the time it was logged, read by timeOf: its own
+// LogTimes gives each line the time it was logged, read by timeOf: its own
 // timestamp, else that of the line before (continuations, stack traces),
 // and for leading lines without one the first timestamp that follows.
 // parsed counts the lines with a timestamp of their own; when it is 0 every
 // time is zero.
-func logTimes(lines []string, timeOf func(string) (time.Time, bool)) (times []time.Time, parsed int) {
+func LogTimes(lines []string, timeOf func(string) (time.Time, bool)) (times []time.Time, parsed int) {
 	times = make([]time.Time, len(lines))
 	known := make([]bool, len(lines))
 	var cur time.Time
@@ -432,10 +433,10 @@ func logISOTime(line string, zone *time.Location) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (logPatternCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	c, err := logParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "log-pattern", err)
+		return inspect.BadParamsResult(env, "log-pattern", err)
 	}
 	item := c.path
 	if c.journal {
@@ -444,8 +445,8 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 			item = "journal:" + c.unit
 		}
 	}
-	r := newResult(env, "log-pattern", item)
-	if rr, bad := sectionUnusable(env, r); bad {
+	r := inspect.NewResult(env, "log-pattern", item)
+	if rr, bad := inspect.SectionUnusable(env, r); bad {
 		return []result.Result{rr}
 	}
 	o := ParseLogOutput(env.Section.Stdout)
@@ -453,28 +454,28 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	case o.Missing:
 		r.Status = c.missing
 		r.Reason = "missing"
-		setMsg(&r, env, "probe.log.missing", c.path)
+		inspect.SetMsg(&r, env, "probe.log.missing", c.path)
 		if r.Status != result.OK {
-			setAdvice(&r, env, "probe.advice.log_missing")
+			inspect.SetAdvice(&r, env, "probe.advice.log_missing")
 		}
 		return []result.Result{r}
 	case o.Unreadable:
 		r.Status = result.Unknown
 		r.Reason = "permission"
-		setMsg(&r, env, "probe.log.unreadable", c.path)
-		setAdvice(&r, env, "probe.advice.log_unreadable")
+		inspect.SetMsg(&r, env, "probe.log.unreadable", c.path)
+		inspect.SetAdvice(&r, env, "probe.advice.log_unreadable")
 		return []result.Result{r}
 	case o.NoJournal:
 		r.Status = result.Unknown
 		r.Reason = "tool-missing"
-		setMsg(&r, env, "probe.log.no_journal")
-		setAdvice(&r, env, "probe.advice.log_no_journal")
+		inspect.SetMsg(&r, env, "probe.log.no_journal")
+		inspect.SetAdvice(&r, env, "probe.advice.log_no_journal")
 		return []result.Result{r}
 	case !o.HasCount:
 		r.Status = result.Unknown
 		r.Reason = "parse"
-		setMsg(&r, env, "probe.log.no_count", item)
-		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
+		inspect.SetMsg(&r, env, "probe.log.no_count", item)
+		inspect.SetEvidence(&r, env.Section.Stdout, env.Section.Truncated)
 		return []result.Result{r}
 	}
 	now := o.Now
@@ -483,11 +484,11 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	envNow := *env
 	envNow.Now = now
-	start := windowStart(&envNow, c.window)
+	start := inspect.WindowStart(&envNow, c.window)
 
 	// Apply the window on the lines' own times.
 	var inWindow []string
-	times, parsed := logTimes(o.Lines, func(line string) (time.Time, bool) { return LogLineTime(line, o.Zone, now) })
+	times, parsed := LogTimes(o.Lines, func(line string) (time.Time, bool) { return LogLineTime(line, o.Zone, now) })
 	firstIn := false
 	for i, line := range o.Lines {
 		if c.ignoreRe != nil && c.ignoreRe.MatchString(line) {
@@ -515,7 +516,7 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r.Status = result.OK
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th.Warn, _ = ParseRange("~:0")
+		th.Warn, _ = inspect.ParseRange("~:0")
 	}
 	th.Apply(&r, float64(count), "lines")
 	var countText any = strconv.Itoa(count)
@@ -523,18 +524,18 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		countText = i18n.S("probe.log.at_least", count)
 	}
 	since := start.In(o.Zone).Format("2006-01-02 15:04")
-	setMsg(&r, env, "probe.log.count", item, countText, c.pattern, since)
+	inspect.SetMsg(&r, env, "probe.log.count", item, countText, c.pattern, since)
 	if c.journal && o.Lookback > 0 && start.Before(now.Add(-o.Lookback)) {
-		notes = append(notes, i18n.S("probe.log.lookback", humanAge(o.Lookback)))
+		notes = append(notes, i18n.S("probe.log.lookback", HumanAge(o.Lookback)))
 	}
 	if !c.journal && o.Size > c.maxBytes {
-		notes = append(notes, i18n.S("probe.log.bytes", humanBytes(c.maxBytes), humanBytes(o.Size)))
+		notes = append(notes, i18n.S("probe.log.bytes", HumanBytes(c.maxBytes), HumanBytes(o.Size)))
 	}
 	if env.Section.Truncated {
 		notes = append(notes, i18n.S("probe.output_truncated"))
 	}
 	if len(notes) > 0 {
-		addNotes(&r, env, "; ", notes)
+		inspect.AddNotes(&r, env, "; ", notes)
 	}
 	sample := inWindow
 	if count == o.Count && parsed == 0 {
@@ -543,9 +544,12 @@ func (logPatternCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if len(sample) > c.sample {
 		sample = sample[len(sample)-c.sample:]
 	}
-	setEvidence(&r, strings.Join(sample, "\n"), len(o.Lines) > len(sample))
+	inspect.SetEvidence(&r, strings.Join(sample, "\n"), len(o.Lines) > len(sample))
 	if r.Status == result.Warn || r.Status == result.Crit {
-		setAdvice(&r, env, "probe.advice.log")
+		inspect.SetAdvice(&r, env, "probe.advice.log")
 	}
 	return []result.Result{r}
 }
+
+// LogPattern is the check type playbooks call "log-pattern".
+func LogPattern() inspect.Check { return logPatternCheck{} }

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -29,18 +31,18 @@ func writeLog(t *testing.T, lines ...string) string {
 }
 
 // evalLog runs the log-pattern check on this machine with env.Since = since.
-func evalLog(t *testing.T, spec *Spec, since time.Time) result.Result {
+func evalLog(t *testing.T, spec *inspect.Spec, since time.Time) result.Result {
 	t.Helper()
 	spec.Type, spec.Name = "log-pattern", "log-errors"
 	c := logPatternCheck{}
-	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	th, err := inspect.ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := &inventory.Asset{Name: "localhost"}
-	env := &Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since}
-	env.Section = prRunSnippet(t, c, spec, a)
-	return prOne(t, c.Evaluate(context.Background(), env))
+	env := &inspect.Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since}
+	env.Section = checktest.RunSnippet(t, c, spec, a)
+	return checktest.One(t, c.Evaluate(context.Background(), env))
 }
 
 func TestLogPatternWindow(t *testing.T) {
@@ -56,31 +58,31 @@ func TestLogPatternWindow(t *testing.T) {
 	pattern := "error|Out of memory"
 	// Since the last run, 24 h ago: the three recent matches, and the
 	// continuation line, which takes the time of the line before it.
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-24*time.Hour))
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-24*time.Hour))
 	if r.Status != result.Warn || *r.Value != 4 || !strings.Contains(r.Message, p+": 4 line(s) match /error|Out of memory/ since ") {
-		t.Fatalf("since last run: %s %v %q", r.Status, prDeref(r.Value), r.Message)
+		t.Fatalf("since last run: %s %v %q", r.Status, checktest.Deref(r.Value), r.Message)
 	}
 	if !strings.Contains(r.Evidence, "Killed process 4242") || strings.Contains(r.Evidence, "yesterday") || r.Advice == "" {
 		t.Fatalf("evidence %q", r.Evidence)
 	}
 	// Since the last run, one hour ago.
-	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-time.Hour))
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": pattern}}, time.Now().Add(-time.Hour))
 	if *r.Value != 2 {
-		t.Fatalf("1h: %v %q", prDeref(r.Value), r.Message)
+		t.Fatalf("1h: %v %q", checktest.Deref(r.Value), r.Message)
 	}
 	// An explicit window wins over the last run.
-	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern, "window": "36h"}, Warn: "~:5", Crit: "~:10"}, time.Now().Add(-time.Hour))
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": pattern, "window": "36h"}, Warn: "~:5", Crit: "~:10"}, time.Now().Add(-time.Hour))
 	if r.Status != result.OK || *r.Value != 5 {
-		t.Fatalf("36h window: %s %v %q", r.Status, prDeref(r.Value), r.Message)
+		t.Fatalf("36h window: %s %v %q", r.Status, checktest.Deref(r.Value), r.Message)
 	}
 	// ignore and ignore_case.
-	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "ERROR|out of memory", "ignore_case": true, "ignore": "sda1\\): first"}}, time.Now().Add(-24*time.Hour))
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "ERROR|out of memory", "ignore_case": true, "ignore": "sda1\\): first"}}, time.Now().Add(-24*time.Hour))
 	if *r.Value != 3 {
-		t.Fatalf("ignore: %v %q", prDeref(r.Value), r.Message)
+		t.Fatalf("ignore: %v %q", checktest.Deref(r.Value), r.Message)
 	}
-	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "segfault"}}, time.Now().Add(-24*time.Hour))
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "segfault"}}, time.Now().Add(-24*time.Hour))
 	if r.Status != result.OK || *r.Value != 0 || r.Evidence != "" {
-		t.Fatalf("no match: %s %v %q", r.Status, prDeref(r.Value), r.Evidence)
+		t.Fatalf("no match: %s %v %q", r.Status, checktest.Deref(r.Value), r.Evidence)
 	}
 }
 
@@ -92,9 +94,9 @@ func TestLogPatternBoundedRead(t *testing.T) {
 	}
 	sb.WriteString(syslogLine(time.Minute, "app: ERROR near the end"))
 	p := writeLog(t, sb.String())
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "ERROR", "max_bytes": "64K"}}, time.Now().Add(-24*time.Hour))
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "ERROR", "max_bytes": "64K"}}, time.Now().Add(-24*time.Hour))
 	if *r.Value != 1 || !strings.Contains(r.Message, "only the last 64.0 KiB of ") {
-		t.Fatalf("%v %q", prDeref(r.Value), r.Message)
+		t.Fatalf("%v %q", checktest.Deref(r.Value), r.Message)
 	}
 }
 
@@ -104,7 +106,7 @@ func TestLogPatternManyMatchesIsALowerBound(t *testing.T) {
 		lines = append(lines, syslogLine(time.Minute, fmt.Sprintf("sshd: Failed password for root from 10.0.0.%d", i%250)))
 	}
 	p := writeLog(t, lines...)
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "Failed password", "sample": 3}, Crit: "~:100"}, time.Now().Add(-24*time.Hour))
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "Failed password", "sample": 3}, Crit: "~:100"}, time.Now().Add(-24*time.Hour))
 	if r.Status != result.Crit || !strings.Contains(r.Message, fmt.Sprintf("at least %d line(s) match", logShipLines)) {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -115,19 +117,19 @@ func TestLogPatternManyMatchesIsALowerBound(t *testing.T) {
 
 func TestLogPatternWithoutTimestamps(t *testing.T) {
 	p := writeLog(t, "ORA-00600: internal error\nfine\nORA-07445: exception\n")
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "ORA-[0-9]+"}}, time.Now().Add(-time.Hour))
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "ORA-[0-9]+"}}, time.Now().Add(-time.Hour))
 	if *r.Value != 2 || !strings.Contains(r.Message, "no timestamps recognised") {
-		t.Fatalf("%v %q", prDeref(r.Value), r.Message)
+		t.Fatalf("%v %q", checktest.Deref(r.Value), r.Message)
 	}
 }
 
 func TestLogPatternMissingFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "nope.log")
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "x"}}, time.Now())
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "x"}}, time.Now())
 	if r.Status != result.Unknown || r.Reason != "missing" || !strings.Contains(r.Message, "does not exist") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
-	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "x", "missing": "ok"}}, time.Now())
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "x", "missing": "ok"}}, time.Now())
 	if r.Status != result.OK {
 		t.Fatalf("missing ok: %s", r.Status)
 	}
@@ -141,9 +143,9 @@ func TestLogPatternHostileValuesArriveLiterally(t *testing.T) {
 	p := filepath.Join(dir, "it's $(touch "+canary+") `touch "+canary+"`.log")
 	os.WriteFile(p, []byte(syslogLine(time.Minute, "app: it's $(touch "+canary+") and `id`")), 0o644)
 	pattern := `it's \$\(touch ` + canary + `\) and ` + "`id`"
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": pattern, "ignore": "'; touch " + canary + "; '"}}, time.Now().Add(-time.Hour))
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": pattern, "ignore": "'; touch " + canary + "; '"}}, time.Now().Add(-time.Hour))
 	if r.Value == nil || *r.Value != 1 {
-		t.Fatalf("%v %q", prDeref(r.Value), r.Message)
+		t.Fatalf("%v %q", checktest.Deref(r.Value), r.Message)
 	}
 	if _, err := os.Stat(canary); err == nil {
 		t.Fatal("a value was executed by the shell")
@@ -159,7 +161,7 @@ func TestLogPatternJournal(t *testing.T) {
 	argsFile := filepath.Join(bin, "args")
 	now := time.Now()
 	iso := func(ago time.Duration) string { return now.Add(-ago).Format("2006-01-02T15:04:05-0700") }
-	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + ShellQuote(argsFile) + "\ncat <<'EOF'\n" +
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + inspect.ShellQuote(argsFile) + "\ncat <<'EOF'\n" +
 		iso(3*time.Hour) + " his-db01 postgres[99]: FATAL: too many connections\n" +
 		iso(20*time.Minute) + " his-db01 postgres[99]: FATAL: password authentication failed\n" +
 		iso(10*time.Minute) + " his-db01 postgres[99]: LOG: checkpoint complete\n" +
@@ -167,9 +169,9 @@ func TestLogPatternJournal(t *testing.T) {
 	os.WriteFile(filepath.Join(bin, "journalctl"), []byte(script), 0o755)
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 
-	r := evalLog(t, &Spec{Params: map[string]any{"unit": "postgresql@15-main.service", "pattern": "FATAL"}}, now.Add(-time.Hour))
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"unit": "postgresql@15-main.service", "pattern": "FATAL"}}, now.Add(-time.Hour))
 	if *r.Value != 1 || r.Item != "journal:postgresql@15-main.service" || !strings.Contains(r.Evidence, "password authentication failed") {
-		t.Fatalf("%v %q %q", prDeref(r.Value), r.Item, r.Evidence)
+		t.Fatalf("%v %q %q", checktest.Deref(r.Value), r.Item, r.Evidence)
 	}
 	args, _ := os.ReadFile(argsFile)
 	a := string(args)
@@ -187,15 +189,15 @@ func TestLogPatternJournal(t *testing.T) {
 		}
 	}
 	// A start older than the lookback is reported.
-	r = evalLog(t, &Spec{Params: map[string]any{"journal": true, "pattern": "FATAL"}}, now.Add(-72*time.Hour))
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"journal": true, "pattern": "FATAL"}}, now.Add(-72*time.Hour))
 	if !strings.Contains(r.Message, "the journal was searched for the last 26h only") {
 		t.Fatalf("%q", r.Message)
 	}
 }
 
 func TestLogPatternNoJournal(t *testing.T) {
-	env := &Env{Spec: &Spec{Name: "j", Params: map[string]any{"journal": true, "pattern": "x"}}, Section: &Section{Stdout: "@@HCOPS_LOG NOW 1 TZ +0800\n@@HCOPS_LOG NOJOURNAL\n"}, Now: time.Now()}
-	r := prOne(t, logPatternCheck{}.Evaluate(context.Background(), env))
+	env := &inspect.Env{Spec: &inspect.Spec{Name: "j", Params: map[string]any{"journal": true, "pattern": "x"}}, Section: &inspect.Section{Stdout: "@@HCOPS_LOG NOW 1 TZ +0800\n@@HCOPS_LOG NOJOURNAL\n"}, Now: time.Now()}
+	r := checktest.One(t, logPatternCheck{}.Evaluate(context.Background(), env))
 	if r.Status != result.Unknown || r.Reason != "tool-missing" {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -242,7 +244,7 @@ func TestLogLineTime(t *testing.T) {
 
 func TestLogPatternBadParams(t *testing.T) {
 	for _, p := range []map[string]any{{"pattern": "x"}, {"path": "/x"}, {"path": "/x", "unit": "a", "pattern": "x"}, {"path": "/x", "pattern": "("}, {"path": "/x", "pattern": "x", "sample": 500}, {"path": "/x", "pattern": "x", "max_bytes": "lots"}, {"path": "/x", "pattern": "x", "missing": "maybe"}, {"path": "/x", "pattern": "x", "windwo": "1h"}} {
-		if err := (logPatternCheck{}).Validate(&Spec{Name: "l", Params: p}); err == nil {
+		if err := (logPatternCheck{}).Validate(&inspect.Spec{Name: "l", Params: p}); err == nil {
 			t.Errorf("%v accepted", p)
 		}
 	}
@@ -254,8 +256,8 @@ func BenchmarkLogPatternEvaluate(b *testing.B) {
 	for i := 0; i < 300; i++ {
 		fmt.Fprintf(&sb, "Nov 29 %02d:%02d:00 his-db01 kernel: EXT4-fs error (device sda1): block %d\n", i/60, i%60, i)
 	}
-	spec := &Spec{Name: "l", Type: "log-pattern", Params: map[string]any{"path": "/var/log/messages", "pattern": "error"}}
-	env := &Env{Spec: spec, Section: &Section{Stdout: sb.String()}, Now: time.Unix(1764400000, 0), Since: time.Unix(1764400000-86400, 0)}
+	spec := &inspect.Spec{Name: "l", Type: "log-pattern", Params: map[string]any{"path": "/var/log/messages", "pattern": "error"}}
+	env := &inspect.Env{Spec: spec, Section: &inspect.Section{Stdout: sb.String()}, Now: time.Unix(1764400000, 0), Since: time.Unix(1764400000-86400, 0)}
 	b.ReportAllocs()
 	for b.Loop() {
 		if r := (logPatternCheck{}).Evaluate(context.Background(), env); r[0].Value == nil {
@@ -279,9 +281,9 @@ func TestLogPatternCapturedSyslog(t *testing.T) {
 	p := writeLog(t, body)
 	// The sample is from a 15 May: a window of 400 days always covers it
 	// (the year is inferred as the latest 15 May not in the future).
-	r := evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "Out of memory: Killed process", "window": "400d", "sample": 2}, Crit: "~:0"}, time.Now())
+	r := evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "Out of memory: Killed process", "window": "400d", "sample": 2}, Crit: "~:0"}, time.Now())
 	if r.Status != result.Crit || r.Value == nil || *r.Value != 4 {
-		t.Fatalf("%s %v %q", r.Status, prDeref(r.Value), r.Message)
+		t.Fatalf("%s %v %q", r.Status, checktest.Deref(r.Value), r.Message)
 	}
 	if !strings.HasSuffix(r.Evidence, "Killed process 15934 ((resolved)) total-vm:168424kB, anon-rss:4064kB, file-rss:3584kB, shmem-rss:0kB") {
 		t.Fatalf("evidence %q", r.Evidence)
@@ -291,8 +293,8 @@ func TestLogPatternCapturedSyslog(t *testing.T) {
 	if ts, _ := LogLineTime("May 15 23:09:30 x", time.Local, time.Now()); time.Since(ts) < 48*time.Hour {
 		return
 	}
-	r = evalLog(t, &Spec{Params: map[string]any{"path": p, "pattern": "Out of memory"}}, time.Now().Add(-24*time.Hour))
+	r = evalLog(t, &inspect.Spec{Params: map[string]any{"path": p, "pattern": "Out of memory"}}, time.Now().Add(-24*time.Hour))
 	if r.Status != result.OK || *r.Value != 0 {
-		t.Fatalf("last day: %s %v %q", r.Status, prDeref(r.Value), r.Message)
+		t.Fatalf("last day: %s %v %q", r.Status, checktest.Deref(r.Value), r.Message)
 	}
 }

@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"context"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -26,27 +27,27 @@ import (
 // runs `free -k` when /proc/meminfo cannot be read.
 type memoryCheck struct{}
 
-func memoryParams(spec *Spec) (Thresholds, error) {
-	if err := paramKnown(spec, "swap_warn", "swap_crit"); err != nil {
-		return Thresholds{}, err
+func memoryParams(spec *inspect.Spec) (inspect.Thresholds, error) {
+	if err := inspect.ParamKnown(spec, "swap_warn", "swap_crit"); err != nil {
+		return inspect.Thresholds{}, err
 	}
-	w, err := paramString(spec, "swap_warn", "~:50")
+	w, err := inspect.ParamString(spec, "swap_warn", "~:50")
 	if err != nil {
-		return Thresholds{}, err
+		return inspect.Thresholds{}, err
 	}
-	c, err := paramString(spec, "swap_crit", "")
+	c, err := inspect.ParamString(spec, "swap_crit", "")
 	if err != nil {
-		return Thresholds{}, err
+		return inspect.Thresholds{}, err
 	}
-	th, err := ParseThresholds(w, c)
+	th, err := inspect.ParseThresholds(w, c)
 	if err != nil {
-		return Thresholds{}, badParam(spec, "swap_warn/swap_crit", "%v", err)
+		return inspect.Thresholds{}, inspect.BadParam(spec, "swap_warn/swap_crit", "%v", err)
 	}
 	return th, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (memoryCheck) Validate(spec *Spec) error { _, err := memoryParams(spec); return err }
+func (memoryCheck) Validate(spec *inspect.Spec) error { _, err := memoryParams(spec); return err }
 
 const memoryScript = `if [ -r /proc/meminfo ]; then
   while IFS= read -r l; do
@@ -58,7 +59,7 @@ else
 fi`
 
 // Script returns the collector.
-func (memoryCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (memoryCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	if _, err := memoryParams(spec); err != nil {
 		return "", err
 	}
@@ -66,7 +67,7 @@ func (memoryCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 }
 
 // Evaluate decides on available memory and swap use.
-func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (memoryCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("memory")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -80,7 +81,7 @@ func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if b, ok := osFind(osSplit(out), "FREE"); ok {
 		m, err = parseFree(b.Body, 1024)
 	} else {
-		m, err = parseMeminfo(out)
+		m, err = ParseMeminfo(out)
 	}
 	if err != nil {
 		r := osUnknownMsg(base, env, "unparsable", "os.mem.unparsable", err)
@@ -98,27 +99,27 @@ func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		{Name: "mem.used_pct", Value: usedPct, Unit: "%"},
 		{Name: "mem.total_bytes", Value: m.Total, Unit: "B"},
 	}
-	setMsg(&mem, env, "os.mem.msg", usedPct, osBytes(m.Available), osBytes(m.Total), availPct)
+	inspect.SetMsg(&mem, env, "os.mem.msg", usedPct, osBytes(m.Available), osBytes(m.Total), availPct)
 	if m.Estimated {
-		addMsg(&mem, env, "os.mem.estimated")
+		inspect.AddMsg(&mem, env, "os.mem.estimated")
 	}
 	if osNotable(mem.Status) {
-		setAdvice(&mem, env, "os.mem.advice")
+		inspect.SetAdvice(&mem, env, "os.mem.advice")
 	}
 
 	swap := base
 	swap.Item = "swap"
 	if m.SwapTotal <= 0 {
 		swap.Status = result.OK
-		setMsg(&swap, env, "os.swap.none")
+		inspect.SetMsg(&swap, env, "os.swap.none")
 	} else {
 		used := m.SwapTotal - m.SwapFree
 		pct := osRound(used*100/m.SwapTotal, 1)
 		swapTh.Apply(&swap, pct, "%")
 		swap.Metrics = []result.Metric{{Name: "swap.used_pct", Value: pct, Unit: "%"}}
-		setMsg(&swap, env, "os.swap.msg", osBytes(used), osBytes(m.SwapTotal), pct)
+		inspect.SetMsg(&swap, env, "os.swap.msg", osBytes(used), osBytes(m.SwapTotal), pct)
 		if osNotable(swap.Status) {
-			setAdvice(&swap, env, "os.swap.advice")
+			inspect.SetAdvice(&swap, env, "os.swap.advice")
 		}
 	}
 	if mem.Status != result.OK || swap.Status != result.OK {
@@ -126,3 +127,6 @@ func (memoryCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	return []result.Result{mem, swap}
 }
+
+// Memory is the check type playbooks call "memory".
+func Memory() inspect.Check { return osGuard{memoryCheck{}} }

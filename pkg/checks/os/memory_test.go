@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -25,7 +26,7 @@ func TestMemoryCheck(t *testing.T) {
 		t.Errorf("70%% swap used must be WARN: %+v", swap)
 	}
 	// swap_crit from the playbook.
-	rs = osEval(t, "memory", low, &Spec{Name: "memory", Type: "memory", Params: map[string]any{"swap_crit": "~:60"}}, osNow)
+	rs = osEval(t, "memory", low, &inspect.Spec{Name: "memory", Type: "memory", Params: map[string]any{"swap_crit": "~:60"}}, osNow)
 	if s := osItem(t, rs, "swap"); s.Status != result.Crit {
 		t.Errorf("swap_crit ~:60 at 70%%: %+v", s)
 	}
@@ -47,7 +48,7 @@ func TestMemoryCheck(t *testing.T) {
 }
 
 func TestMemoryBadParams(t *testing.T) {
-	rs := osEval(t, "memory", "MemTotal: 1000 kB\n", &Spec{Name: "memory", Type: "memory", Params: map[string]any{"swap_warn": "abc"}}, osNow)
+	rs := osEval(t, "memory", "MemTotal: 1000 kB\n", &inspect.Spec{Name: "memory", Type: "memory", Params: map[string]any{"swap_warn": "abc"}}, osNow)
 	if r := osOne(t, rs); r.Status != result.Unknown || !strings.Contains(r.Message, "swap_warn") {
 		t.Errorf("bad swap_warn: %+v", r)
 	}

@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"context"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -20,12 +21,12 @@ import (
 type osInfoCheck struct{}
 
 // Validate checks the parameters when the playbook is loaded.
-func (osInfoCheck) Validate(spec *Spec) error { return paramKnown(spec) }
+func (osInfoCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
 
 // Script prints each release file that exists (read builtin, no cat) and
 // runs uname once.
-func (osInfoCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
-	if err := paramKnown(spec); err != nil {
+func (osInfoCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
+	if err := inspect.ParamKnown(spec); err != nil {
 		return "", err
 	}
 	var b strings.Builder
@@ -44,7 +45,7 @@ uname -srm`)
 }
 
 // Evaluate reports the OS.
-func (osInfoCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (osInfoCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("os-info")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -59,8 +60,11 @@ func (osInfoCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r.Status = result.OK
 	r.Message = info.String()
 	if info.Kernel != "" && info.Arch != "" && info.Name != "" {
-		setMsg(&r, env, "os.osinfo.msg", info.Name, info.Kernel, info.Arch)
+		inspect.SetMsg(&r, env, "os.osinfo.msg", info.Name, info.Kernel, info.Arch)
 	}
 	r.Evidence = info.Facts()
 	return []result.Result{r}
 }
+
+// OSInfo is the check type playbooks call "os-info".
+func OSInfo() inspect.Check { return osGuard{osInfoCheck{}} }

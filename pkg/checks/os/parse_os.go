@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"regexp"
@@ -18,10 +18,10 @@ type osInfo struct {
 	Arch    string // uname -m
 }
 
-// parseOSRelease reads an os-release file (KEY=value, values optionally
+// ParseOSRelease reads an os-release file (KEY=value, values optionally
 // quoted). Lines that are not assignments (a pasted prompt, a release file
 // appended) are ignored.
-func parseOSRelease(s string) map[string]string {
+func ParseOSRelease(s string) map[string]string {
 	kv := map[string]string{}
 	for _, line := range strings.Split(s, "\n") {
 		line = strings.TrimSpace(line)
@@ -68,7 +68,7 @@ func parseOSInfo(blocks []osBlock) osInfo {
 		}
 	}
 	if s, ok := files["/etc/os-release"]; ok {
-		kv := parseOSRelease(s)
+		kv := ParseOSRelease(s)
 		info.ID = strings.ToLower(kv["ID"])
 		info.Version = kv["VERSION_ID"]
 		info.Name = kv["PRETTY_NAME"]
@@ -80,7 +80,7 @@ func parseOSInfo(blocks []osBlock) osInfo {
 	// UOS server: /etc/os-version names the minor version and edition
 	// (1050e), which decides the patch level; os-release only says "20".
 	if s, ok := files["/etc/os-version"]; ok {
-		kv := parseOSRelease(s)
+		kv := ParseOSRelease(s)
 		if kv["MinorVersion"] != "" || kv["EditionName"] != "" {
 			info.Edition = kv["MinorVersion"] + kv["EditionName"]
 		}
@@ -114,7 +114,7 @@ func parseOSInfo(blocks []osBlock) osInfo {
 			info.ID = "uos"
 		case "/etc/SuSE-release":
 			info.ID = "sles"
-			if kv := parseOSRelease(s); kv["VERSION"] != "" {
+			if kv := ParseOSRelease(s); kv["VERSION"] != "" {
 				info.Version = kv["VERSION"]
 				if kv["PATCHLEVEL"] != "" {
 					info.Version += "." + kv["PATCHLEVEL"]

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"errors"
@@ -22,8 +22,8 @@ type memInfo struct {
 	Estimated bool
 }
 
-// parseMeminfo reads /proc/meminfo ("MemTotal:  3997272 kB").
-func parseMeminfo(s string) (memInfo, error) {
+// ParseMeminfo reads /proc/meminfo ("MemTotal:  3997272 kB").
+func ParseMeminfo(s string) (memInfo, error) {
 	vals := map[string]float64{}
 	for _, line := range strings.Split(s, "\n") {
 		key, rest, ok := strings.Cut(line, ":")
@@ -132,8 +132,8 @@ func parseProcStatCPU(line string) (cpuTimes, error) {
 	return t, nil
 }
 
-// parseUptime reads /proc/uptime ("350735.47 234388.90"): seconds since boot.
-func parseUptime(s string) (float64, error) {
+// ParseUptime reads /proc/uptime ("350735.47 234388.90"): seconds since boot.
+func ParseUptime(s string) (float64, error) {
 	f := strings.Fields(s)
 	if len(f) == 0 {
 		return 0, errors.New("/proc/uptime is empty")

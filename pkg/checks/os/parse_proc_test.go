@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseMeminfo(t *testing.T) {
-	m, err := parseMeminfo(osCapture(t, "memory", "linux-generic-meminfo.txt"))
+	m, err := ParseMeminfo(osCapture(t, "memory", "linux-generic-meminfo.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -16,20 +16,20 @@ func TestParseMeminfo(t *testing.T) {
 	// A kernel before 3.14 (CentOS 6) has no MemAvailable: estimated from
 	// free + buffers + cache + reclaimable slab - shmem.
 	old := "MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 300 kB\nSReclaimable: 20 kB\nShmem: 70 kB\nSwapTotal: 400 kB\nSwapFree: 100 kB\n"
-	m, err = parseMeminfo(old)
+	m, err = ParseMeminfo(old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !m.Estimated || m.Available != 400*1024 || m.SwapTotal != 400*1024 || m.SwapFree != 100*1024 {
 		t.Errorf("old meminfo: %+v", m)
 	}
-	deb, err := parseMeminfo(osCapture(t, "memory", "debian-12-meminfo.txt"))
+	deb, err := ParseMeminfo(osCapture(t, "memory", "debian-12-meminfo.txt"))
 	if err != nil || deb.Total <= 0 || deb.Available <= 0 || deb.Available > deb.Total {
 		t.Errorf("debian meminfo: %+v %v", deb, err)
 	}
 	for _, bad := range []string{"", "MemTotal: x kB", "MemTotal: 0 kB\n", "garbage"} {
-		if _, err := parseMeminfo(bad); err == nil {
-			t.Errorf("parseMeminfo(%q): want an error", bad)
+		if _, err := ParseMeminfo(bad); err == nil {
+			t.Errorf("ParseMeminfo(%q): want an error", bad)
 		}
 	}
 }
@@ -74,12 +74,12 @@ func TestParseCPUSample(t *testing.T) {
 }
 
 func TestParseUptime(t *testing.T) {
-	if v, err := parseUptime("350735.47 234388.90\n"); err != nil || v != 350735.47 {
+	if v, err := ParseUptime("350735.47 234388.90\n"); err != nil || v != 350735.47 {
 		t.Errorf("uptime = %v %v", v, err)
 	}
 	for _, bad := range []string{"", "x y", "-5 1"} {
-		if _, err := parseUptime(bad); err == nil {
-			t.Errorf("parseUptime(%q): want an error", bad)
+		if _, err := ParseUptime(bad); err == nil {
+			t.Errorf("ParseUptime(%q): want an error", bad)
 		}
 	}
 }
@@ -87,7 +87,7 @@ func TestParseUptime(t *testing.T) {
 func BenchmarkParseMeminfo(b *testing.B) {
 	out := osCapture(b, "memory", "linux-generic-meminfo.txt")
 	for b.Loop() {
-		if _, err := parseMeminfo(out); err != nil {
+		if _, err := ParseMeminfo(out); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -83,20 +84,20 @@ type osPortOptions struct {
 	ignoreLoopback    bool
 }
 
-func portParams(spec *Spec) (osPortOptions, error) {
+func portParams(spec *inspect.Spec) (osPortOptions, error) {
 	var o osPortOptions
-	if err := paramKnown(spec, "expected", "allowed", "warn_unexpected", "ignore_loopback"); err != nil {
+	if err := inspect.ParamKnown(spec, "expected", "allowed", "warn_unexpected", "ignore_loopback"); err != nil {
 		return o, err
 	}
 	for _, name := range []string{"expected", "allowed"} {
-		list, err := paramStrings(spec, name)
+		list, err := inspect.ParamStrings(spec, name)
 		if err != nil {
 			return o, err
 		}
 		for _, s := range list {
 			p, err := osParsePortSpec(s)
 			if err != nil {
-				return o, badParam(spec, name, "%v", err)
+				return o, inspect.BadParam(spec, name, "%v", err)
 			}
 			if name == "expected" {
 				o.expected = append(o.expected, p)
@@ -106,15 +107,15 @@ func portParams(spec *Spec) (osPortOptions, error) {
 		}
 	}
 	var err error
-	if o.warnUnexpected, err = paramBool(spec, "warn_unexpected", false); err != nil {
+	if o.warnUnexpected, err = inspect.ParamBool(spec, "warn_unexpected", false); err != nil {
 		return o, err
 	}
-	o.ignoreLoopback, err = paramBool(spec, "ignore_loopback", true)
+	o.ignoreLoopback, err = inspect.ParamBool(spec, "ignore_loopback", true)
 	return o, err
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (portListenCheck) Validate(spec *Spec) error { _, err := portParams(spec); return err }
+func (portListenCheck) Validate(spec *inspect.Spec) error { _, err := portParams(spec); return err }
 
 // A tool that exists but fails (ss without netlink in a container) hands
 // over to the next one.
@@ -134,7 +135,7 @@ else
 fi`
 
 // Script returns the collector.
-func (portListenCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (portListenCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	if _, err := portParams(spec); err != nil {
 		return "", err
 	}
@@ -307,7 +308,7 @@ func (p osPortSpec) matches(l osListener) bool {
 }
 
 // Evaluate compares listeners with the expected ports.
-func (portListenCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (portListenCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("port-listen")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -366,11 +367,11 @@ func (portListenCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		if len(by) == 0 {
 			r.Status = result.Crit
 			r.Reason = "not-listening"
-			setMsg(&r, env, "os.port.missing", p.String())
-			setAdvice(&r, env, "os.port.missing_advice", p.String())
+			inspect.SetMsg(&r, env, "os.port.missing", p.String())
+			inspect.SetAdvice(&r, env, "os.port.missing_advice", p.String())
 		} else {
 			r.Status = result.OK
-			setMsg(&r, env, "os.port.listening", p.String(), osList(by, 3))
+			inspect.SetMsg(&r, env, "os.port.listening", p.String(), osList(by, 3))
 		}
 		out = append(out, r)
 	}
@@ -396,11 +397,14 @@ func (portListenCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	if o.warnUnexpected && len(unexpected) > 0 {
 		sum.Status = result.Warn
 		sum.Reason = "unexpected-listener"
-		setMsg(&sum, env, "os.port.unexpected", len(unexpected), osList(unexpected, 8))
-		setAdvice(&sum, env, "os.port.unexpected_advice")
+		inspect.SetMsg(&sum, env, "os.port.unexpected", len(unexpected), osList(unexpected, 8))
+		inspect.SetAdvice(&sum, env, "os.port.unexpected_advice")
 		sum.Evidence, sum.EvidenceTruncated = osEvidence(strings.Join(unexpected, "\n"), 100, false)
 	} else {
-		setMsg(&sum, env, "os.port.summary", len(uniq), tool, osList(all, 12))
+		inspect.SetMsg(&sum, env, "os.port.summary", len(uniq), tool, osList(all, 12))
 	}
 	return append(out, sum)
 }
+
+// PortListen is the check type playbooks call "port-listen".
+func PortListen() inspect.Check { return osGuard{portListenCheck{}} }

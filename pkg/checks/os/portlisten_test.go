@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -49,7 +50,7 @@ func TestParseListeners(t *testing.T) {
 
 func TestPortListenCheck(t *testing.T) {
 	out := "@@SS\n" + osCapture(t, "port-listen", "ubuntu-18.04-ss-tulpen.txt")
-	spec := &Spec{Name: "ports", Type: "port-listen", Params: map[string]any{"expected": []any{"22", "3306/tcp", "127.0.0.1:631", "8443"}}}
+	spec := &inspect.Spec{Name: "ports", Type: "port-listen", Params: map[string]any{"expected": []any{"22", "3306/tcp", "127.0.0.1:631", "8443"}}}
 	rs := osEval(t, "port-listen", out, spec, osNow)
 	if r := osItem(t, rs, "22/tcp"); r.Status != result.OK || !strings.Contains(r.Message, "sshd") {
 		t.Errorf("22: %+v", r)
@@ -77,7 +78,7 @@ func TestPortListenCheck(t *testing.T) {
 	}
 	c, _ := Lookup("port-listen")
 	for _, bad := range []string{"70000", "22/sctp", "host:22", "x"} {
-		if err := c.(Validator).Validate(&Spec{Name: "p", Params: map[string]any{"expected": bad}}); err == nil {
+		if err := c.(inspect.Validator).Validate(&inspect.Spec{Name: "p", Params: map[string]any{"expected": bad}}); err == nil {
 			t.Errorf("expected %q: want an error", bad)
 		}
 	}

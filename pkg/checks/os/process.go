@@ -1,10 +1,11 @@
-package inspect
+package os
 
 import (
 	"context"
 	"fmt"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -42,18 +43,18 @@ type processSpec struct {
 }
 
 // processAllParams reads processes and forbidden.
-func processAllParams(spec *Spec) ([]processSpec, []string, error) {
-	if err := paramKnown(spec, "processes", "forbidden"); err != nil {
+func processAllParams(spec *inspect.Spec) ([]processSpec, []string, error) {
+	if err := inspect.ParamKnown(spec, "processes", "forbidden"); err != nil {
 		return nil, nil, err
 	}
-	forbidden, err := paramStrings(spec, "forbidden")
+	forbidden, err := inspect.ParamStrings(spec, "forbidden")
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, ok := paramRaw(spec, "processes")
+	raw, ok := inspect.ParamRaw(spec, "processes")
 	if !ok {
 		if len(forbidden) == 0 {
-			return nil, nil, badParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden")
+			return nil, nil, inspect.BadParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden")
 		}
 		return nil, forbidden, nil
 	}
@@ -61,7 +62,7 @@ func processAllParams(spec *Spec) ([]processSpec, []string, error) {
 	return ps, forbidden, err
 }
 
-func processList(spec *Spec, raw any) ([]processSpec, error) {
+func processList(spec *inspect.Spec, raw any) ([]processSpec, error) {
 	items, isList := raw.([]any)
 	if !isList {
 		items = []any{raw}
@@ -80,9 +81,9 @@ func processList(spec *Spec, raw any) ([]processSpec, error) {
 				case "match":
 					p.Match = fmt.Sprint(v)
 				case "min", "max":
-					n, ok := toInt(v)
+					n, ok := inspect.ToInt(v)
 					if !ok || n < 0 {
-						return nil, badParam(spec, "processes", "item %d: %s must be a whole number >= 0, got %s", i+1, k, describe(v))
+						return nil, inspect.BadParam(spec, "processes", "item %d: %s must be a whole number >= 0, got %s", i+1, k, inspect.Describe(v))
 					}
 					if k == "min" {
 						p.Min = n
@@ -90,18 +91,18 @@ func processList(spec *Spec, raw any) ([]processSpec, error) {
 						p.Max = n
 					}
 				default:
-					return nil, badParam(spec, "processes", "item %d: unknown key %q (want name, match, min, max)", i+1, k)
+					return nil, inspect.BadParam(spec, "processes", "item %d: unknown key %q (want name, match, min, max)", i+1, k)
 				}
 			}
 		default:
-			return nil, badParam(spec, "processes", "item %d: want a name or a mapping, got %s", i+1, describe(it))
+			return nil, inspect.BadParam(spec, "processes", "item %d: want a name or a mapping, got %s", i+1, inspect.Describe(it))
 		}
 		p.Name = strings.TrimSpace(p.Name)
 		if p.Name == "" {
-			return nil, badParam(spec, "processes", "item %d: name is empty", i+1)
+			return nil, inspect.BadParam(spec, "processes", "item %d: name is empty", i+1)
 		}
 		if p.Max >= 0 && p.Max < p.Min {
-			return nil, badParam(spec, "processes", "item %d (%s): max %d is below min %d", i+1, p.Name, p.Max, p.Min)
+			return nil, inspect.BadParam(spec, "processes", "item %d (%s): max %d is below min %d", i+1, p.Name, p.Max, p.Min)
 		}
 		out = append(out, p)
 	}
@@ -109,10 +110,13 @@ func processList(spec *Spec, raw any) ([]processSpec, error) {
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (processCheck) Validate(spec *Spec) error { _, _, err := processAllParams(spec); return err }
+func (processCheck) Validate(spec *inspect.Spec) error {
+	_, _, err := processAllParams(spec)
+	return err
+}
 
 // Script returns the collector.
-func (processCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (processCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	ps, _, err := processAllParams(spec)
 	if err != nil {
 		return "", err
@@ -134,7 +138,7 @@ ps -e -o args= -ww 2>&1`
 }
 
 // Evaluate counts each listed process.
-func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (processCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("process")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -183,16 +187,16 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		case n < p.Min:
 			r.Status = result.Crit
 			r.Reason = "not-running"
-			setMsg(&r, env, "os.process.too_few", p.Name, n, p.Min)
-			setAdvice(&r, env, "os.process.too_few_advice", p.Name)
+			inspect.SetMsg(&r, env, "os.process.too_few", p.Name, n, p.Min)
+			inspect.SetAdvice(&r, env, "os.process.too_few_advice", p.Name)
 		case p.Max >= 0 && n > p.Max:
 			r.Status = result.Warn
 			r.Reason = "too-many"
-			setMsg(&r, env, "os.process.too_many", p.Name, n, p.Max)
-			setAdvice(&r, env, "os.process.too_many_advice", p.Name)
+			inspect.SetMsg(&r, env, "os.process.too_many", p.Name, n, p.Max)
+			inspect.SetAdvice(&r, env, "os.process.too_many_advice", p.Name)
 		default:
 			r.Status = result.OK
-			setMsg(&r, env, "os.process.ok", p.Name, n)
+			inspect.SetMsg(&r, env, "os.process.ok", p.Name, n)
 		}
 		out = append(out, r)
 	}
@@ -203,7 +207,7 @@ func (processCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 }
 
 // processForbidden reports the forbidden processes that run.
-func processForbidden(env *Env, base result.Result, forbidden, comms []string) result.Result {
+func processForbidden(env *inspect.Env, base result.Result, forbidden, comms []string) result.Result {
 	r := base
 	r.Item = "forbidden"
 	counts := map[string]int{}
@@ -223,12 +227,15 @@ func processForbidden(env *Env, base result.Result, forbidden, comms []string) r
 	r.SetValue(float64(len(found)), "")
 	if len(found) == 0 {
 		r.Status = result.OK
-		setMsg(&r, env, "os.process.forbidden_none", len(forbidden))
+		inspect.SetMsg(&r, env, "os.process.forbidden_none", len(forbidden))
 		return r
 	}
 	r.Status = result.Crit
 	r.Reason = "forbidden-process"
-	setMsg(&r, env, "os.process.forbidden", osList(found, 8))
-	setAdvice(&r, env, "os.process.forbidden_advice", strings.Fields(found[0])[0])
+	inspect.SetMsg(&r, env, "os.process.forbidden", osList(found, 8))
+	inspect.SetAdvice(&r, env, "os.process.forbidden_advice", strings.Fields(found[0])[0])
 	return r
 }
+
+// Process is the check type playbooks call "process".
+func Process() inspect.Check { return osGuard{processCheck{}} }

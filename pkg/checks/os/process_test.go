@@ -1,14 +1,15 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
 func TestProcessCheck(t *testing.T) {
-	spec := &Spec{Name: "procs", Type: "process", Params: map[string]any{"processes": []any{
+	spec := &inspect.Spec{Name: "procs", Type: "process", Params: map[string]any{"processes": []any{
 		"sshd",
 		"crond",
 		map[string]any{"name": "tomcat", "match": "org.apache.catalina.startup.Bootstrap", "max": 1},
@@ -37,19 +38,19 @@ func TestProcessCheck(t *testing.T) {
 		t.Errorf("nginx once with min 2: %+v", r)
 	}
 	// 15-character comm truncation.
-	rs = osEval(t, "process", "@@COMM\nC prometheus-node\n", &Spec{Name: "p", Params: map[string]any{"processes": "prometheus-node-exporter"}}, osNow)
+	rs = osEval(t, "process", "@@COMM\nC prometheus-node\n", &inspect.Spec{Name: "p", Params: map[string]any{"processes": "prometheus-node-exporter"}}, osNow)
 	if r := osOne(t, rs); r.Status != result.OK {
 		t.Errorf("truncated comm: %+v", r)
 	}
 	for _, bad := range []map[string]any{{}, {"processes": []any{map[string]any{"nmae": "x"}}}, {"processes": []any{map[string]any{"name": "x", "min": 3, "max": 1}}}, {"processes": []any{3.5}}} {
-		if err := c.(Validator).Validate(&Spec{Name: "p", Params: bad}); err == nil {
+		if err := c.(inspect.Validator).Validate(&inspect.Spec{Name: "p", Params: bad}); err == nil {
 			t.Errorf("params %v: want an error", bad)
 		}
 	}
 }
 
 func TestProcessForbidden(t *testing.T) {
-	spec := &Spec{Name: "miners", Type: "process", Params: map[string]any{"forbidden": []any{"xmrig", "kdevtmpfsi", "kinsing"}}}
+	spec := &inspect.Spec{Name: "miners", Type: "process", Params: map[string]any{"forbidden": []any{"xmrig", "kdevtmpfsi", "kinsing"}}}
 	rs := osEval(t, "process", "@@COMM\nC systemd\nC sshd\nC kdevtmpfsi\nC kdevtmpfsi\nC kinsing\n", spec, osNow)
 	r := osOne(t, rs)
 	if r.Item != "forbidden" || r.Status != result.Crit || *r.Value != 2 || !strings.Contains(r.Message, "kdevtmpfsi ×2, kinsing ×1") || !strings.Contains(r.Advice, "pgrep -x kdevtmpfsi") {

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -25,19 +26,22 @@ import (
 //     daily inspection together.
 type rebootRequiredCheck struct{}
 
-func rebootParams(spec *Spec) (bool, error) {
-	if err := paramKnown(spec, "needs_restarting"); err != nil {
+func rebootParams(spec *inspect.Spec) (bool, error) {
+	if err := inspect.ParamKnown(spec, "needs_restarting"); err != nil {
 		return false, err
 	}
-	return paramBool(spec, "needs_restarting", false)
+	return inspect.ParamBool(spec, "needs_restarting", false)
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (rebootRequiredCheck) Validate(spec *Spec) error { _, err := rebootParams(spec); return err }
+func (rebootRequiredCheck) Validate(spec *inspect.Spec) error {
+	_, err := rebootParams(spec)
+	return err
+}
 
 // Script returns the collector (read builtin and a glob; needs-restarting
 // only when asked).
-func (rebootRequiredCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (rebootRequiredCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	nr, err := rebootParams(spec)
 	if err != nil {
 		return "", err
@@ -132,7 +136,7 @@ func verSegment(s string, digit bool) (seg, rest string) {
 }
 
 // Evaluate reports a pending reboot.
-func (rebootRequiredCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (rebootRequiredCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("reboot-required")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -193,15 +197,18 @@ func (rebootRequiredCheck) Evaluate(_ context.Context, env *Env) []result.Result
 	r := base
 	if len(reasons) == 0 {
 		r.Status = result.OK
-		setMsg(&r, env, "os.reboot.none", running)
+		inspect.SetMsg(&r, env, "os.reboot.none", running)
 		return []result.Result{r}
 	}
 	r.Status = result.Warn
 	r.Reason = "reboot-required"
-	setMsg(&r, env, i18n.ConcatCode, i18n.List{Items: subsAny(reasons), Sep: "; "})
-	setAdvice(&r, env, "os.reboot.advice")
+	inspect.SetMsg(&r, env, i18n.ConcatCode, i18n.List{Items: inspect.SubsAny(reasons), Sep: "; "})
+	inspect.SetAdvice(&r, env, "os.reboot.advice")
 	if nrOut != "" {
 		osSetEvidence(&r, nrOut, 20, false)
 	}
 	return []result.Result{r}
 }
+
+// RebootRequired is the check type playbooks call "reboot-required".
+func RebootRequired() inspect.Check { return osGuard{rebootRequiredCheck{}} }

@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -55,7 +56,7 @@ func TestRebootRequired(t *testing.T) {
 	}
 	// needs-restarting -r exit 1.
 	out = "@@RUNNING 4.19.90-24.4.v2101.ky10.x86_64\n@@KERNEL 4.19.90-24.4.v2101.ky10.x86_64\n@@NEEDSRESTARTING\nCore libraries or services have been updated:\n  glibc -> 2.28-84\n\nReboot is required to ensure that your system benefits from these updates.\n@@RC 1\n"
-	r = osOne(t, osEval(t, "reboot-required", out, &Spec{Name: "r", Params: map[string]any{"needs_restarting": true}}, osNow))
+	r = osOne(t, osEval(t, "reboot-required", out, &inspect.Spec{Name: "r", Params: map[string]any{"needs_restarting": true}}, osNow))
 	if r.Status != result.Warn || !strings.Contains(r.Evidence, "glibc") {
 		t.Errorf("needs-restarting: %+v", r)
 	}
@@ -65,7 +66,7 @@ func TestRebootRequired(t *testing.T) {
 		t.Errorf("nothing pending: %+v", r)
 	}
 	c, _ := Lookup("reboot-required")
-	if s, _ := c.Script(&Spec{Name: "r"}, nil); strings.Contains(s, "needs-restarting") {
+	if s, _ := c.Script(&inspect.Spec{Name: "r"}, nil); strings.Contains(s, "needs-restarting") {
 		t.Error("needs-restarting must be opt-in")
 	}
 }

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -85,7 +86,7 @@ func osFind(blocks []osBlock, name string) (osBlock, bool) {
 }
 
 // osT returns a message from the catalogue in the language of env.
-func osT(env *Env, key string, args ...any) string {
+func osT(env *inspect.Env, key string, args ...any) string {
 	lang := ""
 	if env != nil {
 		lang = env.Lang
@@ -107,16 +108,16 @@ func osUnknown(base result.Result, reason, msg string) result.Result {
 }
 
 // osUnknownMsg is osUnknown with the catalogue message key and args.
-func osUnknownMsg(base result.Result, env *Env, reason, key string, args ...any) result.Result {
+func osUnknownMsg(base result.Result, env *inspect.Env, reason, key string, args ...any) result.Result {
 	r := osUnknown(base, reason, "")
-	setMsg(&r, env, key, args...)
+	inspect.SetMsg(&r, env, key, args...)
 	return r
 }
 
 // osSectionProblem returns an UNKNOWN result when there is no usable
 // section (the collector did not run to completion, or the output bound was
 // hit before anything of this check arrived).
-func osSectionProblem(env *Env, base result.Result) (result.Result, bool) {
+func osSectionProblem(env *inspect.Env, base result.Result) (result.Result, bool) {
 	switch {
 	case env.Section == nil:
 		return osUnknownMsg(base, env, "no-output", "os.no_output"), true
@@ -182,11 +183,11 @@ func osRound(v float64, d int) float64 {
 
 // osDefaultThresholds returns env's thresholds, or the check type's built-in
 // defaults when the playbook gave neither warn nor crit.
-func osDefaultThresholds(env *Env, warn, crit string) Thresholds {
+func osDefaultThresholds(env *inspect.Env, warn, crit string) inspect.Thresholds {
 	if env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
 		return env.Thresholds
 	}
-	th, err := ParseThresholds(warn, crit)
+	th, err := inspect.ParseThresholds(warn, crit)
 	if err != nil {
 		// The defaults are constants of this package; a bad one is a bug
 		// that tests catch, never a user error.
@@ -220,8 +221,8 @@ func osLines(s string) []string {
 
 // osChecker is what every OS check type implements.
 type osChecker interface {
-	Check
-	Validator
+	inspect.Check
+	inspect.Validator
 }
 
 // osGuard wraps an OS check type at registration. It adds what every one
@@ -233,13 +234,15 @@ type osChecker interface {
 type osGuard struct{ c osChecker }
 
 // Script returns the wrapped check's collector.
-func (g osGuard) Script(spec *Spec, a *inventory.Asset) (string, error) { return g.c.Script(spec, a) }
+func (g osGuard) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
+	return g.c.Script(spec, a)
+}
 
 // Validate checks the wrapped check's parameters.
-func (g osGuard) Validate(spec *Spec) error { return g.c.Validate(spec) }
+func (g osGuard) Validate(spec *inspect.Spec) error { return g.c.Validate(spec) }
 
 // Evaluate runs the wrapped check's Evaluate.
-func (g osGuard) Evaluate(ctx context.Context, env *Env) (rs []result.Result) {
+func (g osGuard) Evaluate(ctx context.Context, env *inspect.Env) (rs []result.Result) {
 	defer func() {
 		if p := recover(); p != nil {
 			typ := ""
@@ -254,7 +257,7 @@ func (g osGuard) Evaluate(ctx context.Context, env *Env) (rs []result.Result) {
 	if env != nil && env.Section != nil && (env.Section.Truncated || env.Section.Missing) {
 		for i := range rs {
 			if rs[i].Status != result.Unknown {
-				addMsg(&rs[i], env, "os.partial")
+				inspect.AddMsg(&rs[i], env, "os.partial")
 			}
 		}
 	}

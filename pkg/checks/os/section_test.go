@@ -1,14 +1,17 @@
-package inspect
+package os
 
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -35,20 +38,20 @@ func osCapture(t testing.TB, dir, name string) string {
 
 // osEval runs check type typ over collected output, the way the engine
 // does after splitting the host's script output.
-func osEval(t testing.TB, typ, out string, spec *Spec, since time.Time) []result.Result {
+func osEval(t testing.TB, typ, out string, spec *inspect.Spec, since time.Time) []result.Result {
 	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
 		t.Fatalf("check type %q not registered", typ)
 	}
 	if spec == nil {
-		spec = &Spec{Name: typ, Type: typ}
+		spec = &inspect.Spec{Name: typ, Type: typ}
 	}
-	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	th, err := inspect.ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Spec: spec, Thresholds: th, Section: &Section{Stdout: out}, Since: since, Now: osNow}
+	env := &inspect.Env{Spec: spec, Thresholds: th, Section: &inspect.Section{Stdout: out}, Since: since, Now: osNow}
 	return c.Evaluate(context.Background(), env)
 }
 
@@ -144,16 +147,16 @@ func TestOSChecksSurviveGarbage(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s not registered", typ)
 		}
-		spec := &Spec{Name: typ, Type: typ}
+		spec := &inspect.Spec{Name: typ, Type: typ}
 		// nil section and a missing one
-		for _, sec := range []*Section{nil, {Missing: true}, {Truncated: true}} {
-			rs := c.Evaluate(context.Background(), &Env{Spec: spec, Section: sec, Now: osNow})
+		for _, sec := range []*inspect.Section{nil, {Missing: true}, {Truncated: true}} {
+			rs := c.Evaluate(context.Background(), &inspect.Env{Spec: spec, Section: sec, Now: osNow})
 			if len(rs) == 0 || rs[0].Status != result.Unknown {
 				t.Errorf("%s with section %+v: want UNKNOWN, got %+v", typ, sec, rs)
 			}
 		}
 		for _, g := range garbage {
-			rs := c.Evaluate(context.Background(), &Env{Spec: spec, Section: &Section{Stdout: g}, Now: osNow, Since: osNow.Add(-24 * time.Hour)})
+			rs := c.Evaluate(context.Background(), &inspect.Env{Spec: spec, Section: &inspect.Section{Stdout: g}, Now: osNow, Since: osNow.Add(-24 * time.Hour)})
 			if len(rs) == 0 {
 				t.Errorf("%s: no result for garbage %q", typ, osShort(g))
 			}
@@ -193,7 +196,7 @@ func FuzzOSParsers(f *testing.F) {
 		parseDF(s)
 		parseProcMounts(s)
 		_, _ = parseFree(s, 1024)
-		_, _ = parseMeminfo(s)
+		_, _ = ParseMeminfo(s)
 		_, _ = parseCPUSample(s)
 		_, _ = parseLoadavg(s)
 		_, _ = parseCPUList(s)
@@ -215,7 +218,7 @@ func FuzzOSParsers(f *testing.F) {
 		kernelFlavor(s)
 		for _, typ := range types {
 			c, _ := Lookup(typ)
-			rs := c.Evaluate(context.Background(), &Env{Spec: &Spec{Name: typ, Type: typ}, Section: &Section{Stdout: s}, Now: osNow, Since: osNow.Add(-time.Hour)})
+			rs := c.Evaluate(context.Background(), &inspect.Env{Spec: &inspect.Spec{Name: typ, Type: typ}, Section: &inspect.Section{Stdout: s}, Now: osNow, Since: osNow.Add(-time.Hour)})
 			if len(rs) == 0 || rs[0].Message == "" {
 				t.Fatalf("%s: no result or message for %q", typ, s)
 			}
@@ -225,9 +228,9 @@ func FuzzOSParsers(f *testing.F) {
 
 type osPanicCheck struct{}
 
-func (osPanicCheck) Script(*Spec, *inventory.Asset) (string, error) { return "true", nil }
-func (osPanicCheck) Validate(*Spec) error                           { return nil }
-func (osPanicCheck) Evaluate(context.Context, *Env) []result.Result {
+func (osPanicCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "true", nil }
+func (osPanicCheck) Validate(*inspect.Spec) error                           { return nil }
+func (osPanicCheck) Evaluate(context.Context, *inspect.Env) []result.Result {
 	var m map[string]int
 	//lint:ignore SA5000 the panic is the point: a parser bug
 	m["x"] = 1
@@ -236,15 +239,15 @@ func (osPanicCheck) Evaluate(context.Context, *Env) []result.Result {
 
 func TestOSGuard(t *testing.T) {
 	g := osGuard{osPanicCheck{}}
-	rs := g.Evaluate(context.Background(), &Env{Spec: &Spec{Name: "p", Type: "p"}, Section: &Section{Stdout: "x"}})
+	rs := g.Evaluate(context.Background(), &inspect.Env{Spec: &inspect.Spec{Name: "p", Type: "p"}, Section: &inspect.Section{Stdout: "x"}})
 	if len(rs) != 1 || rs[0].Status != result.Unknown || rs[0].Reason != "internal-error" || !strings.Contains(rs[0].Message, "nil map") {
 		t.Errorf("panic not turned into UNKNOWN: %+v", rs)
 	}
 	// Output cut short inside the disk section: the mount seen is reported,
 	// with a note that others may be missing.
 	c, _ := Lookup("disk")
-	sec := &Section{Stdout: "Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/vda ext4 100 10 90 10% /\n/dev/vdb ext4 100", Truncated: true}
-	rs = c.Evaluate(context.Background(), &Env{Spec: &Spec{Name: "disk", Type: "disk"}, Section: sec, Now: osNow})
+	sec := &inspect.Section{Stdout: "Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/vda ext4 100 10 90 10% /\n/dev/vdb ext4 100", Truncated: true}
+	rs = c.Evaluate(context.Background(), &inspect.Env{Spec: &inspect.Spec{Name: "disk", Type: "disk"}, Section: sec, Now: osNow})
 	if len(rs) != 1 || rs[0].Status != result.OK || !strings.Contains(rs[0].Message, "cut short") {
 		t.Errorf("truncated disk output: %+v", rs)
 	}
@@ -253,12 +256,11 @@ func TestOSGuard(t *testing.T) {
 // Every message key the OS checks use is in the catalogue, so no user ever
 // sees a bare key.
 func TestOSMessagesInCatalogue(t *testing.T) {
-	files, err := filepath.Glob("check_*.go")
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, "parse_section.go")
-	keyRe := msgKeyRE
+	keyRe := checktest.MsgKeyRE
 	n := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -297,4 +299,17 @@ func TestOSCut(t *testing.T) {
 	if _, _, ok := osCut("a\n@@XY\n", "X"); ok {
 		t.Error("@@XY taken for @@X")
 	}
+}
+
+// osRunSh runs a collector snippet through the real sh of this machine, as
+// the engine does on a target (stdin /dev/null, stderr merged).
+func osRunSh(t testing.TB, script string) string {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(cmd.Environ(), "LC_ALL=C", "LANG=C")
+	out, err := cmd.CombinedOutput()
+	if _, isExit := err.(*exec.ExitError); err != nil && !isExit {
+		t.Fatalf("sh: %v", err)
+	}
+	return string(out)
 }

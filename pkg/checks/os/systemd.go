@@ -1,10 +1,11 @@
-package inspect
+package os
 
 import (
 	"context"
 	"path"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -28,37 +29,37 @@ type systemdOptions struct {
 	units, ignore []string
 }
 
-func systemdParams(spec *Spec) (systemdOptions, error) {
+func systemdParams(spec *inspect.Spec) (systemdOptions, error) {
 	var o systemdOptions
-	if err := paramKnown(spec, "units", "ignore"); err != nil {
+	if err := inspect.ParamKnown(spec, "units", "ignore"); err != nil {
 		return o, err
 	}
 	var err error
-	if o.units, err = paramStrings(spec, "units"); err != nil {
+	if o.units, err = inspect.ParamStrings(spec, "units"); err != nil {
 		return o, err
 	}
-	if o.ignore, err = paramStrings(spec, "ignore"); err != nil {
+	if o.ignore, err = inspect.ParamStrings(spec, "ignore"); err != nil {
 		return o, err
 	}
 	for _, p := range o.ignore {
 		if _, err := path.Match(p, "x"); err != nil {
-			return o, badParam(spec, "ignore", "bad pattern %q: %v", p, err)
+			return o, inspect.BadParam(spec, "ignore", "bad pattern %q: %v", p, err)
 		}
 	}
 	for _, u := range o.units {
 		if strings.TrimSpace(u) == "" || strings.HasPrefix(u, "-") {
-			return o, badParam(spec, "units", "bad unit name %q", u)
+			return o, inspect.BadParam(spec, "units", "bad unit name %q", u)
 		}
 	}
 	return o, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
-func (systemdUnitCheck) Validate(spec *Spec) error { _, err := systemdParams(spec); return err }
+func (systemdUnitCheck) Validate(spec *inspect.Spec) error { _, err := systemdParams(spec); return err }
 
 // Script runs systemctl once: --failed for the failed list (understood
 // since systemd 20x, so CentOS 7's 219 works), or `show` for named units.
-func (systemdUnitCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (systemdUnitCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	o, err := systemdParams(spec)
 	if err != nil {
 		return "", err
@@ -71,7 +72,7 @@ systemctl --failed --no-legend --no-pager 2>&1`, nil
 	}
 	q := make([]string, len(o.units))
 	for i, u := range o.units {
-		q[i] = ShellQuote(u)
+		q[i] = inspect.ShellQuote(u)
 	}
 	return head + `echo "@@SHOW"
 systemctl show --no-pager -p Id -p LoadState -p ActiveState -p SubState -- ` + strings.Join(q, " ") + ` 2>&1`, nil
@@ -146,7 +147,7 @@ func parseSystemctlShow(s string) []systemdUnit {
 }
 
 // Evaluate reports failed units or the named ones.
-func (systemdUnitCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (systemdUnitCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("systemd-unit")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -185,18 +186,18 @@ func (systemdUnitCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	r := base
 	osDefaultThresholds(env, "0", "").Apply(&r, float64(len(failed)), "")
 	if len(failed) == 0 {
-		setMsg(&r, env, "os.systemd.no_failed")
+		inspect.SetMsg(&r, env, "os.systemd.no_failed")
 		return []result.Result{r}
 	}
-	setMsg(&r, env, "os.systemd.failed", len(failed), osList(failed, 8))
+	inspect.SetMsg(&r, env, "os.systemd.failed", len(failed), osList(failed, 8))
 	r.Evidence = strings.Join(lines, "\n")
 	if osNotable(r.Status) {
-		setAdvice(&r, env, "os.systemd.failed_advice", failed[0])
+		inspect.SetAdvice(&r, env, "os.systemd.failed_advice", failed[0])
 	}
 	return []result.Result{r}
 }
 
-func systemdNamed(env *Env, base result.Result, o systemdOptions, body string) []result.Result {
+func systemdNamed(env *inspect.Env, base result.Result, o systemdOptions, body string) []result.Result {
 	units := parseSystemctlShow(body)
 	byName := map[string]systemdUnit{}
 	for _, u := range units {
@@ -218,20 +219,20 @@ func systemdNamed(env *Env, base result.Result, o systemdOptions, body string) [
 		case !ok:
 			r.Status = result.Unknown
 			r.Reason = "unparsable"
-			setMsg(&r, env, "os.systemd.unit_unknown", name)
+			inspect.SetMsg(&r, env, "os.systemd.unit_unknown", name)
 		case u.Load == "not-found":
 			r.Status = result.Crit
 			r.Reason = "not-found"
-			setMsg(&r, env, "os.systemd.unit_notfound", name)
-			setAdvice(&r, env, "os.systemd.unit_notfound_advice", name)
+			inspect.SetMsg(&r, env, "os.systemd.unit_notfound", name)
+			inspect.SetAdvice(&r, env, "os.systemd.unit_notfound_advice", name)
 		case u.Active == "active" || u.Active == "reloading":
 			r.Status = result.OK
-			setMsg(&r, env, "os.systemd.unit_active", name, u.Sub)
+			inspect.SetMsg(&r, env, "os.systemd.unit_active", name, u.Sub)
 		default:
 			r.Status = result.Crit
 			r.Reason = u.Active
-			setMsg(&r, env, "os.systemd.unit_down", name, u.Active, u.Sub)
-			setAdvice(&r, env, "os.systemd.unit_advice", name)
+			inspect.SetMsg(&r, env, "os.systemd.unit_down", name, u.Active, u.Sub)
+			inspect.SetAdvice(&r, env, "os.systemd.unit_advice", name)
 		}
 		out = append(out, r)
 	}
@@ -256,3 +257,6 @@ func osFirstLine(s string) string {
 	}
 	return ""
 }
+
+// SystemdUnit is the check type playbooks call "systemd-unit".
+func SystemdUnit() inspect.Check { return osGuard{systemdUnitCheck{}} }

@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -20,7 +21,7 @@ func TestSystemdFailedUnits(t *testing.T) {
 	}
 	// Newer systemd with --no-legend: a bullet before each unit.
 	out = "@@FAILED\n● kdump.service   loaded failed failed Crash recovery kernel arming\n● mcelog.service  loaded failed failed Machine Check Exception Logging Daemon\n"
-	r = osOne(t, osEval(t, "systemd-unit", out, &Spec{Name: "units", Params: map[string]any{"ignore": "kdump*"}, Crit: "0"}, osNow))
+	r = osOne(t, osEval(t, "systemd-unit", out, &inspect.Spec{Name: "units", Params: map[string]any{"ignore": "kdump*"}, Crit: "0"}, osNow))
 	if *r.Value != 1 || r.Status != result.Crit || strings.Contains(r.Message, "kdump") {
 		t.Errorf("ignore kdump, crit on any: %+v", r)
 	}
@@ -40,7 +41,7 @@ func TestSystemdFailedUnits(t *testing.T) {
 }
 
 func TestSystemdNamedUnits(t *testing.T) {
-	spec := &Spec{Name: "services", Type: "systemd-unit", Params: map[string]any{"units": []any{"sshd", "nginx.service", "nosuch.service"}}}
+	spec := &inspect.Spec{Name: "services", Type: "systemd-unit", Params: map[string]any{"units": []any{"sshd", "nginx.service", "nosuch.service"}}}
 	c, _ := Lookup("systemd-unit")
 	script, err := c.Script(spec, nil)
 	if err != nil || !strings.Contains(script, "-- sshd nginx.service nosuch.service") {
@@ -76,11 +77,11 @@ SubState=dead
 		t.Errorf("nosuch: %+v", r)
 	}
 	// A hostile unit name is quoted.
-	script, _ = c.Script(&Spec{Name: "x", Params: map[string]any{"units": "a;rm -rf /"}}, nil)
+	script, _ = c.Script(&inspect.Spec{Name: "x", Params: map[string]any{"units": "a;rm -rf /"}}, nil)
 	if !strings.Contains(script, `'a;rm -rf /'`) {
 		t.Errorf("unit name not quoted:\n%s", script)
 	}
-	if _, err := c.Script(&Spec{Name: "x", Params: map[string]any{"units": "--now"}}, nil); err == nil {
+	if _, err := c.Script(&inspect.Spec{Name: "x", Params: map[string]any{"units": "--now"}}, nil); err == nil {
 		t.Error("option-like unit name accepted")
 	}
 }

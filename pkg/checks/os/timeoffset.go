@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -25,7 +26,7 @@ import (
 type timeOffsetCheck struct{}
 
 // Validate checks the parameters when the playbook is loaded.
-func (timeOffsetCheck) Validate(spec *Spec) error { return paramKnown(spec) }
+func (timeOffsetCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
 
 // chronyc -n: no DNS lookups of the servers (a slow resolver must not eat
 // the host's time budget).
@@ -38,8 +39,8 @@ fi
 echo "@@NOTOOL"`
 
 // Script returns the collector.
-func (timeOffsetCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
-	if err := paramKnown(spec); err != nil {
+func (timeOffsetCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
+	if err := inspect.ParamKnown(spec); err != nil {
 		return "", err
 	}
 	return timeScript, nil
@@ -178,7 +179,7 @@ func parseSystemdSpan(s string) (float64, bool) {
 }
 
 // Evaluate decides on the clock offset.
-func (timeOffsetCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (timeOffsetCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("time-offset")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -211,10 +212,10 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 		r := base
 		if len(tried) == 0 {
 			r = osUnknownMsg(base, env, "tool-missing", "os.time.notool")
-			setAdvice(&r, env, "os.time.notool_advice")
+			inspect.SetAdvice(&r, env, "os.time.notool_advice")
 		} else {
 			r = osUnknownMsg(base, env, "no-answer", "os.time.noanswer", strings.Join(failures, "; "))
-			setAdvice(&r, env, "os.time.noanswer_advice")
+			inspect.SetAdvice(&r, env, "os.time.noanswer_advice")
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 		return []result.Result{r}
@@ -231,19 +232,19 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	}
 	switch {
 	case !ts.Synced && ts.HasOffset:
-		setMsg(&r, env, "os.time.unsynced_offset", ts.Tool, osSignedMS(ts.OffsetMS))
+		inspect.SetMsg(&r, env, "os.time.unsynced_offset", ts.Tool, osSignedMS(ts.OffsetMS))
 	case !ts.Synced:
-		setMsg(&r, env, "os.time.unsynced", ts.Tool)
+		inspect.SetMsg(&r, env, "os.time.unsynced", ts.Tool)
 	case ts.HasOffset:
-		setMsg(&r, env, "os.time.offset", osSignedMS(ts.OffsetMS), ts.Source, ts.Tool)
+		inspect.SetMsg(&r, env, "os.time.offset", osSignedMS(ts.OffsetMS), ts.Source, ts.Tool)
 	default:
-		setMsg(&r, env, "os.time.synced", ts.Tool)
+		inspect.SetMsg(&r, env, "os.time.synced", ts.Tool)
 	}
 	if osNotable(r.Status) {
 		if ts.Synced {
-			setAdvice(&r, env, "os.time.offset_advice", ts.Tool)
+			inspect.SetAdvice(&r, env, "os.time.offset_advice", ts.Tool)
 		} else {
-			setAdvice(&r, env, "os.time.unsynced_advice", ts.Tool)
+			inspect.SetAdvice(&r, env, "os.time.unsynced_advice", ts.Tool)
 		}
 		osSetEvidence(&r, env.Section.Stdout, 20, false)
 	}
@@ -254,3 +255,6 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 func osSignedMS(ms float64) string {
 	return fmt.Sprintf("%+.3f ms", ms)
 }
+
+// TimeOffset is the check type playbooks call "time-offset".
+func TimeOffset() inspect.Check { return osGuard{timeOffsetCheck{}} }

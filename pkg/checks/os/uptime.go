@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -23,23 +24,23 @@ import (
 type uptimeCheck struct{}
 
 // Validate checks the parameters when the playbook is loaded.
-func (uptimeCheck) Validate(spec *Spec) error { return paramKnown(spec) }
+func (uptimeCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
 
 // Script reads /proc/uptime with the shell's read builtin.
-func (uptimeCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
-	if err := paramKnown(spec); err != nil {
+func (uptimeCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
+	if err := inspect.ParamKnown(spec); err != nil {
 		return "", err
 	}
 	return `read -r u < /proc/uptime && echo "$u"`, nil
 }
 
 // Evaluate decides on reboots and uptime.
-func (uptimeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (uptimeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("uptime")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	secs, err := parseUptime(env.Section.Stdout)
+	secs, err := ParseUptime(env.Section.Stdout)
 	if err != nil {
 		r := osUnknownMsg(base, env, "unparsable", "os.uptime.unparsable", err)
 		osSetEvidence(&r, env.Section.Stdout, 5, false)
@@ -55,21 +56,21 @@ func (uptimeCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	env.Thresholds.Apply(&r, days, "d")
 	r.Metrics = []result.Metric{{Name: "uptime.seconds", Value: math.Round(secs), Unit: "s"}}
 	up := osDuration(env, secs)
-	setMsg(&r, env, "os.uptime.msg", up, boot.Local().Format("2006-01-02 15:04"))
+	inspect.SetMsg(&r, env, "os.uptime.msg", up, boot.Local().Format("2006-01-02 15:04"))
 	// A minute of slack: the collector ran a moment before Now.
 	if !env.Since.IsZero() && boot.After(env.Since.Add(time.Minute)) {
 		r.Status = result.Worst(r.Status, result.Warn)
 		r.Reason = "rebooted"
-		setMsg(&r, env, "os.uptime.rebooted", boot.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), up)
-		setAdvice(&r, env, "os.uptime.rebooted_advice")
+		inspect.SetMsg(&r, env, "os.uptime.rebooted", boot.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), up)
+		inspect.SetAdvice(&r, env, "os.uptime.rebooted_advice")
 	} else if osNotable(r.Status) {
-		setAdvice(&r, env, "os.uptime.advice")
+		inspect.SetAdvice(&r, env, "os.uptime.advice")
 	}
 	return []result.Result{r}
 }
 
 // osDuration writes an uptime as "12d 3h", "3h 5m" or "42s".
-func osDuration(env *Env, secs float64) any {
+func osDuration(env *inspect.Env, secs float64) any {
 	d := time.Duration(secs) * time.Second
 	days := int(d / (24 * time.Hour))
 	h := int(d % (24 * time.Hour) / time.Hour)
@@ -84,3 +85,6 @@ func osDuration(env *Env, secs float64) any {
 	}
 	return fmt.Sprintf("%.0fs", secs)
 }
+
+// Uptime is the check type playbooks call "uptime".
+func Uptime() inspect.Check { return osGuard{uptimeCheck{}} }

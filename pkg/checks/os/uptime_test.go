@@ -1,10 +1,11 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -27,7 +28,7 @@ func TestUptimeCheck(t *testing.T) {
 		t.Errorf("reboot before the last run: %+v", r)
 	}
 	// Threshold in days.
-	r = osOne(t, osEval(t, "uptime", "40000000 1\n", &Spec{Name: "uptime", Warn: "~:365"}, lastRun))
+	r = osOne(t, osEval(t, "uptime", "40000000 1\n", &inspect.Spec{Name: "uptime", Warn: "~:365"}, lastRun))
 	if r.Status != result.Warn || r.Advice == "" {
 		t.Errorf("463 days with warn ~:365: %+v", r)
 	}

@@ -1,4 +1,4 @@
-package inspect
+package os
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -23,7 +24,7 @@ import (
 type zombieCheck struct{}
 
 // Validate checks the parameters when the playbook is loaded.
-func (zombieCheck) Validate(spec *Spec) error { return paramKnown(spec) }
+func (zombieCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
 
 const zombieScript = `n=0
 for f in /proc/[0-9]*/stat; do
@@ -36,8 +37,8 @@ done 2>/dev/null
 echo "@@PROCS $n"`
 
 // Script returns the collector.
-func (zombieCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
-	if err := paramKnown(spec); err != nil {
+func (zombieCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
+	if err := inspect.ParamKnown(spec); err != nil {
 		return "", err
 	}
 	return zombieScript, nil
@@ -90,7 +91,7 @@ func parseZombies(s string) (zs []zombieProc, procs int, ok bool) {
 }
 
 // Evaluate counts zombies and names their parents.
-func (zombieCheck) Evaluate(_ context.Context, env *Env) []result.Result {
+func (zombieCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	base := osBase("zombie")
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
@@ -105,7 +106,7 @@ func (zombieCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	osDefaultThresholds(env, "~:5", "").Apply(&r, float64(len(zs)), "")
 	r.Metrics = []result.Metric{{Name: "proc.zombies", Value: float64(len(zs))}, {Name: "proc.count", Value: float64(procs)}}
 	if len(zs) == 0 {
-		setMsg(&r, env, "os.zombie.none", procs)
+		inspect.SetMsg(&r, env, "os.zombie.none", procs)
 		return []result.Result{r}
 	}
 	type parent struct {
@@ -138,10 +139,13 @@ func (zombieCheck) Evaluate(_ context.Context, env *Env) []result.Result {
 	for i, p := range parents {
 		names[i] = fmt.Sprintf("%d (%s) ×%d", p.pid, p.comm, p.count)
 	}
-	setMsg(&r, env, "os.zombie.found", len(zs), procs, osList(names, 5))
+	inspect.SetMsg(&r, env, "os.zombie.found", len(zs), procs, osList(names, 5))
 	osSetEvidence(&r, strings.Join(ev, "\n"), 30, false)
 	if osNotable(r.Status) {
-		setAdvice(&r, env, "os.zombie.advice", parents[0].pid, parents[0].comm)
+		inspect.SetAdvice(&r, env, "os.zombie.advice", parents[0].pid, parents[0].comm)
 	}
 	return []result.Result{r}
 }
+
+// Zombie is the check type playbooks call "zombie".
+func Zombie() inspect.Check { return osGuard{zombieCheck{}} }

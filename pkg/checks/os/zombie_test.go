@@ -1,9 +1,10 @@
-package inspect
+package os
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
@@ -20,7 +21,7 @@ Z 23818 python3 :: 23860 (python3) Z 23818 23812 6484 0 -1 4227148 229 0 0 0 0 0
 	if r.Status != result.OK || *r.Value != 4 || !strings.Contains(r.Message, "1 (process_api) ×3") {
 		t.Errorf("4 zombies under the default ~:5: %+v", r)
 	}
-	r = osOne(t, osEval(t, "zombie", out, &Spec{Name: "zombie", Warn: "~:0"}, osNow))
+	r = osOne(t, osEval(t, "zombie", out, &inspect.Spec{Name: "zombie", Warn: "~:0"}, osNow))
 	if r.Status != result.Warn || !strings.Contains(r.Advice, "1 (process_api)") || !strings.Contains(r.Evidence, "zombie 23860 (python3), parent 23818 (python3)") {
 		t.Errorf("warn ~:0: %+v", r)
 	}

@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -42,40 +43,40 @@ type dnsConf struct {
 	timeout             time.Duration
 }
 
-func dnsParse(spec *Spec) (*dnsConf, error) {
-	if err := paramKnown(spec, dnsParams...); err != nil {
+func dnsParse(spec *inspect.Spec) (*dnsConf, error) {
+	if err := inspect.ParamKnown(spec, dnsParams...); err != nil {
 		return nil, err
 	}
 	c := &dnsConf{}
 	var err error
-	if c.name, err = paramString(spec, "name", ""); err != nil {
+	if c.name, err = inspect.ParamString(spec, "name", ""); err != nil {
 		return nil, err
 	}
-	if c.qtype, err = paramString(spec, "type", "ip"); err != nil {
+	if c.qtype, err = inspect.ParamString(spec, "type", "ip"); err != nil {
 		return nil, err
 	}
 	c.qtype = strings.ToUpper(c.qtype)
 	switch c.qtype {
 	case "A", "AAAA", "IP", "CNAME":
 	default:
-		return nil, badParam(spec, "type", "want A, AAAA, ip or CNAME, got %q", c.qtype)
+		return nil, inspect.BadParam(spec, "type", "want A, AAAA, ip or CNAME, got %q", c.qtype)
 	}
-	if c.expect, err = paramStrings(spec, "expect"); err != nil {
+	if c.expect, err = inspect.ParamStrings(spec, "expect"); err != nil {
 		return nil, err
 	}
 	if c.qtype != "CNAME" {
 		for i, e := range c.expect {
 			a, err := netip.ParseAddr(strings.TrimSpace(e))
 			if err != nil {
-				return nil, badParam(spec, "expect", "%q is not an IP address", e)
+				return nil, inspect.BadParam(spec, "expect", "%q is not an IP address", e)
 			}
 			c.expect[i] = a.Unmap().String()
 		}
 	}
-	if c.exact, err = paramBool(spec, "exact", false); err != nil {
+	if c.exact, err = inspect.ParamBool(spec, "exact", false); err != nil {
 		return nil, err
 	}
-	if c.server, err = paramString(spec, "server", ""); err != nil {
+	if c.server, err = inspect.ParamString(spec, "server", ""); err != nil {
 		return nil, err
 	}
 	if c.server != "" {
@@ -83,32 +84,32 @@ func dnsParse(spec *Spec) (*dnsConf, error) {
 			c.server = net.JoinHostPort(strings.Trim(c.server, "[]"), "53")
 		}
 		if _, err := netip.ParseAddrPort(c.server); err != nil {
-			return nil, badParam(spec, "server", "want an IP address with an optional port, got %q", c.server)
+			return nil, inspect.BadParam(spec, "server", "want an IP address with an optional port, got %q", c.server)
 		}
 	}
-	if c.timeout, err = paramDuration(spec, "timeout", 5*time.Second); err != nil {
+	if c.timeout, err = inspect.ParamDuration(spec, "timeout", 5*time.Second); err != nil {
 		return nil, err
 	}
 	if c.timeout == 0 {
-		return nil, badParam(spec, "timeout", "must be more than 0")
+		return nil, inspect.BadParam(spec, "timeout", "must be more than 0")
 	}
 	return c, nil
 }
 
-func (dnsCheck) Validate(spec *Spec) error {
+func (dnsCheck) Validate(spec *inspect.Spec) error {
 	_, err := dnsParse(spec)
 	return err
 }
 
-func (dnsCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (dnsCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	_, err := dnsParse(spec)
 	return "", err
 }
 
-func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
+func (dnsCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	c, err := dnsParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "dns", err)
+		return inspect.BadParamsResult(env, "dns", err)
 	}
 	name := c.name
 	if name == "" && env.Asset != nil {
@@ -116,12 +117,12 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 			name = env.Asset.Address
 		}
 	}
-	r := newResult(env, "dns", name)
+	r := inspect.NewResult(env, "dns", name)
 	if name == "" {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		setMsg(&r, env, "probe.dns.no_name")
-		setAdvice(&r, env, "probe.advice.fix_playbook")
+		inspect.SetMsg(&r, env, "probe.dns.no_name")
+		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 		return []result.Result{r}
 	}
 	res := net.DefaultResolver
@@ -129,7 +130,7 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	addVia := func(r *result.Result) {
 		if via.Key != "" {
 			r.AppendText(" ")
-			addMsg(r, env, via.Key, via.Args...)
+			inspect.AddMsg(r, env, via.Key, via.Args...)
 		}
 	}
 	if c.server != "" {
@@ -171,19 +172,19 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		switch {
 		case errors.As(err, &de) && de.IsNotFound:
 			r.Reason = result.ReasonDNS
-			setMsg(&r, env, "probe.dns.not_found", name, c.qtype, fmtMS(ms))
+			inspect.SetMsg(&r, env, "probe.dns.not_found", name, c.qtype, fmtMS(ms))
 			addVia(&r)
-			setAdvice(&r, env, "probe.advice.dns")
+			inspect.SetAdvice(&r, env, "probe.advice.dns")
 		case errors.As(err, &de) && de.IsTimeout, errors.Is(err, context.DeadlineExceeded):
 			r.Reason = result.ReasonTimeout
-			setMsg(&r, env, "probe.dns.timeout", name, fmtMS(ms))
+			inspect.SetMsg(&r, env, "probe.dns.timeout", name, fmtMS(ms))
 			addVia(&r)
-			setAdvice(&r, env, "probe.advice.dns_server")
+			inspect.SetAdvice(&r, env, "probe.advice.dns_server")
 		default:
 			r.Reason = result.ReasonDNS
-			setMsg(&r, env, "probe.dns.failed", name, clip(err.Error(), 160))
+			inspect.SetMsg(&r, env, "probe.dns.failed", name, inspect.Clip(err.Error(), 160))
 			addVia(&r)
-			setAdvice(&r, env, "probe.advice.dns_server")
+			inspect.SetAdvice(&r, env, "probe.advice.dns_server")
 		}
 		return []result.Result{r}
 	}
@@ -195,13 +196,13 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	if shown == "" {
 		shown = "-"
 	}
-	setMsg(&r, env, "probe.dns.ok", name, shown, fmtMS(ms))
+	inspect.SetMsg(&r, env, "probe.dns.ok", name, shown, fmtMS(ms))
 	addVia(&r)
 	r.Evidence = c.qtype + " " + name + ": " + strings.Join(answers, " ")
 	var notes []i18n.Sub
 	if r.Status != result.OK {
-		notes = append(notes, i18n.S("probe.http.slow", rangesText(env, env.Thresholds)))
-		setAdvice(&r, env, "probe.advice.dns_server")
+		notes = append(notes, i18n.S("probe.http.slow", inspect.RangesText(env, env.Thresholds)))
+		inspect.SetAdvice(&r, env, "probe.advice.dns_server")
 	}
 	if len(c.expect) > 0 {
 		var missing, extra []string
@@ -226,11 +227,14 @@ func (dnsCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		if len(missing) > 0 || len(extra) > 0 {
 			r.Status = result.Crit
 			r.Reason = "dns-mismatch"
-			setAdvice(&r, env, "probe.advice.dns_mismatch")
+			inspect.SetAdvice(&r, env, "probe.advice.dns_mismatch")
 		}
 	}
 	if len(notes) > 0 {
-		addNotes(&r, env, "; ", notes)
+		inspect.AddNotes(&r, env, "; ", notes)
 	}
 	return []result.Result{r}
 }
+
+// DNS is the check type playbooks call "dns".
+func DNS() inspect.Check { return dnsCheck{} }

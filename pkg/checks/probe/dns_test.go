@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"net"
@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/dns/dnsmessage"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -131,7 +133,7 @@ func TestDNSAgainstServer(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.params["server"] = srv
-			r := prOne(t, prProbe(t, "dns", &Spec{Params: c.params}, nil, nil))
+			r := checktest.One(t, prProbe(t, "dns", &inspect.Spec{Params: c.params}, nil, nil))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
@@ -146,11 +148,11 @@ func TestDNSAgainstServer(t *testing.T) {
 }
 
 func TestDNSSystemResolver(t *testing.T) {
-	r := prOne(t, prProbe(t, "dns", &Spec{Params: map[string]any{"name": "localhost", "type": "A", "expect": "127.0.0.1"}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "dns", &inspect.Spec{Params: map[string]any{"name": "localhost", "type": "A", "expect": "127.0.0.1"}}, nil, nil))
 	if r.Status != result.OK || r.Unit != "ms" {
 		t.Fatalf("localhost: %s %q", r.Status, r.Message)
 	}
-	r = prOne(t, prProbe(t, "dns", &Spec{Params: map[string]any{"name": "no-such-host.hcops-test.invalid"}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "dns", &inspect.Spec{Params: map[string]any{"name": "no-such-host.hcops-test.invalid"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonDNS {
 		t.Fatalf("invalid name: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -159,12 +161,12 @@ func TestDNSSystemResolver(t *testing.T) {
 func TestDNSNameFromAsset(t *testing.T) {
 	srv := dnsServer(t)
 	a := &inventory.Asset{Name: "pacs", Kind: inventory.KindApplication, Address: "pacs.hcops.test"}
-	r := prOne(t, prProbe(t, "dns", &Spec{Params: map[string]any{"server": srv, "type": "A"}}, a, nil))
+	r := checktest.One(t, prProbe(t, "dns", &inspect.Spec{Params: map[string]any{"server": srv, "type": "A"}}, a, nil))
 	if r.Status != result.OK || r.Item != "pacs.hcops.test" {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
 	a.Address = "10.0.0.1"
-	r = prOne(t, prProbe(t, "dns", &Spec{}, a, nil))
+	r = checktest.One(t, prProbe(t, "dns", &inspect.Spec{}, a, nil))
 	if r.Status != result.Unknown || r.Reason != "bad-params" {
 		t.Fatalf("IP address: %s %q", r.Status, r.Message)
 	}
@@ -172,7 +174,7 @@ func TestDNSNameFromAsset(t *testing.T) {
 
 func TestDNSBadParams(t *testing.T) {
 	for _, p := range []map[string]any{{"type": "MX"}, {"expect": "pacs"}, {"server": "dns.example"}, {"timeout": "x"}, {"nmae": "x"}} {
-		if err := (dnsCheck{}).Validate(&Spec{Name: "d", Params: p}); err == nil {
+		if err := (dnsCheck{}).Validate(&inspect.Spec{Name: "d", Params: p}); err == nil {
 			t.Errorf("%v accepted", p)
 		}
 	}

@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -93,26 +94,26 @@ type httpHeader struct {
 
 type statusRange struct{ lo, hi int }
 
-func (httpCheck) Validate(spec *Spec) error {
+func (httpCheck) Validate(spec *inspect.Spec) error {
 	_, err := httpParse(spec)
 	return err
 }
 
-func (httpCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (httpCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	_, err := httpParse(spec)
 	return "", err
 }
 
 // httpParse reads the parameters into a template target (url may be empty).
-func httpParse(spec *Spec) (*httpTarget, error) {
-	if err := paramKnown(spec, httpParams...); err != nil {
+func httpParse(spec *inspect.Spec) (*httpTarget, error) {
+	if err := inspect.ParamKnown(spec, httpParams...); err != nil {
 		return nil, err
 	}
 	t := &httpTarget{}
 	var err error
 	get := func(name string, dst *string, def string) {
 		if err == nil {
-			*dst, err = paramString(spec, name, def)
+			*dst, err = inspect.ParamString(spec, name, def)
 		}
 	}
 	get("url", &t.url, "")
@@ -128,14 +129,14 @@ func httpParse(spec *Spec) (*httpTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.hasJSONValue = paramHas(spec, "json_value")
+	t.hasJSONValue = inspect.ParamHas(spec, "json_value")
 	t.method = strings.ToUpper(strings.TrimSpace(t.method))
 	if t.method == "" || strings.Trim(t.method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return nil, badParam(spec, "method", "want an HTTP method like GET, HEAD or POST, got %q", t.method)
+		return nil, inspect.BadParam(spec, "method", "want an HTTP method like GET, HEAD or POST, got %q", t.method)
 	}
 	if t.url != "" {
 		if err := httpCheckURL(t.url); err != nil {
-			return nil, badParam(spec, "url", "%v", err)
+			return nil, inspect.BadParam(spec, "url", "%v", err)
 		}
 	}
 	switch proxy {
@@ -143,33 +144,33 @@ func httpParse(spec *Spec) (*httpTarget, error) {
 	case "env":
 		t.opts.UseEnvProxy = true
 	default:
-		return nil, badParam(spec, "proxy", "want \"env\" (use HTTP_PROXY/HTTPS_PROXY) or nothing, got %q", proxy)
+		return nil, inspect.BadParam(spec, "proxy", "want \"env\" (use HTTP_PROXY/HTTPS_PROXY) or nothing, got %q", proxy)
 	}
 	if (t.opts.CertFile == "") != (t.opts.KeyFile == "") {
-		return nil, badParam(spec, "cert_file", "give both cert_file and key_file for a client certificate")
+		return nil, inspect.BadParam(spec, "cert_file", "give both cert_file and key_file for a client certificate")
 	}
-	if paramHas(spec, "status") {
-		codes, lerr := paramStrings(spec, "status")
+	if inspect.ParamHas(spec, "status") {
+		codes, lerr := inspect.ParamStrings(spec, "status")
 		if lerr != nil {
 			return nil, lerr
 		}
 		if t.status, err = parseStatusRanges(strings.Join(codes, ",")); err != nil {
-			return nil, badParam(spec, "status", "%v", err)
+			return nil, inspect.BadParam(spec, "status", "%v", err)
 		}
 	}
-	if t.bodyRe, err = paramRegexp(spec, "body_regex"); err != nil {
+	if t.bodyRe, err = inspect.ParamRegexp(spec, "body_regex"); err != nil {
 		return nil, err
 	}
-	if t.bodyNotRe, err = paramRegexp(spec, "body_not_regex"); err != nil {
+	if t.bodyNotRe, err = inspect.ParamRegexp(spec, "body_not_regex"); err != nil {
 		return nil, err
 	}
-	if t.opts.Insecure, err = paramBool(spec, "insecure", false); err != nil {
+	if t.opts.Insecure, err = inspect.ParamBool(spec, "insecure", false); err != nil {
 		return nil, err
 	}
-	if t.opts.Timeout, err = paramDuration(spec, "timeout", transport.DefaultHTTPTimeout); err != nil {
+	if t.opts.Timeout, err = inspect.ParamDuration(spec, "timeout", transport.DefaultHTTPTimeout); err != nil {
 		return nil, err
 	}
-	redirects, err := paramInt(spec, "max_redirects", 10)
+	redirects, err := inspect.ParamInt(spec, "max_redirects", 10)
 	if err != nil {
 		return nil, err
 	}
@@ -178,27 +179,27 @@ func httpParse(spec *Spec) (*httpTarget, error) {
 	} else {
 		t.opts.MaxRedirects = redirects
 	}
-	if _, err = paramBool(spec, "system_endpoints", false); err != nil {
+	if _, err = inspect.ParamBool(spec, "system_endpoints", false); err != nil {
 		return nil, err
 	}
 	if t.headers, err = httpHeaders(spec); err != nil {
 		return nil, err
 	}
 	if t.hasJSONValue && t.jsonPath == "" {
-		return nil, badParam(spec, "json_value", "needs json_path")
+		return nil, inspect.BadParam(spec, "json_value", "needs json_path")
 	}
 	return t, nil
 }
 
 // httpHeaders reads the headers parameter.
-func httpHeaders(spec *Spec) ([]httpHeader, error) {
-	raw, ok := paramRaw(spec, "headers")
+func httpHeaders(spec *inspect.Spec) ([]httpHeader, error) {
+	raw, ok := inspect.ParamRaw(spec, "headers")
 	if !ok {
 		return nil, nil
 	}
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return nil, badParam(spec, "headers", "want a mapping of header names to values, got %s", describe(raw))
+		return nil, inspect.BadParam(spec, "headers", "want a mapping of header names to values, got %s", inspect.Describe(raw))
 	}
 	names := make([]string, 0, len(m))
 	for k := range m {
@@ -208,7 +209,7 @@ func httpHeaders(spec *Spec) ([]httpHeader, error) {
 	var out []httpHeader
 	for _, k := range names {
 		if k == "" || strings.ContainsAny(k, " :\r\n\t") {
-			return nil, badParam(spec, "headers", "bad header name %q", k)
+			return nil, inspect.BadParam(spec, "headers", "bad header name %q", k)
 		}
 		h := httpHeader{name: k}
 		switch v := m[k].(type) {
@@ -220,14 +221,14 @@ func httpHeaders(spec *Spec) ([]httpHeader, error) {
 			env, _ := v["env"].(string)
 			file, _ := v["file"].(string)
 			if (env == "") == (file == "") || len(v) != 1 {
-				return nil, badParam(spec, "headers", "%s: a secret reference is {env: NAME} or {file: PATH}", k)
+				return nil, inspect.BadParam(spec, "headers", "%s: a secret reference is {env: NAME} or {file: PATH}", k)
 			}
 			h.ref = inventory.SecretRef{Env: env, File: file}
 		default:
-			return nil, badParam(spec, "headers", "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, describe(v))
+			return nil, inspect.BadParam(spec, "headers", "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, inspect.Describe(v))
 		}
 		if strings.ContainsAny(h.value, "\r\n") {
-			return nil, badParam(spec, "headers", "%s: value must be one line", k)
+			return nil, inspect.BadParam(spec, "headers", "%s: value must be one line", k)
 		}
 		out = append(out, h)
 	}
@@ -317,7 +318,7 @@ func statusOK(rs []statusRange, code int) bool {
 }
 
 // httpTargets lists the URLs to probe for env.
-func httpTargets(env *Env, tmpl *httpTarget) ([]httpTarget, error) {
+func httpTargets(env *inspect.Env, tmpl *httpTarget) ([]httpTarget, error) {
 	if tmpl.url != "" {
 		t := *tmpl
 		return []httpTarget{t}, nil
@@ -326,7 +327,7 @@ func httpTargets(env *Env, tmpl *httpTarget) ([]httpTarget, error) {
 	if env.Asset != nil {
 		eps = append(eps, env.Asset.Endpoints...)
 	}
-	withSystem, _ := paramBool(env.Spec, "system_endpoints", false)
+	withSystem, _ := inspect.ParamBool(env.Spec, "system_endpoints", false)
 	if env.System != nil && (withSystem || (env.Asset != nil && env.Asset.Kind == inventory.KindApplication)) {
 		eps = append(eps, env.System.Endpoints...)
 	}
@@ -363,21 +364,21 @@ func httpTargets(env *Env, tmpl *httpTarget) ([]httpTarget, error) {
 	return out, nil
 }
 
-func (httpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
+func (httpCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	tmpl, err := httpParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "http", err)
+		return inspect.BadParamsResult(env, "http", err)
 	}
 	targets, err := httpTargets(env, tmpl)
 	if err != nil {
-		return badParamsResult(env, "http", err)
+		return inspect.BadParamsResult(env, "http", err)
 	}
 	if len(targets) == 0 {
-		r := newResult(env, "http", "")
+		r := inspect.NewResult(env, "http", "")
 		r.Status = result.Unknown
 		r.Reason = "no-endpoints"
-		setMsg(&r, env, "probe.http.no_url")
-		setAdvice(&r, env, "probe.advice.http_no_url")
+		inspect.SetMsg(&r, env, "probe.http.no_url")
+		inspect.SetAdvice(&r, env, "probe.advice.http_no_url")
 		return []result.Result{r}
 	}
 	out := make([]result.Result, len(targets))
@@ -397,18 +398,18 @@ func (httpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 }
 
 // httpProbe makes one request and judges it.
-func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
+func httpProbe(ctx context.Context, env *inspect.Env, t *httpTarget) result.Result {
 	shown := t.url
 	if u, err := url.Parse(t.url); err == nil {
 		shown = u.Redacted()
 	}
-	r := newResult(env, "http", shown)
+	r := inspect.NewResult(env, "http", shown)
 	r.StartedAt = time.Now()
 	if err := httpCheckURL(t.url); err != nil {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
 		r.SetText(err.Error())
-		setAdvice(&r, env, "probe.advice.fix_playbook")
+		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}
 	client, err := transport.NewHTTPClient(t.opts)
@@ -416,7 +417,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
 		r.SetText(shown + ": " + err.Error())
-		setAdvice(&r, env, "probe.advice.fix_playbook")
+		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}
 	var body io.Reader
@@ -437,7 +438,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 			r.Status = result.Unknown
 			r.Reason = "bad-params"
 			r.SetText(shown + ": " + err.Error())
-			setAdvice(&r, env, "probe.advice.http_secret")
+			inspect.SetAdvice(&r, env, "probe.advice.http_secret")
 			return r
 		}
 		if strings.EqualFold(h.name, "Host") {
@@ -461,8 +462,8 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		reason, why, advice := classifyNetErr(env, err)
 		r.Status = result.Crit
 		r.Reason = reason
-		setMsg(&r, env, "probe.http.failed", shown, why, fmtMS(ms))
-		setAdviceSub(&r, env, advice)
+		inspect.SetMsg(&r, env, "probe.http.failed", shown, why, fmtMS(ms))
+		inspect.SetAdviceSub(&r, env, advice)
 		return r
 	}
 	r.Metrics = append(r.Metrics, result.Metric{Name: "http.status", Value: float64(resp.StatusCode)})
@@ -474,7 +475,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 	env.Thresholds.Apply(&r, ms, "ms")
 	var notes []i18n.Sub
 	if r.Status != result.OK {
-		notes = append(notes, i18n.S("probe.http.slow", rangesText(env, env.Thresholds)))
+		notes = append(notes, i18n.S("probe.http.slow", inspect.RangesText(env, env.Thresholds)))
 	}
 	badStatus := !statusOK(t.status, resp.StatusCode)
 	if badStatus {
@@ -495,7 +496,7 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		if loc := t.bodyNotRe.FindIndex(data); loc != nil {
 			r.Status = result.Worst(r.Status, result.Crit)
 			r.Reason = "body"
-			notes = append(notes, i18n.S("probe.http.body_match", t.bodyNotRe.String(), clip(lineAt(string(data), loc[0]), 80)))
+			notes = append(notes, i18n.S("probe.http.body_match", t.bodyNotRe.String(), inspect.Clip(inspect.LineAt(string(data), loc[0]), 80)))
 		}
 	}
 	if t.jsonPath != "" {
@@ -506,24 +507,24 @@ func httpProbe(ctx context.Context, env *Env, t *httpTarget) result.Result {
 		}
 	}
 	if badStatus {
-		setMsg(&r, env, "probe.http.status_bad", shown, resp.StatusCode, statusText(t.status), fmtMS(ms))
+		inspect.SetMsg(&r, env, "probe.http.status_bad", shown, resp.StatusCode, statusText(t.status), fmtMS(ms))
 	} else {
-		setMsg(&r, env, "probe.http.status", shown, resp.StatusCode, fmtMS(ms))
+		inspect.SetMsg(&r, env, "probe.http.status", shown, resp.StatusCode, fmtMS(ms))
 	}
 	if len(notes) > 0 {
-		addNotes(&r, env, "; ", notes)
+		inspect.AddNotes(&r, env, "; ", notes)
 	}
-	ev := fmt.Sprintf("%s %s\n%s\n\n%s", resp.Proto, resp.Status, headerLines(resp.Header), clip(string(data), 2000))
-	setEvidence(&r, ev, len(data) >= httpBodyMax)
+	ev := fmt.Sprintf("%s %s\n%s\n\n%s", resp.Proto, resp.Status, headerLines(resp.Header), inspect.Clip(string(data), 2000))
+	inspect.SetEvidence(&r, ev, len(data) >= httpBodyMax)
 	switch {
 	case r.Reason == "status" && resp.StatusCode >= 500:
-		setAdvice(&r, env, "probe.advice.http_5xx")
+		inspect.SetAdvice(&r, env, "probe.advice.http_5xx")
 	case r.Reason == "status":
-		setAdvice(&r, env, "probe.advice.http_status")
+		inspect.SetAdvice(&r, env, "probe.advice.http_status")
 	case r.Reason == "body" || r.Reason == "json":
-		setAdvice(&r, env, "probe.advice.http_body")
+		inspect.SetAdvice(&r, env, "probe.advice.http_body")
 	case r.Status == result.Warn || r.Status == result.Crit:
-		setAdvice(&r, env, "probe.advice.http_slow")
+		inspect.SetAdvice(&r, env, "probe.advice.http_slow")
 	}
 	return r
 }
@@ -546,10 +547,10 @@ func fmtMS(ms float64) string {
 }
 
 // jsonAssert checks t.jsonPath in data; "" means it holds.
-func jsonAssert(env *Env, data []byte, t *httpTarget) i18n.Sub {
+func jsonAssert(env *inspect.Env, data []byte, t *httpTarget) i18n.Sub {
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return i18n.S("probe.http.not_json", clip(err.Error(), 80))
+		return i18n.S("probe.http.not_json", inspect.Clip(err.Error(), 80))
 	}
 	v, ok := jsonLookup(doc, t.jsonPath)
 	if !ok {
@@ -558,7 +559,7 @@ func jsonAssert(env *Env, data []byte, t *httpTarget) i18n.Sub {
 	got := jsonText(v)
 	if t.hasJSONValue {
 		if got != t.jsonValue {
-			return i18n.S("probe.http.json_value", t.jsonPath, clip(got, 80), t.jsonValue)
+			return i18n.S("probe.http.json_value", t.jsonPath, inspect.Clip(got, 80), t.jsonValue)
 		}
 		return i18n.Sub{}
 	}
@@ -597,7 +598,7 @@ func jsonText(v any) string {
 	case string:
 		return x
 	case float64:
-		return fmtNum(x)
+		return inspect.FormatNum(x)
 	case bool:
 		return strconv.FormatBool(x)
 	case nil:
@@ -609,7 +610,7 @@ func jsonText(v any) string {
 
 // classifyNetErr turns a dial/TLS/HTTP error into a reason, a short
 // explanation and advice.
-func classifyNetErr(env *Env, err error) (reason string, why any, advice i18n.Sub) {
+func classifyNetErr(env *inspect.Env, err error) (reason string, why any, advice i18n.Sub) {
 	var dnsErr *net.DNSError
 	var certInvalid x509.CertificateInvalidError
 	var unknownAuth x509.UnknownAuthorityError
@@ -659,7 +660,7 @@ func classifyNetErr(env *Env, err error) (reason string, why any, advice i18n.Su
 	if errors.As(err, &ue) {
 		msg = ue.Err.Error()
 	}
-	return result.ReasonNetwork, clip(msg, 160), i18n.S("probe.advice.reset")
+	return result.ReasonNetwork, inspect.Clip(msg, 160), i18n.S("probe.advice.reset")
 }
 
 func certNames(c *x509.Certificate) []string {
@@ -675,3 +676,6 @@ func certNames(c *x509.Certificate) []string {
 	}
 	return names
 }
+
+// HTTP is the check type playbooks call "http".
+func HTTP() inspect.Check { return httpCheck{} }

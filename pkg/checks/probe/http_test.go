@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"context"
@@ -16,13 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/playbooks"
 )
 
 // probe runs a probe check (no snippet) for asset with the given spec.
-func prProbe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *inventory.System) []result.Result {
+func prProbe(t testing.TB, typ string, spec *inspect.Spec, a *inventory.Asset, sys *inventory.System) []result.Result {
 	t.Helper()
 	c, ok := Lookup(typ)
 	if !ok {
@@ -32,7 +34,7 @@ func prProbe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *inve
 	if spec.Name == "" {
 		spec.Name = typ
 	}
-	if v, ok := c.(Validator); ok {
+	if v, ok := c.(inspect.Validator); ok {
 		if err := v.Validate(spec); err != nil {
 			t.Fatalf("Validate: %v", err)
 		}
@@ -40,14 +42,14 @@ func prProbe(t testing.TB, typ string, spec *Spec, a *inventory.Asset, sys *inve
 	if s, err := c.Script(spec, a); err != nil || s != "" {
 		t.Fatalf("probe Script = %q, %v; want empty", s, err)
 	}
-	th, err := ParseThresholds(spec.Warn, spec.Crit)
+	th, err := inspect.ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a == nil {
 		a = &inventory.Asset{Name: "web-01", Kind: inventory.KindHost, Address: "127.0.0.1"}
 	}
-	env := &Env{Spec: spec, Asset: a, System: sys, Thresholds: th, Now: time.Now()}
+	env := &inspect.Env{Spec: spec, Asset: a, System: sys, Thresholds: th, Now: time.Now()}
 	return c.Evaluate(context.Background(), env)
 }
 
@@ -106,7 +108,7 @@ func TestHTTPStatusBodyJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := prOne(t, prProbe(t, "http", &Spec{Params: c.params}, nil, nil))
+			r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: c.params}, nil, nil))
 			if r.Status != c.want || !strings.Contains(r.Message, c.msg) || r.Reason != c.reason {
 				t.Fatalf("got %s %q reason %q; want %s containing %q reason %q", r.Status, r.Message, r.Reason, c.want, c.msg, c.reason)
 			}
@@ -127,14 +129,14 @@ func TestHTTPLatencyThresholds(t *testing.T) {
 	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(150 * time.Millisecond)
 	})
-	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL}, Warn: "50", Crit: "100000"}, nil, nil))
+	r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL}, Warn: "50", Crit: "100000"}, nil, nil))
 	if r.Status != result.Warn || !strings.Contains(r.Message, "slow (warn 50, crit 100000)") || r.Advice == "" {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
 	if *r.Value < 150 {
 		t.Fatalf("latency %v ms < the server's delay", *r.Value)
 	}
-	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "timeout": "50ms"}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL, "timeout": "50ms"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonTimeout || !strings.Contains(r.Message, "timed out") {
 		t.Fatalf("timeout: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -147,11 +149,11 @@ func TestHTTPConnectionFailures(t *testing.T) {
 	}
 	closedURL := "http://" + ln.Addr().String() + "/"
 	ln.Close()
-	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": closedURL}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": closedURL}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonRefused || !strings.Contains(r.Message, "connection refused") {
 		t.Errorf("refused: %s %s %q", r.Status, r.Reason, r.Message)
 	}
-	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": "http://no-such-host.hcops-test.invalid/"}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": "http://no-such-host.hcops-test.invalid/"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonDNS || !strings.Contains(r.Message, "does not resolve") {
 		t.Errorf("dns: %s %s %q", r.Status, r.Reason, r.Message)
 	}
@@ -170,19 +172,19 @@ func TestHTTPConnectionFailures(t *testing.T) {
 			defer c.Close()
 		}
 	}()
-	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": "http://" + hung.Addr().String() + "/", "timeout": "200ms"}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": "http://" + hung.Addr().String() + "/", "timeout": "200ms"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonTimeout {
 		t.Errorf("hung: %s %s %q", r.Status, r.Reason, r.Message)
 	}
 }
 
 func TestHTTPCertificates(t *testing.T) {
-	ca := newTestCA(t)
+	ca := checktest.NewCA(t)
 	now := time.Now()
-	valid, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(90)))
-	expired, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-prDays(60)), now.Add(-prDays(1)))
-	wrongName, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(prDays(90)))
-	self, _ := selfSigned(t, "localhost", prLocalNames, now.Add(prDays(90)))
+	valid, _ := ca.Issue(t, "localhost", checktest.LocalNames, now.Add(-time.Hour), now.Add(checktest.Days(90)))
+	expired, _ := ca.Issue(t, "localhost", checktest.LocalNames, now.Add(-checktest.Days(60)), now.Add(-checktest.Days(1)))
+	wrongName, _ := ca.Issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(checktest.Days(90)))
+	self, _ := checktest.SelfSigned(t, "localhost", checktest.LocalNames, now.Add(checktest.Days(90)))
 
 	cases := []struct {
 		name   string
@@ -192,21 +194,21 @@ func TestHTTPCertificates(t *testing.T) {
 		reason string
 		msg    string
 	}{
-		{"valid chain via ca_file", valid, map[string]any{"ca_file": ca.file}, result.OK, "", "status 200"},
+		{"valid chain via ca_file", valid, map[string]any{"ca_file": ca.File}, result.OK, "", "status 200"},
 		{"untrusted without ca_file", valid, nil, result.Crit, "tls-untrusted", "certificate is not trusted"},
-		{"expired", expired, map[string]any{"ca_file": ca.file}, result.Crit, "tls-expired", "certificate expired on " + now.Add(-prDays(1)).UTC().Format("2006-01-02")},
-		{"wrong name", wrongName, map[string]any{"ca_file": ca.file}, result.Crit, "tls-name", "certificate does not match the name (it is for pacs.example)"},
-		{"self-signed", self, map[string]any{"ca_file": ca.file}, result.Crit, "tls-untrusted", "not trusted"},
+		{"expired", expired, map[string]any{"ca_file": ca.File}, result.Crit, "tls-expired", "certificate expired on " + now.Add(-checktest.Days(1)).UTC().Format("2006-01-02")},
+		{"wrong name", wrongName, map[string]any{"ca_file": ca.File}, result.Crit, "tls-name", "certificate does not match the name (it is for pacs.example)"},
+		{"self-signed", self, map[string]any{"ca_file": ca.File}, result.Crit, "tls-untrusted", "not trusted"},
 		{"self-signed insecure", self, map[string]any{"insecure": true}, result.OK, "", "status 200"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv := prTLSServer(t, c.cert, nil)
+			srv := checktest.TLSServer(t, c.cert, nil)
 			p := map[string]any{"url": srv.URL + "/"}
 			for k, v := range c.params {
 				p[k] = v
 			}
-			r := prOne(t, prProbe(t, "http", &Spec{Params: p}, nil, nil))
+			r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: p}, nil, nil))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s reason %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
@@ -233,7 +235,7 @@ func TestHTTPEndpointsFromInventory(t *testing.T) {
 		{URL: srv.URL + "/app", BodyRegex: "ready"},
 		{URL: srv.URL + "/teapot", Status: 418},
 	}}
-	rs := prProbe(t, "http", &Spec{}, app, sys)
+	rs := prProbe(t, "http", &inspect.Spec{}, app, sys)
 	if len(rs) != 3 {
 		t.Fatalf("%d results, want 3 (asset's two + the system's other one): %+v", len(rs), rs)
 	}
@@ -249,11 +251,11 @@ func TestHTTPEndpointsFromInventory(t *testing.T) {
 	}
 	// A host of the same system does not probe the system's endpoints again.
 	host := &inventory.Asset{Name: "pacs-db", Kind: inventory.KindHost, System: "pacs"}
-	r := prOne(t, prProbe(t, "http", &Spec{}, host, sys))
+	r := checktest.One(t, prProbe(t, "http", &inspect.Spec{}, host, sys))
 	if r.Status != result.Unknown || r.Reason != "no-endpoints" {
 		t.Fatalf("host without endpoints: %s %s %q", r.Status, r.Reason, r.Message)
 	}
-	if rs := prProbe(t, "http", &Spec{Params: map[string]any{"system_endpoints": true}}, host, sys); len(rs) != 2 {
+	if rs := prProbe(t, "http", &inspect.Spec{Params: map[string]any{"system_endpoints": true}}, host, sys); len(rs) != 2 {
 		t.Fatalf("system_endpoints: %d results", len(rs))
 	}
 }
@@ -271,7 +273,7 @@ func TestHTTPBadParams(t *testing.T) {
 		{"url": "http://x/", "urls": "typo"},
 		{"url": "http://x/", "method": "GET /admin"},
 	} {
-		spec := &Spec{Name: "web", Type: "http", Params: p}
+		spec := &inspect.Spec{Name: "web", Type: "http", Params: p}
 		if err := (httpCheck{}).Validate(spec); err == nil {
 			t.Errorf("%v accepted", p)
 		} else if !strings.HasPrefix(err.Error(), "check web: parameter ") {
@@ -283,7 +285,7 @@ func TestHTTPBadParams(t *testing.T) {
 func TestHTTPRedactsCredentialsInURL(t *testing.T) {
 	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	u := strings.Replace(srv.URL, "http://", "http://admin:s3cret@", 1)
-	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": u}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": u}}, nil, nil))
 	if strings.Contains(r.Message+r.Item+r.Evidence, "s3cret") {
 		t.Fatalf("password shown: %q %q", r.Message, r.Item)
 	}
@@ -297,22 +299,22 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, err := ParsePlaybook(testChecks, "playbooks/http-endpoints.yaml", data, "http-endpoints")
+	pb, err := inspect.ParsePlaybook(testChecks, "playbooks/http-endpoints.yaml", data, "http-endpoints")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := newTestCA(t)
-	cert, _ := ca.issue(t, "localhost", prLocalNames, time.Now().Add(-time.Hour), time.Now().Add(prDays(10)))
-	good := prTLSServer(t, cert, nil)
+	ca := checktest.NewCA(t)
+	cert, _ := ca.Issue(t, "localhost", checktest.LocalNames, time.Now().Add(-time.Hour), time.Now().Add(checktest.Days(10)))
+	good := checktest.TLSServer(t, cert, nil)
 	bad := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
-	sys := &inventory.System{Name: "his", Endpoints: []inventory.Endpoint{{URL: good.URL + "/login", CAFile: ca.file}, {URL: bad.URL + "/api"}}}
+	sys := &inventory.System{Name: "his", Endpoints: []inventory.Endpoint{{URL: good.URL + "/login", CAFile: ca.File}, {URL: bad.URL + "/api"}}}
 	app := &inventory.Asset{Name: "his-app", Kind: inventory.KindApplication, System: "his"}
 
 	got := map[string]result.Status{}
 	for i := range pb.Checks {
 		spec := pb.Checks[i]
 		if spec.Type == "tls-cert" {
-			spec.Params = map[string]any{"ca_file": ca.file} // the system roots do not know the test CA
+			spec.Params = map[string]any{"ca_file": ca.File} // the system roots do not know the test CA
 		}
 		for _, r := range prProbe(t, spec.Type, &spec, app, sys) {
 			got[spec.Type+" "+r.Item] = r.Status
@@ -335,50 +337,50 @@ func TestHTTPEndpointsPlaybook(t *testing.T) {
 
 func TestHTTPMessagesInChinese(t *testing.T) {
 	srv := prHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
-	spec := &Spec{Name: "web", Type: "http", Params: map[string]any{"url": srv.URL + "/health"}}
-	env := &Env{Spec: spec, Asset: &inventory.Asset{Name: "his-app"}, Now: time.Now(), Lang: "zh"}
-	r := prOne(t, httpCheck{}.Evaluate(context.Background(), env))
+	spec := &inspect.Spec{Name: "web", Type: "http", Params: map[string]any{"url": srv.URL + "/health"}}
+	env := &inspect.Env{Spec: spec, Asset: &inventory.Asset{Name: "his-app"}, Now: time.Now(), Lang: "zh"}
+	r := checktest.One(t, httpCheck{}.Evaluate(context.Background(), env))
 	if !strings.Contains(r.Message, srv.URL+"/health：状态码 503（期望 200-399），耗时 ") || !strings.Contains(r.Advice, "应用服务端出错") {
 		t.Fatalf("%q / %q", r.Message, r.Advice)
 	}
 }
 
 func TestHTTPClientCertificate(t *testing.T) {
-	ca := newTestCA(t)
-	serverCert, _ := ca.issue(t, "localhost", prLocalNames, time.Now().Add(-time.Hour), time.Now().Add(prDays(30)))
+	ca := checktest.NewCA(t)
+	serverCert, _ := ca.Issue(t, "localhost", checktest.LocalNames, time.Now().Add(-time.Hour), time.Now().Add(checktest.Days(30)))
 	// A client certificate from the same CA, as an interface partner gets.
-	key := prNewKey(t)
-	tmpl := leafTemplate("his-client", nil, time.Now().Add(-time.Hour), time.Now().Add(prDays(30)))
+	key := checktest.NewKey(t)
+	tmpl := checktest.LeafTemplate("his-client", nil, time.Now().Add(-time.Hour), time.Now().Add(checktest.Days(30)))
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kb, _ := x509.MarshalECPrivateKey(key)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
-	os.WriteFile(certFile, pemCert(der), 0o600)
+	os.WriteFile(certFile, checktest.PEMCert(der), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, r.TLS.PeerCertificates[0].Subject.CommonName)
 	}))
 	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
+	pool.AddCert(ca.Cert)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
-	srv.Config.ErrorLog = quietLog()
+	srv.Config.ErrorLog = checktest.QuietLog()
 	srv.StartTLS()
 	defer srv.Close()
 
-	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file, "cert_file": certFile, "key_file": keyFile, "body_regex": "^his-client$"}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.File, "cert_file": certFile, "key_file": keyFile, "body_regex": "^his-client$"}}, nil, nil))
 	if r.Status != result.OK {
 		t.Fatalf("with client certificate: %s %q", r.Status, r.Message)
 	}
-	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.file}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL, "ca_file": ca.File}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != "tls-client-cert" || !strings.Contains(r.Advice, "cert_file") {
 		t.Fatalf("without client certificate: %s %q", r.Status, r.Message)
 	}
-	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "cert_file": filepath.Join(dir, "nope.crt"), "key_file": keyFile}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL, "cert_file": filepath.Join(dir, "nope.crt"), "key_file": keyFile}}, nil, nil))
 	if r.Status != result.Unknown || r.Reason != "bad-params" || !strings.Contains(r.Message, "nope.crt") {
 		t.Fatalf("missing cert file: %s %q", r.Status, r.Message)
 	}
@@ -407,7 +409,7 @@ func TestHTTPHeadersAndSecretReferences(t *testing.T) {
 		"Host":          "his.example",
 		"Accept":        "application/json",
 	}
-	r := prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "headers": headers}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL, "headers": headers}}, nil, nil))
 	if r.Status != result.OK {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
@@ -415,12 +417,12 @@ func TestHTTPHeadersAndSecretReferences(t *testing.T) {
 		t.Fatalf("secret shown: %q %q", r.Message, r.Evidence)
 	}
 	headers["Authorization"] = map[string]any{"env": "HCOPS_TEST_UNSET_TOKEN"}
-	r = prOne(t, prProbe(t, "http", &Spec{Params: map[string]any{"url": srv.URL, "headers": headers}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "http", &inspect.Spec{Params: map[string]any{"url": srv.URL, "headers": headers}}, nil, nil))
 	if r.Status != result.Unknown || !strings.Contains(r.Message, "environment variable HCOPS_TEST_UNSET_TOKEN is not set") || r.Advice == "" {
 		t.Fatalf("unset env: %s %q", r.Status, r.Message)
 	}
 	for _, bad := range []any{"x", map[string]any{"A": map[string]any{"env": "X", "file": "Y"}}, map[string]any{"Bad Name": "x"}, map[string]any{"A": "x\r\nInjected: y"}, map[string]any{"A": []any{"x"}}} {
-		if err := (httpCheck{}).Validate(&Spec{Name: "w", Params: map[string]any{"url": srv.URL, "headers": bad}}); err == nil || !strings.Contains(err.Error(), "parameter headers") {
+		if err := (httpCheck{}).Validate(&inspect.Spec{Name: "w", Params: map[string]any{"url": srv.URL, "headers": bad}}); err == nil || !strings.Contains(err.Error(), "parameter headers") {
 			t.Errorf("%v: %v", bad, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"bufio"
@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -40,8 +41,8 @@ type tcpConf struct {
 	banner  *regexp.Regexp
 }
 
-func tcpParse(spec *Spec, a *inventory.Asset) (*tcpConf, error) {
-	if err := paramKnown(spec, tcpParams...); err != nil {
+func tcpParse(spec *inspect.Spec, a *inventory.Asset) (*tcpConf, error) {
+	if err := inspect.ParamKnown(spec, tcpParams...); err != nil {
 		return nil, err
 	}
 	c := &tcpConf{}
@@ -50,23 +51,23 @@ func tcpParse(spec *Spec, a *inventory.Asset) (*tcpConf, error) {
 		def = a.Address
 	}
 	var err error
-	if c.host, err = paramString(spec, "host", def); err != nil {
+	if c.host, err = inspect.ParamString(spec, "host", def); err != nil {
 		return nil, err
 	}
-	if c.timeout, err = paramDuration(spec, "timeout", 5*time.Second); err != nil {
+	if c.timeout, err = inspect.ParamDuration(spec, "timeout", 5*time.Second); err != nil {
 		return nil, err
 	}
 	if c.timeout == 0 {
-		return nil, badParam(spec, "timeout", "must be more than 0")
+		return nil, inspect.BadParam(spec, "timeout", "must be more than 0")
 	}
-	if c.banner, err = paramRegexp(spec, "banner_regex"); err != nil {
+	if c.banner, err = inspect.ParamRegexp(spec, "banner_regex"); err != nil {
 		return nil, err
 	}
-	if c.ports, err = paramInts(spec, "ports", nil); err != nil {
+	if c.ports, err = inspect.ParamInts(spec, "ports", nil); err != nil {
 		return nil, err
 	}
-	if paramHas(spec, "port") {
-		p, err := paramInt(spec, "port", 0)
+	if inspect.ParamHas(spec, "port") {
+		p, err := inspect.ParamInt(spec, "port", 0)
 		if err != nil {
 			return nil, err
 		}
@@ -74,39 +75,39 @@ func tcpParse(spec *Spec, a *inventory.Asset) (*tcpConf, error) {
 	}
 	for _, p := range c.ports {
 		if p < 1 || p > 65535 {
-			return nil, badParam(spec, "port", "%d is not a TCP port (1-65535)", p)
+			return nil, inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", p)
 		}
 	}
 	return c, nil
 }
 
-func (tcpCheck) Validate(spec *Spec) error {
+func (tcpCheck) Validate(spec *inspect.Spec) error {
 	_, err := tcpParse(spec, nil)
 	return err
 }
 
-func (tcpCheck) Script(spec *Spec, a *inventory.Asset) (string, error) {
+func (tcpCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
 	_, err := tcpParse(spec, a)
 	return "", err
 }
 
-func (tcpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
+func (tcpCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	c, err := tcpParse(env.Spec, env.Asset)
 	if err != nil {
-		return badParamsResult(env, "tcp-connect", err)
+		return inspect.BadParamsResult(env, "tcp-connect", err)
 	}
 	if len(c.ports) == 0 && env.Asset != nil && env.Asset.Port > 0 {
 		c.ports = []int{env.Asset.Port}
 	}
 	if c.host == "" || len(c.ports) == 0 {
-		r := newResult(env, "tcp-connect", "")
+		r := inspect.NewResult(env, "tcp-connect", "")
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		setMsg(&r, env, "probe.tcp.no_port")
+		inspect.SetMsg(&r, env, "probe.tcp.no_port")
 		if c.host == "" {
-			setMsg(&r, env, "probe.tcp.no_host")
+			inspect.SetMsg(&r, env, "probe.tcp.no_host")
 		}
-		setAdvice(&r, env, "probe.advice.fix_playbook")
+		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 		return []result.Result{r}
 	}
 	out := make([]result.Result, len(c.ports))
@@ -122,9 +123,9 @@ func (tcpCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 	return out
 }
 
-func tcpProbe(ctx context.Context, env *Env, c *tcpConf, port int) result.Result {
+func tcpProbe(ctx context.Context, env *inspect.Env, c *tcpConf, port int) result.Result {
 	addr := net.JoinHostPort(c.host, strconv.Itoa(port))
-	r := newResult(env, "tcp-connect", addr)
+	r := inspect.NewResult(env, "tcp-connect", addr)
 	r.StartedAt = time.Now()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -138,39 +139,42 @@ func tcpProbe(ctx context.Context, env *Env, c *tcpConf, port int) result.Result
 		reason, why, advice := classifyNetErr(env, err)
 		r.Status = result.Crit
 		r.Reason = reason
-		setMsg(&r, env, "probe.tcp.failed", addr, why, fmtMS(ms))
-		setAdviceSub(&r, env, advice)
+		inspect.SetMsg(&r, env, "probe.tcp.failed", addr, why, fmtMS(ms))
+		inspect.SetAdviceSub(&r, env, advice)
 		return r
 	}
 	defer conn.Close()
 	r.Status = result.OK
 	env.Thresholds.Apply(&r, ms, "ms")
-	setMsg(&r, env, "probe.tcp.ok", addr, fmtMS(ms))
+	inspect.SetMsg(&r, env, "probe.tcp.ok", addr, fmtMS(ms))
 	if r.Status != result.OK {
 		r.AppendText("; ")
-		addMsg(&r, env, "probe.http.slow", rangesText(env, env.Thresholds))
-		setAdvice(&r, env, "probe.advice.tcp_slow")
+		inspect.AddMsg(&r, env, "probe.http.slow", inspect.RangesText(env, env.Thresholds))
+		inspect.SetAdvice(&r, env, "probe.advice.tcp_slow")
 	}
 	if c.banner != nil {
 		dl, _ := ctx.Deadline()
 		conn.SetReadDeadline(dl)
 		line, err := bufio.NewReaderSize(conn, 1024).ReadString('\n')
 		line = strings.TrimRight(line, "\r\n")
-		r.Evidence = clip(line, 512)
+		r.Evidence = inspect.Clip(line, 512)
 		switch {
 		case line == "" && err != nil:
 			r.Status = result.Crit
 			r.Reason = "banner"
 			r.AppendText("; ")
-			addMsg(&r, env, "probe.tcp.no_banner")
-			setAdvice(&r, env, "probe.advice.tcp_banner")
+			inspect.AddMsg(&r, env, "probe.tcp.no_banner")
+			inspect.SetAdvice(&r, env, "probe.advice.tcp_banner")
 		case !c.banner.MatchString(line):
 			r.Status = result.Crit
 			r.Reason = "banner"
 			r.AppendText("; ")
-			addMsg(&r, env, "probe.tcp.bad_banner", clip(line, 80), c.banner.String())
-			setAdvice(&r, env, "probe.advice.tcp_banner")
+			inspect.AddMsg(&r, env, "probe.tcp.bad_banner", inspect.Clip(line, 80), c.banner.String())
+			inspect.SetAdvice(&r, env, "probe.advice.tcp_banner")
 		}
 	}
 	return r
 }
+
+// TCPConnect is the check type playbooks call "tcp-connect".
+func TCPConnect() inspect.Check { return tcpCheck{} }

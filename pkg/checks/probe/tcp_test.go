@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"net"
@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -55,7 +57,7 @@ func prClosedPort(t *testing.T) int {
 func TestTCPConnect(t *testing.T) {
 	open := prListen(t, "")
 	closed := prClosedPort(t)
-	rs := prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"ports": []any{open, closed}}}, nil, nil)
+	rs := prProbe(t, "tcp-connect", &inspect.Spec{Params: map[string]any{"ports": []any{open, closed}}}, nil, nil)
 	if len(rs) != 2 {
 		t.Fatalf("%d results", len(rs))
 	}
@@ -71,12 +73,12 @@ func TestTCPConnect(t *testing.T) {
 func TestTCPConnectAssetDefaults(t *testing.T) {
 	port := prListen(t, "")
 	a := &inventory.Asset{Name: "db-01", Kind: inventory.KindDatabase, Address: "127.0.0.1", Port: port}
-	r := prOne(t, prProbe(t, "tcp-connect", &Spec{}, a, nil))
+	r := checktest.One(t, prProbe(t, "tcp-connect", &inspect.Spec{}, a, nil))
 	if r.Status != result.OK || r.Item != "127.0.0.1:"+strconv.Itoa(port) {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
 	a.Port = 0
-	r = prOne(t, prProbe(t, "tcp-connect", &Spec{}, a, nil))
+	r = checktest.One(t, prProbe(t, "tcp-connect", &inspect.Spec{}, a, nil))
 	if r.Status != result.Unknown || !strings.Contains(r.Message, "no port") {
 		t.Fatalf("no port: %s %q", r.Status, r.Message)
 	}
@@ -85,15 +87,15 @@ func TestTCPConnectAssetDefaults(t *testing.T) {
 func TestTCPConnectBanner(t *testing.T) {
 	ssh := prListen(t, "SSH-2.0-OpenSSH_9.2p1\r\n")
 	silent := prListen(t, "")
-	r := prOne(t, prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"port": ssh, "banner_regex": "^SSH-2\\.0"}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "tcp-connect", &inspect.Spec{Params: map[string]any{"port": ssh, "banner_regex": "^SSH-2\\.0"}}, nil, nil))
 	if r.Status != result.OK || r.Evidence != "SSH-2.0-OpenSSH_9.2p1" {
 		t.Errorf("ssh banner: %s %q %q", r.Status, r.Message, r.Evidence)
 	}
-	r = prOne(t, prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"port": ssh, "banner_regex": "^220 "}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "tcp-connect", &inspect.Spec{Params: map[string]any{"port": ssh, "banner_regex": "^220 "}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != "banner" || !strings.Contains(r.Message, `server said "SSH-2.0-OpenSSH_9.2p1"`) {
 		t.Errorf("wrong banner: %s %q", r.Status, r.Message)
 	}
-	r = prOne(t, prProbe(t, "tcp-connect", &Spec{Params: map[string]any{"port": silent, "banner_regex": ".", "timeout": "200ms"}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "tcp-connect", &inspect.Spec{Params: map[string]any{"port": silent, "banner_regex": ".", "timeout": "200ms"}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != "banner" || !strings.Contains(r.Message, "no greeting") {
 		t.Errorf("silent server: %s %q", r.Status, r.Message)
 	}
@@ -111,7 +113,7 @@ func TestTCPConnectTimeoutClassified(t *testing.T) {
 	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
 		t.Fatalf("dial failed without a timeout: %v", err)
 	}
-	reason, why, advice := classifyNetErr(&Env{}, err)
+	reason, why, advice := classifyNetErr(&inspect.Env{}, err)
 	if reason != result.ReasonTimeout || i18n.T(i18n.EN, "x", why) != "x timed out" || advice.Key == "" {
 		t.Fatalf("%q %q %q", reason, why, advice)
 	}
@@ -119,7 +121,7 @@ func TestTCPConnectTimeoutClassified(t *testing.T) {
 
 func TestTCPConnectBadParams(t *testing.T) {
 	for _, p := range []map[string]any{{"port": 70000}, {"port": "ssh"}, {"ports": []any{22, "x"}}, {"timeout": 0, "port": 1}, {"prot": 22}} {
-		if err := (tcpCheck{}).Validate(&Spec{Name: "t", Params: p}); err == nil {
+		if err := (tcpCheck{}).Validate(&inspect.Spec{Name: "t", Params: p}); err == nil {
 			t.Errorf("%v accepted", p)
 		}
 	}

@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -78,47 +78,47 @@ type tlsConf struct {
 	files      []string
 }
 
-func tlsParse(spec *Spec) (*tlsConf, error) {
-	if err := paramKnown(spec, tlsParams...); err != nil {
+func tlsParse(spec *inspect.Spec) (*tlsConf, error) {
+	if err := inspect.ParamKnown(spec, tlsParams...); err != nil {
 		return nil, err
 	}
 	c := &tlsConf{}
 	var err error
-	if c.endpoints, err = paramStrings(spec, "endpoints"); err != nil {
+	if c.endpoints, err = inspect.ParamStrings(spec, "endpoints"); err != nil {
 		return nil, err
 	}
-	if c.useAddress, err = paramBool(spec, "use_address", true); err != nil {
+	if c.useAddress, err = inspect.ParamBool(spec, "use_address", true); err != nil {
 		return nil, err
 	}
-	if c.port, err = paramInt(spec, "port", 443); err != nil {
+	if c.port, err = inspect.ParamInt(spec, "port", 443); err != nil {
 		return nil, err
 	}
 	if c.port < 1 || c.port > 65535 {
-		return nil, badParam(spec, "port", "%d is not a TCP port", c.port)
+		return nil, inspect.BadParam(spec, "port", "%d is not a TCP port", c.port)
 	}
-	if c.serverName, err = paramString(spec, "server_name", ""); err != nil {
+	if c.serverName, err = inspect.ParamString(spec, "server_name", ""); err != nil {
 		return nil, err
 	}
-	if c.caFile, err = paramString(spec, "ca_file", ""); err != nil {
+	if c.caFile, err = inspect.ParamString(spec, "ca_file", ""); err != nil {
 		return nil, err
 	}
-	if c.timeout, err = paramDuration(spec, "timeout", 10*time.Second); err != nil {
+	if c.timeout, err = inspect.ParamDuration(spec, "timeout", 10*time.Second); err != nil {
 		return nil, err
 	}
-	if c.files, err = paramStrings(spec, "files"); err != nil {
+	if c.files, err = inspect.ParamStrings(spec, "files"); err != nil {
 		return nil, err
 	}
 	for _, f := range c.files {
 		if strings.TrimSpace(f) == "" {
-			return nil, badParam(spec, "files", "empty path")
+			return nil, inspect.BadParam(spec, "files", "empty path")
 		}
 	}
 	for _, ep := range c.endpoints {
 		if _, _, err := splitEndpoint(ep, c.port); err != nil {
-			return nil, badParam(spec, "endpoints", "%v", err)
+			return nil, inspect.BadParam(spec, "endpoints", "%v", err)
 		}
 	}
-	u, err := paramString(spec, "untrusted", "crit")
+	u, err := inspect.ParamString(spec, "untrusted", "crit")
 	if err != nil {
 		return nil, err
 	}
@@ -128,9 +128,9 @@ func tlsParse(spec *Spec) (*tlsConf, error) {
 	case "warn", "warning":
 		c.untrusted = result.Warn
 	default:
-		return nil, badParam(spec, "untrusted", "want crit or warn, got %q", u)
+		return nil, inspect.BadParam(spec, "untrusted", "want crit or warn, got %q", u)
 	}
-	m, err := paramString(spec, "missing", "crit")
+	m, err := inspect.ParamString(spec, "missing", "crit")
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func tlsParse(spec *Spec) (*tlsConf, error) {
 	case "ok":
 		c.missing = result.OK
 	default:
-		return nil, badParam(spec, "missing", "want crit, warn or ok, got %q", m)
+		return nil, inspect.BadParam(spec, "missing", "want crit, warn or ok, got %q", m)
 	}
 	return c, nil
 }
@@ -178,14 +178,10 @@ func splitEndpoint(ep string, def int) (string, int, error) {
 	return host, p, nil
 }
 
-func (tlsCertCheck) Validate(spec *Spec) error {
+func (tlsCertCheck) Validate(spec *inspect.Spec) error {
 	_, err := tlsParse(spec)
 	return err
 }
-
-// safeGlob is the character set of file patterns used unquoted (so the shell
-// expands the glob); anything else is quoted and taken literally.
-var safeGlob = regexp.MustCompile(`^[A-Za-z0-9._/*?\[\]+@%,:=-]+$`)
 
 // Markers of the collector's output.
 const (
@@ -194,16 +190,16 @@ const (
 	tlsEndMark     = "@@HCOPS_CERT_END"
 )
 
-func (tlsCertCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
+func (tlsCertCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
 	c, err := tlsParse(spec)
 	if err != nil || len(c.files) == 0 {
 		return "", err
 	}
 	var b strings.Builder
 	for i, f := range c.files {
-		word := ShellQuote(argPath(f))
-		if strings.ContainsAny(f, "*?[") && safeGlob.MatchString(f) {
-			word = argPath(f) // a glob from the safe set: let the shell expand it
+		word := inspect.ShellQuote(inspect.ArgPath(f))
+		if strings.ContainsAny(f, "*?[") && inspect.SafeGlob.MatchString(f) {
+			word = inspect.ArgPath(f) // a glob from the safe set: let the shell expand it
 		}
 		// The path is printed hex-encoded so that no file name can forge a
 		// marker; only CERTIFICATE blocks leave the host.
@@ -213,15 +209,15 @@ func (tlsCertCheck) Script(spec *Spec, _ *inventory.Asset) (string, error) {
 	return strings.TrimRight(b.String(), "\n"), nil
 }
 
-func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
+func (tlsCertCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	c, err := tlsParse(env.Spec)
 	if err != nil {
-		return badParamsResult(env, "tls-cert", err)
+		return inspect.BadParamsResult(env, "tls-cert", err)
 	}
 	th := env.Thresholds
 	if th.Warn == nil && th.Crit == nil {
-		th.Warn, _ = ParseRange("30:")
-		th.Crit, _ = ParseRange("7:")
+		th.Warn, _ = inspect.ParseRange("30:")
+		th.Crit, _ = inspect.ParseRange("7:")
 	}
 	var out []result.Result
 	if len(c.files) > 0 {
@@ -232,18 +228,18 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 		var hasEndpoints bool
 		eps, hasEndpoints = tlsDefaultEndpoints(env, c.port, c.useAddress)
 		if len(eps) == 0 {
-			r := newResult(env, "tls-cert", "")
+			r := inspect.NewResult(env, "tls-cert", "")
 			if hasEndpoints || !c.useAddress {
 				// Only plain http:// endpoints: nothing to check, and
 				// nothing wrong either.
 				r.Status = result.OK
-				setMsg(&r, env, "probe.tls.no_https")
+				inspect.SetMsg(&r, env, "probe.tls.no_https")
 				return []result.Result{r}
 			}
 			r.Status = result.Unknown
 			r.Reason = "bad-params"
-			setMsg(&r, env, "probe.tls.no_target")
-			setAdvice(&r, env, "probe.advice.fix_playbook")
+			inspect.SetMsg(&r, env, "probe.tls.no_target")
+			inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 			return []result.Result{r}
 		}
 	}
@@ -263,7 +259,7 @@ func (tlsCertCheck) Evaluate(ctx context.Context, env *Env) []result.Result {
 // tlsDefaultEndpoints are the https endpoints of the asset (and of its
 // system, for an asset of kind application, as the http check does); the
 // asset's address on port only when it has no endpoints at all.
-func tlsDefaultEndpoints(env *Env, port int, useAddress bool) (eps []string, hasEndpoints bool) {
+func tlsDefaultEndpoints(env *inspect.Env, port int, useAddress bool) (eps []string, hasEndpoints bool) {
 	a := env.Asset
 	if a == nil {
 		return nil, false
@@ -295,10 +291,10 @@ func tlsDefaultEndpoints(env *Env, port int, useAddress bool) (eps []string, has
 }
 
 // tlsProbe handshakes with one endpoint and judges its certificate.
-func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep string) result.Result {
+func tlsProbe(ctx context.Context, env *inspect.Env, c *tlsConf, th inspect.Thresholds, ep string) result.Result {
 	host, port, _ := splitEndpoint(ep, c.port)
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	r := newResult(env, "tls-cert", addr)
+	r := inspect.NewResult(env, "tls-cert", addr)
 	r.StartedAt = time.Now()
 	name := c.serverName
 	if name == "" {
@@ -309,7 +305,7 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
 		r.SetText(addr + ": " + err.Error())
-		setAdvice(&r, env, "probe.advice.fix_playbook")
+		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}
 	conf := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10} //nolint:gosec // verified below, to tell why
@@ -326,15 +322,15 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 		reason, why, advice := classifyNetErr(env, err)
 		r.Status = result.Crit
 		r.Reason = reason
-		setMsg(&r, env, "probe.tls.failed", addr, why)
-		setAdviceSub(&r, env, advice)
+		inspect.SetMsg(&r, env, "probe.tls.failed", addr, why)
+		inspect.SetAdviceSub(&r, env, advice)
 		return r
 	}
 	state := conn.(*tls.Conn).ConnectionState()
 	conn.Close()
 	if len(state.PeerCertificates) == 0 {
 		r.Status = result.Unknown
-		setMsg(&r, env, "probe.tls.no_cert", addr)
+		inspect.SetMsg(&r, env, "probe.tls.no_cert", addr)
 		return r
 	}
 	leaf := state.PeerCertificates[0]
@@ -370,7 +366,7 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 		r.Status = result.Crit
 		r.Reason = "tls-name"
 		notes = append(notes, i18n.S("probe.tls.name", name, strings.Join(certNames(leaf), ", ")))
-		setAdvice(&r, env, "probe.advice.tls_name")
+		inspect.SetAdvice(&r, env, "probe.advice.tls_name")
 	case errors.As(verr, &invalid) && invalid.Reason == x509.Expired:
 		// reported through days left below
 	case errors.As(verr, &unknownAuth):
@@ -381,16 +377,16 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 		} else {
 			notes = append(notes, i18n.S("probe.tls.untrusted", leaf.Issuer.CommonName))
 		}
-		setAdvice(&r, env, "probe.advice.tls_untrusted")
+		inspect.SetAdvice(&r, env, "probe.advice.tls_untrusted")
 	default:
 		r.Status = result.Worst(r.Status, c.untrusted)
 		r.Reason = "tls-invalid"
-		notes = append(notes, i18n.S("probe.net.tls_invalid", clip(verr.Error(), 120)))
-		setAdvice(&r, env, "probe.advice.tls_untrusted")
+		notes = append(notes, i18n.S("probe.net.tls_invalid", inspect.Clip(verr.Error(), 120)))
+		inspect.SetAdvice(&r, env, "probe.advice.tls_untrusted")
 	}
-	setMsg(&r, env, i18n.ConcatCode, addr+": ", certSummary(env, first, leaf, now, daysLeft))
+	inspect.SetMsg(&r, env, i18n.ConcatCode, addr+": ", certSummary(env, first, leaf, now, daysLeft))
 	if len(notes) > 0 {
-		addNotes(&r, env, "; ", notes)
+		inspect.AddNotes(&r, env, "; ", notes)
 	}
 	tlsExpiryVerdict(env, &r, daysLeft)
 	return r
@@ -398,15 +394,15 @@ func tlsProbe(ctx context.Context, env *Env, c *tlsConf, th Thresholds, ep strin
 
 // tlsExpiryVerdict makes expired certificates CRIT and adds advice for
 // near-expiry ones.
-func tlsExpiryVerdict(env *Env, r *result.Result, daysLeft float64) {
+func tlsExpiryVerdict(env *inspect.Env, r *result.Result, daysLeft float64) {
 	if daysLeft < 0 {
 		r.Status = result.Crit
 		r.Reason = "tls-expired"
-		setAdvice(r, env, "probe.advice.tls_expired")
+		inspect.SetAdvice(r, env, "probe.advice.tls_expired")
 		return
 	}
 	if (r.Status == result.Warn || r.Status == result.Crit) && r.Advice == "" {
-		setAdvice(r, env, "probe.advice.tls_renew")
+		inspect.SetAdvice(r, env, "probe.advice.tls_renew")
 	}
 }
 
@@ -433,14 +429,14 @@ func certDaysLeft(c *x509.Certificate, now time.Time) float64 {
 }
 
 // certSummary says which certificate expires when.
-func certSummary(env *Env, first, leaf *x509.Certificate, now time.Time, daysLeft float64) i18n.Sub {
+func certSummary(env *inspect.Env, first, leaf *x509.Certificate, now time.Time, daysLeft float64) i18n.Sub {
 	who := certName(leaf)
 	when := first.NotAfter.UTC().Format("2006-01-02")
 	var s i18n.Sub
 	if daysLeft < 0 {
-		s = i18n.S("probe.tls.expired", who, when, fmtNum(math.Ceil(-daysLeft)))
+		s = i18n.S("probe.tls.expired", who, when, inspect.FormatNum(math.Ceil(-daysLeft)))
 	} else {
-		s = i18n.S("probe.tls.expires", who, when, fmtNum(math.Floor(daysLeft)))
+		s = i18n.S("probe.tls.expires", who, when, inspect.FormatNum(math.Floor(daysLeft)))
 	}
 	if first != leaf {
 		s = i18n.S(i18n.ConcatCode, s, " ", i18n.S("probe.tls.chain_first", certName(first)))
@@ -523,9 +519,9 @@ func parseTLSFiles(out string) []tlsFile {
 	return files
 }
 
-func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
-	base := newResult(env, "tls-cert", "")
-	if rr, bad := sectionUnusable(env, base); bad {
+func tlsFiles(env *inspect.Env, c *tlsConf, th inspect.Thresholds) []result.Result {
+	base := inspect.NewResult(env, "tls-cert", "")
+	if rr, bad := inspect.SectionUnusable(env, base); bad {
 		return []result.Result{rr}
 	}
 	now := env.Now
@@ -542,12 +538,12 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Item = c.files[f.pattern]
 			r.Status = c.missing
 			r.Reason = "missing"
-			setMsg(&r, env, "probe.tls.file_missing", c.files[f.pattern])
-			if strings.ContainsAny(c.files[f.pattern], "*?[") && safeGlob.MatchString(c.files[f.pattern]) {
-				setMsg(&r, env, "probe.tls.glob_none", c.files[f.pattern])
+			inspect.SetMsg(&r, env, "probe.tls.file_missing", c.files[f.pattern])
+			if strings.ContainsAny(c.files[f.pattern], "*?[") && inspect.SafeGlob.MatchString(c.files[f.pattern]) {
+				inspect.SetMsg(&r, env, "probe.tls.glob_none", c.files[f.pattern])
 			}
 			if r.Status != result.OK {
-				setAdvice(&r, env, "probe.advice.tls_file_missing")
+				inspect.SetAdvice(&r, env, "probe.advice.tls_file_missing")
 			}
 			out = append(out, r)
 			continue
@@ -558,11 +554,11 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Item = f.path
 			r.Status = result.Unknown
 			r.Reason = "no-certificate"
-			setMsg(&r, env, "probe.tls.file_no_cert", f.path)
+			inspect.SetMsg(&r, env, "probe.tls.file_no_cert", f.path)
 			if bad > 0 {
-				setMsg(&r, env, "probe.tls.file_bad_cert", f.path, bad)
+				inspect.SetMsg(&r, env, "probe.tls.file_bad_cert", f.path, bad)
 			}
-			setEvidence(&r, f.pem, false)
+			inspect.SetEvidence(&r, f.pem, false)
 			out = append(out, r)
 			continue
 		}
@@ -580,7 +576,7 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Status = result.OK
 			dl := certDaysLeft(first, now)
 			th.Apply(&r, dl, "d")
-			setMsg(&r, env, i18n.ConcatCode, f.path+": ", i18n.S("probe.tls.bundle", len(certs), certSummary(env, first, first, now, dl)))
+			inspect.SetMsg(&r, env, i18n.ConcatCode, f.path+": ", i18n.S("probe.tls.bundle", len(certs), certSummary(env, first, first, now, dl)))
 			tlsExpiryVerdict(env, &r, dl)
 			r.Evidence = certDescribe([]*x509.Certificate{first}, now)
 			out = append(out, r)
@@ -595,22 +591,22 @@ func tlsFiles(env *Env, c *tlsConf, th Thresholds) []result.Result {
 			r.Status = result.OK
 			dl := certDaysLeft(x, now)
 			th.Apply(&r, dl, "d")
-			setMsg(&r, env, i18n.ConcatCode, r.Item+": ", certSummary(env, x, x, now, dl), ", ", i18n.S("probe.tls.issuer", certIssuerName(x)))
+			inspect.SetMsg(&r, env, i18n.ConcatCode, r.Item+": ", certSummary(env, x, x, now, dl), ", ", i18n.S("probe.tls.issuer", certIssuerName(x)))
 			tlsExpiryVerdict(env, &r, dl)
 			r.Evidence = certDescribe([]*x509.Certificate{x}, now)
 			out = append(out, r)
 		}
 		if bad > 0 {
 			out[len(out)-1].AppendText("; ")
-			addMsg(&out[len(out)-1], env, "probe.tls.some_bad", bad)
+			inspect.AddMsg(&out[len(out)-1], env, "probe.tls.some_bad", bad)
 		}
 	}
 	if len(out) == 0 {
 		r := base
 		r.Status = result.Unknown
 		r.Reason = "no-output"
-		setMsg(&r, env, "probe.tls.files_nothing")
-		setEvidence(&r, env.Section.Stdout, env.Section.Truncated)
+		inspect.SetMsg(&r, env, "probe.tls.files_nothing")
+		inspect.SetEvidence(&r, env.Section.Stdout, env.Section.Truncated)
 		out = append(out, r)
 	}
 	return out
@@ -644,3 +640,6 @@ func parsePEMCerts(s string) (certs []*x509.Certificate, bad int) {
 		certs = append(certs, c)
 	}
 }
+
+// TLSCert is the check type playbooks call "tls-cert".
+func TLSCert() inspect.Check { return tlsCertCheck{} }

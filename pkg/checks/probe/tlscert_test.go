@@ -1,4 +1,4 @@
-package inspect
+package probe
 
 import (
 	"crypto/rand"
@@ -13,19 +13,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 )
 
 func TestTLSCertRemote(t *testing.T) {
-	ca := newTestCA(t)
+	ca := checktest.NewCA(t)
 	now := time.Now()
-	valid, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(200)))
-	soon, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(20.5)))
-	verySoon, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(3.5)))
-	expired, _ := ca.issue(t, "localhost", prLocalNames, now.Add(-prDays(90)), now.Add(-prDays(2.5)))
-	wrong, _ := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(prDays(200)))
-	self, _ := selfSigned(t, "localhost", prLocalNames, now.Add(prDays(200)))
+	valid, _ := ca.Issue(t, "localhost", checktest.LocalNames, now.Add(-time.Hour), now.Add(checktest.Days(200)))
+	soon, _ := ca.Issue(t, "localhost", checktest.LocalNames, now.Add(-time.Hour), now.Add(checktest.Days(20.5)))
+	verySoon, _ := ca.Issue(t, "localhost", checktest.LocalNames, now.Add(-time.Hour), now.Add(checktest.Days(3.5)))
+	expired, _ := ca.Issue(t, "localhost", checktest.LocalNames, now.Add(-checktest.Days(90)), now.Add(-checktest.Days(2.5)))
+	wrong, _ := ca.Issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(checktest.Days(200)))
+	self, _ := checktest.SelfSigned(t, "localhost", checktest.LocalNames, now.Add(checktest.Days(200)))
 
 	cases := []struct {
 		name   string
@@ -38,15 +40,15 @@ func TestTLSCertRemote(t *testing.T) {
 		msg    string
 		days   float64
 	}{
-		{"valid", prTLSServer(t, valid, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.OK, "", "certificate for localhost expires", 200},
-		{"20 days warns", prTLSServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Warn, "", "(20 days left)", 20.5},
-		{"3 days crit", prTLSServer(t, verySoon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "", "(3 days left)", 3.5},
-		{"own thresholds", prTLSServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "14:", "5:", result.OK, "", "", 20.5},
-		{"expired", prTLSServer(t, expired, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-expired", "expired on " + now.Add(-prDays(2.5)).UTC().Format("2006-01-02") + " (3 days ago)", -2.5},
-		{"wrong name", prTLSServer(t, wrong, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file, "server_name": "localhost"}, "", "", result.Crit, "tls-name", "certificate does not match localhost (it is for pacs.example)", 200},
-		{"self-signed crit", prTLSServer(t, self, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.file}, "", "", result.Crit, "tls-untrusted", "self-signed certificate, not trusted", 200},
-		{"self-signed warn", prTLSServer(t, self, nil).Listener.Addr().String(), map[string]any{"untrusted": "warn"}, "", "", result.Warn, "tls-untrusted", "self-signed", 200},
-		{"untrusted CA", prTLSServer(t, valid, nil).Listener.Addr().String(), nil, "", "", result.Crit, "tls-untrusted", "chain not trusted (issuer hcops Test Root CA)", 200},
+		{"valid", checktest.TLSServer(t, valid, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File}, "", "", result.OK, "", "certificate for localhost expires", 200},
+		{"20 days warns", checktest.TLSServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File}, "", "", result.Warn, "", "(20 days left)", 20.5},
+		{"3 days crit", checktest.TLSServer(t, verySoon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File}, "", "", result.Crit, "", "(3 days left)", 3.5},
+		{"own thresholds", checktest.TLSServer(t, soon, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File}, "14:", "5:", result.OK, "", "", 20.5},
+		{"expired", checktest.TLSServer(t, expired, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File}, "", "", result.Crit, "tls-expired", "expired on " + now.Add(-checktest.Days(2.5)).UTC().Format("2006-01-02") + " (3 days ago)", -2.5},
+		{"wrong name", checktest.TLSServer(t, wrong, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File, "server_name": "localhost"}, "", "", result.Crit, "tls-name", "certificate does not match localhost (it is for pacs.example)", 200},
+		{"self-signed crit", checktest.TLSServer(t, self, nil).Listener.Addr().String(), map[string]any{"ca_file": ca.File}, "", "", result.Crit, "tls-untrusted", "self-signed certificate, not trusted", 200},
+		{"self-signed warn", checktest.TLSServer(t, self, nil).Listener.Addr().String(), map[string]any{"untrusted": "warn"}, "", "", result.Warn, "tls-untrusted", "self-signed", 200},
+		{"untrusted CA", checktest.TLSServer(t, valid, nil).Listener.Addr().String(), nil, "", "", result.Crit, "tls-untrusted", "chain not trusted (issuer hcops Test Root CA)", 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -54,12 +56,12 @@ func TestTLSCertRemote(t *testing.T) {
 			for k, v := range c.params {
 				p[k] = v
 			}
-			r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: p, Warn: c.warn, Crit: c.crit}, nil, nil))
+			r := checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: p, Warn: c.warn, Crit: c.crit}, nil, nil))
 			if r.Status != c.want || r.Reason != c.reason || !strings.Contains(r.Message, c.msg) {
 				t.Fatalf("got %s %q %q; want %s %q containing %q", r.Status, r.Reason, r.Message, c.want, c.reason, c.msg)
 			}
 			if r.Value == nil || *r.Value < c.days-0.2 || *r.Value > c.days+0.2 || r.Unit != "d" {
-				t.Errorf("days left = %v, want about %v", prDeref(r.Value), c.days)
+				t.Errorf("days left = %v, want about %v", checktest.Deref(r.Value), c.days)
 			}
 			if r.Item != c.srv {
 				t.Errorf("item %q", r.Item)
@@ -77,75 +79,57 @@ func TestTLSCertRemote(t *testing.T) {
 func TestTLSCertRemoteFailures(t *testing.T) {
 	// Plain TCP listener that is not TLS.
 	port := prListen(t, "SSH-2.0-OpenSSH_9.2\r\n")
-	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + prItoa(port), "timeout": "2s"}}, nil, nil))
+	r := checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + prItoa(port), "timeout": "2s"}}, nil, nil))
 	if r.Status != result.Crit || !strings.Contains(r.Message, "TLS handshake failed") {
 		t.Errorf("not TLS: %s %q", r.Status, r.Message)
 	}
-	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + prItoa(prClosedPort(t))}}, nil, nil))
+	r = checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"endpoints": "127.0.0.1:" + prItoa(prClosedPort(t))}}, nil, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonRefused {
 		t.Errorf("refused: %s %s %q", r.Status, r.Reason, r.Message)
 	}
 }
 
 func TestTLSCertDefaultEndpointsFromAsset(t *testing.T) {
-	ca := newTestCA(t)
-	cert, _ := ca.issue(t, "localhost", prLocalNames, time.Now().Add(-time.Hour), time.Now().Add(prDays(100)))
-	srv := prTLSServer(t, cert, nil)
+	ca := checktest.NewCA(t)
+	cert, _ := ca.Issue(t, "localhost", checktest.LocalNames, time.Now().Add(-time.Hour), time.Now().Add(checktest.Days(100)))
+	srv := checktest.TLSServer(t, cert, nil)
 	a := &inventory.Asset{Name: "his-web", Kind: inventory.KindApplication, Address: "127.0.0.1",
 		Endpoints: []inventory.Endpoint{{URL: srv.URL + "/login"}, {URL: srv.URL + "/api"}, {URL: "http://127.0.0.1:1/"}}}
-	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file}}, a, nil))
+	r := checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"ca_file": ca.File}}, a, nil))
 	if r.Status != result.OK || r.Item != srv.Listener.Addr().String() {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
 	// Only plain http endpoints: nothing to check.
 	a.Endpoints = []inventory.Endpoint{{URL: "http://127.0.0.1:1/"}}
-	r = prOne(t, prProbe(t, "tls-cert", &Spec{}, a, nil))
+	r = checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{}, a, nil))
 	if r.Status != result.OK || !strings.Contains(r.Message, "no https endpoints") {
 		t.Fatalf("http only: %s %q", r.Status, r.Message)
 	}
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	a.Endpoints = nil
-	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"ca_file": ca.file, "port": port}}, a, nil))
+	r = checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"ca_file": ca.File, "port": port}}, a, nil))
 	if r.Status != result.OK {
 		t.Fatalf("address:port: %s %q", r.Status, r.Message)
 	}
 }
 
-// writeCertFile writes PEM blocks into dir/name.
-func writeCertFile(t *testing.T, dir, name string, blocks ...[]byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(strings.Join(bytesToStrings(blocks), "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func bytesToStrings(bs [][]byte) []string {
-	out := make([]string, len(bs))
-	for i, b := range bs {
-		out[i] = string(b)
-	}
-	return out
-}
-
 func TestTLSCertFilesOnTarget(t *testing.T) {
-	ca := newTestCA(t)
+	ca := checktest.NewCA(t)
 	now := time.Now()
-	_, good := ca.issue(t, "his.example", []string{"his.example"}, now.Add(-time.Hour), now.Add(prDays(300)))
-	_, old := ca.issue(t, "lis.example", []string{"lis.example"}, now.Add(-prDays(400)), now.Add(-prDays(10)))
-	_, near := ca.issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(prDays(12)))
+	_, good := ca.Issue(t, "his.example", []string{"his.example"}, now.Add(-time.Hour), now.Add(checktest.Days(300)))
+	_, old := ca.Issue(t, "lis.example", []string{"lis.example"}, now.Add(-checktest.Days(400)), now.Add(-checktest.Days(10)))
+	_, near := ca.Issue(t, "pacs.example", []string{"pacs.example"}, now.Add(-time.Hour), now.Add(checktest.Days(12)))
 	dir := t.TempDir()
 	certs := filepath.Join(dir, "certs")
 	os.Mkdir(certs, 0o755)
-	writeCertFile(t, certs, "his.crt", good)
-	writeCertFile(t, certs, "lis.crt", old)
+	checktest.WriteCertFile(t, certs, "his.crt", good)
+	checktest.WriteCertFile(t, certs, "lis.crt", old)
 	// A key file next to the certificate: its key must never leave the host.
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("secret-key-material")})
-	writeCertFile(t, dir, "pacs-fullchain.pem", keyPEM, near, ca.pem)
-	writeCertFile(t, dir, "garbage.crt", []byte("not a certificate\n"))
+	checktest.WriteCertFile(t, dir, "pacs-fullchain.pem", keyPEM, near, ca.PEM)
+	checktest.WriteCertFile(t, dir, "garbage.crt", []byte("not a certificate\n"))
 
-	spec := &Spec{Params: map[string]any{"files": []any{
+	spec := &inspect.Spec{Params: map[string]any{"files": []any{
 		filepath.Join(certs, "*.crt"),
 		filepath.Join(dir, "pacs-fullchain.pem"),
 		filepath.Join(dir, "garbage.crt"),
@@ -182,8 +166,8 @@ func TestTLSCertFilesOnTarget(t *testing.T) {
 }
 
 func TestTLSCertFileNamesArriveLiterally(t *testing.T) {
-	ca := newTestCA(t)
-	_, c := ca.issue(t, "x.example", []string{"x.example"}, time.Now().Add(-time.Hour), time.Now().Add(prDays(100)))
+	ca := checktest.NewCA(t)
+	_, c := ca.Issue(t, "x.example", []string{"x.example"}, time.Now().Add(-time.Hour), time.Now().Add(checktest.Days(100)))
 	dir := t.TempDir()
 	// The snippet runs in the test's working directory: a name that got
 	// executed would create ./hcops-pwned there.
@@ -193,9 +177,9 @@ func TestTLSCertFileNamesArriveLiterally(t *testing.T) {
 	names := []string{"it's.crt", "$(touch " + canary + ").crt", "`touch " + canary + "`.crt", "new\nline.crt", "sp ace*.crt", "a;b|c&d>e.crt"}
 	var files []any
 	for _, n := range names {
-		files = append(files, writeCertFile(t, dir, n, c))
+		files = append(files, checktest.WriteCertFile(t, dir, n, c))
 	}
-	rs := prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": files}})
+	rs := prEval(t, "tls-cert", &inspect.Spec{Params: map[string]any{"files": files}})
 	if len(rs) != len(names) {
 		t.Fatalf("%d results for %d files", len(rs), len(names))
 	}
@@ -210,29 +194,29 @@ func TestTLSCertFileNamesArriveLiterally(t *testing.T) {
 }
 
 func TestTLSCertBundleSummarised(t *testing.T) {
-	ca := newTestCA(t)
+	ca := checktest.NewCA(t)
 	var blocks [][]byte
 	for i := 0; i < tlsCertMaxPerFile+5; i++ {
-		_, p := ca.issue(t, "root"+prItoa(i), nil, time.Now().Add(-time.Hour), time.Now().Add(prDays(float64(1000+i))))
+		_, p := ca.Issue(t, "root"+prItoa(i), nil, time.Now().Add(-time.Hour), time.Now().Add(checktest.Days(float64(1000+i))))
 		blocks = append(blocks, p)
 	}
-	f := writeCertFile(t, t.TempDir(), "ca-bundle.crt", blocks...)
-	r := prOne(t, prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": f}}))
+	f := checktest.WriteCertFile(t, t.TempDir(), "ca-bundle.crt", blocks...)
+	r := checktest.One(t, prEval(t, "tls-cert", &inspect.Spec{Params: map[string]any{"files": f}}))
 	if r.Status != result.OK || !strings.Contains(r.Message, "bundle of 15 certificates") || !strings.Contains(r.Message, "root0") {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
 }
 
 func TestParsePEMCertsCorrupt(t *testing.T) {
-	ca := newTestCA(t)
+	ca := checktest.NewCA(t)
 	bad := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("garbage")})
-	certs, n := parsePEMCerts(string(bad) + string(ca.pem) + "-----BEGIN CERTIFICATE-----\ntruncated")
+	certs, n := parsePEMCerts(string(bad) + string(ca.PEM) + "-----BEGIN CERTIFICATE-----\ntruncated")
 	if len(certs) != 1 || n != 1 {
 		t.Fatalf("certs %d bad %d", len(certs), n)
 	}
 	var _ *x509.Certificate = certs[0]
 	// Output cut before the end marker: the half block is dropped.
-	files := parseTLSFiles(tlsFileMark + " 0 2f61\n" + string(ca.pem))
+	files := parseTLSFiles(tlsFileMark + " 0 2f61\n" + string(ca.PEM))
 	if len(files) != 0 {
 		t.Fatalf("unterminated block accepted: %+v", files)
 	}
@@ -240,13 +224,13 @@ func TestParsePEMCertsCorrupt(t *testing.T) {
 
 func TestTLSCertBadParams(t *testing.T) {
 	for _, p := range []map[string]any{{"untrusted": "ignore"}, {"endpoints": []any{"host:99999"}}, {"missing": "maybe"}, {"files": []any{""}}, {"port": 0}, {"file": "x"}} {
-		if err := (tlsCertCheck{}).Validate(&Spec{Name: "t", Params: p}); err == nil {
+		if err := (tlsCertCheck{}).Validate(&inspect.Spec{Name: "t", Params: p}); err == nil {
 			t.Errorf("%v accepted", p)
 		}
 	}
 }
 
-func prItoa(i int) string { return fmtNum(float64(i)) }
+func prItoa(i int) string { return inspect.FormatNum(float64(i)) }
 
 func prKeys[V any](m map[string]V) []string {
 	var out []string
@@ -256,20 +240,13 @@ func prKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func prDeref(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func TestTLSCertGlobMatchingNothing(t *testing.T) {
 	pattern := filepath.Join(t.TempDir(), "*", "*.crt")
-	r := prOne(t, prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern, "missing": "ok"}}))
+	r := checktest.One(t, prEval(t, "tls-cert", &inspect.Spec{Params: map[string]any{"files": pattern, "missing": "ok"}}))
 	if r.Status != result.OK || r.Message != "no certificate file matches "+pattern {
 		t.Fatalf("%s %q", r.Status, r.Message)
 	}
-	r = prOne(t, prEval(t, "tls-cert", &Spec{Params: map[string]any{"files": pattern}}))
+	r = checktest.One(t, prEval(t, "tls-cert", &inspect.Spec{Params: map[string]any{"files": pattern}}))
 	if r.Status != result.Crit || r.Advice == "" {
 		t.Fatalf("missing crit: %s %q", r.Status, r.Message)
 	}
@@ -277,11 +254,11 @@ func TestTLSCertGlobMatchingNothing(t *testing.T) {
 
 func TestTLSCertUseAddressFalse(t *testing.T) {
 	a := &inventory.Asset{Name: "portal", Kind: inventory.KindApplication, Address: "127.0.0.1"}
-	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"use_address": false}}, a, nil))
+	r := checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"use_address": false}}, a, nil))
 	if r.Status != result.OK || r.Item != "" {
 		t.Fatalf("%s %q %q", r.Status, r.Item, r.Message)
 	}
-	r = prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"port": prClosedPort(t)}}, a, nil))
+	r = checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"port": prClosedPort(t)}}, a, nil))
 	if r.Status != result.Crit || r.Reason != result.ReasonRefused {
 		t.Fatalf("address fallback: %s %q", r.Status, r.Message)
 	}
@@ -290,26 +267,26 @@ func TestTLSCertUseAddressFalse(t *testing.T) {
 // TestTLSCertIntermediateExpiresFirst: the server's chain holds an
 // intermediate that lapses before the leaf; it decides the days left.
 func TestTLSCertIntermediateExpiresFirst(t *testing.T) {
-	root := newTestCA(t)
+	root := checktest.NewCA(t)
 	now := time.Now()
-	ikey := prNewKey(t)
+	ikey := checktest.NewKey(t)
 	itmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(prSerial.Add(1)), Subject: pkix.Name{CommonName: "hcops Test Intermediate"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(prDays(12.5)),
+		SerialNumber: big.NewInt(checktest.Serial.Add(1)), Subject: pkix.Name{CommonName: "hcops Test Intermediate"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(checktest.Days(12.5)),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
 	}
-	ider, err := x509.CreateCertificate(rand.Reader, itmpl, root.cert, &ikey.PublicKey, root.key)
+	ider, err := x509.CreateCertificate(rand.Reader, itmpl, root.Cert, &ikey.PublicKey, root.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	icert, _ := x509.ParseCertificate(ider)
-	inter := &testCA{cert: icert, key: ikey}
-	leaf, _ := inter.issue(t, "localhost", prLocalNames, now.Add(-time.Hour), now.Add(prDays(300)))
+	inter := &checktest.CA{Cert: icert, Key: ikey}
+	leaf, _ := inter.Issue(t, "localhost", checktest.LocalNames, now.Add(-time.Hour), now.Add(checktest.Days(300)))
 	leaf.Certificate = [][]byte{leaf.Certificate[0], ider}
-	srv := prTLSServer(t, leaf, nil)
-	r := prOne(t, prProbe(t, "tls-cert", &Spec{Params: map[string]any{"endpoints": srv.Listener.Addr().String(), "ca_file": root.file}}, nil, nil))
+	srv := checktest.TLSServer(t, leaf, nil)
+	r := checktest.One(t, prProbe(t, "tls-cert", &inspect.Spec{Params: map[string]any{"endpoints": srv.Listener.Addr().String(), "ca_file": root.File}}, nil, nil))
 	if r.Status != result.Warn || r.Value == nil || *r.Value > 12.5 || *r.Value < 12.3 ||
 		!strings.Contains(r.Message, "(first to expire in the chain: hcops Test Intermediate)") {
-		t.Fatalf("%s %v %q", r.Status, prDeref(r.Value), r.Message)
+		t.Fatalf("%s %v %q", r.Status, checktest.Deref(r.Value), r.Message)
 	}
 }

@@ -1,0 +1,45 @@
+package os
+
+import (
+	"testing"
+
+	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/inspect"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// testChecks are this package's check types, for the tests (checks.All is
+// the list hcops uses; it imports this package, so tests here cannot).
+var testChecks = inspect.Registry{
+	"accounts":        Accounts(),
+	"cpu":             CPU(),
+	"disk":            Disk(),
+	"failed-logins":   FailedLogins(),
+	"file":            File(),
+	"inode":           Inode(),
+	"kernel-log":      KernelLog(),
+	"load":            Load(),
+	"log-pattern":     LogPattern(),
+	"memory":          Memory(),
+	"os-info":         OSInfo(),
+	"port-listen":     PortListen(),
+	"process":         Process(),
+	"reboot-required": RebootRequired(),
+	"systemd-unit":    SystemdUnit(),
+	"time-offset":     TimeOffset(),
+	"uptime":          Uptime(),
+	"zombie":          Zombie(),
+}
+
+// Lookup returns this package's check type called name.
+func Lookup(name string) (inspect.Check, bool) { return testChecks.Lookup(name) }
+
+// prEval runs the check of type typ end to end on this machine.
+func prEval(t testing.TB, typ string, spec *inspect.Spec) []result.Result {
+	t.Helper()
+	c, ok := Lookup(typ)
+	if !ok {
+		t.Fatalf("check type %q not in this package", typ)
+	}
+	return checktest.Eval(t, c, typ, spec)
+}
