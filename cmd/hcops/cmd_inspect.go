@@ -415,8 +415,9 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	}
 	progress := newProgressLine(app)
 	var fin engine.RunFinished
-	eng := &engine.Engine{Store: db, Connect: factory, Lang: app.Lang}
+	eng := &engine.Engine{Connect: factory, Lang: app.Lang}
 	if db != nil {
+		eng.Store = db
 		// A stored inspection is one line of the audit log too.
 		eng.Audit = auditForRun(app)
 	}
@@ -778,9 +779,9 @@ func printInspectTable(app *App, opts *inspectOptions, run *result.Run, hosts in
 		if r.Item != "" && !strings.Contains(check, r.Item) {
 			check += " " + r.Item
 		}
-		msg := r.Message
+		msg := r.MessageIn(app.Lang)
 		if r.Advice != "" && r.Status != result.OK {
-			msg += " — " + r.Advice
+			msg += " — " + r.AdviceIn(app.Lang)
 		}
 		t.Row(app.T("status."+r.Status.String()), sys, r.Asset, check, formatValue(r), msg)
 	}

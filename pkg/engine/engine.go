@@ -25,7 +25,7 @@ import (
 // Engine runs inspections, backup verifications and drills.
 type Engine struct {
 	// Store keeps runs and results; nil runs without history (--no-store).
-	Store *store.DB
+	Store Store
 	// Connect hands out connections to assets.
 	Connect *connect.Factory
 	// Lang is the language results are written in ("zh" or "en").
@@ -53,6 +53,13 @@ func NewRun(kind string, now time.Time) *result.Run {
 	}
 	run.RanFrom, _ = os.Hostname()
 	return run
+}
+
+// Store is what the engine needs of the history: record runs and read
+// what earlier runs left (last inspection times, last drill's row counts).
+type Store interface {
+	store.Recorder
+	store.Reader
 }
 
 // Observer receives a run's events, in order, from one goroutine at a time.

@@ -189,7 +189,7 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 // work instead of after it: a run with dead hosts costs no more than one
 // without. Output order is unaffected. History errors only lose the
 // optimisation.
-func unreachableFirst(ctx context.Context, db *store.DB, plan *inspect.Plan) {
+func unreachableFirst(ctx context.Context, db store.Reader, plan *inspect.Plan) {
 	last, err := db.LatestRun(ctx, result.KindInspect)
 	if err != nil {
 		return
