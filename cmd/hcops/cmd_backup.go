@@ -384,15 +384,17 @@ func finishBackupRun(app *App, run *result.Run) error {
 		}
 	default:
 		t := app.IO.NewTable(app.T("backup.header.policy"), app.T("backup.header.aspect"), app.T("backup.header.status"), app.T("backup.header.message"))
-		for _, r := range run.Results {
-			t.Row(policyOf(r), aspectName(app, r.Item), app.T("status."+r.Status.String()), r.Message)
+		for i := range run.Results {
+			r := &run.Results[i]
+			t.Row(policyOf(*r), aspectName(app, r.Item), app.T("status."+r.Status.String()), r.MessageIn(app.Lang))
 		}
 		if err := t.Render(); err != nil {
 			return err
 		}
-		for _, r := range run.Results {
+		for i := range run.Results {
+			r := &run.Results[i]
 			if r.Status != result.OK && r.Advice != "" {
-				app.Infof("%s", app.T("backup.cli.advice", policyOf(r), aspectName(app, r.Item), r.Advice))
+				app.Infof("%s", app.T("backup.cli.advice", policyOf(*r), aspectName(app, r.Item), r.AdviceIn(app.Lang)))
 			}
 		}
 		c := run.Counts
@@ -487,10 +489,7 @@ func runBackupList(ctx context.Context, app *App, opts *backupOptions, args []st
 	if db, err := app.DB(ctx); err == nil {
 		_ = db.EachResult(ctx, store.ResultFilter{Kind: result.KindBackup}, func(r *store.StoredResult) error {
 			if r.Item == backup.AspectIntegrity {
-				// messages start with the copy's name and a space, in
-				// either language ("x.dump passed: ...", "x.dump 校验通过：...")
-				name, _, _ := strings.Cut(r.Message, " ")
-				name = strings.TrimSuffix(strings.TrimSuffix(name, ":"), "：")
+				name := backup.TestedCopy(&r.Result)
 				integrity[r.Check+"|"+name] = evidence{r.Status, r.RunStartedAt.Format("2006-01-02")}
 			}
 			return nil

@@ -327,8 +327,9 @@ func runHistoryShow(ctx context.Context, app *App, opts *historyShowOptions, arg
 	}
 	t := app.IO.NewTable(app.T("history.header.status"), app.T("history.header.asset"), app.T("history.header.check"),
 		app.T("history.header.value"), app.T("history.header.message"))
-	for _, r := range run.Results {
-		t.Row(app.T("status."+r.Status.String()), r.Asset, r.Check, formatValue(r), r.Message)
+	for i := range run.Results {
+		r := &run.Results[i]
+		t.Row(app.T("status."+r.Status.String()), r.Asset, r.Check, formatValue(*r), r.MessageIn(app.Lang))
 	}
 	if err := t.Render(); err != nil {
 		return err

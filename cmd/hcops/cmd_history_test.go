@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cyhealth/hcops/pkg/backup"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -521,5 +522,53 @@ func TestHistoryDamagedDatabase(t *testing.T) {
 	code, _, errOut := e.hcops(t, "history", "show", histID(run.ID))
 	if code != ExitUnknown || !strings.Contains(errOut, "the history database "+e.db+" is damaged: restore it from a backup") {
 		t.Errorf("damaged database: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// history show renders stored results in the reader's language from their
+// code and args: a run recorded in English reads in Chinese, and the other
+// way round; a result without a code shows its stored text.
+func TestHistoryShowInReadersLanguage(t *testing.T) {
+	e := newHistoryEnv(t)
+	db := e.open(t)
+	now := time.Now().Truncate(time.Second)
+	p := &backup.Policy{Name: "his-db", Kind: backup.KindMysqldump, Of: "his-db-01", Path: "/backup/his-*.sql.gz", Schedule: "daily", RPO: "26h"}
+	copies := []backup.Copy{{Name: "his-20261126.sql.gz", Path: "/backup/his-20261126.sql.gz", Time: now.Add(-72 * time.Hour), Size: 1 << 20}}
+	recorded := func(lang string) []result.Result {
+		rs := backup.Judge(p, copies, now, lang)[:1] // freshness: 3d old, RPO 26h
+		unreachable := result.Result{Asset: "app-01", Check: "connect", Status: result.Unreachable, Reason: result.ReasonTimeout}
+		unreachable.SetMessage(lang, "inspect.run.unreachable", "app-01", result.ReasonTimeout, "dial tcp 10.0.0.9:22: i/o timeout")
+		raw := result.Result{Asset: "web-01", Check: "command", Status: result.Warn}
+		raw.SetText("exit 1: no such file")
+		return append(rs, unreachable, raw)
+	}
+	enRun := seedHistoryRun(t, db, "backup", now.Add(-time.Hour), "completed", recorded("en")...)
+	zhRun := seedHistoryRun(t, db, "backup", now.Add(-time.Minute), "completed", recorded("zh")...)
+
+	for _, tc := range []struct {
+		lang string
+		run  *result.Run
+		want []string
+		bad  []string
+	}{
+		{"zh", enRun, []string{"最新备份 his-20261126.sql.gz 距今 3天，超过恢复点目标（RPO）26小时", "app-01 无法连接（timeout）：dial tcp 10.0.0.9:22: i/o timeout", "exit 1: no such file"},
+			[]string{"newest copy", "unreachable"}},
+		{"en", zhRun, []string{"newest copy his-20261126.sql.gz is 3d old, older than the RPO of 26h", "app-01 unreachable (timeout): dial tcp 10.0.0.9:22: i/o timeout", "exit 1: no such file"},
+			[]string{"最新备份", "无法连接"}},
+	} {
+		code, out, errOut := e.hcops(t, "--lang", tc.lang, "history", "show", histID(tc.run.ID))
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.lang, code, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("history show in %s lacks %q:\n%s", tc.lang, w, out)
+			}
+		}
+		for _, b := range tc.bad {
+			if strings.Contains(out, b) {
+				t.Errorf("history show in %s shows %q:\n%s", tc.lang, b, out)
+			}
+		}
 	}
 }

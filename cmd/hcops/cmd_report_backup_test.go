@@ -143,4 +143,36 @@ drill_targets:
 			t.Errorf("html report lacks %q", want)
 		}
 	}
+	// The verdicts were recorded in English (--lang en, as under cron with
+	// LANG=C): the Chinese report renders them from their code and args —
+	// the stale policy's verdict and advice (also in the risk table), the
+	// drill's restore with its time — and shows none of the English text.
+	for _, want := range []string{"超过恢复点目标（RPO）", "最近几次备份任务失败或未运行", "已恢复到临时演练库", "秒（可作为 RTO 依据）"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("Chinese report of English runs lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"older than the RPO", "restored into scratch database", "RTO evidence", "the last backup runs failed"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("Chinese report of English runs shows %q", bad)
+		}
+	}
+
+	// And the other way round: a verification in Chinese, the report in
+	// English.
+	if code, out, errOut := e.hcops(ctx, t, "--lang", "zh", "backup", "verify"); code != ExitCrit {
+		t.Fatalf("verify in Chinese: %d\n%s\n%s", code, out, errOut)
+	}
+	code, html, errOut = e.hcops(ctx, t, "report", "monthly", "--month", now.Format("2006-01"), "--format", "html", "--out", "-")
+	if code != 0 {
+		t.Fatalf("English html report: %d %s", code, errOut)
+	}
+	if !strings.Contains(html, "older than the RPO") {
+		t.Errorf("English report of a Chinese run lacks the stale verdict")
+	}
+	for _, bad := range []string{"超过恢复点目标", "距今", "校验通过", "最近几次备份任务"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("English report of a Chinese run shows %q", bad)
+		}
+	}
 }

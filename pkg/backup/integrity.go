@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,6 +180,34 @@ func Integrity(ctx context.Context, r transport.Runner, p *Policy, c Copy, lang 
 		}
 	}
 	return res
+}
+
+// integrityCodes are the messages an integrity verdict starts with; the
+// copy's name is the first argument of each.
+var integrityCodes = []string{"backup.int.not_tested", "backup.int.failed", "backup.int.no_tool", "backup.int.no_test", "backup.int.passed"}
+
+// TestedCopy returns the name of the copy an integrity result r is about,
+// read from its meaning (the first argument of its message, also when
+// notes were appended). A result stored before results had codes gives
+// the first word of its text, which names the copy in either language
+// ("x.dump passed: …", "x.dump 校验通过：…").
+func TestedCopy(r *result.Result) string {
+	code, args := r.Code, r.Args
+	if code == i18n.ConcatCode && len(args) > 0 {
+		if s, ok := args[0].(i18n.Sub); ok {
+			code, args = s.Key, s.Args
+		}
+	}
+	if slices.Contains(integrityCodes, code) && len(args) > 0 {
+		if name, ok := args[0].(string); ok {
+			return name
+		}
+	}
+	if r.Code != "" {
+		return ""
+	}
+	name, _, _ := strings.Cut(r.Message, " ")
+	return strings.TrimSuffix(strings.TrimSuffix(name, ":"), "：")
 }
 
 // judgeIntegrity reads the markers the script printed.

@@ -197,3 +197,24 @@ func TestDrillPartsMeaningBothLanguages(t *testing.T) {
 		t.Errorf("restore in English: %q", got)
 	}
 }
+
+// The copy an integrity verdict is about is read from its meaning, in
+// either language, also when a note was appended; results stored before
+// codes fall back to the first word of their text.
+func TestTestedCopy(t *testing.T) {
+	p := policy("/backup")
+	p.Kind = KindPgDump
+	c := copyAt("his 01.dump", now, 1<<20) // a space in the name: the text could not tell
+	for _, out := range []string{"@@T gzip 0\n@@T pg_restore 127\n", "@@T gzip 1\nbad\n", "@@T gzip 127\n", ""} {
+		for _, lang := range []string{i18n.EN, i18n.ZH} {
+			r := stored(t, judgeIntegrity(p, c, out, p.base(AspectIntegrity), lang))
+			if got := TestedCopy(&r); got != c.Name {
+				t.Errorf("%s %q: TestedCopy = %q (message %q)", lang, out, got, r.Message)
+			}
+		}
+	}
+	old := result.Result{Item: AspectIntegrity, Message: "his-02.dump 校验通过：gzip"}
+	if got := TestedCopy(&old); got != "his-02.dump" {
+		t.Errorf("stored without code: %q", got)
+	}
+}
