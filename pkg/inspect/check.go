@@ -30,6 +30,9 @@ type Spec struct {
 	// check is the check type Type names, resolved when the playbook is
 	// loaded (ParsePlaybook).
 	check Check
+	// params are Params decoded by the check type (ParamsDecoder), when it
+	// declares them as a struct; see ParamsOf.
+	params any
 }
 
 // Check returns the check type of a spec loaded by ParsePlaybook, nil for

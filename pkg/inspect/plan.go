@@ -165,6 +165,7 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 				params[k] = o.Params[k]
 			}
 			spec.Params = params
+			spec.params = nil
 		}
 	}
 	it := &Item{Playbook: pb.Name, Spec: spec}
@@ -177,6 +178,15 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 		return nil
 	}
 	it.Check = c
+	if d, ok := c.(ParamsDecoder); ok && it.Spec.params == nil {
+		// Decoded again only when an override changed the parameters.
+		p, err := d.DecodeParams(&it.Spec)
+		if err != nil {
+			it.Err = err
+			return it
+		}
+		it.Spec.params = p
+	}
 	th, err := ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
 		where := "playbook " + pb.Name

@@ -219,10 +219,38 @@ func parseSpec(checks Registry, file string, n *yaml.Node) (Spec, error) {
 			return s, pbErr(file, n.Line, "inspect.pb.check_target", s.Name, err)
 		}
 	}
+	if d, ok := c.(ParamsDecoder); ok {
+		p, err := d.DecodeParams(&s)
+		if err != nil {
+			return s, pbErr(file, paramLine(n, err), "inspect.pb.check_param", err)
+		}
+		s.params = p
+	}
 	if err := validateSpec(c, &s); err != nil {
-		return s, pbErr(file, n.Line, "inspect.pb.check_param", err)
+		return s, pbErr(file, paramLine(n, err), "inspect.pb.check_param", err)
 	}
 	return s, nil
+}
+
+// paramLine returns the line of the parameter err is about (a misspelt key,
+// a bad value) in the check's mapping n, else the check's own line.
+func paramLine(n *yaml.Node, err error) int {
+	var pe *paramError
+	if !errors.As(err, &pe) {
+		return n.Line
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "params" || n.Content[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		ps := n.Content[i+1].Content
+		for j := 0; j+1 < len(ps); j += 2 {
+			if ps[j].Value == pe.param {
+				return ps[j].Line
+			}
+		}
+	}
+	return n.Line
 }
 
 // validateSpec lets the check type reject bad parameters before any host is

@@ -3,12 +3,15 @@ package inspect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -22,7 +25,38 @@ type testProbe struct{}
 
 // testChecks is the registry of this package's tests: check types that
 // exist only here, so the engine is tested without the real ones.
-var testChecks = Registry{"testonly-shell": testShell{}, "testonly-probe": testProbe{}}
+var testChecks = Registry{"testonly-shell": testShell{}, "testonly-probe": testProbe{}, "testonly-typed": testTyped{}}
+
+// testTyped is a probe with typed parameters (ParamsDecoder); it reports
+// them in its message.
+type testTyped struct{}
+
+type testTypedParams struct {
+	Count  int           `param:"count"`
+	Window time.Duration `param:"window"`
+	Names  []string      `param:"names"`
+}
+
+func (p *testTypedParams) Defaults() { p.Count = 2 }
+
+var testTypedDecodes atomic.Int64
+
+func (testTyped) DecodeParams(s *Spec) (any, error) {
+	testTypedDecodes.Add(1)
+	return DecodeParams[testTypedParams](s)
+}
+
+func (testTyped) Script(*Spec, *inventory.Asset) (string, error) { return "", nil }
+
+func (testTyped) Evaluate(_ context.Context, env *Env) []result.Result {
+	p, err := ParamsOf[testTypedParams](env.Spec)
+	if err != nil {
+		return BadParamsResult(env, "testonly-typed", err)
+	}
+	r := result.Result{Status: result.OK}
+	r.SetText(fmt.Sprintf("count=%d window=%s names=%v", p.Count, p.Window, p.Names))
+	return []result.Result{r}
+}
 
 func (testShell) Script(s *Spec, a *inventory.Asset) (string, error) {
 	if v, ok := s.Params["fail"]; ok {
@@ -80,6 +114,8 @@ func TestInvalidPlaybooks(t *testing.T) {
 		"checks-not-list.yaml":    `checks-not-list.yaml:3: checks must be a list`,
 		"params-not-map.yaml":     `params-not-map.yaml:5: params must be a mapping of parameter: value`,
 		"bad-param.yaml":          `bad-param.yaml:3: check a: parameter fail: nope`,
+		"unknown-param.yaml":      `unknown-param.yaml:7: check a: parameter windw: unknown parameter (did you mean window?); known: count, names, window`,
+		"bad-param-value.yaml":    `bad-param-value.yaml:7: check a: parameter count: want a whole number, got "many"`,
 		"no-type.yaml":            `no-type.yaml:3: check "a" has no type (see hcops inspect checks)`,
 		"name-not-string.yaml":    `name-not-string.yaml:1: name must be a string`,
 		"timeout-text.yaml":       `timeout-text.yaml:5: timeout_sec must be a whole number of seconds`,

@@ -115,7 +115,6 @@ func TestCommandMissingSection(t *testing.T) {
 
 func prPtr(v float64) *float64 { return &v }
 
-
 func TestCommandScriptFile(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "workload.sh")
 	os.WriteFile(f, []byte("#!/bin/sh\necho \"== host\"\necho INSPECT_END 42\n"), 0o644)

@@ -705,3 +705,28 @@ func BenchmarkParseIPMISDR(b *testing.B) {
 		parseIPMISDR(out)
 	}
 }
+
+// The hardware checks with parameters declare them as structs: a misspelt
+// key is refused when the playbook is loaded, at its line, with the nearest
+// known key; a good value is decoded once and used.
+func TestHardwareTypedParams(t *testing.T) {
+	cases := map[string]string{
+		"  - {name: m, type: multipath, params: {min_path: 3}}":          `p.yaml:3: check m: parameter min_path: unknown parameter (did you mean min_paths?); known: min_paths`,
+		"  - {name: n, type: nic, params: {interface: [eth0]}}":          `p.yaml:3: check n: parameter interface: unknown parameter (did you mean interfaces?); known: include_virtual, interfaces`,
+		"  - name: i\n    type: ipmi\n    params:\n      sel_window: soon": `p.yaml:6: check i: parameter sel_window: want a duration like 30s, 15m, 24h or 7d, got "soon"`,
+	}
+	for check, want := range cases {
+		_, err := inspect.ParsePlaybook(testChecks, "p.yaml", []byte("name: p\nchecks:\n"+check+"\n"), "p")
+		if err == nil || err.Error() != want {
+			t.Errorf("%s:\n got  %v\n want %s", check, err, want)
+		}
+	}
+	pb, err := inspect.ParsePlaybook(testChecks, "p.yaml", []byte("name: p\nchecks:\n  - {name: m, type: multipath, params: {min_paths: 4}}\n"), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := inspect.ParamsOf[multipathParams](&pb.Checks[0])
+	if err != nil || p.MinPaths != 4 {
+		t.Fatalf("%+v, %v", p, err)
+	}
+}

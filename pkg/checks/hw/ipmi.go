@@ -27,6 +27,19 @@ import (
 // sensor in °C (defaults: none; the BMC's own thresholds decide).
 type ipmiCheck struct{}
 
+// ipmiParams are the parameters of ipmi, decoded once when the playbook is
+// loaded.
+type ipmiParams struct {
+	// SELWindow is how far back the event log is read; 0 means since the
+	// last inspection.
+	SELWindow time.Duration `param:"sel_window"`
+}
+
+// DecodeParams decodes the parameters (see inspect.ParamsDecoder).
+func (ipmiCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[ipmiParams](spec)
+}
+
 const ipmiScript = `if ! command -v ipmitool >/dev/null 2>&1; then echo "@@NOTOOL ipmitool"; exit 0; fi
 echo "@@SDR"
 LC_ALL=C ipmitool sdr elist full 2>&1 || LC_ALL=C ipmitool sdr 2>&1
@@ -188,13 +201,13 @@ func (ipmiCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 
 	// The event log: events since the last inspection.
 	since := env.Since
-	w, err := inspect.ParamDuration(env.Spec, "sel_window", 0)
+	p, err := inspect.ParamsOf[ipmiParams](env.Spec)
 	if err != nil {
 		summary.Status = result.Unknown
 		summary.SetText(err.Error())
 		return []result.Result{summary}
 	}
-	if w > 0 {
+	if w := p.SELWindow; w > 0 {
 		since = env.Now.Add(-w)
 	}
 	var recent []ipmiEvent

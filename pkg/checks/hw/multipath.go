@@ -18,6 +18,20 @@ import (
 // (default 2): fewer active paths than this is WARN.
 type multipathCheck struct{}
 
+// multipathParams are the parameters of multipath, decoded once when the
+// playbook is loaded.
+type multipathParams struct {
+	MinPaths int `param:"min_paths"` // paths a device should have; default 2
+}
+
+// Defaults sets min_paths to 2.
+func (p *multipathParams) Defaults() { p.MinPaths = 2 }
+
+// DecodeParams decodes the parameters (see inspect.ParamsDecoder).
+func (multipathCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[multipathParams](spec)
+}
+
 const multipathScript = `if ! command -v multipath >/dev/null 2>&1; then echo "@@NOTOOL multipath-tools"; exit 0; fi
 LC_ALL=C multipath -ll 2>&1`
 
@@ -69,13 +83,14 @@ func (multipathCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Res
 	if r, done := hwSectionProblem(env, base, "multipath-tools"); done {
 		return []result.Result{r}
 	}
-	minPaths, err := inspect.ParamInt(env.Spec, "min_paths", 2)
+	p, err := inspect.ParamsOf[multipathParams](env.Spec)
 	if err != nil {
 		r := base
 		r.Status = result.Unknown
 		r.SetText(err.Error())
 		return []result.Result{r}
 	}
+	minPaths := p.MinPaths
 	devs := parseMultipath(env.Section.Stdout)
 	if len(devs) == 0 {
 		r := base

@@ -22,6 +22,18 @@ import (
 // of packets (defaults warn ~:0.01, crit ~:1).
 type nicCheck struct{}
 
+// nicParams are the parameters of nic, decoded once when the playbook is
+// loaded.
+type nicParams struct {
+	Interfaces     []string `param:"interfaces"`      // only these; default every physical interface
+	IncludeVirtual bool     `param:"include_virtual"` // also bonds, bridges, VLANs, veth
+}
+
+// DecodeParams decodes the parameters (see inspect.ParamsDecoder).
+func (nicCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[nicParams](spec)
+}
+
 const nicScript = `for i in /sys/class/net/*; do
   n=${i##*/}
   [ "$n" = lo ] && continue
@@ -74,17 +86,14 @@ func (nicCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	if r, done := hwSectionProblem(env, base, "sysfs"); done {
 		return []result.Result{r}
 	}
-	names, err := inspect.ParamStrings(env.Spec, "interfaces")
-	includeVirtual, err2 := inspect.ParamBool(env.Spec, "include_virtual", false)
-	if err == nil {
-		err = err2
-	}
+	p, err := inspect.ParamsOf[nicParams](env.Spec)
 	if err != nil {
 		r := base
 		r.Status = result.Unknown
 		r.SetText(err.Error())
 		return []result.Result{r}
 	}
+	names, includeVirtual := p.Interfaces, p.IncludeVirtual
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true

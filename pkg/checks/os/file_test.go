@@ -185,4 +185,3 @@ func BenchmarkParseFileOutput(b *testing.B) {
 		}
 	}
 }
-

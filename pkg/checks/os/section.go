@@ -241,6 +241,15 @@ func (g osGuard) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) 
 // Validate checks the wrapped check's parameters.
 func (g osGuard) Validate(spec *inspect.Spec) error { return g.c.Validate(spec) }
 
+// DecodeParams decodes the wrapped check's typed parameters, when it
+// declares them (inspect.ParamsDecoder); nil otherwise.
+func (g osGuard) DecodeParams(spec *inspect.Spec) (any, error) {
+	if d, ok := g.c.(inspect.ParamsDecoder); ok {
+		return d.DecodeParams(spec)
+	}
+	return nil, nil
+}
+
 // Evaluate runs the wrapped check's Evaluate.
 func (g osGuard) Evaluate(ctx context.Context, env *inspect.Env) (rs []result.Result) {
 	defer func() {

@@ -1,0 +1,134 @@
+package inspect
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"time"
+)
+
+// Typed parameters. A check type declares its parameters as a struct whose
+// fields carry `param:"name"` tags, and implements ParamsDecoder with
+// DecodeParams[T]. The playbook loader decodes them once, when the playbook
+// is read (unknown keys are rejected there with the file, the line and the
+// nearest known key), and again only for an asset whose inventory override
+// changes them; Script and Evaluate get the decoded struct with
+// ParamsOf[T]. Supported field types: string, int, float64, bool,
+// time.Duration, []string, []int and *regexp.Regexp, read with the same
+// loose spellings as ParamString and friends.
+//
+// A field's default is the value the struct has before decoding: a
+// parameter struct may implement Defaulter to set them. It may implement
+// ParamsChecker to validate the decoded values together.
+
+// ParamsDecoder is implemented by check types with typed parameters.
+type ParamsDecoder interface {
+	// DecodeParams decodes spec.Params; the result is what ParamsOf returns.
+	DecodeParams(spec *Spec) (any, error)
+}
+
+// Defaulter sets a parameter struct's defaults before decoding.
+type Defaulter interface{ Defaults() }
+
+// ParamsChecker validates decoded parameters together (one excludes
+// another, a minimum below a maximum).
+type ParamsChecker interface{ CheckParams(spec *Spec) error }
+
+// DecodeParams decodes spec.Params into a new T by the fields' `param`
+// tags, rejecting keys T does not declare.
+func DecodeParams[T any](spec *Spec) (*T, error) {
+	p := new(T)
+	if d, ok := any(p).(Defaulter); ok {
+		d.Defaults()
+	}
+	v := reflect.ValueOf(p).Elem()
+	t := v.Type()
+	var known []string
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("param"); name != "" {
+			known = append(known, name)
+		}
+	}
+	if err := ParamKnown(spec, known...); err != nil {
+		return nil, err
+	}
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("param")
+		if name == "" {
+			continue
+		}
+		if err := decodeField(spec, name, v.Field(i)); err != nil {
+			return nil, err
+		}
+	}
+	if c, ok := any(p).(ParamsChecker); ok {
+		if err := c.CheckParams(spec); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+var (
+	durationType = reflect.TypeFor[time.Duration]()
+	regexpType   = reflect.TypeFor[*regexp.Regexp]()
+)
+
+func decodeField(spec *Spec, name string, f reflect.Value) error {
+	switch {
+	case f.Type() == durationType:
+		d, err := ParamDuration(spec, name, time.Duration(f.Int()))
+		f.SetInt(int64(d))
+		return err
+	case f.Type() == regexpType:
+		re, err := ParamRegexp(spec, name)
+		if re != nil {
+			f.Set(reflect.ValueOf(re))
+		}
+		return err
+	}
+	switch f.Kind() {
+	case reflect.String:
+		s, err := ParamString(spec, name, f.String())
+		f.SetString(s)
+		return err
+	case reflect.Int:
+		n, err := ParamInt(spec, name, int(f.Int()))
+		f.SetInt(int64(n))
+		return err
+	case reflect.Float64:
+		x, err := ParamFloat(spec, name, f.Float())
+		f.SetFloat(x)
+		return err
+	case reflect.Bool:
+		b, err := ParamBool(spec, name, f.Bool())
+		f.SetBool(b)
+		return err
+	case reflect.Slice:
+		switch f.Type().Elem().Kind() {
+		case reflect.String:
+			if !ParamHas(spec, name) {
+				return nil
+			}
+			ss, err := ParamStrings(spec, name)
+			f.Set(reflect.ValueOf(ss))
+			return err
+		case reflect.Int:
+			def, _ := f.Interface().([]int)
+			ns, err := ParamInts(spec, name, def)
+			f.Set(reflect.ValueOf(ns))
+			return err
+		}
+	}
+	panic(fmt.Sprintf("inspect: parameter %s: unsupported field type %s", name, f.Type()))
+}
+
+// ParamsOf returns the parameters of spec decoded into T: those decoded
+// when the playbook was loaded or the plan built, else decoded now (a Spec
+// built by hand, in tests).
+func ParamsOf[T any](spec *Spec) (*T, error) {
+	if p, ok := spec.params.(*T); ok {
+		return p, nil
+	}
+	return DecodeParams[T](spec)
+}

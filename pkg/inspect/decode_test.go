@@ -1,0 +1,69 @@
+package inspect
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
+)
+
+// Typed parameters are decoded once when the playbook is loaded; the plan
+// reuses them for every asset and decodes again only for an asset whose
+// override changes them (and reports a bad override on that asset only).
+func TestTypedParamsDecodedOnce(t *testing.T) {
+	before := testTypedDecodes.Load()
+	pb, err := ParsePlaybook(testChecks, "typed.yaml", []byte("name: typed\nchecks:\n  - {name: a, type: testonly-typed, params: {window: 1h, names: x}}\n"), "typed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testTypedDecodes.Load() - before; n != 1 {
+		t.Fatalf("decoded %d times while loading, want 1", n)
+	}
+	var assets []*inventory.Asset
+	for _, n := range []string{"a1", "a2", "a3"} {
+		assets = append(assets, &inventory.Asset{Name: n, Kind: "host", Address: "192.0.2.1"})
+	}
+	assets[1].Checks = map[string]inventory.CheckOverride{"a": {Params: map[string]any{"count": 9}}}
+	assets[2].Checks = map[string]inventory.CheckOverride{"a": {Params: map[string]any{"cuont": 9}}}
+	p, err := BuildPlan(PlanInput{Assets: assets, Playbooks: []*Playbook{pb}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testTypedDecodes.Load() - before; n != 3 {
+		t.Errorf("decoded %d times in all, want 3 (load, and the two overridden assets)", n)
+	}
+	got := map[string]string{}
+	for _, h := range p.Hosts {
+		it := h.Items[0]
+		if it.Err != nil {
+			got[h.Name] = it.Err.Error()
+			continue
+		}
+		got[h.Name] = it.Check.Evaluate(context.Background(), &Env{Spec: &it.Spec, Now: time.Now()})[0].Message
+	}
+	want := map[string]string{
+		"a1": "count=2 window=1h0m0s names=[x]",
+		"a2": "count=9 window=1h0m0s names=[x]",
+	}
+	for n, w := range want {
+		if got[n] != w {
+			t.Errorf("%s: %q, want %q", n, got[n], w)
+		}
+	}
+	if !strings.Contains(got["a3"], "parameter cuont: unknown parameter (did you mean count?)") {
+		t.Errorf("a3: %q", got["a3"])
+	}
+}
+
+// A Spec built by hand (tests of a check) is decoded when asked.
+func TestParamsOfUndecodedSpec(t *testing.T) {
+	p, err := ParamsOf[testTypedParams](&Spec{Name: "x", Params: map[string]any{"count": "4", "names": []any{"a", 7}}})
+	if err != nil || p.Count != 4 || len(p.Names) != 2 || p.Names[1] != "7" {
+		t.Fatalf("%+v, %v", p, err)
+	}
+	if _, err := ParamsOf[testTypedParams](&Spec{Name: "x", Params: map[string]any{"count": []any{1}}}); err == nil {
+		t.Fatal("a list for an int was accepted")
+	}
+}
