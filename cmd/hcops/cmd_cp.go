@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ type cpOptions struct {
 	sel                 selectorFlags
 	get                 bool
 	confirm             string
+	approval            string
 	acceptNew, insecure bool
 }
 
@@ -61,6 +63,7 @@ EXIT STATUS
 	opts.sel.register(cmd)
 	f.BoolVar(&opts.get, "get", false, "copy from the hosts: -- REMOTE LOCALDIR")
 	f.StringVar(&opts.confirm, "confirm", "", "names of the core assets and appliances selected, typed back (comma-separated)")
+	f.StringVar(&opts.approval, "approval", "", "a second person's approval file (config remote.approval); for cp the approved command is \"cp LOCAL REMOTE\"")
 	f.Int("forks", 32, "hosts worked on at once (env HCOPS_FORKS)")
 	f.String("host-timeout", "30m", "deadline for one host's transfer (env HCOPS_HOST_TIMEOUT)")
 	f.String("connect-timeout", "10s", "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
@@ -86,7 +89,7 @@ func runCp(ctx context.Context, app *App, opts *cpOptions, selArgs, files []stri
 	if err != nil {
 		return err
 	}
-	if err := confirmCritical(app, inv, assets, opts.confirm); err != nil {
+	if err := authorise(app, inv, assets, opts.confirm, opts.approval, "cp "+req.Local+" "+req.Remote); err != nil {
 		return err
 	}
 	req.Assets = assets
@@ -178,6 +181,46 @@ func selectTargets(app *App, sf *selectorFlags, args []string) ([]*inventory.Ass
 		return nil, nil, flagErrorf("%s", app.T("exec.no_target", sel.String()))
 	}
 	return assets, inv, nil
+}
+
+// assetNames lists the assets' names.
+func assetNames(assets []*inventory.Asset) []string {
+	names := make([]string, 0, len(assets))
+	for _, a := range assets {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+// authorise checks a remote action may go ahead: with remote.approval in
+// the config, a second person's approval file for the assets it covers
+// (core ones, or all); otherwise --confirm for core assets and appliances.
+func authorise(app *App, inv *inventory.Inventory, assets []*inventory.Asset, confirm, approvalFile, script string) error {
+	mode := ""
+	if app.Config != nil {
+		mode = app.Config.Remote.Approval
+	}
+	if mode == "" {
+		return confirmCritical(app, inv, assets, confirm)
+	}
+	var needs []string
+	for _, a := range assets {
+		if mode == "all" || critical(inv, a) {
+			needs = append(needs, a.Name)
+		}
+	}
+	if len(needs) == 0 {
+		return nil
+	}
+	if approvalFile == "" {
+		return flagErrorf("%s", app.T("exec.approval_needed", len(needs), strings.Join(needs, ",")))
+	}
+	a, err := engine.CheckApproval(approvalFile, script, needs, time.Now())
+	if err != nil {
+		return flagErrorf("%s", app.T("exec.approval_refused", err))
+	}
+	app.Infof("%s", app.T("exec.approved", a.Approver, a.Expires.Format("2006-01-02 15:04")))
+	return nil
 }
 
 // confirmCritical refuses to act on core assets and appliances whose names

@@ -30,6 +30,9 @@ type execOptions struct {
 	become              bool
 	dryRun              bool
 	confirm             string
+	approval            string
+	approve             bool
+	valid               time.Duration
 	acceptNew, insecure bool
 }
 
@@ -50,6 +53,14 @@ host's exit code. Assets that are core (criticality: core, on the asset or its
 system) or appliances need --confirm with their names typed back
 (comma-separated), so a mistyped selector cannot restart the core systems.
 --dry-run lists the targets and runs nothing.
+
+Two-person approval (二次审批): with remote.approval: core (or all) in the
+config, core assets (or all) need --approval FILE instead: a file the second
+person writes from their own account with the same selection, command and
+--approve (hcops exec --group his --approve -- systemctl restart his >
+/tmp/approval.yaml). It names the exact command (its SHA-256), the assets and
+an expiry (--valid, 2h); it must belong to the approver, be read-only to
+others, and is refused when it was written by the operator's own account.
 
 EXIT STATUS
   0    every host ran the command and it exited 0
@@ -76,6 +87,9 @@ EXIT STATUS
 	f.BoolVar(&opts.become, "become", false, "run through sudo on every host (sudo -n; never prompts)")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "list the target hosts and run nothing")
 	f.StringVar(&opts.confirm, "confirm", "", "names of the core assets and appliances selected, typed back (comma-separated)")
+	f.StringVar(&opts.approval, "approval", "", "a second person's approval file for this command and these assets (config remote.approval)")
+	f.BoolVar(&opts.approve, "approve", false, "as the second person: print an approval file for this command on these assets, run nothing")
+	f.DurationVar(&opts.valid, "valid", 2*time.Hour, "with --approve: how long the approval holds")
 	f.Int("forks", 32, "hosts worked on at once (env HCOPS_FORKS)")
 	f.String("host-timeout", "10m", "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
 	f.String("connect-timeout", "10s", "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
@@ -143,7 +157,19 @@ func runExec(ctx context.Context, app *App, opts *execOptions, selArgs, command 
 		app.Infof("%s", app.T("exec.dry_run", len(req.Assets), req.Name))
 		return nil
 	}
-	if err := confirmCritical(app, inv, req.Assets, opts.confirm); err != nil {
+	if opts.approve {
+		a, err := engine.NewApproval(req.Script, req.Name, assetNames(req.Assets), opts.valid, time.Now())
+		if err != nil {
+			return err
+		}
+		data, err := a.Marshal()
+		if err != nil {
+			return err
+		}
+		_, err = app.IO.Out.Write(data)
+		return err
+	}
+	if err := authorise(app, inv, req.Assets, opts.confirm, opts.approval, req.Script); err != nil {
 		return err
 	}
 	s, err := resolveInspectSettings(app)

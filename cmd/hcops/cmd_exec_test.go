@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/audit"
@@ -163,5 +166,49 @@ func TestSSHRecorded(t *testing.T) {
 	}
 	if st, err := os.Stat(recs[0].Recording); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("recording mode: %v %v", st, err)
+	}
+}
+
+// With remote.approval: core, a core asset needs a second person's approval
+// file: refused without one or with the operator's own, run with the
+// approver's; --approve prints one for this command and these assets.
+func TestExecApproval(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "giving the approval file to another account needs root")
+	}
+	e, base := execFleet(t, 1)
+	cfg := filepath.Join(e.dir, "config.yaml")
+	os.WriteFile(cfg, []byte("remote:\n  approval: core\n"), 0o644)
+	base = append(base, "--config", cfg)
+	marker := filepath.Join(e.dir, "restarted")
+	cmd := "touch " + marker
+	code, _, stderr := e.hcops(context.Background(), t, append([]string{"exec", "his-*", "--confirm", "his-db-01"}, append(base, "--", cmd)...)...)
+	if code != ExitUnknown || !strings.Contains(stderr, "requires a second person's approval for 1 assets (his-db-01)") {
+		t.Errorf("without approval: %d\n%s", code, stderr)
+	}
+	// The operator's own --approve output is refused.
+	code, own, _ := e.hcops(context.Background(), t, append([]string{"exec", "his-*", "--approve"}, append(base, "--", cmd)...)...)
+	ownFile := filepath.Join(e.dir, "own.yaml")
+	os.WriteFile(ownFile, []byte(own), 0o644)
+	code2, _, stderr := e.hcops(context.Background(), t, append([]string{"exec", "his-*", "--approval", ownFile}, append(base, "--", cmd)...)...)
+	if code != 0 || !strings.Contains(own, "command_sha256:") || code2 != ExitUnknown || !strings.Contains(stderr, "second person's account") {
+		t.Errorf("own approval: %d %d\n%s\n%s", code, code2, own, stderr)
+	}
+	// The approver's file, for this command.
+	nobody, _ := user.Lookup("nobody")
+	uid, _ := strconv.Atoi(nobody.Uid)
+	a := engine.Approval{Approver: "nobody", CommandSHA256: engine.CommandHash(cmd), Command: cmd, Targets: []string{"his-db-01"}, Expires: time.Now().Add(time.Hour)}
+	data, _ := a.Marshal()
+	theirs := filepath.Join(e.dir, "approval.yaml")
+	os.WriteFile(theirs, data, 0o644)
+	os.Chown(theirs, uid, -1)
+	code, _, stderr = e.hcops(context.Background(), t, append([]string{"exec", "his-*", "--approval", theirs}, append(base, "--", cmd)...)...)
+	if _, err := os.Stat(marker); code != 0 || err != nil || !strings.Contains(stderr, "approved by nobody") {
+		t.Errorf("approved exec: %d %v\n%s", code, err, stderr)
+	}
+	// The same approval does not cover another command.
+	code, _, stderr = e.hcops(context.Background(), t, append([]string{"exec", "his-*", "--approval", theirs}, append(base, "--", "rm -f "+marker)...)...)
+	if _, err := os.Stat(marker); code != ExitUnknown || err != nil || !strings.Contains(stderr, "approves another command") {
+		t.Errorf("approval reused for another command: %d\n%s", code, stderr)
 	}
 }

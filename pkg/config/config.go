@@ -77,7 +77,9 @@ type Job struct {
 type Config struct {
 	Inventory      string `yaml:"inventory,omitempty"`
 	DB             string `yaml:"db,omitempty"`
-	AuditLog       string `yaml:"audit_log,omitempty"` // hash-chained audit log (default audit.log beside db)
+	AuditLog       string `yaml:"audit_log,omitempty"`  // hash-chained audit log (default audit.log beside db)
+	AuditHash      string `yaml:"audit_hash,omitempty"` // hash of new audit records: sm3 (default) or sha256
+	Vault          string `yaml:"vault,omitempty"`      // secrets vault (default vault beside db)
 	Output         string `yaml:"output,omitempty"`
 	Lang           string `yaml:"lang,omitempty"`
 	NoColor        bool   `yaml:"no_color,omitempty"`
@@ -94,9 +96,18 @@ type Config struct {
 	Mail     Mail               `yaml:"mail,omitempty"`
 	Webhooks map[string]Webhook `yaml:"webhooks,omitempty"`
 	Jobs     []Job              `yaml:"jobs,omitempty"`
+	Remote   Remote             `yaml:"remote,omitempty"`
 
 	// File is the path the configuration was read from ("" when none).
 	File string `yaml:"-"`
+}
+
+// Remote governs exec, cp and ssh.
+type Remote struct {
+	// Approval is when a second person's approval file (二次审批) is
+	// required: "core" for core assets and appliances, "all" for every
+	// target, "" (default) never — core assets then need --confirm.
+	Approval string `yaml:"approval,omitempty"`
 }
 
 // DefaultPaths are searched, in order, when no --config is given.
@@ -170,6 +181,11 @@ func Parse(name string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s:%d: YAML syntax error: %s", name, line, msg)
 		}
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	switch c.Remote.Approval {
+	case "", "core", "all":
+	default:
+		return nil, fmt.Errorf("%s: remote.approval %q: want core, all or nothing", name, c.Remote.Approval)
 	}
 	return c, nil
 }

@@ -83,8 +83,8 @@ func (localFS) Open(p string) (io.ReadCloser, os.FileMode, error) {
 }
 
 func (localFS) Chmod(p string, m os.FileMode) error { return os.Chmod(p, m) }
-func (localFS) Rename(o, n string) error           { return os.Rename(o, n) }
-func (localFS) Remove(p string) error              { return os.Remove(p) }
+func (localFS) Rename(o, n string) error            { return os.Rename(o, n) }
+func (localFS) Remove(p string) error               { return os.Remove(p) }
 
 func (localFS) SHA256(_ context.Context, _ transport.Runner, p string) (string, error) {
 	return fileSHA256(p)

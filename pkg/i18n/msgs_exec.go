@@ -30,6 +30,10 @@ func init() {
 		"cp.summary":             {"共 %d 台：校验通过 %d，失败 %d（失败的目标文件保持原样）", "%d hosts: %d verified, %d failed (their targets are unchanged)"},
 		"ssh.recorded":           {"会话已录制：%s（审计日志第 %d 条）", "session recorded: %s (audit record %d)"},
 		"run.audit_failed":       {"无法写入审计日志：%v（本次运行的结果已保存）", "cannot append to the audit log: %v (the run's results are stored)"},
-		"exec.no_audit_log":      {"没有审计日志：请用 --audit-log 指定其位置", "no audit log: set its location with --audit-log"},
+		"exec.approval_needed": {"配置要求二次审批：%[1]d 台资产（%[2]s）需要第二人用其账号以 --approve 生成的审批文件，请用 --approval 指定",
+			"the config requires a second person's approval for %d assets (%s): give the approval file they wrote from their own account with --approve, with --approval"},
+		"exec.approval_refused": {"审批文件无效：%v", "approval refused: %v"},
+		"exec.approved":         {"已由 %s 审批（有效期至 %s）", "approved by %s (valid until %s)"},
+		"exec.no_audit_log":     {"没有审计日志：请用 --audit-log 指定其位置", "no audit log: set its location with --audit-log"},
 	})
 }
