@@ -104,6 +104,9 @@ var configKeys = []struct {
 }{
 	{"inventory", "inventory", func() string { return "" }},
 	{"db", "db", config.DefaultDB},
+	{"audit_log", "audit-log", func() string { return "audit.log beside the history database" }},
+	{"audit_hash", "", func() string { return "sm3" }},
+	{"vault", "", func() string { return "vault beside the history database" }},
 	{"output", "output", func() string { return "table" }},
 	{"lang", "lang", func() string { return i18n.FromEnv() }},
 	{"no_color", "no-color", func() string { return "false" }},
@@ -177,6 +180,10 @@ func effectiveConfig(app *App, cmd *cobra.Command) []configSetting {
 			r.Value = app.InventoryPath
 		case "db":
 			r.Value = app.DBPath
+		case "audit_log":
+			r.Value = auditLogPath(app)
+		case "vault":
+			r.Value = vaultPath(app, "")
 		case "output":
 			r.Value = app.Output
 		case "lang":
@@ -290,13 +297,13 @@ func walkConfig(n *yaml.Node, path []string, fn func([]string, *yaml.Node)) {
 	}
 }
 
-// isSecretRef reports whether n is {env: VAR} or {file: PATH}.
+// isSecretRef reports whether n is {env: VAR}, {file: PATH} or {vault: NAME}.
 func isSecretRef(n *yaml.Node) bool {
 	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
 		return false
 	}
 	k := n.Content[0].Value
-	return k == "env" || k == "file"
+	return k == "env" || k == "file" || k == "vault"
 }
 
 // hookToken is a path segment that is a credential (Feishu, generic hooks).

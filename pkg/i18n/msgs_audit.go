@@ -28,7 +28,7 @@ func init() {
 		"audit.export.damaged_note": {"注意：审计日志校验未通过，页面中已标明", "note: the audit log failed verification; the page says so"},
 
 		"audit.verify.ok":           {"审计日志 %s 完整：%d 条记录，哈希链与检查点一致", "audit log %s is intact: %d records, chain and checkpoint agree"},
-		"audit.verify.head":         {"最后一条记录：%d %s:%s（请另行保存，日后用 --head 核对）", "last record: %d %s:%s (keep it elsewhere; check it later with --head)"},
+		"audit.verify.head":         {"最后一条记录：%d:%s（%s；请另行保存，日后用 --head 核对）", "last record: %d:%s (%s; keep it elsewhere and check it later with --head)"},
 		"audit.verify.empty":        {"审计日志 %s 为空", "audit log %s is empty"},
 		"audit.verify.damaged":      {"审计日志 %s 已被篡改或损坏：前 %d 条记录完好", "audit log %s was altered or damaged: the first %d records are intact"},
 		"audit.verify.malformed":    {"第 %[1]d 条记录（第 %[2]d 行）已损坏：该行不是完整的记录", "record %[1]d (line %[2]d) is damaged: the line is not a complete record"},
