@@ -166,6 +166,36 @@ assets:
 	if code, _, errOut = e.hcops(ctx, t, "report", "appliance", "--run", strconv.FormatInt(d.RunID, 10)); code != ExitUnknown || !strings.Contains(errOut, "no hardware results") {
 		t.Errorf("appliance report of a db run: %d %s", code, errOut)
 	}
+
+	// An inspection in Chinese: the version and role are facts of the
+	// run, the same in an English report; the status line is English.
+	if code, out, errOut := e.hcops(ctx, t, "--lang", "zh", "inspect", "--playbook", "db-health", "--connect-timeout", "2s"); code != ExitUnknown {
+		t.Fatalf("inspect in Chinese: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = e.hcops(ctx, t, "report", "db", "--format", "json", "--out", "-")
+	d = report.DBReport{}
+	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil {
+		t.Fatalf("report db of a Chinese run: %d %v %s", code, err, errOut)
+	}
+	for _, in := range d.Instances {
+		if in.Name == "lis-db" {
+			continue
+		}
+		if in.Engine != "PostgreSQL" || in.Version != version || in.Role != inst[in.Name].Role {
+			t.Errorf("%s from a Chinese run: %s %q %q, want PostgreSQL %q %q", in.Name, in.Engine, in.Version, in.Role, version, inst[in.Name].Role)
+		}
+	}
+	for _, sec := range d.Sections {
+		for _, it := range sec.Items {
+			if it.Type == "db-status" && it.Asset == "pg-primary" && !strings.HasPrefix(it.Message, "PostgreSQL "+version+" ") {
+				t.Errorf("status of a Chinese run in an English report: %q", it.Message)
+			}
+			// (等保 2.0 is the standard's name in English text too.)
+			if strings.ContainsFunc(it.Message+strings.ReplaceAll(it.Advice, "等保", ""), func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+				t.Errorf("Chinese in the English report of a Chinese run: %s %s: %q %q", it.Asset, it.Check, it.Message, it.Advice)
+			}
+		}
+	}
 }
 
 // TestReportApplianceCLI writes the hardware report of a stored hardware
