@@ -341,11 +341,8 @@ func auditForRun(app *App) audit.Appender {
 	return log
 }
 
-// openAuditLog opens the audit log of remote actions (setting audit_log).
+// openAuditLog opens the audit log of remote actions (setting audit_log,
+// default audit.log beside the history database).
 func openAuditLog(app *App) (*audit.Log, error) {
-	path := app.Setting("audit_log")
-	if path == "" {
-		return nil, errors.New(app.T("exec.no_audit_log"))
-	}
-	return audit.Open(path, "")
+	return audit.Open(auditLogPath(app), auditHash(app))
 }

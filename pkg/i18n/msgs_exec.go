@@ -34,6 +34,5 @@ func init() {
 			"the config requires a second person's approval for %d assets (%s): give the approval file they wrote from their own account with --approve, with --approval"},
 		"exec.approval_refused": {"审批文件无效：%v", "approval refused: %v"},
 		"exec.approved":         {"已由 %s 审批（有效期至 %s）", "approved by %s (valid until %s)"},
-		"exec.no_audit_log":     {"没有审计日志：请用 --audit-log 指定其位置", "no audit log: set its location with --audit-log"},
 	})
 }
