@@ -70,15 +70,7 @@ var now = time.Now
 // with errcode/code != 0 is a failure carrying its errmsg. Errors name the
 // webhook by its URL with tokens and keys redacted.
 func Webhook(ctx context.Context, cfg config.Webhook, s Summary) error {
-	where := RedactURL(cfg.URL)
-	fail := func(err error) error { return fmt.Errorf("webhook %s (%s): %w", where, cfg.Type, err) }
-	if cfg.URL == "" {
-		return fail(errors.New("no url configured"))
-	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fail(errors.New("url must be an absolute http or https URL"))
-	}
+	fail := func(err error) error { return fmt.Errorf("webhook %s (%s): %w", RedactURL(cfg.URL), cfg.Type, err) }
 	// Terminal control sequences have no place in a chat message either.
 	s.Title, s.Text, s.Status = iostreams.Sanitize(s.Title), iostreams.Sanitize(s.Text), iostreams.Sanitize(s.Status)
 	if t := strings.ToLower(cfg.Type); t == TypeWeCom || t == TypeDingTalk {
@@ -88,19 +80,90 @@ func Webhook(ctx context.Context, cfg config.Webhook, s Summary) error {
 	if err != nil {
 		return fail(err)
 	}
+	return Send(ctx, cfg, Post{Title: s.Title, Text: text, URL: s.URL, Generic: struct {
+		Summary
+		Message string `json:"message"`
+	}{s, text}})
+}
+
+// Post is one message for a webhook, already written: Webhook builds one
+// from a Summary, alerts from an alert.
+type Post struct {
+	Title string
+	// Text is the message: markdown for WeCom and DingTalk, plain text for
+	// Feishu (one line per paragraph). The caller makes text from hosts
+	// inert (see Inert).
+	Text string
+	URL  string // a link Feishu shows below the text ("" for none)
+	// Mobiles are @-mentioned (DingTalk: at.atMobiles, and "@mobile" is
+	// appended to the text as DingTalk requires).
+	Mobiles []string
+	// Generic is the JSON body a generic webhook receives; nil sends
+	// {"title": Title, "message": Text}.
+	Generic any
+}
+
+// Request is a webhook call ready to send: the URL (signed for DingTalk),
+// headers and body.
+type Request struct {
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// Inert makes text from hosts and the inventory inert in a robot's
+// markdown (see mdInert), for callers building a Post themselves.
+func Inert(typ, s string) string {
+	s = iostreams.Sanitize(s)
+	if t := strings.ToLower(typ); t == TypeWeCom || t == TypeDingTalk {
+		s = mdInert(s)
+	}
+	return s
+}
+
+// BuildWebhook builds the request posting p to the webhook cfg at time at
+// (the signatures' timestamp):
+//
+//   - wecom: WeCom (企业微信) group robot, msgtype markdown;
+//   - dingtalk: DingTalk (钉钉) custom robot, msgtype markdown; with secret,
+//     the URL gets timestamp (ms) and sign = base64(HMAC-SHA256(secret,
+//     timestamp+"\n"+secret)) as DingTalk documents;
+//   - feishu: Feishu/Lark (飞书) custom robot, msg_type post; with secret, the
+//     body carries timestamp (s) and sign = base64(HMAC-SHA256 keyed with
+//     timestamp+"\n"+secret over nothing);
+//   - generic: p.Generic as JSON; with secret, header X-Hcops-Signature:
+//     sha256=HEX(HMAC-SHA256(secret, body)) lets the receiver (an SMS or
+//     voice gateway) check the sender.
+func BuildWebhook(cfg config.Webhook, p Post, at time.Time) (*Request, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("no url configured")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("url must be an absolute http or https URL")
+	}
 	secret, err := cfg.Secret.Resolve()
 	if err != nil {
-		return fail(fmt.Errorf("signing secret: %w", err))
+		return nil, fmt.Errorf("signing secret: %w", err)
 	}
-	title := iostreams.Sanitize(s.Title)
+	title, text := iostreams.Sanitize(p.Title), p.Text
 	var body any
 	switch strings.ToLower(cfg.Type) {
 	case TypeWeCom:
 		body = map[string]any{"msgtype": "markdown", "markdown": map[string]any{"content": truncateBytes(text, 4000)}}
 	case TypeDingTalk:
-		body = map[string]any{"msgtype": "markdown", "markdown": map[string]any{"title": title, "text": text}}
+		m := map[string]any{"msgtype": "markdown", "markdown": map[string]any{"title": title, "text": text}}
+		if len(p.Mobiles) > 0 {
+			var at strings.Builder
+			for _, mob := range p.Mobiles {
+				at.WriteString(" @" + mob)
+			}
+			m["markdown"] = map[string]any{"title": title, "text": text + "\n\n" + strings.TrimSpace(at.String())}
+			m["at"] = map[string]any{"atMobiles": p.Mobiles, "isAtAll": false}
+		}
+		body = m
 		if secret != "" {
-			ts := strconv.FormatInt(now().UnixMilli(), 10)
+			ts := strconv.FormatInt(at.UnixMilli(), 10)
 			q := u.Query()
 			q.Set("timestamp", ts)
 			q.Set("sign", DingTalkSign(ts, secret))
@@ -111,46 +174,59 @@ func Webhook(ctx context.Context, cfg config.Webhook, s Summary) error {
 		for _, l := range strings.Split(text, "\n") {
 			lines = append(lines, []map[string]string{{"tag": "text", "text": l}})
 		}
-		if s.URL != "" {
-			lines = append(lines, []map[string]string{{"tag": "a", "text": s.URL, "href": s.URL}})
+		if p.URL != "" {
+			lines = append(lines, []map[string]string{{"tag": "a", "text": p.URL, "href": p.URL}})
 		}
 		m := map[string]any{
 			"msg_type": "post",
 			"content":  map[string]any{"post": map[string]any{"zh_cn": map[string]any{"title": title, "content": lines}}},
 		}
 		if secret != "" {
-			ts := strconv.FormatInt(now().Unix(), 10)
+			ts := strconv.FormatInt(at.Unix(), 10)
 			m["timestamp"] = ts
 			m["sign"] = FeishuSign(ts, secret)
 		}
 		body = m
 	case TypeGeneric, "":
-		body = struct {
-			Summary
-			Message string `json:"message"`
-		}{s, text}
+		body = p.Generic
+		if body == nil {
+			body = map[string]any{"title": title, "message": text}
+		}
 	default:
-		return fail(fmt.Errorf("unknown type %q (want wecom, dingtalk, feishu or generic)", cfg.Type))
+		return nil, fmt.Errorf("unknown type %q (want wecom, dingtalk, feishu or generic)", cfg.Type)
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("User-Agent", "hcops")
+	if typ := strings.ToLower(cfg.Type); (typ == TypeGeneric || typ == "") && secret != "" {
+		h.Set("X-Hcops-Signature", "sha256="+GenericSign(payload, secret))
+	}
+	return &Request{URL: u.String(), Header: h, Body: payload}, nil
+}
+
+// Send posts p to the webhook cfg. A robot's reply with errcode/code != 0
+// is a failure carrying its errmsg. Errors name the webhook by its URL
+// with tokens and keys redacted.
+func Send(ctx context.Context, cfg config.Webhook, p Post) error {
+	fail := func(err error) error { return fmt.Errorf("webhook %s (%s): %w", RedactURL(cfg.URL), cfg.Type, err) }
+	r, err := BuildWebhook(cfg, p, now())
+	if err != nil {
 		return fail(err)
 	}
-
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		return fail(errors.New("bad request"))
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", "hcops")
-	if typ := strings.ToLower(cfg.Type); (typ == TypeGeneric || typ == "") && secret != "" {
-		req.Header.Set("X-Hcops-Signature", "sha256="+GenericSign(payload, secret))
-	}
+	req.Header = r.Header
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		// *url.Error repeats the full URL, token included: keep only the cause.
