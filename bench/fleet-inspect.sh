@@ -10,7 +10,8 @@
 #             linux-daily: the built-in daily inspection
 #
 # Environment: HCOPS (binary, default hcops on PATH), HCOPS_FORKS (default 32,
-# hcops' default), FLEET_CONNECT_TIMEOUT (default 10), HCOPS_BENCH_DB (history
+# hcops' default), HCOPS_BENCH_OUTPUT (-o of the run: nagios, default, or json
+# to measure the JSON writer; its stdout goes to a file), FLEET_CONNECT_TIMEOUT (default 10), HCOPS_BENCH_DB (history
 # database kept across runs, as a daily cron job has it; default a fresh one
 # per run, i.e. the first run ever).
 set -euo pipefail
@@ -43,4 +44,4 @@ exec "$hcops" inspect --inventory "$work/inventory.yaml" --db "${HCOPS_BENCH_DB:
   --playbooks-dir "$work/playbooks" --playbook "$playbook" \
   --identity "$FLEET_KEY" --known-hosts "$FLEET_KNOWN_HOSTS" \
   --forks "$forks" --connect-timeout "${FLEET_CONNECT_TIMEOUT:-10}s" \
-  --evidence-dir "$FLEET_OUT_DIR" -o nagios
+  --evidence-dir "$FLEET_OUT_DIR" -o "${HCOPS_BENCH_OUTPUT:-nagios}"

@@ -373,7 +373,6 @@ func hintCode(reason string) string {
 	return "inspect.hint." + reason
 }
 
-
 // missing is the result of a check whose section never completed.
 func (r *Runner) missing(hp *HostPlan, sec *Section, o transport.Output, runErr error, hctx context.Context, hostTimeout time.Duration) result.Result {
 	res := result.Result{Status: result.Unknown}

@@ -711,8 +711,8 @@ func BenchmarkParseIPMISDR(b *testing.B) {
 // known key; a good value is decoded once and used.
 func TestHardwareTypedParams(t *testing.T) {
 	cases := map[string]string{
-		"  - {name: m, type: multipath, params: {min_path: 3}}":          `p.yaml:3: check m: parameter min_path: unknown parameter (did you mean min_paths?); known: min_paths`,
-		"  - {name: n, type: nic, params: {interface: [eth0]}}":          `p.yaml:3: check n: parameter interface: unknown parameter (did you mean interfaces?); known: include_virtual, interfaces`,
+		"  - {name: m, type: multipath, params: {min_path: 3}}":            `p.yaml:3: check m: parameter min_path: unknown parameter (did you mean min_paths?); known: min_paths`,
+		"  - {name: n, type: nic, params: {interface: [eth0]}}":            `p.yaml:3: check n: parameter interface: unknown parameter (did you mean interfaces?); known: include_virtual, interfaces`,
 		"  - name: i\n    type: ipmi\n    params:\n      sel_window: soon": `p.yaml:6: check i: parameter sel_window: want a duration like 30s, 15m, 24h or 7d, got "soon"`,
 	}
 	for check, want := range cases {
