@@ -95,6 +95,7 @@ type Config struct {
 	Report   Report             `yaml:"report,omitempty"`
 	Mail     Mail               `yaml:"mail,omitempty"`
 	Webhooks map[string]Webhook `yaml:"webhooks,omitempty"`
+	Alerts   Alerts             `yaml:"alerts,omitempty"`
 	Jobs     []Job              `yaml:"jobs,omitempty"`
 	Remote   Remote             `yaml:"remote,omitempty"`
 
