@@ -96,6 +96,7 @@ type Config struct {
 	Mail     Mail               `yaml:"mail,omitempty"`
 	Webhooks map[string]Webhook `yaml:"webhooks,omitempty"`
 	Alerts   Alerts             `yaml:"alerts,omitempty"`
+	Tickets  Tickets            `yaml:"tickets,omitempty"`
 	Jobs     []Job              `yaml:"jobs,omitempty"`
 	Remote   Remote             `yaml:"remote,omitempty"`
 

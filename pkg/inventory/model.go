@@ -197,9 +197,12 @@ type SLA struct {
 	Availability float64 `json:"availability,omitempty" yaml:"availability,omitempty"`
 }
 
-// Deadline is a respond/fix pair.
+// Deadline is a respond/fix pair, and optionally the arrival (on site, or
+// logged in remotely) deadline of AP2 ("logged in within 20 min"); without
+// it tickets take the config's tickets.deadlines.
 type Deadline struct {
 	Respond string `json:"respond,omitempty" yaml:"respond,omitempty"`
+	Arrive  string `json:"arrive,omitempty" yaml:"arrive,omitempty"`
 	Fix     string `json:"fix,omitempty" yaml:"fix,omitempty"`
 }
 
