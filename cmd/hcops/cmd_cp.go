@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -20,11 +19,9 @@ func init() {
 }
 
 type cpOptions struct {
-	sel                 selectorFlags
-	get                 bool
-	confirm             string
-	approval            string
-	acceptNew, insecure bool
+	sel    selectorFlags
+	get    bool
+	remote remoteFlags
 }
 
 func newCpCmd(app *App) *cobra.Command {
@@ -62,15 +59,9 @@ EXIT STATUS
 	f := cmd.Flags()
 	opts.sel.register(cmd)
 	f.BoolVar(&opts.get, "get", false, "copy from the hosts: -- REMOTE LOCALDIR")
-	f.StringVar(&opts.confirm, "confirm", "", "names of the core assets and appliances selected, typed back (comma-separated)")
-	f.StringVar(&opts.approval, "approval", "", "a second person's approval file (config remote.approval); for cp the approved command is \"cp LOCAL REMOTE\"")
 	f.Int("forks", 32, "hosts worked on at once (env HCOPS_FORKS)")
 	f.String("host-timeout", "30m", "deadline for one host's transfer (env HCOPS_HOST_TIMEOUT)")
-	f.String("connect-timeout", "10s", "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
-	f.String("known-hosts", "", "extra known_hosts file (env HCOPS_KNOWN_HOSTS)")
-	f.String("identity", "", "private key file for SSH (env HCOPS_IDENTITY)")
-	f.BoolVar(&opts.acceptNew, "accept-new-host-keys", false, "trust and record keys of hosts never seen before (never a changed key)")
-	f.BoolVar(&opts.insecure, "insecure-ignore-host-key", false, "do not verify host keys at all (test networks only)")
+	opts.remote.register(cmd)
 	return cmd
 }
 
@@ -89,7 +80,8 @@ func runCp(ctx context.Context, app *App, opts *cpOptions, selArgs, files []stri
 	if err != nil {
 		return err
 	}
-	if err := authorise(app, inv, assets, opts.confirm, opts.approval, "cp "+req.Local+" "+req.Remote); err != nil {
+	// What an approval file names for cp (hcops exec --approve -- cp LOCAL REMOTE).
+	if err := authorise(app, inv, assets, opts.remote.confirm, opts.remote.approval, "cp "+req.Local+" "+req.Remote); err != nil {
 		return err
 	}
 	req.Assets = assets
@@ -98,16 +90,11 @@ func runCp(ctx context.Context, app *App, opts *cpOptions, selArgs, files []stri
 		return err
 	}
 	req.Forks, req.HostTimeout = s.forks, s.hostTimeout
-	factory, err := newConnectFactory(app, opts.acceptNew, opts.insecure, inv, s)
+	factory, log, done, err := opts.remote.connect(app, inv, s)
 	if err != nil {
 		return err
 	}
-	defer factory.Close()
-	log, err := openAuditLog(app)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
+	defer done()
 	eng := &engine.Engine{Connect: factory, Lang: app.Lang, Audit: log}
 	progress := newProgressLine(app)
 	failed := 0
@@ -120,12 +107,9 @@ func runCp(ctx context.Context, app *App, opts *cpOptions, selArgs, files []stri
 		}
 	})
 	progress.done()
-	var ae *engine.AuditError
-	switch {
-	case errors.As(err, &ae):
-		app.Warnf("%s", app.T("exec.audit_failed", ae.Err))
-	case err != nil:
-		return connectErr(app, err)
+	audited, err := auditOutcome(app, err)
+	if err != nil {
+		return err
 	}
 	if app.Output == "json" {
 		if err := app.PrintData(run); err != nil {
@@ -153,7 +137,7 @@ func runCp(ctx context.Context, app *App, opts *cpOptions, selArgs, files []stri
 		return errInterrupted
 	case failed > 0:
 		return withExitCode(ExitCrit)
-	case ae != nil:
+	case !audited:
 		return withExitCode(ExitUnknown)
 	}
 	return nil

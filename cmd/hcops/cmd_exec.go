@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cyhealth/hcops/pkg/audit"
+	"github.com/cyhealth/hcops/pkg/connect"
 	"github.com/cyhealth/hcops/pkg/engine"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
@@ -25,15 +26,13 @@ func init() {
 }
 
 type execOptions struct {
-	sel                 selectorFlags
-	script              string
-	become              bool
-	dryRun              bool
-	confirm             string
-	approval            string
-	approve             bool
-	valid               time.Duration
-	acceptNew, insecure bool
+	sel     selectorFlags
+	script  string
+	become  bool
+	dryRun  bool
+	approve bool
+	valid   time.Duration
+	remote  remoteFlags
 }
 
 func newExecCmd(app *App) *cobra.Command {
@@ -86,18 +85,60 @@ EXIT STATUS
 	f.StringVar(&opts.script, "script", "", "run this script file (sh) instead of a command")
 	f.BoolVar(&opts.become, "become", false, "run through sudo on every host (sudo -n; never prompts)")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "list the target hosts and run nothing")
-	f.StringVar(&opts.confirm, "confirm", "", "names of the core assets and appliances selected, typed back (comma-separated)")
-	f.StringVar(&opts.approval, "approval", "", "a second person's approval file for this command and these assets (config remote.approval)")
 	f.BoolVar(&opts.approve, "approve", false, "as the second person: print an approval file for this command on these assets, run nothing")
 	f.DurationVar(&opts.valid, "valid", 2*time.Hour, "with --approve: how long the approval holds")
 	f.Int("forks", 32, "hosts worked on at once (env HCOPS_FORKS)")
 	f.String("host-timeout", "10m", "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
+	opts.remote.register(cmd)
+	return cmd
+}
+
+// remoteFlags are the flags exec, cp and ssh share: how to connect, and
+// the guards on core assets.
+type remoteFlags struct {
+	confirm, approval   string
+	acceptNew, insecure bool
+}
+
+func (r *remoteFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&r.confirm, "confirm", "", "names of the core assets and appliances selected, typed back (comma-separated)")
+	f.StringVar(&r.approval, "approval", "", "a second person's approval file for this action on these assets (config remote.approval)")
 	f.String("connect-timeout", "10s", "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
 	f.String("known-hosts", "", "extra known_hosts file (env HCOPS_KNOWN_HOSTS)")
 	f.String("identity", "", "private key file for SSH (env HCOPS_IDENTITY)")
-	f.BoolVar(&opts.acceptNew, "accept-new-host-keys", false, "trust and record keys of hosts never seen before (never a changed key)")
-	f.BoolVar(&opts.insecure, "insecure-ignore-host-key", false, "do not verify host keys at all (test networks only)")
-	return cmd
+	f.BoolVar(&r.acceptNew, "accept-new-host-keys", false, "trust and record keys of hosts never seen before (never a changed key)")
+	f.BoolVar(&r.insecure, "insecure-ignore-host-key", false, "do not verify host keys at all (test networks only)")
+}
+
+// connect checks the flags and returns the factory and the audit log of a
+// remote command; done closes both.
+func (r *remoteFlags) connect(app *App, inv *inventory.Inventory, s inspectSettings) (f *connect.Factory, log *audit.Log, done func(), err error) {
+	if r.acceptNew && r.insecure {
+		return nil, nil, nil, flagErrorf("%s", app.T("inspect.key_flags"))
+	}
+	if f, err = newConnectFactory(app, r.acceptNew, r.insecure, inv, s); err != nil {
+		return nil, nil, nil, err
+	}
+	if log, err = openAuditLog(app); err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return f, log, func() { log.Close(); f.Close() }, nil
+}
+
+// auditOutcome warns when the action ran but could not be audited, and
+// returns the error to stop on otherwise.
+func auditOutcome(app *App, err error) (audited bool, _ error) {
+	var ae *engine.AuditError
+	switch {
+	case errors.As(err, &ae):
+		app.Warnf("%s", app.T("exec.audit_failed", ae.Err))
+		return false, nil
+	case err != nil:
+		return false, connectErr(app, err)
+	}
+	return true, nil
 }
 
 // critical reports whether a is core (itself or its system) or an
@@ -117,9 +158,6 @@ func critical(inv *inventory.Inventory, a *inventory.Asset) bool {
 func runExec(ctx context.Context, app *App, opts *execOptions, selArgs, command []string) error {
 	if err := app.checkOutput("table", "json"); err != nil {
 		return err
-	}
-	if opts.acceptNew && opts.insecure {
-		return flagErrorf("%s", app.T("inspect.key_flags"))
 	}
 	req := engine.ExecRequest{Become: opts.become}
 	switch {
@@ -169,7 +207,7 @@ func runExec(ctx context.Context, app *App, opts *execOptions, selArgs, command 
 		_, err = app.IO.Out.Write(data)
 		return err
 	}
-	if err := authorise(app, inv, req.Assets, opts.confirm, opts.approval, req.Script); err != nil {
+	if err := authorise(app, inv, req.Assets, opts.remote.confirm, opts.remote.approval, req.Script); err != nil {
 		return err
 	}
 	s, err := resolveInspectSettings(app)
@@ -177,16 +215,11 @@ func runExec(ctx context.Context, app *App, opts *execOptions, selArgs, command 
 		return err
 	}
 	req.Forks, req.HostTimeout, req.ConnectTimeout = s.forks, s.hostTimeout, s.connectTimeout
-	factory, err := newConnectFactory(app, opts.acceptNew, opts.insecure, inv, s)
+	factory, log, done, err := opts.remote.connect(app, inv, s)
 	if err != nil {
 		return err
 	}
-	defer factory.Close()
-	log, err := openAuditLog(app)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
+	defer done()
 	eng := &engine.Engine{Connect: factory, Lang: app.Lang, Audit: log}
 	progress := newProgressLine(app)
 	problems := 0
@@ -199,13 +232,9 @@ func runExec(ctx context.Context, app *App, opts *execOptions, selArgs, command 
 		}
 	})
 	progress.done()
-	var ae *engine.AuditError
-	switch {
-	case errors.As(err, &ae):
-		// The command ran: show what it did, then fail loudly.
-		app.Warnf("%s", app.T("exec.audit_failed", ae.Err))
-	case err != nil:
-		return connectErr(app, err)
+	audited, err := auditOutcome(app, err)
+	if err != nil {
+		return err
 	}
 	if err := printExec(app, run); err != nil {
 		return err
@@ -213,7 +242,7 @@ func runExec(ctx context.Context, app *App, opts *execOptions, selArgs, command 
 	if run.Interrupted {
 		return errInterrupted
 	}
-	if ae != nil {
+	if !audited {
 		return withExitCode(ExitUnknown)
 	}
 	return withExitCode(execExitCode(run.Outputs))

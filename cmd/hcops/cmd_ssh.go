@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,8 +23,7 @@ func init() {
 }
 
 type sshOptions struct {
-	confirm             string
-	acceptNew, insecure bool
+	remote remoteFlags
 }
 
 func newSSHCmd(app *App) *cobra.Command {
@@ -51,13 +49,7 @@ EXIT STATUS
 			return runSSH(cmd.Context(), app, opts, args[0])
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.confirm, "confirm", "", "the asset's name typed back, for core assets and appliances")
-	f.String("connect-timeout", "10s", "deadline for connecting (env HCOPS_CONNECT_TIMEOUT)")
-	f.String("known-hosts", "", "extra known_hosts file (env HCOPS_KNOWN_HOSTS)")
-	f.String("identity", "", "private key file for SSH (env HCOPS_IDENTITY)")
-	f.BoolVar(&opts.acceptNew, "accept-new-host-keys", false, "trust and record keys of hosts never seen before (never a changed key)")
-	f.BoolVar(&opts.insecure, "insecure-ignore-host-key", false, "do not verify host keys at all (test networks only)")
+	opts.remote.register(cmd)
 	return cmd
 }
 
@@ -73,23 +65,19 @@ func runSSH(ctx context.Context, app *App, opts *sshOptions, name string) error 
 	if a == nil {
 		return flagErrorf("%s", app.T("exec.no_target", name))
 	}
-	if err := confirmCritical(app, inv, []*inventory.Asset{a}, opts.confirm); err != nil {
+	// What an approval file names for a shell (hcops exec --approve -- ssh NAME).
+	if err := authorise(app, inv, []*inventory.Asset{a}, opts.remote.confirm, opts.remote.approval, "ssh "+name); err != nil {
 		return err
 	}
 	ct, err := time.ParseDuration(app.Setting("connect_timeout"))
 	if err != nil || ct <= 0 {
 		return flagErrorf("%s", app.T("inspect.bad_duration", "connect-timeout", app.Setting("connect_timeout")))
 	}
-	factory, err := newConnectFactory(app, opts.acceptNew, opts.insecure, inv, inspectSettings{connectTimeout: ct})
+	factory, log, done, err := opts.remote.connect(app, inv, inspectSettings{connectTimeout: ct})
 	if err != nil {
 		return err
 	}
-	defer factory.Close()
-	log, err := openAuditLog(app)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
+	defer done()
 	req := engine.ShellRequest{Asset: a, In: app.IO.In, Out: app.IO.Out,
 		RecordDir: filepath.Join(filepath.Dir(log.Path()), "recordings"),
 		Terminal:  transport.Terminal{Type: os.Getenv("TERM")}}
@@ -123,13 +111,12 @@ func runSSH(ctx context.Context, app *App, opts *sshOptions, name string) error 
 	}
 	eng := &engine.Engine{Connect: factory, Lang: app.Lang, Audit: log}
 	run, err := eng.Shell(ctx, req)
-	var ae *engine.AuditError
+	audited, err := auditOutcome(app, err)
 	switch {
-	case errors.As(err, &ae):
-		app.Warnf("%s", app.T("exec.audit_failed", ae.Err))
-		return withExitCode(ExitUnknown)
 	case err != nil:
-		return connectErr(app, err)
+		return err
+	case !audited:
+		return withExitCode(ExitUnknown)
 	}
 	app.Infof("%s", app.T("ssh.recorded", run.Recording, run.AuditSeq))
 	if run.ExitCode < 0 {

@@ -202,44 +202,29 @@ func (e *Engine) VerifyBackups(ctx context.Context, req BackupRequest, on Observ
 	}
 	now := e.now()
 	slots := make(chan struct{}, max(1, req.IntegrityParallel))
-	work := make(chan *backup.Policy)
-	var wg sync.WaitGroup
-	var doneMu sync.Mutex
+	_, kept := fanOut(ctx, len(req.Policies), req.Forks, func(i int) (struct{}, bool) {
+		p := req.Policies[i]
+		on.emitLocked(&b.mu, HostStarted{Asset: p.Name})
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		var rs []result.Result
+		if r, err := hosts.Runner(pctx, p); err != nil {
+			rs = []result.Result{backup.ListingFailed(p, err, transport.ReasonOf(err), e.Lang)}
+		} else {
+			rs = backup.Verify(pctx, r, p, backup.VerifyOptions{Now: now, Lang: e.Lang, Integrity: req.Integrity, AllCopies: req.AllCopies, Slots: slots})
+		}
+		if ctx.Err() != nil {
+			return struct{}{}, false // interrupted: a half-verified policy is not kept
+		}
+		b.add(ctx, p.Name, rs)
+		return struct{}{}, true
+	})
 	done := 0
-	for i := 0; i < max(1, min(req.Forks, len(req.Policies))); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range work {
-				on.emit(HostStarted{Asset: p.Name})
-				pctx, cancel := context.WithTimeout(ctx, timeout)
-				var rs []result.Result
-				if r, err := hosts.Runner(pctx, p); err != nil {
-					rs = []result.Result{backup.ListingFailed(p, err, transport.ReasonOf(err), e.Lang)}
-				} else {
-					rs = backup.Verify(pctx, r, p, backup.VerifyOptions{Now: now, Lang: e.Lang, Integrity: req.Integrity, AllCopies: req.AllCopies, Slots: slots})
-				}
-				cancel()
-				if ctx.Err() != nil {
-					return // interrupted: a half-verified policy is not kept
-				}
-				b.add(ctx, p.Name, rs)
-				doneMu.Lock()
-				done++
-				doneMu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, p := range req.Policies {
-		select {
-		case work <- p:
-		case <-ctx.Done():
-			break feed
+	for _, k := range kept {
+		if k {
+			done++
 		}
 	}
-	close(work)
-	wg.Wait()
 	return b.finish(ctx, done, len(req.Policies)), nil
 }
 

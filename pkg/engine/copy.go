@@ -102,42 +102,21 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, on Observer) (*CopyR
 		timeout = 30 * time.Minute
 	}
 	run := &CopyRun{StartedAt: e.now()}
-	out := make([]CopyOutput, len(req.Assets))
-	done := make([]bool, len(req.Assets))
-	work := make(chan int)
 	var mu sync.Mutex
 	n := 0
-	var wg sync.WaitGroup
-	for w := 0; w < min(forks, len(req.Assets)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				a := req.Assets[i]
-				hctx, cancel := context.WithTimeout(ctx, timeout)
-				o := e.copyHost(hctx, a, req, srcHash, srcMode)
-				cancel()
-				if ctx.Err() != nil && o.Error != "" {
-					continue
-				}
-				mu.Lock()
-				out[i], done[i] = o, true
-				n++
-				on.emit(CopyDone{Output: o, Done: n, Total: len(req.Assets)})
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for i := range req.Assets {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
+	out, done := fanOut(ctx, len(req.Assets), forks, func(i int) (CopyOutput, bool) {
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		o := e.copyHost(hctx, req.Assets[i], req, srcHash, srcMode)
+		cancel()
+		if ctx.Err() != nil && o.Error != "" {
+			return o, false
 		}
-	}
-	close(work)
-	wg.Wait()
+		mu.Lock()
+		n++
+		on.emit(CopyDone{Output: o, Done: n, Total: len(req.Assets)})
+		mu.Unlock()
+		return o, true
+	})
 	for i := range out {
 		if done[i] {
 			run.Outputs = append(run.Outputs, out[i])

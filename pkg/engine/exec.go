@@ -95,41 +95,21 @@ func (e *Engine) Exec(ctx context.Context, req ExecRequest, on Observer) (*ExecR
 		timeout = 10 * time.Minute
 	}
 	run := &ExecRun{StartedAt: e.now()}
-	out := make([]HostOutput, len(req.Assets))
-	done := make([]bool, len(req.Assets))
-	work := make(chan int)
 	var mu sync.Mutex
 	n := 0
-	var wg sync.WaitGroup
-	for w := 0; w < min(forks, len(req.Assets)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				a := req.Assets[i]
-				on.emitLocked(&mu, HostStarted{Asset: a.Name})
-				o := e.execHost(ctx, a, req, timeout)
-				if ctx.Err() != nil && !o.Reached() {
-					continue // interrupted: not a verdict on the host
-				}
-				mu.Lock()
-				out[i], done[i] = o, true
-				n++
-				on.emit(ExecDone{Output: o, Done: n, Total: len(req.Assets)})
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for i := range req.Assets {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
+	out, done := fanOut(ctx, len(req.Assets), forks, func(i int) (HostOutput, bool) {
+		a := req.Assets[i]
+		on.emitLocked(&mu, HostStarted{Asset: a.Name})
+		o := e.execHost(ctx, a, req, timeout)
+		if ctx.Err() != nil && !o.Reached() {
+			return o, false // interrupted: not a verdict on the host
 		}
-	}
-	close(work)
-	wg.Wait()
+		mu.Lock()
+		n++
+		on.emit(ExecDone{Output: o, Done: n, Total: len(req.Assets)})
+		mu.Unlock()
+		return o, true
+	})
 	for i := range out {
 		if done[i] {
 			run.Outputs = append(run.Outputs, out[i])
@@ -237,4 +217,34 @@ func execRecord(req ExecRequest, run *ExecRun) audit.Record {
 		rec.Note = strings.TrimSpace(rec.Note + " become")
 	}
 	return rec
+}
+
+// fanOut calls work for 0..n-1, forks at a time, until ctx is done, and
+// returns what each call gave and whether it is kept (a call that returned
+// false, or never ran because ctx ended, is not).
+func fanOut[T any](ctx context.Context, n, forks int, work func(i int) (T, bool)) ([]T, []bool) {
+	out := make([]T, n)
+	kept := make([]bool, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(max(forks, 1), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i], kept[i] = work(i)
+			}
+		}()
+	}
+feed:
+	for i := 0; i < n; i++ {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return out, kept
 }

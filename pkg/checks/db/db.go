@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/connect"
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
@@ -114,30 +114,7 @@ func dbConfigMessage(env *inspect.Env, err error) i18n.Sub {
 
 // DBTarget builds the connection target of a database asset (address,
 // port and its database: block, the password read from its reference).
-func DBTarget(a *inventory.Asset) (transport.SQLTarget, error) {
-	if a == nil || a.Database == nil || a.Database.Engine == "" {
-		name := "?"
-		if a != nil {
-			name = a.Name
-		}
-		return transport.SQLTarget{}, fmt.Errorf("%s: no database engine configured", name)
-	}
-	if transport.NormalizeEngine(a.Database.Engine) == "" {
-		return transport.SQLTarget{}, fmt.Errorf("%s: database engine %q is not supported (postgresql, mysql, mariadb)", a.Name, a.Database.Engine)
-	}
-	pw, err := a.Database.Password.Resolve()
-	if err != nil {
-		return transport.SQLTarget{}, fmt.Errorf("%s: database password: %w", a.Name, err)
-	}
-	db := a.Database.Database
-	if db == "" && transport.NormalizeEngine(a.Database.Engine) == transport.EnginePostgres {
-		db = "postgres"
-	}
-	return transport.SQLTarget{
-		Name: a.Name, Engine: a.Database.Engine, Host: a.Address, Port: a.Port,
-		Database: db, User: a.Database.User, Password: pw, TLS: a.Database.TLS,
-	}, nil
-}
+func DBTarget(a *inventory.Asset) (transport.SQLTarget, error) { return connect.SQLTarget(a) }
 
 // dbConn returns the run's connection to t, or a private one closed by
 // release when the runner gave no pool.
