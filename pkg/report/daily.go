@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
@@ -58,6 +57,7 @@ func NewDaily(in DailyInput, o Options) *Daily {
 	// Per asset: results, worst, counts.
 	details := map[string]*AssetDetail{}
 	unreach := map[string]*UnreachableAsset{}
+	var problems []*result.Result
 	for i := range run.Results {
 		r := &run.Results[i]
 		d.Counts.Add(r.Status)
@@ -79,19 +79,22 @@ func NewDaily(in DailyInput, o Options) *Daily {
 		ad.Counts.Add(r.Status)
 		ad.Worst = result.Worst(ad.Worst, r.Status)
 		ad.Rows = append(ad.Rows, DetailRow{
-			Check: clean(r.Check), Item: clean(r.Item), Status: r.Status,
-			Value: fmtValue(r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
-			Message: clean(msgIn(o.Lang, r)),
+			Check: clean(r.Check), CheckName: checkName(o.Lang, clean(r.Check), r.Type, clean(r.Item)), Item: clean(r.Item), Status: r.Status,
+			Value: fmtValueL(o.Lang, r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
+			Message: readable(msgIn(o.Lang, r)),
 		})
 		if r.Status == result.Unreachable && unreach[r.Asset] == nil {
 			unreach[r.Asset] = &UnreachableAsset{
 				Asset: ad.Asset, Address: ad.Address, System: ad.System, Zone: ad.Zone,
-				Reason: clean(r.Reason), Message: clean(msgIn(o.Lang, r)),
+				Reason: clean(r.Reason), Message: readable(msgIn(o.Lang, r)),
 				Advice: unreachableAdvice(o, r.Reason),
 			}
 		}
 		if r.Status != result.OK {
 			d.Findings = append(d.Findings, o.finding(r, ad, started))
+			if r.Status != result.Unreachable {
+				problems = append(problems, r)
+			}
 		}
 	}
 	d.Assets = len(details)
@@ -139,6 +142,16 @@ func NewDaily(in DailyInput, o Options) *Daily {
 
 	d.CountLine = countLine(o, d.Assets, d.Checks, d.Counts, len(d.Unreachable))
 	d.Changes = changes(o, run, in.Previous, in.PreviousStatuses, details, started)
+	d.Groups = o.dailyGroups(problems, details, d.Changes.New, started)
+	d.Changes.NewGroups = o.dailyGroups(newResults(run, d.Changes.New), details, nil, started)
+	d.UnreachableGroups = nonNil(groupUnreachable(o.Lang, d.Unreachable))
+	for _, ad := range d.Details {
+		if ad.Worst == result.OK {
+			d.OKAssets = append(d.OKAssets, ad.Asset)
+		}
+	}
+	slices.SortFunc(d.OKAssets, naturalCompare)
+	d.OKAssets = nonNil(d.OKAssets)
 	d.Conclusion = dailyConclusion(o, d)
 	d.StatusChart = statusBar(o, d.Counts)
 	d.Sign = o.signers("report.sign.inspector")
@@ -167,9 +180,9 @@ func sortFindings(f []Finding) {
 func (o *Options) finding(r *result.Result, ad *AssetDetail, at time.Time) Finding {
 	f := Finding{
 		Asset: ad.Asset, System: ad.System, Zone: ad.Zone,
-		Check: clean(r.Check), Item: clean(r.Item), Status: r.Status,
-		Value: fmtValue(r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
-		Message: clean(msgIn(o.Lang, r)), Evidence: excerpt(r.Evidence, r.EvidenceTruncated),
+		Check: clean(r.Check), CheckName: checkName(o.Lang, clean(r.Check), r.Type, clean(r.Item)), Item: clean(r.Item), Status: r.Status,
+		Value: fmtValueL(o.Lang, r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
+		Message: readable(msgIn(o.Lang, r)), Evidence: trimEvidence(r.Evidence, clean(r.Item), r.EvidenceTruncated),
 	}
 	f.Advice = o.advice(r, f, at)
 	return f
@@ -182,9 +195,20 @@ func (o *Options) advice(r *result.Result, f Finding, at time.Time) string {
 	if r.Status == result.Unreachable {
 		return unreachableAdvice(*o, r.Reason)
 	}
-	object := f.Asset + " " + f.Check
-	if f.Item != "" && !strings.Contains(f.Check, f.Item) {
-		object += " (" + f.Item + ")"
+	name := f.CheckName
+	if name == "" {
+		name = checkName(o.Lang, f.Check, r.Type, f.Item)
+	}
+	return o.adviceFor(r, f.Asset+" "+name, at)
+}
+
+// adviceFor is advice for object (an asset and check, or a check on the
+// assets of a group). The check's own advice is used when it reads in the
+// report's language: advice stored as plain English text (no code) does not
+// go into a Chinese report, which gets the default advice instead.
+func (o *Options) adviceFor(r *result.Result, object string, at time.Time) string {
+	if r.Status == result.Unreachable {
+		return unreachableAdvice(*o, r.Reason)
 	}
 	var deadline string
 	switch r.Status {
@@ -195,7 +219,7 @@ func (o *Options) advice(r *result.Result, f Finding, at time.Time) string {
 	default:
 		deadline = o.t("report.deadline.next_run")
 	}
-	if a := strings.TrimSpace(clean(adviceIn(o.Lang, r))); a != "" {
+	if a := readable(adviceIn(o.Lang, r)); a != "" && (r.AdviceCode != "" || o.Lang != i18n.ZH || !isASCII(a)) {
 		return o.t("report.advice.with_deadline", deadline, a)
 	}
 	switch r.Status {
@@ -302,9 +326,9 @@ func changes(o Options, run result.Run, prev *result.Run, before map[result.Key]
 			}
 			ch.New = append(ch.New, f)
 		case r.Status == result.OK && had && ps != result.OK:
-			f := Finding{Asset: ad.Asset, System: ad.System, Zone: ad.Zone, Check: clean(r.Check), Item: clean(r.Item),
-				Status: r.Status, Value: fmtValue(r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
-				Message: clean(msgIn(o.Lang, r))}
+			f := Finding{Asset: ad.Asset, System: ad.System, Zone: ad.Zone, Check: clean(r.Check), CheckName: checkName(o.Lang, clean(r.Check), r.Type, clean(r.Item)), Item: clean(r.Item),
+				Status: r.Status, Value: fmtValueL(o.Lang, r.Value, r.Unit), Threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit),
+				Message: readable(msgIn(o.Lang, r))}
 			p := ps
 			f.PrevStatus = &p
 			ch.Resolved = append(ch.Resolved, f)
@@ -315,4 +339,46 @@ func changes(o Options, run result.Run, prev *result.Run, before map[result.Key]
 		return cmp.Or(cmp.Compare(*b.PrevStatus, *a.PrevStatus), cmp.Compare(a.Asset, b.Asset), cmp.Compare(a.Check, b.Check))
 	})
 	return ch
+}
+
+// dailyGroups aggregates a run's problems (see groupFindings); isNew marks
+// the assets on which a problem is new since the previous run.
+func (o *Options) dailyGroups(rs []*result.Result, details map[string]*AssetDetail, news []Finding, at time.Time) []FindingGroup {
+	isNew := map[result.Key]bool{}
+	for _, f := range news {
+		isNew[result.Key{Asset: f.Asset, Check: f.Check, Item: f.Item}] = true
+	}
+	gs := make([]groupable, 0, len(rs))
+	byAsset := map[*groupable]*result.Result{}
+	for _, r := range rs {
+		ad := details[r.Asset]
+		gs = append(gs, groupable{
+			asset: ad.Asset, system: ad.System, check: clean(r.Check), typ: r.Type, item: clean(r.Item),
+			threshold: threshold(o.Lang, r.Warn, r.Crit, r.Unit), unit: r.Unit, status: r.Status, value: r.Value,
+			message: readable(msgIn(o.Lang, r)), evidence: trimEvidence(r.Evidence, clean(r.Item), r.EvidenceTruncated),
+			code: r.Code, args: r.Args, isNew: isNew[result.Key{Asset: ad.Asset, Check: clean(r.Check), Item: clean(r.Item)}],
+		})
+	}
+	for i := range gs {
+		byAsset[&gs[i]] = rs[i]
+	}
+	return nonNil(o.groupFindings(gs, func(g *groupable, object string) string {
+		return o.adviceFor(byAsset[g], object, at)
+	}))
+}
+
+// newResults are the results of run behind the findings fs.
+func newResults(run result.Run, fs []Finding) []*result.Result {
+	want := map[result.Key]bool{}
+	for _, f := range fs {
+		want[result.Key{Asset: f.Asset, Check: f.Check, Item: f.Item}] = true
+	}
+	var out []*result.Result
+	for i := range run.Results {
+		r := &run.Results[i]
+		if r.Status != result.Unreachable && want[result.Key{Asset: clean(r.Asset), Check: clean(r.Check), Item: clean(r.Item)}] {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -62,6 +62,7 @@ type Finding struct {
 	System    string        `json:"system,omitempty"`
 	Zone      string        `json:"zone,omitempty"`
 	Check     string        `json:"check"`
+	CheckName string        `json:"check_name"` // Check as a reader calls it, in the report's language
 	Item      string        `json:"item,omitempty"`
 	Status    result.Status `json:"status"`
 	Value     string        `json:"value"`     // measured value with unit, "" when none
@@ -78,6 +79,7 @@ type Finding struct {
 // DetailRow is one result in the per-asset detail table.
 type DetailRow struct {
 	Check     string        `json:"check"`
+	CheckName string        `json:"check_name"`
 	Item      string        `json:"item,omitempty"`
 	Status    result.Status `json:"status"`
 	Value     string        `json:"value"`
@@ -103,6 +105,8 @@ type Changes struct {
 	PreviousAt    time.Time `json:"previous_at,omitzero"`
 	New           []Finding `json:"new"`      // problems absent or better before
 	Resolved      []Finding `json:"resolved"` // problems before, OK now (Status is the new status)
+	// NewGroups is New aggregated as the exceptions are.
+	NewGroups []FindingGroup `json:"new_groups"`
 }
 
 // Daily is the inspection report (巡检报告) of one run.
@@ -128,14 +132,21 @@ type Daily struct {
 	CountLine   string             `json:"count_line"` // 本次共巡检 N 台设备、M 项指标，...
 	BySystem    []GroupCount       `json:"by_system"`  // summary by application system
 	ByZone      []GroupCount       `json:"by_zone"`    // summary by zone
-	Findings    []Finding          `json:"findings"`   // worst first
-	Details     []AssetDetail      `json:"details"`    // per asset, worst first
-	Changes     Changes            `json:"changes"`    // since the previous run
-	Conclusion  string             `json:"conclusion"` // one overall sentence
-	StatusChart string             `json:"-"`          // SVG (HTML only)
-	Sign        []Signer           `json:"sign_off"`   // sign-off block
-	Notes       []string           `json:"notes"`      // how figures were computed
-	Period      string             `json:"period"`     // the day of the run, as written in the report
+	Findings    []Finding          `json:"findings"`   // worst first, one per asset and check (the appendix)
+	// Groups are the findings aggregated across assets (the body's
+	// exceptions table), by system, then severity, then number of assets.
+	Groups []FindingGroup `json:"finding_groups"`
+	// UnreachableGroups are the unreachable assets by reason.
+	UnreachableGroups []UnreachableGroup `json:"unreachable_groups"`
+	// OKAssets are the assets without any finding (named, not detailed).
+	OKAssets    []string      `json:"ok_assets"`
+	Details     []AssetDetail `json:"details"`    // per asset, worst first
+	Changes     Changes       `json:"changes"`    // since the previous run
+	Conclusion  string        `json:"conclusion"` // one overall sentence
+	StatusChart string        `json:"-"`          // SVG (HTML only)
+	Sign        []Signer      `json:"sign_off"`   // sign-off block
+	Notes       []string      `json:"notes"`      // how figures were computed
+	Period      string        `json:"period"`     // the day of the run, as written in the report
 }
 
 // Signer is one line of the sign-off block: role and printed name; the

@@ -134,6 +134,52 @@ func renderHTML(w io.Writer, report any, dir string) error {
 	lang, kind := langOf(report)
 	fm := funcs(lang)
 	fm["svg"] = func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) } // charts from chart.go, text escaped there
+	// names lists asset names, runs shortened, each kept on one line: a
+	// list may wrap between names, never inside one.
+	fm["names"] = func(names []string) htmltemplate.HTML {
+		var b strings.Builder
+		for i, p := range compressParts(names) {
+			if i > 0 {
+				b.WriteString(htmltemplate.HTMLEscapeString(i18n.T(lang, "report.listsep")))
+				b.WriteString("<wbr>")
+			}
+			b.WriteString(`<span class="nw">`)
+			b.WriteString(htmltemplate.HTMLEscapeString(p))
+			b.WriteString("</span>")
+		}
+		return htmltemplate.HTML(b.String())
+	}
+	// thr keeps each part of a threshold ("警告 >80%") on one line.
+	fm["thr"] = func(s string) htmltemplate.HTML {
+		sep := "; "
+		if lang == i18n.ZH {
+			sep = "，"
+		}
+		parts := strings.Split(s, sep)
+		for i, p := range parts {
+			parts[i] = `<span class="nw">` + htmltemplate.HTMLEscapeString(p) + "</span>"
+		}
+		return htmltemplate.HTML(strings.Join(parts, htmltemplate.HTMLEscapeString(sep)+"<wbr>"))
+	}
+	// namesMax is names with at most 10 entries.
+	fm["namesMax"] = func(names []string) htmltemplate.HTML {
+		parts := compressParts(names)
+		var b strings.Builder
+		for i, p := range parts {
+			if i == 10 {
+				b.WriteString(htmltemplate.HTMLEscapeString(i18n.T(lang, "report.agg.and_more", len(names))))
+				break
+			}
+			if i > 0 {
+				b.WriteString(htmltemplate.HTMLEscapeString(i18n.T(lang, "report.listsep")))
+				b.WriteString("<wbr>")
+			}
+			b.WriteString(`<span class="nw">`)
+			b.WriteString(htmltemplate.HTMLEscapeString(p))
+			b.WriteString("</span>")
+		}
+		return htmltemplate.HTML(b.String())
+	}
 	fm["dataURI"] = func(s string) htmltemplate.URL {
 		if strings.HasPrefix(s, "data:image/") {
 			return htmltemplate.URL(s)
@@ -148,9 +194,9 @@ func renderHTML(w io.Writer, report any, dir string) error {
 		e := htmltemplate.HTMLEscapeString
 		for i := range rows {
 			r := &rows[i]
-			b.WriteString("<tr><td>")
-			b.WriteString(e(r.Check))
-			if showItem(r.Check, r.Item) {
+			b.WriteString(`<tr><td class="chk">`)
+			b.WriteString(e(r.CheckName))
+			if showItem(r.CheckName, r.Item) {
 				b.WriteString(` <span class="muted">`)
 				b.WriteString(e(r.Item))
 				b.WriteString("</span>")
@@ -161,9 +207,9 @@ func renderHTML(w io.Writer, report any, dir string) error {
 			b.WriteString(e(statusWord(lang, r.Status)))
 			b.WriteString(`</span></td><td class="num">`)
 			b.WriteString(e(r.Value))
-			b.WriteString("</td><td>")
+			b.WriteString(`</td><td class="thr">`)
 			b.WriteString(e(r.Threshold))
-			b.WriteString("</td><td>")
+			b.WriteString(`</td><td class="msg">`)
 			b.WriteString(e(r.Message))
 			b.WriteString("</td></tr>")
 		}
@@ -220,25 +266,21 @@ func renderMD(w io.Writer, report any, dir string) error {
 	return nil
 }
 
-// mdEscape makes text safe inside a Markdown table cell or paragraph: HTML
-// is escaped (Markdown viewers render raw HTML), Markdown punctuation is
-// backslash-escaped, and line breaks become <br>.
+// mdEscape makes text safe inside a Markdown table cell or paragraph:
+// Markdown punctuation and the characters that open HTML (<, >, &) are
+// backslash-escaped, so a viewer shows them as written and never renders a
+// tag; line breaks become "; " (a table cell is one line, and Markdown
+// without HTML has no line break inside one; issue #13).
 func mdEscape(v any) string {
-	s := fmt.Sprint(v)
+	s := strings.TrimRight(fmt.Sprint(v), "\n")
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '[', ']', '|', '#', '~':
+		case '\\', '`', '*', '_', '[', ']', '|', '#', '~', '<', '>', '&':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case '\n':
-			b.WriteString("<br>")
+			b.WriteString("; ")
 		case '\r':
 		default:
 			b.WriteRune(r)

@@ -288,10 +288,7 @@ func describeRange(lang, s, unit string) string {
 	if !ok {
 		return s
 	}
-	u := unit
-	if u != "%" && u != "" {
-		u = " " + u
-	}
+	u := unitSuffix(lang, unit)
 	lo, hi := fmtNum(r.Start)+u, fmtNum(r.End)+u
 	switch {
 	case r.Inside:
