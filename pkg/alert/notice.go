@@ -220,4 +220,6 @@ func (p *Policy) notifications(kind string, a *store.Alert, consecutive int, now
 // Render is a stored message (code, args, text as the history keeps them)
 // in lang: rendered from its code when the catalogue knows it, else the
 // stored text.
-func Render(lang, code string, args []any, text string) string { return msgText(lang, code, args, text) }
+func Render(lang, code string, args []any, text string) string {
+	return msgText(lang, code, args, text)
+}
