@@ -7,10 +7,10 @@ func init() {
 		// Refused transitions: what is wrong, and what to do instead.
 		"ticket.err.closed":        {"工单 %d 已关闭，不能再操作（新故障请新建工单：hcops ticket new）", "ticket %d is closed: nothing more can be done to it (open a new one for a new fault: hcops ticket new)"},
 		"ticket.err.already":       {"工单 %d 已处于“%s”状态", "ticket %d is already %s"},
-		"ticket.err.ack_first":     {"工单 %d 尚未响应，不能 %s：请先 hcops ticket ack %[1]d", "ticket %d is not acknowledged yet, so it cannot %s: run hcops ticket ack %[1]d first"},
+		"ticket.err.ack_first":     {"工单 %d 尚未响应，不能 %s：请先 hcops ticket ack %d", "ticket %d is not acknowledged yet, so it cannot %s: run hcops ticket ack %d first"},
 		"ticket.err.resolved":      {"工单 %d 已解决，不能 %s", "ticket %d is resolved: it cannot %s any more"},
-		"ticket.err.resolve_first": {"工单 %d 处于“%s”状态，解决后才能关闭：请先 hcops ticket resolve %[1]d", "ticket %d is %s: only a resolved ticket can be closed (hcops ticket resolve %[1]d first)"},
-		"ticket.err.pause_open":    {"工单 %d 尚未响应：响应时限不能暂停，请先 hcops ticket ack %[1]d", "ticket %d is not acknowledged: the response clock never pauses (hcops ticket ack %[1]d first)"},
+		"ticket.err.resolve_first": {"工单 %d 处于“%s”状态，解决后才能关闭：请先 hcops ticket resolve %d", "ticket %d is %s: only a resolved ticket can be closed (hcops ticket resolve %d first)"},
+		"ticket.err.pause_open":    {"工单 %d 尚未响应：响应时限不能暂停，请先 hcops ticket ack %d", "ticket %d is not acknowledged: the response clock never pauses (hcops ticket ack %d first)"},
 		"ticket.err.paused":        {"工单 %d 已在暂停中（等待客户方）", "ticket %d is already paused (waiting on the client)"},
 		"ticket.err.not_paused":    {"工单 %d 没有暂停，无需恢复", "ticket %d is not paused"},
 		"ticket.err.not_security":  {"工单 %d 不是网络安全事件，不能 %s", "ticket %d is not a security incident: it cannot %s"},
@@ -20,6 +20,12 @@ func init() {
 		"ticket.err.bad_item":      {"初报事项 %q 无效（可选：%s）", "early-report item %q unknown (want %s)"},
 		"ticket.err.no_assignee":   {"请给出处理人", "give the assignee"},
 		"ticket.err.before_last":   {"工单 %d 的操作时间不能早于上一条记录（%s）", "ticket %d: the time is before its latest event (%s): events are recorded in order"},
+
+		"ticket.verb.arrive":  {"登记到场/登录", "record arrival"},
+		"ticket.verb.resolve": {"解决", "be resolved"},
+		"ticket.verb.pause":   {"暂停", "be paused"},
+		"ticket.verb.report":  {"上报", "be reported"},
+		"ticket.verb.item":    {"填写初报事项", "take early-report items"},
 
 		"ticket.state.open":         {"待响应", "open"},
 		"ticket.state.acknowledged": {"已响应", "acknowledged"},

@@ -57,6 +57,8 @@ func langOf(report any) (string, string) {
 		return r.Header.Lang, "db"
 	case *ApplianceReport:
 		return r.Header.Lang, "appliance"
+	case *Incident:
+		return r.Header.Lang, "incident"
 	}
 	return i18n.EN, ""
 }

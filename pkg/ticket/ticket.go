@@ -307,6 +307,10 @@ type TransitionError struct {
 
 func (e *TransitionError) Error() string { return i18n.T(i18n.EN, e.Key, e.Args...) }
 
+func verb(kind string) i18n.Sub { return i18n.S("ticket.verb." + kind) }
+
+func stateWord(s State) i18n.Sub { return i18n.S("ticket.state." + string(s)) }
+
 func refuse(key string, args ...any) error { return &TransitionError{Key: key, Args: args} }
 
 // Check says whether action kind may be taken on t now: nil, or a
@@ -319,34 +323,34 @@ func Check(t *Ticket, kind string) error {
 	switch kind {
 	case EvAck:
 		if t.State != Open {
-			return refuse("ticket.err.already", id, string(t.State))
+			return refuse("ticket.err.already", id, stateWord(t.State))
 		}
 	case EvArrive:
 		switch t.State {
 		case Open:
-			return refuse("ticket.err.ack_first", id, kind)
+			return refuse("ticket.err.ack_first", id, verb(kind), id)
 		case Arrived:
-			return refuse("ticket.err.already", id, string(t.State))
+			return refuse("ticket.err.already", id, stateWord(t.State))
 		case Resolved:
-			return refuse("ticket.err.resolved", id, kind)
+			return refuse("ticket.err.resolved", id, verb(kind))
 		}
 	case EvResolve:
 		switch t.State {
 		case Open:
-			return refuse("ticket.err.ack_first", id, kind)
+			return refuse("ticket.err.ack_first", id, verb(kind), id)
 		case Resolved:
-			return refuse("ticket.err.already", id, string(t.State))
+			return refuse("ticket.err.already", id, stateWord(t.State))
 		}
 	case EvClose:
 		if t.State != Resolved {
-			return refuse("ticket.err.resolve_first", id, string(t.State))
+			return refuse("ticket.err.resolve_first", id, stateWord(t.State), id)
 		}
 	case EvPause:
 		switch {
 		case t.State == Open:
-			return refuse("ticket.err.pause_open", id)
+			return refuse("ticket.err.pause_open", id, id)
 		case t.State == Resolved:
-			return refuse("ticket.err.resolved", id, kind)
+			return refuse("ticket.err.resolved", id, verb(kind))
 		case t.Paused:
 			return refuse("ticket.err.paused", id)
 		}
@@ -356,14 +360,14 @@ func Check(t *Ticket, kind string) error {
 		}
 	case EvReport:
 		if t.Class != Security {
-			return refuse("ticket.err.not_security", id, kind)
+			return refuse("ticket.err.not_security", id, verb(kind))
 		}
 		if !t.ReportAt.IsZero() {
 			return refuse("ticket.err.reported", id)
 		}
 	case EvItem:
 		if t.Class != Security {
-			return refuse("ticket.err.not_security", id, kind)
+			return refuse("ticket.err.not_security", id, verb(kind))
 		}
 	case EvAssign, EvNote, EvEvidence:
 	default:
