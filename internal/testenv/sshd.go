@@ -73,9 +73,10 @@ type SSHD struct {
 	Dir            string          // the server's own directory (config, keys, log)
 	LogPath        string          // sshd's stderr (-e): one line per event
 
-	opts SSHDOptions
-	cmd  *exec.Cmd
-	done chan struct{}
+	opts     SSHDOptions
+	bin, cfg string // to start it again (Restart)
+	cmd      *exec.Cmd
+	done     chan struct{}
 }
 
 // StartSSHD starts a real OpenSSH sshd (/usr/sbin/sshd -D -e -f CONFIG) on a
@@ -162,6 +163,7 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 		writeFile(t, cfg, []byte(conf), 0o600)
 		ok, logText := s.start(t, bin, cfg, port)
 		if ok {
+			s.bin, s.cfg = bin, cfg
 			s.Port = port
 			s.Addr = net.JoinHostPort(s.Host, strconv.Itoa(port))
 			break
@@ -380,6 +382,16 @@ func (s *SSHD) Stop() {
 	syscall.Kill(-pid, syscall.SIGKILL)
 	syscall.Kill(pid, syscall.SIGKILL)
 	<-s.done
+}
+
+// Restart starts a stopped sshd again on the same port with the same keys:
+// a host that comes back.
+func (s *SSHD) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	if ok, logText := s.start(t, s.bin, s.cfg, s.Port); !ok {
+		t.Fatalf("sshd did not start again; its log:\n%s", logText)
+	}
 }
 
 // Freeze stops (SIGSTOP) sshd and every connection and command it runs: a

@@ -238,6 +238,9 @@ const (
 	KindInspect = "inspect"
 	KindBackup  = "backup"
 	KindDrill   = "drill"
+	// KindProbe: the watcher's availability probes (results stored for
+	// assets that are down or changed state).
+	KindProbe = "probe"
 )
 
 // Run statuses: how a run ended.

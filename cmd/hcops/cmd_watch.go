@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cyhealth/hcops/pkg/alert"
+	"github.com/cyhealth/hcops/pkg/config"
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/ticket"
+	"github.com/cyhealth/hcops/pkg/watch"
+)
+
+func init() {
+	commandAdders = append(commandAdders, func(root *cobra.Command, app *App) {
+		root.AddCommand(newWatchCmd(app))
+	})
+}
+
+type watchOptions struct {
+	once       bool
+	probeEvery time.Duration
+	noJobs     bool
+}
+
+func newWatchCmd(app *App) *cobra.Command {
+	opts := &watchOptions{}
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "The watcher: availability probes, scheduled jobs, alerts, tickets and deliveries",
+		Long: `watch runs in the foreground until stopped (a systemd unit from
+'hcops schedule print --systemd' keeps it running). Every --probe-every (1m)
+it probes each asset's availability — a TCP connection to a host's SSH port
+or a database's or device's service port — and counts the round per asset
+and hour, so the month's availability is a measured figure with its number
+of samples; assets that are down, and those whose state changed, are
+stored as results (check "availability") like any inspection's.
+
+The site's scheduled jobs (hcops schedule list: inspections, backup
+verification, reports) run when they are due, each in a process of its own
+under its job lock. After every probe round and every job, alerts are
+evaluated from the findings (alerts: in the config), each firing alert has
+its ticket (tickets:), the tickets' SLA clocks are swept and queued
+notifications are delivered with retries.
+
+Nothing that matters is kept in memory: alerts, tickets and deliveries are
+decided from the history, so a watcher killed at any point (even kill -9)
+and started again neither loses nor repeats an alert, a ticket or a
+notification. SIGHUP reloads the inventory and config; SIGTERM (or Ctrl-C)
+lets running jobs finish for up to 30 s.
+
+--once runs one probe round and one cycle and exits (tests, cron).
+
+EXIT STATUS
+  0    stopped by a signal, or --once completed
+  3    bad config (alerts:, tickets:), no inventory, history unavailable;
+       with --once, a cycle step that failed (its error is printed)`,
+		Example: `  hcops watch
+  hcops watch --once -o json
+  hcops schedule print --systemd --dir /etc/systemd/system   # hcops-watch.service among them`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runWatch(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.once, "once", false, "one probe round and one alert/ticket/delivery cycle, then exit")
+	f.DurationVar(&opts.probeEvery, "probe-every", time.Minute, "availability probe interval")
+	f.BoolVar(&opts.noJobs, "no-jobs", false, "do not run the scheduled jobs (probes and alerts only)")
+	return cmd
+}
+
+// watchParts is what the watcher is built from; reload rebuilds it.
+type watchParts struct {
+	assets []*inventory.Asset
+	cycle  *watch.Cycle
+	jobs   []config.Job
+}
+
+func buildWatchParts(app *App, inv *inventory.Inventory, cfg *config.Config) (*watchParts, error) {
+	db, err := app.DB(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	pol, err := alert.NewPolicy(cfg, app.Lang)
+	if err != nil {
+		return nil, err
+	}
+	pol.SystemNames = map[string]alert.SystemName{}
+	for _, s := range inv.Systems {
+		pol.SystemNames[s.Name] = alert.SystemName{ZH: s.NameZH, EN: s.NameEN}
+	}
+	chs, err := alert.NewChannels(cfg, app.Lang)
+	if err != nil {
+		return nil, err
+	}
+	tpol, err := ticket.NewPolicy(cfg.Tickets, inv, time.Local)
+	if err != nil {
+		return nil, err
+	}
+	p := &watchParts{assets: inv.Assets,
+		cycle: &watch.Cycle{Store: db, Alerts: pol, Channels: chs, Tickets: &ticket.Service{Store: db, Policy: tpol}, Lang: app.Lang}}
+	jobs, _, err := scheduleJobs(app)
+	if err != nil {
+		return nil, err
+	}
+	p.jobs = jobs
+	return p, nil
+}
+
+func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
+	if err := app.checkOutput("table", "json"); err != nil {
+		return err
+	}
+	inv, err := app.Inventory()
+	if err != nil {
+		return err
+	}
+	db, err := app.DB(ctx)
+	if err != nil {
+		return err
+	}
+	parts, err := buildWatchParts(app, inv, app.Config)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	current := func() *watchParts { mu.Lock(); defer mu.Unlock(); return parts }
+	prober := &watch.Prober{Store: db, Lang: app.Lang, Assets: func() []*inventory.Asset { return current().assets }}
+	var last watch.Outcome
+	w := &watch.Watcher{
+		Probe:      prober.Round,
+		ProbeEvery: opts.probeEvery,
+		Log:        app.Log,
+		Cycle: func(ctx context.Context, now time.Time) error {
+			o, err := current().cycle.Run(ctx, now)
+			last = o
+			if o.Transitions+o.TicketsOpened+o.Sent+o.Failed > 0 {
+				app.Infof("%s", app.T("watch.cycle", now.Format("15:04:05"), o.Transitions, o.TicketsOpened, o.Sent, o.Failed))
+			}
+			return err
+		},
+	}
+	if opts.once {
+		err := w.Once(ctx)
+		if app.Output == "json" {
+			if perr := app.PrintData(last); perr != nil {
+				return perr
+			}
+		}
+		if err != nil {
+			return errors.New(app.T("watch.cycle_failed", err))
+		}
+		return nil
+	}
+	if !opts.noJobs {
+		w.Jobs = parts.jobs
+		w.RunJob = func(ctx context.Context, j config.Job) error { return runScheduleRun(ctx, app, j.Name, "") }
+	}
+	w.Reload = func() ([]config.Job, error) {
+		inv, err := inventory.Load(app.InventoryPath)
+		if err != nil {
+			return nil, err
+		}
+		cfg := app.Config
+		if app.ConfigFile != "" {
+			if cfg, err = config.Load(app.ConfigFile); err != nil {
+				return nil, err
+			}
+		}
+		p, err := buildWatchParts(app, inv, cfg)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		parts = p
+		mu.Unlock()
+		if opts.noJobs {
+			return nil, nil
+		}
+		return p.jobs, nil
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	app.Infof("%s", app.T("watch.started", len(parts.assets), opts.probeEvery, len(w.Jobs)))
+	return w.Run(ctx, reload)
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/store"
+	"github.com/cyhealth/hcops/pkg/watch"
+)
+
+// hcops watch --once against real sshd hosts: a host whose sshd stops is
+// down at the next probe round, its alert fires, its ticket opens and the
+// webhook receives the notification; started again, the alert resolves and
+// the recovery is sent. Cycles repeated change nothing (what a killed and
+// restarted watcher does), and every probe round is counted per hour.
+func TestWatchOnce(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	web := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	db01 := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	var mu sync.Mutex
+	var posts []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, string(b))
+		mu.Unlock()
+		w.Write([]byte(`{"errcode":0}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	e := &inspectEnv{dir: dir, inv: filepath.Join(dir, "inventory.yaml"), db: filepath.Join(dir, "history.db")}
+	os.WriteFile(e.inv, []byte(fmt.Sprintf(`systems:
+  - {name: his, criticality: core, sla: {urgent: {respond: 15m, fix: 2h}}}
+assets:
+  - {name: web-01, kind: host, system: his, address: 127.0.0.1, connection: {port: %d}}
+  - {name: db-01, kind: host, system: his, address: 127.0.0.1, connection: {port: %d}}
+`, web.Port, db01.Port)), 0o644)
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`webhooks:
+  duty:
+    type: generic
+    url: %s
+alerts:
+  channels:
+    duty-hook: {type: webhook, webhook: duty}
+tickets:
+  from_alerts: {unreachable: urgent}
+`, srv.URL)), 0o644)
+	once := func() watch.Outcome {
+		t.Helper()
+		code, stdout, stderr := e.hcops(context.Background(), t, "--config", cfg, "watch", "--once", "-o", "json")
+		var o watch.Outcome
+		if err := json.Unmarshal([]byte(stdout), &o); err != nil || code != 0 {
+			t.Fatalf("watch --once: exit %d, %v\n%s\n%s", code, err, stdout, stderr)
+		}
+		return o
+	}
+	if o := once(); o.Transitions != 0 || o.TicketsOpened != 0 {
+		t.Errorf("all up: %+v", o)
+	}
+	db01.Stop()
+	o := once()
+	if o.Transitions != 1 || o.TicketsOpened != 1 || o.Sent < 1 {
+		t.Errorf("db-01 down: %+v", o)
+	}
+	if o := once(); o.Transitions != 0 || o.TicketsOpened != 0 || o.Sent != 0 {
+		t.Errorf("a repeated cycle did something again: %+v", o)
+	}
+	mu.Lock()
+	got := strings.Join(posts, "\n")
+	n := len(posts)
+	mu.Unlock()
+	if n != 1 || !strings.Contains(got, "db-01") {
+		t.Errorf("webhook got %d posts:\n%s", n, got)
+	}
+	code, stdout, _ := e.hcops(context.Background(), t, "--config", cfg, "ticket", "list", "-o", "json")
+	if code != 0 || !strings.Contains(stdout, "db-01") {
+		t.Errorf("ticket list: %d\n%s", code, stdout)
+	}
+
+	// Started again: the alert resolves and the recovery goes out.
+	db01.Restart(t)
+	if o := once(); o.Transitions != 1 || o.Sent < 1 {
+		t.Errorf("db-01 back: %+v", o)
+	}
+	mu.Lock()
+	n = len(posts)
+	mu.Unlock()
+	if n != 2 {
+		t.Errorf("webhook got %d posts, want the firing and the recovery", n)
+	}
+	h, err := store.Open(context.Background(), e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	rows, err := h.Availability(context.Background(), testTimeZero, testTimeFar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := map[string][2]int{}
+	for _, r := range rows {
+		s := samples[r.Asset]
+		samples[r.Asset] = [2]int{s[0] + r.Samples, s[1] + r.Down}
+	}
+	if samples["web-01"] != [2]int{4, 0} || samples["db-01"] != [2]int{4, 2} {
+		t.Errorf("availability samples (samples, down): %v", samples)
+	}
+}
+
+var (
+	testTimeZero = time.Unix(0, 0)
+	testTimeFar  = time.Now().Add(24 * time.Hour)
+)

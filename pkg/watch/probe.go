@@ -1,0 +1,177 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/user"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
+)
+
+// ProbeCheck is the check name of availability results.
+const ProbeCheck = "availability"
+
+// ProbeStore is what the prober needs of the history.
+type ProbeStore interface {
+	store.Recorder
+	store.AvailabilityStore
+}
+
+// Prober measures availability: a TCP connection to each asset's SSH port
+// (hosts) or service port (databases, devices), every round. Every round
+// is counted per asset and hour (availability over any period, with its
+// number of samples); results go to the history — and so to the findings
+// alerts are raised from — for assets that are down, and for those whose
+// state changed, so a month of probes costs little space.
+type Prober struct {
+	Assets      func() []*inventory.Asset
+	Store       ProbeStore
+	Timeout     time.Duration // per probe (default 5 s)
+	Concurrency int           // probes at once (default 64)
+	Lang        string
+
+	mu   sync.Mutex
+	last map[string]bool // up state at the previous round (nil after start: every result is stored once)
+}
+
+// target is where a is probed, or "" when it cannot be (this machine, an
+// asset without address and port).
+func target(a *inventory.Asset) string {
+	if a.Connection.Transport == inventory.TransportLocal || a.Address == "" {
+		return ""
+	}
+	port := a.Port
+	if a.Kind == inventory.KindHost || port == 0 {
+		port = a.Connection.Port
+		if port == 0 && a.Kind == inventory.KindHost {
+			port = 22
+		}
+	}
+	if port == 0 {
+		return ""
+	}
+	return net.JoinHostPort(a.Address, strconv.Itoa(port))
+}
+
+// Round probes every asset once and stores the round.
+func (p *Prober) Round(ctx context.Context, now time.Time) error {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	conc := p.Concurrency
+	if conc <= 0 {
+		conc = 64
+	}
+	type probe struct {
+		a    *inventory.Asset
+		addr string
+		up   bool
+		err  error
+		dur  time.Duration
+	}
+	var todo []*probe
+	for _, a := range p.Assets() {
+		if addr := target(a); addr != "" {
+			todo = append(todo, &probe{a: a, addr: addr})
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	for _, pr := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			start := time.Now()
+			d := net.Dialer{Timeout: timeout}
+			c, err := d.DialContext(ctx, "tcp", pr.addr)
+			pr.dur = time.Since(start)
+			if err == nil {
+				c.Close()
+				pr.up = true
+			}
+			pr.err = err
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	up := make(map[string]bool, len(todo))
+	for _, pr := range todo {
+		up[pr.a.Name] = pr.up
+	}
+	if err := p.Store.AddProbes(ctx, now, up); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	prev := p.last
+	p.last = up
+	p.mu.Unlock()
+	var rs []result.Result
+	for _, pr := range todo {
+		was, known := prev[pr.a.Name]
+		if pr.up && known && was {
+			continue // up and unchanged: counted, not stored
+		}
+		r := result.Result{Asset: pr.a.Name, Check: ProbeCheck, Type: "tcp-connect", Playbook: "watch",
+			System: pr.a.System, Zone: pr.a.Zone, StartedAt: now, DurationMS: pr.dur.Milliseconds()}
+		if pr.up {
+			r.Status = result.OK
+			r.SetMessage(p.Lang, "watch.probe.up", pr.addr, pr.dur.Milliseconds())
+		} else {
+			r.Status = result.Unreachable
+			r.Reason = reason(pr.err)
+			r.SetMessage(p.Lang, "watch.probe.down", pr.addr, i18n.Sub{Key: "watch.reason." + r.Reason})
+			r.SetAdvice(p.Lang, "watch.probe.down_advice")
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	run := &result.Run{Kind: result.KindProbe, StartedAt: now, Status: result.RunRunning, Playbooks: []string{"watch"}, Assets: len(todo)}
+	if u, err := user.Current(); err == nil {
+		run.Operator = u.Username
+	}
+	run.RanFrom, _ = os.Hostname()
+	if err := p.Store.BeginRun(ctx, run); err != nil {
+		return err
+	}
+	if err := p.Store.AddResults(ctx, run.ID, rs); err != nil {
+		return err
+	}
+	run.Results = rs
+	run.FinishedAt, run.Status = time.Now(), result.RunCompleted
+	run.Tally()
+	return p.Store.FinishRun(ctx, run)
+}
+
+// reason classifies a failed connection as the rest of hcops does.
+func reason(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.As(err, &dns):
+		return result.ReasonDNS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return result.ReasonRefused
+	case errors.As(err, &ne) && ne.Timeout():
+		return result.ReasonTimeout
+	}
+	return result.ReasonNetwork
+}
