@@ -319,6 +319,7 @@ func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	if err != nil {
 		return err
 	}
+	units = append(units, schedule.WatchUnit(o))
 	if opts.dir == "" {
 		for i, u := range units {
 			if i > 0 {
