@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"syscall"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,3 +125,81 @@ var (
 	testTimeZero = time.Unix(0, 0)
 	testTimeFar  = time.Now().Add(24 * time.Hour)
 )
+
+// A watcher killed (kill -9) right after its first notification, and
+// started again, neither repeats the alert, the ticket nor the notification,
+// and SIGTERM stops it promptly.
+func TestWatchSurvivesKill(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	host := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	host.Stop() // down from the start
+	var mu sync.Mutex
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts++
+		mu.Unlock()
+		w.Write([]byte(`{"errcode":0}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "inventory.yaml")
+	os.WriteFile(inv, []byte(fmt.Sprintf("assets:\n  - {name: db-01, kind: host, address: 127.0.0.1, connection: {port: %d}}\n", host.Port)), 0o644)
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("webhooks:\n  duty: {type: generic, url: %s}\nalerts:\n  channels:\n    hook: {type: webhook, webhook: duty}\ntickets:\n  from_alerts: {unreachable: urgent}\n", srv.URL)), 0o644)
+	// The test binary is hcops when called by that name (TestMain).
+	bin := filepath.Join(dir, "hcops")
+	if err := os.Symlink(os.Args[0], bin); err != nil {
+		t.Fatal(err)
+	}
+	start := func() *exec.Cmd {
+		c := exec.Command(bin, "--inventory", inv, "--db", filepath.Join(dir, "history.db"), "--config", cfg, "watch", "--probe-every", "1s", "--no-jobs")
+		c.Env = append(os.Environ(), "HOME="+dir)
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	w := start()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := posts
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			w.Process.Kill()
+			t.Fatal("no notification within 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.Process.Kill()
+	w.Wait()
+	w = start()
+	time.Sleep(4 * time.Second) // four more probe rounds and cycles
+	w.Process.Signal(syscall.SIGTERM)
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Wait() }()
+	select {
+	case <-stopped:
+	case <-time.After(15 * time.Second):
+		w.Process.Kill()
+		t.Fatal("SIGTERM did not stop the watcher")
+	}
+	mu.Lock()
+	n := posts
+	mu.Unlock()
+	h, err := store.Open(context.Background(), filepath.Join(dir, "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	alerts, _ := h.Alerts(context.Background(), store.AlertFilter{})
+	tickets := 0
+	h.EachTicket(context.Background(), store.TicketFilter{}, func(*store.Ticket) error { tickets++; return nil })
+	if n != 1 || len(alerts) != 1 || tickets != 1 {
+		t.Errorf("after kill and restart: %d notifications, %d alerts, %d tickets; want 1 each", n, len(alerts), tickets)
+	}
+}
