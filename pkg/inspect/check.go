@@ -56,8 +56,11 @@ type Env struct {
 	// Section is the collected output for shell checks; nil for probes that
 	// run from this machine.
 	Section *Section
-	// Since is when this asset was last inspected by this playbook (or 24 h
-	// ago when never): "since the last run" windows start here.
+	// Since is when this asset was last inspected by this playbook; zero
+	// when it never was (a fresh history, or --no-store, which reads none).
+	// "Since the last run" windows start here, or 24 h ago when it is zero
+	// (WindowStart); a check must not claim an earlier inspection when it
+	// is zero.
 	Since time.Time
 	Now   time.Time
 	// SQL holds the run's database connections (one per database asset,

@@ -93,6 +93,12 @@ func (testProbe) Evaluate(ctx context.Context, env *Env) []result.Result {
 		<-ctx.Done()
 		return []result.Result{{Status: result.Unknown, Message: "probe cancelled"}}
 	}
+	if env.Spec.Params["show_since"] == true {
+		if env.Since.IsZero() {
+			return []result.Result{{Status: result.OK, Message: "since none"}}
+		}
+		return []result.Result{{Status: result.OK, Message: "since " + env.Since.UTC().Format(time.RFC3339)}}
+	}
 	st, _ := env.Spec.Params["status"].(string)
 	s, err := result.ParseStatus(st)
 	if st == "" || err != nil {

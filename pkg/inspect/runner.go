@@ -52,7 +52,8 @@ type Runner struct {
 	// MaxEvidence bounds each result's evidence; DefaultMaxEvidence when 0.
 	MaxEvidence int
 	// Since says when asset was last inspected by playbook (ok false when
-	// never): "since the last run" windows start there; 24 h ago otherwise.
+	// never, or when the run reads no history): checks see it as Env.Since,
+	// zero when there is none.
 	Since func(asset, playbook string) (time.Time, bool)
 	// Progress is called after each host with hosts done, hosts in total and
 	// hosts with a problem (worst status not OK) so far.
@@ -417,8 +418,11 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 		since, ok = r.Since(hp.Name, it.Playbook)
 	}
 	now := r.now()
-	if !ok || since.IsZero() {
-		since = now.Add(-24 * time.Hour)
+	if !ok {
+		// No earlier inspection: Since says so. A check that needs a
+		// window falls back on its own (WindowStart); one that reports
+		// "since the last inspection" must not invent one.
+		since = time.Time{}
 	}
 	spec := it.Spec
 	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now,

@@ -264,3 +264,31 @@ checks:
 		t.Errorf("the check after a killed one still runs: %+v", a)
 	}
 }
+
+// A check sees the earlier inspection the history knows of, and a zero
+// Since when there is none (a fresh history, or --no-store): "rebooted
+// after the last inspection at <24 h ago>" was invented from a default.
+func TestRunnerSinceWithoutEarlierInspection(t *testing.T) {
+	p := planFor(t, "name: daily\nchecks:\n  - {name: s, type: testonly-probe, params: {show_since: true}}\n",
+		&inventory.Asset{Name: "old", Kind: "host", Address: "ok"},
+		&inventory.Asset{Name: "new", Kind: "host", Address: "ok"})
+	last := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	r := &Runner{Dial: (&fakeDialer{}).dial, Since: func(asset, playbook string) (time.Time, bool) {
+		if asset == "old" && playbook == "daily" {
+			return last, true
+		}
+		return time.Time{}, false
+	}}
+	m := byAssetCheck(r.Run(context.Background(), p).Results)
+	if got := m["old/s"].Message; got != "since 2026-03-01T08:00:00Z" {
+		t.Errorf("asset inspected before: %q", got)
+	}
+	if got := m["new/s"].Message; got != "since none" {
+		t.Errorf("asset never inspected: %q, want a zero Since", got)
+	}
+	// No history at all (--no-store).
+	m = byAssetCheck((&Runner{Dial: (&fakeDialer{}).dial}).Run(context.Background(), p).Results)
+	if got := m["old/s"].Message; got != "since none" {
+		t.Errorf("without history: %q, want a zero Since", got)
+	}
+}

@@ -200,16 +200,14 @@ func (ipmiCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	results = append([]result.Result{summary}, results...)
 
 	// The event log: events since the last inspection.
-	since := env.Since
 	p, err := inspect.ParamsOf[ipmiParams](env.Spec)
 	if err != nil {
 		summary.Status = result.Unknown
 		summary.SetText(err.Error())
 		return []result.Result{summary}
 	}
-	if w := p.SELWindow; w > 0 {
-		since = env.Now.Add(-w)
-	}
+	// Since the last inspection, or the sel_window, or 24 h without either.
+	since := inspect.WindowStart(env, p.SELWindow)
 	var recent []ipmiEvent
 	for _, e := range parseIPMISEL(selText, env.Now.Location()) {
 		if !e.At.IsZero() && e.At.After(since) && !strings.EqualFold(e.State, "Deasserted") {

@@ -27,6 +27,12 @@ func TestUptimeCheck(t *testing.T) {
 	if r.Status != result.OK {
 		t.Errorf("reboot before the last run: %+v", r)
 	}
+	// Up 2 hours and no earlier inspection (fresh history, --no-store):
+	// nothing to have rebooted after.
+	r = osOne(t, osEval(t, "uptime", "7200.00 100.0\n", nil, time.Time{}))
+	if r.Status != result.OK || r.Reason == "rebooted" {
+		t.Errorf("no earlier inspection: want OK without a reboot claim, got %+v", r)
+	}
 	// Threshold in days.
 	r = osOne(t, osEval(t, "uptime", "40000000 1\n", &inspect.Spec{Name: "uptime", Warn: "~:365"}, lastRun))
 	if r.Status != result.Warn || r.Advice == "" {
