@@ -2,9 +2,12 @@ package report
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
 )
 
 // A fleet as the commission's is: hundreds of hosts in a few systems, with
@@ -41,7 +45,7 @@ func codedRes(asset, check, typ, item string, st result.Status, v *float64, unit
 // fleetResults is one inspection of the fleet at at: load CRIT on the
 // first 20 HIS/PACS hosts, /data filling on 12, clock drift on 6, a
 // failed unit on 4, no time tool on 3 (with the collector's markers in the
-// evidence), and 5 hosts unreachable for two reasons.
+// evidence), and, from day 27, 5 hosts unreachable for two reasons.
 func fleetResults(assets []*inventory.Asset, at time.Time, day int) []result.Result {
 	var rs []result.Result
 	for i, a := range assets {
@@ -51,12 +55,12 @@ func fleetResults(assets []*inventory.Asset, at time.Time, day int) []result.Res
 			rs = append(rs, r)
 		}
 		switch {
-		case i >= 480 && i < 483:
+		case i >= 480 && i < 483 && day >= 27: // down since the 27th
 			r := codedRes(h, "connect", "connect", "", result.Unreachable, nil, "", "", "", "inspect.run.unreachable", h, result.ReasonTimeout, "ssh "+a.Address+":22: i/o timeout")
 			r.Reason = result.ReasonTimeout
 			add(r)
 			continue
-		case i >= 483 && i < 485:
+		case i >= 483 && i < 485 && day >= 27:
 			r := codedRes(h, "connect", "connect", "", result.Unreachable, nil, "", "", "", "inspect.run.unreachable", h, result.ReasonRefused, "ssh "+a.Address+":22: connection refused")
 			r.Reason = result.ReasonRefused
 			add(r)
@@ -288,6 +292,81 @@ func TestFleetDailyOneLanguage(t *testing.T) {
 		}
 		if format == FormatMD && (strings.Contains(out, "<br>") || regexp.MustCompile(`&(lt|gt|amp|#\d+);`).MatchString(out)) {
 			t.Errorf("markdown has <br> or HTML entities")
+		}
+	}
+}
+
+// seedFleetMonth writes one inspection a day of the fleet for November
+// 2026 up to the 28th into a fresh store.
+func seedFleetMonth(t testing.TB, n int) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	assets := fleetAssets(n)
+	snap, _ := json.Marshal(assets)
+	for day := 1; day <= 28; day++ {
+		at := time.Date(2026, 11, day, 8, 0, 0, 0, cst)
+		rs := fleetResults(assets, at, day)
+		run := &result.Run{Kind: result.KindInspect, StartedAt: at, Operator: "ops", RanFrom: "jump-01",
+			Playbooks: []string{"linux-daily"}, Assets: n, Inventory: n}
+		if err := db.BeginRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddResults(ctx, run.ID, rs); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveSnapshot(ctx, run.ID, snap); err != nil {
+			t.Fatal(err)
+		}
+		run.Results = rs
+		run.FinishedAt = at.Add(6 * time.Minute)
+		if err := db.FinishRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+func fleetMonthly(t testing.TB, db store.History, lang string) *Monthly {
+	t.Helper()
+	m, err := BuildMonthly(context.Background(), db, time.Date(2026, 11, 1, 0, 0, 0, 0, cst), testOpts(lang))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The monthly report of the 500-host fleet fits its body in twenty A4
+// pages (issue #13).
+func TestFleetMonthlyPageBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a month of 500 hosts and prints with chromium")
+	}
+	db := seedFleetMonth(t, 500)
+	for _, lang := range []string{i18n.ZH, i18n.EN} {
+		m := fleetMonthly(t, db, lang)
+		var buf bytes.Buffer
+		if err := Render(&buf, FormatHTML, m, ""); err != nil {
+			t.Fatal(err)
+		}
+		pdf, _ := renderChromium(t, "fleet-monthly-body-"+lang, bodyOnly(buf.Bytes()), false)
+		n := pdfPages(t, pdf)
+		t.Logf("%s: monthly body %d pages", lang, n)
+		if n > 20 {
+			t.Errorf("%s: the monthly report's body prints on %d A4 pages, budget 20", lang, n)
+		}
+		if lang == i18n.ZH {
+			out := buf.String()
+			if strings.Contains(out, "@@") {
+				t.Errorf("collector marker in the monthly report")
+			}
+			if en := englishSentences(out, true); len(en) > 0 {
+				t.Errorf("%d English pieces in the Chinese monthly report, e.g. %q", len(en), en[:min(5, len(en))])
+			}
 		}
 	}
 }

@@ -367,30 +367,41 @@ type KPI struct {
 
 // Monthly is the monthly operations work report (运维工作报告).
 type Monthly struct {
-	Kind         string      `json:"kind"` // "monthly"
-	Header       Header      `json:"header"`
-	Month        string      `json:"month"`  // YYYY-MM
-	Period       string      `json:"period"` // as written in the report
-	Start        time.Time   `json:"start"`
-	End          time.Time   `json:"end"` // exclusive; the report time when the month is not over
-	Overview     []string    `json:"overview"`
-	KPIs         []KPI       `json:"kpis"`
-	Inspections  Inspections `json:"inspections"`
-	AssetAvail   []AvailRow  `json:"availability_assets"`
-	SystemAvail  []AvailRow  `json:"availability_systems"`
-	Maintenance  []MaintRow  `json:"maintenance"`
-	Outages      []OutageRow `json:"outages"`
-	Recurring    []Recurring `json:"recurring_findings"`
-	Capacity     []Trend     `json:"capacity"`
-	Certificates []Cert      `json:"certificates"`
-	Backup       Backup      `json:"backup"`
-	Risks        []Risk      `json:"risks"`
-	Plan         []string    `json:"plan"`
-	Sign         []Signer    `json:"sign_off"`
-	Notes        []string    `json:"notes"` // how figures were computed
+	Kind        string      `json:"kind"` // "monthly"
+	Header      Header      `json:"header"`
+	Month       string      `json:"month"`  // YYYY-MM
+	Period      string      `json:"period"` // as written in the report
+	Start       time.Time   `json:"start"`
+	End         time.Time   `json:"end"` // exclusive; the report time when the month is not over
+	Overview    []string    `json:"overview"`
+	KPIs        []KPI       `json:"kpis"`
+	Inspections Inspections `json:"inspections"`
+	AssetAvail  []AvailRow  `json:"availability_assets"`
+	SystemAvail []AvailRow  `json:"availability_systems"`
+	Maintenance []MaintRow  `json:"maintenance"`
+	Outages     []OutageRow `json:"outages"`
+	Recurring   []Recurring `json:"recurring_findings"` // per asset (the appendix)
+	// RecurringGroups are the recurring findings aggregated across assets
+	// as the daily report's exceptions are (the body).
+	RecurringGroups []RecurringGroup `json:"recurring_groups"`
+	// Performance is load and CPU as distributions over the assets, per
+	// system: performance, not capacity.
+	Performance  []PerfRow `json:"performance"`
+	Capacity     []Trend   `json:"capacity"`
+	Certificates []Cert    `json:"certificates"`
+	Backup       Backup    `json:"backup"`
+	Risks        []Risk    `json:"risks"`
+	Plan         []string  `json:"plan"`
+	Sign         []Signer  `json:"sign_off"`
+	Notes        []string  `json:"notes"` // how figures were computed
 
 	// Charts (SVG), HTML only.
-	StatusChart   string   `json:"-"`
-	AvailChart    string   `json:"-"`
-	CapacityChart []string `json:"-"`
+	StatusChart    string         `json:"-"`
+	AvailChart     string         `json:"-"`
+	CapacityCharts []SystemCharts `json:"-"`
+	// Body views of long lists (the lists themselves go to the appendix).
+	CapacityWatch []Trend     `json:"-"` // series worth a look, at most 15
+	OutagesTop    []OutageRow `json:"-"` // the longest asset outages, at most 10
+	AssetOutages  int         `json:"-"`
+	PerfChart      string         `json:"-"`
 }

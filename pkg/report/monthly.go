@@ -14,6 +14,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/sla"
@@ -25,16 +26,20 @@ import (
 const (
 	certWarnDays     = 60
 	maxOutageRows    = 200
-	maxRecurringRows = 20
+	maxRecurringRows = 500 // per asset, in the appendix; the body shows them aggregated
 	maxCapacityRows  = 50
-	capacityCharts   = 4
 )
 
-// capacityKinds maps check types to the capacity trend they feed.
+// capacityKinds maps check types to the capacity trend they feed. Only
+// what fills up is capacity (issue #13): load and CPU are performance and
+// go to the performance section as distributions (perfKinds).
 var capacityKinds = map[string]string{
 	"disk": "disk", "inode": "inode", "inodes": "inode",
-	"memory": "memory", "mem": "memory", "load": "load",
+	"memory": "memory", "mem": "memory", "db-size": "db-size",
 }
+
+// perfKinds maps check types to the performance figures they feed.
+var perfKinds = map[string]string{"load": "load", "cpu": "cpu"}
 
 // assetTarget is the availability target of an asset by kind: hosts
 // 99.975 % (99.995 % when labelled multi-az), links and storage 99.95 %.
@@ -73,6 +78,7 @@ type monthAcc struct {
 	capac    map[result.Key]*capAcc
 	capWorst map[result.Key]result.Status
 	certs    map[result.Key]*Cert
+	perf     map[result.Key]*perfAcc
 }
 
 type sysSample struct {
@@ -85,6 +91,11 @@ type recAcc struct {
 	Recurring
 	days   uint64
 	lastAt time.Time
+	// the latest occurrence's meaning, for aggregation across assets
+	system, typ, code, unit string
+	args                    []any
+	adviceCode              string
+	adviceArgs              []any
 }
 
 type capAcc struct {
@@ -100,6 +111,7 @@ func newMonthAcc(start time.Time, days int, loc *time.Location) *monthAcc {
 		samples: map[string][]sla.Sample{}, sysOf: map[string]string{}, sysRuns: map[string][]sysSample{},
 		dayCount: make([]result.Counts, days),
 		rec:      map[result.Key]*recAcc{}, capac: map[result.Key]*capAcc{}, capWorst: map[result.Key]result.Status{}, certs: map[result.Key]*Cert{},
+		perf: map[result.Key]*perfAcc{},
 	}
 }
 
@@ -161,9 +173,11 @@ func (m *monthAcc) problem(r *store.ReportRow) {
 		// Rows come in storage order: keep the message of the latest run.
 		if !r.RunAt.Before(a.lastAt) {
 			a.lastAt = r.RunAt
-			a.LastMessage = clean(msgIn(m.lang, r))
-			if r.Advice != "" {
-				a.Advice = clean(adviceIn(m.lang, r))
+			a.LastMessage = readable(msgIn(m.lang, r))
+			a.system, a.typ, a.code, a.args, a.unit = clean(r.System), r.Type, r.Code, r.Args, r.Unit
+			if r.Advice != "" || r.AdviceCode != "" {
+				a.Advice = readable(adviceIn(m.lang, r))
+				a.adviceCode, a.adviceArgs = r.AdviceCode, r.AdviceArgs
 			}
 		}
 	}
@@ -191,6 +205,9 @@ func (m *monthAcc) sample(r *store.ReportRow) {
 			a.lastDay, a.Last = day, r.Value
 		}
 		a.Status = result.Worst(a.Status, r.Status)
+	}
+	if kind, ok := perfKinds[r.Type]; ok && r.HasValue && !math.IsNaN(r.Value) && !math.IsInf(r.Value, 0) {
+		m.perfSample(r, kind)
 	}
 	if certTypes[r.Type] && r.HasValue {
 		c := m.certs[key]
@@ -317,6 +334,9 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 	for t := range certTypes {
 		types = append(types, t)
 	}
+	for t := range perfKinds {
+		types = append(types, t)
+	}
 	slices.Sort(types)
 	var dayLast []int64 // the last run of each day
 	for i, r := range runs {
@@ -391,7 +411,11 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 	m.Inspections = inspections(o, runs, acc, start, effEnd, days)
 	buildAvailability(o, m, acc, assets, systems, firstSnap, maint, start, effEnd)
 	m.Recurring = recurring(o, acc)
+	m.RecurringGroups = recurringGroups(o, acc)
 	m.Capacity = capacity(acc, start, effEnd)
+	m.Performance = performance(o, acc)
+	m.CapacityWatch = capacityWatch(m.Capacity)
+	m.OutagesTop, m.AssetOutages = longestAssetOutages(m.Outages, 10)
 	for _, c := range acc.certs {
 		if c.DaysLeft <= certWarnDays {
 			m.Certificates = append(m.Certificates, *c)
@@ -417,15 +441,8 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 	period := m.Period
 	m.StatusChart = statusOverTime(o, m.Inspections.Days, period)
 	m.AvailChart = availBars(o, m.SystemAvail, period)
-	// Charts only for series worth a look: rising towards full, or not OK.
-	for _, t := range m.Capacity {
-		if len(m.CapacityChart) == capacityCharts {
-			break
-		}
-		if t.DaysUntil != nil || t.Status != result.OK {
-			m.CapacityChart = append(m.CapacityChart, capacityChart(o, t, start, effEnd, period))
-		}
-	}
+	m.CapacityCharts = capacityMultiples(o, m.Capacity, acc.sysOf, start, effEnd, period)
+	m.PerfChart = perfHistogram(o, m.Performance, period)
 	nilToEmpty(m)
 	return m, nil
 }
@@ -433,6 +450,7 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 func nilToEmpty(m *Monthly) {
 	m.Overview, m.KPIs, m.AssetAvail, m.SystemAvail = nonNil(m.Overview), nonNil(m.KPIs), nonNil(m.AssetAvail), nonNil(m.SystemAvail)
 	m.Maintenance, m.Outages, m.Recurring, m.Capacity = nonNil(m.Maintenance), nonNil(m.Outages), nonNil(m.Recurring), nonNil(m.Capacity)
+	m.RecurringGroups, m.Performance = nonNil(m.RecurringGroups), nonNil(m.Performance)
 	m.Certificates, m.Risks, m.Plan = nonNil(m.Certificates), nonNil(m.Risks), nonNil(m.Plan)
 	m.Backup.Problems, m.Backup.Policies, m.Backup.DrillRuns = nonNil(m.Backup.Problems), nonNil(m.Backup.Policies), nonNil(m.Backup.DrillRuns)
 	m.Inspections.MissedDays = nonNil(m.Inspections.MissedDays)
@@ -664,7 +682,7 @@ func recurring(o Options, acc *monthAcc) []Recurring {
 		for d := r.days; d != 0; d &= d - 1 {
 			x.Days++
 		}
-		if x.Advice == "" {
+		if x.Advice == "" || o.Lang == i18n.ZH && isASCII(x.Advice) {
 			x.Advice = o.t("report.m.recurring_advice")
 		}
 		out = append(out, x)
@@ -984,17 +1002,13 @@ func risks(o Options, m *Monthly) []Risk {
 	if len(missedAssets) > 0 {
 		add(result.Crit, 90, joinMax(o, missedAssets, 8), o.t("report.risk.asset_sla", len(missedAssets)), o.t("report.risk.asset_sla_advice"))
 	}
-	for _, t := range m.Capacity {
-		if t.DaysUntil == nil || *t.DaysUntil > 30 {
-			continue
-		}
+	for _, c := range capacityRisks(o, m.Capacity) {
 		level := result.Warn
-		if *t.DaysUntil <= 7 {
+		if c.soonest <= 7 {
 			level = result.Crit
 		}
-		obj := t.Asset + " " + t.Check
-		add(level, 80-*t.DaysUntil, obj, o.t("report.risk.capacity", obj, fmtNum(t.Last)+t.Unit, fmtNum(roundTo(*t.DaysUntil, 0))),
-			o.t("report.risk.capacity_advice", fmtDate(o.Lang, m.End.AddDate(0, 0, int(math.Max(1, math.Min(*t.DaysUntil/2, 14)))))))
+		add(level, 80-c.soonest, c.object, c.risk,
+			o.t("report.risk.capacity_advice", fmtDate(o.Lang, m.End.AddDate(0, 0, int(math.Max(1, math.Min(c.soonest/2, 14)))))))
 	}
 	for _, c := range m.Certificates {
 		level := result.Warn
@@ -1005,12 +1019,12 @@ func risks(o Options, m *Monthly) []Risk {
 		add(level, 70-c.DaysLeft/2, obj, o.t("report.risk.cert", obj, fmtDate(o.Lang, c.Expires)),
 			o.t("report.risk.cert_advice", fmtDate(o.Lang, c.Expires.AddDate(0, 0, -14))))
 	}
-	for _, r := range m.Recurring {
-		if r.Worst != result.Crit {
+	for _, g := range m.RecurringGroups {
+		if g.Status != result.Crit {
 			continue
 		}
-		obj := r.Asset + " " + r.Check
-		add(result.Crit, 60+float64(r.Days), obj, o.t("report.risk.recurring", obj, r.Days), r.Advice)
+		obj := g.Check + o.t("report.agg.on_hosts", g.Count, compressNames(o.Lang, g.Assets, 6))
+		add(result.Crit, 60+float64(g.Days)+float64(g.Count)/100, obj, o.t("report.risk.recurring_group", g.Count, g.Check, g.Days), g.Advice)
 	}
 	if len(m.Inspections.MissedDays) > 0 {
 		add(result.Warn, 40, o.t("report.m.inspections_obj"), o.t("report.risk.missed", len(m.Inspections.MissedDays)), o.t("report.risk.missed_advice"))

@@ -89,7 +89,10 @@ func funcs(lang string) map[string]any {
 			}
 			return v
 		},
-		"days": func(d *float64) string { return fmtDays(lang, d) },
+		"days":  func(d *float64) string { return fmtDays(lang, d) },
+		"pair":  func(n int, v any) map[string]any { return map[string]any{"N": n, "V": v} },
+		"cname": func(check, typ, item string) string { return checkName(lang, check, typ, item) },
+		"uval":  func(v float64, unit string) string { return fmtValueIn(lang, v, unit) },
 		// Helpers of the database and hardware reports (health.go).
 		"chapter": func(n int) string { return chapter(lang, n) },
 		"add":     func(a, b int) int { return a + b },
