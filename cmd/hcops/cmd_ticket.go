@@ -11,10 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cyhealth/hcops/pkg/audit"
 	"github.com/cyhealth/hcops/pkg/config"
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
+	"os/user"
 )
 
 func init() {
@@ -604,6 +606,7 @@ func runTicketNew(ctx context.Context, app *App, opts *ticketNewOptions) error {
 		}
 		return ticketErr(app, 0, err)
 	}
+	auditTicket(app, "new", t)
 	if _, err := svc.Sweep(ctx, t.ID); err != nil {
 		return err
 	}
@@ -743,6 +746,7 @@ func runTicketAction(ctx context.Context, app *App, a ticketAction, opts *ticket
 	if err != nil {
 		return ticketErr(app, id, err)
 	}
+	auditTicket(app, a.kind, t)
 	if app.Output != "table" {
 		return app.PrintData(viewTicket(t, true))
 	}
@@ -755,6 +759,27 @@ func runTicketAction(ctx context.Context, app *App, a ticketAction, opts *ticket
 		fmt.Fprintf(app.IO.Out, "  %s [%s]: %s\n", app.T("ticket.clock."+string(c.Name)), app.T("ticket.cal."+c.Calendar), clockLine(app, c))
 	}
 	return nil
+}
+
+// auditTicket appends one line for a ticket action to the audit log; a log
+// that cannot be written is warned about, the action stands.
+func auditTicket(app *App, verb string, t *ticket.Ticket) {
+	log := auditForRun(app)
+	if log == nil {
+		return
+	}
+	rec := audit.Record{Action: "ticket", Command: fmt.Sprintf("ticket %s %d", verb, t.ID), Outcome: "ok",
+		Note: fmt.Sprintf("%s: %s", t.State, t.Title)}
+	if t.Asset != "" {
+		rec.Targets = []string{t.Asset}
+	}
+	if u, err := user.Current(); err == nil {
+		rec.User = u.Username
+	}
+	rec.From, _ = os.Hostname()
+	if _, err := log.Append(rec); err != nil {
+		app.Warnf("%s", app.T("run.audit_failed", err))
+	}
 }
 
 // ---- sla --------------------------------------------------------------

@@ -87,4 +87,12 @@ func TestTicketCommands(t *testing.T) {
 	if code, _, errOut := e.hcops(t, "ticket", "show", "9"); code != 3 || !strings.Contains(errOut, "ticket 9 not found") {
 		t.Fatalf("missing ticket: %d %q", code, errOut)
 	}
+	// Every ticket action is one line of the audit log, whose chain holds.
+	code, out, _ = e.hcops(t, "audit", "list", "--action", "ticket", "--limit", "100", "-o", "json")
+	if code != 0 || strings.Count(out, `"action": "ticket"`) != 9 || !strings.Contains(out, `"command": "ticket resolve 1"`) {
+		t.Errorf("audit of ticket actions: %d\n%s", code, out)
+	}
+	if code, out, _ := e.hcops(t, "audit", "verify"); code != 0 {
+		t.Errorf("audit verify: %d %s", code, out)
+	}
 }
