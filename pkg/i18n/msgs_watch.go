@@ -14,6 +14,7 @@ func init() {
 		"watch.cycle":             {"%s 告警状态变化 %d 项，新开工单 %d 张，已发送通知 %d 条，发送失败 %d 条（稍后重试）", "%s: %d alert changes, %d tickets opened, %d notifications sent, %d failed (retried later)"},
 		"watch.cycle_failed":      {"本轮处理未全部完成：%v", "the cycle did not complete: %v"},
 		"watch.started":           {"开始值守：%d 项资产，每 %s 探测一次可用性，%d 个定时任务；按 Ctrl-C 停止", "watching: %d assets, availability probed every %s, %d scheduled jobs; Ctrl-C stops"},
+		"watch.reason.no-banner":  {"端口可连接但 SSH 服务无响应", "the port answers but sshd sends no banner"},
 		"watch.reason.auth":       {"认证失败", "authentication failed"},
 	})
 }

@@ -3,6 +3,8 @@ package watch
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/user"
@@ -44,23 +46,50 @@ type Prober struct {
 }
 
 // target is where a is probed, or "" when it cannot be (this machine, an
-// asset without address and port).
-func target(a *inventory.Asset) string {
+// asset without address and port); ssh says the port is SSH's, whose
+// banner must arrive: a host whose sshd accepts connections but never
+// answers (hung, overloaded) is down, not up.
+func target(a *inventory.Asset) (addr string, ssh bool) {
 	if a.Connection.Transport == inventory.TransportLocal || a.Address == "" {
-		return ""
+		return "", false
 	}
 	port := a.Port
 	if a.Kind == inventory.KindHost || port == 0 {
-		port = a.Connection.Port
+		port, ssh = a.Connection.Port, true
 		if port == 0 && a.Kind == inventory.KindHost {
 			port = 22
 		}
 	}
 	if port == 0 {
-		return ""
+		return "", false
 	}
-	return net.JoinHostPort(a.Address, strconv.Itoa(port))
+	return net.JoinHostPort(a.Address, strconv.Itoa(port)), ssh
 }
+
+// dial probes addr: a TCP connection, and for SSH the server's banner
+// ("SSH-...") within the timeout.
+func dial(ctx context.Context, addr string, ssh bool, timeout time.Duration) error {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if !ssh {
+		return nil
+	}
+	c.SetReadDeadline(time.Now().Add(timeout))
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return fmt.Errorf("%w (%v)", errNoBanner, err)
+	}
+	if string(buf) != "SSH-" {
+		return errNoBanner
+	}
+	return nil
+}
+
+var errNoBanner = errors.New("the port answers but not with an SSH banner")
 
 // Round probes every asset once and stores the round.
 func (p *Prober) Round(ctx context.Context, now time.Time) error {
@@ -75,14 +104,15 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 	type probe struct {
 		a    *inventory.Asset
 		addr string
+		ssh  bool
 		up   bool
 		err  error
 		dur  time.Duration
 	}
 	var todo []*probe
 	for _, a := range p.Assets() {
-		if addr := target(a); addr != "" {
-			todo = append(todo, &probe{a: a, addr: addr})
+		if addr, ssh := target(a); addr != "" {
+			todo = append(todo, &probe{a: a, addr: addr, ssh: ssh})
 		}
 	}
 	if len(todo) == 0 {
@@ -97,14 +127,9 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 			defer wg.Done()
 			defer func() { <-sem }()
 			start := time.Now()
-			d := net.Dialer{Timeout: timeout}
-			c, err := d.DialContext(ctx, "tcp", pr.addr)
+			err := dial(ctx, pr.addr, pr.ssh, timeout)
 			pr.dur = time.Since(start)
-			if err == nil {
-				c.Close()
-				pr.up = true
-			}
-			pr.err = err
+			pr.up, pr.err = err == nil, err
 		}()
 	}
 	wg.Wait()
@@ -166,6 +191,8 @@ func reason(err error) string {
 	var dns *net.DNSError
 	var ne net.Error
 	switch {
+	case errors.Is(err, errNoBanner):
+		return "no-banner"
 	case errors.As(err, &dns):
 		return result.ReasonDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
