@@ -391,9 +391,14 @@ type Monthly struct {
 	Certificates []Cert    `json:"certificates"`
 	Backup       Backup    `json:"backup"`
 	Risks        []Risk    `json:"risks"`
-	Plan         []string  `json:"plan"`
-	Sign         []Signer  `json:"sign_off"`
-	Notes        []string  `json:"notes"` // how figures were computed
+	// DocControl, MonthOnMonth and Work are the 运维工作报告's front matter
+	// and work summary (issue #13).
+	DocControl   DocControl   `json:"document_control"`
+	MonthOnMonth []Comparison `json:"month_on_month"`
+	Work         []WorkItem   `json:"work_done"`
+	Plan         []string     `json:"plan"`
+	Sign         []Signer     `json:"sign_off"`
+	Notes        []string     `json:"notes"` // how figures were computed
 
 	// Charts (SVG), HTML only.
 	StatusChart    string         `json:"-"`
@@ -403,5 +408,5 @@ type Monthly struct {
 	CapacityWatch []Trend     `json:"-"` // series worth a look, at most 15
 	OutagesTop    []OutageRow `json:"-"` // the longest asset outages, at most 10
 	AssetOutages  int         `json:"-"`
-	PerfChart      string         `json:"-"`
+	PerfChart     string      `json:"-"`
 }

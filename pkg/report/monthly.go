@@ -431,6 +431,11 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 	if m.Plan, err = plan(o, m, start); err != nil {
 		return nil, err
 	}
+	m.DocControl = docControl(o, m)
+	m.Work = workDone(o, m)
+	if m.MonthOnMonth, err = comparison(ctx, o, db, m, runs, start); err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
 	m.Sign = o.signers("report.sign.author")
 	m.Notes = []string{
 		o.t("report.m.note_avail", fmtDuration(o.Lang, o.maxGap())),
@@ -986,12 +991,28 @@ func risks(o Options, m *Monthly) []Risk {
 	add := func(level result.Status, score float64, object, risk, advice string) {
 		out = append(out, Risk{Level: level, Object: object, Risk: risk, Advice: advice, score: score})
 	}
+	var missedSys []AvailRow
 	for _, s := range m.SystemAvail {
 		if s.Known && !s.Met {
-			add(result.Crit, 100+float64(s.LongestS)/3600, s.Name,
-				o.t("report.risk.sla", s.Name, fmtPercent(s.Percent), fmtDuration(o.Lang, time.Duration(s.LongestS)*time.Second)),
-				o.t("report.risk.sla_advice"))
+			missedSys = append(missedSys, s)
 		}
+	}
+	if len(missedSys) > 3 { // one row for many systems that missed alike (issue #13)
+		var names []string
+		lowest, longest := 100.0, int64(0)
+		for _, s := range missedSys {
+			names = append(names, s.Name)
+			lowest, longest = math.Min(lowest, s.Percent), max(longest, s.LongestS)
+		}
+		add(result.Crit, 100+float64(longest)/3600, joinMax(o, names, 8),
+			o.t("report.risk.sla_many", len(missedSys), fmtPercent(lowest), fmtDuration(o.Lang, time.Duration(longest)*time.Second)),
+			o.t("report.risk.sla_advice"))
+		missedSys = nil
+	}
+	for _, s := range missedSys {
+		add(result.Crit, 100+float64(s.LongestS)/3600, s.Name,
+			o.t("report.risk.sla", s.Name, fmtPercent(s.Percent), fmtDuration(o.Lang, time.Duration(s.LongestS)*time.Second)),
+			o.t("report.risk.sla_advice"))
 	}
 	var missedAssets []string
 	for _, a := range m.AssetAvail {
@@ -1023,7 +1044,7 @@ func risks(o Options, m *Monthly) []Risk {
 		if g.Status != result.Crit {
 			continue
 		}
-		obj := g.Check + o.t("report.agg.on_hosts", g.Count, compressNames(o.Lang, g.Assets, 6))
+		obj := onAssets(o, g.Check, g.Assets)
 		add(result.Crit, 60+float64(g.Days)+float64(g.Count)/100, obj, o.t("report.risk.recurring_group", g.Count, g.Check, g.Days), g.Advice)
 	}
 	if len(m.Inspections.MissedDays) > 0 {
@@ -1259,21 +1280,20 @@ func overview(o Options, m *Monthly) []string {
 }
 
 // plan is the next month's plan: the file named by report.plan_template (a
-// Go text template; one item a line, "- " bullets allowed) or the built-in
-// plan. The template sees .Month, .NextMonth (as written in the report) and
-// .Risks.
+// Go text template; one item a line, "- " bullets allowed) or, without one,
+// a plan built from the month's open risks (riskPlan). The template sees
+// .Month, .NextMonth (as written in the report) and .Risks.
 func plan(o Options, m *Monthly, start time.Time) ([]string, error) {
 	next := start.AddDate(0, 1, 0)
 	data := map[string]any{"Month": fmtMonth(o.Lang, start), "NextMonth": fmtMonth(o.Lang, next), "Risks": m.Risks}
-	text := o.t("report.m.plan_builtin")
-	if o.PlanTemplate != "" {
-		b, err := os.ReadFile(o.PlanTemplate)
-		if err != nil {
-			return nil, fmt.Errorf("monthly report: plan template: %w", err)
-		}
-		text = string(b)
+	if o.PlanTemplate == "" {
+		return riskPlan(o, m, start), nil
 	}
-	t, err := template.New("plan").Option("missingkey=error").Parse(text)
+	b, err := os.ReadFile(o.PlanTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("monthly report: plan template: %w", err)
+	}
+	t, err := template.New("plan").Option("missingkey=error").Parse(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("monthly report: plan template %s: %w", o.PlanTemplate, err)
 	}

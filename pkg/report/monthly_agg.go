@@ -138,7 +138,7 @@ func capacityRisks(o Options, ts []Trend) []capRisk {
 			days = fmtNum(lo) + "～" + fmtNum(hi)
 		}
 		out = append(out, capRisk{
-			object:  a.name + o.t("report.agg.on_hosts", len(a.assets), compressNames(o.Lang, a.assets, 6)),
+			object:  onAssets(o, a.name, a.assets),
 			risk:    o.t("report.risk.capacity_group", len(a.assets), a.name, days),
 			soonest: a.soon,
 		})
@@ -424,4 +424,13 @@ func longestAssetOutages(os []OutageRow, n int) ([]OutageRow, int) {
 	}
 	slices.SortStableFunc(as, func(a, b OutageRow) int { return cmp.Compare(b.DurationS, a.DurationS) })
 	return as[:min(n, len(as))], len(as)
+}
+
+// onAssets names a check on assets for a risk: "his-db-01 磁盘空间 /data"
+// for one, "磁盘空间 /data（12 台：host-0004、…）" for several.
+func onAssets(o Options, name string, assets []string) string {
+	if len(assets) == 1 {
+		return assets[0] + " " + name
+	}
+	return name + o.t("report.agg.on_hosts", len(assets), compressNames(o.Lang, assets, 6))
 }

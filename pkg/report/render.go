@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -15,6 +16,9 @@ import (
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 )
+
+// identRe is a run of the characters of a host name, path or version.
+var identRe = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._:/~-]*[A-Za-z0-9]`)
 
 //go:embed templates/*.tmpl
 var builtinTemplates embed.FS
@@ -184,6 +188,16 @@ func renderHTML(w io.Writer, report any, dir string) error {
 			b.WriteString("</span>")
 		}
 		return htmltemplate.HTML(b.String())
+	}
+	// ids keeps identifiers (host names, paths, versions) in text on one
+	// line, so a narrow cell wraps between words, never inside a name.
+	fm["ids"] = func(s string) htmltemplate.HTML {
+		return htmltemplate.HTML(identRe.ReplaceAllStringFunc(htmltemplate.HTMLEscapeString(s), func(w string) string {
+			if len(w) < 6 {
+				return w
+			}
+			return `<span class="nw">` + w + "</span>"
+		}))
 	}
 	fm["dataURI"] = func(s string) htmltemplate.URL {
 		if strings.HasPrefix(s, "data:image/") {
