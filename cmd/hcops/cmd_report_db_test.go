@@ -200,6 +200,8 @@ assets:
 
 // TestReportApplianceCLI writes the hardware report of a stored hardware
 // run: the failing disk leads the problems, a name glob narrows the servers.
+// The stored advice is plain English without a code, so the Chinese report
+// gives its own (issue #13: one language).
 func TestReportApplianceCLI(t *testing.T) {
 	e := newHistoryEnv(t)
 	db := e.open(t)
@@ -218,7 +220,7 @@ func TestReportApplianceCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"一体机及物理服务器硬件巡检报告", "2026年11月", "| 1 | 严重 | yj-01 | /dev/sdc (硬盘 SMART 健康) | 41 °C |", "建议当日内处理：replace the disk", "hcops report db"} {
+	for _, want := range []string{"一体机及物理服务器硬件巡检报告", "2026年11月", "| 1 | 严重 | yj-01 | /dev/sdc (硬盘 SMART 健康) | 41 °C |", "建议当日内核查并处理 yj-01 硬盘健康（SMART） /dev/sdc", "hcops report db"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
