@@ -10,7 +10,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${HCOPS_DEMO_OUT:-demo-out}
 mkdir -p "$out"
-export HCOPS_DB=${HCOPS_DB:-$PWD/$out/history.db}
+case $out in /*) ;; *) out=$PWD/$out ;; esac
+export HCOPS_DB=${HCOPS_DB:-$out/history.db}
 unset HCOPS_INVENTORY
 
 echo "== hcops inspect (this machine, playbook local-default)" >&2
