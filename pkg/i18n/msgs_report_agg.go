@@ -144,6 +144,7 @@ func init() {
 		"report.plan.backup":        {"%s完成各备份策略校验与恢复演练并留存记录", "Verify every backup policy and run a restore drill in %s, and keep the records"},
 		"report.plan.report":        {"%s前提交%s运维工作报告", "Deliver the operations report for %[2]s by %[1]s"},
 		"report.risk.sla_many":      {"%d 个应用系统本月可用率未达到服务指标，最低 %s，最长单次中断 %s。", "%d application systems missed their availability target this month: lowest %s, longest outage %s."},
+		"report.sheet.groups":       {"异常汇总", "Exceptions"},
 		"report.advice_label":       {"建议：", "Advice: "},
 	})
 }

@@ -280,6 +280,24 @@ func dailyXLSX(b *xlsxBook, d *Daily) error {
 		return err
 	}
 
+	g, err := b.sheet("report.sheet.groups")
+	if err != nil {
+		return err
+	}
+	g.statusCol = 4
+	if err := g.head(b, "report.c.no", "report.c.system", "report.c.check", "report.c.status", "report.c.count", "report.c.assets_affected",
+		"report.c.values", "report.c.threshold", "report.c.message", "report.c.advice"); err != nil {
+		return err
+	}
+	for i, x := range d.Groups {
+		if err := g.set(i+1, x.System, x.Check, x.Status, x.Count, x.AssetList, x.Values, x.Threshold, x.Message, x.Advice); err != nil {
+			return err
+		}
+	}
+	if err := g.finish(b); err != nil {
+		return err
+	}
+
 	f, err := b.sheet("report.sheet.findings")
 	if err != nil {
 		return err
@@ -294,7 +312,7 @@ func dailyXLSX(b *xlsxBook, d *Daily) error {
 		if x.Change != "" {
 			change = i18n.T(l, "report.change."+x.Change)
 		}
-		if err := f.set(i+1, x.Asset, x.System, x.Check, x.Item, x.Status, x.Value, x.Threshold, x.Message, x.Advice, change, x.Evidence); err != nil {
+		if err := f.set(i+1, x.Asset, x.System, x.CheckName, x.Item, x.Status, x.Value, x.Threshold, x.Message, x.Advice, change, x.Evidence); err != nil {
 			return err
 		}
 	}
@@ -329,7 +347,7 @@ func dailyXLSX(b *xlsxBook, d *Daily) error {
 	}
 	for _, a := range d.Details {
 		for _, x := range a.Rows {
-			if err := dt.set(a.Asset, a.System, a.Zone, x.Check, x.Item, x.Status, x.Value, x.Threshold, x.Message); err != nil {
+			if err := dt.set(a.Asset, a.System, a.Zone, x.CheckName, x.Item, x.Status, x.Value, x.Threshold, x.Message); err != nil {
 				return err
 			}
 		}

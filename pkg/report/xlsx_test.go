@@ -36,8 +36,12 @@ func TestDailyXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.GetSheetList(), ","); got != "概况,异常说明,无法连接,巡检明细" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "概况,异常汇总,异常说明,无法连接,巡检明细" {
 		t.Fatalf("sheets %s", got)
+	}
+	// The aggregated exceptions, as in the body of the HTML report.
+	if groups, err := f.GetRows("异常汇总"); err != nil || len(groups) != 1+len(d.Groups) || groups[1][2] != d.Groups[0].Check {
+		t.Errorf("groups sheet %v %v", groups, err)
 	}
 	rows, err := f.GetRows("异常说明")
 	if err != nil {
@@ -51,10 +55,10 @@ func TestDailyXLSX(t *testing.T) {
 	}
 	// Worst first, values and thresholds as in the HTML.
 	want := [][]string{
-		{"1", "pacs-01", "PACS", "connect", "", "无法连接"},
-		{"2", "his-db-01", "HIS", "disk:/data", "/data", "严重", "93.5%", "警告 >80%，严重 >90%"},
-		{"3", "web-01", "portal", "ntp", "", "未知"},
-		{"4", hostileAsset, "lab", "disk:/", "/", "警告", "85%"},
+		{"1", "pacs-01", "PACS", "连通性", "", "无法连接"},
+		{"2", "his-db-01", "HIS", "磁盘空间 /data", "/data", "严重", "93.5%", "警告 >80%，严重 >90%"},
+		{"3", "web-01", "portal", "时间同步", "", "未知"},
+		{"4", hostileAsset, "lab", "磁盘空间 /", "/", "警告", "85%"},
 	}
 	for i, w := range want {
 		for j, v := range w {
