@@ -116,7 +116,11 @@ EXIT STATUS
        --unreachable-critical)
   3    UNKNOWN or UNREACHABLE results and no CRIT, or bad flags, inventory
        or playbook
-  130  interrupted (Ctrl-C); what finished is stored`,
+  130  interrupted (Ctrl-C); what finished is stored (unless --no-store)
+
+The JSON "worst" follows the same precedence: CRIT > UNREACHABLE > UNKNOWN >
+WARN > OK. An interrupted run's "assets", "counts" and "worst" are those of
+the hosts that finished.`,
 		Example: `  # this machine, no inventory needed
   hcops inspect
 
@@ -467,11 +471,20 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	}
 	if fin.Interrupted() {
 		if !app.Quiet {
-			fmt.Fprintln(app.IO.ErrOut, app.T("inspect.interrupted", fin.HostsDone, fin.HostsTotal))
+			fmt.Fprintln(app.IO.ErrOut, interruptedNote(app, fin, db != nil))
 		}
 		return errInterrupted
 	}
 	return withExitCode(exitForCounts(run.Counts, opts.unreachableCritical))
+}
+
+// interruptedNote tells how far an interrupted run got, and that what
+// finished is kept only when the run is stored.
+func interruptedNote(app *App, fin engine.RunFinished, stored bool) string {
+	if !stored {
+		return app.T("inspect.interrupted_not_stored", fin.HostsDone, fin.HostsTotal)
+	}
+	return app.T("inspect.interrupted", fin.HostsDone, fin.HostsTotal)
 }
 
 // jsonRunWriter writes a run as JSON while it runs: each host's results as
@@ -556,17 +569,10 @@ func (j *jsonRunWriter) finish(run *result.Run) error {
 	return j.err
 }
 
-// exitForCounts is inspectExitCode over a run's counts.
+// exitForCounts is the exit code of a run's counts: that of their worst
+// status, so the JSON `worst` and the exit code never disagree.
 func exitForCounts(c result.Counts, unreachableCritical bool) int {
-	switch {
-	case c.Crit > 0, c.Unreachable > 0 && unreachableCritical:
-		return ExitCrit
-	case c.Unknown > 0, c.Unreachable > 0:
-		return ExitUnknown
-	case c.Warn > 0:
-		return ExitWarn
-	}
-	return ExitOK
+	return exitForStatus(c.Worst(), unreachableCritical)
 }
 
 // playbookNames lists the playbooks' names.
@@ -578,22 +584,21 @@ func playbookNames(pbs []*inspect.Playbook) []string {
 	return names
 }
 
-// inspectExitCode maps the worst status to the exit code (result.Status
-// order: CRIT outranks UNKNOWN, so a CRIT pages even when another host could
-// not be decided). UNREACHABLE counts as UNKNOWN (3) unless
-// unreachableCritical (2).
+// inspectExitCode is the exit code of a list of results: that of their
+// worst status (result.Worst).
 func inspectExitCode(rs []result.Result, unreachableCritical bool) int {
 	worst := result.OK
 	for i := range rs {
-		st := rs[i].Status
-		if st == result.Unreachable {
-			st = result.Unknown
-			if unreachableCritical {
-				st = result.Crit
-			}
-		}
-		worst = result.Worst(worst, st)
+		worst = result.Worst(worst, rs[i].Status)
 	}
+	return exitForStatus(worst, unreachableCritical)
+}
+
+// exitForStatus maps a run's worst status to its exit code. The worst
+// status follows result.Worst's precedence, CRIT > UNREACHABLE > UNKNOWN >
+// WARN > OK, so a CRIT pages (2) even when another host could not be
+// decided; UNREACHABLE is UNKNOWN (3) unless unreachableCritical (2).
+func exitForStatus(worst result.Status, unreachableCritical bool) int {
 	switch worst {
 	case result.OK:
 		return ExitOK
@@ -601,6 +606,10 @@ func inspectExitCode(rs []result.Result, unreachableCritical bool) int {
 		return ExitWarn
 	case result.Crit:
 		return ExitCrit
+	case result.Unreachable:
+		if unreachableCritical {
+			return ExitCrit
+		}
 	}
 	return ExitUnknown
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/checks"
+	"github.com/cyhealth/hcops/pkg/engine"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -245,6 +246,14 @@ func TestInspectInterruptKeepsFinishedHosts(t *testing.T) {
 	if !strings.Contains(r.stderr, "inspection interrupted: 5 of 6 assets finished") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
+	// The JSON describes what was inspected: five assets, not the six planned.
+	var out result.Run
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	if out.Status != result.RunInterrupted || out.Assets != 5 || run.Assets != 5 {
+		t.Errorf("interrupted run: status %s, %d assets in JSON and %d stored; want the 5 finished", out.Status, out.Assets, run.Assets)
+	}
 }
 
 // storedAssets counts the assets with results in the history database
@@ -314,6 +323,29 @@ func TestInspectExitCode(t *testing.T) {
 		if got := inspectExitCode(c.rs, c.unreach); got != c.want {
 			t.Errorf("case %d: exit %d, want %d", i, got, c.want)
 		}
+		// The JSON's worst and counts give the same code as the results.
+		run := result.Run{Results: c.rs}
+		run.Tally()
+		if got := exitForStatus(run.Worst, c.unreach); got != c.want {
+			t.Errorf("case %d: worst %s gives exit %d, want %d", i, run.Worst, got, c.want)
+		}
+		if got := exitForCounts(run.Counts, c.unreach); got != c.want {
+			t.Errorf("case %d: counts %+v give exit %d, want %d", i, run.Counts, got, c.want)
+		}
+	}
+}
+
+// An interrupted run says its results are kept only when it is stored.
+func TestInterruptedNote(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	app := &App{IO: ios, Lang: "en"}
+	fin := engine.RunFinished{Run: &result.Run{Status: result.RunInterrupted}, HostsDone: 5, HostsTotal: 6}
+	if got := interruptedNote(app, fin, true); !strings.Contains(got, "5 of 6 assets finished; their results are kept") {
+		t.Errorf("stored: %q", got)
+	}
+	got := interruptedNote(app, fin, false)
+	if strings.Contains(got, "kept") || !strings.Contains(got, "5 of 6 assets finished; nothing is stored (--no-store)") {
+		t.Errorf("--no-store: %q", got)
 	}
 }
 

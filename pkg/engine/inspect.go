@@ -168,7 +168,10 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 	run.FinishedAt = e.now()
 	run.Status = result.RunCompleted
 	if out.Interrupted {
+		// The run covers what it finished: its assets, counts and worst
+		// are those of the hosts with results, not of the plan.
 		run.Status = result.RunInterrupted
+		run.Assets = out.HostsDone
 	}
 	run.Tally()
 	if req.Stream {

@@ -23,11 +23,15 @@ func init() {
 
 		"inspect.summary": {"共 %d 台资产、%d 项结果：严重 %d，警告 %d，未知 %d，无法连接 %d，正常 %d",
 			"%d assets, %d results: %d CRIT, %d WARN, %d UNKNOWN, %d UNREACHABLE, %d OK"},
-		"inspect.ok_hidden":    {"另有 %d 项正常结果未列出（加 --all 显示全部）", "%d OK results not shown (--all shows them)"},
-		"inspect.all_ok":       {"全部正常", "all OK"},
-		"inspect.stored":       {"巡检记录已保存：运行编号 %d（hcops history show %d）", "run %d stored in history (hcops history show %d)"},
-		"inspect.not_stored":   {"未保存巡检记录（--no-store）", "run not stored (--no-store)"},
-		"inspect.interrupted":  {"巡检已中断：%d/%d 台资产已完成，其结果已保存，本次运行标记为“已中断”", "inspection interrupted: %d of %d assets finished; their results are kept and the run is marked interrupted"},
+		"inspect.ok_hidden":   {"另有 %d 项正常结果未列出（加 --all 显示全部）", "%d OK results not shown (--all shows them)"},
+		"inspect.all_ok":      {"全部正常", "all OK"},
+		"inspect.stored":      {"巡检记录已保存：运行编号 %d（hcops history show %d）", "run %d stored in history (hcops history show %d)"},
+		"inspect.not_stored":  {"未保存巡检记录（--no-store）", "run not stored (--no-store)"},
+		"inspect.interrupted": {"巡检已中断：%d/%d 台资产已完成，其结果已保存，本次运行标记为“已中断”", "inspection interrupted: %d of %d assets finished; their results are kept and the run is marked interrupted"},
+
+		// An interrupted --no-store run keeps nothing: say so.
+		"inspect.interrupted_not_stored": {"巡检已中断：%d/%d 台资产已完成；未保存任何记录（--no-store）", "inspection interrupted: %d of %d assets finished; nothing is stored (--no-store)"},
+
 		"inspect.progress":     {"巡检中 %d/%d 台，发现问题 %d 台", "inspecting %d/%d assets, %d with problems"},
 		"inspect.starting":     {"巡检 %d 台资产（剧本：%s，并发 %d）", "inspecting %d assets (playbooks: %s, forks %d)"},
 		"inspect.nothing":      {"没有可巡检的资产：选择条件与剧本目标没有交集（剧本 %s）", "nothing to inspect: no selected asset matches the targets of playbook %s"},

@@ -17,9 +17,11 @@ import (
 // worse, so the worst status of a run is the maximum over its results.
 type Status int
 
-// The statuses, from best to worst. UNREACHABLE is worse than CRIT only for
-// sorting ("could not look at all" tops a findings list); for exit codes it
-// counts as UNKNOWN unless the user asks otherwise (see ExitCode).
+// The statuses. Their values are stored in history and order listings
+// (Severity: UNREACHABLE, "could not look at all", tops a findings list).
+// Which status is a run's or host's verdict is decided by Worst, whose
+// precedence is not this order: CRIT > UNREACHABLE > UNKNOWN > WARN > OK,
+// the precedence of the exit codes (2 outranks 3, as in Nagios).
 const (
 	OK Status = iota
 	Warn
@@ -80,9 +82,30 @@ func (s *Status) UnmarshalJSON(b []byte) error {
 // MarshalYAML writes the status as its name.
 func (s Status) MarshalYAML() (any, error) { return s.String(), nil }
 
-// Worst returns the worse of two statuses.
+// precedence ranks statuses for Worst: CRIT > UNREACHABLE > UNKNOWN > WARN
+// > OK. A CRIT found anywhere is the verdict even when another host could
+// not be looked at, so a run's `worst` and its exit code (CRIT 2, UNKNOWN
+// and UNREACHABLE 3) always tell the same story.
+func precedence(s Status) int {
+	switch s {
+	case OK:
+		return 0
+	case Warn:
+		return 1
+	case Unknown:
+		return 2
+	case Unreachable:
+		return 3
+	case Crit:
+		return 4
+	}
+	return 2 // an unknown value counts as UNKNOWN
+}
+
+// Worst returns the worse of two statuses in the verdict precedence CRIT >
+// UNREACHABLE > UNKNOWN > WARN > OK (the exit codes' precedence).
 func Worst(a, b Status) Status {
-	if b > a {
+	if precedence(b) > precedence(a) {
 		return b
 	}
 	return a
@@ -263,9 +286,9 @@ type Run struct {
 	RanFrom    string    `json:"ran_from"` // host name of the machine hcops ran on
 	Playbooks  []string  `json:"playbooks"`
 	Selector   string    `json:"selector,omitempty"`
-	Assets     int       `json:"assets"`    // assets targeted
+	Assets     int       `json:"assets"`    // assets targeted; of an interrupted run, those finished
 	Inventory  int       `json:"inventory"` // assets in the inventory at the time
-	Worst      Status    `json:"worst"`     // worst status among results
+	Worst      Status    `json:"worst"`     // worst status among results (precedence of Worst)
 	Counts     Counts    `json:"counts"`    // results per status
 	Results    []Result  `json:"results,omitempty"`
 }
@@ -295,13 +318,13 @@ func (c *Counts) Add(s Status) {
 	}
 }
 
-// Worst is the worst status counted (OK when none).
+// Worst is the worst status counted (OK when none), in Worst's precedence.
 func (c Counts) Worst() Status {
 	switch {
-	case c.Unreachable > 0:
-		return Unreachable
 	case c.Crit > 0:
 		return Crit
+	case c.Unreachable > 0:
+		return Unreachable
 	case c.Unknown > 0:
 		return Unknown
 	case c.Warn > 0:

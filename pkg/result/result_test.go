@@ -49,3 +49,33 @@ func TestMessageMeaning(t *testing.T) {
 		t.Errorf("raw text: code %q, message %q", r.Code, r.Message)
 	}
 }
+
+// One precedence for a verdict: CRIT > UNREACHABLE > UNKNOWN > WARN > OK,
+// whether it comes from pairs of statuses (Worst), from counts
+// (Counts.Worst) or from a run's results (Tally): a run with a CRIT and an
+// unreachable host is CRIT in its JSON, as its exit code (2) says.
+func TestWorstPrecedence(t *testing.T) {
+	order := []Status{OK, Warn, Unknown, Unreachable, Crit}
+	for i, a := range order {
+		for j, b := range order {
+			want := order[max(i, j)]
+			if got := Worst(a, b); got != want {
+				t.Errorf("Worst(%s, %s) = %s, want %s", a, b, got, want)
+			}
+			var c Counts
+			c.Add(a)
+			c.Add(b)
+			if got := c.Worst(); got != want {
+				t.Errorf("Counts{%s, %s}.Worst() = %s, want %s", a, b, got, want)
+			}
+			run := Run{Results: []Result{{Status: a}, {Status: b}}}
+			run.Tally()
+			if run.Worst != want {
+				t.Errorf("Tally(%s, %s).Worst = %s, want %s", a, b, run.Worst, want)
+			}
+		}
+	}
+	if (Counts{}).Worst() != OK {
+		t.Errorf("no results: worst %s, want OK", Counts{}.Worst())
+	}
+}
