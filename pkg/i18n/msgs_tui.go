@@ -4,14 +4,16 @@ package i18n
 // Short: they fit a tile 24 columns wide, where a Chinese character takes two.
 func init() {
 	Register(map[string]Msg{
-		"tui.screen.overview": {"总览", "Overview"},
-		"tui.screen.assets":   {"资产", "Assets"},
-		"tui.screen.work":     {"告警与工单", "Alerts & tickets"},
-		"tui.screen.run":      {"巡检", "Run"},
-		"tui.wall":            {"值守大屏", "wall"},
-		"tui.readonly":        {"只读", "read-only"},
-		"tui.loading":         {"正在读取巡检历史…", "reading the history…"},
-		"tui.empty":           {"尚无资产与巡检记录：先运行 hcops inspect", "no assets and no inspections yet: run hcops inspect first"},
+		"tui.cli.no_tty":       {"hcops tui 需要在终端中运行（标准输入和标准输出都须是终端）；脚本请使用 hcops history、alert list、ticket list", "hcops tui needs a terminal (stdin and stdout); from a script use hcops history, alert list or ticket list"},
+		"tui.cli.bad_interval": {"--refresh 和 --wall-every 必须大于 0", "--refresh and --wall-every must be more than 0"},
+		"tui.screen.overview":  {"总览", "Overview"},
+		"tui.screen.assets":    {"资产", "Assets"},
+		"tui.screen.work":      {"告警与工单", "Alerts & tickets"},
+		"tui.screen.run":       {"巡检", "Run"},
+		"tui.wall":             {"值守大屏", "wall"},
+		"tui.readonly":         {"只读", "read-only"},
+		"tui.loading":          {"正在读取巡检历史…", "reading the history…"},
+		"tui.empty":            {"尚无资产与巡检记录：先运行 hcops inspect", "no assets and no inspections yet: run hcops inspect first"},
 
 		"tui.key.overview": {"总览", "overview"},
 		"tui.key.assets":   {"资产", "assets"},
