@@ -150,19 +150,27 @@ func TestTUISmokeTmux(t *testing.T) {
 	}
 	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "hcops"}, k...)...) }
 
-	waitFor("the overview", has("[1 Overview]", "Regional PACS", "X CRIT", "tickets 1"))
+	// HCOPS_TUI_SHOTS=DIR keeps the screens as text (the README's screenshot).
+	shot := func(name, s string) {
+		if d := os.Getenv("HCOPS_TUI_SHOTS"); d != "" {
+			if err := os.WriteFile(filepath.Join(d, name+".txt"), []byte(s), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	shot("overview", waitFor("the overview", has("[1 Overview]", "Regional PACS", "X CRIT", "tickets 1")))
 	keys("2")
-	waitFor("the assets", has("[2 Assets]", "pacs-db-01", "web-01"))
+	shot("assets", waitFor("the assets", has("[2 Assets]", "pacs-db-01", "web-01")))
 	keys("/")
 	tmux("send-keys", "-t", "hcops", "-l", "pacs-db")
 	keys("Enter")
 	waitFor("the filter", func(s string) bool { return has("1 of 3 assets", "pacs-db-01")(s) && !strings.Contains(s, "web-01") })
 	keys("Enter")
-	waitFor("the drill-down", has("Latest results", "/data 96%", "| /dev/sdb1", "ticket #1"))
+	shot("drill", waitFor("the drill-down", has("Latest results", "/data 96%", "| /dev/sdb1", "ticket #1")))
 	keys("3")
 	waitFor("the tickets", has("[3 Alerts & tickets]", ">ticket #1 urgent open"))
 	keys("a")
-	waitFor("the acknowledgement", has("ticket 1: acknowledged", "ticket #1 urgent acknowledged"))
+	shot("work", waitFor("the acknowledgement", has("ticket 1: acknowledged", "ticket #1 urgent acknowledged")))
 	keys("q")
 	s := waitFor("the exit", func(string) bool { _, err := os.Stat(exitFile); return err == nil })
 	if got, _ := os.ReadFile(exitFile); strings.TrimSpace(string(got)) != "EXIT=0" {

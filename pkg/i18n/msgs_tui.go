@@ -61,7 +61,7 @@ func init() {
 		"tui.avail_target":   {"可用率 %.2f%%/%g%%", "avail %.2f%%/%g%%"},
 		"tui.avail":          {"可用率 %.2f%%", "avail %.2f%%"},
 		"tui.avail_none":     {"可用率 -/%g%%", "avail -/%g%%"},
-		"tui.assets_n":       {"资产 %d 台", "%d assets"},
+		"tui.assets_n":       {"资产 %d 台", "assets: %d"},
 		"tui.alerts_tickets": {"告警 %d  工单 %d", "alerts %d tickets %d"},
 		"tui.sla_left":       {"时限剩余 %s", "SLA in %s"},
 		"tui.sla_over":       {"已超时 %s", "SLA over by %s"},
