@@ -63,6 +63,7 @@ func seedTUIHistory(t *testing.T, dbPath, invDir string) {
 			Message: "/data 41%", StartedAt: at, Metrics: []result.Metric{{Name: "disk_used_pct", Value: 41, Unit: "%"}}}
 		if a.Name == "pacs-db-01" {
 			r.Status, r.Message, r.Evidence = result.Crit, "/data 96%", "/dev/sdb1 2.0T 1.9T 80G 96% /data"
+			r.Metrics[0].Value = 96
 		}
 		rs = append(rs, r)
 	}
