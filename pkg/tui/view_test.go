@@ -118,4 +118,3 @@ func TestGoldenFrames(t *testing.T) {
 	m := f.model(t, "zh", 80, 24, func(o *Options) { o.ASCII, o.ReadOnly = true, true })
 	checkFrame(t, "overview-ascii-readonly-80x24", m, 80, 24)
 }
-
