@@ -296,8 +296,8 @@ func TestFleetDailyOneLanguage(t *testing.T) {
 	}
 }
 
-// seedFleetMonth writes one inspection a day of the fleet for November
-// 2026 up to the 28th into a fresh store.
+// seedFleetMonth writes one inspection a day of the fleet for the last
+// week of October and November 2026 up to the 28th into a fresh store.
 func seedFleetMonth(t testing.TB, n int) *store.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -308,8 +308,8 @@ func seedFleetMonth(t testing.TB, n int) *store.DB {
 	t.Cleanup(func() { db.Close() })
 	assets := fleetAssets(n)
 	snap, _ := json.Marshal(assets)
-	for day := 1; day <= 28; day++ {
-		at := time.Date(2026, 11, day, 8, 0, 0, 0, cst)
+	for day := -6; day <= 28; day++ {
+		at := time.Date(2026, 11, day, 8, 0, 0, 0, cst) // day 0 is October 31st
 		rs := fleetResults(assets, at, day)
 		run := &result.Run{Kind: result.KindInspect, StartedAt: at, Operator: "ops", RanFrom: "jump-01",
 			Playbooks: []string{"linux-daily"}, Assets: n, Inventory: n}
@@ -359,9 +359,38 @@ func TestFleetMonthlyPageBudget(t *testing.T) {
 		if n > 20 {
 			t.Errorf("%s: the monthly report's body prints on %d A4 pages, budget 20", lang, n)
 		}
+		if prev := m.MonthOnMonth[0]; prev.Previous != "7" || prev.This != "28" || prev.Change != "+21" {
+			t.Errorf("%s: inspections month on month %+v, want 28 against 7", lang, prev)
+		}
+		// Capacity is capacity; load is a distribution over all the hosts.
+		for _, c := range m.Capacity {
+			if c.Kind == "load" || c.Kind == "cpu" {
+				t.Errorf("%s: %s %s in capacity", lang, c.Asset, c.Check)
+			}
+		}
+		hosts := 0
+		for _, p := range m.Performance {
+			if p.Kind == "load" {
+				hosts += p.Assets
+			}
+		}
+		if hosts != 500 || m.PerfChart == "" {
+			t.Errorf("%s: load distribution over %d hosts, want 500", lang, hosts)
+		}
+		// One row for the load problem of 20 hosts, one risk for it.
+		if g := m.RecurringGroups[0]; g.CheckID != "load" || g.Count != 20 {
+			t.Errorf("%s: first recurring group %+v", lang, g)
+		}
 		if lang == i18n.ZH {
+			var md bytes.Buffer
+			if err := Render(&md, FormatMD, m, ""); err != nil {
+				t.Fatal(err)
+			}
+			if en := englishSentences(md.String(), false); len(en) > 0 {
+				t.Errorf("%d English pieces in the Chinese monthly Markdown, e.g. %q", len(en), en[:min(5, len(en))])
+			}
 			out := buf.String()
-			if strings.Contains(out, "@@") {
+			if strings.Contains(out, "@@") || strings.Contains(md.String(), "@@") {
 				t.Errorf("collector marker in the monthly report")
 			}
 			if en := englishSentences(out, true); len(en) > 0 {
