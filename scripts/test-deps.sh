@@ -2,8 +2,8 @@
 # Installs, from Debian packages, what the tests need on a fresh Debian
 # machine: OpenSSH (real sshd on loopback), Chromium and CJK fonts (report
 # rendering), PostgreSQL and MariaDB servers (backup drills, db checks),
-# restic, and the archivers archive drills are tested with (xz, bzip2, zip,
-# zstd). Idempotent: apt runs only when something is missing.
+# restic, the archivers archive drills are tested with (xz, bzip2, zip,
+# zstd), and tmux (the dashboard's smoke test drives the real binary in it). Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -27,6 +27,7 @@ declare -A pkg_for=(
   [/usr/bin/xz]=xz-utils
   [/usr/bin/bzip2]=bzip2
   [/usr/bin/zip]=zip
+  [/usr/bin/tmux]=tmux
 )
 need=()
 for f in "${!pkg_for[@]}"; do
