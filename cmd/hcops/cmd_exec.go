@@ -17,6 +17,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
 )
 
 func init() {
@@ -320,6 +321,13 @@ func printExec(app *App, run *engine.ExecRun) error {
 		fmt.Fprintln(w, line)
 		if g.Error != "" && len(g.Hosts) == 1 {
 			fmt.Fprintln(w, "  "+iostreams.Sanitize(g.Error))
+		}
+		// What to do about hosts that could not be reached: the error says
+		// what happened only. (A timeout may also be a killed command.)
+		if g.Error != "" && g.Reason != result.ReasonTimeout {
+			if adv := transport.Advice(app.Lang, g.Reason); adv != "" {
+				fmt.Fprintln(w, "  "+adv)
+			}
 		}
 		for _, part := range []string{g.Stdout, g.Stderr} {
 			part = strings.TrimRight(iostreams.Sanitize(part), "\n")

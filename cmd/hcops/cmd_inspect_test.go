@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh/knownhosts"
+
 	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/checks"
 	"github.com/cyhealth/hcops/pkg/engine"
@@ -439,6 +441,67 @@ func TestWriteEvidenceMode(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(path); !strings.Contains(string(b), "/dev/sda1 10%\n") {
 			t.Errorf("evidence %q", b)
+		}
+	}
+}
+
+// An unreachable host's message says what happened and its advice what to
+// do, without one repeating the other; every hung host is worded the same
+// way ("no answer within" the connect timeout), whichever timer noticed.
+func TestInspectUnreachableWording(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	var extra strings.Builder
+	for i := 2; i <= 6; i++ {
+		hung := testenv.StartHungListener(t)
+		fmt.Fprintf(&extra, "  - {name: hung-0%d, kind: host, address: 127.0.0.1, connection: {port: %d, user: root}}\n", i, hung.Port)
+	}
+	e := newInspectEnv(t, extra.String())
+	args := func(kh string) []string {
+		return []string{"inspect", "--playbooks-dir", e.pbDir, "--playbook", "e2e", "--no-store",
+			"--identity", e.sshd.ClientKeyPath, "--known-hosts", kh, "--connect-timeout", "1s", "--host-timeout", "20s", "-o", "json"}
+	}
+	run := func(kh string, sel ...string) map[string]result.Result {
+		t.Helper()
+		_, stdout, stderr := e.hcops(context.Background(), t, append(args(kh), sel...)...)
+		var r result.Run
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("json: %v\nstderr: %s", err, stderr)
+		}
+		got := map[string]result.Result{}
+		for _, res := range r.Results {
+			got[res.Asset+"/"+res.Check] = res
+		}
+		return got
+	}
+	// Hung hosts: one wording.
+	got := run(e.sshd.KnownHostsPath, "hung-*")
+	for i := 1; i <= 6; i++ {
+		r := got[fmt.Sprintf("hung-0%d/connect", i)]
+		if r.Reason != result.ReasonTimeout || !strings.Contains(r.Message, "no answer within 1s") || strings.Contains(r.Message, "deadline") || strings.Contains(r.Message, "no SSH session") {
+			t.Errorf("hung-0%d: %q (reason %s), want \"no answer within 1s\"", i, r.Message, r.Reason)
+		}
+	}
+	// A changed and an unknown host key: facts in the message, what to do
+	// in the advice, said once.
+	impostor := testenv.WriteClientKey(t, filepath.Join(t.TempDir(), "k"), "")
+	changed := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(changed, []byte(knownhosts.Line([]string{e.sshd.Addr}, impostor)+"\n"), 0o600)
+	empty := filepath.Join(t.TempDir(), "empty_known_hosts")
+	os.WriteFile(empty, nil, 0o600)
+	for _, c := range []struct {
+		kh, reason, fact, todo string
+	}{
+		{changed, result.ReasonHostKeyMismatch, changed + ":1 holds a different key", "ssh-keygen -R"},
+		{empty, result.ReasonHostKeyUnknown, "is not known", "--accept-new-host-keys"},
+	} {
+		r := run(c.kh, "app-01")["app-01/connect"]
+		if r.Reason != c.reason || !strings.Contains(r.Message, c.fact) || !strings.Contains(r.Advice, c.todo) {
+			t.Errorf("%s: message %q, advice %q", c.reason, r.Message, r.Advice)
+		}
+		for _, phrase := range []string{c.todo, "intercepting", "verify", "Check the new key", "known_hosts, or"} {
+			if strings.Contains(r.Message, phrase) {
+				t.Errorf("%s: message repeats the advice (%q): %q", c.reason, phrase, r.Message)
+			}
 		}
 	}
 }

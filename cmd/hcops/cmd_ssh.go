@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -114,6 +115,10 @@ func runSSH(ctx context.Context, app *App, opts *sshOptions, name string) error 
 	audited, err := auditOutcome(app, err)
 	switch {
 	case err != nil:
+		// The error says what happened; the advice what to do.
+		if adv := transport.Advice(app.Lang, transport.ReasonOf(err)); adv != "" {
+			return fmt.Errorf("%w\n%s", err, adv)
+		}
 		return err
 	case !audited:
 		return withExitCode(ExitUnknown)

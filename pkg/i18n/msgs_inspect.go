@@ -83,6 +83,8 @@ func init() {
 		"inspect.run.panic":           {"检查类型 %s 内部错误：%v", "internal error in check type %s: %v"},
 		"inspect.run.no_result":       {"检查类型 %s 没有给出结果", "check type %s returned no result"},
 
+		// Advice codes of unreachable results stored before the runner used
+		// transport.advice.*: kept so older history still renders.
 		"inspect.hint.refused":           {"请确认该主机的 sshd 正在运行，且清单中的端口正确", "check that sshd runs on the host and the port in the inventory is right"},
 		"inspect.hint.timeout":           {"请确认主机已开机，且防火墙未拦截本机到该主机的 SSH 连接", "check that the host is up and that no firewall drops SSH from this machine"},
 		"inspect.hint.auth":              {"请核对清单中的用户与密钥（connection.user、key_file、--identity）以及主机上的 authorized_keys", "check the user and key in the inventory (connection.user, key_file, --identity) and the host's authorized_keys"},

@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -337,7 +336,7 @@ func (r *Runner) dial(hctx context.Context, a *inventory.Asset) (transport.Runne
 		return nil, hctx.Err()
 	}
 	return nil, &transport.UnreachableError{Target: a.Name, Reason: result.ReasonTimeout,
-		Err: fmt.Errorf("no SSH session after %s", ct)}
+		Err: fmt.Errorf("connect %s: no answer within %s", a.Name, ct)}
 }
 
 // unreachable is the one result of a host that could not be reached.
@@ -359,19 +358,11 @@ func (r *Runner) unreachable(hp *HostPlan, start time.Time, err error) result.Re
 	}
 	// The network error is the transport's raw text; the rest is meaning.
 	res.SetMessage(r.Lang, "inspect.run.unreachable", hp.Name, reason, detail)
-	res.SetAdvice(r.Lang, hintCode(reason))
+	res.SetAdvice(r.Lang, transport.AdviceCode(reason))
 	if len(hp.Items) > 0 {
 		res.Playbook = hp.Items[0].Playbook
 	}
 	return res
-}
-
-// hintCode is the catalogue code of what to do about an unreachable reason.
-func hintCode(reason string) string {
-	if !i18n.Has("inspect.hint." + reason) {
-		reason = result.ReasonNetwork
-	}
-	return "inspect.hint." + reason
 }
 
 // missing is the result of a check whose section never completed.

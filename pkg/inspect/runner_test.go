@@ -151,7 +151,7 @@ checks:
 	// Its meaning renders it in the other language (a report in Chinese of
 	// a run under LANG=C); the network error is raw text in both.
 	if zh := u.MessageIn("zh"); u.Code != "inspect.run.unreachable" || !strings.HasPrefix(zh, "web-02 无法连接（refused）：dial tcp") ||
-		u.AdviceCode != "inspect.hint.refused" || !strings.Contains(u.AdviceIn("zh"), "sshd 正在运行") {
+		u.AdviceCode != "transport.advice.refused" || !strings.Contains(u.AdviceIn("zh"), "sshd 已启动") {
 		t.Errorf("web-02/connect in Chinese: %q / %q (code %q, advice code %q)", zh, u.AdviceIn("zh"), u.Code, u.AdviceCode)
 	}
 	if strings.Join(onHost, ",") != "web-01,web-02" || len(progress) != 6 || progress[3] != 2 || progress[5] != 2 {

@@ -483,6 +483,17 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 	deadline := time.Now().Add(d.cfg.ConnectTimeout)
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	// A hung host is worded one way whichever timer noticed first, this
+	// dial's or the caller's (the runner bounds the dial by the same
+	// connect timeout, and the host's deadline may be nearer): no answer
+	// within the time it was given.
+	limit := d.cfg.ConnectTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < limit {
+		limit = max(time.Until(dl), 0)
+	}
+	noAnswer := func(what string) error {
+		return unreachable(result.ReasonTimeout, fmt.Errorf("%s %s: no answer within %s", what, t.id(), roundLimit(limit)))
+	}
 
 	var conn net.Conn
 	if via == nil {
@@ -494,11 +505,8 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 		if ctx.Err() == context.Canceled {
 			return nil, ctx.Err()
 		}
-		if ctx.Err() != nil {
-			return nil, unreachable(result.ReasonTimeout, fmt.Errorf("connect %s: the host's deadline passed", t.id()))
-		}
-		if dctx.Err() != nil {
-			return nil, unreachable(result.ReasonTimeout, fmt.Errorf("connect %s: no answer within %s", t.id(), d.cfg.ConnectTimeout))
+		if ctx.Err() != nil || dctx.Err() != nil {
+			return nil, noAnswer("connect")
 		}
 		return nil, unreachable(netReason(err), fmt.Errorf("connect %s: %w", t.id(), err))
 	}
@@ -537,13 +545,10 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 			sc.Close()
 		}
 		conn.Close()
-		if state.Load() == dialCancelled {
-			if ctx.Err() == context.Canceled {
-				return nil, ctx.Err()
-			}
-			return nil, unreachable(result.ReasonTimeout, fmt.Errorf("ssh handshake with %s: the host's deadline passed", t.id()))
+		if state.Load() == dialCancelled && ctx.Err() == context.Canceled {
+			return nil, ctx.Err()
 		}
-		return nil, unreachable(result.ReasonTimeout, fmt.Errorf("ssh handshake with %s: no answer within %s", t.id(), d.cfg.ConnectTimeout))
+		return nil, noAnswer("ssh handshake with")
 	}
 	if err != nil {
 		conn.Close()
@@ -561,6 +566,15 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 	c := ssh.NewClient(sc, chans, reqs)
 	go keepAlive(c, d.cfg.KeepAlive)
 	return c, nil
+}
+
+// roundLimit writes a wait as the user gave it ("10s", "1.5s"), not as the
+// nanoseconds left on a deadline.
+func roundLimit(d time.Duration) time.Duration {
+	if d >= 100*time.Millisecond {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // keepAlive sends keepalive@openssh.com every interval and closes the
