@@ -38,6 +38,8 @@ func Render(w io.Writer, format string, report any, templateDir string) error {
 		return renderHTML(w, report, templateDir)
 	case FormatMD:
 		return renderMD(w, report, templateDir)
+	case FormatDOCX:
+		return renderDOCX(w, report, templateDir)
 	case FormatXLSX:
 		switch r := report.(type) {
 		case *DBReport:

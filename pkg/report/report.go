@@ -33,7 +33,7 @@ const (
 )
 
 // Formats lists the supported output formats.
-var Formats = []string{FormatHTML, FormatXLSX, FormatMD, FormatJSON}
+var Formats = []string{FormatHTML, FormatXLSX, FormatMD, FormatJSON, FormatDOCX}
 
 // Options are the settings both reports share.
 type Options struct {
