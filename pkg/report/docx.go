@@ -208,22 +208,36 @@ func table(b *strings.Builder, rows [][]string) {
 		}
 	}
 	n := len(head)
-	want := make([]int, n)
+	// Each column gets what it needs not to break a word, a status or a
+	// short label (need), then a share of the rest after how much text it
+	// holds (want), so the message column gets the room.
+	want, need := make([]int, n), make([]int, n)
 	for _, r := range append([][]string{head}, body...) {
 		for j := 0; j < n && j < len(r); j++ {
-			want[j] = max(want[j], min(textWidth(r[j]), 40))
+			c := plainText(r[j])
+			want[j] += min(textWidth(c), 200) // the column's share of the text
+			need[j] = max(need[j], min(textWidth(c), 8), min(longestToken(c), 16))
 		}
 	}
-	total := 0
-	for j := range want {
-		want[j] = max(want[j], 4)
-		total += want[j]
-	}
 	const tableW = 9638 // twips: A4 less 2 cm margins
-	b.WriteString(`<w:tbl><w:tblPr><w:tblStyle w:val="ReportTable"/><w:tblW w:w="5000" w:type="pct"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
+	const unit, pad = 125, 200 // twips per half-width character at 9 pt, with room for fallback fonts; cell margins
+	rest, extra := tableW, 0
+	for j := range need {
+		need[j] = need[j]*unit + pad
+		rest -= need[j]
+		extra += want[j]
+	}
 	widths := make([]int, n)
-	for j := range want {
-		widths[j] = tableW * want[j] / max(total, 1)
+	for j := range widths {
+		widths[j] = need[j]
+		if rest > 0 && extra > 0 {
+			widths[j] += rest * want[j] / extra
+		} else if rest < 0 {
+			widths[j] = need[j] * tableW / (tableW - rest)
+		}
+	}
+	b.WriteString(`<w:tbl><w:tblPr><w:tblStyle w:val="ReportTable"/><w:tblW w:w="5000" w:type="pct"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
+	for j := range widths {
 		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, widths[j])
 	}
 	b.WriteString(`</w:tblGrid>`)
@@ -264,6 +278,27 @@ func table(b *strings.Builder, rows [][]string) {
 	para(b, "", nil) // Word needs a paragraph between two tables
 }
 
+func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// plainText is a cell's text without Markdown markup.
+func plainText(s string) string {
+	var b strings.Builder
+	for _, r := range inline(s) {
+		b.WriteString(r.text)
+	}
+	return b.String()
+}
+
+// longestToken is the width of the longest run of characters that must
+// not break: a host name, a number with its unit, a path.
+func longestToken(s string) int {
+	best := 0
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '、' || r == '，' || r == ',' || r > 0x2e80 }) {
+		best = max(best, textWidth(f))
+	}
+	return best
+}
+
 func para(b *strings.Builder, style string, rs []run) {
 	b.WriteString(`<w:p>`)
 	if style != "" {
@@ -274,7 +309,23 @@ func para(b *strings.Builder, style string, rs []run) {
 		if r.bold {
 			b.WriteString(`<w:rPr><w:b/></w:rPr>`)
 		}
-		fmt.Fprintf(b, `<w:t xml:space="preserve">%s</w:t></w:r>`, xmlText(r.text))
+		// A hyphen inside a name (host-0001, kdump-2) does not break
+		// the line: Word's non-breaking hyphen, which copies as a hyphen.
+		parts := strings.Split(r.text, "-")
+		for k, p := range parts {
+			if k > 0 {
+				prev, next := parts[k-1], p
+				if prev != "" && next != "" && isAlnum(prev[len(prev)-1]) && isAlnum(next[0]) {
+					b.WriteString(`<w:noBreakHyphen/>`)
+				} else {
+					b.WriteString(`<w:t xml:space="preserve">-</w:t>`)
+				}
+			}
+			if p != "" {
+				fmt.Fprintf(b, `<w:t xml:space="preserve">%s</w:t>`, xmlText(p))
+			}
+		}
+		b.WriteString(`</w:r>`)
 	}
 	b.WriteString(`</w:p>`)
 }
