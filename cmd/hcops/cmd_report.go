@@ -49,7 +49,7 @@ type reportOptions struct {
 
 func (o *reportOptions) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", report.FormatHTML, "report format: html, xlsx, md or json")
+	f.StringVar(&o.format, "format", report.FormatHTML, "report format: html, xlsx, md, json or docx")
 	f.StringVar(&o.out, "out", "", "file to write (\"-\" for stdout; default: report.out_dir or the current directory, with a dated name)")
 	f.BoolVar(&o.mail, "mail", false, "also send the report by e-mail to the recipients in config (mail:)")
 	f.StringVar(&o.webhook, "webhook", "", "also post a summary to the webhook of this name in config (webhooks:)")
@@ -60,7 +60,8 @@ func newReportCmd(app *App) *cobra.Command {
 		Use:   "report",
 		Short: "Write the daily, monthly, database health and hardware reports",
 		Long: `Build reports from the history database and write them as self-contained
-HTML (prints on A4), XLSX, Markdown or JSON, in Chinese (--lang zh) or
+HTML (prints on A4), XLSX, Markdown, JSON or DOCX (for editing before
+signing; without the charts), in Chinese (--lang zh) or
 English: the daily inspection report (daily), the monthly operations report
 (monthly), the database health report (db) and the monthly hardware report
 of the database appliance and physical servers (appliance). The names in the header and the sign-off block come from the
