@@ -70,7 +70,9 @@ worst first, grouped by application system.
 
 Without an inventory it inspects this machine with the built-in local-default
 playbook. With an inventory (--inventory, HCOPS_INVENTORY or the config file)
-and no --playbook it runs linux-daily. SELECTOR arguments are asset name globs
+and no --playbook it runs linux-daily. --playbook takes a playbook's name or
+the path of a playbook file (./site.yaml), which is read as it is: every
+problem in it is listed with its file and line. SELECTOR arguments are asset name globs
 (web-*); --group and -l narrow the selection further. A playbook's own target
 (default kind=host) and each check's target decide which checks apply to an
 asset; the inventory's checks: overrides (defaults < group < asset) change
@@ -133,9 +135,13 @@ the hosts that finished.`,
   # for Nagios / cron: one line and an exit code
   hcops inspect --group dmz -o nagios --unreachable-critical
 
-  # list what can be run
+  # try a playbook you are writing on this machine
+  hcops inspect --playbook ./site.yaml
+
+  # list what can be run, and what a check type takes
   hcops inspect playbooks
-  hcops inspect checks`,
+  hcops inspect checks
+  hcops inspect checks disk`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInspect(cmd.Context(), app, opts, args)
@@ -143,7 +149,7 @@ the hosts that finished.`,
 	}
 	f := cmd.Flags()
 	opts.sel.register(cmd)
-	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run (repeatable; default linux-daily, or local-default without an inventory)")
+	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run, by name or as a path to a .yaml file (repeatable; default linux-daily, or local-default without an inventory)")
 	f.Int("forks", inspect.DefaultForks, "hosts inspected at once (env HCOPS_FORKS)")
 	f.String("host-timeout", inspect.DefaultHostTimeout.String(), "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
 	f.String("connect-timeout", inspect.DefaultConnectTimeout.String(), "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
@@ -198,7 +204,14 @@ target, source, checks[]).`,
 			}
 			slices.Sort(names)
 			for _, n := range names {
-				t.Row(n, "-", "-", "-", "ERROR: "+localizePlaybookErr(app, lib.Broken[n]).Error())
+				// One line a playbook: the first problem and how many more
+				// (running it, or inspect --playbook FILE, lists them all).
+				text := localizePlaybookErr(app, lib.Broken[n]).Error()
+				first, rest, _ := strings.Cut(text, "\n")
+				if rest != "" {
+					first += " " + app.T("inspect.pb.more", strings.Count(rest, "\n")+1)
+				}
+				t.Row(n, "-", "-", "-", "ERROR: "+first)
 			}
 			return t.Render()
 		},
@@ -209,29 +222,33 @@ target, source, checks[]).`,
 
 func newInspectChecksCmd(app *App) *cobra.Command {
 	return &cobra.Command{
-		Use:   "checks",
-		Short: "List the check types playbooks can use",
-		Args:  cobra.NoArgs,
+		Use:   "checks [TYPE]",
+		Short: "List the check types playbooks can use, or document one",
+		Long: `Without TYPE, list the check types a playbook may name and where each runs
+(on the target over its connection, or from this machine). With TYPE, show
+its documentation: what it looks at, its parameters with their types and
+defaults, and what its thresholds apply to.`,
+		Example: `  hcops inspect checks
+  hcops inspect checks disk
+  hcops inspect checks http -o json`,
+		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return checks.All().Types(), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := app.checkOutput("table", "json", "yaml"); err != nil {
 				return err
 			}
-			type checkType struct {
-				Type string `json:"type" yaml:"type"`
-				Runs string `json:"runs" yaml:"runs"` // target or local
-			}
-			var list []checkType
 			reg := checks.All()
+			if len(args) == 1 {
+				return printCheckType(app, reg, args[0])
+			}
+			var list []checkTypeData
 			for _, name := range reg.Types() {
-				c := reg[name]
-				runs := "target"
-				// A check that applies only once configured (db-log) has no
-				// script without its parameters, but runs on the target.
-				_, conditional := c.(inspect.Applier)
-				if s, err := c.Script(&inspect.Spec{Name: name, Type: name}, inventory.Localhost()); err == nil && s == "" && !conditional {
-					runs = "local"
-				}
-				list = append(list, checkType{name, runs})
+				list = append(list, checkTypeData{Type: name, Runs: checkRuns(reg[name], name)})
 			}
 			if app.Output != "table" {
 				return app.PrintData(list)
@@ -247,6 +264,71 @@ func newInspectChecksCmd(app *App) *cobra.Command {
 			return t.Render()
 		},
 	}
+}
+
+// checkTypeData is a check type as `hcops inspect checks [TYPE] -o json`
+// writes it; Doc and Params only for one type.
+type checkTypeData struct {
+	Type   string             `json:"type" yaml:"type"`
+	Runs   string             `json:"runs" yaml:"runs"` // target or local
+	Doc    string             `json:"doc,omitempty" yaml:"doc,omitempty"`
+	Params []inspect.ParamDoc `json:"params,omitempty" yaml:"params,omitempty"`
+}
+
+// checkRuns says where a check type runs: "target" (a shell collector over
+// the asset's connection) or "local" (a probe from this machine).
+func checkRuns(c inspect.Check, name string) string {
+	// A check that applies only once configured (db-log) has no script
+	// without its parameters, but runs on the target.
+	_, conditional := c.(inspect.Applier)
+	if s, err := c.Script(&inspect.Spec{Name: name, Type: name}, inventory.Localhost()); err == nil && s == "" && !conditional {
+		return "local"
+	}
+	return "target"
+}
+
+// printCheckType documents one check type: where it runs, its doc comment
+// and its parameters.
+func printCheckType(app *App, reg inspect.Registry, typ string) error {
+	c, ok := reg.Lookup(typ)
+	if !ok {
+		msg := app.T("inspect.checks.unknown", typ)
+		if near := inspect.Nearest(typ, reg.Types()); near != "" {
+			msg += " " + app.T("inspect.checks.did_you_mean", near)
+		}
+		return flagErrorf("%s", msg)
+	}
+	d := checkTypeData{Type: typ, Runs: checkRuns(c, typ), Doc: checks.Doc(typ), Params: inspect.Params(c, typ)}
+	if app.Output != "table" {
+		return app.PrintData(d)
+	}
+	w := app.IO.Out
+	runs := app.T("inspect.kind.shell")
+	if d.Runs == "local" {
+		runs = app.T("inspect.kind.probe")
+	}
+	fmt.Fprintf(w, "%s (%s)\n\n%s\n", typ, runs, d.Doc)
+	typed := false
+	names := make([]string, len(d.Params))
+	for i, p := range d.Params {
+		typed = typed || p.Type != ""
+		names[i] = p.Name
+	}
+	if len(d.Params) > 0 && !typed {
+		fmt.Fprintf(w, "\n%s %s\n", app.T("inspect.checks.params"), strings.Join(names, ", "))
+	}
+	if typed {
+		fmt.Fprintf(w, "\n%s\n", app.T("inspect.checks.params"))
+		t := app.IO.NewTable(app.T("inspect.header.name"), app.T("inspect.header.type"), app.T("inspect.checks.default"))
+		for _, p := range d.Params {
+			t.Row(p.Name, p.Type, p.Default)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", app.T("inspect.checks.example", typ))
+	return nil
 }
 
 // playbookData is a playbook as `hcops inspect playbooks -o json|yaml`
@@ -285,6 +367,10 @@ func playbooksData(pbs []*inspect.Playbook) []playbookData {
 
 // localizePlaybookErr shows a playbook problem in the user's language.
 func localizePlaybookErr(app *App, err error) error {
+	var pes inspect.PlaybookErrors
+	if errors.As(err, &pes) {
+		return errors.New(pes.Text(app.Lang))
+	}
 	var pe *inspect.PlaybookError
 	if errors.As(err, &pe) {
 		return errors.New(pe.Text(app.Lang))
@@ -379,7 +465,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	}
 	var pbs []*inspect.Playbook
 	for _, n := range names {
-		pb, err := lib.Get(n)
+		pb, err := lib.Resolve(n)
 		if err != nil {
 			return localizePlaybookErr(app, err)
 		}

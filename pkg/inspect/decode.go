@@ -1,9 +1,11 @@
 package inspect
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"time"
 )
 
@@ -131,4 +133,88 @@ func ParamsOf[T any](spec *Spec) (*T, error) {
 		return p, nil
 	}
 	return DecodeParams[T](spec)
+}
+
+// ParamDoc describes one parameter of a check type, for
+// `hcops inspect checks TYPE`.
+type ParamDoc struct {
+	Name    string `json:"name" yaml:"name"`
+	Type    string `json:"type,omitempty" yaml:"type,omitempty"`       // string, integer, duration ... ("" when the check does not declare it)
+	Default string `json:"default,omitempty" yaml:"default,omitempty"` // "" when none
+}
+
+// Params lists the parameters check type c (called typ) takes: from its
+// parameter struct, with types and defaults, when it has typed parameters;
+// else the names it accepts, learnt by offering it one it cannot know.
+func Params(c Check, typ string) []ParamDoc {
+	if d, ok := c.(ParamsDecoder); ok {
+		p, err := d.DecodeParams(&Spec{Name: typ, Type: typ})
+		if err == nil && p != nil {
+			return structParams(reflect.ValueOf(p))
+		}
+	}
+	probe := &Spec{Name: typ, Type: typ, Params: map[string]any{"\x00": true}}
+	var pe *paramError
+	if err := validateSpec(c, probe); errors.As(err, &pe) && pe.known != nil {
+		out := make([]ParamDoc, 0, len(pe.known))
+		for _, k := range pe.known {
+			out = append(out, ParamDoc{Name: k})
+		}
+		return out
+	}
+	return nil
+}
+
+func structParams(v reflect.Value) []ParamDoc {
+	for v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []ParamDoc
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("param")
+		if name == "" {
+			continue
+		}
+		f := v.Field(i)
+		d := ParamDoc{Name: name, Type: paramTypeName(f.Type())}
+		if !f.IsZero() {
+			switch {
+			case f.Type() == durationType:
+				d.Default = time.Duration(f.Int()).String()
+			case f.Type() == regexpType:
+				d.Default = f.Interface().(*regexp.Regexp).String()
+			default:
+				d.Default = fmt.Sprint(f.Interface())
+			}
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func paramTypeName(t reflect.Type) string {
+	switch {
+	case t == durationType:
+		return "duration"
+	case t == regexpType:
+		return "regular expression"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Int:
+		return "integer"
+	case reflect.Float64:
+		return "number"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice:
+		return "list of " + paramTypeName(t.Elem()) + "s"
+	}
+	return t.String()
 }

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -67,3 +68,22 @@ func TestParamsOfUndecodedSpec(t *testing.T) {
 		t.Fatal("a list for an int was accepted")
 	}
 }
+
+// Params documents a check type's parameters: from its struct, with types
+// and defaults, when typed; else the names it accepts.
+func TestParamsDoc(t *testing.T) {
+	got := Params(testTyped{}, "testonly-typed")
+	want := []ParamDoc{{Name: "count", Type: "integer", Default: "2"}, {Name: "names", Type: "list of strings"}, {Name: "window", Type: "duration"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("typed: %+v, want %+v", got, want)
+	}
+	untyped := Params(knownOnly{}, "known-only")
+	if len(untyped) != 2 || untyped[0].Name != "a" || untyped[1].Name != "b" || untyped[0].Type != "" {
+		t.Errorf("untyped: %+v", untyped)
+	}
+}
+
+// knownOnly is a check type that takes parameters a and b, untyped.
+type knownOnly struct{ testProbe }
+
+func (knownOnly) Validate(s *Spec) error { return ParamKnown(s, "b", "a") }

@@ -30,6 +30,7 @@ import (
 // wrong with it.
 type paramError struct {
 	check, param, msg string
+	known             []string // set by ParamKnown: the parameters the check takes
 }
 
 func (e *paramError) Error() string {
@@ -320,7 +321,9 @@ func ParamKnown(spec *Spec, known ...string) error {
 	}
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
-	return BadParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", "))
+	err := BadParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", ")).(*paramError)
+	err.known = sorted
+	return err
 }
 
 func ToInt(v any) (int, bool) {
@@ -359,6 +362,10 @@ func Describe(v any) string {
 }
 
 // nearest returns the known name within edit distance 2 of s, or "".
+// Nearest returns the name in known closest to s (fewer than three edits
+// away), or "": the "did you mean" of a misspelt parameter or check type.
+func Nearest(s string, known []string) string { return nearest(s, known) }
+
 func nearest(s string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {

@@ -57,7 +57,9 @@ var (
 
 // ParsePlaybook reads one playbook strictly: unknown keys, wrong types, bad
 // thresholds, unknown check types and duplicate check names are errors that
-// name file and line. defaultName is used when the file has no `name:`.
+// name file and line. Every problem of the file is reported at once, in
+// file order, as PlaybookErrors: the author fixes them in one pass instead
+// of one run per typo. defaultName is used when the file has no `name:`.
 //
 // checks is the set of check types the playbook may name; each loaded Spec
 // keeps its Check.
@@ -67,69 +69,77 @@ func ParsePlaybook(checks Registry, file string, data []byte, defaultName string
 		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, pbErr(file, 0, "inspect.pb.empty")
+		return nil, PlaybookErrors{pbErr(file, 0, "inspect.pb.empty")}
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, pbErr(file, root.Line, "inspect.pb.not_mapping")
+		return nil, PlaybookErrors{pbErr(file, root.Line, "inspect.pb.not_mapping")}
+	}
+	var errs PlaybookErrors
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err.(*PlaybookError))
+		}
 	}
 	pb := &Playbook{File: file}
 	var checksNode *yaml.Node
+	targetLine := 0
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
 		case "name":
-			if err := decodeString(file, k.Value, v, &pb.Name); err != nil {
-				return nil, err
-			}
+			add(decodeString(file, k.Value, v, &pb.Name))
 		case "description":
-			if err := decodeString(file, k.Value, v, &pb.Description); err != nil {
-				return nil, err
-			}
+			add(decodeString(file, k.Value, v, &pb.Description))
 		case "target":
-			if err := decodeString(file, k.Value, v, &pb.Target); err != nil {
-				return nil, err
-			}
+			add(decodeString(file, k.Value, v, &pb.Target))
+			targetLine = v.Line
 		case "checks":
 			checksNode = v
 		default:
-			return nil, pbErr(file, k.Line, "inspect.pb.unknown_key", k.Value, strings.Join(playbookKeys, ", "))
+			add(pbErr(file, k.Line, "inspect.pb.unknown_key", k.Value, strings.Join(playbookKeys, ", ")))
 		}
 	}
 	if pb.Name == "" {
 		pb.Name = defaultName
 	}
 	if pb.Name == "" {
-		return nil, pbErr(file, root.Line, "inspect.pb.no_name")
+		add(pbErr(file, root.Line, "inspect.pb.no_name"))
 	}
 	if pb.Target == "" {
 		pb.Target = DefaultPlaybookTarget
 	} else if TargetValidator != nil {
 		if err := TargetValidator(pb.Target); err != nil {
-			return nil, pbErr(file, 0, "inspect.pb.target", err)
+			add(pbErr(file, targetLine, "inspect.pb.target", err))
 		}
 	}
-	if checksNode == nil {
-		return nil, pbErr(file, root.Line, "inspect.pb.no_checks", pb.Name)
-	}
-	if checksNode.Kind != yaml.SequenceNode {
-		return nil, pbErr(file, checksNode.Line, "inspect.pb.checks_list")
-	}
-	if len(checksNode.Content) == 0 {
-		return nil, pbErr(file, checksNode.Line, "inspect.pb.no_checks", pb.Name)
-	}
-	seen := map[string]int{}
-	for _, cn := range checksNode.Content {
-		spec, err := parseSpec(checks, file, cn)
-		if err != nil {
-			return nil, err
+	switch {
+	case checksNode == nil:
+		add(pbErr(file, root.Line, "inspect.pb.no_checks", pb.Name))
+	case checksNode.Kind != yaml.SequenceNode:
+		add(pbErr(file, checksNode.Line, "inspect.pb.checks_list"))
+	case len(checksNode.Content) == 0:
+		add(pbErr(file, checksNode.Line, "inspect.pb.no_checks", pb.Name))
+	default:
+		seen := map[string]int{}
+		for _, cn := range checksNode.Content {
+			spec, specErrs := parseSpec(checks, file, cn)
+			errs = append(errs, specErrs...)
+			if len(specErrs) > 0 && spec.Name == "" {
+				continue
+			}
+			if prev, dup := seen[spec.Name]; dup {
+				add(pbErr(file, cn.Line, "inspect.pb.duplicate", spec.Name, prev))
+				continue
+			}
+			seen[spec.Name] = cn.Line
+			pb.Checks = append(pb.Checks, spec)
+			pb.Lines = append(pb.Lines, cn.Line)
 		}
-		if prev, dup := seen[spec.Name]; dup {
-			return nil, pbErr(file, cn.Line, "inspect.pb.duplicate", spec.Name, prev)
-		}
-		seen[spec.Name] = cn.Line
-		pb.Checks = append(pb.Checks, spec)
-		pb.Lines = append(pb.Lines, cn.Line)
+	}
+	if len(errs) > 0 {
+		errs.sort()
+		return nil, errs
 	}
 	return pb, nil
 }
@@ -145,31 +155,38 @@ func decodeString(file, key string, v *yaml.Node, dst *string) error {
 	return nil
 }
 
-func parseSpec(checks Registry, file string, n *yaml.Node) (Spec, error) {
+// parseSpec reads one check and returns every problem it has.
+func parseSpec(checks Registry, file string, n *yaml.Node) (Spec, []*PlaybookError) {
 	var s Spec
 	if n.Kind != yaml.MappingNode {
-		return s, pbErr(file, n.Line, "inspect.pb.check_mapping")
+		return s, []*PlaybookError{pbErr(file, n.Line, "inspect.pb.check_mapping")}
+	}
+	var errs []*PlaybookError
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err.(*PlaybookError))
+		}
 	}
 	var typeLine int
+	paramsOK := true
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		var err error
 		switch k.Value {
 		case "name":
-			err = decodeString(file, k.Value, v, &s.Name)
+			add(decodeString(file, k.Value, v, &s.Name))
 		case "type":
-			err = decodeString(file, k.Value, v, &s.Type)
+			add(decodeString(file, k.Value, v, &s.Type))
 			typeLine = v.Line
 		case "target":
-			err = decodeString(file, k.Value, v, &s.Target)
+			add(decodeString(file, k.Value, v, &s.Target))
 		case "advice":
-			err = decodeString(file, k.Value, v, &s.Advice)
+			add(decodeString(file, k.Value, v, &s.Advice))
 		case "description":
-			err = decodeString(file, k.Value, v, &s.Description)
+			add(decodeString(file, k.Value, v, &s.Description))
 		case "warn", "crit":
 			// Thresholds are often written as bare numbers (warn: 80).
 			if v.Kind != yaml.ScalarNode || (v.Tag != "!!str" && v.Tag != "!!int" && v.Tag != "!!float") {
-				err = pbErr(file, v.Line, "inspect.pb.range_type", k.Value)
+				add(pbErr(file, v.Line, "inspect.pb.range_type", k.Value))
 				break
 			}
 			if k.Value == "warn" {
@@ -178,58 +195,69 @@ func parseSpec(checks Registry, file string, n *yaml.Node) (Spec, error) {
 				s.Crit = v.Value
 			}
 			if _, perr := ParseRange(v.Value); perr != nil {
-				err = pbErr(file, v.Line, "inspect.pb.range", k.Value, perr)
+				add(pbErr(file, v.Line, "inspect.pb.range", k.Value, perr))
 			}
 		case "timeout_sec":
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
-				err = pbErr(file, v.Line, "inspect.pb.timeout")
+				add(pbErr(file, v.Line, "inspect.pb.timeout"))
 				break
 			}
 			if derr := v.Decode(&s.TimeoutSec); derr != nil || s.TimeoutSec < 0 {
-				err = pbErr(file, v.Line, "inspect.pb.timeout")
+				add(pbErr(file, v.Line, "inspect.pb.timeout"))
 			}
 		case "params":
 			if v.Kind != yaml.MappingNode {
-				err = pbErr(file, v.Line, "inspect.pb.params_mapping")
+				add(pbErr(file, v.Line, "inspect.pb.params_mapping"))
+				paramsOK = false
 				break
 			}
 			if derr := v.Decode(&s.Params); derr != nil {
-				err = pbErr(file, v.Line, "inspect.pb.params", derr)
+				add(pbErr(file, v.Line, "inspect.pb.params", derr))
+				paramsOK = false
 			}
 		default:
-			err = pbErr(file, k.Line, "inspect.pb.unknown_check_key", k.Value, strings.Join(specKeys, ", "))
-		}
-		if err != nil {
-			return s, err
+			add(pbErr(file, k.Line, "inspect.pb.unknown_check_key", k.Value, strings.Join(specKeys, ", ")))
 		}
 	}
 	if s.Type == "" {
-		return s, pbErr(file, n.Line, "inspect.pb.no_type", s.Name)
+		if len(errs) == 0 {
+			add(pbErr(file, n.Line, "inspect.pb.no_type", s.Name))
+		}
+		return s, errs
 	}
 	if s.Name == "" {
 		s.Name = s.Type
 	}
 	c, ok := checks.Lookup(s.Type)
 	if !ok {
-		return s, pbErr(file, typeLine, "inspect.pb.unknown_type", s.Name, s.Type)
+		if near := nearest(s.Type, checks.Types()); near != "" {
+			add(pbErr(file, typeLine, "inspect.pb.unknown_type_near", s.Name, s.Type, near))
+		} else {
+			add(pbErr(file, typeLine, "inspect.pb.unknown_type", s.Name, s.Type))
+		}
+		return s, errs
 	}
 	s.check = c
 	if s.Target != "" && TargetValidator != nil {
 		if err := TargetValidator(s.Target); err != nil {
-			return s, pbErr(file, n.Line, "inspect.pb.check_target", s.Name, err)
+			add(pbErr(file, n.Line, "inspect.pb.check_target", s.Name, err))
 		}
+	}
+	if !paramsOK {
+		return s, errs
 	}
 	if d, ok := c.(ParamsDecoder); ok {
 		p, err := d.DecodeParams(&s)
 		if err != nil {
-			return s, pbErr(file, paramLine(n, err), "inspect.pb.check_param", err)
+			add(pbErr(file, paramLine(n, err), "inspect.pb.check_param", err))
+			return s, errs
 		}
 		s.params = p
 	}
 	if err := validateSpec(c, &s); err != nil {
-		return s, pbErr(file, paramLine(n, err), "inspect.pb.check_param", err)
+		add(pbErr(file, paramLine(n, err), "inspect.pb.check_param", err))
 	}
-	return s, nil
+	return s, errs
 }
 
 // paramLine returns the line of the parameter err is about (a misspelt key,
@@ -286,8 +314,36 @@ type PlaybookError struct {
 	Args []any
 }
 
-func pbErr(file string, line int, key string, args ...any) error {
+func pbErr(file string, line int, key string, args ...any) *PlaybookError {
 	return &PlaybookError{File: file, Line: line, Key: key, Args: args}
+}
+
+// PlaybookErrors is every problem found in one playbook file, in file
+// order (never empty when returned).
+type PlaybookErrors []*PlaybookError
+
+// Text is one problem a line, in lang, each prefixed with file:line.
+func (es PlaybookErrors) Text(lang string) string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Text(lang)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (es PlaybookErrors) Error() string { return es.Text(i18n.EN) }
+
+// Unwrap gives the single problems, so errors.As finds a *PlaybookError.
+func (es PlaybookErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+func (es PlaybookErrors) sort() {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
 }
 
 // Text is the message in lang ("zh" or "en"), prefixed with file:line.
@@ -390,6 +446,27 @@ func (l *Library) Get(name string) (*Playbook, error) {
 		return nil, err
 	}
 	return nil, fmt.Errorf("%w %q (known: %s; see hcops inspect playbooks)", ErrNoPlaybook, name, strings.Join(l.Names(), ", "))
+}
+
+// Resolve returns the playbook a --playbook argument names: a path to a
+// playbook file (it contains a slash or ends in .yaml or .yml) is read from
+// that file, so a playbook being written can be tried without a playbooks
+// directory; anything else is a name in the library (Get).
+func (l *Library) Resolve(arg string) (*Playbook, error) {
+	ext := filepath.Ext(arg)
+	if !strings.ContainsRune(arg, '/') && !strings.ContainsRune(arg, filepath.Separator) && ext != ".yaml" && ext != ".yml" {
+		return l.Get(arg)
+	}
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, fmt.Errorf("playbook file: %w", err)
+	}
+	pb, err := ParsePlaybook(l.checks, arg, data, strings.TrimSuffix(filepath.Base(arg), ext))
+	if err != nil {
+		return nil, err
+	}
+	pb.Source = arg
+	return pb, nil
 }
 
 // Names lists the loadable playbooks, sorted.

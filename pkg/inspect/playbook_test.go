@@ -127,6 +127,14 @@ func TestInvalidPlaybooks(t *testing.T) {
 		"timeout-text.yaml":       `timeout-text.yaml:5: timeout_sec must be a whole number of seconds`,
 		"syntax.yaml":             `syntax.yaml: line 4: found a tab character that violates indentation`,
 		"empty.yaml":              `empty.yaml: empty playbook (want name, description, target and checks)`,
+		"unknown-type-near.yaml":  `unknown-type-near.yaml:4: check "a": unknown check type "testonly-shel" (did you mean "testonly-shell"? see hcops inspect checks)`,
+		// Every problem of the file at once, in file order.
+		"many.yaml": `many.yaml:2: unknown key "targets" in playbook (want name, description, target, checks)
+many.yaml:6: unknown key "wran" in check (want name, type, target, params, warn, crit, advice, description, timeout_sec)
+many.yaml:9: check b: parameter windw: unknown parameter (did you mean window?); known: count, names, window
+many.yaml:11: check "c": unknown check type "dsik" (see hcops inspect checks)
+many.yaml:12: duplicate check name "a" (first at line 4); give each check its own name
+many.yaml:14: crit: threshold "90:80": start 90 is greater than end 80`,
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
