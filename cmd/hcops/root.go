@@ -208,6 +208,7 @@ EXIT STATUS
 	pf.StringP("output", "o", "table", "output format: table, json or yaml (env HCOPS_OUTPUT)")
 	pf.String("lang", "", "language of messages and reports: zh or en (default from LANG)")
 	pf.Bool("no-color", false, "disable colour (also NO_COLOR)")
+	pf.Bool("wide", false, "tables: keep every cell whole instead of wrapping long columns to the terminal's width")
 	pf.BoolP("quiet", "q", false, "print only data and errors")
 	pf.BoolP("verbose", "v", false, "print debug logs on stderr")
 
@@ -289,6 +290,9 @@ func (a *App) resolve(cmd *cobra.Command) error {
 	}
 	if a.NoColor {
 		a.IO.SetColor(false)
+	}
+	if wide, _ := root.PersistentFlags().GetBool("wide"); wide {
+		a.IO.SetWide(true)
 	}
 	a.Quiet, _ = root.PersistentFlags().GetBool("quiet")
 	a.Verbose, _ = root.PersistentFlags().GetBool("verbose")

@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 )
 
 // IOStreams is the terminal of one command invocation.
@@ -21,6 +23,8 @@ type IOStreams struct {
 	stderrTTY bool
 	stdinTTY  bool
 	color     bool
+	width     int  // columns of the terminal on stdout; 0 when unknown or not a TTY
+	wide      bool // --wide: tables keep every cell whole
 }
 
 // System returns the process's own streams. Colour is on when stdout is a
@@ -32,7 +36,22 @@ func System() *IOStreams {
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
 	s.color = s.stdoutTTY && !noColor && os.Getenv("TERM") != "dumb"
+	if s.stdoutTTY {
+		s.width = terminalWidth(os.Stdout)
+	}
 	return s
+}
+
+// terminalWidth is the terminal's width in columns: COLUMNS when set (the
+// user's override), else what the terminal says; 0 when neither knows.
+func terminalWidth(f *os.File) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 0
 }
 
 func isTTY(f *os.File) bool {
@@ -62,3 +81,14 @@ func (s *IOStreams) ColorEnabled() bool { return s.color }
 
 // SetColor turns colour on or off (--no-color).
 func (s *IOStreams) SetColor(on bool) { s.color = on }
+
+// TerminalWidth is the width of the terminal on stdout in columns, 0 when
+// unknown or stdout is not a terminal.
+func (s *IOStreams) TerminalWidth() int { return s.width }
+
+// SetTerminalWidth overrides the detected width (tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
+
+// SetWide makes tables keep every cell whole instead of wrapping the widest
+// columns to the terminal's width (--wide).
+func (s *IOStreams) SetWide(on bool) { s.wide = on }
