@@ -41,6 +41,7 @@ type RecurringGroup struct {
 func recurringGroups(o Options, acc *monthAcc) []RecurringGroup {
 	type gacc struct {
 		RecurringGroup
+		rep string // the asset whose message speaks for the group
 	}
 	m := map[string]*gacc{}
 	var order []string
@@ -56,8 +57,8 @@ func recurringGroups(o Options, acc *monthAcc) []RecurringGroup {
 		key := strings.Join([]string{r.Check, r.Item, r.Worst.String(), causeKey(&g)}, "\x00")
 		a := m[key]
 		if a == nil {
-			a = &gacc{RecurringGroup{Check: checkName(o.Lang, r.Check, r.typ, r.Item), CheckID: r.Check, Item: r.Item, Status: r.Worst,
-				Message: r.LastMessage, Advice: r.Advice}}
+			a = &gacc{RecurringGroup: RecurringGroup{Check: checkName(o.Lang, r.Check, r.typ, r.Item), CheckID: r.Check, Item: r.Item, Status: r.Worst,
+				Message: r.LastMessage, Advice: r.Advice, Runs: r.Runs}, rep: r.Asset}
 			m[key] = a
 			order = append(order, key)
 		}
@@ -69,16 +70,12 @@ func recurringGroups(o Options, acc *monthAcc) []RecurringGroup {
 		if sys != "" && !slices.Contains(a.Systems, sys) {
 			a.Systems = append(a.Systems, sys)
 		}
-		if r.Runs > a.Runs || r.Runs == a.Runs && r.Asset < a.Assets[0] {
-			a.Message = r.LastMessage
-			if r.Advice != "" {
-				a.Advice = r.Advice
-			}
+		// The asset seen in most runs speaks for the group, the first by
+		// name among equals (the map's order must not show).
+		if r.Runs > a.Runs || r.Runs == a.Runs && naturalCompare(r.Asset, a.rep) < 0 {
+			a.rep, a.Message, a.Advice = r.Asset, r.LastMessage, r.Advice
 		}
 		a.Runs, a.Days = max(a.Runs, r.Runs), max(a.Days, days)
-		if a.Advice == "" {
-			a.Advice = r.Advice
-		}
 	}
 	out := make([]RecurringGroup, 0, len(order))
 	for _, k := range order {
