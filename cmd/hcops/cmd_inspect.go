@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
@@ -781,31 +782,44 @@ func safeFileName(s string) string {
 	return out
 }
 
-// progressLine is the one-line progress shown on a TTY's stderr: hosts
-// done/total and problems so far. It redraws at most every 100 ms.
+// progressLine is the progress bar shown on a TTY's stderr while hosts
+// (or policies, files) are worked on: done/total, problems so far, elapsed
+// and estimated time. It is cleared at the end; nothing is drawn when
+// stderr is not a terminal (cron, pipes) or with -q.
 type progressLine struct {
 	app  *App
 	on   bool
+	w    io.Writer
+	bar  *progressbar.ProgressBar
 	last time.Time
-	drew bool
 }
 
 func newProgressLine(app *App) *progressLine {
-	return &progressLine{app: app, on: app.IO.IsStderrTTY() && !app.Quiet}
+	return &progressLine{app: app, on: app.IO.IsStderrTTY() && !app.Quiet, w: app.IO.ErrOut}
 }
 
 func (p *progressLine) update(done, total, problems int) {
-	if !p.on || (done < total && time.Since(p.last) < 100*time.Millisecond) {
+	if !p.on || total <= 0 || (done < total && time.Since(p.last) < 100*time.Millisecond) {
 		return
 	}
 	p.last = time.Now()
-	p.drew = true
-	fmt.Fprintf(p.app.IO.ErrOut, "\r\x1b[K%s", p.app.T("inspect.progress", done, total, problems))
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetWidth(24),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionUseANSICodes(true))
+	}
+	p.bar.Describe(p.app.T("inspect.progress_bar", problems))
+	p.bar.Set(done)
 }
 
 func (p *progressLine) done() {
-	if p.on && p.drew {
-		fmt.Fprint(p.app.IO.ErrOut, "\r\x1b[K")
+	if p.bar != nil {
+		p.bar.Clear()
 	}
 }
 

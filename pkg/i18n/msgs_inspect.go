@@ -32,6 +32,7 @@ func init() {
 		// An interrupted --no-store run keeps nothing: say so.
 		"inspect.interrupted_not_stored": {"巡检已中断：%d/%d 台资产已完成；未保存任何记录（--no-store）", "inspection interrupted: %d of %d assets finished; nothing is stored (--no-store)"},
 
+		"inspect.progress_bar": {"巡检中（发现问题 %d 台）", "inspecting (%d with problems)"},
 		"inspect.progress":     {"巡检中 %d/%d 台，发现问题 %d 台", "inspecting %d/%d assets, %d with problems"},
 		"inspect.starting":     {"巡检 %d 台资产（剧本：%s，并发 %d）", "inspecting %d assets (playbooks: %s, forks %d)"},
 		"inspect.nothing":      {"没有可巡检的资产：选择条件与剧本目标没有交集（剧本 %s）", "nothing to inspect: no selected asset matches the targets of playbook %s"},
