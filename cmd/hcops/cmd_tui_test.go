@@ -14,6 +14,8 @@ import (
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
+
+	"github.com/cyhealth/hcops/internal/testenv"
 )
 
 func TestTUINeedsTerminal(t *testing.T) {
@@ -89,10 +91,7 @@ func seedTUIHistory(t *testing.T, dbPath, invDir string) {
 // acknowledge the ticket, quit with exit 0 and the terminal restored.
 func TestTUISmokeTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is not installed (apt-get install tmux)")
-		}
-		t.Skip("tmux is not installed (apt-get install tmux)")
+		testenv.Missing(t, "tmux is not installed (apt-get install tmux)")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "hcops")

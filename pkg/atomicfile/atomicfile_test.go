@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/cyhealth/hcops/internal/testenv"
 )
 
 // withUmask runs the test body under umask m. The umask is per process: these
@@ -134,7 +136,7 @@ func TestWriteDirectoryNotWritable(t *testing.T) {
 // elsewhere the test is skipped.
 func TestWriteDiskFull(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
+		testenv.Missing(t, "mounting a tmpfs needs root")
 	}
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {

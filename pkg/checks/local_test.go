@@ -15,6 +15,8 @@ import (
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/playbooks"
+
+	"github.com/cyhealth/hcops/internal/testenv"
 )
 
 // osRunSh runs a collector snippet through the real sh of this machine, as
@@ -198,7 +200,7 @@ func TestLinuxDailyOnThisMachine(t *testing.T) {
 // ("busybox sh -s" passes too).
 func TestLinuxDailyUnderBash(t *testing.T) {
 	if !osHave("bash") {
-		t.Skip("bash not installed")
+		testenv.Missing(t, "bash not installed")
 	}
 	d := loadOSDaily(t, "linux-daily")
 	now := time.Now()

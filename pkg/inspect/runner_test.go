@@ -13,6 +13,8 @@ import (
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
+
+	"github.com/cyhealth/hcops/internal/testenv"
 )
 
 // shConn runs scripts with this machine's real /bin/sh: the runner's own
@@ -244,7 +246,7 @@ func TestTruncateUTF8(t *testing.T) {
 
 func TestRunnerCheckTimeout(t *testing.T) {
 	if exec.Command("timeout", "--version").Run() != nil {
-		t.Skip("coreutils timeout not installed")
+		testenv.Missing(t, "coreutils timeout not installed")
 	}
 	p := planFor(t, `name: x
 checks:

@@ -691,7 +691,7 @@ func TestSSHRunCancel(t *testing.T) {
 					testenv.Missing(t, "sudo is not installed")
 				}
 				if os.Geteuid() != 0 {
-					t.Skip("needs root (sudo -n must not ask for a password)")
+					testenv.Missing(t, "needs root (sudo -n must not ask for a password)")
 				}
 			}
 			tg := target(s)
@@ -813,7 +813,7 @@ func TestSSHBecome(t *testing.T) {
 		testenv.Missing(t, "sudo is not installed")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("become test needs root (sudo -n must not ask for a password)")
+		testenv.Missing(t, "become test needs root (sudo -n must not ask for a password)")
 	}
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	d := newDialer(t, SSHConfig{KnownHostsFiles: []string{s.KnownHostsPath}, Identities: []string{s.ClientKeyPath}})
