@@ -201,8 +201,12 @@ func sortGroups(lang string, gs []FindingGroup) {
 	slices.SortStableFunc(gs, func(a, b FindingGroup) int {
 		an, bn := a.System == "" || a.System == none, b.System == "" || b.System == none
 		// Findings on several systems first (they are the fleet-wide
-		// ones), then system by system.
-		return cmp.Or(cmpBool(an, bn), cmpBool(len(a.Systems) <= 1, len(b.Systems) <= 1), cmp.Compare(a.System, b.System), cmp.Compare(b.Status, a.Status), cmp.Compare(b.Count, a.Count),
+		// ones, by severity and size), then system by system.
+		am, bm := len(a.Systems) > 1, len(b.Systems) > 1
+		if am && bm {
+			return cmp.Or(cmp.Compare(b.Status, a.Status), cmp.Compare(b.Count, a.Count), cmp.Compare(a.System, b.System), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Item, b.Item))
+		}
+		return cmp.Or(cmpBool(an, bn), cmpBool(!am, !bm), cmp.Compare(a.System, b.System), cmp.Compare(b.Status, a.Status), cmp.Compare(b.Count, a.Count),
 			cmp.Compare(a.Check, b.Check), cmp.Compare(a.Item, b.Item))
 	})
 }

@@ -91,8 +91,13 @@ func recurringGroups(o Options, acc *monthAcc) []RecurringGroup {
 		out = append(out, g)
 	}
 	slices.SortFunc(out, func(a, b RecurringGroup) int {
-		return cmp.Or(cmpBool(len(a.Systems) <= 1, len(b.Systems) <= 1), cmp.Compare(a.System, b.System), cmp.Compare(b.Status, a.Status),
-			cmp.Compare(b.Count, a.Count), cmp.Compare(b.Days, a.Days), cmp.Compare(a.Check, b.Check))
+		am, bm := len(a.Systems) > 1, len(b.Systems) > 1
+		sys := cmp.Compare(a.System, b.System)
+		if am && bm { // across systems: by severity and size, as the daily report
+			sys = 0
+		}
+		return cmp.Or(cmpBool(!am, !bm), sys, cmp.Compare(b.Status, a.Status),
+			cmp.Compare(b.Count, a.Count), cmp.Compare(b.Days, a.Days), cmp.Compare(a.System, b.System), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Item, b.Item))
 	})
 	return out
 }
