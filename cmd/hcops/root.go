@@ -219,6 +219,7 @@ EXIT STATUS
 		add(root, app)
 	}
 	usageErrors(root)
+	registerValueCompletions(root, app)
 	cobra.OnFinalize(app.Close)
 	return root
 }
