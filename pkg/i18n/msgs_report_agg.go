@@ -145,6 +145,11 @@ func init() {
 		"report.plan.report":        {"%s前提交%s运维工作报告", "Deliver the operations report for %[2]s by %[1]s"},
 		"report.risk.sla_many":      {"%d 个应用系统本月可用率未达到服务指标，最低 %s，最长单次中断 %s。", "%d application systems missed their availability target this month: lowest %s, longest outage %s."},
 		"report.sheet.groups":       {"异常汇总", "Exceptions"},
+		"report.weekly.title":       {"运维周报", "Weekly operations report"},
+		"report.weekly.title_of":    {"%s运维周报", "Weekly operations report, %s"},
+		"report.cli.weekly_file":    {"运维周报-%s", "weekly-report-%s"},
+		"report.cli.bad_week":       {"周 %q 格式不正确（应为 YYYY-Www，如 2026-W48，或该周内任一日期 YYYY-MM-DD）", "bad week %q (want YYYY-Www such as 2026-W48, or any date YYYY-MM-DD in the week)"},
+		"report.cli.week_empty":     {"%s 没有巡检记录，周报中的可用性均为“数据不足”", "no inspection in %s: every availability figure in the report is \"no data\""},
 		"report.advice_label":       {"建议：", "Advice: "},
 	})
 }

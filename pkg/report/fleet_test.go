@@ -418,3 +418,46 @@ func TestFleetGolden(t *testing.T) {
 		golden(t, "fleet-monthly-"+lang+".md", buf.Bytes())
 	}
 }
+
+// The weekly report is the monthly one over Monday to Sunday: its own
+// number and title, the week's figures against the week before, and no
+// month words (issue #13).
+func TestFleetWeekly(t *testing.T) {
+	db := seedFleetMonth(t, 120)
+	for _, lang := range []string{i18n.ZH, i18n.EN} {
+		w, err := BuildWeekly(context.Background(), db, time.Date(2026, 11, 25, 12, 0, 0, 0, cst), testOpts(lang))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Kind != "weekly" || w.Month != "2026-W48" || w.Header.ReportNo != "ZB-2026W48" || w.Inspections.Runs != 6 {
+			t.Errorf("%s: weekly %s %s %s runs %d", lang, w.Kind, w.Month, w.Header.ReportNo, w.Inspections.Runs)
+		}
+		if c := w.MonthOnMonth[0]; c.This != "6" || c.Previous != "7" {
+			t.Errorf("%s: week on week %+v", lang, c)
+		}
+		for _, format := range []string{FormatHTML, FormatMD, FormatDOCX} {
+			var buf bytes.Buffer
+			if err := Render(&buf, format, w, ""); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if format == FormatDOCX {
+				_, out = docxText(t, buf.Bytes())
+			}
+			bad, good := "本月", "本周"
+			if lang == i18n.EN {
+				bad, good = "this month", "this week"
+			}
+			if strings.Contains(out, bad) || !strings.Contains(out, good) {
+				t.Errorf("%s %s: month words in the weekly report (%q present: %v)", lang, format, bad, strings.Contains(out, bad))
+			}
+			if format == FormatHTML && lang == i18n.ZH {
+				if !strings.Contains(out, "2026年第48周（11月23日至11月29日）运维周报") {
+					t.Errorf("weekly title missing")
+				}
+				pdf, _ := renderChromium(t, "fleet-weekly-body-zh", bodyOnly(buf.Bytes()), false)
+				t.Logf("weekly body %d pages", pdfPages(t, pdf))
+			}
+		}
+	}
+}

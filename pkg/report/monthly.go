@@ -268,10 +268,17 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 	loc := o.loc()
 	month = month.In(loc)
 	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
-	end := start.AddDate(0, 1, 0)
+	o.period = ""
+	return buildPeriod(ctx, db, start, start.AddDate(0, 1, 0), o)
+}
+
+// buildPeriod builds the operations report of [start, end): a month, or a
+// week when o.period is "week".
+func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o Options) (*Monthly, error) {
+	loc := o.loc()
 	now := o.now().In(loc)
 	if !start.Before(now) {
-		return nil, fmt.Errorf("monthly report: %s has not started yet", start.Format("2006-01"))
+		return nil, fmt.Errorf("monthly report: %s has not started yet", start.Format("2006-01-02"))
 	}
 	effEnd := end
 	if now.Before(end) {
@@ -285,6 +292,12 @@ func BuildMonthly(ctx context.Context, db store.History, month time.Time, o Opti
 	}
 	m.Header = o.header(o.t("report.monthly.title"), "YB-"+start.Format("200601"))
 	m.Header.Title = o.t("report.monthly.title_of", fmtMonth(o.Lang, start))
+	if o.period == "week" {
+		y, w := start.ISOWeek()
+		m.Kind, m.Month = "weekly", fmt.Sprintf("%d-W%02d", y, w)
+		m.Header = o.header(o.t("report.weekly.title"), fmt.Sprintf("ZB-%dW%02d", y, w))
+		m.Header.Title = o.t("report.weekly.title_of", fmtWeek(o.Lang, start))
+	}
 
 	runs, err := db.RunSummaries(ctx, result.KindInspect, start, end)
 	if err != nil {

@@ -82,6 +82,9 @@ func figuresOf(runs []store.RunSummary, loc *time.Location, b Backup) monthFigur
 func comparison(ctx context.Context, o Options, db store.History, m *Monthly, runs []store.RunSummary, start time.Time) ([]Comparison, error) {
 	loc := o.loc()
 	prevStart := start.AddDate(0, -1, 0)
+	if o.period == "week" {
+		prevStart = start.AddDate(0, 0, -7)
+	}
 	prevRuns, err := db.RunSummaries(ctx, result.KindInspect, prevStart, start)
 	if err != nil {
 		return nil, err
@@ -135,7 +138,12 @@ func workDone(o Options, m *Monthly) []WorkItem {
 // routine work, then one item per open risk (its object and advice), then
 // the report itself.
 func riskPlan(o Options, m *Monthly, start time.Time) []string {
-	next := start.AddDate(0, 1, 0)
+	next, after := start.AddDate(0, 1, 0), start.AddDate(0, 2, 0)
+	label := func(t time.Time) string { return fmtMonth(o.Lang, t) }
+	if o.period == "week" {
+		next, after = start.AddDate(0, 0, 7), start.AddDate(0, 0, 14)
+		label = func(t time.Time) string { return fmtWeek(o.Lang, t) }
+	}
 	out := []string{o.t("report.plan.routine")}
 	const each = 8
 	for i, r := range m.Risks {
@@ -150,8 +158,49 @@ func riskPlan(o Options, m *Monthly, start time.Time) []string {
 		out = append(out, o.t("report.plan.risk", r.Object, adv))
 	}
 	if m.Backup.HasData { // without any, a risk above already says to start
-		out = append(out, o.t("report.plan.backup", fmtMonth(o.Lang, next)))
+		out = append(out, o.t("report.plan.backup", label(next)))
 	}
-	out = append(out, o.t("report.plan.report", fmtDate(o.Lang, next.AddDate(0, 1, 0)), fmtMonth(o.Lang, next)))
+	out = append(out, o.t("report.plan.report", fmtDate(o.Lang, after), label(next)))
 	return out
 }
+
+// BuildWeekly builds the weekly operations report (运维周报) of the ISO
+// week (Monday to Sunday) that holds day: the monthly report's sections
+// over seven days, compared with the week before, with a plan for the
+// week after.
+func BuildWeekly(ctx context.Context, db store.History, day time.Time, o Options) (*Monthly, error) {
+	day = day.In(o.loc())
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, o.loc())
+	start = start.AddDate(0, 0, -((int(start.Weekday()) + 6) % 7)) // back to Monday
+	o.period = "week"
+	return buildPeriod(ctx, db, start, start.AddDate(0, 0, 7), o)
+}
+
+// fmtWeek names a week: 2026年第48周（11月23日至11月29日） or week 48 of
+// 2026 (2026-11-23 to 2026-11-29).
+func fmtWeek(lang string, start time.Time) string {
+	y, w := start.ISOWeek()
+	end := start.AddDate(0, 0, 6)
+	if lang == i18n.ZH {
+		return fmt.Sprintf("%d年第%d周（%d月%d日至%d月%d日）", y, w, int(start.Month()), start.Day(), int(end.Month()), end.Day())
+	}
+	return fmt.Sprintf("week %d of %d (%s to %s)", w, y, start.Format("2006-01-02"), end.Format("2006-01-02"))
+}
+
+// weekWords says the monthly report's words of a week: 本月 → 本周, next
+// month → next week, and so on. The weekly report shares the monthly
+// report's sections and catalogue; only the period word changes.
+func weekWords(lang, s string) string {
+	if lang == i18n.ZH {
+		return zhWeek.Replace(s)
+	}
+	return enWeek.Replace(s)
+}
+
+var (
+	zhWeek = strings.NewReplacer("本月", "本周", "下月", "下周", "上月", "上周", "月内", "周内", "全月", "全周", "月末", "周末",
+		"运维工作报告", "运维周报", "主要指标环比", "主要指标与上周对比")
+	enWeek = strings.NewReplacer("this month", "this week", "This month", "This week", "next month", "next week", "Next month", "Next week",
+		"last month", "last week", "Last month", "Last week", "the month's", "the week's", "month's", "week's", "all month", "all week",
+		"end of month", "end of week", "day of the month", "day of the week", "operations report", "weekly operations report")
+)

@@ -141,9 +141,18 @@ func roundTo(v float64, decimals int) float64 {
 	return float64(int64(v*p+0.5)) / p
 }
 
+// weekly makes a weekly report's templates say the monthly words of the
+// week (BuildWeekly shares the monthly report's sections).
+func weekly(report any, lang string, fm map[string]any) {
+	if m, ok := report.(*Monthly); ok && m.Kind == "weekly" {
+		fm["t"] = func(key string, args ...any) string { return weekWords(lang, i18n.T(lang, key, args...)) }
+	}
+}
+
 func renderHTML(w io.Writer, report any, dir string) error {
 	lang, kind := langOf(report)
 	fm := funcs(lang)
+	weekly(report, lang, fm)
 	fm["svg"] = func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) } // charts from chart.go, text escaped there
 	// names lists asset names, runs shortened, each kept on one line: a
 	// list may wrap between names, never inside one.
@@ -262,6 +271,7 @@ func renderHTML(w io.Writer, report any, dir string) error {
 func renderMD(w io.Writer, report any, dir string) error {
 	lang, kind := langOf(report)
 	fm := funcs(lang)
+	weekly(report, lang, fm)
 	fm["md"] = mdEscape
 	fm["mdblock"] = mdBlock
 	t := texttemplate.New("report").Funcs(fm)

@@ -60,6 +60,10 @@ type Options struct {
 	// a once-a-day inspection covers its day and a missed day shows as
 	// unknown.
 	MaxGap time.Duration
+
+	// period is "week" while a weekly report is built: the monthly
+	// report's words are said of the week (see weekWords).
+	period string
 }
 
 func (o *Options) now() time.Time {
@@ -83,7 +87,13 @@ func (o *Options) maxGap() time.Duration {
 	return o.MaxGap
 }
 
-func (o *Options) t(key string, args ...any) string { return i18n.T(o.Lang, key, args...) }
+func (o *Options) t(key string, args ...any) string {
+	s := i18n.T(o.Lang, key, args...)
+	if o.period == "week" {
+		s = weekWords(o.Lang, s)
+	}
+	return s
+}
 
 // header fills the header block from the site configuration.
 func (o *Options) header(title, no string) Header {
