@@ -219,7 +219,7 @@ func table(b *strings.Builder, rows [][]string) {
 			need[j] = max(need[j], min(textWidth(c), 8), min(longestToken(c), 16))
 		}
 	}
-	const tableW = 9638 // twips: A4 less 2 cm margins
+	const tableW = 9638        // twips: A4 less 2 cm margins
 	const unit, pad = 125, 200 // twips per half-width character at 9 pt, with room for fallback fonts; cell margins
 	rest, extra := tableW, 0
 	for j := range need {
@@ -278,7 +278,9 @@ func table(b *strings.Builder, rows [][]string) {
 	para(b, "", nil) // Word needs a paragraph between two tables
 }
 
-func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
 
 // plainText is a cell's text without Markdown markup.
 func plainText(s string) string {
