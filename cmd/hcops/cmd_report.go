@@ -19,6 +19,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/report"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
+	"github.com/cyhealth/hcops/pkg/ticket"
 )
 
 func init() {
@@ -418,6 +419,7 @@ func runReportMonthly(ctx context.Context, app *App, opts *reportMonthlyOptions)
 		return err
 	}
 	ro := app.reportOpts()
+	ro.Tickets = periodTickets(ctx, app, month, month.AddDate(0, 1, 0))
 	m, err := report.BuildMonthly(ctx, db, month, ro)
 	if err != nil {
 		return err
@@ -531,4 +533,22 @@ func reportDay(app *App, date string) (time.Time, error) {
 		return time.Time{}, flagErrorf("%s", app.T("report.cli.bad_date", date))
 	}
 	return day, nil
+}
+
+// periodTickets reads the tickets opened in [since, until) with their
+// clocks, for the incidents section of the monthly and weekly reports. A
+// tickets: config that does not load is warned about; the report goes on
+// without the section's figures.
+func periodTickets(ctx context.Context, app *App, since, until time.Time) []*ticket.Ticket {
+	svc, err := ticketService(ctx, app)
+	if err != nil {
+		app.Warnf("%v", err)
+		return nil
+	}
+	ts, err := svc.List(ctx, store.TicketFilter{OpenedSince: since, OpenedUntil: until})
+	if err != nil {
+		app.Warnf("%v", err)
+		return nil
+	}
+	return ts
 }

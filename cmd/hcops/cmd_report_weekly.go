@@ -74,6 +74,9 @@ func runReportWeekly(ctx context.Context, app *App, opts *reportWeeklyOptions) e
 		return err
 	}
 	ro := app.reportOpts()
+	// Tickets of the ISO week day is in (a few days either side are cut by
+	// the report itself).
+	ro.Tickets = periodTickets(ctx, app, day.AddDate(0, 0, -7), day.AddDate(0, 0, 7))
 	m, err := report.BuildWeekly(ctx, db, day, ro)
 	if err != nil {
 		return err

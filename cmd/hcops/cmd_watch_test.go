@@ -119,6 +119,47 @@ tickets:
 	if samples["web-01"] != [2]int{4, 0} || samples["db-01"] != [2]int{4, 2} {
 		t.Errorf("availability samples (samples, down): %v", samples)
 	}
+	// The monthly report says the figures were measured by the probes and
+	// how many samples they rest on.
+	code, stdout, stderr := e.hcops(context.Background(), t, "report", "monthly", "--month", time.Now().Format("2006-01"), "--format", "json", "--out", "-")
+	var m struct {
+		Assets []struct {
+			Name     string `json:"name"`
+			Measured string `json:"measured"`
+			Samples  int    `json:"samples"`
+			DownS    int64  `json:"down_s"`
+		} `json:"availability_assets"`
+		Notes []string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil || code != 0 {
+		t.Fatalf("report monthly: %d %v\n%s", code, err, stderr)
+	}
+	measured := map[string]string{}
+	for _, a := range m.Assets {
+		measured[a.Name] = fmt.Sprintf("%s/%d", a.Measured, a.Samples)
+	}
+	if measured["web-01"] != "probes/4" || measured["db-01"] != "probes/4" || !strings.Contains(strings.Join(m.Notes, " "), "measured by the watcher's probe every minute (8 probes)") {
+		t.Errorf("monthly availability: %v\n%v", measured, m.Notes)
+	}
+	// The ticket the outage opened is in the month's incidents, with its
+	// clocks, and in the SLA attainment per system and class.
+	var inc struct {
+		Incidents []struct {
+			Title  string   `json:"title"`
+			Clocks []string `json:"clocks"`
+		} `json:"incidents"`
+		SLA struct {
+			Rows []struct {
+				System  string `json:"system"`
+				Tickets int    `json:"tickets"`
+			} `json:"rows"`
+		} `json:"ticket_sla"`
+	}
+	json.Unmarshal([]byte(stdout), &inc)
+	if len(inc.Incidents) != 1 || !strings.Contains(inc.Incidents[0].Title, "db-01") || len(inc.Incidents[0].Clocks) != 3 ||
+		len(inc.SLA.Rows) != 1 || inc.SLA.Rows[0].System != "his" || inc.SLA.Rows[0].Tickets != 1 {
+		t.Errorf("monthly incidents: %+v", inc)
+	}
 }
 
 var (

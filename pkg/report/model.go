@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/result"
+
+	"github.com/cyhealth/hcops/pkg/ticket"
 )
 
 // The report models below are also the JSON format of `hcops report
@@ -210,6 +212,24 @@ type AvailRow struct {
 	Met         bool    `json:"met"`
 	Verdict     string  `json:"verdict"` // 达标 / 未达标 / 数据不足
 	UnknownNote string  `json:"unknown_note,omitempty"`
+	// Measured is "probes" when the watcher's per-minute probes measured
+	// this figure (Samples of them), else "" (inspection runs).
+	Measured string `json:"measured,omitempty"`
+	Samples  int    `json:"samples,omitempty"`
+}
+
+// IncidentRow is one ticket of the period in the monthly report.
+type IncidentRow struct {
+	ID       int64     `json:"id"`
+	Title    string    `json:"title"`
+	Class    string    `json:"class"` // in the report's language
+	System   string    `json:"system,omitempty"`
+	Asset    string    `json:"asset,omitempty"`
+	OpenedAt time.Time `json:"opened_at"`
+	State    string    `json:"state"` // in the report's language
+	// Clocks: one word per clock (met, breached, running), in order.
+	Clocks   []string `json:"clocks"`
+	Breached bool     `json:"breached"`
 }
 
 // MaintRow is a declared maintenance window excluded from availability.
@@ -380,7 +400,11 @@ type Monthly struct {
 	SystemAvail []AvailRow  `json:"availability_systems"`
 	Maintenance []MaintRow  `json:"maintenance"`
 	Outages     []OutageRow `json:"outages"`
-	Recurring   []Recurring `json:"recurring_findings"` // per asset (the appendix)
+	// Incidents are the tickets (工单) opened in the period with their SLA
+	// clocks, and TicketSLA their attainment per system and fault class.
+	Incidents []IncidentRow      `json:"incidents"`
+	TicketSLA *ticket.Attainment `json:"ticket_sla,omitempty"`
+	Recurring []Recurring        `json:"recurring_findings"` // per asset (the appendix)
 	// RecurringGroups are the recurring findings aggregated across assets
 	// as the daily report's exceptions are (the body).
 	RecurringGroups []RecurringGroup `json:"recurring_groups"`

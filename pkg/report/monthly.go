@@ -19,6 +19,8 @@ import (
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/sla"
 	"github.com/cyhealth/hcops/pkg/store"
+
+	"github.com/cyhealth/hcops/pkg/ticket"
 )
 
 // The availability targets (tender SLA1–SLA3) and their maths are in
@@ -422,7 +424,12 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 	}
 
 	m.Inspections = inspections(o, runs, acc, start, effEnd, days)
-	buildAvailability(o, m, acc, assets, systems, firstSnap, maint, start, effEnd)
+	probes, err := loadProbes(ctx, db, start, effEnd)
+	if err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
+	buildAvailability(o, m, acc, probes, assets, systems, firstSnap, maint, start, effEnd)
+	m.Incidents, m.TicketSLA = incidents(o, start, end)
 	m.Recurring = recurring(o, acc)
 	m.RecurringGroups = recurringGroups(o, acc)
 	m.Capacity = capacity(acc, start, effEnd)
@@ -455,6 +462,9 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 		o.t("report.m.note_system"),
 		o.t("report.m.note_forecast"),
 		o.t("report.daily.note_status"),
+	}
+	if n, samples := measuredAssets(m.AssetAvail); n > 0 {
+		m.Notes = append(m.Notes, o.t("report.m.note_probes", n, samples))
 	}
 	period := m.Period
 	m.StatusChart = statusOverTime(o, m.Inspections.Days, period)
@@ -549,12 +559,17 @@ func availRow(name, scope string, a sla.Availability) AvailRow {
 	return r
 }
 
-func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*inventory.Asset, systems map[string]*inventory.System,
+func buildAvailability(o Options, m *Monthly, acc *monthAcc, probes map[string]*probeData, assets map[string]*inventory.Asset, systems map[string]*inventory.System,
 	firstSnap map[string]bool, maint []store.MaintenanceWindow, start, effEnd time.Time) {
 	loc := o.loc()
-	names := make([]string, 0, len(acc.samples))
+	names := make([]string, 0, len(acc.samples)+len(probes))
 	for n := range acc.samples {
 		names = append(names, n)
+	}
+	for n := range probes {
+		if _, ok := acc.samples[n]; !ok {
+			names = append(names, n)
+		}
 	}
 	slices.Sort(names)
 	coreAsset := map[string]bool{}
@@ -572,8 +587,22 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 		if len(firstSnap) > 0 && !firstSnap[name] && len(samples) > 0 && samples[0].At.After(start) {
 			period.Start = samples[0].At
 		}
-		av := sla.Compute(samples, period, sla.Options{MaxGap: o.maxGap(), Maintenance: maintFor(maint, name, sys), Target: assetTarget(a)})
+		gap := o.maxGap()
+		pd := probes[name]
+		if pd != nil {
+			// Measured by the watcher every minute: its probes decide, not
+			// the inspections' samples.
+			samples, gap = sla.ProbeSamples(pd.hours, pd.observed), sla.ProbeMaxGap
+			if len(firstSnap) > 0 && !firstSnap[name] && len(samples) > 0 && samples[0].At.After(start) {
+				period.Start = samples[0].At
+			}
+		}
+		av := sla.Compute(samples, period, sla.Options{MaxGap: gap, Maintenance: maintFor(maint, name, sys), Target: assetTarget(a)})
 		row := availRow(name, "asset", av)
+		if pd != nil {
+			row.Measured = "probes"
+			row.Samples, _ = sla.ProbeCount(pd.hours)
+		}
 		row.System = clean(sys)
 		if a != nil {
 			row.Kind = a.Kind
@@ -672,6 +701,93 @@ func buildAvailability(o Options, m *Monthly, acc *monthAcc, assets map[string]*
 	slices.SortStableFunc(m.Outages, func(a, b OutageRow) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Object, b.Object))
 	})
+}
+
+// incidents lists the period's tickets with their clocks and computes
+// their SLA attainment per system and class.
+func incidents(o Options, start, end time.Time) ([]IncidentRow, *ticket.Attainment) {
+	var ts []*ticket.Ticket
+	for _, t := range o.Tickets {
+		if !t.OpenedAt.Before(start) && t.OpenedAt.Before(end) {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	var rows []IncidentRow
+	for _, t := range ts {
+		r := IncidentRow{ID: t.ID, Title: clean(t.Title), Class: o.t("ticket.class." + string(t.Class)), System: clean(t.System),
+			Asset: clean(t.Asset), OpenedAt: t.OpenedAt.In(o.loc()), State: o.t("ticket.state." + string(t.State))}
+		for _, c := range t.Clocks {
+			word := o.t("report.inc.running")
+			switch {
+			case c.Breach():
+				word, r.Breached = o.t("report.inc.breached"), true
+			case c.Stopped:
+				word = o.t("report.inc.met")
+			}
+			r.Clocks = append(r.Clocks, o.t("ticket.clock."+string(c.Name))+" "+word)
+		}
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b IncidentRow) int { return a.OpenedAt.Compare(b.OpenedAt) })
+	a := ticket.ComputeAttainment(ts, start, end)
+	return rows, &a
+}
+
+// measuredAssets counts the assets whose availability the watcher's probes
+// measured, and the probes behind them.
+func measuredAssets(rows []AvailRow) (n, samples int) {
+	for _, r := range rows {
+		if r.Measured == "probes" {
+			n++
+			samples += r.Samples
+		}
+	}
+	return n, samples
+}
+
+// probeData is what the watcher measured of one asset in the period.
+type probeData struct {
+	hours    []sla.HourCount
+	observed []sla.Sample
+}
+
+// loadProbes reads the watcher's availability probes of [start, end): the
+// hourly counts and the observations stored for down or changed assets. A
+// history without them (no watcher, or a backend without the table) gives
+// none, and availability comes from the inspections alone.
+func loadProbes(ctx context.Context, db store.History, start, end time.Time) (map[string]*probeData, error) {
+	as, ok := db.(store.AvailabilityStore)
+	if !ok {
+		return nil, nil
+	}
+	hours, err := as.Availability(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	if len(hours) == 0 {
+		return nil, nil
+	}
+	out := map[string]*probeData{}
+	get := func(n string) *probeData {
+		if out[n] == nil {
+			out[n] = &probeData{}
+		}
+		return out[n]
+	}
+	for _, h := range hours {
+		d := get(h.Asset)
+		d.hours = append(d.hours, sla.HourCount{Hour: h.Hour, Samples: h.Samples, Down: h.Down})
+	}
+	err = db.EachResult(ctx, store.ResultFilter{Kind: result.KindProbe, Since: start, Until: end}, func(r *store.StoredResult) error {
+		if d := out[r.Asset]; d != nil {
+			d.observed = append(d.observed, sla.Sample{At: r.StartedAt, Up: r.Status == result.OK})
+		}
+		return nil
+	})
+	return out, err
 }
 
 func hasCore(members map[string]bool, core map[string]bool) bool {

@@ -22,6 +22,8 @@ import (
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
+
+	"github.com/cyhealth/hcops/pkg/ticket"
 )
 
 // Formats the renderers produce.
@@ -60,6 +62,11 @@ type Options struct {
 	// a once-a-day inspection covers its day and a missed day shows as
 	// unknown.
 	MaxGap time.Duration
+
+	// Tickets are the tickets opened in the period, their clocks derived
+	// (the command reads them through ticket.Service): the monthly report's
+	// incidents and SLA attainment. None: the section says so.
+	Tickets []*ticket.Ticket
 
 	// period is "week" while a weekly report is built: the monthly
 	// report's words are said of the week (see weekWords).

@@ -87,6 +87,8 @@ func (c *Cycle) Run(ctx context.Context, now time.Time) (Outcome, error) {
 
 // ticketAlert is what the ticket service needs of a firing alert.
 func ticketAlert(a store.Alert, lang string) ticket.Alert {
+	// The title names the asset: a ticket list is read without the alert.
+	title := a.Asset + ": " + alert.Render(lang, a.Code, a.Args, a.Message)
 	return ticket.Alert{Key: a.Key, Ref: fmt.Sprintf("alert:%d", a.ID), Status: a.Severity, System: a.System,
-		Asset: a.Asset, Title: alert.Render(lang, a.Code, a.Args, a.Message), FiredAt: a.Since, RunID: a.LastRunID}
+		Asset: a.Asset, Title: title, FiredAt: a.Since, RunID: a.LastRunID}
 }
