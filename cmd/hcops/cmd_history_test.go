@@ -161,7 +161,7 @@ func TestHistoryList(t *testing.T) {
 		t.Fatalf("json: exit %d, %v:\n%s", code, err, out)
 	}
 	if len(runs) != 2 || runs[1].ID != old.ID || runs[1].Counts != (result.Counts{OK: 1, Warn: 1, Crit: 1, Unreachable: 1}) ||
-		runs[1].Worst != result.Unreachable || runs[1].Operator != "ops" || runs[1].RanFrom != "jump-01" || len(runs[1].Results) != 0 {
+		runs[1].Worst != result.Crit || runs[1].Operator != "ops" || runs[1].RanFrom != "jump-01" || len(runs[1].Results) != 0 {
 		t.Errorf("json runs: %+v", runs)
 	}
 	for _, field := range []string{`"run_id"`, `"started_at"`, `"finished_at"`, `"counts"`, `"unreachable"`} {
