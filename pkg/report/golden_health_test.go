@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +21,26 @@ func TestHealthReportsGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, "appliance-"+lang+".md", app.Bytes())
+	}
+}
+
+// Golden Markdown of the monthly report's backup section (八、备份情况),
+// built from seeded verifications and drills, in both languages.
+func TestBackupSectionGolden(t *testing.T) {
+	for _, lang := range []string{"zh", "en"} {
+		var buf bytes.Buffer
+		if err := Render(&buf, FormatMD, buildBackupMonthly(t, lang), ""); err != nil {
+			t.Fatal(err)
+		}
+		md := buf.String()
+		start := strings.Index(md, "\n## 八、备份情况")
+		if lang == "en" {
+			start = strings.Index(md, "\n## 8. Backups")
+		}
+		end := strings.Index(md[start+1:], "\n## ")
+		if start < 0 || end < 0 {
+			t.Fatalf("%s: no backup section in\n%s", lang, md)
+		}
+		golden(t, "backup-section-"+lang+".md", []byte(md[start+1:start+1+end]))
 	}
 }
