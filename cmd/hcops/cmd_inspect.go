@@ -504,6 +504,11 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		req.Stream = true
 		js = &jsonRunWriter{w: app.IO.Out}
 	}
+	// Nagios needs only counts: no host's results are kept either.
+	var byHost result.Counts
+	if app.Output == "nagios" {
+		req.Stream = true
+	}
 	progress := newProgressLine(app)
 	var fin engine.RunFinished
 	eng := &engine.Engine{Connect: factory, Lang: app.Lang}
@@ -530,6 +535,9 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 				}
 			}
 			js.add(ev.Asset, ev.Results)
+			if len(ev.Results) > 0 {
+				byHost.Add(hostCounts(ev.Results).Worst())
+			}
 			progress.update(ev.Done, ev.Total, ev.Problems)
 		case engine.RunFinished:
 			fin = ev
@@ -549,12 +557,19 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		return connectErr(app, err)
 	}
 
-	if js != nil {
+	switch {
+	case js != nil:
 		if err := js.finish(run); err != nil {
 			return err
 		}
-	} else if err := printInspect(app, opts, run, run.Assets, db != nil); err != nil {
-		return err
+	case app.Output == "nagios":
+		if err := printNagios(app.IO.Out, run, byHost, run.Assets, opts.unreachableCritical); err != nil {
+			return err
+		}
+	default:
+		if err := printInspect(app, opts, run, run.Assets, db != nil); err != nil {
+			return err
+		}
 	}
 	if fin.Interrupted() {
 		if !app.Quiet {
@@ -841,7 +856,7 @@ func printInspect(app *App, opts *inspectOptions, run *result.Run, hosts int, st
 		blockStyle(&node)
 		return app.PrintData(&node)
 	case "nagios":
-		return printNagios(app.IO.Out, run, hosts, opts.unreachableCritical)
+		return printNagios(app.IO.Out, run, hostCounts(run.Results), hosts, opts.unreachableCritical)
 	}
 	return printInspectTable(app, opts, run, hosts, stored)
 }
@@ -933,23 +948,28 @@ func formatValue(r result.Result) string {
 // printNagios writes the one-line plugin output: the status word, the
 // number of hosts whose worst result is CRIT, WARN, UNKNOWN, UNREACHABLE, and
 // perfdata with the number of results per status and of hosts.
-func printNagios(w io.Writer, run *result.Run, hosts int, unreachableCritical bool) error {
+func printNagios(w io.Writer, run *result.Run, byHost result.Counts, hosts int, unreachableCritical bool) error {
 	words := map[int]string{ExitOK: "OK", ExitWarn: "WARNING", ExitCrit: "CRITICAL", ExitUnknown: "UNKNOWN"}
-	word := words[inspectExitCode(run.Results, unreachableCritical)]
+	word := words[exitForCounts(run.Counts, unreachableCritical)]
 	if run.Status == result.RunInterrupted {
 		word = "UNKNOWN"
-	}
-	worst := map[string]result.Status{}
-	for _, r := range run.Results {
-		worst[r.Asset] = result.Worst(worst[r.Asset], r.Status)
-	}
-	var byHost result.Counts
-	for _, st := range worst {
-		byHost.Add(st)
 	}
 	c := run.Counts
 	_, err := fmt.Fprintf(w, "HCOPS %s - %d crit, %d warn, %d unknown, %d unreachable of %d hosts | ok=%d warn=%d crit=%d unknown=%d unreachable=%d hosts=%d\n",
 		word, byHost.Crit, byHost.Warn, byHost.Unknown, byHost.Unreachable, hosts,
 		c.OK, c.Warn, c.Crit, c.Unknown, c.Unreachable, hosts)
 	return err
+}
+
+// hostCounts counts hosts by their worst status.
+func hostCounts(rs []result.Result) result.Counts {
+	worst := map[string]result.Status{}
+	for _, r := range rs {
+		worst[r.Asset] = result.Worst(worst[r.Asset], r.Status)
+	}
+	var c result.Counts
+	for _, st := range worst {
+		c.Add(st)
+	}
+	return c
 }
