@@ -117,11 +117,7 @@ func (e *Engine) Copy(ctx context.Context, req CopyRequest, on Observer) (*CopyR
 		mu.Unlock()
 		return o, true
 	})
-	for i := range out {
-		if done[i] {
-			run.Outputs = append(run.Outputs, out[i])
-		}
-	}
+	run.Outputs = kept(out, done)
 	run.Interrupted = len(run.Outputs) < len(req.Assets)
 	run.DurationMS = e.now().Sub(run.StartedAt).Milliseconds()
 	if e.Audit != nil {

@@ -110,11 +110,7 @@ func (e *Engine) Exec(ctx context.Context, req ExecRequest, on Observer) (*ExecR
 		mu.Unlock()
 		return o, true
 	})
-	for i := range out {
-		if done[i] {
-			run.Outputs = append(run.Outputs, out[i])
-		}
-	}
+	run.Outputs = kept(out, done)
 	run.Interrupted = len(run.Outputs) < len(req.Assets)
 	run.DurationMS = e.now().Sub(run.StartedAt).Milliseconds()
 	if e.Audit != nil {
@@ -247,4 +243,15 @@ feed:
 	close(jobs)
 	wg.Wait()
 	return out, kept
+}
+
+// kept returns the values fanOut kept, in order.
+func kept[T any](out []T, keep []bool) []T {
+	var k []T
+	for i := range out {
+		if keep[i] {
+			k = append(k, out[i])
+		}
+	}
+	return k
 }
