@@ -34,6 +34,23 @@ const dirMode fs.FileMode = 0o750
 // previous content and no temporary file is left; the error is an
 // *fs.PathError naming path, whatever step failed.
 func Write(path string, data []byte, perm fs.FileMode) error {
+	// A device or a FIFO (--out /dev/null, a named pipe) is written to,
+	// never replaced: renaming a file over /dev/null would break the
+	// machine for every other program.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return pathError("open", path, err)
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return pathError("write", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return pathError("close", path, err)
+		}
+		return nil
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return pathError("create directory for", path, err)

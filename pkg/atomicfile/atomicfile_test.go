@@ -177,3 +177,34 @@ func assertNoTemp(t *testing.T, dir string) {
 		}
 	}
 }
+
+// A device or a FIFO at the target (--out /dev/null, a named pipe) is
+// written to and stays what it is: renaming a file over /dev/null broke the
+// whole machine.
+func TestWriteToFIFOKeepsIt(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(p)
+		got <- b
+	}()
+	if err := Write(p, []byte("report"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; string(b) != "report" {
+		t.Errorf("read %q from the FIFO", b)
+	}
+	st, err := os.Lstat(p)
+	if err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v %v", st.Mode(), err)
+	}
+	if err := Write(os.DevNull, []byte("x"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("/dev/null is no longer a device: %v %v", st.Mode(), err)
+	}
+}
