@@ -12,6 +12,8 @@ import (
 
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
+
+	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
 // Typed access to a check's playbook parameters (Spec.Params).
@@ -369,31 +371,11 @@ func Nearest(s string, known []string) string { return nearest(s, known) }
 func nearest(s string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
-		if d := editDistance(s, k); d < bestD {
+		if d := inventory.EditDistance(s, k); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Small helpers the check types of this package share for building results.

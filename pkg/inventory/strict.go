@@ -291,14 +291,16 @@ func sortedKeys(m map[string]fieldInfo) []string {
 func closest(key string, fields map[string]fieldInfo) string {
 	best, bestD := "", 3
 	for _, k := range sortedKeys(fields) {
-		if d := editDistance(strings.ToLower(key), k); d < bestD {
+		if d := EditDistance(strings.ToLower(key), k); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in characters
+// (runes): the "did you mean" of keys, flags, check types and parameters.
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
