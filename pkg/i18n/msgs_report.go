@@ -235,7 +235,6 @@ func init() {
 		"report.chart.missed":           {"当日未巡检", "no inspection that day"},
 		"report.chart.caption_avail":    {"单位：%%；统计期间：%s；数据来源：hcops 巡检记录（按巡检采样计算）", "Unit: %%; period: %s; source: hcops inspection history (sampled by inspections)"},
 		"report.chart.target_tick":      {"黑色竖线为承诺值；红色为未达标", "Black tick: target; red: target missed"},
-		"report.chart.caption_capacity": {"单位：%s；统计期间：%s；数据来源：hcops 巡检记录（每日最后一次巡检的值）", "Unit: %s; period: %s; source: hcops inspection history (each day's last inspection)"},
 		"report.chart.legend_capacity":  {"实线：实测；虚线：按本月线性趋势预测；红线：上限；灰色虚线：月末", "Solid: measured; dashed: forecast from the month's linear trend; red: limit; grey: end of month"},
 
 		"report.verdict.met":    {"达标", "met"},

@@ -8,7 +8,6 @@ import (
 	"html"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -211,72 +210,6 @@ func availBars(o Options, rows []AvailRow, period string) string {
 	}
 	c.text(left, top+float64(24*n)+28, "start", 10, "#333", o.t("report.chart.target_tick"))
 	return c.done(o.t("report.chart.caption_avail", period))
-}
-
-// capacityChart draws one capacity series (daily highest value) and, when
-// the fit rises, its forecast as a dashed line up to the limit or the end of
-// the next 30 days.
-func capacityChart(o Options, t Trend, start, end time.Time, period string) string {
-	const w, h = 720, 260
-	title := o.t("report.h.charts_capacity") + " — " + t.Asset + " " + t.Check
-	if t.Item != "" && !strings.Contains(t.Check, t.Item) {
-		title += " " + t.Item
-	}
-	c := newChart(w, h, truncRunes(title, 80))
-	left, right, top, bottom := 50.0, 20.0, 34.0, 50.0
-	pw, ph := float64(w)-left-right, float64(h)-top-bottom
-	if len(t.Points) == 0 {
-		c.text(float64(w)/2, float64(h)/2, "middle", 12, "#555", o.t("report.chart.no_data"))
-		return c.done(o.t("report.chart.caption_capacity", t.Unit, period))
-	}
-	horizon := end
-	if t.Forecast && t.SlopeDay > 0 {
-		horizon = end.Add(30 * 24 * time.Hour)
-	}
-	yMax := t.Max
-	if t.Limit > 0 {
-		yMax = math.Max(yMax, t.Limit)
-	}
-	yMax, ticks := niceScale(yMax)
-	axes(c, left, top, pw, ph, 0, yMax, ticks, t.Unit)
-	span := horizon.Sub(start).Seconds()
-	xOf := func(at time.Time) float64 { return left + pw*at.Sub(start).Seconds()/span }
-	yOf := func(v float64) float64 { return top + ph - ph*math.Max(0, math.Min(v, yMax))/yMax }
-	// Limit line.
-	if t.Limit > 0 {
-		fmt.Fprintf(&c.b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#c62828" stroke-width="1"/>`, left, yOf(t.Limit), left+pw, yOf(t.Limit))
-	}
-	// Month end marker.
-	fmt.Fprintf(&c.b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="2 3"/>`, xOf(end), top, xOf(end), top+ph)
-	var pts []string
-	for _, p := range t.Points {
-		pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(p.At), yOf(p.Value)))
-	}
-	fmt.Fprintf(&c.b, `<polyline fill="none" stroke="#1565c0" stroke-width="2" points="%s"/>`, strings.Join(pts, " "))
-	for _, p := range t.Points {
-		fmt.Fprintf(&c.b, `<circle cx="%.1f" cy="%.1f" r="2" fill="#1565c0"/>`, xOf(p.At), yOf(p.Value))
-	}
-	if t.Forecast && t.SlopeDay > 0 {
-		last := t.Points[len(t.Points)-1]
-		fEnd := horizon
-		if t.DaysUntil != nil {
-			if at := last.At.Add(time.Duration(*t.DaysUntil * float64(24*time.Hour))); at.Before(fEnd) {
-				fEnd = at
-			}
-		}
-		v := last.Value + t.SlopeDay*fEnd.Sub(last.At).Hours()/24
-		fmt.Fprintf(&c.b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#1565c0" stroke-width="2" stroke-dasharray="6 4"/>`,
-			xOf(last.At), yOf(last.Value), xOf(fEnd), yOf(v))
-	}
-	// Date labels: start, month end, horizon.
-	c.text(left, top+ph+14, "start", 9, "#333", start.Format("01-02"))
-	c.text(xOf(end), top+ph+14, "middle", 9, "#333", end.Add(-time.Second).Format("01-02"))
-	if horizon.After(end) {
-		c.text(left+pw, top+ph+14, "end", 9, "#333", horizon.Format("01-02"))
-	}
-	legend := o.t("report.chart.legend_capacity")
-	c.text(left, top+ph+30, "start", 10, "#333", legend)
-	return c.done(o.t("report.chart.caption_capacity", t.Unit, period))
 }
 
 // niceScale picks the top of a y axis from 0 and its number of steps: a

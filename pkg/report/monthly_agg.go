@@ -296,8 +296,9 @@ func capacityMultiples(o Options, ts []Trend, sysOf map[string]string, start, en
 	return out
 }
 
-// capacitySmall is capacityChart at a third of the width: title, line,
-// forecast and limit, no legend (the section prints it once).
+// capacitySmall draws one capacity series small, for the per-system
+// multiples: title, line, forecast and limit, no legend (the section prints
+// it once).
 func capacitySmall(o Options, t Trend, start, end time.Time) string {
 	const w, h = 300, 150
 	c := newChart(w, h, truncRunes(t.Asset+" "+checkName(o.Lang, t.Check, t.Kind, t.Item), 34))
@@ -346,7 +347,6 @@ func capacitySmall(o Options, t Trend, start, end time.Time) string {
 	if t.DaysUntil == nil {
 		label = o.t("report.c.last") + o.t("report.colon") + fmtValueIn(o.Lang, t.Last, t.Unit)
 	}
-	c.b.WriteString("")
 	fmt.Fprintf(&c.b, `<text x="%d" y="%d" text-anchor="middle" font-size="9" fill="#555">%s</text></svg>`, w/2, h-2, esc(label))
 	return c.b.String()
 }
