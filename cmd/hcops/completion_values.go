@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cyhealth/hcops/pkg/backup"
+	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/store"
 )
 
@@ -21,17 +22,27 @@ import (
 // completing resolves app's settings for a completion request.
 func completing(app *App, cmd *cobra.Command) bool { return app.resolve(cmd) == nil }
 
+// inventoryOf resolves the settings and loads the inventory for a
+// completion; nil when there is none or it does not load.
+func inventoryOf(app *App, cmd *cobra.Command) *inventory.Inventory {
+	if !completing(app, cmd) || !app.HasInventory() {
+		return nil
+	}
+	inv, err := app.Inventory()
+	if err != nil {
+		return nil
+	}
+	return inv
+}
+
 func noFiles(vals []string) ([]string, cobra.ShellCompDirective) {
 	return vals, cobra.ShellCompDirectiveNoFileComp
 }
 
 func completeAssets(app *App) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if !completing(app, cmd) || !app.HasInventory() {
-			return noFiles(nil)
-		}
-		inv, err := app.Inventory()
-		if err != nil {
+		inv := inventoryOf(app, cmd)
+		if inv == nil {
 			return noFiles(nil)
 		}
 		var out []string
@@ -44,11 +55,8 @@ func completeAssets(app *App) cobra.CompletionFunc {
 
 func completeGroups(app *App) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if !completing(app, cmd) || !app.HasInventory() {
-			return noFiles(nil)
-		}
-		inv, err := app.Inventory()
-		if err != nil {
+		inv := inventoryOf(app, cmd)
+		if inv == nil {
 			return noFiles(nil)
 		}
 		var out []string
@@ -63,11 +71,8 @@ func completeGroups(app *App) cobra.CompletionFunc {
 // and "=", the values the inventory has for it.
 func completeSelector(app *App) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if !completing(app, cmd) || !app.HasInventory() {
-			return noFiles(nil)
-		}
-		inv, err := app.Inventory()
-		if err != nil {
+		inv := inventoryOf(app, cmd)
+		if inv == nil {
 			return noFiles(nil)
 		}
 		done, last := "", toComplete
