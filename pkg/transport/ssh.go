@@ -508,7 +508,7 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 		if ctx.Err() != nil || dctx.Err() != nil {
 			return nil, noAnswer("connect")
 		}
-		return nil, unreachable(netReason(err), fmt.Errorf("connect %s: %w", t.id(), err))
+		return nil, unreachable(NetReason(err), fmt.Errorf("connect %s: %w", t.id(), err))
 	}
 
 	// The handshake is bounded by a timer owned by this dial, not by a
@@ -561,7 +561,7 @@ func (d *SSHDialer) connect(ctx context.Context, via *ssh.Client, t SSHTarget) (
 			return nil, unreachable(result.ReasonHostKeyMismatch, fmt.Errorf(
 				"host %s no longer offers a key of the type recorded in known_hosts (%s): %w", hp, strings.Join(algos, ", "), err))
 		}
-		return nil, unreachable(netReason(err), fmt.Errorf("ssh handshake with %s: %w", t.id(), err))
+		return nil, unreachable(NetReason(err), fmt.Errorf("ssh handshake with %s: %w", t.id(), err))
 	}
 	c := ssh.NewClient(sc, chans, reqs)
 	go keepAlive(c, d.cfg.KeepAlive)
@@ -612,9 +612,9 @@ func keepAlive(c *ssh.Client, every time.Duration) {
 	}
 }
 
-// netReason classifies a connect error (direct, or reported by a jump host
+// NetReason classifies a connect error (direct, or reported by a jump host
 // that failed to open the forwarded connection).
-func netReason(err error) string {
+func NetReason(err error) string {
 	var dnsErr *net.DNSError
 	var oce *ssh.OpenChannelError
 	if errors.As(err, &oce) {

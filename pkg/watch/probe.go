@@ -10,13 +10,13 @@ import (
 	"os/user"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
+	"github.com/cyhealth/hcops/pkg/transport"
 )
 
 // ProbeCheck is the check name of availability results.
@@ -186,19 +186,11 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 	return p.Store.FinishRun(ctx, run)
 }
 
-// reason classifies a failed connection as the rest of hcops does.
+// reason classifies a failed probe as the rest of hcops classifies a failed
+// connection, plus a port that answered without an SSH banner.
 func reason(err error) string {
-	var dns *net.DNSError
-	var ne net.Error
-	switch {
-	case errors.Is(err, errNoBanner):
+	if errors.Is(err, errNoBanner) {
 		return "no-banner"
-	case errors.As(err, &dns):
-		return result.ReasonDNS
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return result.ReasonRefused
-	case errors.As(err, &ne) && ne.Timeout():
-		return result.ReasonTimeout
 	}
-	return result.ReasonNetwork
+	return transport.NetReason(err)
 }
