@@ -415,4 +415,3 @@ func suggestFlag(c *cobra.Command, err error) error {
 	}
 	return fmt.Errorf("%w; did you mean --%s?", err, best)
 }
-

@@ -228,14 +228,14 @@ func init() {
 		"report.sheet.drills":       {"恢复演练", "Restore drills"},
 
 		// Charts.
-		"report.chart.no_data":          {"无数据", "no data"},
-		"report.chart.caption_daily":    {"单位：项；数据来源：hcops 巡检记录", "Unit: results; source: hcops inspection history"},
-		"report.chart.caption_status":   {"单位：项；统计期间：%s；数据来源：hcops 巡检记录", "Unit: results; period: %s; source: hcops inspection history"},
-		"report.chart.unit_items":       {"项", "items"},
-		"report.chart.missed":           {"当日未巡检", "no inspection that day"},
-		"report.chart.caption_avail":    {"单位：%%；统计期间：%s；数据来源：hcops 巡检记录（按巡检采样计算）", "Unit: %%; period: %s; source: hcops inspection history (sampled by inspections)"},
-		"report.chart.target_tick":      {"黑色竖线为承诺值；红色为未达标", "Black tick: target; red: target missed"},
-		"report.chart.legend_capacity":  {"实线：实测；虚线：按本月线性趋势预测；红线：上限；灰色虚线：月末", "Solid: measured; dashed: forecast from the month's linear trend; red: limit; grey: end of month"},
+		"report.chart.no_data":         {"无数据", "no data"},
+		"report.chart.caption_daily":   {"单位：项；数据来源：hcops 巡检记录", "Unit: results; source: hcops inspection history"},
+		"report.chart.caption_status":  {"单位：项；统计期间：%s；数据来源：hcops 巡检记录", "Unit: results; period: %s; source: hcops inspection history"},
+		"report.chart.unit_items":      {"项", "items"},
+		"report.chart.missed":          {"当日未巡检", "no inspection that day"},
+		"report.chart.caption_avail":   {"单位：%%；统计期间：%s；数据来源：hcops 巡检记录（按巡检采样计算）", "Unit: %%; period: %s; source: hcops inspection history (sampled by inspections)"},
+		"report.chart.target_tick":     {"黑色竖线为承诺值；红色为未达标", "Black tick: target; red: target missed"},
+		"report.chart.legend_capacity": {"实线：实测；虚线：按本月线性趋势预测；红线：上限；灰色虚线：月末", "Solid: measured; dashed: forecast from the month's linear trend; red: limit; grey: end of month"},
 
 		"report.verdict.met":    {"达标", "met"},
 		"report.verdict.missed": {"未达标", "missed"},
