@@ -157,6 +157,14 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 			on.emit(HostDone{Asset: h.Name, Results: rs, Done: d, Total: len(plan.Hosts), Problems: p})
 		},
 	}
+	if db != nil {
+		runner.Previous = func(ctx context.Context, asset, playbook, check string) ([]result.Result, error) {
+			if _, ok := since[playbook][asset]; !ok {
+				return nil, nil // never inspected by this playbook: no query
+			}
+			return db.PreviousResults(ctx, result.KindInspect, playbook, asset, check, run.ID)
+		}
+	}
 	out := runner.Run(ctx, plan)
 
 	order := make(map[string]int, len(req.Assets))

@@ -74,6 +74,14 @@ type Env struct {
 	// Lang is the language ("zh" or "en") of messages and advice a check
 	// writes; "" means English.
 	Lang string
+	// Previous returns the results this check (by its name in the
+	// playbook) gave this asset in the asset's latest earlier inspection by
+	// this playbook, with their metrics: the samples a check turns counters
+	// into rates with (store the raw counters as Metrics). It returns nil,
+	// nil when there is no earlier result. Previous itself is nil when the
+	// run reads no history (--no-store): a check must then say that it
+	// cannot compute rates, not guess.
+	Previous func(ctx context.Context) ([]result.Result, error)
 }
 
 // Check is one check type. Checks that need data from the target return a

@@ -54,6 +54,10 @@ type Runner struct {
 	// never, or when the run reads no history): checks see it as Env.Since,
 	// zero when there is none.
 	Since func(asset, playbook string) (time.Time, bool)
+	// Previous returns the results check (its name) gave asset in its
+	// latest earlier inspection by playbook, metrics included; checks see it
+	// as Env.Previous. Nil when the run reads no history.
+	Previous func(ctx context.Context, asset, playbook, check string) ([]result.Result, error)
 	// Progress is called after each host with hosts done, hosts in total and
 	// hosts with a problem (worst status not OK) so far.
 	Progress func(done, total, problems int)
@@ -418,6 +422,11 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 	spec := it.Spec
 	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now,
 		SQL: r.SQL, System: r.Systems[hp.Asset.System], Lang: r.Lang}
+	if r.Previous != nil {
+		env.Previous = func(ctx context.Context) ([]result.Result, error) {
+			return r.Previous(ctx, hp.Name, it.Playbook, spec.Name)
+		}
+	}
 	rs = it.Check.Evaluate(ctx, env)
 	if len(rs) == 0 {
 		none := result.Result{Status: result.Unknown, Reason: "internal"}

@@ -55,6 +55,7 @@ type Reader interface {
 	LatestRun(ctx context.Context, kind string) (*result.Run, error)
 	PreviousRun(ctx context.Context, run *result.Run) (*result.Run, error)
 	LastSeen(ctx context.Context, kind, playbook string) (map[string]time.Time, error)
+	PreviousResults(ctx context.Context, kind, playbook, asset, check string, exclude int64) ([]result.Result, error)
 	EachResult(ctx context.Context, f ResultFilter, fn func(*StoredResult) error) error
 	Metrics(ctx context.Context, f MetricFilter, fn func(MetricPoint) error) error
 	Snapshot(ctx context.Context, runID int64) ([]byte, error)
