@@ -199,12 +199,19 @@ func (m Model) overviewLines(w, body int) []string {
 	if len(tiles) == 0 {
 		return []string{"", "  " + m.t("tui.empty")}
 	}
+	var out []string
+	if m.opt.Wall {
+		// The duty-room screen: the current system in large type above the
+		// tiles, where the terminal is big enough to read it from afar.
+		if spot := m.spotlightLines(tiles[m.tileCur], w); len(spot) > 0 && body-len(spot) >= tileH {
+			out = append(out, spot...)
+		}
+	}
 	cols := max(1, w/tileW)
 	tw := w / cols
-	rowsFit := max(1, body/tileH)
+	rowsFit := max(1, (body-len(out))/tileH)
 	per := cols * rowsFit
 	first := (m.tileCur / per) * per
-	var out []string
 	for r := 0; r < rowsFit; r++ {
 		start := first + r*cols
 		if start >= len(tiles) {

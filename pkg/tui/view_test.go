@@ -114,6 +114,15 @@ func TestGoldenFrames(t *testing.T) {
 			r.run.cancel()
 		}
 	}
+	// --wall: the current system in large type where the screen allows
+	// (200x60), the plain tiles where it does not (80x24).
+	for _, size := range []struct{ w, h int }{{80, 24}, {200, 60}} {
+		sz := "-" + strconv.Itoa(size.w) + "x" + strconv.Itoa(size.h)
+		for _, lang := range []string{"zh", "en"} {
+			m := f.model(t, lang, size.w, size.h, func(o *Options) { o.Wall = true })
+			checkFrame(t, "wall-"+lang+sz, m, size.w, size.h)
+		}
+	}
 	// --ascii draws the boxes with ASCII, and read-only says so.
 	m := f.model(t, "zh", 80, 24, func(o *Options) { o.ASCII, o.ReadOnly = true, true })
 	checkFrame(t, "overview-ascii-readonly-80x24", m, 80, 24)
