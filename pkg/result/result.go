@@ -122,6 +122,11 @@ const (
 	ReasonNetwork         = "network"
 )
 
+// ReasonNotApplicable marks a result (Status OK) about something that does
+// not apply to that asset, e.g. a pam_tally2 rule on a host that locks out
+// with pam_faillock: baseline checklists show it as 不适用.
+const ReasonNotApplicable = "not-applicable"
+
 // Metric is one number a check measured, kept for trends and forecasts
 // (disk use per mount, load, replication lag, ...).
 type Metric struct {

@@ -1,0 +1,5 @@
+package i18n
+
+import "testing"
+
+func TestBaselineMessagesBothLanguages(t *testing.T) { checkPrefixBothLanguages(t, "baseline.", 90) }
