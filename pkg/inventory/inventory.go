@@ -23,6 +23,7 @@ type Settings struct {
 	Criticality string                   `json:"criticality,omitempty" yaml:"criticality,omitempty"`
 	OS          OS                       `json:"os,omitzero" yaml:"os,omitempty"`
 	Connection  Connection               `json:"connection,omitzero" yaml:"connection,omitempty"`
+	SNMP        *SNMP                    `json:"snmp,omitempty" yaml:"snmp,omitempty"`
 	Checks      map[string]CheckOverride `json:"checks,omitempty" yaml:"checks,omitempty"`
 }
 

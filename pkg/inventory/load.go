@@ -458,6 +458,7 @@ func (inv *Inventory) effective(own *Asset, ownBecomeSet bool) *Asset {
 			}
 		}
 	}
+	e.SNMP = mergeSNMP(own.SNMP, layers)
 	// Labels: union, the more specific layer winning per key.
 	for _, s := range layers {
 		for k, v := range s.Labels {

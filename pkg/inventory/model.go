@@ -125,6 +125,55 @@ type Connection struct {
 	Passphrase SecretRef `json:"passphrase,omitzero" yaml:"passphrase,omitempty"`
 }
 
+// SNMP says how hcops reads a device over SNMP (switches, firewalls,
+// storage): v2c with a community or v3 with a user and keys. Community and
+// keys are secret references (env, file, vault), never values. Set on the
+// defaults, a group or the asset; each field not set on the asset comes
+// from its most specific group, then the defaults.
+type SNMP struct {
+	Version   string    `json:"version,omitempty" yaml:"version,omitempty"`       // "2c" (default) or "3"
+	Port      int       `json:"port,omitempty" yaml:"port,omitempty"`             // UDP port; 161 when 0
+	Community SecretRef `json:"community,omitzero" yaml:"community,omitempty"`    // v2c
+	User      string    `json:"user,omitempty" yaml:"user,omitempty"`             // v3 security name
+	Level     string    `json:"level,omitempty" yaml:"level,omitempty"`           // v3: noAuthNoPriv, authNoPriv, authPriv; from the keys when ""
+	AuthProto string    `json:"auth_proto,omitempty" yaml:"auth_proto,omitempty"` // v3: MD5, SHA (default), SHA224, SHA256, SHA384, SHA512
+	AuthKey   SecretRef `json:"auth_key,omitzero" yaml:"auth_key,omitempty"`
+	PrivProto string    `json:"priv_proto,omitempty" yaml:"priv_proto,omitempty"` // v3: DES, AES (default), AES192, AES256, AES192C, AES256C
+	PrivKey   SecretRef `json:"priv_key,omitzero" yaml:"priv_key,omitempty"`
+	Context   string    `json:"context,omitempty" yaml:"context,omitempty"` // v3 context name, rarely needed
+	Timeout   string    `json:"timeout,omitempty" yaml:"timeout,omitempty"` // per request, e.g. "3s"; 5s when ""
+	Retries   *int      `json:"retries,omitempty" yaml:"retries,omitempty"` // per request; 1 when unset
+}
+
+// SNMP versions and v3 security levels.
+const (
+	SNMPv2c          = "2c"
+	SNMPv3           = "3"
+	SNMPNoAuthNoPriv = "noAuthNoPriv"
+	SNMPAuthNoPriv   = "authNoPriv"
+	SNMPAuthPriv     = "authPriv"
+)
+
+// SNMPAuthProtos and SNMPPrivProtos are the v3 protocols hcops accepts.
+var (
+	SNMPAuthProtos = []string{"MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"}
+	SNMPPrivProtos = []string{"DES", "AES", "AES192", "AES256", "AES192C", "AES256C"}
+)
+
+// EffectiveLevel is the v3 security level: as written, or the highest the
+// keys given allow.
+func (s *SNMP) EffectiveLevel() string {
+	switch {
+	case s.Level != "":
+		return s.Level
+	case !s.AuthKey.IsZero() && !s.PrivKey.IsZero():
+		return SNMPAuthPriv
+	case !s.AuthKey.IsZero():
+		return SNMPAuthNoPriv
+	}
+	return SNMPNoAuthNoPriv
+}
+
 // Endpoint is a URL an application system answers on, checked by the
 // http-endpoints playbook.
 type Endpoint struct {
@@ -177,6 +226,7 @@ type Asset struct {
 	Connection  Connection               `json:"connection,omitzero" yaml:"connection,omitempty"`
 	Endpoints   []Endpoint               `json:"endpoints,omitempty" yaml:"endpoints,omitempty"`
 	Database    *Database                `json:"database,omitempty" yaml:"database,omitempty"`
+	SNMP        *SNMP                    `json:"snmp,omitempty" yaml:"snmp,omitempty"` // how to read the device over SNMP
 	Checks      map[string]CheckOverride `json:"checks,omitempty" yaml:"checks,omitempty"`
 	Notes       string                   `json:"notes,omitempty" yaml:"notes,omitempty"`
 

@@ -176,6 +176,7 @@ func (l *loader) checkSettings(file string, n *yaml.Node, s *Settings) {
 		}
 	}
 	l.checkConnection(file, lookup(n, "connection"), &s.Connection, fb)
+	l.checkSNMP(file, lookup(n, "snmp"), s.SNMP, fb)
 }
 
 func (l *loader) checkConnection(file string, n *yaml.Node, c *Connection, fb Pos) {
@@ -306,6 +307,7 @@ func (l *loader) checkAsset(a *Asset, n *yaml.Node) {
 		l.add(problem(l.at(file, lookup(n, "database", "tls"), a.Pos), "inventory.problem.bad_db_tls", own.Database.TLS).hint("inventory.hint.db_tls", strings.Join(DBTLSModes, ", ")))
 	}
 	l.checkEndpoints(file, lookup(n, "endpoints"), own.Endpoints, a.Pos)
+	l.checkAssetSNMP(file, n, own, a)
 	// Effective: a host hcops reaches over SSH needs somewhere to connect.
 	if !l.assetBad[a] && a.Kind == KindHost && a.Address == "" && (a.Connection.Transport == "" || a.Connection.Transport == TransportSSH) {
 		l.add(problem(a.Pos, "inventory.problem.no_address", a.Name).hint("inventory.hint.no_address"))
