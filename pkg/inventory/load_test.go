@@ -31,6 +31,11 @@ testdata/invalid-duplicate-name.yaml:8:5: key "address" given twice (first on li
 testdata/invalid-jump-cycle.yaml:7:23: jump chain of "b" loops: b -> a -> b (the outermost jump host must not have a via)
 testdata/invalid-jump-cycle.yaml:10:23: asset "c" cannot be its own jump host`},
 	{"invalid-kind.yaml", `testdata/invalid-kind.yaml:3:11: unknown kind "switch" (one of: host, database, appliance, network-device, security-device, middleware, application, link, storage, cloud-service)`},
+	{"invalid-link.yaml", `testdata/invalid-link.yaml:6:10: link end b has no address (the address that answers ping at that end) (e.g. link: {a: {site: local-dc, address: 198.51.100.253}, b: {site: cloud, address: 192.0.2.254}})
+testdata/invalid-link.yaml:6:17: both ends of the link are at site dc: the ends must be at different sites (e.g. link: {a: {site: local-dc, address: 198.51.100.253}, b: {site: cloud, address: 192.0.2.254}})
+testdata/invalid-link.yaml:7:21: link availability target 101 is not a percentage between 0 and 100
+testdata/invalid-link.yaml:11:20: address "198.51.100.300" is not a valid IPv4 or IPv6 address or DNS name (e.g. 192.0.2.10, 2001:db8::10 or web01.example.org)
+testdata/invalid-link.yaml:16:5: only assets of kind link take link: (this one is network-device)`},
 	{"invalid-no-address.yaml", `testdata/invalid-no-address.yaml:2:5: host "web-01" has no address (set address, or connection.transport: local or none)
 testdata/invalid-no-address.yaml:3:5: asset has no name (every asset needs a unique name)
 testdata/invalid-no-address.yaml:4:11: invalid name "bad name" (use letters, digits, '.', '_' and '-', starting with a letter or digit)`},

@@ -198,6 +198,44 @@ type Database struct {
 	TLS      string    `json:"tls,omitempty" yaml:"tls,omitempty"` // DBTLSModes; "" = require, or prefer on loopback
 }
 
+// LinkEnd is one end of a link: the site it is at and the address that
+// answers ping there (the router or firewall interface of the line).
+type LinkEnd struct {
+	Site    string `json:"site,omitempty" yaml:"site,omitempty"`
+	Address string `json:"address,omitempty" yaml:"address,omitempty"`
+}
+
+// Link describes an asset of kind link (a dedicated line, a VPN): its two
+// ends, and its availability target. hcops measures a link from the end it
+// runs at (the `site` setting, HCOPS_SITE; end a when unset or neither end's
+// site) by pinging the far end's address. A link without a `link:` block is
+// measured by pinging its `address`, as before.
+type Link struct {
+	A LinkEnd `json:"a" yaml:"a"`
+	B LinkEnd `json:"b" yaml:"b"`
+	// Availability is the target in percent; 0 means the SLA2 figure for
+	// links and storage (99.95 %).
+	Availability float64 `json:"availability,omitempty" yaml:"availability,omitempty"`
+}
+
+// LinkTarget is the address to ping to measure asset a from site (this
+// runner's site, "" when unknown) and the end it is ("a" or "b"; "" for an
+// asset measured by its own address). For a link with ends, the far end
+// from site: b unless site is b's site. Without ends, the asset's address.
+func (a *Asset) LinkTarget(site string) (addr, end string) {
+	l := a.Link
+	if l == nil {
+		return a.Address, ""
+	}
+	if site != "" && site == l.B.Site && site != l.A.Site && l.A.Address != "" {
+		return l.A.Address, "a"
+	}
+	if l.B.Address != "" {
+		return l.B.Address, "b"
+	}
+	return a.Address, ""
+}
+
 // CheckOverride changes a playbook check for one asset, group or the defaults:
 // other thresholds, other parameters, or off.
 type CheckOverride struct {
@@ -227,6 +265,7 @@ type Asset struct {
 	Endpoints   []Endpoint               `json:"endpoints,omitempty" yaml:"endpoints,omitempty"`
 	Database    *Database                `json:"database,omitempty" yaml:"database,omitempty"`
 	SNMP        *SNMP                    `json:"snmp,omitempty" yaml:"snmp,omitempty"` // how to read the device over SNMP
+	Link        *Link                    `json:"link,omitempty" yaml:"link,omitempty"` // the two ends of a link (kind link)
 	Checks      map[string]CheckOverride `json:"checks,omitempty" yaml:"checks,omitempty"`
 	Notes       string                   `json:"notes,omitempty" yaml:"notes,omitempty"`
 

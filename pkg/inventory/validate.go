@@ -308,9 +308,41 @@ func (l *loader) checkAsset(a *Asset, n *yaml.Node) {
 	}
 	l.checkEndpoints(file, lookup(n, "endpoints"), own.Endpoints, a.Pos)
 	l.checkAssetSNMP(file, n, own, a)
+	l.checkLink(file, n, own, a)
 	// Effective: a host hcops reaches over SSH needs somewhere to connect.
 	if !l.assetBad[a] && a.Kind == KindHost && a.Address == "" && (a.Connection.Transport == "" || a.Connection.Transport == TransportSSH) {
 		l.add(problem(a.Pos, "inventory.problem.no_address", a.Name).hint("inventory.hint.no_address"))
+	}
+}
+
+// checkLink checks the ends of a link: only assets of kind link have them,
+// each end has a valid address, the ends are at different sites, and the
+// target is a percentage.
+func (l *loader) checkLink(file string, n *yaml.Node, own, a *Asset) {
+	lk := own.Link
+	if lk == nil {
+		return
+	}
+	if a.Kind != KindLink {
+		l.add(problem(l.at(file, lookupKey(n, "link"), a.Pos), "inventory.problem.link_kind", a.Kind))
+		return
+	}
+	for _, e := range []struct {
+		key string
+		end LinkEnd
+	}{{"a", lk.A}, {"b", lk.B}} {
+		switch {
+		case e.end.Address == "":
+			l.add(problem(l.at(file, lookup(n, "link", e.key), l.at(file, lookup(n, "link"), a.Pos)), "inventory.problem.link_no_address", e.key).hint("inventory.hint.link"))
+		case !ValidAddress(e.end.Address):
+			l.add(problem(l.at(file, lookup(n, "link", e.key, "address"), a.Pos), "inventory.problem.bad_address", e.end.Address).hint("inventory.hint.address"))
+		}
+	}
+	if lk.A.Site != "" && lk.A.Site == lk.B.Site {
+		l.add(problem(l.at(file, lookup(n, "link", "b", "site"), a.Pos), "inventory.problem.link_same_site", lk.A.Site).hint("inventory.hint.link"))
+	}
+	if lk.Availability != 0 && (lk.Availability <= 0 || lk.Availability > 100) {
+		l.add(problem(l.at(file, lookup(n, "link", "availability"), a.Pos), "inventory.problem.link_target", lk.Availability))
 	}
 }
 
