@@ -395,15 +395,25 @@ type inspectSettings struct {
 }
 
 func resolveInspectSettings(app *App) (inspectSettings, error) {
-	s := inspectSettings{forks: app.SettingInt("forks")}
+	// The dashboard's runs read the same settings without inspect's flags
+	// registered: what no flag, variable or config sets is inspect's default.
+	s := inspectSettings{forks: inspect.DefaultForks}
+	if app.v != nil && app.v.IsSet("forks") {
+		s.forks = app.SettingInt("forks")
+	}
 	if s.forks <= 0 {
 		return s, flagErrorf("%s", app.T("inspect.bad_forks", s.forks))
 	}
 	for _, d := range []struct {
 		key, flag string
 		dst       *time.Duration
-	}{{"host_timeout", "host-timeout", &s.hostTimeout}, {"connect_timeout", "connect-timeout", &s.connectTimeout}} {
+		def       time.Duration
+	}{{"host_timeout", "host-timeout", &s.hostTimeout, inspect.DefaultHostTimeout}, {"connect_timeout", "connect-timeout", &s.connectTimeout, inspect.DefaultConnectTimeout}} {
 		v := app.Setting(d.key)
+		if v == "" {
+			*d.dst = d.def
+			continue
+		}
 		dur, err := time.ParseDuration(v)
 		if err != nil || dur <= 0 {
 			// A bare number in the config file means seconds.
@@ -489,6 +499,8 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		// Table and nagios output never show evidence; it is in history
 		// (and in --evidence-dir) already.
 		DropEvidence: app.Output == "table" || app.Output == "nagios",
+		// Links are measured from the site this hcops runs at.
+		Site: app.Setting("site"),
 	}
 	if inv != nil {
 		req.InventorySize = len(inv.Assets)

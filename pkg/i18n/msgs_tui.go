@@ -89,7 +89,7 @@ func init() {
 		"tui.kind.alert":  {"告警", "alert"},
 		"tui.silenced":    {"静默至 %s", "silenced to %s"},
 		"tui.acked":       {"%s 已确认", "acked by %s"},
-		"tui.work_count":  {"未关闭工单 %d 张，告警 %d 条（最严重在前）", "%d open tickets, %d firing alerts (worst first)"},
+		"tui.work_count":  {"未关闭工单 %d 张，告警 %d 条（最严重在前）", "open tickets: %d, firing alerts: %d (worst first)"},
 		"tui.work_none":   {"没有未关闭的工单和告警", "no open tickets and no firing alerts"},
 
 		"tui.verb.ack":           {"确认", "acknowledge"},
@@ -107,7 +107,7 @@ func init() {
 		"tui.working":            {"正在处理…", "working…"},
 
 		"tui.run.none":               {"尚未开始巡检：在资产或总览页按 i 巡检所选", "no run yet: press i on the assets or overview screen to inspect the selection"},
-		"tui.run.confirm":            {"巡检 %d 项资产？按 y 开始，其他键取消", "inspect %d assets? y starts, any other key cancels"},
+		"tui.run.confirm":            {"巡检 %d 项资产？按 y 开始，其他键取消", "inspect the selected assets (%d)? y starts, any other key cancels"},
 		"tui.run.busy":               {"已有巡检在运行：按 4 查看，x 停止", "a run is going on: 4 shows it, x stops it"},
 		"tui.run.cancelling":         {"正在停止巡检…", "stopping the run…"},
 		"tui.run.head":               {"巡检 #%d：已完成 %d/%d，有问题 %d，用时 %s", "run #%d: %d of %d done, %d with problems, %s"},

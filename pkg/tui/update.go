@@ -69,7 +69,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case runEndMsg:
 		if m.run != nil {
 			if m.run.Finished.IsZero() {
-				m.run.Finished = m.now()
+				// Ended without a RunFinished event: it failed to start
+				// (bad settings, no history); the error says why.
+				m.run.Finished, m.run.Status = m.now(), "failed"
 			}
 			if msg.err != nil {
 				m.run.Err = msg.err.Error()

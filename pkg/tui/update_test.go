@@ -2,12 +2,14 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/cyhealth/hcops/pkg/engine"
 	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
 )
@@ -240,5 +242,29 @@ func TestWorkOrder(t *testing.T) {
 	items := workItems(s)
 	if items[0].alert.ID != 2 {
 		t.Errorf("worst first: %+v", items)
+	}
+}
+
+// A run that fails before it starts (bad settings, no history) ends as
+// failed with its error on the run screen, not as a run in progress.
+func TestRunFailsToStart(t *testing.T) {
+	f := newFixture(t)
+	m := f.model(t, "en", 80, 24)
+	m.deps.Inspect = func(context.Context, []string, engine.Observer) error {
+		return errors.New("--forks must be a positive number, not 0")
+	}
+	m.prompting, m.pendingRun = "inspect", []string{"pacs-db-01"}
+	nm, _ := m.Update(keyMsg("y"))
+	m = nm.(Model)
+	for i := 0; i < 10 && m.run.running(); i++ {
+		nm, _ = m.Update(<-m.runChan())
+		m = nm.(Model)
+	}
+	frame := m.Frame()
+	if m.run.Status != "failed" || !strings.Contains(frame, "failed") || !strings.Contains(frame, "--forks must be") {
+		t.Errorf("status %q; the run screen:\n%s", m.run.Status, frame)
+	}
+	if strings.Contains(frame, "tui.run.status") {
+		t.Errorf("a message key shows on screen:\n%s", frame)
 	}
 }
