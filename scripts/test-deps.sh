@@ -3,7 +3,8 @@
 # machine: OpenSSH (real sshd on loopback), Chromium and CJK fonts (report
 # rendering), PostgreSQL and MariaDB servers (backup drills, db checks),
 # restic, the archivers archive drills are tested with (xz, bzip2, zip,
-# zstd), and tmux (the dashboard's smoke test drives the real binary in it). Idempotent: apt runs only when something is missing.
+# zstd), tmux (the dashboard's smoke test drives the real binary in it) and
+# nftables (the ping test makes a lossy path in a network namespace). Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -28,6 +29,7 @@ declare -A pkg_for=(
   [/usr/bin/bzip2]=bzip2
   [/usr/bin/zip]=zip
   [/usr/bin/tmux]=tmux
+  [/usr/sbin/nft]=nftables
 )
 need=()
 for f in "${!pkg_for[@]}"; do

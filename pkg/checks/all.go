@@ -47,6 +47,7 @@ func All() inspect.Registry {
 		"nagios-plugin":   generic.NagiosPlugin(),
 		"nic":             hw.NIC(),
 		"os-info":         oschecks.OSInfo(),
+		"ping":            probe.Ping(),
 		"port-listen":     oschecks.PortListen(),
 		"process":         oschecks.Process(),
 		"raid":            hw.RAID(),

@@ -28,6 +28,10 @@ type InspectRequest struct {
 	// Systems are the inventory's application systems by name.
 	Systems map[string]*inventory.System
 
+	// Site is the site this hcops runs at (the `site` setting), "" when
+	// not set: links are measured from it (inspect.Env.Site).
+	Site string
+
 	Forks                       int
 	HostTimeout, ConnectTimeout time.Duration
 	// DropEvidence keeps the returned results without evidence once stored
@@ -123,6 +127,7 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 		Systems:        req.Systems,
 		SQL:            sqlPool,
 		Lang:           e.Lang,
+		Site:           req.Site,
 		Since: func(asset, playbook string) (time.Time, bool) {
 			t, ok := since[playbook][asset]
 			return t, ok

@@ -82,6 +82,19 @@ func init() {
 		"probe.advice.timeout":         {"检查主机是否在线、服务是否卡死，以及本机到目标之间的防火墙与网络链路", "check that the host is up and the service not hung, and the firewall and network path from this machine"},
 		"probe.advice.reset":           {"查看服务端日志；连接被中断常见于服务崩溃、负载均衡或安全设备拦截", "read the server's logs: a dropped connection often means a crashed service, a load balancer or a security device in the way"},
 
+		// ping
+		"probe.ping.no_host":       {"没有可 ping 的地址：请在参数中给出 host，或在清单中填写资产的 address（专线填写 link 两端）", "nothing to ping (no host): give host in the parameters, or the asset's address in the inventory (for a link, its link: ends)"},
+		"probe.ping.no_socket":     {"本机无法打开 ICMP 套接字（非特权：%s；原始套接字：%s）", "this machine cannot open an ICMP socket (unprivileged: %s; raw: %s)"},
+		"probe.ping.failed":        {"%s：%s", "%s: %s"},
+		"probe.ping.link_end":      {"（自本端测往 %s 端）", " (measured from this end to end %s)"},
+		"probe.ping.down":          {"%s：发出 %d 个 ICMP 回显请求，无一应答%s", "%s: no reply to %d ICMP echo requests%s"},
+		"probe.ping.ok":            {"%s：丢包率 %.1f%%（收到 %d/%d），往返时延 最小/平均/最大 %s/%s/%s ms，抖动 %s ms%s", "%s: %.1f%% loss (%d of %d answered), rtt min/avg/max %s/%s/%s ms, jitter %s ms%s"},
+		"probe.ping.slow":          {"平均往返时延超出阈值%s", "average round-trip time outside the thresholds%s"},
+		"probe.advice.ping_socket": {"以 root 运行，或为 hcops 授予 CAP_NET_RAW（setcap cap_net_raw+ep），或将运行用户的组加入 sysctl net.ipv4.ping_group_range", "run as root, give hcops CAP_NET_RAW (setcap cap_net_raw+ep), or add the user's group to sysctl net.ipv4.ping_group_range"},
+		"probe.advice.ping_down":   {"确认设备或线路是否中断：检查对端设备电源与端口、线路运营商告警；若设备按策略禁止 ICMP，请在防火墙上放行本机的 ICMP 回显，或改用 tcp-connect 检查", "check whether the device or line is down: the far device's power and port, the carrier's alarms; if the device drops ICMP by policy, allow echo from this machine on its firewall, or check it with tcp-connect instead"},
+		"probe.advice.ping_loss":   {"丢包超出阈值：查看线路与端口的错误计数、带宽占用，必要时联系线路运营商", "loss above the threshold: look at the line's and ports' error counters and bandwidth use; call the carrier if it persists"},
+		"probe.advice.ping_slow":   {"时延偏高：查看线路带宽占用与路由是否绕行，必要时联系线路运营商", "latency is high: look at the line's bandwidth use and whether traffic takes a detour; call the carrier if it persists"},
+
 		// tcp-connect
 		"probe.tcp.no_host":       {"没有可连接的主机：请在参数中给出 host，或在清单中填写资产的 address", "nothing to connect to (no host): give host in the parameters, or the asset's address in the inventory"},
 		"probe.tcp.no_port":       {"没有可连接的端口：请在参数中给出 port 或 ports，或在清单中填写资产的 port", "nothing to connect to (no port): give port or ports in the parameters, or the asset's port in the inventory"},

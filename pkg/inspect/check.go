@@ -82,6 +82,9 @@ type Env struct {
 	// run reads no history (--no-store): a check must then say that it
 	// cannot compute rates, not guess.
 	Previous func(ctx context.Context) ([]result.Result, error)
+	// Site is the site this hcops runs at (setting `site`), "" when not
+	// set: the ping check measures a link from it to its far end.
+	Site string
 }
 
 // Check is one check type. Checks that need data from the target return a

@@ -75,6 +75,8 @@ type Runner struct {
 	SQL *transport.SQLPool
 	// Lang is the language of messages checks write ("zh" or "en").
 	Lang string
+	// Site is the site this hcops runs at (Env.Site), "" when not set.
+	Site string
 	// DropEvidence keeps results in Outcome without their evidence once
 	// OnHost has seen them (stored them): a 500-host run that only prints a
 	// summary then holds kilobytes, not megabytes, per host.
@@ -421,7 +423,7 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 	}
 	spec := it.Spec
 	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now,
-		SQL: r.SQL, System: r.Systems[hp.Asset.System], Lang: r.Lang}
+		SQL: r.SQL, System: r.Systems[hp.Asset.System], Lang: r.Lang, Site: r.Site}
 	if r.Previous != nil {
 		env.Previous = func(ctx context.Context) ([]result.Result, error) {
 			return r.Previous(ctx, hp.Name, it.Playbook, spec.Name)

@@ -13,6 +13,7 @@ import (
 var testChecks = inspect.Registry{
 	"dns":         DNS(),
 	"http":        HTTP(),
+	"ping":        Ping(),
 	"tcp-connect": TCPConnect(),
 	"tls-cert":    TLSCert(),
 }
