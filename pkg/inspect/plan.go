@@ -31,6 +31,9 @@ type Item struct {
 	Thresholds Thresholds `json:"-"`
 	// Script is the collector snippet; "" for probes run from this machine.
 	Script string `json:"-"`
+	// PowerShell says Script is a PowerShell snippet (a Windows asset,
+	// PowerShellScripter), batched into the host's PowerShell script.
+	PowerShell bool `json:"-"`
 	// Err is set when the item cannot run (bad override, bad parameter): the
 	// runner reports it as UNKNOWN instead of running it.
 	Err error `json:"-"`
@@ -197,11 +200,47 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 		return it
 	}
 	it.Thresholds = th
+	if WindowsHost(a) {
+		return windowsItem(it, c, a)
+	}
 	if it.Script, err = safeScript(c, &it.Spec, a); err != nil {
 		it.Err = err
 	}
 	it.Script = withTimeout(it.Script, spec.TimeoutSec)
 	return it
+}
+
+// windowsItem prepares the item of a Windows asset: the check's PowerShell
+// snippet when it has one; a check that collects with POSIX sh cannot run
+// there and says so; a probe (no snippet) runs as everywhere. timeout_sec
+// does not bound a PowerShell snippet (the host deadline does).
+func windowsItem(it *Item, c Check, a *inventory.Asset) *Item {
+	if ps, ok := c.(PowerShellScripter); ok {
+		script, err := safePowerShellScript(ps, &it.Spec, a)
+		if err != nil {
+			it.Err = err
+		}
+		it.Script, it.PowerShell = script, script != ""
+		return it
+	}
+	sh, err := safeScript(c, &it.Spec, a)
+	switch {
+	case err != nil:
+		it.Err = err
+	case sh != "":
+		it.Err = fmt.Errorf("check %s: check type %s collects with POSIX sh and %s is a Windows host (os.family: windows); use a Windows check type (win-*) or leave Windows hosts out of the check's target", it.Spec.Name, it.Spec.Type, a.Name)
+	}
+	return it
+}
+
+// safePowerShellScript is safeScript for PowerShell snippets.
+func safePowerShellScript(c PowerShellScripter, s *Spec, a *inventory.Asset) (script string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("check %s: internal error building the PowerShell collector: %v", s.Name, p)
+		}
+	}()
+	return c.PowerShellScript(s, a)
 }
 
 // killedExitCode is the exit status of a collector killed by timeout -s KILL.

@@ -289,6 +289,13 @@ func validateSpec(c Check, s *Spec) error {
 		return v.Validate(s)
 	}
 	probe := &inventory.Asset{Name: "playbook-validation", Kind: inventory.KindHost, Address: "192.0.2.1"}
+	if ps, ok := c.(PowerShellScripter); ok {
+		// A Windows check type: its PowerShell collector for a Windows
+		// placeholder host.
+		probe.OS.Family = "windows"
+		_, err := safePowerShellScript(ps, s, probe)
+		return err
+	}
 	_, err := safeScript(c, s, probe)
 	return err
 }

@@ -275,16 +275,27 @@ func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item
 	for i, it := range items {
 		snippets[i] = it.Script
 	}
-	o, runErr := conn.Run(hctx, BuildScript(nonce, snippets))
+	var secs []Section
+	var outs []transport.Output
+	var errs []error
+	if items[0].PowerShell {
+		secs, outs, errs = r.runPowerShell(hctx, conn, nonce, snippets)
+	} else {
+		o, runErr := conn.Run(hctx, BuildScript(nonce, snippets))
+		secs = SplitSections(nonce, o.Stdout, len(items), o.Truncated)
+		outs, errs = make([]transport.Output, len(items)), make([]error, len(items))
+		for i := range items {
+			outs[i], errs[i] = o, runErr
+		}
+	}
 	if ctx.Err() != nil {
 		return nil, false
 	}
-	secs := SplitSections(nonce, o.Stdout, len(items), o.Truncated)
 	elapsed := r.now().Sub(start)
 	for i, it := range items {
 		sec := &secs[i]
 		if sec.Missing {
-			res = append(res, r.finish(hp, it, start, elapsed, []result.Result{r.missing(hp, sec, o, runErr, hctx, hostTimeout)}, sec)...)
+			res = append(res, r.finish(hp, it, start, elapsed, []result.Result{r.missing(hp, sec, outs[i], errs[i], hctx, hostTimeout)}, sec)...)
 			continue
 		}
 		if it.Spec.TimeoutSec > 0 && sec.ExitCode == killedExitCode {
@@ -298,6 +309,43 @@ func (r *Runner) runShell(ctx, hctx context.Context, hp *HostPlan, items []*Item
 		res = append(res, r.finish(hp, it, start, r.now().Sub(start), rs, sec)...)
 	}
 	return res, true
+}
+
+// runPowerShell runs a Windows host's PowerShell snippets as encoded
+// commands (see PowerShellCommand), as few as cmd.exe's command line limit
+// allows, one after another on the host's connection, and returns each
+// snippet's section with the output and error of the command it ran in.
+func (r *Runner) runPowerShell(hctx context.Context, conn transport.Runner, nonce string, snippets []string) ([]Section, []transport.Output, []error) {
+	n := len(snippets)
+	secs, outs, errs := make([]Section, n), make([]transport.Output, n), make([]error, n)
+	cr, ok := conn.(transport.CommandRunner)
+	if !ok {
+		err := fmt.Errorf("%s: transport cannot run a PowerShell command (Windows hosts are reached over SSH)", conn.Target())
+		for i := range snippets {
+			secs[i], errs[i] = Section{Missing: true, ExitCode: -1}, err
+		}
+		return secs, outs, errs
+	}
+	for i := range secs {
+		// Until its batch has run (a batch after the deadline never does).
+		secs[i] = Section{Missing: true, ExitCode: -1}
+	}
+	batches, tooLong := PowerShellBatches(nonce, snippets, MaxPowerShellCommand)
+	for _, b := range batches {
+		if tooLong[b[0]] {
+			errs[b[0]] = fmt.Errorf("PowerShell collector longer than a Windows command line allows (%d characters encoded)", MaxPowerShellCommand)
+			continue
+		}
+		o, err := cr.RunCommand(hctx, PowerShellCommand(BuildPowerShellScript(nonce, snippets[b[0]:b[1]])))
+		part := SplitSections(nonce, o.Stdout, b[1]-b[0], o.Truncated)
+		for j := range part {
+			secs[b[0]+j], outs[b[0]+j], errs[b[0]+j] = part[j], o, err
+		}
+		if hctx.Err() != nil {
+			break
+		}
+	}
+	return secs, outs, errs
 }
 
 // dial opens the host's connection within the connect timeout. The timer is

@@ -50,11 +50,43 @@ func (r *sshRunner) Run(ctx context.Context, script string) (Output, error) {
 	return out, err
 }
 
+// RunCommand runs cmdline exactly as given, as the session's command, with
+// nothing on its standard input (closed at once) and without the sh
+// wrapper or become: for hosts whose login shell is not POSIX sh (Windows
+// OpenSSH runs it with cmd.exe or PowerShell). Output is bounded like Run's;
+// when ctx is done the session is closed and ctx's error returned.
+func (r *sshRunner) RunCommand(ctx context.Context, cmdline string) (Output, error) {
+	start := time.Now()
+	stdout, stderr := newBoundedBuffer(r.maxOutput), newBoundedBuffer(r.maxOutput)
+	code, err := r.execCommand(ctx, cmdline, "", stdout, stderr)
+	out := Output{ExitCode: code, Duration: time.Since(start)}
+	var t1, t2 bool
+	out.Stdout, t1 = stdout.result()
+	out.Stderr, t2 = stderr.result()
+	out.Truncated = t1 || t2
+	return out, err
+}
+
 // exec runs script in a session of its own (see remoteWrapper) with its
 // output going to stdout and stderr, and returns its exit code: -1 when it
 // did not exit normally (killed, cancelled, connection lost). Run and
 // Stream share it.
 func (r *sshRunner) exec(ctx context.Context, script string, stdout, stderr io.Writer) (int, error) {
+	marker := endMarker()
+	payload := script
+	if !strings.HasSuffix(payload, "\n") {
+		payload += "\n"
+	}
+	payload += marker + "\n"
+	return r.execCommand(ctx, r.command+" "+marker, payload, stdout, stderr)
+}
+
+// execCommand runs cmdline in a session of its own with payload on its
+// standard input. An empty payload means none: stdin is closed as soon as
+// the command has started, so a program that reads it sees end-of-file.
+// A payload keeps stdin open until the command is over (the wrapper's
+// lifeline).
+func (r *sshRunner) execCommand(ctx context.Context, cmdline, payload string, stdout, stderr io.Writer) (int, error) {
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -80,15 +112,14 @@ func (r *sshRunner) exec(ctx context.Context, script string, stdout, stderr io.W
 	if err != nil {
 		return -1, fmt.Errorf("%s: %w", r.name, err)
 	}
-	marker := endMarker()
-	if err := sess.Start(r.command + " " + marker); err != nil {
+	if err := sess.Start(cmdline); err != nil {
 		return -1, fmt.Errorf("%s: start command: %w", r.name, err)
 	}
-	payload := script
-	if !strings.HasSuffix(payload, "\n") {
-		payload += "\n"
+	if payload == "" {
+		// Nothing to send: end-of-file now, no sender, no lifeline.
+		stdin.Close()
+		return r.wait(ctx, sess)
 	}
-	payload += marker + "\n"
 	// The sender owns stdin until it closes sent; only then may exec close
 	// it. x/crypto's channel does not allow CloseWrite during a Write (the
 	// end-of-file flag is a plain field both touch), and Write can block
@@ -113,13 +144,21 @@ func (r *sshRunner) exec(ctx context.Context, script string, stdout, stderr io.W
 			// wrapper as end-of-file too.
 		}
 	}()
+	return r.wait(ctx, sess)
+}
+
+// wait waits for the session's command and returns its exit code (see
+// exec), or ctx's error at once when ctx is done first.
+func (r *sshRunner) wait(ctx context.Context, sess *ssh.Session) (int, error) {
+	var err error
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
-		// The deferred calls close stdin (when the sender is done with it),
-		// then the session; the goroutines end when the host confirms.
+		// The deferred calls of execCommand close stdin (when the sender
+		// is done with it), then the session; the goroutines end when the
+		// host confirms.
 		return -1, ctx.Err()
 	}
 	var ee *ssh.ExitError

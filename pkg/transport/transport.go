@@ -40,6 +40,14 @@ type Runner interface {
 	Close() error
 }
 
+// CommandRunner is implemented by runners over SSH: run one command line
+// as given, without the POSIX sh wrapper and with nothing on stdin. The
+// inspection runner reaches Windows hosts (OpenSSH with cmd.exe or
+// PowerShell as the login shell) this way.
+type CommandRunner interface {
+	RunCommand(ctx context.Context, cmdline string) (Output, error)
+}
+
 // SFTPer is implemented by runners over SSH: file transfer on the same
 // connection.
 type SFTPer interface {
