@@ -10,6 +10,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/checks/hw"
 	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/checks/probe"
+	"github.com/cyhealth/hcops/pkg/checks/win"
 	"github.com/cyhealth/hcops/pkg/inspect"
 )
 
@@ -58,6 +59,13 @@ func All() inspect.Registry {
 		"time-offset":     oschecks.TimeOffset(),
 		"tls-cert":        probe.TLSCert(),
 		"uptime":          oschecks.Uptime(),
+		"win-cpu":         win.CPU(),
+		"win-disk":        win.Disk(),
+		"win-eventlog":    win.EventLog(),
+		"win-memory":      win.Memory(),
+		"win-reboot":      win.RebootPending(),
+		"win-service":     win.Service(),
+		"win-uptime":      win.Uptime(),
 		"zombie":          oschecks.Zombie(),
 	}
 }

@@ -1,9 +1,12 @@
 package inspect
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -39,7 +42,25 @@ func decodePS(t *testing.T, cmdline string) string {
 	for i := range u {
 		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
 	}
-	return string(utf16.Decode(u))
+	loader := string(utf16.Decode(u))
+	_, rest, ok := strings.Cut(loader, "FromBase64String('")
+	inner, tail, ok2 := strings.Cut(rest, "')")
+	if !ok || !ok2 || !strings.HasSuffix(tail, ".ReadToEnd();& ([scriptblock]::Create($s))") {
+		t.Fatalf("loader: %s", loader)
+	}
+	gz, err := base64.StdEncoding.DecodeString(inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(script)
 }
 
 func TestPowerShellCommandRoundTrip(t *testing.T) {
@@ -80,8 +101,20 @@ func TestPSQuote(t *testing.T) {
 // Snippets that do not fit one command line under cmd.exe's limit are
 // split into batches of whole snippets; one too long alone is marked.
 func TestPowerShellBatches(t *testing.T) {
-	snip := strings.Repeat("x", 600)
-	snippets := []string{snip, snip, snip, snip, snip, strings.Repeat("y", 4000), snip}
+	// Text that gzip cannot shrink much: digits of a running counter
+	// hashed into letters.
+	noise := func(n, seed int) string {
+		var b strings.Builder
+		x := uint32(seed*2654435761 + 1)
+		for b.Len() < n {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			b.WriteByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[x%62])
+		}
+		return b.String()
+	}
+	snippets := []string{noise(600, 1), noise(600, 2), noise(600, 3), noise(600, 4), noise(600, 5), noise(4000, 6), noise(600, 7)}
 	batches, tooLong := PowerShellBatches("n", snippets, MaxPowerShellCommand)
 	next := 0
 	for _, b := range batches {
