@@ -50,6 +50,12 @@ const (
 	defaultLocalPlaybook = "local-default"
 )
 
+// dailyPlaybooks are what `hcops inspect` runs over an inventory without
+// --playbook (and so the daily-inspection job): Linux hosts, Windows
+// servers, and the network — devices, links, storage, service ports —
+// so every asset of the site gets a check.
+var dailyPlaybooks = []string{defaultFleetPlaybook, "windows-daily", "network-daily"}
+
 type inspectOptions struct {
 	sel                 selectorFlags
 	playbooks           []string
@@ -71,7 +77,11 @@ worst first, grouped by application system.
 
 Without an inventory it inspects this machine with the built-in local-default
 playbook. With an inventory (--inventory, HCOPS_INVENTORY or the config file)
-and no --playbook it runs linux-daily. --playbook takes a playbook's name or
+and no --playbook it runs the daily set: linux-daily (Linux hosts over SSH),
+windows-daily (Windows servers) and network-daily (network and security
+devices, links, storage, the appliance, and the service ports of
+middleware, databases and applications, by ping and tcp-connect from this
+machine). --playbook takes a playbook's name or
 the path of a playbook file (./site.yaml), which is read as it is: every
 problem in it is listed with its file and line. SELECTOR arguments are asset name globs
 (web-*); --group and -l narrow the selection further. A playbook's own target
@@ -80,8 +90,10 @@ asset; the inventory's checks: overrides (defaults < group < asset) change
 thresholds and parameters or disable a check.
 
 Each host gets ONE connection, shared by all its checks, and its shell
-collectors run as ONE batched script. Probes (http, tcp-connect, dns, remote
-tls-cert) run from this machine. A host that cannot be reached gets one result,
+collectors run as ONE batched script. Probes (http, tcp-connect, dns, ping,
+remote tls-cert) run from this machine; a link is pinged at its far end from
+the site this hcops runs at (site: in the config, HCOPS_SITE; end a when
+unset). A host that cannot be reached gets one result,
 check "connect", status UNREACHABLE, with the reason (refused, timeout, auth,
 host-key-mismatch, host-key-unknown, dns, network) and a hint.
 
@@ -150,7 +162,7 @@ the hosts that finished.`,
 	}
 	f := cmd.Flags()
 	opts.sel.register(cmd)
-	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run, by name or as a path to a .yaml file (repeatable; default linux-daily, or local-default without an inventory)")
+	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run, by name or as a path to a .yaml file (repeatable; default linux-daily, windows-daily and network-daily, or local-default without an inventory)")
 	f.Int("forks", inspect.DefaultForks, "hosts inspected at once (env HCOPS_FORKS)")
 	f.String("host-timeout", inspect.DefaultHostTimeout.String(), "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
 	f.String("connect-timeout", inspect.DefaultConnectTimeout.String(), "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")
@@ -450,7 +462,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		assets   []*inventory.Asset
 		selector string
 	)
-	defaultPlaybook := defaultLocalPlaybook
+	defaultPlaybooks := []string{defaultLocalPlaybook}
 	if app.HasInventory() {
 		if inv, err = app.Inventory(); err != nil {
 			return err
@@ -462,7 +474,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		opts.sel.warnUnknown(app, inv)
 		selector = sel.String()
 		assets = inv.Select(sel)
-		defaultPlaybook = defaultFleetPlaybook
+		defaultPlaybooks = dailyPlaybooks
 	} else {
 		if opts.sel.given(args) && !(len(args) == 1 && args[0] == inventory.LocalhostAssetName && !opts.sel.given(nil)) {
 			return flagErrorf("%s", app.T("inspect.no_inv_sel"))
@@ -472,7 +484,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 
 	names := opts.playbooks
 	if len(names) == 0 {
-		names = []string{defaultPlaybook}
+		names = defaultPlaybooks
 	}
 	var pbs []*inspect.Playbook
 	for _, n := range names {

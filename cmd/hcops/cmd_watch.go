@@ -38,7 +38,11 @@ func newWatchCmd(app *App) *cobra.Command {
 		Long: `watch runs in the foreground until stopped (a systemd unit from
 'hcops schedule print --systemd' keeps it running). Every --probe-every (1m)
 it probes each asset's availability — a TCP connection to a host's SSH port
-or a database's or device's service port — and counts the round per asset
+or a database's or device's service port; ICMP echo (3 pings, up when one
+answers) to links, at their far end from the site this hcops runs at
+(site: in the config, HCOPS_SITE), and to assets with transport none and
+no service port of their own (switches, firewalls, NAS, servers checked by
+probes only) — and counts the round per asset
 and hour, so the month's availability is a measured figure with its number
 of samples; assets that are down, and those whose state changed, are
 stored as results (check "availability") like any inspection's.
@@ -136,7 +140,7 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 	}
 	var mu sync.Mutex
 	current := func() *watchParts { mu.Lock(); defer mu.Unlock(); return parts }
-	prober := &watch.Prober{Store: db, Lang: app.Lang, Assets: func() []*inventory.Asset { return current().assets }}
+	prober := &watch.Prober{Store: db, Lang: app.Lang, Site: app.Setting("site"), Assets: func() []*inventory.Asset { return current().assets }}
 	var last watch.Outcome
 	w := &watch.Watcher{
 		Probe:      prober.Round,

@@ -69,9 +69,17 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 	if len(plan.Hosts) == 0 {
 		return nil, ErrNothingToInspect
 	}
+	// Only the hosts a collector runs on are reached over SSH: an asset
+	// checked by probes alone (a switch, a link, transport none) needs no
+	// key file.
 	hosts := make([]*inventory.Asset, 0, len(plan.Hosts))
 	for _, h := range plan.Hosts {
-		hosts = append(hosts, h.Asset)
+		for _, it := range h.Items {
+			if it.Err == nil && it.Shell() {
+				hosts = append(hosts, h.Asset)
+				break
+			}
+		}
 	}
 	if err := e.Connect.Preflight(hosts); err != nil {
 		return nil, err

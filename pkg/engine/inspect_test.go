@@ -219,6 +219,15 @@ func TestInspectWithoutStoreAndRefusals(t *testing.T) {
 	if fe, ok := err.(*connect.FileError); !ok || fe.Asset != "web-01" || fe.Path != "/missing/key" {
 		t.Errorf("missing key file: %v", err)
 	}
+	// An asset checked by probes alone is not reached over SSH: its
+	// (inherited) key file is not needed, and the probe runs.
+	sw := &inventory.Asset{Name: "sw-01", Kind: inventory.KindNetworkDevice, Address: "127.0.0.1", Port: 1}
+	sw.Connection.KeyFile, sw.Connection.Transport = "/missing/key", inventory.TransportNone
+	probe, _ := inspect.ParsePlaybook(checks.All(), "p.yaml", []byte("name: p\ntarget: 'kind=network-device'\nchecks:\n  - {name: port, type: tcp-connect, params: {timeout: 1s}}\n"), "p")
+	run, err = e.Inspect(context.Background(), InspectRequest{Assets: []*inventory.Asset{sw}, Playbooks: []*inspect.Playbook{probe}}, nil)
+	if err != nil || len(run.Results) != 1 || run.Results[0].Type != "tcp-connect" {
+		t.Errorf("probe-only asset with a missing key file: %v %+v", err, run)
+	}
 }
 
 // Stream: the returned run holds no results (they came in HostDone), but

@@ -16,5 +16,6 @@ func init() {
 		"watch.started":           {"开始值守：%d 项资产，每 %s 探测一次可用性，%d 个定时任务；按 Ctrl-C 停止", "watching: %d assets, availability probed every %s, %d scheduled jobs; Ctrl-C stops"},
 		"watch.reason.no-banner":  {"端口可连接但 SSH 服务无响应", "the port answers but sshd sends no banner"},
 		"watch.reason.auth":       {"认证失败", "authentication failed"},
+		"watch.reason.no-reply":   {"ping 无应答", "no reply to ping"},
 	})
 }

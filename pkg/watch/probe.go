@@ -29,7 +29,9 @@ type ProbeStore interface {
 }
 
 // Prober measures availability: a TCP connection to each asset's SSH port
-// (hosts) or service port (databases, devices), every round. Every round
+// (hosts) or service port (databases, devices), or ICMP echo to links and to
+// assets nothing logs in to (transport none) that have no service port of
+// their own, every round. Every round
 // is counted per asset and hour (availability over any period, with its
 // number of samples); results go to the history — and so to the findings
 // alerts are raised from — for assets that are down, and for those whose
@@ -40,6 +42,9 @@ type Prober struct {
 	Timeout     time.Duration // per probe (default 5 s)
 	Concurrency int           // probes at once (default 64)
 	Lang        string
+	// Site is the site this hcops runs at (the `site` setting): a link is
+	// pinged at its far end from it (inventory.Asset.LinkTarget).
+	Site string
 
 	mu   sync.Mutex
 	last map[string]bool // up state at the previous round (nil after start: every result is stored once)
@@ -48,10 +53,23 @@ type Prober struct {
 // target is where a is probed, or "" when it cannot be (this machine, an
 // asset without address and port); ssh says the port is SSH's, whose
 // banner must arrive: a host whose sshd accepts connections but never
-// answers (hung, overloaded) is down, not up.
-func target(a *inventory.Asset) (addr string, ssh bool) {
-	if a.Connection.Transport == inventory.TransportLocal || a.Address == "" {
-		return "", false
+// answers (hung, overloaded) is down, not up. icmp says addr is pinged,
+// not connected to: a link (at its far end from site), and an asset
+// nothing logs in to (transport none) without a service port of its own —
+// a switch, a firewall, a NAS, a server checked by probes only.
+func target(a *inventory.Asset, site string) (addr string, ssh, icmp bool) {
+	if a.Connection.Transport == inventory.TransportLocal {
+		return "", false, false
+	}
+	if a.Kind == inventory.KindLink {
+		addr, _ := a.LinkTarget(site)
+		return addr, false, addr != ""
+	}
+	if a.Address == "" {
+		return "", false, false
+	}
+	if a.Connection.Transport == inventory.TransportNone && (a.Kind == inventory.KindHost || a.Port == 0) {
+		return a.Address, false, true
 	}
 	port := a.Port
 	if a.Kind == inventory.KindHost || port == 0 {
@@ -61,10 +79,17 @@ func target(a *inventory.Asset) (addr string, ssh bool) {
 		}
 	}
 	if port == 0 {
-		return "", false
+		return "", false, false
 	}
-	return net.JoinHostPort(a.Address, strconv.Itoa(port)), ssh
+	return net.JoinHostPort(a.Address, strconv.Itoa(port)), ssh, false
 }
+
+// pingOptions are the watcher's ICMP probe: three requests, up when one
+// answers. A round must stay short: 3 × 200 ms plus 1 s for the last reply.
+var pingOptions = transport.PingOptions{Count: 3, Interval: 200 * time.Millisecond, Timeout: time.Second}
+
+// errNoReply is a ping probe that got no echo reply.
+var errNoReply = errors.New("no reply to ICMP echo")
 
 // dial probes addr: a TCP connection, and for SSH the server's banner
 // ("SSH-...") within the timeout.
@@ -105,16 +130,19 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 		a    *inventory.Asset
 		addr string
 		ssh  bool
+		icmp bool
 		up   bool
+		skip bool // not measured: this machine may open no ICMP socket
 		err  error
 		dur  time.Duration
 	}
 	var todo []*probe
 	for _, a := range p.Assets() {
-		if addr, ssh := target(a); addr != "" {
-			todo = append(todo, &probe{a: a, addr: addr, ssh: ssh})
+		if addr, ssh, icmp := target(a, p.Site); addr != "" {
+			todo = append(todo, &probe{a: a, addr: addr, ssh: ssh, icmp: icmp})
 		}
 	}
+
 	if len(todo) == 0 {
 		return nil
 	}
@@ -127,7 +155,20 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 			defer wg.Done()
 			defer func() { <-sem }()
 			start := time.Now()
-			err := dial(ctx, pr.addr, pr.ssh, timeout)
+			var err error
+			if pr.icmp {
+				var st *transport.PingStats
+				var perm *transport.ICMPPermissionError
+				st, err = transport.Ping(ctx, pr.addr, pingOptions)
+				switch {
+				case errors.As(err, &perm):
+					pr.skip = true
+				case err == nil && st.Received == 0:
+					err = errNoReply
+				}
+			} else {
+				err = dial(ctx, pr.addr, pr.ssh, timeout)
+			}
 			pr.dur = time.Since(start)
 			pr.up, pr.err = err == nil, err
 		}()
@@ -135,6 +176,21 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 	wg.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	// An asset this machine could not measure (no ICMP socket) is not
+	// counted at all: counting it down would invent an outage.
+	var permErr error
+	measured := todo[:0:0]
+	for _, pr := range todo {
+		if pr.skip {
+			permErr = pr.err
+			continue
+		}
+		measured = append(measured, pr)
+	}
+	todo = measured
+	if len(todo) == 0 {
+		return permErr
 	}
 	up := make(map[string]bool, len(todo))
 	for _, pr := range todo {
@@ -153,7 +209,11 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 		if pr.up && known && was {
 			continue // up and unchanged: counted, not stored
 		}
-		r := result.Result{Asset: pr.a.Name, Check: ProbeCheck, Type: "tcp-connect", Playbook: "watch",
+		typ := "tcp-connect"
+		if pr.icmp {
+			typ = "ping"
+		}
+		r := result.Result{Asset: pr.a.Name, Check: ProbeCheck, Type: typ, Playbook: "watch",
 			System: pr.a.System, Zone: pr.a.Zone, StartedAt: now, DurationMS: pr.dur.Milliseconds()}
 		if pr.up {
 			r.Status = result.OK
@@ -167,7 +227,7 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 		rs = append(rs, r)
 	}
 	if len(rs) == 0 {
-		return nil
+		return permErr
 	}
 	run := &result.Run{Kind: result.KindProbe, StartedAt: now, Status: result.RunRunning, Playbooks: []string{"watch"}, Assets: len(todo)}
 	if u, err := user.Current(); err == nil {
@@ -183,7 +243,7 @@ func (p *Prober) Round(ctx context.Context, now time.Time) error {
 	run.Results = rs
 	run.FinishedAt, run.Status = time.Now(), result.RunCompleted
 	run.Tally()
-	return p.Store.FinishRun(ctx, run)
+	return errors.Join(p.Store.FinishRun(ctx, run), permErr)
 }
 
 // reason classifies a failed probe as the rest of hcops classifies a failed
@@ -192,5 +252,9 @@ func reason(err error) string {
 	if errors.Is(err, errNoBanner) {
 		return "no-banner"
 	}
+	if errors.Is(err, errNoReply) {
+		return "no-reply"
+	}
+
 	return transport.NetReason(err)
 }

@@ -2,7 +2,9 @@ package watch
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +57,65 @@ func TestProbeRound(t *testing.T) {
 		counts[h.Asset] = [2]int{c[0] + h.Samples, c[1] + h.Down}
 	}
 	if counts["up-01"] != [2]int{2, 0} || counts["hung-01"] != [2]int{2, 2} || counts["down-01"] != [2]int{2, 2} {
+		t.Errorf("counts: %v", counts)
+	}
+}
+
+// Links and assets nothing logs in to are probed by ICMP echo (real
+// pings): a link at its far end from the prober's site, a switch
+// (transport none) at its address, and a documentation address nothing
+// answers is down with reason no-reply (or network, where no route leads
+// there). A host with transport none is pinged, not probed on SSH.
+func TestProbeRoundPing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root, for raw ICMP sockets")
+	}
+	none := inventory.Connection{Transport: inventory.TransportNone, Port: 22}
+	assets := []*inventory.Asset{
+		{Name: "line-1", Kind: inventory.KindLink, Address: "127.0.0.9",
+			Link: &inventory.Link{A: inventory.LinkEnd{Site: "dc", Address: "127.0.0.2"}, B: inventory.LinkEnd{Site: "cloud", Address: "127.0.0.3"}}},
+		{Name: "sw-1", Kind: inventory.KindNetworkDevice, Address: "127.0.0.1", Connection: none},
+		{Name: "win-1", Kind: inventory.KindHost, Address: "127.0.0.4", Connection: none},
+		{Name: "sw-dead", Kind: inventory.KindNetworkDevice, Address: "203.0.113.254", Connection: none},
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := &Prober{Store: db, Timeout: 2 * time.Second, Site: "cloud", Assets: func() []*inventory.Asset { return assets }}
+	now := time.Now()
+	for i := 0; i < 2; i++ {
+		if err := p.Round(context.Background(), now.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string][]string{}
+	msg := map[string]string{}
+	db.EachResult(context.Background(), store.ResultFilter{Kind: result.KindProbe}, func(r *store.StoredResult) error {
+		got[r.Asset] = append(got[r.Asset], r.Type+"/"+r.Status.String()+"/"+r.Reason)
+		msg[r.Asset] = r.Message
+		return nil
+	})
+	for _, up := range []string{"line-1", "sw-1", "win-1"} {
+		if len(got[up]) != 1 || got[up][0] != "ping/OK/" {
+			t.Errorf("%s: stored %v, want one OK ping", up, got[up])
+		}
+	}
+	// From site cloud (end b) the link is pinged at end a.
+	if !strings.Contains(msg["line-1"], "127.0.0.2") {
+		t.Errorf("link probed at %q, want its end a 127.0.0.2", msg["line-1"])
+	}
+	if d := got["sw-dead"]; len(d) != 2 || (d[0] != "ping/UNREACHABLE/no-reply" && d[0] != "ping/UNREACHABLE/network") {
+		t.Errorf("sw-dead: %v", d)
+	}
+	hours, _ := db.Availability(context.Background(), now.Add(-time.Hour), now.Add(time.Hour))
+	counts := map[string][2]int{}
+	for _, h := range hours {
+		c := counts[h.Asset]
+		counts[h.Asset] = [2]int{c[0] + h.Samples, c[1] + h.Down}
+	}
+	if counts["line-1"] != [2]int{2, 0} || counts["sw-dead"] != [2]int{2, 2} {
 		t.Errorf("counts: %v", counts)
 	}
 }

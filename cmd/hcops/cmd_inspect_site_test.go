@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/iostreams"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// `hcops inspect` over the example site (the daily set of playbooks, what
+// the daily-inspection job runs) leaves no asset unchecked: switches,
+// firewalls, links, the NAS, the appliance, middleware, databases,
+// applications and the Windows ECG server get results as the Linux hosts
+// do. Only cloud services reached by nothing (transport: none, no address)
+// have none. The example's addresses are documentation ranges: the
+// devices are UNREACHABLE, which is a result (and is what the monthly
+// availability counts as down).
+func TestInspectExampleSiteChecksEveryAsset(t *testing.T) {
+	if os.Geteuid() != 0 {
+		// ping needs a raw socket here (ping_group_range leaves users out)
+		testenv.Missing(t, "root, for raw ICMP sockets")
+	}
+	// The example as it is, but for the key file: one made here.
+	home := t.TempDir()
+	key := filepath.Join(home, "hcops_ed25519")
+	testenv.WriteClientKey(t, key, "")
+	os.WriteFile(filepath.Join(home, "known_hosts"), nil, 0o600)
+	site := filepath.Join(home, "site")
+	os.Mkdir(site, 0o755)
+	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "site", "*.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = []byte(strings.ReplaceAll(string(b), "~/.ssh/hcops_ed25519", key))
+		os.WriteFile(filepath.Join(site, filepath.Base(f)), b, 0o600)
+	}
+	inv, err := inventory.Load(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ios, _, out, errOut := iostreams.Test()
+	root := newRootCmd(ios)
+	root.SetArgs([]string{"--inventory", site, "--lang", "en", "-o", "json", "inspect", "--no-store",
+		"--known-hosts", filepath.Join(home, "known_hosts"), "--connect-timeout", "1s", "--host-timeout", "15s"})
+	runErr := root.ExecuteContext(ctx)
+	if code := exitCode(runErr); code != 2 && code != 3 {
+		t.Fatalf("exit %d (%v), want 2 or 3 (unreachable documentation addresses)\n%s", code, runErr, errOut.String())
+	}
+	var run result.Run
+	if err := json.Unmarshal(out.Bytes(), &run); err != nil {
+		t.Fatalf("json: %v (run: %v)\n%s\n%s", err, runErr, out.String(), errOut.String())
+	}
+	for _, want := range dailyPlaybooks {
+		if !strings.Contains(strings.Join(run.Playbooks, " "), want) {
+			t.Errorf("run playbooks %v lack %s", run.Playbooks, want)
+		}
+	}
+	types := map[string]map[string]bool{}
+	for _, r := range run.Results {
+		if types[r.Asset] == nil {
+			types[r.Asset] = map[string]bool{}
+		}
+		types[r.Asset][r.Type] = true
+	}
+	for _, a := range inv.Assets {
+		if a.Connection.Transport == inventory.TransportNone && a.Address == "" {
+			if len(types[a.Name]) != 0 {
+				t.Errorf("%s (nothing to reach it by) has results %v", a.Name, types[a.Name])
+			}
+			continue
+		}
+		if len(types[a.Name]) == 0 {
+			t.Errorf("%s (%s) has no result", a.Name, a.Kind)
+			continue
+		}
+		switch {
+		case a.Kind == inventory.KindNetworkDevice, a.Kind == inventory.KindSecurityDevice, a.Kind == inventory.KindLink,
+			a.Kind == inventory.KindStorage, a.OS.Family == "windows":
+			if !types[a.Name]["ping"] {
+				t.Errorf("%s (%s) was not pinged: %v", a.Name, a.Kind, types[a.Name])
+			}
+		case a.Kind == inventory.KindMiddleware, a.Kind == inventory.KindDatabase, a.Kind == inventory.KindApplication:
+			if !types[a.Name]["tcp-connect"] {
+				t.Errorf("%s (%s): its service port was not checked: %v", a.Name, a.Kind, types[a.Name])
+			}
+		}
+	}
+	// A link with ends is pinged at its far end (end b from an unset site).
+	for _, r := range run.Results {
+		if r.Asset == "line-dc-01" && r.Item != "192.0.2.253" {
+			t.Errorf("line-dc-01 pinged at %s, want its far end 192.0.2.253", r.Item)
+		}
+	}
+
+	// One device alone is inspected too: not "nothing to inspect".
+	ios, _, out, errOut = iostreams.Test()
+	root = newRootCmd(ios)
+	root.SetArgs([]string{"--inventory", site, "--lang", "en", "inspect", "--no-store", "core-sw-01", "line-dc-02"})
+	err = root.ExecuteContext(ctx)
+	if strings.Contains(errOut.String()+out.String(), "nothing to inspect") || err != nil && strings.Contains(err.Error(), "nothing to inspect") {
+		t.Errorf("a switch and a line alone: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "core-sw-01") || !strings.Contains(out.String(), "line-dc-02") {
+		t.Errorf("want both assets in the findings:\n%s", out.String())
+	}
+}
