@@ -85,7 +85,7 @@ disk keeps the previous one) and is readable by owner and group only: mode
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newReportDailyCmd(app), newReportMonthlyCmd(app), newReportWeeklyCmd(app), newReportDBCmd(app), newReportApplianceCmd(app), newReportIncidentCmd(app))
+	cmd.AddCommand(newReportDailyCmd(app), newReportMonthlyCmd(app), newReportWeeklyCmd(app), newReportDBCmd(app), newReportApplianceCmd(app), newReportIncidentCmd(app), newReportBaselineCmd(app))
 	return cmd
 }
 

@@ -65,6 +65,8 @@ func title(report any) string {
 		return r.Header.Title
 	case *ApplianceReport:
 		return r.Header.Title
+	case *BaselineReport:
+		return r.Header.Title
 	}
 	return ""
 }

@@ -13,6 +13,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/baseline"
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -46,6 +47,8 @@ func Render(w io.Writer, format string, report any, templateDir string) error {
 			return renderHealthXLSX(w, r.Header.Lang, func(b *xlsxBook) error { return dbXLSX(b, r) })
 		case *ApplianceReport:
 			return renderHealthXLSX(w, r.Header.Lang, func(b *xlsxBook) error { return applianceXLSX(b, r) })
+		case *BaselineReport:
+			return renderHealthXLSX(w, r.Header.Lang, func(b *xlsxBook) error { return baselineXLSX(b, r) })
 		}
 		return renderXLSX(w, report)
 	}
@@ -65,6 +68,8 @@ func langOf(report any) (string, string) {
 		return r.Header.Lang, "appliance"
 	case *Incident:
 		return r.Header.Lang, "incident"
+	case *BaselineReport:
+		return r.Header.Lang, "baseline"
 	}
 	return i18n.EN, ""
 }
@@ -107,6 +112,8 @@ func funcs(lang string) map[string]any {
 		"pbytes":  func(v *float64) string { return optBytes(v) },
 		"bytes":   fmtBytes,
 		"role":    func(r string) string { return roleWord(lang, r) },
+		// The baseline report's verdict words (baseline.go).
+		"vw": func(v any) string { return verdictWord(lang, baseline.Verdict(fmt.Sprint(v))) },
 		"yesno": func(b bool) string {
 			if b {
 				return i18n.T(lang, "report.yes")
