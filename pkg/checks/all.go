@@ -10,6 +10,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/checks/hw"
 	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/checks/probe"
+	"github.com/cyhealth/hcops/pkg/checks/sec"
 	"github.com/cyhealth/hcops/pkg/checks/win"
 	"github.com/cyhealth/hcops/pkg/inspect"
 )
@@ -53,6 +54,19 @@ func All() inspect.Registry {
 		"process":         oschecks.Process(),
 		"raid":            hw.RAID(),
 		"reboot-required": oschecks.RebootRequired(),
+		"sec-accounts":    sec.Accounts(),
+		"sec-agent":       sec.Agent(),
+		"sec-audit":       sec.Audit(),
+		"sec-exposure":    sec.Exposure(),
+		"sec-lockout":     sec.Lockout(),
+		"sec-logs":        sec.Logs(),
+		"sec-mac":         sec.MAC(),
+		"sec-password":    sec.Password(),
+		"sec-patch":       sec.Patch(),
+		"sec-privilege":   sec.Privilege(),
+		"sec-session":     sec.Session(),
+		"sec-sshd":        sec.Sshd(),
+		"sec-trust":       sec.Trust(),
 		"smart":           hw.SMART(),
 		"systemd-unit":    oschecks.SystemdUnit(),
 		"tcp-connect":     probe.TCPConnect(),
