@@ -333,6 +333,34 @@ func BuildBaseline(ctx context.Context, db store.History, sel *inventory.Selecto
 	return NewBaseline(in, o), nil
 }
 
+// waiverTitle names what a waiver is for in words: the rule's checklist
+// item, the security control of a section, or the items of a clause or
+// test unit.
+func waiverTitle(o Options, w *waiver.Waiver) string {
+	if w.Rule != "" {
+		return o.t("baseline.rule." + w.Rule + ".title")
+	}
+	var titles []string
+	for _, r := range baseline.Rules() {
+		if coversClause(w, r) {
+			if waiver.SameClause(w.Clause, r.Section) {
+				return o.t("baseline.clause." + r.Section)
+			}
+			titles = append(titles, o.t("baseline.rule."+r.ID+".title"))
+		}
+	}
+	return strings.Join(titles, o.t("report.listsep"))
+}
+
+func coversClause(w *waiver.Waiver, r baseline.Rule) bool {
+	for _, c := range ruleClauses(r) {
+		if waiver.SameClause(w.Clause, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // evidenceLines and evidenceBytes bound the evidence shown per item: enough
 // for the lines a rule read, not whole files.
 const (
@@ -355,11 +383,7 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 		for _, w := range in.Waivers.Waivers {
 			bw := BaselineWaiver{No: w.No, Target: w.Target(), Scope: w.Scope(), Justification: w.Justification,
 				CompensatingControl: w.CompensatingControl, Approver: w.Approver, Expires: w.Expires, Active: w.Active(now)}
-			if r, ok := baseline.Lookup(w.Rule); ok && w.Rule != "" {
-				bw.Title = o.t("baseline.rule." + r.ID + ".title")
-			} else if i18n.Has("baseline.clause." + w.Clause) {
-				bw.Title = o.t("baseline.clause." + w.Clause)
-			}
+			bw.Title = waiverTitle(o, w)
 			rep.WaiverList = append(rep.WaiverList, bw)
 		}
 		for i, w := range in.Waivers.Waivers {

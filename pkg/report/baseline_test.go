@@ -278,7 +278,9 @@ func TestBaselineReport(t *testing.T) {
 		it.WaiverNote != "豁免第 2 条已于 2026年11月28日 到期，按实际结果计入" {
 		t.Errorf("expired waiver: %+v", it)
 	}
-	if w := rep.WaiverList; len(w) != 2 || !w[0].Active || w[0].Covered != 3 || w[0].Title != "多种身份鉴别技术组合" && w[0].Title == "" ||
+	zh := func(k string) string { return i18n.T(i18n.ZH, k) }
+	if w := rep.WaiverList; len(w) != 2 || !w[0].Active || w[0].Covered != 3 || w[0].Title != zh("baseline.rule.ia-multi-factor.title") ||
+		w[1].Title != zh("baseline.rule.au-log-retention.title")+"、"+zh("baseline.rule.au-log-forward.title") ||
 		w[1].Active || w[1].Covered != 0 || w[1].Resurfaced != 1 || w[1].Target != "L3-CES1-14" {
 		t.Errorf("waiver appendix %+v", w)
 	}

@@ -523,6 +523,10 @@ func nearClause(s string, known []string) string {
 	return best
 }
 
+// SameClause reports whether two clause names are the same clause, as
+// Covers compares them.
+func SameClause(a, b string) bool { return a != "" && normClause(a) == normClause(b) }
+
 // normClause compares clause names as a person types them: case, blanks
 // and full-width brackets do not matter ("8.1.4.1a）" is "8.1.4.1 a)").
 func normClause(s string) string {
