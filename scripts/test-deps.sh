@@ -4,7 +4,8 @@
 # rendering), PostgreSQL and MariaDB servers (backup drills, db checks),
 # restic, the archivers archive drills are tested with (xz, bzip2, zip,
 # zstd), tmux (the dashboard's smoke test drives the real binary in it) and
-# nftables (the ping test makes a lossy path in a network namespace). Idempotent: apt runs only when something is missing.
+# nftables (the ping test makes a lossy path in a network namespace), and
+# Net-SNMP's snmpd (the SNMP checks read a real agent on loopback). Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -30,6 +31,8 @@ declare -A pkg_for=(
   [/usr/bin/zip]=zip
   [/usr/bin/tmux]=tmux
   [/usr/sbin/nft]=nftables
+  [/usr/sbin/snmpd]=snmpd
+  [/usr/bin/snmpget]=snmp
 )
 need=()
 for f in "${!pkg_for[@]}"; do

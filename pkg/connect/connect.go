@@ -68,6 +68,7 @@ type Factory struct {
 
 	mu      sync.Mutex
 	targets map[string]targetEntry // resolved SSH targets per asset
+	snmp    map[string]snmpEntry   // SNMP sessions per asset
 }
 
 type targetEntry struct {
@@ -250,8 +251,9 @@ func SSHTarget(a *inventory.Asset) (transport.SSHTarget, error) {
 	return t, nil
 }
 
-// Close ends every SSH connection the factory made.
+// Close ends every SSH connection and SNMP session the factory made.
 func (f *Factory) Close() {
+	f.closeSNMP()
 	if f.dialer != nil {
 		f.dialer.Close()
 	}

@@ -134,6 +134,7 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 		ConnectTimeout: req.ConnectTimeout,
 		Systems:        req.Systems,
 		SQL:            sqlPool,
+		SNMP:           e.Connect.SNMP,
 		Lang:           e.Lang,
 		Site:           req.Site,
 		Since: func(asset, playbook string) (time.Time, bool) {

@@ -74,6 +74,9 @@ type Env struct {
 	// Lang is the language ("zh" or "en") of messages and advice a check
 	// writes; "" means English.
 	Lang string
+	// SNMP returns the run's SNMP session to the asset, shared by its SNMP
+	// checks (connect.Factory.SNMP). Nil when the run wires no SNMP channel.
+	SNMP func() (*transport.SNMPClient, error)
 	// Previous returns the results this check (by its name in the
 	// playbook) gave this asset in the asset's latest earlier inspection by
 	// this playbook, with their metrics: the samples a check turns counters

@@ -54,6 +54,9 @@ type Runner struct {
 	// never, or when the run reads no history): checks see it as Env.Since,
 	// zero when there is none.
 	Since func(asset, playbook string) (time.Time, bool)
+	// SNMP returns the run's SNMP session to an asset; checks see it as
+	// Env.SNMP. Nil: no SNMP channel.
+	SNMP func(a *inventory.Asset) (*transport.SNMPClient, error)
 	// Previous returns the results check (its name) gave asset in its
 	// latest earlier inspection by playbook, metrics included; checks see it
 	// as Env.Previous. Nil when the run reads no history.
@@ -472,6 +475,9 @@ func (r *Runner) evaluate(ctx context.Context, hp *HostPlan, it *Item, sec *Sect
 	spec := it.Spec
 	env := &Env{Spec: &spec, Asset: hp.Asset, Thresholds: it.Thresholds, Section: sec, Since: since, Now: now,
 		SQL: r.SQL, System: r.Systems[hp.Asset.System], Lang: r.Lang, Site: r.Site}
+	if r.SNMP != nil {
+		env.SNMP = func() (*transport.SNMPClient, error) { return r.SNMP(hp.Asset) }
+	}
 	if r.Previous != nil {
 		env.Previous = func(ctx context.Context) ([]result.Result, error) {
 			return r.Previous(ctx, hp.Name, it.Playbook, spec.Name)

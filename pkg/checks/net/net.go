@@ -1,0 +1,217 @@
+// Package net holds the check types that read network, security and
+// storage devices over SNMP from this machine: snmp-system (identity,
+// uptime, reboots between runs), snmp-interfaces (status, error and discard
+// rates, bandwidth utilisation from counters across runs), snmp-health
+// (CPU, memory, temperature, fans and power supplies through vendor
+// profiles that are data, see profiles/) and snmp-storage (capacity from
+// HOST-RESOURCES-MIB). They are probes: Script is empty and the session
+// comes from the run (inspect.Env.SNMP), one per device, never opened by a
+// check.
+package net
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/cyhealth/hcops/pkg/inspect"
+	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/transport"
+)
+
+// Standard OIDs (SNMPv2-MIB, RFC 3418; SNMP-FRAMEWORK-MIB, RFC 3411).
+const (
+	oidSysDescr     = "1.3.6.1.2.1.1.1.0"
+	oidSysObjectID  = "1.3.6.1.2.1.1.2.0"
+	oidSysUpTime    = "1.3.6.1.2.1.1.3.0"
+	oidSysName      = "1.3.6.1.2.1.1.5.0"
+	oidEngineBoots  = "1.3.6.1.6.3.10.2.1.2.0"
+	oidEngineTime   = "1.3.6.1.6.3.10.2.1.3.0"
+	metricUptime    = "snmp.uptime_s"
+	metricBoots     = "snmp.engine_boots"
+	ticksPerSecond  = 100
+	sysUpTimeWrapTk = 1 << 32 // sysUpTime is TimeTicks: it wraps after 497 days
+)
+
+// noScript is the Script of every check here: they are probes.
+type noScript struct{}
+
+// Script is empty: the check reads the device over SNMP from this machine.
+func (noScript) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
+
+// Validate has nothing left to check: DecodeParams did.
+func (noScript) Validate(*inspect.Spec) error { return nil }
+
+// session returns the device's SNMP session, or the one result that says
+// why there is none: SNMP not configured for the asset (OK, not
+// applicable: only ping applies), no SNMP channel in this run, or the
+// device unreachable.
+func session(env *inspect.Env, typ string) (*transport.SNMPClient, *result.Result) {
+	r := inspect.NewResult(env, typ, "")
+	switch {
+	case env.Asset == nil || !env.Asset.SNMP.Configured():
+		r.Status, r.Reason = result.OK, result.ReasonNotApplicable
+		inspect.SetMsg(&r, env, "net.snmp.not_configured")
+		inspect.SetAdvice(&r, env, "net.snmp.not_configured_advice")
+		return nil, &r
+	case env.SNMP == nil:
+		r.Status, r.Reason = result.Unknown, "no-channel"
+		inspect.SetMsg(&r, env, "net.snmp.no_channel")
+		return nil, &r
+	}
+	c, err := env.SNMP()
+	if err != nil {
+		f := failure(env, typ, err)
+		return nil, &f
+	}
+	return c, nil
+}
+
+// failure turns an SNMP error into the result the engineer reads: which
+// device, and what to look at — the community (v2c gives no answer when it
+// is wrong), the v3 user or keys, or the agent.
+func failure(env *inspect.Env, typ string, err error) result.Result {
+	r := inspect.NewResult(env, typ, "")
+	r.Status, r.Reason = result.Unreachable, transport.ReasonOf(err)
+	if r.Reason == "" {
+		r.Status, r.Reason = result.Unknown, "snmp-error"
+	}
+	r.Evidence = err.Error()
+	name, where, ver, user := "", "", "", ""
+	if a := env.Asset; a != nil {
+		name, ver = a.Name, a.SNMP.Version
+		if ver == "" {
+			ver = inventory.SNMPv2c
+		}
+		user = a.SNMP.User
+		port := a.SNMP.Port
+		if port == 0 {
+			port = 161
+		}
+		addr := a.Address
+		if addr == "" {
+			addr = a.Name
+		}
+		where = net.JoinHostPort(addr, strconv.Itoa(port))
+	}
+	switch {
+	case errors.Is(err, transport.ErrSNMPNoAnswer) && ver == inventory.SNMPv2c:
+		inspect.SetMsg(&r, env, "net.snmp.no_answer_v2c", name, where)
+		inspect.SetAdvice(&r, env, "net.snmp.no_answer_v2c_advice")
+	case errors.Is(err, transport.ErrSNMPNoAnswer):
+		inspect.SetMsg(&r, env, "net.snmp.no_answer_v3", name, where)
+		inspect.SetAdvice(&r, env, "net.snmp.no_answer_v3_advice")
+	case errors.Is(err, transport.ErrSNMPWrongDigest):
+		inspect.SetMsg(&r, env, "net.snmp.wrong_digest", name, user)
+		inspect.SetAdvice(&r, env, "net.snmp.key_advice")
+	case errors.Is(err, transport.ErrSNMPDecryption):
+		inspect.SetMsg(&r, env, "net.snmp.decryption", name, user)
+		inspect.SetAdvice(&r, env, "net.snmp.key_advice")
+	case errors.Is(err, transport.ErrSNMPNotAuthentic):
+		inspect.SetMsg(&r, env, "net.snmp.not_authentic", name, user)
+		inspect.SetAdvice(&r, env, "net.snmp.user_key_advice")
+	case errors.Is(err, transport.ErrSNMPSilentV3):
+		inspect.SetMsg(&r, env, "net.snmp.silent_v3", name, user)
+		inspect.SetAdvice(&r, env, "net.snmp.key_advice")
+	case errors.Is(err, transport.ErrSNMPUnknownUser):
+		inspect.SetMsg(&r, env, "net.snmp.unknown_user", name, user)
+		inspect.SetAdvice(&r, env, "net.snmp.user_advice")
+	case errors.Is(err, transport.ErrSNMPLevel):
+		inspect.SetMsg(&r, env, "net.snmp.level", name, user)
+		inspect.SetAdvice(&r, env, "net.snmp.user_advice")
+	case r.Reason == result.ReasonAuth:
+		// A secret reference that cannot be read (the error names the
+		// field and the reference, never a value).
+		inspect.SetMsg(&r, env, "net.snmp.secret", name, err.Error())
+		inspect.SetAdvice(&r, env, "net.snmp.secret_advice")
+	default:
+		inspect.SetMsg(&r, env, "net.snmp.failed", name, err.Error())
+	}
+	return r
+}
+
+// sysSample is what every run records of the agent's clock: enough to tell
+// a restart since the previous run from a wrap of sysUpTime.
+type sysSample struct {
+	At     time.Time
+	Uptime float64 // seconds (sysUpTime / 100)
+	Boots  float64 // snmpEngineBoots; -1 when the agent does not say
+}
+
+// readSys reads sysUpTime and snmpEngineBoots.
+func readSys(ctx context.Context, c *transport.SNMPClient, now time.Time) (sysSample, error) {
+	vs, err := c.Get(ctx, oidSysUpTime, oidEngineBoots)
+	if err != nil {
+		return sysSample{}, err
+	}
+	s := sysSample{At: now, Uptime: -1, Boots: -1}
+	for _, v := range vs {
+		f, ok := v.Float()
+		if !ok {
+			continue
+		}
+		switch v.OID {
+		case oidSysUpTime:
+			s.Uptime = f / ticksPerSecond
+		case oidEngineBoots:
+			s.Boots = f
+		}
+	}
+	if s.Uptime < 0 {
+		return s, errors.New("the agent returned no sysUpTime")
+	}
+	return s, nil
+}
+
+// metrics of a sysSample, stored with a result so the next run can tell a
+// restart.
+func (s sysSample) metrics() []result.Metric {
+	m := []result.Metric{{Name: metricUptime, Value: s.Uptime, Unit: "s"}}
+	if s.Boots >= 0 {
+		m = append(m, result.Metric{Name: metricBoots, Value: s.Boots})
+	}
+	return m
+}
+
+// prevSys reads the sysSample stored with a previous result.
+func prevSys(r result.Result) (sysSample, bool) {
+	s := sysSample{At: r.StartedAt, Uptime: -1, Boots: -1}
+	for _, m := range r.Metrics {
+		switch m.Name {
+		case metricUptime:
+			s.Uptime = m.Value
+		case metricBoots:
+			s.Boots = m.Value
+		}
+	}
+	return s, s.Uptime >= 0 && !s.At.IsZero()
+}
+
+// restarted reports whether the agent restarted (the device rebooted, or
+// its SNMP agent was restarted) between prev and cur: snmpEngineBoots went
+// up, or sysUpTime is shorter than the time since prev — unless that is
+// sysUpTime wrapping at 2^32 ticks (497 days), which the expected value
+// modulo the wrap tells apart. Counters are reset by a restart.
+func restarted(prev, cur sysSample) bool {
+	if prev.Boots >= 0 && cur.Boots >= 0 && cur.Boots != prev.Boots {
+		return true
+	}
+	elapsed := cur.At.Sub(prev.At).Seconds()
+	if elapsed <= 0 {
+		return cur.Uptime < prev.Uptime
+	}
+	// Slack for the time between stamping the sample and reading the
+	// uptime (seconds), and for the agent's clock running a little slow
+	// (0.1 %: a minute and a half a day).
+	slack := 5 + elapsed/1000
+	if cur.Uptime+slack >= prev.Uptime+elapsed {
+		return false
+	}
+	wrap := float64(sysUpTimeWrapTk) / ticksPerSecond
+	expect := math.Mod(prev.Uptime+elapsed, wrap)
+	return math.Abs(cur.Uptime-expect) > slack
+}
