@@ -187,3 +187,59 @@ func TestReportBaselineCLI(t *testing.T) {
 		t.Errorf("missing --waivers: %d %s", code, errOut)
 	}
 }
+
+// TestReportBaselineLocalEndToEnd runs the real mlps3-linux checks on this
+// machine (no inventory: the local host), then writes the report from the
+// history: every rule of the catalogue is in the checklist with a verdict,
+// a record and the evidence read, in JSON and in Markdown.
+func TestReportBaselineLocalEndToEnd(t *testing.T) {
+	e := newHistoryEnv(t)
+	t.Setenv("HCOPS_INVENTORY", "")
+	code, _, errOut := e.hcops(t, "inspect", "--playbook", baseline.Playbook, "-o", "json")
+	if code != ExitOK && code != ExitWarn && code != ExitCrit && code != ExitUnknown {
+		t.Fatalf("inspect: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut := e.hcops(t, "report", "baseline", "--format", "json", "--out", "-")
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, errOut)
+	}
+	var rep report.BaselineReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%.500s", err, out)
+	}
+	if len(rep.Hosts) != 1 || !rep.Hosts[0].Reachable || rep.Playbook != baseline.Playbook {
+		t.Fatalf("hosts %+v", rep.Hosts)
+	}
+	h := rep.Hosts[0]
+	valid := map[baseline.Verdict]bool{baseline.Pass: true, baseline.Partial: true, baseline.Fail: true, baseline.NotApplicable: true, baseline.NotChecked: true}
+	rules := baseline.Rules()
+	if len(h.Items) != len(rules) {
+		t.Fatalf("%d items, want %d", len(h.Items), len(rules))
+	}
+	for i, it := range h.Items {
+		if it.Rule != rules[i].ID || !valid[it.Verdict] || it.Record == "" || it.Evidence == "" || it.Check == "" ||
+			it.Record == "the inspection has no result for this item (an older playbook, or the check did not run)" {
+			t.Errorf("%s: verdict %q, record %q, evidence %q, check %q", rules[i].ID, it.Verdict, it.Record, it.Evidence, it.Check)
+		}
+		if (it.Verdict == baseline.Fail || it.Verdict == baseline.Partial) && it.Advice == "" {
+			t.Errorf("%s: %s without remediation advice", it.Rule, it.Verdict)
+		}
+	}
+	c := h.Counts
+	if c.Total != len(rules) || c.Pass+c.Partial+c.Fail+c.NotApplicable+c.NotChecked != len(rules) {
+		t.Errorf("counts %+v", c)
+	}
+
+	code, md, errOut := e.hcops(t, "report", "baseline", "--format", "md", "--out", "-")
+	if code != 0 {
+		t.Fatalf("report md: exit %d\n%s", code, errOut)
+	}
+	for _, r := range rules {
+		if !strings.Contains(md, "(`"+r.ID+"`)") {
+			t.Errorf("markdown lacks rule %s", r.ID)
+		}
+	}
+	if n := strings.Count(md, "```text\n"); n < len(rules) {
+		t.Errorf("markdown has %d evidence blocks, want one per rule (%d)", n, len(rules))
+	}
+}
