@@ -126,7 +126,7 @@ func (s *snap) rotationOf() (rotation, string, bool) {
 				match = ""
 				for _, w := range pending {
 					for _, sl := range systemLogs {
-						if strings.Trim(w, `"`) == sl {
+						if strings.Trim(w, `"`) == sl && match == "" {
 							match = sl
 						}
 					}
@@ -182,7 +182,7 @@ func (c *ctx) logRetention(p *logsParams, forwarded bool) result.Result {
 
 var (
 	// *.* @@loghost:514 (legacy selector action; @ UDP, @@ TCP)
-	legacyFwdRE = regexp.MustCompile(`^\S+\s+(@@?)\(?[^\s)]*\)?\[?([^\]\s:]+)`)
+	legacyFwdRE = regexp.MustCompile(`^\S+\s+(@@?)(?:\([^)]*\))?\[?([^\]\s:;]+)`)
 	// action(type="omfwd" target="10.1.1.1" …)
 	omfwdRE  = regexp.MustCompile(`(?i)type\s*=\s*"omfwd"`)
 	targetRE = regexp.MustCompile(`(?i)target\s*=\s*"([^"]+)"`)
