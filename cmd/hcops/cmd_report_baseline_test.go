@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/baseline"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/report"
@@ -241,5 +242,53 @@ func TestReportBaselineLocalEndToEnd(t *testing.T) {
 	}
 	if n := strings.Count(md, "```text\n"); n < len(rules) {
 		t.Errorf("markdown has %d evidence blocks, want one per rule (%d)", n, len(rules))
+	}
+}
+
+// TestReportBaselineOverSSH inspects three hosts over a real sshd with the
+// mlps3-linux playbook, and two that cannot be reached (one refuses, one
+// hangs), then reports: the three hosts are the same machine, so every
+// finding is one line naming all three, and the unreachable hosts are
+// named in the conclusion with every item not checked.
+func TestReportBaselineOverSSH(t *testing.T) {
+	testenv.LookPath(t, "sshd")
+	e := newInspectEnv(t, "")
+	ctx := context.Background()
+	code, out, errOut := e.hcops(ctx, t, "inspect", "--playbook", baseline.Playbook, "--identity", e.sshd.ClientKeyPath,
+		"--known-hosts", e.sshd.KnownHostsPath, "--connect-timeout", "2s", "--host-timeout", "30s", "-o", "json")
+	if code != ExitCrit && code != ExitUnknown { // findings, and down-01 and hung-01 cannot be reached
+		t.Fatalf("inspect: exit %d\n%.2000s\n%s", code, out, errOut)
+	}
+	code, out, errOut = e.hcops(ctx, t, "report", "baseline", "--format", "json", "--out", "-")
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, errOut)
+	}
+	var rep report.BaselineReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%.500s", err, out)
+	}
+	reachable := map[string]bool{}
+	for _, h := range rep.Hosts {
+		reachable[h.Name] = h.Reachable
+		if len(h.Items) != len(baseline.Rules()) {
+			t.Errorf("%s: %d items", h.Name, len(h.Items))
+		}
+		if !h.Reachable && h.Counts.NotChecked != len(baseline.Rules()) {
+			t.Errorf("%s unreachable but counts %+v", h.Name, h.Counts)
+		}
+	}
+	if len(reachable) != 5 || !reachable["app-01"] || !reachable["app-02"] || !reachable["app-03"] || reachable["down-01"] || reachable["hung-01"] {
+		t.Fatalf("hosts %v", reachable)
+	}
+	if len(rep.Findings) == 0 {
+		t.Fatal("no finding: this machine is not hardened to MLPS level 3, so some must be found")
+	}
+	for _, f := range rep.Findings {
+		if strings.Join(f.Hosts, ",") != "app-01,app-02,app-03" {
+			t.Errorf("finding %d (%s %s): hosts %v, want the three inspected hosts on one line", f.No, f.Rule, f.Verdict, f.Hosts)
+		}
+	}
+	if !strings.Contains(rep.Conclusion, "2 host(s) could not be reached at their latest check (down-01, hung-01)") {
+		t.Errorf("conclusion %q", rep.Conclusion)
 	}
 }
