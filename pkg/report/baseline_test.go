@@ -639,3 +639,25 @@ func TestBaselineChromium(t *testing.T) {
 		t.Fatalf("screenshot %s is not a PNG: %v", png, err)
 	}
 }
+
+// The README's waiver example is a valid waiver file for the real
+// catalogue, so a user who copies it starts from something that loads.
+func TestREADMEWaiverExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "**Waivers / 豁免.**")
+	_, rest, ok2 := strings.Cut(rest, "```yaml\n")
+	block, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no waiver example")
+	}
+	set, err := waiver.Parse("README.md", []byte(block), BaselineCatalogue(), nil)
+	if err != nil {
+		t.Fatalf("the README's waiver example does not load: %v", err)
+	}
+	if len(set.Waivers) != 1 || set.Waivers[0].Rule != "ia-multi-factor" {
+		t.Errorf("%+v", set.Waivers)
+	}
+}
