@@ -153,9 +153,9 @@ func TestFixtures(t *testing.T) {
 			"ia-password-complexity": "libpam-pwquality",
 			"ac-mac":                 "AppArmor",
 		}, map[string]string{
-			"ia-password-expiry": "PASS_MAX_DAYS is 99999 in /etc/login.defs; required ≤ 90",
-			"di-ssh-macs":        "hmac-sha1",
-			"ac-root-ssh-login":  "PermitRootLogin is without-password; required no",
+			"ia-password-expiry":  "PASS_MAX_DAYS is 99999 in /etc/login.defs; required ≤ 90",
+			"di-ssh-macs":         "hmac-sha1",
+			"ac-root-ssh-login":   "PermitRootLogin is without-password; required no",
 			"ac-default-accounts": "postgres",
 		}},
 		{"centos7", verdicts{
