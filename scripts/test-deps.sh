@@ -5,7 +5,9 @@
 # restic, the archivers archive drills are tested with (xz, bzip2, zip,
 # zstd), tmux (the dashboard's smoke test drives the real binary in it) and
 # nftables (the ping test makes a lossy path in a network namespace), and
-# Net-SNMP's snmpd (the SNMP checks read a real agent on loopback). Idempotent: apt runs only when something is missing.
+# Net-SNMP's snmpd (the SNMP checks read a real agent on loopback), and
+# util-linux's unshare and mount (the MLPS baseline test swaps /etc by bind
+# mounts in a private mount namespace). Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -33,6 +35,8 @@ declare -A pkg_for=(
   [/usr/sbin/nft]=nftables
   [/usr/sbin/snmpd]=snmpd
   [/usr/bin/snmpget]=snmp
+  [/usr/bin/unshare]=util-linux
+  [/usr/bin/mount]=mount
 )
 need=()
 for f in "${!pkg_for[@]}"; do
