@@ -1,0 +1,77 @@
+package sec
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+	"github.com/cyhealth/hcops/pkg/baseline"
+	"github.com/cyhealth/hcops/pkg/inspect"
+	"github.com/cyhealth/hcops/pkg/result"
+)
+
+// runCollectors runs every collector of the playbook on this machine with
+// the shell sh and PATH, each wrapped as the batch script wraps it, and
+// evaluates the output.
+func runCollectors(t *testing.T, sh, path string) map[string]result.Result {
+	t.Helper()
+	got := map[string]result.Result{}
+	for _, s := range playbookSpecs(t) {
+		c := allTypes[s.Type]
+		script, err := c.Script(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(sh)
+		cmd.Env = []string{"PATH=" + path, "LC_ALL=C"}
+		cmd.Stdin = strings.NewReader("( eval " + inspect.ShellQuote(script) + " ) </dev/null 2>&1\n")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s under %s: %v", s.Name, sh, err)
+		}
+		env := &inspect.Env{Spec: s, Section: &inspect.Section{Stdout: string(out)}, Now: time.Now()}
+		for _, r := range c.Evaluate(context.Background(), env) {
+			got[r.Item] = r
+		}
+	}
+	return got
+}
+
+// The collectors are POSIX sh: BusyBox's sh with nothing but BusyBox
+// applets on PATH (a minimal appliance) and dash (Debian's /bin/sh) reach
+// the same verdict on this machine for every rule, except the one that
+// looks for compilers and sniffers on PATH.
+func TestCollectorsUnderBusyboxAndDash(t *testing.T) {
+	bb := testenv.LookPath(t, "busybox")
+	dash := testenv.LookPath(t, "dash")
+	bin := t.TempDir()
+	list, err := exec.Command(bb, "--list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range strings.Fields(string(list)) {
+		os.Symlink(bb, filepath.Join(bin, n))
+	}
+	ref := runCollectors(t, dash, "/usr/sbin:/usr/bin:/sbin:/bin")
+	small := runCollectors(t, filepath.Join(bin, "sh"), bin)
+	if len(ref) != len(baseline.Rules()) || len(small) != len(baseline.Rules()) {
+		t.Fatalf("%d and %d results for %d rules", len(ref), len(small), len(baseline.Rules()))
+	}
+	for _, rule := range baseline.Rules() {
+		a, b := ref[rule.ID], small[rule.ID]
+		if a.Reason == "internal-error" || b.Reason == "internal-error" {
+			t.Errorf("%s: %q / %q", rule.ID, a.Message, b.Message)
+		}
+		if rule.ID == "ip-minimal-install" {
+			continue
+		}
+		if baseline.VerdictOf(a) != baseline.VerdictOf(b) || a.Message != b.Message {
+			t.Errorf("%s: dash %s %q, busybox %s %q\nbusybox evidence:\n%s", rule.ID, baseline.VerdictOf(a), a.Message, baseline.VerdictOf(b), b.Message, b.Evidence)
+		}
+	}
+}
