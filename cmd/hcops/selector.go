@@ -21,7 +21,7 @@ type selectorFlags struct {
 // check the selector against the inventory before it runs (checkKeys).
 func (s *selectorFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&s.groups, "group", nil, "select assets in this group (repeatable; any of them; also a,b)")
-	cmd.Flags().StringVarP(&s.expr, "selector", "l", "", "select by fields and labels: key=value,key!=value,key in (a,b),key notin (a,b),key,!key\n(keys: name kind zone site room system criticality group owner address via os.family os.version os.arch, else a label)")
+	cmd.Flags().StringVarP(&s.expr, "selector", "l", "", "select by fields and labels: key=value,key!=value,key in (a,b),key notin (a,b),key,!key\n(keys: name kind zone site room system criticality group owner address via os.family os.version os.arch snmp.version, else a label)")
 	pre := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
 		if pre != nil {

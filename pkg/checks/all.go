@@ -8,6 +8,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/checks/db"
 	"github.com/cyhealth/hcops/pkg/checks/generic"
 	"github.com/cyhealth/hcops/pkg/checks/hw"
+	netchecks "github.com/cyhealth/hcops/pkg/checks/net"
 	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/checks/probe"
 	"github.com/cyhealth/hcops/pkg/checks/sec"
@@ -69,6 +70,10 @@ func All() inspect.Registry {
 		"sec-trust":       sec.Trust(),
 		"smart":           hw.SMART(),
 		"systemd-unit":    oschecks.SystemdUnit(),
+		"snmp-health":     netchecks.Health(),
+		"snmp-interfaces": netchecks.Interfaces(),
+		"snmp-storage":    netchecks.Storage(),
+		"snmp-system":     netchecks.System(),
 		"tcp-connect":     probe.TCPConnect(),
 		"time-offset":     oschecks.TimeOffset(),
 		"tls-cert":        probe.TLSCert(),

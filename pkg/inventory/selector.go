@@ -50,6 +50,18 @@ var fieldKeys = map[string]func(a *Asset) string{
 	"os.family":   func(a *Asset) string { return a.OS.Family },
 	"os.version":  func(a *Asset) string { return a.OS.Version },
 	"os.arch":     func(a *Asset) string { return a.OS.Arch },
+	// snmp.version is the SNMP version of an asset with SNMP settings
+	// (a community or a v3 user), "" otherwise: playbooks target their
+	// SNMP checks with it.
+	"snmp.version": func(a *Asset) string {
+		if !a.SNMP.Configured() {
+			return ""
+		}
+		if a.SNMP.Version == "" {
+			return SNMPv2c
+		}
+		return a.SNMP.Version
+	},
 }
 
 // ParseSelector builds a selector from name globs, groups (any of) and an

@@ -97,3 +97,40 @@ func TestSNMPProblems(t *testing.T) {
 		}
 	}
 }
+
+// The selector key snmp.version picks the assets with SNMP settings (a
+// community or a v3 user), with their version; a block of tuning alone
+// does not count.
+func TestSNMPSelector(t *testing.T) {
+	inv, err := LoadBytes("sel.yaml", []byte(`
+defaults:
+  snmp: {timeout: 3s}
+assets:
+  - {name: sw-01, kind: network-device, address: 198.51.100.1, snmp: {community: {env: C}}}
+  - {name: fw-01, kind: security-device, address: 198.51.100.5, snmp: {version: "3", user: u, auth_key: {env: A}}}
+  - {name: nas-01, kind: storage, address: 198.51.100.30}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for expr, want := range map[string]string{
+		"snmp.version":              "sw-01 fw-01",
+		"!snmp.version":             "nas-01",
+		"snmp.version=2c":           "sw-01",
+		"kind=storage,snmp.version": "",
+	} {
+		sel, err := ParseExpr(expr)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		var got []string
+		for _, a := range inv.Assets {
+			if sel.Match(a) {
+				got = append(got, a.Name)
+			}
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: %v, want %s", expr, got, want)
+		}
+	}
+}

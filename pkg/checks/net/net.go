@@ -126,7 +126,12 @@ func failure(env *inspect.Env, typ string, err error) result.Result {
 	case r.Reason == result.ReasonAuth:
 		// A secret reference that cannot be read (the error names the
 		// field and the reference, never a value).
-		inspect.SetMsg(&r, env, "net.snmp.secret", name, err.Error())
+		why := err
+		var ue *transport.UnreachableError
+		if errors.As(err, &ue) && ue.Err != nil {
+			why = ue.Err // "snmp.community: environment variable X is not set"
+		}
+		inspect.SetMsg(&r, env, "net.snmp.secret", name, why.Error())
 		inspect.SetAdvice(&r, env, "net.snmp.secret_advice")
 	default:
 		inspect.SetMsg(&r, env, "net.snmp.failed", name, err.Error())

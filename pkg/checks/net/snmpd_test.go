@@ -136,7 +136,7 @@ func TestSNMPAccess(t *testing.T) {
 		}()},
 		{"wrong auth key", result.ReasonAuth, "wrong authentication key", snmpv3(t, s, s.PrivUser, "wrong-auth-key-9", s.PrivKey)},
 		{"unknown user", result.ReasonAuth, "user nobody", snmpv3(t, s, "nobody", s.AuthKey, s.PrivKey)},
-		{"unset secret", result.ReasonAuth, "HCOPS_TEST_SNMP_UNSET", inventory.SNMP{Version: "2c", Community: inventory.SecretRef{Env: "HCOPS_TEST_SNMP_UNSET"}}},
+		{"unset secret", result.ReasonAuth, "cannot read the SNMP secret of core-sw-01: snmp.community: environment variable HCOPS_TEST_SNMP_UNSET is not set", inventory.SNMP{Version: "2c", Community: inventory.SecretRef{Env: "HCOPS_TEST_SNMP_UNSET"}}},
 	}
 	for _, c := range bad {
 		start := time.Now()
