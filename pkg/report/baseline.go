@@ -407,6 +407,16 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 	var order []fkey
 	stale := 0
 
+	// Which check answers which rule, as the hosts' results say: a host
+	// whose check failed as a whole shows that failure on the check's rules.
+	ruleCheck := map[string]string{}
+	for _, hin := range in.Hosts {
+		for _, r := range hin.Results {
+			if r.Item != "" && r.Check != "" && ruleCheck[r.Item] == "" {
+				ruleCheck[r.Item] = r.Check
+			}
+		}
+	}
 	for _, hin := range in.Hosts {
 		a := hin.Asset
 		h := BaselineHost{Name: clean(a.Name), Address: clean(a.Address), System: clean(a.System), RunID: hin.RunID, InspectedAt: hin.At.In(loc), Reachable: true}
@@ -424,11 +434,23 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 			stale++
 		}
 		byRule := map[string]*result.Result{}
+		checkLevel := map[string]*result.Result{}
+		var checkNames []string
 		var connect *result.Result
 		for i := range hin.Results {
 			r := &hin.Results[i]
 			if r.Check == connectCheck && r.Status == result.Unreachable {
 				connect = r
+				continue
+			}
+			if r.Item == "" {
+				// A check that gave no per-rule answer (the host timed out,
+				// the connection dropped, the script died): its message
+				// stands for each rule of that check (see missing below).
+				if checkLevel[r.Check] == nil {
+					checkLevel[r.Check] = r
+					checkNames = append(checkNames, r.Check)
+				}
 				continue
 			}
 			if _, ok := baseline.Lookup(r.Item); !ok {
@@ -458,6 +480,14 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 				}
 			case !h.Reachable:
 				it.Record = o.t("rbl.record.unreachable")
+			case checkFailed(checkLevel, checkNames, ruleCheck[rule.ID]) != nil:
+				// The check this rule belongs to (as other hosts answered
+				// it) failed as a whole.
+				cr := checkFailed(checkLevel, checkNames, ruleCheck[rule.ID])
+				it.Record = o.t("rbl.record.check_failed", clean(cr.Check), clean(msgIn(lang, cr)))
+				it.Check = clean(cr.Check)
+				it.CheckedAt = cr.StartedAt.In(loc)
+				it.Advice = clean(adviceIn(lang, cr))
 			default:
 				it.Record = o.t("rbl.record.missing")
 			}
@@ -590,6 +620,19 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 	}
 	rep.Notes = append(rep.Notes, o.t("rbl.note.scope"))
 	return rep
+}
+
+// checkFailed is the failure of the check that answers a rule (check, as
+// other hosts' results name it); when no host answered the rule, the
+// first check that failed as a whole on this host stands for it.
+func checkFailed(failed map[string]*result.Result, order []string, check string) *result.Result {
+	if check != "" {
+		return failed[check]
+	}
+	if len(order) > 0 {
+		return failed[order[0]]
+	}
+	return nil
 }
 
 // worseResult orders two results of the same rule on one host (a playbook

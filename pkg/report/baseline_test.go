@@ -661,3 +661,40 @@ func TestREADMEWaiverExample(t *testing.T) {
 		t.Errorf("%+v", set.Waivers)
 	}
 }
+
+// A check that failed as a whole on a host (the host timed out, the
+// script died) gives no per-rule results: its rules show that failure,
+// found through the check name other hosts' results give them; a rule
+// whose check did answer elsewhere but not here is missing.
+func TestBaselineCheckFailedAsAWhole(t *testing.T) {
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, cst)
+	full := baselineResults("rhis-app-01", 99999, at)
+	var partial []result.Result
+	for _, r := range baselineResults("rhis-app-02", 99999, at) {
+		switch r.Item {
+		case "ia-empty-password":
+			r.Item, r.Status, r.Reason, r.Evidence = "", result.Unknown, result.ReasonTimeout, ""
+			r.SetText("rhis-app-02: the host did not finish within 1m0s")
+		case "ia-uid0-unique":
+			continue
+		}
+		partial = append(partial, r)
+	}
+	in := &BaselineInput{Hosts: []BaselineHostInput{
+		{Asset: &inventory.Asset{Name: "rhis-app-01"}, RunID: 1, At: at, Results: full},
+		{Asset: &inventory.Asset{Name: "rhis-app-02"}, RunID: 1, At: at, Results: partial},
+	}}
+	rep := NewBaseline(in, testOpts(i18n.EN))
+	h := rep.Hosts[1]
+	if it := h.Items[0]; it.Rule != "ia-empty-password" || it.Verdict != baseline.NotChecked ||
+		it.Record != "check mlps-ia-empty-password did not complete, so this item was not checked: rhis-app-02: the host did not finish within 1m0s" {
+		t.Errorf("failed check: %+v", it)
+	}
+	if it := h.Items[1]; it.Rule != "ia-uid0-unique" || it.Verdict != baseline.NotChecked ||
+		it.Record != "the inspection has no result for this item (an older playbook, or the check did not run)" {
+		t.Errorf("missing rule: %+v", it)
+	}
+	if h.Counts.NotChecked != 2 || !h.Reachable || slicesContains(rep.Notes, "1 result(s) belong to no rule of the current catalogue (a newer or older playbook) and are not in the checklists.") {
+		t.Errorf("counts %+v, notes %v", h.Counts, rep.Notes)
+	}
+}
