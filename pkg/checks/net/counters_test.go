@@ -87,6 +87,15 @@ func TestComputeRates(t *testing.T) {
 	if _, why = computeRates(sample(32, 1, 1, 1, 0, 0), sample(64, 2, 2, 2, 0, 0), 60); why != noRateDiscont {
 		t.Errorf("width changed: %q", why)
 	}
+	// Without a speed (a virtual interface) only an absurd rate is
+	// refused.
+	noSpeed := func(s ifSample) ifSample { s.SpeedBps = 0; return s }
+	if r, why = computeRates(noSpeed(sample(64, 0, 0, 0, 0, 0)), noSpeed(sample(64, 36e9, 0, 0, 0, 0)), hour); why != "" || r.InUtil != -1 || r.InBps != 80e6 {
+		t.Errorf("no speed: %+v %q", r, why)
+	}
+	if _, why = computeRates(noSpeed(prev), noSpeed(cur), hour); why != noRateDiscont {
+		t.Errorf("no speed, cleared counters: %q", why)
+	}
 	if _, why = computeRates(prev, prev, 0); why != noRateInterval {
 		t.Errorf("no interval: %q", why)
 	}

@@ -15,6 +15,7 @@ import (
 // IF-MIB (RFC 2863) columns.
 const (
 	oidIfDescr       = "1.3.6.1.2.1.2.2.1.2"
+	oidIfType        = "1.3.6.1.2.1.2.2.1.3"
 	oidIfSpeed       = "1.3.6.1.2.1.2.2.1.5"
 	oidIfAdmin       = "1.3.6.1.2.1.2.2.1.7"
 	oidIfOper        = "1.3.6.1.2.1.2.2.1.8"
@@ -33,6 +34,17 @@ const (
 	oidIfHCOutUcast  = "1.3.6.1.2.1.31.1.1.1.11"
 	oidIfHighSpeed   = "1.3.6.1.2.1.31.1.1.1.15"
 )
+
+// virtualTypes are ifType values (IANAifType-MIB) of interfaces whose
+// speed is nominal, not a capacity: other(1), softwareLoopback(24),
+// propVirtual(53), tunnel(131), l2vlan(135), l3ipvlan(136), mplsTunnel(150).
+// Net-SNMP says lo runs at 10 Mb/s, a Huawei Vlanif at 1000 Mb/s; a
+// utilisation of that means nothing, so they get rates in bit/s only.
+var virtualTypes = map[int]bool{1: true, 24: true, 53: true, 131: true, 135: true, 136: true, 150: true}
+
+// maxPlausibleBps bounds a rate on an interface of unknown speed: more is
+// a counter reset, not traffic.
+const maxPlausibleBps = 400e9
 
 // ifOperStatus values (RFC 2863).
 var operText = map[int]string{1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant", 6: "notPresent", 7: "lowerLayerDown"}
@@ -108,6 +120,8 @@ func computeRates(prev, cur ifSample, elapsed float64) (ifRates, string) {
 		if r.InUtil > 110 || r.OutUtil > 110 {
 			return ifRates{}, noRateDiscont
 		}
+	} else if r.InBps > maxPlausibleBps || r.OutBps > maxPlausibleBps {
+		return ifRates{}, noRateDiscont
 	}
 	pkts := d["in_pkts"] + d["out_pkts"]
 	if e := d["in_errors"] + d["out_errors"]; pkts+e > 0 {
@@ -127,7 +141,9 @@ func computeRates(prev, cur ifSample, elapsed float64) (ifRates, string) {
 // counters), and error and discard rates as a share of packets, all from
 // the difference between this run's counters and the previous run's
 // (stored as metrics with the result). The value is the higher of in and
-// out utilisation (default warn ~:80, crit ~:95). A first run, a run
+// out utilisation (default warn ~:80, crit ~:95); virtual interfaces
+// (loopback, VLAN, tunnel), whose speed is nominal, get rates in bit/s and
+// no utilisation. A first run, a run
 // without history, a restart of the agent in between (sysUpTime,
 // snmpEngineBoots), or counters that would give an impossible rate give
 // no rate, and the message says which.
@@ -354,7 +370,7 @@ func sampleFrom(r result.Result) ifSample {
 func readInterfaces(ctx context.Context, c *transport.SNMPClient) ([]ifSample, error) {
 	cols := map[string]map[string]transport.SNMPVar{}
 	var order []string
-	for _, col := range []string{oidIfDescr, oidIfName, oidIfAdmin, oidIfOper, oidIfSpeed, oidIfHighSpeed,
+	for _, col := range []string{oidIfDescr, oidIfType, oidIfName, oidIfAdmin, oidIfOper, oidIfSpeed, oidIfHighSpeed,
 		oidIfHCInOctets, oidIfHCOutOctets, oidIfHCInUcast, oidIfHCOutUcast, oidIfInOctets, oidIfOutOctets,
 		oidIfInUcast, oidIfOutUcast, oidIfInErrors, oidIfOutErrors, oidIfInDiscards, oidIfOutDiscards} {
 		vs, _, err := c.Walk(ctx, col)
@@ -387,10 +403,16 @@ func readInterfaces(ctx context.Context, c *transport.SNMPClient) ([]ifSample, e
 		a, _ := num(oidIfAdmin, idx)
 		o, _ := num(oidIfOper, idx)
 		s.Admin, s.Oper = int(a), int(o)
-		if hs, ok := num(oidIfHighSpeed, idx); ok && hs > 0 {
+		typ, _ := num(oidIfType, idx)
+		switch hs, okHS := num(oidIfHighSpeed, idx); {
+		case virtualTypes[int(typ)]:
+			// nominal speed: unknown
+		case okHS && hs > 0:
 			s.SpeedBps = hs * 1e6
-		} else if sp, ok := num(oidIfSpeed, idx); ok && sp > 0 && sp < 4294967295 {
-			s.SpeedBps = sp
+		default:
+			if sp, ok := num(oidIfSpeed, idx); ok && sp > 0 && sp < 4294967295 {
+				s.SpeedBps = sp
+			}
 		}
 		pick := func(name, hc, low string) {
 			if v, ok := num(hc, idx); ok {
