@@ -86,7 +86,7 @@ EXIT STATUS
 	f.DurationVar(&opts.refresh, "refresh", 5*time.Second, "how often to read the history again")
 	f.DurationVar(&opts.wallEvery, "wall-every", 10*time.Second, "--wall: time on each system")
 	f.StringVar(&opts.by, "by", "", "who acts (default: site.engineer, else $USER)")
-	f.StringSliceVarP(&opts.playbooks, "playbook", "p", nil, "playbooks of a run started with i (default: "+defaultFleetPlaybook+")")
+	f.StringSliceVarP(&opts.playbooks, "playbook", "p", nil, "playbooks of a run started with i (default: the daily set, "+strings.Join(dailyPlaybooks, ", ")+", as hcops inspect)")
 	return cmd
 }
 
@@ -148,7 +148,7 @@ func tuiInspector(app *App, inv *inventory.Inventory, playbooks []string) tui.In
 			return err
 		}
 		if len(playbooks) == 0 {
-			playbooks = []string{defaultFleetPlaybook}
+			playbooks = dailyPlaybooks
 		}
 		var pbs []*inspect.Playbook
 		for _, n := range playbooks {
