@@ -139,6 +139,12 @@ func baselineXLSX(b *xlsxBook, r *BaselineReport) error {
 	if err := finishVerdicts(b, c, 12); err != nil {
 		return err
 	}
+	// The long texts wrap in columns an assessor can still scan across.
+	for col, w := range map[string]float64{"J": 40, "K": 50, "N": 30, "O": 45, "P": 55} {
+		if err := c.f.SetColWidth(c.name, col, col, w); err != nil {
+			return err
+		}
+	}
 	if c.row > c.header {
 		last, _ := excelize.CoordinatesToCellName(18, c.row)
 		if err := c.f.AutoFilter(c.name, "A"+itoa(c.header)+":"+last, nil); err != nil {
