@@ -40,6 +40,7 @@ func init() {
 
 		// snmp-interfaces
 		"net.if.up":                {"%s 已连接，速率 %s", "%s up, %s"},
+		"net.if.up_nospeed":        {"%s 已连接（速率未知）", "%s up (speed unknown)"},
 		"net.if.rates":             {"%s 已连接，速率 %s，带宽利用率 入 %.1f%% / 出 %.1f%%，错包率 %.3f%%，丢包率 %.3f%%（%.1f 小时平均）", "%s up, %s, utilisation in %.1f%% / out %.1f%%, errors %.3f%%, discards %.3f%% (%.1f h average)"},
 		"net.if.rates_nospeed":     {"%s 已连接（速率未知），流量 入 %s / 出 %s，错包率 %.3f%%，丢包率 %.3f%%（%.1f 小时平均）", "%s up (speed unknown), in %s / out %s, errors %.3f%%, discards %.3f%% (%.1f h average)"},
 		"net.if.norate.first":      {"首次采集计数器，下次巡检起计算速率", "first sample of its counters: rates from the next inspection"},

@@ -275,7 +275,11 @@ func (interfacesCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.
 			rt, why = computeRates(sampleFrom(pr), s, sys.At.Sub(prevS.At).Seconds())
 		}
 		if why != "" {
-			inspect.SetMsg(&r, env, "net.if.up", s.Name, speed)
+			if s.SpeedBps > 0 {
+				inspect.SetMsg(&r, env, "net.if.up", s.Name, speed)
+			} else {
+				inspect.SetMsg(&r, env, "net.if.up_nospeed", s.Name)
+			}
 			inspect.AddMsg(&r, env, "net.sep")
 			inspect.AddMsg(&r, env, "net.if.norate."+strings.ReplaceAll(why, "-", "_"))
 			out = append(out, r)
