@@ -24,7 +24,7 @@ func init() {
 		"rbl.f.method_v":   {"以 hcops 巡检剧本 %s 登录各主机只读采集配置，逐项比对基线要求并留存证据", "hcops playbook %s reads each host's configuration (read-only), compares it with each requirement and keeps the lines read as evidence"},
 		"rbl.f.time":       {"核查时间", "Checked at"},
 		"rbl.f.scope":      {"核查范围", "Scope"},
-		"rbl.f.scope_v":    {"主机 %d 台，每台 %d 项基线要求", "%d hosts, %d requirements each"},
+		"rbl.f.scope_v":    {"主机 %d 台，每台 %d 项基线要求", "%d host(s), %d requirements each"},
 		"rbl.f.filter":     {"选择条件", "Selection"},
 		"rbl.f.runs":       {"巡检记录编号", "Runs"},
 		"rbl.f.run_one":    {"巡检记录编号", "Run"},
@@ -88,7 +88,7 @@ func init() {
 		"rbl.waiver.covered":      {"豁免 %d 项", "%d item(s) waived"},
 		"rbl.waiver.resurfaced":   {"过期后计入 %d 项", "%d item(s) counted again"},
 
-		"rbl.countline":          {"本次核查主机 %d 台、基线要求 %d 项，共 %d 个测评结果：符合 %d 项，部分符合 %d 项，不符合 %d 项，已豁免 %d 项，不适用 %d 项，未检查 %d 项。", "%d hosts checked against %d requirements, %d results: compliant %d, partially compliant %d, non-compliant %d, waived %d, not applicable %d, not checked %d."},
+		"rbl.countline":          {"本次核查主机 %d 台、基线要求 %d 项，共 %d 个测评结果：符合 %d 项，部分符合 %d 项，不符合 %d 项，已豁免 %d 项，不适用 %d 项，未检查 %d 项。", "%d host(s) checked against %d requirements, %d results: compliant %d, partially compliant %d, non-compliant %d, waived %d, not applicable %d, not checked %d."},
 		"rbl.concl.fail":         {"存在不符合项 %d 项（涉及 %d 台主机），应按整改建议限期整改后复核。", "%d item(s) non-compliant on %d host(s): remedy them as advised and check again."},
 		"rbl.concl.partial":      {"部分符合 %d 项（涉及 %d 台主机），建议一并加固。", " %d item(s) partially compliant on %d host(s): harden them at the same time."},
 		"rbl.concl.partial_only": {"未发现不符合项；部分符合 %d 项（涉及 %d 台主机），建议按整改建议加固。", "No item is non-compliant; %d item(s) partially compliant on %d host(s): harden them as advised."},
