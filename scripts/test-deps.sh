@@ -7,7 +7,9 @@
 # nftables (the ping test makes a lossy path in a network namespace), and
 # Net-SNMP's snmpd (the SNMP checks read a real agent on loopback), and
 # util-linux's unshare and mount (the MLPS baseline test swaps /etc by bind
-# mounts in a private mount namespace). Idempotent: apt runs only when something is missing.
+# mounts in a private mount namespace), and redis-server, nginx and
+# rabbitmq-server (the middleware checks ask real servers on loopback).
+# Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
   [/usr/sbin/sshd]=openssh-server
@@ -37,6 +39,10 @@ declare -A pkg_for=(
   [/usr/bin/snmpget]=snmp
   [/usr/bin/unshare]=util-linux
   [/usr/bin/mount]=mount
+  [/usr/bin/redis-server]=redis-server
+  [/usr/sbin/nginx]=nginx-light
+  [/usr/lib/rabbitmq/bin/rabbitmq-server]=rabbitmq-server
+  [/usr/bin/iconv]=libc-bin
 )
 need=()
 for f in "${!pkg_for[@]}"; do

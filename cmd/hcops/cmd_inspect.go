@@ -52,9 +52,9 @@ const (
 
 // dailyPlaybooks are what `hcops inspect` runs over an inventory without
 // --playbook (and so the daily-inspection job): Linux hosts, Windows
-// servers, and the network — devices, links, storage, service ports —
-// so every asset of the site gets a check.
-var dailyPlaybooks = []string{defaultFleetPlaybook, "windows-daily", "network-daily"}
+// servers, the network — devices, links, storage, service ports — and the
+// middleware's own health, so every asset of the site gets a check.
+var dailyPlaybooks = []string{defaultFleetPlaybook, "windows-daily", "network-daily", "middleware-daily"}
 
 type inspectOptions struct {
 	sel                 selectorFlags
@@ -78,10 +78,12 @@ worst first, grouped by application system.
 Without an inventory it inspects this machine with the built-in local-default
 playbook. With an inventory (--inventory, HCOPS_INVENTORY or the config file)
 and no --playbook it runs the daily set: linux-daily (Linux hosts over SSH),
-windows-daily (Windows servers) and network-daily (network and security
-devices, links, storage, the appliance, and the service ports of
-middleware, databases and applications, by ping and tcp-connect from this
-machine). --playbook takes a playbook's name or
+windows-daily (Windows servers over OpenSSH and PowerShell), network-daily
+(network and security devices, links, storage, the appliance, and the
+service ports of middleware, databases and applications, by ping and
+tcp-connect from this machine) and middleware-daily (Redis, nginx, RabbitMQ
+and Tomcat asked for their own health, by the asset's product label).
+--playbook takes a playbook's name or
 the path of a playbook file (./site.yaml), which is read as it is: every
 problem in it is listed with its file and line. SELECTOR arguments are asset name globs
 (web-*); --group and -l narrow the selection further. A playbook's own target
@@ -162,7 +164,7 @@ the hosts that finished.`,
 	}
 	f := cmd.Flags()
 	opts.sel.register(cmd)
-	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run, by name or as a path to a .yaml file (repeatable; default linux-daily, windows-daily and network-daily, or local-default without an inventory)")
+	f.StringArrayVarP(&opts.playbooks, "playbook", "p", nil, "playbook to run, by name or as a path to a .yaml file (repeatable; default linux-daily, windows-daily, network-daily and middleware-daily, or local-default without an inventory)")
 	f.Int("forks", inspect.DefaultForks, "hosts inspected at once (env HCOPS_FORKS)")
 	f.String("host-timeout", inspect.DefaultHostTimeout.String(), "deadline for one host, connection included (env HCOPS_HOST_TIMEOUT)")
 	f.String("connect-timeout", inspect.DefaultConnectTimeout.String(), "deadline for connecting to one host (env HCOPS_CONNECT_TIMEOUT)")

@@ -8,6 +8,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/checks/db"
 	"github.com/cyhealth/hcops/pkg/checks/generic"
 	"github.com/cyhealth/hcops/pkg/checks/hw"
+	"github.com/cyhealth/hcops/pkg/checks/mw"
 	netchecks "github.com/cyhealth/hcops/pkg/checks/net"
 	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/checks/probe"
@@ -48,13 +49,16 @@ func All() inspect.Registry {
 		"memory":          oschecks.Memory(),
 		"multipath":       hw.Multipath(),
 		"nagios-plugin":   generic.NagiosPlugin(),
+		"nginx":           mw.Nginx(),
 		"nic":             hw.NIC(),
 		"os-info":         oschecks.OSInfo(),
 		"ping":            probe.Ping(),
 		"port-listen":     oschecks.PortListen(),
 		"process":         oschecks.Process(),
+		"rabbitmq":        mw.RabbitMQ(),
 		"raid":            hw.RAID(),
 		"reboot-required": oschecks.RebootRequired(),
+		"redis":           mw.Redis(),
 		"sec-accounts":    sec.Accounts(),
 		"sec-agent":       sec.Agent(),
 		"sec-audit":       sec.Audit(),
@@ -77,6 +81,7 @@ func All() inspect.Registry {
 		"tcp-connect":     probe.TCPConnect(),
 		"time-offset":     oschecks.TimeOffset(),
 		"tls-cert":        probe.TLSCert(),
+		"tomcat":          mw.Tomcat(),
 		"uptime":          oschecks.Uptime(),
 		"win-cpu":         win.CPU(),
 		"win-disk":        win.Disk(),

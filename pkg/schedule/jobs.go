@@ -57,9 +57,9 @@ const DispatchSystem = "dispatch-120"
 // DefaultJobs are used when the configuration has no jobs:
 //
 //   - daily-inspection: every day at 08:00, `hcops inspect` (its daily set:
-//     linux-daily, windows-daily and network-daily, so hosts, Windows
-//     servers, network and security devices, links and storage are all
-//     checked);
+//     linux-daily, windows-daily, network-daily and middleware-daily, so
+//     hosts, Windows servers, network and security devices, links, storage
+//     and middleware are all checked);
 //   - weekly-dispatch-120: Mondays at 09:00, `hcops inspect -l
 //     system=dispatch-120` (the 120 emergency dispatch system), only when
 //     the inventory has that system;
