@@ -68,7 +68,7 @@ type Factory struct {
 
 	mu      sync.Mutex
 	targets map[string]targetEntry // resolved SSH targets per asset
-	snmp    map[string]snmpEntry   // SNMP sessions per asset
+	snmp    map[string]*snmpEntry  // SNMP sessions per asset
 }
 
 type targetEntry struct {

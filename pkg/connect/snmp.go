@@ -2,6 +2,7 @@ package connect
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -53,28 +54,33 @@ func SNMPTarget(a *inventory.Asset) (transport.SNMPTarget, error) {
 // SNMP returns the run's SNMP session to a, made on first use and shared
 // by every SNMP check of the asset (requests go one at a time). Errors are
 // ErrNoSNMP (wrapped) for an asset without SNMP settings and
-// *transport.UnreachableError for a secret that cannot be read.
+// *transport.UnreachableError for a secret that cannot be read. Making one
+// device's session (a DNS lookup of its name) never holds up another's.
 func (f *Factory) SNMP(a *inventory.Asset) (*transport.SNMPClient, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.snmp == nil {
-		f.snmp = map[string]snmpEntry{}
+		f.snmp = map[string]*snmpEntry{}
 	}
-	if e, ok := f.snmp[a.Name]; ok {
-		return e.c, e.err
+	e, ok := f.snmp[a.Name]
+	if !ok {
+		e = &snmpEntry{}
+		f.snmp[a.Name] = e
 	}
-	var c *transport.SNMPClient
-	t, err := SNMPTarget(a)
-	if err == nil {
-		c, err = transport.DialSNMP(t)
-	}
-	f.snmp[a.Name] = snmpEntry{c, err}
-	return c, err
+	f.mu.Unlock()
+	e.once.Do(func() {
+		t, err := SNMPTarget(a)
+		if err == nil {
+			e.c, err = transport.DialSNMP(t)
+		}
+		e.err = err
+	})
+	return e.c, e.err
 }
 
 type snmpEntry struct {
-	c   *transport.SNMPClient
-	err error
+	once sync.Once
+	c    *transport.SNMPClient
+	err  error
 }
 
 // closeSNMP ends the SNMP sessions.
