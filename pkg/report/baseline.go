@@ -433,6 +433,14 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 		if now.Sub(h.InspectedAt) > 30*24*time.Hour {
 			stale++
 		}
+		// Waivers were written against the inventory as it is now: a host
+		// still in it is matched as it is there, else as it was inspected.
+		waiverAsset := a
+		if o.Inventory != nil {
+			if cur := o.Inventory.Asset(a.Name); cur != nil {
+				waiverAsset = cur
+			}
+		}
 		byRule := map[string]*result.Result{}
 		checkLevel := map[string]*result.Result{}
 		var checkNames []string
@@ -492,7 +500,7 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 				it.Record = o.t("rbl.record.missing")
 			}
 			if it.Verdict == baseline.Fail || it.Verdict == baseline.Partial {
-				active, expired := in.Waivers.Match(rule.ID, ruleClauses(rule), a, now)
+				active, expired := in.Waivers.Match(rule.ID, ruleClauses(rule), waiverAsset, now)
 				switch {
 				case active != nil:
 					it.Waived, it.Waiver = true, active.No

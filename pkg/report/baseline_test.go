@@ -698,3 +698,36 @@ func TestBaselineCheckFailedAsAWhole(t *testing.T) {
 		t.Errorf("counts %+v, notes %v", h.Counts, rep.Notes)
 	}
 }
+
+// A waiver's selector is matched against the inventory as it is now: a
+// host moved out of the waived system since its inspection is no longer
+// waived.
+func TestBaselineWaiverMatchesCurrentInventory(t *testing.T) {
+	inv, err := inventory.LoadBytes("inventory.yaml", []byte(`systems:
+  - {name: rhis}
+  - {name: lis}
+assets:
+  - {name: rhis-app-01, kind: host, address: 10.1.1.21, system: rhis}
+  - {name: rhis-app-02, kind: host, address: 10.1.1.22, system: lis}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOpts(i18n.ZH)
+	o.Inventory = inv
+	rep, err := BuildBaseline(context.Background(), seedBaseline(t), nil, testWaiverSet(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waived := map[string]bool{}
+	for _, h := range rep.Hosts {
+		for _, it := range h.Items {
+			if it.Rule == "ia-multi-factor" {
+				waived[h.Name] = it.Waived
+			}
+		}
+	}
+	if !waived["rhis-app-01"] || waived["rhis-app-02"] || !waived["rhis-db-01"] {
+		t.Errorf("waived %v: rhis-app-02 is in lis now; rhis-db-01 is not in the inventory, so as inspected", waived)
+	}
+}
