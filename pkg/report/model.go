@@ -218,6 +218,30 @@ type AvailRow struct {
 	Samples  int    `json:"samples,omitempty"`
 }
 
+// LinkRow is one link's availability over the period (SLA2: dedicated
+// lines at 99.95 %), computed only from stored samples: the watcher's pings
+// when it measured the link, else the inspections' ping results. A link
+// with no sample says so (Measured "", Verdict no data), never 100 %.
+type LinkRow struct {
+	Name     string  `json:"name"`
+	Ends     string  `json:"ends,omitempty"`     // "site a – site b", when the inventory gives both
+	Core     bool    `json:"core"`               // criticality core
+	Measured string  `json:"measured,omitempty"` // "probes", "inspections", or "" (no data)
+	Samples  int     `json:"samples"`            // probes, or inspection runs, in the period
+	Down     int     `json:"samples_down"`       // of them, how many found the link down
+	Known    bool    `json:"known"`              // enough coverage to judge (sla.MinCoverage)
+	Coverage float64 `json:"coverage"`           // percent of the period covered by samples
+	Percent  float64 `json:"percent"`            // measured availability; only judged when Known
+	Target   float64 `json:"target"`             // percent (99.95 unless the inventory's link: says otherwise)
+	Met      bool    `json:"met"`
+	Verdict  string  `json:"verdict"` // 达标 / 未达标 / 数据不足
+	DownS    int64   `json:"down_s"`
+	Outages  int     `json:"outages"`
+	// Worst are the longest outages of the period, longest first (at most
+	// three).
+	Worst []OutageRow `json:"worst_outages"`
+}
+
 // IncidentRow is one ticket of the period in the monthly report.
 type IncidentRow struct {
 	ID       int64     `json:"id"`
@@ -398,6 +422,8 @@ type Monthly struct {
 	Inspections Inspections `json:"inspections"`
 	AssetAvail  []AvailRow  `json:"availability_assets"`
 	SystemAvail []AvailRow  `json:"availability_systems"`
+	// Links are the links' availability against SLA2, from stored samples.
+	Links       []LinkRow   `json:"links"`
 	Maintenance []MaintRow  `json:"maintenance"`
 	Outages     []OutageRow `json:"outages"`
 	// Incidents are the tickets (工单) opened in the period with their SLA

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -49,6 +50,9 @@ var perfKinds = map[string]string{"load": "load", "cpu": "cpu"}
 func assetTarget(a *inventory.Asset) float64 {
 	if a == nil {
 		return sla.TargetHost
+	}
+	if a.Link != nil && a.Link.Availability > 0 {
+		return a.Link.Availability
 	}
 	if v := a.Labels["multi-az"]; v == "true" || v == "yes" {
 		return sla.TargetMultiAZ
@@ -429,6 +433,7 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
 	buildAvailability(o, m, acc, probes, assets, systems, firstSnap, maint, start, effEnd)
+	m.Links = linkRows(o, m, acc, probes, assets, start, effEnd)
 	m.Incidents, m.TicketSLA = incidents(o, start, end)
 	m.Recurring = recurring(o, acc)
 	m.RecurringGroups = recurringGroups(o, acc)
@@ -477,6 +482,7 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 
 func nilToEmpty(m *Monthly) {
 	m.Overview, m.KPIs, m.AssetAvail, m.SystemAvail = nonNil(m.Overview), nonNil(m.KPIs), nonNil(m.AssetAvail), nonNil(m.SystemAvail)
+	m.Links = nonNil(m.Links)
 	m.Maintenance, m.Outages, m.Recurring, m.Capacity = nonNil(m.Maintenance), nonNil(m.Outages), nonNil(m.Recurring), nonNil(m.Capacity)
 	m.RecurringGroups, m.Performance = nonNil(m.RecurringGroups), nonNil(m.Performance)
 	m.Certificates, m.Risks, m.Plan = nonNil(m.Certificates), nonNil(m.Risks), nonNil(m.Plan)
@@ -734,6 +740,91 @@ func incidents(o Options, start, end time.Time) ([]IncidentRow, *ticket.Attainme
 	slices.SortFunc(rows, func(a, b IncidentRow) int { return a.OpenedAt.Compare(b.OpenedAt) })
 	a := ticket.ComputeAttainment(ts, start, end)
 	return rows, &a
+}
+
+// maxLinkOutages is how many of a link's longest outages its row lists.
+const maxLinkOutages = 3
+
+// linkRows is the SLA2 table of links: every asset of kind link in the
+// inventory (or seen in the period's samples), with the availability
+// buildAvailability measured for it, how many samples that rests on and
+// its longest outages. A link without samples is listed with no data.
+func linkRows(o Options, m *Monthly, acc *monthAcc, probes map[string]*probeData, assets map[string]*inventory.Asset, start, end time.Time) []LinkRow {
+	avail := map[string]AvailRow{}
+	for _, r := range m.AssetAvail {
+		avail[r.Name] = r
+	}
+	names := map[string]bool{}
+	for n, a := range assets {
+		if a.Kind == inventory.KindLink {
+			names[n] = true
+		}
+	}
+	for _, r := range m.AssetAvail {
+		if r.Kind == inventory.KindLink {
+			names[r.Name] = true
+		}
+	}
+	var out []LinkRow
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		a := assets[name]
+		row := LinkRow{Name: clean(name), Target: assetTarget(a)}
+		if a == nil {
+			row.Target = sla.TargetLinkStorage
+		} else {
+			row.Core = a.Criticality == inventory.CriticalityCore
+			if l := a.Link; l != nil && l.A.Site != "" && l.B.Site != "" {
+				row.Ends = clean(l.A.Site) + " – " + clean(l.B.Site)
+			}
+		}
+		if pd := probes[name]; pd != nil {
+			row.Measured = "probes"
+			row.Samples, row.Down = sla.ProbeCount(pd.hours)
+		} else {
+			for _, s := range acc.samples[name] {
+				if s.At.Before(start) || !s.At.Before(end) {
+					continue // a run before the period vouches for its start only
+				}
+				row.Samples++
+				if !s.Up {
+					row.Down++
+				}
+			}
+			if row.Samples > 0 {
+				row.Measured = "inspections"
+			}
+		}
+		if r, ok := avail[row.Name]; ok {
+			row.Known, row.Coverage, row.Percent, row.Target = r.Known, r.Coverage, r.Percent, r.Target
+			row.Met, row.DownS, row.Outages = r.Met, r.DownS, r.Outages
+		}
+		row.Verdict = o.verdict(AvailRow{Known: row.Known}, row.Met)
+		for _, x := range m.Outages {
+			if x.Scope == "asset" && x.Object == row.Name {
+				row.Worst = append(row.Worst, x)
+			}
+		}
+		slices.SortStableFunc(row.Worst, func(a, b OutageRow) int { return cmp.Compare(b.DurationS, a.DurationS) })
+		if len(row.Worst) > maxLinkOutages {
+			row.Worst = row.Worst[:maxLinkOutages]
+		}
+		row.Worst = nonNil(row.Worst)
+		out = append(out, row)
+	}
+	// Missed targets first, then no data, then the lowest figures.
+	slices.SortStableFunc(out, func(a, b LinkRow) int {
+		rank := func(r LinkRow) int {
+			switch {
+			case r.Known && !r.Met:
+				return 0
+			case !r.Known:
+				return 1
+			}
+			return 2
+		}
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Percent, b.Percent), cmp.Compare(a.Name, b.Name))
+	})
+	return out
 }
 
 // measuredAssets counts the assets whose availability the watcher's probes

@@ -257,7 +257,7 @@ func TestMonthlyXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"概况", "可用性", "异常说明", "容量趋势", "巡检情况", "故障与中断", "备份情况", "问题与风险"}
+	want := []string{"概况", "可用性", "专线可用性", "异常说明", "容量趋势", "巡检情况", "故障与中断", "备份情况", "问题与风险"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v", got)
 	}

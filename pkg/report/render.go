@@ -16,6 +16,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/baseline"
 	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/ticket"
 )
 
 // identRe is a run of the characters of a host name, path or version.
@@ -94,6 +95,11 @@ func funcs(lang string) map[string]any {
 		"reason": func(r string) string { return reasonWord(lang, r) },
 		"item":   showItem,
 		"deref":  func(b *bool) bool { return b != nil && *b },
+		// clock looks a ticket clock's tally up by name: template index
+		// cannot, the map's key type is ticket.ClockName, not string.
+		"clock": func(m map[ticket.ClockName]*ticket.Tally, name string) *ticket.Tally {
+			return m[ticket.ClockName(name)]
+		},
 		"first": func(v any, n int) any {
 			if o, ok := v.([]OutageRow); ok && len(o) > n {
 				return o[:n]

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
@@ -84,6 +85,9 @@ func monthlyXLSX(b *xlsxBook, m *Monthly) error {
 	}
 	a.statusCol = 13
 	if err := a.finishVerdicts(b); err != nil {
+		return err
+	}
+	if err := linksXLSX(b, m); err != nil {
 		return err
 	}
 
@@ -299,4 +303,41 @@ func backupXLSX(b *xlsxBook, bk *Backup) error {
 		}
 	}
 	return d.finish(b)
+}
+
+// linksXLSX writes the links' availability (SLA2), one row per link.
+func linksXLSX(b *xlsxBook, m *Monthly) error {
+	l := b.lang
+	s, err := b.sheet("report.sheet.links")
+	if err != nil {
+		return err
+	}
+	if err := s.head(b, "report.links.c.link", "report.links.c.ends", "report.links.c.measured", "report.links.c.samples_n", "report.links.c.samples_down",
+		"report.c.actual", "report.c.target", "report.c.down", "report.c.outages", "report.links.c.worst", "report.c.met"); err != nil {
+		return err
+	}
+	for _, r := range m.Links {
+		var pct any
+		if r.Known {
+			pct = roundTo(r.Percent, 3)
+		}
+		by := i18n.T(l, "report.links.by.none")
+		if r.Measured != "" {
+			by = i18n.T(l, "report.links.by."+r.Measured)
+		}
+		var worst []string
+		for _, x := range r.Worst {
+			if x.Ongoing {
+				worst = append(worst, i18n.T(l, "report.links.ongoing", fmtShort(x.Start)))
+			} else {
+				worst = append(worst, i18n.T(l, "report.links.outage", fmtShort(x.Start), fmtDuration(l, time.Duration(x.DurationS)*time.Second)))
+			}
+		}
+		downH := roundTo(time.Duration(r.DownS*int64(time.Second)).Hours(), 2)
+		if err := s.set(r.Name, r.Ends, by, r.Samples, r.Down, pct, r.Target, downH, r.Outages, strings.Join(worst, "; "), r.Verdict); err != nil {
+			return err
+		}
+	}
+	s.statusCol = 11
+	return s.finishVerdicts(b)
 }
