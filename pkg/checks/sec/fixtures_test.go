@@ -256,3 +256,28 @@ func TestFindingsInBothLanguages(t *testing.T) {
 		t.Errorf("code %q", r.Code)
 	}
 }
+
+// The advice is in the host's own tools, by the family and version its
+// release files tell (copies of ../../../../shared/samples/os, headers
+// kept): authselect on openEuler, UOS server and Kylin V10, authconfig on
+// CentOS 7, pam-config on SUSE.
+func TestAdviceByReleaseFile(t *testing.T) {
+	for name, want := range map[string]string{
+		"openeuler-24.03.txt":  "authselect enable-feature with-faillock",
+		"uos-server-20.txt":    "authselect enable-feature with-faillock",
+		"kylin-v10-tercel.txt": "authselect enable-feature with-faillock",
+		"centos-7.txt":         "authconfig --enablefaillock",
+		"sles-12.txt":          "pam-config -a --faillock",
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", "os-release", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := file("/etc/os-release", string(data)) + file("/etc/pam.d/sshd", "auth required pam_unix.so\n") +
+			"@@V MOD pam_faillock.so /usr/lib64/security\n"
+		r := one(t, Lockout(), out, "ia-lockout-faillock", nil)
+		if baseline.VerdictOf(r) != fail || !strings.Contains(r.Advice, want) {
+			t.Errorf("%s: %s, advice %q lacks %q", name, baseline.VerdictOf(r), r.Advice, want)
+		}
+	}
+}
