@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -159,6 +160,10 @@ func loadWaivers(app *App, path string, inv *inventory.Inventory) (*waiver.Set, 
 		return nil, fmt.Errorf("%s\n%s\n%s", app.T("rbl.cli.waivers", path), ve.Text(app.Lang), app.T("rbl.cli.waivers_n", len(ve.Problems)))
 	case err != nil:
 		return nil, err
+	}
+	// Whoever can write the file can waive findings: say so when others can.
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o022 != 0 {
+		app.Warnf("%s", app.T("rbl.cli.waiver_writable", path, fmt.Sprintf("%04o", st.Mode().Perm())))
 	}
 	for _, w := range set.Warnings {
 		app.Warnf("%s", app.T("rbl.cli.waiver_warn", w.Text(app.Lang)))

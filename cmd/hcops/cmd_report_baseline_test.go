@@ -121,6 +121,17 @@ func TestReportBaselineCLI(t *testing.T) {
 		}
 	}
 
+	if strings.Contains(errOut, "other users can change it") {
+		t.Errorf("a 0600 waiver file is warned about: %s", errOut)
+	}
+	// A waiver file others can write is a way to hide findings: warned.
+	os.Chmod(filepath.Join(dir, "waivers.yaml"), 0o666)
+	_, _, errOut = baselineCLI(t, dir, "--lang", "en", "report", "baseline", "--format", "json", "--out", os.DevNull)
+	if !strings.Contains(errOut, "waiver file "+filepath.Join(dir, "waivers.yaml")+" has mode 0666: other users can change it and so hide findings") {
+		t.Errorf("writable waiver file not warned about: %s", errOut)
+	}
+	os.Chmod(filepath.Join(dir, "waivers.yaml"), 0o600)
+
 	// --lang en gives the English report.
 	code, out, _ = baselineCLI(t, dir, "--lang", "en", "report", "baseline", "--format", "md", "--out", "-")
 	if code != 0 || !strings.HasPrefix(out, "# MLPS 2.0 level 3 host security baseline report") {

@@ -108,12 +108,13 @@ func init() {
 		"rbl.note.scope":         {"本报告为自动化核查结果，可作为等级测评的证据材料，不替代测评机构的现场测评结论。", "This report is the result of automated checks: evidence for the assessment, not a substitute for the assessor's own conclusion."},
 
 		// hcops report baseline
-		"rbl.cli.no_results":  {"历史记录中没有 mlps3-linux 巡检结果%s；请先运行 hcops inspect --playbook mlps3-linux（可加 -l 选择主机）", "the history holds no mlps3-linux inspection%s; run hcops inspect --playbook mlps3-linux first (with -l to pick hosts)"},
-		"rbl.cli.for_sel":     {"（选择条件：%s）", " for the selection %s"},
-		"rbl.cli.file":        {"主机安全基线核查报告-%s", "baseline-report-%s"},
-		"rbl.cli.waivers":     {"豁免文件 %s 有误，未生成报告：", "the waiver file %s has problems; no report was written:"},
-		"rbl.cli.waivers_n":   {"共 %d 处问题。请修改豁免文件后重试。", "%d problem(s). Fix the waiver file and try again."},
-		"rbl.cli.no_waivers":  {"豁免文件 %s 不存在", "waiver file %s does not exist"},
-		"rbl.cli.waiver_warn": {"豁免文件：%s", "waiver file: %s"},
+		"rbl.cli.no_results":      {"历史记录中没有 mlps3-linux 巡检结果%s；请先运行 hcops inspect --playbook mlps3-linux（可加 -l 选择主机）", "the history holds no mlps3-linux inspection%s; run hcops inspect --playbook mlps3-linux first (with -l to pick hosts)"},
+		"rbl.cli.for_sel":         {"（选择条件：%s）", " for the selection %s"},
+		"rbl.cli.file":            {"主机安全基线核查报告-%s", "baseline-report-%s"},
+		"rbl.cli.waivers":         {"豁免文件 %s 有误，未生成报告：", "the waiver file %s has problems; no report was written:"},
+		"rbl.cli.waivers_n":       {"共 %d 处问题。请修改豁免文件后重试。", "%d problem(s). Fix the waiver file and try again."},
+		"rbl.cli.no_waivers":      {"豁免文件 %s 不存在", "waiver file %s does not exist"},
+		"rbl.cli.waiver_writable": {"豁免文件 %s 的权限为 %s，其他用户可以修改并借此隐藏不符合项；建议 chmod 640 并纳入变更管理", "waiver file %s has mode %s: other users can change it and so hide findings; chmod 640 it and keep it under change control"},
+		"rbl.cli.waiver_warn":     {"豁免文件：%s", "waiver file: %s"},
 	})
 }
