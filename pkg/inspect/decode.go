@@ -17,7 +17,8 @@ import (
 // changes them; Script and Evaluate get the decoded struct with
 // ParamsOf[T]. Supported field types: string, int, float64, bool,
 // time.Duration, []string, []int and *regexp.Regexp, read with the same
-// loose spellings as ParamString and friends.
+// loose spellings as ParamString and friends, and any type that reads
+// itself (ParamUnmarshaler).
 //
 // A field's default is the value the struct has before decoding: a
 // parameter struct may implement Defaulter to set them. It may implement
@@ -35,6 +36,17 @@ type Defaulter interface{ Defaults() }
 // ParamsChecker validates decoded parameters together (one excludes
 // another, a minimum below a maximum).
 type ParamsChecker interface{ CheckParams(spec *Spec) error }
+
+// ParamUnmarshaler is a parameter field type that reads its own value from
+// the playbook, for shapes the decoder does not know (a mapping of mount
+// pattern to thresholds). A pointer to the field's type implements it;
+// UnmarshalParam is called only when the parameter is given (and not
+// null), with the value as YAML or JSON decoded it, and rejects a value of
+// the wrong shape with BadParam. ParamType, when the type has it, names the
+// type in `hcops inspect checks TYPE`.
+type ParamUnmarshaler interface {
+	UnmarshalParam(spec *Spec, name string, raw any) error
+}
 
 // DecodeParams decodes spec.Params into a new T by the fields' `param`
 // tags, rejecting keys T does not declare.
@@ -77,6 +89,13 @@ var (
 )
 
 func decodeField(spec *Spec, name string, f reflect.Value) error {
+	if u, ok := f.Addr().Interface().(ParamUnmarshaler); ok {
+		raw, has := ParamRaw(spec, name)
+		if !has {
+			return nil
+		}
+		return u.UnmarshalParam(spec, name, raw)
+	}
 	switch {
 	case f.Type() == durationType:
 		d, err := ParamDuration(spec, name, time.Duration(f.Int()))
@@ -198,6 +217,9 @@ func structParams(v reflect.Value) []ParamDoc {
 }
 
 func paramTypeName(t reflect.Type) string {
+	if n, ok := reflect.New(t).Interface().(interface{ ParamType() string }); ok {
+		return n.ParamType()
+	}
 	switch {
 	case t == durationType:
 		return "duration"

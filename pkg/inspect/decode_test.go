@@ -87,3 +87,52 @@ func TestParamsDoc(t *testing.T) {
 type knownOnly struct{ testProbe }
 
 func (knownOnly) Validate(s *Spec) error { return ParamKnown(s, "b", "a") }
+
+// pairParam reads itself (ParamUnmarshaler): "a=b", rejecting other shapes.
+type pairParam struct{ k, v string }
+
+func (*pairParam) ParamType() string { return "key=value" }
+
+func (p *pairParam) UnmarshalParam(spec *Spec, name string, raw any) error {
+	s, ok := raw.(string)
+	k, v, found := strings.Cut(s, "=")
+	if !ok || !found {
+		return BadParam(spec, name, "want key=value, got %s", Describe(raw))
+	}
+	p.k, p.v = k, v
+	return nil
+}
+
+type pairParams struct {
+	Pair pairParam `param:"pair"`
+	N    int       `param:"n"`
+}
+
+// A field type that reads itself gets the raw value only when given; its
+// error names the check and the parameter like the built-in types', and
+// its own type name is documented.
+func TestParamUnmarshaler(t *testing.T) {
+	p, err := DecodeParams[pairParams](&Spec{Name: "x", Params: map[string]any{"pair": "a=b"}})
+	if err != nil || p.Pair.k != "a" || p.Pair.v != "b" {
+		t.Fatalf("%+v, %v", p, err)
+	}
+	p, err = DecodeParams[pairParams](&Spec{Name: "x", Params: map[string]any{"pair": nil, "n": 1}})
+	if err != nil || p.Pair.k != "" || p.N != 1 {
+		t.Fatalf("null: %+v, %v", p, err)
+	}
+	_, err = DecodeParams[pairParams](&Spec{Name: "x", Params: map[string]any{"pair": []any{"a=b"}}})
+	if err == nil || err.Error() != "check x: parameter pair: want key=value, got a list" {
+		t.Fatalf("a list: %v", err)
+	}
+	if got := structParams(reflect.ValueOf(&pairParams{})); len(got) != 2 || got[1].Name != "pair" || got[1].Type != "key=value" {
+		t.Errorf("doc: %+v", got)
+	}
+}
+
+// A check type that takes no parameters says so instead of listing none.
+func TestParamKnownNone(t *testing.T) {
+	err := ParamKnown(&Spec{Name: "x", Params: map[string]any{"days": 1}})
+	if err == nil || err.Error() != "check x: parameter days: unknown parameter: this check type takes none" {
+		t.Fatalf("%v", err)
+	}
+}

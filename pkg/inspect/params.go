@@ -323,6 +323,9 @@ func ParamKnown(spec *Spec, known ...string) error {
 	}
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
+	if len(sorted) == 0 {
+		return BadParam(spec, k, "unknown parameter: this check type takes none")
+	}
 	err := BadParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", ")).(*paramError)
 	err.known = sorted
 	return err
