@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +21,12 @@ import (
 // evaluates the output.
 func runCollectors(t *testing.T, sh, path string) map[string]result.Result {
 	t.Helper()
+	return runCollectorsAs(t, sh, path, nil)
+}
+
+// runCollectorsAs is runCollectors as the user cred (nil: this process's).
+func runCollectorsAs(t *testing.T, sh, path string, cred *syscall.Credential) map[string]result.Result {
+	t.Helper()
 	got := map[string]result.Result{}
 	for _, s := range playbookSpecs(t) {
 		c := allTypes[s.Type]
@@ -29,6 +36,10 @@ func runCollectors(t *testing.T, sh, path string) map[string]result.Result {
 		}
 		cmd := exec.Command(sh)
 		cmd.Env = []string{"PATH=" + path, "LC_ALL=C"}
+		if cred != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+			cmd.Dir = "/"
+		}
 		cmd.Stdin = strings.NewReader("( eval " + inspect.ShellQuote(script) + " ) </dev/null 2>&1\n")
 		out, err := cmd.Output()
 		if err != nil {
@@ -72,6 +83,38 @@ func TestCollectorsUnderBusyboxAndDash(t *testing.T) {
 		}
 		if baseline.VerdictOf(a) != baseline.VerdictOf(b) || a.Message != b.Message {
 			t.Errorf("%s: dash %s %q, busybox %s %q\nbusybox evidence:\n%s", rule.ID, baseline.VerdictOf(a), a.Message, baseline.VerdictOf(b), b.Message, b.Evidence)
+		}
+	}
+}
+
+// Run by an unprivileged account, what needs root is 未检查 with the file
+// named and the advice to inspect as root — never a false 不符合 — and sshd
+// is judged from its files, saying so.
+func TestUnprivilegedIsNotChecked(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "running the collectors as nobody needs root")
+	}
+	if _, err := os.Stat("/etc/shadow"); err != nil {
+		t.Skip("no /etc/shadow")
+	}
+	got := runCollectorsAs(t, "/bin/sh", "/usr/sbin:/usr/bin:/sbin:/bin", &syscall.Credential{Uid: 65534, Gid: 65534})
+	for _, id := range []string{"ia-empty-password", "ia-account-expiry", "ia-password-hash", "ac-sudoers"} {
+		r := got[id]
+		if baseline.VerdictOf(r) != baseline.NotChecked || r.Reason != "not-root" || !strings.Contains(r.Advice, "become: true") {
+			t.Errorf("%s as nobody: %s %s %q, advice %q\n%s", id, baseline.VerdictOf(r), r.Reason, r.Message, r.Advice, r.Evidence)
+		}
+	}
+	if r := got["ia-account-expiry"]; !strings.Contains(r.Message, "/etc/shadow can be read by root only (collector ran as uid 65534)") {
+		t.Errorf("message %q", r.Message)
+	}
+	if r := got["ia-ssh-empty-password"]; baseline.VerdictOf(r) == baseline.NotChecked || !strings.Contains(r.Message, "judged from the configuration files") {
+		t.Errorf("sshd as nobody: %s %q", baseline.VerdictOf(r), r.Message)
+	}
+	// What nobody can read is judged as root judges it.
+	root := runCollectors(t, "/bin/sh", "/usr/sbin:/usr/bin:/sbin:/bin")
+	for _, id := range []string{"ia-password-expiry", "ia-password-complexity", "ia-lockout-faillock", "ri-history-size", "ip-listening-ports"} {
+		if a, b := baseline.VerdictOf(root[id]), baseline.VerdictOf(got[id]); a != b {
+			t.Errorf("%s: root %s, nobody %s", id, a, b)
 		}
 	}
 }
