@@ -24,26 +24,23 @@ import (
 // only the account names it found: no password hash ever leaves the host.
 type accountsCheck struct{}
 
-func accountsParams(spec *inspect.Spec) (map[string]bool, error) {
-	if err := inspect.ParamKnown(spec, "allowed_uid0"); err != nil {
-		return nil, err
-	}
-	list, err := inspect.ParamStrings(spec, "allowed_uid0")
-	if err != nil {
-		return nil, err
-	}
-	if list == nil {
-		list = []string{"root"}
-	}
-	allowed := map[string]bool{}
-	for _, a := range list {
-		allowed[a] = true
-	}
-	return allowed, nil
+// accountsParams are the parameters of accounts, decoded once when the
+// playbook is loaded.
+type accountsParams struct {
+	AllowedUID0 []string `param:"allowed_uid0"` // accounts meant to have user ID 0
 }
 
-// Validate checks the parameters when the playbook is loaded.
-func (accountsCheck) Validate(spec *inspect.Spec) error { _, err := accountsParams(spec); return err }
+// Defaults allows root.
+func (p *accountsParams) Defaults() { p.AllowedUID0 = []string{"root"} }
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (accountsCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[accountsParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (accountsCheck) Validate(spec *inspect.Spec) error { return osValidate[accountsParams](spec) }
 
 const accountsScript = `if [ -r /etc/passwd ]; then
   echo "@@PASSWD"
@@ -59,7 +56,7 @@ exit 0`
 
 // Script returns the collector.
 func (accountsCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if _, err := accountsParams(spec); err != nil {
+	if _, err := inspect.ParamsOf[accountsParams](spec); err != nil {
 		return "", err
 	}
 	return accountsScript, nil
@@ -71,9 +68,13 @@ func (accountsCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Resu
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	allowed, err := accountsParams(env.Spec)
+	p, err := inspect.ParamsOf[accountsParams](env.Spec)
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
+	}
+	allowed := map[string]bool{}
+	for _, a := range p.AllowedUID0 {
+		allowed[a] = true
 	}
 	blocks := osSplit(env.Section.Stdout)
 	pw, havePasswd := osFind(blocks, "PASSWD")

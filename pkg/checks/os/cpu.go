@@ -20,32 +20,41 @@ import (
 // Parameters: sample (duration, 0.1s to 5s).
 type cpuCheck struct{}
 
-func cpuParams(spec *inspect.Spec) (time.Duration, error) {
-	if err := inspect.ParamKnown(spec, "sample"); err != nil {
-		return 0, err
-	}
-	d, err := inspect.ParamDuration(spec, "sample", 500*time.Millisecond)
-	if err != nil {
-		return 0, err
-	}
-	if d < 100*time.Millisecond || d > 5*time.Second {
-		return 0, inspect.BadParam(spec, "sample", "want between 0.1s and 5s, got %s", d)
-	}
-	return d, nil
+// cpuParams are the parameters of cpu, decoded once when the playbook is
+// loaded.
+type cpuParams struct {
+	Sample time.Duration `param:"sample"` // between the two readings
 }
 
-// Validate checks the parameters when the playbook is loaded.
-func (cpuCheck) Validate(spec *inspect.Spec) error { _, err := cpuParams(spec); return err }
+// Defaults samples for half a second.
+func (p *cpuParams) Defaults() { p.Sample = 500 * time.Millisecond }
+
+// CheckParams keeps the sample between 0.1 s and 5 s.
+func (p *cpuParams) CheckParams(spec *inspect.Spec) error {
+	if p.Sample < 100*time.Millisecond || p.Sample > 5*time.Second {
+		return inspect.BadParam(spec, "sample", "want between 0.1s and 5s, got %s", p.Sample)
+	}
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (cpuCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[cpuParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (cpuCheck) Validate(spec *inspect.Spec) error { return osValidate[cpuParams](spec) }
 
 // Script reads /proc/stat with the shell's read builtin: only sleep is a
 // process. A sleep without fractions (BusyBox built without them) falls
 // back to one second.
 func (cpuCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	d, err := cpuParams(spec)
+	p, err := inspect.ParamsOf[cpuParams](spec)
 	if err != nil {
 		return "", err
 	}
-	secs := fmt.Sprintf("%.2f", d.Seconds())
+	secs := fmt.Sprintf("%.2f", p.Sample.Seconds())
 	return `read -r a < /proc/stat || exit 1
 echo "$a"
 sleep ` + secs + ` 2>/dev/null || sleep 1

@@ -17,22 +17,31 @@ import (
 // Thresholds apply to load per core (playbook default warn ~:2, crit ~:4).
 type loadCheck struct{}
 
-func loadParams(spec *inspect.Spec) (int, error) {
-	if err := inspect.ParamKnown(spec, "window"); err != nil {
-		return 0, err
-	}
-	w, err := inspect.ParamInt(spec, "window", 5)
-	if err != nil {
-		return 0, err
-	}
-	if w != 1 && w != 5 && w != 15 {
-		return 0, inspect.BadParam(spec, "window", "want 1, 5 or 15 (minutes), got %d", w)
-	}
-	return w, nil
+// loadParams are the parameters of load, decoded once when the playbook is
+// loaded.
+type loadParams struct {
+	Window int `param:"window"` // minutes: 1, 5 or 15
 }
 
-// Validate checks the parameters when the playbook is loaded.
-func (loadCheck) Validate(spec *inspect.Spec) error { _, err := loadParams(spec); return err }
+// Defaults reads the 5-minute average.
+func (p *loadParams) Defaults() { p.Window = 5 }
+
+// CheckParams accepts the three averages the kernel keeps.
+func (p *loadParams) CheckParams(spec *inspect.Spec) error {
+	if p.Window != 1 && p.Window != 5 && p.Window != 15 {
+		return inspect.BadParam(spec, "window", "want 1, 5 or 15 (minutes), got %d", p.Window)
+	}
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (loadCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[loadParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (loadCheck) Validate(spec *inspect.Spec) error { return osValidate[loadParams](spec) }
 
 // The CPU count comes from /sys (a range list such as 0-63); grep over
 // /proc/cpuinfo only runs where /sys is missing.
@@ -45,7 +54,7 @@ fi`
 
 // Script returns the collector.
 func (loadCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if _, err := loadParams(spec); err != nil {
+	if _, err := inspect.ParamsOf[loadParams](spec); err != nil {
 		return "", err
 	}
 	return loadScript, nil
@@ -86,10 +95,11 @@ func (loadCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	window, err := loadParams(env.Spec)
+	p, err := inspect.ParamsOf[loadParams](env.Spec)
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}
+	window := p.Window
 	load, cpus, err := parseLoadOutput(env.Section.Stdout)
 	if err != nil {
 		r := osUnknownMsg(base, env, "unparsable", "os.load.unparsable", err)

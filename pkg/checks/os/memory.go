@@ -27,27 +27,36 @@ import (
 // runs `free -k` when /proc/meminfo cannot be read.
 type memoryCheck struct{}
 
-func memoryParams(spec *inspect.Spec) (inspect.Thresholds, error) {
-	if err := inspect.ParamKnown(spec, "swap_warn", "swap_crit"); err != nil {
-		return inspect.Thresholds{}, err
-	}
-	w, err := inspect.ParamString(spec, "swap_warn", "~:50")
-	if err != nil {
-		return inspect.Thresholds{}, err
-	}
-	c, err := inspect.ParamString(spec, "swap_crit", "")
-	if err != nil {
-		return inspect.Thresholds{}, err
-	}
-	th, err := inspect.ParseThresholds(w, c)
-	if err != nil {
-		return inspect.Thresholds{}, inspect.BadParam(spec, "swap_warn/swap_crit", "%v", err)
-	}
-	return th, nil
+// memoryParams are the parameters of memory, decoded once when the
+// playbook is loaded.
+type memoryParams struct {
+	SwapWarn string `param:"swap_warn"` // Nagios range on swap in use, percent
+	SwapCrit string `param:"swap_crit"`
+
+	swap inspect.Thresholds // SwapWarn and SwapCrit parsed
 }
 
-// Validate checks the parameters when the playbook is loaded.
-func (memoryCheck) Validate(spec *inspect.Spec) error { _, err := memoryParams(spec); return err }
+// Defaults warns above half the swap in use.
+func (p *memoryParams) Defaults() { p.SwapWarn = "~:50" }
+
+// CheckParams parses the swap thresholds.
+func (p *memoryParams) CheckParams(spec *inspect.Spec) error {
+	th, err := inspect.ParseThresholds(p.SwapWarn, p.SwapCrit)
+	if err != nil {
+		return inspect.BadParam(spec, "swap_warn/swap_crit", "%v", err)
+	}
+	p.swap = th
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (memoryCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[memoryParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (memoryCheck) Validate(spec *inspect.Spec) error { return osValidate[memoryParams](spec) }
 
 const memoryScript = `if [ -r /proc/meminfo ]; then
   while IFS= read -r l; do
@@ -60,7 +69,7 @@ fi`
 
 // Script returns the collector.
 func (memoryCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if _, err := memoryParams(spec); err != nil {
+	if _, err := inspect.ParamsOf[memoryParams](spec); err != nil {
 		return "", err
 	}
 	return memoryScript, nil
@@ -72,10 +81,11 @@ func (memoryCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	swapTh, err := memoryParams(env.Spec)
+	p, err := inspect.ParamsOf[memoryParams](env.Spec)
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}
+	swapTh := p.swap
 	out := env.Section.Stdout
 	var m memInfo
 	if b, ok := osFind(osSplit(out), "FREE"); ok {

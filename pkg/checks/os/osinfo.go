@@ -20,13 +20,20 @@ import (
 // read.
 type osInfoCheck struct{}
 
-// Validate checks the parameters when the playbook is loaded.
-func (osInfoCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
+// DecodeParams rejects every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (osInfoCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[osNoParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (osInfoCheck) Validate(spec *inspect.Spec) error { return osValidate[osNoParams](spec) }
 
 // Script prints each release file that exists (read builtin, no cat) and
 // runs uname once.
 func (osInfoCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if err := inspect.ParamKnown(spec); err != nil {
+	if _, err := inspect.ParamsOf[osNoParams](spec); err != nil {
 		return "", err
 	}
 	var b strings.Builder

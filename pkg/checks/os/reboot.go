@@ -26,26 +26,29 @@ import (
 //     daily inspection together.
 type rebootRequiredCheck struct{}
 
-func rebootParams(spec *inspect.Spec) (bool, error) {
-	if err := inspect.ParamKnown(spec, "needs_restarting"); err != nil {
-		return false, err
-	}
-	return inspect.ParamBool(spec, "needs_restarting", false)
+// rebootParams are the parameters of reboot-required, decoded once when
+// the playbook is loaded.
+type rebootParams struct {
+	NeedsRestarting bool `param:"needs_restarting"` // also ask needs-restarting -r
 }
 
-// Validate checks the parameters when the playbook is loaded.
-func (rebootRequiredCheck) Validate(spec *inspect.Spec) error {
-	_, err := rebootParams(spec)
-	return err
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (rebootRequiredCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[rebootParams](spec)
 }
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (rebootRequiredCheck) Validate(spec *inspect.Spec) error { return osValidate[rebootParams](spec) }
 
 // Script returns the collector (read builtin and a glob; needs-restarting
 // only when asked).
 func (rebootRequiredCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	nr, err := rebootParams(spec)
+	p, err := inspect.ParamsOf[rebootParams](spec)
 	if err != nil {
 		return "", err
 	}
+	nr := p.NeedsRestarting
 	s := `if [ -e /var/run/reboot-required ]; then
   echo "@@REQUIRED"
   if [ -r /var/run/reboot-required.pkgs ]; then while IFS= read -r l; do echo "$l"; done < /var/run/reboot-required.pkgs; fi

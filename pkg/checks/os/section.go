@@ -219,6 +219,18 @@ func osLines(s string) []string {
 	return out
 }
 
+// osValidate checks the parameters of spec as T: at once for a spec whose
+// playbook was loaded (decoded then), by decoding them for one built by
+// hand.
+func osValidate[T any](spec *inspect.Spec) error {
+	_, err := inspect.ParamsOf[T](spec)
+	return err
+}
+
+// osNoParams are the parameters of a check that takes none: any key is
+// unknown.
+type osNoParams struct{}
+
 // osChecker is what every OS check type implements.
 type osChecker interface {
 	inspect.Check

@@ -25,8 +25,15 @@ import (
 // installed or none answers the result is UNKNOWN naming what was tried.
 type timeOffsetCheck struct{}
 
-// Validate checks the parameters when the playbook is loaded.
-func (timeOffsetCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
+// DecodeParams rejects every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (timeOffsetCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[osNoParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (timeOffsetCheck) Validate(spec *inspect.Spec) error { return osValidate[osNoParams](spec) }
 
 // chronyc -n: no DNS lookups of the servers (a slow resolver must not eat
 // the host's time budget).
@@ -40,7 +47,7 @@ echo "@@NOTOOL"`
 
 // Script returns the collector.
 func (timeOffsetCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if err := inspect.ParamKnown(spec); err != nil {
+	if _, err := inspect.ParamsOf[osNoParams](spec); err != nil {
 		return "", err
 	}
 	return timeScript, nil

@@ -23,12 +23,19 @@ import (
 // find hosts that have missed every kernel update for a year.
 type uptimeCheck struct{}
 
-// Validate checks the parameters when the playbook is loaded.
-func (uptimeCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
+// DecodeParams rejects every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (uptimeCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[osNoParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (uptimeCheck) Validate(spec *inspect.Spec) error { return osValidate[osNoParams](spec) }
 
 // Script reads /proc/uptime with the shell's read builtin.
 func (uptimeCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if err := inspect.ParamKnown(spec); err != nil {
+	if _, err := inspect.ParamsOf[osNoParams](spec); err != nil {
 		return "", err
 	}
 	return `read -r u < /proc/uptime && echo "$u"`, nil

@@ -23,8 +23,15 @@ import (
 // prints only zombie lines: no ps process, and little output.
 type zombieCheck struct{}
 
-// Validate checks the parameters when the playbook is loaded.
-func (zombieCheck) Validate(spec *inspect.Spec) error { return inspect.ParamKnown(spec) }
+// DecodeParams rejects every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (zombieCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[osNoParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (zombieCheck) Validate(spec *inspect.Spec) error { return osValidate[osNoParams](spec) }
 
 const zombieScript = `n=0
 for f in /proc/[0-9]*/stat; do
@@ -38,7 +45,7 @@ echo "@@PROCS $n"`
 
 // Script returns the collector.
 func (zombieCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	if err := inspect.ParamKnown(spec); err != nil {
+	if _, err := inspect.ParamsOf[osNoParams](spec); err != nil {
 		return "", err
 	}
 	return zombieScript, nil
