@@ -63,14 +63,18 @@ func (o diskOptions) thresholds(mount string, def inspect.Thresholds) inspect.Th
 	return def
 }
 
-func diskMountParams(spec *inspect.Spec) ([]diskMountThresholds, error) {
-	raw, ok := inspect.ParamRaw(spec, "mount_thresholds")
-	if !ok {
-		return nil, nil
-	}
+// diskMountList is the mount_thresholds parameter (inspect.ParamUnmarshaler):
+// {pattern: {warn: ..., crit: ...}}, in sorted pattern order.
+type diskMountList []diskMountThresholds
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*diskMountList) ParamType() string { return "mapping of mount pattern to {warn, crit}" }
+
+// UnmarshalParam reads the mapping, parsing each pattern's thresholds.
+func (l *diskMountList) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return nil, inspect.BadParam(spec, "mount_thresholds", "want a mapping of mount pattern to {warn, crit}, got %s", inspect.Describe(raw))
+		return inspect.BadParam(spec, name, "want a mapping of mount pattern to {warn, crit}, got %s", inspect.Describe(raw))
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -80,11 +84,11 @@ func diskMountParams(spec *inspect.Spec) ([]diskMountThresholds, error) {
 	var out []diskMountThresholds
 	for _, k := range keys {
 		if _, err := path.Match(k, "/"); err != nil {
-			return nil, inspect.BadParam(spec, "mount_thresholds", "bad pattern %q: %v", k, err)
+			return inspect.BadParam(spec, name, "bad pattern %q: %v", k, err)
 		}
 		v, ok := m[k].(map[string]any)
 		if !ok {
-			return nil, inspect.BadParam(spec, "mount_thresholds", "%s: want {warn: ..., crit: ...}, got %s", k, inspect.Describe(m[k]))
+			return inspect.BadParam(spec, name, "%s: want {warn: ..., crit: ...}, got %s", k, inspect.Describe(m[k]))
 		}
 		var warn, crit string
 		for kk, vv := range v {
@@ -94,60 +98,91 @@ func diskMountParams(spec *inspect.Spec) ([]diskMountThresholds, error) {
 			case "crit":
 				crit = fmt.Sprint(vv)
 			default:
-				return nil, inspect.BadParam(spec, "mount_thresholds", "%s: unknown key %q (want warn, crit)", k, kk)
+				return inspect.BadParam(spec, name, "%s: unknown key %q (want warn, crit)", k, kk)
 			}
 		}
 		th, err := inspect.ParseThresholds(warn, crit)
 		if err != nil {
-			return nil, inspect.BadParam(spec, "mount_thresholds", "%s: %v", k, err)
+			return inspect.BadParam(spec, name, "%s: %v", k, err)
 		}
 		out = append(out, diskMountThresholds{Pattern: k, Th: th})
 	}
-	return out, nil
+	*l = out
+	return nil
 }
 
-func diskParams(spec *inspect.Spec, inode bool) (diskOptions, error) {
-	known := []string{"include_types", "exclude_types", "mounts", "exclude_mounts", "include_remote", "mount_thresholds"}
-	if !inode {
-		known = append(known, "allow_readonly")
-	}
-	o := diskOptions{includeTypes: map[string]bool{}, excludeTypes: map[string]bool{}, allowRO: map[string]bool{}}
-	if err := inspect.ParamKnown(spec, known...); err != nil {
-		return o, err
-	}
-	list := func(name string, into map[string]bool) error {
-		v, err := inspect.ParamStrings(spec, name)
-		for _, s := range v {
-			into[s] = true
+// inodeParams are the parameters of inode, decoded once when the playbook
+// is loaded.
+type inodeParams struct {
+	IncludeTypes    []string      `param:"include_types"`    // checked although skipped by default (tmpfs)
+	ExcludeTypes    []string      `param:"exclude_types"`    // more types to skip
+	Mounts          []string      `param:"mounts"`           // only these mount points (globs)
+	ExcludeMounts   []string      `param:"exclude_mounts"`   // skip these mount points (globs)
+	IncludeRemote   bool          `param:"include_remote"`   // also NFS, CIFS
+	MountThresholds diskMountList `param:"mount_thresholds"` // other warn/crit by mount pattern
+
+	opts diskOptions
+}
+
+// CheckParams checks the mount patterns and builds the options.
+func (p *inodeParams) CheckParams(spec *inspect.Spec) (err error) {
+	p.opts, err = diskOptionsOf(spec, p.IncludeTypes, p.ExcludeTypes, nil, p.Mounts, p.ExcludeMounts, p.IncludeRemote, p.MountThresholds)
+	return err
+}
+
+// diskParams are the parameters of disk: those of inode and
+// allow_readonly.
+type diskParams struct {
+	IncludeTypes    []string      `param:"include_types"`
+	ExcludeTypes    []string      `param:"exclude_types"`
+	Mounts          []string      `param:"mounts"`
+	ExcludeMounts   []string      `param:"exclude_mounts"`
+	IncludeRemote   bool          `param:"include_remote"`
+	MountThresholds diskMountList `param:"mount_thresholds"`
+	AllowReadonly   []string      `param:"allow_readonly"` // mount points read-only on purpose
+
+	opts diskOptions
+}
+
+// CheckParams checks the mount patterns and builds the options.
+func (p *diskParams) CheckParams(spec *inspect.Spec) (err error) {
+	p.opts, err = diskOptionsOf(spec, p.IncludeTypes, p.ExcludeTypes, p.AllowReadonly, p.Mounts, p.ExcludeMounts, p.IncludeRemote, p.MountThresholds)
+	return err
+}
+
+func diskOptionsOf(spec *inspect.Spec, includeTypes, excludeTypes, allowRO, mounts, excludeMounts []string, remote bool, byMount diskMountList) (diskOptions, error) {
+	o := diskOptions{includeTypes: map[string]bool{}, excludeTypes: map[string]bool{}, allowRO: map[string]bool{},
+		mounts: mounts, excludeMounts: excludeMounts, includeRemote: remote, byMount: byMount}
+	for _, l := range []struct {
+		from []string
+		into map[string]bool
+	}{{includeTypes, o.includeTypes}, {excludeTypes, o.excludeTypes}, {allowRO, o.allowRO}} {
+		for _, s := range l.from {
+			l.into[s] = true
 		}
-		return err
 	}
-	if err := list("include_types", o.includeTypes); err != nil {
-		return o, err
-	}
-	if err := list("exclude_types", o.excludeTypes); err != nil {
-		return o, err
-	}
-	if err := list("allow_readonly", o.allowRO); err != nil {
-		return o, err
-	}
-	var err error
-	if o.mounts, err = inspect.ParamStrings(spec, "mounts"); err != nil {
-		return o, err
-	}
-	if o.excludeMounts, err = inspect.ParamStrings(spec, "exclude_mounts"); err != nil {
-		return o, err
-	}
-	for _, p := range append(append([]string{}, o.mounts...), o.excludeMounts...) {
+	for _, p := range append(append([]string{}, mounts...), excludeMounts...) {
 		if _, err := path.Match(p, "/"); err != nil {
 			return o, inspect.BadParam(spec, "mounts", "bad pattern %q: %v", p, err)
 		}
 	}
-	if o.includeRemote, err = inspect.ParamBool(spec, "include_remote", false); err != nil {
-		return o, err
+	return o, nil
+}
+
+// diskOpts returns the decoded options of disk (inode false) or inode.
+func diskOpts(spec *inspect.Spec, inode bool) (diskOptions, error) {
+	if inode {
+		p, err := inspect.ParamsOf[inodeParams](spec)
+		if err != nil {
+			return diskOptions{}, err
+		}
+		return p.opts, nil
 	}
-	o.byMount, err = diskMountParams(spec)
-	return o, err
+	p, err := inspect.ParamsOf[diskParams](spec)
+	if err != nil {
+		return diskOptions{}, err
+	}
+	return p.opts, nil
 }
 
 // dfCommand returns the df call: POSIX format with types, local only unless
@@ -190,15 +225,21 @@ func (o diskOptions) keep(r dfRow) bool {
 	return false
 }
 
-// Validate checks the parameters when the playbook is loaded.
-func (diskCheck) Validate(spec *inspect.Spec) error { _, err := diskParams(spec, false); return err }
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (diskCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[diskParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (diskCheck) Validate(spec *inspect.Spec) error { _, err := diskOpts(spec, false); return err }
 
 // Script prints the read-only lines of /proc/mounts (read builtin; a
 // Kubernetes node has hundreds of mounts, only ro ones are sent), then runs
 // df once. df comes last, after @@DF: a FUSE source named "@@..." by an
 // unprivileged user cannot fake a block.
 func (diskCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	o, err := diskParams(spec, false)
+	o, err := diskOpts(spec, false)
 	if err != nil {
 		return "", err
 	}
@@ -216,7 +257,7 @@ func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	o, err := diskParams(env.Spec, false)
+	o, err := diskOpts(env.Spec, false)
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}

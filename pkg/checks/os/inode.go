@@ -18,12 +18,18 @@ import (
 // allow_readonly; mount_thresholds then apply to the inode percentage).
 type inodeCheck struct{}
 
-// Validate checks the parameters when the playbook is loaded.
-func (inodeCheck) Validate(spec *inspect.Spec) error { _, err := diskParams(spec, true); return err }
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (inodeCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[inodeParams](spec)
+}
+
+// Validate checks the parameters of a spec built by hand (a loaded one was
+// decoded already).
+func (inodeCheck) Validate(spec *inspect.Spec) error { _, err := diskOpts(spec, true); return err }
 
 // Script runs df -i once.
 func (inodeCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) {
-	o, err := diskParams(spec, true)
+	o, err := diskOpts(spec, true)
 	if err != nil {
 		return "", err
 	}
@@ -36,7 +42,7 @@ func (inodeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result 
 	if r, bad := osSectionProblem(env, base); bad {
 		return []result.Result{r}
 	}
-	o, err := diskParams(env.Spec, true)
+	o, err := diskOpts(env.Spec, true)
 	if err != nil {
 		return []result.Result{osParamError(base, err)}
 	}
