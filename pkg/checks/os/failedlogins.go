@@ -41,15 +41,34 @@ const (
 	failedLoginsMaxBytes = 8 << 20
 )
 
+// failedLoginsTyped are the parameters of failed-logins, decoded once when
+// the playbook is loaded.
+type failedLoginsTyped struct {
+	Lookback time.Duration `param:"lookback"` // how far back the log is read
+}
+
+// Defaults reads a week back.
+func (p *failedLoginsTyped) Defaults() { p.Lookback = 7 * 24 * time.Hour }
+
+// CheckParams wants at least an hour.
+func (p *failedLoginsTyped) CheckParams(spec *inspect.Spec) error {
+	if p.Lookback < time.Hour {
+		return inspect.BadParam(spec, "lookback", "want at least 1h, got %s", p.Lookback)
+	}
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (failedLoginsCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[failedLoginsTyped](spec)
+}
+
 func failedLoginsParams(spec *inspect.Spec) (time.Duration, error) {
-	if err := inspect.ParamKnown(spec, "lookback"); err != nil {
+	p, err := inspect.ParamsOf[failedLoginsTyped](spec)
+	if err != nil {
 		return 0, err
 	}
-	d, err := inspect.ParamDuration(spec, "lookback", 7*24*time.Hour)
-	if err == nil && d < time.Hour {
-		err = inspect.BadParam(spec, "lookback", "want at least 1h, got %s", d)
-	}
-	return d, err
+	return p.Lookback, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.

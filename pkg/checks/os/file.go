@@ -40,8 +40,6 @@ import (
 // `stat -c` (GNU coreutils, busybox) and falls back to `ls -ln` and `date -r`.
 type fileCheck struct{}
 
-var fileParams = []string{"path", "paths", "state", "type", "warn_age", "max_age", "min_size", "max_size", "mode", "mode_max", "owner", "group"}
-
 type fileConf struct {
 	paths              []string
 	absent             bool
@@ -54,102 +52,115 @@ type fileConf struct {
 	owner, group       string
 }
 
-func fileParse(spec *inspect.Spec) (*fileConf, error) {
-	if err := inspect.ParamKnown(spec, fileParams...); err != nil {
-		return nil, err
+// fileTyped are the parameters of file, decoded once when the playbook is
+// loaded.
+type fileTyped struct {
+	Path    string        `param:"path"`
+	Paths   []string      `param:"paths"`
+	State   string        `param:"state"` // present or absent
+	Type    string        `param:"type"`  // any, file or directory
+	WarnAge time.Duration `param:"warn_age"`
+	MaxAge  time.Duration `param:"max_age"`
+	MinSize string        `param:"min_size"` // bytes, or 10K, 1.5M, 2G
+	MaxSize string        `param:"max_size"`
+	Mode    fileMode      `param:"mode"`     // exact permission bits, "0640"
+	ModeMax fileMode      `param:"mode_max"` // no permission beyond these
+	Owner   string        `param:"owner"`
+	Group   string        `param:"group"`
+
+	conf *fileConf
+}
+
+// Defaults: the file must be there, of any type.
+func (p *fileTyped) Defaults() { p.State, p.Type = "present", "any" }
+
+// CheckParams checks the values together and builds the configuration.
+func (p *fileTyped) CheckParams(spec *inspect.Spec) error {
+	c := &fileConf{ftype: p.Type, warnAge: p.WarnAge, maxAge: p.MaxAge, owner: p.Owner, group: p.Group}
+	if p.Path != "" {
+		c.paths = append(c.paths, p.Path)
 	}
-	c := &fileConf{}
-	p, err := inspect.ParamString(spec, "path", "")
-	if err != nil {
-		return nil, err
-	}
-	if p != "" {
-		c.paths = append(c.paths, p)
-	}
-	more, err := inspect.ParamStrings(spec, "paths")
-	if err != nil {
-		return nil, err
-	}
-	c.paths = append(c.paths, more...)
+	c.paths = append(c.paths, p.Paths...)
 	if len(c.paths) == 0 {
-		return nil, inspect.BadParam(spec, "path", "missing: give the file to check")
+		return inspect.BadParam(spec, "path", "missing: give the file to check")
 	}
 	for _, x := range c.paths {
 		if strings.TrimSpace(x) == "" {
-			return nil, inspect.BadParam(spec, "paths", "empty path")
+			return inspect.BadParam(spec, "paths", "empty path")
 		}
 	}
-	state, err := inspect.ParamString(spec, "state", "present")
-	if err != nil {
-		return nil, err
-	}
-	switch state {
+	switch p.State {
 	case "present":
 	case "absent":
 		c.absent = true
 	default:
-		return nil, inspect.BadParam(spec, "state", "want present or absent, got %q", state)
-	}
-	if c.ftype, err = inspect.ParamString(spec, "type", "any"); err != nil {
-		return nil, err
+		return inspect.BadParam(spec, "state", "want present or absent, got %q", p.State)
 	}
 	switch c.ftype {
 	case "any", "file", "directory":
 	default:
-		return nil, inspect.BadParam(spec, "type", "want any, file or directory, got %q", c.ftype)
-	}
-	if c.warnAge, err = inspect.ParamDuration(spec, "warn_age", 0); err != nil {
-		return nil, err
-	}
-	if c.maxAge, err = inspect.ParamDuration(spec, "max_age", 0); err != nil {
-		return nil, err
+		return inspect.BadParam(spec, "type", "want any, file or directory, got %q", c.ftype)
 	}
 	for _, s := range []struct {
-		name string
-		dst  *int64
-		has  *bool
-	}{{"min_size", &c.minSize, &c.hasMin}, {"max_size", &c.maxSize, &c.hasMax}} {
-		v, err := inspect.ParamString(spec, s.name, "")
-		if err != nil {
-			return nil, err
-		}
-		if v == "" {
+		name, v string
+		dst     *int64
+		has     *bool
+	}{{"min_size", p.MinSize, &c.minSize, &c.hasMin}, {"max_size", p.MaxSize, &c.maxSize, &c.hasMax}} {
+		if s.v == "" {
 			continue
 		}
-		n, err := ParseSize(v)
+		n, err := ParseSize(s.v)
 		if err != nil {
-			return nil, inspect.BadParam(spec, s.name, "%v", err)
+			return inspect.BadParam(spec, s.name, "%v", err)
 		}
 		*s.dst, *s.has = n, true
 	}
-	for _, m := range []struct {
-		name string
-		dst  *int64
-		has  *bool
-	}{{"mode", &c.mode, &c.hasMode}, {"mode_max", &c.modeMax, &c.hasModeMx}} {
-		raw, ok := inspect.ParamRaw(spec, m.name)
-		if !ok {
-			continue
-		}
-		// YAML reads 0640 as the number 416 and 640 as 640: a number cannot
-		// be trusted to mean what was written, so modes must be quoted.
-		v, isString := raw.(string)
-		if !isString {
-			return nil, inspect.BadParam(spec, m.name, "write the mode in quotes, e.g. \"0640\" (unquoted, YAML reads 0640 as the number 416)")
-		}
-		n, err := strconv.ParseInt(v, 8, 32)
-		if err != nil || n < 0 || n > 0o7777 {
-			return nil, inspect.BadParam(spec, m.name, "want octal permission bits like \"0640\", got %q", v)
-		}
-		*m.dst, *m.has = n, true
+	c.mode, c.hasMode = p.Mode.bits, p.Mode.set
+	c.modeMax, c.hasModeMx = p.ModeMax.bits, p.ModeMax.set
+	p.conf = c
+	return nil
+}
+
+// fileMode is a mode parameter (inspect.ParamUnmarshaler): octal
+// permission bits written as a string.
+type fileMode struct {
+	bits int64
+	set  bool
+}
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*fileMode) ParamType() string { return "octal mode string" }
+
+// String writes the mode as it is written in a playbook.
+func (m fileMode) String() string { return fmt.Sprintf("%04o", m.bits) }
+
+// UnmarshalParam reads "0640". YAML reads 0640 as the number 416 and 640
+// as 640: a number cannot be trusted to mean what was written, so modes
+// must be quoted.
+func (m *fileMode) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
+	v, isString := raw.(string)
+	if !isString {
+		return inspect.BadParam(spec, name, "write the mode in quotes, e.g. \"0640\" (unquoted, YAML reads 0640 as the number 416)")
 	}
-	if c.owner, err = inspect.ParamString(spec, "owner", ""); err != nil {
+	n, err := strconv.ParseInt(v, 8, 32)
+	if err != nil || n < 0 || n > 0o7777 {
+		return inspect.BadParam(spec, name, "want octal permission bits like \"0640\", got %q", v)
+	}
+	m.bits, m.set = n, true
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (fileCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[fileTyped](spec)
+}
+
+func fileParse(spec *inspect.Spec) (*fileConf, error) {
+	p, err := inspect.ParamsOf[fileTyped](spec)
+	if err != nil {
 		return nil, err
 	}
-	if c.group, err = inspect.ParamString(spec, "group", ""); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return p.conf, nil
 }
 
 // ParseSize reads 1234, 10K, 1.5M, 2G, 1T (powers of 1024).

@@ -32,20 +32,35 @@ type kernelLogOptions struct {
 	ignore   *regexp.Regexp
 }
 
+// kernelLogTyped are the parameters of kernel-log, decoded once when the
+// playbook is loaded.
+type kernelLogTyped struct {
+	Lookback time.Duration  `param:"lookback"` // how far back the log is read
+	Ignore   *regexp.Regexp `param:"ignore"`   // lines matching it are not errors
+}
+
+// Defaults reads a week back.
+func (p *kernelLogTyped) Defaults() { p.Lookback = 7 * 24 * time.Hour }
+
+// CheckParams wants at least an hour.
+func (p *kernelLogTyped) CheckParams(spec *inspect.Spec) error {
+	if p.Lookback < time.Hour {
+		return inspect.BadParam(spec, "lookback", "want at least 1h, got %s", p.Lookback)
+	}
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (kernelLogCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[kernelLogTyped](spec)
+}
+
 func kernelLogParams(spec *inspect.Spec) (kernelLogOptions, error) {
-	var o kernelLogOptions
-	if err := inspect.ParamKnown(spec, "lookback", "ignore"); err != nil {
-		return o, err
+	p, err := inspect.ParamsOf[kernelLogTyped](spec)
+	if err != nil {
+		return kernelLogOptions{}, err
 	}
-	var err error
-	if o.lookback, err = inspect.ParamDuration(spec, "lookback", 7*24*time.Hour); err != nil {
-		return o, err
-	}
-	if o.lookback < time.Hour {
-		return o, inspect.BadParam(spec, "lookback", "want at least 1h, got %s", o.lookback)
-	}
-	o.ignore, err = inspect.ParamRegexp(spec, "ignore")
-	return o, err
+	return kernelLogOptions{lookback: p.Lookback, ignore: p.Ignore}, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.

@@ -46,8 +46,6 @@ import (
 // lower bound and the message says "at least".
 type logPatternCheck struct{}
 
-var logParams = []string{"path", "unit", "journal", "pattern", "ignore", "ignore_case", "window", "max_bytes", "sample", "missing"}
-
 // logShipLines bounds the matching lines sent back for timestamp filtering.
 const (
 	logShipLines = 300
@@ -71,41 +69,42 @@ type logConf struct {
 	missing         result.Status
 }
 
-func logParse(spec *inspect.Spec) (*logConf, error) {
-	if err := inspect.ParamKnown(spec, logParams...); err != nil {
-		return nil, err
-	}
-	c := &logConf{}
-	var err error
-	if c.path, err = inspect.ParamString(spec, "path", ""); err != nil {
-		return nil, err
-	}
-	if c.unit, err = inspect.ParamString(spec, "unit", ""); err != nil {
-		return nil, err
-	}
-	if c.journal, err = inspect.ParamBool(spec, "journal", false); err != nil {
-		return nil, err
-	}
+// logTyped are the parameters of log-pattern, decoded once when the
+// playbook is loaded.
+type logTyped struct {
+	Path       string        `param:"path"`
+	Unit       string        `param:"unit"`
+	Journal    bool          `param:"journal"`
+	Pattern    string        `param:"pattern"` // grep -E
+	Ignore     string        `param:"ignore"`
+	IgnoreCase bool          `param:"ignore_case"`
+	Window     time.Duration `param:"window"`    // 0: since the last inspection
+	MaxBytes   string        `param:"max_bytes"` // 4M, 65536
+	Sample     int           `param:"sample"`    // matching lines kept
+	Missing    string        `param:"missing"`   // unknown, ok, warn or crit
+
+	conf *logConf
+}
+
+// Defaults reads the last 4 MiB, keeps 5 lines, and a missing file is
+// UNKNOWN.
+func (p *logTyped) Defaults() { p.MaxBytes, p.Sample, p.Missing = "4M", 5, "unknown" }
+
+// CheckParams checks the values together and builds the configuration.
+func (p *logTyped) CheckParams(spec *inspect.Spec) error {
+	c := &logConf{path: p.Path, unit: p.Unit, journal: p.Journal, pattern: p.Pattern, ignore: p.Ignore,
+		ignoreCase: p.IgnoreCase, window: p.Window, sample: p.Sample}
 	if c.unit != "" {
 		c.journal = true
 	}
 	switch {
 	case c.path == "" && !c.journal:
-		return nil, inspect.BadParam(spec, "path", "missing: give the log file (or unit: / journal: true)")
+		return inspect.BadParam(spec, "path", "missing: give the log file (or unit: / journal: true)")
 	case c.path != "" && c.journal:
-		return nil, inspect.BadParam(spec, "path", "give either path or unit/journal, not both")
-	}
-	if c.pattern, err = inspect.ParamString(spec, "pattern", ""); err != nil {
-		return nil, err
+		return inspect.BadParam(spec, "path", "give either path or unit/journal, not both")
 	}
 	if c.pattern == "" {
-		return nil, inspect.BadParam(spec, "pattern", "missing: give the extended regular expression to count")
-	}
-	if c.ignore, err = inspect.ParamString(spec, "ignore", ""); err != nil {
-		return nil, err
-	}
-	if c.ignoreCase, err = inspect.ParamBool(spec, "ignore_case", false); err != nil {
-		return nil, err
+		return inspect.BadParam(spec, "pattern", "missing: give the extended regular expression to count")
 	}
 	// grep -E runs on the host; compiling here catches most typos early
 	// (ERE is close to RE2 for what log patterns use).
@@ -113,35 +112,22 @@ func logParse(spec *inspect.Spec) (*logConf, error) {
 	if c.ignoreCase {
 		prefix = "(?i)"
 	}
+	var err error
 	if c.re, err = regexp.Compile(prefix + c.pattern); err != nil {
-		return nil, inspect.BadParam(spec, "pattern", "bad regular expression: %v", err)
+		return inspect.BadParam(spec, "pattern", "bad regular expression: %v", err)
 	}
 	if c.ignore != "" {
 		if c.ignoreRe, err = regexp.Compile(prefix + c.ignore); err != nil {
-			return nil, inspect.BadParam(spec, "ignore", "bad regular expression: %v", err)
+			return inspect.BadParam(spec, "ignore", "bad regular expression: %v", err)
 		}
 	}
-	if c.window, err = inspect.ParamDuration(spec, "window", 0); err != nil {
-		return nil, err
-	}
-	mb, err := inspect.ParamString(spec, "max_bytes", "4M")
-	if err != nil {
-		return nil, err
-	}
-	if c.maxBytes, err = ParseSize(mb); err != nil || c.maxBytes < 1 {
-		return nil, inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
-	}
-	if c.sample, err = inspect.ParamInt(spec, "sample", 5); err != nil {
-		return nil, err
+	if c.maxBytes, err = ParseSize(p.MaxBytes); err != nil || c.maxBytes < 1 {
+		return inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", p.MaxBytes)
 	}
 	if c.sample < 0 || c.sample > 50 {
-		return nil, inspect.BadParam(spec, "sample", "want 0 to 50 lines, got %d", c.sample)
+		return inspect.BadParam(spec, "sample", "want 0 to 50 lines, got %d", c.sample)
 	}
-	m, err := inspect.ParamString(spec, "missing", "unknown")
-	if err != nil {
-		return nil, err
-	}
-	switch strings.ToLower(m) {
+	switch strings.ToLower(p.Missing) {
 	case "unknown":
 		c.missing = result.Unknown
 	case "ok":
@@ -151,9 +137,23 @@ func logParse(spec *inspect.Spec) (*logConf, error) {
 	case "crit", "critical":
 		c.missing = result.Crit
 	default:
-		return nil, inspect.BadParam(spec, "missing", "want unknown, ok, warn or crit, got %q", m)
+		return inspect.BadParam(spec, "missing", "want unknown, ok, warn or crit, got %q", p.Missing)
 	}
-	return c, nil
+	p.conf = c
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (logPatternCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[logTyped](spec)
+}
+
+func logParse(spec *inspect.Spec) (*logConf, error) {
+	p, err := inspect.ParamsOf[logTyped](spec)
+	if err != nil {
+		return nil, err
+	}
+	return p.conf, nil
 }
 
 func (logPatternCheck) Validate(spec *inspect.Spec) error {

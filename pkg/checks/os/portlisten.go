@@ -84,34 +84,50 @@ type osPortOptions struct {
 	ignoreLoopback    bool
 }
 
-func portParams(spec *inspect.Spec) (osPortOptions, error) {
-	var o osPortOptions
-	if err := inspect.ParamKnown(spec, "expected", "allowed", "warn_unexpected", "ignore_loopback"); err != nil {
-		return o, err
-	}
-	for _, name := range []string{"expected", "allowed"} {
-		list, err := inspect.ParamStrings(spec, name)
-		if err != nil {
-			return o, err
-		}
-		for _, s := range list {
-			p, err := osParsePortSpec(s)
+// portTyped are the parameters of port-listen, decoded once when the
+// playbook is loaded.
+type portTyped struct {
+	Expected       []string `param:"expected"`        // [addr:]port[/proto] that must listen
+	Allowed        []string `param:"allowed"`         // others that may
+	WarnUnexpected bool     `param:"warn_unexpected"` // WARN on any other listener
+	IgnoreLoopback bool     `param:"ignore_loopback"` // listeners on 127.0.0.0/8 and ::1 are never unexpected
+
+	opts osPortOptions
+}
+
+// Defaults ignores loopback listeners.
+func (p *portTyped) Defaults() { p.IgnoreLoopback = true }
+
+// CheckParams parses the port specifications.
+func (p *portTyped) CheckParams(spec *inspect.Spec) error {
+	p.opts = osPortOptions{warnUnexpected: p.WarnUnexpected, ignoreLoopback: p.IgnoreLoopback}
+	for _, l := range []struct {
+		name string
+		list []string
+		into *[]osPortSpec
+	}{{"expected", p.Expected, &p.opts.expected}, {"allowed", p.Allowed, &p.opts.allowed}} {
+		for _, s := range l.list {
+			ps, err := osParsePortSpec(s)
 			if err != nil {
-				return o, inspect.BadParam(spec, name, "%v", err)
+				return inspect.BadParam(spec, l.name, "%v", err)
 			}
-			if name == "expected" {
-				o.expected = append(o.expected, p)
-			} else {
-				o.allowed = append(o.allowed, p)
-			}
+			*l.into = append(*l.into, ps)
 		}
 	}
-	var err error
-	if o.warnUnexpected, err = inspect.ParamBool(spec, "warn_unexpected", false); err != nil {
-		return o, err
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (portListenCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[portTyped](spec)
+}
+
+func portParams(spec *inspect.Spec) (osPortOptions, error) {
+	p, err := inspect.ParamsOf[portTyped](spec)
+	if err != nil {
+		return osPortOptions{}, err
 	}
-	o.ignoreLoopback, err = inspect.ParamBool(spec, "ignore_loopback", true)
-	return o, err
+	return p.opts, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.

@@ -42,24 +42,49 @@ type processSpec struct {
 	Min, Max    int // Max -1 = no upper bound
 }
 
-// processAllParams reads processes and forbidden.
-func processAllParams(spec *inspect.Spec) ([]processSpec, []string, error) {
-	if err := inspect.ParamKnown(spec, "processes", "forbidden"); err != nil {
-		return nil, nil, err
+// processTyped are the parameters of process, decoded once when the
+// playbook is loaded.
+type processTyped struct {
+	Processes processSpecs `param:"processes"` // names or {name, match, min, max} that must run
+	Forbidden []string     `param:"forbidden"` // names that must not run
+}
+
+// CheckParams wants one of the two.
+func (p *processTyped) CheckParams(spec *inspect.Spec) error {
+	if p.Processes == nil && len(p.Forbidden) == 0 {
+		return inspect.BadParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden")
 	}
-	forbidden, err := inspect.ParamStrings(spec, "forbidden")
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (processCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[processTyped](spec)
+}
+
+// processAllParams returns processes and forbidden.
+func processAllParams(spec *inspect.Spec) ([]processSpec, []string, error) {
+	p, err := inspect.ParamsOf[processTyped](spec)
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, ok := inspect.ParamRaw(spec, "processes")
-	if !ok {
-		if len(forbidden) == 0 {
-			return nil, nil, inspect.BadParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden")
-		}
-		return nil, forbidden, nil
-	}
+	return p.Processes, p.Forbidden, nil
+}
+
+// processSpecs is the processes parameter (inspect.ParamUnmarshaler): a
+// list of names or mappings, or a single one; non-nil once given.
+type processSpecs []processSpec
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*processSpecs) ParamType() string { return "list of names or {name, match, min, max}" }
+
+// UnmarshalParam reads the list.
+func (l *processSpecs) UnmarshalParam(spec *inspect.Spec, _ string, raw any) error {
 	ps, err := processList(spec, raw)
-	return ps, forbidden, err
+	if err == nil {
+		*l = ps
+	}
+	return err
 }
 
 func processList(spec *inspect.Spec, raw any) ([]processSpec, error) {
@@ -67,7 +92,7 @@ func processList(spec *inspect.Spec, raw any) ([]processSpec, error) {
 	if !isList {
 		items = []any{raw}
 	}
-	var out []processSpec
+	out := make([]processSpec, 0, len(items))
 	for i, it := range items {
 		p := processSpec{Min: 1, Max: -1}
 		switch x := it.(type) {

@@ -29,29 +29,39 @@ type systemdOptions struct {
 	units, ignore []string
 }
 
-func systemdParams(spec *inspect.Spec) (systemdOptions, error) {
-	var o systemdOptions
-	if err := inspect.ParamKnown(spec, "units", "ignore"); err != nil {
-		return o, err
-	}
-	var err error
-	if o.units, err = inspect.ParamStrings(spec, "units"); err != nil {
-		return o, err
-	}
-	if o.ignore, err = inspect.ParamStrings(spec, "ignore"); err != nil {
-		return o, err
-	}
-	for _, p := range o.ignore {
-		if _, err := path.Match(p, "x"); err != nil {
-			return o, inspect.BadParam(spec, "ignore", "bad pattern %q: %v", p, err)
+// systemdTyped are the parameters of systemd-unit, decoded once when the
+// playbook is loaded.
+type systemdTyped struct {
+	Units  []string `param:"units"`  // units that must be active
+	Ignore []string `param:"ignore"` // failed units to leave out (globs)
+}
+
+// CheckParams checks the patterns and unit names.
+func (p *systemdTyped) CheckParams(spec *inspect.Spec) error {
+	for _, g := range p.Ignore {
+		if _, err := path.Match(g, "x"); err != nil {
+			return inspect.BadParam(spec, "ignore", "bad pattern %q: %v", g, err)
 		}
 	}
-	for _, u := range o.units {
+	for _, u := range p.Units {
 		if strings.TrimSpace(u) == "" || strings.HasPrefix(u, "-") {
-			return o, inspect.BadParam(spec, "units", "bad unit name %q", u)
+			return inspect.BadParam(spec, "units", "bad unit name %q", u)
 		}
 	}
-	return o, nil
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (systemdUnitCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[systemdTyped](spec)
+}
+
+func systemdParams(spec *inspect.Spec) (systemdOptions, error) {
+	p, err := inspect.ParamsOf[systemdTyped](spec)
+	if err != nil {
+		return systemdOptions{}, err
+	}
+	return systemdOptions{units: p.Units, ignore: p.Ignore}, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
