@@ -44,7 +44,7 @@ type SNMPDOptions struct {
 }
 
 // SNMPPass is a Net-SNMP "pass" handler serving, under Root, the OIDs of
-// Data: lines "OID TYPE VALUE" sorted by OID, TYPE as pass expects
+// Data: lines "OID TYPE VALUE" in any order, TYPE as pass expects
 // (integer, gauge, counter, counter64, string, objectid, timeticks). The
 // data is read on every request, so a test may change it (SetPassData).
 type SNMPPass struct {
@@ -189,10 +189,15 @@ func (s *SNMPD) passScript(t testing.TB, name, root, data string) string {
 NF >= 3 {
 	oid = $1; typ = $2; val = $0
 	sub(/^[^ ]+ +[^ ]+ +/, "", val)
-	if ((mode == "-g" && cmp(oid, req) == 0) || (mode == "-n" && cmp(oid, req) > 0)) {
-		print oid; print typ; print val; exit
+	if (mode == "-g" && cmp(oid, req) == 0) {
+		print oid; print typ; print val; found = 1; exit
 	}
-}`
+	# getnext: the smallest OID after req, whatever the order of the lines
+	if (mode == "-n" && cmp(oid, req) > 0 && (best == "" || cmp(oid, best) < 0)) {
+		best = oid; btyp = typ; bval = val
+	}
+}
+END { if (mode == "-n" && best != "") { print best; print btyp; print bval } }`
 	awkPath := filepath.Join(s.Dir, name+".awk")
 	if err := os.WriteFile(awkPath, []byte(awk), 0o644); err != nil {
 		t.Fatal(err)

@@ -393,3 +393,42 @@ func TestSNMPStorage(t *testing.T) {
 		t.Errorf("over threshold: %s %q", full.Status, full.Advice)
 	}
 }
+
+// A Cisco switch, emulated likewise: memory from used and free pool
+// bytes, and CISCO-ENVMON-MIB rows named by their own description column.
+func TestSNMPHealthCiscoProfile(t *testing.T) {
+	const cisco = `.1.3.6.1.4.1.9.9.109.1.1.1.1.8.1 gauge 12
+.1.3.6.1.4.1.9.9.13.1.3.1.2.1 string Inlet
+.1.3.6.1.4.1.9.9.13.1.3.1.3.1 gauge 31
+.1.3.6.1.4.1.9.9.13.1.4.1.2.1 string Fan 1
+.1.3.6.1.4.1.9.9.13.1.4.1.2.2 string Fan 2
+.1.3.6.1.4.1.9.9.13.1.4.1.3.1 integer 1
+.1.3.6.1.4.1.9.9.13.1.4.1.3.2 integer 5
+.1.3.6.1.4.1.9.9.13.1.5.1.2.1 string PS1
+.1.3.6.1.4.1.9.9.13.1.5.1.3.1 integer 3
+.1.3.6.1.4.1.9.9.48.1.1.1.2.1 string Processor
+.1.3.6.1.4.1.9.9.48.1.1.1.5.1 gauge 950
+.1.3.6.1.4.1.9.9.48.1.1.1.6.1 gauge 50
+`
+	s := testenv.StartSNMPD(t, testenv.SNMPDOptions{
+		Extra: "sysObjectID .1.3.6.1.4.1.9.1.2694",
+		Pass:  []testenv.SNMPPass{{Name: "cisco", Root: ".1.3.6.1.4.1.9.9", Data: cisco}},
+	})
+	rs := runCheck(t, "snmp-health", device("ngfw-01", s.Port, snmpv2c(t, s)), runOpts{})
+	want := map[string]result.Status{
+		"cpu/1": result.OK, "memory/Processor": result.Crit, "temperature/Inlet": result.OK,
+		"fan/Fan 1": result.OK, "psu/PS1": result.Crit, // "Fan 2" is notPresent: no result
+	}
+	if len(rs) != len(want) {
+		t.Errorf("got %d results, want %d", len(rs), len(want))
+	}
+	for _, r := range rs {
+		t.Logf("%s %s: %s", r.Item, r.Status, r.Message)
+		if st, ok := want[r.Item]; !ok || st != r.Status {
+			t.Errorf("%s: %s, want %s", r.Item, r.Status, st)
+		}
+	}
+	if r := checktest.ResultItem(t, rs, "memory/Processor"); checktest.Deref(r.Value) != 95.0 {
+		t.Errorf("memory: %v, want 95 (950 used of 1000)", checktest.Deref(r.Value))
+	}
+}
