@@ -46,8 +46,6 @@ type commandCheck struct{}
 // and Linux limits a single argument to 128 KiB.
 const commandMaxScript = 120 << 10
 
-var commandParams = []string{"script", "command", "script_file", "ok_codes", "warn_codes", "regex", "not_regex", "value_regex", "unit", "item"}
-
 type commandConf struct {
 	script            string
 	okCodes, warnCode []int
@@ -55,62 +53,64 @@ type commandConf struct {
 	unit, item        string
 }
 
-func commandParse(spec *inspect.Spec) (*commandConf, error) {
-	if err := inspect.ParamKnown(spec, commandParams...); err != nil {
-		return nil, err
-	}
-	c := &commandConf{}
-	var err error
-	if c.script, err = inspect.ParamString(spec, "script", ""); err != nil {
-		return nil, err
-	}
+// commandParams are the parameters of command, decoded once when the
+// playbook is loaded (script_file is read then).
+type commandParams struct {
+	Script     string         `param:"script"`
+	Command    string         `param:"command"` // alias of script
+	ScriptFile string         `param:"script_file"`
+	OKCodes    []int          `param:"ok_codes"` // a list, a number or "0,1"
+	WarnCodes  []int          `param:"warn_codes"`
+	Regex      *regexp.Regexp `param:"regex"`
+	NotRegex   *regexp.Regexp `param:"not_regex"`
+	ValueRegex *regexp.Regexp `param:"value_regex"`
+	Unit       string         `param:"unit"`
+	Item       string         `param:"item"`
+
+	conf *commandConf
+}
+
+// Defaults: exit code 0 is OK.
+func (p *commandParams) Defaults() { p.OKCodes = []int{0} }
+
+// CheckParams settles the script and builds the configuration.
+func (p *commandParams) CheckParams(spec *inspect.Spec) error {
+	c := &commandConf{script: p.Script, okCodes: p.OKCodes, warnCode: p.WarnCodes,
+		re: p.Regex, notRe: p.NotRegex, valRe: p.ValueRegex, unit: p.Unit, item: p.Item}
 	if c.script == "" {
-		if c.script, err = inspect.ParamString(spec, "command", ""); err != nil {
-			return nil, err
-		}
+		c.script = p.Command
 	}
-	file, err := inspect.ParamString(spec, "script_file", "")
-	if err != nil {
-		return nil, err
-	}
-	if file != "" {
+	if p.ScriptFile != "" {
 		if c.script != "" {
-			return nil, inspect.BadParam(spec, "script_file", "give either script or script_file, not both")
+			return inspect.BadParam(spec, "script_file", "give either script or script_file, not both")
 		}
-		b, err := os.ReadFile(file)
+		b, err := os.ReadFile(p.ScriptFile)
 		if err != nil {
-			return nil, inspect.BadParam(spec, "script_file", "%v", err)
+			return inspect.BadParam(spec, "script_file", "%v", err)
 		}
 		c.script = string(b)
 	}
 	if strings.TrimSpace(c.script) == "" {
-		return nil, inspect.BadParam(spec, "script", "missing: give the shell script to run (script, command or script_file)")
+		return inspect.BadParam(spec, "script", "missing: give the shell script to run (script, command or script_file)")
 	}
 	if len(c.script) > commandMaxScript {
-		return nil, inspect.BadParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)
+		return inspect.BadParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)
 	}
-	if c.okCodes, err = inspect.ParamInts(spec, "ok_codes", []int{0}); err != nil {
+	p.conf = c
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (commandCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[commandParams](spec)
+}
+
+func commandParse(spec *inspect.Spec) (*commandConf, error) {
+	p, err := inspect.ParamsOf[commandParams](spec)
+	if err != nil {
 		return nil, err
 	}
-	if c.warnCode, err = inspect.ParamInts(spec, "warn_codes", nil); err != nil {
-		return nil, err
-	}
-	if c.re, err = inspect.ParamRegexp(spec, "regex"); err != nil {
-		return nil, err
-	}
-	if c.notRe, err = inspect.ParamRegexp(spec, "not_regex"); err != nil {
-		return nil, err
-	}
-	if c.valRe, err = inspect.ParamRegexp(spec, "value_regex"); err != nil {
-		return nil, err
-	}
-	if c.unit, err = inspect.ParamString(spec, "unit", ""); err != nil {
-		return nil, err
-	}
-	if c.item, err = inspect.ParamString(spec, "item", ""); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return p.conf, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.

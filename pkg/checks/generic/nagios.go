@@ -32,32 +32,40 @@ import (
 // "plugin-missing". The result's value is the first perfdata value.
 type nagiosCheck struct{}
 
-var nagiosParams = []string{"plugin", "args", "item"}
+// nagiosParams are the parameters of nagios-plugin, decoded once when the
+// playbook is loaded.
+type nagiosParams struct {
+	Plugin string   `param:"plugin"` // a path or a name
+	Args   []string `param:"args"`   // each one word
+	Item   string   `param:"item"`   // default: the plugin name
+}
+
+// CheckParams wants a plugin.
+func (p *nagiosParams) CheckParams(spec *inspect.Spec) error {
+	if strings.TrimSpace(p.Plugin) == "" {
+		return inspect.BadParam(spec, "plugin", "missing: give the plugin path or name, e.g. check_disk")
+	}
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (nagiosCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[nagiosParams](spec)
+}
 
 // nagiosMissing is printed by the snippet when the plugin is not found.
 const nagiosMissing = "@@HCOPS_PLUGIN_MISSING"
 
 func nagiosParse(spec *inspect.Spec) (plugin string, args []string, item string, err error) {
-	if err = inspect.ParamKnown(spec, nagiosParams...); err != nil {
-		return
+	p, err := inspect.ParamsOf[nagiosParams](spec)
+	if err != nil {
+		return "", nil, "", err
 	}
-	if plugin, err = inspect.ParamString(spec, "plugin", ""); err != nil {
-		return
-	}
-	if strings.TrimSpace(plugin) == "" {
-		err = inspect.BadParam(spec, "plugin", "missing: give the plugin path or name, e.g. check_disk")
-		return
-	}
-	if args, err = inspect.ParamStrings(spec, "args"); err != nil {
-		return
-	}
-	if item, err = inspect.ParamString(spec, "item", ""); err != nil {
-		return
-	}
+	item = p.Item
 	if item == "" {
-		item = plugin[strings.LastIndexByte(plugin, '/')+1:]
+		item = p.Plugin[strings.LastIndexByte(p.Plugin, '/')+1:]
 	}
-	return
+	return p.Plugin, p.Args, item, nil
 }
 
 // Validate checks the parameters when the playbook is loaded.
