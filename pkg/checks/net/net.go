@@ -49,7 +49,7 @@ func (noScript) Validate(*inspect.Spec) error { return nil }
 // session returns the device's SNMP session, or the one result that says
 // why there is none: SNMP not configured for the asset (OK, not
 // applicable: only ping applies), no SNMP channel in this run, or the
-// device unreachable.
+// device could not be read (see failure).
 func session(env *inspect.Env, typ string) (*transport.SNMPClient, *result.Result) {
 	r := inspect.NewResult(env, typ, "")
 	switch {
@@ -74,11 +74,19 @@ func session(env *inspect.Env, typ string) (*transport.SNMPClient, *result.Resul
 // failure turns an SNMP error into the result the engineer reads: which
 // device, and what to look at — the community (v2c gives no answer when it
 // is wrong), the v3 user or keys, or the agent.
+//
+// The status is UNKNOWN (the readings could not be taken), with the cause
+// as the reason (timeout, auth, refused, dns), and not UNREACHABLE: that
+// status says the device is down, and the availability figures (SLA2 for
+// storage, the per-asset availability) count a run with an UNREACHABLE
+// result as an outage. Whether a device is up is the ping check's to say;
+// a wrong community or a stopped agent on a device that answers ping is a
+// fault to fix, not downtime.
 func failure(env *inspect.Env, typ string, err error) result.Result {
 	r := inspect.NewResult(env, typ, "")
-	r.Status, r.Reason = result.Unreachable, transport.ReasonOf(err)
+	r.Status, r.Reason = result.Unknown, transport.ReasonOf(err)
 	if r.Reason == "" {
-		r.Status, r.Reason = result.Unknown, "snmp-error"
+		r.Reason = "snmp-error"
 	}
 	r.Evidence = err.Error()
 	name, where, ver, user := "", "", "", ""

@@ -100,8 +100,9 @@ func snmpv3(t *testing.T, s *testenv.SNMPD, user, auth, priv string) inventory.S
 
 // The agent is reached with the right v2c community and with both v3
 // users; the wrong community, the wrong v3 keys, an unknown user and a
-// secret that cannot be read each give a clear result naming the device,
-// within the timeout, and never a secret.
+// secret that cannot be read each give a clear result naming the device
+// and the cause (UNKNOWN with the reason: whether the device is down is
+// ping's to say), within the timeout, and never a secret.
 func TestSNMPAccess(t *testing.T) {
 	s := testenv.StartSNMPD(t, testenv.SNMPDOptions{Extra: "sysObjectID .1.3.6.1.4.1.2011.2.23.96"})
 	for _, c := range []struct {
@@ -141,7 +142,7 @@ func TestSNMPAccess(t *testing.T) {
 	for _, c := range bad {
 		start := time.Now()
 		r := checktest.One(t, runCheck(t, "snmp-system", device("core-sw-01", s.Port, c.snmp), runOpts{}))
-		if r.Status != result.Unreachable || r.Reason != c.reason || !strings.Contains(r.Message, "core-sw-01") || !strings.Contains(r.Message, c.msg) || r.Advice == "" {
+		if r.Status != result.Unknown || r.Reason != c.reason || !strings.Contains(r.Message, "core-sw-01") || !strings.Contains(r.Message, c.msg) || r.Advice == "" {
 			t.Errorf("%s: %s/%s %q advice %q", c.name, r.Status, r.Reason, r.Message, r.Advice)
 		}
 		if el := time.Since(start); el > 8*time.Second {
@@ -156,7 +157,7 @@ func TestSNMPAccess(t *testing.T) {
 	// The wrong privacy key: Net-SNMP drops what it cannot decrypt, after
 	// answering the engine discovery; the result names the privacy key.
 	r = checktest.One(t, runCheck(t, "snmp-system", device("core-sw-01", s.Port, snmpv3(t, s, s.PrivUser, s.AuthKey, "wrong-priv-key-9")), runOpts{}))
-	if r.Status != result.Unreachable || r.Reason != result.ReasonAuth || !strings.Contains(r.Message, "core-sw-01") || !strings.Contains(r.Message, "wrong privacy key") {
+	if r.Status != result.Unknown || r.Reason != result.ReasonAuth || !strings.Contains(r.Message, "core-sw-01") || !strings.Contains(r.Message, "wrong privacy key") {
 		t.Errorf("wrong priv key: %s/%s %q", r.Status, r.Reason, r.Message)
 	}
 
@@ -166,7 +167,7 @@ func TestSNMPAccess(t *testing.T) {
 }
 
 // Nothing listens: a closed port answers with ICMP port unreachable (or
-// nothing); the device is UNREACHABLE within the timeout, not hung.
+// nothing); the result says so within the timeout, not hung.
 func TestSNMPNoAgent(t *testing.T) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -178,7 +179,7 @@ func TestSNMPNoAgent(t *testing.T) {
 	start := time.Now()
 	rs := runCheck(t, "snmp-interfaces", device("nas-01", port, inventory.SNMP{Community: inventory.SecretRef{Env: "HCOPS_TEST_SNMP_COMMUNITY"}}), runOpts{})
 	r := checktest.One(t, rs)
-	if r.Status != result.Unreachable || !strings.Contains(r.Message, "nas-01") || time.Since(start) > 8*time.Second {
+	if r.Status != result.Unknown || r.Reason == "" || !strings.Contains(r.Message, "nas-01") || time.Since(start) > 8*time.Second {
 		t.Errorf("no agent: %s/%s %q after %s", r.Status, r.Reason, r.Message, time.Since(start))
 	}
 }
