@@ -41,7 +41,8 @@ checklist item, then one checklist per host laid out as the assessor's
 sign-off block and the waivers in an appendix.
 
 Each host is reported from its own latest baseline inspection, and its time
-is shown. Verdicts: 符合 (compliant), 部分符合 (partial), 不符合 (non-
+is shown; hosts the inventory no longer has are left out and named in the
+notes. Verdicts: 符合 (compliant), 部分符合 (partial), 不符合 (non-
 compliant), 不适用 (not applicable), 未检查 (could not be read: never
 counted as compliant), and 已豁免 (waived: counted on its own, never as
 compliant). The XLSX has one long checklist sheet with a host column and
@@ -71,7 +72,8 @@ WAIVERS
   A waiver file with an unknown key, a missing field, a bad date, an
   unknown rule or clause, or a bad selector stops the command with every
   problem listed as file:line:column (exit 3); an asset name the inventory
-  does not have is a warning.
+  does not have is a warning, and so is a waiver file that group or others
+  can write (whoever can write it can hide findings).
 
 Name globs and --group / -l select hosts with the selector syntax of hcops
 inspect. The path of the written file is printed on stdout.` + reportExitStatus,

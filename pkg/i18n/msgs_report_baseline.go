@@ -104,6 +104,7 @@ func init() {
 		"rbl.note.no_waivers":    {"未使用豁免文件：所有结果按实际情况计入。", "No waiver file was used: every result counts as found."},
 		"rbl.note.waivers":       {"豁免依据文件 %s；豁免到期次日起，相关项按实际结果计入。", "Waivers from %s; from the day after a waiver expires, its items count as found."},
 		"rbl.note.stale":         {"%d 台主机最近一次核查已超过 30 天，结果可能已不反映现状，建议重新核查。", "The latest check of %d host(s) is more than 30 days old and may no longer reflect them: check them again."},
+		"rbl.note.retired":       {"%d 台主机有历史核查结果但已不在资产清单中（%s），未列入本报告。", "%d host(s) with baseline results are no longer in the inventory (%s) and are left out."},
 		"rbl.note.unknown_rules": {"%d 个结果不属于当前基线规则目录（可能来自更新或更旧的剧本），未列入核查记录。", "%d result(s) belong to no rule of the current catalogue (a newer or older playbook) and are not in the checklists."},
 		"rbl.note.scope":         {"本报告为自动化核查结果，可作为等级测评的证据材料，不替代测评机构的现场测评结论。", "This report is the result of automated checks: evidence for the assessment, not a substitute for the assessor's own conclusion."},
 

@@ -215,6 +215,9 @@ type BaselineInput struct {
 	Hosts   []BaselineHostInput
 	Filter  string
 	Waivers *waiver.Set
+	// Retired are hosts with baseline results that the current inventory
+	// no longer has; they are left out and named in the notes.
+	Retired []string
 }
 
 // BaselineHostInput is one host's latest baseline run.
@@ -264,6 +267,12 @@ func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector
 	}
 	slices.SortFunc(names, naturalCompare)
 	for _, name := range names {
+		if o.Inventory != nil && o.Inventory.Asset(name) == nil {
+			// Inspected once, gone from the register since (decommissioned,
+			// renamed): not part of the system being assessed.
+			in.Retired = append(in.Retired, name)
+			continue
+		}
 		at := last[name]
 		h := BaselineHostInput{At: at}
 		err := db.EachResult(ctx, store.ResultFilter{Kind: result.KindInspect, Asset: name, Since: at, Until: at.Add(time.Millisecond)},
@@ -622,6 +631,9 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 	}
 	if stale > 0 {
 		rep.Notes = append(rep.Notes, o.t("rbl.note.stale", stale))
+	}
+	if len(in.Retired) > 0 {
+		rep.Notes = append(rep.Notes, o.t("rbl.note.retired", len(in.Retired), compressNames(lang, in.Retired, 10)))
 	}
 	if len(unknownRules) > 0 {
 		rep.Notes = append(rep.Notes, o.t("rbl.note.unknown_rules", len(unknownRules)))
