@@ -66,6 +66,8 @@ func init() {
 		"sec.acct.default_shell":          {"系统账户口令已锁定但仍有登录 shell：%s", "system accounts have a locked password but still a login shell: %s"},
 		"sec.acct.default_ok":             {"UID < %d 的系统账户均不可登录", "no system account (UID below %d) can log in"},
 		"sec.ac-default-accounts.advice":  {"对不需要登录的系统账户执行 usermod -s /sbin/nologin %s 并 passwd -l 锁定；确需登录的（如数据库账户）登记后在 allowed_system_accounts 参数中列出", "run usermod -s /sbin/nologin %s and passwd -l for system accounts that need no login; register those that do (a database account) and list them in allowed_system_accounts"},
+		"sec.acct.expired":                {"已过期但未锁定、未删除的账户：%s", "expired accounts that are neither locked nor removed: %s"},
+		"sec.hash.pam_unix":               {"pam_unix 以 %s 散列新口令（%s），不受 ENCRYPT_METHOD 约束", "pam_unix hashes new passwords with %s (%s), whatever ENCRYPT_METHOD says"},
 		"sec.acct.unexpected":             {"不在账户登记清单中的可登录账户：%s", "login accounts not in the account register: %s"},
 		"sec.acct.register_ok":            {"%d 个可登录账户均在账户登记清单内", "all %d login accounts are in the account register"},
 		"sec.acct.no_logins":              {"除 root 外没有可登录的普通账户", "no ordinary login account besides root"},

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	oschecks "github.com/cyhealth/hcops/pkg/checks/os"
 	"github.com/cyhealth/hcops/pkg/inspect"
@@ -45,7 +46,7 @@ func Accounts() inspect.Check {
 			}
 			return "hf /etc/passwd /etc/login.defs\n" +
 				"hc acct sh -c " + inspect.ShellQuote(acct) + "\n" +
-				accountsCollector, nil
+				accountsCollector + pamCollector, nil
 		},
 		eval: func(c *ctx, p *accountsParams) []result.Result { return c.accounts(p) },
 	}
@@ -254,6 +255,22 @@ func (c *ctx) passwordHash(accts []account, shadowRead bool) result.Result {
 	case c.s.has(defs):
 		f.bad(result.Warn, "sec.setting.missing", "ENCRYPT_METHOD", defs, "SHA512")
 	}
+	// pam_unix's own option decides how a new password is hashed, whatever
+	// login.defs says (CentOS 6 shipped "pam_unix.so md5").
+	if sv := c.s.passwordService(); sv != "" {
+		st, _ := c.s.pamStack(sv, "password")
+		for _, e := range pamFind(st, "pam_unix.so") {
+			for _, a := range e.Args {
+				switch a {
+				case "md5", "bigcrypt":
+					f.line(e.File, e.Line)
+					f.bad(result.Crit, "sec.hash.pam_unix", a, e.File)
+				case "sha512", "yescrypt", "blowfish", "gost_yescrypt":
+					f.line(e.File, e.Line)
+				}
+			}
+		}
+	}
 	if !shadowRead {
 		f.needRoot("/etc/shadow")
 		return f.done()
@@ -356,21 +373,34 @@ func (c *ctx) defaultAccounts(p *accountsParams, accts []account) result.Result 
 func (c *ctx) surplusAccounts(p *accountsParams, accts []account) result.Result {
 	f := c.rule("ac-surplus-accounts")
 	min := c.uidMin()
-	var logins, unexpected []string
+	today := -1
+	if ts, err := time.Parse(time.RFC3339, c.s.Time); err == nil {
+		today = int(ts.Unix() / 86400)
+	}
+	var logins, unexpected, expired []string
 	for _, a := range accts {
 		if a.UID < min || !loginShell(a.Shell) || a.Name == "nobody" || a.UID == 65534 {
 			continue
 		}
 		f.line("/etc/passwd", a.Line)
 		logins = append(logins, a.Name)
+		if exp, err := strconv.Atoi(a.Expire); err == nil && today >= 0 && exp < today && a.Scheme != "LOCKED" {
+			expired = append(expired, a.Name)
+			f.text(fmt.Sprintf("/etc/shadow: %s: expired on day %d (today %d)", a.Name, exp, today))
+		}
 		if len(p.AllowedAccounts) > 0 && !contains(p.AllowedAccounts, a.Name) {
 			unexpected = append(unexpected, a.Name)
 		}
+	}
+	if len(expired) > 0 {
+		f.bad(result.Warn, "sec.acct.expired", strings.Join(expired, ", "))
+		f.adv(expired[0])
 	}
 	switch {
 	case len(unexpected) > 0:
 		f.bad(result.Crit, "sec.acct.unexpected", strings.Join(unexpected, ", "))
 		f.adv(unexpected[0])
+	case len(expired) > 0:
 	case len(p.AllowedAccounts) > 0:
 		f.note("sec.acct.register_ok", len(logins))
 	case len(logins) == 0:

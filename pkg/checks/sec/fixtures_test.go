@@ -170,6 +170,15 @@ func TestFixtures(t *testing.T) {
 			"ia-password-complexity": "0 character classes required; required ≥ 3",
 			"ia-lockout-tally2":      "both pam_tally2 and pam_faillock",
 		}},
+		{"centos6", verdicts{
+			"ia-password-hash": fail, "ia-password-complexity": partial, "ia-lockout-tally2": fail, "ia-lockout-faillock": na,
+		}, map[string]string{
+			"ia-lockout-tally2": "pam_tally2.so deny=5 unlock_time=180",
+		}, map[string]string{
+			"ia-password-hash":       "pam_unix hashes new passwords with md5 (/etc/pam.d/system-auth)",
+			"ia-password-complexity": "0 character classes required",
+			"ia-lockout-faillock":    "no pam_faillock module",
+		}},
 		{"rhel8", verdicts{
 			"ia-password-complexity": partial, "ia-password-reuse": pass, "ia-lockout-faillock": pass, "ia-lockout-tally2": na,
 			"ac-su-wheel": fail, "au-log-retention": fail,

@@ -231,3 +231,18 @@ func TestEveryRuleHasOneCheckAndAdvice(t *testing.T) {
 		}
 	}
 }
+
+// An account past its expiry date that is not locked is surplus (部分符合);
+// one outside the register is 不符合.
+func TestSurplusAccounts(t *testing.T) {
+	out := "@@TIME 2026-12-07T03:00:00Z\n" + file("/etc/passwd", "root:x:0:0::/root:/bin/bash\nops01:x:1000:1000::/home/ops01:/bin/bash\ntemp:x:1001:1001::/home/temp:/bin/bash\n") +
+		"@@V SHADOW readable\n@@V SH root LOCKED 20000 99999 -\n@@V SH ops01 6 20000 90 -\n@@V SH temp 6 20000 90 20000\n"
+	r := one(t, Accounts(), out, "ac-surplus-accounts", map[string]any{"allowed_accounts": []any{"ops01", "temp"}})
+	if baseline.VerdictOf(r) != partial || !strings.Contains(r.Message, "expired accounts that are neither locked nor removed: temp") || !strings.Contains(r.Advice, "temp") {
+		t.Errorf("%s %q %q", r.Status, r.Message, r.Advice)
+	}
+	r = one(t, Accounts(), out, "ac-surplus-accounts", map[string]any{"allowed_accounts": []any{"ops01"}})
+	if baseline.VerdictOf(r) != fail || !strings.Contains(r.Message, "login accounts not in the account register: temp") {
+		t.Errorf("%s %q", r.Status, r.Message)
+	}
+}
