@@ -246,3 +246,17 @@ func TestSurplusAccounts(t *testing.T) {
 		t.Errorf("%s %q", r.Status, r.Message)
 	}
 }
+
+// EL9: sshd_config includes sshd_config.d/*.conf, whose 50-redhat.conf
+// includes the crypto policy's back end, where the algorithms are set.
+func TestSshdNestedIncludeCryptoPolicy(t *testing.T) {
+	out := file("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n") +
+		file("/etc/ssh/sshd_config.d/50-redhat.conf", "Include /etc/crypto-policies/back-ends/opensshserver.config\nSyslogFacility AUTHPRIV\n") +
+		file("/etc/crypto-policies/back-ends/opensshserver.config", "Ciphers aes256-gcm@openssh.com,aes256-ctr,aes128-cbc\nMACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512\n")
+	if r := one(t, Sshd(), out, "dc-ssh-ciphers", nil); baseline.VerdictOf(r) != fail || !strings.Contains(r.Evidence, "/etc/crypto-policies/back-ends/opensshserver.config:1: Ciphers") {
+		t.Errorf("ciphers: %s %q\n%s", r.Status, r.Message, r.Evidence)
+	}
+	if r := one(t, Sshd(), out, "di-ssh-macs", nil); baseline.VerdictOf(r) != pass {
+		t.Errorf("macs: %s %q", r.Status, r.Message)
+	}
+}

@@ -45,13 +45,18 @@ func (p *sshdParams) CheckParams(spec *inspect.Spec) error {
 	return nil
 }
 
-// sshdCollector prints sshd_config with the files it includes, sshd's
+// sshdCollector prints sshd_config with the files it includes (and those
+// they include: EL9's 50-redhat.conf includes the crypto policy's
+// opensshserver.config), sshd's
 // PAM stack, TCP wrappers and firewalld zones, then `sshd -T` (the
 // effective values; it needs root to load the host keys) and the version.
 const sshdCollector = `hf /etc/ssh/sshd_config
-for i in $(sed -n 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]][[:space:]]*//p' /etc/ssh/sshd_config 2>/dev/null); do
-  case "$i" in /*) ;; *) i=/etc/ssh/$i ;; esac
-  hf $i
+for c in /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf; do
+  [ -r "$c" ] || continue
+  for i in $(sed -n 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]][[:space:]]*//p' "$c" 2>/dev/null); do
+    case "$i" in /*) ;; *) i=/etc/ssh/$i ;; esac
+    hf $i
+  done
 done
 hf /etc/ssh/sshd_config.d/*.conf /etc/pam.d/sshd /etc/hosts.allow /etc/hosts.deny /etc/firewalld/zones/*.xml
 S=
