@@ -38,6 +38,41 @@ type dbProbe struct {
 
 func (dbProbe) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
 
+// dbStatusParams are the parameters of db-status.
+type dbStatusParams struct {
+	MinVersion string `param:"min_version"` // lowest acceptable version, "15.8"; "" = any
+}
+
+// dbThroughputParams are the parameters of db-throughput.
+type dbThroughputParams struct {
+	Interval time.Duration `param:"interval"` // between the two samples
+}
+
+// Defaults samples one second apart.
+func (p *dbThroughputParams) Defaults() { p.Interval = time.Second }
+
+// dbSecurityParams are the parameters of db-security.
+type dbSecurityParams struct {
+	AllowedSuperusers []string `param:"allowed_superusers"` // superusers besides postgres
+}
+
+// dbNoParams are the parameters of the database checks that take none.
+type dbNoParams struct{}
+
+// DecodeParams decodes the parameters of the check type p is, once when the
+// playbook is loaded (inspect.ParamsDecoder).
+func (p dbProbe) DecodeParams(spec *inspect.Spec) (any, error) {
+	switch p.name {
+	case "db-status":
+		return inspect.DecodeParams[dbStatusParams](spec)
+	case "db-throughput":
+		return inspect.DecodeParams[dbThroughputParams](spec)
+	case "db-security":
+		return inspect.DecodeParams[dbSecurityParams](spec)
+	}
+	return inspect.DecodeParams[dbNoParams](spec)
+}
+
 func (p dbProbe) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	base := result.Result{Type: p.name}
 	t, err := DBTarget(env.Asset)

@@ -88,8 +88,6 @@ import (
 //	  db-log: {params: {error_log: /var/log/postgresql/postgresql-*.log}}
 type dbLogCheck struct{}
 
-var dbLogParams = []string{"error_log", "slow_log", "slow_ms", "slow_warn", "slow_crit", "max_bytes", "window"}
-
 // Bounds of what leaves the host, per kind of line.
 const (
 	dbLogShipLines = 200
@@ -107,50 +105,54 @@ type dbLogConf struct {
 
 func (c *dbLogConf) configured() bool { return c.errorLog != "" || c.slowLog != "" }
 
-func dbLogParse(spec *inspect.Spec) (*dbLogConf, error) {
-	if err := inspect.ParamKnown(spec, dbLogParams...); err != nil {
-		return nil, err
-	}
-	c := &dbLogConf{}
-	var err error
-	if c.errorLog, err = inspect.ParamString(spec, "error_log", ""); err != nil {
-		return nil, err
-	}
-	if c.slowLog, err = inspect.ParamString(spec, "slow_log", ""); err != nil {
-		return nil, err
-	}
-	c.errorLog, c.slowLog = strings.TrimSpace(c.errorLog), strings.TrimSpace(c.slowLog)
-	if c.slowMS, err = inspect.ParamFloat(spec, "slow_ms", 1000); err != nil {
-		return nil, err
-	}
+// dbLogParams are the parameters of db-log, decoded once when the playbook
+// is loaded.
+type dbLogParams struct {
+	ErrorLog string        `param:"error_log"`
+	SlowLog  string        `param:"slow_log"`
+	SlowMS   float64       `param:"slow_ms"`   // statements slower than this count
+	SlowWarn string        `param:"slow_warn"` // Nagios range on the slow count
+	SlowCrit string        `param:"slow_crit"`
+	MaxBytes string        `param:"max_bytes"` // 4M, 65536
+	Window   time.Duration `param:"window"`    // 0: since the last inspection
+
+	conf *dbLogConf
+}
+
+// Defaults: 1 s is slow, more than 100 of them warn, the last 4 MiB read.
+func (p *dbLogParams) Defaults() { p.SlowMS, p.SlowWarn, p.MaxBytes = 1000, "~:100", "4M" }
+
+// CheckParams checks the values and builds the configuration.
+func (p *dbLogParams) CheckParams(spec *inspect.Spec) error {
+	c := &dbLogConf{errorLog: strings.TrimSpace(p.ErrorLog), slowLog: strings.TrimSpace(p.SlowLog), slowMS: p.SlowMS, window: p.Window}
 	if c.slowMS < 0 {
-		return nil, inspect.BadParam(spec, "slow_ms", "want milliseconds, 0 or more, got %v", c.slowMS)
+		return inspect.BadParam(spec, "slow_ms", "want milliseconds, 0 or more, got %v", c.slowMS)
 	}
-	sw, err := inspect.ParamString(spec, "slow_warn", "~:100")
+	var err error
+	if c.slowTh.Warn, err = inspect.ParseRange(p.SlowWarn); err != nil {
+		return inspect.BadParam(spec, "slow_warn", "%v", err)
+	}
+	if c.slowTh.Crit, err = inspect.ParseRange(p.SlowCrit); err != nil {
+		return inspect.BadParam(spec, "slow_crit", "%v", err)
+	}
+	if c.maxBytes, err = oschecks.ParseSize(p.MaxBytes); err != nil || c.maxBytes < 1 {
+		return inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", p.MaxBytes)
+	}
+	p.conf = c
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (dbLogCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[dbLogParams](spec)
+}
+
+func dbLogParse(spec *inspect.Spec) (*dbLogConf, error) {
+	p, err := inspect.ParamsOf[dbLogParams](spec)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := inspect.ParamString(spec, "slow_crit", "")
-	if err != nil {
-		return nil, err
-	}
-	if c.slowTh.Warn, err = inspect.ParseRange(sw); err != nil {
-		return nil, inspect.BadParam(spec, "slow_warn", "%v", err)
-	}
-	if c.slowTh.Crit, err = inspect.ParseRange(sc); err != nil {
-		return nil, inspect.BadParam(spec, "slow_crit", "%v", err)
-	}
-	if c.window, err = inspect.ParamDuration(spec, "window", 0); err != nil {
-		return nil, err
-	}
-	mb, err := inspect.ParamString(spec, "max_bytes", "4M")
-	if err != nil {
-		return nil, err
-	}
-	if c.maxBytes, err = oschecks.ParseSize(mb); err != nil || c.maxBytes < 1 {
-		return nil, inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", mb)
-	}
-	return c, nil
+	return p.conf, nil
 }
 
 func (dbLogCheck) Validate(spec *inspect.Spec) error {

@@ -114,10 +114,11 @@ func myCache(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Resu
 }
 
 func myThroughput(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
-	interval, err := inspect.ParamDuration(env.Spec, "interval", time.Second)
+	tp, err := inspect.ParamsOf[dbThroughputParams](env.Spec)
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
+	interval := tp.Interval
 	rates, err := dbSample(ctx, interval, func() ([]float64, error) {
 		st, err := myStatus(ctx, db, "Questions", "Com_commit", "Com_rollback")
 		if err != nil {

@@ -47,10 +47,11 @@ func statusResult(env *inspect.Env, base result.Result, product, version string,
 	// them, in every language, for reports (the message is translated).
 	r.Evidence = fmt.Sprintf("%s\nrole: %s", product, role)
 	var notes []i18n.Sub
-	minV, err := inspect.ParamString(env.Spec, "min_version", "")
+	sp, err := inspect.ParamsOf[dbStatusParams](env.Spec)
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
+	minV := sp.MinVersion
 	if minV != "" && dbCompareVersions(version, minV) < 0 {
 		r.Status = result.Worst(r.Status, result.Warn)
 		notes = append(notes, i18n.S("db.status.version_low", version, minV))
@@ -229,10 +230,11 @@ func cacheResult(env *inspect.Env, base result.Result, hits, misses float64, buf
 }
 
 func pgThroughput(ctx context.Context, env *inspect.Env, db *sql.DB, base result.Result) []result.Result {
-	interval, err := inspect.ParamDuration(env.Spec, "interval", time.Second)
+	tp, err := inspect.ParamsOf[dbThroughputParams](env.Spec)
 	if err != nil {
 		return dbFail(env, base, "db.q.playbook", err)
 	}
+	interval := tp.Interval
 	rates, err := dbSample(ctx, interval, func() ([]float64, error) {
 		var v float64
 		err := db.QueryRowContext(ctx, `SELECT coalesce(sum(xact_commit + xact_rollback),0)::float8 FROM pg_stat_database`).Scan(&v)
@@ -484,8 +486,8 @@ func pgSecurity(ctx context.Context, env *inspect.Env, db *sql.DB, base result.R
 	}
 	rows.Close()
 	allowed := map[string]bool{"postgres": true}
-	if extra, err := inspect.ParamStrings(env.Spec, "allowed_superusers"); err == nil {
-		for _, n := range extra {
+	if sp, err := inspect.ParamsOf[dbSecurityParams](env.Spec); err == nil {
+		for _, n := range sp.AllowedSuperusers {
 			allowed[n] = true
 		}
 	}
