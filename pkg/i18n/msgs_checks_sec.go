@@ -80,6 +80,7 @@ func init() {
 		"sec.lockout.unlock":                    {"%s 的 unlock_time 为 %d 秒；要求 ≥ %d 秒或 0", "%s unlock_time is %d s; required ≥ %d s or 0"},
 		"sec.lockout.partial_stack":             {"%s 只在 %s 的认证栈中，%s 中没有", "%s is in the auth stack of %s but not of %s"},
 		"sec.lockout.ok":                        {"%s：失败 %d 次锁定 %d 秒（%s）", "%s locks after %d failures for %d s (%s)"},
+		"sec.lockout.no_authfail":               {"pam_faillock 只有 preauth 行，没有 authfail 行：失败次数不会被记录，账户不会被锁定", "pam_faillock has a preauth line but no authfail line: failures are never counted, so no account is ever locked"},
 		"sec.lockout.dead_line":                 {"PAM 配置引用了 %s，但主机上没有该模块（PAM ≥ 1.5 已移除），这些行不起作用", "PAM names %s but the host has no such module (removed in PAM 1.5): those lines do nothing"},
 		"sec.lockout.na_other":                  {"不适用：主机使用 %[2]s 而非 %[1]s", "not applicable: the host locks out with %[2]s, not %[1]s"},
 		"sec.lockout.na_prefer":                 {"不适用：主机同时具备 %s 与 %s，按厂商建议以后者为准", "not applicable: the host has both %s and %s, and the vendor recommends the latter"},

@@ -110,6 +110,19 @@ func (c *ctx) lockout(p *lockoutParams) []result.Result {
 		for _, e := range entries {
 			argInts(set, e, "deny", "unlock_time")
 		}
+		if name == "pam_faillock" {
+			counts := false
+			for _, e := range entries {
+				_, fail := e.arg("authfail")
+				_, succ := e.arg("authsucc")
+				if fail || succ {
+					counts = true
+				}
+			}
+			if !counts {
+				f.bad(result.Warn, "sec.lockout.no_authfail")
+			}
+		}
 		deny, unlock := set["deny"].Val, set["unlock_time"].Val
 		if deny < 1 || deny > p.Deny {
 			f.bad(result.Warn, "sec.lockout.deny", name, deny, p.Deny)

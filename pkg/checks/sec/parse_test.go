@@ -260,3 +260,14 @@ func TestSshdNestedIncludeCryptoPolicy(t *testing.T) {
 		t.Errorf("macs: %s %q", r.Status, r.Message)
 	}
 }
+
+// pam_faillock counts failures only on its authfail line: a preauth line
+// alone (a hand edit that stopped halfway) locks nobody.
+func TestFaillockPreauthOnly(t *testing.T) {
+	out := file("/etc/pam.d/sshd", "auth required pam_faillock.so preauth deny=3 unlock_time=600\nauth sufficient pam_unix.so\n") +
+		"@@V MOD pam_faillock.so /usr/lib64/security\n"
+	r := one(t, Lockout(), out, "ia-lockout-faillock", nil)
+	if baseline.VerdictOf(r) != partial || !strings.Contains(r.Message, "no authfail line") {
+		t.Errorf("%s %q", r.Status, r.Message)
+	}
+}
