@@ -390,6 +390,8 @@ func secretText(s inventory.SecretRef) string {
 		return "env:" + s.Env
 	case s.File != "":
 		return "file:" + s.File
+	case s.Vault != "":
+		return "vault:" + s.Vault
 	}
 	return ""
 }
@@ -464,6 +466,26 @@ func showAsset(app *App, inv *inventory.Inventory, a *inventory.Asset) error {
 		row("database.password", secretText(d.Password))
 		row("database.tls", d.TLS)
 		row("database.role", d.Role)
+	}
+	if s := a.SNMP; s.Configured() {
+		v := s.Version
+		if v == "" {
+			v = inventory.SNMPv2c
+		}
+		row("snmp.version", v)
+		if s.Port != 0 {
+			row("snmp.port", strconv.Itoa(s.Port))
+		}
+		row("snmp.community", secretText(s.Community))
+		row("snmp.user", s.User)
+		if v == inventory.SNMPv3 {
+			row("snmp.level", s.EffectiveLevel())
+		}
+		row("snmp.auth_proto", s.AuthProto)
+		row("snmp.auth_key", secretText(s.AuthKey))
+		row("snmp.priv_proto", s.PrivProto)
+		row("snmp.priv_key", secretText(s.PrivKey))
+		row("snmp.timeout", s.Timeout)
 	}
 	ckeys := make([]string, 0, len(a.Checks))
 	for k := range a.Checks {
