@@ -8,7 +8,8 @@
 # Net-SNMP's snmpd (the SNMP checks read a real agent on loopback), and
 # util-linux's unshare and mount (the MLPS baseline test swaps /etc by bind
 # mounts in a private mount namespace), and redis-server, nginx and
-# rabbitmq-server (the middleware checks ask real servers on loopback).
+# rabbitmq-server (the middleware checks ask real servers on loopback), and
+# Node.js (the Windows collectors are parsed with a PowerShell grammar).
 # Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
@@ -43,6 +44,7 @@ declare -A pkg_for=(
   [/usr/sbin/nginx]=nginx-light
   [/usr/lib/rabbitmq/bin/rabbitmq-server]=rabbitmq-server
   [/usr/bin/iconv]=libc-bin
+  [/usr/bin/node]=nodejs
 )
 need=()
 for f in "${!pkg_for[@]}"; do
@@ -54,6 +56,17 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: $(printf '%s\n' "${need[@]}" | sort -u | tr '\n' ' ')" >&2
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+fi
+# The tree-sitter PowerShell grammar, from the npm registry: there is no
+# PowerShell here, and the Windows collectors are checked for syntax with it.
+psparse=/usr/local/lib/hcops-test/psparse
+if [ ! -f "$psparse/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm" ]; then
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  # Debian's nodejs comes without npm; NodeSource's has it built in.
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  $SUDO mkdir -p "$psparse"
+  $SUDO npm install --prefix "$psparse" --no-audit --no-fund --ignore-scripts --no-save \
+    web-tree-sitter@0.27.2 tree-sitter-powershell@0.26.4 >/dev/null
 fi
 # sshd's privilege separation directory (normally made by its service unit).
 [ -d /run/sshd ] || { SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo; $SUDO mkdir -p /run/sshd; $SUDO chmod 0755 /run/sshd; }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/inspect"
@@ -190,4 +191,20 @@ func TestWindowsHostOverSSH(t *testing.T) {
 	if m := got["services"].Message; !strings.Contains(m, "ECGService (区域心电数据服务)") {
 		t.Errorf("services: %q", m)
 	}
+}
+
+// decodeLoader returns the text of an encoded command line's script (the
+// loader that unpacks the batch).
+func decodeLoader(t *testing.T, cmdline string) string {
+	t.Helper()
+	f := strings.Fields(cmdline)
+	raw, err := base64.StdEncoding.DecodeString(f[len(f)-1])
+	if err != nil || len(raw)%2 != 0 {
+		t.Fatalf("encoded command: %v", err)
+	}
+	u := make([]uint16, len(raw)/2)
+	for i := range u {
+		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+	}
+	return string(utf16.Decode(u))
 }
