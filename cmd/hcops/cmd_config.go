@@ -117,7 +117,7 @@ var configKeys = []struct {
 	{"host_timeout", "", func() string { return inspect.DefaultHostTimeout.String() + " (backup: 10m)" }},
 	{"playbooks_dir", "", func() string { return "built-in playbooks only" }},
 	{"backups", "", func() string { return "backups.yaml beside the inventory" }},
-	{"site", "", func() string { return "none: links are measured from their end a" }},
+	{"location", "", func() string { return "none: links are measured from their end a" }},
 }
 
 // effectiveConfig lists every setting with its value and source.

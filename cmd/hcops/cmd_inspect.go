@@ -94,7 +94,7 @@ thresholds and parameters or disable a check.
 Each host gets ONE connection, shared by all its checks, and its shell
 collectors run as ONE batched script. Probes (http, tcp-connect, dns, ping,
 remote tls-cert) run from this machine; a link is pinged at its far end from
-the site this hcops runs at (site: in the config, HCOPS_SITE; end a when
+the site this hcops runs at (location: in the config, HCOPS_LOCATION; end a when
 unset). A host that cannot be reached gets one result,
 check "connect", status UNREACHABLE, with the reason (refused, timeout, auth,
 host-key-mismatch, host-key-unknown, dns, network) and a hint.
@@ -514,7 +514,7 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		// (and in --evidence-dir) already.
 		DropEvidence: app.Output == "table" || app.Output == "nagios",
 		// Links are measured from the site this hcops runs at.
-		Site: app.Setting("site"),
+		Site: app.Setting("location"),
 	}
 	if inv != nil {
 		req.InventorySize = len(inv.Assets)

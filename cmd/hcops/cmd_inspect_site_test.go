@@ -117,3 +117,50 @@ func TestInspectExampleSiteChecksEveryAsset(t *testing.T) {
 		t.Errorf("want both assets in the findings:\n%s", out.String())
 	}
 }
+
+// The location setting (config location:, HCOPS_LOCATION) says which end
+// of a link this hcops runs at: the link is pinged at the other end.
+func TestInspectLinkFromLocation(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root, for raw ICMP sockets")
+	}
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "inv.yaml")
+	os.WriteFile(inv, []byte(`assets:
+  - name: line-1
+    kind: link
+    link:
+      a: {site: dc, address: 127.0.0.2}
+      b: {site: cloud, address: 127.0.0.3}
+`), 0o600)
+	cfg, none := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "none.yaml")
+	os.WriteFile(cfg, []byte("location: cloud\n"), 0o600)
+	os.WriteFile(none, []byte("lang: en\n"), 0o600)
+	item := func(env string, args ...string) string {
+		t.Helper()
+		t.Setenv("HCOPS_LOCATION", env)
+		if env == "" {
+			os.Unsetenv("HCOPS_LOCATION")
+		}
+		ios, _, out, errOut := iostreams.Test()
+		root := newRootCmd(ios)
+		root.SetArgs(append(append([]string{"--inventory", inv, "-o", "json"}, args...), "inspect", "--no-store", "-p", "network-daily"))
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("%v\n%s", err, errOut.String())
+		}
+		var run result.Run
+		if err := json.Unmarshal(out.Bytes(), &run); err != nil || len(run.Results) != 1 {
+			t.Fatalf("%v %s", err, out.String())
+		}
+		return run.Results[0].Item
+	}
+	if got := item("", "--config", none); got != "127.0.0.3" {
+		t.Errorf("no location: pinged %s, want end b 127.0.0.3", got)
+	}
+	if got := item("", "--config", cfg); got != "127.0.0.2" {
+		t.Errorf("location: cloud in the config: pinged %s, want end a 127.0.0.2", got)
+	}
+	if got := item("dc", "--config", cfg); got != "127.0.0.3" {
+		t.Errorf("HCOPS_LOCATION=dc over the config: pinged %s, want end b 127.0.0.3", got)
+	}
+}

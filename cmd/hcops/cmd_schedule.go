@@ -135,7 +135,7 @@ var scheduleEnvKeys = []struct {
 	path bool
 }{
 	{"identity", true}, {"known_hosts", true}, {"playbooks_dir", true}, {"backups", true},
-	{"forks", false}, {"connect_timeout", false}, {"host_timeout", false}, {"site", false},
+	{"forks", false}, {"connect_timeout", false}, {"host_timeout", false}, {"location", false},
 }
 
 // scheduleEnv returns the HCOPS_* settings of this environment that the

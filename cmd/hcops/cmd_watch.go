@@ -40,7 +40,7 @@ func newWatchCmd(app *App) *cobra.Command {
 it probes each asset's availability — a TCP connection to a host's SSH port
 or a database's or device's service port; ICMP echo (3 pings, up when one
 answers) to links, at their far end from the site this hcops runs at
-(site: in the config, HCOPS_SITE), and to assets with transport none and
+(location: in the config, HCOPS_LOCATION), and to assets with transport none and
 no service port of their own (switches, firewalls, NAS, servers checked by
 probes only) — and counts the round per asset
 and hour, so the month's availability is a measured figure with its number
@@ -140,7 +140,7 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 	}
 	var mu sync.Mutex
 	current := func() *watchParts { mu.Lock(); defer mu.Unlock(); return parts }
-	prober := &watch.Prober{Store: db, Lang: app.Lang, Site: app.Setting("site"), Assets: func() []*inventory.Asset { return current().assets }}
+	prober := &watch.Prober{Store: db, Lang: app.Lang, Site: app.Setting("location"), Assets: func() []*inventory.Asset { return current().assets }}
 	var last watch.Outcome
 	w := &watch.Watcher{
 		Probe:      prober.Round,

@@ -90,6 +90,9 @@ type Config struct {
 	HostTimeout    string `yaml:"host_timeout,omitempty"`    // per-host deadline, e.g. 120s
 	PlaybooksDir   string `yaml:"playbooks_dir,omitempty"`
 	Backups        string `yaml:"backups,omitempty"` // backup policy file (default backups.yaml beside the inventory)
+	// Location is the inventory site this hcops runs at (an asset's or a
+	// link end's site): a link is measured from it to its far end.
+	Location string `yaml:"location,omitempty"`
 
 	Site     Site               `yaml:"site,omitempty"`
 	Report   Report             `yaml:"report,omitempty"`

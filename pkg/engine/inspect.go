@@ -28,7 +28,7 @@ type InspectRequest struct {
 	// Systems are the inventory's application systems by name.
 	Systems map[string]*inventory.System
 
-	// Site is the site this hcops runs at (the `site` setting), "" when
+	// Site is the site this hcops runs at (the `location` setting), "" when
 	// not set: links are measured from it (inspect.Env.Site).
 	Site string
 

@@ -85,7 +85,7 @@ type Env struct {
 	// run reads no history (--no-store): a check must then say that it
 	// cannot compute rates, not guess.
 	Previous func(ctx context.Context) ([]result.Result, error)
-	// Site is the site this hcops runs at (setting `site`), "" when not
+	// Site is the site this hcops runs at (setting `location`), "" when not
 	// set: the ping check measures a link from it to its far end.
 	Site string
 }

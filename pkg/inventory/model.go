@@ -207,7 +207,7 @@ type LinkEnd struct {
 
 // Link describes an asset of kind link (a dedicated line, a VPN): its two
 // ends, and its availability target. hcops measures a link from the end it
-// runs at (the `site` setting, HCOPS_SITE; end a when unset or neither end's
+// runs at (the `location` setting, HCOPS_LOCATION; end a when unset or neither end's
 // site) by pinging the far end's address. A link without a `link:` block is
 // measured by pinging its `address`, as before.
 type Link struct {

@@ -42,7 +42,7 @@ type Prober struct {
 	Timeout     time.Duration // per probe (default 5 s)
 	Concurrency int           // probes at once (default 64)
 	Lang        string
-	// Site is the site this hcops runs at (the `site` setting): a link is
+	// Site is the site this hcops runs at (the `location` setting): a link is
 	// pinged at its far end from it (inventory.Asset.LinkTarget).
 	Site string
 

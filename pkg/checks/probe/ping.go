@@ -30,7 +30,7 @@ import (
 // consecutive replies (in sequence order), in milliseconds.
 //
 // For an asset of kind link with ends (inventory `link:`), the far end
-// from the site this hcops runs at (setting `site`, HCOPS_SITE) is pinged:
+// from the site this hcops runs at (setting `location`, HCOPS_LOCATION) is pinged:
 // end b unless this site is b's. Metrics: ping.loss_pct, ping.rtt_min_ms,
 // ping.rtt_avg_ms, ping.rtt_max_ms, ping.jitter_ms.
 type pingCheck struct{}
