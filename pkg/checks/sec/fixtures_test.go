@@ -251,7 +251,7 @@ func TestFindingsInBothLanguages(t *testing.T) {
 	out := fixtureOutput(t, "debian12")
 	en, zh := evalAll(t, out, "en"), evalAll(t, out, "zh")
 	r := en["ia-password-expiry"]
-	if z := zh["ia-password-expiry"]; z.Message != r.MessageIn("zh") || !strings.Contains(z.Message, "PASS_MAX_DAYS 为 99999（/etc/login.defs）；要求 ≤ 90") {
+	if z := zh["ia-password-expiry"]; z.Message != r.MessageIn("zh") || !strings.Contains(z.Message, "PASS_MAX_DAYS 为 99999（/etc/login.defs），要求 ≤ 90；PASS_MIN_DAYS") {
 		t.Errorf("zh %q, rendered from en %q", z.Message, r.MessageIn("zh"))
 	}
 	if !strings.Contains(r.AdviceIn("zh"), "chage") || strings.Contains(r.AdviceIn("zh"), "set PASS") {
