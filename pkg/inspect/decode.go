@@ -146,12 +146,33 @@ func decodeField(spec *Spec, name string, f reflect.Value) error {
 
 // ParamsOf returns the parameters of spec decoded into T: those decoded
 // when the playbook was loaded or the plan built, else decoded now (a Spec
-// built by hand, in tests).
+// built by hand, in tests, or one whose Params were replaced by another
+// map after loading).
 func ParamsOf[T any](spec *Spec) (*T, error) {
-	if p, ok := spec.params.(*T); ok {
-		return p, nil
+	if d, ok := spec.params.(decodedParams); ok && d.from == paramsID(spec.Params) {
+		if p, ok := d.p.(*T); ok {
+			return p, nil
+		}
 	}
 	return DecodeParams[T](spec)
+}
+
+// decodedParams are a Spec's parameters as its check type decoded them,
+// and the Params map they were decoded from.
+type decodedParams struct {
+	p    any
+	from uintptr
+}
+
+// setDecoded keeps p as the decoded parameters of spec's current Params.
+func setDecoded(spec *Spec, p any) { spec.params = decodedParams{p: p, from: paramsID(spec.Params)} }
+
+// paramsID identifies a Params map (0 for none).
+func paramsID(m map[string]any) uintptr {
+	if m == nil {
+		return 0
+	}
+	return reflect.ValueOf(m).Pointer()
 }
 
 // ParamDoc describes one parameter of a check type, for

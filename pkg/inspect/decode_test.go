@@ -136,3 +136,24 @@ func TestParamKnownNone(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A loaded spec whose Params are replaced afterwards (a test, a tool that
+// adjusts one check) is decoded again: the decoded struct never goes stale.
+func TestParamsOfReplacedParams(t *testing.T) {
+	pb, err := ParsePlaybook(testChecks, "typed.yaml", []byte("name: typed\nchecks:\n  - {name: a, type: testonly-typed, params: {count: 3}}\n"), "typed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pb.Checks[0]
+	p1, err := ParamsOf[testTypedParams](&s)
+	if err != nil || p1.Count != 3 {
+		t.Fatalf("loaded: %+v, %v", p1, err)
+	}
+	if p2, _ := ParamsOf[testTypedParams](&s); p2 != p1 {
+		t.Fatal("decoded again although Params did not change")
+	}
+	s.Params = map[string]any{"count": 7}
+	if p, err := ParamsOf[testTypedParams](&s); err != nil || p.Count != 7 {
+		t.Fatalf("replaced: %+v, %v", p, err)
+	}
+}

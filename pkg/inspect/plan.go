@@ -188,7 +188,7 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 			it.Err = err
 			return it
 		}
-		it.Spec.params = p
+		setDecoded(&it.Spec, p)
 	}
 	th, err := ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {

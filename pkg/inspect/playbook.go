@@ -252,7 +252,7 @@ func parseSpec(checks Registry, file string, n *yaml.Node) (Spec, []*PlaybookErr
 			add(pbErr(file, paramLine(n, err), "inspect.pb.check_param", err))
 			return s, errs
 		}
-		s.params = p
+		setDecoded(&s, p)
 	}
 	if err := validateSpec(c, &s); err != nil {
 		add(pbErr(file, paramLine(n, err), "inspect.pb.check_param", err))
