@@ -34,8 +34,6 @@ import (
 // that does not resolve, or resolves elsewhere than expected, is CRIT.
 type dnsCheck struct{}
 
-var dnsParams = []string{"name", "type", "expect", "exact", "server", "timeout"}
-
 type dnsConf struct {
 	name, qtype, server string
 	expect              []string
@@ -43,57 +41,68 @@ type dnsConf struct {
 	timeout             time.Duration
 }
 
-func dnsParse(spec *inspect.Spec) (*dnsConf, error) {
-	if err := inspect.ParamKnown(spec, dnsParams...); err != nil {
-		return nil, err
-	}
-	c := &dnsConf{}
-	var err error
-	if c.name, err = inspect.ParamString(spec, "name", ""); err != nil {
-		return nil, err
-	}
-	if c.qtype, err = inspect.ParamString(spec, "type", "ip"); err != nil {
-		return nil, err
-	}
-	c.qtype = strings.ToUpper(c.qtype)
+// dnsParams are the parameters of dns, decoded once when the playbook is
+// loaded.
+type dnsParams struct {
+	Name    string        `param:"name"`
+	Type    string        `param:"type"`   // A, AAAA, ip or CNAME
+	Expect  []string      `param:"expect"` // addresses, or the canonical name
+	Exact   bool          `param:"exact"`
+	Server  string        `param:"server"` // "10.0.0.53" or "10.0.0.53:5353"
+	Timeout time.Duration `param:"timeout"`
+
+	conf *dnsConf
+}
+
+// Defaults: A and AAAA, 5 s.
+func (p *dnsParams) Defaults() { p.Type, p.Timeout = "ip", 5*time.Second }
+
+// CheckParams checks the values and builds the configuration.
+func (p *dnsParams) CheckParams(spec *inspect.Spec) error {
+	c := &dnsConf{name: p.Name, qtype: strings.ToUpper(p.Type), expect: slices.Clone(p.Expect), exact: p.Exact, server: p.Server, timeout: p.Timeout}
 	switch c.qtype {
 	case "A", "AAAA", "IP", "CNAME":
 	default:
-		return nil, inspect.BadParam(spec, "type", "want A, AAAA, ip or CNAME, got %q", c.qtype)
-	}
-	if c.expect, err = inspect.ParamStrings(spec, "expect"); err != nil {
-		return nil, err
+		return inspect.BadParam(spec, "type", "want A, AAAA, ip or CNAME, got %q", c.qtype)
 	}
 	if c.qtype != "CNAME" {
 		for i, e := range c.expect {
 			a, err := netip.ParseAddr(strings.TrimSpace(e))
 			if err != nil {
-				return nil, inspect.BadParam(spec, "expect", "%q is not an IP address", e)
+				return inspect.BadParam(spec, "expect", "%q is not an IP address", e)
 			}
 			c.expect[i] = a.Unmap().String()
 		}
-	}
-	if c.exact, err = inspect.ParamBool(spec, "exact", false); err != nil {
-		return nil, err
-	}
-	if c.server, err = inspect.ParamString(spec, "server", ""); err != nil {
-		return nil, err
 	}
 	if c.server != "" {
 		if _, _, err := net.SplitHostPort(c.server); err != nil {
 			c.server = net.JoinHostPort(strings.Trim(c.server, "[]"), "53")
 		}
 		if _, err := netip.ParseAddrPort(c.server); err != nil {
-			return nil, inspect.BadParam(spec, "server", "want an IP address with an optional port, got %q", c.server)
+			return inspect.BadParam(spec, "server", "want an IP address with an optional port, got %q", c.server)
 		}
 	}
-	if c.timeout, err = inspect.ParamDuration(spec, "timeout", 5*time.Second); err != nil {
+	if c.timeout == 0 {
+		return inspect.BadParam(spec, "timeout", "must be more than 0")
+	}
+	p.conf = c
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (dnsCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[dnsParams](spec)
+}
+
+// dnsParse returns the configuration; the caller may change its copy.
+func dnsParse(spec *inspect.Spec) (*dnsConf, error) {
+	p, err := inspect.ParamsOf[dnsParams](spec)
+	if err != nil {
 		return nil, err
 	}
-	if c.timeout == 0 {
-		return nil, inspect.BadParam(spec, "timeout", "must be more than 0")
-	}
-	return c, nil
+	c := *p.conf
+	c.expect = slices.Clone(c.expect)
+	return &c, nil
 }
 
 func (dnsCheck) Validate(spec *inspect.Spec) error {

@@ -68,9 +68,6 @@ import (
 // A failed connection (refused, timeout, DNS, TLS) is CRIT with its reason.
 type httpCheck struct{}
 
-var httpParams = []string{"url", "method", "body", "headers", "status", "body_regex", "body_not_regex", "json_path", "json_value",
-	"ca_file", "cert_file", "key_file", "insecure", "timeout", "proxy", "max_redirects", "system_endpoints"}
-
 // httpBodyMax bounds what is read of a response body.
 const httpBodyMax = 1 << 20
 
@@ -104,102 +101,124 @@ func (httpCheck) Script(spec *inspect.Spec, _ *inventory.Asset) (string, error) 
 	return "", err
 }
 
-// httpParse reads the parameters into a template target (url may be empty).
-func httpParse(spec *inspect.Spec) (*httpTarget, error) {
-	if err := inspect.ParamKnown(spec, httpParams...); err != nil {
-		return nil, err
-	}
-	t := &httpTarget{}
-	var err error
-	get := func(name string, dst *string, def string) {
-		if err == nil {
-			*dst, err = inspect.ParamString(spec, name, def)
-		}
-	}
-	get("url", &t.url, "")
-	get("method", &t.method, http.MethodGet)
-	get("body", &t.body, "")
-	get("json_path", &t.jsonPath, "")
-	get("json_value", &t.jsonValue, "")
-	get("ca_file", &t.opts.CAFile, "")
-	get("cert_file", &t.opts.CertFile, "")
-	get("key_file", &t.opts.KeyFile, "")
-	var proxy string
-	get("proxy", &proxy, "")
-	if err != nil {
-		return nil, err
-	}
-	t.hasJSONValue = inspect.ParamHas(spec, "json_value")
+// httpParams are the parameters of http, decoded once when the playbook is
+// loaded.
+type httpParams struct {
+	URL             string         `param:"url"`
+	Method          string         `param:"method"`
+	Body            string         `param:"body"`
+	Headers         httpHeaders    `param:"headers"`
+	Status          []string       `param:"status"` // 200, [200, 204], "200-299,302"
+	BodyRegex       *regexp.Regexp `param:"body_regex"`
+	BodyNotRegex    *regexp.Regexp `param:"body_not_regex"`
+	JSONPath        string         `param:"json_path"`
+	JSONValue       optString      `param:"json_value"`
+	CAFile          string         `param:"ca_file"`
+	CertFile        string         `param:"cert_file"`
+	KeyFile         string         `param:"key_file"`
+	Insecure        bool           `param:"insecure"`
+	Timeout         time.Duration  `param:"timeout"`
+	Proxy           string         `param:"proxy"` // "env" or nothing
+	MaxRedirects    int            `param:"max_redirects"`
+	SystemEndpoints bool           `param:"system_endpoints"`
+
+	tmpl *httpTarget
+}
+
+// Defaults: GET, 10 s, 10 redirects.
+func (p *httpParams) Defaults() {
+	p.Method, p.Timeout, p.MaxRedirects = http.MethodGet, transport.DefaultHTTPTimeout, 10
+}
+
+// CheckParams checks the values together and builds the template target.
+func (p *httpParams) CheckParams(spec *inspect.Spec) error {
+	t := &httpTarget{url: p.URL, method: p.Method, body: p.Body, jsonPath: p.JSONPath,
+		jsonValue: p.JSONValue.s, hasJSONValue: p.JSONValue.set, headers: p.Headers,
+		bodyRe: p.BodyRegex, bodyNotRe: p.BodyNotRegex}
+	t.opts.CAFile, t.opts.CertFile, t.opts.KeyFile = p.CAFile, p.CertFile, p.KeyFile
+	t.opts.Insecure, t.opts.Timeout = p.Insecure, p.Timeout
 	t.method = strings.ToUpper(strings.TrimSpace(t.method))
 	if t.method == "" || strings.Trim(t.method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return nil, inspect.BadParam(spec, "method", "want an HTTP method like GET, HEAD or POST, got %q", t.method)
+		return inspect.BadParam(spec, "method", "want an HTTP method like GET, HEAD or POST, got %q", t.method)
 	}
 	if t.url != "" {
 		if err := httpCheckURL(t.url); err != nil {
-			return nil, inspect.BadParam(spec, "url", "%v", err)
+			return inspect.BadParam(spec, "url", "%v", err)
 		}
 	}
-	switch proxy {
+	switch p.Proxy {
 	case "", "none", "off":
 	case "env":
 		t.opts.UseEnvProxy = true
 	default:
-		return nil, inspect.BadParam(spec, "proxy", "want \"env\" (use HTTP_PROXY/HTTPS_PROXY) or nothing, got %q", proxy)
+		return inspect.BadParam(spec, "proxy", "want \"env\" (use HTTP_PROXY/HTTPS_PROXY) or nothing, got %q", p.Proxy)
 	}
 	if (t.opts.CertFile == "") != (t.opts.KeyFile == "") {
-		return nil, inspect.BadParam(spec, "cert_file", "give both cert_file and key_file for a client certificate")
+		return inspect.BadParam(spec, "cert_file", "give both cert_file and key_file for a client certificate")
 	}
-	if inspect.ParamHas(spec, "status") {
-		codes, lerr := inspect.ParamStrings(spec, "status")
-		if lerr != nil {
-			return nil, lerr
-		}
-		if t.status, err = parseStatusRanges(strings.Join(codes, ",")); err != nil {
-			return nil, inspect.BadParam(spec, "status", "%v", err)
+	if p.Status != nil {
+		var err error
+		if t.status, err = parseStatusRanges(strings.Join(p.Status, ",")); err != nil {
+			return inspect.BadParam(spec, "status", "%v", err)
 		}
 	}
-	if t.bodyRe, err = inspect.ParamRegexp(spec, "body_regex"); err != nil {
-		return nil, err
+	if p.MaxRedirects <= 0 {
+		t.opts.MaxRedirects = -1
+	} else {
+		t.opts.MaxRedirects = p.MaxRedirects
 	}
-	if t.bodyNotRe, err = inspect.ParamRegexp(spec, "body_not_regex"); err != nil {
-		return nil, err
+	if t.hasJSONValue && t.jsonPath == "" {
+		return inspect.BadParam(spec, "json_value", "needs json_path")
 	}
-	if t.opts.Insecure, err = inspect.ParamBool(spec, "insecure", false); err != nil {
-		return nil, err
-	}
-	if t.opts.Timeout, err = inspect.ParamDuration(spec, "timeout", transport.DefaultHTTPTimeout); err != nil {
-		return nil, err
-	}
-	redirects, err := inspect.ParamInt(spec, "max_redirects", 10)
+	p.tmpl = t
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (httpCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[httpParams](spec)
+}
+
+// httpParse returns a copy of the template target the parameters make (url
+// may be empty).
+func httpParse(spec *inspect.Spec) (*httpTarget, error) {
+	p, err := inspect.ParamsOf[httpParams](spec)
 	if err != nil {
 		return nil, err
 	}
-	if redirects <= 0 {
-		t.opts.MaxRedirects = -1
-	} else {
-		t.opts.MaxRedirects = redirects
-	}
-	if _, err = inspect.ParamBool(spec, "system_endpoints", false); err != nil {
-		return nil, err
-	}
-	if t.headers, err = httpHeaders(spec); err != nil {
-		return nil, err
-	}
-	if t.hasJSONValue && t.jsonPath == "" {
-		return nil, inspect.BadParam(spec, "json_value", "needs json_path")
-	}
-	return t, nil
+	t := *p.tmpl
+	return &t, nil
 }
 
-// httpHeaders reads the headers parameter.
-func httpHeaders(spec *inspect.Spec) ([]httpHeader, error) {
-	raw, ok := inspect.ParamRaw(spec, "headers")
-	if !ok {
-		return nil, nil
-	}
+// optString is a string parameter that remembers whether it was given
+// (inspect.ParamUnmarshaler): json_value "" expects an empty value.
+type optString struct {
+	s   string
+	set bool
+}
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*optString) ParamType() string { return "string" }
+
+// UnmarshalParam reads a string; numbers and booleans in their usual form.
+func (o *optString) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
+	var err error
+	o.s, err = inspect.ParamString(&inspect.Spec{Name: spec.Name, Type: spec.Type, Params: map[string]any{name: raw}}, name, "")
+	o.set = err == nil
+	return err
+}
+
+// httpHeaders is the headers parameter (inspect.ParamUnmarshaler).
+type httpHeaders []httpHeader
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*httpHeaders) ParamType() string { return "mapping of header name to value or {env|file}" }
+
+// UnmarshalParam reads the mapping, in header name order.
+func (l *httpHeaders) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return nil, inspect.BadParam(spec, "headers", "want a mapping of header names to values, got %s", inspect.Describe(raw))
+		return inspect.BadParam(spec, name, "want a mapping of header names to values, got %s", inspect.Describe(raw))
 	}
 	names := make([]string, 0, len(m))
 	for k := range m {
@@ -209,7 +228,7 @@ func httpHeaders(spec *inspect.Spec) ([]httpHeader, error) {
 	var out []httpHeader
 	for _, k := range names {
 		if k == "" || strings.ContainsAny(k, " :\r\n\t") {
-			return nil, inspect.BadParam(spec, "headers", "bad header name %q", k)
+			return inspect.BadParam(spec, name, "bad header name %q", k)
 		}
 		h := httpHeader{name: k}
 		switch v := m[k].(type) {
@@ -221,18 +240,19 @@ func httpHeaders(spec *inspect.Spec) ([]httpHeader, error) {
 			env, _ := v["env"].(string)
 			file, _ := v["file"].(string)
 			if (env == "") == (file == "") || len(v) != 1 {
-				return nil, inspect.BadParam(spec, "headers", "%s: a secret reference is {env: NAME} or {file: PATH}", k)
+				return inspect.BadParam(spec, name, "%s: a secret reference is {env: NAME} or {file: PATH}", k)
 			}
 			h.ref = inventory.SecretRef{Env: env, File: file}
 		default:
-			return nil, inspect.BadParam(spec, "headers", "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, inspect.Describe(v))
+			return inspect.BadParam(spec, name, "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, inspect.Describe(v))
 		}
 		if strings.ContainsAny(h.value, "\r\n") {
-			return nil, inspect.BadParam(spec, "headers", "%s: value must be one line", k)
+			return inspect.BadParam(spec, name, "%s: value must be one line", k)
 		}
 		out = append(out, h)
 	}
-	return out, nil
+	*l = out
+	return nil
 }
 
 // resolve returns the header's value, reading a secret reference.
@@ -327,7 +347,10 @@ func httpTargets(env *inspect.Env, tmpl *httpTarget) ([]httpTarget, error) {
 	if env.Asset != nil {
 		eps = append(eps, env.Asset.Endpoints...)
 	}
-	withSystem, _ := inspect.ParamBool(env.Spec, "system_endpoints", false)
+	withSystem := false
+	if p, err := inspect.ParamsOf[httpParams](env.Spec); err == nil {
+		withSystem = p.SystemEndpoints
+	}
 	if env.System != nil && (withSystem || (env.Asset != nil && env.Asset.Kind == inventory.KindApplication)) {
 		eps = append(eps, env.System.Endpoints...)
 	}

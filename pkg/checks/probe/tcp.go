@@ -32,8 +32,6 @@ import (
 // Refused, timed out or unresolvable is CRIT with that reason.
 type tcpCheck struct{}
 
-var tcpParams = []string{"host", "port", "ports", "timeout", "banner_regex"}
-
 type tcpConf struct {
 	host    string
 	ports   []int
@@ -41,42 +39,75 @@ type tcpConf struct {
 	banner  *regexp.Regexp
 }
 
+// tcpParams are the parameters of tcp-connect, decoded once when the
+// playbook is loaded.
+type tcpParams struct {
+	Host        string         `param:"host"` // default: the asset's address
+	Port        tcpPort        `param:"port"`
+	Ports       []int          `param:"ports"`
+	Timeout     time.Duration  `param:"timeout"`
+	BannerRegex *regexp.Regexp `param:"banner_regex"`
+}
+
+// Defaults: 5 s.
+func (p *tcpParams) Defaults() { p.Timeout = 5 * time.Second }
+
+// CheckParams checks the timeout and the ports.
+func (p *tcpParams) CheckParams(spec *inspect.Spec) error {
+	if p.Timeout == 0 {
+		return inspect.BadParam(spec, "timeout", "must be more than 0")
+	}
+	for _, n := range p.ports() {
+		if n < 1 || n > 65535 {
+			return inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", n)
+		}
+	}
+	return nil
+}
+
+// ports returns port, then ports.
+func (p *tcpParams) ports() []int {
+	out := make([]int, 0, len(p.Ports)+1)
+	if p.Port.set {
+		out = append(out, p.Port.n)
+	}
+	return append(out, p.Ports...)
+}
+
+// tcpPort is the port parameter (inspect.ParamUnmarshaler): one whole
+// number, remembered as given even when it is 0 (refused then).
+type tcpPort struct {
+	n   int
+	set bool
+}
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*tcpPort) ParamType() string { return "integer" }
+
+// UnmarshalParam reads a number or a numeric string.
+func (p *tcpPort) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
+	n, ok := inspect.ToInt(raw)
+	if !ok {
+		return inspect.BadParam(spec, name, "want a whole number, got %s", inspect.Describe(raw))
+	}
+	p.n, p.set = n, true
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (tcpCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[tcpParams](spec)
+}
+
+// tcpParse returns the configuration for asset a (nil: none yet).
 func tcpParse(spec *inspect.Spec, a *inventory.Asset) (*tcpConf, error) {
-	if err := inspect.ParamKnown(spec, tcpParams...); err != nil {
+	p, err := inspect.ParamsOf[tcpParams](spec)
+	if err != nil {
 		return nil, err
 	}
-	c := &tcpConf{}
-	def := ""
-	if a != nil {
-		def = a.Address
-	}
-	var err error
-	if c.host, err = inspect.ParamString(spec, "host", def); err != nil {
-		return nil, err
-	}
-	if c.timeout, err = inspect.ParamDuration(spec, "timeout", 5*time.Second); err != nil {
-		return nil, err
-	}
-	if c.timeout == 0 {
-		return nil, inspect.BadParam(spec, "timeout", "must be more than 0")
-	}
-	if c.banner, err = inspect.ParamRegexp(spec, "banner_regex"); err != nil {
-		return nil, err
-	}
-	if c.ports, err = inspect.ParamInts(spec, "ports", nil); err != nil {
-		return nil, err
-	}
-	if inspect.ParamHas(spec, "port") {
-		p, err := inspect.ParamInt(spec, "port", 0)
-		if err != nil {
-			return nil, err
-		}
-		c.ports = append([]int{p}, c.ports...)
-	}
-	for _, p := range c.ports {
-		if p < 1 || p > 65535 {
-			return nil, inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", p)
-		}
+	c := &tcpConf{host: p.Host, ports: p.ports(), timeout: p.Timeout, banner: p.BannerRegex}
+	if c.host == "" && a != nil {
+		c.host = a.Address
 	}
 	return c, nil
 }

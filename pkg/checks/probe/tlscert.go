@@ -60,8 +60,6 @@ import (
 // mismatch is CRIT whatever the thresholds.
 type tlsCertCheck struct{}
 
-var tlsParams = []string{"endpoints", "use_address", "port", "server_name", "ca_file", "untrusted", "timeout", "files", "missing"}
-
 // tlsCertMaxPerFile bounds the results of one file (a CA bundle holds
 // hundreds); past it the file gets one summary result.
 const tlsCertMaxPerFile = 10
@@ -78,63 +76,54 @@ type tlsConf struct {
 	files      []string
 }
 
-func tlsParse(spec *inspect.Spec) (*tlsConf, error) {
-	if err := inspect.ParamKnown(spec, tlsParams...); err != nil {
-		return nil, err
-	}
-	c := &tlsConf{}
-	var err error
-	if c.endpoints, err = inspect.ParamStrings(spec, "endpoints"); err != nil {
-		return nil, err
-	}
-	if c.useAddress, err = inspect.ParamBool(spec, "use_address", true); err != nil {
-		return nil, err
-	}
-	if c.port, err = inspect.ParamInt(spec, "port", 443); err != nil {
-		return nil, err
-	}
+// tlsParams are the parameters of tls-cert, decoded once when the playbook
+// is loaded.
+type tlsParams struct {
+	Endpoints  []string      `param:"endpoints"` // "host:port" or "host"
+	UseAddress bool          `param:"use_address"`
+	Port       int           `param:"port"`
+	ServerName string        `param:"server_name"`
+	CAFile     string        `param:"ca_file"`
+	Untrusted  string        `param:"untrusted"` // crit or warn
+	Timeout    time.Duration `param:"timeout"`
+	Files      []string      `param:"files"`   // on the target; globs
+	Missing    string        `param:"missing"` // crit, warn or ok
+
+	conf *tlsConf
+}
+
+// Defaults: the asset's address on 443, 10 s, an untrusted chain or a
+// missing file is CRIT.
+func (p *tlsParams) Defaults() {
+	p.UseAddress, p.Port, p.Timeout, p.Untrusted, p.Missing = true, 443, 10*time.Second, "crit", "crit"
+}
+
+// CheckParams checks the values and builds the configuration.
+func (p *tlsParams) CheckParams(spec *inspect.Spec) error {
+	c := &tlsConf{endpoints: p.Endpoints, useAddress: p.UseAddress, port: p.Port, serverName: p.ServerName,
+		caFile: p.CAFile, timeout: p.Timeout, files: p.Files}
 	if c.port < 1 || c.port > 65535 {
-		return nil, inspect.BadParam(spec, "port", "%d is not a TCP port", c.port)
-	}
-	if c.serverName, err = inspect.ParamString(spec, "server_name", ""); err != nil {
-		return nil, err
-	}
-	if c.caFile, err = inspect.ParamString(spec, "ca_file", ""); err != nil {
-		return nil, err
-	}
-	if c.timeout, err = inspect.ParamDuration(spec, "timeout", 10*time.Second); err != nil {
-		return nil, err
-	}
-	if c.files, err = inspect.ParamStrings(spec, "files"); err != nil {
-		return nil, err
+		return inspect.BadParam(spec, "port", "%d is not a TCP port", c.port)
 	}
 	for _, f := range c.files {
 		if strings.TrimSpace(f) == "" {
-			return nil, inspect.BadParam(spec, "files", "empty path")
+			return inspect.BadParam(spec, "files", "empty path")
 		}
 	}
 	for _, ep := range c.endpoints {
 		if _, _, err := splitEndpoint(ep, c.port); err != nil {
-			return nil, inspect.BadParam(spec, "endpoints", "%v", err)
+			return inspect.BadParam(spec, "endpoints", "%v", err)
 		}
 	}
-	u, err := inspect.ParamString(spec, "untrusted", "crit")
-	if err != nil {
-		return nil, err
-	}
-	switch strings.ToLower(u) {
+	switch strings.ToLower(p.Untrusted) {
 	case "crit", "critical":
 		c.untrusted = result.Crit
 	case "warn", "warning":
 		c.untrusted = result.Warn
 	default:
-		return nil, inspect.BadParam(spec, "untrusted", "want crit or warn, got %q", u)
+		return inspect.BadParam(spec, "untrusted", "want crit or warn, got %q", p.Untrusted)
 	}
-	m, err := inspect.ParamString(spec, "missing", "crit")
-	if err != nil {
-		return nil, err
-	}
-	switch strings.ToLower(m) {
+	switch strings.ToLower(p.Missing) {
 	case "crit", "critical":
 		c.missing = result.Crit
 	case "warn", "warning":
@@ -142,9 +131,25 @@ func tlsParse(spec *inspect.Spec) (*tlsConf, error) {
 	case "ok":
 		c.missing = result.OK
 	default:
-		return nil, inspect.BadParam(spec, "missing", "want crit, warn or ok, got %q", m)
+		return inspect.BadParam(spec, "missing", "want crit, warn or ok, got %q", p.Missing)
 	}
-	return c, nil
+	p.conf = c
+	return nil
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (tlsCertCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[tlsParams](spec)
+}
+
+// tlsParse returns a copy of the configuration.
+func tlsParse(spec *inspect.Spec) (*tlsConf, error) {
+	p, err := inspect.ParamsOf[tlsParams](spec)
+	if err != nil {
+		return nil, err
+	}
+	c := *p.conf
+	return &c, nil
 }
 
 // splitEndpoint reads "host:port", "[v6]:port" or "host" (default port).
