@@ -180,7 +180,8 @@ func tuiInspector(app *App, inv *inventory.Inventory, playbooks []string) tui.In
 		}
 		eng := &engine.Engine{Connect: factory, Lang: app.Lang, Store: db, Audit: auditForRun(app)}
 		_, err = eng.Inspect(ctx, engine.InspectRequest{Assets: assets, Playbooks: pbs, Selector: "tui", InventorySize: len(inv.Assets),
-			Systems: systems, Forks: settings.forks, HostTimeout: settings.hostTimeout, ConnectTimeout: settings.connectTimeout}, on)
+			Systems: systems, Forks: settings.forks, HostTimeout: settings.hostTimeout, ConnectTimeout: settings.connectTimeout,
+			Site: app.Setting("location")}, on)
 		if errors.Is(err, engine.ErrNothingToInspect) {
 			return errors.New(app.T("inspect.nothing", strings.Join(playbooks, ", ")))
 		}
