@@ -103,6 +103,7 @@ type finding struct {
 	na     bool
 	reason string
 	notes  []i18n.Sub
+	tail   []i18n.Sub // appended to the message without a separator: "(judged from …)"
 	ev     []string
 	advice []any
 	noAdv  bool
@@ -240,6 +241,9 @@ func (f *finding) done() result.Result {
 		items[i] = n
 	}
 	inspect.SetMsg(&r, c.env, "sec.msg", i18n.List{Items: items, Sep: "sec.sep"})
+	for _, t := range f.tail {
+		inspect.AddMsg(&r, c.env, t.Key, t.Args...)
+	}
 	if (r.Status == result.Warn || r.Status == result.Crit) && !f.noAdv {
 		key := adviceKey(f.rule, c.s.famKey())
 		inspect.SetAdvice(&r, c.env, key, f.advice...)

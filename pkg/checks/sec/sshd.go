@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -245,7 +246,7 @@ func (c *ctx) sshd(p *sshdParams) []result.Result {
 	}
 	src := func(f *finding) {
 		if !cf.fromT {
-			f.note("sec.sshd.from_files")
+			f.tail = append(f.tail, i18n.S("sec.sshd.from_files"))
 		}
 	}
 	var out []result.Result
