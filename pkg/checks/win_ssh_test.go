@@ -208,3 +208,50 @@ func decodeLoader(t *testing.T, cmdline string) string {
 	}
 	return string(utf16.Decode(u))
 }
+
+// A Windows host whose PowerShell never answers (a hung WMI query) ends at
+// the host deadline with one UNKNOWN per check saying so: the run does not
+// wait for it. The stand-in powershell sleeps.
+func TestWindowsHostHung(t *testing.T) {
+	bin := t.TempDir()
+	os.WriteFile(filepath.Join(bin, "powershell"), []byte("#!/bin/sh\nexec sleep 10\n"), 0o755)
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{Extra: []string{"SetEnv PATH=" + bin + ":/usr/bin:/bin"}})
+	d, err := transport.NewSSHDialer(transport.SSHConfig{
+		KnownHostsFiles: []string{sshd.KnownHostsPath},
+		Identities:      []string{sshd.ClientKeyPath},
+		OwnKnownHosts:   filepath.Join(t.TempDir(), "known_hosts"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	pb, err := inspect.ParsePlaybook(All(), "w.yaml", []byte("name: w\ntarget: os.family=windows\nchecks:\n  - {name: disk, type: win-disk}\n  - {name: uptime, type: win-uptime}\n"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecg := &inventory.Asset{Name: "ecg-app-01", Kind: inventory.KindHost, Address: sshd.Host, OS: inventory.OS{Family: "windows"}}
+	plan, err := inspect.BuildPlan(inspect.PlanInput{Assets: []*inventory.Asset{ecg}, Playbooks: []*inspect.Playbook{pb}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &inspect.Runner{
+		Dial: func(ctx context.Context, a *inventory.Asset) (transport.Runner, error) {
+			return d.Dial(ctx, transport.SSHTarget{Name: a.Name, Address: sshd.Host, Port: sshd.Port, User: sshd.User})
+		},
+		HostTimeout: 2 * time.Second,
+		Lang:        "en",
+	}
+	start := time.Now()
+	out := r.Run(context.Background(), plan)
+	if el := time.Since(start); el > 6*time.Second {
+		t.Errorf("a hung host held the run for %s (host deadline 2s)", el)
+	}
+	if len(out.Results) != 2 {
+		t.Fatalf("results: %+v", out.Results)
+	}
+	for _, res := range out.Results {
+		if res.Status != result.Unknown || res.Reason != result.ReasonTimeout || !strings.Contains(res.Message, "did not finish within the host deadline") {
+			t.Errorf("%s: %s %s %q", res.Check, res.Status, res.Reason, res.Message)
+		}
+	}
+}
