@@ -633,8 +633,11 @@ connection.via, connection.become, connection.become_user,
 connection.password.env, connection.password.file, connection.passphrase.env,
 connection.passphrase.file, database.engine, database.database,
 database.user, database.password.env, database.password.file, database.role,
-database.replicas, database.tls, notes, labels.KEY, checks.NAME.warn,
-checks.NAME.crit, checks.NAME.disabled, checks.NAME.params.KEY; endpoints,
+database.replicas, database.tls, snmp.version, snmp.port, snmp.user,
+snmp.level, snmp.auth_proto, snmp.priv_proto, snmp.timeout, snmp.retries,
+snmp.community|auth_key|priv_key.env|file|vault, notes, labels.KEY,
+checks.NAME.warn, checks.NAME.crit, checks.NAME.disabled,
+checks.NAME.params.KEY; endpoints,
 database and checks also take a whole JSON value. groups=a,b replaces the
 list, groups+=a adds, groups-=a removes.
 

@@ -51,6 +51,13 @@ var settable = []struct {
 	{"database.engine", FieldString}, {"database.database", FieldString}, {"database.user", FieldString},
 	{"database.password.env", FieldString}, {"database.password.file", FieldString}, {"database.password.vault", FieldString},
 	{"database.role", FieldString}, {"database.replicas", FieldInt}, {"database.tls", FieldString},
+	{"snmp.version", FieldString}, {"snmp.port", FieldInt},
+	{"snmp.community.env", FieldString}, {"snmp.community.file", FieldString}, {"snmp.community.vault", FieldString},
+	{"snmp.user", FieldString}, {"snmp.level", FieldString}, {"snmp.auth_proto", FieldString},
+	{"snmp.auth_key.env", FieldString}, {"snmp.auth_key.file", FieldString}, {"snmp.auth_key.vault", FieldString},
+	{"snmp.priv_proto", FieldString},
+	{"snmp.priv_key.env", FieldString}, {"snmp.priv_key.file", FieldString}, {"snmp.priv_key.vault", FieldString},
+	{"snmp.timeout", FieldString}, {"snmp.retries", FieldInt},
 	{"endpoints", FieldJSON}, {"database", FieldJSON}, {"checks", FieldJSON},
 	{"notes", FieldString},
 }
