@@ -501,12 +501,25 @@ func valueOf(n *yaml.Node, key string) *yaml.Node {
 	return n
 }
 
-// near is the known word closest to s, or "" when none is close.
+// near is the known word closest to s, or "" when none is close: by edit
+// distance, else the one known word that starts with s (a rule ID typed
+// short, "mc-malware" for "mc-malware-protection").
 func near(s string, known []string) string {
 	best, bestD := "", max(3, len([]rune(s))/3+1)
 	for _, k := range known {
 		if d := inventory.EditDistance(strings.ToLower(s), strings.ToLower(k)); d < bestD {
 			best, bestD = k, d
+		}
+	}
+	if best != "" || len(s) < 3 {
+		return best
+	}
+	for _, k := range known {
+		if strings.HasPrefix(strings.ToLower(k), strings.ToLower(s)) {
+			if best != "" {
+				return "" // several: no guess
+			}
+			best = k
 		}
 	}
 	return best

@@ -213,3 +213,18 @@ func no(w *Waiver) int {
 	}
 	return w.No
 }
+
+func TestNear(t *testing.T) {
+	known := []string{"ia-multi-factor", "mc-malware-protection", "ia-password-expiry", "ia-password-reuse"}
+	for in, want := range map[string]string{
+		"ia-mfa":         "",                      // nothing close enough to guess
+		"ia-multifactor": "ia-multi-factor",       // one letter off
+		"mc-malware":     "mc-malware-protection", // typed short: the one rule it starts
+		"ia-password":    "",                      // starts two rules: no guess
+		"ia":             "",
+	} {
+		if got := near(in, known); got != want {
+			t.Errorf("near(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
