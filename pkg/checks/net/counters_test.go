@@ -31,12 +31,12 @@ func TestCounterDelta(t *testing.T) {
 // sample builds an interface sample of a 1 Gb/s port.
 func sample(bits int, octetsIn, octetsOut, pkts, errs, discards float64) ifSample {
 	c := map[string]float64{"in_octets": octetsIn, "out_octets": octetsOut, "in_pkts": pkts, "out_pkts": pkts,
-		"in_errors": errs, "out_errors": 0, "in_discards": discards, "out_discards": 0}
+		"in_nucast": 0, "out_nucast": 0, "in_errors": errs, "out_errors": 0, "in_discards": discards, "out_discards": 0}
 	b := map[string]int{}
 	for k := range c {
 		b[k] = 32
 	}
-	b["in_octets"], b["out_octets"], b["in_pkts"], b["out_pkts"] = bits, bits, bits, bits
+	b["in_octets"], b["out_octets"], b["in_pkts"], b["out_pkts"], b["in_nucast"], b["out_nucast"] = bits, bits, bits, bits, bits, bits
 	return ifSample{Name: "GE1/0/1", Admin: 1, Oper: 1, SpeedBps: 1e9, Counters: c, Bits: b}
 }
 
@@ -53,6 +53,13 @@ func TestComputeRates(t *testing.T) {
 	if want := 2000.0 / (2e6 + 2000) * 100; math.Abs(r.ErrorPct-want) > 1e-9 {
 		t.Errorf("error rate %v, want %v", r.ErrorPct, want)
 	}
+	// Multicast and broadcast packets count in the denominator too.
+	cur.Counters["in_nucast"] = 2e6
+	r, _ = computeRates(prev, cur, hour)
+	if want := 2000.0 / (4e6 + 2000) * 100; math.Abs(r.ErrorPct-want) > 1e-9 {
+		t.Errorf("error rate with multicast %v, want %v", r.ErrorPct, want)
+	}
+	cur.Counters["in_nucast"] = 0
 
 	// A 64-bit counter wrapping in between still gives the true rate.
 	top := math.Ldexp(1, 64)

@@ -21,17 +21,23 @@ const (
 	oidIfOper        = "1.3.6.1.2.1.2.2.1.8"
 	oidIfInOctets    = "1.3.6.1.2.1.2.2.1.10"
 	oidIfInUcast     = "1.3.6.1.2.1.2.2.1.11"
+	oidIfInNUcast    = "1.3.6.1.2.1.2.2.1.12"
 	oidIfInDiscards  = "1.3.6.1.2.1.2.2.1.13"
 	oidIfInErrors    = "1.3.6.1.2.1.2.2.1.14"
 	oidIfOutOctets   = "1.3.6.1.2.1.2.2.1.16"
 	oidIfOutUcast    = "1.3.6.1.2.1.2.2.1.17"
+	oidIfOutNUcast   = "1.3.6.1.2.1.2.2.1.18"
 	oidIfOutDiscards = "1.3.6.1.2.1.2.2.1.19"
 	oidIfOutErrors   = "1.3.6.1.2.1.2.2.1.20"
 	oidIfName        = "1.3.6.1.2.1.31.1.1.1.1"
 	oidIfHCInOctets  = "1.3.6.1.2.1.31.1.1.1.6"
 	oidIfHCInUcast   = "1.3.6.1.2.1.31.1.1.1.7"
+	oidIfHCInMcast   = "1.3.6.1.2.1.31.1.1.1.8"
+	oidIfHCInBcast   = "1.3.6.1.2.1.31.1.1.1.9"
 	oidIfHCOutOctets = "1.3.6.1.2.1.31.1.1.1.10"
 	oidIfHCOutUcast  = "1.3.6.1.2.1.31.1.1.1.11"
+	oidIfHCOutMcast  = "1.3.6.1.2.1.31.1.1.1.12"
+	oidIfHCOutBcast  = "1.3.6.1.2.1.31.1.1.1.13"
 	oidIfHighSpeed   = "1.3.6.1.2.1.31.1.1.1.15"
 )
 
@@ -51,7 +57,10 @@ var operText = map[int]string{1: "up", 2: "down", 3: "testing", 4: "unknown", 5:
 
 // The counters an interface result stores (metric names "if.<name>") and
 // the rates it computes from two runs' counters.
-var ifCounters = []string{"in_octets", "out_octets", "in_pkts", "out_pkts", "in_errors", "out_errors", "in_discards", "out_discards"}
+// in_pkts/out_pkts are unicast packets, in_nucast/out_nucast multicast
+// and broadcast ones: errors and discards are a share of all packets.
+var ifCounters = []string{"in_octets", "out_octets", "in_pkts", "out_pkts", "in_nucast", "out_nucast",
+	"in_errors", "out_errors", "in_discards", "out_discards"}
 
 // ifSample is one interface as read in one run.
 type ifSample struct {
@@ -123,7 +132,7 @@ func computeRates(prev, cur ifSample, elapsed float64) (ifRates, string) {
 	} else if r.InBps > maxPlausibleBps || r.OutBps > maxPlausibleBps {
 		return ifRates{}, noRateDiscont
 	}
-	pkts := d["in_pkts"] + d["out_pkts"]
+	pkts := d["in_pkts"] + d["out_pkts"] + d["in_nucast"] + d["out_nucast"]
 	if e := d["in_errors"] + d["out_errors"]; pkts+e > 0 {
 		r.ErrorPct = e / (pkts + e) * 100
 	}
@@ -360,7 +369,7 @@ func sampleFrom(r result.Result) ifSample {
 		switch {
 		case strings.HasSuffix(k, "octets"):
 			s.Bits[k] = ob
-		case strings.HasSuffix(k, "pkts"):
+		case strings.HasSuffix(k, "pkts"), strings.HasSuffix(k, "nucast"):
 			s.Bits[k] = pb
 		default:
 			s.Bits[k] = 32
@@ -376,7 +385,8 @@ func readInterfaces(ctx context.Context, c *transport.SNMPClient) ([]ifSample, e
 	var order []string
 	for _, col := range []string{oidIfDescr, oidIfType, oidIfName, oidIfAdmin, oidIfOper, oidIfSpeed, oidIfHighSpeed,
 		oidIfHCInOctets, oidIfHCOutOctets, oidIfHCInUcast, oidIfHCOutUcast, oidIfInOctets, oidIfOutOctets,
-		oidIfInUcast, oidIfOutUcast, oidIfInErrors, oidIfOutErrors, oidIfInDiscards, oidIfOutDiscards} {
+		oidIfInUcast, oidIfOutUcast, oidIfHCInMcast, oidIfHCInBcast, oidIfHCOutMcast, oidIfHCOutBcast,
+		oidIfInNUcast, oidIfOutNUcast, oidIfInErrors, oidIfOutErrors, oidIfInDiscards, oidIfOutDiscards} {
 		vs, _, err := c.Walk(ctx, col)
 		if err != nil {
 			return nil, err
@@ -429,6 +439,22 @@ func readInterfaces(ctx context.Context, c *transport.SNMPClient) ([]ifSample, e
 		pick("out_octets", oidIfHCOutOctets, oidIfOutOctets)
 		pick("in_pkts", oidIfHCInUcast, oidIfInUcast)
 		pick("out_pkts", oidIfHCOutUcast, oidIfOutUcast)
+		// Multicast and broadcast: the 64-bit pair with 64-bit unicast,
+		// else the 32-bit ifInNUcastPkts with 32-bit unicast; never mixed.
+		nucast := func(name, mc, bc, low, ucast string) {
+			m, okm := num(mc, idx)
+			b, okb := num(bc, idx)
+			switch {
+			case s.Bits[ucast] == 64 && okm && okb:
+				s.Counters[name], s.Bits[name] = m+b, 64
+			case s.Bits[ucast] == 32:
+				if v, ok := num(low, idx); ok {
+					s.Counters[name], s.Bits[name] = v, 32
+				}
+			}
+		}
+		nucast("in_nucast", oidIfHCInMcast, oidIfHCInBcast, oidIfInNUcast, "in_pkts")
+		nucast("out_nucast", oidIfHCOutMcast, oidIfHCOutBcast, oidIfOutNUcast, "out_pkts")
 		for name, col := range map[string]string{"in_errors": oidIfInErrors, "out_errors": oidIfOutErrors, "in_discards": oidIfInDiscards, "out_discards": oidIfOutDiscards} {
 			if v, ok := num(col, idx); ok {
 				s.Counters[name], s.Bits[name] = v, 32

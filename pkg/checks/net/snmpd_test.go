@@ -211,6 +211,9 @@ func TestSNMPInterfacesAcrossRuns(t *testing.T) {
 	if v, ok := checktest.Metric(lo, "if.in_octets"); !ok || v <= 0 {
 		t.Errorf("lo counters not stored: %+v", lo.Metrics)
 	}
+	if _, ok := checktest.Metric(lo, "if.in_nucast"); !ok {
+		t.Errorf("lo: multicast and broadcast counters not stored: %+v", lo.Metrics)
+	}
 	if bits, _ := checktest.Metric(lo, "if.octets_bits"); bits != 64 {
 		t.Errorf("lo: want the 64-bit ifHC counters, got %v-bit", bits)
 	}
