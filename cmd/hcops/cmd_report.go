@@ -65,7 +65,8 @@ HTML (prints on A4), XLSX, Markdown, JSON or DOCX (for editing before
 signing; without the charts), in Chinese (--lang zh) or
 English: the daily inspection report (daily), the monthly operations report
 (monthly), the database health report (db) and the monthly hardware report
-of the database appliance and physical servers (appliance). The names in the header and the sign-off block come from the
+of the database appliance and physical servers (appliance), and the MLPS
+level-3 host baseline checklist (baseline). The names in the header and the sign-off block come from the
 config file (site: name, client, vendor, engineer, reviewer, approver);
 report.template_dir may hold *.html.tmpl / *.md.tmpl files that redefine
 blocks of the built-in layout (e.g. {{define "daily-header"}}), report.logo
@@ -81,7 +82,8 @@ disk keeps the previous one) and is readable by owner and group only: mode
   hcops report daily --lang zh --mail --webhook ops-wecom
   hcops report monthly --month 2026-11 --lang zh
   hcops report db --lang zh --format xlsx
-  hcops report appliance -l hardware=physical --lang zh`,
+  hcops report appliance -l hardware=physical --lang zh
+  hcops report baseline -l system=rhis --format xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
