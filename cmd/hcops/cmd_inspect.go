@@ -578,7 +578,13 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 	progress.done()
 	switch {
 	case errors.Is(err, engine.ErrNothingToInspect):
-		return errors.New(app.T("inspect.nothing", strings.Join(playbookNames(pbs), ", ")))
+		msg := app.T("inspect.nothing", strings.Join(playbookNames(pbs), ", "))
+		if len(opts.playbooks) > 0 {
+			// A device or a link selected with a host playbook: say which
+			// playbook checks it.
+			msg += app.T("inspect.nothing_daily")
+		}
+		return errors.New(msg)
 	case err != nil:
 		return connectErr(app, err)
 	}

@@ -116,6 +116,14 @@ func TestInspectExampleSiteChecksEveryAsset(t *testing.T) {
 	if !strings.Contains(out.String(), "core-sw-01") || !strings.Contains(out.String(), "line-dc-02") {
 		t.Errorf("want both assets in the findings:\n%s", out.String())
 	}
+	// With a host playbook chosen, the refusal says which playbook checks
+	// a switch.
+	ios, _, _, _ = iostreams.Test()
+	root = newRootCmd(ios)
+	root.SetArgs([]string{"--inventory", site, "--lang", "en", "inspect", "--no-store", "-p", "linux-daily", "core-sw-01"})
+	if err := root.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), "nothing to inspect") || !strings.Contains(err.Error(), "network-daily") {
+		t.Errorf("linux-daily on a switch: %v", err)
+	}
 }
 
 // The location setting (config location:, HCOPS_LOCATION) says which end

@@ -50,6 +50,9 @@ func init() {
 			"the key file of %s, %s, cannot be read: %v; check connection.key_file in the inventory and the file's permissions (no host was contacted)"},
 		"inspect.insecure": {"已关闭主机密钥校验（--insecure-ignore-host-key）：无法发现中间人攻击，仅限测试环境使用", "host key verification is off (--insecure-ignore-host-key): a man in the middle would go unnoticed; use only on test networks"},
 
+		// Said after inspect.nothing when --playbook chose a host playbook.
+		"inspect.nothing_daily": {"；网络与安全设备、专线与存储由 network-daily 检查，Windows 服务器由 windows-daily 检查（不带 --playbook 时均会执行）", "; network and security devices, links and storage are checked by network-daily, Windows servers by windows-daily (both run without --playbook)"},
+
 		"inspect.pb.empty":             {"剧本为空（应包含 name、description、target 和 checks）", "empty playbook (want name, description, target and checks)"},
 		"inspect.pb.not_mapping":       {"剧本应为包含 name、description、target 和 checks 的映射", "a playbook is a mapping with name, description, target and checks"},
 		"inspect.pb.unknown_key":       {"剧本中有未知的键 %q（可用：%s）", "unknown key %q in playbook (want %s)"},
