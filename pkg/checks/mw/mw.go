@@ -29,23 +29,26 @@ import (
 // mwMaxBody bounds what is read of a status page or API answer.
 const mwMaxBody = 4 << 20
 
-// mwSecret reads a secret reference parameter: {env: NAME}, {file: PATH}
-// or {vault: NAME}. A plain string is refused: passwords are never written
-// in clear in a playbook or an inventory.
-func mwSecret(spec *inspect.Spec, name string) (inventory.SecretRef, error) {
-	raw, ok := inspect.ParamRaw(spec, name)
-	if !ok || raw == nil {
-		return inventory.SecretRef{}, nil
-	}
+// mwPassword is a password parameter: a secret reference, {env: NAME},
+// {file: PATH} or {vault: NAME}. A plain string is refused when the
+// playbook is loaded: passwords are never written in clear in a playbook
+// or an inventory.
+type mwPassword struct{ Ref inventory.SecretRef }
+
+// ParamType names the parameter's type in `hcops inspect checks`.
+func (*mwPassword) ParamType() string { return "secret reference" }
+
+// UnmarshalParam reads the reference (inspect.ParamUnmarshaler).
+func (p *mwPassword) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return inventory.SecretRef{}, inspect.BadParam(spec, name, "give a secret reference, {env: NAME}, {file: PATH} or {vault: NAME}, never the password itself")
+		return inspect.BadParam(spec, name, "give a secret reference, {env: NAME}, {file: PATH} or {vault: NAME}, never the password itself")
 	}
 	var ref inventory.SecretRef
 	for k, v := range m {
 		s, ok := v.(string)
 		if !ok || s == "" {
-			return ref, inspect.BadParam(spec, name, "%s: want a name or path", k)
+			return inspect.BadParam(spec, name, "%s: want a name or path", k)
 		}
 		switch k {
 		case "env":
@@ -55,46 +58,40 @@ func mwSecret(spec *inspect.Spec, name string) (inventory.SecretRef, error) {
 		case "vault":
 			ref.Vault = s
 		default:
-			return ref, inspect.BadParam(spec, name, "unknown key %q (want env, file or vault)", k)
+			return inspect.BadParam(spec, name, "unknown key %q (want env, file or vault)", k)
 		}
 	}
 	if ref.Sources() != 1 {
-		return ref, inspect.BadParam(spec, name, "name exactly one of env, file, vault")
+		return inspect.BadParam(spec, name, "name exactly one of env, file, vault")
 	}
-	return ref, nil
+	p.Ref = ref
+	return nil
 }
 
-// mwHost is the host parameter, or the asset's address.
-func mwHost(spec *inspect.Spec, a *inventory.Asset) (string, error) {
-	def := ""
-	if a != nil {
-		def = a.Address
+// mwAddr is host (default: the asset's address) and port (default: the
+// asset's port, else def) as the parameters and the asset give them.
+func mwAddr(host string, port int, a *inventory.Asset, def int) (string, int) {
+	if host == "" && a != nil {
+		host = a.Address
 	}
-	return inspect.ParamString(spec, "host", def)
+	if port == 0 && a != nil && a.Port > 0 {
+		port = a.Port
+	}
+	if port == 0 {
+		port = def
+	}
+	return host, port
 }
 
-// mwPort is the port parameter, else the asset's port, else def.
-func mwPort(spec *inspect.Spec, a *inventory.Asset, def int) (int, error) {
-	if a != nil && a.Port > 0 {
-		def = a.Port
+// mwCheckCommon validates what every middleware check's parameters share.
+func mwCheckCommon(spec *inspect.Spec, port int, timeout time.Duration) error {
+	if port < 0 || port > 65535 {
+		return inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", port)
 	}
-	p, err := inspect.ParamInt(spec, "port", def)
-	if err != nil {
-		return 0, err
+	if timeout <= 0 || timeout > 5*time.Minute {
+		return inspect.BadParam(spec, "timeout", "want more than 0 and at most 5m, got %s", timeout)
 	}
-	if p < 1 || p > 65535 {
-		return 0, inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", p)
-	}
-	return p, nil
-}
-
-// mwTimeout is the timeout parameter (default 10s).
-func mwTimeout(spec *inspect.Spec) (time.Duration, error) {
-	d, err := inspect.ParamDuration(spec, "timeout", 10*time.Second)
-	if err == nil && (d <= 0 || d > 5*time.Minute) {
-		err = inspect.BadParam(spec, "timeout", "want more than 0 and at most 5m, got %s", d)
-	}
-	return d, err
+	return nil
 }
 
 // mwDown is the CRIT result of a service that could not be asked at all:
@@ -203,29 +200,30 @@ func mwHTTPProblem(env *inspect.Env, typ, what string, err error) result.Result 
 	return mwDown(env, typ, "", what, err)
 }
 
-// mwBaseURL is the url parameter (the service's base URL, scheme://host
-// [:port][/prefix]), or scheme://host:port built from the asset, followed
-// by path.
-func mwBaseURL(spec *inspect.Spec, a *inventory.Asset, defPort int, path string) (string, error) {
-	if u, err := inspect.ParamString(spec, "url", ""); err != nil || u != "" {
-		if err == nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			err = inspect.BadParam(spec, "url", "want an http:// or https:// URL, got %q", u)
-		}
-		return strings.TrimRight(u, "/") + path, err
+// mwBaseURL is url (the service's base URL, scheme://host[:port]
+// [/prefix]), or scheme://host:port built from the parameters and the
+// asset, followed by path; "" when there is no address at all.
+func mwBaseURL(url, host string, port int, a *inventory.Asset, defPort int, path string) string {
+	if url != "" {
+		return strings.TrimRight(url, "/") + path
 	}
-	host, err := mwHost(spec, a)
-	if err != nil || host == "" {
-		return "", err
-	}
-	port, err := mwPort(spec, a, defPort)
-	if err != nil {
-		return "", err
+	host, port = mwAddr(host, port, a, defPort)
+	if host == "" {
+		return ""
 	}
 	scheme := "http"
 	if port == 443 || port == 8443 || port == 15671 {
 		scheme = "https"
 	}
-	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port)) + path, nil
+	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port)) + path
+}
+
+// mwCheckURL refuses a url parameter that is not http(s).
+func mwCheckURL(spec *inspect.Spec, url string) error {
+	if url != "" && !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return inspect.BadParam(spec, "url", "want an http:// or https:// URL, got %q", url)
+	}
+	return nil
 }
 
 // mwPct is part/whole in percent, rounded to one decimal.

@@ -34,10 +34,32 @@ type nginxCheck struct{}
 // Nginx is the check type playbooks call "nginx".
 func Nginx() inspect.Check { return nginxCheck{} }
 
-var nginxParams = []string{"url", "path", "host", "port", "user", "password", "insecure", "timeout"}
+// nginxParams are the parameters, decoded once when the playbook is loaded.
+type nginxParams struct {
+	URL      string        `param:"url"`
+	Path     string        `param:"path"`
+	Host     string        `param:"host"`
+	Port     int           `param:"port"`
+	User     string        `param:"user"`
+	Password mwPassword    `param:"password"`
+	Insecure bool          `param:"insecure"`
+	Timeout  time.Duration `param:"timeout"`
+}
 
+// Defaults: /nginx_status, 10 s.
+func (p *nginxParams) Defaults() { p.Path, p.Timeout = "/nginx_status", 10*time.Second }
+
+// CheckParams checks url, port and timeout.
+func (p *nginxParams) CheckParams(spec *inspect.Spec) error {
+	if err := mwCheckURL(spec, p.URL); err != nil {
+		return err
+	}
+	return mwCheckCommon(spec, p.Port, p.Timeout)
+}
+
+// httpConf is where and how an HTTP-based check asks its service.
 type httpConf struct {
-	url      string
+	url      string // "" when there is no address at all
 	user     string
 	password inventory.SecretRef
 	plain    string // a password that is no secret (RabbitMQ's guest)
@@ -45,33 +67,14 @@ type httpConf struct {
 	timeout  time.Duration
 }
 
-// httpParse reads the parameters the HTTP-based checks share.
-func httpParse(spec *inspect.Spec, a *inventory.Asset, known []string, defPort int, defPath string) (*httpConf, error) {
-	if err := inspect.ParamKnown(spec, known...); err != nil {
-		return nil, err
-	}
-	path, err := inspect.ParamString(spec, "path", defPath)
-	if err != nil {
-		return nil, err
-	}
+// newHTTPConf builds the configuration from the parameters the HTTP-based
+// checks share, for asset a.
+func newHTTPConf(url, path, host string, port int, user string, pw mwPassword, insecure bool, timeout time.Duration, a *inventory.Asset, defPort int) *httpConf {
 	if path != "" && !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	c := &httpConf{}
-	if c.url, err = mwBaseURL(spec, a, defPort, path); err != nil {
-		return nil, err
-	}
-	if c.user, err = inspect.ParamString(spec, "user", ""); err != nil {
-		return nil, err
-	}
-	if c.password, err = mwSecret(spec, "password"); err != nil {
-		return nil, err
-	}
-	if c.insecure, err = inspect.ParamBool(spec, "insecure", false); err != nil {
-		return nil, err
-	}
-	c.timeout, err = mwTimeout(spec)
-	return c, err
+	return &httpConf{url: mwBaseURL(url, host, port, a, defPort, path), user: user, password: pw.Ref,
+		insecure: insecure, timeout: timeout}
 }
 
 // get fetches path below the configured URL (path "" for the URL itself).
@@ -87,16 +90,16 @@ func (c *httpConf) get(ctx context.Context, path string) ([]byte, error) {
 	return mwGet(ctx, mwHTTP(c.timeout, c.insecure), c.url+path, c.user, pw)
 }
 
-func (nginxCheck) Validate(spec *inspect.Spec) error {
-	_, err := httpParse(spec, nil, nginxParams, 80, "/nginx_status")
-	return err
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (nginxCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[nginxParams](spec)
 }
 
+// Validate has nothing left to check: DecodeParams did.
+func (nginxCheck) Validate(*inspect.Spec) error { return nil }
+
 // Script: none, the page is read from this machine.
-func (nginxCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
-	_, err := httpParse(spec, a, nginxParams, 80, "/nginx_status")
-	return "", err
-}
+func (nginxCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
 
 // NginxStatus is what stub_status prints.
 type NginxStatus struct {
@@ -154,10 +157,11 @@ func ParseNginxStatus(s string) (NginxStatus, error) {
 
 func (nginxCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	const typ = "nginx"
-	c, err := httpParse(env.Spec, env.Asset, nginxParams, 80, "/nginx_status")
+	p, err := inspect.ParamsOf[nginxParams](env.Spec)
 	if err != nil {
 		return inspect.BadParamsResult(env, typ, err)
 	}
+	c := newHTTPConf(p.URL, p.Path, p.Host, p.Port, p.User, p.Password, p.Insecure, p.Timeout, env.Asset, 80)
 	if c.url == "" {
 		r := mwUnknown(env, typ, "", "bad-params", "mw.no_address")
 		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
@@ -41,34 +42,43 @@ type rabbitmqCheck struct{}
 // RabbitMQ is the check type playbooks call "rabbitmq".
 func RabbitMQ() inspect.Check { return rabbitmqCheck{} }
 
-var rabbitmqParams = []string{"url", "host", "port", "user", "password", "max_messages", "insecure", "timeout"}
-
-func rabbitmqParse(spec *inspect.Spec, a *inventory.Asset) (*httpConf, int, error) {
-	c, err := httpParse(spec, a, rabbitmqParams, 15672, "")
-	if err != nil {
-		return nil, 0, err
-	}
-	if c.user == "" && c.password.IsZero() {
-		// RabbitMQ's own account, which it lets in from localhost only.
-		c.user, c.plain = "guest", "guest"
-	}
-	max, err := inspect.ParamInt(spec, "max_messages", 0)
-	if err == nil && max < 0 {
-		err = inspect.BadParam(spec, "max_messages", "want 0 or more, got %d", max)
-	}
-	return c, max, err
+// rabbitmqParams are the parameters, decoded once when the playbook is
+// loaded.
+type rabbitmqParams struct {
+	URL         string        `param:"url"`
+	Host        string        `param:"host"`
+	Port        int           `param:"port"`
+	User        string        `param:"user"`
+	Password    mwPassword    `param:"password"`
+	MaxMessages int           `param:"max_messages"`
+	Insecure    bool          `param:"insecure"`
+	Timeout     time.Duration `param:"timeout"`
 }
 
-func (rabbitmqCheck) Validate(spec *inspect.Spec) error {
-	_, _, err := rabbitmqParse(spec, nil)
-	return err
+// Defaults: 10 s.
+func (p *rabbitmqParams) Defaults() { p.Timeout = 10 * time.Second }
+
+// CheckParams checks url, port, timeout and max_messages.
+func (p *rabbitmqParams) CheckParams(spec *inspect.Spec) error {
+	if p.MaxMessages < 0 {
+		return inspect.BadParam(spec, "max_messages", "want 0 or more, got %d", p.MaxMessages)
+	}
+	if err := mwCheckURL(spec, p.URL); err != nil {
+		return err
+	}
+	return mwCheckCommon(spec, p.Port, p.Timeout)
 }
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (rabbitmqCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[rabbitmqParams](spec)
+}
+
+// Validate has nothing left to check: DecodeParams did.
+func (rabbitmqCheck) Validate(*inspect.Spec) error { return nil }
 
 // Script: none, the API is asked from this machine.
-func (rabbitmqCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
-	_, _, err := rabbitmqParse(spec, a)
-	return "", err
-}
+func (rabbitmqCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
 
 // RabbitNode is what hcops reads of one /api/nodes entry. Figures are
 // pointers: a node reports them only after its first statistics interval.
@@ -105,10 +115,16 @@ type RabbitOverview struct {
 
 func (rabbitmqCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	const typ = "rabbitmq"
-	c, maxMsgs, err := rabbitmqParse(env.Spec, env.Asset)
+	p, err := inspect.ParamsOf[rabbitmqParams](env.Spec)
 	if err != nil {
 		return inspect.BadParamsResult(env, typ, err)
 	}
+	c := newHTTPConf(p.URL, "", p.Host, p.Port, p.User, p.Password, p.Insecure, p.Timeout, env.Asset, 15672)
+	if c.user == "" && c.password.IsZero() {
+		// RabbitMQ's own account, which it lets in from localhost only.
+		c.user, c.plain = "guest", "guest"
+	}
+	maxMsgs := p.MaxMessages
 	if c.url == "" {
 		r := mwUnknown(env, typ, "", "bad-params", "mw.no_address")
 		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")

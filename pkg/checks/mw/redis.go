@@ -49,7 +49,26 @@ type redisCheck struct{}
 // Redis is the check type playbooks call "redis".
 func Redis() inspect.Check { return redisCheck{} }
 
-var redisParams = []string{"host", "port", "user", "password", "timeout", "min_replicas"}
+// redisParams are the parameters, decoded once when the playbook is loaded.
+type redisParams struct {
+	Host        string        `param:"host"` // default: the asset's address
+	Port        int           `param:"port"` // default: the asset's port, else 6379
+	User        string        `param:"user"`
+	Password    mwPassword    `param:"password"`
+	Timeout     time.Duration `param:"timeout"`
+	MinReplicas int           `param:"min_replicas"`
+}
+
+// Defaults: 10 s.
+func (p *redisParams) Defaults() { p.Timeout = 10 * time.Second }
+
+// CheckParams checks port, timeout and min_replicas.
+func (p *redisParams) CheckParams(spec *inspect.Spec) error {
+	if p.MinReplicas < 0 {
+		return inspect.BadParam(spec, "min_replicas", "want 0 or more, got %d", p.MinReplicas)
+	}
+	return mwCheckCommon(spec, p.Port, p.Timeout)
+}
 
 type redisConf struct {
 	addr        string
@@ -59,44 +78,25 @@ type redisConf struct {
 	minReplicas int
 }
 
-func redisParse(spec *inspect.Spec, a *inventory.Asset) (*redisConf, error) {
-	if err := inspect.ParamKnown(spec, redisParams...); err != nil {
-		return nil, err
-	}
-	c := &redisConf{}
-	host, err := mwHost(spec, a)
-	if err != nil {
-		return nil, err
-	}
-	port, err := mwPort(spec, a, 6379)
-	if err != nil {
-		return nil, err
-	}
-	if host != "" {
+// redisConfOf is the check's configuration for asset a.
+func redisConfOf(p *redisParams, a *inventory.Asset) *redisConf {
+	c := &redisConf{user: p.User, password: p.Password.Ref, timeout: p.Timeout, minReplicas: p.MinReplicas}
+	if host, port := mwAddr(p.Host, p.Port, a, 6379); host != "" {
 		c.addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
-	if c.user, err = inspect.ParamString(spec, "user", ""); err != nil {
-		return nil, err
-	}
-	if c.password, err = mwSecret(spec, "password"); err != nil {
-		return nil, err
-	}
-	if c.timeout, err = mwTimeout(spec); err != nil {
-		return nil, err
-	}
-	if c.minReplicas, err = inspect.ParamInt(spec, "min_replicas", 0); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c
 }
 
-func (redisCheck) Validate(spec *inspect.Spec) error { _, err := redisParse(spec, nil); return err }
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (redisCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[redisParams](spec)
+}
+
+// Validate has nothing left to check: DecodeParams did.
+func (redisCheck) Validate(*inspect.Spec) error { return nil }
 
 // Script: none, the check asks the server from this machine.
-func (redisCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
-	_, err := redisParse(spec, a)
-	return "", err
-}
+func (redisCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
 
 // errRedisAuth is a refused AUTH; errRedisNoAuth a server that wants one.
 var (
@@ -227,10 +227,11 @@ func ParseRedisInfo(s string) map[string]string {
 
 func (redisCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	const typ = "redis"
-	c, err := redisParse(env.Spec, env.Asset)
+	p, err := inspect.ParamsOf[redisParams](env.Spec)
 	if err != nil {
 		return inspect.BadParamsResult(env, typ, err)
 	}
+	c := redisConfOf(p, env.Asset)
 	if c.addr == "" {
 		r := mwUnknown(env, typ, "", "bad-params", "mw.no_address")
 		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")

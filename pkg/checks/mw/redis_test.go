@@ -23,10 +23,8 @@ func evalProbe(t *testing.T, c inspect.Check, typ, addr string, params map[strin
 	a := &inventory.Asset{Name: "rhis-esb-01", Kind: inventory.KindMiddleware, Address: host}
 	a.Port, _ = strconv.Atoi(port)
 	spec := &inspect.Spec{Name: typ, Type: typ, Params: params}
-	if v, ok := c.(inspect.Validator); ok {
-		if err := v.Validate(spec); err != nil {
-			t.Fatalf("%s: %v", typ, err)
-		}
+	if _, err := c.(inspect.ParamsDecoder).DecodeParams(spec); err != nil {
+		t.Fatalf("%s: %v", typ, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -92,8 +90,15 @@ func TestRedisAgainstRealServers(t *testing.T) {
 	if r := rs[""]; r.Status != result.Unknown || !strings.Contains(r.Message, "asks for a password") {
 		t.Errorf("no password: %+v", rs)
 	}
-	if err := Redis().(inspect.Validator).Validate(&inspect.Spec{Name: "r", Type: "redis", Params: map[string]any{"password": "s3cret"}}); err == nil || !strings.Contains(err.Error(), "never the password itself") {
-		t.Errorf("password in clear accepted: %v", err)
+	for _, bad := range []map[string]any{
+		{"password": "s3cret"}, {"password": map[string]any{"env": "A", "file": "/b"}}, {"port": 70000},
+		{"timeout": "0s"}, {"min_replicas": -1}, {"pasword": map[string]any{"env": "A"}},
+	} {
+		if _, err := Redis().(inspect.ParamsDecoder).DecodeParams(&inspect.Spec{Name: "r", Type: "redis", Params: bad}); err == nil {
+			t.Errorf("accepted at load: %v", bad)
+		} else if _, clear := bad["password"].(string); clear && !strings.Contains(err.Error(), "never the password itself") {
+			t.Errorf("password in clear: %v", err)
+		}
 	}
 	rs = evalProbe(t, Redis(), "redis", master.Addr, map[string]any{"password": map[string]any{"file": filepath.Join(t.TempDir(), "missing")}}, time.Time{}, "en")
 	if r := rs[""]; r.Status != result.Unknown || r.Reason != "secret" {

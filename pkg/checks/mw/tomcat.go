@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
@@ -37,30 +38,46 @@ type tomcatCheck struct{}
 // Tomcat is the check type playbooks call "tomcat".
 func Tomcat() inspect.Check { return tomcatCheck{} }
 
-var tomcatParams = []string{"url", "path", "host", "port", "user", "password", "threads_warn", "insecure", "timeout"}
-
-func tomcatParse(spec *inspect.Spec, a *inventory.Asset) (*httpConf, float64, error) {
-	c, err := httpParse(spec, a, tomcatParams, 8080, "/manager/status?XML=true")
-	if err != nil {
-		return nil, 0, err
-	}
-	tw, err := inspect.ParamFloat(spec, "threads_warn", 90)
-	if err == nil && (tw <= 0 || tw > 100) {
-		err = inspect.BadParam(spec, "threads_warn", "want a percentage above 0, at most 100, got %v", tw)
-	}
-	return c, tw, err
+// tomcatParams are the parameters, decoded once when the playbook is
+// loaded.
+type tomcatParams struct {
+	URL         string        `param:"url"`
+	Path        string        `param:"path"`
+	Host        string        `param:"host"`
+	Port        int           `param:"port"`
+	User        string        `param:"user"`
+	Password    mwPassword    `param:"password"`
+	ThreadsWarn float64       `param:"threads_warn"`
+	Insecure    bool          `param:"insecure"`
+	Timeout     time.Duration `param:"timeout"`
 }
 
-func (tomcatCheck) Validate(spec *inspect.Spec) error {
-	_, _, err := tomcatParse(spec, nil)
-	return err
+// Defaults: the manager's XML status, 90 % busy threads, 10 s.
+func (p *tomcatParams) Defaults() {
+	p.Path, p.ThreadsWarn, p.Timeout = "/manager/status?XML=true", 90, 10*time.Second
 }
+
+// CheckParams checks url, port, timeout and threads_warn.
+func (p *tomcatParams) CheckParams(spec *inspect.Spec) error {
+	if p.ThreadsWarn <= 0 || p.ThreadsWarn > 100 {
+		return inspect.BadParam(spec, "threads_warn", "want a percentage above 0, at most 100, got %v", p.ThreadsWarn)
+	}
+	if err := mwCheckURL(spec, p.URL); err != nil {
+		return err
+	}
+	return mwCheckCommon(spec, p.Port, p.Timeout)
+}
+
+// DecodeParams decodes the parameters (inspect.ParamsDecoder).
+func (tomcatCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[tomcatParams](spec)
+}
+
+// Validate has nothing left to check: DecodeParams did.
+func (tomcatCheck) Validate(*inspect.Spec) error { return nil }
 
 // Script: none, the status page is read from this machine.
-func (tomcatCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error) {
-	_, _, err := tomcatParse(spec, a)
-	return "", err
-}
+func (tomcatCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return "", nil }
 
 // TomcatStatus is what hcops reads of the manager's XML status.
 type TomcatStatus struct {
@@ -102,10 +119,12 @@ func ParseTomcatStatus(b []byte) (*TomcatStatus, error) {
 
 func (tomcatCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Result {
 	const typ = "tomcat"
-	c, threadsWarn, err := tomcatParse(env.Spec, env.Asset)
+	p, err := inspect.ParamsOf[tomcatParams](env.Spec)
 	if err != nil {
 		return inspect.BadParamsResult(env, typ, err)
 	}
+	c := newHTTPConf(p.URL, p.Path, p.Host, p.Port, p.User, p.Password, p.Insecure, p.Timeout, env.Asset, 8080)
+	threadsWarn := p.ThreadsWarn
 	if c.url == "" {
 		r := mwUnknown(env, typ, "", "bad-params", "mw.no_address")
 		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
