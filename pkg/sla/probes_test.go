@@ -35,3 +35,39 @@ func TestProbeSamples(t *testing.T) {
 		t.Errorf("count %d down %d", n, d)
 	}
 }
+
+// A link pinged by the watcher every minute of a 30-day month against
+// SLA2 (99.95 %: 21 min 36 s of downtime allowed): one 21-minute outage
+// meets it, one of 22 minutes does not. The outage is what the watcher
+// stores — every down probe, and the first up one — and the hours whose
+// probes all answered.
+func TestLinkPingsAgainstSLA2(t *testing.T) {
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	month := Window{Start: start, End: start.AddDate(0, 0, 30)}
+	for _, c := range []struct {
+		down int // minutes
+		met  bool
+	}{{0, true}, {21, true}, {22, false}} {
+		var hours []HourCount
+		var observed []Sample
+		outageAt := start.Add(10*24*time.Hour + 3*time.Hour) // 11 Nov 03:00
+		for h := month.Start; h.Before(month.End); h = h.Add(time.Hour) {
+			hc := HourCount{Hour: h, Samples: 60}
+			if h.Equal(outageAt) && c.down > 0 {
+				hc.Down = c.down
+				for m := 0; m < c.down; m++ {
+					observed = append(observed, Sample{At: h.Add(time.Duration(m) * time.Minute), Up: false})
+				}
+				observed = append(observed, Sample{At: h.Add(time.Duration(c.down) * time.Minute), Up: true})
+			}
+			hours = append(hours, hc)
+		}
+		av := Compute(ProbeSamples(hours, observed), month, Options{MaxGap: ProbeMaxGap, Target: TargetLinkStorage})
+		if av.Down != time.Duration(c.down)*time.Minute || av.Met != c.met || !av.Known {
+			t.Errorf("%d min down: down %s, %.4f %%, met %v, want met %v", c.down, av.Down, av.Percent, av.Met, c.met)
+		}
+		if samples, down := ProbeCount(hours); samples != 30*24*60 || down != c.down {
+			t.Errorf("%d min down: %d samples, %d down", c.down, samples, down)
+		}
+	}
+}
