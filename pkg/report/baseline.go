@@ -267,12 +267,6 @@ func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector
 	}
 	slices.SortFunc(names, naturalCompare)
 	for _, name := range names {
-		if o.Inventory != nil && o.Inventory.Asset(name) == nil {
-			// Inspected once, gone from the register since (decommissioned,
-			// renamed): not part of the system being assessed.
-			in.Retired = append(in.Retired, name)
-			continue
-		}
 		at := last[name]
 		h := BaselineHostInput{At: at}
 		err := db.EachResult(ctx, store.ResultFilter{Kind: result.KindInspect, Asset: name, Since: at, Until: at.Add(time.Millisecond)},
@@ -323,6 +317,12 @@ func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector
 			if !sel.Match(cur) {
 				continue
 			}
+		}
+		if o.Inventory != nil && o.Inventory.Asset(name) == nil {
+			// Inspected once, gone from the register since (decommissioned,
+			// renamed): not part of the system being assessed.
+			in.Retired = append(in.Retired, clean(name))
+			continue
 		}
 		in.Hosts = append(in.Hosts, h)
 	}

@@ -735,4 +735,13 @@ assets:
 	if !slicesContains(rep.Notes, want) {
 		t.Errorf("notes %q lack %q", rep.Notes, want)
 	}
+	// A selection names only the retired hosts it would have picked.
+	sel, _ := inventory.ParseExpr("system=rhis")
+	rep, err = BuildBaseline(context.Background(), seedBaseline(t), sel, testWaiverSet(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "1 台主机有历史核查结果但已不在资产清单中（rhis-db-01），未列入本报告。"; !slicesContains(rep.Notes, want) || len(rep.Hosts) != 1 {
+		t.Errorf("selected: %d hosts, notes %q lack %q", len(rep.Hosts), rep.Notes, want)
+	}
 }
