@@ -17,8 +17,9 @@ import (
 // changes them; Script and Evaluate get the decoded struct with
 // ParamsOf[T]. Supported field types: string, int, float64, bool,
 // time.Duration, []string, []int and *regexp.Regexp, read with the same
-// loose spellings as ParamString and friends, and any type that reads
-// itself (ParamUnmarshaler).
+// loose spellings as ParamString and friends; a pointer to one of them
+// (*string, *int ...) is nil unless the parameter is given; and any type
+// that reads itself (ParamUnmarshaler).
 //
 // A field's default is the value the struct has before decoding: a
 // parameter struct may implement Defaulter to set them. It may implement
@@ -125,6 +126,18 @@ func decodeField(spec *Spec, name string, f reflect.Value) error {
 		b, err := ParamBool(spec, name, f.Bool())
 		f.SetBool(b)
 		return err
+	case reflect.Pointer:
+		// Optional: nil unless given, so "" or 0 given is told apart
+		// from nothing given.
+		if !ParamHas(spec, name) {
+			return nil
+		}
+		e := reflect.New(f.Type().Elem())
+		if err := decodeField(spec, name, e.Elem()); err != nil {
+			return err
+		}
+		f.Set(e)
+		return nil
 	case reflect.Slice:
 		switch f.Type().Elem().Kind() {
 		case reflect.String:
@@ -228,7 +241,7 @@ func structParams(v reflect.Value) []ParamDoc {
 			case f.Type() == regexpType:
 				d.Default = f.Interface().(*regexp.Regexp).String()
 			default:
-				d.Default = fmt.Sprint(f.Interface())
+				d.Default = fmt.Sprint(reflect.Indirect(f).Interface())
 			}
 		}
 		out = append(out, d)
@@ -258,6 +271,8 @@ func paramTypeName(t reflect.Type) string {
 		return "boolean"
 	case reflect.Slice:
 		return "list of " + paramTypeName(t.Elem()) + "s"
+	case reflect.Pointer:
+		return paramTypeName(t.Elem())
 	}
 	return t.String()
 }

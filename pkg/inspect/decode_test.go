@@ -157,3 +157,29 @@ func TestParamsOfReplacedParams(t *testing.T) {
 		t.Fatalf("replaced: %+v, %v", p, err)
 	}
 }
+
+type optionalParams struct {
+	Value *string `param:"value"`
+	Port  *int    `param:"port"`
+}
+
+// A pointer field is nil unless the parameter is given: json_value "" (an
+// empty value expected) is not the same as no json_value, port 0 (refused)
+// not the same as no port.
+func TestParamsOptionalFields(t *testing.T) {
+	p, err := DecodeParams[optionalParams](&Spec{Name: "x", Params: map[string]any{"value": "", "port": 0}})
+	if err != nil || p.Value == nil || *p.Value != "" || p.Port == nil || *p.Port != 0 {
+		t.Fatalf("given: %+v, %v", p, err)
+	}
+	p, err = DecodeParams[optionalParams](&Spec{Name: "x", Params: map[string]any{"value": nil}})
+	if err != nil || p.Value != nil || p.Port != nil {
+		t.Fatalf("absent: %+v, %v", p, err)
+	}
+	_, err = DecodeParams[optionalParams](&Spec{Name: "x", Params: map[string]any{"port": "ssh"}})
+	if err == nil || err.Error() != `check x: parameter port: want a whole number, got "ssh"` {
+		t.Fatalf("wrong type: %v", err)
+	}
+	if got := structParams(reflect.ValueOf(&optionalParams{})); len(got) != 2 || got[0].Type != "integer" || got[1].Type != "string" {
+		t.Errorf("doc: %+v", got)
+	}
+}
