@@ -112,7 +112,7 @@ type httpParams struct {
 	BodyRegex       *regexp.Regexp `param:"body_regex"`
 	BodyNotRegex    *regexp.Regexp `param:"body_not_regex"`
 	JSONPath        string         `param:"json_path"`
-	JSONValue       optString      `param:"json_value"`
+	JSONValue       *string        `param:"json_value"` // nil: the path must hold something
 	CAFile          string         `param:"ca_file"`
 	CertFile        string         `param:"cert_file"`
 	KeyFile         string         `param:"key_file"`
@@ -133,8 +133,11 @@ func (p *httpParams) Defaults() {
 // CheckParams checks the values together and builds the template target.
 func (p *httpParams) CheckParams(spec *inspect.Spec) error {
 	t := &httpTarget{url: p.URL, method: p.Method, body: p.Body, jsonPath: p.JSONPath,
-		jsonValue: p.JSONValue.s, hasJSONValue: p.JSONValue.set, headers: p.Headers,
+		hasJSONValue: p.JSONValue != nil, headers: p.Headers,
 		bodyRe: p.BodyRegex, bodyNotRe: p.BodyNotRegex}
+	if p.JSONValue != nil {
+		t.jsonValue = *p.JSONValue
+	}
 	t.opts.CAFile, t.opts.CertFile, t.opts.KeyFile = p.CAFile, p.CertFile, p.KeyFile
 	t.opts.Insecure, t.opts.Timeout = p.Insecure, p.Timeout
 	t.method = strings.ToUpper(strings.TrimSpace(t.method))
@@ -188,24 +191,6 @@ func httpParse(spec *inspect.Spec) (*httpTarget, error) {
 	}
 	t := *p.tmpl
 	return &t, nil
-}
-
-// optString is a string parameter that remembers whether it was given
-// (inspect.ParamUnmarshaler): json_value "" expects an empty value.
-type optString struct {
-	s   string
-	set bool
-}
-
-// ParamType names the parameter's type in `hcops inspect checks`.
-func (*optString) ParamType() string { return "string" }
-
-// UnmarshalParam reads a string; numbers and booleans in their usual form.
-func (o *optString) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
-	var err error
-	o.s, err = inspect.ParamString(&inspect.Spec{Name: spec.Name, Type: spec.Type, Params: map[string]any{name: raw}}, name, "")
-	o.set = err == nil
-	return err
 }
 
 // httpHeaders is the headers parameter (inspect.ParamUnmarshaler).

@@ -43,7 +43,7 @@ type tcpConf struct {
 // playbook is loaded.
 type tcpParams struct {
 	Host        string         `param:"host"` // default: the asset's address
-	Port        tcpPort        `param:"port"`
+	Port        *int           `param:"port"` // nil: the asset's port
 	Ports       []int          `param:"ports"`
 	Timeout     time.Duration  `param:"timeout"`
 	BannerRegex *regexp.Regexp `param:"banner_regex"`
@@ -68,30 +68,10 @@ func (p *tcpParams) CheckParams(spec *inspect.Spec) error {
 // ports returns port, then ports.
 func (p *tcpParams) ports() []int {
 	out := make([]int, 0, len(p.Ports)+1)
-	if p.Port.set {
-		out = append(out, p.Port.n)
+	if p.Port != nil {
+		out = append(out, *p.Port)
 	}
 	return append(out, p.Ports...)
-}
-
-// tcpPort is the port parameter (inspect.ParamUnmarshaler): one whole
-// number, remembered as given even when it is 0 (refused then).
-type tcpPort struct {
-	n   int
-	set bool
-}
-
-// ParamType names the parameter's type in `hcops inspect checks`.
-func (*tcpPort) ParamType() string { return "integer" }
-
-// UnmarshalParam reads a number or a numeric string.
-func (p *tcpPort) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
-	n, ok := inspect.ToInt(raw)
-	if !ok {
-		return inspect.BadParam(spec, name, "want a whole number, got %s", inspect.Describe(raw))
-	}
-	p.n, p.set = n, true
-	return nil
 }
 
 // DecodeParams decodes the parameters (inspect.ParamsDecoder).
