@@ -99,6 +99,16 @@ func (eventLogCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Resu
 		return []result.Result{winUnparsable(typ, env, "Get-WinEvent", err)}
 	}
 	start := inspect.WindowStart(env, p.Window)
+	now := env.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	// The collector read only the last `lookback`: a last inspection
+	// longer ago than that cannot be counted from, and the message says
+	// from when it counted.
+	if floor := now.Add(-p.Lookback); start.Before(floor) {
+		start = floor
+	}
 	type group struct {
 		key   string
 		n     int

@@ -191,6 +191,12 @@ func TestEventLog(t *testing.T) {
 	if r.Status != result.OK || *r.Value != 0 {
 		t.Errorf("none: %+v", r)
 	}
+	// Last inspected 30 days ago, but the collector read 7 days: counted
+	// from 7 days ago, and said so.
+	r = checktest.One(t, eval(t, "win-eventlog", capture(t, "eventlog-zh.txt"), nil, winNow.AddDate(0, 0, -30), "en"))
+	if !strings.Contains(r.Message, "since "+winNow.AddDate(0, 0, -7).Local().Format("2006-01-02 15:04")) || *r.Value != 7 {
+		t.Errorf("since the lookback: %+v", r)
+	}
 	spec = &inspect.Spec{Name: "ev", Params: map[string]any{"lookback": "1000d"}}
 	if _, err := testChecks["win-eventlog"].(inspect.ParamsDecoder).DecodeParams(spec); err == nil {
 		t.Errorf("lookback 1000d accepted")
