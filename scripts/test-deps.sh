@@ -40,6 +40,7 @@ declare -A pkg_for=(
   [/usr/bin/snmpget]=snmp
   [/usr/bin/unshare]=util-linux
   [/usr/bin/mount]=mount
+  [/usr/sbin/rsyslogd]=rsyslog
   [/usr/bin/redis-server]=redis-server
   [/usr/sbin/nginx]=nginx-light
   [/usr/lib/rabbitmq/bin/rabbitmq-server]=rabbitmq-server

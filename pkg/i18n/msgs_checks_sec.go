@@ -164,6 +164,7 @@ func init() {
 		"sec.au-auditd.advice.debian": {"apt install auditd 后执行 systemctl enable --now auditd，并在内核参数中加入 audit=1", "apt install auditd, then systemctl enable --now auditd, and add audit=1 to the kernel command line"},
 		"sec.au-auditd.advice.suse":   {"zypper install audit 后执行 systemctl enable --now auditd", "zypper install audit, then systemctl enable --now auditd"},
 		"sec.audit.no_rules":          {"没有审计规则（auditctl -l：No rules）", "no audit rules (auditctl -l: No rules)"},
+		"sec.audit.not_loaded":        {"规则文件中有 %d 行审计规则，但内核中没有加载任何规则（auditctl -l：No rules）；执行 augenrules --load", "the rule files hold %d audit rule lines but the kernel has none loaded (auditctl -l: No rules); run augenrules --load"},
 		"sec.audit.missing":           {"审计规则未覆盖：%s", "the audit rules do not cover: %s"},
 		"sec.audit.rules_ok":          {"%d 条审计规则覆盖了账户文件、sudoers 与文件删除", "%d audit rules cover the account files, sudoers and file deletion"},
 		"sec.au-audit-rules.advice":   {"新建 /etc/audit/rules.d/mlps.rules：-w /etc/passwd -p wa -k identity、-w /etc/shadow -p wa -k identity、-w /etc/group -p wa -k identity、-w /etc/sudoers -p wa -k scope、-a always,exit -F arch=b64 -S unlink,unlinkat,rename,renameat -F auid>=1000 -F auid!=unset -k delete，然后 augenrules --load", "create /etc/audit/rules.d/mlps.rules with -w /etc/passwd -p wa -k identity, -w /etc/shadow -p wa -k identity, -w /etc/group -p wa -k identity, -w /etc/sudoers -p wa -k scope, -a always,exit -F arch=b64 -S unlink,unlinkat,rename,renameat -F auid>=1000 -F auid!=unset -k delete, then run augenrules --load"},

@@ -153,6 +153,17 @@ func (c *ctx) auditRules(p *auditParams) result.Result {
 		return f.needRoot("/etc/audit/audit.rules").done()
 	}
 	if len(rules) == 0 || len(rules) == 1 && strings.Contains(rules[0], "No rules") {
+		if from == "auditctl" {
+			// Rules written to files but never loaded protect nothing.
+			n := 0
+			for _, file := range append(c.s.glob("/etc/audit/rules.d/", ".rules"), "/etc/audit/audit.rules") {
+				n += len(c.s.Files[file])
+				f.file(file, nil)
+			}
+			if n > 0 {
+				return f.bad(result.Crit, "sec.audit.not_loaded", n).done()
+			}
+		}
 		return f.bad(result.Crit, "sec.audit.no_rules").done()
 	}
 	watched := map[string]bool{}

@@ -72,16 +72,19 @@ func TestBaselineFlipsOnRealHost(t *testing.T) {
 		"ia-ssh-idle-timeout": {fail, pass}, "ia-remote-ssh-only": {fail, pass}, "ia-multi-factor": {fail, pass},
 		"ac-file-permissions": {fail, pass}, "ac-umask": {fail, pass}, "ac-default-accounts": {fail, pass},
 		"ac-root-ssh-login": {fail, pass}, "ac-surplus-accounts": {fail, pass}, "ac-su-wheel": {fail, pass},
-		"ac-sudoers": {fail, pass}, "au-audit-rules": {fail, pass}, "au-log-retention": {fail, pass},
+		"ac-sudoers": {fail, pass}, "au-log-retention": {fail, pass},
 		"au-log-forward": {fail, pass}, "ip-services": {fail, pass}, "ip-listening-ports": {fail, pass},
 		"ip-ssh-access": {fail, pass}, "ip-patch-age": {fail, pass}, "ip-intrusion-detection": {fail, pass},
 		"mc-malware-protection": {fail, pass}, "di-ssh-macs": {fail, pass}, "dc-ssh-ciphers": {fail, pass},
-		"ri-history-size": {fail, pass}, "ri-core-dumps": {fail, pass},
+		"ri-history-size": {fail, pass}, "ri-core-dumps": {fail, pass}, "au-syslog": {fail, pass},
 	}
-	// Rules this machine cannot flip from /etc: the kernel's MAC state, a
-	// running auditd or rsyslog (no systemd, neither daemon installed), the
-	// tools on PATH and the default target, a TPM/IMA.
-	fixed := []string{"ac-mac", "au-auditd", "au-syslog", "au-audit-protect", "ip-minimal-install", "tv-trusted-verification"}
+	// Rules this machine cannot flip from /etc: the kernel's MAC state; a
+	// running auditd, the rules loaded in the kernel and their protection
+	// (with auditctl installed the loaded rules decide, and loading rules or
+	// running auditd would change the kernel's audit for the whole machine:
+	// audit is not namespaced); the tools on PATH and the default target; a
+	// TPM/IMA.
+	fixed := []string{"ac-mac", "au-auditd", "au-audit-rules", "au-audit-protect", "ip-minimal-install", "tv-trusted-verification"}
 	for _, rule := range baseline.Rules() {
 		ur, uok := u[rule.ID]
 		hr, hok := h[rule.ID]
@@ -270,6 +273,20 @@ func inspectSwapped(t *testing.T, base, etc string, hardened bool) map[string]re
 		defer exec.Command("umount", "/var/lib/dpkg/status").Run()
 	}
 	if hardened {
+		// A real rsyslogd (no systemd here: the check sees the process),
+		// writing to a file of the test and opening no /dev/log.
+		rsyslogd := testenv.LookPath(t, "rsyslogd")
+		conf := filepath.Join(base, "rsyslog-test.conf")
+		os.WriteFile(conf, []byte(`*.* action(type="omfile" file="`+filepath.Join(base, "messages")+`")`+"\n"), 0o644)
+		rs := exec.Command(rsyslogd, "-n", "-f", conf, "-i", filepath.Join(base, "rsyslogd.pid"))
+		if err := rs.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { rs.Process.Kill(); rs.Wait() }()
+		testenv.WaitFor(t, 5*time.Second, "rsyslogd", func() bool {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", rs.Process.Pid))
+			return strings.TrimSpace(string(comm)) == "rsyslogd"
+		})
 		agent := filepath.Join(base, "wazuh-agentd")
 		data, err := os.ReadFile("/bin/sleep")
 		if err != nil {

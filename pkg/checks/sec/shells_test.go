@@ -56,7 +56,8 @@ func runCollectorsAs(t *testing.T, sh, path string, cred *syscall.Credential) ma
 // The collectors are POSIX sh: BusyBox's sh with nothing but BusyBox
 // applets on PATH (a minimal appliance) and dash (Debian's /bin/sh) reach
 // the same verdict on this machine for every rule, except the one that
-// looks for compilers and sniffers on PATH.
+// looks for compilers and sniffers on PATH, and the same words for every
+// rule that runs no tool from PATH.
 func TestCollectorsUnderBusyboxAndDash(t *testing.T) {
 	bb := testenv.LookPath(t, "busybox")
 	dash := testenv.LookPath(t, "dash")
@@ -81,7 +82,13 @@ func TestCollectorsUnderBusyboxAndDash(t *testing.T) {
 		if rule.ID == "ip-minimal-install" {
 			continue
 		}
-		if baseline.VerdictOf(a) != baseline.VerdictOf(b) || a.Message != b.Message {
+		// auditctl and systemctl are looked up on PATH, which BusyBox's
+		// lacks: the audit rules are then read from the files instead of the
+		// kernel, which may word the same verdict differently.
+		// The listening sockets of a shared machine come and go between
+		// the two runs.
+		sameText := !strings.HasPrefix(rule.ID, "au-") && rule.ID != "ip-listening-ports"
+		if baseline.VerdictOf(a) != baseline.VerdictOf(b) || sameText && a.Message != b.Message {
 			t.Errorf("%s: dash %s %q, busybox %s %q\nbusybox evidence:\n%s", rule.ID, baseline.VerdictOf(a), a.Message, baseline.VerdictOf(b), b.Message, b.Evidence)
 		}
 	}
