@@ -58,6 +58,8 @@ func init() {
 
 		// snmp-health
 		"net.health.cpu":                  {"%s CPU 使用率 %.1f%%", "%s CPU %.1f%%"},
+		"net.health.cpu_avg":              {"CPU 平均使用率 %.1f%%（%d 个处理器）", "CPU %.1f%% (average of %d processors)"},
+		"net.health.cpu_max":              {"CPU 使用率最高 %.1f%%（%d 个处理器）", "CPU %.1f%% (the busiest of %d processors)"},
 		"net.health.mem":                  {"%s 内存使用率 %.1f%%", "%s memory %.1f%% used"},
 		"net.health.temp":                 {"%s 温度 %.1f ℃", "%s temperature %.1f °C"},
 		"net.health.state.fan":            {"风扇 %s：%s（%d）", "fan %s: %s (%d)"},

@@ -207,6 +207,7 @@ func (h *healthRun) read(ctx context.Context, kind string, m *Metric) ([]result.
 	type row struct {
 		name string
 		v    float64
+		n    int // rows folded into this one (aggregate), else 0
 	}
 	var rows []row
 	switch {
@@ -217,7 +218,7 @@ func (h *healthRun) read(ctx context.Context, kind string, m *Metric) ([]result.
 		}
 		for _, s := range st {
 			if s.Type == hrStorageRAM && s.Size > 0 {
-				rows = append(rows, row{s.Descr, s.Used / s.Size * 100})
+				rows = append(rows, row{name: s.Descr, v: s.Used / s.Size * 100})
 			}
 		}
 	case m.Used != "":
@@ -233,7 +234,7 @@ func (h *healthRun) read(ctx context.Context, kind string, m *Metric) ([]result.
 			u, ok1 := used[idx].Float()
 			f, ok2 := free[idx].Float()
 			if ok1 && ok2 && u+f > 0 {
-				rows = append(rows, row{h.rowName(ctx, m, idx), u / (u + f) * 100})
+				rows = append(rows, row{name: h.rowName(ctx, m, idx), v: u / (u + f) * 100})
 			}
 		}
 	default:
@@ -246,7 +247,7 @@ func (h *healthRun) read(ctx context.Context, kind string, m *Metric) ([]result.
 			if !ok || skipped(m.Skip, v) {
 				continue
 			}
-			rows = append(rows, row{h.rowName(ctx, m, idx), v * m.Scale})
+			rows = append(rows, row{name: h.rowName(ctx, m, idx), v: v * m.Scale})
 		}
 	}
 	if len(rows) == 0 {
@@ -264,7 +265,7 @@ func (h *healthRun) read(ctx context.Context, kind string, m *Metric) ([]result.
 		if m.Aggregate == "avg" {
 			agg /= float64(len(rows))
 		}
-		rows = []row{{fmt.Sprintf("%s of %d", m.Aggregate, len(rows)), agg}}
+		rows = []row{{m.Aggregate, agg, len(rows)}}
 	}
 	var out []result.Result
 	for _, rw := range rows {
@@ -273,7 +274,11 @@ func (h *healthRun) read(ctx context.Context, kind string, m *Metric) ([]result.
 		switch kind {
 		case "cpu":
 			h.p.cpu.Apply(&r, round(rw.v, 1), "%")
-			inspect.SetMsg(&r, h.env, "net.health.cpu", rw.name, round(rw.v, 1))
+			if rw.n > 0 {
+				inspect.SetMsg(&r, h.env, "net.health.cpu_"+m.Aggregate, round(rw.v, 1), rw.n)
+			} else {
+				inspect.SetMsg(&r, h.env, "net.health.cpu", rw.name, round(rw.v, 1))
+			}
 		case "memory":
 			h.p.mem.Apply(&r, round(rw.v, 1), "%")
 			inspect.SetMsg(&r, h.env, "net.health.mem", rw.name, round(rw.v, 1))

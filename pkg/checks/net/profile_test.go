@@ -87,6 +87,8 @@ func TestNetMessagesInCatalogue(t *testing.T) {
 	for _, k := range []string{"cpu", "memory", "temperature", "fan", "psu", "status"} {
 		checktest.WantKey(t, "net.health.advice."+k)
 	}
+	checktest.WantKey(t, "net.health.cpu_avg")
+	checktest.WantKey(t, "net.health.cpu_max")
 	for _, k := range []string{"fan", "psu", "status"} {
 		checktest.WantKey(t, "net.health.state."+k)
 		checktest.WantKey(t, "net.health.state_unknown."+k)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -434,5 +436,35 @@ func TestSNMPHealthCiscoProfile(t *testing.T) {
 	}
 	if r := checktest.ResultItem(t, rs, "memory/Processor"); checktest.Deref(r.Value) != 95.0 {
 		t.Errorf("memory: %v, want 95 (950 used of 1000)", checktest.Deref(r.Value))
+	}
+}
+
+// A site's own profile (profiles_dir) for its Hillstone firewalls,
+// against an emulated one: the profile from the directory replaces the
+// built-in one, and its per-processor rows fold into their average.
+func TestSNMPHealthSiteProfile(t *testing.T) {
+	const cpu = `.1.3.6.1.4.1.28557.99.1.2 integer 30
+.1.3.6.1.4.1.28557.99.1.1 integer 10
+`
+	s := testenv.StartSNMPD(t, testenv.SNMPDOptions{
+		Extra: "sysObjectID .1.3.6.1.4.1.28557.1.36",
+		Pass:  []testenv.SNMPPass{{Name: "cpu", Root: ".1.3.6.1.4.1.28557.99", Data: cpu}},
+	})
+	dir := t.TempDir()
+	prof := "vendor: hillstone\nname: Hillstone (site)\nmatch: [\"1.3.6.1.4.1.28557\"]\ncpu: {oid: 1.3.6.1.4.1.28557.99.1, aggregate: avg}\n"
+	if err := os.WriteFile(filepath.Join(dir, "hillstone.yaml"), []byte(prof), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := &inspect.Spec{Params: map[string]any{"profiles_dir": dir}}
+	rs := runCheck(t, "snmp-health", device("ngfw-02", s.Port, snmpv2c(t, s)), runOpts{spec: spec})
+	r := checktest.One(t, rs)
+	if r.Item != "cpu/avg" || checktest.Deref(r.Value) != 20.0 || !strings.Contains(r.Message, "average of 2 processors") {
+		t.Errorf("cpu: %s %v %q", r.Item, checktest.Deref(r.Value), r.Message)
+	}
+	// Without the directory, the built-in Hillstone profile: the agent here
+	// serves HOST-RESOURCES-MIB memory.
+	rs = runCheck(t, "snmp-health", device("ngfw-02", s.Port, snmpv2c(t, s)), runOpts{})
+	if r := checktest.ResultItem(t, rs, "memory/Physical memory"); r.Value == nil {
+		t.Errorf("built-in profile, memory: %+v", r)
 	}
 }
