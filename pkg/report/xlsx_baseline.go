@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -21,7 +23,7 @@ func baselineXLSX(b *xlsxBook, r *BaselineReport) error {
 		{"rbl.f.time", fmtTime(r.FirstAt) + " — " + fmtTime(r.LastAt)},
 		{"rbl.f.scope", i18n.T(l, "rbl.f.scope_v", len(r.Hosts), r.RuleCount)},
 		{"rbl.f.filter", r.Filter},
-		{"rbl.f.waivers", cmpOr(r.Waivers, i18n.T(l, "rbl.f.no_waivers"))},
+		{"rbl.f.waivers", cmp.Or(r.Waivers, i18n.T(l, "rbl.f.no_waivers"))},
 		{"rbl.f.checker", r.Header.Engineer}, {"report.f.reviewer", r.Header.Reviewer},
 		{"report.f.generated", fmtTime(r.Header.GeneratedAt)},
 		{"rbl.h.summary", r.CountLine}, {"rbl.c.conclusion", r.Conclusion},
@@ -87,7 +89,7 @@ func baselineXLSX(b *xlsxBook, r *BaselineReport) error {
 		if x.Waiver > 0 {
 			wno = x.Waiver
 		}
-		if err := f.set(x.No, x.Clause, x.TestUnit, x.Title, v, len(x.Hosts), joinNames(l, x.Hosts), rec, x.Advice, wno); err != nil {
+		if err := f.set(x.No, x.Clause, x.TestUnit, x.Title, v, len(x.Hosts), strings.Join(x.Hosts, i18n.T(l, "report.listsep")), rec, x.Advice, wno); err != nil {
 			return err
 		}
 	}
@@ -219,22 +221,4 @@ func finishVerdicts(b *xlsxBook, s *sheet, col int) error {
 		}
 	}
 	return nil
-}
-
-func joinNames(lang string, names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += i18n.T(lang, "report.listsep")
-		}
-		out += n
-	}
-	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
