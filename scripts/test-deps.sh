@@ -7,7 +7,7 @@
 # nftables (the ping test makes a lossy path in a network namespace), and
 # Net-SNMP's snmpd (the SNMP checks read a real agent on loopback), and
 # util-linux's unshare and mount (the MLPS baseline test swaps /etc by bind
-# mounts in a private mount namespace), and redis-server, nginx and
+# mounts in a private mount namespace; it runs a real rsyslogd), and redis-server, nginx and
 # rabbitmq-server (the middleware checks ask real servers on loopback), and
 # Node.js (the Windows collectors are parsed with a PowerShell grammar).
 # Idempotent: apt runs only when something is missing.
