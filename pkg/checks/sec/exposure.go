@@ -36,7 +36,9 @@ func (p *exposureParams) Defaults() {
 // (ia-remote-ssh-only), listening ports and enabled services against the
 // lists, and minimal installation (default target, tools on PATH). Ports
 // come from /proc/net, enabled units from /etc/systemd/system/*.wants and
-// the SysV runlevel 3 links, so no root and no systemctl are needed.
+// the SysV runlevel 3 links, so no root and no systemctl are needed; only
+// the listening lines leave the host (a busy server's /proc/net/tcp holds
+// every connection).
 func Exposure() inspect.Check {
 	return kind[exposureParams]{
 		typ:   "sec-exposure",
@@ -46,10 +48,10 @@ func Exposure() inspect.Check {
 			for i, t := range p.DeniedTools {
 				tools[i] = inspect.ShellQuote(t)
 			}
-			return `hc tcp cat /proc/net/tcp
-hc tcp6 cat /proc/net/tcp6
-hc udp cat /proc/net/udp
-hc udp6 cat /proc/net/udp6
+			return `hc tcp awk 'NR==1||$4=="0A"' /proc/net/tcp
+hc tcp6 awk 'NR==1||$4=="0A"' /proc/net/tcp6
+hc udp awk 'NR==1||$4=="07"' /proc/net/udp
+hc udp6 awk 'NR==1||$4=="07"' /proc/net/udp6
 for d in /etc/systemd/system/*.wants /etc/systemd/system/*.requires; do
   [ -d "$d" ] || continue
   for u in "$d"/*; do [ -e "$u" ] || [ -L "$u" ] && echo "@@V UNIT ${u##*/}"; done
