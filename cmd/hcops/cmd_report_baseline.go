@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ type reportBaselineOptions struct {
 	reportOptions
 	sel     selectorFlags
 	waivers string
+	date    string
 }
 
 func newReportBaselineCmd(app *App) *cobra.Command {
@@ -40,9 +42,10 @@ checklist item, then one checklist per host laid out as the assessor's
 (测评项 | 测评要求 | 结果记录 | 符合情况) with the evidence read, the
 sign-off block and the waivers in an appendix.
 
-Each host is reported from its own latest baseline inspection, and its time
-is shown; hosts the inventory no longer has are left out and named in the
-notes. Verdicts: 符合 (compliant), 部分符合 (partial), 不符合 (non-
+Each host is reported from its own latest baseline inspection (up to the
+end of --date, for the checklist as it stood that day), and its time is
+shown; hosts the inventory no longer has are left out and named in the
+notes. Waivers are judged on the day the report is made. Verdicts: 符合 (compliant), 部分符合 (partial), 不符合 (non-
 compliant), 不适用 (not applicable), 未检查 (could not be read: never
 counted as compliant), and 已豁免 (waived: counted on its own, never as
 compliant). The XLSX has one long checklist sheet with a host column and
@@ -81,6 +84,7 @@ inspect. The path of the written file is printed on stdout.` + reportExitStatus,
   hcops report baseline --format xlsx
   hcops report baseline -l system=rhis --format html --out rhis-baseline.html
   hcops report baseline --waivers /etc/hcops/waivers.yaml --format md --out -
+  hcops report baseline --date 2026-11-30 --format xlsx
   hcops report baseline --lang en --format json --out -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReportBaseline(cmd.Context(), app, opts, args)
@@ -89,11 +93,16 @@ inspect. The path of the written file is printed on stdout.` + reportExitStatus,
 	opts.bind(cmd)
 	opts.sel.register(cmd)
 	cmd.Flags().StringVar(&opts.waivers, "waivers", "", "waiver file (default: waivers.yaml beside the inventory)")
+	cmd.Flags().StringVar(&opts.date, "date", "", "the checklist as it stood on this day, YYYY-MM-DD: each host's latest baseline inspection up to its end")
 	return cmd
 }
 
 func runReportBaseline(ctx context.Context, app *App, opts *reportBaselineOptions, args []string) error {
 	if err := opts.check(app); err != nil {
+		return err
+	}
+	day, err := reportDay(app, opts.date)
+	if err != nil {
 		return err
 	}
 	sel, err := opts.sel.selector(args)
@@ -115,11 +124,18 @@ func runReportBaseline(ctx context.Context, app *App, opts *reportBaselineOption
 	if err != nil {
 		return err
 	}
-	rep, err := report.BuildBaseline(ctx, db, sel, waivers, ro)
+	var asOf time.Time
+	if !day.IsZero() {
+		asOf = day.AddDate(0, 0, 1) // to the end of that day
+	}
+	rep, err := report.BuildBaseline(ctx, db, sel, asOf, waivers, ro)
 	if errors.Is(err, report.ErrNoResults) {
 		which := ""
 		if !sel.Empty() {
 			which = app.T("rbl.cli.for_sel", sel.String())
+		}
+		if !day.IsZero() {
+			which += app.T("rbl.cli.by_day", opts.date)
 		}
 		return errors.New(app.T("rbl.cli.no_results", which))
 	}

@@ -158,6 +158,21 @@ func TestReportBaselineCLI(t *testing.T) {
 		t.Errorf("report file mode: %v %v", st.Mode(), err)
 	}
 
+	// --date: the checklist as it stood on a day; before any baseline run
+	// there is none, and a date that is not one is a usage error.
+	code, _, errOut = baselineCLI(t, dir, "--lang", "en", "report", "baseline", "--date", "2020-01-01")
+	if code != ExitUnknown || !strings.Contains(errOut, "the history holds no mlps3-linux inspection up to 2020-01-01") {
+		t.Errorf("--date before any run: %d %s", code, errOut)
+	}
+	code, out, errOut = baselineCLI(t, dir, "report", "baseline", "--date", time.Now().Format("2006-01-02"), "--format", "json", "--out", "-")
+	if code != 0 || !strings.Contains(out, `"run_id": 1`) {
+		t.Errorf("--date today: %d %s", code, errOut)
+	}
+	code, _, _ = baselineCLI(t, dir, "report", "baseline", "--date", "2026-13-01")
+	if code != ExitUnknown {
+		t.Errorf("bad --date: exit %d", code)
+	}
+
 	// A selection with no baseline results says so.
 	code, _, errOut = baselineCLI(t, dir, "report", "baseline", "rhis-web-*")
 	if code != ExitUnknown || !strings.Contains(errOut, "no mlps3-linux inspection for the selection") {

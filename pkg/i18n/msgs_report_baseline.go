@@ -110,6 +110,7 @@ func init() {
 
 		// hcops report baseline
 		"rbl.cli.no_results":      {"历史记录中没有 mlps3-linux 巡检结果%s；请先运行 hcops inspect --playbook mlps3-linux（可加 -l 选择主机）", "the history holds no mlps3-linux inspection%s; run hcops inspect --playbook mlps3-linux first (with -l to pick hosts)"},
+		"rbl.cli.by_day":          {"（截至 %s）", " up to %s"},
 		"rbl.cli.for_sel":         {"（选择条件：%s）", " for the selection %s"},
 		"rbl.cli.file":            {"主机安全基线核查报告-%s", "baseline-report-%s"},
 		"rbl.cli.waivers":         {"豁免文件 %s 有误，未生成报告：", "the waiver file %s has problems; no report was written:"},

@@ -249,10 +249,11 @@ func BaselineCatalogue() waiver.Catalogue {
 func ruleClauses(r baseline.Rule) []string { return []string{r.Section, r.Clause, r.TestUnit} }
 
 // LoadBaseline reads, for each host the selector picks (nil: all), the
-// results of its latest inspection by the baseline playbook. No such host
-// is ErrNoResults.
-func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector, o Options) (*BaselineInput, error) {
-	last, err := db.LastSeen(ctx, result.KindInspect, baseline.Playbook)
+// results of its latest inspection by the baseline playbook — started
+// before asOf when it is not zero (the checklist as it stood then). No
+// such host is ErrNoResults.
+func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector, asOf time.Time, o Options) (*BaselineInput, error) {
+	last, runOf, err := baselineRuns(ctx, db, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +270,11 @@ func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector
 	for _, name := range names {
 		at := last[name]
 		h := BaselineHostInput{At: at}
-		err := db.EachResult(ctx, store.ResultFilter{Kind: result.KindInspect, Asset: name, Since: at, Until: at.Add(time.Millisecond)},
+		f := store.ResultFilter{Kind: result.KindInspect, Asset: name, Since: at, Until: at.Add(time.Millisecond)}
+		if id := runOf[name]; id != 0 {
+			f = store.ResultFilter{Kind: result.KindInspect, Asset: name, RunID: id}
+		}
+		err := db.EachResult(ctx, f,
 			func(r *store.StoredResult) error {
 				if r.Playbook != baseline.Playbook {
 					return nil
@@ -332,9 +337,38 @@ func LoadBaseline(ctx context.Context, db store.History, sel *inventory.Selector
 	return in, nil
 }
 
-// BuildBaseline reads the history and builds the baseline report.
-func BuildBaseline(ctx context.Context, db store.History, sel *inventory.Selector, waivers *waiver.Set, o Options) (*BaselineReport, error) {
-	in, err := LoadBaseline(ctx, db, sel, o)
+// baselineRuns finds each host's latest baseline inspection: its start
+// time, and (when asOf is given) its run. Without asOf the store's
+// last-seen index answers at once; with it, the runs started before asOf
+// are read newest first until each host has its run.
+func baselineRuns(ctx context.Context, db store.History, asOf time.Time) (map[string]time.Time, map[string]int64, error) {
+	if asOf.IsZero() {
+		last, err := db.LastSeen(ctx, result.KindInspect, baseline.Playbook)
+		return last, nil, err
+	}
+	runs, err := db.ListRuns(ctx, store.RunFilter{Kind: result.KindInspect, Until: asOf})
+	if err != nil {
+		return nil, nil, err
+	}
+	last, runOf := map[string]time.Time{}, map[string]int64{}
+	for _, run := range runs {
+		err := db.EachRunCheck(ctx, run.ID, func(asset, _, _, pb string) error {
+			if pb == baseline.Playbook && runOf[asset] == 0 {
+				runOf[asset], last[asset] = run.ID, run.StartedAt
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return last, runOf, nil
+}
+
+// BuildBaseline reads the history and builds the baseline report of each
+// host's latest baseline inspection (started before asOf, when not zero).
+func BuildBaseline(ctx context.Context, db store.History, sel *inventory.Selector, asOf time.Time, waivers *waiver.Set, o Options) (*BaselineReport, error) {
+	in, err := LoadBaseline(ctx, db, sel, asOf, o)
 	if err != nil {
 		return nil, err
 	}

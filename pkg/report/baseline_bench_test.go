@@ -58,7 +58,7 @@ func BenchmarkBaseline500(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		rep, err := BuildBaseline(context.Background(), db, nil, set, testOpts(i18n.ZH))
+		rep, err := BuildBaseline(context.Background(), db, nil, time.Time{}, set, testOpts(i18n.ZH))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -189,7 +189,7 @@ func testWaiverSet(t testing.TB) *waiver.Set {
 func buildTestBaseline(t testing.TB, lang string, sel *inventory.Selector) *BaselineReport {
 	t.Helper()
 	db := seedBaseline(t)
-	rep, err := BuildBaseline(context.Background(), db, sel, testWaiverSet(t), testOpts(lang))
+	rep, err := BuildBaseline(context.Background(), db, sel, time.Time{}, testWaiverSet(t), testOpts(lang))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,11 +395,11 @@ func TestBaselineSelectionAndNoResults(t *testing.T) {
 	}
 	db := seedBaseline(t)
 	none, _ := inventory.ParseExpr("system=nosuch")
-	if _, err := BuildBaseline(context.Background(), db, none, nil, testOpts(i18n.EN)); !errors.Is(err, ErrNoResults) {
+	if _, err := BuildBaseline(context.Background(), db, none, time.Time{}, nil, testOpts(i18n.EN)); !errors.Is(err, ErrNoResults) {
 		t.Errorf("empty selection: %v", err)
 	}
 	daily, _ := seedDaily(t)
-	if _, err := BuildBaseline(context.Background(), daily, nil, nil, testOpts(i18n.EN)); !errors.Is(err, ErrNoResults) {
+	if _, err := BuildBaseline(context.Background(), daily, nil, time.Time{}, nil, testOpts(i18n.EN)); !errors.Is(err, ErrNoResults) {
 		t.Errorf("no baseline inspection: %v", err)
 	}
 }
@@ -407,7 +407,7 @@ func TestBaselineSelectionAndNoResults(t *testing.T) {
 // Without waivers nothing is waived and the report says no file was used.
 func TestBaselineWithoutWaivers(t *testing.T) {
 	db := seedBaseline(t)
-	rep, err := BuildBaseline(context.Background(), db, nil, nil, testOpts(i18n.EN))
+	rep, err := BuildBaseline(context.Background(), db, nil, time.Time{}, nil, testOpts(i18n.EN))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -715,7 +715,7 @@ assets:
 	}
 	o := testOpts(i18n.ZH)
 	o.Inventory = inv
-	rep, err := BuildBaseline(context.Background(), seedBaseline(t), nil, testWaiverSet(t), o)
+	rep, err := BuildBaseline(context.Background(), seedBaseline(t), nil, time.Time{}, testWaiverSet(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -737,11 +737,40 @@ assets:
 	}
 	// A selection names only the retired hosts it would have picked.
 	sel, _ := inventory.ParseExpr("system=rhis")
-	rep, err = BuildBaseline(context.Background(), seedBaseline(t), sel, testWaiverSet(t), o)
+	rep, err = BuildBaseline(context.Background(), seedBaseline(t), sel, time.Time{}, testWaiverSet(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "1 台主机有历史核查结果但已不在资产清单中（rhis-db-01），未列入本报告。"; !slicesContains(rep.Notes, want) || len(rep.Hosts) != 1 {
 		t.Errorf("selected: %d hosts, notes %q lack %q", len(rep.Hosts), rep.Notes, want)
+	}
+}
+
+// The checklist as it stood on a day: each host's latest baseline run
+// started before then.
+func TestBaselineAsOf(t *testing.T) {
+	db := seedBaseline(t)
+	rep, err := BuildBaseline(context.Background(), db, nil, time.Date(2026, 11, 25, 0, 0, 0, 0, cst), nil, testOpts(i18n.ZH))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hosts) != 5 || strings.Join(int64s(rep.Runs), ",") != "1" {
+		t.Fatalf("%d hosts from runs %v", len(rep.Hosts), rep.Runs)
+	}
+	for _, h := range rep.Hosts {
+		if !h.Reachable || h.RunID != 1 || len(h.Items) != len(baseline.Rules()) {
+			t.Errorf("%s: run %d reachable %v", h.Name, h.RunID, h.Reachable)
+		}
+		if h.Name == "rhis-app-01" && h.Items[3].Record != "/etc/login.defs 中 PASS_MAX_DAYS 为 99999，要求 ≤ 90" {
+			t.Errorf("rhis-app-01 as of 11-25: %q", h.Items[3].Record)
+		}
+	}
+	// As of the second run's day, the same as the latest.
+	rep, err = BuildBaseline(context.Background(), db, nil, time.Date(2026, 11, 29, 0, 0, 0, 0, cst), nil, testOpts(i18n.ZH))
+	if err != nil || strings.Join(int64s(rep.Runs), ",") != "1,2" {
+		t.Fatalf("as of 11-29: %v %v", rep, err)
+	}
+	if _, err := BuildBaseline(context.Background(), db, nil, time.Date(2026, 11, 1, 0, 0, 0, 0, cst), nil, testOpts(i18n.ZH)); !errors.Is(err, ErrNoResults) {
+		t.Errorf("before any baseline run: %v", err)
 	}
 }
