@@ -218,6 +218,9 @@ type BaselineInput struct {
 	// Retired are hosts with baseline results that the current inventory
 	// no longer has; they are left out and named in the notes.
 	Retired []string
+	// WaiversAt is when waivers are judged active or expired: the end of
+	// the --date day, else (zero) when the report is made.
+	WaiversAt time.Time
 }
 
 // BaselineHostInput is one host's latest baseline run.
@@ -373,6 +376,9 @@ func BuildBaseline(ctx context.Context, db store.History, sel *inventory.Selecto
 		return nil, err
 	}
 	in.Waivers = waivers
+	if !asOf.IsZero() {
+		in.WaiversAt = asOf.Add(-time.Nanosecond) // the last moment of that day
+	}
 	return NewBaseline(in, o), nil
 }
 
@@ -416,6 +422,9 @@ func NewBaseline(in *BaselineInput, o Options) *BaselineReport {
 	lang := o.Lang
 	loc := o.loc()
 	now := o.now().In(loc)
+	if !in.WaiversAt.IsZero() {
+		now = in.WaiversAt.In(loc)
+	}
 	rules := baseline.Rules()
 	rep := &BaselineReport{Kind: "baseline", Playbook: baseline.Playbook, Filter: in.Filter, RuleCount: len(rules)}
 	if in.Waivers != nil {

@@ -765,6 +765,15 @@ func TestBaselineAsOf(t *testing.T) {
 			t.Errorf("rhis-app-01 as of 11-25: %q", h.Items[3].Record)
 		}
 	}
+	// Waivers are judged on that day: the log-retention waiver (until
+	// 11-28) still held on 11-24.
+	rep, err = BuildBaseline(context.Background(), db, nil, time.Date(2026, 11, 25, 0, 0, 0, 0, cst), testWaiverSet(t), testOpts(i18n.ZH))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := rep.WaiverList; len(w) != 2 || !w[1].Active || w[1].Covered != 1 {
+		t.Errorf("waivers as of 11-24: %+v", w)
+	}
 	// As of the second run's day, the same as the latest.
 	rep, err = BuildBaseline(context.Background(), db, nil, time.Date(2026, 11, 29, 0, 0, 0, 0, cst), nil, testOpts(i18n.ZH))
 	if err != nil || strings.Join(int64s(rep.Runs), ",") != "1,2" {
