@@ -45,10 +45,11 @@ sign-off block and the waivers in an appendix.
 Each host is reported from its own latest baseline inspection (up to the
 end of --date, for the checklist as it stood that day), and its time is
 shown; hosts the inventory no longer has are left out and named in the
-notes. Waivers are judged on the day reported: --date, else today. Verdicts: 符合 (compliant), 部分符合 (partial), 不符合 (non-
-compliant), 不适用 (not applicable), 未检查 (could not be read: never
-counted as compliant), and 已豁免 (waived: counted on its own, never as
-compliant). The XLSX has one long checklist sheet with a host column and
+notes. Waivers are judged on the day reported: --date, else today.
+
+Verdicts: 符合 (compliant), 部分符合 (partial), 不符合 (non-compliant),
+不适用 (not applicable), 未检查 (could not be read: never counted as
+compliant), and 已豁免 (waived: counted on its own, never as compliant). The XLSX has one long checklist sheet with a host column and
 filters, so an assessor can filter by host, clause or verdict.
 
 The report is in Chinese unless --lang (or lang: in the config, or
