@@ -7,8 +7,9 @@
 # nftables (the ping test makes a lossy path in a network namespace), and
 # Net-SNMP's snmpd (the SNMP checks read a real agent on loopback), and
 # util-linux's unshare and mount (the MLPS baseline test swaps /etc by bind
-# mounts in a private mount namespace; it runs a real rsyslogd), and redis-server, nginx and
-# rabbitmq-server (the middleware checks ask real servers on loopback), and
+# mounts in a private mount namespace; it runs a real rsyslogd), and redis-server, nginx,
+# rabbitmq-server and tomcat10 with its manager (the middleware checks ask
+# real servers on loopback), and
 # Node.js (the Windows collectors are parsed with a PowerShell grammar).
 # Idempotent: apt runs only when something is missing.
 set -euo pipefail
@@ -44,6 +45,8 @@ declare -A pkg_for=(
   [/usr/bin/redis-server]=redis-server
   [/usr/sbin/nginx]=nginx-light
   [/usr/lib/rabbitmq/bin/rabbitmq-server]=rabbitmq-server
+  [/usr/share/tomcat10/bin/catalina.sh]=tomcat10
+  [/usr/share/tomcat10-admin/manager/WEB-INF/web.xml]=tomcat10-admin
   [/usr/bin/iconv]=libc-bin
   [/usr/bin/node]=nodejs
 )

@@ -19,16 +19,31 @@ import (
 // runner does for a probe: the asset's address and port, the spec's params.
 func evalProbe(t *testing.T, c inspect.Check, typ, addr string, params map[string]any, since time.Time, lang string) map[string]result.Result {
 	t.Helper()
+	return evalWith(t, c, typ, addr, params, "", "", since, lang)
+}
+
+// evalProbeSpec is evalProbe with warn/crit thresholds.
+func evalProbeSpec(t *testing.T, c inspect.Check, typ, addr string, params map[string]any, warn, crit string) map[string]result.Result {
+	t.Helper()
+	return evalWith(t, c, typ, addr, params, warn, crit, time.Time{}, "en")
+}
+
+func evalWith(t *testing.T, c inspect.Check, typ, addr string, params map[string]any, warn, crit string, since time.Time, lang string) map[string]result.Result {
+	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
 	a := &inventory.Asset{Name: "rhis-esb-01", Kind: inventory.KindMiddleware, Address: host}
 	a.Port, _ = strconv.Atoi(port)
-	spec := &inspect.Spec{Name: typ, Type: typ, Params: params}
+	spec := &inspect.Spec{Name: typ, Type: typ, Params: params, Warn: warn, Crit: crit}
 	if _, err := c.(inspect.ParamsDecoder).DecodeParams(spec); err != nil {
 		t.Fatalf("%s: %v", typ, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	env := &inspect.Env{Spec: spec, Asset: a, Now: time.Now(), Since: since, Lang: lang}
+	th, err := inspect.ParseThresholds(warn, crit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &inspect.Env{Spec: spec, Asset: a, Thresholds: th, Now: time.Now(), Since: since, Lang: lang}
 	out := map[string]result.Result{}
 	for _, r := range c.Evaluate(ctx, env) {
 		if _, dup := out[r.Item]; dup {

@@ -242,3 +242,57 @@ func rabbitBin(t *testing.T, name string) string {
 	}
 	return p
 }
+
+// startTomcat runs a private Tomcat (Debian's tomcat10, CATALINA_BASE of
+// its own) with the manager webapp of tomcat10-admin and one user with the
+// manager-status role, and waits until the manager answers.
+func startTomcat(t *testing.T, user, password string) string {
+	t.Helper()
+	home := "/usr/share/tomcat10"
+	manager := "/usr/share/tomcat10-admin/manager"
+	for _, p := range []string{home + "/bin/catalina.sh", manager, "/etc/tomcat10/web.xml"} {
+		if _, err := os.Stat(p); err != nil {
+			testenv.Missing(t, "tomcat10 and tomcat10-admin are not installed (run scripts/test-deps.sh)")
+		}
+	}
+	testenv.LookPath(t, "java")
+	base := t.TempDir()
+	for _, d := range []string{"conf/Catalina/localhost", "logs", "work", "temp", "webapps"} {
+		os.MkdirAll(filepath.Join(base, d), 0o755)
+	}
+	for _, f := range []string{"web.xml", "catalina.properties"} {
+		b, err := os.ReadFile("/etc/tomcat10/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(base, "conf", f), b, 0o644)
+	}
+	port := testenv.FreePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	os.WriteFile(filepath.Join(base, "conf", "server.xml"), []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<Server port="-1" shutdown="SHUTDOWN">
+  <Service name="Catalina">
+    <Connector port="%d" address="127.0.0.1" protocol="HTTP/1.1" connectionTimeout="20000"/>
+    <Engine name="Catalina" defaultHost="localhost">
+      <Realm className="org.apache.catalina.realm.MemoryRealm" pathname="conf/tomcat-users.xml"/>
+      <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false"/>
+    </Engine>
+  </Service>
+</Server>
+`, port)), 0o644)
+	var users strings.Builder
+	xmlAttr := func(s string) string {
+		return strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "'", "&apos;").Replace(s)
+	}
+	fmt.Fprintf(&users, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tomcat-users>\n  <user username=\"%s\" password=\"%s\" roles=\"manager-status\"/>\n</tomcat-users>\n", xmlAttr(user), xmlAttr(password))
+	os.WriteFile(filepath.Join(base, "conf", "tomcat-users.xml"), []byte(users.String()), 0o600)
+	os.WriteFile(filepath.Join(base, "conf", "Catalina", "localhost", "manager.xml"),
+		[]byte(`<Context docBase="`+manager+`" privileged="true"/>`), 0o644)
+	cmd := exec.Command(home+"/bin/catalina.sh", "run")
+	cmd.Env = append(os.Environ(), "CATALINA_HOME="+home, "CATALINA_BASE="+base, "JAVA_OPTS=-Xmx96m -Xshare:auto")
+	cmd.Dir = base
+	logPath := filepath.Join(base, "catalina.out")
+	startProc(t, cmd, logPath)
+	waitPort(t, addr, 90*time.Second, logPath)
+	return addr
+}

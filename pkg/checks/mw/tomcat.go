@@ -28,7 +28,9 @@ import (
 //	          asset's port; https for 443 and 8443)
 //	path      default /manager/status?XML=true
 //	host, port  instead of the asset's address and port
-//	user      a user with the manager-status role
+//	user      a user with the manager-status role (Tomcat reads the
+//	          password as ISO-8859-1 unless its BasicAuthenticator has
+//	          charset="UTF-8": keep it ASCII on a stock Tomcat)
 //	password  secret reference: {env: NAME}, {file: PATH} or {vault: NAME}
 //	threads_warn  busy thread percentage that warns (default 90)
 //	insecure  skip certificate verification
