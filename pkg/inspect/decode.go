@@ -17,7 +17,7 @@ import (
 // changes them; Script and Evaluate get the decoded struct with
 // ParamsOf[T]. Supported field types: string, int, float64, bool,
 // time.Duration, []string, []int and *regexp.Regexp, read with the same
-// loose spellings as ParamString and friends; a pointer to one of them
+// loose spellings as paramString and friends; a pointer to one of them
 // (*string, *int ...) is nil unless the parameter is given; and any type
 // that reads itself (ParamUnmarshaler).
 //
@@ -64,7 +64,7 @@ func DecodeParams[T any](spec *Spec) (*T, error) {
 			known = append(known, name)
 		}
 	}
-	if err := ParamKnown(spec, known...); err != nil {
+	if err := paramKnown(spec, known...); err != nil {
 		return nil, err
 	}
 	for i := 0; i < t.NumField(); i++ {
@@ -91,7 +91,7 @@ var (
 
 func decodeField(spec *Spec, name string, f reflect.Value) error {
 	if u, ok := f.Addr().Interface().(ParamUnmarshaler); ok {
-		raw, has := ParamRaw(spec, name)
+		raw, has := paramRaw(spec, name)
 		if !has {
 			return nil
 		}
@@ -99,11 +99,11 @@ func decodeField(spec *Spec, name string, f reflect.Value) error {
 	}
 	switch {
 	case f.Type() == durationType:
-		d, err := ParamDuration(spec, name, time.Duration(f.Int()))
+		d, err := paramDuration(spec, name, time.Duration(f.Int()))
 		f.SetInt(int64(d))
 		return err
 	case f.Type() == regexpType:
-		re, err := ParamRegexp(spec, name)
+		re, err := paramRegexp(spec, name)
 		if re != nil {
 			f.Set(reflect.ValueOf(re))
 		}
@@ -111,25 +111,25 @@ func decodeField(spec *Spec, name string, f reflect.Value) error {
 	}
 	switch f.Kind() {
 	case reflect.String:
-		s, err := ParamString(spec, name, f.String())
+		s, err := paramString(spec, name, f.String())
 		f.SetString(s)
 		return err
 	case reflect.Int:
-		n, err := ParamInt(spec, name, int(f.Int()))
+		n, err := paramInt(spec, name, int(f.Int()))
 		f.SetInt(int64(n))
 		return err
 	case reflect.Float64:
-		x, err := ParamFloat(spec, name, f.Float())
+		x, err := paramFloat(spec, name, f.Float())
 		f.SetFloat(x)
 		return err
 	case reflect.Bool:
-		b, err := ParamBool(spec, name, f.Bool())
+		b, err := paramBool(spec, name, f.Bool())
 		f.SetBool(b)
 		return err
 	case reflect.Pointer:
 		// Optional: nil unless given, so "" or 0 given is told apart
 		// from nothing given.
-		if !ParamHas(spec, name) {
+		if !paramHas(spec, name) {
 			return nil
 		}
 		e := reflect.New(f.Type().Elem())
@@ -141,15 +141,15 @@ func decodeField(spec *Spec, name string, f reflect.Value) error {
 	case reflect.Slice:
 		switch f.Type().Elem().Kind() {
 		case reflect.String:
-			if !ParamHas(spec, name) {
+			if !paramHas(spec, name) {
 				return nil
 			}
-			ss, err := ParamStrings(spec, name)
+			ss, err := paramStrings(spec, name)
 			f.Set(reflect.ValueOf(ss))
 			return err
 		case reflect.Int:
 			def, _ := f.Interface().([]int)
-			ns, err := ParamInts(spec, name, def)
+			ns, err := paramInts(spec, name, def)
 			f.Set(reflect.ValueOf(ns))
 			return err
 		}

@@ -86,7 +86,7 @@ func TestParamsDoc(t *testing.T) {
 // knownOnly is a check type that takes parameters a and b, untyped.
 type knownOnly struct{ testProbe }
 
-func (knownOnly) Validate(s *Spec) error { return ParamKnown(s, "b", "a") }
+func (knownOnly) Validate(s *Spec) error { return paramKnown(s, "b", "a") }
 
 // pairParam reads itself (ParamUnmarshaler): "a=b", rejecting other shapes.
 type pairParam struct{ k, v string }
@@ -131,7 +131,7 @@ func TestParamUnmarshaler(t *testing.T) {
 
 // A check type that takes no parameters says so instead of listing none.
 func TestParamKnownNone(t *testing.T) {
-	err := ParamKnown(&Spec{Name: "x", Params: map[string]any{"days": 1}})
+	err := paramKnown(&Spec{Name: "x", Params: map[string]any{"days": 1}})
 	if err == nil || err.Error() != "check x: parameter days: unknown parameter: this check type takes none" {
 		t.Fatalf("%v", err)
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
-// Typed access to a check's playbook parameters (Spec.Params).
+// Reading a check's playbook parameters (Spec.Params), for the decoder of
+// typed parameters (decode.go): check types declare a parameter struct and
+// never read raw values at run time, so these readers are not exported.
 //
 // Parameters arrive from YAML (int, float64, bool, string, []any,
 // map[string]any) or JSON (float64 for every number), and people write them
@@ -32,7 +34,7 @@ import (
 // wrong with it.
 type paramError struct {
 	check, param, msg string
-	known             []string // set by ParamKnown: the parameters the check takes
+	known             []string // set by paramKnown: the parameters the check takes
 }
 
 func (e *paramError) Error() string {
@@ -56,8 +58,8 @@ func BadParam(spec *Spec, name, format string, args ...any) error {
 	return &paramError{check: specLabel(spec), param: name, msg: fmt.Sprintf(format, args...)}
 }
 
-// ParamRaw returns the raw value and whether it was given (non-null).
-func ParamRaw(spec *Spec, name string) (any, bool) {
+// paramRaw returns the raw value and whether it was given (non-null).
+func paramRaw(spec *Spec, name string) (any, bool) {
 	if spec == nil || spec.Params == nil {
 		return nil, false
 	}
@@ -68,17 +70,17 @@ func ParamRaw(spec *Spec, name string) (any, bool) {
 	return v, true
 }
 
-// ParamHas reports whether the parameter is given (and not null).
-func ParamHas(spec *Spec, name string) bool {
-	_, ok := ParamRaw(spec, name)
+// paramHas reports whether the parameter is given (and not null).
+func paramHas(spec *Spec, name string) bool {
+	_, ok := paramRaw(spec, name)
 	return ok
 }
 
-// ParamString reads a string parameter. Numbers and booleans are accepted and
+// paramString reads a string parameter. Numbers and booleans are accepted and
 // written in their usual form (a port written as 443 reads "443"); lists and
 // maps are errors.
-func ParamString(spec *Spec, name, def string) (string, error) {
-	v, ok := ParamRaw(spec, name)
+func paramString(spec *Spec, name, def string) (string, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -99,9 +101,9 @@ func ParamString(spec *Spec, name, def string) (string, error) {
 	return def, BadParam(spec, name, "want a string, got %s", Describe(v))
 }
 
-// ParamInt reads an integer parameter, from a number or a numeric string.
-func ParamInt(spec *Spec, name string, def int) (int, error) {
-	v, ok := ParamRaw(spec, name)
+// paramInt reads an integer parameter, from a number or a numeric string.
+func paramInt(spec *Spec, name string, def int) (int, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -112,9 +114,9 @@ func ParamInt(spec *Spec, name string, def int) (int, error) {
 	return n, nil
 }
 
-// ParamFloat reads a number parameter, from a number or a numeric string.
-func ParamFloat(spec *Spec, name string, def float64) (float64, error) {
-	v, ok := ParamRaw(spec, name)
+// paramFloat reads a number parameter, from a number or a numeric string.
+func paramFloat(spec *Spec, name string, def float64) (float64, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -136,9 +138,9 @@ func ParamFloat(spec *Spec, name string, def float64) (float64, error) {
 	return def, BadParam(spec, name, "want a number, got %s", Describe(v))
 }
 
-// ParamBool reads a boolean parameter: true/false, yes/no, on/off, 1/0.
-func ParamBool(spec *Spec, name string, def bool) (bool, error) {
-	v, ok := ParamRaw(spec, name)
+// paramBool reads a boolean parameter: true/false, yes/no, on/off, 1/0.
+func paramBool(spec *Spec, name string, def bool) (bool, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -164,11 +166,11 @@ func ParamBool(spec *Spec, name string, def bool) (bool, error) {
 	return def, BadParam(spec, name, "want true or false, got %s", Describe(v))
 }
 
-// ParamDuration reads a duration: a Go duration string ("30s", "1h30m"), a
+// paramDuration reads a duration: a Go duration string ("30s", "1h30m"), a
 // number of days ("7d"), or a bare number of seconds (30). Negative
 // durations are errors.
-func ParamDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
-	v, ok := ParamRaw(spec, name)
+func paramDuration(spec *Spec, name string, def time.Duration) (time.Duration, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -215,10 +217,10 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// ParamStrings reads a list of strings. A single string or number is a
+// paramStrings reads a list of strings. A single string or number is a
 // one-element list; numbers inside the list are written as strings (args: [-w, 80]).
-func ParamStrings(spec *Spec, name string) ([]string, error) {
-	v, ok := ParamRaw(spec, name)
+func paramStrings(spec *Spec, name string) ([]string, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return nil, nil
 	}
@@ -226,7 +228,7 @@ func ParamStrings(spec *Spec, name string) ([]string, error) {
 	case string:
 		return []string{x}, nil
 	case int, int64, uint64, float64, bool:
-		s, err := ParamString(spec, name, "")
+		s, err := paramString(spec, name, "")
 		return []string{s}, err
 	case []string:
 		return append([]string(nil), x...), nil
@@ -253,10 +255,10 @@ func ParamStrings(spec *Spec, name string) ([]string, error) {
 	return nil, BadParam(spec, name, "want a list of strings, got %s", Describe(v))
 }
 
-// ParamInts reads a list of integers; a single number or a comma-separated
+// paramInts reads a list of integers; a single number or a comma-separated
 // string ("0,1") is accepted too.
-func ParamInts(spec *Spec, name string, def []int) ([]int, error) {
-	v, ok := ParamRaw(spec, name)
+func paramInts(spec *Spec, name string, def []int) ([]int, error) {
+	v, ok := paramRaw(spec, name)
 	if !ok {
 		return def, nil
 	}
@@ -282,10 +284,10 @@ func ParamInts(spec *Spec, name string, def []int) ([]int, error) {
 	return out, nil
 }
 
-// ParamRegexp compiles a regular expression parameter (Go RE2 syntax);
+// paramRegexp compiles a regular expression parameter (Go RE2 syntax);
 // nil when absent.
-func ParamRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
-	s, err := ParamString(spec, name, "")
+func paramRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
+	s, err := paramString(spec, name, "")
 	if err != nil || s == "" {
 		return nil, err
 	}
@@ -296,9 +298,9 @@ func ParamRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// ParamKnown rejects parameters the check does not know, naming the closest
+// paramKnown rejects parameters the check does not know, naming the closest
 // known one: a misspelt "timout" must not silently fall back to a default.
-func ParamKnown(spec *Spec, known ...string) error {
+func paramKnown(spec *Spec, known ...string) error {
 	if spec == nil {
 		return nil
 	}

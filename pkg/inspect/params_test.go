@@ -39,52 +39,52 @@ params:
   codes_str: "0, 2"
   nothing: null
 `)
-	if v, err := ParamString(s, "url", ""); err != nil || v != "https://pacs.example/health" {
+	if v, err := paramString(s, "url", ""); err != nil || v != "https://pacs.example/health" {
 		t.Errorf("url = %q, %v", v, err)
 	}
-	if v, err := ParamString(s, "port", ""); err != nil || v != "443" {
+	if v, err := paramString(s, "port", ""); err != nil || v != "443" {
 		t.Errorf("port as string = %q, %v", v, err)
 	}
-	if v, err := ParamInt(s, "port", 0); err != nil || v != 443 {
+	if v, err := paramInt(s, "port", 0); err != nil || v != 443 {
 		t.Errorf("port = %d, %v", v, err)
 	}
-	if v, err := ParamFloat(s, "ratio", 0); err != nil || v != 0.5 {
+	if v, err := paramFloat(s, "ratio", 0); err != nil || v != 0.5 {
 		t.Errorf("ratio = %v, %v", v, err)
 	}
-	if v, err := ParamBool(s, "insecure", false); err != nil || !v {
+	if v, err := paramBool(s, "insecure", false); err != nil || !v {
 		t.Errorf("insecure = %v, %v", v, err)
 	}
-	if v, err := ParamBool(s, "on", false); err != nil || !v {
+	if v, err := paramBool(s, "on", false); err != nil || !v {
 		t.Errorf("on = %v, %v", v, err)
 	}
-	if v, err := ParamDuration(s, "timeout", 0); err != nil || v != 30*time.Second {
+	if v, err := paramDuration(s, "timeout", 0); err != nil || v != 30*time.Second {
 		t.Errorf("timeout = %v, %v", v, err)
 	}
-	if v, err := ParamDuration(s, "window", 0); err != nil || v != 24*time.Hour {
+	if v, err := paramDuration(s, "window", 0); err != nil || v != 24*time.Hour {
 		t.Errorf("window = %v, %v", v, err)
 	}
-	if v, err := ParamDuration(s, "days", 0); err != nil || v != 7*24*time.Hour {
+	if v, err := paramDuration(s, "days", 0); err != nil || v != 7*24*time.Hour {
 		t.Errorf("days = %v, %v", v, err)
 	}
-	if v, err := ParamStrings(s, "args"); err != nil || !reflect.DeepEqual(v, []string{"-w", "80", "-c", "90.5", "true"}) {
+	if v, err := paramStrings(s, "args"); err != nil || !reflect.DeepEqual(v, []string{"-w", "80", "-c", "90.5", "true"}) {
 		t.Errorf("args = %q, %v", v, err)
 	}
-	if v, err := ParamStrings(s, "one"); err != nil || !reflect.DeepEqual(v, []string{"single"}) {
+	if v, err := paramStrings(s, "one"); err != nil || !reflect.DeepEqual(v, []string{"single"}) {
 		t.Errorf("one = %q, %v", v, err)
 	}
-	if v, err := ParamInts(s, "codes", nil); err != nil || !reflect.DeepEqual(v, []int{0, 1}) {
+	if v, err := paramInts(s, "codes", nil); err != nil || !reflect.DeepEqual(v, []int{0, 1}) {
 		t.Errorf("codes = %v, %v", v, err)
 	}
-	if v, err := ParamInts(s, "codes_str", nil); err != nil || !reflect.DeepEqual(v, []int{0, 2}) {
+	if v, err := paramInts(s, "codes_str", nil); err != nil || !reflect.DeepEqual(v, []int{0, 2}) {
 		t.Errorf("codes_str = %v, %v", v, err)
 	}
-	if v, err := ParamString(s, "nothing", "dflt"); err != nil || v != "dflt" {
+	if v, err := paramString(s, "nothing", "dflt"); err != nil || v != "dflt" {
 		t.Errorf("null = %q, %v", v, err)
 	}
-	if v, err := ParamDuration(s, "absent", 5*time.Second); err != nil || v != 5*time.Second {
+	if v, err := paramDuration(s, "absent", 5*time.Second); err != nil || v != 5*time.Second {
 		t.Errorf("absent = %v, %v", v, err)
 	}
-	if ParamHas(s, "nothing") || !ParamHas(s, "url") {
+	if paramHas(s, "nothing") || !paramHas(s, "url") {
 		t.Errorf("paramHas wrong")
 	}
 }
@@ -107,13 +107,13 @@ params:
 		err  error
 		want string
 	}{
-		{"duration", prErr(ParamDuration(s, "timeout", 0)), `check web: parameter timeout: want a duration like 30s, 15m, 24h or 7d, got "soon"`},
-		{"int", prErr(ParamInt(s, "port", 0)), `check web: parameter port: want a whole number, got 44.5`},
-		{"bool", prErr(ParamBool(s, "insecure", false)), `check web: parameter insecure: want true or false, got "maybe"`},
-		{"strings", prErr(ParamStrings(s, "args")), `check web: parameter args: want a list of strings, got a mapping`},
-		{"string", prErr(ParamString(s, "url", "")), `check web: parameter url: want a string, got a list`},
-		{"regexp", prErr(ParamRegexp(s, "re")), `check web: parameter re: bad regular expression`},
-		{"negative", prErr(ParamDuration(s, "neg", 0)), `check web: parameter neg: duration must not be negative`},
+		{"duration", prErr(paramDuration(s, "timeout", 0)), `check web: parameter timeout: want a duration like 30s, 15m, 24h or 7d, got "soon"`},
+		{"int", prErr(paramInt(s, "port", 0)), `check web: parameter port: want a whole number, got 44.5`},
+		{"bool", prErr(paramBool(s, "insecure", false)), `check web: parameter insecure: want true or false, got "maybe"`},
+		{"strings", prErr(paramStrings(s, "args")), `check web: parameter args: want a list of strings, got a mapping`},
+		{"string", prErr(paramString(s, "url", "")), `check web: parameter url: want a string, got a list`},
+		{"regexp", prErr(paramRegexp(s, "re")), `check web: parameter re: bad regular expression`},
+		{"negative", prErr(paramDuration(s, "neg", 0)), `check web: parameter neg: duration must not be negative`},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.HasPrefix(c.err.Error(), c.want) {
@@ -124,11 +124,11 @@ params:
 
 func TestParamKnownSuggests(t *testing.T) {
 	s := specFromYAML(t, "name: web\ntype: http\nparams: {url: x, timout: 5s}\n")
-	err := ParamKnown(s, "url", "timeout", "method")
+	err := paramKnown(s, "url", "timeout", "method")
 	if err == nil || !strings.Contains(err.Error(), "parameter timout: unknown parameter (did you mean timeout?)") {
 		t.Fatalf("err = %v", err)
 	}
-	if err := ParamKnown(specFromYAML(t, "name: a\nparams: {url: x}\n"), "url"); err != nil {
+	if err := paramKnown(specFromYAML(t, "name: a\nparams: {url: x}\n"), "url"); err != nil {
 		t.Fatalf("known params rejected: %v", err)
 	}
 }
