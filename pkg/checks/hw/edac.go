@@ -18,6 +18,10 @@ import (
 // trend it.
 type edacCheck struct{}
 
+// hwNoParams are the parameters of a hardware check that takes none: any
+// key is refused when the playbook is loaded.
+type hwNoParams struct{}
+
 const edacScript = `n=0
 for d in /sys/devices/system/edac/mc/mc[0-9]*; do
   [ -d "$d" ] || continue
@@ -27,6 +31,12 @@ done
 [ "$n" = 1 ] || echo "@@NOEDAC"`
 
 func (edacCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return edacScript, nil }
+
+// DecodeParams refuses every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (edacCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[hwNoParams](spec)
+}
 
 func (edacCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 	r := result.Result{Type: "edac", Item: "memory"}

@@ -47,6 +47,12 @@ done
 
 func (raidCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return raidScript, nil }
 
+// DecodeParams refuses every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (raidCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[hwNoParams](spec)
+}
+
 // mdArray is one array from /proc/mdstat.
 type mdArray struct {
 	Name     string

@@ -41,6 +41,12 @@ done`
 
 func (smartCheck) Script(*inspect.Spec, *inventory.Asset) (string, error) { return smartScript, nil }
 
+// DecodeParams refuses every parameter: the check takes none
+// (inspect.ParamsDecoder).
+func (smartCheck) DecodeParams(spec *inspect.Spec) (any, error) {
+	return inspect.DecodeParams[hwNoParams](spec)
+}
+
 // smartDisk is what one smartctl report says about one disk.
 type smartDisk struct {
 	Device, Model, Serial string
