@@ -72,16 +72,20 @@ func (e *Engine) Inspect(ctx context.Context, req InspectRequest, on Observer) (
 	// Only the hosts a collector runs on are reached over SSH: an asset
 	// checked by probes alone (a switch, a link, transport none) needs no
 	// key file.
+	// The run's inventory snapshot still holds every planned asset: reports
+	// read addresses, database settings and systems from it.
 	hosts := make([]*inventory.Asset, 0, len(plan.Hosts))
+	var shellHosts []*inventory.Asset
 	for _, h := range plan.Hosts {
+		hosts = append(hosts, h.Asset)
 		for _, it := range h.Items {
 			if it.Err == nil && it.Shell() {
-				hosts = append(hosts, h.Asset)
+				shellHosts = append(shellHosts, h.Asset)
 				break
 			}
 		}
 	}
-	if err := e.Connect.Preflight(hosts); err != nil {
+	if err := e.Connect.Preflight(shellHosts); err != nil {
 		return nil, err
 	}
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -246,5 +247,30 @@ func TestInspectStream(t *testing.T) {
 	}
 	if len(run.Results) != 0 || n != 3 || run.Counts.OK != 3 || run.Worst != result.OK {
 		t.Errorf("results kept %d, streamed %d, counts %+v worst %s", len(run.Results), n, run.Counts, run.Worst)
+	}
+}
+
+// The run's inventory snapshot holds every planned asset, those checked by
+// probes or SQL alone too: reports read their addresses and database
+// settings from it (the db report lost them when only SSH hosts were kept).
+func TestInspectSnapshotKeepsProbeOnlyAssets(t *testing.T) {
+	e := newEngine(t, true)
+	sw := &inventory.Asset{Name: "sw-01", Kind: inventory.KindNetworkDevice, Address: "127.0.0.1", Port: 1}
+	sw.Connection.Transport = inventory.TransportNone
+	probe, _ := inspect.ParsePlaybook(checks.All(), "p.yaml", []byte("name: p\ntarget: 'kind=network-device'\nchecks:\n  - {name: port, type: tcp-connect, params: {timeout: 1s}}\n"), "p")
+	run, err := e.Inspect(context.Background(), InspectRequest{Assets: []*inventory.Asset{sw}, Playbooks: []*inspect.Playbook{probe}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := e.Store.Snapshot(context.Background(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap []*inventory.Asset
+	if err := json.Unmarshal(data, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap) != 1 || snap[0].Name != "sw-01" || snap[0].Port != 1 {
+		t.Errorf("snapshot %s, want sw-01 with its port", data)
 	}
 }
