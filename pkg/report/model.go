@@ -240,6 +240,17 @@ type LinkRow struct {
 	// Worst are the longest outages of the period, longest first (at most
 	// three).
 	Worst []OutageRow `json:"worst_outages"`
+	// Pings is how many ping checks of inspections measured the link in the
+	// period; LossPct, RTTAvgMS and JitterMS are their means (nil when
+	// none), RTTMaxMS the largest round-trip time any of them saw.
+	Pings    int      `json:"pings"`
+	LossPct  *float64 `json:"loss_pct,omitempty"`
+	RTTAvgMS *float64 `json:"rtt_avg_ms,omitempty"`
+	RTTMaxMS *float64 `json:"rtt_max_ms,omitempty"`
+	JitterMS *float64 `json:"jitter_ms,omitempty"`
+	// Quality says those figures in the report's language ("" without
+	// pings).
+	Quality string `json:"-"`
 }
 
 // IncidentRow is one ticket of the period in the monthly report.

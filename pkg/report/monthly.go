@@ -434,6 +434,9 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 	}
 	buildAvailability(o, m, acc, probes, assets, systems, firstSnap, maint, start, effEnd)
 	m.Links = linkRows(o, m, acc, probes, assets, start, effEnd)
+	if err := linkQuality(ctx, o, db, m.Links, start, effEnd); err != nil {
+		return nil, fmt.Errorf("monthly report: %w", err)
+	}
 	m.Incidents, m.TicketSLA = incidents(o, start, end)
 	m.Recurring = recurring(o, acc)
 	m.RecurringGroups = recurringGroups(o, acc)
@@ -825,6 +828,77 @@ func linkRows(o Options, m *Monthly, acc *monthAcc, probes map[string]*probeData
 		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Percent, b.Percent), cmp.Compare(a.Name, b.Name))
 	})
 	return out
+}
+
+// linkQuality fills each link's loss, round-trip time and jitter over the
+// period from the metrics its ping checks stored (ping.loss_pct,
+// ping.rtt_avg_ms, ping.rtt_max_ms, ping.jitter_ms): the mean of each over
+// the inspections, and the largest RTT. The watcher's pings store no
+// metrics; they count for availability only.
+func linkQuality(ctx context.Context, o Options, db store.History, links []LinkRow, start, end time.Time) error {
+	if len(links) == 0 {
+		return nil
+	}
+	idx := map[string]*LinkRow{}
+	for i := range links {
+		idx[links[i].Name] = &links[i]
+	}
+	type acc struct {
+		n    int
+		sum  float64
+		peak float64
+	}
+	got := map[string]map[string]*acc{}
+	err := db.Metrics(ctx, store.MetricFilter{NamePrefix: "ping.", Since: start, Until: end}, func(p store.MetricPoint) error {
+		if idx[clean(p.Asset)] == nil || math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
+			return nil
+		}
+		m := got[p.Asset]
+		if m == nil {
+			m = map[string]*acc{}
+			got[p.Asset] = m
+		}
+		a := m[p.Name]
+		if a == nil {
+			a = &acc{peak: p.Value}
+			m[p.Name] = a
+		}
+		a.n++
+		a.sum += p.Value
+		a.peak = max(a.peak, p.Value)
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	mean := func(a *acc) *float64 {
+		if a == nil || a.n == 0 {
+			return nil
+		}
+		v := roundTo(a.sum/float64(a.n), 2)
+		return &v
+	}
+	for asset, m := range got {
+		l := idx[clean(asset)]
+		if a := m["ping.loss_pct"]; a != nil {
+			l.Pings = a.n
+		}
+		l.LossPct, l.RTTAvgMS, l.JitterMS = mean(m["ping.loss_pct"]), mean(m["ping.rtt_avg_ms"]), mean(m["ping.jitter_ms"])
+		if a := m["ping.rtt_max_ms"]; a != nil {
+			v := roundTo(a.peak, 2)
+			l.RTTMaxMS = &v
+		}
+		if l.Pings > 0 {
+			str := func(v *float64) string {
+				if v == nil {
+					return "—"
+				}
+				return fmtNum(*v)
+			}
+			l.Quality = o.t("report.links.quality", str(l.LossPct), str(l.RTTAvgMS), str(l.RTTMaxMS), str(l.JitterMS), l.Pings)
+		}
+	}
+	return nil
 }
 
 // measuredAssets counts the assets whose availability the watcher's probes

@@ -50,12 +50,17 @@ func TestMonthlyLinks(t *testing.T) {
 			db.FinishRun(ctx, run)
 		}
 	}
-	for _, h := range []int{1, 13} {
+	// line-2's two inspections: 0 % and 5 % loss, RTT avg 2 and 4 ms, max 3
+	// and 9 ms, jitter 0.5 and 1.5 ms.
+	for i, h := range []int{1, 13} {
 		at := day.Add(time.Duration(h) * time.Hour)
 		run := &result.Run{Kind: result.KindInspect, StartedAt: at, Playbooks: []string{"network-daily"}}
 		db.BeginRun(ctx, run)
-		v := 0.0
-		db.AddResults(ctx, run.ID, []result.Result{{Asset: "line-2", Check: "link", Type: "ping", Item: "192.0.2.254", Status: result.OK, Value: &v, Unit: "%", StartedAt: at}})
+		loss, st := []float64{0, 5}[i], []result.Status{result.OK, result.Warn}[i]
+		db.AddResults(ctx, run.ID, []result.Result{{Asset: "line-2", Check: "link", Type: "ping", Item: "192.0.2.254", Status: st, Value: &loss, Unit: "%", StartedAt: at,
+			Metrics: []result.Metric{{Name: "ping.loss_pct", Value: loss, Unit: "%"}, {Name: "ping.rtt_min_ms", Value: 1, Unit: "ms"},
+				{Name: "ping.rtt_avg_ms", Value: []float64{2, 4}[i], Unit: "ms"}, {Name: "ping.rtt_max_ms", Value: []float64{3, 9}[i], Unit: "ms"},
+				{Name: "ping.jitter_ms", Value: []float64{0.5, 1.5}[i], Unit: "ms"}}}})
 		run.Status, run.FinishedAt = result.RunCompleted, at
 		run.Tally()
 		db.FinishRun(ctx, run)
@@ -93,6 +98,12 @@ func TestMonthlyLinks(t *testing.T) {
 	if l2.Measured != "inspections" || l2.Samples != 2 || !l2.Known || !l2.Met || l2.Percent != 100 || l2.Verdict != "met" {
 		t.Errorf("line-2: %+v", l2)
 	}
+	if l2.Pings != 2 || checktestDeref(l2.LossPct) != 2.5 || checktestDeref(l2.RTTAvgMS) != 3 || checktestDeref(l2.RTTMaxMS) != 9 || checktestDeref(l2.JitterMS) != 1 {
+		t.Errorf("line-2 loss and latency: %d pings, %v %v %v %v", l2.Pings, checktestDeref(l2.LossPct), checktestDeref(l2.RTTAvgMS), checktestDeref(l2.RTTMaxMS), checktestDeref(l2.JitterMS))
+	}
+	if l1.Pings != 0 || l1.LossPct != nil || l1.Quality != "" {
+		t.Errorf("line-1 has no inspection pings: %+v", l1)
+	}
 	if l3.Measured != "" || l3.Samples != 0 || l3.Known || l3.Met || l3.Target != 99.99 || l3.Verdict != "no data" || l3.Worst == nil {
 		t.Errorf("line-3: %+v", l3)
 	}
@@ -113,8 +124,9 @@ func TestMonthlyLinks(t *testing.T) {
 		}
 		out := b.String()
 		want := map[string][]string{
-			"en": {"Links (SLA2)", "watcher pings", "1440 (45)", "96.875%", "99.950%", "missed", "no samples", "no data", "99.990%", "2026-11-01 10:00 for 45 min", "本地数据中心 – 健康云"},
-			"zh": {"专线可用性（SLA2）", "值守 ping 探测", "1440 (45)", "96.875%", "未达标", "无样本", "数据不足", "日常巡检", "目标默认为 99.950%"},
+			"en": {"Links (SLA2)", "watcher pings", "1440 (45)", "96.875%", "99.950%", "missed", "no samples", "no data", "99.990%", "2026-11-01 10:00 for 45 min", "本地数据中心 – 健康云",
+				"loss 2.5% on average, RTT avg 3 ms, max 9 ms, jitter 1 ms (2 pings)"},
+			"zh": {"专线可用性（SLA2）", "值守 ping 探测", "1440 (45)", "96.875%", "未达标", "无样本", "数据不足", "日常巡检", "目标默认为 99.950%", "平均丢包 2.5%，往返时延 平均 3 ms、最大 9 ms，抖动 1 ms（2 次）"},
 		}[c.lang]
 		for _, w := range want {
 			if !strings.Contains(out, w) {
@@ -145,10 +157,13 @@ func TestMonthlyLinks(t *testing.T) {
 	if err != nil || len(rows) != 4 {
 		t.Fatalf("links sheet: %v %q", err, rows)
 	}
-	if got := strings.Join(rows[1], "|"); got != "line-1|本地数据中心 – 健康云|值守 ping 探测|1440|45|96.875|99.95|0.75|1|2026-11-01 10:00 起 45分钟|未达标" {
+	if got := strings.Join(rows[1], "|"); got != "line-1|本地数据中心 – 健康云|值守 ping 探测|1440|45|96.875|99.95|0.75|1|2026-11-01 10:00 起 45分钟|0|||||未达标" {
 		t.Errorf("line-1 row: %s", got)
 	}
-	if got := strings.Join(rows[2], "|"); !strings.HasPrefix(got, "line-3||无样本|0|0||99.99|0|0||数据不足") {
+	if got := strings.Join(rows[3], "|"); got != "line-2||日常巡检|2|0|100|99.95|0|0||2|2.5|3|9|1|达标" {
+		t.Errorf("line-2 row: %s", got)
+	}
+	if got := strings.Join(rows[2], "|"); got != "line-3||无样本|0|0||99.99|0|0||0|||||数据不足" {
 		t.Errorf("line-3 row: %s", got)
 	}
 	b.Reset()
@@ -214,4 +229,11 @@ func TestMonthlyRendersTicketSLA(t *testing.T) {
 			t.Errorf("%s: the ticket's system is not in the SLA table", f)
 		}
 	}
+}
+
+func checktestDeref(p *float64) float64 {
+	if p == nil {
+		return -1
+	}
+	return *p
 }

@@ -313,7 +313,8 @@ func linksXLSX(b *xlsxBook, m *Monthly) error {
 		return err
 	}
 	if err := s.head(b, "report.links.c.link", "report.links.c.ends", "report.links.c.measured", "report.links.c.samples_n", "report.links.c.samples_down",
-		"report.c.actual", "report.c.target", "report.c.down", "report.c.outages", "report.links.c.worst", "report.c.met"); err != nil {
+		"report.c.actual", "report.c.target", "report.c.down", "report.c.outages", "report.links.c.worst",
+		"report.links.c.pings", "report.links.c.loss", "report.links.c.rtt_avg", "report.links.c.rtt_max", "report.links.c.jitter", "report.c.met"); err != nil {
 		return err
 	}
 	for _, r := range m.Links {
@@ -334,10 +335,17 @@ func linksXLSX(b *xlsxBook, m *Monthly) error {
 			}
 		}
 		downH := roundTo(time.Duration(r.DownS*int64(time.Second)).Hours(), 2)
-		if err := s.set(r.Name, r.Ends, by, r.Samples, r.Down, pct, r.Target, downH, r.Outages, strings.Join(worst, "; "), r.Verdict); err != nil {
+		opt := func(v *float64) any {
+			if v == nil {
+				return nil
+			}
+			return *v
+		}
+		if err := s.set(r.Name, r.Ends, by, r.Samples, r.Down, pct, r.Target, downH, r.Outages, strings.Join(worst, "; "),
+			r.Pings, opt(r.LossPct), opt(r.RTTAvgMS), opt(r.RTTMaxMS), opt(r.JitterMS), r.Verdict); err != nil {
 			return err
 		}
 	}
-	s.statusCol = 11
+	s.statusCol = 16
 	return s.finishVerdicts(b)
 }
