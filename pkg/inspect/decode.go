@@ -50,7 +50,9 @@ type ParamUnmarshaler interface {
 }
 
 // DecodeParams decodes spec.Params into a new T by the fields' `param`
-// tags, rejecting keys T does not declare.
+// tags, rejecting keys T does not declare. On an error the parameters
+// cannot be used (when CheckParams refused them, the decoded values come
+// with the error, for documentation only).
 func DecodeParams[T any](spec *Spec) (*T, error) {
 	p := new(T)
 	if d, ok := any(p).(Defaulter); ok {
@@ -78,7 +80,9 @@ func DecodeParams[T any](spec *Spec) (*T, error) {
 	}
 	if c, ok := any(p).(ParamsChecker); ok {
 		if err := c.CheckParams(spec); err != nil {
-			return nil, err
+			// The values as decoded go with the error, for Params to
+			// document a check whose parameters are required.
+			return p, err
 		}
 	}
 	return p, nil
@@ -201,9 +205,13 @@ type ParamDoc struct {
 // else the names it accepts, learnt by offering it one it cannot know.
 func Params(c Check, typ string) []ParamDoc {
 	if d, ok := c.(ParamsDecoder); ok {
-		p, err := d.DecodeParams(&Spec{Name: typ, Type: typ})
-		if err == nil && p != nil {
-			return structParams(reflect.ValueOf(p))
+		// A check whose parameters are required refuses none given, but
+		// its struct still documents them.
+		p, _ := d.DecodeParams(&Spec{Name: typ, Type: typ})
+		if v := reflect.ValueOf(p); p != nil && !(v.Kind() == reflect.Pointer && v.IsNil()) {
+			if docs := structParams(v); docs != nil {
+				return docs
+			}
 		}
 	}
 	probe := &Spec{Name: typ, Type: typ, Params: map[string]any{"\x00": true}}

@@ -183,3 +183,34 @@ func TestParamsOptionalFields(t *testing.T) {
 		t.Errorf("doc: %+v", got)
 	}
 }
+
+type requiredParams struct {
+	Path string `param:"path"`
+	Max  int    `param:"max"`
+}
+
+func (p *requiredParams) Defaults() { p.Max = 3 }
+
+func (p *requiredParams) CheckParams(spec *Spec) error {
+	if p.Path == "" {
+		return BadParam(spec, "path", "missing")
+	}
+	return nil
+}
+
+type requiredCheck struct{ testProbe }
+
+func (requiredCheck) DecodeParams(s *Spec) (any, error) { return DecodeParams[requiredParams](s) }
+
+// A check whose parameters are required is still documented with types
+// and defaults, although it refuses to run without them.
+func TestParamsDocRequired(t *testing.T) {
+	got := Params(requiredCheck{}, "required")
+	want := []ParamDoc{{Name: "max", Type: "integer", Default: "3"}, {Name: "path", Type: "string"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%+v, want %+v", got, want)
+	}
+	if _, err := ParamsOf[requiredParams](&Spec{Name: "r"}); err == nil {
+		t.Error("missing path accepted")
+	}
+}
