@@ -2,7 +2,9 @@ package watch
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,5 +119,76 @@ func TestProbeRoundPing(t *testing.T) {
 	}
 	if counts["line-1"] != [2]int{2, 0} || counts["sw-dead"] != [2]int{2, 2} {
 		t.Errorf("counts: %v", counts)
+	}
+}
+
+// probeHelperEnv makes the test binary run one probe round
+// (TestProbeRoundHelper), for TestProbeRoundWithoutICMP.
+const probeHelperEnv = "HCOPS_TEST_PROBE_HELPER"
+
+func TestProbeRoundHelper(t *testing.T) {
+	dbPath := os.Getenv(probeHelperEnv)
+	if dbPath == "" {
+		t.Skip("helper process of TestProbeRoundWithoutICMP")
+	}
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	assets := []*inventory.Asset{{Name: "line-1", Kind: inventory.KindLink, Address: "127.0.0.1"}}
+	p := &Prober{Store: db, Timeout: time.Second, Assets: func() []*inventory.Asset { return assets }}
+	err = p.Round(context.Background(), time.Now())
+	fmt.Println("ROUND:", err)
+}
+
+// A watcher that may open no ICMP socket (a user outside ping_group_range,
+// without CAP_NET_RAW) does not count its links down: the round says why
+// and stores no sample, so no outage is invented. The test binary runs the
+// round as nobody.
+func TestProbeRoundWithoutICMP(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root (to run the test binary as another user)")
+	}
+	setpriv := testenv.LookPath(t, "setpriv")
+	b, _ := os.ReadFile("/proc/sys/net/ipv4/ping_group_range")
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || (lo <= 65534 && 65534 <= hi) {
+		t.Skipf("ping_group_range %q admits nobody's group", strings.TrimSpace(string(b)))
+	}
+	dir, err := os.MkdirTemp("", "hcops-watch-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o777)
+	bin := filepath.Join(dir, "watch.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "h.db")
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+		bin, "-test.run=^TestProbeRoundHelper$")
+	cmd.Env = append(os.Environ(), probeHelperEnv+"="+dbPath, "HOME="+dir)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "ROUND: cannot open an ICMP socket") {
+		t.Errorf("round as nobody:\n%s", out)
+	}
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hours, _ := db.Availability(context.Background(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if len(hours) != 0 {
+		t.Errorf("samples stored for an unmeasured link: %+v", hours)
 	}
 }
