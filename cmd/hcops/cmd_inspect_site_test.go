@@ -172,3 +172,18 @@ func TestInspectLinkFromLocation(t *testing.T) {
 		t.Errorf("HCOPS_LOCATION=dc over the config: pinged %s, want end b 127.0.0.3", got)
 	}
 }
+
+// inventory show lists a link's ends.
+func TestInventoryShowLinkEnds(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	root := newRootCmd(ios)
+	root.SetArgs([]string{"--inventory", filepath.Join("..", "..", "examples", "site"), "inventory", "show", "line-dc-01"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"link.a.site\t本地数据中心", "link.a.address\t198.51.100.253", "link.b.site\t健康云", "link.b.address\t192.0.2.253"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, out.String())
+		}
+	}
+}

@@ -487,6 +487,15 @@ func showAsset(app *App, inv *inventory.Inventory, a *inventory.Asset) error {
 		row("snmp.priv_key", secretText(s.PrivKey))
 		row("snmp.timeout", s.Timeout)
 	}
+	if l := a.Link; l != nil {
+		row("link.a.site", l.A.Site)
+		row("link.a.address", l.A.Address)
+		row("link.b.site", l.B.Site)
+		row("link.b.address", l.B.Address)
+		if l.Availability > 0 {
+			row("link.availability", strconv.FormatFloat(l.Availability, 'f', -1, 64)+"%")
+		}
+	}
 	ckeys := make([]string, 0, len(a.Checks))
 	for k := range a.Checks {
 		ckeys = append(ckeys, k)
