@@ -58,6 +58,7 @@ var settable = []struct {
 	{"snmp.priv_proto", FieldString},
 	{"snmp.priv_key.env", FieldString}, {"snmp.priv_key.file", FieldString}, {"snmp.priv_key.vault", FieldString},
 	{"snmp.timeout", FieldString}, {"snmp.retries", FieldInt},
+	{"link.a.site", FieldString}, {"link.a.address", FieldString}, {"link.b.site", FieldString}, {"link.b.address", FieldString},
 	{"endpoints", FieldJSON}, {"database", FieldJSON}, {"checks", FieldJSON},
 	{"notes", FieldString},
 }

@@ -3,6 +3,7 @@ package inventory
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +40,31 @@ func TestLinkEnds(t *testing.T) {
 	}
 	if addr, end := old.LinkTarget("cloud"); addr != "203.0.113.1" || end != "" {
 		t.Errorf("link without ends: %s %s", addr, end)
+	}
+}
+
+// `hcops inventory set/add` write a link's ends; the edited inventory is
+// validated like a loaded one (an end's bad address is refused).
+func TestEditLinkEnds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "inv.yaml")
+	if err := os.WriteFile(path, []byte("assets:\n  - {name: line-1, kind: link, address: 203.0.113.1}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ed := mustLoad(t, path).Editor()
+	if _, err := ed.Set("line-1", mustAssign(t, "link.a.site=dc", "link.a.address=198.51.100.1", "link.b.site=cloud", "link.b.address=192.0.2.1")); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := ed.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := inv.Asset("line-1").Link; l == nil || l.A.Site != "dc" || l.B.Address != "192.0.2.1" {
+		t.Fatalf("link after set: %+v", l)
+	}
+	ed = inv.Editor()
+	if _, err := ed.Set("line-1", mustAssign(t, "link.b.address=bad..addr")); err == nil {
+		if _, err = ed.Commit(); err == nil || !strings.Contains(err.Error(), "bad..addr") {
+			t.Errorf("bad end address accepted: %v", err)
+		}
 	}
 }
