@@ -53,7 +53,7 @@ func TestTypedParamsDecodedOnce(t *testing.T) {
 			t.Errorf("%s: %q, want %q", n, got[n], w)
 		}
 	}
-	if !strings.Contains(got["a3"], "parameter cuont: unknown parameter (did you mean count?)") {
+	if !strings.Contains(got["a3"], "parameter cuont: unknown parameter (did you mean count?)") || !strings.HasSuffix(got["a3"], "(override checks.a for a3)") {
 		t.Errorf("a3: %q", got["a3"])
 	}
 }

@@ -185,7 +185,9 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 		// Decoded again only when an override changed the parameters.
 		p, err := d.DecodeParams(&it.Spec)
 		if err != nil {
-			it.Err = err
+			// Only this asset's override can be wrong here: the
+			// playbook's own parameters were checked when it was loaded.
+			it.Err = fmt.Errorf("%w (override checks.%s for %s)", err, spec.Name, a.Name)
 			return it
 		}
 		setDecoded(&it.Spec, p)

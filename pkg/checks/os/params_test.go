@@ -157,7 +157,7 @@ func TestOSParamsDecodedAtLoad(t *testing.T) {
 			got[h.Name] = strconv.Itoa(p.Window)
 		}
 	}
-	if got["plain"] != "15" || got["quiet"] != "1" || !strings.Contains(got["typo"], `parameter window: want a whole number, got "1m"`) {
+	if got["plain"] != "15" || got["quiet"] != "1" || !strings.Contains(got["typo"], `parameter window: want a whole number, got "1m" (override checks.l for typo)`) {
 		t.Errorf("overrides: %v", got)
 	}
 }

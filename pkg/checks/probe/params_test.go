@@ -117,7 +117,7 @@ checks:
 			got[h.Name] = fmt.Sprint(c.ports)
 		}
 	}
-	if got["plain"] != "[22 443 8443]" || got["other"] != "[22 1521]" || got["typo"] != `check t: parameter port: want a whole number, got "oracle"` {
+	if got["plain"] != "[22 443 8443]" || got["other"] != "[22 1521]" || got["typo"] != `check t: parameter port: want a whole number, got "oracle" (override checks.t for typo)` {
 		t.Errorf("overrides: %v", got)
 	}
 }
