@@ -128,7 +128,14 @@ func TestRedisAgainstRealServers(t *testing.T) {
 	}
 	os.RemoveAll(gone)
 	master.do(t, "s3cr'et pw", "SET", "k", "v")
-	master.do(t, "s3cr'et pw", "BGSAVE")
+	// The replica's full sync may still be saving ("Background save already
+	// in progress"), the more so on a loaded machine: ask until one starts.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out := master.do(t, "s3cr'et pw", "BGSAVE")
+		if strings.Contains(out, "started") || time.Now().After(deadline) {
+			break
+		}
+	}
 	master.waitInfo(t, "s3cr'et pw", "rdb_last_bgsave_status", "err")
 	rs = evalProbe(t, Redis(), "redis", master.Addr, map[string]any{"password": pw}, time.Time{}, "en")
 	if r := rs["persistence"]; r.Status != result.Crit || r.Reason != "rdb-failed" || !strings.Contains(r.Evidence, "rdb_last_bgsave_status:err") {
