@@ -35,10 +35,40 @@ import (
 type paramError struct {
 	check, param, msg string
 	known             []string // set by paramKnown: the parameters the check takes
+	// sub is msg's meaning in the catalogue, for the errors the decoder
+	// itself raises (wrong type, unknown key); nil for a check type's own
+	// free-form message.
+	sub *i18n.Sub
 }
 
-func (e *paramError) Error() string {
-	return fmt.Sprintf("check %s: parameter %s: %s", e.check, e.param, e.msg)
+func (e *paramError) Error() string { return e.Text(i18n.EN) }
+
+// Text is the error in lang: the decoder's own messages are translated; a
+// check type's free-form detail is shown as written.
+func (e *paramError) Text(lang string) string {
+	msg := e.msg
+	if e.sub != nil {
+		msg = i18n.Render(lang, e.sub.Key, e.sub.Args)
+	}
+	return i18n.T(lang, "inspect.param.error", e.check, e.param, msg)
+}
+
+// badParamMsg is BadParam with a catalogue message.
+func badParamMsg(spec *Spec, name, key string, args ...any) *paramError {
+	sub := i18n.S(key, args...)
+	return &paramError{check: specLabel(spec), param: name, msg: i18n.Render(i18n.EN, sub.Key, sub.Args), sub: &sub}
+}
+
+// describe is Describe as a message argument: "a list" and "a mapping" are
+// translated.
+func describe(v any) any {
+	switch v.(type) {
+	case []any:
+		return i18n.S("inspect.param.a_list")
+	case map[string]any:
+		return i18n.S("inspect.param.a_mapping")
+	}
+	return Describe(v)
 }
 
 func specLabel(spec *Spec) string {
@@ -98,7 +128,7 @@ func paramString(spec *Spec, name, def string) (string, error) {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	}
-	return def, BadParam(spec, name, "want a string, got %s", Describe(v))
+	return def, badParamMsg(spec, name, "inspect.param.want_string", describe(v))
 }
 
 // paramInt reads an integer parameter, from a number or a numeric string.
@@ -109,7 +139,7 @@ func paramInt(spec *Spec, name string, def int) (int, error) {
 	}
 	n, ok := ToInt(v)
 	if !ok {
-		return def, BadParam(spec, name, "want a whole number, got %s", Describe(v))
+		return def, badParamMsg(spec, name, "inspect.param.want_int", describe(v))
 	}
 	return n, nil
 }
@@ -135,7 +165,7 @@ func paramFloat(spec *Spec, name string, def float64) (float64, error) {
 			return f, nil
 		}
 	}
-	return def, BadParam(spec, name, "want a number, got %s", Describe(v))
+	return def, badParamMsg(spec, name, "inspect.param.want_number", describe(v))
 }
 
 // paramBool reads a boolean parameter: true/false, yes/no, on/off, 1/0.
@@ -163,7 +193,7 @@ func paramBool(spec *Spec, name string, def bool) (bool, error) {
 			return false, nil
 		}
 	}
-	return def, BadParam(spec, name, "want true or false, got %s", Describe(v))
+	return def, badParamMsg(spec, name, "inspect.param.want_bool", describe(v))
 }
 
 // paramDuration reads a duration: a Go duration string ("30s", "1h30m"), a
@@ -186,13 +216,13 @@ func paramDuration(spec *Spec, name string, def time.Duration) (time.Duration, e
 		var err error
 		d, err = parseDuration(x)
 		if err != nil {
-			return def, BadParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %q", x)
+			return def, badParamMsg(spec, name, "inspect.param.want_duration", strconv.Quote(x))
 		}
 	default:
-		return def, BadParam(spec, name, "want a duration like 30s, 15m, 24h or 7d, got %s", Describe(v))
+		return def, badParamMsg(spec, name, "inspect.param.want_duration", describe(v))
 	}
 	if d < 0 {
-		return def, BadParam(spec, name, "duration must not be negative, got %s", d)
+		return def, badParamMsg(spec, name, "inspect.param.negative_duration", d.String())
 	}
 	return d, nil
 }
@@ -247,12 +277,12 @@ func paramStrings(spec *Spec, name string) ([]string, error) {
 			case bool:
 				out = append(out, strconv.FormatBool(y))
 			default:
-				return nil, BadParam(spec, name, "item %d: want a string, got %s", i+1, Describe(e))
+				return nil, badParamMsg(spec, name, "inspect.param.item_want_string", i+1, describe(e))
 			}
 		}
 		return out, nil
 	}
-	return nil, BadParam(spec, name, "want a list of strings, got %s", Describe(v))
+	return nil, badParamMsg(spec, name, "inspect.param.want_strings", describe(v))
 }
 
 // paramInts reads a list of integers; a single number or a comma-separated
@@ -277,7 +307,7 @@ func paramInts(spec *Spec, name string, def []int) ([]int, error) {
 	for _, e := range items {
 		n, ok := ToInt(e)
 		if !ok {
-			return def, BadParam(spec, name, "want whole numbers, got %s", Describe(e))
+			return def, badParamMsg(spec, name, "inspect.param.want_ints", describe(e))
 		}
 		out = append(out, n)
 	}
@@ -293,7 +323,7 @@ func paramRegexp(spec *Spec, name string) (*regexp.Regexp, error) {
 	}
 	re, err := regexp.Compile(s)
 	if err != nil {
-		return nil, BadParam(spec, name, "bad regular expression: %v", err)
+		return nil, badParamMsg(spec, name, "inspect.param.bad_regexp", err.Error())
 	}
 	return re, nil
 }
@@ -319,16 +349,17 @@ func paramKnown(spec *Spec, known ...string) error {
 	}
 	sort.Strings(unknown)
 	k := unknown[0]
-	hint := ""
-	if near := nearest(k, known); near != "" {
-		hint = fmt.Sprintf(" (did you mean %s?)", near)
-	}
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
 	if len(sorted) == 0 {
-		return BadParam(spec, k, "unknown parameter: this check type takes none")
+		return badParamMsg(spec, k, "inspect.param.takes_none")
 	}
-	err := BadParam(spec, k, "unknown parameter%s; known: %s", hint, strings.Join(sorted, ", ")).(*paramError)
+	var err *paramError
+	if near := nearest(k, known); near != "" {
+		err = badParamMsg(spec, k, "inspect.param.unknown_near", near, strings.Join(sorted, ", "))
+	} else {
+		err = badParamMsg(spec, k, "inspect.param.unknown", strings.Join(sorted, ", "))
+	}
 	err.known = sorted
 	return err
 }

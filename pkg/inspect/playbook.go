@@ -359,7 +359,17 @@ func (e *PlaybookError) Text(lang string) string {
 	if e.Line > 0 {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	return where + ": " + i18n.T(lang, e.Key, e.Args...)
+	args, copied := e.Args, false
+	for i, a := range e.Args {
+		// A parameter error translates itself.
+		if t, ok := a.(interface{ Text(string) string }); ok {
+			if !copied {
+				args, copied = append([]any(nil), e.Args...), true
+			}
+			args[i] = t.Text(lang)
+		}
+	}
+	return where + ": " + i18n.T(lang, e.Key, args...)
 }
 
 func (e *PlaybookError) Error() string { return e.Text(i18n.EN) }
