@@ -234,36 +234,6 @@ func mwPct(part, whole float64) float64 {
 	return float64(int64(part/whole*1000+0.5)) / 10
 }
 
-// mwBytes formats a byte count in binary units.
-func mwBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	if b >= 100 {
-		return fmt.Sprintf("%.0f %s", b, units[i])
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", b), ".0") + " " + units[i]
-}
-
-// mwDefaultThresholds returns env's thresholds, or defaults when neither
-// warn nor crit is given.
-func mwDefaultThresholds(env *inspect.Env, warn, crit string) inspect.Thresholds {
-	if env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
-		return env.Thresholds
-	}
-	th, err := inspect.ParseThresholds(warn, crit)
-	if err != nil {
-		return env.Thresholds
-	}
-	return th
-}
-
 // i18nS is a catalogue message as an argument, rendered in the report's
 // language.
 func i18nS(key string, args ...any) any { return i18n.S(key, args...) }

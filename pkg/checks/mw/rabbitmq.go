@@ -157,7 +157,7 @@ func (rabbitmqCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Re
 		return []result.Result{r}
 	}
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
-	th := mwDefaultThresholds(env, "~:80", "~:95")
+	th := inspect.DefaultThresholds(env, "~:80", "~:95")
 	var rs []result.Result
 	for _, n := range nodes {
 		rs = append(rs, rabbitNodeResult(env, typ, th, ov.Version, n))
@@ -197,7 +197,7 @@ func rabbitNodeResult(env *inspect.Env, typ string, th inspect.Thresholds, versi
 		pct := mwPct(*n.MemUsed, *n.MemLimit)
 		th.Apply(&r, pct, "%")
 		r.Metrics = append(r.Metrics, result.Metric{Name: "rabbitmq.mem_watermark", Value: pct, Unit: "%"})
-		inspect.SetMsg(&r, env, "mw.rabbitmq.node", n.Name, version, pct, mwBytes(*n.MemUsed), mwBytes(*n.MemLimit))
+		inspect.SetMsg(&r, env, "mw.rabbitmq.node", n.Name, version, pct, inspect.Bytes(*n.MemUsed), inspect.Bytes(*n.MemLimit))
 	} else {
 		inspect.SetMsg(&r, env, "mw.rabbitmq.node_nostats", n.Name, version)
 	}

@@ -307,19 +307,19 @@ func (redisCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Resul
 	used, _ := num("used_memory")
 	maxm, _ := num("maxmemory")
 	sys, _ := num("total_system_memory")
-	th := mwDefaultThresholds(env, "~:80", "~:90")
+	th := inspect.DefaultThresholds(env, "~:80", "~:90")
 	switch {
 	case maxm > 0:
 		pct := mwPct(used, maxm)
 		th.Apply(&mem, pct, "%")
-		inspect.SetMsg(&mem, env, "mw.redis.mem", pct, mwBytes(used), mwBytes(maxm), info["maxmemory_policy"])
+		inspect.SetMsg(&mem, env, "mw.redis.mem", pct, inspect.Bytes(used), inspect.Bytes(maxm), info["maxmemory_policy"])
 	case sys > 0:
 		pct := mwPct(used, sys)
 		th.Apply(&mem, pct, "%")
-		inspect.SetMsg(&mem, env, "mw.redis.mem_nomax", mwBytes(used), pct, mwBytes(sys))
+		inspect.SetMsg(&mem, env, "mw.redis.mem_nomax", inspect.Bytes(used), pct, inspect.Bytes(sys))
 	default:
 		mem.SetValue(used, "B")
-		inspect.SetMsg(&mem, env, "mw.redis.mem_nomax_nosys", mwBytes(used))
+		inspect.SetMsg(&mem, env, "mw.redis.mem_nomax_nosys", inspect.Bytes(used))
 	}
 	mem.Metrics = []result.Metric{{Name: "redis.used_memory", Value: used, Unit: "B"}}
 	if mem.Status == result.Warn || mem.Status == result.Crit {

@@ -150,9 +150,9 @@ func (tomcatCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Resu
 	jvm := mwResult(env, typ, "jvm")
 	used := m.Total - m.Free
 	pct := mwPct(used, m.Max)
-	mwDefaultThresholds(env, "~:85", "~:95").Apply(&jvm, pct, "%")
+	inspect.DefaultThresholds(env, "~:85", "~:95").Apply(&jvm, pct, "%")
 	jvm.Metrics = []result.Metric{{Name: "tomcat.heap_used", Value: pct, Unit: "%"}}
-	inspect.SetMsg(&jvm, env, "mw.tomcat.jvm", pct, mwBytes(used), mwBytes(m.Max))
+	inspect.SetMsg(&jvm, env, "mw.tomcat.jvm", pct, inspect.Bytes(used), inspect.Bytes(m.Max))
 	if jvm.Status != result.OK {
 		inspect.SetAdvice(&jvm, env, "mw.tomcat.jvm_advice")
 	}

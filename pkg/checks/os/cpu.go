@@ -115,15 +115,15 @@ func (cpuCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		return []result.Result{r}
 	}
 	r := base
-	busy := osRound(u.Busy, 1)
-	osDefaultThresholds(env, "~:90", "").Apply(&r, busy, "%")
+	busy := inspect.Round(u.Busy, 1)
+	inspect.DefaultThresholds(env, "~:90", "").Apply(&r, busy, "%")
 	r.Metrics = []result.Metric{
 		{Name: "cpu.used_pct", Value: busy, Unit: "%"},
-		{Name: "cpu.iowait_pct", Value: osRound(u.IOWait, 1), Unit: "%"},
-		{Name: "cpu.steal_pct", Value: osRound(u.Steal, 1), Unit: "%"},
+		{Name: "cpu.iowait_pct", Value: inspect.Round(u.IOWait, 1), Unit: "%"},
+		{Name: "cpu.steal_pct", Value: inspect.Round(u.Steal, 1), Unit: "%"},
 	}
 	inspect.SetMsg(&r, env, "os.cpu.msg", busy, u.IOWait, u.Steal)
-	if osNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		switch {
 		case u.IOWait >= 20:
 			inspect.SetAdvice(&r, env, "os.cpu.advice_iowait", u.IOWait)

@@ -280,7 +280,7 @@ func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		}
 	}
 	rows := parseDF(dfOut)
-	th := osDefaultThresholds(env, "~:85", "~:95")
+	th := inspect.DefaultThresholds(env, "~:85", "~:95")
 	var out []result.Result
 	for _, row := range rows {
 		if !o.keep(row) {
@@ -288,7 +288,7 @@ func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		}
 		r := base
 		r.Item = row.Mount
-		pct := osRound(row.UsedPct(), 1)
+		pct := inspect.Round(row.UsedPct(), 1)
 		size, used, free := row.Total*1024, row.Used*1024, row.Avail*1024
 		if ro[row.Mount] && !o.allowRO[row.Mount] {
 			r.Status = result.Crit
@@ -300,15 +300,15 @@ func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 			{Name: "disk.used_bytes", Value: used, Unit: "B"},
 			{Name: "disk.size_bytes", Value: size, Unit: "B"},
 		}
-		inspect.SetMsg(&r, env, "os.disk.msg", row.Mount, pct, osBytes(free), osBytes(size), row.Source)
+		inspect.SetMsg(&r, env, "os.disk.msg", row.Mount, pct, inspect.Bytes(free), inspect.Bytes(size), row.Source)
 		switch {
 		case r.Reason == "read-only":
 			inspect.SetMsg(&r, env, i18n.ConcatCode, i18n.S("os.disk.readonly", row.Mount, row.Source, row.Type), "; ", i18n.Sub{Key: r.Code, Args: r.Args})
 			inspect.SetAdvice(&r, env, "os.disk.readonly_advice", row.Mount, row.Source)
-		case osNotable(r.Status):
-			inspect.SetAdvice(&r, env, "os.disk.advice", row.Mount, osBytes(free), osBytes(size))
+		case inspect.Notable(r.Status):
+			inspect.SetAdvice(&r, env, "os.disk.advice", row.Mount, inspect.Bytes(free), inspect.Bytes(size))
 		}
-		if osNotable(r.Status) {
+		if inspect.Notable(r.Status) {
 			r.Evidence = fmt.Sprintf("%s %s size=%.0fK used=%.0fK avail=%.0fK %s", row.Source, row.Type, row.Total, row.Used, row.Avail, row.Mount)
 		}
 		out = append(out, r)

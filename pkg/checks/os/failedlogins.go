@@ -351,7 +351,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *inspect.Env) []result.
 	}
 	r := base
 	n := float64(len(win))
-	osDefaultThresholds(env, "~:20", "~:200").Apply(&r, n, "")
+	inspect.DefaultThresholds(env, "~:20", "~:200").Apply(&r, n, "")
 	r.Metrics = []result.Metric{{Name: "auth.failed_logins", Value: n}}
 	sinceText := since.Local().Format("2006-01-02 15:04")
 	if len(win) == 0 {
@@ -369,7 +369,7 @@ func (failedLoginsCheck) Evaluate(_ context.Context, env *inspect.Env) []result.
 		ev = append(ev, fmt.Sprintf("%s %s from %s", f.Time.Local().Format("2006-01-02 15:04:05"), f.User, f.From))
 	}
 	osSetEvidence(&r, strings.Join(ev, "\n"), 20, true)
-	if osNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		top := "-"
 		if len(ips) > 0 {
 			top = strings.Fields(ips[0])[0]

@@ -47,7 +47,7 @@ func (inodeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result 
 		return []result.Result{osParamError(base, err)}
 	}
 	rows := parseDF(env.Section.Stdout)
-	th := osDefaultThresholds(env, "~:85", "~:95")
+	th := inspect.DefaultThresholds(env, "~:85", "~:95")
 	var out []result.Result
 	for _, row := range rows {
 		if !o.keep(row) || row.Total <= 0 {
@@ -55,14 +55,14 @@ func (inodeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result 
 		}
 		r := base
 		r.Item = row.Mount
-		pct := osRound(row.UsedPct(), 1)
+		pct := inspect.Round(row.UsedPct(), 1)
 		o.thresholds(row.Mount, th).Apply(&r, pct, "%")
 		r.Metrics = []result.Metric{
 			{Name: "inode.used_pct", Value: pct, Unit: "%"},
 			{Name: "inode.used", Value: row.Used},
 		}
 		inspect.SetMsg(&r, env, "os.inode.msg", row.Mount, pct, row.Avail, row.Total)
-		if osNotable(r.Status) {
+		if inspect.Notable(r.Status) {
 			inspect.SetAdvice(&r, env, "os.inode.advice", row.Mount)
 		}
 		out = append(out, r)

@@ -107,9 +107,9 @@ func (loadCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		return []result.Result{r}
 	}
 	idx := map[int]int{1: 0, 5: 1, 15: 2}[window]
-	per := osRound(load[idx]/float64(cpus), 2)
+	per := inspect.Round(load[idx]/float64(cpus), 2)
 	r := base
-	osDefaultThresholds(env, "~:2", "~:4").Apply(&r, per, "")
+	inspect.DefaultThresholds(env, "~:2", "~:4").Apply(&r, per, "")
 	r.Metrics = []result.Metric{
 		{Name: "load.per_core", Value: per},
 		{Name: "load.avg1", Value: load[0]},
@@ -118,7 +118,7 @@ func (loadCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		{Name: "cpu.count", Value: float64(cpus)},
 	}
 	inspect.SetMsg(&r, env, "os.load.msg", per, window, load[0], load[1], load[2], cpus)
-	if osNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "os.load.advice")
 	}
 	return []result.Result{r}

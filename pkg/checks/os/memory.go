@@ -101,19 +101,19 @@ func (memoryCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 
 	mem := base
 	mem.Item = "memory"
-	availPct := osRound(m.Available*100/m.Total, 1)
-	usedPct := osRound(100-availPct, 1)
-	osDefaultThresholds(env, "~:90", "~:95").Apply(&mem, usedPct, "%")
+	availPct := inspect.Round(m.Available*100/m.Total, 1)
+	usedPct := inspect.Round(100-availPct, 1)
+	inspect.DefaultThresholds(env, "~:90", "~:95").Apply(&mem, usedPct, "%")
 	mem.Metrics = []result.Metric{
 		{Name: "mem.available_pct", Value: availPct, Unit: "%"},
 		{Name: "mem.used_pct", Value: usedPct, Unit: "%"},
 		{Name: "mem.total_bytes", Value: m.Total, Unit: "B"},
 	}
-	inspect.SetMsg(&mem, env, "os.mem.msg", usedPct, osBytes(m.Available), osBytes(m.Total), availPct)
+	inspect.SetMsg(&mem, env, "os.mem.msg", usedPct, inspect.Bytes(m.Available), inspect.Bytes(m.Total), availPct)
 	if m.Estimated {
 		inspect.AddMsg(&mem, env, "os.mem.estimated")
 	}
-	if osNotable(mem.Status) {
+	if inspect.Notable(mem.Status) {
 		inspect.SetAdvice(&mem, env, "os.mem.advice")
 	}
 
@@ -124,11 +124,11 @@ func (memoryCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 		inspect.SetMsg(&swap, env, "os.swap.none")
 	} else {
 		used := m.SwapTotal - m.SwapFree
-		pct := osRound(used*100/m.SwapTotal, 1)
+		pct := inspect.Round(used*100/m.SwapTotal, 1)
 		swapTh.Apply(&swap, pct, "%")
 		swap.Metrics = []result.Metric{{Name: "swap.used_pct", Value: pct, Unit: "%"}}
-		inspect.SetMsg(&swap, env, "os.swap.msg", osBytes(used), osBytes(m.SwapTotal), pct)
-		if osNotable(swap.Status) {
+		inspect.SetMsg(&swap, env, "os.swap.msg", inspect.Bytes(used), inspect.Bytes(m.SwapTotal), pct)
+		if inspect.Notable(swap.Status) {
 			inspect.SetAdvice(&swap, env, "os.swap.advice")
 		}
 	}

@@ -3,7 +3,6 @@ package os
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/cyhealth/hcops/pkg/i18n"
@@ -156,48 +155,6 @@ func osEvidence(s string, maxLines int, tail bool) (string, bool) {
 func osSetEvidence(r *result.Result, s string, maxLines int, tail bool) {
 	r.Evidence, r.EvidenceTruncated = osEvidence(s, maxLines, tail)
 }
-
-// osBytes formats a byte count the way df -h would, in binary units.
-func osBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	if b >= 100 {
-		return fmt.Sprintf("%.0f %s", b, units[i])
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", b), ".0") + " " + units[i]
-}
-
-// osRound rounds v to d decimals (values and metrics are stored rounded so
-// reports do not print 87.29999999).
-func osRound(v float64, d int) float64 {
-	p := math.Pow(10, float64(d))
-	return math.Round(v*p) / p
-}
-
-// osDefaultThresholds returns env's thresholds, or the check type's built-in
-// defaults when the playbook gave neither warn nor crit.
-func osDefaultThresholds(env *inspect.Env, warn, crit string) inspect.Thresholds {
-	if env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
-		return env.Thresholds
-	}
-	th, err := inspect.ParseThresholds(warn, crit)
-	if err != nil {
-		// The defaults are constants of this package; a bad one is a bug
-		// that tests catch, never a user error.
-		return env.Thresholds
-	}
-	return th
-}
-
-// osNotable reports whether a status deserves advice (WARN or CRIT).
-func osNotable(s result.Status) bool { return s == result.Warn || s == result.Crit }
 
 // osList joins up to max items, adding "… (+N)" when there are more.
 func osList(items []string, max int) string {

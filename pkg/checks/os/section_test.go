@@ -120,8 +120,8 @@ func TestOSEvidenceAndBytes(t *testing.T) {
 		t.Errorf("short evidence = %q %v", ev, cut)
 	}
 	for in, want := range map[float64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 3.1 * (1 << 30): "3.1 GiB", 500 * (1 << 30): "500 GiB"} {
-		if got := osBytes(in); got != want {
-			t.Errorf("osBytes(%v) = %q, want %q", in, got, want)
+		if got := inspect.Bytes(in); got != want {
+			t.Errorf("inspect.Bytes(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

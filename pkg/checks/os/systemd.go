@@ -194,14 +194,14 @@ func (systemdUnitCheck) Evaluate(_ context.Context, env *inspect.Env) []result.R
 		lines = append(lines, strings.TrimSpace(u.Name+" "+u.Load+" "+u.Active+" "+u.Sub+" "+u.Description))
 	}
 	r := base
-	osDefaultThresholds(env, "0", "").Apply(&r, float64(len(failed)), "")
+	inspect.DefaultThresholds(env, "0", "").Apply(&r, float64(len(failed)), "")
 	if len(failed) == 0 {
 		inspect.SetMsg(&r, env, "os.systemd.no_failed")
 		return []result.Result{r}
 	}
 	inspect.SetMsg(&r, env, "os.systemd.failed", len(failed), osList(failed, 8))
 	r.Evidence = strings.Join(lines, "\n")
-	if osNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "os.systemd.failed_advice", failed[0])
 	}
 	return []result.Result{r}

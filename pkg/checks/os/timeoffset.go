@@ -233,8 +233,8 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Re
 		r.Reason = "not-synchronised"
 	}
 	if ts.HasOffset {
-		abs := osRound(math.Abs(ts.OffsetMS), 3)
-		osDefaultThresholds(env, "~:100", "~:1000").Apply(&r, abs, "ms")
+		abs := inspect.Round(math.Abs(ts.OffsetMS), 3)
+		inspect.DefaultThresholds(env, "~:100", "~:1000").Apply(&r, abs, "ms")
 		r.Metrics = []result.Metric{{Name: "time.offset_ms", Value: abs, Unit: "ms"}}
 	}
 	switch {
@@ -247,7 +247,7 @@ func (timeOffsetCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Re
 	default:
 		inspect.SetMsg(&r, env, "os.time.synced", ts.Tool)
 	}
-	if osNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		if ts.Synced {
 			inspect.SetAdvice(&r, env, "os.time.offset_advice", ts.Tool)
 		} else {

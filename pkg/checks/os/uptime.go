@@ -58,7 +58,7 @@ func (uptimeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 		now = time.Now()
 	}
 	boot := now.Add(-time.Duration(secs * float64(time.Second))).Truncate(time.Second)
-	days := osRound(secs/86400, 2)
+	days := inspect.Round(secs/86400, 2)
 	r := base
 	env.Thresholds.Apply(&r, days, "d")
 	r.Metrics = []result.Metric{{Name: "uptime.seconds", Value: math.Round(secs), Unit: "s"}}
@@ -70,7 +70,7 @@ func (uptimeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 		r.Reason = "rebooted"
 		inspect.SetMsg(&r, env, "os.uptime.rebooted", boot.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), up)
 		inspect.SetAdvice(&r, env, "os.uptime.rebooted_advice")
-	} else if osNotable(r.Status) {
+	} else if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "os.uptime.advice")
 	}
 	return []result.Result{r}

@@ -110,7 +110,7 @@ func (zombieCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 		return []result.Result{r}
 	}
 	r := base
-	osDefaultThresholds(env, "~:5", "").Apply(&r, float64(len(zs)), "")
+	inspect.DefaultThresholds(env, "~:5", "").Apply(&r, float64(len(zs)), "")
 	r.Metrics = []result.Metric{{Name: "proc.zombies", Value: float64(len(zs))}, {Name: "proc.count", Value: float64(procs)}}
 	if len(zs) == 0 {
 		inspect.SetMsg(&r, env, "os.zombie.none", procs)
@@ -148,7 +148,7 @@ func (zombieCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 	}
 	inspect.SetMsg(&r, env, "os.zombie.found", len(zs), procs, osList(names, 5))
 	osSetEvidence(&r, strings.Join(ev, "\n"), 30, false)
-	if osNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "os.zombie.advice", parents[0].pid, parents[0].comm)
 	}
 	return []result.Result{r}

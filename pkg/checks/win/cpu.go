@@ -54,11 +54,11 @@ func (cpuCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		return []result.Result{winUnknown(typ, env, "unparsable", "win.cpu.no_value")}
 	}
 	r := result.Result{Type: typ}
-	pct := winRound(v.V, 1)
-	winDefaultThresholds(env, "~:90", "").Apply(&r, pct, "%")
+	pct := inspect.Round(v.V, 1)
+	inspect.DefaultThresholds(env, "~:90", "").Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "cpu.busy", Value: pct, Unit: "%"}}
 	inspect.SetMsg(&r, env, "win.cpu.msg", pct, int(d.Logical.V))
-	if winNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "win.cpu.advice")
 	}
 	return []result.Result{r}

@@ -60,7 +60,7 @@ func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 		return []result.Result{winUnparsable(typ, env, "Win32_LogicalDisk", err)}
 	}
 	sort.SliceStable(vols, func(i, j int) bool { return strings.ToUpper(vols[i].ID) < strings.ToUpper(vols[j].ID) })
-	th := winDefaultThresholds(env, "~:85", "~:95")
+	th := inspect.DefaultThresholds(env, "~:85", "~:95")
 	var rs []result.Result
 	for _, v := range vols {
 		id := strings.ToUpper(strings.TrimSpace(v.ID))
@@ -78,11 +78,11 @@ func (diskCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result {
 			continue
 		}
 		used := v.Size.V - v.Free.V
-		pct := winRound(used/v.Size.V*100, 1)
+		pct := inspect.Round(used/v.Size.V*100, 1)
 		th.Apply(&r, pct, "%")
 		r.Metrics = []result.Metric{{Name: "disk.used", Value: pct, Unit: "%"}, {Name: "disk.free_bytes", Value: v.Free.V, Unit: "B"}}
-		inspect.SetMsg(&r, env, "win.disk.msg", id, pct, winBytes(v.Free.V), winBytes(v.Size.V))
-		if winNotable(r.Status) {
+		inspect.SetMsg(&r, env, "win.disk.msg", id, pct, inspect.Bytes(v.Free.V), inspect.Bytes(v.Size.V))
+		if inspect.Notable(r.Status) {
 			inspect.SetAdvice(&r, env, "win.disk.advice", id)
 		}
 		rs = append(rs, r)

@@ -170,7 +170,7 @@ func (eventLogCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Resu
 		ev = append(ev, fmt.Sprintf("%s ×%d, last %s: %s", g.key, g.n, g.last.Local().Format("2006-01-02 15:04"), inspect.Clip(g.first.Msg, 200)))
 	}
 	r := result.Result{Type: typ}
-	winDefaultThresholds(env, "~:0", "").Apply(&r, float64(errs+crits), "")
+	inspect.DefaultThresholds(env, "~:0", "").Apply(&r, float64(errs+crits), "")
 	r.Metrics = []result.Metric{{Name: "eventlog.errors", Value: float64(errs)}, {Name: "eventlog.critical", Value: float64(crits)}}
 	if crits > 0 {
 		r.Status = result.Crit
@@ -195,7 +195,7 @@ func (eventLogCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Resu
 	if unreadable > 0 {
 		inspect.AddMsg(&r, env, "win.eventlog.bad_time", unreadable)
 	}
-	if winNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		if crits > 0 {
 			inspect.SetAdvice(&r, env, "win.eventlog.advice_crit")
 		} else {

@@ -57,19 +57,19 @@ func (memoryCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 	}
 	r := result.Result{Type: typ}
 	used := d.Total.V - d.Free.V
-	pct := winRound(used/d.Total.V*100, 1)
-	winDefaultThresholds(env, "~:90", "~:95").Apply(&r, pct, "%")
+	pct := inspect.Round(used/d.Total.V*100, 1)
+	inspect.DefaultThresholds(env, "~:90", "~:95").Apply(&r, pct, "%")
 	r.Metrics = []result.Metric{{Name: "memory.used", Value: pct, Unit: "%"}}
-	inspect.SetMsg(&r, env, "win.memory.msg", pct, winBytes(used*1024), winBytes(d.Total.V*1024))
+	inspect.SetMsg(&r, env, "win.memory.msg", pct, inspect.Bytes(used*1024), inspect.Bytes(d.Total.V*1024))
 	if d.CommitTotal.Valid && d.CommitFree.Valid && d.CommitTotal.V > 0 && d.CommitFree.V <= d.CommitTotal.V {
-		cpct := winRound((d.CommitTotal.V-d.CommitFree.V)/d.CommitTotal.V*100, 1)
+		cpct := inspect.Round((d.CommitTotal.V-d.CommitFree.V)/d.CommitTotal.V*100, 1)
 		r.Metrics = append(r.Metrics, result.Metric{Name: "memory.commit", Value: cpct, Unit: "%"})
-		inspect.AddMsg(&r, env, "win.memory.commit", cpct, winBytes(d.CommitTotal.V*1024))
+		inspect.AddMsg(&r, env, "win.memory.commit", cpct, inspect.Bytes(d.CommitTotal.V*1024))
 		if p.CommitWarn > 0 && cpct >= p.CommitWarn {
 			r.Status = result.Worst(r.Status, result.Warn)
 		}
 	}
-	if winNotable(r.Status) {
+	if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "win.memory.advice")
 	}
 	return []result.Result{r}

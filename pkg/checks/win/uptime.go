@@ -59,7 +59,7 @@ func (uptimeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 	// The boot in this machine's clock.
 	bootHere := now.Add(-up).Truncate(time.Second)
 	r := result.Result{Type: typ}
-	days := winRound(up.Hours()/24, 2)
+	days := inspect.Round(up.Hours()/24, 2)
 	env.Thresholds.Apply(&r, days, "d")
 	r.Metrics = []result.Metric{{Name: "uptime.seconds", Value: up.Round(time.Second).Seconds(), Unit: "s"}}
 	inspect.SetMsg(&r, env, "win.uptime.msg", winDuration(up), bootHere.Local().Format("2006-01-02 15:04"))
@@ -71,7 +71,7 @@ func (uptimeCheck) Evaluate(_ context.Context, env *inspect.Env) []result.Result
 		r.Reason = "rebooted"
 		inspect.SetMsg(&r, env, "win.uptime.rebooted", bootHere.Local().Format("2006-01-02 15:04:05"), env.Since.Local().Format("2006-01-02 15:04"), winDuration(up))
 		inspect.SetAdvice(&r, env, "win.uptime.rebooted_advice")
-	} else if winNotable(r.Status) {
+	} else if inspect.Notable(r.Status) {
 		inspect.SetAdvice(&r, env, "win.uptime.advice")
 	}
 	return []result.Result{r}

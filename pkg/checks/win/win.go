@@ -195,28 +195,6 @@ func (n *winNum) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// winRound rounds v to d decimals.
-func winRound(v float64, d int) float64 {
-	p := math.Pow(10, float64(d))
-	return math.Round(v*p) / p
-}
-
-// winDefaultThresholds returns env's thresholds, or the check type's
-// defaults when the playbook and inventory gave neither.
-func winDefaultThresholds(env *inspect.Env, warn, crit string) inspect.Thresholds {
-	if env.Thresholds.Warn != nil || env.Thresholds.Crit != nil {
-		return env.Thresholds
-	}
-	th, err := inspect.ParseThresholds(warn, crit)
-	if err != nil {
-		return env.Thresholds
-	}
-	return th
-}
-
-// winNotable reports whether a status deserves advice.
-func winNotable(s result.Status) bool { return s == result.Warn || s == result.Crit }
-
 // winMatch reports whether name matches one of the patterns (path.Match
 // globs, case-insensitive as Windows names are).
 func winMatch(patterns []string, name string) bool {
@@ -255,23 +233,6 @@ func winPSList(items []string) string {
 		q[i] = inspect.PSQuote(s)
 	}
 	return "@(" + strings.Join(q, ",") + ")"
-}
-
-// winBytes formats a byte count in binary units.
-func winBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	if b >= 100 {
-		return fmt.Sprintf("%.0f %s", b, units[i])
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", b), ".0") + " " + units[i]
 }
 
 // winT returns a catalogue message in env's language.
