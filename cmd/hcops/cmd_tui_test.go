@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,47 +109,11 @@ func TestTUISmokeTmux(t *testing.T) {
 	dbPath := filepath.Join(dir, "history.db")
 	seedTUIHistory(t, dbPath, invDir)
 
-	sock := filepath.Join(dir, "tmux.sock")
 	exitFile := filepath.Join(dir, "exit")
-	tmux := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
 	shell := "env HOME=" + dir + " HCOPS_DB=" + dbPath + " HCOPS_INVENTORY=" + invDir + " HCOPS_LANG=en TERM=xterm-256color " +
 		bin + " tui --by tester --refresh 1s; echo EXIT=$? > " + exitFile + "; sleep 60"
-	tmux("new-session", "-d", "-s", "hcops", "-x", "100", "-y", "30", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
-
-	screen := func() string { return tmux("capture-pane", "-p", "-t", "hcops") }
-	waitFor := func(what string, ok func(string) bool) string {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			s := screen()
-			if ok(s) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s; the screen:\n%s", what, s)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	has := func(subs ...string) func(string) bool {
-		return func(s string) bool {
-			for _, sub := range subs {
-				if !strings.Contains(s, sub) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "hcops"}, k...)...) }
+	pane := startTmux(t, filepath.Join(dir, "tmux.sock"), "hcops", 100, 30, shell)
+	tmux, waitFor, keys := pane.run, pane.waitFor, pane.keys
 
 	// HCOPS_TUI_SHOTS=DIR keeps the screens as text (the README's screenshot).
 	shot := func(name, s string) {
@@ -158,19 +123,21 @@ func TestTUISmokeTmux(t *testing.T) {
 			}
 		}
 	}
-	shot("overview", waitFor("the overview", has("[1 Overview]", "Regional PACS", "X CRIT", "tickets 1")))
+	shot("overview", waitFor("the overview", screenHas("[1 Overview]", "Regional PACS", "X CRIT", "tickets 1")))
 	keys("2")
-	shot("assets", waitFor("the assets", has("[2 Assets]", "pacs-db-01", "web-01")))
+	shot("assets", waitFor("the assets", screenHas("[2 Assets]", "pacs-db-01", "web-01")))
 	keys("/")
 	tmux("send-keys", "-t", "hcops", "-l", "pacs-db")
 	keys("Enter")
-	waitFor("the filter", func(s string) bool { return has("1 of 3 assets", "pacs-db-01")(s) && !strings.Contains(s, "web-01") })
+	waitFor("the filter", func(s string) bool {
+		return screenHas("1 of 3 assets", "pacs-db-01")(s) && !strings.Contains(s, "web-01")
+	})
 	keys("Enter")
-	shot("drill", waitFor("the drill-down", has("Latest results", "/data 96%", "| /dev/sdb1", "ticket #1")))
+	shot("drill", waitFor("the drill-down", screenHas("Latest results", "/data 96%", "| /dev/sdb1", "ticket #1")))
 	keys("3")
-	waitFor("the tickets", has("[3 Alerts & tickets]", ">ticket #1 urgent open"))
+	waitFor("the tickets", screenHas("[3 Alerts & tickets]", ">ticket #1 urgent open"))
 	keys("a")
-	shot("work", waitFor("the acknowledgement", has("ticket 1: acknowledged", "ticket #1 urgent acknowledged")))
+	shot("work", waitFor("the acknowledgement", screenHas("ticket 1: acknowledged", "ticket #1 urgent acknowledged")))
 	keys("q")
 	s := waitFor("the exit", func(string) bool { _, err := os.Stat(exitFile); return err == nil })
 	if got, _ := os.ReadFile(exitFile); strings.TrimSpace(string(got)) != "EXIT=0" {
@@ -191,5 +158,67 @@ func TestTUISmokeTmux(t *testing.T) {
 	last := tk.Events[len(tk.Events)-1]
 	if last.Kind != ticket.EvAck || last.Actor != "tester" {
 		t.Errorf("last event %+v, want an ack by tester", last)
+	}
+}
+
+// tmuxPane is a program running in a tmux session of its own (its own
+// server socket), driven by keys and read by capture-pane.
+type tmuxPane struct {
+	t          *testing.T
+	sock, name string
+}
+
+// startTmux starts shell in a detached w×h session; the server is killed
+// when the test ends.
+func startTmux(t *testing.T, sock, name string, w, h int, shell string) *tmuxPane {
+	t.Helper()
+	p := &tmuxPane{t: t, sock: sock, name: name}
+	p.run("new-session", "-d", "-s", name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), shell)
+	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
+	return p
+}
+
+// run runs a tmux command against this pane's server.
+func (p *tmuxPane) run(args ...string) string {
+	p.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", p.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// screen is the pane's text; colours is the same with its escape codes.
+func (p *tmuxPane) screen() string  { return p.run("capture-pane", "-p", "-t", p.name) }
+func (p *tmuxPane) colours() string { return p.run("capture-pane", "-p", "-e", "-t", p.name) }
+
+// keys sends tmux key names ("Enter", "/", "a").
+func (p *tmuxPane) keys(k ...string) { p.run(append([]string{"send-keys", "-t", p.name}, k...)...) }
+
+// waitFor polls the screen until ok holds, for up to 20 s.
+func (p *tmuxPane) waitFor(what string, ok func(string) bool) string {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := p.screen()
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("waiting for %s; the screen:\n%s", what, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenHas holds when the screen contains every one of subs.
+func screenHas(subs ...string) func(string) bool {
+	return func(s string) bool {
+		for _, sub := range subs {
+			if !strings.Contains(s, sub) {
+				return false
+			}
+		}
+		return true
 	}
 }

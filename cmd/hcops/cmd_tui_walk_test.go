@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
@@ -108,49 +107,15 @@ func TestTUIWalkthrough(t *testing.T) {
 	}
 
 	sock := filepath.Join(dir, "tmux.sock")
-	tmux := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
 	exitFile := filepath.Join(dir, "exit")
 	shell := "env " + strings.Join(env, " ") + " TERM=xterm-256color " + bin +
 		" tui --playbook http-endpoints --by tester --refresh 1s; echo EXIT=$? > " + exitFile + "; sleep 60"
-	tmux("new-session", "-d", "-s", "walk", "-x", "100", "-y", "30", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
-	screen := func() string { return tmux("capture-pane", "-p", "-t", "walk") }
-	waitFor := func(what string, ok func(string) bool) string {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			s := screen()
-			if ok(s) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s; the screen:\n%s", what, s)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	has := func(subs ...string) func(string) bool {
-		return func(s string) bool {
-			for _, sub := range subs {
-				if !strings.Contains(s, sub) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "walk"}, k...)...) }
+	pane := startTmux(t, sock, "walk", 100, 30, shell)
+	waitFor, keys, has := pane.waitFor, pane.keys, screenHas
 	shot := func(name string) {
 		if d := os.Getenv("HCOPS_TUI_SHOTS"); d != "" {
-			os.WriteFile(filepath.Join(d, "walk-"+name+".txt"), []byte(screen()), 0o644)
-			os.WriteFile(filepath.Join(d, "walk-"+name+".ansi"), []byte(tmux("capture-pane", "-p", "-e", "-t", "walk")), 0o644)
+			os.WriteFile(filepath.Join(d, "walk-"+name+".txt"), []byte(pane.screen()), 0o644)
+			os.WriteFile(filepath.Join(d, "walk-"+name+".ansi"), []byte(pane.colours()), 0o644)
 		}
 	}
 
@@ -194,25 +159,11 @@ func TestTUIWalkthrough(t *testing.T) {
 	}
 
 	// The duty-room screen of the same site: large type, no keys needed.
-	tmux("new-session", "-d", "-s", "wall", "-x", "120", "-y", "36", "env "+strings.Join(env, " ")+" TERM=xterm-256color "+bin+
+	wall := startTmux(t, filepath.Join(dir, "wall.sock"), "wall", 120, 36, "env "+strings.Join(env, " ")+" TERM=xterm-256color "+bin+
 		" tui --wall --readonly --refresh 1s; sleep 60")
-	waitFor = func(what string, ok func(string) bool) string {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			s := tmux("capture-pane", "-p", "-t", "wall")
-			if ok(s) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s; the screen:\n%s", what, s)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	waitFor("the wall screen in large type", has("wall", "read-only", "Hospital information", "█"))
+	wall.waitFor("the wall screen in large type", has("wall", "read-only", "Hospital information", "█"))
 	if d := os.Getenv("HCOPS_TUI_SHOTS"); d != "" {
-		os.WriteFile(filepath.Join(d, "walk-6-wall.ansi"), []byte(tmux("capture-pane", "-p", "-e", "-t", "wall")), 0o644)
+		os.WriteFile(filepath.Join(d, "walk-6-wall.ansi"), []byte(wall.colours()), 0o644)
 	}
 
 	db, err := store.Open(context.Background(), dbPath)
