@@ -216,3 +216,32 @@ func HasHan(s string) bool {
 	}
 	return false
 }
+
+// WantLiteralKeys checks every string literal that re finds (its first
+// group is the key) in the package's non-test sources, in the current
+// directory, against the catalogue; fewer than atLeast keys means the
+// pattern went stale.
+func WantLiteralKeys(t *testing.T, re *regexp.Regexp, atLeast int) {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			n++
+			WantKey(t, m[1])
+		}
+	}
+	if n < atLeast {
+		t.Fatalf("only %d message keys found: is the pattern stale?", n)
+	}
+}
