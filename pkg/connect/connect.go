@@ -124,7 +124,7 @@ func (f *Factory) Preflight(assets []*inventory.Asset) error {
 			return nil
 		}
 		seen[a.Name] = true
-		if k := a.Connection.KeyFile; k != "" {
+		if k := inventory.ExpandHome(a.Connection.KeyFile); k != "" {
 			if err := readable(k); err != nil {
 				return &FileError{What: "key file of " + a.Name, Path: k, Err: err, Asset: a.Name}
 			}
@@ -230,7 +230,7 @@ func (f *Factory) sshTarget(a *inventory.Asset) (transport.SSHTarget, error) {
 func SSHTarget(a *inventory.Asset) (transport.SSHTarget, error) {
 	c := a.Connection
 	t := transport.SSHTarget{Name: a.Name, Address: a.Address, Port: c.Port, User: c.User,
-		KeyFile: c.KeyFile, Become: c.Become, BecomeUser: c.BecomeUser}
+		KeyFile: inventory.ExpandHome(c.KeyFile), Become: c.Become, BecomeUser: c.BecomeUser}
 	if t.Address == "" {
 		t.Address = a.Name
 	}

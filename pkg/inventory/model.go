@@ -101,7 +101,7 @@ func (s SecretRef) Resolve() (string, error) {
 		}
 		return v, nil
 	case s.File != "":
-		b, err := os.ReadFile(s.File)
+		b, err := os.ReadFile(ExpandHome(s.File))
 		if err != nil {
 			return "", err
 		}
