@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,6 +286,64 @@ func TestOpenFromAlert(t *testing.T) {
 	}
 	if u, _, _ := s.OpenFromAlert(ctx, Alert{Key: result.Key{Asset: "x", Check: "ping"}, Status: result.Unreachable, System: "unknown-system"}); u == nil || u.Class != Urgent || u.System != "" {
 		t.Fatalf("unreachable: %+v", u)
+	}
+}
+
+// One fault, one ticket: a host that goes down raises the watcher's
+// availability alert and the inspection's connect alert together; the
+// second is noted (once) on the first's ticket. After the ticket is
+// resolved, a new alert on the asset is a new fault with a ticket of its
+// own, and another asset's alert never folds in.
+func TestOpenFromAlertFoldsTheSameAsset(t *testing.T) {
+	ctx := context.Background()
+	s, clk := newService(t, config.Tickets{})
+	clk.t = at(t, "2026-11-16 09:05")
+	avail := Alert{Key: result.Key{Asset: "pacs-db-01", Check: "availability"}, Ref: "alert:1", Status: result.Unreachable,
+		System: "pacs", Title: "pacs-db-01: 10.1.0.11:22 does not answer", FiredAt: at(t, "2026-11-16 09:01")}
+	first, created, err := s.OpenFromAlert(ctx, avail)
+	if err != nil || !created {
+		t.Fatalf("first: %+v %v %v", first, created, err)
+	}
+	conn := Alert{Key: result.Key{Asset: "pacs-db-01", Check: "connect"}, Ref: "alert:2", Status: result.Unreachable,
+		System: "pacs", Title: "pacs-db-01 unreachable (timeout)", FiredAt: at(t, "2026-11-16 09:02")}
+	for i := range 2 { // the second time: a watcher restarted after a kill
+		got, created, err := s.OpenFromAlert(ctx, conn)
+		if err != nil || created || got.ID != first.ID {
+			t.Fatalf("connect alert, try %d: ticket %+v created %v %v; want it noted on ticket %d", i+1, got, created, err, first.ID)
+		}
+	}
+	tk, _ := s.Get(ctx, first.ID)
+	notes := 0
+	for _, ev := range tk.Events {
+		if ev.Kind == EvNote && ev.Data["alert"] == "alert:2" {
+			notes++
+			if !strings.Contains(ev.Text, "pacs-db-01 unreachable (timeout)") || ev.Actor != "hcops" {
+				t.Errorf("note %+v", ev)
+			}
+		}
+	}
+	if notes != 1 {
+		t.Errorf("the folded alert is noted %d times, want once: %+v", notes, tk.Events)
+	}
+	if all, _ := s.List(ctx, store.TicketFilter{}); len(all) != 1 {
+		t.Errorf("%d tickets for one fault", len(all))
+	}
+	// Another asset: its own ticket.
+	other := Alert{Key: result.Key{Asset: "his-db-01", Check: "availability"}, Ref: "alert:3", Status: result.Unreachable, System: "his", FiredAt: at(t, "2026-11-16 09:03")}
+	if o, created, err := s.OpenFromAlert(ctx, other); err != nil || !created || o.ID == first.ID {
+		t.Errorf("another asset folded in: %+v %v %v", o, created, err)
+	}
+	// Resolved: the next alert on the asset is a new fault.
+	clk.t = at(t, "2026-11-16 10:00")
+	for _, k := range []string{EvAck, EvArrive, EvResolve} {
+		if _, err := s.Act(ctx, first.ID, Action{Kind: k, Data: map[string]string{"cause": "NIC"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.t = at(t, "2026-11-16 11:00")
+	again := Alert{Key: result.Key{Asset: "pacs-db-01", Check: "disk:/data"}, Ref: "alert:4", Status: result.Crit, System: "pacs", FiredAt: at(t, "2026-11-16 10:59")}
+	if n, created, err := s.OpenFromAlert(ctx, again); err != nil || !created || n.ID == first.ID {
+		t.Errorf("after resolution: %+v %v %v", n, created, err)
 	}
 }
 
