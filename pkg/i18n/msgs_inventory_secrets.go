@@ -7,6 +7,9 @@ package i18n
 // place.
 func init() {
 	Register(map[string]Msg{
+		// A secret reference that cannot be resolved.
+		"inventory.secret.env_unset":    {"环境变量 %s 未设置", "environment variable %s is not set"},
+		"inventory.secret.many_sources": {"密钥引用指定了多个来源（env、file、vault），只能保留一个", "a secret reference names more than one source (env, file, vault): keep one"},
 		// database.tls in the inventory.
 		"inventory.problem.bad_db_tls": {"未知的数据库 TLS 模式 %q", "unknown database TLS mode %q"},
 		"inventory.hint.db_tls": {

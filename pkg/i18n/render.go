@@ -12,6 +12,7 @@ package i18n
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -80,7 +81,7 @@ func Neutral(args []any) []any {
 		case *Sub:
 			out[i] = *v
 		case error:
-			out[i] = v.Error()
+			out[i] = neutralError(v)
 		case time.Time:
 			out[i] = v.Format(time.RFC3339)
 		case time.Duration:
@@ -307,4 +308,39 @@ func decodeAll(raw []any) []any {
 		}
 	}
 	return raw
+}
+
+// Coded is an error that carries its meaning as a catalogue message, so a
+// message that quotes it can be shown in any language.
+type Coded interface {
+	error
+	I18n() Sub
+}
+
+// neutralError is err as a message argument: its text, or, when it wraps a
+// Coded error, that error's message with the wrapping text around it
+// ("snmp.community: " + the coded part) so it renders in any language.
+func neutralError(err error) any {
+	var c Coded
+	if !errors.As(err, &c) {
+		return err.Error()
+	}
+	whole, part := err.Error(), c.Error()
+	i := strings.LastIndex(whole, part)
+	if i < 0 {
+		return whole
+	}
+	head, tail := whole[:i], whole[i+len(part):]
+	if head == "" && tail == "" {
+		return c.I18n()
+	}
+	parts := []any{}
+	if head != "" {
+		parts = append(parts, head)
+	}
+	parts = append(parts, c.I18n())
+	if tail != "" {
+		parts = append(parts, tail)
+	}
+	return Sub{Key: ConcatCode, Args: parts}
 }

@@ -7,6 +7,7 @@ package inventory
 
 import (
 	"fmt"
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"os"
 	"strings"
 )
@@ -86,7 +87,7 @@ var VaultResolver func(name string) (string, error)
 // stored.
 func (s SecretRef) Resolve() (string, error) {
 	if s.Sources() > 1 {
-		return "", fmt.Errorf("a secret reference names more than one source (env, file, vault): keep one")
+		return "", &SecretError{Key: "inventory.secret.many_sources"}
 	}
 	switch {
 	case s.Vault != "":
@@ -97,7 +98,7 @@ func (s SecretRef) Resolve() (string, error) {
 	case s.Env != "":
 		v, ok := os.LookupEnv(s.Env)
 		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", s.Env)
+			return "", &SecretError{Key: "inventory.secret.env_unset", Args: []any{s.Env}}
 		}
 		return v, nil
 	case s.File != "":
@@ -110,6 +111,19 @@ func (s SecretRef) Resolve() (string, error) {
 	}
 	return "", nil
 }
+
+// SecretError is a secret reference that cannot be resolved, for a reason
+// of hcops' own (an unset variable, two sources): a catalogue message, so
+// it reads in the language of whatever shows it (i18n.Coded).
+type SecretError struct {
+	Key  string
+	Args []any
+}
+
+func (e *SecretError) Error() string { return i18n.T(i18n.EN, e.Key, e.Args...) }
+
+// I18n is the error's meaning (i18n.Coded).
+func (e *SecretError) I18n() i18n.Sub { return i18n.S(e.Key, e.Args...) }
 
 // Connection says how hcops reaches an asset.
 type Connection struct {

@@ -170,7 +170,7 @@ func (nginxCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Resul
 	body, err := c.get(ctx, "")
 	if err != nil {
 		if _, ok := err.(*secretError); ok {
-			return []result.Result{mwUnknown(env, typ, "", "secret", "mw.secret", err.Error())}
+			return []result.Result{mwUnknown(env, typ, "", "secret", "mw.secret", err)}
 		}
 		return []result.Result{mwHTTPProblem(env, typ, "nginx stub_status", err)}
 	}

@@ -132,7 +132,7 @@ func (rabbitmqCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Re
 	}
 	fail := func(err error) []result.Result {
 		if _, ok := err.(*secretError); ok {
-			return []result.Result{mwUnknown(env, typ, "", "secret", "mw.secret", err.Error())}
+			return []result.Result{mwUnknown(env, typ, "", "secret", "mw.secret", err)}
 		}
 		return []result.Result{mwHTTPProblem(env, typ, "RabbitMQ management API", err)}
 	}

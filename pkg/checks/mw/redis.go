@@ -248,7 +248,7 @@ func (redisCheck) Evaluate(ctx context.Context, env *inspect.Env) []result.Resul
 		inspect.SetAdvice(&r, env, "mw.redis.noauth_advice")
 		return []result.Result{r}
 	case errors.As(err, new(*secretError)):
-		return []result.Result{mwUnknown(env, typ, "", "secret", "mw.secret", err.Error())}
+		return []result.Result{mwUnknown(env, typ, "", "secret", "mw.secret", err)}
 	case err != nil:
 		var re redisError
 		if errors.As(err, &re) {

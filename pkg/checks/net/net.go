@@ -139,7 +139,7 @@ func failure(env *inspect.Env, typ string, err error) result.Result {
 		if errors.As(err, &ue) && ue.Err != nil {
 			why = ue.Err // "snmp.community: environment variable X is not set"
 		}
-		inspect.SetMsg(&r, env, "net.snmp.secret", name, why.Error())
+		inspect.SetMsg(&r, env, "net.snmp.secret", name, why)
 		inspect.SetAdvice(&r, env, "net.snmp.secret_advice")
 	default:
 		inspect.SetMsg(&r, env, "net.snmp.failed", name, err.Error())
