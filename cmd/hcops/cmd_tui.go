@@ -86,7 +86,7 @@ EXIT STATUS
 	f.DurationVar(&opts.refresh, "refresh", 5*time.Second, "how often to read the history again")
 	f.DurationVar(&opts.wallEvery, "wall-every", 10*time.Second, "--wall: time on each system")
 	f.StringVar(&opts.by, "by", "", "who acts (default: site.engineer, else $USER)")
-	f.StringSliceVarP(&opts.playbooks, "playbook", "p", nil, "playbooks of a run started with i (default: the daily set, "+strings.Join(dailyPlaybooks, ", ")+", as hcops inspect)")
+	f.StringSliceVarP(&opts.playbooks, "playbook", "p", nil, "playbooks of a run started with i (default: the daily set, "+strings.Join(dailyPlaybooks, ", ")+", or "+defaultLocalPlaybook+" without an inventory, as hcops inspect)")
 	return cmd
 }
 
@@ -116,7 +116,9 @@ func runTUI(ctx context.Context, app *App, opts *tuiOptions) error {
 		return err
 	}
 	deps := tui.Deps{Inventory: inv, History: sdb, Alerts: sdb, Tickets: svc, Availability: sdb}
-	if inv != nil && !opts.readonly {
+	if !opts.readonly {
+		// Without an inventory a run inspects this machine, as hcops
+		// inspect does.
 		deps.Inspect = tuiInspector(app, inv, opts.playbooks)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -149,6 +151,9 @@ func tuiInspector(app *App, inv *inventory.Inventory, playbooks []string) tui.In
 		}
 		if len(playbooks) == 0 {
 			playbooks = dailyPlaybooks
+			if inv == nil {
+				playbooks = []string{defaultLocalPlaybook}
+			}
 		}
 		var pbs []*inspect.Playbook
 		for _, n := range playbooks {
@@ -162,6 +167,8 @@ func tuiInspector(app *App, inv *inventory.Inventory, playbooks []string) tui.In
 		for _, n := range names {
 			if a := inv.Asset(n); a != nil {
 				assets = append(assets, a)
+			} else if inv == nil && n == inventory.LocalhostAssetName {
+				assets = append(assets, inventory.Localhost())
 			}
 		}
 		factory, err := connect.New(connect.Options{Inventory: inv, KnownHosts: app.Setting("known_hosts"),
@@ -175,11 +182,15 @@ func tuiInspector(app *App, inv *inventory.Inventory, playbooks []string) tui.In
 			return err
 		}
 		systems := map[string]*inventory.System{}
-		for _, s := range inv.Systems {
-			systems[s.Name] = s
+		size := len(assets)
+		if inv != nil {
+			for _, s := range inv.Systems {
+				systems[s.Name] = s
+			}
+			size = len(inv.Assets)
 		}
 		eng := &engine.Engine{Connect: factory, Lang: app.Lang, Store: db, Audit: auditForRun(app)}
-		_, err = eng.Inspect(ctx, engine.InspectRequest{Assets: assets, Playbooks: pbs, Selector: "tui", InventorySize: len(inv.Assets),
+		_, err = eng.Inspect(ctx, engine.InspectRequest{Assets: assets, Playbooks: pbs, Selector: "tui", InventorySize: size,
 			Systems: systems, Forks: settings.forks, HostTimeout: settings.hostTimeout, ConnectTimeout: settings.connectTimeout,
 			Site: app.Setting("location")}, on)
 		if errors.Is(err, engine.ErrNothingToInspect) {

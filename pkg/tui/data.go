@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/engine"
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -228,13 +229,18 @@ func buildTiles(ctx context.Context, d Deps, s *snapshot, lang string, now time.
 			t.Target = sy.SLA.Availability
 		}
 	}
+	// Assets of no system (this machine inspected without an inventory,
+	// hosts not yet assigned) share one tile, as the CLI groups them.
+	sysTile := func(sy string) *tile {
+		if sy == "" {
+			return get(false, "", i18n.T(lang, "inspect.no_system"))
+		}
+		return get(false, sy, sy)
+	}
 	sysOf := map[string]string{}
 	for _, r := range s.Assets {
 		sysOf[r.Name] = r.System
-		var ts []*tile
-		if r.System != "" {
-			ts = append(ts, get(false, r.System, r.System))
-		}
+		ts := []*tile{sysTile(r.System)}
 		if r.Zone != "" {
 			ts = append(ts, get(true, r.Zone, r.Zone))
 		}
@@ -264,10 +270,7 @@ func buildTiles(ctx context.Context, d Deps, s *snapshot, lang string, now time.
 		if sy == "" {
 			sy = sysOf[tk.Asset]
 		}
-		var ts []*tile
-		if sy != "" {
-			ts = append(ts, get(false, sy, sy))
-		}
+		ts := []*tile{sysTile(sy)}
 		if z := zoneOf[tk.Asset]; z != "" {
 			ts = append(ts, get(true, z, z))
 		}
@@ -287,11 +290,11 @@ func buildTiles(ctx context.Context, d Deps, s *snapshot, lang string, now time.
 		}
 		samples, down := map[*tile]int{}, map[*tile]int{}
 		for _, h := range hs {
-			sy := sysOf[h.Asset]
-			if sy == "" {
+			sy, ok := sysOf[h.Asset]
+			if !ok {
 				continue
 			}
-			t := get(false, sy, sy)
+			t := sysTile(sy)
 			samples[t] += h.Samples
 			down[t] += h.Down
 		}

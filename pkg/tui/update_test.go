@@ -3,13 +3,16 @@ package tui
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cyhealth/hcops/pkg/engine"
+	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
 )
@@ -266,5 +269,38 @@ func TestRunFailsToStart(t *testing.T) {
 	}
 	if strings.Contains(frame, "tui.run.status") {
 		t.Errorf("a message key shows on screen:\n%s", frame)
+	}
+}
+
+// This machine inspected without an inventory (or a host of no system)
+// has a tile of its own, named as the CLI names it, instead of an overview
+// that says there is nothing.
+func TestAssetsOfNoSystemHaveATile(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := fixedNow.Add(-5 * time.Minute)
+	run := &result.Run{Kind: result.KindInspect, StartedAt: at, Status: result.RunRunning, Playbooks: []string{"local-default"}}
+	if err := db.BeginRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddResults(ctx, run.ID, []result.Result{{Asset: "localhost", Check: "load", Type: "load", Status: result.Crit, Message: "load 6", StartedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	run.FinishedAt, run.Status = at.Add(time.Second), result.RunCompleted
+	if err := db.FinishRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	for lang, title := range map[string]string{"zh": "（未归属系统）", "en": "(no system)"} {
+		m := New(ctx, Deps{History: db, Alerts: db, Availability: db}, Options{Lang: lang, Now: func() time.Time { return fixedNow }})
+		m = step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+		m = step(t, m, m.loadCmd()())
+		frame := ansi.Strip(m.Frame())
+		if !strings.Contains(frame, title) || !strings.Contains(frame, "X1") || strings.Contains(frame, m.t("tui.empty")) {
+			t.Errorf("%s overview:\n%s", lang, frame)
+		}
 	}
 }
