@@ -211,7 +211,7 @@ target, source, checks[]).`,
 				if src == inspect.BuiltinSource {
 					src = app.T("inspect.builtin")
 				}
-				t.Row(pb.Name, strconv.Itoa(len(pb.Checks)), pb.Target, src, firstLine(pb.Description))
+				t.Row(pb.Name, strconv.Itoa(len(pb.Checks)), pb.Target, src, inspect.DescriptionIn(firstLine(pb.Description), app.Lang))
 			}
 			names := make([]string, 0, len(lib.Broken))
 			for n := range lib.Broken {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode"
 
 	"github.com/cyhealth/hcops/pkg/result"
 )
@@ -51,3 +52,26 @@ func DefaultThresholds(env *Env, warn, crit string) Thresholds {
 
 // Notable reports whether a status deserves advice (WARN or CRIT).
 func Notable(s result.Status) bool { return s == result.Warn || s == result.Crit }
+
+// DescriptionIn is a playbook's or check's description in lang. The
+// built-in playbooks write "中文说明 / English text"; such a description
+// shows only the half in lang, and any other is shown as written.
+func DescriptionIn(desc, lang string) string {
+	zh, en, ok := strings.Cut(desc, " / ")
+	if !ok || strings.Contains(en, " / ") || !hasHan(zh) || hasHan(en) {
+		return desc
+	}
+	if lang == "zh" {
+		return strings.TrimSpace(zh)
+	}
+	return strings.TrimSpace(en)
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}

@@ -31,3 +31,18 @@ func TestBytesAndRound(t *testing.T) {
 		t.Errorf("the playbook's own warn must win over the defaults: %+v", th)
 	}
 }
+
+func TestDescriptionIn(t *testing.T) {
+	d := "每日 Linux 巡检 / daily Linux inspection"
+	if got := DescriptionIn(d, "zh"); got != "每日 Linux 巡检" {
+		t.Errorf("zh: %q", got)
+	}
+	if got := DescriptionIn(d, "en"); got != "daily Linux inspection" {
+		t.Errorf("en: %q", got)
+	}
+	for _, own := range []string{"disk space on /data", "input / output errors", "磁盘 / 分区", ""} {
+		if got := DescriptionIn(own, "zh"); got != own {
+			t.Errorf("a site's own description %q shown as %q", own, got)
+		}
+	}
+}
