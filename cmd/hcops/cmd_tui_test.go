@@ -139,7 +139,7 @@ func TestTUISmokeTmux(t *testing.T) {
 	keys("a")
 	shot("work", waitFor("the acknowledgement", screenHas("ticket 1: acknowledged", "ticket #1 urgent acknowledged")))
 	keys("q")
-	s := waitFor("the exit", func(string) bool { _, err := os.Stat(exitFile); return err == nil })
+	s := waitFor("the exit", func(string) bool { b, _ := os.ReadFile(exitFile); return strings.HasSuffix(string(b), "\n") })
 	if got, _ := os.ReadFile(exitFile); strings.TrimSpace(string(got)) != "EXIT=0" {
 		t.Errorf("exit: %q", got)
 	}

@@ -153,7 +153,7 @@ func TestTUIWalkthrough(t *testing.T) {
 		t.Errorf("the overview is not green:\n%s", s)
 	}
 	keys("q")
-	waitFor("the exit", func(string) bool { _, err := os.Stat(exitFile); return err == nil })
+	waitFor("the exit", func(string) bool { b, _ := os.ReadFile(exitFile); return strings.HasSuffix(string(b), "\n") })
 	if got, _ := os.ReadFile(exitFile); strings.TrimSpace(string(got)) != "EXIT=0" {
 		t.Errorf("exit: %q", got)
 	}
