@@ -53,7 +53,13 @@ func (e *paramError) Text(lang string) string {
 	return i18n.T(lang, "inspect.param.error", e.check, e.param, msg)
 }
 
-// badParamMsg is BadParam with a catalogue message.
+// BadParamMsg is BadParam with a catalogue message (key and its args), so
+// the error reads in the language of whoever shows it; prefer it to
+// BadParam for every new message.
+func BadParamMsg(spec *Spec, name, key string, args ...any) error {
+	return badParamMsg(spec, name, key, args...)
+}
+
 func badParamMsg(spec *Spec, name, key string, args ...any) *paramError {
 	sub := i18n.S(key, args...)
 	return &paramError{check: specLabel(spec), param: name, msg: i18n.Render(i18n.EN, sub.Key, sub.Args), sub: &sub}
