@@ -175,6 +175,13 @@ func fmtDuration(lang string, d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
+	if d > 0 && d < 30*time.Second {
+		// An outage of seconds happened: it is not "0 minutes".
+		if lang == i18n.ZH {
+			return "不足1分钟"
+		}
+		return "under 1 min"
+	}
 	d = d.Round(time.Minute)
 	days := int(d / (24 * time.Hour))
 	h := int(d%(24*time.Hour)) / int(time.Hour)

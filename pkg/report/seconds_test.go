@@ -1,6 +1,9 @@
 package report
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestFmtSeconds(t *testing.T) {
 	for _, c := range []struct {
@@ -22,6 +25,24 @@ func TestFmtSeconds(t *testing.T) {
 		}
 		if got := fmtSeconds("en", c.v); got != c.en {
 			t.Errorf("en %v: %q, want %q", c.v, got, c.en)
+		}
+	}
+}
+
+// Outage lengths are written in minutes; one of a few seconds is "under a
+// minute", never "0 minutes", and none at all stays 0.
+func TestFmtDurationShortOutage(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{"zh", 0, "0分钟"}, {"en", 0, "0 min"},
+		{"zh", 12 * time.Second, "不足1分钟"}, {"en", 12 * time.Second, "under 1 min"},
+		{"zh", 40 * time.Second, "1分钟"}, {"en", 135 * time.Minute, "2 h 15 min"},
+	} {
+		if got := fmtDuration(c.lang, c.d); got != c.want {
+			t.Errorf("fmtDuration(%s, %v) = %q, want %q", c.lang, c.d, got, c.want)
 		}
 	}
 }
