@@ -190,5 +190,9 @@ func init() {
 		"db.log.slow_max":  {"，最长一条耗时 %s 秒", ", the longest took %s s"},
 		"db.log.slow_at":   {"（%s）", " (%s)"},
 		"db.log.slow_a":    {"查看证据中耗时最长的语句，用 EXPLAIN 分析执行计划，为过滤和关联条件建立合适的索引或改写语句；批量统计和导出任务安排在业务低峰期执行", "take the longest statements in the evidence, run EXPLAIN on them, add indexes for their filter and join conditions or rewrite them; schedule batch reports and exports outside business hours"},
+
+		// Parameter errors, reported when the playbook is loaded.
+		"db.param.pg_slow_log": {"PostgreSQL 把慢语句（duration: 行）写在服务器日志中：只需给出 error_log", "PostgreSQL writes slow statements (duration: lines) to its server log: give error_log only"},
+		"db.param.slow_ms":     {"应为毫秒数（0 或更大），实际为 %v", "want milliseconds, 0 or more, got %v"},
 	})
 }

@@ -69,5 +69,16 @@ func init() {
 		"mw.tomcat.jvm_advice":     {"观察堆内存是否持续增长（可能内存泄漏），必要时调大 -Xmx 或安排重启", "watch whether the heap keeps growing (a leak); raise -Xmx or plan a restart if needed"},
 		"mw.tomcat.connector":      {"连接器 %s：忙线程 %d / 最大 %d，启动以来请求 %d 次、错误 %d 次", "connector %s: %d of %d threads busy, %d requests and %d errors since start"},
 		"mw.tomcat.threads_advice": {"线程池接近满载，新请求将排队：检查慢请求与后端（数据库）响应，必要时调大 maxThreads", "the thread pool is nearly full and new requests queue: look for slow requests and slow back ends (database); raise maxThreads if needed"},
+
+		// Parameter errors, reported when the playbook is loaded.
+		"mw.param.percent":      {"应为大于 0、不超过 100 的百分比，实际为 %v", "want a percentage above 0, at most 100, got %v"},
+		"mw.param.port":         {"%d 不是有效的 TCP 端口（1-65535）", "%d is not a TCP port (1-65535)"},
+		"mw.param.secret_key":   {"未知的键 %q（应为 env、file 或 vault）", "unknown key %q (want env, file or vault)"},
+		"mw.param.secret_one":   {"env、file、vault 三者须写且只写一个", "name exactly one of env, file, vault"},
+		"mw.param.secret_ref":   {"请写口令引用：{env: 变量名}、{file: 文件路径} 或 {vault: 名称}，切勿直接写口令本身", "give a secret reference, {env: NAME}, {file: PATH} or {vault: NAME}, never the password itself"},
+		"mw.param.secret_value": {"%s：应为名称或路径", "%s: want a name or path"},
+		"mw.param.timeout":      {"应大于 0 且不超过 5m，实际为 %s", "want more than 0 and at most 5m, got %s"},
+		"mw.param.url":          {"应为以 http:// 或 https:// 开头的 URL，实际为 %q", "want an http:// or https:// URL, got %q"},
+		"mw.param.zero_or_more": {"应为 0 或更大的整数，实际为 %d", "want 0 or more, got %d"},
 	})
 }

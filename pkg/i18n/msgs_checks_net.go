@@ -84,5 +84,8 @@ func init() {
 		"net.storage.advice":      {"清理或归档数据，或为该卷扩容", "clean up or archive data, or grow the volume"},
 		"net.storage.none":        {"设备的 %d 个存储条目中没有需检查的磁盘卷", "none of the device's %d storage entries is a volume to check"},
 		"net.storage.none_advice": {"确认设备支持 HOST-RESOURCES-MIB（hrStorageTable），或用参数 include 指定卷", "check that the device serves HOST-RESOURCES-MIB (hrStorageTable), or name the volumes with the include parameter"},
+
+		// Parameter errors, reported when the playbook is loaded.
+		"net.param.down": {"应为 warn 或 crit，实际为 %q", "want warn or crit, got %q"},
 	})
 }

@@ -135,5 +135,25 @@ func init() {
 		"os.reboot.needs_restarting": {"needs-restarting -r 报告需要重启", "needs-restarting -r says a reboot is needed"},
 		"os.reboot.none":             {"无需重启（运行内核 %s）", "no reboot pending (running kernel %s)"},
 		"os.reboot.advice":           {"已安装的更新要重启后才生效：与业务方约定维护窗口后重启，重启后确认服务恢复", "installed updates take effect only after a reboot: agree a maintenance window with the system's owners, reboot, and check the services afterwards"},
+
+		// Parameter errors, reported when the playbook is loaded.
+		"os.param.at_least_1h":        {"应至少为 1h，实际为 %s", "want at least 1h, got %s"},
+		"os.param.bad_pattern":        {"通配模式 %q 有误：%v", "bad pattern %q: %v"},
+		"os.param.cpu_sample":         {"应在 0.1s 到 5s 之间，实际为 %s", "want between 0.1s and 5s, got %s"},
+		"os.param.disk_mount_err":     {"%s：%v", "%s: %v"},
+		"os.param.disk_mount_key":     {"%s：未知的键 %q（应为 warn 或 crit）", "%s: unknown key %q (want warn, crit)"},
+		"os.param.disk_mount_th":      {"%s：应为 {warn: ..., crit: ...}，实际为 %s", "%s: want {warn: ..., crit: ...}, got %s"},
+		"os.param.disk_mounts":        {"应为挂载点模式到 {warn, crit} 的映射，实际为 %s", "want a mapping of mount pattern to {warn, crit}, got %s"},
+		"os.param.proc_count":         {"第 %d 项：%s 应为不小于 0 的整数，实际为 %s", "item %d: %s must be a whole number >= 0, got %s"},
+		"os.param.proc_item":          {"第 %d 项：应为进程名或映射，实际为 %s", "item %d: want a name or a mapping, got %s"},
+		"os.param.proc_key":           {"第 %d 项：未知的键 %q（应为 name、match、min 或 max）", "item %d: unknown key %q (want name, match, min, max)"},
+		"os.param.proc_max_min":       {"第 %d 项（%s）：max %d 小于 min %d", "item %d (%s): max %d is below min %d"},
+		"os.param.proc_name_empty":    {"第 %d 项：name 为空", "item %d: name is empty"},
+		"os.param.processes_required": {"必填：列出必须运行的进程，如 [sshd, crond]，或在 forbidden 下列出不得运行的进程", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden"},
+		"os.param.unit_name":          {"单元名称 %q 不合法", "bad unit name %q"},
+		"os.param.window":             {"应为 1、5 或 15（分钟），实际为 %d", "want 1, 5 or 15 (minutes), got %d"},
+		"os.param.port_proto":         {"%q：协议应为 tcp 或 udp", "%q: protocol must be tcp or udp"},
+		"os.param.port_addr":          {"%q：%q 不是 IP 地址", "%q: %q is not an IP address"},
+		"os.param.port_num":           {"%q：端口应为 1-65535", "%q: want a port 1-65535"},
 	})
 }

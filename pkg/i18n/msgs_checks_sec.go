@@ -224,5 +224,14 @@ func init() {
 		"sec.trust.aide":                     {"没有可信根与 IMA，仅有 AIDE 文件完整性检查", "no root of trust or IMA; only AIDE file integrity checking"},
 		"sec.trust.none":                     {"没有可信根（TPM/TCM）、IMA 度量或 AIDE（虚拟机常见，通常为可接受的差距）", "no root of trust (TPM/TCM), IMA measurement or AIDE (common on virtual machines and usually an accepted gap)"},
 		"sec.tv-trusted-verification.advice": {"物理机启用 TPM/TCM 与可信启动，内核参数加 ima_policy=tcb；云主机向云平台申请可信计算实例，或至少部署 AIDE（aide --init 后定期 aide --check）", "on physical servers turn on the TPM/TCM with measured boot and add ima_policy=tcb to the kernel command line; for cloud hosts ask the platform for trusted-computing instances, or at least deploy AIDE (aide --init, then aide --check regularly)"},
+
+		// Parameter errors, reported when the playbook is loaded.
+		"sec.param.agent":        {"须至少写一个进程名", "must name at least one process"},
+		"sec.param.at_least_1":   {"须至少为 1，实际为 %d", "must be at least 1, got %d"},
+		"sec.param.at_least_1d":  {"须至少为 1d，实际为 %s", "must be at least 1d, got %s"},
+		"sec.param.at_least_1s":  {"须至少为 1s，实际为 %s", "must be at least 1s, got %s"},
+		"sec.param.min_class":    {"须为 0 到 4，实际为 %d", "must be 0 to 4, got %d"},
+		"sec.param.not_negative": {"不能为负数，实际为 %d", "must not be negative, got %d"},
+		"sec.param.umask":        {"须为八进制数，如 027，实际为 %q", "must be octal like 027, got %q"},
 	})
 }

@@ -50,5 +50,12 @@ func init() {
 		"win.reboot.cbs":      {"；组件服务有挂起的更改（CBS RebootPending）", "; component servicing has pending changes (CBS RebootPending)"},
 		"win.reboot.renames":  {"；%d 项文件替换待重启完成（PendingFileRenameOperations）", "; %d file replacement entries wait for it (PendingFileRenameOperations)"},
 		"win.reboot.advice":   {"已安装的更新要重启后才生效：与业务方约定维护窗口后重启，重启后确认服务恢复", "installed updates take effect only after a reboot: agree a maintenance window with the system's owners, reboot, and check the services afterwards"},
+
+		// Parameter errors, reported when the playbook is loaded.
+		"win.param.bad_pattern":  {"通配模式 %q 有误：%v", "bad pattern %q: %v"},
+		"win.param.logs":         {"请至少写一个事件日志", "name at least one event log"},
+		"win.param.lookback":     {"应在 1h 到 90d 之间，实际为 %s", "want between 1h and 90d, got %s"},
+		"win.param.max_events":   {"应为 1 到 5000，实际为 %d", "want 1 to 5000, got %d"},
+		"win.param.service_name": {"应为服务名称（不能用通配模式），实际为 %q", "want service names (no patterns), got %q"},
 	})
 }

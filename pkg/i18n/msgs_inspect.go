@@ -82,6 +82,7 @@ func init() {
 		"inspect.pb.check_param":       {"%v", "%v"},
 		// A playbook parameter the decoder rejects (check, parameter, why).
 		"inspect.param.error":             {"检查项 %s 的参数 %s：%s", "check %s: parameter %s: %s"},
+		"inspect.param.detail":            {"%v", "%v"}, // an error that carries its own message (i18n.Coded)
 		"inspect.param.a_list":            {"一个列表", "a list"},
 		"inspect.param.a_mapping":         {"一个映射", "a mapping"},
 		"inspect.param.want_string":       {"应为字符串，实际为 %s", "want a string, got %s"},
@@ -120,5 +121,9 @@ func init() {
 		"inspect.hint.host-key-unknown":  {"主机密钥未知：核实后将其加入 known_hosts，或首次连接时加 --accept-new-host-keys", "the host key is not known: verify it, then add it to known_hosts or run once with --accept-new-host-keys"},
 		"inspect.hint.dns":               {"请核对清单中的地址以及本机的 DNS 设置", "check the address in the inventory and this machine's DNS"},
 		"inspect.hint.network":           {"请检查本机到该主机的网络路径", "check the network path from this machine to the host"},
+		"result.threshold.bad_start":     {"阈值 %q：下限 %q 有误（应为数字或 ~）", "threshold %q: bad start %q (want a number or ~)"},
+		"result.threshold.bad_end":       {"阈值 %q：上限 %q 有误（应为数字）", "threshold %q: bad end %q (want a number)"},
+		"result.threshold.empty":         {"阈值 %q 为空", "threshold %q: empty"},
+		"result.threshold.reversed":      {"阈值 %q：下限 %s 大于上限 %s", "threshold %q: start %s is greater than end %s"},
 	})
 }
