@@ -77,6 +77,10 @@ func describe(v any) any {
 	return Describe(v)
 }
 
+// DescribeParam is Describe as an argument of a BadParamMsg message: "a
+// list" and "a mapping" read in the message's language.
+func DescribeParam(v any) any { return describe(v) }
+
 func specLabel(spec *Spec) string {
 	if spec == nil {
 		return "?"
@@ -90,6 +94,9 @@ func specLabel(spec *Spec) string {
 	return "?"
 }
 
+// BadParam is a parameter error with a free-form English detail; it reads
+// in English also under --lang zh, so use it only to quote an error of the
+// system or a library as it is, and BadParamMsg for every message of ours.
 func BadParam(spec *Spec, name, format string, args ...any) error {
 	return &paramError{check: specLabel(spec), param: name, msg: fmt.Sprintf(format, args...)}
 }
