@@ -1,10 +1,11 @@
 package result
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
 )
 
 // Range is a Nagios threshold range (monitoring-plugins guidelines), the one
@@ -41,18 +42,18 @@ func ParseRange(s string) (*Range, error) {
 		r.Start = math.Inf(-1)
 	default:
 		if r.Start, err = strconv.ParseFloat(strings.TrimSpace(start), 64); err != nil {
-			return nil, fmt.Errorf("threshold %q: bad start %q (want a number or ~)", s, start)
+			return nil, i18n.NewError("result.threshold.bad_start", s, start)
 		}
 	}
 	if strings.TrimSpace(end) != "" {
 		if r.End, err = strconv.ParseFloat(strings.TrimSpace(end), 64); err != nil {
-			return nil, fmt.Errorf("threshold %q: bad end %q (want a number)", s, end)
+			return nil, i18n.NewError("result.threshold.bad_end", s, end)
 		}
 	} else if !hasColon {
-		return nil, fmt.Errorf("threshold %q: empty", s)
+		return nil, i18n.NewError("result.threshold.empty", s)
 	}
 	if r.Start > r.End {
-		return nil, fmt.Errorf("threshold %q: start %g is greater than end %g", s, r.Start, r.End)
+		return nil, i18n.NewError("result.threshold.reversed", s, strconv.FormatFloat(r.Start, 'g', -1, 64), strconv.FormatFloat(r.End, 'g', -1, 64))
 	}
 	return r, nil
 }
