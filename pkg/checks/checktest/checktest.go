@@ -197,8 +197,9 @@ func RunSh(t *testing.T, script string) []byte {
 }
 
 // MsgKeyRE finds the catalogue keys a check's source uses, through every
-// helper that writes a message (the *MessagesInCatalogue tests).
-var MsgKeyRE = regexp.MustCompile(`(?:probeT\([a-zA-Z&.]+, |osT\(env, |(?:inspect\.)?(?:setMsg|setAdvice|addMsg|SetMsg|SetAdvice|AddMsg)\(&?[\w.\[\]()-]+, env, |osUnknownMsg\(\w+, env, "[^"]+", |i18n\.S\()"([^"]+)"`)
+// helper that writes a message, parameter errors (BadParamMsg) and coded
+// errors (i18n.NewError) included (the *MessagesInCatalogue tests).
+var MsgKeyRE = regexp.MustCompile(`(?:probeT\([a-zA-Z&.]+, |osT\(env, |(?:inspect\.)?(?:setMsg|setAdvice|addMsg|SetMsg|SetAdvice|AddMsg)\(&?[\w.\[\]()-]+, env, |osUnknownMsg\(\w+, env, "[^"]+", |i18n\.S\(|i18n\.NewError\(|BadParamMsg\(\w+, [\w."/]+, )"([^"]+)"`)
 
 func bytesToStrings(bs [][]byte) []string {
 	out := make([]string, len(bs))
