@@ -32,7 +32,7 @@ func (p *cpuParams) Defaults() { p.Sample = 500 * time.Millisecond }
 // CheckParams keeps the sample between 0.1 s and 5 s.
 func (p *cpuParams) CheckParams(spec *inspect.Spec) error {
 	if p.Sample < 100*time.Millisecond || p.Sample > 5*time.Second {
-		return inspect.BadParam(spec, "sample", "want between 0.1s and 5s, got %s", p.Sample)
+		return inspect.BadParamMsg(spec, "sample", "os.param.cpu_sample", p.Sample.String())
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func (*diskMountList) ParamType() string { return "mapping of mount pattern to {
 func (l *diskMountList) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return inspect.BadParam(spec, name, "want a mapping of mount pattern to {warn, crit}, got %s", inspect.Describe(raw))
+		return inspect.BadParamMsg(spec, name, "os.param.disk_mounts", inspect.DescribeParam(raw))
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -84,11 +84,11 @@ func (l *diskMountList) UnmarshalParam(spec *inspect.Spec, name string, raw any)
 	var out []diskMountThresholds
 	for _, k := range keys {
 		if _, err := path.Match(k, "/"); err != nil {
-			return inspect.BadParam(spec, name, "bad pattern %q: %v", k, err)
+			return inspect.BadParamMsg(spec, name, "os.param.bad_pattern", k, err)
 		}
 		v, ok := m[k].(map[string]any)
 		if !ok {
-			return inspect.BadParam(spec, name, "%s: want {warn: ..., crit: ...}, got %s", k, inspect.Describe(m[k]))
+			return inspect.BadParamMsg(spec, name, "os.param.disk_mount_th", k, inspect.DescribeParam(m[k]))
 		}
 		var warn, crit string
 		for kk, vv := range v {
@@ -98,12 +98,12 @@ func (l *diskMountList) UnmarshalParam(spec *inspect.Spec, name string, raw any)
 			case "crit":
 				crit = fmt.Sprint(vv)
 			default:
-				return inspect.BadParam(spec, name, "%s: unknown key %q (want warn, crit)", k, kk)
+				return inspect.BadParamMsg(spec, name, "os.param.disk_mount_key", k, kk)
 			}
 		}
 		th, err := inspect.ParseThresholds(warn, crit)
 		if err != nil {
-			return inspect.BadParam(spec, name, "%s: %v", k, err)
+			return inspect.BadParamMsg(spec, name, "os.param.disk_mount_err", k, err)
 		}
 		out = append(out, diskMountThresholds{Pattern: k, Th: th})
 	}
@@ -163,7 +163,7 @@ func diskOptionsOf(spec *inspect.Spec, includeTypes, excludeTypes, allowRO, moun
 	}
 	for _, p := range append(append([]string{}, mounts...), excludeMounts...) {
 		if _, err := path.Match(p, "/"); err != nil {
-			return o, inspect.BadParam(spec, "mounts", "bad pattern %q: %v", p, err)
+			return o, inspect.BadParamMsg(spec, "mounts", "os.param.bad_pattern", p, err)
 		}
 	}
 	return o, nil

@@ -53,7 +53,7 @@ func (p *failedLoginsTyped) Defaults() { p.Lookback = 7 * 24 * time.Hour }
 // CheckParams wants at least an hour.
 func (p *failedLoginsTyped) CheckParams(spec *inspect.Spec) error {
 	if p.Lookback < time.Hour {
-		return inspect.BadParam(spec, "lookback", "want at least 1h, got %s", p.Lookback)
+		return inspect.BadParamMsg(spec, "lookback", "os.param.at_least_1h", p.Lookback.String())
 	}
 	return nil
 }

@@ -82,11 +82,11 @@ func (p *fileTyped) CheckParams(spec *inspect.Spec) error {
 	}
 	c.paths = append(c.paths, p.Paths...)
 	if len(c.paths) == 0 {
-		return inspect.BadParam(spec, "path", "missing: give the file to check")
+		return inspect.BadParamMsg(spec, "path", "probe.param.file_missing")
 	}
 	for _, x := range c.paths {
 		if strings.TrimSpace(x) == "" {
-			return inspect.BadParam(spec, "paths", "empty path")
+			return inspect.BadParamMsg(spec, "paths", "probe.param.empty_path")
 		}
 	}
 	switch p.State {
@@ -94,12 +94,12 @@ func (p *fileTyped) CheckParams(spec *inspect.Spec) error {
 	case "absent":
 		c.absent = true
 	default:
-		return inspect.BadParam(spec, "state", "want present or absent, got %q", p.State)
+		return inspect.BadParamMsg(spec, "state", "probe.param.file_state", p.State)
 	}
 	switch c.ftype {
 	case "any", "file", "directory":
 	default:
-		return inspect.BadParam(spec, "type", "want any, file or directory, got %q", c.ftype)
+		return inspect.BadParamMsg(spec, "type", "probe.param.file_type", c.ftype)
 	}
 	for _, s := range []struct {
 		name, v string
@@ -111,7 +111,7 @@ func (p *fileTyped) CheckParams(spec *inspect.Spec) error {
 		}
 		n, err := ParseSize(s.v)
 		if err != nil {
-			return inspect.BadParam(spec, s.name, "%v", err)
+			return inspect.BadParamMsg(spec, s.name, "inspect.param.detail", err)
 		}
 		*s.dst, *s.has = n, true
 	}
@@ -140,11 +140,11 @@ func (m fileMode) String() string { return fmt.Sprintf("%04o", m.bits) }
 func (m *fileMode) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	v, isString := raw.(string)
 	if !isString {
-		return inspect.BadParam(spec, name, "write the mode in quotes, e.g. \"0640\" (unquoted, YAML reads 0640 as the number 416)")
+		return inspect.BadParamMsg(spec, name, "probe.param.mode_quote")
 	}
 	n, err := strconv.ParseInt(v, 8, 32)
 	if err != nil || n < 0 || n > 0o7777 {
-		return inspect.BadParam(spec, name, "want octal permission bits like \"0640\", got %q", v)
+		return inspect.BadParamMsg(spec, name, "probe.param.mode", v)
 	}
 	m.bits, m.set = n, true
 	return nil
@@ -185,7 +185,7 @@ func ParseSize(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || f < 0 || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("want a size like 1048576, 10K, 1.5M or 2G")
+		return 0, i18n.NewError("probe.param.size_parse")
 	}
 	return int64(f * mult), nil
 }

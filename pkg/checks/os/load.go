@@ -29,7 +29,7 @@ func (p *loadParams) Defaults() { p.Window = 5 }
 // CheckParams accepts the three averages the kernel keeps.
 func (p *loadParams) CheckParams(spec *inspect.Spec) error {
 	if p.Window != 1 && p.Window != 5 && p.Window != 15 {
-		return inspect.BadParam(spec, "window", "want 1, 5 or 15 (minutes), got %d", p.Window)
+		return inspect.BadParamMsg(spec, "window", "os.param.window", p.Window)
 	}
 	return nil
 }

@@ -99,12 +99,12 @@ func (p *logTyped) CheckParams(spec *inspect.Spec) error {
 	}
 	switch {
 	case c.path == "" && !c.journal:
-		return inspect.BadParam(spec, "path", "missing: give the log file (or unit: / journal: true)")
+		return inspect.BadParamMsg(spec, "path", "probe.param.log_path_missing")
 	case c.path != "" && c.journal:
-		return inspect.BadParam(spec, "path", "give either path or unit/journal, not both")
+		return inspect.BadParamMsg(spec, "path", "probe.param.log_path_both")
 	}
 	if c.pattern == "" {
-		return inspect.BadParam(spec, "pattern", "missing: give the extended regular expression to count")
+		return inspect.BadParamMsg(spec, "pattern", "probe.param.log_pattern_missing")
 	}
 	// grep -E runs on the host; compiling here catches most typos early
 	// (ERE is close to RE2 for what log patterns use).
@@ -114,18 +114,18 @@ func (p *logTyped) CheckParams(spec *inspect.Spec) error {
 	}
 	var err error
 	if c.re, err = regexp.Compile(prefix + c.pattern); err != nil {
-		return inspect.BadParam(spec, "pattern", "bad regular expression: %v", err)
+		return inspect.BadParamMsg(spec, "pattern", "inspect.param.bad_regexp", err)
 	}
 	if c.ignore != "" {
 		if c.ignoreRe, err = regexp.Compile(prefix + c.ignore); err != nil {
-			return inspect.BadParam(spec, "ignore", "bad regular expression: %v", err)
+			return inspect.BadParamMsg(spec, "ignore", "inspect.param.bad_regexp", err)
 		}
 	}
 	if c.maxBytes, err = ParseSize(p.MaxBytes); err != nil || c.maxBytes < 1 {
-		return inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", p.MaxBytes)
+		return inspect.BadParamMsg(spec, "max_bytes", "probe.param.size", p.MaxBytes)
 	}
 	if c.sample < 0 || c.sample > 50 {
-		return inspect.BadParam(spec, "sample", "want 0 to 50 lines, got %d", c.sample)
+		return inspect.BadParamMsg(spec, "sample", "probe.param.log_sample", c.sample)
 	}
 	switch strings.ToLower(p.Missing) {
 	case "unknown":
@@ -137,7 +137,7 @@ func (p *logTyped) CheckParams(spec *inspect.Spec) error {
 	case "crit", "critical":
 		c.missing = result.Crit
 	default:
-		return inspect.BadParam(spec, "missing", "want unknown, ok, warn or crit, got %q", p.Missing)
+		return inspect.BadParamMsg(spec, "missing", "probe.param.log_missing", p.Missing)
 	}
 	p.conf = c
 	return nil

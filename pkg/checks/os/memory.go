@@ -43,7 +43,7 @@ func (p *memoryParams) Defaults() { p.SwapWarn = "~:50" }
 func (p *memoryParams) CheckParams(spec *inspect.Spec) error {
 	th, err := inspect.ParseThresholds(p.SwapWarn, p.SwapCrit)
 	if err != nil {
-		return inspect.BadParam(spec, "swap_warn/swap_crit", "%v", err)
+		return inspect.BadParamMsg(spec, "swap_warn/swap_crit", "inspect.param.detail", err)
 	}
 	p.swap = th
 	return nil

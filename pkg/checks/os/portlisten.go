@@ -2,12 +2,12 @@ package os
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -58,7 +58,7 @@ func osParsePortSpec(s string) (osPortSpec, error) {
 	if body, proto, ok := strings.Cut(s, "/"); ok {
 		proto = strings.ToLower(proto)
 		if proto != "tcp" && proto != "udp" {
-			return p, fmt.Errorf("%q: protocol must be tcp or udp", s)
+			return p, i18n.NewError("os.param.port_proto", s)
 		}
 		p.Proto, s = proto, body
 	}
@@ -67,12 +67,12 @@ func osParsePortSpec(s string) (osPortSpec, error) {
 		p.Addr = strings.Trim(s[:i], "[]")
 		portStr = s[i+1:]
 		if net.ParseIP(p.Addr) == nil {
-			return p, fmt.Errorf("%q: %q is not an IP address", s, p.Addr)
+			return p, i18n.NewError("os.param.port_addr", s, p.Addr)
 		}
 	}
 	n, err := strconv.Atoi(portStr)
 	if err != nil || n < 1 || n > 65535 {
-		return p, fmt.Errorf("%q: want a port 1-65535", s)
+		return p, i18n.NewError("os.param.port_num", s)
 	}
 	p.Port = n
 	return p, nil
@@ -109,7 +109,7 @@ func (p *portTyped) CheckParams(spec *inspect.Spec) error {
 		for _, s := range l.list {
 			ps, err := osParsePortSpec(s)
 			if err != nil {
-				return inspect.BadParam(spec, l.name, "%v", err)
+				return inspect.BadParamMsg(spec, l.name, "inspect.param.detail", err)
 			}
 			*l.into = append(*l.into, ps)
 		}

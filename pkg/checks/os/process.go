@@ -52,7 +52,7 @@ type processTyped struct {
 // CheckParams wants one of the two.
 func (p *processTyped) CheckParams(spec *inspect.Spec) error {
 	if p.Processes == nil && len(p.Forbidden) == 0 {
-		return inspect.BadParam(spec, "processes", "required: list the processes that must run, e.g. [sshd, crond], or those that must not under forbidden")
+		return inspect.BadParamMsg(spec, "processes", "os.param.processes_required")
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func processList(spec *inspect.Spec, raw any) ([]processSpec, error) {
 				case "min", "max":
 					n, ok := inspect.ToInt(v)
 					if !ok || n < 0 {
-						return nil, inspect.BadParam(spec, "processes", "item %d: %s must be a whole number >= 0, got %s", i+1, k, inspect.Describe(v))
+						return nil, inspect.BadParamMsg(spec, "processes", "os.param.proc_count", i+1, k, inspect.DescribeParam(v))
 					}
 					if k == "min" {
 						p.Min = n
@@ -116,18 +116,18 @@ func processList(spec *inspect.Spec, raw any) ([]processSpec, error) {
 						p.Max = n
 					}
 				default:
-					return nil, inspect.BadParam(spec, "processes", "item %d: unknown key %q (want name, match, min, max)", i+1, k)
+					return nil, inspect.BadParamMsg(spec, "processes", "os.param.proc_key", i+1, k)
 				}
 			}
 		default:
-			return nil, inspect.BadParam(spec, "processes", "item %d: want a name or a mapping, got %s", i+1, inspect.Describe(it))
+			return nil, inspect.BadParamMsg(spec, "processes", "os.param.proc_item", i+1, inspect.DescribeParam(it))
 		}
 		p.Name = strings.TrimSpace(p.Name)
 		if p.Name == "" {
-			return nil, inspect.BadParam(spec, "processes", "item %d: name is empty", i+1)
+			return nil, inspect.BadParamMsg(spec, "processes", "os.param.proc_name_empty", i+1)
 		}
 		if p.Max >= 0 && p.Max < p.Min {
-			return nil, inspect.BadParam(spec, "processes", "item %d (%s): max %d is below min %d", i+1, p.Name, p.Max, p.Min)
+			return nil, inspect.BadParamMsg(spec, "processes", "os.param.proc_max_min", i+1, p.Name, p.Max, p.Min)
 		}
 		out = append(out, p)
 	}

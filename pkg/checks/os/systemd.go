@@ -40,12 +40,12 @@ type systemdTyped struct {
 func (p *systemdTyped) CheckParams(spec *inspect.Spec) error {
 	for _, g := range p.Ignore {
 		if _, err := path.Match(g, "x"); err != nil {
-			return inspect.BadParam(spec, "ignore", "bad pattern %q: %v", g, err)
+			return inspect.BadParamMsg(spec, "ignore", "os.param.bad_pattern", g, err)
 		}
 	}
 	for _, u := range p.Units {
 		if strings.TrimSpace(u) == "" || strings.HasPrefix(u, "-") {
-			return inspect.BadParam(spec, "units", "bad unit name %q", u)
+			return inspect.BadParamMsg(spec, "units", "os.param.unit_name", u)
 		}
 	}
 	return nil
