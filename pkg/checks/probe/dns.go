@@ -63,13 +63,13 @@ func (p *dnsParams) CheckParams(spec *inspect.Spec) error {
 	switch c.qtype {
 	case "A", "AAAA", "IP", "CNAME":
 	default:
-		return inspect.BadParam(spec, "type", "want A, AAAA, ip or CNAME, got %q", c.qtype)
+		return inspect.BadParamMsg(spec, "type", "probe.param.dns_type", c.qtype)
 	}
 	if c.qtype != "CNAME" {
 		for i, e := range c.expect {
 			a, err := netip.ParseAddr(strings.TrimSpace(e))
 			if err != nil {
-				return inspect.BadParam(spec, "expect", "%q is not an IP address", e)
+				return inspect.BadParamMsg(spec, "expect", "probe.param.not_ip", e)
 			}
 			c.expect[i] = a.Unmap().String()
 		}
@@ -79,11 +79,11 @@ func (p *dnsParams) CheckParams(spec *inspect.Spec) error {
 			c.server = net.JoinHostPort(strings.Trim(c.server, "[]"), "53")
 		}
 		if _, err := netip.ParseAddrPort(c.server); err != nil {
-			return inspect.BadParam(spec, "server", "want an IP address with an optional port, got %q", c.server)
+			return inspect.BadParamMsg(spec, "server", "probe.param.dns_server", c.server)
 		}
 	}
 	if c.timeout == 0 {
-		return inspect.BadParam(spec, "timeout", "must be more than 0")
+		return inspect.BadParamMsg(spec, "timeout", "probe.param.more_than_0")
 	}
 	p.conf = c
 	return nil

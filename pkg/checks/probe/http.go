@@ -142,11 +142,11 @@ func (p *httpParams) CheckParams(spec *inspect.Spec) error {
 	t.opts.Insecure, t.opts.Timeout = p.Insecure, p.Timeout
 	t.method = strings.ToUpper(strings.TrimSpace(t.method))
 	if t.method == "" || strings.Trim(t.method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return inspect.BadParam(spec, "method", "want an HTTP method like GET, HEAD or POST, got %q", t.method)
+		return inspect.BadParamMsg(spec, "method", "probe.param.http_method", t.method)
 	}
 	if t.url != "" {
 		if err := httpCheckURL(t.url); err != nil {
-			return inspect.BadParam(spec, "url", "%v", err)
+			return inspect.BadParamMsg(spec, "url", "inspect.param.detail", err)
 		}
 	}
 	switch p.Proxy {
@@ -154,15 +154,15 @@ func (p *httpParams) CheckParams(spec *inspect.Spec) error {
 	case "env":
 		t.opts.UseEnvProxy = true
 	default:
-		return inspect.BadParam(spec, "proxy", "want \"env\" (use HTTP_PROXY/HTTPS_PROXY) or nothing, got %q", p.Proxy)
+		return inspect.BadParamMsg(spec, "proxy", "probe.param.proxy", p.Proxy)
 	}
 	if (t.opts.CertFile == "") != (t.opts.KeyFile == "") {
-		return inspect.BadParam(spec, "cert_file", "give both cert_file and key_file for a client certificate")
+		return inspect.BadParamMsg(spec, "cert_file", "probe.param.client_cert")
 	}
 	if p.Status != nil {
 		var err error
 		if t.status, err = parseStatusRanges(strings.Join(p.Status, ",")); err != nil {
-			return inspect.BadParam(spec, "status", "%v", err)
+			return inspect.BadParamMsg(spec, "status", "inspect.param.detail", err)
 		}
 	}
 	if p.MaxRedirects <= 0 {
@@ -171,7 +171,7 @@ func (p *httpParams) CheckParams(spec *inspect.Spec) error {
 		t.opts.MaxRedirects = p.MaxRedirects
 	}
 	if t.hasJSONValue && t.jsonPath == "" {
-		return inspect.BadParam(spec, "json_value", "needs json_path")
+		return inspect.BadParamMsg(spec, "json_value", "probe.param.needs_json_path")
 	}
 	p.tmpl = t
 	return nil
@@ -203,7 +203,7 @@ func (*httpHeaders) ParamType() string { return "mapping of header name to value
 func (l *httpHeaders) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return inspect.BadParam(spec, name, "want a mapping of header names to values, got %s", inspect.Describe(raw))
+		return inspect.BadParamMsg(spec, name, "probe.param.headers", inspect.DescribeParam(raw))
 	}
 	names := make([]string, 0, len(m))
 	for k := range m {
@@ -213,7 +213,7 @@ func (l *httpHeaders) UnmarshalParam(spec *inspect.Spec, name string, raw any) e
 	var out []httpHeader
 	for _, k := range names {
 		if k == "" || strings.ContainsAny(k, " :\r\n\t") {
-			return inspect.BadParam(spec, name, "bad header name %q", k)
+			return inspect.BadParamMsg(spec, name, "probe.param.header_name", k)
 		}
 		h := httpHeader{name: k}
 		switch v := m[k].(type) {
@@ -225,14 +225,14 @@ func (l *httpHeaders) UnmarshalParam(spec *inspect.Spec, name string, raw any) e
 			env, _ := v["env"].(string)
 			file, _ := v["file"].(string)
 			if (env == "") == (file == "") || len(v) != 1 {
-				return inspect.BadParam(spec, name, "%s: a secret reference is {env: NAME} or {file: PATH}", k)
+				return inspect.BadParamMsg(spec, name, "probe.param.header_secret", k)
 			}
 			h.ref = inventory.SecretRef{Env: env, File: file}
 		default:
-			return inspect.BadParam(spec, name, "%s: want a string or {env: NAME} / {file: PATH}, got %s", k, inspect.Describe(v))
+			return inspect.BadParamMsg(spec, name, "probe.param.header_value", k, inspect.DescribeParam(v))
 		}
 		if strings.ContainsAny(h.value, "\r\n") {
-			return inspect.BadParam(spec, name, "%s: value must be one line", k)
+			return inspect.BadParamMsg(spec, name, "probe.param.header_one_line", k)
 		}
 		out = append(out, h)
 	}
@@ -258,13 +258,13 @@ func (h httpHeader) resolve() (string, error) {
 func httpCheckURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("bad URL: %v", err)
+		return i18n.NewError("probe.param.url_bad", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("URL %s: want http:// or https://", u.Redacted())
+		return i18n.NewError("probe.param.url_scheme", u.Redacted())
 	}
 	if u.Host == "" {
-		return fmt.Errorf("URL %s: no host", u.Redacted())
+		return i18n.NewError("probe.param.url_host", u.Redacted())
 	}
 	return nil
 }
@@ -285,7 +285,7 @@ func parseStatusRanges(s string) ([]statusRange, error) {
 			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
 		}
 		if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
-			return nil, fmt.Errorf("bad status %q (want codes like 200 or ranges like 200-299)", part)
+			return nil, i18n.NewError("probe.param.status", part)
 		}
 		out = append(out, statusRange{a, b})
 	}

@@ -70,17 +70,17 @@ const (
 func (p *pingParams) CheckParams(spec *inspect.Spec) error {
 	switch {
 	case p.Count < 1 || p.Count > pingMaxCount:
-		return inspect.BadParam(spec, "count", "want 1 to %d requests, got %d", pingMaxCount, p.Count)
+		return inspect.BadParamMsg(spec, "count", "probe.param.ping_count", pingMaxCount, p.Count)
 	case p.Interval < pingMinGap:
-		return inspect.BadParam(spec, "interval", "want at least %s between requests, got %s", pingMinGap, p.Interval)
+		return inspect.BadParamMsg(spec, "interval", "probe.param.ping_interval", pingMinGap.String(), p.Interval.String())
 	case p.Timeout <= 0:
-		return inspect.BadParam(spec, "timeout", "must be more than 0")
+		return inspect.BadParamMsg(spec, "timeout", "probe.param.more_than_0")
 	case p.Size < 24 || p.Size > pingMaxSize:
-		return inspect.BadParam(spec, "size", "want 24 to %d bytes, got %d", pingMaxSize, p.Size)
+		return inspect.BadParamMsg(spec, "size", "probe.param.ping_size", pingMaxSize, p.Size)
 	}
 	var err error
 	if p.rtt, err = inspect.ParseThresholds(p.RTTWarn, p.RTTCrit); err != nil {
-		return inspect.BadParam(spec, "rtt_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "rtt_warn", "inspect.param.detail", err)
 	}
 	return nil
 }

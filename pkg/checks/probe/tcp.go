@@ -55,11 +55,11 @@ func (p *tcpParams) Defaults() { p.Timeout = 5 * time.Second }
 // CheckParams checks the timeout and the ports.
 func (p *tcpParams) CheckParams(spec *inspect.Spec) error {
 	if p.Timeout == 0 {
-		return inspect.BadParam(spec, "timeout", "must be more than 0")
+		return inspect.BadParamMsg(spec, "timeout", "probe.param.more_than_0")
 	}
 	for _, n := range p.ports() {
 		if n < 1 || n > 65535 {
-			return inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", n)
+			return inspect.BadParamMsg(spec, "port", "probe.param.port", n)
 		}
 	}
 	return nil

@@ -103,16 +103,16 @@ func (p *tlsParams) CheckParams(spec *inspect.Spec) error {
 	c := &tlsConf{endpoints: p.Endpoints, useAddress: p.UseAddress, port: p.Port, serverName: p.ServerName,
 		caFile: p.CAFile, timeout: p.Timeout, files: p.Files}
 	if c.port < 1 || c.port > 65535 {
-		return inspect.BadParam(spec, "port", "%d is not a TCP port", c.port)
+		return inspect.BadParamMsg(spec, "port", "probe.param.port_bare", c.port)
 	}
 	for _, f := range c.files {
 		if strings.TrimSpace(f) == "" {
-			return inspect.BadParam(spec, "files", "empty path")
+			return inspect.BadParamMsg(spec, "files", "probe.param.empty_path")
 		}
 	}
 	for _, ep := range c.endpoints {
 		if _, _, err := splitEndpoint(ep, c.port); err != nil {
-			return inspect.BadParam(spec, "endpoints", "%v", err)
+			return inspect.BadParamMsg(spec, "endpoints", "inspect.param.detail", err)
 		}
 	}
 	switch strings.ToLower(p.Untrusted) {
@@ -121,7 +121,7 @@ func (p *tlsParams) CheckParams(spec *inspect.Spec) error {
 	case "warn", "warning":
 		c.untrusted = result.Warn
 	default:
-		return inspect.BadParam(spec, "untrusted", "want crit or warn, got %q", p.Untrusted)
+		return inspect.BadParamMsg(spec, "untrusted", "probe.param.untrusted", p.Untrusted)
 	}
 	switch strings.ToLower(p.Missing) {
 	case "crit", "critical":
@@ -131,7 +131,7 @@ func (p *tlsParams) CheckParams(spec *inspect.Spec) error {
 	case "ok":
 		c.missing = result.OK
 	default:
-		return inspect.BadParam(spec, "missing", "want crit, warn or ok, got %q", p.Missing)
+		return inspect.BadParamMsg(spec, "missing", "probe.param.tls_missing", p.Missing)
 	}
 	p.conf = c
 	return nil
@@ -156,12 +156,12 @@ func tlsParse(spec *inspect.Spec) (*tlsConf, error) {
 func splitEndpoint(ep string, def int) (string, int, error) {
 	ep = strings.TrimSpace(ep)
 	if ep == "" {
-		return "", 0, fmt.Errorf("empty endpoint")
+		return "", 0, i18n.NewError("probe.param.endpoint_empty")
 	}
 	if strings.Contains(ep, "://") {
 		u, err := url.Parse(ep)
 		if err != nil || u.Hostname() == "" {
-			return "", 0, fmt.Errorf("bad endpoint %q", ep)
+			return "", 0, i18n.NewError("probe.param.endpoint_bad", ep)
 		}
 		p := def
 		if u.Port() != "" {
@@ -174,11 +174,11 @@ func splitEndpoint(ep string, def int) (string, int, error) {
 		if strings.Count(ep, ":") > 1 || !strings.Contains(ep, ":") {
 			return strings.Trim(ep, "[]"), def, nil // bare host or bare IPv6
 		}
-		return "", 0, fmt.Errorf("bad endpoint %q (want host:port)", ep)
+		return "", 0, i18n.NewError("probe.param.endpoint_hostport", ep)
 	}
 	p, err := strconv.Atoi(ps)
 	if err != nil || p < 1 || p > 65535 || host == "" {
-		return "", 0, fmt.Errorf("bad endpoint %q (want host:port)", ep)
+		return "", 0, i18n.NewError("probe.param.endpoint_hostport", ep)
 	}
 	return host, p, nil
 }
