@@ -82,7 +82,7 @@ func (p *commandParams) CheckParams(spec *inspect.Spec) error {
 	}
 	if p.ScriptFile != "" {
 		if c.script != "" {
-			return inspect.BadParam(spec, "script_file", "give either script or script_file, not both")
+			return inspect.BadParamMsg(spec, "script_file", "probe.param.script_both")
 		}
 		b, err := os.ReadFile(p.ScriptFile)
 		if err != nil {
@@ -91,10 +91,10 @@ func (p *commandParams) CheckParams(spec *inspect.Spec) error {
 		c.script = string(b)
 	}
 	if strings.TrimSpace(c.script) == "" {
-		return inspect.BadParam(spec, "script", "missing: give the shell script to run (script, command or script_file)")
+		return inspect.BadParamMsg(spec, "script", "probe.param.script_missing")
 	}
 	if len(c.script) > commandMaxScript {
-		return inspect.BadParam(spec, "script", "%d bytes is too long (at most %d); install it on the hosts as a file and run that", len(c.script), commandMaxScript)
+		return inspect.BadParamMsg(spec, "script", "probe.param.script_long", len(c.script), commandMaxScript)
 	}
 	p.conf = c
 	return nil

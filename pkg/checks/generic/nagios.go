@@ -43,7 +43,7 @@ type nagiosParams struct {
 // CheckParams wants a plugin.
 func (p *nagiosParams) CheckParams(spec *inspect.Spec) error {
 	if strings.TrimSpace(p.Plugin) == "" {
-		return inspect.BadParam(spec, "plugin", "missing: give the plugin path or name, e.g. check_disk")
+		return inspect.BadParamMsg(spec, "plugin", "probe.param.plugin_missing")
 	}
 	return nil
 }
