@@ -49,13 +49,13 @@ func (p *healthParams) Defaults() {
 func (p *healthParams) CheckParams(spec *inspect.Spec) error {
 	var err error
 	if p.cpu, err = inspect.ParseThresholds(p.CPUWarn, p.CPUCrit); err != nil {
-		return inspect.BadParam(spec, "cpu_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "cpu_warn", "inspect.param.detail", err)
 	}
 	if p.mem, err = inspect.ParseThresholds(p.MemWarn, p.MemCrit); err != nil {
-		return inspect.BadParam(spec, "mem_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "mem_warn", "inspect.param.detail", err)
 	}
 	if p.temp, err = inspect.ParseThresholds(p.TempWarn, p.TempCrit); err != nil {
-		return inspect.BadParam(spec, "temp_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "temp_warn", "inspect.param.detail", err)
 	}
 	return nil
 }

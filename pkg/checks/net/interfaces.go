@@ -182,14 +182,14 @@ func (p *interfacesParams) Defaults() {
 // CheckParams checks the parameters together.
 func (p *interfacesParams) CheckParams(spec *inspect.Spec) error {
 	if p.Down != "warn" && p.Down != "crit" {
-		return inspect.BadParam(spec, "down", "want warn or crit, got %q", p.Down)
+		return inspect.BadParamMsg(spec, "down", "net.param.down", p.Down)
 	}
 	var err error
 	if p.errs, err = inspect.ParseThresholds(p.ErrorsWarn, p.ErrorsCrit); err != nil {
-		return inspect.BadParam(spec, "errors_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "errors_warn", "inspect.param.detail", err)
 	}
 	if p.discards, err = inspect.ParseThresholds(p.DiscardsWarn, p.DiscardsCrit); err != nil {
-		return inspect.BadParam(spec, "discards_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "discards_warn", "inspect.param.detail", err)
 	}
 	return nil
 }
