@@ -42,13 +42,13 @@ func (*mwPassword) ParamType() string { return "secret reference" }
 func (p *mwPassword) UnmarshalParam(spec *inspect.Spec, name string, raw any) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return inspect.BadParam(spec, name, "give a secret reference, {env: NAME}, {file: PATH} or {vault: NAME}, never the password itself")
+		return inspect.BadParamMsg(spec, name, "mw.param.secret_ref")
 	}
 	var ref inventory.SecretRef
 	for k, v := range m {
 		s, ok := v.(string)
 		if !ok || s == "" {
-			return inspect.BadParam(spec, name, "%s: want a name or path", k)
+			return inspect.BadParamMsg(spec, name, "mw.param.secret_value", k)
 		}
 		switch k {
 		case "env":
@@ -58,11 +58,11 @@ func (p *mwPassword) UnmarshalParam(spec *inspect.Spec, name string, raw any) er
 		case "vault":
 			ref.Vault = s
 		default:
-			return inspect.BadParam(spec, name, "unknown key %q (want env, file or vault)", k)
+			return inspect.BadParamMsg(spec, name, "mw.param.secret_key", k)
 		}
 	}
 	if ref.Sources() != 1 {
-		return inspect.BadParam(spec, name, "name exactly one of env, file, vault")
+		return inspect.BadParamMsg(spec, name, "mw.param.secret_one")
 	}
 	p.Ref = ref
 	return nil
@@ -86,10 +86,10 @@ func mwAddr(host string, port int, a *inventory.Asset, def int) (string, int) {
 // mwCheckCommon validates what every middleware check's parameters share.
 func mwCheckCommon(spec *inspect.Spec, port int, timeout time.Duration) error {
 	if port < 0 || port > 65535 {
-		return inspect.BadParam(spec, "port", "%d is not a TCP port (1-65535)", port)
+		return inspect.BadParamMsg(spec, "port", "mw.param.port", port)
 	}
 	if timeout <= 0 || timeout > 5*time.Minute {
-		return inspect.BadParam(spec, "timeout", "want more than 0 and at most 5m, got %s", timeout)
+		return inspect.BadParamMsg(spec, "timeout", "mw.param.timeout", timeout.String())
 	}
 	return nil
 }
@@ -221,7 +221,7 @@ func mwBaseURL(url, host string, port int, a *inventory.Asset, defPort int, path
 // mwCheckURL refuses a url parameter that is not http(s).
 func mwCheckURL(spec *inspect.Spec, url string) error {
 	if url != "" && !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return inspect.BadParam(spec, "url", "want an http:// or https:// URL, got %q", url)
+		return inspect.BadParamMsg(spec, "url", "mw.param.url", url)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func (p *rabbitmqParams) Defaults() { p.Timeout = 10 * time.Second }
 // CheckParams checks url, port, timeout and max_messages.
 func (p *rabbitmqParams) CheckParams(spec *inspect.Spec) error {
 	if p.MaxMessages < 0 {
-		return inspect.BadParam(spec, "max_messages", "want 0 or more, got %d", p.MaxMessages)
+		return inspect.BadParamMsg(spec, "max_messages", "mw.param.zero_or_more", p.MaxMessages)
 	}
 	if err := mwCheckURL(spec, p.URL); err != nil {
 		return err

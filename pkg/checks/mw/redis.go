@@ -65,7 +65,7 @@ func (p *redisParams) Defaults() { p.Timeout = 10 * time.Second }
 // CheckParams checks port, timeout and min_replicas.
 func (p *redisParams) CheckParams(spec *inspect.Spec) error {
 	if p.MinReplicas < 0 {
-		return inspect.BadParam(spec, "min_replicas", "want 0 or more, got %d", p.MinReplicas)
+		return inspect.BadParamMsg(spec, "min_replicas", "mw.param.zero_or_more", p.MinReplicas)
 	}
 	return mwCheckCommon(spec, p.Port, p.Timeout)
 }

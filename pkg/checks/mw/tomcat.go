@@ -62,7 +62,7 @@ func (p *tomcatParams) Defaults() {
 // CheckParams checks url, port, timeout and threads_warn.
 func (p *tomcatParams) CheckParams(spec *inspect.Spec) error {
 	if p.ThreadsWarn <= 0 || p.ThreadsWarn > 100 {
-		return inspect.BadParam(spec, "threads_warn", "want a percentage above 0, at most 100, got %v", p.ThreadsWarn)
+		return inspect.BadParamMsg(spec, "threads_warn", "mw.param.percent", p.ThreadsWarn)
 	}
 	if err := mwCheckURL(spec, p.URL); err != nil {
 		return err
