@@ -47,13 +47,13 @@ func (p *eventLogParams) Defaults() {
 
 func (p *eventLogParams) CheckParams(spec *inspect.Spec) error {
 	if len(p.Logs) == 0 {
-		return inspect.BadParam(spec, "logs", "name at least one event log")
+		return inspect.BadParamMsg(spec, "logs", "win.param.logs")
 	}
 	if p.Lookback < time.Hour || p.Lookback > 90*24*time.Hour {
-		return inspect.BadParam(spec, "lookback", "want between 1h and 90d, got %s", p.Lookback)
+		return inspect.BadParamMsg(spec, "lookback", "win.param.lookback", p.Lookback.String())
 	}
 	if p.MaxEvents < 1 || p.MaxEvents > 5000 {
-		return inspect.BadParam(spec, "max_events", "want 1 to 5000, got %d", p.MaxEvents)
+		return inspect.BadParamMsg(spec, "max_events", "win.param.max_events", p.MaxEvents)
 	}
 	return winCheckPatterns(spec, "ignore", p.Ignore)
 }

@@ -44,7 +44,7 @@ type serviceParams struct {
 func (p *serviceParams) CheckParams(spec *inspect.Spec) error {
 	for _, n := range p.Required {
 		if strings.TrimSpace(n) == "" || strings.ContainsAny(n, "*?[") {
-			return inspect.BadParam(spec, "required", "want service names (no patterns), got %q", n)
+			return inspect.BadParamMsg(spec, "required", "win.param.service_name", n)
 		}
 	}
 	return winCheckPatterns(spec, "allow_stopped", p.AllowStopped)

@@ -211,7 +211,7 @@ func winMatch(patterns []string, name string) bool {
 func winCheckPatterns(spec *inspect.Spec, param string, patterns []string) error {
 	for _, p := range patterns {
 		if _, err := path.Match(p, ""); err != nil {
-			return inspect.BadParam(spec, param, "bad pattern %q: %v", p, err)
+			return inspect.BadParamMsg(spec, param, "win.param.bad_pattern", p, err)
 		}
 	}
 	return nil
