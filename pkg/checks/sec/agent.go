@@ -23,7 +23,7 @@ func (p *agentParams) Defaults() {
 // CheckParams rejects an empty list: nothing could ever pass.
 func (p *agentParams) CheckParams(spec *inspect.Spec) error {
 	if len(p.AgentProcesses) == 0 {
-		return inspect.BadParam(spec, "agent_processes", "must name at least one process")
+		return inspect.BadParamMsg(spec, "agent_processes", "sec.param.agent")
 	}
 	return nil
 }

@@ -19,10 +19,10 @@ func (p *lockoutParams) Defaults() { *p = lockoutParams{Deny: 5, UnlockTime: 180
 // CheckParams rejects a deny of 0 (no lockout at all).
 func (p *lockoutParams) CheckParams(spec *inspect.Spec) error {
 	if p.Deny < 1 {
-		return inspect.BadParam(spec, "deny", "must be at least 1, got %d", p.Deny)
+		return inspect.BadParamMsg(spec, "deny", "sec.param.at_least_1", p.Deny)
 	}
 	if p.UnlockTime < 0 {
-		return inspect.BadParam(spec, "unlock_time", "must not be negative, got %d", p.UnlockTime)
+		return inspect.BadParamMsg(spec, "unlock_time", "sec.param.not_negative", p.UnlockTime)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func (p *logsParams) Defaults() { *p = logsParams{RetentionDays: 180} }
 // CheckParams rejects a retention below one day.
 func (p *logsParams) CheckParams(spec *inspect.Spec) error {
 	if p.RetentionDays < 1 {
-		return inspect.BadParam(spec, "retention_days", "must be at least 1, got %d", p.RetentionDays)
+		return inspect.BadParamMsg(spec, "retention_days", "sec.param.at_least_1", p.RetentionDays)
 	}
 	return nil
 }

@@ -28,11 +28,11 @@ func (p *passwordParams) Defaults() {
 func (p *passwordParams) CheckParams(spec *inspect.Spec) error {
 	switch {
 	case p.MinLen < 1:
-		return inspect.BadParam(spec, "min_len", "must be at least 1, got %d", p.MinLen)
+		return inspect.BadParamMsg(spec, "min_len", "sec.param.at_least_1", p.MinLen)
 	case p.MinClass < 0 || p.MinClass > 4:
-		return inspect.BadParam(spec, "min_class", "must be 0 to 4, got %d", p.MinClass)
+		return inspect.BadParamMsg(spec, "min_class", "sec.param.min_class", p.MinClass)
 	case p.MaxDays < 1:
-		return inspect.BadParam(spec, "max_days", "must be at least 1, got %d", p.MaxDays)
+		return inspect.BadParamMsg(spec, "max_days", "sec.param.at_least_1", p.MaxDays)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func (p *patchParams) Defaults() { *p = patchParams{MaxAge: 90 * 24 * time.Hour}
 // CheckParams rejects an age below a day.
 func (p *patchParams) CheckParams(spec *inspect.Spec) error {
 	if p.MaxAge < 24*time.Hour {
-		return inspect.BadParam(spec, "max_age", "must be at least 1d, got %s", p.MaxAge)
+		return inspect.BadParamMsg(spec, "max_age", "sec.param.at_least_1d", p.MaxAge.String())
 	}
 	return nil
 }

@@ -26,10 +26,10 @@ func (p *sessionParams) Defaults() {
 // CheckParams rejects an umask that is not octal.
 func (p *sessionParams) CheckParams(spec *inspect.Spec) error {
 	if _, err := strconv.ParseUint(p.Umask, 8, 16); err != nil {
-		return inspect.BadParam(spec, "umask", "must be octal like 027, got %q", p.Umask)
+		return inspect.BadParamMsg(spec, "umask", "sec.param.umask", p.Umask)
 	}
 	if p.IdleTimeout < time.Second {
-		return inspect.BadParam(spec, "idle_timeout", "must be at least 1s, got %s", p.IdleTimeout)
+		return inspect.BadParamMsg(spec, "idle_timeout", "sec.param.at_least_1s", p.IdleTimeout.String())
 	}
 	return nil
 }

@@ -37,11 +37,11 @@ func (p *sshdParams) Defaults() {
 func (p *sshdParams) CheckParams(spec *inspect.Spec) error {
 	switch {
 	case p.MaxAuthTries < 1:
-		return inspect.BadParam(spec, "max_auth_tries", "must be at least 1, got %d", p.MaxAuthTries)
+		return inspect.BadParamMsg(spec, "max_auth_tries", "sec.param.at_least_1", p.MaxAuthTries)
 	case p.IdleTimeout < time.Second:
-		return inspect.BadParam(spec, "idle_timeout", "must be at least 1s, got %s", p.IdleTimeout)
+		return inspect.BadParamMsg(spec, "idle_timeout", "sec.param.at_least_1s", p.IdleTimeout.String())
 	case p.MaxAliveCount < 1:
-		return inspect.BadParam(spec, "max_alive_count", "must be at least 1, got %d", p.MaxAliveCount)
+		return inspect.BadParamMsg(spec, "max_alive_count", "sec.param.at_least_1", p.MaxAliveCount)
 	}
 	return nil
 }
