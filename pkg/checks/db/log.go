@@ -126,17 +126,17 @@ func (p *dbLogParams) Defaults() { p.SlowMS, p.SlowWarn, p.MaxBytes = 1000, "~:1
 func (p *dbLogParams) CheckParams(spec *inspect.Spec) error {
 	c := &dbLogConf{errorLog: strings.TrimSpace(p.ErrorLog), slowLog: strings.TrimSpace(p.SlowLog), slowMS: p.SlowMS, window: p.Window}
 	if c.slowMS < 0 {
-		return inspect.BadParam(spec, "slow_ms", "want milliseconds, 0 or more, got %v", c.slowMS)
+		return inspect.BadParamMsg(spec, "slow_ms", "db.param.slow_ms", c.slowMS)
 	}
 	var err error
 	if c.slowTh.Warn, err = inspect.ParseRange(p.SlowWarn); err != nil {
-		return inspect.BadParam(spec, "slow_warn", "%v", err)
+		return inspect.BadParamMsg(spec, "slow_warn", "inspect.param.detail", err)
 	}
 	if c.slowTh.Crit, err = inspect.ParseRange(p.SlowCrit); err != nil {
-		return inspect.BadParam(spec, "slow_crit", "%v", err)
+		return inspect.BadParamMsg(spec, "slow_crit", "inspect.param.detail", err)
 	}
 	if c.maxBytes, err = oschecks.ParseSize(p.MaxBytes); err != nil || c.maxBytes < 1 {
-		return inspect.BadParam(spec, "max_bytes", "want a size like 4M or 65536, got %q", p.MaxBytes)
+		return inspect.BadParamMsg(spec, "max_bytes", "probe.param.size", p.MaxBytes)
 	}
 	p.conf = c
 	return nil
@@ -230,7 +230,7 @@ func (dbLogCheck) Script(spec *inspect.Spec, a *inventory.Asset) (string, error)
 	b.WriteString(oschecks.LogNowScript() + "\n")
 	if engine == transport.EnginePostgres {
 		if c.slowLog != "" {
-			return "", inspect.BadParam(spec, "slow_log", "PostgreSQL writes slow statements (duration: lines) to its server log: give error_log only")
+			return "", inspect.BadParamMsg(spec, "slow_log", "db.param.pg_slow_log")
 		}
 		b.WriteString(dbLogStreamScript("error", c.errorLog, c, dbLogAwkPG))
 		return b.String(), nil
