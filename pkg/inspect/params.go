@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -51,6 +52,17 @@ func (e *paramError) Text(lang string) string {
 		msg = i18n.Render(lang, e.sub.Key, e.sub.Args)
 	}
 	return i18n.T(lang, "inspect.param.error", e.check, e.param, msg)
+}
+
+// I18n is the error as a catalogue message (i18n.Coded), so a result or a
+// message that quotes it reads in its own language; a free-form detail
+// (BadParam) stays as written.
+func (e *paramError) I18n() i18n.Sub {
+	var msg any = e.msg
+	if e.sub != nil {
+		msg = *e.sub
+	}
+	return i18n.S("inspect.param.error", e.check, e.param, msg)
 }
 
 // BadParamMsg is BadParam with a catalogue message (key and its args), so
@@ -465,7 +477,12 @@ func BadParamsResult(env *Env, typ string, err error) []result.Result {
 	r := NewResult(env, typ, "")
 	r.Status = result.Unknown
 	r.Reason = "bad-params"
-	r.SetText(err.Error())
+	var c i18n.Coded
+	if errors.As(err, &c) {
+		SetMsg(&r, env, "inspect.param.detail", err) // in the run's language
+	} else {
+		r.SetText(err.Error())
+	}
 	SetAdvice(&r, env, "probe.advice.fix_playbook")
 	return []result.Result{r}
 }

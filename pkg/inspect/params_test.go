@@ -1,12 +1,16 @@
 package inspect
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/result"
 )
 
 // specFromYAML builds a Spec the way a playbook loader does, so the tests see
@@ -140,5 +144,29 @@ func TestArgPath(t *testing.T) {
 		if got := ArgPath(in); got != want {
 			t.Errorf("argPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A parameter error found only when a host is inspected is an UNKNOWN
+// result whose message reads in the run's language, and keeps its meaning
+// (code and arguments) for a report in the other language; a free-form
+// error of the system is quoted as written inside the translated frame.
+func TestBadParamsResultInRunLanguage(t *testing.T) {
+	spec := &Spec{Name: "web", Type: "http"}
+	err := BadParamMsg(spec, "window", "inspect.param.want_int", `"five"`)
+	zh := BadParamsResult(&Env{Lang: i18n.ZH, Spec: spec}, "http", err)[0]
+	if want := `检查项 web 的参数 window：应为整数，实际为 "five"`; zh.Message != want {
+		t.Errorf("zh: %q, want %q", zh.Message, want)
+	}
+	if got := i18n.Render(i18n.EN, zh.Code, zh.Args); got != err.Error() {
+		t.Errorf("the zh result rendered in en: %q, want %q", got, err.Error())
+	}
+	en := BadParamsResult(&Env{Lang: i18n.EN, Spec: spec}, "http", err)[0]
+	if en.Message != `check web: parameter window: want a whole number, got "five"` || en.Status != result.Unknown || en.Reason != "bad-params" {
+		t.Errorf("en: %s %s %q", en.Status, en.Reason, en.Message)
+	}
+	raw := BadParamsResult(&Env{Lang: i18n.ZH, Spec: spec}, "http", BadParam(spec, "script_file", "%v", errors.New("open /a: no such file or directory")))[0]
+	if raw.Message != "检查项 web 的参数 script_file：open /a: no such file or directory" {
+		t.Errorf("free-form: %q", raw.Message)
 	}
 }
