@@ -416,7 +416,7 @@ func httpProbe(ctx context.Context, env *inspect.Env, t *httpTarget) result.Resu
 	if err := httpCheckURL(t.url); err != nil {
 		r.Status = result.Unknown
 		r.Reason = "bad-params"
-		r.SetText(err.Error())
+		inspect.SetMsg(&r, env, "inspect.param.detail", err) // a coded error: in the run's language
 		inspect.SetAdvice(&r, env, "probe.advice.fix_playbook")
 		return r
 	}

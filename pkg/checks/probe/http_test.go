@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/checks/checktest"
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -424,6 +425,25 @@ func TestHTTPHeadersAndSecretReferences(t *testing.T) {
 	for _, bad := range []any{"x", map[string]any{"A": map[string]any{"env": "X", "file": "Y"}}, map[string]any{"Bad Name": "x"}, map[string]any{"A": "x\r\nInjected: y"}, map[string]any{"A": []any{"x"}}} {
 		if err := (httpCheck{}).Validate(&inspect.Spec{Name: "w", Params: map[string]any{"url": srv.URL, "headers": bad}}); err == nil || !strings.Contains(err.Error(), "parameter headers") {
 			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
+
+// An inventory endpoint that is not an http(s) URL is found only at run
+// time: an UNKNOWN bad-params result in the run's language, with the same
+// English as before.
+func TestHTTPBadEndpointURLInRunLanguage(t *testing.T) {
+	c, _ := Lookup("http")
+	app := &inventory.Asset{Name: "pacs-app", Kind: inventory.KindApplication, Endpoints: []inventory.Endpoint{{URL: "ftp://pacs.local/x"}}}
+	for lang, want := range map[string]string{
+		i18n.ZH: "URL ftp://pacs.local/x：应以 http:// 或 https:// 开头",
+		i18n.EN: "URL ftp://pacs.local/x: want http:// or https://",
+	} {
+		spec := &inspect.Spec{Name: "web", Type: "http"}
+		env := &inspect.Env{Spec: spec, Asset: app, Lang: lang, Now: time.Now()}
+		r := checktest.One(t, c.Evaluate(context.Background(), env))
+		if r.Status != result.Unknown || r.Reason != "bad-params" || r.Message != want {
+			t.Errorf("%s: %s %s %q, want %q", lang, r.Status, r.Reason, r.Message, want)
 		}
 	}
 }
