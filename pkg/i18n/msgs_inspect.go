@@ -121,9 +121,14 @@ func init() {
 		"inspect.hint.host-key-unknown":  {"主机密钥未知：核实后将其加入 known_hosts，或首次连接时加 --accept-new-host-keys", "the host key is not known: verify it, then add it to known_hosts or run once with --accept-new-host-keys"},
 		"inspect.hint.dns":               {"请核对清单中的地址以及本机的 DNS 设置", "check the address in the inventory and this machine's DNS"},
 		"inspect.hint.network":           {"请检查本机到该主机的网络路径", "check the network path from this machine to the host"},
-		"result.threshold.bad_start":     {"阈值 %q：下限 %q 有误（应为数字或 ~）", "threshold %q: bad start %q (want a number or ~)"},
-		"result.threshold.bad_end":       {"阈值 %q：上限 %q 有误（应为数字）", "threshold %q: bad end %q (want a number)"},
-		"result.threshold.empty":         {"阈值 %q 为空", "threshold %q: empty"},
-		"result.threshold.reversed":      {"阈值 %q：下限 %s 大于上限 %s", "threshold %q: start %s is greater than end %s"},
+		// An asset's override (checks.<name> in the inventory) that cannot be
+		// used, found when the run is planned.
+		"inspect.plan.override_params":    {"%[1]v（资产 %[3]s 的 checks.%[2]s 覆盖设置）", "%v (override checks.%s for %s)"},
+		"inspect.plan.threshold_playbook": {"检查项 %s：剧本 %s：%v", "check %s: playbook %s: %v"},
+		"inspect.plan.threshold_override": {"检查项 %[1]s：资产 %[2]s 的 checks.%[1]s 覆盖设置：%[3]v", "check %s: override checks.%[1]s for %s: %v"},
+		"result.threshold.bad_start":      {"阈值 %q：下限 %q 有误（应为数字或 ~）", "threshold %q: bad start %q (want a number or ~)"},
+		"result.threshold.bad_end":        {"阈值 %q：上限 %q 有误（应为数字）", "threshold %q: bad end %q (want a number)"},
+		"result.threshold.empty":          {"阈值 %q 为空", "threshold %q: empty"},
+		"result.threshold.reversed":       {"阈值 %q：下限 %s 大于上限 %s", "threshold %q: start %s is greater than end %s"},
 	})
 }
