@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sort"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 )
 
@@ -187,18 +188,17 @@ func planItem(pb *Playbook, base *Spec, a *inventory.Asset, ov map[string]invent
 		if err != nil {
 			// Only this asset's override can be wrong here: the
 			// playbook's own parameters were checked when it was loaded.
-			it.Err = fmt.Errorf("%w (override checks.%s for %s)", err, spec.Name, a.Name)
+			it.Err = i18n.NewError("inspect.plan.override_params", err, spec.Name, a.Name)
 			return it
 		}
 		setDecoded(&it.Spec, p)
 	}
 	th, err := ParseThresholds(spec.Warn, spec.Crit)
 	if err != nil {
-		where := "playbook " + pb.Name
+		it.Err = i18n.NewError("inspect.plan.threshold_playbook", spec.Name, pb.Name, err)
 		if has {
-			where = "override checks." + spec.Name + " for " + a.Name
+			it.Err = i18n.NewError("inspect.plan.threshold_override", spec.Name, a.Name, err)
 		}
-		it.Err = fmt.Errorf("check %s: %s: %w", spec.Name, where, err)
 		return it
 	}
 	it.Thresholds = th

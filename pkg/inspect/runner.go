@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cyhealth/hcops/pkg/i18n"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
@@ -201,9 +202,14 @@ func (r *Runner) runHost(ctx context.Context, hp *HostPlan, probeSem chan struct
 	for _, it := range hp.Items {
 		switch {
 		case it.Err != nil:
-			res = append(res, r.finish(hp, it, start, 0, []result.Result{{
-				Status: result.Unknown, Reason: "config", Message: it.Err.Error(),
-			}}, nil)...)
+			u := result.Result{Status: result.Unknown, Reason: "config", Message: it.Err.Error()}
+			var c i18n.Coded
+			if errors.As(it.Err, &c) {
+				// A parameter or threshold error of ours: in the run's
+				// language, and in the other one for a report.
+				u.SetMessage(r.Lang, "inspect.param.detail", it.Err)
+			}
+			res = append(res, r.finish(hp, it, start, 0, []result.Result{u}, nil)...)
 		case it.Shell():
 			shell = append(shell, it)
 		default:

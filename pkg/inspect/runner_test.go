@@ -221,11 +221,25 @@ checks:
   - {name: bad, type: testonly-shell}
   - {name: boom, type: testonly-probe, params: {panic: true}}
   - {name: big, type: testonly-shell, params: {cmd: "i=0; while [ $i -lt 3000 ]; do echo 'line of junk'; i=$((i+1)); done"}}
-`, &inventory.Asset{Name: "h", Kind: "host", Address: "ok", Checks: map[string]inventory.CheckOverride{"bad": {Warn: "zz"}}})
+  - {name: typed, type: testonly-typed}
+`, &inventory.Asset{Name: "h", Kind: "host", Address: "ok", Checks: map[string]inventory.CheckOverride{
+		"bad": {Warn: "zz"}, "typed": {Params: map[string]any{"count": "many"}}}})
 	out := (&Runner{Dial: (&fakeDialer{}).dial}).Run(context.Background(), p)
 	m := byAssetCheck(out.Results)
 	if b := m["h/bad"]; b.Status != result.Unknown || !strings.Contains(b.Message, `override checks.bad for h: threshold "zz"`) {
 		t.Errorf("bad = %+v", b)
+	}
+	// The asset's bad override reads in the run's language, and in the
+	// other one in a report.
+	if b := m["h/bad"]; b.MessageIn("zh") != `检查项 bad：资产 h 的 checks.bad 覆盖设置：阈值 "zz"：上限 "zz" 有误（应为数字）` {
+		t.Errorf("bad in Chinese: %q", b.MessageIn("zh"))
+	}
+	b := m["h/typed"]
+	if want := `check typed: parameter count: want a whole number, got "many" (override checks.typed for h)`; b.Status != result.Unknown || b.Reason != "config" || b.Message != want {
+		t.Errorf("typed = %s %s %q, want %q", b.Status, b.Reason, b.Message, want)
+	}
+	if zh := b.MessageIn("zh"); zh != `检查项 typed 的参数 count：应为整数，实际为 "many"（资产 h 的 checks.typed 覆盖设置）` {
+		t.Errorf("typed in Chinese: %q", zh)
 	}
 	if b := m["h/boom"]; b.Status != result.Unknown || !strings.Contains(b.Message, "internal error in check type testonly-probe: boom") {
 		t.Errorf("boom = %+v", b)
