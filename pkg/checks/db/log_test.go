@@ -361,8 +361,12 @@ func TestDBLogParams(t *testing.T) {
 		}
 	}
 	_, err := dbLogCheck{}.Script(&inspect.Spec{Name: "db-log", Params: map[string]any{"error_log": "/x", "slow_log": "/y"}}, dbLogAsset("postgresql"))
-	if err == nil || !strings.Contains(err.Error(), "slow_log") {
+	if err == nil || err.Error() != "check db-log: parameter slow_log: PostgreSQL writes slow statements (duration: lines) to its server log: give error_log only" {
 		t.Errorf("slow_log for PostgreSQL: %v", err)
+	} else if zh := i18n.Render(i18n.ZH, "inspect.param.detail", i18n.Neutral([]any{err})); zh != "检查项 db-log 的参数 slow_log：PostgreSQL 把慢语句（duration: 行）写在服务器日志中：只需给出 error_log" {
+		// The run's result quotes the error (an UNKNOWN "config" result):
+		// in Chinese under --lang zh.
+		t.Errorf("slow_log for PostgreSQL in Chinese: %q", zh)
 	}
 	_, err = dbLogCheck{}.Script(&inspect.Spec{Name: "db-log", Params: map[string]any{"error_log": "/x"}}, dbLogAsset("oracle"))
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
