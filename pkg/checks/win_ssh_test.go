@@ -188,6 +188,10 @@ func TestWindowsHostOverSSH(t *testing.T) {
 	if m := got["linux-cpu"].Message; !strings.Contains(m, "POSIX sh and ecg-app-01 is a Windows host") {
 		t.Errorf("linux check on windows: %q", m)
 	}
+	// The same refusal reads in Chinese for a report in zh.
+	if r := got["linux-cpu"]; !strings.Contains(r.MessageIn("zh"), "ecg-app-01 是 Windows 主机") {
+		t.Errorf("linux check on windows, zh: %q (code %q)", r.MessageIn("zh"), r.Code)
+	}
 	if m := got["services"].Message; !strings.Contains(m, "ECGService (区域心电数据服务)") {
 		t.Errorf("services: %q", m)
 	}

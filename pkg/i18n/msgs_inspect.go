@@ -81,6 +81,7 @@ func init() {
 		"inspect.pb.check_target":      {"检查项 %q：target：%v", "check %q: target: %v"},
 		"inspect.pb.check_param":       {"%v", "%v"},
 		// A playbook parameter the decoder rejects (check, parameter, why).
+		"inspect.plan.posix_on_windows":   {"检查项 %s：检查类型 %s 使用 POSIX sh 采集，而 %s 是 Windows 主机（os.family: windows）；请改用 Windows 检查类型（win-*），或把 Windows 主机排除在该检查项的目标之外", "check %s: check type %s collects with POSIX sh and %s is a Windows host (os.family: windows); use a Windows check type (win-*) or leave Windows hosts out of the check's target"},
 		"inspect.param.error":             {"检查项 %s 的参数 %s：%s", "check %s: parameter %s: %s"},
 		"inspect.param.detail":            {"%v", "%v"}, // an error that carries its own message (i18n.Coded)
 		"inspect.param.a_list":            {"一个列表", "a list"},

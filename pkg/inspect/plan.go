@@ -230,7 +230,7 @@ func windowsItem(it *Item, c Check, a *inventory.Asset) *Item {
 	case err != nil:
 		it.Err = err
 	case sh != "":
-		it.Err = fmt.Errorf("check %s: check type %s collects with POSIX sh and %s is a Windows host (os.family: windows); use a Windows check type (win-*) or leave Windows hosts out of the check's target", it.Spec.Name, it.Spec.Type, a.Name)
+		it.Err = i18n.NewError("inspect.plan.posix_on_windows", it.Spec.Name, it.Spec.Type, a.Name)
 	}
 	return it
 }
