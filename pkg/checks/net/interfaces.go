@@ -381,28 +381,13 @@ func sampleFrom(r result.Result) ifSample {
 // readInterfaces walks the IF-MIB columns and returns the interfaces in
 // ifIndex order.
 func readInterfaces(ctx context.Context, c *transport.SNMPClient) ([]ifSample, error) {
-	cols := map[string]map[string]transport.SNMPVar{}
-	var order []string
-	for _, col := range []string{oidIfDescr, oidIfType, oidIfName, oidIfAdmin, oidIfOper, oidIfSpeed, oidIfHighSpeed,
+	cols, order, err := walkColumns(ctx, c, []string{oidIfDescr, oidIfType, oidIfName, oidIfAdmin, oidIfOper, oidIfSpeed, oidIfHighSpeed,
 		oidIfHCInOctets, oidIfHCOutOctets, oidIfHCInUcast, oidIfHCOutUcast, oidIfInOctets, oidIfOutOctets,
 		oidIfInUcast, oidIfOutUcast, oidIfHCInMcast, oidIfHCInBcast, oidIfHCOutMcast, oidIfHCOutBcast,
-		oidIfInNUcast, oidIfOutNUcast, oidIfInErrors, oidIfOutErrors, oidIfInDiscards, oidIfOutDiscards} {
-		vs, _, err := c.Walk(ctx, col)
-		if err != nil {
-			return nil, err
-		}
-		m := map[string]transport.SNMPVar{}
-		for _, v := range vs {
-			if idx, ok := strings.CutPrefix(v.OID, col+"."); ok && !v.Absent {
-				m[idx] = v
-				if col == oidIfDescr {
-					order = append(order, idx)
-				}
-			}
-		}
-		cols[col] = m
+		oidIfInNUcast, oidIfOutNUcast, oidIfInErrors, oidIfOutErrors, oidIfInDiscards, oidIfOutDiscards})
+	if err != nil {
+		return nil, err
 	}
-	sortIndexes(order)
 	num := func(col, idx string) (float64, bool) { return cols[col][idx].Float() }
 	var out []ifSample
 	for _, idx := range order {

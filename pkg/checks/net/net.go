@@ -15,6 +15,7 @@ import (
 	"math"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/inspect"
@@ -106,31 +107,18 @@ func failure(env *inspect.Env, typ string, err error) result.Result {
 		}
 		where = net.JoinHostPort(addr, strconv.Itoa(port))
 	}
+	for _, f := range snmpFailures {
+		if errors.Is(err, f.err) && (f.version == "" || f.version == ver) {
+			arg := user
+			if f.err == transport.ErrSNMPNoAnswer {
+				arg = where
+			}
+			inspect.SetMsg(&r, env, f.msg, name, arg)
+			inspect.SetAdvice(&r, env, f.advice)
+			return r
+		}
+	}
 	switch {
-	case errors.Is(err, transport.ErrSNMPNoAnswer) && ver == inventory.SNMPv2c:
-		inspect.SetMsg(&r, env, "net.snmp.no_answer_v2c", name, where)
-		inspect.SetAdvice(&r, env, "net.snmp.no_answer_v2c_advice")
-	case errors.Is(err, transport.ErrSNMPNoAnswer):
-		inspect.SetMsg(&r, env, "net.snmp.no_answer_v3", name, where)
-		inspect.SetAdvice(&r, env, "net.snmp.no_answer_v3_advice")
-	case errors.Is(err, transport.ErrSNMPWrongDigest):
-		inspect.SetMsg(&r, env, "net.snmp.wrong_digest", name, user)
-		inspect.SetAdvice(&r, env, "net.snmp.key_advice")
-	case errors.Is(err, transport.ErrSNMPDecryption):
-		inspect.SetMsg(&r, env, "net.snmp.decryption", name, user)
-		inspect.SetAdvice(&r, env, "net.snmp.key_advice")
-	case errors.Is(err, transport.ErrSNMPNotAuthentic):
-		inspect.SetMsg(&r, env, "net.snmp.not_authentic", name, user)
-		inspect.SetAdvice(&r, env, "net.snmp.user_key_advice")
-	case errors.Is(err, transport.ErrSNMPSilentV3):
-		inspect.SetMsg(&r, env, "net.snmp.silent_v3", name, user)
-		inspect.SetAdvice(&r, env, "net.snmp.key_advice")
-	case errors.Is(err, transport.ErrSNMPUnknownUser):
-		inspect.SetMsg(&r, env, "net.snmp.unknown_user", name, user)
-		inspect.SetAdvice(&r, env, "net.snmp.user_advice")
-	case errors.Is(err, transport.ErrSNMPLevel):
-		inspect.SetMsg(&r, env, "net.snmp.level", name, user)
-		inspect.SetAdvice(&r, env, "net.snmp.user_advice")
 	case r.Reason == result.ReasonAuth:
 		// A secret reference that cannot be read (the error names the
 		// field and the reference, never a value).
@@ -145,6 +133,24 @@ func failure(env *inspect.Env, typ string, err error) result.Result {
 		inspect.SetMsg(&r, env, "net.snmp.failed", name, err.Error())
 	}
 	return r
+}
+
+// snmpFailures are the SNMP errors that have a message and advice of their
+// own, first match wins; the no-answer messages name the address, the
+// others the v3 user.
+var snmpFailures = []struct {
+	err         error
+	version     string // "" for any version
+	msg, advice string
+}{
+	{transport.ErrSNMPNoAnswer, inventory.SNMPv2c, "net.snmp.no_answer_v2c", "net.snmp.no_answer_v2c_advice"},
+	{transport.ErrSNMPNoAnswer, "", "net.snmp.no_answer_v3", "net.snmp.no_answer_v3_advice"},
+	{transport.ErrSNMPWrongDigest, "", "net.snmp.wrong_digest", "net.snmp.key_advice"},
+	{transport.ErrSNMPDecryption, "", "net.snmp.decryption", "net.snmp.key_advice"},
+	{transport.ErrSNMPNotAuthentic, "", "net.snmp.not_authentic", "net.snmp.user_key_advice"},
+	{transport.ErrSNMPSilentV3, "", "net.snmp.silent_v3", "net.snmp.key_advice"},
+	{transport.ErrSNMPUnknownUser, "", "net.snmp.unknown_user", "net.snmp.user_advice"},
+	{transport.ErrSNMPLevel, "", "net.snmp.level", "net.snmp.user_advice"},
 }
 
 // sysSample is what every run records of the agent's clock: enough to tell
@@ -227,4 +233,30 @@ func restarted(prev, cur sysSample) bool {
 	wrap := float64(sysUpTimeWrapTk) / ticksPerSecond
 	expect := math.Mod(prev.Uptime+elapsed, wrap)
 	return math.Abs(cur.Uptime-expect) > slack
+}
+
+// walkColumns walks the columns of one SNMP table and returns each
+// column's values by row index, and the row indexes in order: the rows the
+// first column has (absent values left out).
+func walkColumns(ctx context.Context, c *transport.SNMPClient, columns []string) (map[string]map[string]transport.SNMPVar, []string, error) {
+	cols := make(map[string]map[string]transport.SNMPVar, len(columns))
+	var order []string
+	for i, col := range columns {
+		vs, _, err := c.Walk(ctx, col)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := map[string]transport.SNMPVar{}
+		for _, v := range vs {
+			if idx, ok := strings.CutPrefix(v.OID, col+"."); ok && !v.Absent {
+				m[idx] = v
+				if i == 0 {
+					order = append(order, idx)
+				}
+			}
+		}
+		cols[col] = m
+	}
+	sortIndexes(order)
+	return cols, order, nil
 }

@@ -87,6 +87,10 @@ func TestNetMessagesInCatalogue(t *testing.T) {
 	for _, k := range []string{"cpu", "memory", "temperature", "fan", "psu", "status"} {
 		checktest.WantKey(t, "net.health.advice."+k)
 	}
+	for _, f := range snmpFailures {
+		checktest.WantKey(t, f.msg)
+		checktest.WantKey(t, f.advice)
+	}
 	checktest.WantKey(t, "net.health.cpu_avg")
 	checktest.WantKey(t, "net.health.cpu_max")
 	for _, k := range []string{"fan", "psu", "status"} {

@@ -3,7 +3,6 @@ package net
 import (
 	"context"
 	"regexp"
-	"strings"
 
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/result"
@@ -33,25 +32,10 @@ type hrStorage struct {
 // 2^31 units reports a negative number, read here as the unsigned 32-bit
 // value it wrapped from.
 func readHRStorage(ctx context.Context, c *transport.SNMPClient) ([]hrStorage, error) {
-	cols := map[string]map[string]transport.SNMPVar{}
-	var order []string
-	for _, col := range []string{oidHRStorageType, oidHRStorageDescr, oidHRStorageUnits, oidHRStorageSize, oidHRStorageUsed} {
-		vs, _, err := c.Walk(ctx, col)
-		if err != nil {
-			return nil, err
-		}
-		m := map[string]transport.SNMPVar{}
-		for _, v := range vs {
-			if idx, ok := strings.CutPrefix(v.OID, col+"."); ok && !v.Absent {
-				m[idx] = v
-				if col == oidHRStorageType {
-					order = append(order, idx)
-				}
-			}
-		}
-		cols[col] = m
+	cols, order, err := walkColumns(ctx, c, []string{oidHRStorageType, oidHRStorageDescr, oidHRStorageUnits, oidHRStorageSize, oidHRStorageUsed})
+	if err != nil {
+		return nil, err
 	}
-	sortIndexes(order)
 	u32 := func(v transport.SNMPVar) float64 {
 		f, _ := v.Float()
 		if f < 0 {
