@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,37 +61,8 @@ func TestPingHelperProcess(t *testing.T) {
 // neither ICMP socket: Ping says so with both reasons and the remedy, it
 // does not report the host as down. The test binary runs itself as nobody.
 func TestPingWithoutPermission(t *testing.T) {
-	if os.Geteuid() != 0 {
-		testenv.Missing(t, "root (to run the test binary as another user)")
-	}
-	setpriv := testenv.LookPath(t, "setpriv")
-	b, _ := os.ReadFile("/proc/sys/net/ipv4/ping_group_range")
-	var lo, hi int
-	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || (lo <= 65534 && 65534 <= hi) {
-		t.Skipf("ping_group_range %q admits nobody's group", strings.TrimSpace(string(b)))
-	}
-	dir, err := os.MkdirTemp("", "hcops-ping-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "transport.test")
-	src, err := os.Open(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(dst, src)
-	src.Close()
-	dst.Close()
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-		bin, "-test.run=^TestPingHelperProcess$", "-test.v")
+	cmd, _ := testenv.NobodyWithoutICMP(t, "TestPingHelperProcess")
 	cmd.Env = append(os.Environ(), pingHelperEnv+"=1")
-	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)

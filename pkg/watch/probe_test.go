@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,34 +146,9 @@ func TestProbeRoundHelper(t *testing.T) {
 // and stores no sample, so no outage is invented. The test binary runs the
 // round as nobody.
 func TestProbeRoundWithoutICMP(t *testing.T) {
-	if os.Geteuid() != 0 {
-		testenv.Missing(t, "root (to run the test binary as another user)")
-	}
-	setpriv := testenv.LookPath(t, "setpriv")
-	b, _ := os.ReadFile("/proc/sys/net/ipv4/ping_group_range")
-	var lo, hi int
-	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || (lo <= 65534 && 65534 <= hi) {
-		t.Skipf("ping_group_range %q admits nobody's group", strings.TrimSpace(string(b)))
-	}
-	dir, err := os.MkdirTemp("", "hcops-watch-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o777)
-	bin := filepath.Join(dir, "watch.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	cmd, dir := testenv.NobodyWithoutICMP(t, "TestProbeRoundHelper")
 	dbPath := filepath.Join(dir, "h.db")
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-		bin, "-test.run=^TestProbeRoundHelper$")
 	cmd.Env = append(os.Environ(), probeHelperEnv+"="+dbPath, "HOME="+dir)
-	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
