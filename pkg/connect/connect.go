@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/paths"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/transport"
 )
@@ -124,7 +125,7 @@ func (f *Factory) Preflight(assets []*inventory.Asset) error {
 			return nil
 		}
 		seen[a.Name] = true
-		if k := inventory.ExpandHome(a.Connection.KeyFile); k != "" {
+		if k := paths.Expand(a.Connection.KeyFile); k != "" {
 			if err := readable(k); err != nil {
 				return &FileError{What: "key file of " + a.Name, Path: k, Err: err, Asset: a.Name}
 			}
@@ -230,7 +231,7 @@ func (f *Factory) sshTarget(a *inventory.Asset) (transport.SSHTarget, error) {
 func SSHTarget(a *inventory.Asset) (transport.SSHTarget, error) {
 	c := a.Connection
 	t := transport.SSHTarget{Name: a.Name, Address: a.Address, Port: c.Port, User: c.User,
-		KeyFile: inventory.ExpandHome(c.KeyFile), Become: c.Become, BecomeUser: c.BecomeUser}
+		KeyFile: c.KeyFile, Become: c.Become, BecomeUser: c.BecomeUser}
 	if t.Address == "" {
 		t.Address = a.Name
 	}

@@ -7,9 +7,11 @@ package inventory
 
 import (
 	"fmt"
-	"github.com/cyhealth/hcops/pkg/i18n"
 	"os"
 	"strings"
+
+	"github.com/cyhealth/hcops/pkg/i18n"
+	"github.com/cyhealth/hcops/pkg/paths"
 )
 
 // Kinds of asset.
@@ -102,7 +104,7 @@ func (s SecretRef) Resolve() (string, error) {
 		}
 		return v, nil
 	case s.File != "":
-		b, err := os.ReadFile(ExpandHome(s.File))
+		b, err := os.ReadFile(paths.Expand(s.File))
 		if err != nil {
 			return "", err
 		}

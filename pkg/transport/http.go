@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/cyhealth/hcops/pkg/paths"
 )
 
 // HTTPOptions configures an HTTP client for API and endpoint checks.
@@ -62,7 +64,7 @@ func NewHTTPClient(o HTTPOptions) (*http.Client, error) {
 		return nil, fmt.Errorf("client certificate: give both cert and key files (got cert %q, key %q)", o.CertFile, o.KeyFile)
 	}
 	if o.CertFile != "" {
-		pair, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		pair, err := tls.LoadX509KeyPair(paths.Expand(o.CertFile), paths.Expand(o.KeyFile))
 		if err != nil {
 			return nil, fmt.Errorf("client certificate %s: %w", o.CertFile, err)
 		}
@@ -112,7 +114,7 @@ func NewHTTPClient(o HTTPOptions) (*http.Client, error) {
 // LoadCAPool reads a PEM CA bundle into a pool holding only its
 // certificates.
 func LoadCAPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
+	pem, err := os.ReadFile(paths.Expand(file))
 	if err != nil {
 		return nil, fmt.Errorf("CA file: %w", err)
 	}

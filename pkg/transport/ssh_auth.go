@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/cyhealth/hcops/pkg/paths"
 )
 
 // errEncryptedKey marks an encrypted key that could not be used because
@@ -87,7 +89,7 @@ func (d *SSHDialer) signer(path, pass string) (ssh.Signer, error) {
 }
 
 func (d *SSHDialer) loadKey(path, given string) (ssh.Signer, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(paths.Expand(path))
 	if err != nil {
 		return nil, err
 	}

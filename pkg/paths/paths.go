@@ -1,4 +1,6 @@
-package inventory
+// Package paths reads the file paths a user writes in the inventory, the
+// config and playbooks.
+package paths
 
 import (
 	"os"
@@ -6,11 +8,11 @@ import (
 	"strings"
 )
 
-// ExpandHome turns a leading "~" or "~/" of a path from the inventory (a key
+// Expand turns a leading "~" or "~/" of a path from the inventory (a key
 // file, a secret file, a CA bundle) into the home directory of whoever runs
 // hcops ($HOME, as the shell would), so `key_file: ~/.ssh/hcops_ed25519`
 // means what it says. Other paths, and "~user/…", are returned as written.
-func ExpandHome(p string) string {
+func Expand(p string) string {
 	if p != "~" && !strings.HasPrefix(p, "~/") {
 		return p
 	}
