@@ -57,9 +57,7 @@ func bigWidth(s string) int { return bigWidthScaled(s, 1) }
 func bigText(s string, ascii bool) []string { return bigTextScaled(s, ascii, 1) }
 
 // bigWidthScaled is bigWidth at scale k (every dot k columns wide).
-func bigWidthScaled(s string, k int) int { return bigWidth1(s) * k }
-
-func bigWidth1(s string) int {
+func bigWidthScaled(s string, k int) int {
 	w := 0
 	for i, r := range s {
 		g, ok := bigFont[r]
@@ -71,7 +69,7 @@ func bigWidth1(s string) int {
 		}
 		w += len(g[0])
 	}
-	return w
+	return w * k
 }
 
 // bigTextScaled draws s in large type: bigRows*k lines of
