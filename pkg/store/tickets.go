@@ -53,6 +53,12 @@ type Ticket struct {
 	// Terms is pkg/ticket's JSON of the deadlines and calendars in force
 	// when the ticket opened.
 	Terms json.RawMessage
+	// Fold, set on an alert ticket about to be opened, folds it into the
+	// asset's active alert ticket (opened by an alert, neither resolved
+	// nor closed) when there is one: that ticket gets Fold as an event,
+	// once for the same Data, no earlier than its latest event, and is
+	// returned instead. Not stored.
+	Fold *TicketEvent
 
 	Events []TicketEvent
 	Marks  []TicketMark
@@ -127,6 +133,17 @@ func (db *DB) OpenTicket(ctx context.Context, t *Ticket, open *TicketEvent) (*Ti
 				return err
 			}
 		}
+		if existing == 0 && t.Fold != nil && t.Asset != "" {
+			err := tx.QueryRowContext(ctx, `SELECT t.id FROM tickets t WHERE t.source = 'alert' AND t.asset = ?
+				AND NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind IN ('resolve', 'close'))
+				ORDER BY t.id LIMIT 1`, t.Asset).Scan(&existing)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if existing != 0 {
+				return foldEvent(ctx, tx, existing, *t.Fold)
+			}
+		}
 		if existing != 0 {
 			return nil
 		}
@@ -163,6 +180,29 @@ func (db *DB) OpenTicket(ctx context.Context, t *Ticket, open *TicketEvent) (*Ti
 		t.Events = []TicketEvent{*open}
 	}
 	return t, true, nil
+}
+
+// foldEvent records ev on ticket id, unless an event of its kind with the
+// same data is there already (a watcher restarted after a kill).
+func foldEvent(ctx context.Context, tx *sql.Tx, id int64, ev TicketEvent) error {
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ticket_events WHERE ticket_id = ? AND kind = ? AND data = ?`, id, ev.Kind, string(data)).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	// Never before the ticket's latest event: its clocks read events in order.
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(at), 0) FROM ticket_events WHERE ticket_id = ?`, id).Scan(&last); err != nil {
+		return err
+	}
+	if at := fromMS(last); ev.At.Before(at) {
+		ev.At = at
+	}
+	ev.TicketID = id
+	return insertTicketEvent(ctx, tx, &ev)
 }
 
 func insertTicketEvent(ctx context.Context, tx *sql.Tx, ev *TicketEvent) error {

@@ -48,6 +48,7 @@ type New struct {
 	Ref           string
 	AlertKey      result.Key
 	Evidence      []string
+	fold          *store.TicketEvent // OpenFromAlert's note for an asset's active alert ticket
 }
 
 // ErrFuture is an event time later than now.
@@ -86,7 +87,7 @@ func (s *Service) Open(ctx context.Context, n New) (*Ticket, bool, error) {
 		n.Source = "manual"
 	}
 	st := &store.Ticket{Title: strings.TrimSpace(n.Title), Class: string(n.Class), System: n.System, Asset: n.Asset, Source: n.Source,
-		Ref: n.Ref, AlertKey: n.AlertKey, OpenedAt: n.OpenedAt, CreatedBy: n.Actor, Description: n.Description, Terms: raw}
+		Ref: n.Ref, AlertKey: n.AlertKey, OpenedAt: n.OpenedAt, CreatedBy: n.Actor, Description: n.Description, Terms: raw, Fold: n.fold}
 	ev := &store.TicketEvent{At: n.OpenedAt, Kind: EvOpen, Actor: n.Actor, Text: n.Description}
 	if len(n.Evidence) > 0 {
 		ev.Data = map[string]string{"evidence": strings.Join(n.Evidence, ",")}
@@ -138,9 +139,6 @@ func (s *Service) OpenFromAlert(ctx context.Context, a Alert) (*Ticket, bool, er
 	if title == "" {
 		title = a.Key.String()
 	}
-	if t, err := s.foldIntoActive(ctx, a, title); t != nil || err != nil {
-		return t, false, err
-	}
 	n := New{Title: title, Class: class, System: a.System, Asset: a.Asset, OpenedAt: a.FiredAt, Actor: "hcops",
 		Source: "alert", Ref: a.Ref, AlertKey: a.Key, Description: a.Status.String() + " " + a.Key.String()}
 	if a.RunID != 0 {
@@ -149,47 +147,14 @@ func (s *Service) OpenFromAlert(ctx context.Context, a Alert) (*Ticket, bool, er
 	if s.Policy.Inventory != nil && n.System != "" && s.Policy.Inventory.System(n.System) == nil {
 		n.System = "" // an alert is never refused for an unknown system: default deadlines apply
 	}
+	// One fault, one ticket: a further alert on an asset whose alert
+	// ticket is still being worked (an unreachable host raises the
+	// watcher's availability alert and the inspection's connect alert
+	// together) is noted on that ticket instead of opening another with
+	// clocks of its own.
+	n.fold = &store.TicketEvent{At: s.now(), Kind: EvNote, Actor: "hcops", Text: a.Status.String() + " " + title,
+		Data: map[string]string{"alert": a.Ref, "finding": a.Key.String()}}
 	return s.Open(ctx, n)
-}
-
-// foldIntoActive keeps one fault to one ticket: when the alert's asset
-// already has a ticket opened by another alert that is still being worked
-// (not resolved or closed), the new alert is noted on that ticket, once,
-// instead of opening a second ticket with clocks of its own (an
-// unreachable host raises the watcher's availability alert and the
-// inspection's connect alert together). It returns nil when there is no
-// such ticket, and the alert's own ticket when it already has one.
-func (s *Service) foldIntoActive(ctx context.Context, a Alert, title string) (*Ticket, error) {
-	if a.Asset == "" {
-		return nil, nil
-	}
-	open, err := s.List(ctx, store.TicketFilter{NotClosed: true})
-	if err != nil {
-		return nil, err
-	}
-	var into *Ticket
-	for _, t := range open {
-		if (a.Ref != "" && t.Ref == a.Ref) || (a.Key.Check != "" && t.AlertKey == a.Key) {
-			return nil, nil // the alert's own ticket: Open returns it
-		}
-		if into == nil && t.Source == "alert" && t.Asset == a.Asset && t.State != Resolved && t.State != Closed {
-			into = t
-		}
-	}
-	if into == nil {
-		return nil, nil
-	}
-	for _, ev := range into.Events {
-		if ev.Kind == EvNote && ev.Data["alert"] == a.Ref && a.Ref != "" {
-			return into, nil // noted already (a watcher restarted)
-		}
-	}
-	at := s.now()
-	if n := len(into.Events); n > 0 && at.Before(into.Events[n-1].At) {
-		at = into.Events[n-1].At
-	}
-	return s.Act(ctx, into.ID, Action{Kind: EvNote, At: at, Actor: "hcops", Text: a.Status.String() + " " + title,
-		Data: map[string]string{"alert": a.Ref, "finding": a.Key.String()}})
 }
 
 // Action is one thing done to a ticket.
