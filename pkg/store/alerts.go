@@ -329,15 +329,11 @@ func (db *DB) ApplyAlert(ctx context.Context, c *AlertChange) error {
 			if n > 0 {
 				return ErrConflict
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO alerts (asset, check_name, item, type, system, zone, kind, state,
+			if err := tx.QueryRowContext(ctx, `INSERT INTO alerts (asset, check_name, item, type, system, zone, kind, state,
 				severity, status, escalated, key_period, since, fired_at, resolved_at, last_run_id, message, code, args,
 				advice, advice_code, advice_args, acked_at, acked_by, silenced_until, silenced_by, notified_at, version)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-				append([]any{a.Asset, a.Check, a.Item}, vals...)...)
-			if err != nil {
-				return err
-			}
-			if id, err = res.LastInsertId(); err != nil {
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+				append([]any{a.Asset, a.Check, a.Item}, vals...)...).Scan(&id); err != nil {
 				return err
 			}
 			version = 1
@@ -391,12 +387,10 @@ func (db *DB) ApplyAlert(ctx context.Context, c *AlertChange) error {
 }
 
 func insertAlertEvent(ctx context.Context, tx *sql.Tx, ev *AlertEvent) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO alert_events (alert_id, at, kind, severity, status, by, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, ev.AlertID, ms(ev.At), ev.Kind, int(ev.Severity), int(ev.Status), ev.By, ev.Note)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO alert_events (alert_id, at, kind, severity, status, "by", note)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, ev.AlertID, ms(ev.At), ev.Kind, int(ev.Severity), int(ev.Status), ev.By, ev.Note).Scan(&id)
+	return id, err
 }
 
 func insertNotification(ctx context.Context, tx *sql.Tx, alertID, eventID int64, n *Notification) error {
@@ -408,13 +402,11 @@ func insertNotification(ctx context.Context, tx *sql.Tx, alertID, eventID int64,
 	if next.IsZero() {
 		next = n.CreatedAt
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO alert_outbox (alert_id, event_id, channel, created_at, subject, body,
-		severity, recipients, data, state, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-		alertID, eventID, n.Channel, ms(n.CreatedAt), n.Subject, n.Body, int(n.Severity), string(rcpt), string(n.Data), ms(next))
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO alert_outbox (alert_id, event_id, channel, created_at, subject, body,
+		severity, recipients, data, state, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id`,
+		alertID, eventID, n.Channel, ms(n.CreatedAt), n.Subject, n.Body, int(n.Severity), string(rcpt), string(n.Data), ms(next)).Scan(&n.ID); err != nil {
 		return err
 	}
-	n.ID, _ = res.LastInsertId()
 	n.AlertID, n.EventID, n.State, n.NextAt = alertID, eventID, NotifyPending, next
 	return nil
 }
@@ -434,7 +426,7 @@ func (db *DB) AlertEventsAfter(ctx context.Context, after int64, limit int) ([]A
 }
 
 func (db *DB) alertEvents(ctx context.Context, tail string, args ...any) ([]AlertEvent, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, alert_id, at, kind, severity, status, by, note FROM alert_events `+tail, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, alert_id, at, kind, severity, status, "by", note FROM alert_events `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: alert events: %w", err)
 	}

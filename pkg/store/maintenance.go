@@ -21,13 +21,8 @@ func (db *DB) AddMaintenance(ctx context.Context, w *MaintenanceWindow) error {
 			w.End.Format(time.DateTime), w.Start.Format(time.DateTime))
 	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO maintenance (asset, system, start_at, end_at, reason, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, w.Asset, w.System, ms(w.Start), ms(w.End), w.Reason, ms(time.Now()))
-		if err != nil {
-			return err
-		}
-		w.ID, err = res.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO maintenance (asset, system, start_at, end_at, reason, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, w.Asset, w.System, ms(w.Start), ms(w.End), w.Reason, ms(time.Now())).Scan(&w.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("history: add maintenance window: %w", err)

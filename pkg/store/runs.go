@@ -46,16 +46,11 @@ func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
 	}
 	var id int64
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO runs
+		return tx.QueryRowContext(ctx, `INSERT INTO runs
 			(kind, started_at, status, operator, ran_from, pid, boot_id, playbooks, selector, assets, inventory)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			run.Kind, ms(run.StartedAt), run.Status, run.Operator, run.RanFrom, os.Getpid(), db.boot,
-			string(pbJSON), run.Selector, run.Assets, run.Inventory)
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
-		return err
+			string(pbJSON), run.Selector, run.Assets, run.Inventory).Scan(&id)
 	})
 	if err != nil {
 		return fmt.Errorf("history: begin %s run: %w", run.Kind, err)

@@ -152,14 +152,10 @@ func (db *DB) OpenTicket(ctx context.Context, t *Ticket, open *TicketEvent) (*Ti
 		if terms == "" {
 			terms = "{}"
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO tickets (title, class, system, asset, source, ref, alert_asset, alert_check,
-			alert_item, opened_at, created_at, created_by, description, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (title, class, system, asset, source, ref, alert_asset, alert_check,
+			alert_item, opened_at, created_at, created_by, description, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			t.Title, t.Class, t.System, t.Asset, t.Source, orNull(t.Ref), t.AlertKey.Asset, t.AlertKey.Check, t.AlertKey.Item,
-			ms(t.OpenedAt), ms(now), t.CreatedBy, t.Description, terms)
-		if err != nil {
-			return err
-		}
-		if t.ID, err = res.LastInsertId(); err != nil {
+			ms(t.OpenedAt), ms(now), t.CreatedBy, t.Description, terms).Scan(&t.ID); err != nil {
 			return err
 		}
 		t.CreatedAt = now
@@ -218,13 +214,8 @@ func insertTicketEvent(ctx context.Context, tx *sql.Tx, ev *TicketEvent) error {
 	if ev.At.IsZero() {
 		ev.At = ev.CreatedAt
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, at, kind, actor, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ev.TicketID, ms(ev.At), ev.Kind, ev.Actor, ev.Text, data, ms(ev.CreatedAt))
-	if err != nil {
-		return err
-	}
-	ev.ID, err = res.LastInsertId()
-	return err
+	return tx.QueryRowContext(ctx, `INSERT INTO ticket_events (ticket_id, at, kind, actor, text, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ev.TicketID, ms(ev.At), ev.Kind, ev.Actor, ev.Text, data, ms(ev.CreatedAt)).Scan(&ev.ID)
 }
 
 // AddTicketEvent appends ev to ticket ev.TicketID, after check (when not
