@@ -39,7 +39,8 @@ func (db *DB) AddProbes(ctx context.Context, at time.Time, up map[string]bool) e
 	sort.Strings(names)
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO availability (asset, hour, samples, down, last_at) VALUES (?, ?, 1, ?, ?)
-			ON CONFLICT (asset, hour) DO UPDATE SET samples = samples + 1, down = down + excluded.down, last_at = max(last_at, excluded.last_at)`)
+			ON CONFLICT (asset, hour) DO UPDATE SET samples = availability.samples + 1, down = availability.down + excluded.down,
+				last_at = CASE WHEN excluded.last_at > availability.last_at THEN excluded.last_at ELSE availability.last_at END`)
 		if err != nil {
 			return err
 		}

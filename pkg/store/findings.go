@@ -64,7 +64,7 @@ const (
 )
 
 var findingUpsertTail = ` ON CONFLICT (asset, check_name, item) DO UPDATE SET
-	first_seen = min(findings.first_seen, excluded.first_seen),
+	first_seen = CASE WHEN excluded.first_seen < findings.first_seen THEN excluded.first_seen ELSE findings.first_seen END,
 	type = CASE WHEN ` + findingOlder + ` OR excluded.type = '' THEN findings.type ELSE excluded.type END,
 	system = CASE WHEN ` + findingOlder + ` OR excluded.system = '' THEN findings.system ELSE excluded.system END,
 	status_since = CASE WHEN ` + findingOlder + ` OR excluded.last_status = findings.last_status
@@ -89,6 +89,7 @@ func latestWins(cols ...string) string {
 func newFindingUpsert(ctx context.Context, tx *sql.Tx) *batchInsert {
 	bi := newBatchInsert(ctx, tx, findingInsertHead, findingRow, findingCols)
 	bi.tail = findingUpsertTail
+	bi.keyCols = 3 // asset, check_name, item
 	return bi
 }
 

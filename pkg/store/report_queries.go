@@ -131,6 +131,15 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 // Key returns the identity of the finding the row is a verdict on.
 func (r *ReportRow) Key() result.Key { return result.Key{Asset: r.Asset, Check: r.Check, Item: r.Item} }
 
+// indexedBy is SQLite's hint to read a table through index; PostgreSQL's
+// planner takes no hints.
+func (db *DB) indexedBy(index string) string {
+	if db.dialect == dialectPostgres {
+		return ""
+	}
+	return "INDEXED BY " + index
+}
+
 func placeholders(n int) string {
 	if n <= 0 {
 		return ""
@@ -143,7 +152,7 @@ func placeholders(n int) string {
 // millions of results.
 func (db *DB) EachRunAsset(ctx context.Context, runID int64, fn func(asset string) error) error {
 	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT asset FROM results
-		INDEXED BY results_run WHERE run_id = ? ORDER BY asset`, runID)
+		`+db.indexedBy("results_run")+` WHERE run_id = ? ORDER BY asset`, runID)
 	if err != nil {
 		return fmt.Errorf("history: report query: %w", err)
 	}

@@ -79,6 +79,14 @@ type batchInsert struct {
 	args  []any
 	full  *sql.Stmt // statement for rowsPerStatement rows, prepared on first use
 	count int       // rows pending in args
+
+	// keyCols, for an upsert, is how many leading values are the conflict
+	// key: a row whose key is already pending is stored after the pending
+	// rows, in a statement of its own, since PostgreSQL's ON CONFLICT
+	// cannot touch one row twice in a statement (SQLite applies the rows
+	// one by one; both end the same).
+	keyCols int
+	keys    map[string]bool
 }
 
 func newBatchInsert(ctx context.Context, tx *sql.Tx, head, row string, cols int) *batchInsert {
@@ -100,6 +108,18 @@ func (bi *batchInsert) sql(rows int) string {
 
 // add queues one row (exactly cols values).
 func (bi *batchInsert) add(vals ...any) error {
+	if bi.keyCols > 0 {
+		k := fmt.Sprint(vals[:bi.keyCols]...)
+		if bi.keys[k] {
+			if err := bi.execPending(); err != nil {
+				return err
+			}
+		}
+		if bi.keys == nil {
+			bi.keys = map[string]bool{}
+		}
+		bi.keys[k] = true
+	}
 	bi.args = append(bi.args, vals...)
 	bi.count++
 	if bi.count < rowsPerStatement {
@@ -114,17 +134,24 @@ func (bi *batchInsert) add(vals ...any) error {
 	}
 	_, err := bi.full.ExecContext(bi.ctx, bi.args...)
 	bi.args, bi.count = bi.args[:0], 0
+	clear(bi.keys)
 	return err
 }
 
 // flush inserts the rows still queued and releases the statement.
 func (bi *batchInsert) flush() error {
 	defer bi.close()
+	return bi.execPending()
+}
+
+// execPending inserts the rows queued so far.
+func (bi *batchInsert) execPending() error {
 	if bi.count == 0 {
 		return nil
 	}
 	_, err := bi.tx.ExecContext(bi.ctx, bi.sql(bi.count), bi.args...)
 	bi.args, bi.count = bi.args[:0], 0
+	clear(bi.keys)
 	return err
 }
 

@@ -139,11 +139,32 @@ type DB struct {
 
 	host string // this machine's host name, for telling dead "running" runs
 	boot string // this boot's id ("" where unknown), likewise
+
+	dialect dialect
+	runner  Runner // tags the runs this process begins
 }
 
+// dialect is the SQL engine behind a DB.
+type dialect int
+
+const (
+	dialectSQLite dialect = iota
+	dialectPostgres
+)
+
 // Open opens (creating if needed, with its directory) the history database at
-// path and brings its schema up to date.
+// path and brings its schema up to date. A postgres:// URL opens the
+// shared PostgreSQL history instead (see OpenWith).
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options: the PostgreSQL password and the runner's
+// name, zone and site.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, o)
+	}
 	if path == "" {
 		return nil, errors.New("history database: no path given (use --db or HCOPS_DB)")
 	}
@@ -179,7 +200,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(2)
-	db := &DB{sql: sdb, path: path}
+	db := &DB{sql: sdb, path: path, runner: o.Runner}
 	db.host, _ = os.Hostname()
 	db.boot = bootID()
 	if err := db.migrate(ctx); err != nil {
@@ -268,7 +289,9 @@ func (db *DB) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	// Cheap, and keeps the query planner's statistics fresh.
-	_, _ = db.sql.ExecContext(ctx, "PRAGMA optimize")
+	if db.dialect == dialectSQLite {
+		_, _ = db.sql.ExecContext(ctx, "PRAGMA optimize")
+	}
 	return db.sql.Close()
 }
 
@@ -291,7 +314,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	backoff := 20 * time.Millisecond
 	for {
 		err := db.writeOnce(ctx, fn)
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+		if err == nil || !db.retryable(err) || time.Now().After(deadline) {
 			if err != nil && isBusy(err) {
 				return fmt.Errorf("history database %s: still locked by another process after %s: %w", db.path, WriteTimeout, err)
 			}
@@ -314,6 +337,14 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	if db.dialect == dialectPostgres {
+		// One writer at a time across every runner, as BEGIN IMMEDIATE
+		// does for SQLite; released at commit or rollback.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writeLockKey)); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -333,6 +364,15 @@ func IsCorrupt(err error) bool {
 		}
 	}
 	return false
+}
+
+// retryable reports whether the transaction that failed with err can be
+// run again as it is.
+func (db *DB) retryable(err error) bool {
+	if db.dialect == dialectPostgres {
+		return isPgRetry(err)
+	}
+	return isBusy(err)
 }
 
 // isBusy reports whether err is SQLite's "database is locked/busy".

@@ -18,6 +18,9 @@ import (
 
 func openTest(t testing.TB) *DB {
 	t.Helper()
+	if openTestHook != nil {
+		return openTestHook(t)
+	}
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "history.db"))
 	if err != nil {
 		t.Fatal(err)

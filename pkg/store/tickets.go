@@ -391,7 +391,7 @@ func (db *DB) AddTicketMarks(ctx context.Context, marks []TicketMark) ([]TicketM
 		added = added[:0]
 		now := time.Now()
 		for _, m := range marks {
-			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO ticket_marks (ticket_id, clock, level, at, recorded_at) VALUES (?, ?, ?, ?, ?)`,
+			res, err := tx.ExecContext(ctx, `INSERT INTO ticket_marks (ticket_id, clock, level, at, recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 				m.TicketID, m.Clock, m.Level, ms(m.At), ms(now))
 			if err != nil {
 				return err
