@@ -31,7 +31,7 @@ func auditLogPath(app *App) string {
 	if p := app.Setting("audit_log"); p != "" {
 		return p
 	}
-	return filepath.Join(filepath.Dir(app.DBPath), "audit.log")
+	return filepath.Join(app.StateDir(), "audit.log")
 }
 
 // auditHash is the hash of new records: the audit_hash setting

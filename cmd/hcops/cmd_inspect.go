@@ -469,6 +469,11 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		if inv, err = app.Inventory(); err != nil {
 			return err
 		}
+		if zone := app.Setting("zone"); zone != "" && !opts.sel.given(args) {
+			// A runner of one network zone inspects what it can reach:
+			// its zone's assets, unless told otherwise.
+			opts.sel.expr = "zone=" + zone
+		}
 		sel, err := opts.sel.selector(args)
 		if err != nil {
 			return err

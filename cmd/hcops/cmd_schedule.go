@@ -17,6 +17,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/atomicfile"
 	"github.com/cyhealth/hcops/pkg/config"
 	"github.com/cyhealth/hcops/pkg/schedule"
+	"github.com/cyhealth/hcops/pkg/store"
 )
 
 func init() {
@@ -206,6 +207,9 @@ func secretEnvVars(app *App) []string {
 }
 
 func absPath(p string) string {
+	if store.IsPostgres(p) {
+		return p
+	}
 	if a, err := filepath.Abs(p); err == nil {
 		return a
 	}
@@ -303,7 +307,7 @@ func runSchedulePrint(app *App, opts *schedulePrintOptions) error {
 	}
 	o.Binary = absPath(o.Binary)
 	if o.LogDir == "" {
-		o.LogDir = filepath.Join(filepath.Dir(absPath(app.DBPath)), "logs")
+		o.LogDir = filepath.Join(absPath(app.StateDir()), "logs")
 	}
 	o.LogDir = absPath(o.LogDir)
 
@@ -491,7 +495,7 @@ func runScheduleRun(ctx context.Context, app *App, name, logFile string) error {
 	if err != nil {
 		return flagErrorf("%v", err)
 	}
-	release, err := schedule.Lock(schedule.LockDir(absPath(app.DBPath)), job.Name)
+	release, err := schedule.Lock(filepath.Join(absPath(app.StateDir()), "locks"), job.Name)
 	var le *schedule.LockedError
 	if errors.As(err, &le) {
 		msg := app.T("schedule.locked_nopid", le.Job)

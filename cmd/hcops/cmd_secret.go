@@ -39,7 +39,7 @@ func vaultPath(app *App, flag string) string {
 	if p := app.Setting("vault"); p != "" {
 		return p
 	}
-	return filepath.Join(filepath.Dir(app.DBPath), "vault")
+	return filepath.Join(app.StateDir(), "vault")
 }
 
 // vaultKey says how to open the vault: HCOPS_VAULT_KEY_FILE, else the

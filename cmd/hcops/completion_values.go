@@ -163,6 +163,9 @@ func completeRuns(app *App) cobra.CompletionFunc {
 		if len(args) > 0 || !completing(app, cmd) {
 			return noFiles(nil)
 		}
+		if store.IsPostgres(app.DBPath) {
+			return noFiles(nil) // no network round trip on a key press
+		}
 		db, err := store.Open(context.Background(), app.DBPath)
 		if err != nil {
 			return noFiles(nil)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -79,12 +80,65 @@ func (a *App) DB(ctx context.Context) (*store.DB, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
-	db, err := store.Open(ctx, a.DBPath)
+	o := store.Options{Runner: a.Runner()}
+	if store.IsPostgres(a.DBPath) {
+		pw, err := a.dbPassword()
+		if err != nil {
+			return nil, err
+		}
+		o.Password = pw
+	}
+	db, err := store.OpenWith(ctx, a.DBPath, o)
 	if err != nil {
 		return nil, err
 	}
 	a.db = db
 	return db, nil
+}
+
+// Runner is this hcops' name, zone and site among the runners sharing a
+// history (settings runner, zone and location; HCOPS_RUNNER, HCOPS_ZONE).
+func (a *App) Runner() store.Runner {
+	r := store.Runner{Name: a.Setting("runner"), Zone: a.Setting("zone"), Site: a.Setting("location")}
+	if r.Name == "" {
+		r.Name, _ = os.Hostname()
+	}
+	return r
+}
+
+// dbPassword reads the db_password reference (env:NAME, file:PATH,
+// vault:NAME); "" when none is set.
+func (a *App) dbPassword() (string, error) {
+	ref := a.Setting("db_password")
+	if ref == "" {
+		return "", nil
+	}
+	var s inventory.SecretRef
+	switch {
+	case strings.HasPrefix(ref, "env:") && len(ref) > 4:
+		s.Env = ref[4:]
+	case strings.HasPrefix(ref, "file:") && len(ref) > 5:
+		s.File = ref[5:]
+	case strings.HasPrefix(ref, "vault:") && len(ref) > 6:
+		s.Vault = ref[6:]
+	default:
+		return "", flagErrorf("%s", a.T("err.db_password_ref"))
+	}
+	pw, err := s.Resolve()
+	if err != nil {
+		return "", fmt.Errorf("db_password %s: %w", ref, err)
+	}
+	return pw, nil
+}
+
+// StateDir is where this hcops keeps its local files (vault, audit log,
+// job logs, spool): beside the history file, or, for a postgres://
+// history, in the default data directory.
+func (a *App) StateDir() string {
+	if store.IsPostgres(a.DBPath) {
+		return filepath.Dir(config.DefaultDB())
+	}
+	return filepath.Dir(a.DBPath)
 }
 
 // History opens the history once, as the interface reports and commands
@@ -204,6 +258,7 @@ EXIT STATUS
 	pf.String("config", "", "config file (default ~/.config/hcops/config.yaml, then /etc/hcops/config.yaml)")
 	pf.String("inventory", "", "inventory file or directory (env HCOPS_INVENTORY)")
 	pf.String("db", "", "history database (env HCOPS_DB; default $XDG_DATA_HOME/hcops/history.db)")
+	pf.String("db-password", "", "password of a postgres:// history, as a reference env:NAME, file:PATH or vault:NAME (env HCOPS_DB_PASSWORD)")
 	pf.String("audit-log", "", "audit log of remote actions (env HCOPS_AUDIT_LOG; default audit.log beside the history database)")
 	pf.StringP("output", "o", "table", "output format: table, json or yaml (env HCOPS_OUTPUT)")
 	pf.String("lang", "", "language of messages and reports: zh or en (default from LANG)")
@@ -235,7 +290,7 @@ func (a *App) resolve(cmd *cobra.Command) error {
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
 	root := cmd.Root()
-	for _, name := range []string{"inventory", "db", "audit-log", "output", "lang", "no-color"} {
+	for _, name := range []string{"inventory", "db", "db-password", "audit-log", "output", "lang", "no-color"} {
 		if err := v.BindPFlag(strings.ReplaceAll(name, "-", "_"), root.PersistentFlags().Lookup(name)); err != nil {
 			return err
 		}

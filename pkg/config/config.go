@@ -75,8 +75,17 @@ type Job struct {
 
 // Config is the whole configuration file.
 type Config struct {
-	Inventory      string `yaml:"inventory,omitempty"`
-	DB             string `yaml:"db,omitempty"`
+	Inventory string `yaml:"inventory,omitempty"`
+	DB        string `yaml:"db,omitempty"`
+	// DBPassword is the password of a postgres:// history, as a reference
+	// (env:NAME, file:PATH or vault:NAME), never the password itself.
+	DBPassword string `yaml:"db_password,omitempty"`
+	// Runner and Zone name this hcops where several runners (one per
+	// network zone) share one PostgreSQL history; every run it writes is
+	// tagged with them and with Location as its site. Runner defaults to
+	// the host name.
+	Runner         string `yaml:"runner,omitempty"`
+	Zone           string `yaml:"zone,omitempty"`
 	AuditLog       string `yaml:"audit_log,omitempty"`  // hash-chained audit log (default audit.log beside db)
 	AuditHash      string `yaml:"audit_hash,omitempty"` // hash of new audit records: sm3 (default) or sha256
 	Vault          string `yaml:"vault,omitempty"`      // secrets vault (default vault beside db)

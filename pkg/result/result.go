@@ -289,13 +289,18 @@ type Run struct {
 	Status     string    `json:"status"`   // running, completed, interrupted, failed
 	Operator   string    `json:"operator"` // OS user who ran it
 	RanFrom    string    `json:"ran_from"` // host name of the machine hcops ran on
-	Playbooks  []string  `json:"playbooks"`
-	Selector   string    `json:"selector,omitempty"`
-	Assets     int       `json:"assets"`    // assets targeted; of an interrupted run, those finished
-	Inventory  int       `json:"inventory"` // assets in the inventory at the time
-	Worst      Status    `json:"worst"`     // worst status among results (precedence of Worst)
-	Counts     Counts    `json:"counts"`    // results per status
-	Results    []Result  `json:"results,omitempty"`
+	// Runner, Zone and Site name the hcops that wrote the run, where
+	// several runners share one history (one per network zone or site).
+	Runner    string   `json:"runner,omitempty"`
+	Zone      string   `json:"zone,omitempty"`
+	Site      string   `json:"site,omitempty"`
+	Playbooks []string `json:"playbooks"`
+	Selector  string   `json:"selector,omitempty"`
+	Assets    int      `json:"assets"`    // assets targeted; of an interrupted run, those finished
+	Inventory int      `json:"inventory"` // assets in the inventory at the time
+	Worst     Status   `json:"worst"`     // worst status among results (precedence of Worst)
+	Counts    Counts   `json:"counts"`    // results per status
+	Results   []Result `json:"results,omitempty"`
 }
 
 // Counts is the number of results per status.

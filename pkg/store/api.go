@@ -18,6 +18,8 @@ type RunFilter struct {
 	Until  time.Time // zero for no upper bound (started_at < Until)
 	Status string    // "" for any
 	Limit  int       // 0 for no limit; newest first
+	Runner string    // "" for any: runs of this runner
+	Zone   string    // "" for any: runs of runners in this zone
 }
 
 // ResultFilter selects results for EachResult.

@@ -35,6 +35,12 @@ func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
 	if run.RanFrom == "" {
 		run.RanFrom = db.host
 	}
+	if run.Runner == "" && run.Zone == "" && run.Site == "" {
+		run.Runner, run.Zone, run.Site = db.runner.Name, db.runner.Zone, db.runner.Site
+	}
+	if run.Runner == "" {
+		run.Runner = run.RanFrom
+	}
 	run.Status = result.RunRunning
 	pbs := run.Playbooks
 	if pbs == nil {
@@ -47,10 +53,11 @@ func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
 	var id int64
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO runs
-			(kind, started_at, status, operator, ran_from, pid, boot_id, playbooks, selector, assets, inventory)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			(kind, started_at, status, operator, ran_from, pid, boot_id, playbooks, selector, assets, inventory,
+			runner, zone, site)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			run.Kind, ms(run.StartedAt), run.Status, run.Operator, run.RanFrom, os.Getpid(), db.boot,
-			string(pbJSON), run.Selector, run.Assets, run.Inventory).Scan(&id)
+			string(pbJSON), run.Selector, run.Assets, run.Inventory, run.Runner, run.Zone, run.Site).Scan(&id)
 	})
 	if err != nil {
 		return fmt.Errorf("history: begin %s run: %w", run.Kind, err)
@@ -170,7 +177,7 @@ type queryer interface {
 }
 
 const runColumns = `id, kind, started_at, finished_at, status, operator, ran_from, pid, boot_id, playbooks,
-	selector, assets, inventory, worst, n_ok, n_warn, n_crit, n_unknown, n_unreachable`
+	selector, assets, inventory, worst, n_ok, n_warn, n_crit, n_unknown, n_unreachable, runner, zone, site`
 
 // scanRun reads one runs row (runColumns) and applies the interrupted rule.
 func (db *DB) scanRun(sc interface{ Scan(...any) error }) (*result.Run, error) {
@@ -185,7 +192,8 @@ func (db *DB) scanRun(sc interface{ Scan(...any) error }) (*result.Run, error) {
 	)
 	if err := sc.Scan(&r.ID, &r.Kind, &started, &finished, &r.Status, &r.Operator, &r.RanFrom, &pid, &boot, &pbs,
 		&r.Selector, &r.Assets, &r.Inventory, &worst,
-		&r.Counts.OK, &r.Counts.Warn, &r.Counts.Crit, &r.Counts.Unknown, &r.Counts.Unreachable); err != nil {
+		&r.Counts.OK, &r.Counts.Warn, &r.Counts.Crit, &r.Counts.Unknown, &r.Counts.Unreachable,
+		&r.Runner, &r.Zone, &r.Site); err != nil {
 		return nil, err
 	}
 	r.StartedAt = fromMS(started)
@@ -234,6 +242,14 @@ func (db *DB) ListRuns(ctx context.Context, f RunFilter) ([]result.Run, error) {
 	if !f.Until.IsZero() {
 		where = append(where, "started_at < ?")
 		args = append(args, ms(f.Until))
+	}
+	if f.Runner != "" {
+		where = append(where, "runner = ?")
+		args = append(args, f.Runner)
+	}
+	if f.Zone != "" {
+		where = append(where, "zone = ?")
+		args = append(args, f.Zone)
 	}
 	// "interrupted" and "running" depend on the process check done after
 	// reading, so both are fetched and filtered below.
