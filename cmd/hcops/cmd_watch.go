@@ -14,6 +14,8 @@ import (
 	"github.com/cyhealth/hcops/pkg/alert"
 	"github.com/cyhealth/hcops/pkg/config"
 	"github.com/cyhealth/hcops/pkg/inventory"
+	"github.com/cyhealth/hcops/pkg/metrics"
+	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
 	"github.com/cyhealth/hcops/pkg/watch"
 )
@@ -28,6 +30,7 @@ type watchOptions struct {
 	once       bool
 	probeEvery time.Duration
 	noJobs     bool
+	metrics    string
 }
 
 func newWatchCmd(app *App) *cobra.Command {
@@ -62,12 +65,21 @@ lets running jobs finish for up to 30 s.
 
 --once runs one probe round and one cycle and exits (tests, cron).
 
+--metrics ADDR (host:port, e.g. 127.0.0.1:9469; :9469 listens on every
+interface) serves the history as Prometheus metrics on http://ADDR/metrics
+for as long as the watcher runs, with the Go and process metrics of the
+watcher itself; each scrape reads the history afresh, so it shows what
+every runner sharing the history stored. See 'hcops metrics --help' for the
+metric names and labels. A port already in use is refused at start.
+
 EXIT STATUS
   0    stopped by a signal, or --once completed
-  3    bad config (alerts:, tickets:), no inventory, history unavailable;
-       with --once, a cycle step that failed (its error is printed)`,
+  3    bad config (alerts:, tickets:), no inventory, history unavailable,
+       --metrics address in use; with --once, a cycle step that failed (its
+       error is printed)`,
 		Example: `  hcops watch
   hcops watch --once -o json
+  hcops watch --metrics 127.0.0.1:9469   # Prometheus scrapes http://127.0.0.1:9469/metrics
   hcops schedule print --systemd --dir /etc/systemd/system   # hcops-watch.service among them`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,11 +90,13 @@ EXIT STATUS
 	f.BoolVar(&opts.once, "once", false, "one probe round and one alert/ticket/delivery cycle, then exit")
 	f.DurationVar(&opts.probeEvery, "probe-every", time.Minute, "availability probe interval")
 	f.BoolVar(&opts.noJobs, "no-jobs", false, "do not run the scheduled jobs (probes and alerts only)")
+	f.StringVar(&opts.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (host:port) at /metrics while watching")
 	return cmd
 }
 
 // watchParts is what the watcher is built from; reload rebuilds it.
 type watchParts struct {
+	inv    *inventory.Inventory
 	assets []*inventory.Asset
 	cycle  *watch.Cycle
 	jobs   []config.Job
@@ -112,7 +126,7 @@ func buildWatchParts(app *App, inv *inventory.Inventory, cfg *config.Config) (*w
 	if err != nil {
 		return nil, err
 	}
-	p := &watchParts{assets: inv.Assets,
+	p := &watchParts{inv: inv, assets: inv.Assets,
 		cycle: &watch.Cycle{Store: db, Alerts: pol, Channels: chs, Tickets: &ticket.Service{Store: db, Policy: tpol}, Lang: app.Lang}}
 	jobs, _, err := scheduleJobs(app)
 	if err != nil {
@@ -125,6 +139,9 @@ func buildWatchParts(app *App, inv *inventory.Inventory, cfg *config.Config) (*w
 func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 	if err := app.checkOutput("table", "json"); err != nil {
 		return err
+	}
+	if opts.once && opts.metrics != "" {
+		return flagErrorf("%s", app.T("metrics.with_once"))
 	}
 	inv, err := app.Inventory()
 	if err != nil {
@@ -206,6 +223,41 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 			}
 		}
 	}()
+	if opts.metrics != "" {
+		stop, err := serveWatchMetrics(app, db, opts.metrics, func() *watchParts { return current() })
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	app.Infof("%s", app.T("watch.started", len(parts.assets), opts.probeEvery, len(w.Jobs)))
 	return w.Run(ctx, reload)
+}
+
+// serveWatchMetrics serves /metrics on addr over the watcher's history,
+// inventory and ticket policy (the reloaded ones after SIGHUP); stop shuts
+// the server down, letting a scrape in flight finish for up to 5 s.
+func serveWatchMetrics(app *App, db *store.DB, addr string, current func() *watchParts) (stop func(), err error) {
+	c := newCollector(app, db, func() *inventory.Inventory { return current().inv },
+		func() *ticket.Service { return current().cycle.Tickets })
+	reg, err := metrics.NewRegistry(c, true)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := metrics.Listen(addr, reg, app.Log)
+	var busy *metrics.AddrInUseError
+	if errors.As(err, &busy) {
+		return nil, errors.New(app.T("metrics.addr_in_use", addr))
+	}
+	if err != nil {
+		return nil, errors.New(app.T("metrics.listen_failed", addr, err))
+	}
+	app.Infof("%s", app.T("metrics.serving", srv.Addr()))
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			app.Log.Warn("metrics: shutdown", "err", err)
+		}
+	}, nil
 }

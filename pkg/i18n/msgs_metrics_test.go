@@ -1,0 +1,5 @@
+package i18n
+
+import "testing"
+
+func TestMetricsMessagesBothLanguages(t *testing.T) { checkPrefixBothLanguages(t, "metrics.", 9) }
