@@ -156,6 +156,9 @@ func (p *Postgres) start() {
 	t.Cleanup(p.Stop)
 }
 
+// Start starts the server again after Stop, on the same port and data.
+func (p *Postgres) Start() { p.start() }
+
 // Stop stops the server at once (safe to call twice).
 func (p *Postgres) Stop() {
 	runAs(p.t, p.owner, nil, filepath.Join(p.BinDir, "pg_ctl"), "-D", p.Data, "-m", "immediate", "-w", "stop")

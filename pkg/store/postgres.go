@@ -214,7 +214,7 @@ func (db *DB) pgOpenError(err error) error {
 			return fmt.Errorf("history database %s: %s (create it: createdb -O USER NAME)", db.path, pe.Message)
 		}
 	}
-	return fmt.Errorf("history database %s: cannot connect: %v", db.path, err)
+	return fmt.Errorf("history database %s: cannot connect: %w", db.path, err)
 }
 
 //go:embed migrations/postgres/*.sql

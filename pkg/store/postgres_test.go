@@ -25,9 +25,9 @@ type testPG struct {
 	n atomic.Int64
 }
 
-func startTestPG(t testing.TB) *testPG {
+func startTestPG(t testing.TB, extraConf ...string) *testPG {
 	t.Helper()
-	return &testPG{Postgres: testenv.StartPostgres(t)}
+	return &testPG{Postgres: testenv.StartPostgres(t, extraConf...)}
 }
 
 // URL is the location of database name on the server (no password).

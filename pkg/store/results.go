@@ -177,6 +177,13 @@ const upsertLastSeen = `INSERT INTO last_seen (kind, playbook, asset, run_id, st
 // A cancelled ctx stores nothing; to keep results gathered before Ctrl-C,
 // pass context.WithoutCancel(ctx).
 func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) error {
+	return db.addResults(ctx, runID, rs, "")
+}
+
+// addResults is AddResults; a non-empty delivery key is recorded in the
+// same transaction, and a batch whose key is already recorded is not
+// stored again (a spool delivering twice).
+func (db *DB) addResults(ctx context.Context, runID int64, rs []result.Result, delivery string) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -210,6 +217,11 @@ func (db *DB) AddResults(ctx context.Context, runID int64, rs []result.Result) e
 			kind, pbJSON string
 			runStart     int64
 		)
+		if delivery != "" {
+			if done, err := recordDelivery(ctx, tx, delivery); err != nil || done {
+				return err
+			}
+		}
 		err := tx.QueryRowContext(ctx, `SELECT kind, playbooks, started_at FROM runs WHERE id = ?`, runID).Scan(&kind, &pbJSON, &runStart)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound

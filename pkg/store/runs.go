@@ -23,6 +23,13 @@ const StaleAfter = 24 * time.Hour
 // StartedAt defaults to now, Operator to the OS user, RanFrom to this host.
 // The process id is kept so a run whose process died can be told apart.
 func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
+	return db.beginRun(ctx, run, "", os.Getpid())
+}
+
+// beginRun is BeginRun for the process pid; a non-empty origin (a spooled
+// run's key) makes it idempotent: a run of that origin already stored is
+// the one returned.
+func (db *DB) beginRun(ctx context.Context, run *result.Run, origin string, pid int) error {
 	if run.Kind == "" {
 		return errors.New("history: begin run: no kind given")
 	}
@@ -52,12 +59,18 @@ func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
 	}
 	var id int64
 	err = db.write(ctx, func(tx *sql.Tx) error {
+		if origin != "" {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM runs WHERE origin = ?`, origin).Scan(&id)
+			if err == nil || !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		return tx.QueryRowContext(ctx, `INSERT INTO runs
 			(kind, started_at, status, operator, ran_from, pid, boot_id, playbooks, selector, assets, inventory,
-			runner, zone, site)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			run.Kind, ms(run.StartedAt), run.Status, run.Operator, run.RanFrom, os.Getpid(), db.boot,
-			string(pbJSON), run.Selector, run.Assets, run.Inventory, run.Runner, run.Zone, run.Site).Scan(&id)
+			runner, zone, site, origin)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			run.Kind, ms(run.StartedAt), run.Status, run.Operator, run.RanFrom, pid, db.boot,
+			string(pbJSON), run.Selector, run.Assets, run.Inventory, run.Runner, run.Zone, run.Site, orNull(origin)).Scan(&id)
 	})
 	if err != nil {
 		return fmt.Errorf("history: begin %s run: %w", run.Kind, err)
