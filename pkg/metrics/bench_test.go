@@ -1,20 +1,37 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/result"
+	"github.com/cyhealth/hcops/pkg/store"
 )
 
 // BenchmarkScrape500x30 scrapes /metrics over HTTP from a history of 500
 // hosts × 30 checks inspected twice (yesterday and today, 30 000 results;
 // 15 000 findings, every one with a value). Goal: under 200 ms a scrape.
-func BenchmarkScrape500x30(b *testing.B) {
-	db := openDB(b)
+func BenchmarkScrape500x30(b *testing.B) { benchScrape(b, openDB(b)) }
+
+// BenchmarkScrape500x30Postgres is the same on a real PostgreSQL server.
+func BenchmarkScrape500x30Postgres(b *testing.B) {
+	pg := testenv.StartPostgres(b)
+	pg.SQL(b, "", "CREATE DATABASE hcops_bench")
+	db, err := store.OpenWith(context.Background(), fmt.Sprintf("postgres://postgres@127.0.0.1:%d/hcops_bench?sslmode=disable", pg.Port),
+		store.Options{Password: pg.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	benchScrape(b, db)
+}
+
+func benchScrape(b *testing.B, db *store.DB) {
 	now := time.Now()
 	for day := 1; day >= 0; day-- {
 		var rs []result.Result
