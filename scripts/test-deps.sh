@@ -10,7 +10,8 @@
 # mounts in a private mount namespace; it runs a real rsyslogd), and redis-server, nginx,
 # rabbitmq-server and tomcat10 with its manager (the middleware checks ask
 # real servers on loopback), and
-# Node.js (the Windows collectors are parsed with a PowerShell grammar).
+# Node.js (the Windows collectors are parsed with a PowerShell grammar), and
+# Prometheus (the Grafana dashboard's queries run on a real server).
 # Idempotent: apt runs only when something is missing.
 set -euo pipefail
 declare -A pkg_for=(
@@ -49,6 +50,7 @@ declare -A pkg_for=(
   [/usr/share/tomcat10-admin/manager/WEB-INF/web.xml]=tomcat10-admin
   [/usr/bin/iconv]=libc-bin
   [/usr/bin/node]=nodejs
+  [/usr/bin/prometheus]=prometheus
 )
 need=()
 for f in "${!pkg_for[@]}"; do
