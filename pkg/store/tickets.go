@@ -341,7 +341,7 @@ func (db *DB) EachTicket(ctx context.Context, f TicketFilter, fn func(*Ticket) e
 	if f.NotClosed {
 		conds = append(conds, `NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'close')`)
 	}
-	where := "1"
+	where := "1 = 1" // PostgreSQL wants a boolean, not 1
 	if len(conds) > 0 {
 		where = strings.Join(conds, " AND ")
 	}
