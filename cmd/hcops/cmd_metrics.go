@@ -23,7 +23,7 @@ func init() {
 
 type metricsOptions struct {
 	textfile   string
-	staleAfter time.Duration
+	staleAfter string
 	maxItems   int
 }
 
@@ -85,7 +85,7 @@ EXIT STATUS
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.textfile, "textfile", "", "write the metrics to `FILE` (atomically) instead of stdout")
-	f.DurationVar(&opts.staleAfter, "stale-after", metrics.DefaultStaleAfter, "leave out findings with no result for this long")
+	f.StringVar(&opts.staleAfter, "stale-after", "7d", "leave out findings with no result for this long (7d, 72h, 2w)")
 	f.IntVar(&opts.maxItems, "max-items", metrics.DefaultMaxItems, "series per asset and check at most; more items fold into item \"_other\"")
 	return cmd
 }
@@ -100,8 +100,9 @@ func runMetrics(ctx context.Context, app *App, opts *metricsOptions) error {
 	if opts.maxItems < 2 {
 		return flagErrorf("%s", app.T("metrics.bad_max_items", opts.maxItems))
 	}
-	if opts.staleAfter <= 0 {
-		return flagErrorf("%s", app.T("metrics.bad_stale_after", opts.staleAfter.String()))
+	staleAfter, err := inventory.ParseDuration(opts.staleAfter)
+	if err != nil || staleAfter <= 0 {
+		return flagErrorf("%s", app.T("metrics.bad_stale_after", opts.staleAfter))
 	}
 	var inv *inventory.Inventory
 	if app.HasInventory() {
@@ -124,7 +125,7 @@ func runMetrics(ctx context.Context, app *App, opts *metricsOptions) error {
 	}
 	svc := &ticket.Service{Store: db, Policy: tpol}
 	c := newCollector(app, db, func() *inventory.Inventory { return inv }, func() *ticket.Service { return svc })
-	c.StaleAfter, c.MaxItems = opts.staleAfter, opts.maxItems
+	c.StaleAfter, c.MaxItems = staleAfter, opts.maxItems
 	reg, err := metrics.NewRegistry(c, false)
 	if err != nil {
 		return err

@@ -151,6 +151,19 @@ func TestMetricsTextfile(t *testing.T) {
 	if code != ExitUnknown || !strings.Contains(stderr, "--max-items must be at least 2") {
 		t.Errorf("metrics --max-items 1: exit %d, stderr %q", code, stderr)
 	}
+	code, _, stderr = e.hcops(context.Background(), t, "metrics", "--stale-after", "a week")
+	if code != ExitUnknown || !strings.Contains(stderr, "--stale-after must be a positive duration (7d, 72h), not a week") {
+		t.Errorf("metrics --stale-after 'a week': exit %d, stderr %q", code, stderr)
+	}
+	// A finding older than --stale-after is left out, and counted.
+	code, stdout, _ = e.hcops(context.Background(), t, "metrics", "--stale-after", "30m")
+	mfs = parseMetrics(t, []byte(stdout))
+	if _, ok := metricValue(mfs, "hcops_check_status", crit); ok || code != 0 {
+		t.Errorf("--stale-after 30m: exit %d, the finding of an hour ago is still exported", code)
+	}
+	if v, _ := metricValue(mfs, "hcops_findings_stale", nil); v != 1 {
+		t.Errorf("--stale-after 30m: hcops_findings_stale = %v, want 1", v)
+	}
 }
 
 // hcops watch --metrics: the running watcher serves /metrics with the
