@@ -332,7 +332,7 @@ func runBackupVerify(ctx context.Context, app *App, opts *backupOptions, args []
 	}
 	defer env.close()
 	if !opts.noStore {
-		if env.eng.Store, err = app.DB(ctx); err != nil {
+		if env.eng.Store, err = app.Recorder(ctx); err != nil {
 			return err
 		}
 	}
@@ -561,7 +561,7 @@ func runBackupDrill(ctx context.Context, app *App, opts *backupOptions, args []s
 	}
 	defer env.close()
 	if !opts.noStore {
-		if env.eng.Store, err = app.DB(ctx); err != nil {
+		if env.eng.Store, err = app.Recorder(ctx); err != nil {
 			return err
 		}
 	}

@@ -27,7 +27,6 @@ import (
 	"github.com/cyhealth/hcops/pkg/inspect"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
-	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/playbooks"
 )
 
@@ -506,9 +505,9 @@ func runInspect(ctx context.Context, app *App, opts *inspectOptions, args []stri
 		return err
 	}
 	defer factory.Close()
-	var db *store.DB
+	var db engine.Store
 	if !opts.noStore {
-		if db, err = app.DB(ctx); err != nil {
+		if db, err = app.Recorder(ctx); err != nil {
 			return err
 		}
 	}
@@ -960,7 +959,9 @@ func printInspectTable(app *App, opts *inspectOptions, run *result.Run, hosts in
 	}
 	c := run.Counts
 	fmt.Fprintln(w, app.T("inspect.summary", hosts, c.Total(), c.Crit, c.Warn, c.Unknown, c.Unreachable, c.OK))
-	if stored {
+	if stored && run.ID < 0 {
+		fmt.Fprintln(w, app.T("spool.run_spooled"))
+	} else if stored {
 		fmt.Fprintln(w, app.T("inspect.stored", run.ID, run.ID))
 	} else {
 		fmt.Fprintln(w, app.T("inspect.not_stored"))

@@ -164,6 +164,10 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 		ProbeEvery: opts.probeEvery,
 		Log:        app.Log,
 		Cycle: func(ctx context.Context, now time.Time) error {
+			// Runs this runner spooled while the shared history was out of
+			// reach go in before alerts are evaluated, so their findings
+			// raise alerts now, once.
+			app.deliverSpool(ctx, db)
 			o, err := current().cycle.Run(ctx, now)
 			last = o
 			if o.Transitions+o.TicketsOpened+o.Sent+o.Failed > 0 {

@@ -93,6 +93,7 @@ func (a *App) DB(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	a.db = db
+	a.deliverSpool(ctx, db)
 	return db, nil
 }
 

@@ -396,3 +396,16 @@ func rebind(q string) string {
 	}
 	return out
 }
+
+// RedactLocation is a history location as messages may show it: a file
+// path as is, a postgres:// URL without password or options.
+func RedactLocation(location string) string {
+	if !IsPostgres(location) {
+		return location
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return "postgres://…"
+	}
+	return pgLocation(u)
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cyhealth/hcops/internal/testenv"
+)
+
+const runnersInventory = `systems:
+  - {name: rhis}
+  - {name: idx}
+assets:
+  - {name: priv-01, kind: host, system: rhis, zone: 卫生专网, connection: {transport: local}}
+  - {name: priv-02, kind: host, system: rhis, zone: 卫生专网, connection: {transport: local}}
+  - {name: priv-03, kind: host, system: rhis, zone: 卫生专网, connection: {transport: local}}
+  - {name: dmz-01, kind: host, system: idx, zone: 互联网区, connection: {transport: local}}
+  - {name: dmz-02, kind: host, system: idx, zone: 互联网区, connection: {transport: local}}
+`
+
+const runnersPlaybooks = `-- numbers.yaml --
+name: numbers
+checks:
+  - name: load
+    type: command
+    warn: "~:5"
+    params: {script: "echo 7"}
+  - name: temp
+    type: command
+    params: {script: "echo 40"}
+-- slow.yaml --
+name: slow
+checks:
+  - name: queue
+    type: command
+    crit: "~:50"
+    params: {script: "sleep 1; echo 99"}
+`
+
+// runner is one hcops runner of the test: its own state directory (spool,
+// vault, locks) and its name and zone, sharing one PostgreSQL history.
+type runner struct {
+	bin, name, zone, home string
+	env                   []string
+}
+
+func (r *runner) run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(r.bin, args...)
+	cmd.Env = append(os.Environ(), r.env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code = cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		t.Fatalf("%s %v: %v", r.name, args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+// TestRunnersShareOnePostgres: two runners of two network zones, two
+// processes, write one PostgreSQL history at once; the database stops in
+// the middle of one runner's run and while the other starts one; when it
+// is back, everything spooled is delivered once, the watcher raises the
+// alert of what was found meanwhile once.
+func TestRunnersShareOnePostgres(t *testing.T) {
+	pg := testenv.StartPostgres(t, "synchronous_commit = on")
+	pg.SQL(t, "", "CREATE DATABASE hcops")
+	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/hcops?sslmode=disable", pg.Port)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hcops")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	inv := filepath.Join(dir, "inv.yaml")
+	if err := os.WriteFile(inv, []byte(runnersInventory), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pbDir := filepath.Join(dir, "pb")
+	writeTxtarFiles(t, pbDir, runnersPlaybooks)
+	mk := func(name, zone string) *runner {
+		home := filepath.Join(dir, name)
+		return &runner{bin: bin, name: name, zone: zone, home: home, env: []string{
+			"HOME=" + home, "XDG_DATA_HOME=" + filepath.Join(home, "data"), "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+			"HCOPS_DB=" + url, "HCOPS_DB_PASSWORD=env:TEST_PGPW", "TEST_PGPW=" + pg.Password,
+			"HCOPS_INVENTORY=" + inv, "HCOPS_PLAYBOOKS_DIR=" + pbDir, "HCOPS_RUNNER=" + name, "HCOPS_ZONE=" + zone,
+			"HCOPS_LANG=en", "NO_COLOR=1",
+		}}
+	}
+	priv, dmz := mk("runner-priv", "卫生专网"), mk("runner-dmz", "互联网区")
+
+	// 1. Both runners at once, three runs each.
+	var wg sync.WaitGroup
+	for _, r := range []*runner{priv, dmz} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				if _, stderr, code := r.run(t, "inspect", "--playbook", "numbers"); code != 1 {
+					t.Errorf("%s: inspect exit %d, want 1 (WARN)\n%s", r.name, code, stderr)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := pg.SQL(t, "hcops", `SELECT r.runner || ' ' || s.zone || ' ' || count(DISTINCT r.id) || ' ' || count(*)
+		FROM runs r JOIN results s ON s.run_id = r.id GROUP BY r.runner, s.zone ORDER BY 1`)
+	want := "runner-dmz 互联网区 3 12\nrunner-priv 卫生专网 3 18"
+	if got != want {
+		t.Fatalf("runs and results by runner and zone:\n%s\nwant\n%s", got, want)
+	}
+
+	// 2. The database stops while runner-priv is in the middle of a run.
+	done := make(chan string, 1)
+	go func() {
+		_, stderr, code := priv.run(t, "inspect", "--playbook", "slow", "--forks", "1")
+		done <- fmt.Sprintf("exit %d\n%s", code, stderr)
+	}()
+	testenv.WaitFor(t, 30*time.Second, "runner-priv's first slow result in the history", func() bool {
+		n, _ := strconv.Atoi(pg.SQL(t, "hcops", `SELECT count(*) FROM results WHERE check_name = 'queue'`))
+		return n >= 1
+	})
+	pg.Stop()
+	privOut := <-done
+	if !strings.HasPrefix(privOut, "exit 2") || !strings.Contains(privOut, "cannot be reached") || !strings.Contains(privOut, "spool") {
+		t.Errorf("runner-priv's run across the outage: %s\nwant exit 2 (CRIT) and a note that the rest went to the spool", privOut)
+	}
+	// runner-dmz starts a run while the database is down.
+	_, stderr, code := dmz.run(t, "inspect", "--playbook", "slow")
+	if code != 2 || !strings.Contains(stderr, "cannot be reached") {
+		t.Errorf("runner-dmz while the database is down: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dmz.home, "data", "hcops", "spool.db")); err != nil {
+		t.Errorf("runner-dmz has no spool: %v", err)
+	}
+
+	// 3. Back: any command delivers the spool, once.
+	pg.Start()
+	for _, r := range []*runner{priv, dmz} {
+		_, stderr, code := r.run(t, "history", "list", "-o", "json")
+		if code != 0 || !strings.Contains(stderr, "delivered") {
+			t.Errorf("%s: history list after the outage: exit %d, want a delivery note\n%s", r.name, code, stderr)
+		}
+		_, stderr, _ = r.run(t, "history", "list", "-o", "json")
+		if strings.Contains(stderr, "delivered") {
+			t.Errorf("%s: delivered a second time: %s", r.name, stderr)
+		}
+	}
+	got = pg.SQL(t, "hcops", `SELECT r.runner || ' ' || r.status || ' ' || count(*) FROM runs r
+		JOIN results s ON s.run_id = r.id WHERE s.check_name = 'queue' GROUP BY r.id, r.runner, r.status ORDER BY 1`)
+	want = "runner-dmz completed 2\nrunner-priv completed 3"
+	if got != want {
+		t.Errorf("the slow runs after delivery:\n%s\nwant\n%s", got, want)
+	}
+	if dup := pg.SQL(t, "hcops", `SELECT count(*) FROM (SELECT run_id, asset, check_name, item FROM results
+		GROUP BY run_id, asset, check_name, item HAVING count(*) > 1) d`); dup != "0" {
+		t.Errorf("%s results stored twice", dup)
+	}
+
+	// 4. The watcher raises each CRIT found during the outage once.
+	for range 2 {
+		if _, stderr, code := priv.run(t, "watch", "--once", "--no-jobs"); code != 0 {
+			t.Errorf("watch --once: exit %d\n%s", code, stderr)
+		}
+	}
+	if got := pg.SQL(t, "hcops", `SELECT asset || ' ' || count(*) FROM alerts WHERE check_name = 'queue' AND state = 'firing'
+		GROUP BY asset ORDER BY asset`); got != "dmz-01 1\ndmz-02 1\npriv-01 1\npriv-02 1\npriv-03 1" {
+		t.Errorf("firing alerts of the slow check:\n%s\nwant one per asset", got)
+	}
+}
+
+// writeTxtarFiles writes the "-- name --" sections of text into dir.
+func writeTxtarFiles(t *testing.T, dir, text string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(text, "-- ")
+	for _, p := range parts[1:] {
+		name, body, ok := strings.Cut(p, " --\n")
+		if !ok {
+			t.Fatalf("bad section %q", p)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

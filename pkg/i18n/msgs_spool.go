@@ -1,0 +1,28 @@
+package i18n
+
+// Messages of a runner's spool: runs kept locally while the shared
+// (PostgreSQL) history cannot be reached, delivered when it is back.
+func init() {
+	Register(map[string]Msg{
+		"spool.spooling": {
+			"无法连接历史库 %s（%v）：本次运行暂存于本地 %s，历史库恢复后自动补传，不丢不重",
+			"the history %s cannot be reached (%v): this run is kept in the local spool %s and delivered, once, when the history is back",
+		},
+		"spool.delivered": {
+			"已将暂存的 %d 次运行、%d 批结果（共 %d 项操作）补传至历史库 %s",
+			"delivered %d spooled runs and %d result batches (%d operations) to the history %s",
+		},
+		"spool.deliver_failed": {
+			"暂存数据补传未完成：%v；尚余 %d 项操作，下次连接历史库时继续补传",
+			"the spool was not fully delivered: %v; %d operations remain and are delivered the next time the history answers",
+		},
+		"spool.run_spooled": {
+			"巡检记录已暂存于本地，历史库恢复后补传（届时可用 hcops history list 查看）",
+			"run kept in the local spool; it is delivered to the history when the history is back (then: hcops history list)",
+		},
+		"spool.unusable": {
+			"本地暂存文件不可用：%v",
+			"the local spool cannot be used: %v",
+		},
+	})
+}
