@@ -48,7 +48,7 @@ interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newHistoryListCmd(app), newHistoryShowCmd(app), newHistoryPruneCmd(app))
+	cmd.AddCommand(newHistoryListCmd(app), newHistoryShowCmd(app), newHistoryPruneCmd(app), newHistoryMigrateCmd(app))
 	return cmd
 }
 

@@ -114,7 +114,20 @@ func (a *App) dbPassword() (string, error) {
 	if ref == "" {
 		return "", nil
 	}
-	var s inventory.SecretRef
+	s, ok := passwordRef(ref)
+	if !ok {
+		return "", flagErrorf("%s", a.T("err.db_password_ref"))
+	}
+	pw, err := s.Resolve()
+	if err != nil {
+		return "", fmt.Errorf("db_password %s: %w", ref, err)
+	}
+	return pw, nil
+}
+
+// passwordRef reads a password reference: env:NAME, file:PATH or
+// vault:NAME; ok is false for anything else (a password itself).
+func passwordRef(ref string) (s inventory.SecretRef, ok bool) {
 	switch {
 	case strings.HasPrefix(ref, "env:") && len(ref) > 4:
 		s.Env = ref[4:]
@@ -123,13 +136,9 @@ func (a *App) dbPassword() (string, error) {
 	case strings.HasPrefix(ref, "vault:") && len(ref) > 6:
 		s.Vault = ref[6:]
 	default:
-		return "", flagErrorf("%s", a.T("err.db_password_ref"))
+		return s, false
 	}
-	pw, err := s.Resolve()
-	if err != nil {
-		return "", fmt.Errorf("db_password %s: %w", ref, err)
-	}
-	return pw, nil
+	return s, true
 }
 
 // StateDir is where this hcops keeps its local files (vault, audit log,
