@@ -196,7 +196,7 @@ func BenchmarkMonthlyReport(b *testing.B) {
 func BenchmarkDailyReport(b *testing.B) {
 	db := benchDB(b)
 	ctx := context.Background()
-	runs, err := db.RunSummaries(ctx, result.KindInspect, time.Date(2026, 11, 30, 0, 0, 0, 0, cst), time.Date(2026, 12, 1, 0, 0, 0, 0, cst))
+	runs, err := db.RunSummaries(ctx, result.KindInspect, time.Date(2026, 11, 30, 0, 0, 0, 0, cst), time.Date(2026, 12, 1, 0, 0, 0, 0, cst), store.Scope{})
 	if err != nil || len(runs) == 0 {
 		b.Fatal(err, len(runs))
 	}

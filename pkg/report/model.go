@@ -149,6 +149,23 @@ type Daily struct {
 	Sign        []Signer      `json:"sign_off"`   // sign-off block
 	Notes       []string      `json:"notes"`      // how figures were computed
 	Period      string        `json:"period"`     // the day of the run, as written in the report
+	// Scope says which runs (when several runners' runs of the day are
+	// merged) and which zone or runner (hcops report --zone, --runner)
+	// the report covers; empty for one run of the whole history.
+	Scope string `json:"scope,omitempty"`
+	// Runs are the runs merged into the report, oldest first, when more
+	// than one (RunID is the newest of them).
+	Runs []RunRef `json:"runs,omitempty"`
+}
+
+// RunRef names one run merged into a report and the runner that wrote it.
+type RunRef struct {
+	ID        int64     `json:"run_id"`
+	Runner    string    `json:"runner"`
+	Zone      string    `json:"zone,omitempty"`
+	Site      string    `json:"site,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	Status    string    `json:"status"`
 }
 
 // Signer is one line of the sign-off block: role and printed name; the
@@ -422,10 +439,13 @@ type KPI struct {
 
 // Monthly is the monthly operations work report (运维工作报告).
 type Monthly struct {
-	Kind        string      `json:"kind"` // "monthly"
-	Header      Header      `json:"header"`
-	Month       string      `json:"month"`  // YYYY-MM
-	Period      string      `json:"period"` // as written in the report
+	Kind   string `json:"kind"` // "monthly"
+	Header Header `json:"header"`
+	Month  string `json:"month"`  // YYYY-MM
+	Period string `json:"period"` // as written in the report
+	// Scope says which zone or runner the report covers (hcops report
+	// --zone, --runner); empty for the whole merged history.
+	Scope       string      `json:"scope,omitempty"`
 	Start       time.Time   `json:"start"`
 	End         time.Time   `json:"end"` // exclusive; the report time when the month is not over
 	Overview    []string    `json:"overview"`

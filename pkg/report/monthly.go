@@ -305,7 +305,8 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 		m.Header.Title = o.t("report.weekly.title_of", fmtWeek(o.Lang, start))
 	}
 
-	runs, err := db.RunSummaries(ctx, result.KindInspect, start, end)
+	m.Scope = strings.Join(o.scopeFilter(), o.t("report.scope.sep"))
+	runs, err := db.RunSummaries(ctx, result.KindInspect, start, end, o.Scope)
 	if err != nil {
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
@@ -325,12 +326,12 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 		t.OK, t.Warn, t.Crit, t.Unknown, t.Unreachable = t.OK+r.Counts.OK, t.Warn+r.Counts.Warn, t.Crit+r.Counts.Crit, t.Unknown+r.Counts.Unknown, t.Unreachable+r.Counts.Unreachable
 	}
 	since := start.Add(-o.maxGap())
-	before, err := db.RunSummaries(ctx, result.KindInspect, since, start)
+	before, err := db.RunSummaries(ctx, result.KindInspect, since, start, o.Scope)
 	if err != nil {
 		return nil, fmt.Errorf("monthly report: %w", err)
 	}
 	for _, r := range append(before, runs...) {
-		if err := db.EachRunAsset(ctx, r.ID, func(asset string) error {
+		if err := db.EachRunAsset(ctx, r.ID, o.Scope.Zone, func(asset string) error {
 			acc.present(r.ID, r.StartedAt, asset)
 			return nil
 		}); err != nil {
@@ -340,7 +341,7 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 			return nil, err
 		}
 	}
-	if err := db.EachReportRow(ctx, result.KindInspect, since, end, store.ReportRowFilter{NotOK: true}, func(r *store.ReportRow) error {
+	if err := db.EachReportRow(ctx, result.KindInspect, since, end, store.ReportRowFilter{NotOK: true, Scope: o.Scope}, func(r *store.ReportRow) error {
 		acc.problem(r)
 		return ctx.Err()
 	}); err != nil {
@@ -357,23 +358,21 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 		types = append(types, t)
 	}
 	slices.Sort(types)
-	var dayLast []int64 // the last run of each day
-	for i, r := range runs {
-		if i < len(runs)-1 && acc.dayIndex(runs[i+1].StartedAt) == acc.dayIndex(r.StartedAt) {
-			continue
-		}
-		dayLast = append(dayLast, r.ID)
-	}
+	// The last run of each day of each runner: with several runners (one
+	// per network zone) sharing the history, the last run of a day covers
+	// one zone only.
+	dayLast := lastRuns(runs, func(r store.RunSummary) int { return acc.dayIndex(r.StartedAt) })
 	if len(dayLast) > 0 {
-		if err := db.EachReportRow(ctx, result.KindInspect, start, end, store.ReportRowFilter{Types: types, RunIDs: dayLast}, func(row *store.ReportRow) error {
+		if err := db.EachReportRow(ctx, result.KindInspect, start, end, store.ReportRowFilter{Types: types, RunIDs: dayLast, Scope: o.Scope}, func(row *store.ReportRow) error {
 			acc.sample(row)
 			return ctx.Err()
 		}); err != nil {
 			return nil, fmt.Errorf("monthly report: %w", err)
 		}
 	}
+	lastOfRunner := lastRuns(runs, func(store.RunSummary) int { return 0 })
 	if len(runs) > 0 {
-		systems, err := db.AssetSystems(ctx, []int64{runs[len(runs)-1].ID})
+		systems, err := db.AssetSystems(ctx, lastOfRunner)
 		if err != nil {
 			return nil, fmt.Errorf("monthly report: %w", err)
 		}
@@ -384,25 +383,32 @@ func buildPeriod(ctx context.Context, db store.History, start, end time.Time, o 
 		}
 	}
 
-	// Inventory: the last snapshot of the month, else the current inventory.
+	// Inventory: the last snapshot of the month (of each runner, newest
+	// first), else the current inventory; of the scope's zone only.
 	assets := map[string]*inventory.Asset{}
 	firstSnap := map[string]bool{}
 	if len(runs) > 0 {
-		if as, err := snapshotAssets(ctx, db, runs[len(runs)-1].ID); err == nil {
-			for _, a := range as {
-				assets[a.Name] = a
+		for _, id := range slices.Backward(lastOfRunner) {
+			if as, err := snapshotAssets(ctx, db, id); err == nil {
+				for _, a := range as {
+					if assets[a.Name] == nil && o.inScope(a) {
+						assets[a.Name] = a
+					}
+				}
 			}
 		}
-		if as, err := snapshotAssets(ctx, db, runs[0].ID); err == nil && as != nil {
-			for _, a := range as {
-				firstSnap[a.Name] = true
+		for _, id := range firstRuns(runs) {
+			if as, err := snapshotAssets(ctx, db, id); err == nil && as != nil {
+				for _, a := range as {
+					firstSnap[a.Name] = true
+				}
 			}
 		}
 	}
 	systems := map[string]*inventory.System{}
 	if o.Inventory != nil {
 		for _, a := range o.Inventory.Assets {
-			if assets[a.Name] == nil {
+			if assets[a.Name] == nil && o.inScope(a) {
 				assets[a.Name] = a
 			}
 		}
@@ -1049,7 +1055,7 @@ func backupSection(ctx context.Context, db store.History, start, end time.Time, 
 	drills := map[drillKey]*DrillRow{}
 	var drillOrder []drillKey
 	for _, kind := range []string{result.KindBackup, result.KindDrill} {
-		runs, err := db.RunSummaries(ctx, kind, start, end)
+		runs, err := db.RunSummaries(ctx, kind, start, end, store.Scope{})
 		if err != nil {
 			return b, err
 		}

@@ -85,7 +85,7 @@ func comparison(ctx context.Context, o Options, db store.History, m *Monthly, ru
 	if o.period == "week" {
 		prevStart = start.AddDate(0, 0, -7)
 	}
-	prevRuns, err := db.RunSummaries(ctx, result.KindInspect, prevStart, start)
+	prevRuns, err := db.RunSummaries(ctx, result.KindInspect, prevStart, start, o.Scope)
 	if err != nil {
 		return nil, err
 	}

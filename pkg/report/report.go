@@ -22,7 +22,7 @@ import (
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/iostreams"
 	"github.com/cyhealth/hcops/pkg/result"
-
+	"github.com/cyhealth/hcops/pkg/store"
 	"github.com/cyhealth/hcops/pkg/ticket"
 )
 
@@ -67,6 +67,11 @@ type Options struct {
 	// (the command reads them through ticket.Service): the monthly report's
 	// incidents and SLA attainment. None: the section says so.
 	Tickets []*ticket.Ticket
+
+	// Scope narrows the daily, weekly and monthly reports to one network
+	// zone's assets and/or one runner's runs (hcops report --zone,
+	// --runner); the zero value covers the whole merged history.
+	Scope store.Scope
 
 	// period is "week" while a weekly report is built: the monthly
 	// report's words are said of the week (see weekWords).

@@ -32,11 +32,11 @@ func monthlyXLSX(b *xlsxBook, m *Monthly) error {
 	if err := s.head(b, "report.c.name", "report.c.content"); err != nil {
 		return err
 	}
-	for _, r := range [][2]any{
+	for _, r := range append([][2]any{
 		{"report.f.site", m.Header.Site}, {"report.f.client", m.Header.Client}, {"report.f.period", m.Period},
 		{"report.f.report_no", m.Header.ReportNo}, {"report.f.author", m.Header.Engineer}, {"report.f.reviewer", m.Header.Reviewer},
 		{"report.f.generated", fmtTime(m.Header.GeneratedAt)},
-	} {
+	}, scopeRow(m.Scope)...) {
 		if err := kv(s, l, r[0].(string), r[1]); err != nil {
 			return err
 		}
@@ -228,8 +228,12 @@ func (s *sheet) finishVerdicts(b *xlsxBook) error {
 	}
 	name, _ := columnName(col)
 	ref := name + itoa(s.header+1) + ":" + name + itoa(s.row)
-	for st, key := range map[result.Status]string{result.OK: "report.verdict.met", result.Crit: "report.verdict.missed", result.Unknown: "report.verdict.nodata"} {
-		if err := s.cond(b, ref, st, i18n.T(s.lang, key)); err != nil {
+	// In a fixed order: the same report makes the same workbook.
+	for _, v := range []struct {
+		st  result.Status
+		key string
+	}{{result.OK, "report.verdict.met"}, {result.Crit, "report.verdict.missed"}, {result.Unknown, "report.verdict.nodata"}} {
+		if err := s.cond(b, ref, v.st, i18n.T(s.lang, v.key)); err != nil {
 			return err
 		}
 	}

@@ -65,11 +65,11 @@ type Reader interface {
 
 // ReportReader is the cheap, streaming reads the reports are built from.
 type ReportReader interface {
-	RunSummaries(ctx context.Context, kind string, since, until time.Time) ([]RunSummary, error)
+	RunSummaries(ctx context.Context, kind string, since, until time.Time, sc Scope) ([]RunSummary, error)
 	RunOnDay(ctx context.Context, kind string, since, until time.Time) (int64, error)
 	RunStatuses(ctx context.Context, runID int64) (map[result.Key]result.Status, error)
 	EachReportRow(ctx context.Context, kind string, since, until time.Time, f ReportRowFilter, fn func(*ReportRow) error) error
-	EachRunAsset(ctx context.Context, runID int64, fn func(asset string) error) error
+	EachRunAsset(ctx context.Context, runID int64, zone string, fn func(asset string) error) error
 	EachRunCheck(ctx context.Context, runID int64, fn func(asset, typ, check, playbook string) error) error
 	AssetSystems(ctx context.Context, runIDs []int64) (map[string]string, error)
 }

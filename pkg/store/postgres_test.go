@@ -65,6 +65,7 @@ var postgresSuite = map[string]func(*testing.T){
 	"TestPruneDropsStaleFindings":               TestPruneDropsStaleFindings,
 	"TestPreviousResults":                       TestPreviousResults,
 	"TestReportQueries":                         TestReportQueries,
+	"TestReportQueriesScope":                    TestReportQueriesScope,
 	"TestResultCodesRoundTrip":                  TestResultCodesRoundTrip,
 	"TestRunLifecycle":                          TestRunLifecycle,
 	"TestFinishRunTalliesGivenResults":          TestFinishRunTalliesGivenResults,

@@ -51,6 +51,34 @@ type ReportRowFilter struct {
 	RunIDs []int64
 	// Types, when not empty, keeps only results of these check types.
 	Types []string
+	// Scope keeps only the results of one zone's assets and/or one
+	// runner's runs.
+	Scope Scope
+}
+
+// Scope narrows what the reports read, where several runners share one
+// history: Zone keeps the results of the assets of that network zone (the
+// zone the inventory gives each asset, stored with its results), Runner
+// the runs that runner wrote. The zero value keeps everything.
+type Scope struct {
+	Zone   string
+	Runner string
+}
+
+// IsZero says the scope keeps everything.
+func (s Scope) IsZero() bool { return s.Zone == "" && s.Runner == "" }
+
+// where adds the scope's conditions on runs r and results s to q.
+func (s Scope) where(q string, args []any) (string, []any) {
+	if s.Runner != "" {
+		q += ` AND r.runner = ?`
+		args = append(args, s.Runner)
+	}
+	if s.Zone != "" {
+		q += ` AND s.zone = ?`
+		args = append(args, s.Zone)
+	}
+	return q, args
 }
 
 // EachReportRow calls fn for every result of runs of kind ("" for any)
@@ -94,6 +122,7 @@ func (db *DB) EachReportRow(ctx context.Context, kind string, since, until time.
 			args = append(args, t)
 		}
 	}
+	q, args = f.Scope.where(q, args)
 	q += ` ORDER BY r.started_at, r.id`
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -148,11 +177,16 @@ func placeholders(n int) string {
 }
 
 // EachRunAsset calls fn once for every asset that has results in run
-// runID, in asset order. It reads only the run index, so it is cheap over
-// millions of results.
-func (db *DB) EachRunAsset(ctx context.Context, runID int64, fn func(asset string) error) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT asset FROM results
-		`+db.indexedBy("results_run")+` WHERE run_id = ? ORDER BY asset`, runID)
+// runID (of zone, when not ""), in asset order. It reads only the run
+// index, so it is cheap over millions of results.
+func (db *DB) EachRunAsset(ctx context.Context, runID int64, zone string, fn func(asset string) error) error {
+	q, args := `SELECT DISTINCT asset FROM results
+		`+db.indexedBy("results_run")+` WHERE run_id = ?`, []any{runID}
+	if zone != "" {
+		q += ` AND zone = ?`
+		args = append(args, zone)
+	}
+	rows, err := db.sql.QueryContext(ctx, q+` ORDER BY asset`, args...)
 	if err != nil {
 		return fmt.Errorf("history: report query: %w", err)
 	}
@@ -223,26 +257,39 @@ func (db *DB) AssetSystems(ctx context.Context, runIDs []int64) (map[string]stri
 	return out, rows.Err()
 }
 
-// RunSummary is a run without its results: when it started and its counts.
+// RunSummary is a run without its results: when it started, which runner
+// wrote it and its counts.
 type RunSummary struct {
 	ID        int64
 	Kind      string
 	StartedAt time.Time
 	Status    string
+	Runner    string
+	Zone      string
 	Assets    int
 	Counts    result.Counts
 	Worst     result.Status
 }
 
-// RunSummaries lists runs of kind ("" for any) started in [since, until),
-// oldest first, with their stored counts.
-func (db *DB) RunSummaries(ctx context.Context, kind string, since, until time.Time) ([]RunSummary, error) {
-	q := `SELECT id, kind, started_at, status, assets, worst, n_ok, n_warn, n_crit, n_unknown, n_unreachable
+// RunSummaries lists runs of kind ("" for any) started in [since, until)
+// that sc keeps, oldest first (ties in storage order), with their stored
+// counts. With sc.Zone, only runs with results of that zone's assets are
+// listed, and their counts and assets are those of that zone, counted from
+// the results.
+func (db *DB) RunSummaries(ctx context.Context, kind string, since, until time.Time, sc Scope) ([]RunSummary, error) {
+	if sc.Zone != "" {
+		return db.zoneRunSummaries(ctx, kind, since, until, sc)
+	}
+	q := `SELECT id, kind, started_at, status, runner, zone, assets, worst, n_ok, n_warn, n_crit, n_unknown, n_unreachable
 		FROM runs WHERE started_at >= ? AND started_at < ?`
 	args := []any{ms(since), ms(until)}
 	if kind != "" {
 		q += ` AND kind = ?`
 		args = append(args, kind)
+	}
+	if sc.Runner != "" {
+		q += ` AND runner = ?`
+		args = append(args, sc.Runner)
 	}
 	q += ` ORDER BY started_at, id`
 	rows, err := db.sql.QueryContext(ctx, q, args...)
@@ -255,13 +302,65 @@ func (db *DB) RunSummaries(ctx context.Context, kind string, since, until time.T
 		var s RunSummary
 		var at int64
 		var worst int
-		if err := rows.Scan(&s.ID, &s.Kind, &at, &s.Status, &s.Assets, &worst,
+		if err := rows.Scan(&s.ID, &s.Kind, &at, &s.Status, &s.Runner, &s.Zone, &s.Assets, &worst,
 			&s.Counts.OK, &s.Counts.Warn, &s.Counts.Crit, &s.Counts.Unknown, &s.Counts.Unreachable); err != nil {
 			return nil, fmt.Errorf("history: list runs for report: %w", err)
 		}
 		s.StartedAt = fromMS(at)
 		s.Worst = result.Status(worst)
 		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: list runs for report: %w", err)
+	}
+	return out, nil
+}
+
+// zoneRunSummaries is RunSummaries of one zone's assets: counts per run,
+// asset and status from the results, summed per run here.
+func (db *DB) zoneRunSummaries(ctx context.Context, kind string, since, until time.Time, sc Scope) ([]RunSummary, error) {
+	q := `SELECT r.id, r.kind, r.started_at, r.status, r.runner, r.zone, s.asset, s.status, COUNT(*)
+		FROM runs r JOIN results s ON s.run_id = r.id
+		WHERE r.started_at >= ? AND r.started_at < ?`
+	args := []any{ms(since), ms(until)}
+	if kind != "" {
+		q += ` AND r.kind = ?`
+		args = append(args, kind)
+	}
+	q, args = sc.where(q, args)
+	q += ` GROUP BY r.id, r.kind, r.started_at, r.status, r.runner, r.zone, s.asset, s.status
+		ORDER BY r.started_at, r.id, s.asset`
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("history: list runs for report: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out       []RunSummary
+		lastAsset string
+	)
+	for rows.Next() {
+		var s RunSummary
+		var at, n int64
+		var asset string
+		var st int
+		if err := rows.Scan(&s.ID, &s.Kind, &at, &s.Status, &s.Runner, &s.Zone, &asset, &st, &n); err != nil {
+			return nil, fmt.Errorf("history: list runs for report: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != s.ID {
+			s.StartedAt = fromMS(at)
+			out = append(out, s)
+			lastAsset = ""
+		}
+		cur := &out[len(out)-1]
+		if asset != lastAsset || cur.Assets == 0 {
+			cur.Assets++
+			lastAsset = asset
+		}
+		for range n {
+			cur.Counts.Add(result.Status(st))
+		}
+		cur.Worst = result.Worst(cur.Worst, result.Status(st))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: list runs for report: %w", err)

@@ -71,7 +71,7 @@ func TestReportQueries(t *testing.T) {
 
 	perRun := map[int64][]string{}
 	for _, id := range []int64{r1, r3} {
-		if err := db.EachRunAsset(ctx, id, func(asset string) error {
+		if err := db.EachRunAsset(ctx, id, "", func(asset string) error {
 			perRun[id] = append(perRun[id], asset)
 			return nil
 		}); err != nil {
@@ -103,7 +103,7 @@ func TestReportQueries(t *testing.T) {
 	if err != nil || sys["a"] != "HIS" || sys["b"] != "PACS" {
 		t.Errorf("systems %v %v", sys, err)
 	}
-	sums, err := db.RunSummaries(ctx, result.KindInspect, since, until)
+	sums, err := db.RunSummaries(ctx, result.KindInspect, since, until, Scope{})
 	if err != nil || len(sums) != 3 || sums[0].ID != r0 || sums[1].Counts.Unreachable != 1 || sums[2].Worst != result.Crit {
 		t.Errorf("summaries %+v %v", sums, err)
 	}
@@ -112,5 +112,90 @@ func TestReportQueries(t *testing.T) {
 	}
 	if _, err := db.RunOnDay(ctx, result.KindInspect, day1.Add(72*time.Hour), day1.Add(96*time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no run that day: %v", err)
+	}
+}
+
+// Two runners in two zones write into one history; the report reads
+// narrow to one zone's assets (results.zone) or one runner's runs.
+func TestReportQueriesScope(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	v := func(f float64) *float64 { return &f }
+	day := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	run := func(runner, zone string, at time.Time, rs ...result.Result) int64 {
+		t.Helper()
+		r := &result.Run{Kind: result.KindInspect, StartedAt: at, Runner: runner, Zone: zone}
+		if err := db.BeginRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for i := range rs {
+			rs[i].StartedAt = at
+		}
+		if err := db.AddResults(ctx, r.ID, rs); err != nil {
+			t.Fatal(err)
+		}
+		r.Results, r.FinishedAt = rs, at.Add(time.Minute)
+		if err := db.FinishRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	// zw inspects a and b (its zone) and dns (the other zone's); hlw
+	// inspects web and dns.
+	zw := run("zw", "专网", day,
+		result.Result{Asset: "a", Check: "disk:/", Type: "disk", Zone: "专网", Status: result.Warn, Value: v(85)},
+		result.Result{Asset: "a", Check: "load", Type: "load", Zone: "专网", Status: result.OK},
+		result.Result{Asset: "b", Check: "connect", Zone: "专网", Status: result.Unreachable, Reason: "timeout"},
+		result.Result{Asset: "dns", Check: "dns", Type: "dns", Zone: "互联网区", Status: result.OK})
+	hlw := run("hlw", "互联网区", day.Add(2*time.Minute),
+		result.Result{Asset: "web", Check: "tls", Type: "tls-cert", Zone: "互联网区", Status: result.Crit},
+		result.Result{Asset: "dns", Check: "dns", Type: "dns", Zone: "互联网区", Status: result.Crit})
+	since, until := day.Add(-time.Hour), day.Add(time.Hour)
+
+	rows := func(sc Scope) (out []string) {
+		t.Helper()
+		if err := db.EachReportRow(ctx, result.KindInspect, since, until, ReportRowFilter{Scope: sc}, func(r *ReportRow) error {
+			out = append(out, r.Asset+"/"+r.Check)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := rows(Scope{Zone: "互联网区"}); !slices.Equal(got, []string{"dns/dns", "dns/dns", "web/tls"}) {
+		t.Errorf("zone rows %v", got)
+	}
+	if got := rows(Scope{Runner: "zw"}); !slices.Equal(got, []string{"a/disk:/", "a/load", "b/connect", "dns/dns"}) {
+		t.Errorf("runner rows %v", got)
+	}
+	if got := rows(Scope{Runner: "hlw", Zone: "专网"}); len(got) != 0 {
+		t.Errorf("runner and zone rows %v", got)
+	}
+
+	all, err := db.RunSummaries(ctx, result.KindInspect, since, until, Scope{})
+	if err != nil || len(all) != 2 || all[0].Runner != "zw" || all[1].Zone != "互联网区" || all[1].Counts.Crit != 2 {
+		t.Errorf("summaries %+v %v", all, err)
+	}
+	z, err := db.RunSummaries(ctx, result.KindInspect, since, until, Scope{Zone: "专网"})
+	if err != nil || len(z) != 1 || z[0].ID != zw || z[0].Assets != 2 ||
+		z[0].Counts != (result.Counts{OK: 1, Warn: 1, Unreachable: 1}) || z[0].Worst != result.Unreachable || !z[0].StartedAt.Equal(day) {
+		t.Errorf("zone 专网 summaries %+v %v", z, err)
+	}
+	z, err = db.RunSummaries(ctx, result.KindInspect, since, until, Scope{Zone: "互联网区"})
+	if err != nil || len(z) != 2 || z[0].ID != zw || z[0].Assets != 1 || z[0].Counts.OK != 1 ||
+		z[1].ID != hlw || z[1].Assets != 2 || z[1].Counts.Crit != 2 || z[1].Worst != result.Crit {
+		t.Errorf("zone 互联网区 summaries %+v %v", z, err)
+	}
+	r, err := db.RunSummaries(ctx, result.KindInspect, since, until, Scope{Runner: "hlw"})
+	if err != nil || len(r) != 1 || r[0].ID != hlw {
+		t.Errorf("runner summaries %+v %v", r, err)
+	}
+	var assets []string
+	if err := db.EachRunAsset(ctx, zw, "互联网区", func(a string) error {
+		assets = append(assets, a)
+		return nil
+	}); err != nil || !slices.Equal(assets, []string{"dns"}) {
+		t.Errorf("zw's assets of 互联网区 %v %v", assets, err)
 	}
 }
