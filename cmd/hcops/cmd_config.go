@@ -104,6 +104,9 @@ var configKeys = []struct {
 }{
 	{"inventory", "inventory", func() string { return "" }},
 	{"db", "db", config.DefaultDB},
+	{"db_password", "db-password", func() string { return "none (PGPASSWORD, ~/.pgpass)" }},
+	{"runner", "", func() string { h, _ := os.Hostname(); return h }},
+	{"zone", "", func() string { return "none: inspect takes every zone" }},
 	{"audit_log", "audit-log", func() string { return "audit.log beside the history database" }},
 	{"audit_hash", "", func() string { return "sm3" }},
 	{"vault", "", func() string { return "vault beside the history database" }},
