@@ -2,8 +2,12 @@
 // drill run, with its results, metrics, findings and the inventory it ran
 // against. Commands, the engine and the reports use it through the History
 // interface (history.go); DB implements it on one embedded SQLite file
-// (modernc.org/sqlite, pure Go, no cgo), and all SQLite SQL lives in this
-// package.
+// (modernc.org/sqlite, pure Go, no cgo) or, for several runners in
+// different network zones sharing one history, on PostgreSQL (pgx): the
+// same SQL, schema versions and rules on both engines (postgres.go says
+// what differs). A runner that cannot reach its PostgreSQL history spools
+// its runs locally and delivers them later, exactly once (spool.go). All
+// SQL lives in this package.
 //
 // The database is opened in WAL mode with a busy timeout, foreign keys on and
 // synchronous=NORMAL: readers never block the writer, two hcops processes can
