@@ -320,16 +320,17 @@ type findingRow struct {
 	sys, zone string
 }
 
-// findings exports the check families and backup ages.
+// findings exports the check families and backup ages. The findings come
+// ordered by asset, check, item, so each asset's check is a run of rows:
+// it is exported (capped) when the next one starts, and only one check's
+// rows are held at a time.
 func (s *scrape) findings(ctx context.Context) error {
 	staleAfter := orDefault(s.c.StaleAfter, DefaultStaleAfter)
 	maxItems := orDefault(s.c.MaxItems, DefaultMaxItems)
 	since := s.now.Add(-staleAfter)
 	stale := 0
-	type group struct{ asset, check string }
-	var rows []findingRow
-	byGroup := map[group][]int{}
-	var order []group
+	var group []findingRow // one asset's check
+	counts := map[countKey]*[5]int{}
 	if err := s.c.History.EachFindingLatest(ctx, func(f *store.FindingLatest) error {
 		if f.LastSeen.Before(since) {
 			stale++
@@ -342,82 +343,26 @@ func (s *scrape) findings(ctx context.Context) error {
 			s.histSystem[f.Asset] = f.System
 		}
 		sys, zone := s.where(f.Asset, f.System, f.Zone)
-		g := group{f.Asset, f.Check}
-		if _, ok := byGroup[g]; !ok {
-			order = append(order, g)
+		if n := len(group); n > 0 {
+			last := &group[n-1].f
+			if last.Key == f.Key {
+				group[n-1] = findingRow{f: *f, sys: sys, zone: zone} // the same key twice in one run: the later wins
+				return nil
+			}
+			if last.Asset != f.Asset || last.Check != f.Check {
+				s.exportGroup(group, maxItems, counts)
+				group = group[:0]
+			}
 		}
-		if n := len(rows); n > 0 && rows[n-1].f.Key == f.Key {
-			rows[n-1] = findingRow{f: *f, sys: sys, zone: zone} // the same key twice in one run: the later wins
-			return nil
-		}
-		byGroup[g] = append(byGroup[g], len(rows))
-		rows = append(rows, findingRow{f: *f, sys: sys, zone: zone})
+		group = append(group, findingRow{f: *f, sys: sys, zone: zone})
 		return nil
 	}); err != nil {
 		return err
 	}
-	s.emit(fStale, float64(stale))
-
-	type countKey struct{ zone, system string }
-	counts := map[countKey]*[5]int{}
-	for _, g := range order {
-		idx := byGroup[g]
-		for _, i := range idx {
-			r := &rows[i]
-			ck := countKey{r.zone, r.sys}
-			if counts[ck] == nil {
-				counts[ck] = &[5]int{}
-			}
-			if st := int(r.f.Status); st >= 0 && st < 5 {
-				counts[ck][st]++
-			}
-		}
-		keep := idx
-		if len(idx) > maxItems {
-			sorted := append([]int(nil), idx...)
-			sort.SliceStable(sorted, func(a, b int) bool {
-				ra, rb := &rows[sorted[a]], &rows[sorted[b]]
-				if ra.f.Status != rb.f.Status {
-					return ra.f.Status.Severity() > rb.f.Status.Severity()
-				}
-				return ra.f.Item < rb.f.Item
-			})
-			keep = sorted[:maxItems-1]
-			folded := sorted[maxItems-1:]
-			worst := result.OK
-			var since time.Time
-			for _, i := range folded {
-				if st := rows[i].f.Status; st.Severity() > worst.Severity() {
-					worst = st
-				}
-			}
-			for _, i := range folded {
-				if rows[i].f.Status == worst && (since.IsZero() || rows[i].f.StatusSince.Before(since)) {
-					since = rows[i].f.StatusSince
-				}
-			}
-			r0 := &rows[folded[0]]
-			s.emit(fStatus, float64(worst), g.asset, r0.sys, r0.zone, g.check, OtherItem)
-			if worst != result.OK {
-				s.emit(fStatusSince, unix(since), g.asset, r0.sys, r0.zone, g.check, OtherItem)
-			}
-			s.emit(fFolded, float64(len(folded)), g.asset, r0.sys, r0.zone, g.check)
-		}
-		for _, i := range keep {
-			r := &rows[i]
-			s.emit(fStatus, float64(r.f.Status), r.f.Asset, r.sys, r.zone, r.f.Check, r.f.Item)
-			if r.f.Status != result.OK {
-				s.emit(fStatusSince, unix(r.f.StatusSince), r.f.Asset, r.sys, r.zone, r.f.Check, r.f.Item)
-			}
-			if r.f.Value != nil && !math.IsNaN(*r.f.Value) {
-				s.emit(fValue, *r.f.Value, r.f.Asset, r.sys, r.zone, r.f.Check, r.f.Item, r.f.Unit)
-			}
-		}
-		// Backup freshness: one row per policy and asset, not capped.
-		for _, i := range idx {
-			s.backup(&rows[i])
-		}
+	if len(group) > 0 {
+		s.exportGroup(group, maxItems, counts)
 	}
+	s.emit(fStale, float64(stale))
 	keys := make([]countKey, 0, len(counts))
 	for k := range counts {
 		keys = append(keys, k)
@@ -434,6 +379,69 @@ func (s *scrape) findings(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+type countKey struct{ zone, system string }
+
+// exportGroup exports the findings of one asset's check (at most maxItems
+// series) and counts them.
+func (s *scrape) exportGroup(rows []findingRow, maxItems int, counts map[countKey]*[5]int) {
+	for i := range rows {
+		r := &rows[i]
+		ck := countKey{r.zone, r.sys}
+		c := counts[ck]
+		if c == nil {
+			c = &[5]int{}
+			counts[ck] = c
+		}
+		if st := int(r.f.Status); st >= 0 && st < len(c) {
+			c[st]++
+		}
+	}
+	keep := rows
+	if len(rows) > maxItems {
+		// The worst items keep their series, the rest fold into _other.
+		sort.SliceStable(rows, func(a, b int) bool {
+			if rows[a].f.Status != rows[b].f.Status {
+				return rows[a].f.Status.Severity() > rows[b].f.Status.Severity()
+			}
+			return rows[a].f.Item < rows[b].f.Item
+		})
+		keep = rows[:maxItems-1]
+		folded := rows[maxItems-1:]
+		worst := result.OK
+		var since time.Time
+		for i := range folded {
+			if st := folded[i].f.Status; st.Severity() > worst.Severity() {
+				worst = st
+			}
+		}
+		for i := range folded {
+			if folded[i].f.Status == worst && (since.IsZero() || folded[i].f.StatusSince.Before(since)) {
+				since = folded[i].f.StatusSince
+			}
+		}
+		r0 := &folded[0]
+		s.emit(fStatus, float64(worst), r0.f.Asset, r0.sys, r0.zone, r0.f.Check, OtherItem)
+		if worst != result.OK {
+			s.emit(fStatusSince, unix(since), r0.f.Asset, r0.sys, r0.zone, r0.f.Check, OtherItem)
+		}
+		s.emit(fFolded, float64(len(folded)), r0.f.Asset, r0.sys, r0.zone, r0.f.Check)
+	}
+	for i := range keep {
+		r := &keep[i]
+		s.emit(fStatus, float64(r.f.Status), r.f.Asset, r.sys, r.zone, r.f.Check, r.f.Item)
+		if r.f.Status != result.OK {
+			s.emit(fStatusSince, unix(r.f.StatusSince), r.f.Asset, r.sys, r.zone, r.f.Check, r.f.Item)
+		}
+		if r.f.Value != nil && !math.IsNaN(*r.f.Value) {
+			s.emit(fValue, *r.f.Value, r.f.Asset, r.sys, r.zone, r.f.Check, r.f.Item, r.f.Unit)
+		}
+	}
+	// Backup freshness: one row per policy and asset, not capped.
+	for i := range rows {
+		s.backup(&rows[i])
+	}
 }
 
 // backupFreshness is the item of a backup policy's freshness result
