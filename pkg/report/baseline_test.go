@@ -99,12 +99,19 @@ func baselineResults(host string, maxDays int, at time.Time) []result.Result {
 // (11-28) all but rhis-app-02, and pacs-01 could not be reached in it.
 func seedBaseline(t testing.TB) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "history.db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "history.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	seedBaselineInto(t, db)
+	return db
+}
+
+// seedBaselineInto writes seedBaseline's history into db.
+func seedBaselineInto(t testing.TB, db store.History) {
+	t.Helper()
+	ctx := context.Background()
 	assets := baselineAssets()
 	snap, _ := json.Marshal(assets)
 	write := func(at time.Time, playbook string, rs []result.Result) {
@@ -159,7 +166,6 @@ func seedBaseline(t testing.TB) *store.DB {
 
 	// A later daily inspection is not a baseline: it changes nothing.
 	write(second.Add(24*time.Hour), "linux-daily", []result.Result{{Asset: "rhis-app-01", Check: "load", Type: "load", Playbook: "linux-daily", Status: result.Crit}})
-	return db
 }
 
 const testWaivers = `waivers:

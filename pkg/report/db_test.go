@@ -113,7 +113,7 @@ func dbResults() []result.Result {
 var dbAt = time.Date(2026, 11, 29, 8, 0, 0, 0, cst)
 
 // seedRun stores one finished inspection run.
-func seedRun(t testing.TB, db *store.DB, at time.Time, playbooks []string, assets []*inventory.Asset, rs []result.Result) int64 {
+func seedRun(t testing.TB, db store.History, at time.Time, playbooks []string, assets []*inventory.Asset, rs []result.Result) int64 {
 	t.Helper()
 	ctx := context.Background()
 	run := &result.Run{Kind: result.KindInspect, StartedAt: at, Operator: "ops", RanFrom: "jump-01", Playbooks: playbooks, Assets: len(assets)}
@@ -156,12 +156,19 @@ func openStore(t testing.TB) *store.DB {
 func seedDB(t testing.TB) (*store.DB, int64) {
 	t.Helper()
 	db := openStore(t)
+	return db, seedDBInto(t, db)
+}
+
+// seedDBInto writes seedDB's history into db and returns the reported
+// run's id.
+func seedDBInto(t testing.TB, db store.History) int64 {
+	t.Helper()
 	seedRun(t, db, dbAt.AddDate(0, 0, -28), []string{"db-health"}, dbAssets(), sizeOnly(110*gib, 8*(1<<20)))
 	seedRun(t, db, dbAt.AddDate(0, 0, -2), []string{"db-health"}, dbAssets(), sizeOnly(118*gib, 8*(1<<20)))
 	id := seedRun(t, db, dbAt, []string{"db-health", "linux-daily"}, dbAssets(), dbResults())
 	seedRun(t, db, dbAt.Add(2*time.Hour), []string{"linux-daily"}, dbAssets(), []result.Result{
 		{Asset: "web-01", Check: "load", Type: "load", Status: result.OK, Message: "load 0.1", Playbook: "linux-daily"}})
-	return db, id
+	return id
 }
 
 func buildTestDB(t *testing.T, lang string, sel *inventory.Selector) *DBReport {
