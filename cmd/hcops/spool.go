@@ -45,7 +45,7 @@ func (a *App) Recorder(ctx context.Context) (engine.Store, error) {
 	if err == nil {
 		rec.DB = db
 	} else {
-		rec.OnSpool(err)
+		rec.Down(err)
 	}
 	return rec, nil
 }

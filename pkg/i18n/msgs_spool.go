@@ -10,7 +10,7 @@ func init() {
 		},
 		"spool.delivered": {
 			"已将暂存的 %d 次运行、%d 批结果（共 %d 项操作）补传至历史库 %s",
-			"delivered %d spooled runs and %d result batches (%d operations) to the history %s",
+			"delivered the spool to the history %[4]s (runs begun: %[1]d, result batches: %[2]d, operations in all: %[3]d)",
 		},
 		"spool.deliver_failed": {
 			"暂存数据补传未完成：%v；尚余 %d 项操作，下次连接历史库时继续补传",

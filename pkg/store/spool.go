@@ -380,6 +380,10 @@ func (s *Spooling) fail(err error) {
 	}
 }
 
+// Down says the history is out of reach because of why (told to OnSpool
+// once, as when a write fails).
+func (s *Spooling) Down(why error) { s.fail(why) }
+
 // Deliver tries to hand the spool to the history (when there is one).
 func (s *Spooling) Deliver(ctx context.Context) (SpoolReport, error) {
 	if s.DB == nil {

@@ -208,3 +208,29 @@ func TestSpoolWithoutHistory(t *testing.T) {
 		t.Error("a spool of one history opened for another")
 	}
 }
+
+// TestSpoolingTellsOnce: however the history went away, the user is told
+// once per process.
+func TestSpoolingTellsOnce(t *testing.T) {
+	ctx := context.Background()
+	sp, err := OpenSpool(filepath.Join(t.TempDir(), "spool.db"), "postgres://h@db.example/hcops", Runner{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	told := 0
+	rec := &Spooling{Spool: sp, OnSpool: func(error) { told++ }}
+	rec.Down(errors.New("connection refused"))
+	for range 2 {
+		run := &result.Run{Kind: result.KindInspect}
+		if err := rec.BeginRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.FinishRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if told != 1 {
+		t.Errorf("told %d times, want once", told)
+	}
+}
