@@ -56,6 +56,42 @@ func (o *reportOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&o.webhook, "webhook", "", "also post a summary to the webhook of this name in config (webhooks:)")
 }
 
+// scopeFlags narrow the daily, weekly and monthly reports of a history
+// several runners share (one per network zone or site).
+type scopeFlags struct {
+	zone   string
+	runner string
+}
+
+const scopeHelp = `
+
+Several runners (one per network zone or site, see hcops --db with a
+postgres:// URL) may write into one history: the report reads all of it.
+--zone keeps the assets of one zone (the zone the inventory gives each
+asset), --runner the runs of one runner (hcops history list shows which
+runner wrote each run); the report's header says which.`
+
+func (s *scopeFlags) bindScope(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&s.zone, "zone", "", "report only the assets of this network zone (the inventory's zone:)")
+	cmd.Flags().StringVar(&s.runner, "runner", "", "report only the runs written by this runner (see hcops history list)")
+}
+
+func (s *scopeFlags) scope() store.Scope {
+	return store.Scope{Zone: strings.TrimSpace(s.zone), Runner: strings.TrimSpace(s.runner)}
+}
+
+// scopeWords is the scope as the CLI's messages say it.
+func (s *scopeFlags) scopeWords(app *App) string {
+	var parts []string
+	if z := strings.TrimSpace(s.zone); z != "" {
+		parts = append(parts, app.T("report.scope.zone", z))
+	}
+	if r := strings.TrimSpace(s.runner); r != "" {
+		parts = append(parts, app.T("report.scope.runner", r))
+	}
+	return strings.Join(parts, app.T("report.scope.sep"))
+}
+
 func newReportCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -93,6 +129,7 @@ disk keeps the previous one) and is readable by owner and group only: mode
 
 type reportDailyOptions struct {
 	reportOptions
+	scopeFlags
 	run  int64
 	date string
 }
@@ -109,11 +146,18 @@ summary by application system and zone, what changed since the previous
 inspection, the sign-off block, and every result per asset.
 
 Without --run or --date the latest inspection is reported; --date takes the
-latest inspection started on that day (local time). The path of the written
-file is printed on stdout.` + reportExitStatus,
+latest inspection started on that day (local time). When several runners
+share the history, the report merges the latest inspection of that day of
+each runner (the runs of the day of the latest inspection, without
+--date): an asset inspected by more than one of them is reported from the
+run that started last, and what changed is measured against each runner's
+own previous run. --run reports that one run only. The path of the written
+file is printed on stdout.` + scopeHelp + reportExitStatus,
 		Example: `  hcops report daily
   hcops report daily --run 42 --format md --out -
-  hcops report daily --date 2026-11-29 --lang zh --format xlsx`,
+  hcops report daily --date 2026-11-29 --lang zh --format xlsx
+  hcops report daily --zone 互联网区 --lang zh
+  hcops report daily --runner hcops-zw --format md --out -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReportDaily(cmd.Context(), app, opts)
@@ -122,12 +166,15 @@ file is printed on stdout.` + reportExitStatus,
 	opts.bind(cmd)
 	cmd.Flags().Int64Var(&opts.run, "run", 0, "report this run id (see hcops history list)")
 	cmd.Flags().StringVar(&opts.date, "date", "", "report the latest inspection of this day, YYYY-MM-DD")
+	opts.bindScope(cmd)
 	cmd.MarkFlagsMutuallyExclusive("run", "date")
+	cmd.MarkFlagsMutuallyExclusive("run", "runner")
 	return cmd
 }
 
 type reportMonthlyOptions struct {
 	reportOptions
+	scopeFlags
 	month string
 }
 
@@ -149,10 +196,13 @@ at that time; time not covered by an inspection (more than 25 h after the
 last one) is counted as no data, never as up.
 
 --month defaults to the previous month (a report made on the 1st covers the
-month just ended); the current month gives a report up to now.` + reportExitStatus,
+month just ended); the current month gives a report up to now.` + scopeHelp + `
+With --zone, backups, link samples and tickets are still those of the
+whole history.` + reportExitStatus,
 		Example: `  hcops report monthly
   hcops report monthly --month 2026-11 --lang zh --format xlsx
-  hcops report monthly --month 2026-11 --mail`,
+  hcops report monthly --month 2026-11 --mail
+  hcops report monthly --month 2026-11 --zone 专网 --lang zh`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReportMonthly(cmd.Context(), app, opts)
@@ -160,6 +210,7 @@ month just ended); the current month gives a report up to now.` + reportExitStat
 	}
 	opts.bind(cmd)
 	cmd.Flags().StringVar(&opts.month, "month", "", "month to report, YYYY-MM (default: the previous month)")
+	opts.bindScope(cmd)
 	return cmd
 }
 
@@ -378,12 +429,18 @@ func runReportDaily(ctx context.Context, app *App, opts *reportDailyOptions) err
 	if err != nil {
 		return err
 	}
-	id := opts.run
-	if id == 0 {
-		if id, err = report.RunForDay(ctx, db, day, time.Local); err != nil {
+	sc := opts.scope()
+	ids := []int64{opts.run}
+	if opts.run == 0 {
+		if ids, err = report.RunsForDay(ctx, db, day, time.Local, sc); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				if opts.date != "" {
+				switch {
+				case opts.date != "" && !sc.IsZero():
+					return errors.New(app.T("report.cli.no_run_day_scope", opts.date, opts.scopeWords(app)))
+				case opts.date != "":
 					return errors.New(app.T("report.cli.no_run_day", opts.date))
+				case !sc.IsZero():
+					return errors.New(app.T("report.cli.no_runs_scope", opts.scopeWords(app)))
 				}
 				return errors.New(app.T("report.cli.no_runs"))
 			}
@@ -391,10 +448,11 @@ func runReportDaily(ctx context.Context, app *App, opts *reportDailyOptions) err
 		}
 	}
 	ro := app.reportOpts()
-	d, err := report.BuildDaily(ctx, db, id, ro)
+	ro.Scope = sc
+	d, err := report.BuildDailyRuns(ctx, db, ids, ro)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return errors.New(app.T("report.cli.no_run", id))
+			return errors.New(app.T("report.cli.no_run", opts.run))
 		}
 		return err
 	}
@@ -421,6 +479,7 @@ func runReportMonthly(ctx context.Context, app *App, opts *reportMonthlyOptions)
 		return err
 	}
 	ro := app.reportOpts()
+	ro.Scope = opts.scope()
 	ro.Tickets = periodTickets(ctx, app, month, month.AddDate(0, 1, 0))
 	m, err := report.BuildMonthly(ctx, db, month, ro)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 type reportWeeklyOptions struct {
 	reportOptions
+	scopeFlags
 	week string
 }
 
@@ -30,10 +31,13 @@ findings, capacity and performance, backups, risks, the plan for the next
 week and the sign-off block.
 
 --week defaults to the previous week (a report made on Monday covers the
-week just ended); the current week gives a report up to now.` + reportExitStatus,
+week just ended); the current week gives a report up to now.` + scopeHelp + `
+With --zone, backups, link samples and tickets are still those of the
+whole history.` + reportExitStatus,
 		Example: `  hcops report weekly
   hcops report weekly --week 2026-W48 --lang zh --format docx
-  hcops report weekly --week 2026-11-25 --mail`,
+  hcops report weekly --week 2026-11-25 --mail
+  hcops report weekly --runner hcops-hlw`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReportWeekly(cmd.Context(), app, opts)
@@ -41,6 +45,7 @@ week just ended); the current week gives a report up to now.` + reportExitStatus
 	}
 	opts.bind(cmd)
 	cmd.Flags().StringVar(&opts.week, "week", "", "week to report, YYYY-Www or any date YYYY-MM-DD in it (default: the previous week)")
+	opts.bindScope(cmd)
 	return cmd
 }
 
@@ -74,6 +79,7 @@ func runReportWeekly(ctx context.Context, app *App, opts *reportWeeklyOptions) e
 		return err
 	}
 	ro := app.reportOpts()
+	ro.Scope = opts.scope()
 	// Tickets of the ISO week day is in (a few days either side are cut by
 	// the report itself).
 	ro.Tickets = periodTickets(ctx, app, day.AddDate(0, 0, -7), day.AddDate(0, 0, 7))
