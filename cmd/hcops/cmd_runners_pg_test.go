@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -70,7 +71,8 @@ func (r *runner) run(t *testing.T, args ...string) (stdout, stderr string, code 
 // processes, write one PostgreSQL history at once; the database stops in
 // the middle of one runner's run and while the other starts one; when it
 // is back, everything spooled is delivered once, the watcher raises the
-// alert of what was found meanwhile once.
+// alert of what was found meanwhile once, and the daily report covers both
+// zones.
 func TestRunnersShareOnePostgres(t *testing.T) {
 	pg := testenv.StartPostgres(t, "synchronous_commit = on")
 	pg.SQL(t, "", "CREATE DATABASE hcops")
@@ -174,6 +176,25 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 	if got := pg.SQL(t, "hcops", `SELECT asset || ' ' || count(*) FROM alerts WHERE check_name = 'queue' AND state = 'firing'
 		GROUP BY asset ORDER BY asset`); got != "dmz-01 1\ndmz-02 1\npriv-01 1\npriv-02 1\npriv-03 1" {
 		t.Errorf("firing alerts of the slow check:\n%s\nwant one per asset", got)
+	}
+
+	// 5. One daily report covers both zones.
+	report := filepath.Join(dir, "daily.json")
+	if _, stderr, code := priv.run(t, "report", "daily", "--format", "json", "--out", report); code != 0 {
+		t.Fatalf("report daily: exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anyJSON any
+	if err := json.Unmarshal(data, &anyJSON); err != nil {
+		t.Fatalf("daily report JSON: %v", err)
+	}
+	for _, a := range []string{"priv-01", "priv-03", "dmz-01", "dmz-02"} {
+		if !bytes.Contains(data, []byte(`"`+a+`"`)) {
+			t.Errorf("the daily report does not mention %s (both zones' runs must be in it)", a)
+		}
 	}
 }
 
