@@ -30,6 +30,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Redact is location as messages may show it: a postgres:// URL without
@@ -50,9 +51,10 @@ type CopyReport struct {
 	Source      string       `json:"source"`
 	Destination string       `json:"destination"`
 	Tables      []TableCheck `json:"tables"`
-	Rows        int64        `json:"rows"`    // rows copied, every table
-	OK          bool         `json:"ok"`      // every table has the same rows and checksum on both sides
-	Seconds     float64      `json:"seconds"` // time the copy and verification took
+	Rows        int64        `json:"rows"`          // rows copied, every table
+	Repaired    int64        `json:"repaired_text"` // text values stored with bytes replaced (RepairText)
+	OK          bool         `json:"ok"`            // every table has the same rows and checksum on both sides
+	Seconds     float64      `json:"seconds"`       // time the copy and verification took
 }
 
 // TableCheck is one table of a CopyReport. A checksum is the hex SHA-256 of
@@ -67,6 +69,7 @@ type TableCheck struct {
 	SourceSum  string `json:"source_checksum"`
 	DestSum    string `json:"destination_checksum"`
 	OK         bool   `json:"ok"`
+	Repaired   int64  `json:"repaired_text"` // text values stored with bytes replaced (RepairText)
 }
 
 // NotEmptyError is Copy's refusal of a destination that already holds
@@ -109,6 +112,37 @@ const copyProgressEvery = 10000
 // verification failure the copy is rolled back and the report is returned
 // with a *MismatchError.
 func Copy(ctx context.Context, dst, src *DB, progress func(table string, rows int64)) (*CopyReport, error) {
+	return CopyWith(ctx, dst, src, CopyOptions{Progress: progress})
+}
+
+// CopyOptions are Copy's settings.
+type CopyOptions struct {
+	// Progress, if not nil, is called as rows are copied with the table
+	// and the rows copied so far.
+	Progress func(table string, rows int64)
+	// RepairText stores text PostgreSQL cannot hold (bytes that are not
+	// UTF-8, such as a GBK host's raw output in an SQLite history, or a
+	// NUL byte) with those bytes replaced by U+FFFD, counted in the
+	// report, instead of refusing the copy with a *BadTextError. The
+	// source checksum is then that of the rows as written.
+	RepairText bool
+}
+
+// BadTextError is Copy's refusal of a text value PostgreSQL cannot store:
+// not valid UTF-8, or holding a NUL byte.
+type BadTextError struct {
+	Table, Column string
+	Key           []any // the row's primary key
+	Rows          int64 // rows of the table copied before it
+}
+
+func (e *BadTextError) Error() string {
+	return fmt.Sprintf("table %s, row %v, column %s: text that is not valid UTF-8 or holds a NUL byte, which PostgreSQL cannot store", e.Table, e.Key, e.Column)
+}
+
+// CopyWith is Copy with options.
+func CopyWith(ctx context.Context, dst, src *DB, o CopyOptions) (*CopyReport, error) {
+	progress := o.Progress
 	if dst.dialect == src.dialect && sameLocation(dst.path, src.path) {
 		return nil, fmt.Errorf("source and destination are the same history (%s)", src.path)
 	}
@@ -141,8 +175,13 @@ func Copy(ctx context.Context, dst, src *DB, progress func(table string, rows in
 			var n int64
 			var sum string
 			if t.copy {
-				n, sum, err = copyRows(ctx, tx, stx, src.dialect, t, progress)
+				var fix textCheck
+				if dst.dialect == dialectPostgres {
+					fix = textCheck{repair: o.RepairText, count: &tc.Repaired}
+				}
+				n, sum, err = copyRows(ctx, tx, stx, src.dialect, t, fix, progress)
 				rep.Rows += n
+				rep.Repaired += tc.Repaired
 			} else {
 				n, sum, err = tableSum(ctx, stx, src.dialect, t)
 			}
@@ -594,7 +633,7 @@ func scanTargets(n int) ([]any, []any) {
 
 // copyRows streams t from the source transaction into the destination
 // transaction, hashing the source rows on the way.
-func copyRows(ctx context.Context, dtx *sql.Tx, stx *sql.Tx, sd dialect, t *copyTable, progress func(string, int64)) (int64, string, error) {
+func copyRows(ctx context.Context, dtx *sql.Tx, stx *sql.Tx, sd dialect, t *copyTable, fix textCheck, progress func(string, int64)) (int64, string, error) {
 	rows, err := stx.QueryContext(ctx, selectSQL(sd, t))
 	if err != nil {
 		return 0, "", fmt.Errorf("table %s: reading the source: %w", t.name, err)
@@ -615,6 +654,9 @@ func copyRows(ctx context.Context, dtx *sql.Tx, stx *sql.Tx, sd dialect, t *copy
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, "", fmt.Errorf("table %s: reading the source: %w", t.name, err)
+		}
+		if err := fix.check(t, vals, n); err != nil {
+			return n, "", err
 		}
 		if err := rh.add(vals); err != nil {
 			return n, "", fmt.Errorf("table %s, row %d: %w", t.name, n+1, err)
@@ -640,6 +682,31 @@ func copyRows(ctx context.Context, dtx *sql.Tx, stx *sql.Tx, sd dialect, t *copy
 		progress(t.name, n)
 	}
 	return n, rh.sum(), nil
+}
+
+// textCheck finds, in rows bound for PostgreSQL, text it cannot store,
+// and refuses it or repairs it. The zero value (nil count) checks nothing.
+type textCheck struct {
+	repair bool
+	count  *int64
+}
+
+func (c textCheck) check(t *copyTable, vals []any, n int64) error {
+	if c.count == nil {
+		return nil
+	}
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok || (utf8.ValidString(s) && strings.IndexByte(s, 0) < 0) {
+			continue
+		}
+		if !c.repair {
+			return &BadTextError{Table: t.name, Column: t.cols[i], Key: keyOf(t, vals), Rows: n}
+		}
+		vals[i] = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+		*c.count++
+	}
+	return nil
 }
 
 // keyOf is the primary key of a row, for messages.

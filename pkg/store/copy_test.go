@@ -384,6 +384,70 @@ func TestCopyInterruptedLeavesDestinationEmpty(t *testing.T) {
 	}
 }
 
+// TestCopyTextPostgreSQLCannotStore: an SQLite history may hold raw output
+// that is not UTF-8 (a GBK host) or has a NUL byte; PostgreSQL refuses
+// both. The copy says which table, row and column, and commits nothing;
+// with RepairText it stores them with U+FFFD in place of the bad bytes
+// and counts them.
+func TestCopyTextPostgreSQLCannotStore(t *testing.T) {
+	ctx := context.Background()
+	src, err := Open(ctx, filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	run := newRun(result.KindInspect)
+	if err := src.BeginRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	rs := sampleResults(t0)
+	gbk := "\xb4\xc5\xc5\xcc 86%" // "磁盘" in GBK
+	rs[1].Evidence = gbk
+	rs[2].Evidence = "core\x00dump"
+	if err := src.AddResults(ctx, run.ID, rs); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	repaired := map[int64]string{} // result id -> evidence as PostgreSQL should hold it
+	rows, _ := src.sql.QueryContext(ctx, `SELECT id, evidence FROM results WHERE evidence IN (?, ?) ORDER BY id`, gbk, "core\x00dump")
+	for rows.Next() {
+		var id int64
+		var ev string
+		rows.Scan(&id, &ev)
+		ids = append(ids, id)
+		// a run of bad bytes becomes one U+FFFD
+		repaired[id] = map[string]string{gbk: "\uFFFD 86%", "core\x00dump": "core\uFFFDdump"}[ev]
+	}
+	rows.Close()
+	if len(ids) != 2 {
+		t.Fatalf("the SQLite history holds %d of the two bad values", len(ids))
+	}
+	pg := startTestPG(t)
+	dst, err := OpenWith(ctx, pg.NewDatabase(t), Options{Password: pg.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	_, err = Copy(ctx, dst, src, nil)
+	var bad *BadTextError
+	if !errors.As(err, &bad) || bad.Table != "results" || bad.Column != "evidence" || len(bad.Key) != 1 || bad.Key[0] != ids[0] {
+		t.Fatalf("copy of text PostgreSQL cannot store: %v, want a BadTextError for results.evidence of row %d", err, ids[0])
+	}
+	if n := copyCount(t, dst, "runs"); n != 0 {
+		t.Errorf("the refused copy left %d runs", n)
+	}
+	rep, err := CopyWith(ctx, dst, src, CopyOptions{RepairText: true})
+	if err != nil || !rep.OK || rep.Repaired != 2 {
+		t.Fatalf("copy with RepairText: %v, repaired %d", err, rep.Repaired)
+	}
+	for id, want := range repaired {
+		var got string
+		if err := dst.sql.QueryRowContext(ctx, `SELECT evidence FROM results WHERE id = ?`, id).Scan(&got); err != nil || got != want {
+			t.Errorf("result %d evidence %q, %v; want %q", id, got, err, want)
+		}
+	}
+}
+
 // TestVerifyFindsDifferences: the checksums tell a changed character, and
 // NULL from empty text, in any table.
 func TestVerifyFindsDifferences(t *testing.T) {
