@@ -22,6 +22,7 @@ type historyMigrateOptions struct {
 	to         string
 	toPassword string
 	yes        bool
+	repairText bool
 }
 
 func newHistoryMigrateCmd(app *App) *cobra.Command {
@@ -59,20 +60,30 @@ The password of a postgres:// DEST is --to-password, a reference like
 itself. A DEST on another machine needs sslmode=verify-full (or verify-ca)
 in the URL.
 
+PostgreSQL stores only UTF-8 text without NUL bytes; an SQLite history may
+hold raw output that is neither (a host answering in GBK). Such a value
+stops the copy with the table, row and column, and nothing is committed;
+--repair-text stores it with U+FFFD in place of the bad bytes instead, and
+the report counts the values changed (the source checksum is then that of
+the rows as written).
+
 Without --yes, hcops asks before copying; off a terminal --yes is required.
 
 OUTPUT
   table  one row per table: table, source rows, destination rows, checksum,
          ok (tab-separated when piped); then a summary on stderr
   json   {"source", "destination", "rows" (rows copied), "ok", "seconds",
+         "repaired_text" (values changed by --repair-text),
          "tables": [{"table", "copied" (false: filled by the schema, only
          compared), "source_rows", "destination_rows", "source_checksum",
-         "destination_checksum" (hex SHA-256), "ok"}]}
+         "destination_checksum" (hex SHA-256), "ok",
+         "repaired_text"}]}
 
 EXIT STATUS
   0    copied, and every table verified
   2    a table differs: nothing was committed, DEST is empty
-  3    bad flags, a history cannot be opened, or DEST already holds history
+  3    bad flags, a history cannot be opened, DEST already holds history, or
+       text PostgreSQL cannot store (see --repair-text); nothing committed
   130  interrupted: nothing was committed, DEST is empty`,
 		Example: `  # the local history file into the shared PostgreSQL database
   PGPW=... hcops history migrate --yes \
@@ -98,6 +109,7 @@ EXIT STATUS
 	f.StringVar(&opts.to, "to", "", "destination: a postgres:// URL or an SQLite file path (must hold no history)")
 	f.StringVar(&opts.toPassword, "to-password", "", "password of a postgres:// destination, as a reference env:NAME, file:PATH or vault:NAME")
 	f.BoolVar(&opts.yes, "yes", false, "copy without asking")
+	f.BoolVar(&opts.repairText, "repair-text", false, "into PostgreSQL: store text it cannot hold (not UTF-8, NUL bytes) with U+FFFD in place of the bad bytes, counted in the report")
 	return cmd
 }
 
@@ -172,10 +184,13 @@ func runHistoryMigrate(ctx context.Context, app *App, opts *historyMigrateOption
 		}
 		defer fmt.Fprint(app.IO.ErrOut, "\r\033[K")
 	}
-	rep, err := store.Copy(ctx, dst, src, progress)
+	rep, err := store.CopyWith(ctx, dst, src, store.CopyOptions{Progress: progress, RepairText: opts.repairText})
 	var notEmpty *store.NotEmptyError
 	var mismatch *store.MismatchError
+	var badText *store.BadTextError
 	switch {
+	case errors.As(err, &badText):
+		return errors.New(app.T("migrate.bad_text", badText.Table, keyString(badText.Key), badText.Column, dst.Location()))
 	case errors.As(err, &notEmpty):
 		return errors.New(app.T("migrate.not_empty", notEmpty.Location, notEmpty.Runs, notEmpty.Table))
 	case errors.As(err, &mismatch):
@@ -205,6 +220,9 @@ func runHistoryMigrate(ctx context.Context, app *App, opts *historyMigrateOption
 		took = took.Round(100 * time.Millisecond)
 	}
 	app.Infof("%s", app.T("migrate.done", tables, rep.Rows, src.Location(), dst.Location(), took.String()))
+	if rep.Repaired > 0 {
+		app.Warnf("%s", app.T("migrate.repaired", rep.Repaired))
+	}
 	if toPG {
 		ref := opts.toPassword
 		if ref == "" {
@@ -242,6 +260,15 @@ func historyMigratePrint(app *App, rep *store.CopyReport) error {
 		t.Row(name, strconv.FormatInt(tc.SourceRows, 10), strconv.FormatInt(tc.DestRows, 10), sum, ok)
 	}
 	return t.Render()
+}
+
+// keyString is a row's primary key for a message: 42, or pacs-01/disk.
+func keyString(key []any) string {
+	parts := make([]string, len(key))
+	for i, v := range key {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, "/")
 }
 
 // shortSum is the first 16 hex digits of a checksum, enough to compare by

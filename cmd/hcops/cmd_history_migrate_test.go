@@ -157,3 +157,55 @@ checks:
 		t.Errorf("history show latest on the file moved back differs")
 	}
 }
+
+// TestHistoryMigrateTextPostgreSQLCannotStore: a host that answers in GBK
+// leaves raw bytes in the file history's evidence; moving it into
+// PostgreSQL stops with the table, row and column and commits nothing,
+// and --repair-text moves it with the bad bytes replaced, counted.
+func TestHistoryMigrateTextPostgreSQLCannotStore(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, ".data"))
+	t.Setenv("HCOPS_CONFIG", "")
+	t.Setenv("HCOPS_DB", "")
+	t.Setenv("HCOPS_DB_PASSWORD", "")
+	t.Setenv("HCOPS_OUTPUT", "")
+	t.Setenv("HCOPS_INVENTORY", filepath.Join(dir, "inv.yaml"))
+	t.Setenv("HCOPS_PLAYBOOKS_DIR", filepath.Join(dir, "pb"))
+	os.MkdirAll(filepath.Join(dir, "pb"), 0o755)
+	os.WriteFile(filepath.Join(dir, "inv.yaml"), []byte("assets:\n  - {name: kylin-01, kind: host, connection: {transport: local}}\n"), 0o644)
+	// "磁盘 86%" in GBK, as a host with a zh_CN.GBK locale prints it.
+	os.WriteFile(filepath.Join(dir, "pb", "gbk.yaml"), []byte(`name: gbk
+checks:
+  - name: gbk
+    type: command
+    params: {script: "printf '\\264\\305\\305\\314 86%%\\n'"}
+`), 0o644)
+	file := filepath.Join(dir, "history.db")
+	if _, errOut, code := runHcops(t, "--db", file, "--lang", "en", "inspect", "--playbook", "gbk", "--all"); code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, errOut)
+	}
+	pg := testenv.StartPostgres(t)
+	pg.SQL(t, "", "CREATE DATABASE hcops_gbk")
+	url := "postgres://postgres@127.0.0.1:" + strconv.Itoa(pg.Port) + "/hcops_gbk?sslmode=disable"
+	t.Setenv("PGPW", pg.Password)
+
+	_, errOut, code := runHcops(t, "--db", file, "--lang", "en", "history", "migrate", "--to", url, "--to-password", "env:PGPW", "--yes")
+	if code != 3 || !strings.Contains(errOut, "holds text PostgreSQL cannot store (not UTF-8, such as a GBK host's raw output") ||
+		!strings.Contains(errOut, "--repair-text") {
+		t.Fatalf("migrate of GBK evidence: exit %d, %s", code, errOut)
+	}
+	out, _, _ := runHcops(t, "--db", url, "--db-password", "env:PGPW", "history", "list", "-o", "json")
+	if strings.TrimSpace(out) != "[]" {
+		t.Errorf("the refused migration left runs in PostgreSQL: %s", out)
+	}
+	_, errOut, code = runHcops(t, "--db", file, "--lang", "zh", "history", "migrate", "--to", url, "--to-password", "env:PGPW", "--yes", "--repair-text")
+	if code != 0 || !strings.Contains(errOut, "个文本值含 PostgreSQL 无法保存的字节，已以 U+FFFD 替换后写入") {
+		t.Fatalf("migrate --repair-text: exit %d, %s", code, errOut)
+	}
+	out, errOut, code = runHcops(t, "--db", url, "--db-password", "env:PGPW", "history", "show", "latest", "-o", "json")
+	if code != 0 || !strings.Contains(out, "\"evidence\": \"\uFFFD 86%\\n\"") {
+		t.Errorf("evidence on PostgreSQL after --repair-text: exit %d, %s%s", code, out, errOut)
+	}
+}
