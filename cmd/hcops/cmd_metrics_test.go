@@ -51,6 +51,21 @@ func seedMetricsHistory(t *testing.T, path string) {
 	}
 }
 
+// scrape GETs http://addr/metrics and parses it (nil when it fails).
+func scrape(t *testing.T, addr string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return nil
+	}
+	return parseMetrics(t, body)
+}
+
 func parseMetrics(t *testing.T, text []byte) map[string]*dto.MetricFamily {
 	t.Helper()
 	p := expfmt.NewTextParser(model.UTF8Validation)
@@ -234,6 +249,22 @@ func TestWatchMetrics(t *testing.T) {
 	}
 	if mfs["process_start_time_seconds"] == nil {
 		t.Error("no process metrics on /metrics")
+	}
+
+	// SIGHUP rereads the inventory: web-01 moved to another zone is
+	// labelled with it at the next scrape.
+	os.WriteFile(inv, []byte(strings.ReplaceAll(fmt.Sprintf(metricsInventory, web.Port, freePort(t)), "name: web-01, kind: host, system: his, zone: intranet",
+		"name: web-01, kind: host, system: his, zone: dmz")), 0o644)
+	w.Process.Signal(syscall.SIGHUP)
+	moved := map[string]string{"asset": "web-01", "zone": "dmz", "check": "disk:/data"}
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if v, ok := metricValue(scrape(t, addr), "hcops_check_status", moved); ok && v == float64(result.Crit) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web-01 not in zone dmz 15 s after SIGHUP\nstderr: %s", werr)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 
 	// A second watcher on the same address is refused, naming it.
