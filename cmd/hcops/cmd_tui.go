@@ -26,7 +26,7 @@ func init() {
 type tuiOptions struct {
 	readonly, wall, ascii bool
 	refresh, wallEvery    time.Duration
-	by                    string
+	by, zone              string
 	playbooks             []string
 }
 
@@ -63,6 +63,11 @@ action and run off. ? shows the keys; q quits and restores the terminal.
 Status is shown by colour and by symbol, readable with NO_COLOR:
   + OK   ! WARN   ? UNKNOWN   X CRIT   # UNREACHABLE
 
+--zone narrows every screen to the assets of one network zone (the
+inventory's zone:, or the zone an alert was raised in for an asset of
+another runner's inventory), their alerts and their tickets; a ticket of a
+whole system, with no asset, is of no zone. The header shows the zone.
+
 --wall is the duty-room screen: the overview cycles through the systems
 every --wall-every with no one at the keyboard. --ascii draws boxes with
 + - | for terminals that draw box lines two columns wide.
@@ -73,6 +78,7 @@ EXIT STATUS
      inventory cannot be opened`,
 		Example: `  hcops tui
   hcops tui --readonly --wall              # the duty-room screen
+  hcops tui --zone 互联网区                 # one network zone's assets, alerts, tickets
   HCOPS_LANG=zh hcops tui --by 张工`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -86,6 +92,7 @@ EXIT STATUS
 	f.DurationVar(&opts.refresh, "refresh", 5*time.Second, "how often to read the history again")
 	f.DurationVar(&opts.wallEvery, "wall-every", 10*time.Second, "--wall: time on each system")
 	f.StringVar(&opts.by, "by", "", "who acts (default: site.engineer, else $USER)")
+	f.StringVar(&opts.zone, "zone", "", "show only the assets of this network zone, their alerts and tickets")
 	f.StringSliceVarP(&opts.playbooks, "playbook", "p", nil, "playbooks of a run started with i (default: the daily set, "+strings.Join(dailyPlaybooks, ", ")+", or "+defaultLocalPlaybook+" without an inventory, as hcops inspect)")
 	return cmd
 }
@@ -124,7 +131,7 @@ func runTUI(ctx context.Context, app *App, opts *tuiOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := tui.New(ctx, deps, tui.Options{Lang: app.Lang, Actor: actor(app, opts.by), ReadOnly: opts.readonly,
-		Wall: opts.wall, WallEvery: opts.wallEvery, Refresh: opts.refresh, ASCII: opts.ascii})
+		Wall: opts.wall, WallEvery: opts.wallEvery, Refresh: opts.refresh, ASCII: opts.ascii, Zone: strings.TrimSpace(opts.zone)})
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(app.IO.In), tea.WithOutput(app.IO.Out)}
 	if app.NoColor {
 		popts = append(popts, tea.WithEnvironment(append(os.Environ(), "NO_COLOR=1")))

@@ -114,8 +114,8 @@ type snapshot struct {
 	Errs     []string
 }
 
-// load reads a snapshot at now.
-func load(ctx context.Context, d Deps, lang string, now time.Time) *snapshot {
+// load reads a snapshot at now, of zone's assets only when zone is set.
+func load(ctx context.Context, d Deps, lang, zone string, now time.Time) *snapshot {
 	s := &snapshot{At: now, Findings: map[string][]store.Finding{}}
 	rows := map[string]*assetRow{}
 	var order []string
@@ -180,12 +180,40 @@ func load(ctx context.Context, d Deps, lang string, now time.Time) *snapshot {
 			}
 		}
 	}
+	// An asset the inventory does not list (another runner's) takes the
+	// zone its alerts were raised in.
+	for _, a := range s.Alerts {
+		if r := rows[a.Asset]; r != nil && r.Zone == "" {
+			r.Zone = a.Zone
+		}
+	}
 	for _, n := range order {
 		r := rows[n]
+		if zone != "" && r.Zone != zone {
+			delete(rows, n)
+			delete(s.Findings, n)
+			continue
+		}
 		r.search = strings.ToLower(strings.Join([]string{r.Name, r.Kind, r.System, r.Zone, r.Address}, " "))
 		s.Assets = append(s.Assets, *r)
 	}
+	if zone != "" {
+		s.Alerts = slices.DeleteFunc(s.Alerts, func(a store.Alert) bool { return a.Zone != zone && (a.Zone != "" || rows[a.Asset] == nil) })
+		// A ticket is of the zone of its asset (or its alert's asset); a
+		// ticket of a whole system, with no asset, is of no zone.
+		s.Tickets = slices.DeleteFunc(s.Tickets, func(t *ticket.Ticket) bool {
+			a := t.Asset
+			if a == "" {
+				a = t.AlertKey.Asset
+			}
+			return rows[a] == nil
+		})
+	}
 	s.Tiles = buildTiles(ctx, d, s, lang, now)
+	if zone != "" {
+		// The inventory's systems with nothing in the zone are not shown.
+		s.Tiles = slices.DeleteFunc(s.Tiles, func(t tile) bool { return !t.Zone && t.Assets == 0 && t.Tickets == 0 })
+	}
 	return s
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	Refresh time.Duration
 	// ASCII draws boxes with + - | for terminals that draw box lines wide.
 	ASCII bool
+	// Zone, when set, narrows every screen to the assets of that network
+	// zone, their alerts and tickets (hcops tui --zone), where several
+	// runners' zones share one history.
+	Zone string
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
 }
@@ -157,8 +161,8 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) loadCmd() tea.Cmd {
-	ctx, d, lang, now := m.ctx, m.deps, m.opt.Lang, m.now()
-	return func() tea.Msg { return snapshotMsg{load(ctx, d, lang, now)} }
+	ctx, d, lang, zone, now := m.ctx, m.deps, m.opt.Lang, m.opt.Zone, m.now()
+	return func() tea.Msg { return snapshotMsg{load(ctx, d, lang, zone, now)} }
 }
 
 func (m Model) refreshTick() tea.Cmd {

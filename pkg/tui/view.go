@@ -82,6 +82,9 @@ func (m Model) header(w int) string {
 	if m.opt.ReadOnly {
 		right = append(right, m.t("tui.readonly"))
 	}
+	if m.opt.Zone != "" {
+		right = append(right, m.t("tui.header.zone", m.opt.Zone))
+	}
 	if m.snap != nil {
 		right = append(right, m.snap.At.Format("15:04:05"))
 	}
