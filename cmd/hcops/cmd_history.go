@@ -77,6 +77,8 @@ type historyListOptions struct {
 	since  string
 	status string
 	limit  int
+	runner string
+	zone   string
 }
 
 func newHistoryListCmd(app *App) *cobra.Command {
@@ -110,7 +112,10 @@ EXIT STATUS
   hcops history list --since 2026-11-01 --limit 0 -o json
 
   # runs that were killed before they finished
-  hcops history list --status interrupted`,
+  hcops history list --status interrupted
+
+  # in a history shared by several runners: the runs of one zone's runners
+  hcops history list --zone 卫生专网`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHistoryList(cmd.Context(), app, opts, time.Now())
@@ -121,6 +126,8 @@ EXIT STATUS
 	f.StringVar(&opts.since, "since", "", "only runs started since this age or date (7d, 12h, 2026-11-01)")
 	f.StringVar(&opts.status, "status", "", "only runs with this status: running, completed, interrupted or failed")
 	f.IntVar(&opts.limit, "limit", 20, "at most this many runs (0 for all)")
+	f.StringVar(&opts.runner, "runner", "", "only runs written by this runner (a history shared by several runners)")
+	f.StringVar(&opts.zone, "zone", "", "only runs written by runners of this network zone")
 	return cmd
 }
 
@@ -131,7 +138,7 @@ func runHistoryList(ctx context.Context, app *App, opts *historyListOptions, now
 	if err := app.checkOutput("table", "json", "yaml"); err != nil {
 		return err
 	}
-	f := store.RunFilter{Kind: opts.kind, Status: opts.status, Limit: opts.limit}
+	f := store.RunFilter{Kind: opts.kind, Status: opts.status, Limit: opts.limit, Runner: opts.runner, Zone: opts.zone}
 	if opts.kind != "" && !slices.Contains(historyRunKinds, opts.kind) {
 		return flagErrorf("%s", app.T("history.bad_kind", opts.kind))
 	}
@@ -166,16 +173,37 @@ func runHistoryList(ctx context.Context, app *App, opts *historyListOptions, now
 		app.Infof("%s", app.T("history.none", db.Location()))
 		return nil
 	}
-	t := app.IO.NewTable(app.T("history.header.id"), app.T("history.header.kind"), app.T("history.header.started"),
-		app.T("history.header.duration"), app.T("history.header.status"), app.T("history.header.playbooks"),
+	// The runner column only where several runners share the history.
+	shared := false
+	for _, r := range runs {
+		if r.Zone != "" || r.Runner != runs[0].Runner {
+			shared = true
+		}
+	}
+	head := []string{app.T("history.header.id"), app.T("history.header.kind"), app.T("history.header.started"),
+		app.T("history.header.duration"), app.T("history.header.status")}
+	if shared {
+		head = append(head, app.T("history.header.runner"))
+	}
+	head = append(head, app.T("history.header.playbooks"),
 		app.T("history.header.assets"), app.T("history.header.ok"), app.T("history.header.warn"),
 		app.T("history.header.crit"), app.T("history.header.unknown"), app.T("history.header.unreachable"))
+	t := app.IO.NewTable(head...)
 	for _, r := range runs {
 		c := r.Counts
-		t.Row(strconv.FormatInt(r.ID, 10), historyKindName(app, r.Kind), r.StartedAt.Format(time.DateTime),
-			historyRunDuration(r), historyRunStatusName(app, r.Status), strings.Join(r.Playbooks, ","),
+		row := []string{strconv.FormatInt(r.ID, 10), historyKindName(app, r.Kind), r.StartedAt.Format(time.DateTime),
+			historyRunDuration(r), historyRunStatusName(app, r.Status)}
+		if shared {
+			who := r.Runner
+			if r.Zone != "" {
+				who += " (" + r.Zone + ")"
+			}
+			row = append(row, who)
+		}
+		row = append(row, strings.Join(r.Playbooks, ","),
 			strconv.Itoa(r.Assets), strconv.Itoa(c.OK), strconv.Itoa(c.Warn), strconv.Itoa(c.Crit),
 			strconv.Itoa(c.Unknown), strconv.Itoa(c.Unreachable))
+		t.Row(row...)
 	}
 	if err := t.Render(); err != nil {
 		return err

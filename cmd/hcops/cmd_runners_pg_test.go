@@ -120,6 +120,19 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 		t.Fatalf("runs and results by runner and zone:\n%s\nwant\n%s", got, want)
 	}
 
+	// Either runner lists the other's runs, by zone.
+	stdout, stderr, code := priv.run(t, "history", "list", "--zone", "互联网区", "-o", "json")
+	var listed []struct {
+		Runner string `json:"runner"`
+		Zone   string `json:"zone"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &listed); err != nil || code != 0 {
+		t.Fatalf("history list --zone: exit %d, %v\n%s", code, err, stderr)
+	}
+	if len(listed) != 3 || listed[0].Runner != "runner-dmz" || listed[2].Zone != "互联网区" {
+		t.Errorf("runs of zone 互联网区 listed by runner-priv: %+v, want runner-dmz's 3", listed)
+	}
+
 	// 2. The database stops while runner-priv is in the middle of a run.
 	done := make(chan string, 1)
 	go func() {
@@ -136,7 +149,7 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 		t.Errorf("runner-priv's run across the outage: %s\nwant exit 2 (CRIT) and a note that the rest went to the spool", privOut)
 	}
 	// runner-dmz starts a run while the database is down.
-	_, stderr, code := dmz.run(t, "inspect", "--playbook", "slow")
+	_, stderr, code = dmz.run(t, "inspect", "--playbook", "slow")
 	if code != 2 || !strings.Contains(stderr, "cannot be reached") {
 		t.Errorf("runner-dmz while the database is down: exit %d\n%s", code, stderr)
 	}

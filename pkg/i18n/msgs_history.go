@@ -8,6 +8,7 @@ func init() {
 		"history.header.duration":    {"耗时", "DURATION"},
 		"history.header.status":      {"状态", "STATUS"},
 		"history.header.playbooks":   {"剧本", "PLAYBOOKS"},
+		"history.header.runner":      {"运行器（区域）", "RUNNER (ZONE)"},
 		"history.header.assets":      {"资产数", "ASSETS"},
 		"history.header.ok":          {"正常", "OK"},
 		"history.header.warn":        {"警告", "WARN"},
