@@ -85,6 +85,7 @@ type alertListOptions struct {
 	all           bool
 	state         string
 	asset, system string
+	zone          string
 	since         string
 	limit         int
 }
@@ -114,7 +115,8 @@ EXIT STATUS
   3  bad flags, or the history database cannot be opened`,
 		Example: `  hcops alert list
   hcops alert list --all --since 7d
-  hcops alert list --system pacs -o json`,
+  hcops alert list --system pacs -o json
+  hcops alert list --zone 互联网区`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAlertList(cmd.Context(), app, opts, time.Now())
@@ -125,6 +127,7 @@ EXIT STATUS
 	f.StringVar(&opts.state, "state", "", "only firing or resolved")
 	f.StringVar(&opts.asset, "asset", "", "only this asset")
 	f.StringVar(&opts.system, "system", "", "only this application system")
+	f.StringVar(&opts.zone, "zone", "", "only alerts of assets of this network zone")
 	f.StringVar(&opts.since, "since", "", "fired since: an age (7d, 12h) or a local date/time")
 	f.IntVar(&opts.limit, "limit", 0, "at most this many (newest first; 0 for all)")
 	return cmd
@@ -134,7 +137,7 @@ func runAlertList(ctx context.Context, app *App, opts *alertListOptions, now tim
 	if err := app.checkOutput("table", "json", "yaml"); err != nil {
 		return err
 	}
-	f := store.AlertFilter{State: store.AlertFiring, Asset: opts.asset, System: opts.system, Limit: opts.limit}
+	f := store.AlertFilter{State: store.AlertFiring, Asset: opts.asset, System: opts.system, Zone: strings.TrimSpace(opts.zone), Limit: opts.limit}
 	switch opts.state {
 	case "":
 		if opts.all {

@@ -331,6 +331,7 @@ func nextDeadline(app *App, t *ticket.Ticket) string {
 type ticketListOptions struct {
 	state  string
 	system string
+	zone   string
 	month  string
 }
 
@@ -343,6 +344,12 @@ func newTicketListCmd(app *App) *cobra.Command {
 the nearest deadline of a running clock (BREACHED when one is past) and
 the title. --state active lists every ticket not closed.
 
+--zone lists the tickets of the assets of one network zone: a ticket's
+asset (or the asset of the alert that opened it) is of the zone the
+inventory gives it, or, for an asset the inventory does not list (another
+runner's), of the zone its alerts were raised in. A ticket with no asset
+(a whole system) is of no zone.
+
 OUTPUT
   table  one line per ticket
   json   an array of tickets: id, title, class, state, paused, system, asset,
@@ -354,12 +361,14 @@ OUTPUT
   yaml   the same as json` + ticketExitStatus,
 		Example: `  hcops ticket list
   hcops ticket list --state active --system pacs
-  hcops ticket list --month 2026-11 -o json`,
+  hcops ticket list --month 2026-11 -o json
+  hcops ticket list --state active --zone 互联网区`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTicketList(cmd.Context(), app, opts) },
 	}
 	cmd.Flags().StringVar(&opts.state, "state", "", "only tickets in this state: open, acknowledged, arrived, resolved, closed, or active (not closed)")
 	cmd.Flags().StringVar(&opts.system, "system", "", "only tickets of this application system")
+	cmd.Flags().StringVar(&opts.zone, "zone", "", "only tickets of assets of this network zone")
 	cmd.Flags().StringVar(&opts.month, "month", "", "only tickets opened in this month, YYYY-MM")
 	return cmd
 }
@@ -368,7 +377,18 @@ func runTicketList(ctx context.Context, app *App, opts *ticketListOptions) error
 	if err := app.checkOutput("table", "json", "yaml"); err != nil {
 		return err
 	}
-	f := store.TicketFilter{System: opts.system}
+	f := store.TicketFilter{System: opts.system, Zone: strings.TrimSpace(opts.zone)}
+	if f.Zone != "" && app.HasInventory() {
+		inv, err := app.Inventory()
+		if err != nil {
+			return err
+		}
+		for _, a := range inv.Assets {
+			if a.Zone == f.Zone {
+				f.ZoneAssets = append(f.ZoneAssets, a.Name)
+			}
+		}
+	}
 	switch opts.state {
 	case "", "open", "acknowledged", "arrived", "resolved", "closed":
 	case "active":

@@ -152,6 +152,7 @@ type AlertFilter struct {
 	System string    // "" for any
 	Since  time.Time // fired at or after; zero for any
 	Limit  int       // newest first; 0 for no limit
+	Zone   string    // "" for any: alerts raised on assets of this network zone
 }
 
 // Recipients are the people a notification is for, from the duty roster.
@@ -247,7 +248,7 @@ func (db *DB) FiringAlerts(ctx context.Context) ([]Alert, error) {
 func (db *DB) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
 	var where []string
 	var args []any
-	for _, c := range []struct{ col, v string }{{"state", f.State}, {"asset", f.Asset}, {"system", f.System}} {
+	for _, c := range []struct{ col, v string }{{"state", f.State}, {"asset", f.Asset}, {"system", f.System}, {"zone", f.Zone}} {
 		if c.v != "" {
 			where = append(where, c.col+" = ?")
 			args = append(args, c.v)

@@ -91,6 +91,13 @@ type TicketFilter struct {
 	OpenedSince, OpenedUntil time.Time // opened in [since, until); zero for no bound
 	NotClosed                bool      // only tickets without a close event
 	System                   string
+	// Zone keeps the tickets of the assets of one network zone: a ticket's
+	// asset (or its alert's asset) is of the zone when it is one of
+	// ZoneAssets (the inventory's assets of the zone, from the caller) or
+	// an alert on it was raised in the zone (another runner's asset). A
+	// ticket with no asset is of no zone.
+	Zone       string
+	ZoneAssets []string
 }
 
 const ticketColumns = `id, title, class, system, asset, source, coalesce(ref, ''), alert_asset, alert_check, alert_item,
@@ -340,6 +347,18 @@ func (db *DB) EachTicket(ctx context.Context, f TicketFilter, fn func(*Ticket) e
 	}
 	if f.NotClosed {
 		conds = append(conds, `NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'close')`)
+	}
+	if f.Zone != "" {
+		asset := `(CASE WHEN asset <> '' THEN asset ELSE alert_asset END)`
+		c := asset + ` IN (SELECT z.asset FROM alerts z WHERE z.zone = ?)`
+		args = append(args, f.Zone)
+		if len(f.ZoneAssets) > 0 {
+			c += ` OR ` + asset + ` IN (` + placeholders(len(f.ZoneAssets)) + `)`
+			for _, a := range f.ZoneAssets {
+				args = append(args, a)
+			}
+		}
+		conds = append(conds, asset+` <> '' AND (`+c+`)`)
 	}
 	where := "1 = 1" // PostgreSQL wants a boolean, not 1
 	if len(conds) > 0 {

@@ -110,3 +110,53 @@ func TestTicketEventsAndMarksAreNeverRewritten(t *testing.T) {
 		t.Fatalf("EachTicket: %d %v", n, err)
 	}
 }
+
+// Tickets and alerts of one network zone: a ticket is of the zone of its
+// asset (or its alert's asset) — listed by the caller from the inventory,
+// or known from an alert raised in the zone; a ticket with no asset is of
+// no zone.
+func TestTicketsAndAlertsByZone(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 16, 9, 0, 0, 0, time.Local)
+	for _, a := range []struct{ asset, zone string }{{"dmz-01", "互联网区"}, {"priv-01", "专网"}} {
+		al := &Alert{Key: result.Key{Asset: a.asset, Check: "load"}, Zone: a.zone, State: AlertFiring, Severity: result.Crit, Status: result.Crit,
+			Since: at, FiredAt: at, Message: "load"}
+		if err := db.ApplyAlert(ctx, &AlertChange{Alert: al, Event: AlertEvent{At: at, Kind: "fire"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(title, asset string, key result.Key) {
+		t.Helper()
+		if _, _, err := db.OpenTicket(ctx, &Ticket{Title: title, Class: "serious", Asset: asset, AlertKey: key, OpenedAt: at}, &TicketEvent{At: at, Kind: "open"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open("dmz by alert", "", result.Key{Asset: "dmz-01", Check: "load"})
+	open("priv by hand", "priv-02", result.Key{})
+	open("priv known by alert", "priv-01", result.Key{})
+	open("system-wide", "", result.Key{})
+	titles := func(f TicketFilter) (out []string) {
+		t.Helper()
+		if err := db.EachTicket(ctx, f, func(tk *Ticket) error { out = append(out, tk.Title); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := titles(TicketFilter{Zone: "互联网区"}); len(got) != 1 || got[0] != "dmz by alert" {
+		t.Errorf("互联网区 tickets %v", got)
+	}
+	if got := titles(TicketFilter{Zone: "专网", ZoneAssets: []string{"priv-02"}}); len(got) != 2 || got[0] != "priv by hand" || got[1] != "priv known by alert" {
+		t.Errorf("专网 tickets %v", got)
+	}
+	if got := titles(TicketFilter{Zone: "nowhere"}); len(got) != 0 {
+		t.Errorf("tickets of a zone with nothing %v", got)
+	}
+	if got := titles(TicketFilter{}); len(got) != 4 {
+		t.Errorf("all tickets %v", got)
+	}
+	as, err := db.Alerts(ctx, AlertFilter{Zone: "专网"})
+	if err != nil || len(as) != 1 || as[0].Asset != "priv-01" {
+		t.Errorf("专网 alerts %+v %v", as, err)
+	}
+}
