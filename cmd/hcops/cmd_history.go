@@ -34,8 +34,8 @@ func newHistoryCmd(app *App) *cobra.Command {
 		Short: "List, show and prune past runs (inspections, backup checks, drills)",
 		Long: `Every inspection, backup verification and drill is recorded in the history
 database (--db, HCOPS_DB, default $XDG_DATA_HOME/hcops/history.db) with its
-results, metrics and the inventory it ran against. These commands read it
-and remove old runs.
+results, metrics and the inventory it ran against. These commands read it,
+remove old runs, and move it to PostgreSQL or back to a file (migrate).
 
 A run whose process was killed (or whose machine restarted) before it
 finished is shown as "interrupted", with the counts of the results it
@@ -44,7 +44,8 @@ host in this boot, and treats any run still "running" after 24 hours as
 interrupted.`,
 		Example: `  hcops history list --since 7d
   hcops history show latest --status crit,warn
-  hcops history prune --older-than 400d --dry-run`,
+  hcops history prune --older-than 400d --dry-run
+  hcops history migrate --to 'postgres://hcops@db.example:5432/hcops?sslmode=verify-full' --to-password env:PGPW --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
