@@ -62,6 +62,12 @@ func seedCopyHistory(t testing.TB, db *DB) {
 			t.Fatal(err)
 		}
 	}
+	if err := db.AddAuditLines(ctx, "runner-dmz", []AuditLine{
+		{Seq: 1, Line: []byte(`{"seq":1,"action":"exec","command":"systemctl restart nginx","prev":"","hash":"a1"}`)},
+		{Seq: 2, Line: []byte(`{"seq":2,"action":"inspect","command":"巡检 linux-daily","prev":"a1","hash":"b2"}`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	k := result.Key{Asset: "pacs-db-01", Check: "disk:/data", Item: "/data"}
 	a := &Alert{Key: k, System: "影像归档", State: AlertFiring, Severity: result.Crit, Status: result.Crit,
@@ -300,9 +306,20 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Fatalf("verify original against the round trip: %v %+v", err, ver)
 	}
 
+	// PostgreSQL to PostgreSQL (a runner's database to a new server).
+	other, err := OpenWith(ctx, pg.NewDatabase(t), Options{Password: pg.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if rep3, err := Copy(ctx, other, mid, nil); err != nil || !rep3.OK {
+		t.Fatalf("copy PostgreSQL to PostgreSQL: %v", err)
+	}
+
 	want := historyView(t, src)
 	sameView(t, "PostgreSQL copy", want, historyView(t, mid))
 	sameView(t, "SQLite copy of the PostgreSQL copy", want, historyView(t, back))
+	sameView(t, "PostgreSQL copy of the PostgreSQL copy", want, historyView(t, other))
 
 	// New rows get ids after the copied ones.
 	var maxRun, maxTicket int64
@@ -314,6 +331,9 @@ func TestCopyRoundTrip(t *testing.T) {
 	}
 	if run.ID <= maxRun {
 		t.Errorf("new run got id %d, the copied runs go up to %d", run.ID, maxRun)
+	}
+	if err := other.BeginRun(ctx, newRun(result.KindInspect)); err != nil {
+		t.Errorf("new run on the PostgreSQL copy of the PostgreSQL copy: %v", err)
 	}
 	if err := mid.AddResults(ctx, run.ID, sampleResults(t0)); err != nil {
 		t.Fatalf("results of a new run on the PostgreSQL copy: %v", err)
