@@ -41,8 +41,8 @@ whichever runner wrote it:
       kind by each runner (runner: setting, else the host name)
   hcops_backup_age_seconds, hcops_backup_rpo_seconds{asset,system,zone,policy}
   hcops_alerts_firing{severity,system,zone}   open alerts (resolved ones not)
-  hcops_tickets_open{class,system,state}, hcops_tickets_sla_breached{clock},
-      hcops_ticket_sla_remaining_seconds{ticket,class,system,clock}
+  hcops_tickets_open{class,system,zone,state}, hcops_tickets_sla_breached,
+      hcops_ticket_sla_remaining_seconds{ticket,class,system,zone,clock}
   hcops_availability_ratio{asset,system,zone}   the watcher's probes, 24 h
   hcops_history_up   0 when the history could not be read
 

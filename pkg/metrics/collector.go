@@ -160,14 +160,14 @@ var (
 		"severity", "system", "zone")
 
 	fTickets = newFamily("hcops_tickets_open",
-		"Tickets not closed, by class (urgent, serious, general, security), system and state.",
-		"class", "system", "state")
+		"Tickets not closed, by class (urgent, serious, general, security), system, zone (of the ticket's asset; empty for a whole system's) and state.",
+		"class", "system", "zone", "state")
 	fTicketRemaining = newFamily("hcops_ticket_sla_remaining_seconds",
 		"Time left on a running SLA clock of an open ticket, in seconds (negative once overdue); at most the per-scrape ticket cap, closest deadline first.",
-		"ticket", "class", "system", "clock")
+		"ticket", "class", "system", "zone", "clock")
 	fTicketsBreached = newFamily("hcops_tickets_sla_breached",
-		"Tickets not closed with an SLA clock past its deadline, by class, system and clock.",
-		"class", "system", "clock")
+		"Tickets not closed with an SLA clock past its deadline, by class, system, zone and clock.",
+		"class", "system", "zone", "clock")
 
 	availLabels  = []string{"asset", "system", "zone"}
 	fAvailRatio  = newFamily("hcops_availability_ratio", "Share of the watcher's availability probes the asset answered over the last 24 hours (0 to 1).", availLabels...)
@@ -557,52 +557,62 @@ func (s *scrape) tickets(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	type openKey struct{ class, sys, state string }
-	type breachKey struct{ class, sys, clock string }
+	type openKey struct{ class, sys, zone, state string }
+	type breachKey struct{ class, sys, zone, clock string }
 	open := map[openKey]int{}
 	breached := map[breachKey]int{}
 	var openKeys []openKey
 	var breachKeys []breachKey
 	type running struct {
-		id               string
-		class, sys, name string
-		left             time.Duration
+		id                     string
+		class, sys, zone, name string
+		left                   time.Duration
 	}
 	var clocks []running
 	for _, t := range ts {
 		if t.State == ticket.Closed {
 			continue
 		}
-		ok := openKey{string(t.Class), t.System, string(t.State)}
+		// A ticket is of its asset's zone (or that of the asset of the
+		// alert that opened it); a whole system's ticket is of none.
+		zone := ""
+		asset := t.Asset
+		if asset == "" {
+			asset = t.AlertKey.Asset
+		}
+		if asset != "" {
+			_, zone = s.where(asset, "", s.histZone[asset])
+		}
+		ok := openKey{string(t.Class), t.System, zone, string(t.State)}
 		if _, seen := open[ok]; !seen {
 			openKeys = append(openKeys, ok)
 		}
 		open[ok]++
 		for _, c := range t.Clocks {
 			if c.Breach() {
-				bk := breachKey{string(t.Class), t.System, string(c.Name)}
+				bk := breachKey{string(t.Class), t.System, zone, string(c.Name)}
 				if _, seen := breached[bk]; !seen {
 					breachKeys = append(breachKeys, bk)
 				}
 				breached[bk]++
 			}
 			if !c.Stopped {
-				clocks = append(clocks, running{id: itoa(t.ID), class: string(t.Class), sys: t.System, name: string(c.Name), left: c.Remaining})
+				clocks = append(clocks, running{id: itoa(t.ID), class: string(t.Class), sys: t.System, zone: zone, name: string(c.Name), left: c.Remaining})
 			}
 		}
 	}
 	for _, k := range openKeys {
-		s.emit(fTickets, float64(open[k]), k.class, k.sys, k.state)
+		s.emit(fTickets, float64(open[k]), k.class, k.sys, k.zone, k.state)
 	}
 	for _, k := range breachKeys {
-		s.emit(fTicketsBreached, float64(breached[k]), k.class, k.sys, k.clock)
+		s.emit(fTicketsBreached, float64(breached[k]), k.class, k.sys, k.zone, k.clock)
 	}
 	sort.SliceStable(clocks, func(a, b int) bool { return clocks[a].left < clocks[b].left })
 	if max := orDefault(s.c.MaxTickets, DefaultMaxTickets); len(clocks) > max {
 		clocks = clocks[:max]
 	}
 	for _, c := range clocks {
-		s.emit(fTicketRemaining, c.left.Seconds(), c.id, c.class, c.sys, c.name)
+		s.emit(fTicketRemaining, c.left.Seconds(), c.id, c.class, c.sys, c.zone, c.name)
 	}
 	return nil
 }

@@ -274,8 +274,8 @@ func TestScrapeOverHTTP(t *testing.T) {
 
 	// The CRIT alert opened a serious ticket at t2 (respond 2h, arrive
 	// 30m, fix 4h): arrival is overdue, the repair clock has 2h left.
-	wantValue(t, mfs, "hcops_tickets_open", map[string]string{"class": "serious", "system": "his", "state": "open"}, 1)
-	wantValue(t, mfs, "hcops_tickets_sla_breached", map[string]string{"class": "serious", "system": "his", "clock": "arrival"}, 1)
+	wantValue(t, mfs, "hcops_tickets_open", map[string]string{"class": "serious", "system": "his", "zone": "intranet", "state": "open"}, 1)
+	wantValue(t, mfs, "hcops_tickets_sla_breached", map[string]string{"class": "serious", "system": "his", "zone": "intranet", "clock": "arrival"}, 1)
 	wantNone(t, mfs, "hcops_tickets_sla_breached", map[string]string{"clock": "repair"})
 	wantValue(t, mfs, "hcops_ticket_sla_remaining_seconds", map[string]string{"class": "serious", "clock": "repair"}, (2 * time.Hour).Seconds())
 	wantValue(t, mfs, "hcops_ticket_sla_remaining_seconds", map[string]string{"class": "serious", "clock": "arrival"}, -(90 * time.Minute).Seconds())

@@ -53,7 +53,8 @@ func TestTwoRunnersOnePostgres(t *testing.T) {
 	wantValue(t, mfs, "hcops_run_last_start_timestamp_seconds", map[string]string{"kind": "inspect", "runner": "runner-internet", "zone": "internet"}, float64(t1.Add(time.Minute).Unix()))
 	wantValue(t, mfs, "hcops_alerts_firing", map[string]string{"severity": "CRIT", "system": "his", "zone": "intranet"}, 1)
 	wantValue(t, mfs, "hcops_alerts_firing", map[string]string{"severity": "CRIT", "system": "portal", "zone": "internet"}, 1)
-	wantValue(t, mfs, "hcops_tickets_open", map[string]string{"class": "serious", "system": "his", "state": "open"}, 1)
+	wantValue(t, mfs, "hcops_tickets_open", map[string]string{"class": "serious", "system": "his", "zone": "intranet", "state": "open"}, 1)
+	wantValue(t, mfs, "hcops_tickets_open", map[string]string{"class": "serious", "system": "portal", "zone": "internet", "state": "open"}, 1)
 	backup := map[string]string{"asset": "ext-db-01", "system": "portal", "zone": "internet", "policy": "portal-dump"}
 	wantValue(t, mfs, "hcops_backup_age_seconds", backup, (30*time.Hour + now.Sub(t1.Add(2*time.Minute))).Seconds())
 	wantValue(t, mfs, "hcops_backup_rpo_seconds", backup, (24 * time.Hour).Seconds())
