@@ -69,6 +69,7 @@ hcops processes can append to one log at once.`,
 
 // auditFilterOptions are the filters list, search and export share.
 type auditFilterOptions struct {
+	runner                               string // list, search: another runner's log, from the shared history
 	user, host, command, action, outcome string
 	since, until                         string
 	limit                                int
@@ -155,6 +156,7 @@ EXIT STATUS
 			return runAuditList(cmd.Context(), app, opts, time.Now())
 		},
 	}
+	cmd.Flags().StringVar(&opts.runner, "runner", "", "the log of this runner, as copied into a shared (postgres://) history")
 	if search {
 		cmd.Use = "search [TEXT]"
 		cmd.Short = "Search audit records by user, host, command text and time"
@@ -193,7 +195,12 @@ func runAuditList(ctx context.Context, app *App, opts *auditFilterOptions, now t
 		return err
 	}
 	path := auditLogPath(app)
-	recs, err := audit.List(path, f)
+	var recs []audit.Record
+	if opts.runner != "" {
+		path, recs, err = sharedAuditRecords(ctx, app, opts.runner, f)
+	} else {
+		recs, err = audit.List(path, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -362,7 +369,8 @@ func auditExit(m map[string]int) string {
 // ---- verify ---------------------------------------------------------------
 
 type auditVerifyOptions struct {
-	head string
+	head   string
+	runner string
 }
 
 // auditVerifyResult is verify's JSON: stable field names for cron.
@@ -416,6 +424,7 @@ EXIT STATUS
 		},
 	}
 	cmd.Flags().StringVar(&opts.head, "head", "", "also check that the log holds this record: SEQ:HASH as printed by an earlier verify")
+	cmd.Flags().StringVar(&opts.runner, "runner", "", "verify the chain of this runner's log as copied into a shared (postgres://) history")
 	return cmd
 }
 
@@ -433,20 +442,31 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 		}
 		head = &audit.Head{Seq: n, Hash: strings.ToLower(h)}
 	}
-	var n int
-	var err error
-	if head != nil {
+	var (
+		n    int
+		err  error
+		last audit.Head
+	)
+	switch {
+	case opts.runner != "":
+		if head != nil {
+			return flagErrorf("%s", app.T("audit.runner_head"))
+		}
+		path, n, last, err = verifySharedAudit(ctx, app, opts.runner)
+	case head != nil:
 		n, err = audit.VerifyHead(path, *head)
-	} else {
+	default:
 		n, err = audit.Verify(path)
 	}
 	var ve *audit.VerifyError
 	if err != nil && !errors.As(err, &ve) {
 		return err
 	}
-	last, lerr := audit.LastHead(path)
-	if lerr != nil {
-		return lerr
+	if opts.runner == "" {
+		var lerr error
+		if last, lerr = audit.LastHead(path); lerr != nil {
+			return lerr
+		}
 	}
 	res := auditVerifyResult{Path: path, Intact: err == nil, Records: n, Head: last}
 	if ve != nil {
@@ -460,7 +480,11 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 		if last.Seq == 0 {
 			fmt.Fprintln(app.IO.Out, app.T("audit.verify.empty", path))
 		} else {
-			fmt.Fprintln(app.IO.Out, app.T("audit.verify.ok", path, n))
+			ok := "audit.verify.ok"
+			if opts.runner != "" {
+				ok = "audit.verify.ok_shared"
+			}
+			fmt.Fprintln(app.IO.Out, app.T(ok, path, n))
 			fmt.Fprintln(app.IO.Out, app.T("audit.verify.head", last.Seq, last.Hash, last.Algo))
 		}
 	}

@@ -180,6 +180,27 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 		t.Errorf("%s results stored twice", dup)
 	}
 
+	// Each runner's audit log is in the shared history too, also the
+	// record of the run it made while the database was down.
+	stdout, stderr, code = priv.run(t, "audit", "list", "--runner", "runner-dmz", "--limit", "0", "-o", "json")
+	var recs []struct {
+		Action string `json:"action"`
+		Seq    int64  `json:"seq"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &recs); err != nil || code != 0 {
+		t.Fatalf("audit list --runner: exit %d, %v\n%s", code, err, stderr)
+	}
+	if len(recs) != 4 || recs[3].Seq != 4 || recs[3].Action != "inspect" {
+		t.Errorf("runner-dmz's audit records in the shared history: %+v, want its 4 inspections", recs)
+	}
+	if stdout, stderr, code := priv.run(t, "audit", "verify", "--runner", "runner-dmz"); code != 0 || !strings.Contains(stdout, "intact: 4 records") {
+		t.Errorf("audit verify --runner: exit %d\n%s%s", code, stdout, stderr)
+	}
+	pg.SQL(t, "hcops", `UPDATE audit_records SET line = replace(line, 'slow', 'fast') WHERE runner = 'runner-dmz' AND seq = 4`)
+	if stdout, stderr, code := priv.run(t, "audit", "verify", "--runner", "runner-dmz"); code != 2 || !strings.Contains(stderr, "record 4") {
+		t.Errorf("audit verify --runner after an edit in the database: exit %d, want 2 naming record 4\n%s%s", code, stdout, stderr)
+	}
+
 	// 4. The watcher raises each CRIT found during the outage once.
 	for range 2 {
 		if _, stderr, code := priv.run(t, "watch", "--once", "--no-jobs"); code != 0 {

@@ -94,6 +94,9 @@ func (a *App) DB(ctx context.Context) (*store.DB, error) {
 	}
 	a.db = db
 	a.deliverSpool(ctx, db)
+	a.syncAudit(ctx, db)
+	// Records this command appends are copied when it ends.
+	a.onClose(func() { a.syncAudit(context.Background(), db) })
 	return db, nil
 }
 

@@ -72,6 +72,21 @@ func List(path string, f Filter) ([]Record, error) {
 	return out, err
 }
 
+// Lines calls fn with every complete record line of the log at path
+// numbered above after, in file order: what a shared history has not yet
+// copied of this runner's log.
+func Lines(path string, after int64, fn func(seq int64, line []byte) error) error {
+	return scanLines(path, func(no int, line []byte, complete bool) error {
+		var r struct {
+			Seq int64 `json:"seq"`
+		}
+		if !complete || json.Unmarshal(line, &r) != nil || r.Seq <= after {
+			return nil
+		}
+		return fn(r.Seq, line)
+	})
+}
+
 // Search is List: a name for the CLI's search command, which combines the
 // filters.
 func Search(path string, f Filter) ([]Record, error) { return List(path, f) }

@@ -112,24 +112,49 @@ func LastHead(path string) (Head, error) {
 	return h, err
 }
 
+// lineEntry reads one line of a log for Verify.
+func lineEntry(no int, line []byte, complete bool) entry {
+	e := entry{line: no, complete: complete}
+	var r Record
+	if json.Unmarshal(line, &r) == nil && r.Seq > 0 {
+		e.parsed = true
+		e.seq, e.prev, e.hash = r.Seq, r.Prev, r.Hash
+		if canon, h, ok := canonical(line); ok && h == r.Hash {
+			e.hashOK = sumHex(r.Algo, canon) == r.Hash
+		}
+	}
+	return e
+}
+
+// VerifyLines checks the chain of a log's lines kept elsewhere (a runner's
+// log copied into a shared history; name says which, for messages): each
+// record's hash, numbering and link. There is no checkpoint to compare.
+func VerifyLines(name string, lines [][]byte) (int, error) {
+	entries := make([]entry, len(lines))
+	for i, l := range lines {
+		entries[i] = lineEntry(i+1, l, true)
+	}
+	_, n, err := checkChain(name, entries)
+	return n, err
+}
+
 func verify(path string) ([]entry, int, error) {
 	var entries []entry
 	err := scanLines(path, func(no int, line []byte, complete bool) error {
-		e := entry{line: no, complete: complete}
-		var r Record
-		if json.Unmarshal(line, &r) == nil && r.Seq > 0 {
-			e.parsed = true
-			e.seq, e.prev, e.hash = r.Seq, r.Prev, r.Hash
-			if canon, h, ok := canonical(line); ok && h == r.Hash {
-				e.hashOK = sumHex(r.Algo, canon) == r.Hash
-			}
-		}
-		entries = append(entries, e)
+		entries = append(entries, lineEntry(no, line, complete))
 		return nil
 	})
 	if err != nil {
 		return nil, 0, err
 	}
+	if entries, n, err := checkChain(path, entries); err != nil {
+		return entries, n, err
+	}
+	return checkCheckpoint(path, entries)
+}
+
+// checkChain checks every entry's hash, number and link to the one before.
+func checkChain(path string, entries []entry) ([]entry, int, error) {
 	// where maps a seq to its index, to tell a swap from a deletion.
 	where := make(map[int64]int, len(entries))
 	for i, e := range entries {
@@ -161,6 +186,11 @@ func verify(path string) ([]entry, int, error) {
 			return bad(DamageBrokenLink, 0)
 		}
 	}
+	return entries, len(entries), nil
+}
+
+// checkCheckpoint compares the log's checkpoint file with its entries.
+func checkCheckpoint(path string, entries []entry) ([]entry, int, error) {
 	n := len(entries)
 	cp, err := readCheckpoint(path)
 	if err != nil {

@@ -26,3 +26,14 @@ func init() {
 		},
 	})
 }
+
+// Messages of the runners' audit logs copied into a shared history.
+func init() {
+	Register(map[string]Msg{
+		"audit.share_failed":        {"审计日志未能同步至共享历史库：%v（下次连接时继续）", "the audit log was not copied into the shared history: %v (the next command copies it)"},
+		"audit.runner_needs_shared": {"--runner 读取的是各运行器同步到共享历史库中的审计日志，须使用 postgres:// 历史库（--db）", "--runner reads the audit logs runners copied into a shared history: it needs a postgres:// history (--db)"},
+		"audit.runner_head":         {"--head 核对的是本机审计日志及其检查点，不能与 --runner 同用", "--head checks this machine's log and its checkpoint; it cannot be used with --runner"},
+		"audit.shared_where":        {"（运行器 %s，历史库 %s 中的副本）", "of runner %s (its copy in %s)"},
+		"audit.verify.ok_shared":    {"审计日志%s完整：%d 条记录，每条哈希与链接均一致（副本无检查点；在该运行器上执行 hcops audit verify 核对其原始日志）", "audit log %s is intact: %d records, every hash and link agrees (a copy has no checkpoint: on that runner, hcops audit verify checks the original)"},
+	})
+}

@@ -57,6 +57,7 @@ func (p *testPG) Open(t testing.TB) *DB {
 // postgresSuite is every test of the package that works through openTest:
 // the PostgreSQL history must behave exactly as the SQLite one.
 var postgresSuite = map[string]func(*testing.T){
+	"TestAuditLines":                            TestAuditLines,
 	"TestApplyAlertOutboxAndConflicts":          TestApplyAlertOutboxAndConflicts,
 	"TestFindingsStreak":                        TestFindingsStreak,
 	"TestFindingsInterruptedRun":                TestFindingsInterruptedRun,
