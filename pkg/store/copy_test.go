@@ -109,16 +109,6 @@ func seedCopyHistory(t testing.TB, db *DB) {
 	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO deliveries (key, delivered_at) VALUES (?, ?)`, "runner-b/0001/run", ms(base)); err != nil {
 		t.Fatal(err)
 	}
-	// The runners' audit logs (migration 0009, being written as this is):
-	// seeded once the table exists, so its copy is checked from the start.
-	var audit int
-	db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'audit_records'`).Scan(&audit)
-	if audit > 0 {
-		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO audit_records (runner, seq, line) VALUES (?, ?, ?)`,
-			"runner-a", 1, `{"seq":1,"action":"inspect","operator":"张三"}`); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // schemaTables lists the history's tables straight from the engine's
