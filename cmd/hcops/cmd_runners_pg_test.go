@@ -157,13 +157,35 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 		t.Errorf("runner-dmz has no spool: %v", err)
 	}
 
-	// 3. Back: any command delivers the spool, once.
+	// runner-dmz's watcher starts while the database is down: it waits.
+	watch := exec.Command(dmz.bin, "watch", "--no-jobs")
+	watch.Env = append(os.Environ(), dmz.env...)
+	var watchErr syncBuffer
+	watch.Stderr = &watchErr
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { watch.Process.Kill(); watch.Wait() }()
+	testenv.WaitFor(t, 20*time.Second, "the watcher to say it waits for the history", func() bool {
+		return strings.Contains(watchErr.String(), "the watcher waits for it")
+	})
+
+	// 3. Back: the watcher delivers runner-dmz's spool and raises the
+	// alerts of what its spooled run found; any command of runner-priv
+	// delivers runner-priv's. Once.
 	pg.Start()
+	testenv.WaitFor(t, 30*time.Second, "runner-dmz's watcher to deliver and raise the alerts of its spooled run", func() bool {
+		n, _ := strconv.Atoi(pg.SQL(t, "hcops", `SELECT count(*) FROM alerts WHERE check_name = 'queue' AND asset LIKE 'dmz-%' AND state = 'firing'`))
+		return n == 2
+	})
+	if !strings.Contains(watchErr.String(), "delivered the spool") {
+		t.Errorf("the watcher did not say it delivered the spool:\n%s", watchErr.String())
+	}
+	_, stderr, code = priv.run(t, "history", "list", "-o", "json")
+	if code != 0 || !strings.Contains(stderr, "delivered") {
+		t.Errorf("runner-priv: history list after the outage: exit %d, want a delivery note\n%s", code, stderr)
+	}
 	for _, r := range []*runner{priv, dmz} {
-		_, stderr, code := r.run(t, "history", "list", "-o", "json")
-		if code != 0 || !strings.Contains(stderr, "delivered") {
-			t.Errorf("%s: history list after the outage: exit %d, want a delivery note\n%s", r.name, code, stderr)
-		}
 		_, stderr, _ = r.run(t, "history", "list", "-o", "json")
 		if strings.Contains(stderr, "delivered") {
 			t.Errorf("%s: delivered a second time: %s", r.name, stderr)
@@ -230,6 +252,24 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 			t.Errorf("the daily report does not mention %s (both zones' runs must be in it)", a)
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer a process writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // writeTxtarFiles writes the "-- name --" sections of text into dir.

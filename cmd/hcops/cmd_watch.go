@@ -136,6 +136,10 @@ func buildWatchParts(app *App, inv *inventory.Inventory, cfg *config.Config) (*w
 	return p, nil
 }
 
+// watchHistoryRetry is how often a watcher waiting for its shared history
+// tries it again.
+var watchHistoryRetry = 5 * time.Second
+
 func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 	if err := app.checkOutput("table", "json"); err != nil {
 		return err
@@ -148,6 +152,20 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 		return err
 	}
 	db, err := app.DB(ctx)
+	// A watcher started while its shared history is away waits for it,
+	// rather than exiting and leaving the zone unwatched.
+	for told := false; err != nil && !opts.once && store.IsPostgres(app.DBPath) && store.Unavailable(err); {
+		if !told {
+			app.Warnf("%s", app.T("watch.history_wait", store.RedactLocation(app.DBPath), err))
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(watchHistoryRetry):
+		}
+		db, err = app.DB(ctx)
+	}
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,10 @@ func init() {
 			"巡检记录已暂存于本地，历史库恢复后补传（届时可用 hcops history list 查看）",
 			"run kept in the local spool; it is delivered to the history when the history is back (then: hcops history list)",
 		},
+		"watch.history_wait": {
+			"无法连接历史库 %s（%v）：值守进程等待其恢复，恢复后开始工作",
+			"the history %s cannot be reached (%v): the watcher waits for it and starts when it answers",
+		},
 		"spool.unusable": {
 			"本地暂存文件不可用：%v",
 			"the local spool cannot be used: %v",
