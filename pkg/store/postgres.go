@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -340,16 +341,31 @@ func (c rebindConn) QueryContext(ctx context.Context, query string, args []drive
 }
 
 // CheckNamedValue stores a bool as 0 or 1: the schema keeps flags in
-// integer columns, as SQLite does.
+// integer columns, as SQLite does. Text that PostgreSQL cannot store — not
+// UTF-8 (a host answering in GBK), or holding a NUL byte — gets U+FFFD in
+// place of the bad bytes, rather than failing the whole batch it is in:
+// SQLite keeps such bytes as they are, so readers that show them repair
+// them the same way.
 func (c rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
-	if b, ok := nv.Value.(bool); ok {
+	switch v := nv.Value.(type) {
+	case bool:
 		nv.Value = int64(0)
-		if b {
+		if v {
 			nv.Value = int64(1)
 		}
 		return nil
+	case string:
+		nv.Value = pgText(v)
 	}
 	return c.pgDriverConn.CheckNamedValue(nv)
+}
+
+// pgText is s as PostgreSQL can store it (see CheckNamedValue).
+func pgText(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 var rebound sync.Map // query → rebound query

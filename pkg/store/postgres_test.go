@@ -58,6 +58,7 @@ func (p *testPG) Open(t testing.TB) *DB {
 // the PostgreSQL history must behave exactly as the SQLite one.
 var postgresSuite = map[string]func(*testing.T){
 	"TestAuditLines":                            TestAuditLines,
+	"TestAddResultsHostileText":                 TestAddResultsHostileText,
 	"TestApplyAlertOutboxAndConflicts":          TestApplyAlertOutboxAndConflicts,
 	"TestFindingsStreak":                        TestFindingsStreak,
 	"TestFindingsInterruptedRun":                TestFindingsInterruptedRun,

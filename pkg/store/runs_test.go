@@ -763,3 +763,35 @@ func checkInvariants(t testing.TB, db *DB) {
 		t.Errorf("%d metrics without their result (%v)", orphans, err)
 	}
 }
+
+// TestAddResultsHostileText: output a host wrote in GBK, or with a NUL
+// byte, is stored with its batch on either engine, and reads back as the
+// same text once shown (bad bytes as U+FFFD).
+func TestAddResultsHostileText(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	run := &result.Run{Kind: result.KindInspect}
+	if err := db.BeginRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	gbk := "\xb4\xc5\xc5\xcc 86%" // "磁盘 86%" in GBK
+	rs := []result.Result{
+		{Asset: "his-db-01", Check: "disk", Status: result.Warn, Message: gbk, Evidence: "df -h\n" + gbk},
+		{Asset: "his-db-01", Check: "core", Item: "a\x00b", Status: result.OK, Evidence: "core\x00dump"},
+	}
+	if err := db.AddResults(ctx, run.ID, rs); err != nil {
+		t.Fatalf("the batch was refused: %v", err)
+	}
+	shown := func(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD") }
+	var got []string
+	if err := db.EachResult(ctx, ResultFilter{RunID: run.ID}, func(r *StoredResult) error {
+		got = append(got, shown(r.Check+"|"+r.Item+"|"+r.Message+"|"+r.Evidence))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"core|a\uFFFDb||core\uFFFDdump", "disk||\uFFFD 86%|df -h\n\uFFFD 86%"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stored results:\n%q\nwant\n%q", got, want)
+	}
+}
