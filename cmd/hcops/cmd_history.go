@@ -49,7 +49,8 @@ interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newHistoryListCmd(app), newHistoryShowCmd(app), newHistoryPruneCmd(app), newHistoryMigrateCmd(app))
+	cmd.AddCommand(newHistoryListCmd(app), newHistoryShowCmd(app), newHistoryPruneCmd(app), newHistoryMigrateCmd(app),
+		newHistorySpoolCmd(app))
 	return cmd
 }
 

@@ -156,6 +156,19 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dmz.home, "data", "hcops", "spool.db")); err != nil {
 		t.Errorf("runner-dmz has no spool: %v", err)
 	}
+	spoolState := func(r *runner) (pending int, code int) {
+		stdout, stderr, code := r.run(t, "history", "spool", "-o", "json")
+		var s struct {
+			Pending int `json:"pending"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+			t.Fatalf("%s: history spool: %v\n%s%s", r.name, err, stdout, stderr)
+		}
+		return s.Pending, code
+	}
+	if n, code := spoolState(dmz); n < 3 || code != 1 {
+		t.Errorf("runner-dmz's spool while the database is down: %d operations, exit %d; want its run (begin, results, end) and exit 1", n, code)
+	}
 
 	// runner-dmz's watcher starts while the database is down: it waits.
 	watch := exec.Command(dmz.bin, "watch", "--no-jobs")
@@ -189,6 +202,9 @@ func TestRunnersShareOnePostgres(t *testing.T) {
 		_, stderr, _ = r.run(t, "history", "list", "-o", "json")
 		if strings.Contains(stderr, "delivered") {
 			t.Errorf("%s: delivered a second time: %s", r.name, stderr)
+		}
+		if n, code := spoolState(r); n != 0 || code != 0 {
+			t.Errorf("%s: spool after delivery: %d operations, exit %d", r.name, n, code)
 		}
 	}
 	got = pg.SQL(t, "hcops", `SELECT r.runner || ' ' || r.status || ' ' || count(*) FROM runs r

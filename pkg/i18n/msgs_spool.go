@@ -24,6 +24,18 @@ func init() {
 			"无法连接历史库 %s（%v）：值守进程等待其恢复，恢复后开始工作",
 			"the history %s cannot be reached (%v): the watcher waits for it and starts when it answers",
 		},
+		"spool.needs_shared": {
+			"历史库 %s 是本地文件，无需暂存：只有共享的 postgres:// 历史库会有暂存数据",
+			"the history %s is a local file: only a shared postgres:// history is ever spooled for",
+		},
+		"spool.empty": {
+			"没有待补传的暂存数据：所有运行均已写入历史库 %s",
+			"nothing is spooled: every run is in the history %s",
+		},
+		"spool.pending": {
+			"尚有 %d 项操作暂存于 %s，待历史库 %s 恢复后补传（%v）",
+			"%d operations wait in the spool %s for the history %s (%v)",
+		},
 		"spool.unusable": {
 			"本地暂存文件不可用：%v",
 			"the local spool cannot be used: %v",
