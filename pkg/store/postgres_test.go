@@ -59,6 +59,7 @@ func (p *testPG) Open(t testing.TB) *DB {
 var postgresSuite = map[string]func(*testing.T){
 	"TestAuditLines":                            TestAuditLines,
 	"TestAddResultsHostileText":                 TestAddResultsHostileText,
+	"TestSpoolStuckOperationDoesNotStopRuns":    TestSpoolStuckOperationDoesNotStopRuns,
 	"TestApplyAlertOutboxAndConflicts":          TestApplyAlertOutboxAndConflicts,
 	"TestFindingsStreak":                        TestFindingsStreak,
 	"TestFindingsInterruptedRun":                TestFindingsInterruptedRun,

@@ -402,7 +402,9 @@ func (s *Spooling) BeginRun(ctx context.Context, run *result.Run) error {
 	if db := s.up(); db != nil {
 		err := func() error {
 			if n, err := s.Spool.Pending(ctx); err == nil && n > 0 {
-				if _, err := s.Spool.Deliver(ctx, db); err != nil {
+				// Any other failure to deliver is the next command's to
+				// report (App.DB warns); this run must not wait for it.
+				if _, err := s.Spool.Deliver(ctx, db); Unavailable(err) {
 					return err
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,5 +233,30 @@ func TestSpoolingTellsOnce(t *testing.T) {
 	}
 	if told != 1 {
 		t.Errorf("told %d times, want once", told)
+	}
+}
+
+// TestSpoolStuckOperationDoesNotStopRuns: an operation that cannot be
+// delivered (its run never reached the spool) stays, in order, and says
+// so; new runs are recorded in the history all the same.
+func TestSpoolStuckOperationDoesNotStopRuns(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	sp, err := OpenSpool(filepath.Join(t.TempDir(), "spool.db"), db.Location(), Runner{Name: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	if _, err := sp.add(ctx, 99, 0, "results", spoolBatch("web-01", result.OK, time.Now(), 1)); err != nil {
+		t.Fatal(err)
+	}
+	rec := &Spooling{DB: db, Spool: sp}
+	run := &result.Run{Kind: result.KindInspect}
+	if err := rec.BeginRun(ctx, run); err != nil || run.ID <= 0 {
+		t.Fatalf("a new run with a stuck spool: id %d, %v; want it in the history", run.ID, err)
+	}
+	rep, err := sp.Deliver(ctx, db)
+	if err == nil || !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "never delivered") || rep.Left != 1 {
+		t.Errorf("delivering the stuck operation: %+v, %v; want it named and left in the spool", rep, err)
 	}
 }
