@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/cyhealth/hcops/internal/testenv"
 	"github.com/cyhealth/hcops/pkg/inventory"
 	"github.com/cyhealth/hcops/pkg/result"
 	"github.com/cyhealth/hcops/pkg/store"
@@ -133,6 +135,11 @@ func generateBenchHistory(ctx context.Context, path string) error {
 		return err
 	}
 	defer db.Close()
+	return seedBenchHistory(ctx, db)
+}
+
+// seedBenchHistory writes the benchmark month into db through the store.
+func seedBenchHistory(ctx context.Context, db store.History) error {
 	assets := benchAssetList()
 	snap, _ := json.Marshal(assets)
 	n := 0
@@ -174,6 +181,88 @@ func benchOpts() Options {
 func BenchmarkMonthlyReport(b *testing.B) {
 	db := benchDB(b)
 	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := BuildMonthly(ctx, db, time.Date(2026, 11, 1, 0, 0, 0, 0, cst), benchOpts())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m.Inspections.Runs != 30*benchPerDay || len(m.AssetAvail) != benchAssets {
+			b.Fatalf("runs %d assets %d", m.Inspections.Runs, len(m.AssetAvail))
+		}
+		for _, f := range []string{FormatHTML, FormatXLSX} {
+			if err := Render(io.Discard, f, m, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkMonthlyReportPostgres builds and renders the same monthly
+// report as BenchmarkMonthlyReport from a PostgreSQL history (a real
+// server on loopback, started by the benchmark, PostgreSQL's default
+// shared_buffers) holding a year of the 500 assets: November 2026 as
+// above, written through the store, and the eleven 30-day periods before
+// it, copied from November server-side (runs and results, one run a day;
+// their metrics, snapshots and findings are left out: the report does not
+// read them). Seeding takes minutes and is done once per process; only
+// the report is timed. Goal: < 10 s.
+//
+//	go test ./pkg/report -run XXX -bench MonthlyReportPostgres -benchtime 1x
+func BenchmarkMonthlyReportPostgres(b *testing.B) {
+	ctx := context.Background()
+	pg := testenv.StartPostgres(b, "shared_buffers = 128MB", "max_wal_size = 4GB", "checkpoint_timeout = 30min")
+	pg.SQL(b, "", "CREATE DATABASE bench")
+	db, err := store.OpenWith(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/bench?sslmode=disable", pg.Port), store.Options{Password: pg.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	start := time.Now()
+	if err := seedBenchHistory(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	month := time.Since(start)
+	// The earlier months: the last run of each November day, shifted back
+	// 30 days at a time, with its results.
+	cols := func(table string) []string {
+		out := pg.SQL(b, "bench", "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '"+table+"' AND column_name <> 'id'")
+		return strings.Split(out, ",")
+	}
+	shiftMS := int64(30 * 24 * time.Hour / time.Millisecond)
+	runCols, resCols := cols("runs"), cols("results")
+	for m := int64(1); m <= 11; m++ {
+		sel := func(cs []string, alias string, repl map[string]string) string {
+			out := make([]string, len(cs))
+			for i, c := range cs {
+				out[i] = alias + "." + c
+				if r, ok := repl[c]; ok {
+					out[i] = r
+				}
+			}
+			return strings.Join(out, ", ")
+		}
+		tag := fmt.Sprintf("'bench-%d-' || r.id", m)
+		pg.SQL(b, "bench", fmt.Sprintf(`INSERT INTO runs (%s) SELECT %s FROM runs r
+			WHERE r.origin IS NULL AND EXTRACT(HOUR FROM to_timestamp(r.started_at / 1000.0) AT TIME ZONE 'Asia/Shanghai') = 20`,
+			strings.Join(runCols, ", "), sel(runCols, "r", map[string]string{
+				"started_at":  fmt.Sprintf("r.started_at - %d", m*shiftMS),
+				"finished_at": fmt.Sprintf("r.finished_at - %d", m*shiftMS),
+				"origin":      tag,
+			})))
+		// The store gives results their ids itself (not the identity).
+		pg.SQL(b, "bench", fmt.Sprintf(`INSERT INTO results (id, %s) SELECT (SELECT max(id) FROM results) + row_number() OVER (ORDER BY s.id), %s
+			FROM results s JOIN runs r ON r.id = s.run_id JOIN runs n ON n.origin = %s`,
+			strings.Join(resCols, ", "), sel(resCols, "s", map[string]string{
+				"run_id":     "n.id",
+				"started_at": fmt.Sprintf("s.started_at - %d", m*shiftMS),
+			}), tag))
+	}
+	pg.SQL(b, "bench", "VACUUM ANALYZE")
+	b.Logf("seeded: November (%s runs, %s results) through the store in %s, the year in %s",
+		pg.SQL(b, "bench", "SELECT count(*) FROM runs WHERE origin IS NULL"), pg.SQL(b, "bench", "SELECT count(*) FROM results r JOIN runs u ON u.id = r.run_id WHERE u.origin IS NULL"),
+		month.Round(time.Second), time.Since(start).Round(time.Second))
+	b.Logf("year: %s runs, %s results", pg.SQL(b, "bench", "SELECT count(*) FROM runs"), pg.SQL(b, "bench", "SELECT count(*) FROM results"))
 	b.ResetTimer()
 	for b.Loop() {
 		m, err := BuildMonthly(ctx, db, time.Date(2026, 11, 1, 0, 0, 0, 0, cst), benchOpts())
