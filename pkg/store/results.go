@@ -57,6 +57,10 @@ const (
 	metricRow        = `(?, ?, ?, ?, ?, coalesce(?, ''), ?, ?, coalesce(?, ''))`
 	metricCols       = 9
 	rowsPerStatement = 40 // 40 x 25 parameters stays far below SQLite's limit
+	// pgRowsPerStatement is rowsPerStatement on PostgreSQL, where every
+	// statement is a round trip to the server; 200 x 25 parameters stays
+	// far below its limit of 65,535.
+	pgRowsPerStatement = 200
 )
 
 // orNull passes an empty optional text column as NULL (see resultRow).
@@ -77,8 +81,15 @@ type batchInsert struct {
 	tail  string // after the rows (ON CONFLICT ...), may be ""
 	cols  int
 	args  []any
-	full  *sql.Stmt // statement for rowsPerStatement rows, prepared on first use
+	full  *sql.Stmt // statement for rows rows, prepared on first use
 	count int       // rows pending in args
+	rows  int       // rows per statement (rowsPerStatement unless tuned)
+	// cached, on PostgreSQL, runs the statement of rows rows as text
+	// through the driver's per-connection statement cache instead of
+	// preparing it in each transaction: pgx parses it once per connection,
+	// not once per batch.
+	cached  bool
+	fullSQL string
 
 	// keyCols, for an upsert, is how many leading values are the conflict
 	// key: a row whose key is already pending is stored after the pending
@@ -90,7 +101,15 @@ type batchInsert struct {
 }
 
 func newBatchInsert(ctx context.Context, tx *sql.Tx, head, row string, cols int) *batchInsert {
-	return &batchInsert{ctx: ctx, tx: tx, head: head, row: row, cols: cols, args: make([]any, 0, cols*rowsPerStatement)}
+	return &batchInsert{ctx: ctx, tx: tx, head: head, row: row, cols: cols, rows: rowsPerStatement, args: make([]any, 0, cols*rowsPerStatement)}
+}
+
+// tune sets bi up for db's engine (see pgRowsPerStatement, cached).
+func (db *DB) tune(bi *batchInsert) *batchInsert {
+	if db.dialect == dialectPostgres {
+		bi.rows, bi.cached = pgRowsPerStatement, true
+	}
+	return bi
 }
 
 func (bi *batchInsert) sql(rows int) string {
@@ -122,11 +141,20 @@ func (bi *batchInsert) add(vals ...any) error {
 	}
 	bi.args = append(bi.args, vals...)
 	bi.count++
-	if bi.count < rowsPerStatement {
+	if bi.count < bi.rows {
 		return nil
 	}
+	if bi.cached {
+		if bi.fullSQL == "" {
+			bi.fullSQL = bi.sql(bi.rows)
+		}
+		_, err := bi.tx.ExecContext(bi.ctx, bi.fullSQL, bi.args...)
+		bi.args, bi.count = bi.args[:0], 0
+		clear(bi.keys)
+		return err
+	}
 	if bi.full == nil {
-		st, err := bi.tx.PrepareContext(bi.ctx, bi.sql(rowsPerStatement))
+		st, err := bi.tx.PrepareContext(bi.ctx, bi.sql(bi.rows))
 		if err != nil {
 			return err
 		}
@@ -162,10 +190,17 @@ func (bi *batchInsert) close() {
 	}
 }
 
-const upsertLastSeen = `INSERT INTO last_seen (kind, playbook, asset, run_id, started_at) VALUES (?, ?, ?, ?, ?)
+// last_seen is upserted many rows per statement, like the results: one
+// statement per asset was a round trip per asset on PostgreSQL.
+const (
+	lastSeenInsertHead = `INSERT INTO last_seen (kind, playbook, asset, run_id, started_at) VALUES `
+	lastSeenRow        = `(?, ?, ?, ?, ?)`
+	lastSeenCols       = 5
+	lastSeenUpsertTail = `
 	ON CONFLICT (kind, playbook, asset) DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at
 	WHERE excluded.started_at > last_seen.started_at
 	   OR (excluded.started_at = last_seen.started_at AND excluded.run_id > last_seen.run_id)`
+)
 
 // AddResults stores rs as results of run runID, with each result's Metrics
 // (non-finite metric values are dropped; a non-finite Value is stored as no
@@ -236,11 +271,11 @@ func (db *DB) addResults(ctx context.Context, runID int64, rs []result.Result, d
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM results`).Scan(&lastID); err != nil {
 			return err
 		}
-		insR := newBatchInsert(ctx, tx, resultInsertHead, resultRow, resultCols)
+		insR := db.tune(newBatchInsert(ctx, tx, resultInsertHead, resultRow, resultCols))
 		defer insR.close()
-		insM := newBatchInsert(ctx, tx, metricInsertHead, metricRow, metricCols)
+		insM := db.tune(newBatchInsert(ctx, tx, metricInsertHead, metricRow, metricCols))
 		defer insM.close()
-		insF := newFindingUpsert(ctx, tx)
+		insF := db.tune(newFindingUpsert(ctx, tx))
 		defer insF.close()
 		type seenKey struct{ playbook, asset string }
 		seen := map[seenKey]bool{}
@@ -298,15 +333,18 @@ func (db *DB) addResults(ctx context.Context, runID int64, rs []result.Result, d
 			return err
 		}
 		if len(seen) > 0 {
-			up, err := tx.PrepareContext(ctx, upsertLastSeen)
-			if err != nil {
-				return err
-			}
-			defer up.Close()
+			// Each key once (seen is a set), so one statement never
+			// touches a row twice, as PostgreSQL's ON CONFLICT requires.
+			up := db.tune(newBatchInsert(ctx, tx, lastSeenInsertHead, lastSeenRow, lastSeenCols))
+			up.tail = lastSeenUpsertTail
+			defer up.close()
 			for k := range seen {
-				if _, err := up.ExecContext(ctx, kind, k.playbook, k.asset, runID, runStart); err != nil {
+				if err := up.add(kind, k.playbook, k.asset, runID, runStart); err != nil {
 					return err
 				}
+			}
+			if err := up.flush(); err != nil {
+				return err
 			}
 		}
 		return nil
