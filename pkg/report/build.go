@@ -53,6 +53,7 @@ func BuildDailyRuns(ctx context.Context, db store.History, ids []int64, o Option
 		return cmp.Or(b.StartedAt.Compare(a.StartedAt), cmp.Compare(b.ID, a.ID))
 	})
 	in := DailyInput{Run: mergeRuns(runs)}
+	var prevIDs []int64
 	if len(runs) == 1 {
 		if prev, err := db.PreviousRun(ctx, runs[0]); err == nil {
 			in.Previous = prev
@@ -63,7 +64,7 @@ func BuildDailyRuns(ctx context.Context, db store.History, ids []int64, o Option
 			return nil, fmt.Errorf("daily report: %w", err)
 		}
 	} else {
-		for _, run := range runs {
+		for _, run := range slices.Backward(runs) { // oldest first
 			prev, err := previousOfRunner(ctx, db, run)
 			if err != nil {
 				return nil, fmt.Errorf("daily report: previous run: %w", err)
@@ -78,15 +79,14 @@ func BuildDailyRuns(ctx context.Context, db store.History, ids []int64, o Option
 			if in.Previous == nil || prev.StartedAt.After(in.Previous.StartedAt) {
 				in.Previous = prev
 			}
+			prevIDs = append(prevIDs, prev.ID)
 			if in.PreviousStatuses == nil {
 				in.PreviousStatuses = map[result.Key]result.Status{}
 			}
 			for k, s := range st {
-				// runs is newest first, so a key two runners' previous runs
-				// share keeps the status the newer one gave it.
-				if _, ok := in.PreviousStatuses[k]; !ok {
-					in.PreviousStatuses[k] = s
-				}
+				// Oldest first, so a key two runners' previous runs share
+				// keeps the status the newer one gave it.
+				in.PreviousStatuses[k] = s
 			}
 		}
 	}
@@ -112,6 +112,14 @@ func BuildDailyRuns(ctx context.Context, db store.History, ids []int64, o Option
 	}
 	d := NewDaily(in, o)
 	o.dailyScope(d, runs)
+	if len(prevIDs) > 1 {
+		d.Changes.PreviousRunIDs = prevIDs
+		ids := make([]string, len(prevIDs))
+		for i, id := range prevIDs {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		d.Changes.PreviousRuns = strings.Join(ids, o.t("report.scope.list_sep"))
+	}
 	return d, nil
 }
 

@@ -105,8 +105,13 @@ type Changes struct {
 	HasPrevious   bool      `json:"has_previous"`
 	PreviousRunID int64     `json:"previous_run_id,omitempty"`
 	PreviousAt    time.Time `json:"previous_at,omitzero"`
-	New           []Finding `json:"new"`      // problems absent or better before
-	Resolved      []Finding `json:"resolved"` // problems before, OK now (Status is the new status)
+	// PreviousRunIDs, of a report merged from several runners' runs, are
+	// each runner's previous run compared with (PreviousRunID is the
+	// latest of them); PreviousRuns says them in the report's language.
+	PreviousRunIDs []int64   `json:"previous_run_ids,omitempty"`
+	PreviousRuns   string    `json:"-"`
+	New            []Finding `json:"new"`      // problems absent or better before
+	Resolved       []Finding `json:"resolved"` // problems before, OK now (Status is the new status)
 	// NewGroups is New aggregated as the exceptions are.
 	NewGroups []FindingGroup `json:"new_groups"`
 }

@@ -276,6 +276,9 @@ func TestDailyMergesRunners(t *testing.T) {
 			if lang == "en" && strings.Contains(out, "合并") {
 				t.Errorf("en %s report has Chinese scope words", format)
 			}
+			if prev := map[string]string{"zh": "对比各巡检节点的上次巡检", "en": "Compared with each runner"}[lang]; !strings.Contains(out, prev) {
+				t.Errorf("%s %s report does not say it compares with each runner's previous run", lang, format)
+			}
 		}
 	}
 }
