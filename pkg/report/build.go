@@ -53,6 +53,11 @@ func BuildDailyRuns(ctx context.Context, db store.History, ids []int64, o Option
 		return cmp.Or(b.StartedAt.Compare(a.StartedAt), cmp.Compare(b.ID, a.ID))
 	})
 	in := DailyInput{Run: mergeRuns(runs)}
+	if o.Scope.Zone != "" {
+		// The runs' asset counts are of every zone: without a snapshot or
+		// an inventory, coverage is of the zone's assets inspected.
+		in.Run.Assets, in.Run.Inventory = 0, 0
+	}
 	var prevIDs []int64
 	if len(runs) == 1 {
 		if prev, err := db.PreviousRun(ctx, runs[0]); err == nil {

@@ -402,3 +402,40 @@ func capacityJSON(t *testing.T, m *Monthly) string {
 	}
 	return string(b)
 }
+
+// A zone's daily report of runs without inventory snapshots, made without
+// an inventory: coverage counts the zone's assets, not the runs' counts of
+// every zone.
+func TestDailyZoneCoverageWithoutSnapshot(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 11, 29, 8, 0, 0, 0, cst)
+	run := &result.Run{Kind: result.KindInspect, StartedAt: at, Runner: runnerZW, Zone: zoneZW, Assets: 4, Inventory: 40}
+	if err := db.BeginRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	rs := []result.Result{
+		{Asset: "his-db-01", Check: "load", Type: "load", Zone: zoneZW, Status: result.OK, StartedAt: at},
+		{Asset: "dns-01", Check: "dns", Type: "dns", Zone: zoneHLW, Status: result.OK, StartedAt: at},
+	}
+	if err := db.AddResults(ctx, run.ID, rs); err != nil {
+		t.Fatal(err)
+	}
+	run.Results, run.FinishedAt = rs, at.Add(time.Minute)
+	if err := db.FinishRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	o := testOpts("en")
+	o.Scope = store.Scope{Zone: zoneHLW}
+	d, err := BuildDaily(ctx, db, run.ID, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Assets != 1 || d.Coverage.Inventory != 1 || d.Coverage.Percent != 100 {
+		t.Errorf("zone %s of a 40-asset run: assets %d, coverage %+v", zoneHLW, d.Assets, d.Coverage)
+	}
+}
