@@ -149,7 +149,7 @@ Without --run or --date the latest inspection is reported; --date takes the
 latest inspection started on that day (local time). When several runners
 share the history, the report merges the latest inspection of that day of
 each runner (the runs of the day of the latest inspection, without
---date): an asset inspected by more than one of them is reported from the
+--date; a run stopped before any result does not count): an asset inspected by more than one of them is reported from the
 run that started last, and what changed is measured against each runner's
 own previous run. --run reports that one run only. The path of the written
 file is printed on stdout.` + scopeHelp + reportExitStatus,

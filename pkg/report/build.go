@@ -292,7 +292,9 @@ func RunsForDay(ctx context.Context, db store.History, day time.Time, loc *time.
 	var ids []int64
 	seen := map[string]bool{}
 	for _, r := range runs { // newest first
-		if seen[r.Runner] {
+		// A run with no result (stopped at once, failed to start) does
+		// not hide the runner's earlier run of the day.
+		if seen[r.Runner] || r.Counts == (result.Counts{}) {
 			continue
 		}
 		ok, err := hasZone(r.ID)
@@ -302,6 +304,16 @@ func RunsForDay(ctx context.Context, db store.History, day time.Time, loc *time.
 		if ok {
 			seen[r.Runner] = true
 			ids = append(ids, r.ID)
+		}
+	}
+	if sc.Zone == "" {
+		// A runner whose runs of the day have no result at all: its
+		// latest, which the report shows as empty.
+		for _, r := range runs {
+			if !seen[r.Runner] {
+				seen[r.Runner] = true
+				ids = append(ids, r.ID)
+			}
 		}
 	}
 	if len(ids) == 0 {

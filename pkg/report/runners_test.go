@@ -206,6 +206,19 @@ func TestDailyMergesRunners(t *testing.T) {
 	if err != nil || !slices.Equal(latest, ids) {
 		t.Errorf("runs of the latest day %v %v, want %v", latest, err, ids)
 	}
+	// hcops-zw starts again at 09:00 and is stopped before any result:
+	// its 08:00 run still stands for its zone.
+	stopped := &result.Run{Kind: result.KindInspect, StartedAt: day.Add(9 * time.Hour), Runner: runnerZW, Zone: zoneZW}
+	if err := db.BeginRun(ctx, stopped); err != nil {
+		t.Fatal(err)
+	}
+	stopped.Status, stopped.FinishedAt = result.RunInterrupted, stopped.StartedAt.Add(time.Second)
+	if err := db.FinishRun(ctx, stopped); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := RunsForDay(ctx, db, day, cst, store.Scope{}); err != nil || !slices.Equal(again, ids) {
+		t.Errorf("runs of the day after an empty run %v %v, want %v", again, err, ids)
+	}
 	d, err := BuildDailyRuns(ctx, db, ids, testOpts("zh"))
 	if err != nil {
 		t.Fatal(err)
