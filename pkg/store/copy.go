@@ -159,7 +159,7 @@ func CopyWith(ctx context.Context, dst, src *DB, o CopyOptions) (*CopyReport, er
 		return nil, err
 	}
 	var rep *CopyReport
-	err = dst.write(ctx, func(tx *sql.Tx) error {
+	err = dst.write(withoutWriteTimeout(ctx), func(tx *sql.Tx) error {
 		rep = &CopyReport{Source: src.path, Destination: dst.path}
 		if err := dst.checkEmpty(ctx, tx, tables); err != nil {
 			return err

@@ -68,6 +68,19 @@ type Runner struct {
 	Site string `json:"site,omitempty"`
 }
 
+// pgWriteTimeout bounds one write transaction on PostgreSQL, waiting for
+// the write lock included: no answer within it counts as the server being
+// out of reach (Unavailable). A history migration, one long transaction,
+// is exempt (withoutWriteTimeout).
+var pgWriteTimeout = time.Minute
+
+type longWriteKey struct{}
+
+// withoutWriteTimeout marks ctx for a write that may rightly take long.
+func withoutWriteTimeout(ctx context.Context) context.Context {
+	return context.WithValue(ctx, longWriteKey{}, true)
+}
+
 // writeLockKey is the advisory lock every write transaction takes
 // ("hcops" in ASCII).
 const writeLockKey = 0x6863_6f70_73

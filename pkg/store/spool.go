@@ -62,6 +62,7 @@ func Unavailable(err error) bool {
 	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ne):
 		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return true
 	}
@@ -476,12 +477,15 @@ func (s *Spooling) FinishRun(ctx context.Context, run *result.Run) error {
 
 // read runs fn on the history when it is up; while it is not, reads find
 // nothing (no earlier runs to compare with).
-func (s *Spooling) read(fn func(db *DB) error) error {
+func (s *Spooling) read(ctx context.Context, fn func(ctx context.Context, db *DB) error) error {
 	db := s.up()
 	if db == nil {
 		return nil
 	}
-	err := fn(db)
+	// A server that stops answering must not hold the run either.
+	ctx, cancel := context.WithTimeout(ctx, pgWriteTimeout)
+	defer cancel()
+	err := fn(ctx, db)
 	if Unavailable(err) {
 		s.fail(err)
 		return nil
@@ -494,7 +498,7 @@ func (s *Spooling) GetRun(ctx context.Context, id int64, withResults bool) (*res
 		return nil, fmt.Errorf("history: run %d is in the spool %s, not yet delivered: %w", id, s.Spool.path, ErrNotFound)
 	}
 	var r *result.Run
-	err := s.read(func(db *DB) (err error) { r, err = db.GetRun(ctx, id, withResults); return })
+	err := s.read(ctx, func(ctx context.Context, db *DB) (err error) { r, err = db.GetRun(ctx, id, withResults); return })
 	if err == nil && r == nil {
 		err = fmt.Errorf("history: run %d: %w", id, ErrNotFound)
 	}
@@ -502,13 +506,13 @@ func (s *Spooling) GetRun(ctx context.Context, id int64, withResults bool) (*res
 }
 
 func (s *Spooling) ListRuns(ctx context.Context, f RunFilter) (out []result.Run, err error) {
-	err = s.read(func(db *DB) (err error) { out, err = db.ListRuns(ctx, f); return })
+	err = s.read(ctx, func(ctx context.Context, db *DB) (err error) { out, err = db.ListRuns(ctx, f); return })
 	return
 }
 
 func (s *Spooling) LatestRun(ctx context.Context, kind string) (*result.Run, error) {
 	var r *result.Run
-	err := s.read(func(db *DB) (err error) { r, err = db.LatestRun(ctx, kind); return })
+	err := s.read(ctx, func(ctx context.Context, db *DB) (err error) { r, err = db.LatestRun(ctx, kind); return })
 	if err == nil && r == nil {
 		err = fmt.Errorf("history: latest %s run: %w", kind, ErrNotFound)
 	}
@@ -516,12 +520,12 @@ func (s *Spooling) LatestRun(ctx context.Context, kind string) (*result.Run, err
 }
 
 func (s *Spooling) PreviousRun(ctx context.Context, run *result.Run) (r *result.Run, err error) {
-	err = s.read(func(db *DB) (err error) { r, err = db.PreviousRun(ctx, run); return })
+	err = s.read(ctx, func(ctx context.Context, db *DB) (err error) { r, err = db.PreviousRun(ctx, run); return })
 	return
 }
 
 func (s *Spooling) LastSeen(ctx context.Context, kind, playbook string) (m map[string]time.Time, err error) {
-	err = s.read(func(db *DB) (err error) { m, err = db.LastSeen(ctx, kind, playbook); return })
+	err = s.read(ctx, func(ctx context.Context, db *DB) (err error) { m, err = db.LastSeen(ctx, kind, playbook); return })
 	if m == nil && err == nil {
 		m = map[string]time.Time{}
 	}
@@ -529,7 +533,7 @@ func (s *Spooling) LastSeen(ctx context.Context, kind, playbook string) (m map[s
 }
 
 func (s *Spooling) PreviousResults(ctx context.Context, kind, playbook, asset, check string, exclude int64) (rs []result.Result, err error) {
-	err = s.read(func(db *DB) (err error) {
+	err = s.read(ctx, func(ctx context.Context, db *DB) (err error) {
 		rs, err = db.PreviousResults(ctx, kind, playbook, asset, check, exclude)
 		return
 	})
@@ -540,27 +544,27 @@ func (s *Spooling) EachResult(ctx context.Context, f ResultFilter, fn func(*Stor
 	if f.RunID < 0 {
 		return nil
 	}
-	return s.read(func(db *DB) error { return db.EachResult(ctx, f, fn) })
+	return s.read(ctx, func(ctx context.Context, db *DB) error { return db.EachResult(ctx, f, fn) })
 }
 
 func (s *Spooling) Metrics(ctx context.Context, f MetricFilter, fn func(MetricPoint) error) error {
-	return s.read(func(db *DB) error { return db.Metrics(ctx, f, fn) })
+	return s.read(ctx, func(ctx context.Context, db *DB) error { return db.Metrics(ctx, f, fn) })
 }
 
 func (s *Spooling) Snapshot(ctx context.Context, runID int64) (data []byte, err error) {
 	if runID < 0 {
 		return nil, fmt.Errorf("history: run %d is in the spool: %w", runID, ErrNotFound)
 	}
-	err = s.read(func(db *DB) (err error) { data, err = db.Snapshot(ctx, runID); return })
+	err = s.read(ctx, func(ctx context.Context, db *DB) (err error) { data, err = db.Snapshot(ctx, runID); return })
 	return
 }
 
 func (s *Spooling) EachFinding(ctx context.Context, f FindingFilter, fn func(*Finding) error) error {
-	return s.read(func(db *DB) error { return db.EachFinding(ctx, f, fn) })
+	return s.read(ctx, func(ctx context.Context, db *DB) error { return db.EachFinding(ctx, f, fn) })
 }
 
 func (s *Spooling) Finding(ctx context.Context, k result.Key) (f *Finding, err error) {
-	err = s.read(func(db *DB) (err error) { f, err = db.Finding(ctx, k); return })
+	err = s.read(ctx, func(ctx context.Context, db *DB) (err error) { f, err = db.Finding(ctx, k); return })
 	if f == nil && err == nil {
 		err = fmt.Errorf("history: finding %v: %w", k, ErrNotFound)
 	}

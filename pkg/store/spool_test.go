@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,5 +262,131 @@ func TestSpoolStuckOperationDoesNotStopRuns(t *testing.T) {
 	rep, err := sp.Deliver(ctx, db)
 	if err == nil || !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "never delivered") || rep.Left != 1 {
 		t.Errorf("delivering the stuck operation: %+v, %v; want it named and left in the spool", rep, err)
+	}
+}
+
+// freezeProxy forwards TCP connections to a server until frozen; frozen,
+// it keeps every connection open and passes no byte: a cut link or a
+// frozen virtual machine, as the client sees it.
+type freezeProxy struct {
+	ln     net.Listener
+	frozen atomic.Bool
+}
+
+func startFreezeProxy(t *testing.T, target string) *freezeProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezeProxy{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	pipe := func(dst, src net.Conn) {
+		defer dst.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			for p.frozen.Load() {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if n > 0 {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go pipe(s, c)
+			go pipe(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *freezeProxy) Port() int { return p.ln.Addr().(*net.TCPAddr).Port }
+
+// TestSpoolWhenTheServerHangs: a server that stops answering in the
+// middle of a run does not hold the run: the write gives up after
+// pgWriteTimeout, the rest of the run is spooled, and it is delivered once
+// the server answers again.
+func TestSpoolWhenTheServerHangs(t *testing.T) {
+	ctx := context.Background()
+	old := pgWriteTimeout
+	pgWriteTimeout = 2 * time.Second
+	t.Cleanup(func() { pgWriteTimeout = old })
+	pg := startTestPG(t)
+	u, err := neturl.Parse(pg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startFreezeProxy(t, u.Host)
+	u.Host = fmt.Sprintf("127.0.0.1:%d", proxy.Port())
+	db, err := OpenWith(ctx, u.String(), Options{Password: pg.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sp, err := OpenSpool(filepath.Join(t.TempDir(), "spool.db"), db.Location(), Runner{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	var told error
+	rec := &Spooling{DB: db, Spool: sp, OnSpool: func(err error) { told = err }}
+	run := &result.Run{Kind: result.KindInspect}
+	if err := rec.BeginRun(ctx, run); err != nil || run.ID <= 0 {
+		t.Fatalf("begin: %d, %v", run.ID, err)
+	}
+	if err := rec.AddResults(ctx, run.ID, spoolBatch("web-01", result.OK, time.Now(), 2)); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.frozen.Store(true)
+	start := time.Now()
+	if err := rec.AddResults(ctx, run.ID, spoolBatch("web-02", result.Crit, time.Now(), 2)); err != nil {
+		t.Fatalf("a batch while the server hangs: %v", err)
+	}
+	if err := rec.FinishRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("the run waited %s for a server that does not answer (write timeout %s)", took, pgWriteTimeout)
+	}
+	if !Unavailable(told) {
+		t.Errorf("OnSpool was told %v, want the timeout as unreachable", told)
+	}
+	if n, _ := sp.Pending(ctx); n != 2 {
+		t.Errorf("%d operations spooled, want 2 (the batch and the run's end)", n)
+	}
+
+	proxy.frozen.Store(false)
+	var rep SpoolReport
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if rep, err = rec.Deliver(ctx); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil || rep.Batches != 1 {
+		t.Fatalf("delivery once the server answers: %+v, %v", rep, err)
+	}
+	got, err := db.GetRun(ctx, run.ID, false)
+	if err != nil || got.Status != result.RunCompleted || got.Counts.OK != 2 || got.Counts.Crit != 2 {
+		t.Errorf("the run after delivery: %+v, %v; want completed with 2 OK and 2 CRIT", got, err)
 	}
 }

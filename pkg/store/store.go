@@ -337,6 +337,13 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.dialect == dialectPostgres && ctx.Value(longWriteKey{}) == nil {
+		// A server that stops answering (a cut link, a frozen VM) must not
+		// hold a run: the write fails as unreachable, and a runner spools.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, pgWriteTimeout)
+		defer cancel()
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
