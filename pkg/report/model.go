@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/cyhealth/hcops/pkg/result"
@@ -161,6 +162,19 @@ type Daily struct {
 	// Runs are the runs merged into the report, oldest first, when more
 	// than one (RunID is the newest of them).
 	Runs []RunRef `json:"runs,omitempty"`
+}
+
+// RunNumbers are the numbers of the runs the report is made of: every
+// merged run, oldest first, or the one run.
+func (d *Daily) RunNumbers() []string {
+	if len(d.Runs) == 0 {
+		return []string{strconv.FormatInt(d.RunID, 10)}
+	}
+	out := make([]string, len(d.Runs))
+	for i, r := range d.Runs {
+		out[i] = strconv.FormatInt(r.ID, 10)
+	}
+	return out
 }
 
 // RunRef names one run merged into a report and the runner that wrote it.

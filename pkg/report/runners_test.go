@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -285,6 +286,11 @@ func TestDailyMergesRunners(t *testing.T) {
 				if !strings.Contains(out, s) {
 					t.Errorf("%s %s report lacks %q", lang, format, s)
 				}
+			}
+			// The run row names every run merged, not the newest alone.
+			sep := map[string]string{"zh": "、", "en": ", "}[lang]
+			if nums := fmt.Sprintf("%d%s%d", d.Runs[0].ID, sep, d.Runs[1].ID); !strings.Contains(out, nums) {
+				t.Errorf("%s %s report does not number both runs merged (%s)", lang, format, nums)
 			}
 			if lang == "en" && strings.Contains(out, "合并") {
 				t.Errorf("en %s report has Chinese scope words", format)

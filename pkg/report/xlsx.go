@@ -255,12 +255,16 @@ func summarySheet(b *xlsxBook, h Header, rows [][2]any) (*sheet, error) {
 
 func dailyXLSX(b *xlsxBook, d *Daily) error {
 	l := b.lang
+	var runNo any = d.RunID
+	if len(d.Runs) > 0 {
+		runNo = strings.Join(d.RunNumbers(), i18n.T(l, "report.listsep"))
+	}
 	s, err := summarySheet(b, d.Header, append([][2]any{
 		{"report.f.time", fmtTime(d.StartedAt)}, {"report.f.run_status", i18n.T(l, "report.runstatus."+d.RunStatus)},
 		{"report.f.engineer", d.Header.Engineer}, {"report.f.reviewer", d.Header.Reviewer},
 		{"report.f.playbooks", strings.Join(d.Playbooks, ", ")},
 		{"report.f.coverage", i18n.T(l, "report.f.coverage_v", d.Coverage.Inspected, d.Coverage.Inventory, d.Coverage.Percent)},
-		{"report.f.run", d.RunID}, {"report.f.generated", fmtTime(d.Header.GeneratedAt)},
+		{"report.f.run", runNo}, {"report.f.generated", fmtTime(d.Header.GeneratedAt)},
 		{"report.h.summary", d.CountLine}, {"report.c.worst", d.Worst}, {"report.h.notes", d.Conclusion},
 	}, scopeRow(d.Scope)...))
 	if err != nil {
