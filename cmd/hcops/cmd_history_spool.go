@@ -78,7 +78,7 @@ func runHistorySpool(ctx context.Context, app *App) error {
 	} else if res.Pending == 0 {
 		fmt.Fprintln(app.IO.Out, app.T("spool.empty", res.History))
 	} else {
-		fmt.Fprintln(app.IO.Out, app.T("spool.pending", res.Pending, res.Spool, res.History, dberr))
+		fmt.Fprintln(app.IO.Out, app.T("spool.pending", res.Pending, res.Spool, res.History, store.UnavailableReason(dberr)))
 	}
 	if res.Pending > 0 {
 		return withExitCode(ExitWarn)

@@ -156,7 +156,7 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 	// rather than exiting and leaving the zone unwatched.
 	for told := false; err != nil && !opts.once && store.IsPostgres(app.DBPath) && store.Unavailable(err); {
 		if !told {
-			app.Warnf("%s", app.T("watch.history_wait", store.RedactLocation(app.DBPath), err))
+			app.Warnf("%s", app.T("watch.history_wait", store.RedactLocation(app.DBPath), store.UnavailableReason(err)))
 			told = true
 		}
 		select {

@@ -40,7 +40,7 @@ func (a *App) Recorder(ctx context.Context) (engine.Store, error) {
 	}
 	a.onClose(func() { sp.Close() })
 	rec := &store.Spooling{Spool: sp, OnSpool: func(why error) {
-		a.Warnf("%s", a.T("spool.spooling", a.historyLocation(db), why, sp.Path()))
+		a.Warnf("%s", a.T("spool.spooling", a.historyLocation(db), store.UnavailableReason(why), sp.Path()))
 	}}
 	if err == nil {
 		rec.DB = db

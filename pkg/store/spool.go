@@ -74,6 +74,31 @@ func Unavailable(err error) bool {
 		strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "broken pipe")
 }
 
+// UnavailableReason says in a few words why the history could not be
+// reached ("connection refused", "no answer within 1m0s", the server's own
+// message), for a note that already names the history.
+func UnavailableReason(err error) string {
+	var pe *pgconn.PgError
+	var oe *net.OpError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &pe):
+		return pe.Message
+	case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+		return fmt.Sprintf("no answer within %s", pgWriteTimeout)
+	case errors.As(err, &oe) && oe.Err != nil:
+		msg := oe.Err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return msg
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed"
+	}
+	return err.Error()
+}
+
 // Spool is a runner's local outbox for the shared history.
 type Spool struct {
 	path   string

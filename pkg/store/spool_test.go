@@ -390,3 +390,22 @@ func TestSpoolWhenTheServerHangs(t *testing.T) {
 		t.Errorf("the run after delivery: %+v, %v; want completed with 2 OK and 2 CRIT", got, err)
 	}
 }
+
+func TestUnavailableReason(t *testing.T) {
+	ctx := context.Background()
+	_, err := OpenWith(ctx, fmt.Sprintf("postgres://h@127.0.0.1:%d/hcops?sslmode=disable", closedPort(t)), Options{})
+	if !Unavailable(err) || UnavailableReason(err) != "connection refused" {
+		t.Errorf("a closed port: %v → %q, want unavailable: connection refused", err, UnavailableReason(err))
+	}
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return port
+}
