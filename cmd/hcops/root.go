@@ -247,6 +247,15 @@ Global settings come from flags, then HCOPS_* environment variables
 HCOPS_IDENTITY, ...), then the config file (--config, default
 ~/.config/hcops/config.yaml, then /etc/hcops/config.yaml).
 
+SEVERAL RUNNERS, ONE HISTORY
+  --db postgres://USER@HOST:5432/DB?sslmode=verify-full&sslrootcert=CA.pem
+  opens a PostgreSQL history shared by one runner per network zone; its
+  password is a reference (--db-password env:NAME|file:PATH|vault:NAME,
+  HCOPS_DB_PASSWORD). Each runner is named by the settings runner and zone
+  (HCOPS_RUNNER, HCOPS_ZONE; config keys runner, zone). While the database
+  is away, runs go to a local spool and are delivered once it is back
+  (hcops history spool).
+
 EXIT STATUS
   0    all OK
   1    at least one WARN, nothing worse
