@@ -159,6 +159,33 @@ func (p *Postgres) start() {
 // Start starts the server again after Stop, on the same port and data.
 func (p *Postgres) Start() { p.start() }
 
+// Freeze stops (SIGSTOP) the server and every backend: a database that
+// hangs, or a link that silently drops its packets. Connections stay
+// open; nothing answers. Thaw, or the test's end, lets it go on.
+func (p *Postgres) Freeze() {
+	p.signal(syscall.SIGSTOP)
+	p.t.Cleanup(p.Thaw)
+}
+
+// Thaw lets a frozen server go on (SIGCONT).
+func (p *Postgres) Thaw() { p.signal(syscall.SIGCONT) }
+
+func (p *Postgres) signal(sig syscall.Signal) {
+	b, err := os.ReadFile(filepath.Join(p.Data, "postmaster.pid"))
+	if err != nil {
+		p.t.Fatalf("postmaster.pid: %v", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		p.t.Fatalf("postmaster.pid: %q", line)
+	}
+	syscall.Kill(pid, sig)
+	for _, c := range descendants(pid) {
+		syscall.Kill(c, sig)
+	}
+}
+
 // Stop stops the server at once (safe to call twice).
 func (p *Postgres) Stop() {
 	runAs(p.t, p.owner, nil, filepath.Join(p.BinDir, "pg_ctl"), "-D", p.Data, "-m", "immediate", "-w", "stop")

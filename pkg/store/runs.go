@@ -30,25 +30,9 @@ func (db *DB) BeginRun(ctx context.Context, run *result.Run) error {
 // run's key) makes it idempotent: a run of that origin already stored is
 // the one returned.
 func (db *DB) beginRun(ctx context.Context, run *result.Run, origin string, pid int) error {
-	if run.Kind == "" {
-		return errors.New("history: begin run: no kind given")
+	if err := startRun(run, db.host, db.runner); err != nil {
+		return err
 	}
-	if run.StartedAt.IsZero() {
-		run.StartedAt = time.Now()
-	}
-	if run.Operator == "" {
-		run.Operator = currentUser()
-	}
-	if run.RanFrom == "" {
-		run.RanFrom = db.host
-	}
-	if run.Runner == "" && run.Zone == "" && run.Site == "" {
-		run.Runner, run.Zone, run.Site = db.runner.Name, db.runner.Zone, db.runner.Site
-	}
-	if run.Runner == "" {
-		run.Runner = run.RanFrom
-	}
-	run.Status = result.RunRunning
 	pbs := run.Playbooks
 	if pbs == nil {
 		pbs = []string{}
@@ -76,6 +60,32 @@ func (db *DB) beginRun(ctx context.Context, run *result.Run, origin string, pid 
 		return fmt.Errorf("history: begin %s run: %w", run.Kind, err)
 	}
 	run.ID = id
+	return nil
+}
+
+// startRun checks run and fills what the caller left out, as a run begun
+// on host by runner: its start (now), operator (the OS user), host, and
+// runner name, zone and site; its status becomes running.
+func startRun(run *result.Run, host string, runner Runner) error {
+	if run.Kind == "" {
+		return errors.New("history: begin run: no kind given")
+	}
+	if run.StartedAt.IsZero() {
+		run.StartedAt = time.Now()
+	}
+	if run.Operator == "" {
+		run.Operator = currentUser()
+	}
+	if run.RanFrom == "" {
+		run.RanFrom = host
+	}
+	if run.Runner == "" && run.Zone == "" && run.Site == "" {
+		run.Runner, run.Zone, run.Site = runner.Name, runner.Zone, runner.Site
+	}
+	if run.Runner == "" {
+		run.Runner = run.RanFrom
+	}
+	run.Status = result.RunRunning
 	return nil
 }
 

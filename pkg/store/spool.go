@@ -219,25 +219,9 @@ func (s *Spool) add(ctx context.Context, localRun, runID int64, op string, v any
 
 // begin spools the start of run; its id becomes minus its spool number.
 func (s *Spool) begin(ctx context.Context, run *result.Run) error {
-	if run.Kind == "" {
-		return errors.New("history: begin run: no kind given")
+	if err := startRun(run, s.host, s.runner); err != nil {
+		return err
 	}
-	if run.StartedAt.IsZero() {
-		run.StartedAt = time.Now()
-	}
-	if run.Operator == "" {
-		run.Operator = currentUser()
-	}
-	if run.RanFrom == "" {
-		run.RanFrom = s.host
-	}
-	if run.Runner == "" && run.Zone == "" && run.Site == "" {
-		run.Runner, run.Zone, run.Site = s.runner.Name, s.runner.Zone, s.runner.Site
-	}
-	if run.Runner == "" {
-		run.Runner = run.RanFrom
-	}
-	run.Status = result.RunRunning
 	c := *run
 	c.Results = nil
 	seq, err := s.add(ctx, 0, 0, "begin", spooledRun{Run: c, PID: os.Getpid()})

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	neturl "net/url"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,62 +263,9 @@ func TestSpoolStuckOperationDoesNotStopRuns(t *testing.T) {
 	}
 }
 
-// freezeProxy forwards TCP connections to a server until frozen; frozen,
-// it keeps every connection open and passes no byte: a cut link or a
-// frozen virtual machine, as the client sees it.
-type freezeProxy struct {
-	ln     net.Listener
-	frozen atomic.Bool
-}
-
-func startFreezeProxy(t *testing.T, target string) *freezeProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &freezeProxy{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	pipe := func(dst, src net.Conn) {
-		defer dst.Close()
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			for p.frozen.Load() {
-				time.Sleep(20 * time.Millisecond)
-			}
-			if n > 0 {
-				if _, werr := dst.Write(buf[:n]); werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go pipe(s, c)
-			go pipe(c, s)
-		}
-	}()
-	return p
-}
-
-func (p *freezeProxy) Port() int { return p.ln.Addr().(*net.TCPAddr).Port }
-
 // TestSpoolWhenTheServerHangs: a server that stops answering in the
-// middle of a run does not hold the run: the write gives up after
+// middle of a run (frozen: connections open, nothing answers) does not
+// hold the run: the write gives up after
 // pgWriteTimeout, the rest of the run is spooled, and it is delivered once
 // the server answers again.
 func TestSpoolWhenTheServerHangs(t *testing.T) {
@@ -329,13 +274,7 @@ func TestSpoolWhenTheServerHangs(t *testing.T) {
 	pgWriteTimeout = 2 * time.Second
 	t.Cleanup(func() { pgWriteTimeout = old })
 	pg := startTestPG(t)
-	u, err := neturl.Parse(pg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startFreezeProxy(t, u.Host)
-	u.Host = fmt.Sprintf("127.0.0.1:%d", proxy.Port())
-	db, err := OpenWith(ctx, u.String(), Options{Password: pg.Password})
+	db, err := OpenWith(ctx, pg.NewDatabase(t), Options{Password: pg.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +294,7 @@ func TestSpoolWhenTheServerHangs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	proxy.frozen.Store(true)
+	pg.Freeze()
 	start := time.Now()
 	if err := rec.AddResults(ctx, run.ID, spoolBatch("web-02", result.Crit, time.Now(), 2)); err != nil {
 		t.Fatalf("a batch while the server hangs: %v", err)
@@ -373,7 +312,7 @@ func TestSpoolWhenTheServerHangs(t *testing.T) {
 		t.Errorf("%d operations spooled, want 2 (the batch and the run's end)", n)
 	}
 
-	proxy.frozen.Store(false)
+	pg.Thaw()
 	var rep SpoolReport
 	deadline := time.Now().Add(20 * time.Second)
 	for {
