@@ -160,7 +160,7 @@ func runHistoryMigrate(ctx context.Context, app *App, opts *historyMigrateOption
 	}
 	defer src.Close()
 	if !opts.yes {
-		fmt.Fprint(app.IO.ErrOut, app.T("migrate.confirm", src.Location(), store.Redact(opts.to)))
+		fmt.Fprint(app.IO.ErrOut, app.T("migrate.confirm", src.Location(), store.RedactLocation(opts.to)))
 		line, _ := bufio.NewReader(app.IO.In).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" && a != "是" {
 			app.Infof("%s", app.T("migrate.declined"))
@@ -228,7 +228,7 @@ func runHistoryMigrate(ctx context.Context, app *App, opts *historyMigrateOption
 		if ref == "" {
 			ref = "env:PGPW"
 		}
-		app.Infof("%s", app.T("migrate.next_pg", store.Redact(opts.to), ref))
+		app.Infof("%s", app.T("migrate.next_pg", store.RedactLocation(opts.to), ref))
 	} else {
 		abs, _ := filepath.Abs(opts.to)
 		app.Infof("%s", app.T("migrate.next", abs))
@@ -283,7 +283,7 @@ func shortSum(s string) string {
 // sameHistory reports whether two --db locations name the same history.
 func sameHistory(a, b string) bool {
 	if store.IsPostgres(a) || store.IsPostgres(b) {
-		return store.IsPostgres(a) && store.IsPostgres(b) && store.Redact(a) == store.Redact(b)
+		return store.IsPostgres(a) && store.IsPostgres(b) && store.RedactLocation(a) == store.RedactLocation(b)
 	}
 	aa, err1 := filepath.Abs(a)
 	bb, err2 := filepath.Abs(b)

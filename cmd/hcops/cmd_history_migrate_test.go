@@ -11,12 +11,11 @@ import (
 	"github.com/cyhealth/hcops/internal/testenv"
 )
 
-// TestHistoryMigrateRoundTrip seeds a history file with real inspections
-// (transport local), moves it into a real PostgreSQL server on loopback,
-// reads it back through --db postgres://, and moves it back into a new
-// file: every view of the runs is the same in all three, and a second
-// migration into the same database is refused.
-func TestHistoryMigrateRoundTrip(t *testing.T) {
+// migrateTestHome is a home of its own for a migrate test, with no
+// setting from the environment: the inventory inv.yaml and the playbooks
+// pb/ in it.
+func migrateTestHome(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("HOME", dir)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
@@ -27,6 +26,16 @@ func TestHistoryMigrateRoundTrip(t *testing.T) {
 	t.Setenv("HCOPS_OUTPUT", "")
 	t.Setenv("HCOPS_INVENTORY", filepath.Join(dir, "inv.yaml"))
 	t.Setenv("HCOPS_PLAYBOOKS_DIR", filepath.Join(dir, "pb"))
+	return dir
+}
+
+// TestHistoryMigrateRoundTrip seeds a history file with real inspections
+// (transport local), moves it into a real PostgreSQL server on loopback,
+// reads it back through --db postgres://, and moves it back into a new
+// file: every view of the runs is the same in all three, and a second
+// migration into the same database is refused.
+func TestHistoryMigrateRoundTrip(t *testing.T) {
+	dir := migrateTestHome(t)
 	os.MkdirAll(filepath.Join(dir, "pb"), 0o755)
 	os.WriteFile(filepath.Join(dir, "inv.yaml"), []byte(`systems:
   - {name: 影像归档}
@@ -163,16 +172,7 @@ checks:
 // PostgreSQL stops with the table, row and column and commits nothing,
 // and --repair-text moves it with the bad bytes replaced, counted.
 func TestHistoryMigrateTextPostgreSQLCannotStore(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
-	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, ".data"))
-	t.Setenv("HCOPS_CONFIG", "")
-	t.Setenv("HCOPS_DB", "")
-	t.Setenv("HCOPS_DB_PASSWORD", "")
-	t.Setenv("HCOPS_OUTPUT", "")
-	t.Setenv("HCOPS_INVENTORY", filepath.Join(dir, "inv.yaml"))
-	t.Setenv("HCOPS_PLAYBOOKS_DIR", filepath.Join(dir, "pb"))
+	dir := migrateTestHome(t)
 	os.MkdirAll(filepath.Join(dir, "pb"), 0o755)
 	os.WriteFile(filepath.Join(dir, "inv.yaml"), []byte("assets:\n  - {name: kylin-01, kind: host, connection: {transport: local}}\n"), 0o644)
 	// "磁盘 86%" in GBK, as a host with a zh_CN.GBK locale prints it.

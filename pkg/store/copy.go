@@ -25,26 +25,11 @@ import (
 	"fmt"
 	"hash"
 	"math"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
-
-// Redact is location as messages may show it: a postgres:// URL without
-// its password and options, a file path as it is.
-func Redact(location string) string {
-	if !IsPostgres(location) {
-		return location
-	}
-	u, err := url.Parse(location)
-	if err != nil {
-		return "postgres://…"
-	}
-	return pgLocation(u)
-}
 
 // CopyReport says what Copy (or Verify) found, table by table.
 type CopyReport struct {
@@ -697,13 +682,13 @@ func (c textCheck) check(t *copyTable, vals []any, n int64) error {
 	}
 	for i, v := range vals {
 		s, ok := v.(string)
-		if !ok || (utf8.ValidString(s) && strings.IndexByte(s, 0) < 0) {
+		if !ok || pgStorable(s) {
 			continue
 		}
 		if !c.repair {
 			return &BadTextError{Table: t.name, Column: t.cols[i], Key: keyOf(t, vals), Rows: n}
 		}
-		vals[i] = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+		vals[i] = pgText(s)
 		*c.count++
 	}
 	return nil

@@ -373,9 +373,12 @@ func (c rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return c.pgDriverConn.CheckNamedValue(nv)
 }
 
+// pgStorable reports whether PostgreSQL can store s as text: UTF-8, no NUL.
+func pgStorable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
 // pgText is s as PostgreSQL can store it (see CheckNamedValue).
 func pgText(s string) string {
-	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+	if pgStorable(s) {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
