@@ -240,11 +240,7 @@ func copyCount(t *testing.T, db *DB, table string) int64 {
 // ones, and a destination that already holds history is refused.
 func TestCopyRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	src, err := Open(ctx, filepath.Join(t.TempDir(), "history.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src := openSQLiteTest(t)
 	seedCopyHistory(t, src)
 	pg := startTestPG(t)
 	mid, err := OpenWith(ctx, pg.NewDatabase(t), Options{Password: pg.Password})
@@ -285,11 +281,7 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Errorf("only %d results: the batches were not exercised", copyCount(t, mid, "results"))
 	}
 
-	back, err := Open(ctx, filepath.Join(t.TempDir(), "back", "history.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer back.Close()
+	back := openSQLiteTest(t)
 	rep2, err := Copy(ctx, back, mid, nil)
 	if err != nil || !rep2.OK {
 		t.Fatalf("copy back to SQLite: %v %+v", err, rep2)
@@ -362,25 +354,16 @@ func TestCopyRoundTrip(t *testing.T) {
 // commits nothing, so the destination can simply be copied into again.
 func TestCopyInterruptedLeavesDestinationEmpty(t *testing.T) {
 	ctx := context.Background()
-	src, err := Open(ctx, filepath.Join(t.TempDir(), "history.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src := openSQLiteTest(t)
 	seedCopyHistory(t, src)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			var dst *DB
 			if engine == "postgres" {
-				pg := startTestPG(t)
-				dst, err = OpenWith(ctx, pg.NewDatabase(t), Options{Password: pg.Password})
+				dst = startTestPG(t).Open(t)
 			} else {
-				dst, err = Open(ctx, filepath.Join(t.TempDir(), "to.db"))
+				dst = openSQLiteTest(t)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dst.Close()
 			cctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			_, err := Copy(cctx, dst, src, func(table string, n int64) {
@@ -411,11 +394,7 @@ func TestCopyInterruptedLeavesDestinationEmpty(t *testing.T) {
 // and counts them.
 func TestCopyTextPostgreSQLCannotStore(t *testing.T) {
 	ctx := context.Background()
-	src, err := Open(ctx, filepath.Join(t.TempDir(), "history.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src := openSQLiteTest(t)
 	run := newRun(result.KindInspect)
 	if err := src.BeginRun(ctx, run); err != nil {
 		t.Fatal(err)
@@ -472,18 +451,9 @@ func TestCopyTextPostgreSQLCannotStore(t *testing.T) {
 // NULL from empty text, in any table.
 func TestVerifyFindsDifferences(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	a, err := Open(ctx, filepath.Join(dir, "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openSQLiteTest(t)
 	seedCopyHistory(t, a)
-	b, err := Open(ctx, filepath.Join(dir, "b.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openSQLiteTest(t)
 	if rep, err := Copy(ctx, b, a, nil); err != nil || !rep.OK {
 		t.Fatalf("copy: %v", err)
 	}

@@ -145,11 +145,7 @@ func TestPostgresSuiteIsComplete(t *testing.T) {
 // have the same tables with the same columns, and the same named indexes.
 func TestPostgresSchemaMatchesSQLite(t *testing.T) {
 	ctx := context.Background()
-	lite, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
+	lite := openSQLiteTest(t)
 	pg := startTestPG(t).Open(t)
 	list := func(db *DB, q string) []string {
 		rows, err := db.SQL().QueryContext(ctx, q)

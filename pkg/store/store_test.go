@@ -21,6 +21,12 @@ func openTest(t testing.TB) *DB {
 	if openTestHook != nil {
 		return openTestHook(t)
 	}
+	return openSQLiteTest(t)
+}
+
+// openSQLiteTest opens a fresh SQLite history, closed when the test ends.
+func openSQLiteTest(t testing.TB) *DB {
+	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "history.db"))
 	if err != nil {
 		t.Fatal(err)
