@@ -115,13 +115,21 @@ var dbAt = time.Date(2026, 11, 29, 8, 0, 0, 0, cst)
 // seedRun stores one finished inspection run.
 func seedRun(t testing.TB, db store.History, at time.Time, playbooks []string, assets []*inventory.Asset, rs []result.Result) int64 {
 	t.Helper()
-	ctx := context.Background()
 	run := &result.Run{Kind: result.KindInspect, StartedAt: at, Operator: "ops", RanFrom: "jump-01", Playbooks: playbooks, Assets: len(assets)}
+	storeRun(t, db, run, rs, assets, 2*time.Minute)
+	return run.ID
+}
+
+// storeRun stores run with rs (a second apart from its start), the
+// inventory snapshot of assets (when given), finished after took.
+func storeRun(t testing.TB, db store.History, run *result.Run, rs []result.Result, assets []*inventory.Asset, took time.Duration) {
+	t.Helper()
+	ctx := context.Background()
 	if err := db.BeginRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
 	for i := range rs {
-		rs[i].StartedAt = at.Add(time.Duration(i) * time.Second)
+		rs[i].StartedAt = run.StartedAt.Add(time.Duration(i) * time.Second)
 	}
 	if err := db.AddResults(ctx, run.ID, rs); err != nil {
 		t.Fatal(err)
@@ -133,11 +141,10 @@ func seedRun(t testing.TB, db store.History, at time.Time, playbooks []string, a
 		}
 	}
 	run.Results = rs
-	run.FinishedAt = at.Add(2 * time.Minute)
+	run.FinishedAt = run.StartedAt.Add(took)
 	if err := db.FinishRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	return run.ID
 }
 
 func openStore(t testing.TB) *store.DB {

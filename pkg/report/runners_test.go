@@ -117,22 +117,8 @@ func seedRunners(t testing.TB, db store.History) {
 		for i := range rs {
 			a := zone[rs[i].Asset]
 			rs[i].System, rs[i].Zone = a.System, a.Zone
-			rs[i].StartedAt = at.Add(time.Duration(i) * time.Second)
 		}
-		if err := db.BeginRun(ctx, run); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.AddResults(ctx, run.ID, rs); err != nil {
-			t.Fatal(err)
-		}
-		data, _ := json.Marshal(assets)
-		if err := db.SaveSnapshot(ctx, run.ID, data); err != nil {
-			t.Fatal(err)
-		}
-		run.Results, run.FinishedAt = rs, at.Add(90*time.Second)
-		if err := db.FinishRun(ctx, run); err != nil {
-			t.Fatal(err)
-		}
+		storeRun(t, db, run, rs, assets, 90*time.Second)
 	}
 	for day := 1; day <= 29; day++ {
 		order := []bool{true, false}
