@@ -10,9 +10,9 @@ import (
 )
 
 // A runner sharing a PostgreSQL history copies its audit log into it (the
-// file stays the original, and works offline): when the history is opened,
-// and again when the command ends, what the history lacks of this runner's
-// log is copied, so every zone's actions can be listed and their chains
+// file stays the original, and works offline): when a command that opened
+// the history ends, and on each watcher cycle, what the history lacks of
+// this runner's log is copied, so every zone's actions can be listed and their chains
 // verified in one place (hcops audit list --runner, verify --runner).
 
 // syncAudit copies the records of this runner's audit log that db does

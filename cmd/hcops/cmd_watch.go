@@ -186,6 +186,7 @@ func runWatch(ctx context.Context, app *App, opts *watchOptions) error {
 			// reach go in before alerts are evaluated, so their findings
 			// raise alerts now, once.
 			app.deliverSpool(ctx, db)
+			app.syncAudit(ctx, db)
 			o, err := current().cycle.Run(ctx, now)
 			last = o
 			if o.Transitions+o.TicketsOpened+o.Sent+o.Failed > 0 {

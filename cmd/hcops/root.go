@@ -94,8 +94,8 @@ func (a *App) DB(ctx context.Context) (*store.DB, error) {
 	}
 	a.db = db
 	a.deliverSpool(ctx, db)
-	a.syncAudit(ctx, db)
-	// Records this command appends are copied when it ends.
+	// The audit records this runner wrote since the last copy (this
+	// command's too) are copied into the history when the command ends.
 	a.onClose(func() { a.syncAudit(context.Background(), db) })
 	return db, nil
 }

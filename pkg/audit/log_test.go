@@ -455,3 +455,44 @@ func TestRecordingSealed(t *testing.T) {
 		t.Fatalf("stored %q", got.RecordingHash)
 	}
 }
+
+// TestLinesAfter: what a shared history lacks of a log is the lines after
+// its last copied number, byte for byte as the log holds them.
+func TestLinesAfter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log")
+	l, err := Open(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"uptime", "systemctl restart nginx", "echo '审计,seq'"} {
+		if _, err := l.Append(Record{Action: "exec", Targets: []string{"web-01"}, Command: cmd, Outcome: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	var got []int64
+	var lines [][]byte
+	if err := Lines(path, 1, func(seq int64, line []byte) error {
+		got = append(got, seq)
+		lines = append(lines, line)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[2 3]" {
+		t.Fatalf("lines after 1: %v, want [2 3]", got)
+	}
+	// The lines copied elsewhere verify as the file does.
+	if n, err := VerifyLines("copy", append([][]byte{firstLine(t, path)}, lines...)); err != nil || n != 3 {
+		t.Errorf("the copied lines verify: %d, %v", n, err)
+	}
+}
+
+func firstLine(t *testing.T, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return line
+}

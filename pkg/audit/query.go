@@ -1,9 +1,11 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,14 +79,32 @@ func List(path string, f Filter) ([]Record, error) {
 // copied of this runner's log.
 func Lines(path string, after int64, fn func(seq int64, line []byte) error) error {
 	return scanLines(path, func(no int, line []byte, complete bool) error {
-		var r struct {
-			Seq int64 `json:"seq"`
-		}
-		if !complete || json.Unmarshal(line, &r) != nil || r.Seq <= after {
+		seq, ok := lineSeq(line)
+		if !complete || !ok || seq <= after {
 			return nil
 		}
-		return fn(r.Seq, line)
+		return fn(seq, line)
 	})
+}
+
+// lineSeq reads a record line's number: from its start, where the log
+// writes it ({"seq":N,...}), without decoding the whole line; else by
+// decoding it.
+func lineSeq(line []byte) (int64, bool) {
+	if rest, ok := bytes.CutPrefix(line, []byte(`{"seq":`)); ok {
+		if i := bytes.IndexByte(rest, ','); i > 0 {
+			if n, err := strconv.ParseInt(string(rest[:i]), 10, 64); err == nil {
+				return n, n > 0
+			}
+		}
+	}
+	var r struct {
+		Seq int64 `json:"seq"`
+	}
+	if json.Unmarshal(line, &r) != nil {
+		return 0, false
+	}
+	return r.Seq, r.Seq > 0
 }
 
 // Search is List: a name for the CLI's search command, which combines the
