@@ -89,6 +89,22 @@ func startRun(run *result.Run, host string, runner Runner) error {
 	return nil
 }
 
+// endRun checks how run ended and fills what the caller left out: status
+// completed, finished now.
+func endRun(run *result.Run) error {
+	switch run.Status {
+	case "", result.RunRunning:
+		run.Status = result.RunCompleted
+	case result.RunCompleted, result.RunInterrupted, result.RunFailed:
+	default:
+		return fmt.Errorf("history: finish run %d: unknown status %q (want completed, interrupted or failed)", run.ID, run.Status)
+	}
+	if run.FinishedAt.IsZero() {
+		run.FinishedAt = time.Now()
+	}
+	return nil
+}
+
 func currentUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
@@ -115,15 +131,8 @@ func (db *DB) FinishRun(ctx context.Context, run *result.Run) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
 	defer cancel()
-	switch run.Status {
-	case "", result.RunRunning:
-		run.Status = result.RunCompleted
-	case result.RunCompleted, result.RunInterrupted, result.RunFailed:
-	default:
-		return fmt.Errorf("history: finish run %d: unknown status %q (want completed, interrupted or failed)", run.ID, run.Status)
-	}
-	if run.FinishedAt.IsZero() {
-		run.FinishedAt = time.Now()
+	if err := endRun(run); err != nil {
+		return err
 	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var (

@@ -467,12 +467,9 @@ func (s *Spooling) FinishRun(ctx context.Context, run *result.Run) error {
 		}
 		s.fail(err)
 	}
-	switch run.Status {
-	case "", result.RunRunning:
-		run.Status = result.RunCompleted
-	}
-	if run.FinishedAt.IsZero() {
-		run.FinishedAt = time.Now()
+	// Refused now, not at delivery, where it would stop the spool.
+	if err := endRun(run); err != nil {
+		return err
 	}
 	if len(run.Results) > 0 {
 		run.Tally()

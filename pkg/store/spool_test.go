@@ -204,6 +204,14 @@ func TestSpoolWithoutHistory(t *testing.T) {
 	if n, _ := sp.Pending(ctx); n != 2 {
 		t.Errorf("%d operations spooled, want 2", n)
 	}
+	// An end the history would refuse is refused now, not at delivery.
+	run.Status = "done"
+	if err := rec.FinishRun(ctx, run); err == nil || !strings.Contains(err.Error(), "unknown status") {
+		t.Errorf("finish with status %q while spooling: %v", run.Status, err)
+	}
+	if n, _ := sp.Pending(ctx); n != 2 {
+		t.Errorf("%d operations spooled after a refused end, want 2", n)
+	}
 	// A spool holding operations for one history is not silently
 	// re-pointed at another.
 	sp.Close()
